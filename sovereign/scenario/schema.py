@@ -1,0 +1,616 @@
+"""The scenario schema: the one place where every parameter of the world is defined.
+
+Every field carries a description, a unit and a range. `docs/scenario-reference.md` is generated
+from these models (`python -m sovereign.scenario.docs`), so the meaning of a parameter is written
+exactly once. Models forbid unknown keys, so a typo in a scenario file is an error, not a silently
+ignored setting.
+
+Units used throughout (also visible in field names where a reader could doubt them):
+money in billions of US dollars (`_busd`) for balance sheets and millions (`_musd`) for unit
+costs; power in MW; energy prices in $/MWh; compute in H100-equivalents (`h100e`, one unit of
+NVIDIA H100 SXM dense BF16 throughput, 989 TFLOPS) and compute sold in H100e-hours.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+
+#: Kinds of firm a scenario may name. Nations are not listed as actors: one per region.
+ActorKind = Literal["conglomerate", "cloud", "fab", "lab"]
+#: Stochastic shock types and scripted inject types the model knows how to apply.
+EventKind = Literal[
+    "fab_disruption",
+    "heatwave",
+    "cyber_incident",
+    "export_escalation",
+    "efficiency_breakthrough",
+    "demand_boom",
+    "demand_bust",
+    "funding_winter",
+    "news",
+]
+Technology = Literal["solar", "wind", "hydro", "nuclear", "gas", "coal", "oil", "storage"]
+Difficulty = Literal["easy", "normal", "hard"]
+
+
+def F(
+    default: Any = ...,
+    *,
+    description: str,
+    unit: str = "-",
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+    **kwargs: Any,
+) -> Any:
+    """A pydantic `Field` that also records the unit, so the reference can print it."""
+    return Field(
+        default,
+        description=description,
+        ge=ge,
+        le=le,
+        gt=gt,
+        json_schema_extra={"unit": unit},
+        **kwargs,
+    )
+
+
+class Strict(BaseModel):
+    """Base for every scenario section: unknown keys are errors, values are validated on set."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+def quarter_index(label: str) -> int:
+    """Absolute quarter number of a label like ``2026Q1`` (year * 4 + quarter - 1)."""
+    m = QUARTER_RE.match(label)
+    if not m:
+        raise ValueError(f"expected a quarter like 2026Q1, found {label!r}")
+    return int(m.group(1)) * 4 + int(m.group(2)) - 1
+
+
+def quarter_label(index: int) -> str:
+    """Inverse of `quarter_index`."""
+    return f"{index // 4}Q{index % 4 + 1}"
+
+
+QuarterLabel = Annotated[
+    str,
+    Field(pattern=r"^\d{4}Q[1-4]$", description="A quarter, e.g. 2026Q1", examples=["2026Q1"]),
+]
+
+
+class Meta(Strict):
+    """What the scenario is, for the menu and the briefing screen."""
+
+    id: str = F(description="Short identifier used in file names and results", pattern=r"^[a-z0-9_\-]+$")
+    title: str = F(description="Title shown in the scenario picker")
+    briefing: str = F("", description="Briefing shown before play: the situation and the stakes")
+    debrief: str = F("", description="Questions for the debrief at the end of a lesson")
+    source: str = F("", description="Where the scenario's figures come from")
+
+
+class TimeSlice(Strict):
+    """A representative time slice of a quarter over which power is cleared (night, day, peak)."""
+
+    name: str = F(description="Name of the slice")
+    hours_share: float = F(description="Share of the quarter's hours in this slice", gt=0, le=1)
+    demand_factor: float = F(description="Base electricity demand in this slice relative to the average", gt=0, le=3)
+
+
+class TimeSettings(Strict):
+    """The game's calendar."""
+
+    start: QuarterLabel = F(description="First quarter played")
+    end: QuarterLabel = F(description="Last quarter played (inclusive)")
+    slices: list[TimeSlice] = F(
+        description="Time slices of each quarter; their hours_share must sum to 1", min_length=1
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> TimeSettings:
+        if quarter_index(self.end) < quarter_index(self.start):
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        total = sum(s.hours_share for s in self.slices)
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"slices' hours_share must sum to 1, found {total:.6g}")
+        return self
+
+    @property
+    def n_quarters(self) -> int:
+        """Number of quarters from start to end inclusive."""
+        return quarter_index(self.end) - quarter_index(self.start) + 1
+
+
+class TechnologySpec(Strict):
+    """A power-generation technology: costs, build time, availability and emissions."""
+
+    marginal_cost_usd_mwh: float = F(description="Marginal (fuel + variable O&M) cost", unit="$/MWh", ge=0, le=1000)
+    capex_musd_per_mw: float = F(description="Overnight build cost", unit="$M/MW", ge=0, le=50)
+    build_quarters: int = F(description="Time from decision to operation", unit="quarters", ge=1, le=60)
+    availability: list[float] = F(
+        description="Share of capacity available in each time slice (one value per slice)",
+        min_length=1,
+    )
+    emissions_t_per_mwh: float = F(description="CO2 emitted per MWh generated", unit="t/MWh", ge=0, le=2)
+    source: str = F("", description="Calibration source or 'assumption'")
+
+    @field_validator("availability")
+    @classmethod
+    def _in_unit_interval(cls, v: list[float]) -> list[float]:
+        for x in v:
+            if not 0.0 <= x <= 1.0:
+                raise ValueError(f"each availability must be within [0, 1], found {x}")
+        return v
+
+
+class AcceleratorClass(Strict):
+    """An accelerator generation class. Stocks and trade are counted in H100-equivalents."""
+
+    id: str = F(description="Identifier", pattern=r"^[a-z0-9_]+$")
+    name: str = F(description="Display name, e.g. 'Blackwell-class'")
+    h100e_per_unit: float = F(description="Dense BF16 throughput relative to an H100 SXM", unit="H100e", gt=0, le=20)
+    kw_per_h100e: float = F(
+        description="IT power per H100e including host and network share, for chips made in the first quarter",
+        unit="kW/H100e",
+        gt=0,
+        le=5,
+    )
+    price_usd_per_h100e: float = F(description="List price per H100e at the start", unit="$", gt=0, le=1e6)
+    production_cost_usd_per_h100e: float = F(
+        description="Fab's cost of producing one H100e of this class", unit="$", ge=0, le=1e6
+    )
+    controlled: bool = F(True, description="Subject to export controls (frontier classes)")
+    source: str = F("", description="Calibration source or 'assumption'")
+
+
+class Marker(Strict):
+    """A point on the map for a region (label anchor, microstates, distances)."""
+
+    lon: float = F(description="Longitude", unit="degrees", ge=-180, le=180)
+    lat: float = F(description="Latitude", unit="degrees", ge=-90, le=90)
+
+
+class Region(Strict):
+    """A country or group of countries: its people, economy, grid, datacenters and policies."""
+
+    id: str = F(description="Identifier used by actors, blocs and links", pattern=r"^[A-Z][A-Z0-9_]*$")
+    name: str = F(description="Display name")
+    iso3: list[str] = F(
+        description="ISO 3166 alpha-3 codes of the countries it covers, for the map; '*' = all others",
+        min_length=1,
+    )
+    marker: Marker = F(description="Representative point (capital or centroid)")
+    population_m: float = F(description="Population", unit="million", gt=0, le=2000)
+    gdp_busd: float = F(description="GDP", unit="$B/year", gt=0, le=50000)
+    gdp_growth: float = F(description="Real GDP growth", unit="1/year", ge=-0.2, le=0.2)
+    ai_budget_share: float = F(
+        description="Share of GDP the state can put into AI infrastructure, security and subsidies",
+        unit="share of GDP",
+        ge=0,
+        le=0.05,
+    )
+    grid_mw: dict[Technology, float] = F(description="Installed generation capacity by technology", unit="MW")
+    fuel_cost_factor: float = F(1.0, description="Multiplier on technologies' marginal costs here", ge=0.1, le=5)
+    base_demand_mw: float = F(description="Average non-datacenter electricity demand", unit="MW", gt=0, le=2e6)
+    demand_growth: float = F(description="Growth of non-datacenter demand", unit="1/year", ge=-0.1, le=0.2)
+    electricity_price_usd_mwh: float = F(
+        description="Reference industrial electricity price in 2026, for display",
+        unit="$/MWh",
+        ge=0,
+        le=1000,
+    )
+    conventional_dc_mw: float = F(
+        description="Average IT load of non-AI datacenters (enterprise, cloud, colocation)",
+        unit="MW",
+        ge=0,
+        le=1e6,
+    )
+    conventional_dc_growth: float = F(description="Growth of non-AI datacenter load", unit="1/year", ge=-0.2, le=0.5)
+    pue: float = F(description="Average power usage effectiveness of datacenters", unit="-", ge=1.0, le=3.0)
+    ai_demand_share: float = F(
+        description="Share of global AI compute demand that originates here (regional enterprises)",
+        unit="share",
+        ge=0,
+        le=1,
+    )
+    regulated_share: float = F(
+        description="Share of this region's AI demand that is regulated (must stay in jurisdiction)",
+        unit="share",
+        ge=0,
+        le=1,
+    )
+    export_tier: Literal[1, 2, 3] = F(description="Export-control tier as a chip destination (1 free, 3 barred)")
+    localisation_law: bool = F(False, description="Data-localisation law in force at the start")
+    permitting_quarters: int = F(
+        description="Extra delay for permits and grid connection of new projects",
+        unit="quarters",
+        ge=0,
+        le=40,
+    )
+    dc_capex_musd_per_mw: float = F(
+        description="Datacenter build cost per MW of IT load, excluding accelerators",
+        unit="$M/MW",
+        gt=0,
+        le=100,
+    )
+    threat_exposure: float = F(description="Cyber threat exposure (relative)", unit="-", ge=0, le=10)
+    security_spend_busd: float = F(description="Initial annual cyber-security spending", unit="$B/year", ge=0, le=1000)
+    chip_producer: bool = F(False, description="Hosts export-controlling chip industry (its fabs obey its controls)")
+    source: str = F("", description="Calibration sources for this region's figures")
+
+    @field_validator("iso3")
+    @classmethod
+    def _iso(cls, v: list[str]) -> list[str]:
+        for code in v:
+            if code != "*" and not re.fullmatch(r"[A-Z]{3}", code):
+                raise ValueError(f"ISO codes are three capital letters or '*', found {code!r}")
+        return v
+
+
+class Interconnector(Strict):
+    """A power link between two regions, usable in both directions."""
+
+    a: str = F(description="One end (region id)")
+    b: str = F(description="Other end (region id)")
+    capacity_mw: float = F(description="Transfer capacity", unit="MW", ge=0, le=1e6)
+    source: str = F("", description="Calibration source or 'assumption'")
+
+
+class Bloc(Strict):
+    """An alliance whose members count as allied for sovereignty and data flows."""
+
+    id: str = F(description="Identifier", pattern=r"^[a-z0-9_]+$")
+    name: str = F(description="Display name")
+    members: list[str] = F(description="Region ids of the members")
+
+
+class DatacenterSpec(Strict):
+    """A datacenter an actor owns at the start."""
+
+    region: str = F(description="Region id where it stands")
+    it_mw: float = F(description="IT load capacity", unit="MW", gt=0, le=20000)
+    pue: float | None = F(None, description="PUE; default the region's", ge=1.0, le=3.0)
+    accelerators: dict[str, float] = F(
+        default_factory=dict, description="Installed accelerators by class id", unit="H100e"
+    )
+    supplier: str | None = F(None, description="Region id whose fabs supplied the installed accelerators")
+    name: str = F("", description="Display name (campus)")
+
+
+class FabSpec(Strict):
+    """A fab an actor owns at the start."""
+
+    region: str = F(description="Region id where it stands")
+    accelerator: str = F(description="Accelerator class id it produces")
+    h100e_per_quarter: float = F(description="Output at full utilisation", unit="H100e/quarter", gt=0, le=1e8)
+    online: QuarterLabel | None = F(None, description="Quarter it starts producing (None: already producing)")
+    name: str = F("", description="Display name")
+
+
+class PlantSpec(Strict):
+    """A power plant an actor owns (added to its region's grid)."""
+
+    region: str = F(description="Region id where it stands")
+    technology: Technology = F(description="Generation technology")
+    mw: float = F(description="Capacity", unit="MW", gt=0, le=1e5)
+
+
+class Actor(Strict):
+    """A firm: conglomerate, cloud provider, chip fab or AI lab, with its 2026 assets."""
+
+    id: str = F(description="Identifier", pattern=r"^[a-z0-9_]+$")
+    name: str = F(description="Display name")
+    kind: ActorKind = F(description="Kind of firm, which decides its behaviour")
+    home: str = F(description="Home region id (nationality for controls and sovereignty)")
+    cash_busd: float = F(description="Cash available for AI infrastructure", unit="$B", ge=0, le=5000)
+    valuation_busd: float = F(description="Valuation at the start", unit="$B", ge=0, le=20000)
+    revenue_busd_per_year: float = F(0.0, description="AI-related revenue at the start", unit="$B/year", ge=0, le=5000)
+    compute_demand_h100e: float = F(
+        0.0,
+        description="Compute it wants to use (labs: training and inference)",
+        unit="H100e",
+        ge=0,
+        le=1e9,
+    )
+    datacenters: list[DatacenterSpec] = F(default_factory=list, description="Datacenters owned at the start")
+    fabs: list[FabSpec] = F(default_factory=list, description="Fabs owned at the start")
+    plants: list[PlantSpec] = F(default_factory=list, description="Power plants owned at the start")
+    source: str = F("", description="Calibration source or 'assumption'")
+
+
+class StartupSpawning(Strict):
+    """Agentic-AI startups that appear stochastically and raise, grow or die."""
+
+    rate_per_quarter: float = F(description="Mean number of new startups per quarter (Poisson)", ge=0, le=50)
+    seed_cash_busd: tuple[float, float] = F(description="Range of seed funding", unit="$B")
+    demand_h100e: tuple[float, float] = F(description="Range of initial compute demand", unit="H100e")
+    home_weights: dict[str, float] = F(description="Probability of each home region; must sum to 1")
+    round_success: float = F(0.6, description="Probability a funding round succeeds in normal times", ge=0, le=1)
+    max_alive: int = F(60, description="Cap on living spawned startups (bounds run time)", ge=0, le=1000)
+
+    @model_validator(mode="after")
+    def _check(self) -> StartupSpawning:
+        for name in ("seed_cash_busd", "demand_h100e"):
+            lo, hi = getattr(self, name)
+            if not 0 <= lo <= hi:
+                raise ValueError(f"{name} must be a range [low, high] with 0 <= low <= high")
+        total = sum(self.home_weights.values())
+        if self.home_weights and not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"home_weights must sum to 1, found {total:.6g}")
+        return self
+
+
+class Demand(Strict):
+    """Global demand for AI compute."""
+
+    h100e_2026: float = F(description="AI compute wanted worldwide at the start", unit="H100e", gt=0, le=1e10)
+    growth_per_year: float = F(description="Growth of compute demand", unit="1/year", ge=-0.5, le=3)
+    growth_decay_per_year: float = F(
+        0.0,
+        description="Yearly reduction of the growth rate (saturation)",
+        unit="1/year",
+        ge=0,
+        le=1,
+    )
+    training_share: float = F(description="Share of regional demand that is training", ge=0, le=1)
+    wtp_usd_per_hour: dict[Literal["training", "inference", "regulated"], float] = F(
+        description="Willingness to pay per H100e-hour by demand class", unit="$/H100e-hour"
+    )
+    latency_penalty_usd_per_1000km: float = F(
+        description="Inference penalty per 1000 km between user and cluster",
+        unit="$/H100e-hour",
+        ge=0,
+        le=10,
+    )
+    opex_usd_per_hour: float = F(
+        description="Non-power operating cost per H100e-hour (staff, maintenance)",
+        unit="$/H100e-hour",
+        ge=0,
+        le=10,
+    )
+    efficiency_gain_per_year: float = F(
+        description="Yearly fall of kW per H100e in newly made chips", unit="1/year", ge=0, le=0.9
+    )
+    accelerator_life_quarters: int = F(description="Service life of accelerators", unit="quarters", ge=4, le=60)
+    volatility: float = F(0.03, description="Quarterly random shock to demand growth (st. dev.)", ge=0, le=1)
+
+
+class ExportControls(Strict):
+    """Export controls on accelerators, by destination tier."""
+
+    tier_caps_h100e_per_quarter: dict[Literal[1, 2, 3], dict[str, float | None]] = F(
+        description="Most H100e of each controlled class a destination of each tier may receive per quarter; "
+        "null = unlimited, 0 = barred",
+        unit="H100e/quarter",
+    )
+    grey_market_leakage: float = F(0.0, description="Share of a cap that leaks past a bar", ge=0, le=1)
+    remote_access_barred: bool = F(
+        False, description="Tier-3 buyers may not rent compute from firms of chip-producing nations"
+    )
+    source: str = F("", description="Calibration source")
+
+
+class EventProbabilities(Strict):
+    """Per-quarter probabilities of stochastic shocks and their sizes."""
+
+    fab_disruption: float = F(0.02, description="Chance a random fab loses output for a quarter", ge=0, le=1)
+    fab_disruption_loss: float = F(0.5, description="Share of the fab's output lost", ge=0, le=1)
+    heatwave: float = F(
+        0.05,
+        description="Chance a random region's demand peaks and thermal plants derate",
+        ge=0,
+        le=1,
+    )
+    heatwave_demand_factor: float = F(1.12, description="Demand multiplier in a heatwave", ge=1, le=2)
+    cyber_incident: float = F(0.04, description="Chance of a major cyber incident in a random region", ge=0, le=1)
+    cyber_loss_busd: float = F(
+        2.0, description="Loss from an incident before security spending", unit="$B", ge=0, le=100
+    )
+    export_escalation: float = F(0.02, description="Chance export controls tighten on tier 2", ge=0, le=1)
+    efficiency_breakthrough: float = F(0.03, description="Chance new chips become more efficient", ge=0, le=1)
+    demand_boom: float = F(0.03, description="Chance of an AI demand boom", ge=0, le=1)
+    demand_bust: float = F(0.02, description="Chance of an AI demand bust", ge=0, le=1)
+    funding_winter: float = F(0.03, description="Chance a funding winter starts", ge=0, le=1)
+
+
+class Inject(Strict):
+    """A scripted event at a given quarter: news for teaching, or a shock."""
+
+    quarter: QuarterLabel = F(description="When it happens")
+    kind: EventKind = F(description="What happens")
+    region: str | None = F(None, description="Region concerned, if any")
+    actor: str | None = F(None, description="Actor concerned, if any")
+    magnitude: float = F(1.0, description="Size of the shock (meaning depends on the kind)", ge=0, le=10)
+    headline: str = F(description="Headline shown in the news ticker")
+    text: str = F("", description="Longer text for the news dialog")
+    decision: list[str] = F(default_factory=list, description="Options a human seat chooses from (empty: no decision)")
+
+
+class SovereigntyWeights(Strict):
+    """Weights of the five pillars in the sovereignty index (a weighted geometric mean)."""
+
+    compute: float = F(0.25, description="Compute self-reliance", ge=0, le=1)
+    power: float = F(0.2, description="Power adequacy", ge=0, le=1)
+    chips: float = F(0.2, description="Chip security", ge=0, le=1)
+    data: float = F(0.15, description="Data governance", ge=0, le=1)
+    cyber: float = F(0.2, description="Cyber resilience", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> SovereigntyWeights:
+        total = self.compute + self.power + self.chips + self.data + self.cyber
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"sovereignty weights must sum to 1, found {total:.6g}")
+        return self
+
+
+class Objective(Strict):
+    """A goal for a seat: reach a metric threshold by a date, or a rank at the end."""
+
+    seat: str = F(description="Region or actor id the objective belongs to")
+    metric: str = F(description="Metric name, e.g. sovereignty_index, compute_share, cash_busd")
+    threshold: float | None = F(None, description="Value to reach or exceed")
+    by: QuarterLabel | None = F(None, description="Quarter by which to reach it (default: the end)")
+    rank: int | None = F(None, description="Rank to reach among nations/firms at the end", ge=1)
+    text: str = F("", description="How the objective is shown to the player")
+
+
+class Economics(Strict):
+    """Market-wide economic parameters."""
+
+    voll_usd_mwh: float = F(description="Value of lost load: the price of power shortage", unit="$/MWh", gt=0, le=1e5)
+    datacenter_build_quarters: int = F(description="Base build time of a datacenter", unit="quarters", ge=1, le=40)
+    fab_build_quarters: int = F(description="Base build time of a fab", unit="quarters", ge=1, le=60)
+    fab_capex_busd_per_kh100e_quarter: float = F(
+        description="Fab build cost per 1000 H100e of quarterly output", unit="$B", gt=0, le=100
+    )
+    chip_reserve_share: float = F(0.6, description="Fab reserve price as a share of list price", ge=0, le=1)
+    discount_rate: float = F(0.08, description="Firms' discount rate for investments", unit="1/year", ge=0, le=0.5)
+    valuation_multiple: float = F(8.0, description="Valuation as a multiple of annual revenue", ge=0, le=100)
+    lab_revenue_per_hour_usd: float = F(
+        description="Revenue labs earn per H100e-hour they use", unit="$/H100e-hour", ge=0, le=100
+    )
+
+
+class SeatDefaults(Strict):
+    """How seats not taken by humans are played."""
+
+    difficulty: Difficulty = F("normal", description="Difficulty of AI seats")
+
+
+class Scenario(Strict):
+    """A complete scenario. Files may `extends:` another file and override parts of it."""
+
+    meta: Meta
+    time: TimeSettings
+    economics: Economics
+    demand: Demand
+    technologies: dict[Technology, TechnologySpec] = F(description="Power technologies")
+    accelerators: list[AcceleratorClass] = F(description="Accelerator classes", min_length=1)
+    regions: list[Region] = F(description="Regions of the world", min_length=1)
+    interconnectors: list[Interconnector] = F(default_factory=list, description="Power links between regions")
+    blocs: list[Bloc] = F(default_factory=list, description="Alliances")
+    export_controls: ExportControls
+    actors: list[Actor] = F(default_factory=list, description="Named firms")
+    startups: StartupSpawning
+    events: EventProbabilities = F(default_factory=EventProbabilities, description="Stochastic shocks")
+    injects: list[Inject] = F(default_factory=list, description="Scripted events")
+    sovereignty: SovereigntyWeights = F(default_factory=SovereigntyWeights, description="Sovereignty index weights")
+    objectives: list[Objective] = F(default_factory=list, description="Goals of seats")
+    seats: SeatDefaults = F(default_factory=SeatDefaults, description="AI seat settings")
+
+    @model_validator(mode="after")
+    def _cross_references(self, info: ValidationInfo) -> Scenario:
+        """Check every reference between sections (skipped when the loader checks them itself)."""
+        if info.context and info.context.get("skip_references"):
+            return self
+        problems = self.reference_problems()
+        if problems:
+            raise ValueError("\n".join(f"{path}: {msg}" for path, msg in problems))
+        return self
+
+    def reference_problems(self) -> list[tuple[str, str]]:
+        """Every broken reference between sections as (dotted field path, what is wrong)."""
+        problems: list[tuple[str, str]] = []
+
+        def add(path: str, msg: str) -> None:
+            problems.append((path, msg))
+
+        n_slices = len(self.time.slices)
+        for tech, spec in self.technologies.items():
+            if len(spec.availability) != n_slices:
+                add(
+                    f"technologies.{tech}.availability",
+                    f"expected {n_slices} values (one per time slice), found {len(spec.availability)}",
+                )
+        region_ids = [r.id for r in self.regions]
+        regions = set(region_ids)
+        for dup in sorted({r for r in region_ids if region_ids.count(r) > 1}):
+            add("regions", f"region id {dup!r} is defined twice")
+        catch_all = [r.id for r in self.regions if "*" in r.iso3]
+        if len(catch_all) > 1:
+            add("regions", f"only one region may use iso3 '*', found {catch_all}")
+        classes = {a.id for a in self.accelerators}
+
+        def need_region(path: str, rid: str | None) -> None:
+            if rid is not None and rid not in regions:
+                add(path, f"region {rid!r} does not exist (known: {', '.join(sorted(regions))})")
+
+        for i, r in enumerate(self.regions):
+            for tech in r.grid_mw:
+                if tech not in self.technologies:
+                    add(f"regions.{i}.grid_mw.{tech}", "technology not defined in technologies")
+            for tech, mw in r.grid_mw.items():
+                if mw < 0:
+                    add(f"regions.{i}.grid_mw.{tech}", f"capacity must be >= 0, found {mw}")
+        share = sum(r.ai_demand_share for r in self.regions)
+        if not math.isclose(share, 1.0, abs_tol=1e-4):
+            add("regions", f"ai_demand_share must sum to 1 over regions, found {share:.6g}")
+        for i, link in enumerate(self.interconnectors):
+            need_region(f"interconnectors.{i}.a", link.a)
+            need_region(f"interconnectors.{i}.b", link.b)
+            if link.a == link.b:
+                add(f"interconnectors.{i}", "a link must join two different regions")
+        for i, bloc in enumerate(self.blocs):
+            for j, m in enumerate(bloc.members):
+                need_region(f"blocs.{i}.members.{j}", m)
+        actor_ids = [a.id for a in self.actors]
+        for dup in sorted({a for a in actor_ids if actor_ids.count(a) > 1}):
+            add("actors", f"actor id {dup!r} is defined twice")
+        for i, a in enumerate(self.actors):
+            need_region(f"actors.{i}.home", a.home)
+            for j, dc in enumerate(a.datacenters):
+                need_region(f"actors.{i}.datacenters.{j}.region", dc.region)
+                need_region(f"actors.{i}.datacenters.{j}.supplier", dc.supplier)
+                for cls in dc.accelerators:
+                    if cls not in classes:
+                        add(
+                            f"actors.{i}.datacenters.{j}.accelerators.{cls}",
+                            "unknown accelerator class",
+                        )
+            for j, fab in enumerate(a.fabs):
+                need_region(f"actors.{i}.fabs.{j}.region", fab.region)
+                if fab.accelerator not in classes:
+                    add(
+                        f"actors.{i}.fabs.{j}.accelerator",
+                        f"unknown accelerator class {fab.accelerator!r}",
+                    )
+            for j, p in enumerate(a.plants):
+                need_region(f"actors.{i}.plants.{j}.region", p.region)
+        for tier, caps in self.export_controls.tier_caps_h100e_per_quarter.items():
+            for cls in caps:
+                if cls not in classes:
+                    add(
+                        f"export_controls.tier_caps_h100e_per_quarter.{tier}.{cls}",
+                        "unknown accelerator class",
+                    )
+        for reg in self.startups.home_weights:
+            need_region(f"startups.home_weights.{reg}", reg)
+        start, end = quarter_index(self.time.start), quarter_index(self.time.end)
+        known = regions | set(actor_ids)
+        for i, inj in enumerate(self.injects):
+            need_region(f"injects.{i}.region", inj.region)
+            if inj.actor is not None and inj.actor not in actor_ids:
+                add(f"injects.{i}.actor", f"actor {inj.actor!r} does not exist")
+            if not start <= quarter_index(inj.quarter) <= end:
+                add(
+                    f"injects.{i}.quarter",
+                    f"{inj.quarter} is outside {self.time.start}..{self.time.end}",
+                )
+        for i, obj in enumerate(self.objectives):
+            if obj.seat not in known:
+                add(f"objectives.{i}.seat", f"{obj.seat!r} is neither a region nor an actor")
+            if obj.threshold is None and obj.rank is None:
+                add(f"objectives.{i}", "give a threshold or a rank")
+        return problems
+
+    # Convenience look-ups used by the model and the UI.
+    def region_index(self) -> dict[str, int]:
+        """Map region id to its row in the model's region arrays."""
+        return {r.id: i for i, r in enumerate(self.regions)}
