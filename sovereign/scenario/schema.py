@@ -64,7 +64,9 @@ def F(
 class Strict(BaseModel):
     """Base for every scenario section: unknown keys are errors, values are validated on set."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    # allow_inf_nan=False: a NaN would pass range-free fields (grid_mw, stocks) silently and cannot
+    # be written to the canonical JSON that saves and scenario hashes use.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
 
 
 def quarter_index(label: str) -> int:
@@ -113,14 +115,23 @@ class TimeSettings(Strict):
         description="Time slices of each quarter; their hours_share must sum to 1", min_length=1
     )
 
-    @model_validator(mode="after")
-    def _check(self) -> TimeSettings:
-        if quarter_index(self.end) < quarter_index(self.start):
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        total = sum(s.hours_share for s in self.slices)
+    # Field validators (not one model validator) so that both problems are reported at once, each
+    # at the field that is wrong.
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: str, info: ValidationInfo) -> str:
+        start = info.data.get("start")
+        if start is not None and quarter_index(end) < quarter_index(start):
+            raise ValueError(f"end {end} is before start {start}")
+        return end
+
+    @field_validator("slices")
+    @classmethod
+    def _shares_sum_to_one(cls, slices: list[TimeSlice]) -> list[TimeSlice]:
+        total = sum(s.hours_share for s in slices)
         if not math.isclose(total, 1.0, abs_tol=1e-6):
             raise ValueError(f"slices' hours_share must sum to 1, found {total:.6g}")
-        return self
+        return slices
 
     @property
     def n_quarters(self) -> int:
@@ -335,16 +346,23 @@ class StartupSpawning(Strict):
     round_success: float = F(0.6, description="Probability a funding round succeeds in normal times", ge=0, le=1)
     max_alive: int = F(60, description="Cap on living spawned startups (bounds run time)", ge=0, le=1000)
 
-    @model_validator(mode="after")
-    def _check(self) -> StartupSpawning:
-        for name in ("seed_cash_busd", "demand_h100e"):
-            lo, hi = getattr(self, name)
-            if not 0 <= lo <= hi:
-                raise ValueError(f"{name} must be a range [low, high] with 0 <= low <= high")
-        total = sum(self.home_weights.values())
-        if self.home_weights and not math.isclose(total, 1.0, abs_tol=1e-6):
+    # Field validators (not one model validator) so that every problem is reported at once, each at
+    # the field that is wrong.
+    @field_validator("seed_cash_busd", "demand_h100e")
+    @classmethod
+    def _is_range(cls, v: tuple[float, float], info: ValidationInfo) -> tuple[float, float]:
+        lo, hi = v
+        if not 0 <= lo <= hi:
+            raise ValueError(f"{info.field_name} must be a range [low, high] with 0 <= low <= high")
+        return v
+
+    @field_validator("home_weights")
+    @classmethod
+    def _weights_sum_to_one(cls, weights: dict[str, float]) -> dict[str, float]:
+        total = sum(weights.values())
+        if weights and not math.isclose(total, 1.0, abs_tol=1e-6):
             raise ValueError(f"home_weights must sum to 1, found {total:.6g}")
-        return self
+        return weights
 
 
 class Demand(Strict):
@@ -385,7 +403,9 @@ class Demand(Strict):
 class ExportControls(Strict):
     """Export controls on accelerators, by destination tier."""
 
-    tier_caps_h100e_per_quarter: dict[Literal[1, 2, 3], dict[str, float | None]] = F(
+    # Keys as a constrained int, not Literal[1, 2, 3]: JSON turns keys into "1".."3", which an int
+    # accepts and a Literal does not, so a scenario round-trips through a save file.
+    tier_caps_h100e_per_quarter: dict[Annotated[int, Field(ge=1, le=3)], dict[str, float | None]] = F(
         description="Most H100e of each controlled class a destination of each tier may receive per quarter; "
         "null = unlimited, 0 = barred",
         unit="H100e/quarter",
