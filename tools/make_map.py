@@ -197,9 +197,7 @@ def round_ring(ring: Ring) -> Ring:
 
 def signed_area(ring: Ring) -> float:
     """Shoelace area in square degrees; positive when counter-clockwise."""
-    return 0.5 * sum(
-        ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1] for i in range(len(ring) - 1)
-    )
+    return 0.5 * sum(ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1] for i in range(len(ring) - 1))
 
 
 def orient(ring: Ring, ccw: bool) -> Ring:
@@ -299,9 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         wheel = args.wheel or download_wheel(tmp_path)
         features = build_features(extract_shapefile(wheel, tmp_path))
     write_geojson(features, args.out)
-    points = sum(
-        len(ring) for f in features for poly in f["geometry"]["coordinates"] for ring in poly
-    )
+    points = sum(len(ring) for f in features for poly in f["geometry"]["coordinates"] for ring in poly)
     size_kb = args.out.stat().st_size / 1024
     print(f"wrote {args.out}: {len(features)} countries, {points} points, {size_kb:.0f} KB")
     return 0
