@@ -161,8 +161,10 @@ def _ee_dy(theta: FloatArray) -> FloatArray:
     return _A1 + 3.0 * _A2 * t2 + t6 * (7.0 * _A3 + 9.0 * _A4 * t2)
 
 
+# Raw y at the poles, where theta = asin(M) = pi/3.
+_Y_POLE = float(_ee_y(np.array(math.pi / 3.0)))
 MAP_HALF_WIDTH = 1.0
-MAP_HALF_HEIGHT = float(_ee_y(np.array(math.pi / 3.0))) / _X_SCALE  # theta(lat 90) = pi/3
+MAP_HALF_HEIGHT = _Y_POLE / _X_SCALE
 
 
 def project(lonlat: ArrayLike) -> FloatArray:
@@ -202,7 +204,7 @@ def unproject(xy: ArrayLike) -> FloatArray:
     """
     p = np.asarray(xy, dtype=np.float64)
     x = p[..., 0] * _X_SCALE
-    y = np.clip(p[..., 1] * _X_SCALE, -_ee_y(np.array(math.pi / 3)), _ee_y(np.array(math.pi / 3)))
+    y = np.clip(p[..., 1] * _X_SCALE, -_Y_POLE, _Y_POLE)
     theta = y / _A1
     for _ in range(12):
         step = (_ee_y(theta) - y) / _ee_dy(theta)
@@ -648,6 +650,7 @@ class RegionShapes:
     Raises:
         ValueError: A code is claimed by two regions, more than one region uses ``"*"``, or
             (strict) a code is unknown.
+        TypeError: A region's codes are a single string instead of a list.
     """
 
     def __init__(
@@ -665,9 +668,11 @@ class RegionShapes:
 
         explicit: dict[str, str] = {}
         wildcard_region: str | None = None
-        unknown: list[str] = []
+        unknown: list[tuple[str, str]] = []
         markers: list[Marker] = []
         for rid, codes in regions.items():
+            if isinstance(codes, str):
+                raise TypeError(f"region {rid!r}: expected a list of ISO-3 codes, got the string {codes!r}")
             for raw in codes:
                 code = raw.strip().upper()
                 if code == WILDCARD:
@@ -690,14 +695,14 @@ class RegionShapes:
                     mx, my = project(np.array([lon, lat]))
                     markers.append(Marker(code, rid, (float(mx), float(my))))
                 else:
-                    unknown.append(f"{code} (region {rid!r})")
+                    unknown.append((code, rid))
         if unknown and strict:
+            listed = ", ".join(f"{code} (region {rid!r})" for code, rid in unknown)
             raise ValueError(
-                "ISO-3 codes with no map polygon and no microstate marker: "
-                + ", ".join(unknown)
-                + " (fix the code or add it to geo.MICROSTATE_LONLAT)"
+                f"ISO-3 codes with no map polygon and no microstate marker: {listed} "
+                "(fix the code or add it to geo.MICROSTATE_LONLAT)"
             )
-        self.unknown_iso3: tuple[str, ...] = tuple(u.split(" ", 1)[0] for u in unknown)
+        self.unknown_iso3: tuple[str, ...] = tuple(code for code, _ in unknown)
 
         country_region: dict[str, str | None] = {}
         for iso3 in world.countries:
@@ -779,32 +784,19 @@ class RegionShapes:
         for rid, idx in self._index.items():
             polys = np.flatnonzero(self._poly_region == idx)
             marker_xy = np.array([m.xy for m in self.markers if m.region_id == rid]).reshape(-1, 2)
+            if len(polys) == 0 and len(marker_xy) == 0:
+                continue  # nothing on the map (only possible with strict=False)
+            # Every polygon and marker as a degenerate box, so one min/max covers both.
+            boxes = np.vstack((self._poly_bbox[polys], np.hstack((marker_xy, marker_xy))))
+            lo, hi = boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)
+            self._bbox[rid] = (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
             if len(polys):
-                b = self._poly_bbox[polys]
-                boxes = [b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()]
                 largest = int(polys[np.argmax(self._poly_area[polys])])
-                ring = int(np.flatnonzero(self._ring_poly == largest)[0])
+                ring = int(np.flatnonzero(self._ring_poly == largest)[0])  # its exterior
                 s, n = self._ring_start[ring], self._ring_len[ring]
                 self._anchor[rid] = _interior_point(self._points[s : s + n])
-            elif len(marker_xy):
-                boxes = [marker_xy[:, 0].min(), marker_xy[:, 1].min(), 0.0, 0.0]
-                boxes[2:] = [marker_xy[:, 0].max(), marker_xy[:, 1].max()]
-                self._anchor[rid] = (float(marker_xy[0, 0]), float(marker_xy[0, 1]))
             else:
-                continue  # a region with nothing on the map (non-strict unknown codes only)
-            if len(marker_xy):
-                boxes = [
-                    min(boxes[0], marker_xy[:, 0].min()),
-                    min(boxes[1], marker_xy[:, 1].min()),
-                    max(boxes[2], marker_xy[:, 0].max()),
-                    max(boxes[3], marker_xy[:, 1].max()),
-                ]
-            self._bbox[rid] = (
-                float(boxes[0]),
-                float(boxes[1]),
-                float(boxes[2]),
-                float(boxes[3]),
-            )
+                self._anchor[rid] = (float(marker_xy[0, 0]), float(marker_xy[0, 1]))
 
     # ---- queries -----------------------------------------------------------------------
 

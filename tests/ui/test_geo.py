@@ -468,3 +468,17 @@ def test_unassigned_land_uses_its_muted_colour_or_is_skipped(world: geo.World) -
     surface.fill((0, 0, 0))
     geo.draw_regions(surface, shapes, view, {}, unassigned_color=None)
     assert tuple(surface.get_at(point))[:3] == (0, 0, 0)
+
+
+def test_region_codes_must_be_a_list(world: geo.World) -> None:
+    with pytest.raises(TypeError, match="list of ISO-3 codes"):
+        geo.RegionShapes(world, {"fra": "FRA"})  # type: ignore[dict-item]
+
+
+def test_world_view_is_simplified_but_hit_tests_are_not(shapes: geo.RegionShapes, world: geo.World) -> None:
+    total = sum(len(ring) for polys in world.countries.values() for poly in polys.polygons for ring in poly)
+    drawn = sum(len(points) for _, points in shapes.screen_geometry(geo.MapView((0, 0, 1600, 900))).fills)
+    assert drawn < 0.85 * total
+    closeup = geo.MapView((0, 0, 1600, 900), zoom=40.0)
+    closeup.center_on(*geo.project([2.35, 48.86]))
+    assert shapes.region_at(800, 450, closeup) == "fra"
