@@ -1,0 +1,339 @@
+"""Mesa agents: who decides what each quarter. Agents decide, arrays compute.
+
+Every seat is a Mesa agent holding a JSON-able ``state`` dict (cash, memory) and an AI policy
+(`decide`) used when no human plays it. Policies only return commands; the model validates and
+applies them like a player's. Difficulty levels change what the AI knows and how boldly it acts:
+
+========== ======================================================================================
+level      handicap
+========== ======================================================================================
+easy       reads prices two quarters old, misjudges returns by +-30%, invests half as much, never
+           uses the subtle levers (localisation, permitting reform, curtailment priority)
+normal     reads last quarter's prices, +-10% misjudgement, full investment, uses every lever
+hard       last quarter's prices, no misjudgement, looks 3 years ahead instead of 2, invests 20%
+           more, protects datacenters in shortages and reforms permitting early
+========== ======================================================================================
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+from sovereign.sim.commands import (
+    BuildDatacenter,
+    BuildFab,
+    BuildPlant,
+    BuyAccelerators,
+    Command,
+    Decide,
+    PermittingReform,
+    RaiseFunding,
+    SetCurtailmentPriority,
+    SetLocalisation,
+    SetSecuritySpending,
+    SetSubsidy,
+)
+
+if TYPE_CHECKING:
+    from sovereign.sim.model import SovereignModel
+
+DIFFICULTY: dict[str, dict[str, Any]] = {
+    "easy": {"lag": 2, "noise": 0.3, "invest": 0.5, "horizon_q": 8, "levers": False},
+    "normal": {"lag": 1, "noise": 0.1, "invest": 1.0, "horizon_q": 8, "levers": True},
+    "hard": {"lag": 1, "noise": 0.0, "invest": 1.2, "horizon_q": 12, "levers": True},
+}
+#: Service life used to spread datacenter capex over hours when comparing regions.
+DC_LIFE_HOURS = 10 * 8760.0
+#: Exposure scale: $B of yearly threat per unit of threat_exposure per $B of GDP.
+THREAT_BUSD_PER_GDP = 0.0003
+
+
+class SeatAgent(mesa.Agent):
+    """A seat of the game: a nation or a firm. Its AI policy decides when no human does."""
+
+    kind = "seat"
+
+    def __init__(self, model: SovereignModel, seat_id: str, state: dict[str, Any]) -> None:
+        super().__init__(model)
+        self.seat_id = seat_id
+        self.state = state
+
+    @property
+    def name(self) -> str:
+        """Display name."""
+        return str(self.state["name"])
+
+    @property
+    def cash_busd(self) -> float:
+        """Cash (firms) or unspent budget (nations), $B."""
+        return float(self.state["cash_busd"])
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The difficulty parameters of this seat's AI."""
+        return DIFFICULTY[self.model.difficulty]
+
+    def decide(self) -> list[Command]:
+        """This quarter's commands from the AI policy."""
+        return []
+
+    def grow_demand(self) -> None:
+        """Labs and startups grow their compute demand; others have none."""
+
+    # -- helpers shared by policies -----------------------------------------------------------
+    def _rng(self) -> np.random.Generator:
+        return self.model.rngs["agents"]
+
+    def _signal(self, key: str) -> Any:
+        """A market signal as this AI perceives it (possibly stale on easy)."""
+        hist = self.model.metrics.signals
+        lag = self.params["lag"]
+        if len(hist) >= lag:
+            return hist[-lag][key]
+        return self.model.last[key]
+
+    def _noise(self) -> float:
+        sd = self.params["noise"]
+        return float(self._rng().normal(1.0, sd)) if sd > 0 else 1.0
+
+    def _owned(self) -> np.ndarray:
+        return self.model.world.dc_owner == self.model.seat_index(self.seat_id)
+
+    def _invest(self, cash_share: float = 0.45) -> list[Command]:
+        """Build datacenters where returns are best, and fill them with accelerators."""
+        m, w, sc = self.model, self.model.world, self.model.scenario
+        cmds: list[Command] = []
+        home = m.region_ix[self.state["home"]]
+        n_r = len(m.region_ix)
+        owned = self._owned()
+        # candidate regions: home, allies, and tier-2 markets (tier-1 firms avoid tier-3 hosts)
+        allied = m.allied_matrix()[home]
+        tier = w.export_tier
+        cand = allied.copy()
+        if self.kind != "nation":
+            cand |= tier == 2
+            if m.home_tier(self) == 1:
+                cand &= tier != 3
+        else:
+            cand = np.arange(n_r) == home
+        cls = self._chip_class_for(home)
+        kw_new = m.new_chip_kw(cls)
+        price = np.asarray(self._signal("compute_price_region"), float)
+        power = np.asarray(self._signal("power_price_avg"), float)
+        pue_new = np.minimum(w.pue, 1.3)
+        opex = sc.demand.opex_usd_per_hour
+        capex = np.array([r.dc_capex_musd_per_mw for r in sc.regions]) * 1e3 * kw_new / DC_LIFE_HOURS
+        margin = price - power * kw_new * pue_new / 1000.0 - opex - capex * (1.0 - w.subsidy)
+        margin -= 0.02 * w.permitting_quarters + price * m.last["dc_curtail"]
+        margin += np.where(np.arange(n_r) == home, 0.15, 0.0)
+        noise = np.array([self._noise() for _ in range(n_r)])
+        score = np.where(cand, margin * noise, -np.inf)
+        best = int(np.argmax(score))
+        # how much to build: my share of the gap between demand ahead and capacity in the pipeline
+        g = m.globals
+        demand_now = g["regional_demand_h100e"] + sum(a.state.get("demand_h100e", 0.0) for a in m.seats.values())
+        ahead = demand_now * (1.0 + g["growth"]) ** (self.params["horizon_q"] / 4.0)
+        fleet = float(w.dc_stock.sum())
+        space = float(np.maximum(w.dc_it_mw * 1000.0 - w.dc_kw, 0).sum()) / kw_new
+        building = sum(p["size"] for p in w.projects if p["kind"] == "build_datacenter") * 1000.0 / kw_new
+        gap = ahead / 0.85 - (fleet + space + building)
+        mine = float(w.dc_stock[owned].sum())
+        share = max(mine / max(fleet, 1.0), 0.01 if self.kind == "nation" else 0.02)
+        want_mw = max(gap * share, 0.0) * kw_new / 1000.0 * self.params["invest"]
+        if score[best] > 0 and want_mw >= 20.0:
+            cost_per_mw = sc.regions[best].dc_capex_musd_per_mw / 1000.0 * (1.0 - w.subsidy[best])
+            mw = min(want_mw, 2000.0, self.cash_busd * cash_share / max(cost_per_mw, 1e-9))
+            if mw >= 20.0:
+                cmds.append(BuildDatacenter(region=sc.regions[best].id, it_mw=round(mw, 1)))
+        # buy accelerators for free space, region by region
+        budget = self.cash_busd * 0.5
+        util = float(np.mean(w.dc_util[owned])) if owned.any() else 0.8
+        for r in np.unique(w.dc_region[owned]):
+            c = self._chip_class_for(int(r))
+            free = m.free_h100e(self.seat_id, int(r), c)
+            if free < 100:
+                continue
+            bid = float(m.list_price[c] * np.clip(0.95 + 0.6 * (util - 0.7), 0.8, 1.3) * self._noise())
+            bid = max(bid, float(m.list_price[c] * sc.economics.chip_reserve_share))
+            qty = min(free, budget * 1e9 / bid * 0.95)
+            if qty >= 100:
+                cmds.append(
+                    BuyAccelerators(
+                        accelerator=sc.accelerators[c].id,
+                        h100e=round(qty, 1),
+                        max_price_usd=round(bid, 2),
+                        region=sc.regions[int(r)].id,
+                    )
+                )
+                budget -= qty * bid / 1e9
+        return cmds
+
+    def _chip_class_for(self, region: int) -> int:
+        """The best accelerator class a datacenter in `region` can get under export controls."""
+        m = self.model
+        tier = int(m.world.export_tier[region])
+        caps = m.world.tier_cap[tier - 1]
+        h100e_per_kw = 1.0 / m.kw_per_h100e
+        ok = ~m.controlled | (caps > 0)
+        return int(np.argmax(np.where(ok, h100e_per_kw, -np.inf)))
+
+
+class Nation(SeatAgent):
+    """A government: subsidies, data law, security, grid, sovereign compute, alliances, controls."""
+
+    kind = "nation"
+
+    def decide(self) -> list[Command]:
+        """Close the weakest sovereignty gaps the budget allows."""
+        m, w, sc = self.model, self.model.world, self.model.scenario
+        r = m.region_ix[self.seat_id]
+        reg = sc.regions[r]
+        p = self.params
+        cmds: list[Command] = []
+        pillars = m.last.get("pillars")
+        income = reg.gdp_busd * reg.ai_budget_share  # per year
+        exposure = reg.threat_exposure * reg.gdp_busd * THREAT_BUSD_PER_GDP
+        target = {"easy": 0.8, "normal": 1.2, "hard": 1.5}[m.difficulty] * exposure
+        target = min(target, 0.4 * income)
+        if abs(target - w.security_busd[r]) > 0.1 * max(target, 1e-6):
+            cmds.append(SetSecuritySpending(busd_per_year=round(target, 3)))
+        for event_id in sorted(m.pending_decisions.get(self.seat_id, {})):
+            cmds.append(Decide(event_id=event_id, option=0))
+        if pillars is None:
+            return cmds
+        compute = float(pillars["compute_self_reliance"][r])
+        if p["levers"]:
+            rate = 0.3 if m.difficulty == "hard" and compute < 0.6 else (0.2 if compute < 0.5 else 0.1)
+            if abs(rate - w.subsidy[r]) > 1e-9:
+                cmds.append(SetSubsidy(rate=rate))
+            data = float(pillars["data_governance"][r])
+            if data < 0.5 and not w.localisation[r] and reg.export_tier > 1:
+                cmds.append(SetLocalisation(enabled=True))
+            if m.difficulty == "hard":
+                if not w.dc_last[r]:
+                    cmds.append(SetCurtailmentPriority(datacenters_last=True))
+                if w.permitting_quarters[r] >= 4 and self.cash_busd > 10:
+                    cmds.append(PermittingReform())
+        # keep the lights on: build generation when the peak reserve margin runs thin
+        margin = float(m.last["reserve_margin"][r])
+        if margin < 0.1:
+            peak = float(m.last["power_demand"][:, r].max())
+            tech = "solar" if reg.marker.lat < 35 else "wind"
+            firm = "gas" if "gas" in sc.technologies else tech
+            mw = round(0.05 * peak, 1)
+            for t in (firm, tech):
+                if t not in sc.technologies:
+                    continue
+                cost = mw * sc.technologies[t].capex_musd_per_mw / 1000.0
+                if cost < 0.3 * self.cash_busd and mw > 1:
+                    cmds.append(BuildPlant(region=self.seat_id, technology=t, mw=mw))
+                    break
+        # sovereign compute programme when self-reliance is low
+        if compute < 0.5 and self.cash_busd > 1.0:
+            cmds.extend(self._invest(cash_share=0.3))
+        return cmds
+
+
+class Conglomerate(SeatAgent):
+    """A diversified group (Adani, Reliance, Tata, SoftBank, G42/MGX...): datacenters and power."""
+
+    kind = "conglomerate"
+
+    def decide(self) -> list[Command]:
+        """Invest where returns and incentives are best; add power where the grid is short."""
+        m, sc = self.model, self.model.scenario
+        cmds = self._invest()
+        home = m.region_ix[self.state["home"]]
+        if m.last["reserve_margin"][home] < 0.15 and self.cash_busd > 2:
+            tech = "solar" if "solar" in sc.technologies else "gas"
+            mw = round(min(1000.0, self.cash_busd * 0.1 / sc.technologies[tech].capex_musd_per_mw * 1000), 1)
+            if mw >= 50:
+                cmds.append(BuildPlant(region=self.state["home"], technology=tech, mw=mw))
+        return cmds
+
+
+class CloudProvider(SeatAgent):
+    """A cloud provider: buys accelerators, builds datacenters, sells compute."""
+
+    kind = "cloud"
+
+    def decide(self) -> list[Command]:
+        """Grow capacity with demand; fill datacenters with the best chips it may buy."""
+        return self._invest()
+
+
+class ChipFab(SeatAgent):
+    """A foundry: expands capacity when its accelerators sell out at a good price."""
+
+    kind = "fab"
+
+    def decide(self) -> list[Command]:
+        """Expand when last quarter's output sold out above list price."""
+        m, w, sc = self.model, self.model.world, self.model.scenario
+        mine = w.fab_owner == m.seat_index(self.seat_id)
+        if not mine.any():
+            return []
+        cmds: list[Command] = []
+        cls = int(np.bincount(w.fab_class[mine], weights=w.fab_capacity[mine]).argmax())
+        supply = float(m.last["chip_supply"][cls])
+        sold = float(m.last["chip_sold"][cls])
+        price = float(np.asarray(self._signal("chip_price"))[cls])
+        building = any(p["kind"] == "build_fab" and p["owner"] == self.seat_id for p in w.projects)
+        if supply > 0 and sold >= 0.95 * supply and price >= 0.95 * m.list_price[cls] * self._noise() and not building:
+            size = 0.15 * float(w.fab_capacity[mine].sum()) * self.params["invest"]
+            cost = size / 1000.0 * sc.economics.fab_capex_busd_per_kh100e_quarter
+            if cost > 0.8 * self.cash_busd:
+                size *= 0.8 * self.cash_busd / cost
+            if size > 1000:
+                cmds.append(
+                    BuildFab(
+                        region=self.state["home"], accelerator=sc.accelerators[cls].id, h100e_per_quarter=round(size, 1)
+                    )
+                )
+        if self.cash_busd < 0.5 and not self.state.get("raising"):
+            cmds.append(RaiseFunding(busd=round(max(1.0, 0.05 * self.state.get("valuation_busd", 10.0)), 2)))
+        return cmds
+
+
+class AIStartup(SeatAgent):
+    """An AI lab or agentic-AI startup: wants compute, raises money, grows or dies."""
+
+    kind = "startup"
+
+    def __init__(self, model: SovereignModel, seat_id: str, state: dict[str, Any]) -> None:
+        super().__init__(model, seat_id, state)
+        if state.get("named"):
+            self.kind = "lab"
+
+    def decide(self) -> list[Command]:
+        """Raise money before it runs out; labs that own datacenters also fill them."""
+        cmds: list[Command] = []
+        burn = self.state.get("paid_q", 0.0)
+        if self.cash_busd < 2.0 * burn + 0.01 and not self.state.get("raising"):
+            ask = max(4.0 * burn, 0.02, 0.1 * self.state.get("valuation_busd", 0.0))
+            cmds.append(RaiseFunding(busd=round(min(ask, 400.0), 3)))
+        if self._owned().any():
+            cmds.extend(self._invest(cash_share=0.3))
+        return cmds
+
+    def grow_demand(self) -> None:
+        """Demand grows when the lab is served and solvent, and shrinks when it is not."""
+        st = self.state
+        d = st.get("demand_h100e", 0.0)
+        served = st.get("served_h100e", 0.0) / max(d, 1e-9)
+        g = self.model.globals["growth"] * (1.3 if self.kind == "startup" else 1.0)
+        if served >= 0.7 and st["cash_busd"] > 0:
+            st["demand_h100e"] = d * (1.0 + g) ** 0.25
+        else:
+            st["demand_h100e"] = d * 0.97
+
+
+AGENT_CLASSES: dict[str, type[SeatAgent]] = {
+    "conglomerate": Conglomerate,
+    "cloud": CloudProvider,
+    "fab": ChipFab,
+    "lab": AIStartup,
+}

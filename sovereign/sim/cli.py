@@ -1,0 +1,108 @@
+"""`sovereign validate` and `sovereign run`: check scenario files and play headless games."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from sovereign.cli import UsageError
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register this package's subcommands."""
+    p = sub.add_parser("validate", help="check scenario files and report every problem with file:line")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.set_defaults(handler=cmd_validate)
+
+    p = sub.add_parser("run", help="play a scenario headless with AI seats and write per-quarter metrics")
+    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--quarters", type=_positive_int, default=None, help="quarters to play (default: all)")
+    p.add_argument("--out", type=Path, default=None, help="folder for nations/firms/world tables")
+    p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format (default parquet)")
+    p.add_argument("--difficulty", choices=("easy", "normal", "hard"), default=None, help="AI difficulty")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=cmd_run)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, found {value}")
+    return value
+
+
+def load_or_fail(path: Path):
+    """Load a scenario or raise UsageError carrying every problem found."""
+    from sovereign.scenario.loader import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        raise UsageError(f"invalid scenario {path}:\n{exc}") from None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate each file; print OK or every problem; exit 1 if any file is bad."""
+    from sovereign.scenario.loader import ScenarioError, load_scenario
+
+    bad = 0
+    for path in args.files:
+        try:
+            sc = load_scenario(path)
+        except ScenarioError as exc:
+            bad += 1
+            print(str(exc), file=sys.stderr)
+            continue
+        print(
+            f"{path}: OK ({sc.meta.title}; {len(sc.regions)} regions, {len(sc.actors)} actors, "
+            f"{sc.time.start}..{sc.time.end})"
+        )
+    return 1 if bad else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Play the scenario, show progress, print a summary and write the metrics."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sovereign.sim.model import SovereignModel
+    from sovereign.sim.runner import write_tables
+    from sovereign.sim.summary import summary_tables
+
+    scenario = load_or_fail(args.scenario)
+    console = Console(stderr=False)
+    model = SovereignModel(scenario, rng=args.seed, difficulty=args.difficulty)
+    n = (
+        model.end_q - model.quarter + 1
+        if args.quarters is None
+        else min(args.quarters, model.end_q - model.quarter + 1)
+    )
+    t0 = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=args.quiet,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"{scenario.meta.id} seed {args.seed}", total=n)
+        model.run(n, progress=lambda m: progress.update(task, advance=1, description=f"{m.quarter_label}"))
+    elapsed = time.perf_counter() - t0
+    for table in summary_tables(model):
+        console.print(table)
+    console.print(f"{n} quarters in {elapsed:.2f} s")
+    if args.out is not None:
+        try:
+            paths = write_tables(model, args.out, args.format)
+        except OSError as exc:
+            raise UsageError(f"cannot write results to {args.out}: {exc.strerror or exc}") from None
+        console.print("wrote " + ", ".join(str(p) for p in paths))
+    return 0

@@ -1,0 +1,141 @@
+"""Events: scripted injects from the scenario and stochastic shocks drawn from the model's rng.
+
+Each kind changes the world through a small, documented effect that lasts for the quarter (a
+heatwave, a fab outage) or persists (tighter export controls, a funding winter, a demand boom).
+Shocks are drawn from the ``events`` stream only, so the same seed gives the same shocks whatever
+the players do.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sovereign.scenario.schema import quarter_index
+
+if TYPE_CHECKING:
+    from sovereign.sim.model import SovereignModel
+
+FUNDING_WINTER_QUARTERS = 4
+
+
+def apply_events(model: SovereignModel) -> None:
+    """Apply this quarter's injects, then draw and apply stochastic shocks."""
+    sc, rng = model.scenario, model.rngs["events"]
+    for inj in sc.injects:
+        if quarter_index(inj.quarter) == model.quarter:
+            event_id = model.globals["next_event_id"]
+            model.globals["next_event_id"] = event_id + 1
+            region = model.region_ix.get(inj.region) if inj.region else None
+            _apply(model, inj.kind, region, inj.actor, inj.magnitude, inj.headline, inj.text)
+            if inj.decision:
+                seat = inj.region or inj.actor
+                if seat in model.seats:
+                    model.pending_decisions.setdefault(seat, {})[event_id] = list(inj.decision)
+    p = sc.events
+    n_r = len(sc.regions)
+    draws = rng.random(8)
+    picks = rng.integers(0, 1 << 30, size=8)
+    names = {r.id: r.name for r in sc.regions}
+    if draws[0] < p.fab_disruption and len(model.world.fab_capacity):
+        f = int(picks[0] % len(model.world.fab_capacity))
+        region = int(model.world.fab_region[f])
+        _apply(
+            model,
+            "fab_disruption",
+            region,
+            None,
+            p.fab_disruption_loss,
+            f"Outage at {model.world.fab_name[f]}",
+            "",
+            fab=f,
+        )
+    if draws[1] < p.heatwave:
+        r = int(picks[1] % n_r)
+        _apply(
+            model,
+            "heatwave",
+            r,
+            None,
+            p.heatwave_demand_factor,
+            f"Heatwave strains the grid in {names[sc.regions[r].id]}",
+            "",
+        )
+    if draws[2] < p.cyber_incident:
+        r = int(picks[2] % n_r)
+        _apply(
+            model,
+            "cyber_incident",
+            r,
+            None,
+            p.cyber_loss_busd,
+            f"Major cyber incident hits {names[sc.regions[r].id]}",
+            "",
+        )
+    if draws[3] < p.export_escalation:
+        _apply(model, "export_escalation", None, None, 0.5, "Export controls tighten on tier-2 destinations", "")
+    if draws[4] < p.efficiency_breakthrough:
+        _apply(
+            model, "efficiency_breakthrough", None, None, 0.15, "Efficiency breakthrough: new chips need less power", ""
+        )
+    if draws[5] < p.demand_boom:
+        _apply(model, "demand_boom", None, None, 0.1, "AI demand boom: enterprises rush to deploy agents", "")
+    if draws[6] < p.demand_bust:
+        _apply(model, "demand_bust", None, None, 0.1, "AI demand slumps as pilots fail to pay off", "")
+    if draws[7] < p.funding_winter:
+        _apply(model, "funding_winter", None, None, 1.0, "Funding winter: investors pull back from AI startups", "")
+
+
+def _apply(
+    model: SovereignModel,
+    kind: str,
+    region: int | None,
+    actor: str | None,
+    magnitude: float,
+    headline: str,
+    text: str,
+    fab: int | None = None,
+) -> None:
+    """Apply one event's effect and put it in the news."""
+    w, g = model.world, model.globals
+    n_r = len(model.region_ix)
+    if kind == "fab_disruption":
+        derate = g.setdefault("fab_derate", np.ones(len(w.fab_capacity)))
+        if fab is not None:
+            hit = np.arange(len(w.fab_capacity)) == fab
+        elif actor is not None and actor in model.seat_ids:
+            hit = w.fab_owner == model.seat_index(actor)
+        elif region is not None:
+            hit = w.fab_region == region
+        else:
+            hit = np.ones(len(w.fab_capacity), bool)
+        derate[hit] *= max(0.0, 1.0 - min(magnitude, 1.0))
+    elif kind == "heatwave":
+        heat = g.setdefault("heat", np.ones(n_r))
+        if region is not None:
+            heat[region] = max(heat[region], magnitude)
+    elif kind == "cyber_incident" and region is not None:
+        rid = model.scenario.regions[region].id
+        reg = model.scenario.regions[region]
+        exposure = reg.threat_exposure * reg.gdp_busd * 0.0003
+        protection = w.security_busd[region] / (w.security_busd[region] + exposure + 1e-12)
+        loss = magnitude * (1.0 - protection)
+        model.transfer(rid, "outside", loss, "cyber losses")
+        w.incident_penalty[region] += 0.3 * (1.0 - protection)
+    elif kind == "export_escalation":
+        caps = w.tier_cap[1]
+        finite = np.isfinite(caps)
+        w.tier_cap[1] = np.where(finite, caps * (1.0 - min(magnitude, 1.0)), caps)
+    elif kind == "efficiency_breakthrough":
+        g["efficiency_mult"] *= 1.0 - min(magnitude, 0.9)
+    elif kind == "demand_boom":
+        g["regional_demand_h100e"] *= 1.0 + magnitude
+        g["growth"] += 0.05
+    elif kind == "demand_bust":
+        g["regional_demand_h100e"] *= max(0.0, 1.0 - magnitude)
+        g["growth"] -= 0.05
+    elif kind == "funding_winter":
+        g["funding_winter_left"] = max(g["funding_winter_left"], int(FUNDING_WINTER_QUARTERS * max(magnitude, 0.25)))
+    rid = model.scenario.regions[region].id if region is not None else None
+    model.add_news(kind, headline, rid, actor, text)

@@ -1,0 +1,202 @@
+"""Metrics: the five sovereignty pillars, the index, and the tidy per-quarter tables.
+
+Pillars per nation, each in [0, 1] (DESIGN.md, "Sovereignty and goals"):
+
+- compute self-reliance: share of the nation's AI compute demand served from facilities in the
+  nation or its blocs, owned by domestic or allied firms;
+- power adequacy: 0.7 x (datacenter energy served / wanted) + 0.3 x min(1, reserve margin / 15%);
+- chip security: share of installed accelerators from domestic or allied fabs, times supplier
+  diversity 0.5 + 0.5 x (1 - HHI) (the floor keeps a single trusted supplier from scoring zero);
+- data governance: regulated demand served at home, plus half of what is served in allied
+  countries when no localisation law demands home, over regulated demand;
+- cyber resilience: spending / (spending + exposure) minus recent incident penalties.
+
+The index is the weighted geometric mean with each pillar floored at 0.01, so neglecting one
+pillar hurts but a single zero does not erase the rest.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sovereign.scenario.schema import quarter_label
+from sovereign.sim.world import HOURS_PER_QUARTER
+
+if TYPE_CHECKING:
+    from sovereign.sim.model import SovereignModel
+
+PILLARS = ("compute_self_reliance", "power_adequacy", "chip_security", "data_governance", "cyber_resilience")
+PILLAR_FLOOR = 0.01
+
+
+def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
+    """The five pillars and the index for every nation this quarter."""
+    m, w, sc = model, model.world, model.scenario
+    n_r = len(m.region_ix)
+    allied = m.allied_matrix()
+    seg = m.last["segments"]
+    alloc = m.last["alloc"]  # (J, K)
+    k_ix = m.last["clusters"]
+    r_k = w.dc_region[k_ix]
+    owner_home = (
+        np.array([m.region_ix[_home(m, m.seat_ids[o])] for o in w.dc_owner[k_ix]], np.int64)
+        if len(k_ix)
+        else np.zeros(0, np.int64)
+    )
+    r_j = seg["region"]
+    # compute self-reliance
+    trusted = allied[r_j][:, r_k] & allied[r_j][:, owner_home]  # (J, K)
+    demand_r = np.bincount(r_j, weights=seg["qty"], minlength=n_r)
+    trusted_r = np.bincount(r_j, weights=(alloc * trusted).sum(1), minlength=n_r)
+    compute = np.divide(trusted_r, demand_r, out=np.zeros(n_r), where=demand_r > 0)
+    # power adequacy
+    wanted = m.last["dc_energy_wanted_mwh"]
+    served = m.last["dc_energy_mwh"]
+    served_share = np.divide(served, wanted, out=np.ones(n_r), where=wanted > 0)
+    power = 0.7 * served_share + 0.3 * np.clip(m.last["reserve_margin"] / 0.15, 0.0, 1.0)
+    # chip security
+    origin = np.zeros((n_r, n_r))
+    np.add.at(origin, w.dc_region, w.dc_origin)
+    total = origin.sum(1)
+    share = np.divide(origin, total[:, None], out=np.zeros_like(origin), where=total[:, None] > 0)
+    allied_share = (share * allied).sum(1)
+    hhi = (share**2).sum(1)
+    chips = np.where(total > 0, allied_share * (0.5 + 0.5 * (1.0 - hhi)), 0.0)
+    # data governance
+    reg = seg["class"] == "regulated"
+    home = r_j[:, None] == r_k[None, :]
+    credit = np.where(home, 1.0, 0.5)
+    reg_served = np.bincount(r_j[reg], weights=(alloc[reg] * credit[reg]).sum(1), minlength=n_r)
+    reg_demand = np.bincount(r_j[reg], weights=seg["qty"][reg], minlength=n_r)
+    data = np.divide(reg_served, reg_demand, out=np.ones(n_r), where=reg_demand > 0)
+    # cyber resilience
+    exposure = np.array([r.threat_exposure * r.gdp_busd * 0.0003 for r in sc.regions])
+    paid = np.array(
+        [m.seats[r.id].state.get("security_paid_busd", w.security_busd[i]) for i, r in enumerate(sc.regions)]
+    )
+    protection = np.divide(paid, paid + exposure, out=np.ones(n_r), where=(paid + exposure) > 0)
+    cyber = np.clip(protection - w.incident_penalty, 0.0, 1.0)
+    out = {
+        "compute_self_reliance": np.clip(compute, 0, 1),
+        "power_adequacy": np.clip(power, 0, 1),
+        "chip_security": np.clip(chips, 0, 1),
+        "data_governance": np.clip(data, 0, 1),
+        "cyber_resilience": cyber,
+    }
+    wts = sc.sovereignty
+    weights = np.array([wts.compute, wts.power, wts.chips, wts.data, wts.cyber])
+    stack = np.maximum(np.stack([out[p] for p in PILLARS]), PILLAR_FLOOR)
+    out["sovereignty_index"] = np.exp((weights[:, None] * np.log(stack)).sum(0))
+    return out
+
+
+def _home(model: SovereignModel, seat_id: str) -> str:
+    agent = model.seats.get(seat_id)
+    if agent is not None:
+        return agent.state["home"]
+    return model.retired_homes.get(seat_id, model.scenario.regions[0].id)
+
+
+class MetricsRecorder:
+    """Tidy per-quarter tables: one row per nation, per firm, and for the world."""
+
+    def __init__(self) -> None:
+        self.nations: list[dict[str, Any]] = []
+        self.firms: list[dict[str, Any]] = []
+        self.world: list[dict[str, Any]] = []
+        self.signals: list[dict[str, Any]] = []
+
+    def record(self, model: SovereignModel, pillars: dict[str, np.ndarray]) -> None:
+        """Append this quarter's rows."""
+        m, w, sc, last = model, model.world, model.scenario, model.last
+        q = quarter_label(m.quarter)
+        n_r = len(m.region_ix)
+        capacity = np.bincount(w.dc_region, weights=w.dc_stock.sum(1), minlength=n_r)
+        cap_share = capacity / max(capacity.sum(), 1e-9)
+        dc_twh = last["dc_energy_mwh"] / 1e6
+        ai_twh = last["ai_energy_mwh"] / 1e6
+        seg = last["segments"]
+        served_r = np.bincount(seg["region"], weights=last["served"], minlength=n_r)
+        demand_r = np.bincount(seg["region"], weights=seg["qty"], minlength=n_r)
+        sold = last["alloc"].sum(0)
+        sold_r = np.bincount(w.dc_region[last["clusters"]], weights=sold, minlength=n_r)
+        for i, r in enumerate(sc.regions):
+            row: dict[str, Any] = {"quarter": q, "region": r.id}
+            for p in (*PILLARS, "sovereignty_index"):
+                row[p] = float(pillars[p][i])
+            row.update(
+                compute_capacity_h100e=float(capacity[i]),
+                compute_share=float(cap_share[i]),
+                compute_sold_h100e=float(sold_r[i]),
+                compute_demand_h100e=float(demand_r[i]),
+                compute_served_h100e=float(served_r[i]),
+                dc_electricity_twh=float(dc_twh[i]),
+                ai_electricity_twh=float(ai_twh[i]),
+                electricity_price_usd_mwh=float(last["power_price_avg"][i]),
+                compute_price_usd_hour=float(last["compute_price_region"][i]),
+                emissions_mt=float(last["emissions_mt"][i]),
+                dc_emissions_mt=float(last["dc_emissions_mt"][i]),
+                reserve_margin=float(last["reserve_margin"][i]),
+                budget_busd=float(m.seats[r.id].state["cash_busd"]),
+                subsidy=float(w.subsidy[i]),
+                localisation=bool(w.localisation[i]),
+                export_tier=int(w.export_tier[i]),
+                security_busd=float(w.security_busd[i]),
+            )
+            self.nations.append(row)
+        total_rev = sum(a.state.get("revenue_busd", 0.0) for a in m.seats.values() if a.kind != "nation")
+        owned = np.bincount(w.dc_owner, weights=w.dc_stock.sum(1), minlength=len(m.seat_ids))
+        for seat_id, agent in m.seats.items():
+            if agent.kind == "nation":
+                continue
+            st = agent.state
+            self.firms.append(
+                {
+                    "quarter": q,
+                    "firm": seat_id,
+                    "name": agent.name,
+                    "kind": agent.kind,
+                    "home": st["home"],
+                    "cash_busd": float(st["cash_busd"]),
+                    "revenue_busd": float(st.get("revenue_busd", 0.0)),
+                    "valuation_busd": float(st.get("valuation_busd", 0.0)),
+                    "market_share": float(st.get("revenue_busd", 0.0) / total_rev) if total_rev > 0 else 0.0,
+                    "compute_h100e": float(owned[m.seat_index(seat_id)]),
+                    "demand_h100e": float(st.get("demand_h100e", 0.0)),
+                    "served_h100e": float(st.get("served_h100e", 0.0)),
+                }
+            )
+        chip_price = np.asarray(last["chip_price"], float)
+        world: dict[str, Any] = {
+            "quarter": q,
+            "dc_electricity_twh": float(dc_twh.sum()),
+            "ai_electricity_twh": float(ai_twh.sum()),
+            "compute_capacity_h100e": float(capacity.sum()),
+            "compute_demand_h100e": float(seg["qty"].sum()),
+            "compute_served_h100e": float(last["served"].sum()),
+            "compute_price_usd_hour": float(last["compute_price_global"]),
+            "emissions_mt": float(last["emissions_mt"].sum()),
+            "startups_alive": sum(1 for a in m.seats.values() if a.kind == "startup"),
+            "datacenters": len(w.dc_region),
+            "projects": len(w.projects),
+            "money_busd": float(m.total_money_busd()),
+            "compute_revenue_busd": float((sold * last["compute_price"]).sum() * HOURS_PER_QUARTER / 1e9),
+        }
+        for g, a in enumerate(sc.accelerators):
+            world[f"chip_price_{a.id}_usd"] = float(chip_price[g])
+            world[f"chip_supply_{a.id}_h100e"] = float(last["chip_supply"][g])
+            world[f"chip_sold_{a.id}_h100e"] = float(last["chip_sold"][g])
+        self.world.append(world)
+        self.signals.append(
+            {
+                "compute_price_region": np.array(last["compute_price_region"]),
+                "power_price_avg": np.array(last["power_price_avg"]),
+                "chip_price": chip_price.copy(),
+            }
+        )
+
+    def tables(self) -> dict[str, list[dict[str, Any]]]:
+        """The three tidy tables as lists of rows."""
+        return {"nations": self.nations, "firms": self.firms, "world": self.world}

@@ -1,0 +1,861 @@
+"""SovereignModel: the Mesa model of the race for sovereign AI infrastructure.
+
+A quarter is ``commands -> model.step() -> observations``; everyone moves at once. `step` reads
+like the rules of the game (DESIGN.md, "Data flow of one quarter")::
+
+    commands -> events -> construction -> chips -> power -> compute -> finance -> metrics
+
+Quantities and prices live in numpy arrays (`sovereign.sim.world.World`) cleared by the market
+kernels in `sovereign.markets`; the Mesa agents (`sovereign.sim.agents`) hold decisions, balance
+sheets and memory. Money moves only through `transfer`, which records every flow to or from the
+outside economy, so money is conserved except for declared flows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sovereign.markets import allocate_chips, clear_compute, clear_power
+from sovereign.scenario.schema import Scenario, quarter_index, quarter_label
+from sovereign.sim import events as ev
+from sovereign.sim.agents import (
+    AGENT_CLASSES,
+    AIStartup,
+    Nation,
+    SeatAgent,
+)
+from sovereign.sim.commands import (
+    PERMITTING_REFORM_BUSD,
+    BuildDatacenter,
+    BuildFab,
+    BuildPlant,
+    BuyAccelerators,
+    Command,
+    Decide,
+    JoinBloc,
+    LeaveBloc,
+    PermittingReform,
+    RaiseFunding,
+    SetCurtailmentPriority,
+    SetExportControls,
+    SetExportTier,
+    SetLocalisation,
+    SetSecuritySpending,
+    SetSubsidy,
+    command_cost_busd,
+    command_from_dict,
+    command_to_dict,
+    validate_command,
+)
+from sovereign.sim.metrics import MetricsRecorder, sovereignty_pillars
+from sovereign.sim.world import HOURS_PER_QUARTER, TECHNOLOGIES, THERMAL, World, initial_world
+
+OUTSIDE = "outside"
+#: Share of installed accelerators that is available for sale after maintenance and spares.
+FLEET_AVAILABILITY = 0.85
+#: kW of IT load per MW of datacenter capacity, and headroom kept when buying accelerators.
+KW_PER_MW = 1000.0
+
+
+class CommandResult(dict):
+    """Outcome of a submitted command: ``accepted`` and ``reason`` (empty when accepted)."""
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the validator accepted the command."""
+        return bool(self["accepted"])
+
+    @property
+    def reason(self) -> str:
+        """Why it was refused (empty when accepted)."""
+        return str(self["reason"])
+
+
+class SovereignModel(mesa.Model):
+    """The world, its actors and the quarterly markets.
+
+    Args:
+        scenario: a validated scenario.
+        rng: the run's seed (int or `numpy.random.SeedSequence`); one SeedSequence spawns the
+            independent streams for events, agents and startups.
+        human_seats: seats (region or actor ids) whose commands come from people, not AI policies.
+        difficulty: difficulty of AI seats (default: the scenario's).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        rng: int | np.random.SeedSequence | None = 0,
+        human_seats: tuple[str, ...] | list[str] = (),
+        difficulty: str | None = None,
+    ) -> None:
+        seq = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
+        events_seq, agents_seq, startups_seq, mesa_seq = seq.spawn(4)
+        super().__init__(rng=np.random.default_rng(mesa_seq))
+        self.scenario = scenario
+        self.seed_entropy = seq.entropy
+        self.rngs: dict[str, np.random.Generator] = {
+            "events": np.random.default_rng(events_seq),
+            "agents": np.random.default_rng(agents_seq),
+            "startups": np.random.default_rng(startups_seq),
+        }
+        self.difficulty = difficulty or scenario.seats.difficulty
+        self.human_seats = set(human_seats)
+        sc = scenario
+        self.region_ix = {r.id: i for i, r in enumerate(sc.regions)}
+        self.class_ix = {a.id: i for i, a in enumerate(sc.accelerators)}
+        self.bloc_ix = {b.id: i for i, b in enumerate(sc.blocs)}
+        self.start_q = quarter_index(sc.time.start)
+        self.end_q = quarter_index(sc.time.end)
+        self.quarter = self.start_q
+        n_r = len(sc.regions)
+        # -- static arrays derived from the scenario ------------------------------------------
+        self.slice_hours = np.array([s.hours_share for s in sc.time.slices]) * HOURS_PER_QUARTER
+        self.slice_factor = np.array([s.demand_factor for s in sc.time.slices])
+        techs = [sc.technologies.get(t) for t in TECHNOLOGIES]
+        n_s = len(sc.time.slices)
+        self.tech_avail = np.array([t.availability if t else [0.0] * n_s for t in techs]).T  # (S, T)
+        self.tech_cost = np.array([t.marginal_cost_usd_mwh if t else 0.0 for t in techs])
+        self.tech_emissions = np.array([t.emissions_t_per_mwh if t else 0.0 for t in techs])
+        self.fuel_factor = np.array([r.fuel_cost_factor for r in sc.regions])
+        self.kw_per_h100e = np.array([a.kw_per_h100e for a in sc.accelerators])
+        self.list_price = np.array([a.price_usd_per_h100e for a in sc.accelerators])
+        self.production_cost = np.array([a.production_cost_usd_per_h100e for a in sc.accelerators])
+        self.controlled = np.array([a.controlled for a in sc.accelerators])
+        links = sc.interconnectors
+        self.links = (
+            (
+                np.array([self.region_ix[x.a] for x in links], np.int64),
+                np.array([self.region_ix[x.b] for x in links], np.int64),
+                np.array([x.capacity_mw for x in links], float),
+            )
+            if links
+            else None
+        )
+        lon = np.radians([r.marker.lon for r in sc.regions])
+        lat = np.radians([r.marker.lat for r in sc.regions])
+        # great-circle distances between region markers (km), for the inference latency penalty
+        cosd = np.sin(lat)[:, None] * np.sin(lat)[None, :] + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.cos(
+            lon[:, None] - lon[None, :]
+        )
+        self.distance_km = 6371.0 * np.arccos(np.clip(cosd, -1.0, 1.0))
+        self.chip_producer = np.array([r.chip_producer for r in sc.regions])
+        # -- seats and agents ------------------------------------------------------------------
+        self.seat_ids: list[str] = []
+        self.seat_pos: dict[str, int] = {}
+        self.retired_homes: dict[str, str] = {}
+        self.seats: dict[str, SeatAgent] = {}
+        for r in sc.regions:
+            self._add_agent(Nation, r.id, {"name": r.name, "home": r.id, "cash_busd": self._budget_busd(r.id)})
+        for a in sc.actors:
+            state = {
+                "name": a.name,
+                "home": a.home,
+                "cash_busd": a.cash_busd,
+                "valuation_busd": a.valuation_busd,
+                "revenue_busd": a.revenue_busd_per_year / 4.0,
+                "demand_h100e": a.compute_demand_h100e,
+                "named": True,
+            }
+            self._add_agent(AGENT_CLASSES[a.kind], a.id, state)
+        self.world: World = initial_world(sc, {s: i for i, s in enumerate(self.seat_ids)}, self.class_ix)
+        labs0 = sum(a.compute_demand_h100e for a in sc.actors)
+        self.globals: dict[str, Any] = {
+            "regional_demand_h100e": max(sc.demand.h100e_2026 - labs0, 0.05 * sc.demand.h100e_2026),
+            "growth": sc.demand.growth_per_year,
+            "efficiency_mult": 1.0,
+            "funding_winter_left": 0,
+            "startups_spawned": 0,
+            "next_event_id": 0,
+            "outside_busd": 0.0,
+            "initial_money_busd": 0.0,
+        }
+        self.globals["initial_money_busd"] = self.total_money_busd()
+        # -- per-quarter buffers and logs ------------------------------------------------------
+        self.pending: dict[str, list[Command]] = defaultdict(list)
+        self.pending_decisions: dict[str, dict[int, list[str]]] = {}
+        self.command_log: list[dict[str, Any]] = []
+        self.news: list[dict[str, Any]] = []
+        self.flows: dict[str, float] = defaultdict(float)
+        self.last: dict[str, Any] = {}
+        self.metrics = MetricsRecorder()
+        self._init_last()
+
+    # Mesa 3.5 has its own `scenario` (experimental parameter sets); ours is the game's scenario.
+    # Mesa's value is kept aside so Mesa still works, and `model.scenario` means the game world.
+    @property
+    def scenario(self) -> Scenario:  # type: ignore[override]
+        """The game scenario being played."""
+        return self._game_scenario
+
+    @scenario.setter
+    def scenario(self, value: Any) -> None:
+        if isinstance(value, Scenario):
+            self._game_scenario = value
+        else:
+            self._mesa_scenario = value
+
+    # ------------------------------------------------------------------------------------------
+    # seats and money
+    def _add_agent(self, cls: type[SeatAgent], seat_id: str, state: dict[str, Any]) -> SeatAgent:
+        agent = cls(self, seat_id, state)
+        self.seats[seat_id] = agent
+        if seat_id not in self.seat_pos:
+            self.seat_pos[seat_id] = len(self.seat_ids)
+            self.seat_ids.append(seat_id)
+        return agent
+
+    def _budget_busd(self, region_id: str) -> float:
+        r = self.scenario.regions[self.region_ix[region_id]]
+        return r.gdp_busd * r.ai_budget_share / 4.0
+
+    def seat_index(self, seat_id: str) -> int:
+        """Row of a seat in owner arrays (seats keep their row after they retire)."""
+        return self.seat_pos[seat_id]
+
+    def transfer(self, src: str, dst: str, busd: float, kind: str) -> None:
+        """Move money between seats or the outside economy; the one place cash changes."""
+        if busd == 0.0:
+            return
+        if src == OUTSIDE:
+            self.globals["outside_busd"] -= busd
+            self.flows[f"in:{kind}"] += busd
+        else:
+            self.seats[src].state["cash_busd"] -= busd
+        if dst == OUTSIDE:
+            self.globals["outside_busd"] += busd
+            self.flows[f"out:{kind}"] += busd
+        else:
+            self.seats[dst].state["cash_busd"] += busd
+
+    def total_money_busd(self) -> float:
+        """Cash of every seat plus the outside account: constant over a game."""
+        return sum(a.state["cash_busd"] for a in self.seats.values()) + self.globals["outside_busd"]
+
+    def home_tier(self, agent: SeatAgent) -> int:
+        """Export-control tier of an agent's home region."""
+        return int(self.world.export_tier[self.region_ix[agent.state["home"]]])
+
+    def allied(self, a: int, b: int) -> bool:
+        """Whether two regions are the same or share a bloc."""
+        return a == b or bool((self.world.bloc_member[:, a] & self.world.bloc_member[:, b]).any())
+
+    def allied_matrix(self) -> np.ndarray:
+        """(R, R) bool: same region or a shared bloc."""
+        bm = self.world.bloc_member.astype(np.int64)
+        m = (bm.T @ bm) > 0
+        np.fill_diagonal(m, True)
+        return m
+
+    def free_h100e(self, seat_id: str, region: int, cls: int) -> float:
+        """H100e of class `cls` that fit in a seat's datacenters in a region."""
+        w = self.world
+        if seat_id not in self.seat_pos:
+            return 0.0
+        mask = (w.dc_owner == self.seat_index(seat_id)) & (w.dc_region == region)
+        free_kw = float(np.maximum(w.dc_it_mw[mask] * KW_PER_MW - w.dc_kw[mask], 0.0).sum())
+        return free_kw / self.new_chip_kw(cls)
+
+    def new_chip_kw(self, cls: int) -> float:
+        """KW per H100e of newly made chips of a class (efficiency improves over time)."""
+        return float(self.kw_per_h100e[cls] * self.globals["efficiency_mult"])
+
+    def subsidy_for(self, seat_id: str, cmd: Command) -> float:
+        """State subsidy a firm would receive for a build (paid by the host nation, if it can)."""
+        if not isinstance(cmd, BuildDatacenter | BuildPlant) or self.seats[seat_id].kind == "nation":
+            return 0.0
+        r = self.region_ix[cmd.region]
+        want = command_cost_busd(self, seat_id, cmd) * float(self.world.subsidy[r])
+        host = self.seats[self.scenario.regions[r].id]
+        return min(want, max(host.state["cash_busd"], 0.0))
+
+    def committed_busd(self, seat_id: str) -> float:
+        """Cash already promised this quarter by queued commands (bids, builds)."""
+        return sum(command_cost_busd(self, seat_id, c) - self.subsidy_for(seat_id, c) for c in self.pending[seat_id])
+
+    # ------------------------------------------------------------------------------------------
+    # commands
+    def submit(self, seat_id: str, command: Command | dict[str, Any]) -> CommandResult:
+        """Queue a command for this quarter if the validator accepts it; say why if not."""
+        cmd = command_from_dict(command) if isinstance(command, dict) else command
+        reason = validate_command(self, seat_id, cmd)
+        if reason is None:
+            self.pending[seat_id].append(cmd)
+        entry = {
+            "quarter": quarter_label(self.quarter),
+            "seat": seat_id,
+            "command": command_to_dict(cmd),
+            "accepted": reason is None,
+            "reason": reason or "",
+            "stage": "submit",
+        }
+        self.command_log.append(entry)
+        return CommandResult(accepted=reason is None, reason=reason or "")
+
+    def ai_seats(self) -> list[SeatAgent]:
+        """Seats played by AI policies, in a fixed order (determinism)."""
+        return [a for s, a in self.seats.items() if s not in self.human_seats]
+
+    @property
+    def done(self) -> bool:
+        """Whether the last quarter has been played."""
+        return self.quarter > self.end_q
+
+    @property
+    def quarter_label(self) -> str:
+        """Label of the quarter about to be played, e.g. 2026Q1."""
+        return quarter_label(self.quarter)
+
+    # ------------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """Play one quarter: everyone has submitted; the world moves."""
+        if self.done:
+            raise RuntimeError(f"the game ended after {quarter_label(self.end_q)}")
+        self.flows = defaultdict(float)
+        self.quarter_news: list[dict[str, Any]] = []
+        for agent in self.ai_seats():
+            for cmd in agent.decide():
+                self.submit(agent.seat_id, cmd)
+        self._apply_commands()
+        ev.apply_events(self)
+        self._construction()
+        self._chips()
+        self._power()
+        self._compute()
+        self._finance()
+        self._metrics()
+        self._advance()
+
+    def run(self, quarters: int | None = None, progress: Any = None) -> None:
+        """Play `quarters` quarters (default: to the end); `progress(model)` is called after each."""
+        n = self.end_q - self.quarter + 1 if quarters is None else min(quarters, self.end_q - self.quarter + 1)
+        for _ in range(n):
+            self.step()
+            if progress is not None:
+                progress(self)
+
+    # ------------------------------------------------------------------------------------------
+    def _log_applied(self, seat: str, cmd: Command, reason: str | None) -> None:
+        if reason is not None:
+            self.command_log.append(
+                {
+                    "quarter": quarter_label(self.quarter),
+                    "seat": seat,
+                    "command": command_to_dict(cmd),
+                    "accepted": False,
+                    "reason": reason,
+                    "stage": "apply",
+                }
+            )
+
+    def _apply_commands(self) -> None:
+        """Apply queued commands in seat order; each is re-checked against the budget left."""
+        w = self.world
+        self.bids: list[tuple[str, BuyAccelerators]] = []
+        pending, self.pending = self.pending, defaultdict(list)
+        for seat in self.seat_ids:
+            for cmd in pending.get(seat, []):
+                agent = self.seats.get(seat)
+                if agent is None:
+                    continue
+                reason = validate_command(self, seat, cmd)
+                self._log_applied(seat, cmd, reason)
+                if reason is not None:
+                    continue
+                if isinstance(cmd, BuyAccelerators):
+                    self.bids.append((seat, cmd))
+                    self.pending[seat].append(cmd)  # reserve the cash until the chip market clears
+                    continue
+                self._apply_one(agent, cmd)
+        self.pending = defaultdict(list)
+        del w
+
+    def _apply_one(self, agent: SeatAgent, cmd: Command) -> None:
+        w, sc, seat = self.world, self.scenario, agent.seat_id
+        home = self.region_ix[agent.state["home"]]
+        if isinstance(cmd, BuildDatacenter | BuildPlant | BuildFab):
+            r = self.region_ix[cmd.region]
+            cost = command_cost_busd(self, seat, cmd)
+            subsidy = self.subsidy_for(seat, cmd)
+            self.transfer(seat, OUTSIDE, cost, "capex")
+            if subsidy > 0:
+                self.transfer(sc.regions[r].id, seat, subsidy, "subsidy")
+            if isinstance(cmd, BuildDatacenter):
+                delay = sc.economics.datacenter_build_quarters + int(w.permitting_quarters[r])
+                size, what = cmd.it_mw, f"{cmd.it_mw:,.0f} MW datacenter"
+            elif isinstance(cmd, BuildPlant):
+                tech = sc.technologies[cmd.technology]
+                delay = tech.build_quarters + int(w.permitting_quarters[r])
+                size, what = cmd.mw, f"{cmd.mw:,.0f} MW {cmd.technology} plant"
+            else:
+                delay = sc.economics.fab_build_quarters + int(w.permitting_quarters[r]) // 2
+                size, what = cmd.h100e_per_quarter, f"fab for {cmd.h100e_per_quarter:,.0f} H100e/quarter"
+            project = {
+                "id": len(self.command_log),
+                "kind": cmd.kind,
+                "owner": seat,
+                "region": cmd.region,
+                "size": size,
+                "detail": getattr(cmd, "technology", None) or getattr(cmd, "accelerator", None) or "",
+                "started": self.quarter,
+                "done": self.quarter + delay,
+                "cost_busd": cost,
+                "subsidy_busd": subsidy,
+                "name": f"{agent.name}: {what} in {sc.regions[r].name}",
+            }
+            w.projects.append(project)
+            big = (isinstance(cmd, BuildDatacenter) and cmd.it_mw >= 300) or isinstance(cmd, BuildFab)
+            if big:
+                self.add_news("build", f"{agent.name} starts a {what} in {sc.regions[r].name}", cmd.region, seat)
+        elif isinstance(cmd, SetSubsidy):
+            w.subsidy[home] = cmd.rate
+        elif isinstance(cmd, SetLocalisation):
+            if bool(w.localisation[home]) != cmd.enabled:
+                w.localisation[home] = cmd.enabled
+                verb = "enacts" if cmd.enabled else "repeals"
+                self.add_news("policy", f"{agent.name} {verb} a data-localisation law", agent.state["home"], seat)
+        elif isinstance(cmd, SetExportControls):
+            cap = np.inf if cmd.cap_h100e is None else cmd.cap_h100e
+            w.tier_cap[cmd.tier - 1, self.class_ix[cmd.accelerator]] = cap
+            self.add_news("controls", f"{agent.name} sets tier-{cmd.tier} {cmd.accelerator} cap", None, seat)
+        elif isinstance(cmd, SetExportTier):
+            w.export_tier[self.region_ix[cmd.region]] = cmd.tier
+            self.add_news("controls", f"{agent.name} moves {cmd.region} to export tier {cmd.tier}", cmd.region, seat)
+        elif isinstance(cmd, JoinBloc | LeaveBloc):
+            w.bloc_member[self.bloc_ix[cmd.bloc], home] = isinstance(cmd, JoinBloc)
+            verb = "joins" if isinstance(cmd, JoinBloc) else "leaves"
+            self.add_news("policy", f"{agent.name} {verb} {sc.blocs[self.bloc_ix[cmd.bloc]].name}", None, seat)
+        elif isinstance(cmd, SetSecuritySpending):
+            w.security_busd[home] = cmd.busd_per_year
+        elif isinstance(cmd, SetCurtailmentPriority):
+            w.dc_last[home] = cmd.datacenters_last
+        elif isinstance(cmd, PermittingReform):
+            self.transfer(seat, OUTSIDE, PERMITTING_REFORM_BUSD, "reform")
+            w.permitting_quarters[home] = max(0, int(w.permitting_quarters[home]) - 1)
+        elif isinstance(cmd, RaiseFunding):
+            agent.state["raising"] = True
+            agent.state["raise_busd"] = cmd.busd
+        elif isinstance(cmd, Decide):
+            options = self.pending_decisions.get(seat, {}).pop(cmd.event_id, [])
+            self.add_news("decision", f"{agent.name} decides: {options[cmd.option]}", agent.state["home"], seat)
+
+    def add_news(self, kind: str, headline: str, region: str | None, actor: str | None, text: str = "") -> None:
+        """Add an item to this quarter's news ticker."""
+        item = {
+            "quarter": quarter_label(self.quarter),
+            "kind": kind,
+            "headline": headline,
+            "region": region,
+            "actor": actor,
+            "text": text,
+        }
+        self.quarter_news.append(item)
+        self.news.append(item)
+
+    # ------------------------------------------------------------------------------------------
+    def _construction(self) -> None:
+        """Completed projects join the state arrays."""
+        w = self.world
+        keep = []
+        for p in w.projects:
+            if p["done"] > self.quarter:
+                keep.append(p)
+                continue
+            owner_id = p["owner"]
+            if owner_id not in self.seats:  # the owner went bankrupt: the project is abandoned
+                continue
+            owner = self.seat_index(owner_id)
+            r = self.region_ix[p["region"]]
+            if p["kind"] == "build_datacenter":
+                pue = min(float(w.pue[r]), 1.3)  # new large builds reach PUE <= 1.3 (CALIBRATION 1)
+                w.add_datacenter(r, owner, p["size"], pue, p["name"].split(": ", 1)[-1])
+            elif p["kind"] == "build_plant":
+                w.add_plant(r, owner, TECHNOLOGIES.index(p["detail"]), p["size"])
+            else:
+                w.add_fab(r, owner, self.class_ix[p["detail"]], p["size"], self.quarter, p["name"])
+        w.projects = keep
+
+    # ------------------------------------------------------------------------------------------
+    def _chips(self) -> None:
+        """Fab output is allocated to bids by price within export-control caps."""
+        w, n_g = self.world, len(self.class_ix)
+        online = w.fab_online <= self.quarter
+        output = w.fab_capacity * online * self.globals.pop("fab_derate", np.ones(len(w.fab_capacity)))
+        supply = np.bincount(w.fab_class, weights=output, minlength=n_g)
+        bids = self.bids
+        self.last["chip_supply"] = supply
+        if not bids:
+            self.last["chip_price"] = self.list_price * self.scenario.economics.chip_reserve_share
+            self.last["chip_sold"] = np.zeros(n_g)
+            return
+        cls = np.array([self.class_ix[b.accelerator] for _, b in bids])
+        region = np.array([self.region_ix[b.region] for _, b in bids])
+        qty = np.array([min(b.h100e, self.free_h100e(s, self.region_ix[b.region], c)) for (s, b), c in zip(bids, cls)])
+        price = np.array([b.max_price_usd for _, b in bids])
+        reserve = self.list_price * self.scenario.economics.chip_reserve_share
+        ok = price >= reserve[cls]
+        # caps are per destination region: each region is its own "tier" row for the kernel
+        caps = w.tier_cap[w.export_tier - 1]  # (R, G)
+        leak = self.scenario.export_controls.grey_market_leakage
+        barred = (caps == 0) & self.controlled[None, :]
+        tier2 = w.tier_cap[1][None, :].repeat(len(caps), 0)
+        caps = np.where(barred, leak * np.where(np.isfinite(tier2), tier2, 0.0), caps)
+        caps = np.where(self.controlled[None, :], caps, np.inf)
+        res = allocate_chips(supply, cls[ok], qty[ok], price[ok], region[ok], caps)
+        got = np.zeros(len(bids))
+        got[ok] = res.allocation
+        clearing = np.where(np.asarray(res.price) > 0, res.price, reserve)
+        self.last["chip_price"] = clearing
+        self.last["chip_sold"] = np.bincount(cls, weights=got, minlength=n_g)
+        # who made what: the class's output shares by fab, for revenue and for chip origin
+        share = np.divide(output, supply[w.fab_class], out=np.zeros_like(output), where=supply[w.fab_class] > 0)
+        for (seat, _), g, r, q in zip(bids, cls, region, got):
+            if q <= 0:
+                continue
+            cost = q * clearing[g] / 1e9
+            self._install(seat, int(r), int(g), float(q), share * (w.fab_class == g))
+            fabs = np.nonzero((w.fab_class == g) & (share > 0))[0]
+            for f in fabs:
+                owner = self.seat_ids[w.fab_owner[f]]
+                self.transfer(seat, owner if owner in self.seats else OUTSIDE, cost * share[f], "chips")
+        sold = self.last["chip_sold"]
+        for f in range(len(w.fab_class)):
+            owner = self.seat_ids[w.fab_owner[f]]
+            g = w.fab_class[f]
+            made = sold[g] * (share[f] if supply[g] > 0 else 0.0)
+            if made > 0 and owner in self.seats:
+                self.transfer(owner, OUTSIDE, made * self.production_cost[g] / 1e9, "chip production")
+
+    def _install(self, seat: str, region: int, cls: int, qty: float, fab_share: np.ndarray) -> None:
+        """Put delivered accelerators into the buyer's datacenters in a region, by free space."""
+        w = self.world
+        mask = (w.dc_owner == self.seat_index(seat)) & (w.dc_region == region)
+        idx = np.nonzero(mask)[0]
+        free = np.maximum(w.dc_it_mw[idx] * KW_PER_MW - w.dc_kw[idx], 0.0)
+        if free.sum() <= 0:
+            return
+        kw = self.new_chip_kw(cls)
+        part = qty * free / free.sum()
+        w.dc_stock[idx, cls] += part
+        w.dc_kw[idx] += part * kw
+        origin = np.bincount(w.fab_region, weights=fab_share, minlength=len(self.region_ix))
+        origin = origin / origin.sum() if origin.sum() > 0 else np.eye(len(self.region_ix))[region]
+        w.dc_origin[idx] += part[:, None] * origin[None, :]
+
+    # ------------------------------------------------------------------------------------------
+    def _power(self) -> None:
+        """Clear each region's power market per time slice; shortages curtail datacenters."""
+        w = self.world
+        heat = self.globals.pop("heat", np.ones(len(self.region_ix)))
+        ai_mw = np.bincount(w.dc_region, weights=w.dc_kw * w.dc_pue, minlength=len(heat)) / KW_PER_MW
+        dc_mw = (w.conventional_dc_mw * w.pue + ai_mw * FLEET_AVAILABILITY) * 1.0
+        base = w.base_demand_mw[None, :] * self.slice_factor[:, None] * heat[None, :]  # (S, R)
+        demand = base + dc_mw[None, :]
+        derate = np.where(THERMAL[None, :], 1.0 - 0.1 * (heat[:, None] > 1.0), 1.0)  # (R, T)
+        capacity = w.grid_mw[None, :, :] * self.tech_avail[:, None, :] * derate[None, :, :]
+        cost = np.broadcast_to(self.tech_cost[None, None, :] * self.fuel_factor[None, :, None], capacity.shape)
+        res = clear_power(
+            np.ascontiguousarray(cost), capacity, demand, voll=self.scenario.economics.voll_usd_mwh, links=self.links
+        )
+        # curtailment of datacenters: first (pro rata with all load) or last (only after other load)
+        unserved = np.asarray(res.unserved)
+        dc_share_first = np.minimum(1.0, np.divide(unserved, demand, out=np.zeros_like(demand), where=demand > 0))
+        dc_share_last = np.minimum(1.0, np.maximum(unserved - base, 0.0) / np.maximum(dc_mw[None, :], 1e-9))
+        curtail = np.where(w.dc_last[None, :], dc_share_last, dc_share_first)
+        curtail = np.where(dc_mw[None, :] > 0, curtail, 0.0)
+        hours = self.slice_hours
+        price = np.asarray(res.price)
+        self.last["power"] = res
+        self.last["power_demand"] = demand
+        self.last["power_price"] = price
+        self.last["power_price_avg"] = (price * hours[:, None]).sum(0) / hours.sum()
+        self.last["dc_curtail"] = (curtail * hours[:, None]).sum(0) / hours.sum()  # (R,)
+        served_dc = (dc_mw[None, :] * (1.0 - curtail) * hours[:, None]).sum(0)  # MWh per region
+        self.last["dc_energy_mwh"] = served_dc
+        self.last["dc_energy_wanted_mwh"] = dc_mw * hours.sum()
+        self.last["ai_energy_mwh"] = (ai_mw * FLEET_AVAILABILITY)[None, :] * (1.0 - curtail) * hours[:, None]
+        self.last["ai_energy_mwh"] = self.last["ai_energy_mwh"].sum(0)
+        dispatch = np.asarray(res.dispatch)  # (S, R, T)
+        gen_mwh = (dispatch * hours[:, None, None]).sum(0)  # (R, T)
+        emissions_t = gen_mwh @ self.tech_emissions
+        total_mwh = np.maximum(gen_mwh.sum(1), 1e-9)
+        self.last["emissions_mt"] = emissions_t / 1e6
+        self.last["grid_intensity"] = emissions_t / total_mwh  # t/MWh
+        self.last["dc_emissions_mt"] = served_dc * self.last["grid_intensity"] / 1e6
+        peak = int(np.argmax(self.slice_factor))
+        avail_peak = capacity[peak].sum(1)
+        self.last["reserve_margin"] = avail_peak / np.maximum(demand[peak], 1e-9) - 1.0
+        # power margins of owned plants go to their owners
+        if len(w.plant_mw):
+            share = w.plant_mw / np.maximum(w.grid_mw[w.plant_region, w.plant_tech], 1e-9)
+            margin = (price[:, w.plant_region] - cost[:, w.plant_region, w.plant_tech]).clip(0)
+            gen = dispatch[:, w.plant_region, w.plant_tech] * share[None, :]
+            income = (margin * gen * hours[:, None]).sum(0) / 1e9
+            for p in range(len(w.plant_mw)):
+                owner = self.seat_ids[w.plant_owner[p]]
+                if owner in self.seats and income[p] > 0:
+                    self.transfer(OUTSIDE, owner, float(income[p]), "power sales")
+
+    # ------------------------------------------------------------------------------------------
+    def _segments(self) -> dict[str, Any]:
+        """Demand segments of the compute market: regional demand by class, and each lab/startup."""
+        sc, n_r = self.scenario, len(self.region_ix)
+        pool = self.globals["regional_demand_h100e"]
+        wtp = sc.demand.wtp_usd_per_hour
+        share = np.array([r.ai_demand_share for r in sc.regions])
+        reg_share = np.array([r.regulated_share for r in sc.regions])
+        tr = sc.demand.training_share
+        region, klass, qty, price, owner = [], [], [], [], []
+        for c, frac in (
+            ("training", (1 - reg_share) * tr),
+            ("inference", (1 - reg_share) * (1 - tr)),
+            ("regulated", reg_share),
+        ):
+            region.extend(range(n_r))
+            klass.extend([c] * n_r)
+            qty.extend(pool * share * frac)
+            price.extend([wtp[c]] * n_r)
+            owner.extend([None] * n_r)
+        for agent in self.seats.values():
+            d = agent.state.get("demand_h100e", 0.0)
+            if agent.kind in ("lab", "startup") and d > 0:
+                c = "training" if agent.kind == "lab" else "inference"
+                region.append(self.region_ix[agent.state["home"]])
+                klass.append(c)
+                qty.append(d)
+                price.append(wtp[c] * (1.1 if agent.kind == "lab" else 1.0))
+                owner.append(agent.seat_id)
+        return {
+            "region": np.array(region, np.int64),
+            "class": np.array(klass),
+            "qty": np.array(qty, float),
+            "wtp": np.array(price, float),
+            "owner": owner,
+        }
+
+    def _compute(self) -> None:
+        """Clusters sell H100e-hours to demand segments under localisation and sanctions rules."""
+        w, sc = self.world, self.scenario
+        seg = self._segments()
+        self.last["segments"] = seg
+        stock = w.dc_stock.sum(1)
+        k_ix = np.nonzero(stock > 1e-9)[0]
+        r_k = w.dc_region[k_ix]
+        avail = (1.0 - self.last["dc_curtail"][r_k]) * FLEET_AVAILABILITY
+        capacity = stock[k_ix] * avail
+        kw_per = w.dc_kw[k_ix] / stock[k_ix]
+        power_cost = kw_per * w.dc_pue[k_ix] * self.last["power_price_avg"][r_k] / 1000.0
+        cost = sc.demand.opex_usd_per_hour + power_cost
+        r_j = seg["region"]
+        regulated = seg["class"] == "regulated"
+        same = r_j[:, None] == r_k[None, :]
+        allied = self.allied_matrix()[r_j][:, r_k]
+        allowed = np.where(regulated[:, None], same | (allied & ~w.localisation[r_j][:, None]), True)
+        # localisation: regulated data stays home; tier-3 buyers may be barred from producers' clouds
+        if sc.export_controls.remote_access_barred:
+            owner_home = np.array(
+                [
+                    self.region_ix[self.seats[self.seat_ids[o]].state["home"]] if self.seat_ids[o] in self.seats else 0
+                    for o in w.dc_owner[k_ix]
+                ],
+                np.int64,
+            )
+            barred = (w.export_tier[r_j] == 3)[:, None] & self.chip_producer[owner_home][None, :]
+            allowed &= ~barred
+        penalty = np.where(
+            seg["class"][:, None] == "training",
+            0.0,
+            self.distance_km[r_j][:, r_k] / 1000.0 * sc.demand.latency_penalty_usd_per_1000km,
+        )
+        res = clear_compute(capacity, cost, seg["qty"], seg["wtp"], allowed, penalty)
+        alloc = np.asarray(res.allocation)
+        price_k = np.asarray(res.price)
+        self.last["compute"] = res
+        self.last["clusters"] = k_ix
+        self.last["cluster_cost"] = cost
+        self.last["cluster_capacity"] = capacity
+        sold = alloc.sum(0)
+        w.dc_util[:] = 0.0
+        w.dc_util[k_ix] = np.divide(sold, stock[k_ix], out=np.zeros_like(sold), where=stock[k_ix] > 0)
+        hours = HOURS_PER_QUARTER
+        # money: buyers pay each cluster's price; owners pay power and opex for what they sell
+        revenue_k = sold * price_k * hours / 1e9
+        paid_j = (alloc * price_k[None, :]).sum(1) * hours / 1e9
+        owners_k = [self.seat_ids[o] for o in w.dc_owner[k_ix]]
+        for j, who in enumerate(seg["owner"]):
+            if paid_j[j] > 0:
+                self.transfer(who or OUTSIDE, OUTSIDE, float(paid_j[j]), "compute purchases")
+        # the outside pool received every payment; pay each cluster owner its revenue from it
+        for k, who in enumerate(owners_k):
+            if who in self.seats:
+                self.transfer(OUTSIDE, who, float(revenue_k[k]), "compute sales")
+                op = float(sold[k] * cost[k] * hours / 1e9)
+                self.transfer(who, OUTSIDE, op, "power and opex")
+                self.seats[who].state["revenue_q"] = self.seats[who].state.get("revenue_q", 0.0) + float(revenue_k[k])
+        served = alloc.sum(1)
+        for j, who in enumerate(seg["owner"]):
+            if who is not None:
+                self.seats[who].state["served_h100e"] = float(served[j])
+                self.seats[who].state["paid_q"] = float(paid_j[j])
+        self.last["served"] = served
+        self.last["alloc"] = alloc
+        self.last["compute_price"] = price_k
+        regional_price = np.zeros(len(self.region_ix))
+        for r in range(len(self.region_ix)):
+            m = r_k == r
+            regional_price[r] = float((price_k[m] * sold[m]).sum() / sold[m].sum()) if sold[m].sum() > 0 else np.nan
+        glob = (
+            float((price_k * sold).sum() / sold.sum())
+            if sold.sum() > 0
+            else float(np.mean(sc.demand.wtp_usd_per_hour.values()))
+        )
+        self.last["compute_price_region"] = np.where(np.isnan(regional_price), glob, regional_price)
+        self.last["compute_price_global"] = glob
+
+    # ------------------------------------------------------------------------------------------
+    def _finance(self) -> None:
+        """Budgets, security spending, lab income, funding rounds, startups born and failed."""
+        sc, w = self.scenario, self.world
+        winter = self.globals["funding_winter_left"] > 0
+        for r in sc.regions:
+            nation = self.seats[r.id]
+            self.transfer(OUTSIDE, r.id, self._budget_busd(r.id), "state budget")
+            i = self.region_ix[r.id]
+            spend = min(float(w.security_busd[i]) / 4.0, max(nation.state["cash_busd"], 0.0))
+            self.transfer(r.id, OUTSIDE, spend, "security")
+            nation.state["security_paid_busd"] = spend * 4.0
+        hours = HOURS_PER_QUARTER
+        for agent in list(self.seats.values()):
+            st = agent.state
+            if agent.kind in ("lab", "startup"):
+                income = st.get("served_h100e", 0.0) * hours * sc.economics.lab_revenue_per_hour_usd / 1e9
+                self.transfer(OUTSIDE, agent.seat_id, income, "lab revenue")
+                st["revenue_q"] = st.get("revenue_q", 0.0) + income
+            if agent.kind in ("conglomerate", "cloud") and st.get("funding_busd", 0.0) > 0:
+                pass
+            if st.pop("raising", False):
+                amount = st.pop("raise_busd", 0.0)
+                p = sc.startups.round_success * (0.3 if winter else 1.0)
+                if self.rngs["startups"].random() < p:
+                    self.transfer(OUTSIDE, agent.seat_id, amount, "funding rounds")
+                    st["valuation_busd"] = st.get("valuation_busd", 0.0) + amount * 4.0
+                    if amount >= 0.5:
+                        self.add_news("funding", f"{agent.name} raises ${amount:,.1f}B", st["home"], agent.seat_id)
+                else:
+                    st["failed_rounds"] = st.get("failed_rounds", 0) + 1
+            # valuation: revenue multiple, smoothed
+            rev = st.get("revenue_q", 0.0)
+            st["revenue_busd"] = rev
+            if agent.kind != "nation":
+                target = max(rev * 4.0 * sc.economics.valuation_multiple, st["cash_busd"])
+                st["valuation_busd"] = 0.8 * st.get("valuation_busd", target) + 0.2 * target
+            st["revenue_q"] = 0.0
+        # spawned startups that cannot pay fail; their debts are written off to the outside
+        for agent in [a for a in self.seats.values() if a.kind == "startup"]:
+            if agent.state["cash_busd"] < 0:
+                self.add_news(
+                    "failure", f"{agent.name} runs out of money and shuts down", agent.state["home"], agent.seat_id
+                )
+                self.transfer(OUTSIDE, agent.seat_id, -agent.state["cash_busd"], "write-offs")
+                self.remove_seat(agent.seat_id)
+        # named labs and firms do not die: a firm in the red cuts its plans (and its demand)
+        for agent in self.seats.values():
+            if agent.kind == "lab" and agent.state["cash_busd"] < 0:
+                agent.state["demand_h100e"] *= 0.7
+        self._spawn_startups()
+
+    def remove_seat(self, seat_id: str) -> None:
+        """A firm leaves the game (bankruptcy); its assets stay but produce nothing for it."""
+        agent = self.seats.pop(seat_id)
+        self.retired_homes[seat_id] = agent.state["home"]
+        self.human_seats.discard(seat_id)
+        agent.remove()
+
+    def _spawn_startups(self) -> None:
+        sp, rng = self.scenario.startups, self.rngs["startups"]
+        alive = sum(1 for a in self.seats.values() if a.kind == "startup")
+        n = int(rng.poisson(sp.rate_per_quarter * (0.4 if self.globals["funding_winter_left"] > 0 else 1.0)))
+        homes = list(sp.home_weights)
+        if not homes:
+            return
+        p = np.array([sp.home_weights[h] for h in homes])
+        for _ in range(min(n, max(sp.max_alive - alive, 0))):
+            k = self.globals["startups_spawned"]
+            self.globals["startups_spawned"] = k + 1
+            home = homes[int(rng.choice(len(homes), p=p / p.sum()))]
+            cash = float(rng.uniform(*sp.seed_cash_busd))
+            demand = float(rng.uniform(*sp.demand_h100e))
+            seat = f"startup_{k:04d}"
+            name = f"{_startup_name(rng)} ({home})"
+            state = {"name": name, "home": home, "cash_busd": 0.0, "valuation_busd": cash * 5, "revenue_busd": 0.0}
+            state.update({"demand_h100e": demand, "named": False, "born": self.quarter})
+            self._add_agent(AIStartup, seat, state)
+            self.transfer(OUTSIDE, seat, cash, "funding rounds")
+
+    # ------------------------------------------------------------------------------------------
+    def _metrics(self) -> None:
+        pillars = sovereignty_pillars(self)
+        self.last["pillars"] = pillars
+        self.metrics.record(self, pillars)
+
+    def _advance(self) -> None:
+        """Grow demand, age the fleet, decay shocks, and move to the next quarter."""
+        sc, w, g = self.scenario, self.world, self.globals
+        shock = float(self.rngs["events"].normal(0.0, sc.demand.volatility))
+        g["growth"] = max(-0.5, g["growth"] * (1.0 - sc.demand.growth_decay_per_year / 4.0))
+        g["regional_demand_h100e"] *= (1.0 + g["growth"]) ** 0.25 * (1.0 + shock)
+        g["efficiency_mult"] *= (1.0 - sc.demand.efficiency_gain_per_year) ** 0.25
+        keep = 1.0 - 1.0 / sc.demand.accelerator_life_quarters
+        w.dc_stock *= keep
+        w.dc_kw *= keep
+        w.dc_origin *= keep
+        w.base_demand_mw *= np.array([(1 + r.demand_growth) ** 0.25 for r in sc.regions])
+        w.conventional_dc_mw *= np.array([(1 + r.conventional_dc_growth) ** 0.25 for r in sc.regions])
+        w.incident_penalty *= 0.5
+        g["funding_winter_left"] = max(0, g["funding_winter_left"] - 1)
+        for agent in self.seats.values():
+            if agent.kind in ("lab", "startup"):
+                agent.grow_demand()
+        self.quarter += 1
+
+    def _init_last(self) -> None:
+        """Signals the AI reads before the first quarter, from the scenario's reference figures."""
+        sc, n_r = self.scenario, len(self.region_ix)
+        self.last.update(
+            {
+                "power_price_avg": np.array([r.electricity_price_usd_mwh for r in sc.regions], float),
+                "compute_price_region": np.full(n_r, sc.demand.wtp_usd_per_hour["training"] * 0.8),
+                "compute_price_global": sc.demand.wtp_usd_per_hour["training"] * 0.8,
+                "chip_price": self.list_price.copy(),
+                "chip_supply": np.zeros(len(self.class_ix)),
+                "chip_sold": np.zeros(len(self.class_ix)),
+                "reserve_margin": np.full(n_r, 0.2),
+                "pillars": None,
+                "dc_curtail": np.zeros(n_r),
+            }
+        )
+
+    # ------------------------------------------------------------------------------------------
+    def observe(self, seat_id: str) -> dict[str, Any]:
+        """What a seat may see: public information plus its own private state."""
+        from sovereign.sim.observe import observation
+
+        return observation(self, seat_id)
+
+
+_PREFIX = ("Agent", "Auto", "Cog", "Deep", "Flux", "Hyper", "Loop", "Meta", "Neo", "Omni", "Quant", "Vector")
+_SUFFIX = ("Works", "Labs", "AI", "Mind", "Forge", "Pilot", "Stack", "Ops", "Flow", "Logic")
+
+
+def _startup_name(rng: np.random.Generator) -> str:
+    return f"{_PREFIX[int(rng.integers(len(_PREFIX)))]}{_SUFFIX[int(rng.integers(len(_SUFFIX)))]}"
+
+
+def isfinite_or(x: float, default: float) -> float:
+    """`x` if finite else `default`."""
+    return x if math.isfinite(x) else default

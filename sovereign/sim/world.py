@@ -1,0 +1,179 @@
+"""The world state as numpy arrays (struct of arrays): regions, datacenters, fabs, plants, projects.
+
+Agents decide, arrays compute. Everything that changes during a game lives either here, in an
+agent's ``state`` dict, or in the model's small ``globals`` dict, so a save is these three things
+plus the random generators. Growable tables (datacenters, fabs, plants) are appended rarely (a
+build completing), so plain ``np.concatenate`` keeps the code simple.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from sovereign.scenario.schema import Scenario
+
+HOURS_PER_QUARTER = 8760.0 / 4.0
+TECHNOLOGIES: tuple[str, ...] = ("solar", "wind", "hydro", "nuclear", "gas", "coal", "oil", "storage")
+THERMAL = np.array([t in ("nuclear", "gas", "coal", "oil") for t in TECHNOLOGIES])
+
+
+@dataclass
+class World:
+    """All numeric state of the world. Row order of region arrays is the scenario's region order."""
+
+    # regions (R) and technologies (T)
+    grid_mw: np.ndarray  # (R, T) installed generation capacity
+    base_demand_mw: np.ndarray  # (R,) average non-datacenter load
+    conventional_dc_mw: np.ndarray  # (R,) non-AI datacenter IT load
+    pue: np.ndarray  # (R,)
+    export_tier: np.ndarray  # (R,) int 1..3
+    localisation: np.ndarray  # (R,) bool
+    subsidy: np.ndarray  # (R,) share of capex the state pays
+    security_busd: np.ndarray  # (R,) yearly cyber-security spending
+    dc_last: np.ndarray  # (R,) bool: datacenters curtailed last in a shortage
+    permitting_quarters: np.ndarray  # (R,) int
+    incident_penalty: np.ndarray  # (R,) decaying penalty after cyber incidents
+    bloc_member: np.ndarray  # (B, R) bool
+    tier_cap: np.ndarray  # (3, G) H100e per quarter per destination region, inf = free
+    # datacenters (D)
+    dc_region: np.ndarray  # (D,) int
+    dc_owner: np.ndarray  # (D,) int, index into model.seat_ids
+    dc_it_mw: np.ndarray  # (D,)
+    dc_pue: np.ndarray  # (D,)
+    dc_stock: np.ndarray  # (D, G) installed H100e by class
+    dc_kw: np.ndarray  # (D,) IT power of the installed accelerators
+    dc_origin: np.ndarray  # (D, R) installed H100e by the region of the fab that made them
+    dc_util: np.ndarray  # (D,) share of capacity sold last quarter
+    dc_name: list[str] = field(default_factory=list)
+    # fabs (F)
+    fab_region: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    fab_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    fab_class: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    fab_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0))  # H100e per quarter
+    fab_online: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # absolute quarter index
+    fab_name: list[str] = field(default_factory=list)
+    # owned power plants (P); their MW are also counted in grid_mw
+    plant_region: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    plant_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    plant_tech: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    plant_mw: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # projects under construction: plain dicts, JSON-able
+    projects: list[dict[str, Any]] = field(default_factory=list)
+
+    # -- growable tables -------------------------------------------------------------------
+    def add_datacenter(self, region: int, owner: int, it_mw: float, pue: float, name: str) -> int:
+        """Append an empty datacenter and return its row."""
+        g, r = self.dc_stock.shape[1], self.dc_origin.shape[1]
+        self.dc_region = np.append(self.dc_region, region)
+        self.dc_owner = np.append(self.dc_owner, owner)
+        self.dc_it_mw = np.append(self.dc_it_mw, it_mw)
+        self.dc_pue = np.append(self.dc_pue, pue)
+        self.dc_stock = np.vstack([self.dc_stock, np.zeros((1, g))])
+        self.dc_kw = np.append(self.dc_kw, 0.0)
+        self.dc_origin = np.vstack([self.dc_origin, np.zeros((1, r))])
+        self.dc_util = np.append(self.dc_util, 0.0)
+        self.dc_name.append(name)
+        return len(self.dc_region) - 1
+
+    def add_fab(self, region: int, owner: int, cls: int, capacity: float, online: int, name: str) -> int:
+        """Append a fab and return its row."""
+        self.fab_region = np.append(self.fab_region, region)
+        self.fab_owner = np.append(self.fab_owner, owner)
+        self.fab_class = np.append(self.fab_class, cls)
+        self.fab_capacity = np.append(self.fab_capacity, capacity)
+        self.fab_online = np.append(self.fab_online, online)
+        self.fab_name.append(name)
+        return len(self.fab_region) - 1
+
+    def add_plant(self, region: int, owner: int, tech: int, mw: float) -> int:
+        """Append an owned plant (and add it to the region's grid)."""
+        self.plant_region = np.append(self.plant_region, region)
+        self.plant_owner = np.append(self.plant_owner, owner)
+        self.plant_tech = np.append(self.plant_tech, tech)
+        self.plant_mw = np.append(self.plant_mw, mw)
+        self.grid_mw[region, tech] += mw
+        return len(self.plant_region) - 1
+
+    # -- (de)serialisation -------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, arrays kept as numpy arrays (the persistence layer encodes them)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> World:
+        """Inverse of `to_dict`."""
+        return cls(**{f.name: data[f.name] for f in fields(cls)})
+
+
+def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[str, int]) -> World:
+    """Build the 2026 world from a scenario: grids, policies, and the actors' assets."""
+    regions = sc.regions
+    n_r, n_g = len(regions), len(sc.accelerators)
+    rix = {r.id: i for i, r in enumerate(regions)}
+    tix = {t: i for i, t in enumerate(TECHNOLOGIES)}
+    grid = np.zeros((n_r, len(TECHNOLOGIES)))
+    for i, r in enumerate(regions):
+        for tech, mw in r.grid_mw.items():
+            grid[i, tix[tech]] = mw
+    blocs = np.zeros((len(sc.blocs), n_r), dtype=bool)
+    for b, bloc in enumerate(sc.blocs):
+        for m in bloc.members:
+            blocs[b, rix[m]] = True
+    tier_cap = np.full((3, n_g), np.inf)
+    for tier, caps in sc.export_controls.tier_caps_h100e_per_quarter.items():
+        for cls, cap in caps.items():
+            tier_cap[tier - 1, class_index[cls]] = np.inf if cap is None else cap
+    w = World(
+        grid_mw=grid,
+        base_demand_mw=np.array([r.base_demand_mw for r in regions], float),
+        conventional_dc_mw=np.array([r.conventional_dc_mw for r in regions], float),
+        pue=np.array([r.pue for r in regions], float),
+        export_tier=np.array([r.export_tier for r in regions], np.int64),
+        localisation=np.array([r.localisation_law for r in regions], bool),
+        subsidy=np.zeros(n_r),
+        security_busd=np.array([r.security_spend_busd for r in regions], float),
+        dc_last=np.zeros(n_r, bool),
+        permitting_quarters=np.array([r.permitting_quarters for r in regions], np.int64),
+        incident_penalty=np.zeros(n_r),
+        bloc_member=blocs,
+        tier_cap=tier_cap,
+        dc_region=np.zeros(0, np.int64),
+        dc_owner=np.zeros(0, np.int64),
+        dc_it_mw=np.zeros(0),
+        dc_pue=np.zeros(0),
+        dc_stock=np.zeros((0, n_g)),
+        dc_kw=np.zeros(0),
+        dc_origin=np.zeros((0, n_r)),
+        dc_util=np.zeros(0),
+    )
+    kw = np.array([a.kw_per_h100e for a in sc.accelerators])
+    from sovereign.scenario.schema import quarter_index
+
+    for actor in sc.actors:
+        owner = seat_index[actor.id]
+        for k, dc in enumerate(actor.datacenters):
+            r = rix[dc.region]
+            d = w.add_datacenter(r, owner, dc.it_mw, dc.pue or regions[r].pue, dc.name or f"{actor.name} {k + 1}")
+            for cls, h in dc.accelerators.items():
+                g = class_index[cls]
+                w.dc_stock[d, g] += h
+                w.dc_kw[d] += h * kw[g]
+            origin = rix[dc.supplier] if dc.supplier else r
+            w.dc_origin[d, origin] += w.dc_stock[d].sum()
+            w.dc_util[d] = 0.8
+        for k, fab in enumerate(actor.fabs):
+            online = quarter_index(fab.online) if fab.online else quarter_index(sc.time.start)
+            w.add_fab(
+                rix[fab.region],
+                owner,
+                class_index[fab.accelerator],
+                fab.h100e_per_quarter,
+                online,
+                fab.name or f"{actor.name} fab {k + 1}",
+            )
+        for p in actor.plants:
+            w.add_plant(rix[p.region], owner, tix[p.technology], p.mw)
+    return w
