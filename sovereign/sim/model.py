@@ -113,7 +113,6 @@ class SovereignModel(mesa.Model):
         self.start_q = quarter_index(sc.time.start)
         self.end_q = quarter_index(sc.time.end)
         self.quarter = self.start_q
-        n_r = len(sc.regions)
         # -- static arrays derived from the scenario ------------------------------------------
         self.slice_hours = np.array([s.hours_share for s in sc.time.slices]) * HOURS_PER_QUARTER
         self.slice_factor = np.array([s.demand_factor for s in sc.time.slices])
@@ -495,7 +494,9 @@ class SovereignModel(mesa.Model):
             return
         cls = np.array([self.class_ix[b.accelerator] for _, b in bids])
         region = np.array([self.region_ix[b.region] for _, b in bids])
-        qty = np.array([min(b.h100e, self.free_h100e(s, self.region_ix[b.region], c)) for (s, b), c in zip(bids, cls)])
+        qty = np.array(
+            [min(b.h100e, self.free_h100e(s, self.region_ix[b.region], c)) for (s, b), c in zip(bids, cls, strict=True)]
+        )
         price = np.array([b.max_price_usd for _, b in bids])
         reserve = self.list_price * self.scenario.economics.chip_reserve_share
         ok = price >= reserve[cls]
@@ -514,7 +515,7 @@ class SovereignModel(mesa.Model):
         self.last["chip_sold"] = np.bincount(cls, weights=got, minlength=n_g)
         # who made what: the class's output shares by fab, for revenue and for chip origin
         share = np.divide(output, supply[w.fab_class], out=np.zeros_like(output), where=supply[w.fab_class] > 0)
-        for (seat, _), g, r, q in zip(bids, cls, region, got):
+        for (seat, _), g, r, q in zip(bids, cls, region, got, strict=True):
             if q <= 0:
                 continue
             cost = q * clearing[g] / 1e9
