@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -781,8 +781,14 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any) -> KeyPath:
             child_tp, _ = _schema_child(tp, seg if key is _MISSING else key)
             if key is _MISSING:
                 model, unwrapped = _model_of(tp), _unwrap(tp)
-                creatable = (model is not None and child_tp is not None) or get_origin(unwrapped) is dict
-                candidates = [str(k) for k in cur] + (list(model.model_fields) if model is not None else [])
+                allowed = _allowed_keys(tp)
+                candidates = [str(k) for k in cur] + [str(k) for k in allowed or ()]
+                if model is not None:
+                    creatable = child_tp is not None
+                elif get_origin(unwrapped) is dict:
+                    creatable = allowed is None or seg in map(str, allowed)
+                else:
+                    creatable = False
                 if not creatable:
                     raise fail(f"no field {seg!r} in {here}{_nearest(seg, candidates)}")
                 key = _dict_key(unwrapped, seg) if model is None else seg
@@ -824,6 +830,17 @@ def _nearest(seg: str, candidates: list[str]) -> str:
     if close:
         return f" (nearest valid keys: {', '.join(close)})"
     return f" (valid keys: {', '.join(unique[:12])}{', ...' if len(unique) > 12 else ''})"
+
+
+def _allowed_keys(tp: Any) -> list[Any] | None:
+    """Keys a value of type `tp` may have: a model's fields, a Literal key type's values, else None (any)."""
+    model = _model_of(tp)
+    if model is not None:
+        return list(model.model_fields)
+    args = get_args(_unwrap(tp))
+    if get_origin(_unwrap(tp)) is dict and args and get_origin(_unwrap(args[0])) is Literal:
+        return list(get_args(_unwrap(args[0])))
+    return None
 
 
 def _dict_key(dict_tp: Any, seg: str) -> Any:
