@@ -1,0 +1,10 @@
+"""Vectorised market-clearing core: power, compute and chips.
+
+Each kernel is a pure function of numpy arrays returning a frozen result dataclass with prices,
+quantities and what the UI needs to explain them. A plain-loop reference of each kernel lives in
+:mod:`sovereign.markets.reference` and the tests hold the two equal.
+"""
+
+from sovereign.markets.power import PowerResult, clear_power
+
+__all__ = ["PowerResult", "clear_power"]
