@@ -5,6 +5,15 @@ quantities and what the UI needs to explain them. A plain-loop reference of each
 :mod:`sovereign.markets.reference` and the tests hold the two equal.
 """
 
+from sovereign.markets.chips import ChipResult, allocate_chips
+from sovereign.markets.compute import ComputeResult, clear_compute
 from sovereign.markets.power import PowerResult, clear_power
 
-__all__ = ["PowerResult", "clear_power"]
+__all__ = [
+    "ChipResult",
+    "ComputeResult",
+    "PowerResult",
+    "allocate_chips",
+    "clear_compute",
+    "clear_power",
+]

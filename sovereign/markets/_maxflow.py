@@ -51,6 +51,8 @@ def max_flow(
         sink in the residual network).
     """
     m = len(a)
+    if flow0 is None and m:
+        flow0, used0, served0 = _greedy_neighbours(n, a, b, cap, supply, deficit)
     a_l = a.tolist()
     b_l = b.tolist()
     cap_arr = np.asarray(cap, dtype=np.float64)
@@ -180,3 +182,54 @@ def _reaches_sink(
                 seen[u] = True
                 dq.append(u)
     return np.asarray(seen, dtype=bool)
+
+
+def _greedy_neighbours(
+    n: int,
+    a: NDArray[np.intp],
+    b: NDArray[np.intp],
+    cap: NDArray[np.float64],
+    supply: NDArray[np.float64],
+    deficit: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """A feasible starting flow: surplus nodes feed deficit neighbours directly, vectorised.
+
+    Most of a max flow in a power network travels one link, so this removes most of the
+    augmenting-path work. Each surplus node offers its surplus over its links in link order
+    (cumulative sums clipped at the surplus), then each deficit node accepts offers in link
+    order up to its deficit; what is accepted is feasible for every arc.
+    """
+    # Directed offers: tail has supply, head has deficit.
+    ta = np.concatenate([a, b])
+    hb = np.concatenate([b, a])
+    kk = np.concatenate([cap, cap])
+    sign = np.concatenate([np.ones(len(a)), -np.ones(len(a))])
+    ok = (supply[ta] > 0) & (deficit[hb] > 0) & (kk > 0)
+    ta, hb, kk, sign = ta[ok], hb[ok], kk[ok], sign[ok]
+    idx = np.nonzero(ok)[0]
+    if len(ta) == 0:
+        return np.zeros(len(a)), np.zeros(n), np.zeros(n)
+    offer = _clip_in_groups(ta, np.minimum(kk, supply[ta]), supply)
+    got = _clip_in_groups(hb, offer, deficit)
+    flow = np.zeros(len(a))
+    np.add.at(flow, idx % len(a), sign * got)
+    used = np.bincount(ta, got, n)
+    served = np.bincount(hb, got, n)
+    return flow, used, served
+
+
+def _clip_in_groups(
+    group: NDArray[np.intp], amount: NDArray[np.float64], limit: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Grant ``amount`` in order within each group until the group's ``limit`` is used up."""
+    o = np.argsort(group, kind="stable")
+    g, x = group[o], amount[o]
+    c = np.cumsum(x)
+    start = np.searchsorted(g, g, side="left")
+    base = np.where(start > 0, c[start - 1], 0.0)
+    inc = c - base
+    lim = limit[g]
+    granted = np.minimum(inc, lim) - np.minimum(inc - x, lim)
+    out = np.empty_like(amount)
+    out[o] = np.maximum(granted, 0.0)
+    return out

@@ -34,6 +34,7 @@ price zone's forced surplus and marginal blocks to its deficits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,14 +118,11 @@ def clear_power(
     cost_a = as_float("cost", cost, min_ndim=2)
     cap_a = as_float("capacity", capacity, min_ndim=2, nonnegative=True)
     if cap_a.shape != cost_a.shape:
-        raise ValueError(
-            f"capacity: shape {cap_a.shape} does not match cost shape {cost_a.shape}"
-        )
+        raise ValueError(f"capacity: shape {cap_a.shape} does not match cost shape {cost_a.shape}")
     dem_a = as_float("demand", demand, min_ndim=1, nonnegative=True)
     if dem_a.shape != cost_a.shape[:-1]:
         raise ValueError(
-            f"demand: shape {dem_a.shape} does not match cost shape {cost_a.shape} "
-            "(expected cost.shape[:-1])"
+            f"demand: shape {dem_a.shape} does not match cost shape {cost_a.shape} (expected cost.shape[:-1])"
         )
     batch = cost_a.shape[:-2]
     n_regions, n_blocks = cost_a.shape[-2:]
@@ -166,7 +164,9 @@ def clear_power(
         unserved=unserved.reshape(shp_r),
         flow=flow.reshape((*batch, n_links)),
         total_cost=total.reshape(nb, n_regions).sum(axis=-1).reshape(batch),
-        marginal_block=np.where(marg >= 0, np.take_along_axis(order, np.maximum(marg, 0)[:, None], axis=-1)[:, 0], -1).reshape(shp_r),  # noqa: E501
+        marginal_block=np.where(
+            marg >= 0, np.take_along_axis(order, np.maximum(marg, 0)[:, None], axis=-1)[:, 0], -1
+        ).reshape(shp_r),  # noqa: E501
         price_setter=setter.reshape(shp_r),
         merit_order=order.reshape(shp_u),
         curve_cost=cs.reshape(shp_u),
@@ -196,9 +196,7 @@ def _check_links(
     try:
         lcap = np.broadcast_to(lcap, (*batch, len(src)))
     except ValueError:
-        raise ValueError(
-            f"links cap_mw: shape {lcap.shape} does not broadcast to {(*batch, len(src))}"
-        ) from None
+        raise ValueError(f"links cap_mw: shape {lcap.shape} does not broadcast to {(*batch, len(src))}") from None
     return src, dst, lcap
 
 
@@ -225,9 +223,7 @@ def _merit_order(
     in_curve = pos < n_blocks
     posc = np.minimum(pos, n_blocks - 1) if n_blocks else pos
     price = (
-        np.where(in_curve, np.take_along_axis(cs, posc[:, None], axis=-1)[:, 0], voll)
-        if n_blocks
-        else np.full(n, voll)
+        np.where(in_curve, np.take_along_axis(cs, posc[:, None], axis=-1)[:, 0], voll) if n_blocks else np.full(n, voll)
     )
     prev = np.concatenate([np.zeros((n, 1)), cum[:, :-1]], axis=-1)
     disp = np.minimum(cum, d[:, None]) - np.minimum(prev, d[:, None])
@@ -307,23 +303,25 @@ def _clear_coupled(
         act = np.nonzero(lo < hi)[0]
         if len(act) == 0:
             break
-        # Sub-problems are identified by their (disjoint) index range; lo alone identifies it.
+        # Linked regions always have equal or disjoint price ranges; a sub-problem is a
+        # connected set of regions sharing a range (links between ranges are settled).
         sub_lo, sub_hi = lo[act], hi[act]
-        if round_no % 2 == 0:
-            mid = _zone_price_index(act, sub_lo, sub_hi, theta, lo, hi, la_c, lb_c, lk,
-                                    supply_at, d_c)  # fmt: skip
-        else:
-            mid = (sub_lo + sub_hi) // 2
-        th = theta[mid]
-        w = supply_at(act, th) - d_c[act]
-        w = w + _boundary(act, lo, hi, la_c, lb_c, lk, n_c)
-        inside = (lo[la_c] == lo[lb_c]) & (lo[la_c] < hi[la_c])
+        inside = (lo[la_c] == lo[lb_c]) & (hi[la_c] == hi[lb_c]) & (lo[la_c] < hi[la_c])
         pos_of = np.full(n_c, -1, np.intp)
         pos_of[act] = np.arange(len(act))
         ia, ib, ik = pos_of[la_c[inside]], pos_of[lb_c[inside]], lk[inside]
-        _, _, _, sink_side = max_flow(
-            len(act), ia, ib, ik, np.maximum(w, 0.0), np.maximum(-w, 0.0), eps
-        )
+        bnd = _boundary(act, lo, hi, la_c, lb_c, lk, n_c)
+        if round_no % 2 == 0:
+            _, sub = connected_components(
+                coo_array((np.ones(len(ia)), (ia, ib)), shape=(len(act), len(act))),
+                directed=False,
+            )
+            mid = _zone_price_index(act, sub, sub_lo, sub_hi, theta, bnd, supply_at, d_c)
+        else:
+            mid = (sub_lo + sub_hi) // 2
+        th = theta[mid]
+        w = supply_at(act, th) - d_c[act] + bnd
+        _, _, _, sink_side = max_flow(len(act), ia, ib, ik, np.maximum(w, 0.0), np.maximum(-w, 0.0), eps)
         lo[act] = np.where(sink_side, mid + 1, lo[act])
         hi[act] = np.where(sink_side, hi[act], mid)
         round_no += 1
@@ -377,9 +375,7 @@ def _clear_coupled(
     mc = np.where(uns_c > 0, -1, mc)
     marg[nodes] = mc
     own = mc >= 0
-    _, zone = connected_components(
-        coo_array((np.ones(len(fa)), (fa, fb)), shape=(n_c, n_c)), directed=False
-    )
+    _, zone = connected_components(coo_array((np.ones(len(fa)), (fa, fb)), shape=(n_c, n_c)), directed=False)
     region = nodes % n_regions
     best = np.full(zone.max() + 1 if n_c else 0, np.iinfo(np.intp).max)
     np.minimum.at(best, zone[own], region[own])
@@ -411,15 +407,12 @@ def _boundary(
 
 def _zone_price_index(
     act: NDArray[np.intp],
+    sub: NDArray[np.intp],
     sub_lo: NDArray[np.intp],
     sub_hi: NDArray[np.intp],
     theta: NDArray[np.float64],
-    lo: NDArray[np.intp],
-    hi: NDArray[np.intp],
-    la: NDArray[np.intp],
-    lb: NDArray[np.intp],
-    lk: NDArray[np.float64],
-    supply_at,  # noqa: ANN001
+    bnd: NDArray[np.float64],
+    supply_at: Callable[[NDArray[np.intp], NDArray[np.float64]], NDArray[np.float64]],
     d: NDArray[np.float64],
 ) -> NDArray[np.intp]:
     """Per active node, the candidate index its sub-problem cuts at: the combined merit price.
@@ -428,20 +421,19 @@ def _zone_price_index(
     boundary imports covers its demand (a bisection over candidate indices, all sub-problems in
     step), capped at ``hi - 1`` so the cut always splits the range.
     """
-    bnd = _boundary(act, lo, hi, la, lb, lk, len(lo))
-    _, sub = np.unique(sub_lo, return_inverse=True)
     n_sub = int(sub.max()) + 1
     s_lo = np.zeros(n_sub, np.intp)
     s_hi = np.zeros(n_sub, np.intp)
     s_lo[sub] = sub_lo
     s_hi[sub] = sub_hi
     a, b = s_lo.copy(), s_hi.copy()  # answer in [a, b]; b always satisfies (VOLL or range top)
+    need = bnd - d[act]
     while True:
         open_ = a < b
         if not open_.any():
             break
         m = (a + b) // 2
-        tot = np.bincount(sub, supply_at(act, theta[m[sub]]) - d[act] + bnd, n_sub)
+        tot = np.bincount(sub, supply_at(act, theta[m[sub]]) + need, n_sub)
         ok = tot >= 0
         b = np.where(open_ & ok, m, b)
         a = np.where(open_ & ~ok, m + 1, a)

@@ -57,8 +57,6 @@ def compute_lp(capacity, cost, demand, wtp, allowed, penalty=None):
             sp.csr_array((np.ones(nv), (kk, np.arange(nv))), shape=(n_k, nv)),
         ]
     ).tocsr()
-    res = linprog(
-        -s[m], A_ub=a, b_ub=np.concatenate([demand, capacity]), bounds=(0, None), method="highs"
-    )
+    res = linprog(-s[m], A_ub=a, b_ub=np.concatenate([demand, capacity]), bounds=(0, None), method="highs")
     assert res.status == 0, res.message
     return -res.fun
