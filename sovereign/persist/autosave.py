@@ -1,0 +1,143 @@
+"""Autosave after every quarter into a folder, keeping the last N saves of each game.
+
+An autosave must never end a game: when the disk is full or the folder read-only, the failure is
+reported (returned, logged, passed to ``on_error``) and play goes on. Every autosave is a new file
+(named by game, time and quarter), written atomically, so a failed autosave can never replace a
+good one; old autosaves of the same game are removed only after a new one has been written.
+
+Use it as the progress callback of a run::
+
+    autosave = Autosaver("saves", keep=5)
+    model.run(progress=autosave)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sovereign.persist.errors import SaveError
+from sovereign.persist.files import SAVE_SUFFIX, save_game
+from sovereign.persist.history import record_quarter
+from sovereign.persist.state import seed_info
+
+if TYPE_CHECKING:
+    from sovereign.sim.model import SovereignModel
+
+log = logging.getLogger(__name__)
+#: Autosaves kept per game unless told otherwise.
+DEFAULT_KEEP = 5
+DEFAULT_FOLDER = Path("saves")
+
+
+@dataclass
+class AutosaveResult:
+    """What one autosave did.
+
+    Attributes:
+        path: The file written, or None when the save failed.
+        error: Why it failed, or None.
+        removed: Older autosaves of the same game deleted by rotation.
+    """
+
+    path: Path | None
+    error: SaveError | None = None
+    removed: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the autosave was written."""
+        return self.error is None
+
+
+def game_id(model: SovereignModel) -> str:
+    """A short id of a game's lineage: scenario, seed, difficulty and human seats.
+
+    Why: autosaves of one game rotate among themselves, never deleting another game's saves in
+    the same folder; a loaded game keeps its id, so rotation carries on across sessions.
+    """
+    from sovereign.scenario.loader import scenario_hash
+
+    key = json.dumps(
+        [scenario_hash(model.scenario), seed_info(model), model.difficulty, sorted(model.human_seats)],
+        sort_keys=True,
+    )
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_")[:40] or "game"
+
+
+class Autosaver:
+    """Saves a game after each quarter and keeps the newest `keep` autosaves of that game.
+
+    Args:
+        folder: Where autosaves go (made if missing).
+        keep: How many autosaves of each game to keep (at least 1).
+        on_error: Called with the SaveError when an autosave fails (default: log a warning).
+
+    Attributes:
+        last: The result of the most recent autosave.
+        failures: How many autosaves have failed.
+    """
+
+    def __init__(
+        self,
+        folder: str | Path = DEFAULT_FOLDER,
+        keep: int = DEFAULT_KEEP,
+        on_error: Callable[[SaveError], None] | None = None,
+    ) -> None:
+        if keep < 1:
+            raise ValueError(f"keep must be at least 1, found {keep}")
+        self.folder = Path(folder)
+        self.keep = keep
+        self.on_error = on_error
+        self.last: AutosaveResult | None = None
+        self.failures = 0
+
+    def prefix(self, model: SovereignModel) -> str:
+        """File-name prefix shared by this game's autosaves."""
+        return f"autosave-{_slug(model.scenario.meta.id)}-{game_id(model)}-"
+
+    def __call__(self, model: SovereignModel) -> AutosaveResult:
+        """Record the quarter's digest and autosave; never raises for a failed save."""
+        record_quarter(model)
+        prefix = self.prefix(model)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+        path = self.folder / f"{prefix}{stamp}-{model.quarter_label}{SAVE_SUFFIX}"
+        try:
+            label = "autosave, game over" if model.done else f"autosave before {model.quarter_label}"
+            save_game(model, path, label=label)
+        except SaveError as exc:
+            self.failures += 1
+            self.last = AutosaveResult(None, exc)
+            if self.on_error is not None:
+                self.on_error(exc)
+            else:
+                log.warning("autosave failed, the game goes on: %s", exc)
+            return self.last
+        self.last = AutosaveResult(path, None, self._rotate(prefix))
+        return self.last
+
+    def _rotate(self, prefix: str) -> list[Path]:
+        """Delete all but the newest `keep` autosaves with this prefix (names sort by time)."""
+        pattern = re.compile(re.escape(prefix) + r"\d{8}T\d{12}-\d{4}Q[1-4]" + re.escape(SAVE_SUFFIX) + "$")
+        try:
+            mine = sorted(p for p in self.folder.iterdir() if pattern.match(p.name))
+        except OSError:
+            return []
+        removed = []
+        for old in mine[: max(len(mine) - self.keep, 0)]:
+            with contextlib.suppress(OSError):  # a save we cannot delete is only wasted space
+                old.unlink()
+                removed.append(old)
+        return removed

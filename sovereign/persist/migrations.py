@@ -1,0 +1,189 @@
+"""Older save formats, read through explicit, tested migrations to the current one.
+
+Each migration turns a document of format ``n`` into format ``n + 1``; `migrate` chains them, so
+a file from any earlier version loads in the current one. Every format keeps a fixture save under
+``tests/persist/fixtures/`` that the tests load, so a migration cannot silently rot.
+
+Format 0: the pre-release layout
+--------------------------------
+Format 0 is the layout used during development, before the first release; no released
+Sovereign wrote it. It is kept, with its fixture, so the migration path is exercised from the
+first release on. A format-0 file is a bare gzip stream of UTF-8 JSON::
+
+    {"sovereign_save": 0, "package_version": ..., "saved_at": ...,
+     "scenario": <scenario content>, "scenario_sha256": <hash>, "seed": <int>,
+     "state": {"quarter", "difficulty", "human_seats", "rngs", "seats": [{"id", "kind", "state"}],
+               "seat_ids", "retired_homes", "world", "globals", "pending", "pending_decisions",
+               "command_log", "news", "metrics", "last"},
+     "sha256": <SHA-256 of the sorted-key compact JSON of the document without "sha256">}
+
+Values used ``{"__ndarray__": base64, "dtype", "shape"}`` for arrays (``"shape": null`` for numpy
+scalars), ``{"__float__": "nan"}`` for non-finite floats and ``{"__tuple__": [...]}`` for tuples;
+dicts with int keys (pending decisions by event id) were written with string keys.
+
+Why format 1 replaced it: the checksum covered the JSON, not the file, so damage to the gzip
+header or to the padding bits deflate ignores went unnoticed; the version could not be read
+without decompressing; the seed was an int only (ensemble runs use child SeedSequences); and
+there were no per-quarter hashes to check a replay against, nor Mesa's counters.
+
+Migrating 0 -> 1 therefore: re-tags values in the format-1 codec, restores int keys, records the
+seed as a root SeedSequence, fills in the per-quarter scratch state format 0 did not keep (the
+last quarter's news from the news log; no money flows or bids, which the next quarter rebuilds
+anyway), leaves Mesa's counters to be rebuilt from the quarter (``"mesa": null``), and carries
+no quarter hashes (a replay of a migrated save checks the final state only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sovereign.persist.errors import SaveError
+
+LEGACY_KEY = "sovereign_save"
+
+
+def read_legacy(raw: bytes, path: Path) -> tuple[int, dict[str, Any]]:
+    """Read a headerless (format 0) save: gzip of JSON with a checksum field inside.
+
+    Raises:
+        SaveError: Damaged, not a format-0 save, or checksum mismatch.
+    """
+    from sovereign.persist.files import gunzip, parse_json
+
+    doc = parse_json(gunzip(raw, path), path)
+    if not isinstance(doc, dict) or LEGACY_KEY not in doc:
+        raise SaveError("not a Sovereign save: a gzip file without a Sovereign save inside", path)
+    version = doc[LEGACY_KEY]
+    if not isinstance(version, int) or isinstance(version, bool) or version != 0:
+        raise SaveError(f"unknown legacy save format {version!r} (the file may be damaged)", path)
+    stored = doc.get("sha256")
+    rest = {k: v for k, v in doc.items() if k != "sha256"}
+    if not isinstance(stored, str) or legacy_checksum(rest) != stored:
+        raise SaveError("checksum mismatch: the file was damaged or modified after it was saved", path)
+    return 0, rest
+
+
+def legacy_checksum(doc: dict[str, Any]) -> str:
+    """The format-0 checksum: SHA-256 of the document as sorted-key compact JSON."""
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _retag(value: Any) -> Any:
+    """Format-0 value tags -> format-1 codec tags (see `sovereign.persist.codec`)."""
+    if isinstance(value, list):
+        return [_retag(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__ndarray__" in value:
+        if set(value) != {"__ndarray__", "dtype", "shape"}:
+            raise ValueError("malformed array")
+        body = {"dtype": value["dtype"], "data": value["__ndarray__"]}
+        if value["shape"] is None:
+            return {"$np": body}
+        return {"$nd": {"dtype": value["dtype"], "shape": value["shape"], "data": value["__ndarray__"]}}
+    if set(value) == {"__float__"}:
+        return {"$f": value["__float__"]}
+    if set(value) == {"__tuple__"}:
+        return {"$tuple": _retag(value["__tuple__"])}
+    if any(k.startswith("$") for k in value):  # plain keys that format 1 would read as tags
+        return {"$dict": [[k, _retag(v)] for k, v in value.items()]}
+    return {k: _retag(v) for k, v in value.items()}
+
+
+def _v0_to_v1(doc: dict[str, Any]) -> dict[str, Any]:
+    """Format 0 (pre-release) -> format 1; see the module docstring for what changes and why."""
+    state = doc["state"]
+    content = doc["scenario"]
+    meta = content.get("meta", {}) if isinstance(content, dict) else {}
+    seed = doc["seed"]
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError("'seed' must be an integer")
+    decisions = state["pending_decisions"]
+    if not isinstance(decisions, dict):
+        raise ValueError("'pending_decisions' must be an object")
+    quarter = state["quarter"]
+    news = state["news"]
+    if not isinstance(news, list) or not isinstance(quarter, int):
+        raise ValueError("'news' and 'quarter' are malformed")
+    from sovereign.scenario.schema import quarter_label
+
+    last_played = quarter_label(quarter - 1)
+    game = {
+        "scenario": {
+            "id": meta.get("id"),
+            "title": meta.get("title"),
+            "hash": doc["scenario_sha256"],
+            "content": content,
+        },
+        "seed": {"entropy": seed, "spawn_key": [], "pool_size": 4, "n_children_spawned": 0},
+        "difficulty": state["difficulty"],
+        "human_seats": state["human_seats"],
+        "quarter": quarter,
+        "rngs": _retag(state["rngs"]),
+        "seats": [
+            {"id": s["id"], "kind": s["kind"], "unique_id": i + 1, "state": _retag(s["state"])}
+            for i, s in enumerate(state["seats"])
+        ],
+        "seat_ids": state["seat_ids"],
+        "retired_homes": state["retired_homes"],
+        "world": _retag(state["world"]),
+        "globals": _retag(state["globals"]),
+        "pending": state["pending"],
+        "pending_decisions": {
+            "$dict": [
+                [seat, {"$dict": [[int(k), _retag(v)] for k, v in by_event.items()]}]
+                for seat, by_event in decisions.items()
+            ]
+        },
+        "bids": None,
+        "command_log": _retag(state["command_log"]),
+        "news": _retag(news),
+        # format 0 kept the news log only; this quarter's items are its tail
+        "quarter_news": _retag([n for n in news if isinstance(n, dict) and n.get("quarter") == last_played]),
+        "flows": {},
+        "metrics": _retag(state["metrics"]),
+        "last": _retag(state["last"]),
+        "mesa": None,
+    }
+    return {
+        "format": "sovereign-save",
+        "format_version": 1,
+        "package_version": doc["package_version"],
+        "saved_at": doc["saved_at"],
+        "label": "",
+        "game": game,
+        "replay": {
+            "human_seats": state["human_seats"],
+            "hashes": [],
+            "note": "migrated from save format 0, which recorded no quarter hashes",
+        },
+    }
+
+
+#: Migration from format n to n + 1, by n.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {0: _v0_to_v1}
+
+
+def migrate(doc: Any, version: int, path: Path) -> Any:
+    """Bring a document of format `version` to the current format, one step at a time.
+
+    Raises:
+        SaveError: A step fails because the document is malformed for its format.
+    """
+    from sovereign.persist.files import FORMAT_VERSION
+
+    while version < FORMAT_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise SaveError(f"no migration from save format {version}", path)
+        try:
+            doc = step(doc)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise SaveError(f"the format-{version} save is malformed ({type(exc).__name__}: {exc})", path) from None
+        version += 1
+    return doc

@@ -1,0 +1,245 @@
+"""Replays: re-run a game from its scenario, seed and command log, and check it arrives where it did.
+
+This is how a class's game is reviewed afterwards, and how a save proves it is honest. AI seats
+are deterministic, so only the people's commands are needed: every command a human seat
+submitted is submitted again at its quarter (refused ones too, so the log is rebuilt exactly),
+and each quarter's state digest is compared with the one recorded while the game was played.
+The first difference is reported with the quarter and the parts of the state that differ
+(world, seats, random streams...); at the save point, where the full state is known, down to the
+first differing value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sovereign.persist.errors import SaveError
+from sovereign.persist.state import STATE_KEYS, model_digest, model_to_state, seed_sequence, state_digest
+
+if TYPE_CHECKING:
+    from sovereign.scenario.schema import Scenario
+    from sovereign.sim.model import SovereignModel
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where a replay first differs from the game it replays.
+
+    Attributes:
+        quarter: Label of the quarter at which the difference appeared.
+        parts: State parts that differ (e.g. ``world``, ``seats``, ``rngs``), if known.
+        detail: What differs, in words.
+    """
+
+    quarter: str
+    parts: tuple[str, ...]
+    detail: str
+
+    def describe(self) -> str:
+        """One paragraph for a terminal."""
+        parts = f" (differing: {', '.join(self.parts)})" if self.parts else ""
+        return f"first divergence at {self.quarter}{parts}: {self.detail}"
+
+
+@dataclass
+class ReplayReport:
+    """Outcome of a replay.
+
+    Attributes:
+        quarters: Quarters re-played.
+        checked: Quarter digests compared with recorded ones.
+        recorded: Quarter digests the game had recorded (a save from format 0 has none).
+        divergence: The first difference, or None when the replay matches.
+        model: The replayed model (at the save point, or where it diverged).
+        hashes: Digests of the replayed quarters, by absolute quarter index.
+    """
+
+    quarters: int
+    checked: int
+    recorded: int
+    divergence: Divergence | None
+    model: SovereignModel
+    hashes: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the replay reached exactly the saved state."""
+        return self.divergence is None
+
+    def describe(self) -> str:
+        """A short verdict for a terminal."""
+        if self.divergence is not None:
+            return f"replay DIVERGES after {self.quarters} quarter(s): {self.divergence.describe()}"
+        return (
+            f"replay OK: {self.quarters} quarter(s) re-played, {self.checked} quarter hash(es) checked, "
+            "final state identical"
+        )
+
+
+def human_submissions(command_log: list[dict[str, Any]], human_seats: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """The commands people submitted, by quarter label, in the order they were submitted.
+
+    Why by seat: AI seats submit inside `step`, people before it; the log does not say who typed a
+    command, so a seat counts as human if it is one in the save. An entry that carries an
+    ``origin`` field (``"human"`` or ``"ai"``) is taken at its word.
+    """
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for entry in command_log:
+        if entry.get("stage") != "submit":
+            continue
+        origin = entry.get("origin")
+        human = origin == "human" if origin is not None else entry.get("seat") in human_seats
+        if human:
+            out[str(entry.get("quarter"))].append(entry)
+    return out
+
+
+def replay_state(
+    state: dict[str, Any],
+    recorded: dict[int, dict[str, Any]] | None = None,
+    human_seats: list[str] | None = None,
+    *,
+    scenario: Scenario | None = None,
+    on_quarter: Callable[[SovereignModel], None] | None = None,
+) -> ReplayReport:
+    """Re-run a saved game from its scenario and seed, checking each quarter.
+
+    Args:
+        state: The saved state (`model_to_state` output; content of the scenario embedded unless
+            `scenario` is given).
+        recorded: Digests recorded while playing, by absolute quarter index.
+        human_seats: Seats whose commands came from people (default: the state's).
+        scenario: The scenario, if already validated (saves re-validating it).
+        on_quarter: Called with the replayed model after each quarter (for progress and reviews).
+
+    Returns:
+        The report; `ReplayReport.ok` says whether the replay matched.
+
+    Raises:
+        SaveError: The state cannot be replayed at all (bad scenario or seed).
+    """
+    from sovereign.scenario.loader import ScenarioError, scenario_from_dict
+    from sovereign.scenario.schema import quarter_label
+    from sovereign.sim.commands import CommandError
+    from sovereign.sim.model import SovereignModel
+
+    recorded = recorded or {}
+    if scenario is None:
+        try:
+            scenario = scenario_from_dict(state["scenario"]["content"], source="save (embedded scenario)")
+        except ScenarioError as exc:
+            raise SaveError(f"the embedded scenario is invalid:\n{exc}") from None
+    humans = list(state["human_seats"] if human_seats is None else human_seats)
+    model = SovereignModel(
+        scenario, rng=seed_sequence(state["seed"]), human_seats=humans, difficulty=state["difficulty"]
+    )
+    log = state["command_log"]
+    submissions = human_submissions(log if isinstance(log, list) else [], set(humans))
+    end = int(state["quarter"])
+    hashes: dict[int, dict[str, Any]] = {}
+    checked = 0
+
+    def report(divergence: Divergence | None) -> ReplayReport:
+        return ReplayReport(model.quarter - model.start_q, checked, len(recorded), divergence, model, hashes)
+
+    while True:
+        label = quarter_label(model.quarter)
+        for entry in submissions.get(label, []):
+            try:
+                result = model.submit(str(entry["seat"]), entry["command"])
+            except CommandError as exc:
+                return report(Divergence(label, ("command_log",), f"a logged command cannot be read: {exc}"))
+            if result.accepted != bool(entry.get("accepted")):
+                was = "accepted" if entry.get("accepted") else f"refused ({entry.get('reason')})"
+                now = "accepted" if result.accepted else f"refused ({result.reason})"
+                what = f"{entry['seat']}'s {entry['command'].get('kind', 'command')}"
+                return report(Divergence(label, ("command_log",), f"{what} was {was} in the game but {now} now"))
+        if model.quarter >= end:
+            break
+        model.step()
+        played = model.quarter - 1
+        digest = {"quarter": label, **model_digest(model)}
+        hashes[played] = digest
+        if on_quarter is not None:
+            on_quarter(model)
+        want = recorded.get(played)
+        if want is not None:
+            checked += 1
+            if want.get("state") != digest["state"]:
+                parts = _differing_parts(want.get("parts"), digest["parts"])
+                return report(Divergence(label, parts, "the state after this quarter differs from the recorded one"))
+    # the save point: the full state is known, so say exactly what differs
+    final = model_to_state(model, include_scenario=False)
+    saved = {k: v for k, v in state.items()}
+    saved["scenario"] = {k: v for k, v in state["scenario"].items() if k != "content"}
+    if state_digest(final)["state"] != state_digest(saved)["state"]:
+        parts = _differing_parts(state_digest(saved)["parts"], state_digest(final)["parts"])
+        where = first_difference(saved, final)
+        return report(Divergence(quarter_label(end), parts, f"at the save point, {where}"))
+    return report(None)
+
+
+def _differing_parts(want: Any, got: dict[str, str]) -> tuple[str, ...]:
+    if not isinstance(want, dict):
+        return ()
+    return tuple(k for k in STATE_KEYS if want.get(k) != got.get(k))
+
+
+def first_difference(a: Any, b: Any, where: str = "") -> str:
+    """Describe the first place two encoded states differ, e.g. ``world.subsidy: ... != ...``."""
+    if type(a) is not type(b):
+        return f"{where or 'the state'}: {_short(a)} != {_short(b)}"
+    if isinstance(a, dict):
+        for key in list(a) + [k for k in b if k not in a]:
+            if key not in a or key not in b:
+                return f"{where}.{key}: present in only one of the two" if where else f"{key}: missing in one"
+            if a[key] != b[key]:
+                return first_difference(a[key], b[key], f"{where}.{key}" if where else str(key))
+        if list(a) != list(b):
+            return f"{where}: same entries in a different order"
+    elif isinstance(a, list):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            if x != y:
+                return first_difference(x, y, f"{where}.{i}")
+        if len(a) != len(b):
+            return f"{where}: {len(a)} items in the game, {len(b)} in the replay"
+    return f"{where}: {_short(a)} in the game, {_short(b)} in the replay"
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def replay_model(model: SovereignModel, recorded: dict[int, dict[str, Any]] | None = None) -> ReplayReport:
+    """Replay a live game from its start to where it is now (used to backfill missing digests)."""
+    state = model_to_state(model, include_scenario=False)
+    return replay_state(state, recorded, scenario=model.scenario)
+
+
+def replay_game(path: Any, on_quarter: Callable[[SovereignModel], None] | None = None) -> ReplayReport:
+    """Replay the game in a save file and check it against the save.
+
+    Args:
+        path: The save file.
+        on_quarter: Called with the replayed model after each quarter.
+
+    Returns:
+        The report.
+
+    Raises:
+        SaveError: The file cannot be read, or its game cannot be set up.
+    """
+    from sovereign.persist.files import read_save
+
+    doc = read_save(path)
+    try:
+        return replay_state(doc.state, doc.recorded, doc.human_seats, on_quarter=on_quarter)
+    except SaveError as exc:
+        raise SaveError(exc.message, path) from None
+    except Exception as exc:  # a boundary: a replay of a crafted file must not crash the CLI
+        raise SaveError(f"the game cannot be replayed ({type(exc).__name__}: {exc})", path) from None

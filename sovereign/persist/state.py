@@ -1,0 +1,585 @@
+"""The full state of a game as plain data, and back: `model_to_state` / `model_from_state`.
+
+A `SovereignModel` is a scenario (immutable), values derived from it (rebuilt by the
+constructor), and mutable state. A save holds the scenario and all the mutable state, so a
+loaded game continues bit for bit like the original: the world arrays, every seat's agent and
+``state`` dict (in seat order), the model's ``globals``, the three random streams, queued
+commands and pending decisions, the logs (commands, news, metrics) and the previous quarter's
+market results that AI policies read. Mesa's own counters, clock and generators are kept too,
+although no game rule reads them, so `model.steps`, `model.time` and agent ids carry on.
+
+Agents are not copied: they are recreated through the model (like `SovereignModel` does) and
+given their saved ``state``, so Mesa's registries stay consistent.
+
+`STATE_ATTRIBUTES`, `DERIVED_ATTRIBUTES` and `MESA_ATTRIBUTES` together list every attribute of a
+model; a test fails when the model gains one that is in none of them, so new state cannot be
+silently left out of saves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sovereign.persist.codec import CodecError, decode, encode
+from sovereign.persist.errors import SaveError
+
+if TYPE_CHECKING:
+    from sovereign.sim.agents import SeatAgent
+    from sovereign.sim.model import SovereignModel
+
+#: Model attributes a save holds (directly or, for ``seat_pos``, rebuilt from ``seat_ids``).
+STATE_ATTRIBUTES = frozenset(
+    {
+        "quarter",
+        "seed_entropy",
+        "difficulty",
+        "human_seats",
+        "rngs",
+        "seats",
+        "seat_ids",
+        "seat_pos",
+        "retired_homes",
+        "world",
+        "globals",
+        "pending",
+        "pending_decisions",
+        "bids",
+        "command_log",
+        "news",
+        "quarter_news",
+        "flows",
+        "metrics",
+        "last",
+    }
+)
+#: Model attributes the constructor derives from the scenario; a save does not need them.
+DERIVED_ATTRIBUTES = frozenset(
+    {
+        "_game_scenario",
+        "region_ix",
+        "class_ix",
+        "bloc_ix",
+        "start_q",
+        "end_q",
+        "slice_hours",
+        "slice_factor",
+        "tech_avail",
+        "tech_cost",
+        "tech_emissions",
+        "fuel_factor",
+        "kw_per_h100e",
+        "list_price",
+        "production_cost",
+        "controlled",
+        "links",
+        "distance_km",
+        "chip_producer",
+    }
+)
+#: Mesa's own attributes (Mesa 3.5). Counters, clock and generators are saved under ``mesa``;
+#: the rest is machinery the constructor sets up.
+MESA_ATTRIBUTES = frozenset(
+    {
+        "subscribers",
+        "_batch_context",
+        "_suppress",
+        "running",
+        "steps",
+        "_time",
+        "agent_id_counter",
+        "_simulator",
+        "_event_list",
+        "_event_generators",
+        "rng",
+        "_rng",
+        "random",
+        "_seed",
+        "_mesa_scenario",
+        "_user_step",
+        "_default_schedule",
+        "step",
+        "_agents_by_type",
+        "_all_agents",
+        "data_registry",
+    }
+)
+
+#: Keys of a state dict, in the order they are written (and hashed).
+STATE_KEYS = (
+    "scenario",
+    "seed",
+    "difficulty",
+    "human_seats",
+    "quarter",
+    "rngs",
+    "seats",
+    "seat_ids",
+    "retired_homes",
+    "world",
+    "globals",
+    "pending",
+    "pending_decisions",
+    "bids",
+    "command_log",
+    "news",
+    "quarter_news",
+    "flows",
+    "metrics",
+    "last",
+    "mesa",
+)
+RNG_STREAMS = ("events", "agents", "startups")
+
+
+class StateError(ValueError):
+    """Saved state that is malformed or inconsistent with its scenario (wrapped in SaveError)."""
+
+
+# ----------------------------------------------------------------------------------------------
+# seeds
+def seed_info(model: SovereignModel) -> dict[str, Any]:
+    """The SeedSequence the model was built from, as data (entropy, spawn key, pool size).
+
+    Why: `SovereignModel` keeps only ``seed_entropy``, but a run of an ensemble is seeded with a
+    *child* SeedSequence whose spawn key matters. The events stream is the first of the four
+    children the constructor spawns, so its SeedSequence names the parent exactly.
+    """
+    seq = model.rngs["events"].bit_generator.seed_seq
+    key = [int(k) for k in seq.spawn_key]
+    if not key:  # not spawned from a parent: cannot happen with SovereignModel
+        raise StateError("the model's random streams were not spawned from one SeedSequence")
+    entropy = seq.entropy
+    return {
+        "entropy": [int(e) for e in entropy] if isinstance(entropy, list | tuple | np.ndarray) else int(entropy),
+        "spawn_key": key[:-1],
+        "pool_size": int(seq.pool_size),
+        "n_children_spawned": key[-1],
+    }
+
+
+def seed_sequence(info: Any) -> np.random.SeedSequence:
+    """Rebuild the SeedSequence described by `seed_info`, as it was before the model spawned."""
+    if not isinstance(info, dict) or set(info) != {"entropy", "spawn_key", "pool_size", "n_children_spawned"}:
+        raise StateError("seed: expected entropy, spawn_key, pool_size and n_children_spawned")
+    entropy = info["entropy"]
+    ints = entropy if isinstance(entropy, list) else [entropy]
+    key, pool, spawned = info["spawn_key"], info["pool_size"], info["n_children_spawned"]
+    if (
+        not ints
+        or not all(_is_int(e) and e >= 0 for e in ints)
+        or not isinstance(key, list)
+        or not all(_is_int(k) and k >= 0 for k in key)
+        or not _is_int(pool)
+        or not 4 <= pool <= 64
+        or not _is_int(spawned)
+        or spawned < 0
+    ):
+        raise StateError(f"seed: malformed seed {info!r}")
+    return np.random.SeedSequence(entropy, spawn_key=tuple(key), pool_size=pool, n_children_spawned=spawned)
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+# ----------------------------------------------------------------------------------------------
+# model -> state
+def model_to_state(model: SovereignModel, *, include_scenario: bool = True) -> dict[str, Any]:
+    """Everything needed to continue `model` exactly, as JSON-able data.
+
+    Args:
+        model: The game, between quarters (after `step`, possibly with commands queued).
+        include_scenario: Embed the scenario's full content (a save does; a state hash uses only
+            the scenario's hash, which is cheaper and says the same).
+
+    Returns:
+        A dict with the keys of `STATE_KEYS`; values are plain JSON (see `sovereign.persist.codec`).
+
+    Raises:
+        SaveError: Some state cannot be encoded (a value of an unexpected type); the message
+            names where it is.
+    """
+    from sovereign.scenario.loader import scenario_hash, scenario_to_dict
+    from sovereign.sim.commands import command_to_dict
+
+    sc = model.scenario
+    scenario: dict[str, Any] = {"id": sc.meta.id, "title": sc.meta.title, "hash": scenario_hash(sc)}
+    if include_scenario:
+        scenario["content"] = scenario_to_dict(sc)
+    try:
+        state: dict[str, Any] = {
+            "scenario": scenario,
+            "seed": seed_info(model),
+            "difficulty": model.difficulty,
+            "human_seats": sorted(model.human_seats),
+            "quarter": int(model.quarter),
+            "rngs": {name: encode(model.rngs[name].bit_generator.state, f"rngs.{name}") for name in RNG_STREAMS},
+            "seats": [_agent_to_data(agent) for agent in model.seats.values()],
+            "seat_ids": list(model.seat_ids),
+            "retired_homes": dict(model.retired_homes),
+            "world": encode(model.world.to_dict(), "world"),
+            "globals": encode(dict(model.globals), "globals"),
+            "pending": {seat: [command_to_dict(c) for c in cmds] for seat, cmds in model.pending.items()},
+            "pending_decisions": encode(dict(model.pending_decisions), "pending_decisions"),
+            "bids": ([[seat, command_to_dict(cmd)] for seat, cmd in model.bids] if hasattr(model, "bids") else None),
+            "command_log": encode(list(model.command_log), "command_log"),
+            "news": encode(list(model.news), "news"),
+            "quarter_news": encode(list(model.quarter_news), "quarter_news")
+            if hasattr(model, "quarter_news")
+            else None,
+            "flows": encode(dict(model.flows), "flows"),
+            "metrics": {
+                "nations": encode(list(model.metrics.nations), "metrics.nations"),
+                "firms": encode(list(model.metrics.firms), "metrics.firms"),
+                "world": encode(list(model.metrics.world), "metrics.world"),
+                "signals": encode(list(model.metrics.signals), "metrics.signals"),
+            },
+            "last": encode(dict(model.last), "last"),
+            "mesa": _mesa_to_data(model),
+        }
+    except (CodecError, StateError) as exc:
+        raise SaveError(f"cannot save this game: {exc}") from None
+    return state
+
+
+def _agent_to_data(agent: SeatAgent) -> dict[str, Any]:
+    return {
+        "id": agent.seat_id,
+        "kind": agent.kind,
+        "unique_id": int(agent.unique_id),
+        "state": encode(dict(agent.state), f"seats.{agent.seat_id}.state"),
+    }
+
+
+def _mesa_to_data(model: SovereignModel) -> dict[str, Any]:
+    return {
+        "steps": int(model.steps),
+        "time": float(model.time),
+        "running": bool(model.running),
+        "agent_id_counter": int(model.agent_id_counter),
+        "seed": encode(getattr(model, "_seed", None), "mesa.seed"),
+        "rng": encode(model.rng.bit_generator.state, "mesa.rng"),
+        "initial_rng": encode(getattr(model, "_rng", None), "mesa.initial_rng"),
+        "random": encode(model.random.getstate(), "mesa.random"),
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# state -> model
+def model_from_state(state: Any, source: str | None = None) -> SovereignModel:
+    """Rebuild a model from `model_to_state` output; it continues exactly like the original.
+
+    Args:
+        state: A state dict (with the scenario content embedded).
+        source: The file it came from, named in errors.
+
+    Returns:
+        A fresh `SovereignModel` in the saved state.
+
+    Raises:
+        SaveError: The state is malformed or does not fit its scenario; says what and where.
+    """
+    try:
+        return _model_from_state(state, source)
+    except SaveError:
+        raise
+    except (StateError, CodecError) as exc:
+        raise SaveError(f"the saved game is inconsistent: {exc}", source) from None
+    except Exception as exc:  # a boundary: a crafted file must never crash the game
+        raise SaveError(f"the saved game is inconsistent ({type(exc).__name__}: {exc})", source) from None
+
+
+def _need(ok: bool, message: str) -> None:
+    if not ok:
+        raise StateError(message)
+
+
+def _model_from_state(state: Any, source: str | None) -> SovereignModel:
+    from sovereign.scenario.loader import ScenarioError, scenario_from_dict, scenario_hash
+    from sovereign.sim.agents import AGENT_CLASSES, DIFFICULTY, AIStartup, Nation
+    from sovereign.sim.commands import CommandError, command_from_dict
+    from sovereign.sim.metrics import MetricsRecorder
+    from sovereign.sim.model import SovereignModel
+    from sovereign.sim.world import World
+
+    _need(isinstance(state, dict), "the game state must be a mapping")
+    missing = [k for k in STATE_KEYS if k not in state]
+    _need(not missing, f"missing parts: {', '.join(missing)}")
+    unexpected = [k for k in state if k not in STATE_KEYS]
+    _need(not unexpected, f"unexpected parts: {', '.join(map(str, unexpected))}")
+    # -- the scenario, checked against its hash -------------------------------------------------
+    sc_data = state["scenario"]
+    _need(isinstance(sc_data, dict) and "content" in sc_data and "hash" in sc_data, "scenario: content and hash needed")
+    try:
+        scenario = scenario_from_dict(sc_data["content"], source=f"{source or 'save'} (embedded scenario)")
+    except ScenarioError as exc:
+        raise SaveError(f"the embedded scenario is invalid:\n{exc}", source) from None
+    _need(scenario_hash(scenario) == sc_data["hash"], "scenario: content does not match its hash")
+    # -- build through the constructor, then overwrite every piece of mutable state --------------
+    difficulty = state["difficulty"]
+    _need(difficulty in DIFFICULTY, f"difficulty: unknown level {difficulty!r}")
+    humans = state["human_seats"]
+    _need(isinstance(humans, list) and all(isinstance(s, str) for s in humans), "human_seats: a list of seat ids")
+    model = SovereignModel(scenario, rng=seed_sequence(state["seed"]), human_seats=humans, difficulty=difficulty)
+    quarter = state["quarter"]
+    _need(_is_int(quarter) and model.start_q <= quarter <= model.end_q + 1, f"quarter: {quarter!r} is outside the game")
+    model.quarter = quarter
+    # random streams
+    rngs = state["rngs"]
+    _need(isinstance(rngs, dict) and set(rngs) == set(RNG_STREAMS), f"rngs: expected streams {RNG_STREAMS}")
+    for name in RNG_STREAMS:
+        _set_bitgen_state(model.rngs[name], decode(rngs[name], f"rngs.{name}"), f"rngs.{name}")
+    # seats: recreate the agents through the model, in the saved order
+    classes: dict[str, type[SeatAgent]] = {"nation": Nation, "startup": AIStartup, **AGENT_CLASSES}
+    seat_ids = state["seat_ids"]
+    _need(
+        isinstance(seat_ids, list)
+        and all(isinstance(s, str) for s in seat_ids)
+        and len(set(seat_ids)) == len(seat_ids),
+        "seat_ids: a list of distinct seat ids",
+    )
+    for agent in list(model.seats.values()):
+        agent.remove()
+    model.seats = {}
+    model.seat_ids = []
+    model.seat_pos = {}
+    _need(isinstance(state["seats"], list), "seats: a list")
+    unique_ids: list[tuple[SeatAgent, int]] = []
+    for i, item in enumerate(state["seats"]):
+        _need(isinstance(item, dict) and set(item) == {"id", "kind", "unique_id", "state"}, f"seats.{i}: malformed")
+        sid, kind = item["id"], item["kind"]
+        _need(isinstance(sid, str) and sid in seat_ids and sid not in model.seats, f"seats.{i}: bad or repeated id")
+        _need(isinstance(kind, str) and kind in classes, f"seats.{sid}: unknown kind {kind!r}")
+        agent_state = decode(item["state"], f"seats.{sid}.state")
+        _need(isinstance(agent_state, dict) and isinstance(agent_state.get("home"), str), f"seats.{sid}: bad state")
+        _need(agent_state["home"] in model.region_ix, f"seats.{sid}: home {agent_state['home']!r} is not a region")
+        _need(isinstance(agent_state.get("name"), str), f"seats.{sid}: state needs a name")
+        agent = model._add_agent(classes[kind], sid, agent_state)
+        _need(agent.kind == kind, f"seats.{sid}: a {kind} cannot be rebuilt from this state")
+        _need(_is_int(item["unique_id"]), f"seats.{sid}: bad unique_id")
+        unique_ids.append((agent, item["unique_id"]))
+    for r in scenario.regions:
+        _need(r.id in model.seats and model.seats[r.id].kind == "nation", f"seats: nation {r.id} is missing")
+    model.seat_ids = list(seat_ids)
+    model.seat_pos = {s: i for i, s in enumerate(seat_ids)}
+    retired = state["retired_homes"]
+    _need(
+        isinstance(retired, dict) and all(isinstance(v, str) and v in model.region_ix for v in retired.values()),
+        "retired_homes: a mapping of seat -> home region",
+    )
+    _need(all(s in model.seat_pos for s in (*model.seats, *retired)), "seat_ids: does not list every seat")
+    model.retired_homes = dict(retired)
+    _need(set(humans) <= set(model.seats), "human_seats: names a seat that is not in the game")
+    # world arrays, checked against the shapes the scenario implies
+    world_data = decode(state["world"], "world")
+    model.world = World.from_dict(_checked_world(world_data, model.world, len(seat_ids)))
+    # globals, orders, logs
+    glob = decode(state["globals"], "globals")
+    _need(isinstance(glob, dict) and set(model.globals) <= set(glob), "globals: missing entries")
+    model.globals = glob
+    pending = state["pending"]
+    _need(isinstance(pending, dict), "pending: a mapping of seat -> commands")
+    try:
+        model.pending = defaultdict(list)
+        for seat, cmds in pending.items():
+            _need(isinstance(cmds, list), f"pending.{seat}: a list")
+            model.pending[seat] = [command_from_dict(c) for c in cmds]
+        bids = state["bids"]
+        if bids is not None:
+            _need(isinstance(bids, list) and all(isinstance(b, list) and len(b) == 2 for b in bids), "bids: pairs")
+            model.bids = [(str(seat), command_from_dict(cmd)) for seat, cmd in bids]
+        elif hasattr(model, "bids"):
+            del model.bids
+    except CommandError as exc:
+        raise StateError(f"a queued command is invalid: {exc}") from None
+    decisions = decode(state["pending_decisions"], "pending_decisions")
+    _need(isinstance(decisions, dict) and all(isinstance(v, dict) for v in decisions.values()), "pending_decisions")
+    model.pending_decisions = decisions
+    model.command_log = _list_of_dicts(decode(state["command_log"], "command_log"), "command_log")
+    model.news = _list_of_dicts(decode(state["news"], "news"), "news")
+    if state["quarter_news"] is not None:
+        model.quarter_news = _list_of_dicts(decode(state["quarter_news"], "quarter_news"), "quarter_news")
+    flows = decode(state["flows"], "flows")
+    _need(isinstance(flows, dict), "flows: a mapping")
+    model.flows = defaultdict(float, flows)
+    metrics = state["metrics"]
+    _need(isinstance(metrics, dict) and set(metrics) == {"nations", "firms", "world", "signals"}, "metrics: 4 tables")
+    recorder = MetricsRecorder()
+    for table in ("nations", "firms", "world", "signals"):
+        setattr(recorder, table, _list_of_dicts(decode(metrics[table], f"metrics.{table}"), f"metrics.{table}"))
+    model.metrics = recorder
+    last = decode(state["last"], "last")
+    _need(isinstance(last, dict) and set(model.last) <= set(last), "last: missing market signals")
+    model.last = last
+    _restore_mesa(model, state["mesa"], unique_ids)
+    return model
+
+
+def _list_of_dicts(value: Any, where: str) -> list[dict[str, Any]]:
+    _need(isinstance(value, list) and all(isinstance(v, dict) for v in value), f"{where}: a list of records")
+    return value
+
+
+def _set_bitgen_state(gen: np.random.Generator, value: Any, where: str) -> None:
+    _need(isinstance(value, dict), f"{where}: a generator state")
+    name = type(gen.bit_generator).__name__
+    _need(
+        value.get("bit_generator") == name, f"{where}: a {name} state is needed, found {value.get('bit_generator')!r}"
+    )
+    try:
+        gen.bit_generator.state = value
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:
+        raise StateError(f"{where}: invalid generator state ({exc})") from None
+
+
+# Row counts of the growable tables: which world fields belong to which table.
+_TABLES = {
+    "dc": ("dc_region", "dc_owner", "dc_it_mw", "dc_pue", "dc_stock", "dc_kw", "dc_origin", "dc_util", "dc_name"),
+    "fab": ("fab_region", "fab_owner", "fab_class", "fab_capacity", "fab_online", "fab_name"),
+    "plant": ("plant_region", "plant_owner", "plant_tech", "plant_mw"),
+}
+
+
+def _checked_world(data: Any, fresh: Any, n_seats: int) -> dict[str, Any]:
+    """Check saved world fields against a freshly built world: same fields, dtypes and shapes.
+
+    Why: a save with a wrong shape would load fine and crash quarters later, far from the cause.
+    Fixed-size arrays must match exactly; growable tables (datacenters, fabs, plants) may have any
+    number of rows, the same in every column of the table, with indices in range.
+    """
+    expected = fresh.to_dict()
+    _need(isinstance(data, dict), "world: a mapping of fields")
+    _need(set(data) == set(expected), f"world: fields differ ({sorted(set(data) ^ set(expected))})")
+    rows: dict[str, int] = {}
+    table_of = {f: t for t, fields in _TABLES.items() for f in fields}
+    for name, ref in expected.items():
+        value = data[name]
+        where = f"world.{name}"
+        if isinstance(ref, list):
+            _need(isinstance(value, list), f"{where}: a list")
+            if name == "projects":
+                _need(all(isinstance(p, dict) for p in value), f"{where}: a list of records")
+            else:
+                _need(all(isinstance(v, str) for v in value), f"{where}: a list of names")
+        else:
+            _need(isinstance(value, np.ndarray), f"{where}: an array")
+            _need(value.dtype == ref.dtype, f"{where}: dtype {value.dtype}, expected {ref.dtype}")
+            _need(value.ndim == ref.ndim, f"{where}: {value.ndim} dimensions, expected {ref.ndim}")
+            fixed = ref.shape[1:] if name in table_of else ref.shape
+            got = value.shape[1:] if name in table_of else value.shape
+            _need(got == fixed, f"{where}: shape {value.shape} does not fit the scenario ({ref.shape})")
+        if name in table_of:
+            n = len(value)
+            table = table_of[name]
+            _need(rows.setdefault(table, n) == n, f"{where}: {n} rows, but other {table} columns have {rows[table]}")
+    n_r = len(expected["pue"])
+    for name in ("dc_region", "fab_region", "plant_region"):
+        _need(bool(np.all((data[name] >= 0) & (data[name] < n_r))), f"world.{name}: region index out of range")
+    for name in ("dc_owner", "fab_owner", "plant_owner"):
+        _need(bool(np.all((data[name] >= 0) & (data[name] < n_seats))), f"world.{name}: seat index out of range")
+    return data
+
+
+def _restore_mesa(model: SovereignModel, data: Any, unique_ids: list[tuple[SeatAgent, int]]) -> None:
+    """Put Mesa's counters, generators and clock back (the one place that knows Mesa internals).
+
+    ``data`` is None for saves migrated from format 0, which did not keep Mesa's state: the
+    constructor's generators stay (no game rule reads them) and the counters follow the quarter.
+    """
+    if data is None:
+        for agent, uid in unique_ids:
+            agent.unique_id = uid
+        model.agent_id_counter = max((uid for _, uid in unique_ids), default=0) + 1
+        played = model.quarter - model.start_q
+        _set_mesa_clock(model, float(played), played)
+        return
+    keys = {"steps", "time", "running", "agent_id_counter", "seed", "rng", "initial_rng", "random"}
+    _need(isinstance(data, dict) and set(data) == keys, "mesa: malformed")
+    steps, time, counter = data["steps"], data["time"], data["agent_id_counter"]
+    _need(_is_int(steps) and steps >= 0 and isinstance(time, float) and time >= 0, "mesa: bad steps or time")
+    _need(_is_int(counter) and counter >= 1 and isinstance(data["running"], bool), "mesa: bad counter")
+    _set_bitgen_state(model.rng, decode(data["rng"], "mesa.rng"), "mesa.rng")
+    state = decode(data["random"], "mesa.random")
+    try:
+        model.random.setstate(state)
+    except (TypeError, ValueError) as exc:
+        raise StateError(f"mesa.random: invalid state ({exc})") from None
+    model._seed = decode(data["seed"], "mesa.seed")
+    model._rng = decode(data["initial_rng"], "mesa.initial_rng")
+    model.running = data["running"]
+    for agent, uid in unique_ids:
+        agent.unique_id = uid
+    model.agent_id_counter = counter
+    _set_mesa_clock(model, time, steps)
+
+
+def _set_mesa_clock(model: SovereignModel, time: float, steps: int) -> None:
+    """Move Mesa's clock to `time` without playing quarters.
+
+    Why: Mesa 3.5 drives `step()` from a recurring event scheduled at ``time + 1``; setting
+    ``model.time`` alone would leave that event at 1.0 and the next `step()` would play every
+    quarter in between. Pausing and resuming the generator reschedules it from the new time.
+    Mesa's time API is changing, so this adapter is the only code that touches it.
+    """
+    schedule = getattr(model, "_default_schedule", None)
+    if schedule is None or not hasattr(schedule, "pause"):  # a Mesa without the event clock
+        model.time = time
+        model.steps = steps
+        return
+    schedule.pause()
+    model.time = time
+    schedule.resume()
+    schedule._execution_count = steps
+    model.steps = steps
+
+
+# ----------------------------------------------------------------------------------------------
+# hashes
+def _canonical(value: Any) -> bytes:
+    """Compact JSON in document order: key order is state too (seat order decides who moves first)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def state_digest(state: dict[str, Any]) -> dict[str, Any]:
+    """SHA-256 of each part of a state, and of the whole (the parts' hashes in order).
+
+    The scenario counts by its hash only, so a state with or without embedded content digests
+    the same. Per-part hashes let a replay say *what* diverged (the world, a seat, the random
+    streams), not only *that* it did.
+
+    Returns:
+        ``{"state": hex, "parts": {key: hex}}``.
+    """
+    parts: dict[str, str] = {}
+    for key in STATE_KEYS:
+        value = state[key]
+        if key == "scenario":
+            value = value["hash"]
+        parts[key] = hashlib.sha256(_canonical(value)).hexdigest()
+    whole = hashlib.sha256("".join(parts[k] for k in STATE_KEYS).encode("ascii")).hexdigest()
+    return {"state": whole, "parts": parts}
+
+
+def model_digest(model: SovereignModel) -> dict[str, Any]:
+    """`state_digest` of a live model (without embedding the scenario content)."""
+    return state_digest(model_to_state(model, include_scenario=False))
+
+
+__all__ = [
+    "DERIVED_ATTRIBUTES",
+    "MESA_ATTRIBUTES",
+    "STATE_ATTRIBUTES",
+    "STATE_KEYS",
+    "SaveError",
+    "model_digest",
+    "model_from_state",
+    "model_to_state",
+    "seed_info",
+    "seed_sequence",
+    "state_digest",
+]
