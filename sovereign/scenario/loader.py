@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, NamedTuple, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -51,6 +51,10 @@ OVERRIDE_SOURCE = "--set"
 REMOVE_KEY = "remove"
 #: A scenario has a few thousand values; this bound stops alias bombs ("billion laughs") early.
 MAX_NODES = 1_000_000
+
+#: libyaml's SafeLoader when PyYAML was built with it (about 10x faster), else the pure-Python one.
+#: Both construct only plain data; the C one also records the marks the messages need.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -103,8 +107,9 @@ class ScenarioError(Exception):
 # --------------------------------------------------------------------------- positions and trees
 
 
-@dataclass(frozen=True)
-class _Pos:
+class _Pos(NamedTuple):
+    """Where a value was written. A tuple: a big scenario records tens of thousands of them."""
+
     file: str
     line: int | None = None
     column: int | None = None
@@ -114,7 +119,7 @@ class _Pos:
         return Problem(self.file, self.line, self.column, dotted, message)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Node:
     """A value read from YAML with where it (and its key, for mapping values) was written."""
 
@@ -124,7 +129,16 @@ class _Node:
 
 
 def _dotted(path: Iterable[Any]) -> str:
-    return ".".join(str(p) for p in path)
+    """`regions.3.pue`; odd keys (with dots, spaces, newlines, or not text) are quoted to stay readable."""
+
+    def segment(key: Any) -> str:
+        if isinstance(key, int) and not isinstance(key, bool):
+            return str(key)
+        if isinstance(key, str) and key and key.isprintable() and "." not in key and key.strip() == key:
+            return key
+        return repr(key)
+
+    return ".".join(segment(p) for p in path)
 
 
 def _mark_pos(label: str, mark: yaml.Mark | None) -> _Pos:
@@ -161,19 +175,25 @@ def _read_file(path: Path, label: str, problems: list[Problem]) -> str | None:
         return None
 
 
+def _reason(exc: BaseException) -> str:
+    """A YAML exception's reason on one line (PyYAML's own str() spans several)."""
+    reason = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
+    return " ".join(str(reason).split())
+
+
 def _yaml_problem(label: str, text: str, exc: yaml.YAMLError) -> Problem:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        message = exc.problem or "invalid YAML"
+        message = " ".join((exc.problem or "invalid YAML").split())
         if exc.context:
-            message = f"{exc.context}: {message}"
+            message = f"{' '.join(exc.context.split())}: {message}"
         return _mark_pos(label, mark).problem("", f"invalid YAML: {message}")
     if isinstance(exc, yaml.reader.ReaderError):
         before = text[: exc.position]
         line = before.count("\n") + 1
         column = len(before) - (before.rfind("\n") + 1) + 1
         return _Pos(label, line, column).problem("", f"invalid YAML: {exc.reason} (character {exc.character!r})")
-    return _Pos(label).problem("", f"invalid YAML: {exc}")
+    return _Pos(label).problem("", f"invalid YAML: {_reason(exc)}")
 
 
 class _TreeBuilder:
@@ -193,11 +213,10 @@ class _TreeBuilder:
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
-            message = getattr(exc, "problem", None) or str(exc)
-            self.problems.append(self.pos(node).problem(path, f"cannot read this value: {message}"))
+            self.problems.append(self.pos(node).problem(path, f"cannot read this value: {_reason(exc)}"))
         except (ValueError, TypeError, OverflowError) as exc:
             # e.g. a timestamp-looking scalar such as 2026-13-45 (SafeLoader raises ValueError).
-            self.problems.append(self.pos(node).problem(path, f"cannot read this value: {exc}"))
+            self.problems.append(self.pos(node).problem(path, f"cannot read this value: {_reason(exc)}"))
         return None
 
     def build(self, node: yaml.Node, path: KeyPath) -> _Node:
@@ -243,8 +262,7 @@ class _TreeBuilder:
         try:
             self.loader.flatten_mapping(node)
         except yaml.YAMLError as exc:
-            message = getattr(exc, "problem", None) or str(exc)
-            self.problems.append(self.pos(node).problem(path, f"invalid merge (<<): {message}"))
+            self.problems.append(self.pos(node).problem(path, f"invalid merge (<<): {_reason(exc)}"))
             return {}
         out: dict[Any, _Node] = {}
         for key_node, value_node in node.value:
@@ -267,7 +285,7 @@ class _TooLargeError(Exception):
 def _parse_yaml(text: str, label: str, problems: list[Problem]) -> _Node | None:
     """Parse one YAML document; None (with problems appended) if it cannot be read at all."""
     try:
-        loader = yaml.SafeLoader(text)  # the reader rejects non-printable characters right here
+        loader = _SafeLoader(text)  # the reader rejects non-printable characters right here
     except yaml.YAMLError as exc:
         problems.append(_yaml_problem(label, text, exc))
         return None
@@ -764,9 +782,9 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any) -> KeyPath:
         try:
             value = yaml.safe_load(value)
         except yaml.YAMLError as exc:
-            raise fail(f"cannot read the value {value!r} as YAML ({getattr(exc, 'problem', exc)})") from None
+            raise fail(f"cannot read the value {value!r} as YAML ({_reason(exc)})") from None
         except (ValueError, TypeError, OverflowError) as exc:
-            raise fail(f"cannot read the value {value!r} ({exc})") from None
+            raise fail(f"cannot read the value {value!r} ({_reason(exc)})") from None
 
     cur: Any = data
     tp: Any = Scenario
