@@ -62,6 +62,9 @@ def max_flow(
     res_np[0::2] = cap_arr - f0
     res_np[1::2] = cap_arr + f0
     res = res_np.tolist()
+    # Flows are tracked apart from residuals: a residual of a huge capacity loses the digits of
+    # a small flow.
+    fl = f0.tolist()
     src = (supply - (0.0 if used0 is None else used0)).tolist()
     used = (np.zeros(n) if used0 is None else np.asarray(used0, dtype=np.float64)).tolist()
     snk = (deficit - (0.0 if served0 is None else served0)).tolist()
@@ -145,12 +148,15 @@ def max_flow(
                 for e in stack:
                     res[e] -= delta
                     res[e ^ 1] += delta
+                    if e & 1:
+                        fl[e >> 1] -= delta
+                    else:
+                        fl[e >> 1] += delta
         sources = [r for r in sources if src[r] > eps]
         if not sources:
             break
 
-    res_np = np.asarray(res)
-    flow = (res_np[1::2] - res_np[0::2]) * 0.5 if m else np.zeros(0)
+    flow = np.asarray(fl, dtype=np.float64)
     served = np.asarray(deficit, dtype=np.float64) - np.asarray(snk)
     sink_side = _reaches_sink(n, starts, adj_arc, head, res, snk, eps)
     return flow, np.asarray(used), served, sink_side

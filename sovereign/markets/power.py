@@ -166,7 +166,7 @@ def clear_power(
         total_cost=total.reshape(nb, n_regions).sum(axis=-1).reshape(batch),
         marginal_block=np.where(
             marg >= 0, np.take_along_axis(order, np.maximum(marg, 0)[:, None], axis=-1)[:, 0], -1
-        ).reshape(shp_r),  # noqa: E501
+        ).reshape(shp_r),
         price_setter=setter.reshape(shp_r),
         merit_order=order.reshape(shp_u),
         curve_cost=cs.reshape(shp_u),
@@ -291,8 +291,9 @@ def _clear_coupled(
     lo = first[ccomp].copy()
     hi = last[ccomp].copy()
 
-    scale = max(float(np.max(cum[:, -1], initial=0.0)), float(np.max(d, initial=0.0)),
-                float(np.max(lk, initial=0.0)), 1e-300)  # fmt: skip
+    # Round-off guard for the max-flows: no flow can exceed the largest supply or demand, so
+    # link capacities (possibly huge "unlimited" values) do not enter the scale.
+    scale = max(float(np.max(cum[:, -1], initial=0.0)), float(np.max(d, initial=0.0)), 1e-300)
     eps = 1e-11 * scale
 
     def supply_at(idx: NDArray[np.intp], th: NDArray[np.float64]) -> NDArray[np.float64]:
