@@ -137,8 +137,7 @@ def clear_compute(
     mask = allow & (surplus > 0) & (dem[:, None] > 0) & (cap[None, :] > 0)
     if not mask.any():
         zero = np.zeros((n_j, n_k))
-        return ComputeResult(zero, np.zeros(n_k), np.zeros(n_j), 0.0, 0.0,
-                             temperature or 0.0, True, 0)  # fmt: skip
+        return ComputeResult(zero, np.zeros(n_k), np.zeros(n_j), 0.0, 0.0, temperature or 0.0, True, 0)
     s_max = float(surplus[mask].max())
     atol = 1e-9 * s_max * min(float(dem.sum()), float(cap.sum()))
 

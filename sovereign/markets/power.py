@@ -148,9 +148,22 @@ def clear_power(
     setter = np.where(marg >= 0, np.arange(nb * n_regions) % max(n_regions, 1), -1)
     if active.any():
         price, disp_s, unserved, flow, marg, setter = _clear_coupled(
-            cs, qe, cum, d1, voll_f, src, dst, lcap2, active, n_regions,
-            price, disp_s, unserved, marg, setter,
-        )  # fmt: skip
+            cs,
+            qe,
+            cum,
+            d1,
+            voll_f,
+            src,
+            dst,
+            lcap2,
+            active,
+            n_regions,
+            price,
+            disp_s,
+            unserved,
+            marg,
+            setter,
+        )
 
     dispatch = np.empty_like(disp_s)
     np.put_along_axis(dispatch, order, disp_s, axis=-1)

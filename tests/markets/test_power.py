@@ -23,9 +23,7 @@ def power_instances(draw, max_r=5, max_u=4, batch=True):
     full = (*shape, n_r, n_u)
     size = int(np.prod(full))
     cost = np.array(
-        draw(
-            st.lists(st.sampled_from([-5.0, 0.0, 10.0, 10.0, 20.0, 35.0, VOLL, 1500.0]), min_size=size, max_size=size)
-        )  # fmt: skip
+        draw(st.lists(st.sampled_from([-5.0, 0.0, 10.0, 10.0, 20.0, 35.0, VOLL, 1500.0]), min_size=size, max_size=size))
     ).reshape(full)
     cap = np.array(draw(st.lists(st.sampled_from([0.0, 0.0, 1.0, 2.5, 7.0]), min_size=size, max_size=size))).reshape(
         full
@@ -144,13 +142,11 @@ def test_batches_are_independent_and_links_broadcast(oracle_power, check_power):
     assert res.flow.shape == (2, 3, 9)
     for i in range(2):
         for j in range(3):
-            one = clear_power(cost[i, j], cap[i, j], demand[i, j], voll=VOLL,
-                              links=(src, dst, lcap[i, j]))  # fmt: skip
+            one = clear_power(cost[i, j], cap[i, j], demand[i, j], voll=VOLL, links=(src, dst, lcap[i, j]))
             np.testing.assert_array_equal(res.price[i, j], one.price)
             total, _ = oracle_power(cost[i, j], cap[i, j], demand[i, j], VOLL, src, dst, lcap[i, j])
             assert float(res.total_cost[i, j]) == pytest.approx(total, rel=1e-9)
-            assert check_power(one, cost[i, j], cap[i, j], demand[i, j], VOLL, src, dst,
-                               lcap[i, j]) == []  # fmt: skip
+            assert check_power(one, cost[i, j], cap[i, j], demand[i, j], VOLL, src, dst, lcap[i, j]) == []
 
 
 def test_pinned_conventions():
@@ -189,15 +185,13 @@ def test_result_explains_price():
 
 def test_import_sets_price_elsewhere():
     # Region 1 has nothing; it imports over an uncongested link, so region 0's block sets it.
-    res = clear_power([[10.0], [50.0]], [[10.0], [0.0]], [1.0, 2.0], voll=VOLL,
-                      links=([0], [1], [5.0]))  # fmt: skip
+    res = clear_power([[10.0], [50.0]], [[10.0], [0.0]], [1.0, 2.0], voll=VOLL, links=([0], [1], [5.0]))
     assert res.price.tolist() == [10.0, 10.0]
     assert res.marginal_block.tolist() == [0, -1]
     assert res.price_setter.tolist() == [0, 0]
     assert res.flow.tolist() == [2.0] and not res.congested[0]
     # Congested: region 1 sheds load at VOLL and the link is full.
-    res = clear_power([[10.0], [50.0]], [[10.0], [0.0]], [1.0, 8.0], voll=VOLL,
-                      links=([0], [1], [5.0]))  # fmt: skip
+    res = clear_power([[10.0], [50.0]], [[10.0], [0.0]], [1.0, 8.0], voll=VOLL, links=([0], [1], [5.0]))
     assert res.price.tolist() == [10.0, VOLL]
     assert res.flow.tolist() == [5.0] and res.congested[0]
     assert res.unserved.tolist() == [0.0, 3.0]
