@@ -7,6 +7,8 @@ instances. Nothing in the game calls them.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -93,3 +95,51 @@ def compute_welfare(alloc: ArrayLike, cost: ArrayLike, wtp: ArrayLike, penalty: 
         for k in range(a.shape[1]):
             total += a[j, k] * (w[j] - c[k] - p[j, k])
     return total
+
+
+def compute_logit_reference(
+    capacity: ArrayLike,
+    cost: ArrayLike,
+    demand: ArrayLike,
+    wtp: ArrayLike,
+    allowed: ArrayLike,
+    penalty: ArrayLike,
+    temperature: float,
+    sweeps: int = 20_000,
+) -> list[list[float]]:
+    """The logit equilibrium at ``temperature`` by plain coordinate ascent on its dual.
+
+    Segment ``j`` buys ``exp((s_jk - u_j - p_k) / T)`` from each tradeable cluster ``k``
+    (allowed and ``s_jk > 0``), where ``u_j >= 0`` and ``p_k >= 0`` are the smallest multipliers
+    keeping demand and capacity; each sweep sets every ``u_j`` then every ``p_k`` exactly.
+    """
+    cap = [float(v) for v in np.asarray(capacity, float)]
+    cst = [float(v) for v in np.asarray(cost, float)]
+    dem = [float(v) for v in np.asarray(demand, float)]
+    w = [float(v) for v in np.asarray(wtp, float)]
+    allow = np.asarray(allowed, bool)
+    pen = np.asarray(penalty, float)
+    n_j, n_k = len(dem), len(cap)
+    t = float(temperature)
+    s = [[w[j] - cst[k] - float(pen[j, k]) for k in range(n_k)] for j in range(n_j)]
+    ok = [[bool(allow[j, k]) and s[j][k] > 0 and dem[j] > 0 and cap[k] > 0 for k in range(n_k)] for j in range(n_j)]
+    u = [0.0] * n_j
+    p = [0.0] * n_k
+
+    def best(values: list[float], limit: float) -> float:
+        # Smallest multiplier >= 0 with sum(exp((v - mult) / t)) <= limit.
+        if not values:
+            return 0.0
+        top = max(values)
+        lse = top + t * math.log(sum(math.exp((v - top) / t) for v in values))
+        return max(0.0, lse - t * math.log(limit))
+
+    for _ in range(sweeps):
+        old = u + p
+        for j in range(n_j):
+            u[j] = best([s[j][k] - p[k] for k in range(n_k) if ok[j][k]], dem[j])
+        for k in range(n_k):
+            p[k] = best([s[j][k] - u[j] for j in range(n_j) if ok[j][k]], cap[k])
+        if max((abs(a - b) for a, b in zip(old, u + p, strict=True)), default=0.0) < 1e-14 * t:
+            break
+    return [[math.exp((s[j][k] - u[j] - p[k]) / t) if ok[j][k] else 0.0 for k in range(n_k)] for j in range(n_j)]

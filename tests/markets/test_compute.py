@@ -1,0 +1,170 @@
+"""Compute market: feasibility always, welfare against the LP oracle, logit against its reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sovereign.markets import ComputeResult, clear_compute
+from sovereign.markets.reference import compute_logit_reference, compute_welfare
+
+
+@st.composite
+def compute_instances(draw, max_n=6):
+    n_k = draw(st.integers(1, max_n))
+    n_j = draw(st.integers(1, max_n))
+    vals = st.sampled_from
+    cap = draw(st.lists(vals([0.0, 1.0, 5.0, 20.0, 3.5]), min_size=n_k, max_size=n_k))
+    cost = draw(st.lists(vals([0.0, 1.0, 2.0, 2.0, 4.0]), min_size=n_k, max_size=n_k))
+    dem = draw(st.lists(vals([0.0, 2.0, 8.0, 13.0]), min_size=n_j, max_size=n_j))
+    wtp = draw(st.lists(vals([0.5, 2.0, 3.0, 6.0, 10.0]), min_size=n_j, max_size=n_j))
+    allowed = draw(st.lists(st.booleans(), min_size=n_j * n_k, max_size=n_j * n_k))
+    pen = draw(st.lists(vals([0.0, 0.0, 0.5, 1.0, 3.0]), min_size=n_j * n_k, max_size=n_j * n_k))
+    return (
+        np.array(cap),
+        np.array(cost),
+        np.array(dem),
+        np.array(wtp),
+        np.array(allowed).reshape(n_j, n_k),
+        np.array(pen).reshape(n_j, n_k),
+    )
+
+
+def _check_feasible(res, cap, cost, dem, wtp, allowed, pen):
+    x = res.allocation
+    s = wtp[:, None] - cost[None, :] - pen
+    assert (x >= 0).all()
+    assert (x.sum(0) <= cap).all(), "cluster over capacity"
+    assert (x.sum(1) <= dem).all(), "segment over demand"
+    assert (x[~allowed] == 0).all(), "allocation where not allowed"
+    assert (x[s <= 0] == 0).all(), "trade with negative surplus"
+    assert (res.price >= 0).all()
+    np.testing.assert_allclose(res.served, x.sum(1))
+    assert res.welfare == pytest.approx(compute_welfare(x, cost, wtp, pen), rel=1e-12, abs=1e-12)
+    assert res.welfare <= res.welfare_bound * (1 + 1e-9) + 1e-9
+
+
+def _gap_tol(rel, opt, dem, cap, wtp):
+    # Relative bound, with an absolute floor for degenerate instances whose optimum is ~0.
+    return rel * abs(opt) + 1e-9 * max(1.0, float(np.abs(wtp).max())) * min(dem.sum(), cap.sum()) + 1e-12
+
+
+@settings(max_examples=80, deadline=None)
+@given(inst=compute_instances())
+def test_default_within_half_percent_of_lp(inst, oracle_compute):
+    res = clear_compute(*inst)
+    assert isinstance(res, ComputeResult)
+    _check_feasible(res, *inst)
+    opt = oracle_compute(*inst)
+    cap, _, dem, wtp, _, _ = inst
+    assert res.welfare >= opt - _gap_tol(5e-3, opt, dem, cap, wtp)
+    assert res.welfare_bound >= opt - 1e-7
+
+
+@settings(max_examples=80, deadline=None)
+@given(inst=compute_instances())
+def test_exact_mode_matches_lp(inst, oracle_compute):
+    res = clear_compute(*inst, temperature=0)
+    _check_feasible(res, *inst)
+    opt = oracle_compute(*inst)
+    cap, _, dem, wtp, _, _ = inst
+    assert res.exact and res.welfare == pytest.approx(opt, rel=1e-6, abs=_gap_tol(0, opt, dem, cap, wtp) + 1e-7)
+
+
+@settings(max_examples=40, deadline=None)
+@given(inst=compute_instances(max_n=4), t=st.sampled_from([0.3, 1.0, 3.0]))
+def test_logit_equals_loop_reference(inst, t):
+    res = clear_compute(*inst, temperature=t)
+    _check_feasible(res, *inst)
+    ref = np.array(compute_logit_reference(*inst, temperature=t))
+    np.testing.assert_allclose(res.allocation, ref, rtol=1e-5, atol=1e-6 * max(1.0, inst[2].max()))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_temperature_to_zero_approaches_lp(seed, oracle_compute):
+    rng = np.random.default_rng(seed)
+    n_j, n_k = 30, 20
+    inst = (
+        rng.uniform(10, 100, n_k),
+        rng.uniform(1, 3, n_k),
+        rng.uniform(10, 100, n_j),
+        rng.uniform(2, 6, n_j),
+        rng.random((n_j, n_k)) < 0.7,
+        rng.uniform(0, 1, (n_j, n_k)),
+    )
+    opt = oracle_compute(*inst)
+    gaps = []
+    for t in (1.0, 0.1, 0.01, 1e-8):
+        res = clear_compute(*inst, temperature=t)
+        _check_feasible(res, *inst)
+        gaps.append((opt - res.welfare) / opt)
+    assert gaps[0] > gaps[1] > gaps[2] >= -1e-12
+    assert abs(gaps[-1]) <= 1e-6
+
+
+def test_medium_instance_default_bound(oracle_compute):
+    rng = np.random.default_rng(11)
+    n = 120
+    inst = (
+        rng.uniform(10, 100, n),
+        rng.uniform(1, 3, n),
+        rng.uniform(10, 100, n),
+        rng.uniform(2, 6, n),
+        rng.random((n, n)) < 0.7,
+        rng.uniform(0, 1, (n, n)),
+    )
+    res = clear_compute(*inst)
+    _check_feasible(res, *inst)
+    opt = oracle_compute(*inst)
+    assert res.welfare >= 0.995 * opt
+    assert (res.welfare_bound - res.welfare) <= 2.5e-3 * res.welfare * (1 + 1e-9)
+
+
+def test_degenerate_instances():
+    # Nothing tradeable: all pairs barred or loss-making, or zero demand/capacity.
+    for args in (
+        ([5.0], [1.0], [5.0], [3.0], [[False]]),
+        ([5.0], [4.0], [5.0], [3.0], [[True]]),
+        ([0.0], [1.0], [5.0], [3.0], [[True]]),
+        ([5.0], [1.0], [0.0], [3.0], [[True]]),
+    ):
+        res = clear_compute(*args)
+        assert res.allocation.tolist() == [[0.0]] and res.welfare == 0.0
+    # Zero-surplus trade is never made.
+    res = clear_compute([5.0], [3.0], [5.0], [3.0], [[True]], temperature=0)
+    assert res.allocation.tolist() == [[0.0]]
+
+
+GOOD = {
+    "capacity": [1.0],
+    "cost": [1.0],
+    "demand": [1.0],
+    "wtp": [2.0],
+    "allowed": [[True]],
+}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"capacity": [-1.0]}, "capacity: contains negative"),
+        ({"capacity": [np.nan]}, "capacity: contains NaN"),
+        ({"cost": [1.0, 2.0]}, "cost: shape"),
+        ({"cost": [np.inf]}, "cost: contains inf"),
+        ({"demand": [-2.0]}, "demand: contains negative"),
+        ({"wtp": [1.0, 2.0]}, "wtp: shape"),
+        ({"wtp": [np.nan]}, "wtp: contains NaN"),
+        ({"allowed": [[True, False]]}, "allowed: shape"),
+        ({"allowed": [[2]]}, "allowed: expected booleans"),
+        ({"penalty": [[np.nan]]}, "penalty: contains NaN"),
+        ({"penalty": [[1.0, 1.0]]}, "penalty: shape"),
+        ({"temperature": -1.0}, "temperature"),
+    ],
+)
+def test_bad_input_raises(kwargs, match):
+    args = {**GOOD, **kwargs}
+    pos = [args.pop(k) for k in ("capacity", "cost", "demand", "wtp", "allowed")]
+    with pytest.raises(ValueError, match=match):
+        clear_compute(*pos, **args)
