@@ -741,11 +741,11 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
 def scenario_hash(scenario: Scenario) -> str:
     """SHA-256 (hex) of the scenario's canonical JSON: the provenance tag of runs and saves.
 
-    Canonical means sorted keys, no whitespace and defaults filled in, so the hash identifies the
-    effective world, whatever the file layout, inheritance or process that produced it.
+    Canonical means sorted keys, no whitespace, ASCII escapes and defaults filled in, so the hash
+    identifies the effective world, whatever the file layout, inheritance or process that produced it.
     """
     text = json.dumps(
-        scenario_to_dict(scenario), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        scenario_to_dict(scenario), sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import pickle
 import subprocess
@@ -715,3 +716,16 @@ def test_hash_is_stable_across_processes() -> None:
         for seed in ("1", "2")
     }
     assert digests == {scenario_hash(load_scenario(MINI))}
+
+
+def test_hash_is_sha256_of_the_canonical_json() -> None:
+    """Pin the definition: other tools (reports, notebooks) can recompute it."""
+    scenario = load_scenario(MINI)
+    canonical = json.dumps(scenario_to_dict(scenario), sort_keys=True, separators=(",", ":"))
+    assert scenario_hash(scenario) == hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def test_hash_accepts_any_text() -> None:
+    data = scenario_to_dict(load_scenario(MINI))
+    data["meta"]["title"] = "Café ☕ \ud800"  # a lone surrogate cannot be encoded as UTF-8
+    assert len(scenario_hash(scenario_from_dict(data))) == 64

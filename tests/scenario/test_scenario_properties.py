@@ -28,9 +28,9 @@ from sovereign.scenario.loader import _schema_at
 
 from .helpers import MINI, MINI_TEXT
 
-# 150 examples keep the suite fast; raise SOVEREIGN_FUZZ_EXAMPLES for a deeper search.
+# 100 examples keep the suite fast; raise SOVEREIGN_FUZZ_EXAMPLES for a deeper search.
 FUZZ = settings(
-    max_examples=int(os.environ.get("SOVEREIGN_FUZZ_EXAMPLES", "150")),
+    max_examples=int(os.environ.get("SOVEREIGN_FUZZ_EXAMPLES", "100")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -151,7 +151,7 @@ def test_mutated_data_gives_only_scenario_errors(scratch: Path, changes: list[tu
                 parent[key] = value
         except (KeyError, IndexError, TypeError):
             continue  # an earlier change removed or replaced this path
-    load_text(scratch, yaml.safe_dump(data, allow_unicode=True))
+    load_text(scratch, yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), allow_unicode=True))
     check_only_scenario_errors(lambda: scenario_from_dict(copy.deepcopy(data)))
 
 
