@@ -134,9 +134,8 @@ def main() -> None:
             cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    print(
-        f"# {time.strftime('%Y-%m-%d')} | {cpu} | python {platform.python_version()} | numpy {np.__version__} | scipy {scipy.__version__}"
-    )
+    versions = f"python {platform.python_version()} | numpy {np.__version__} | scipy {scipy.__version__}"
+    print(f"# {time.strftime('%Y-%m-%d')} | {cpu} | {versions}")
     print()
     print("| case | size | ours | HiGHS | speed-up | check |")
     print("|---|---|---|---|---|---|")
