@@ -1,0 +1,277 @@
+"""`sovereign montecarlo` and `sovereign report`: seeded ensembles and their plots.
+
+Exit codes: 0 when every run finished, 1 when some runs failed after their retries (their
+records are in ``OUT/failures``) or the executor could not work, 2 for bad input (scenario,
+``--set``/``--sweep``/``--param`` values, an output folder holding another design), 130 after
+Ctrl-C (finished runs are kept; the same command resumes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from sovereign.cli import UsageError
+
+EXAMPLES = """\
+examples:
+  sovereign montecarlo scenarios/baseline.yaml --runs 1000 --seed 7 --out results/base
+  sovereign montecarlo scenarios/baseline.yaml --runs 50 --sweep economics.voll_usd_mwh=1000,3000,9000
+  sovereign montecarlo scenarios/baseline.yaml --runs 256 --sample sobol \\
+      --param demand.growth_per_year=0.2:0.6 --param economics.voll_usd_mwh=1000:9000
+  sovereign montecarlo scenarios/baseline.yaml --runs 2000 --engine dask --scheduler tcp://head:8786
+  sovereign report results/base --out results/base/report
+"""
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``montecarlo`` and ``report``."""
+    p = sub.add_parser(
+        "montecarlo",
+        help="run a seeded ensemble of headless games (sweeps, LHS, Sobol) to Parquet",
+        description="Play many seeded runs of a scenario with AI seats and stream tidy results to Parquet. "
+        "Run i plays with child i of SeedSequence(--seed), so results do not depend on the executor or the "
+        "number of workers. Running the same command again resumes an interrupted ensemble.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument(
+        "--runs",
+        type=_positive_int,
+        required=True,
+        metavar="N",
+        help="runs (repeats per sweep point; base sample size for --sample)",
+    )
+    p.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")
+    p.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="output folder (default results/montecarlo-<scenario>)"
+    )
+    p.add_argument(
+        "--workers", type=_workers, default="auto", help="worker processes: a number or auto (all cores; default)"
+    )
+    p.add_argument(
+        "--engine", choices=("local", "dask"), default="local", help="local processes (default) or Dask distributed"
+    )
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", default=None, help="Dask scheduler address (implies --engine dask)"
+    )
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario value",
+    )
+    p.add_argument(
+        "--sweep",
+        dest="sweeps",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="PATH=V1,V2,...",
+        help="sweep a value (full factorial over sweeps)",
+    )
+    p.add_argument(
+        "--sample",
+        choices=("lhs", "sobol"),
+        default=None,
+        help="sample the --param box (Latin hypercube or Sobol/Saltelli)",
+    )
+    p.add_argument(
+        "--param",
+        dest="params",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="PATH=LOW:HIGH",
+        help="a sampled parameter",
+    )
+    p.add_argument("--retries", type=_non_negative_int, default=1, help="extra attempts of a failed run (default 1)")
+    p.add_argument(
+        "--quarters", type=_positive_int, default=None, help="quarters per run (default: the whole scenario)"
+    )
+    p.add_argument("--difficulty", choices=("easy", "normal", "hard"), default=None, help="AI difficulty")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=cmd_montecarlo)
+
+    r = sub.add_parser(
+        "report",
+        help="fan charts, outcome distributions and sensitivity of an ensemble, as PNGs and index.html",
+    )
+    r.add_argument("results", type=Path, metavar="RESULTS", help="output folder of sovereign montecarlo")
+    r.add_argument("--out", type=Path, default=None, metavar="DIR", help="report folder (default RESULTS/report)")
+    r.set_defaults(handler=cmd_report)
+
+
+# --------------------------------------------------------------------------- argument types
+
+
+def _positive_int(text: str) -> int:
+    value = _int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, found {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, found {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    from sovereign.ensemble.seeds import MAX_SEED
+
+    value = _int(text)
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a seed between 0 and {MAX_SEED}, found {value}")
+    return value
+
+
+def _workers(text: str) -> int | str:
+    return "auto" if text == "auto" else _positive_int(text)
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+
+
+# --------------------------------------------------------------------------- montecarlo
+
+
+def cmd_montecarlo(args: argparse.Namespace) -> int:
+    """Build and check the design, run it, print the summary; see the module docstring for exit codes."""
+    from rich.console import Console
+
+    from sovereign.ensemble.design import (
+        DesignError,
+        check_design,
+        make_design,
+        parse_assignment,
+        parse_range,
+        parse_sweep,
+        parse_value,
+    )
+    from sovereign.ensemble.executors import ExecutorError, available_cores
+    from sovereign.ensemble.runner import EnsembleSpec, run_ensemble
+    from sovereign.ensemble.store import StoreError
+    from sovereign.ensemble.summary import rich_tables, summarize
+    from sovereign.scenario.loader import ScenarioError, load_scenario, scenario_to_dict
+
+    engine = "dask" if args.scheduler else args.engine
+    workers = available_cores() if args.workers == "auto" else int(args.workers)
+    try:
+        sets = [parse_assignment(text, "--set") for text in args.sets]
+        overrides = {path: _value(parse_value, path, raw) for path, raw in sets}
+        sweeps = [parse_sweep(text) for text in args.sweeps]
+        ranges = [parse_range(text) for text in args.params]
+    except DesignError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        scenario = load_scenario(args.scenario, overrides)
+    except ScenarioError as exc:
+        raise UsageError(f"invalid scenario {args.scenario}:\n{exc}") from None
+    try:
+        design = make_design(
+            runs=args.runs,
+            seed=args.seed,
+            sets=list(overrides.items()),
+            sweeps=sweeps,
+            sample=args.sample,
+            ranges=ranges,
+        )
+        check_design(design, scenario_to_dict(scenario))
+    except DesignError as exc:
+        raise UsageError(f"invalid design:\n{exc}") from None
+    out = args.out if args.out is not None else Path("results") / f"montecarlo-{args.scenario.stem}"
+    err = Console(stderr=True)
+    if design.kind == "sobol" and args.runs & (args.runs - 1):
+        err.print(
+            f"[yellow]note:[/yellow] Sobol designs converge best when --runs is a power of two (found {args.runs})"
+        )
+    err.print(
+        f"[bold]{scenario.meta.title}[/bold]: {design.n_runs} runs ({_describe(design)}), seed {design.seed}, "
+        f"{engine} executor{'' if args.scheduler else f' with {workers} workers'} -> {out}"
+    )
+    spec = EnsembleSpec(
+        scenario_path=args.scenario,
+        scenario=scenario,
+        design=design,
+        out=out,
+        quarters=args.quarters,
+        difficulty=args.difficulty,
+        retries=args.retries,
+        engine=engine,
+        workers=workers,
+        scheduler=args.scheduler,
+        command=["sovereign", *sys.argv[1:]] if sys.argv else [],
+    )
+    try:
+        result = run_ensemble(spec, show_progress=not args.quiet, console=err)
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    except ExecutorError as exc:
+        err.print(f"sovereign: error: {exc}")
+        return 1
+    console = Console()
+    for table in rich_tables(summarize(out)):
+        console.print(table)
+    memory = f"; parent peak RSS {result.peak_rss_mib:.0f} MiB" if result.peak_rss_mib else ""
+    console.print(
+        f"{result.ran} runs played in {result.elapsed_s:.1f} s ({result.skipped} already done){memory}. "
+        f"Results: {out}  Report: sovereign report {out}"
+    )
+    if result.status == "interrupted":
+        err.print(
+            f"interrupted: {result.succeeded} of {result.n_runs} runs are kept in {out}; "
+            "run the same command again to resume"
+        )
+        return 130
+    if result.failed:
+        err.print(f"{result.failed} runs failed after {args.retries} retries; see {out / 'failures'}")
+        return 1
+    return 0
+
+
+def _value(parse: Any, path: str, raw: str) -> Any:
+    from sovereign.ensemble.design import DesignError
+
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise DesignError([f"--set {path}: {exc}"]) from None
+
+
+def _describe(design: Any) -> str:
+    if design.kind == "sweep":
+        return f"{design.n_points} sweep points x {design.replicates}"
+    if design.kind == "lhs":
+        return f"Latin hypercube of {design.n_points} points"
+    if design.kind == "sobol":
+        return f"Sobol/Saltelli, base {design.runs}, {len(design.ranges)} parameters"
+    return "repeats"
+
+
+# --------------------------------------------------------------------------- report
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the report of an ensemble folder and say where it is."""
+    from sovereign.ensemble.report import ReportError, write_report
+
+    out = args.out if args.out is not None else args.results / "report"
+    try:
+        index = write_report(args.results, out)
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {index}")
+    return 0

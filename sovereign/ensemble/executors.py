@@ -1,0 +1,397 @@
+"""Executors: where the runs of an ensemble are played (local processes, or a Dask cluster).
+
+Both executors have the same small contract, driven by `sovereign.ensemble.runner`:
+``start()``, ``capacity`` (how many more tasks it takes now), ``submit(task)``,
+``wait(timeout) -> [Outcome]`` and ``close(cancel)``. An outcome is a finished run, a failed attempt
+(the run raised, or its worker process died), or a task handed back untouched (``lost``) because
+it never started; the runner decides about retries, so retry policy is the same everywhere.
+
+Why a small pool of our own instead of `concurrent.futures.ProcessPoolExecutor`: when one worker
+of a ProcessPoolExecutor dies, the whole pool is broken, every pending future fails with
+BrokenProcessPool and nothing tells which task killed it, so innocent runs would be blamed and all
+workers restarted. Here each worker has its own pipe and holds one run at a time, so a death is
+charged to exactly the run that was playing, only that worker is replaced, and the others keep
+going. Workers are started with ``spawn``: a fresh interpreter inherits no threads or locks from the
+parent (the progress bar and Dask run threads; ``fork`` with threads can deadlock), it behaves the
+same on Linux, macOS and Windows, and it reads the environment at start (the fault-injection aid).
+The base scenario is sent once per worker at start-up, each task is a few hundred bytes, and a run
+is dispatched the moment its worker is free, so per-run overhead is about a millisecond.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import signal
+import threading
+import traceback
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from sovereign.ensemble.worker import RunContext, RunOutput, RunTask
+
+#: Consecutive worker start-up failures after which the pool gives up (a broken install, not a run).
+MAX_STARTUP_FAILURES = 3
+
+
+class ExecutorError(RuntimeError):
+    """The executor itself cannot work (workers cannot start, the scheduler is unreachable)."""
+
+
+@dataclass
+class Failure:
+    """Why an attempt failed: ``exception`` (the run raised) or ``worker_died``."""
+
+    kind: str
+    error_type: str
+    message: str
+    traceback: str = ""
+
+
+@dataclass
+class Outcome:
+    """What came back for one task: an output, a failure, or (``lost``) the task to resubmit as is."""
+
+    task: RunTask
+    output: RunOutput | None = None
+    failure: Failure | None = None
+    lost: bool = False
+
+
+def available_cores() -> int:
+    """Cores this process may use (affinity and container limits respected where Python can see them)."""
+    count = getattr(os, "process_cpu_count", None)
+    if count is not None:
+        return max(1, count() or 1)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+@contextlib.contextmanager
+def ignoring_sigint() -> Iterator[None]:
+    """Ignore Ctrl-C while starting child processes, so they inherit the ignored disposition.
+
+    A terminal sends Ctrl-C to the whole process group; workers must not die half-way through a
+    result, the parent alone decides to stop, keeps what finished and shuts the workers down.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# --------------------------------------------------------------------------- local processes
+
+
+def _worker_main(conn: Connection, ctx: RunContext, env: dict[str, str]) -> None:
+    """Loop of a worker process: receive a task, play it, send the output or the error back."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.update(env)
+    try:
+        from sovereign.ensemble.worker import execute, prepare
+
+        prepare(ctx)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            conn.send(("init_error", traceback.format_exc()))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        try:
+            msg: tuple[Any, ...] = ("ok", execute(task, ctx))
+        except (Exception, SystemExit) as exc:
+            msg = ("error", type(exc).__name__, str(exc), traceback.format_exc())
+        try:
+            conn.send(msg)
+        except Exception as exc:  # an output that cannot be pickled is a failure of the run
+            conn.send(("error", type(exc).__name__, f"cannot send the result back: {exc}", traceback.format_exc()))
+
+
+class _Worker:
+    def __init__(self, process: Any, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+        self.task: RunTask | None = None
+        self.ready = False
+
+
+class LocalExecutor:
+    """Runs on local worker processes, one run at a time per worker.
+
+    Args:
+        workers: Number of worker processes.
+        ctx: What every run shares (sent once per worker).
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int, ctx: RunContext) -> None:
+        if workers < 1:
+            raise ValueError(f"expected at least one worker, found {workers}")
+        self.workers = workers
+        self.ctx = ctx
+        self._mp = mp.get_context("spawn")
+        self._pool: list[_Worker] = []
+        self._startup_failures = 0
+        self._last_init_error = ""
+        # Forwarded explicitly rather than relying on inheritance: documents what workers read.
+        self._env = {k: v for k, v in os.environ.items() if k.startswith("SOVEREIGN_")}
+
+    def describe(self) -> dict[str, Any]:
+        """Executor settings for the manifest."""
+        return {"engine": self.name, "workers": self.workers, "start_method": "spawn"}
+
+    def start(self) -> None:
+        """Start the worker processes (they import the model while the first tasks queue up)."""
+        for _ in range(self.workers):
+            self._pool.append(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._mp.Pipe(duplex=True)
+        process = self._mp.Process(
+            target=_worker_main, args=(child, self.ctx, self._env), name="sovereign-worker", daemon=True
+        )
+        with ignoring_sigint():
+            process.start()
+        child.close()  # so the parent sees EOF when the worker dies
+        return _Worker(process, parent)
+
+    @property
+    def capacity(self) -> int:
+        """Idle workers."""
+        return sum(1 for w in self._pool if w.task is None)
+
+    def submit(self, task: RunTask) -> None:
+        """Hand `task` to an idle worker."""
+        worker = next(w for w in self._pool if w.task is None)
+        worker.task = task
+        try:
+            worker.conn.send(task)
+        except (BrokenPipeError, OSError):
+            pass  # the worker is dead; `wait` sees its sentinel and hands the task back
+
+    def wait(self, timeout: float) -> list[Outcome]:
+        """Outcomes that arrive within `timeout` seconds (possibly none)."""
+        handles: dict[Any, _Worker] = {}
+        for w in self._pool:
+            handles[w.conn] = w
+            handles[w.process.sentinel] = w
+        ready = wait(list(handles), timeout)
+        outcomes: list[Outcome] = []
+        seen: set[int] = set()
+        for handle in ready:
+            w = handles[handle]
+            if id(w) not in seen:
+                seen.add(id(w))
+                outcomes.extend(self._service(w))
+        return outcomes
+
+    def _service(self, w: _Worker) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        alive = True
+        while True:
+            try:
+                if not w.conn.poll():
+                    break
+                msg = w.conn.recv()
+            except (EOFError, OSError):
+                alive = False
+                break
+            if msg[0] == "ready":
+                w.ready = True
+                self._startup_failures = 0
+            elif msg[0] == "init_error":
+                self._last_init_error = msg[1]
+            elif msg[0] == "ok" and w.task is not None:
+                outcomes.append(Outcome(w.task, output=msg[1]))
+                w.task = None
+            elif msg[0] == "error" and w.task is not None:
+                outcomes.append(Outcome(w.task, failure=Failure("exception", msg[1], msg[2], msg[3])))
+                w.task = None
+        if alive and w.process.is_alive():
+            return outcomes
+        w.process.join(timeout=5)
+        code = w.process.exitcode
+        if w.task is not None:
+            if w.ready:
+                message = f"the worker process died while playing this run (exit code {code})"
+                outcomes.append(Outcome(w.task, failure=Failure("worker_died", "WorkerDied", message)))
+            else:
+                outcomes.append(Outcome(w.task, lost=True))
+        if not w.ready:
+            self._startup_failures += 1
+            if self._startup_failures >= MAX_STARTUP_FAILURES:
+                detail = self._last_init_error.strip() or f"exit code {code}"
+                raise ExecutorError(f"worker processes cannot start:\n{detail}")
+        w.conn.close()
+        self._pool[self._pool.index(w)] = self._spawn()
+        return outcomes
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers: politely when idle, at once when `cancel` (runs in progress are dropped)."""
+        for w in self._pool:
+            if cancel and w.task is not None:
+                w.process.terminate()
+            else:
+                with contextlib.suppress(OSError):
+                    w.conn.send(None)
+        for w in self._pool:
+            w.process.join(timeout=5)
+            if w.process.is_alive():
+                w.process.terminate()
+                w.process.join(timeout=5)
+            w.conn.close()
+        self._pool = []
+
+
+# --------------------------------------------------------------------------- Dask
+
+
+class DaskExecutor:
+    """Runs on Dask distributed: a LocalCluster of `workers` processes, or an existing scheduler.
+
+    The scenario reaches each worker once through a worker plugin (re-installed on restarted
+    workers). Tasks are kept to a window of twice the cluster's threads, so the client holds a
+    bounded number of futures and results are written as they arrive.
+
+    On a LocalCluster that we create, ``distributed.scheduler.allowed-failures`` is 0: a worker
+    death is reported at once as KilledWorker and retried by the runner's own ``--retries`` policy,
+    like the local executor. An existing cluster keeps its own setting (Dask then re-runs a task
+    whose worker died up to that many times before reporting it).
+
+    Args:
+        workers: Worker processes of the LocalCluster (ignored with a scheduler address).
+        ctx: What every run shares.
+        scheduler: Address of a running scheduler, e.g. ``tcp://10.0.0.5:8786``; None for a LocalCluster.
+    """
+
+    name = "dask"
+
+    def __init__(self, workers: int, ctx: RunContext, scheduler: str | None = None) -> None:
+        self.workers = workers
+        self.ctx = ctx
+        self.scheduler = scheduler
+        self.token = uuid.uuid4().hex[:12]
+        self._client: Any = None
+        self._cluster: Any = None
+        self._futures: dict[Any, RunTask] = {}
+        self._slots = workers
+
+    def describe(self) -> dict[str, Any]:
+        """Executor settings for the manifest."""
+        return {"engine": self.name, "workers": self._slots, "scheduler": self.scheduler or "LocalCluster"}
+
+    def start(self) -> None:
+        """Start a LocalCluster or connect to the scheduler, then install the context on every worker."""
+        try:
+            import dask
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ExecutorError("--engine dask needs Dask: pip install 'sovereign[dask]'") from None
+        from sovereign.ensemble.dask_plugin import ContextPlugin
+
+        try:
+            if self.scheduler:
+                self._client = Client(self.scheduler, timeout="30s")
+            else:
+                import logging
+
+                with dask.config.set({"distributed.scheduler.allowed-failures": 0}), ignoring_sigint():
+                    self._cluster = LocalCluster(
+                        n_workers=self.workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
+                self._client = Client(self._cluster)
+        except OSError as exc:
+            raise ExecutorError(f"cannot reach the Dask scheduler {self.scheduler or ''}: {exc}") from None
+        self._client.register_plugin(ContextPlugin(self.token, self.ctx), name=f"sovereign-ensemble-{self.token}")
+        self._slots = max(1, sum(self._client.nthreads().values()))
+
+    @property
+    def capacity(self) -> int:
+        """Free places in the submission window."""
+        return max(0, 2 * self._slots - len(self._futures))
+
+    def submit(self, task: RunTask) -> None:
+        """Submit one attempt as a Dask task."""
+        from sovereign.ensemble.worker import execute_in_dask
+
+        key = f"sovereign-run-{task.run_id}-{task.attempt}-{self.token}"
+        future = self._client.submit(execute_in_dask, task, self.token, key=key, pure=False, retries=0)
+        self._futures[future] = task
+
+    def wait(self, timeout: float) -> list[Outcome]:
+        """Outcomes of the tasks that finish within `timeout` seconds."""
+        from distributed import wait as dask_wait
+
+        if not self._futures:
+            return []
+        try:
+            done, _ = dask_wait(list(self._futures), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return []
+        outcomes = []
+        for future in done:
+            task = self._futures.pop(future)
+            outcomes.append(self._outcome(future, task))
+            future.release()
+        return outcomes
+
+    @staticmethod
+    def _outcome(future: Any, task: RunTask) -> Outcome:
+        from distributed.scheduler import KilledWorker
+
+        if future.status == "finished":
+            return Outcome(task, output=future.result())
+        if future.status == "cancelled":
+            return Outcome(task, lost=True)
+        exc = future.exception()
+        if isinstance(exc, KilledWorker):
+            message = f"the worker process died while playing this run ({exc})"
+            return Outcome(task, failure=Failure("worker_died", "KilledWorker", message))
+        tb = "".join(traceback.format_exception(type(exc), exc, future.traceback()))
+        return Outcome(task, failure=Failure("exception", type(exc).__name__, str(exc), tb))
+
+    def close(self, cancel: bool = False) -> None:
+        """Cancel what is left, remove the plugin, and close the client (and our LocalCluster)."""
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                if self._futures:
+                    self._client.cancel(list(self._futures))
+                self._futures.clear()
+            with contextlib.suppress(Exception):
+                self._client.unregister_worker_plugin(f"sovereign-ensemble-{self.token}")
+            with contextlib.suppress(Exception):
+                self._client.close()
+        if self._cluster is not None:
+            with contextlib.suppress(Exception):
+                self._cluster.close()
+        self._client = self._cluster = None
+
+
+def make_executor(engine: str, workers: int, ctx: RunContext, scheduler: str | None = None) -> Any:
+    """The executor for ``--engine`` (``local`` or ``dask``)."""
+    if engine == "local":
+        return LocalExecutor(workers, ctx)
+    if engine == "dask":
+        return DaskExecutor(workers, ctx, scheduler)
+    raise ValueError(f"unknown engine {engine!r}: use local or dask")
