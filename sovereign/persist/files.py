@@ -63,6 +63,7 @@ class SaveDocument:
         state: The game state (`sovereign.persist.state.model_to_state` layout).
         recorded: Per-quarter state digests recorded while the game was played, by quarter index.
         human_seats: Seats played by people (whose commands a replay re-submits).
+        unrecorded: State parts the file's format did not keep (a replay cannot check them).
     """
 
     path: Path
@@ -73,6 +74,7 @@ class SaveDocument:
     state: dict[str, Any]
     recorded: dict[int, dict[str, Any]]
     human_seats: list[str]
+    unrecorded: tuple[str, ...] = ()
 
     @property
     def info(self) -> SaveInfo:
@@ -281,10 +283,14 @@ def load_game(path: str | os.PathLike[str]) -> SovereignModel:
             save, from a newer Sovereign, or inconsistent; the message names the file and says
             what is wrong. No other exception escapes.
     """
+    return model_from_document(read_save(path))
+
+
+def model_from_document(doc: SaveDocument) -> SovereignModel:
+    """Build the game of a save already read by `read_save`, with its recorded digests attached."""
     from sovereign.persist.history import set_hashes
     from sovereign.persist.state import model_from_state
 
-    doc = read_save(path)
     model = model_from_state(doc.state, source=str(doc.path))
     set_hashes(model, {q: e for q, e in doc.recorded.items() if q < model.quarter})
     return model
@@ -430,6 +436,8 @@ def _sniff(raw: bytes) -> str:
 
 def _document(doc: Any, version: int, path: Path) -> SaveDocument:
     """Check the current-format layout of a document (after migration)."""
+    from sovereign.persist.state import STATE_KEYS
+    from sovereign.scenario.schema import quarter_index
 
     def need(ok: bool, what: str) -> None:
         if not ok:
@@ -449,10 +457,11 @@ def _document(doc: Any, version: int, path: Path) -> SaveDocument:
     need(isinstance(replay, dict), "'replay' must be an object")
     humans = replay.get("human_seats")
     need(isinstance(humans, list) and all(isinstance(s, str) for s in humans), "'replay.human_seats'")
+    unrecorded = replay.get("unrecorded", [])
+    need(isinstance(unrecorded, list) and all(k in STATE_KEYS for k in unrecorded), "'replay.unrecorded'")
     hashes = replay.get("hashes")
     need(isinstance(hashes, list), "'replay.hashes' must be a list")
     recorded: dict[int, dict[str, Any]] = {}
-    from sovereign.scenario.schema import quarter_index
 
     for i, entry in enumerate(hashes):
         ok = isinstance(entry, dict) and isinstance(entry.get("quarter"), str) and isinstance(entry.get("state"), str)
@@ -470,6 +479,7 @@ def _document(doc: Any, version: int, path: Path) -> SaveDocument:
         state=game,
         recorded=recorded,
         human_seats=list(humans),
+        unrecorded=tuple(unrecorded),
     )
 
 

@@ -18,8 +18,9 @@ first release on. A format-0 file is a bare gzip stream of UTF-8 JSON::
      "sha256": <SHA-256 of the sorted-key compact JSON of the document without "sha256">}
 
 Values used ``{"__ndarray__": base64, "dtype", "shape"}`` for arrays (``"shape": null`` for numpy
-scalars), ``{"__float__": "nan"}`` for non-finite floats and ``{"__tuple__": [...]}`` for tuples;
-dicts with int keys (pending decisions by event id) were written with string keys.
+scalars), ``{"__float__": "nan"}`` for non-finite floats, ``{"__tuple__": [...]}`` for tuples and
+``{"__dataclass__": name, "fields": {...}}`` for market results; dicts with int keys (pending
+decisions by event id) were written with string keys.
 
 Why format 1 replaced it: the checksum covered the JSON, not the file, so damage to the gzip
 header or to the padding bits deflate ignores went unnoticed; the version could not be read
@@ -30,7 +31,8 @@ Migrating 0 -> 1 therefore: re-tags values in the format-1 codec, restores int k
 seed as a root SeedSequence, fills in the per-quarter scratch state format 0 did not keep (the
 last quarter's news from the news log; no money flows or bids, which the next quarter rebuilds
 anyway), leaves Mesa's counters to be rebuilt from the quarter (``"mesa": null``), and carries
-no quarter hashes (a replay of a migrated save checks the final state only).
+no quarter hashes: a replay of a migrated save checks the final state only, without the parts
+format 0 did not record (``replay.unrecorded``).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ from typing import Any
 from sovereign.persist.errors import SaveError
 
 LEGACY_KEY = "sovereign_save"
+#: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
+UNRECORDED_V0 = ("bids", "flows", "mesa")
 
 
 def read_legacy(raw: bytes, path: Path) -> tuple[int, dict[str, Any]]:
@@ -90,6 +94,8 @@ def _retag(value: Any) -> Any:
         return {"$f": value["__float__"]}
     if set(value) == {"__tuple__"}:
         return {"$tuple": _retag(value["__tuple__"])}
+    if set(value) == {"__dataclass__", "fields"}:
+        return {"$obj": {"class": value["__dataclass__"], "fields": _retag(value["fields"])}}
     if any(k.startswith("$") for k in value):  # plain keys that format 1 would read as tags
         return {"$dict": [[k, _retag(v)] for k, v in value.items()]}
     return {k: _retag(v) for k, v in value.items()}
@@ -135,10 +141,7 @@ def _v0_to_v1(doc: dict[str, Any]) -> dict[str, Any]:
         "globals": _retag(state["globals"]),
         "pending": state["pending"],
         "pending_decisions": {
-            "$dict": [
-                [seat, {"$dict": [[int(k), _retag(v)] for k, v in by_event.items()]}]
-                for seat, by_event in decisions.items()
-            ]
+            seat: {"$dict": [[int(k), _retag(v)] for k, v in by_event.items()]} for seat, by_event in decisions.items()
         },
         "bids": None,
         "command_log": _retag(state["command_log"]),
@@ -161,6 +164,7 @@ def _v0_to_v1(doc: dict[str, Any]) -> dict[str, Any]:
             "human_seats": state["human_seats"],
             "hashes": [],
             "note": "migrated from save format 0, which recorded no quarter hashes",
+            "unrecorded": list(UNRECORDED_V0),
         },
     }
 

@@ -105,6 +105,7 @@ def replay_state(
     *,
     scenario: Scenario | None = None,
     on_quarter: Callable[[SovereignModel], None] | None = None,
+    unrecorded: tuple[str, ...] = (),
 ) -> ReplayReport:
     """Re-run a saved game from its scenario and seed, checking each quarter.
 
@@ -115,6 +116,7 @@ def replay_state(
         human_seats: Seats whose commands came from people (default: the state's).
         scenario: The scenario, if already validated (saves re-validating it).
         on_quarter: Called with the replayed model after each quarter (for progress and reviews).
+        unrecorded: State parts the save did not keep (older formats); not compared.
 
     Returns:
         The report; `ReplayReport.ok` says whether the replay matched.
@@ -176,6 +178,8 @@ def replay_state(
     final = model_to_state(model, include_scenario=False)
     saved = {k: v for k, v in state.items()}
     saved["scenario"] = {k: v for k, v in state["scenario"].items() if k != "content"}
+    for key in unrecorded:  # what the save does not know cannot be checked
+        saved[key] = final[key]
     if state_digest(final)["state"] != state_digest(saved)["state"]:
         parts = _differing_parts(state_digest(saved)["parts"], state_digest(final)["parts"])
         where = first_difference(saved, final)
@@ -192,11 +196,14 @@ def _differing_parts(want: Any, got: dict[str, str]) -> tuple[str, ...]:
 def first_difference(a: Any, b: Any, where: str = "") -> str:
     """Describe the first place two encoded states differ, e.g. ``world.subsidy: ... != ...``."""
     if type(a) is not type(b):
-        return f"{where or 'the state'}: {_short(a)} != {_short(b)}"
+        return f"{where or 'the state'}: {_short(a)} in the game, {_short(b)} in the replay"
     if isinstance(a, dict):
         for key in list(a) + [k for k in b if k not in a]:
-            if key not in a or key not in b:
-                return f"{where}.{key}: present in only one of the two" if where else f"{key}: missing in one"
+            path = f"{where}.{key}" if where else str(key)
+            if key not in b:
+                return f"{path}: in the game but not in the replay"
+            if key not in a:
+                return f"{path}: in the replay but not in the game"
             if a[key] != b[key]:
                 return first_difference(a[key], b[key], f"{where}.{key}" if where else str(key))
         if list(a) != list(b):
@@ -238,7 +245,7 @@ def replay_game(path: Any, on_quarter: Callable[[SovereignModel], None] | None =
 
     doc = read_save(path)
     try:
-        return replay_state(doc.state, doc.recorded, doc.human_seats, on_quarter=on_quarter)
+        return replay_state(doc.state, doc.recorded, doc.human_seats, on_quarter=on_quarter, unrecorded=doc.unrecorded)
     except SaveError as exc:
         raise SaveError(exc.message, path) from None
     except Exception as exc:  # a boundary: a replay of a crafted file must not crash the CLI

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -187,15 +188,30 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, int) and not isinstance(x, bool)
 
 
+def content_hash(content: Any) -> str:
+    """SHA-256 of scenario content as saved; equals `scenario_hash` for `scenario_to_dict` output.
+
+    Why not re-validate and call `scenario_hash`: a newer schema may fill in new defaults, which
+    would change the hash of a perfectly intact old save. The embedded content is checked as
+    written; the scenario the game then uses is what the current schema makes of it.
+    """
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 # ----------------------------------------------------------------------------------------------
 # model -> state
-def model_to_state(model: SovereignModel, *, include_scenario: bool = True) -> dict[str, Any]:
+def model_to_state(
+    model: SovereignModel, *, include_scenario: bool = True, include_logs: bool = True
+) -> dict[str, Any]:
     """Everything needed to continue `model` exactly, as JSON-able data.
 
     Args:
         model: The game, between quarters (after `step`, possibly with commands queued).
         include_scenario: Embed the scenario's full content (a save does; a state hash uses only
             the scenario's hash, which is cheaper and says the same).
+        include_logs: Encode the logs (commands, news, metrics); `model_digest` hashes them
+            incrementally instead, and gets None here.
 
     Returns:
         A dict with the keys of `STATE_KEYS`; values are plain JSON (see `sovereign.persist.codec`).
@@ -227,18 +243,17 @@ def model_to_state(model: SovereignModel, *, include_scenario: bool = True) -> d
             "pending": {seat: [command_to_dict(c) for c in cmds] for seat, cmds in model.pending.items()},
             "pending_decisions": encode(dict(model.pending_decisions), "pending_decisions"),
             "bids": ([[seat, command_to_dict(cmd)] for seat, cmd in model.bids] if hasattr(model, "bids") else None),
-            "command_log": encode(list(model.command_log), "command_log"),
-            "news": encode(list(model.news), "news"),
+            "command_log": encode(list(model.command_log), "command_log") if include_logs else None,
+            "news": encode(list(model.news), "news") if include_logs else None,
             "quarter_news": encode(list(model.quarter_news), "quarter_news")
             if hasattr(model, "quarter_news")
             else None,
             "flows": encode(dict(model.flows), "flows"),
-            "metrics": {
-                "nations": encode(list(model.metrics.nations), "metrics.nations"),
-                "firms": encode(list(model.metrics.firms), "metrics.firms"),
-                "world": encode(list(model.metrics.world), "metrics.world"),
-                "signals": encode(list(model.metrics.signals), "metrics.signals"),
-            },
+            "metrics": (
+                {t: encode(list(getattr(model.metrics, t)), f"metrics.{t}") for t in LOG_PARTS["metrics"]}
+                if include_logs
+                else None
+            ),
             "last": encode(dict(model.last), "last"),
             "mesa": _mesa_to_data(model),
         }
@@ -300,7 +315,7 @@ def _need(ok: bool, message: str) -> None:
 
 
 def _model_from_state(state: Any, source: str | None) -> SovereignModel:
-    from sovereign.scenario.loader import ScenarioError, scenario_from_dict, scenario_hash
+    from sovereign.scenario.loader import ScenarioError, scenario_from_dict
     from sovereign.sim.agents import AGENT_CLASSES, DIFFICULTY, AIStartup, Nation
     from sovereign.sim.commands import CommandError, command_from_dict
     from sovereign.sim.metrics import MetricsRecorder
@@ -319,7 +334,7 @@ def _model_from_state(state: Any, source: str | None) -> SovereignModel:
         scenario = scenario_from_dict(sc_data["content"], source=f"{source or 'save'} (embedded scenario)")
     except ScenarioError as exc:
         raise SaveError(f"the embedded scenario is invalid:\n{exc}", source) from None
-    _need(scenario_hash(scenario) == sc_data["hash"], "scenario: content does not match its hash")
+    _need(content_hash(sc_data["content"]) == sc_data["hash"], "scenario: content does not match its hash")
     # -- build through the constructor, then overwrite every piece of mutable state --------------
     difficulty = state["difficulty"]
     _need(difficulty in DIFFICULTY, f"difficulty: unknown level {difficulty!r}")
@@ -545,12 +560,40 @@ def _canonical(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
+#: Append-only logs (state key -> its lists), hashed item by item: a live game's digest then
+#: encodes only what is new since the last quarter, instead of the whole history every quarter.
+LOG_PARTS: dict[str, tuple[str, ...]] = {
+    "command_log": (),
+    "news": (),
+    "metrics": ("nations", "firms", "world", "signals"),
+}
+_LOG_CACHE: weakref.WeakKeyDictionary[SovereignModel, dict[str, list[Any]]] = weakref.WeakKeyDictionary()
+
+
+def _log_hasher(items: list[Any]) -> Any:
+    hasher = hashlib.sha256()
+    for item in items:
+        hasher.update(_canonical(item) + b"\n")
+    return hasher
+
+
+def _combine(parts: dict[str, str]) -> dict[str, Any]:
+    whole = hashlib.sha256("".join(parts[k] for k in STATE_KEYS).encode("ascii")).hexdigest()
+    return {"state": whole, "parts": parts}
+
+
+def _tables_hash(hashes: list[str]) -> str:
+    return hashlib.sha256("".join(hashes).encode("ascii")).hexdigest()
+
+
 def state_digest(state: dict[str, Any]) -> dict[str, Any]:
     """SHA-256 of each part of a state, and of the whole (the parts' hashes in order).
 
     The scenario counts by its hash only, so a state with or without embedded content digests
     the same. Per-part hashes let a replay say *what* diverged (the world, a seat, the random
-    streams), not only *that* it did.
+    streams), not only *that* it did. Logs hash as the SHA-256 of their items' compact JSON, one
+    per line (metrics: of its four tables' hashes), which `model_digest` can extend quarter by
+    quarter.
 
     Returns:
         ``{"state": hex, "parts": {key: hex}}``.
@@ -559,15 +602,57 @@ def state_digest(state: dict[str, Any]) -> dict[str, Any]:
     for key in STATE_KEYS:
         value = state[key]
         if key == "scenario":
-            value = value["hash"]
-        parts[key] = hashlib.sha256(_canonical(value)).hexdigest()
-    whole = hashlib.sha256("".join(parts[k] for k in STATE_KEYS).encode("ascii")).hexdigest()
-    return {"state": whole, "parts": parts}
+            parts[key] = hashlib.sha256(_canonical(value["hash"])).hexdigest()
+        elif LOG_PARTS.get(key):
+            parts[key] = _tables_hash([_log_hasher(value[t]).hexdigest() for t in LOG_PARTS[key]])
+        elif key in LOG_PARTS:
+            parts[key] = _log_hasher(value).hexdigest()
+        else:
+            parts[key] = hashlib.sha256(_canonical(value)).hexdigest()
+    return _combine(parts)
+
+
+def _live_log_hash(model: SovereignModel, name: str, items: list[Any]) -> str:
+    """Hash of a live log, encoding only the items appended since the previous call.
+
+    Why it is safe: logs are append-only (commands, news and metrics rows are never edited);
+    if a log is replaced or shrinks, the hash starts again from its first item.
+    """
+    cache = _LOG_CACHE.setdefault(model, {})
+    entry = cache.get(name)
+    if entry is None or entry[0] is not items or len(items) < entry[1]:
+        entry = [items, 0, hashlib.sha256()]
+        cache[name] = entry
+    hasher = entry[2]
+    for i in range(entry[1], len(items)):
+        hasher.update(_canonical(encode(items[i], f"{name}.{i}")) + b"\n")
+    entry[1] = len(items)
+    return hasher.hexdigest()
 
 
 def model_digest(model: SovereignModel) -> dict[str, Any]:
-    """`state_digest` of a live model (without embedding the scenario content)."""
-    return state_digest(model_to_state(model, include_scenario=False))
+    """`state_digest` of a live model, computed incrementally for its logs (cheap every quarter).
+
+    Raises:
+        SaveError: Some state cannot be encoded.
+    """
+    state = model_to_state(model, include_scenario=False, include_logs=False)
+    parts: dict[str, str] = {}
+    try:
+        for key in STATE_KEYS:
+            if key == "scenario":
+                parts[key] = hashlib.sha256(_canonical(state[key]["hash"])).hexdigest()
+            elif key == "metrics":
+                m = model.metrics
+                tables = [_live_log_hash(model, f"metrics.{t}", getattr(m, t)) for t in LOG_PARTS[key]]
+                parts[key] = _tables_hash(tables)
+            elif key in LOG_PARTS:
+                parts[key] = _live_log_hash(model, key, getattr(model, key))
+            else:
+                parts[key] = hashlib.sha256(_canonical(state[key])).hexdigest()
+    except CodecError as exc:
+        raise SaveError(f"cannot hash this game: {exc}") from None
+    return _combine(parts)
 
 
 __all__ = [

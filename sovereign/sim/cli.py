@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from sovereign.cli import UsageError
+from sovereign.persist.cli import SaveSession, add_save_options
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +25,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format (default parquet)")
     p.add_argument("--difficulty", choices=("easy", "normal", "hard"), default=None, help="AI difficulty")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_save_options(p)  # --save PATH, --autosave, --saves-dir DIR, --keep N
     p.set_defaults(handler=cmd_run)
 
 
@@ -77,6 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     scenario = load_or_fail(args.scenario)
     console = Console(stderr=False)
+    saves = SaveSession.from_args(args, console)
     model = SovereignModel(scenario, rng=args.seed, difficulty=args.difficulty)
     n = (
         model.end_q - model.quarter + 1
@@ -94,7 +97,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         transient=True,
     ) as progress:
         task = progress.add_task(f"{scenario.meta.id} seed {args.seed}", total=n)
-        model.run(n, progress=lambda m: progress.update(task, advance=1, description=f"{m.quarter_label}"))
+
+        def after_quarter(m: SovereignModel) -> None:
+            progress.update(task, advance=1, description=f"{m.quarter_label}")
+            saves.after_quarter(m)  # state hash for replays, and the autosave if asked
+
+        model.run(n, progress=after_quarter)
     elapsed = time.perf_counter() - t0
     for table in summary_tables(model):
         console.print(table)
@@ -105,4 +113,5 @@ def cmd_run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"cannot write results to {args.out}: {exc.strerror or exc}") from None
         console.print("wrote " + ", ".join(str(p) for p in paths))
+    saves.finish(model)
     return 0

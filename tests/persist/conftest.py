@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import pytest
+
+from sovereign.persist import save_game
+from sovereign.scenario.loader import load_scenario
+
+from .helpers import TINY, new_game, play
+
+
+@pytest.fixture(scope="session")
+def tiny():
+    return load_scenario(TINY)
+
+
+@pytest.fixture(scope="session")
+def saved_bytes(tiny, tmp_path_factory):
+    """A valid save of the scripted game after 3 quarters (2026Q4 queued), as bytes."""
+    path = tmp_path_factory.mktemp("saved") / "game.json.gz"
+    save_game(play(new_game(tiny), 3), path, label="fixture")
+    return path.read_bytes()
+
+
+@pytest.fixture
+def save_file(saved_bytes, tmp_path):
+    """A fresh copy of the valid save in this test's folder."""
+    path = tmp_path / "game.json.gz"
+    path.write_bytes(saved_bytes)
+    return path
