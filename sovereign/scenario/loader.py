@@ -7,8 +7,8 @@ error into `file:line:column: field.path: what was expected, what was found`.
 
 Pipeline of `load_scenario`:
 
-1. Parse each file with PyYAML's SafeLoader into a node tree, recording the start mark of every
-   mapping key, mapping value and sequence item.
+1. Parse each file with PyYAML's safe loader (libyaml's CSafeLoader when available) into a node
+   tree, recording the start mark of every mapping key, mapping value and sequence item.
 2. Resolve `extends: other.yaml` recursively and deep-merge the child onto its parent, keeping for
    each value the position of the file that wrote the effective value.
 3. Flatten into plain data plus a parallel `path -> position` table; apply `--set` overrides.
@@ -268,9 +268,8 @@ class _TreeBuilder:
         for key_node, value_node in node.value:
             kpos = self.pos(key_node)
             key = self.construct(key_node, path)
-            if not _is_hashable(key) or isinstance(key, (list, dict)):
-                found = "a mapping" if isinstance(key, dict) else "a list"
-                self.problems.append(kpos.problem(path, f"expected a plain key (a name), found {found}"))
+            if not _is_hashable(key):
+                self.problems.append(kpos.problem(path, f"expected a plain key (a name), found {_show(key)}"))
                 continue
             child = self.build(value_node, (*path, key))
             child.key_pos = kpos
@@ -344,19 +343,19 @@ def _load_tree(path: Path, label: str, problems: list[Problem], chain: list[tupl
     parent = _load_tree(parent_path, parent_label, problems, here)
     if parent is None:
         return None
-    return _merge(parent, tree, problems)
+    return _merge(parent, tree, problems, ())
 
 
 def _is_id_list(items: list[_Node]) -> bool:
     return all(isinstance(item.value, dict) and "id" in item.value for item in items)
 
 
-def _merge(base: _Node, over: _Node, problems: list[Problem]) -> _Node:
+def _merge(base: _Node, over: _Node, problems: list[Problem], path: KeyPath) -> _Node:
     """Deep-merge `over` (the extending file) onto `base`; positions follow whoever wrote the value."""
     if isinstance(base.value, dict) and isinstance(over.value, dict):
         merged = dict(base.value)
         for key, child in over.value.items():
-            merged[key] = _merge(base.value[key], child, problems) if key in base.value else child
+            merged[key] = _merge(base.value[key], child, problems, (*path, key)) if key in base.value else child
         return _Node(merged, over.pos, over.key_pos)
     if (
         isinstance(base.value, list)
@@ -365,12 +364,15 @@ def _merge(base: _Node, over: _Node, problems: list[Problem]) -> _Node:
         and _is_id_list(base.value)
         and _is_id_list(over.value)
     ):
-        return _Node(_merge_by_id(base.value, over.value, problems), over.pos, over.key_pos)
+        return _Node(_merge_by_id(base.value, over.value, problems, path), over.pos, over.key_pos)
     return over
 
 
-def _merge_by_id(base: list[_Node], over: list[_Node], problems: list[Problem]) -> list[_Node]:
-    """Lists of objects with ids: update items by id, append new ids, delete `{id: X, remove: true}`."""
+def _merge_by_id(base: list[_Node], over: list[_Node], problems: list[Problem], path: KeyPath) -> list[_Node]:
+    """Lists of objects with ids: update items by id, append new ids, delete `{id: X, remove: true}`.
+
+    Problems name items by id (``actors.tatva``), as `set_path` does: indices shift while merging.
+    """
     result: list[_Node | None] = list(base)
     index = {item.value["id"].value: i for i, item in enumerate(base) if _is_hashable(item.value["id"].value)}
     for item in over:
@@ -378,18 +380,20 @@ def _merge_by_id(base: list[_Node], over: list[_Node], problems: list[Problem]) 
         remove = item.value.get(REMOVE_KEY)
         if remove is not None:
             if not isinstance(remove.value, bool):
-                problems.append(remove.pos.problem(REMOVE_KEY, f"expected true or false, found {_show(remove.value)}"))
+                message = f"expected true or false, found {_show(remove.value)}"
+                problems.append(remove.pos.problem((*path, item_id, REMOVE_KEY), message))
                 continue
             item = _Node({k: v for k, v in item.value.items() if k != REMOVE_KEY}, item.pos, item.key_pos)
             if remove.value:
                 if _is_hashable(item_id) and item_id in index:
                     result[index.pop(item_id)] = None
                 else:
-                    problems.append(item.pos.problem("", f"cannot remove {item_id!r}: no inherited item has that id"))
+                    message = f"cannot remove {item_id!r}: no inherited item has that id"
+                    problems.append(item.pos.problem((*path, item_id), message))
                 continue
         if _is_hashable(item_id) and item_id in index:
             i = index[item_id]
-            result[i] = _merge(result[i], item, problems)  # type: ignore[arg-type]
+            result[i] = _merge(result[i], item, problems, (*path, item_id))  # type: ignore[arg-type]
         else:
             if _is_hashable(item_id):
                 index[item_id] = len(result)

@@ -356,7 +356,7 @@ def test_structure_and_file_problems_come_together(tmp_path: Path) -> None:
     assert [(p.line, p.path) for p in problems] == [
         (2, "economics.voll_usd_mwh"),
         (2, "economics.voll_usd_mwh"),
-        (4, ""),
+        (4, "actors.ghost"),
         (5, "regions.1.pue"),
     ]
     assert problems[0].message == "duplicate key 'voll_usd_mwh' (first written at line 2)"
@@ -392,6 +392,7 @@ def test_unclosed_bracket(tmp_path: Path) -> None:
         (b"a: !!python/object:os.system {}\n", 1, "cannot read this value: could not determine a constructor"),
         (b"a: &x [*x]\n", 1, "an alias refers to a value that contains it (endless nesting)"),
         (b"a: 1\n---\nb: 2\n", 2, "invalid YAML"),
+        (b"meta: {id: x, title: y}\n? [a, b]\n: 1\n", 2, "expected a plain key (a name), found a list"),
     ],
 )
 def test_unreadable_content(tmp_path: Path, content: bytes, line: int, message: str) -> None:
@@ -471,7 +472,7 @@ def test_id_lists_merge_by_id_and_other_lists_replace(tmp_path: Path) -> None:
 def test_removing_with_a_non_boolean(tmp_path: Path) -> None:
     path = extending_mini(tmp_path, "actors:\n  - {id: tatva, remove: yes please}\n")
     (problem,) = problems_of(path)
-    assert (problem.line, problem.path) == (3, "remove")
+    assert (problem.line, problem.path) == (3, "actors.tatva.remove")
     assert problem.message == "expected true or false, found 'yes please'"
 
 
