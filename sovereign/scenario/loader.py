@@ -442,6 +442,13 @@ class _Locator:
         return self.default
 
 
+def _as_index(seg: Any) -> int | None:
+    """A path segment as a list index, if it is one ("3"; not "³", which str.isdigit accepts)."""
+    if isinstance(seg, str) and seg.isascii() and seg.isdigit():
+        return int(seg)
+    return None
+
+
 def _find_key(mapping: dict[Any, Any], seg: Any) -> Any:
     """The key of `mapping` that `seg` names (tier keys are ints in YAML, strings in paths)."""
     if _is_hashable(seg) and seg in mapping:
@@ -466,7 +473,7 @@ def _resolve(data: Any, segments: Iterable[Any]) -> tuple[KeyPath, Any, list[Any
             resolved.append(key)
             cur = cur[key]
         elif isinstance(cur, (list, tuple)):
-            idx = seg if isinstance(seg, int) else int(seg) if isinstance(seg, str) and seg.isdigit() else None
+            idx = seg if isinstance(seg, int) else _as_index(seg)
             if idx is None or not 0 <= idx < len(cur):
                 break
             resolved.append(idx)
@@ -777,7 +784,8 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any) -> KeyPath:
     """`set_path`, returning the resolved path (keys and list indices) that was set."""
 
     def fail(message: str) -> ScenarioError:
-        return ScenarioError([Problem(OVERRIDE_SOURCE, None, None, dotted, message)])
+        shown = dotted if isinstance(dotted, str) and dotted.isprintable() else repr(dotted)
+        return ScenarioError([Problem(OVERRIDE_SOURCE, None, None, shown, message)])
 
     segments = dotted.split(".") if isinstance(dotted, str) else []
     if not segments or any(not s.strip() for s in segments):
@@ -828,8 +836,9 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any) -> KeyPath:
             key = next(
                 (j for j, item in enumerate(cur) if isinstance(item, dict) and str(item.get("id")) == seg), _MISSING
             )
-            if key is _MISSING and seg.isdigit() and int(seg) < len(cur):
-                key = int(seg)
+            index = _as_index(seg)
+            if key is _MISSING and index is not None and index < len(cur):
+                key = index
             if key is _MISSING:
                 raise fail(f"no item {seg!r} in {here} (items: {', '.join(ids) or f'0..{len(cur) - 1}'})")
         else:
@@ -868,6 +877,6 @@ def _allowed_keys(tp: Any) -> list[Any] | None:
 def _dict_key(dict_tp: Any, seg: str) -> Any:
     """Key for a new entry of a free mapping: an int if the mapping's keys are ints (export tiers)."""
     args = get_args(dict_tp)
-    if args and _unwrap(args[0]) is int and seg.lstrip("-").isdigit():
+    if args and _unwrap(args[0]) is int and _as_index(seg.removeprefix("-")) is not None:
         return int(seg)
     return seg

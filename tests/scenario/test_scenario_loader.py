@@ -593,6 +593,7 @@ def test_set_path(mini_data: dict, dotted: str, value: object, get: object, expe
         ("economics.voll_usd_mhw", 1, "no field 'voll_usd_mhw' in economics (nearest valid keys: voll_usd_mwh"),
         ("regions.XYZ.pue", 1, "no item 'XYZ' in regions (items: USA, IND, TWN)"),
         ("regions.7.pue", 1, "no item '7' in regions"),
+        ("regions.\u00b2.pue", 1, "no item '\u00b2' in regions"),
         ("ecnomics.voll_usd_mwh", 1, "no field 'ecnomics' in the scenario (nearest valid keys: economics"),
         ("meta.title.x", 1, "meta.title is a single value ('Mini world'), it has no field 'x'"),
         (

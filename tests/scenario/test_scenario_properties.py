@@ -159,6 +159,7 @@ def test_mutated_data_gives_only_scenario_errors(scratch: Path, changes: list[tu
 @given(
     overrides=st.dictionaries(
         st.text(alphabet="abcdefghijklmnopqrstuvwxyz_.0123IND", max_size=30)
+        | st.text(max_size=20)
         | st.sampled_from([".".join(map(str, p)) for p in MINI_PATHS]),
         st.text(max_size=12) | ANY_VALUE,
         max_size=3,
