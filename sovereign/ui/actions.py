@@ -1,0 +1,601 @@
+"""The player's actions: which commands a role can give, their parameters, and their preview.
+
+Before a player confirms an action the side panel shows what it will cost, how long it takes to
+build and what it is expected to do, computed from the model's current state with the same rules
+the model applies (``command_cost_busd``, ``subsidy_for``, build times plus permitting delays) and
+the validator's verdict. Nothing here changes the model: building a command and previewing it are
+pure reads; only ``GameSession.submit`` queues it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sovereign.scenario.schema import quarter_label
+from sovereign.sim import commands as c
+from sovereign.sim.model import FLEET_AVAILABILITY, KW_PER_MW, SovereignModel
+from sovereign.sim.world import HOURS_PER_QUARTER, TECHNOLOGIES
+from sovereign.ui import fmt
+
+
+@dataclass
+class Field:
+    """One parameter of an action form.
+
+    Attributes:
+        name: Command field name.
+        label: What the form shows.
+        kind: ``choice`` (drop-down), ``number`` (slider) or ``bool`` (on/off drop-down).
+        choices: (value, label) pairs for ``choice`` fields.
+        lo: Lowest slider value.
+        hi: Highest slider value.
+        step: Slider step.
+        default: Initial value.
+        unit: Formatter for the value shown beside a slider.
+        none_at_max: The slider's top value means "unlimited" (None).
+        tooltip: Explains the parameter.
+    """
+
+    name: str
+    label: str
+    kind: str
+    choices: list[tuple[Any, str]] = field(default_factory=list)
+    lo: float = 0.0
+    hi: float = 1.0
+    step: float = 1.0
+    default: Any = None
+    unit: Callable[[Any], str] = str
+    none_at_max: bool = False
+    tooltip: str = ""
+
+
+@dataclass
+class Preview:
+    """What the panel shows before the player confirms."""
+
+    cost_busd: float
+    subsidy_busd: float
+    quarters: int | None
+    ready: str | None
+    effects: list[str]
+    verdict: str | None
+
+    @property
+    def net_cost_busd(self) -> float:
+        """What the seat pays."""
+        return self.cost_busd - self.subsidy_busd
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """An action a role can take."""
+
+    key: str
+    label: str
+    tooltip: str
+    kinds: frozenset[str]
+    chip_producer_only: bool = False
+
+
+ALL_FIRMS = frozenset({"conglomerate", "cloud", "fab", "lab", "startup"})
+NATION = frozenset({"nation"})
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        "build_datacenter",
+        "Build datacenter",
+        "Start a datacenter campus (IT load in MW). It takes the base build time plus the host region's "
+        "permitting delay; fill it with accelerators once it is online.",
+        NATION | ALL_FIRMS,
+    ),
+    ActionSpec(
+        "buy_accelerators",
+        "Buy accelerators",
+        "Bid for chips this quarter, delivered into your free datacenter space in a region. Fabs sell to "
+        "the highest bids within export-control caps.",
+        NATION | ALL_FIRMS,
+    ),
+    ActionSpec(
+        "build_plant",
+        "Build power plant",
+        "Add generation to a region's grid: lowers prices and shortages, raises the reserve margin.",
+        NATION | ALL_FIRMS,
+    ),
+    ActionSpec(
+        "build_fab",
+        "Build fab",
+        "Build a fab making one accelerator class: domestic chips raise chip security and escape other "
+        "nations' export controls.",
+        NATION | frozenset({"conglomerate", "fab"}),
+    ),
+    ActionSpec(
+        "set_subsidy",
+        "Set subsidy",
+        "Share of firms' datacenter and plant capex in your country paid from your budget. Attracts builders.",
+        NATION,
+    ),
+    ActionSpec(
+        "set_localisation",
+        "Data localisation",
+        "Require regulated data to be processed at home: raises data governance, but only home capacity may serve it.",
+        NATION,
+    ),
+    ActionSpec(
+        "set_security_spending",
+        "Cyber security",
+        "Yearly cyber-security spending: raises cyber resilience against your threat exposure.",
+        NATION,
+    ),
+    ActionSpec(
+        "set_curtailment_priority",
+        "Curtailment priority",
+        "In a power shortage, cut datacenters last (protect AI) or first (protect households and industry).",
+        NATION,
+    ),
+    ActionSpec(
+        "permitting_reform",
+        "Permitting reform",
+        f"Pay {fmt.money(c.PERMITTING_REFORM_BUSD)} to cut one quarter off every future build's permitting delay.",
+        NATION,
+    ),
+    ActionSpec(
+        "join_bloc",
+        "Join bloc",
+        "Join an alliance: allied facilities and firms count towards compute self-reliance and chip security.",
+        NATION,
+    ),
+    ActionSpec("leave_bloc", "Leave bloc", "Leave an alliance.", NATION),
+    ActionSpec(
+        "set_export_controls",
+        "Export caps",
+        "Chip-producing nations: the most H100e of a controlled class each destination tier may receive per quarter.",
+        NATION,
+        chip_producer_only=True,
+    ),
+    ActionSpec(
+        "set_export_tier",
+        "Export tier",
+        "Chip-producing nations: move a destination region to another export-control tier.",
+        NATION,
+        chip_producer_only=True,
+    ),
+    ActionSpec(
+        "raise_funding",
+        "Raise funding",
+        "Try to raise a funding round this quarter; success is uncertain and harder in a funding winter.",
+        ALL_FIRMS,
+    ),
+)
+ACTION_BY_KEY = {a.key: a for a in ACTIONS}
+
+
+def actions_for(model: SovereignModel, seat: str) -> list[ActionSpec]:
+    """The actions a seat's role offers (the validator still has the last word)."""
+    agent = model.seats.get(seat)
+    if agent is None:
+        return []
+    kind = agent.kind
+    out = []
+    for a in ACTIONS:
+        if kind not in a.kinds:
+            continue
+        if a.chip_producer_only and not model.scenario.regions[model.region_ix[seat]].chip_producer:
+            continue
+        out.append(a)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# fields
+# ------------------------------------------------------------------------------------------------
+
+
+def _region_choices(model: SovereignModel) -> list[tuple[Any, str]]:
+    return [(r.id, r.name) for r in model.scenario.regions]
+
+
+def _home(model: SovereignModel, seat: str) -> str:
+    return str(model.seats[seat].state["home"])
+
+
+def best_chip_class(model: SovereignModel, region: int) -> int:
+    """The most power-efficient accelerator class a datacenter in ``region`` may receive."""
+    tier = int(model.world.export_tier[region])
+    caps = model.world.tier_cap[tier - 1]
+    ok = ~model.controlled | (caps > 0)
+    return int(np.argmax(np.where(ok, 1.0 / model.kw_per_h100e, -np.inf)))
+
+
+def fields_for(model: SovereignModel, seat: str, key: str, region: str | None) -> list[Field]:
+    """The form fields of an action, with defaults from the current state.
+
+    Args:
+        model: The game (read only).
+        seat: The acting seat.
+        key: Action key.
+        region: The region selected on the map (default target of builds).
+    """
+    sc, w = model.scenario, model.world
+    agent = model.seats[seat]
+    is_nation = agent.kind == "nation"
+    home = _home(model, seat)
+    target = seat if is_nation else (region or home)
+    r_fields: list[Field] = []
+    if key in ("build_datacenter", "build_plant", "build_fab"):
+        choices = [(seat, sc.regions[model.region_ix[seat]].name)] if is_nation else _region_choices(model)
+        r_fields.append(
+            Field(
+                "region",
+                "Region",
+                "choice",
+                choices,
+                default=target,
+                tooltip="Where to build (a nation builds at home; firms anywhere they are allowed to invest)",
+            )
+        )
+    if key == "build_datacenter":
+        r_fields.append(
+            Field(
+                "it_mw",
+                "IT load",
+                "number",
+                lo=10,
+                hi=2000,
+                step=10,
+                default=100,
+                unit=fmt.mw,
+                tooltip="Size of the campus",
+            )
+        )
+    elif key == "build_plant":
+        techs = list(sc.technologies)
+        default = "solar" if "solar" in techs else techs[0]
+        r_fields.append(
+            Field("technology", "Technology", "choice", [(t, t.capitalize()) for t in techs], default=default)
+        )
+        r_fields.append(Field("mw", "Capacity", "number", lo=50, hi=5000, step=50, default=500, unit=fmt.mw))
+    elif key == "build_fab":
+        r_fields.append(
+            Field(
+                "accelerator",
+                "Accelerator class",
+                "choice",
+                [(a.id, a.name) for a in sc.accelerators],
+                default=sc.accelerators[0].id,
+            )
+        )
+        r_fields.append(
+            Field(
+                "h100e_per_quarter",
+                "Output per quarter",
+                "number",
+                lo=1000,
+                hi=100000,
+                step=1000,
+                default=10000,
+                unit=fmt.h100e,
+            )
+        )
+    elif key == "buy_accelerators":
+        mine = w.dc_owner == model.seat_index(seat)
+        owned_regions = [sc.regions[int(r)].id for r in np.unique(w.dc_region[mine])]
+        regions = owned_regions or [home]
+        default_region = region if region in regions else regions[0]
+        r_fields.append(
+            Field(
+                "region",
+                "Deliver to",
+                "choice",
+                [(rid, sc.regions[model.region_ix[rid]].name) for rid in regions],
+                default=default_region,
+                tooltip="Regions where you have datacenters",
+            )
+        )
+        g = best_chip_class(model, model.region_ix[default_region])
+        r_fields.append(
+            Field(
+                "accelerator",
+                "Class",
+                "choice",
+                [(a.id, a.name) for a in sc.accelerators],
+                default=sc.accelerators[g].id,
+            )
+        )
+        free = model.free_h100e(seat, model.region_ix[default_region], g)
+        hi = max(1000.0, round(free, -2) if free > 100 else 1000.0)
+        r_fields.append(
+            Field(
+                "h100e",
+                "Quantity",
+                "number",
+                lo=100,
+                hi=hi,
+                step=100,
+                default=min(hi, max(100.0, round(free / 2, -2))),
+                unit=fmt.h100e,
+            )
+        )
+        price = float(np.asarray(model.last.get("chip_price", model.list_price))[g])
+        lst = float(model.list_price[g])
+        r_fields.append(
+            Field(
+                "max_price_usd",
+                "Highest price",
+                "number",
+                lo=round(0.5 * lst, -2),
+                hi=round(1.6 * lst, -2),
+                step=100,
+                default=round(max(price, lst), -2),
+                unit=lambda v: f"${v:,.0f} per H100e",
+                tooltip="Your bid per H100e; fabs sell to the highest bids first",
+            )
+        )
+    elif key == "set_subsidy":
+        cur = float(w.subsidy[model.region_ix[seat]])
+        r_fields.append(
+            Field("rate", "Share of capex", "number", lo=0.0, hi=0.5, step=0.05, default=cur, unit=lambda v: fmt.pct(v))
+        )
+    elif key == "set_localisation":
+        cur = bool(w.localisation[model.region_ix[seat]])
+        r_fields.append(
+            Field("enabled", "Localisation law", "bool", [(True, "In force"), (False, "Repealed")], default=not cur)
+        )
+    elif key == "set_security_spending":
+        i = model.region_ix[seat]
+        cur = float(w.security_busd[i])
+        exposure = _exposure(model, i)
+        hi = max(1.0, round(max(3 * cur, 4 * exposure), 1))
+        r_fields.append(
+            Field(
+                "busd_per_year",
+                "Per year",
+                "number",
+                lo=0.0,
+                hi=min(hi, 500.0),
+                step=0.1 if hi < 20 else 1.0,
+                default=round(cur, 1),
+                unit=fmt.money,
+            )
+        )
+    elif key == "set_curtailment_priority":
+        cur = bool(w.dc_last[model.region_ix[seat]])
+        r_fields.append(
+            Field(
+                "datacenters_last",
+                "In a shortage",
+                "bool",
+                [(True, "Cut datacenters last"), (False, "Cut datacenters first")],
+                default=not cur,
+            )
+        )
+    elif key in ("join_bloc", "leave_bloc"):
+        i = model.region_ix[seat]
+        member = w.bloc_member[:, i] if w.bloc_member.size else np.zeros(0, bool)
+        want = key == "leave_bloc"
+        choices = [(b.id, b.name) for k, b in enumerate(sc.blocs) if bool(member[k]) == want]
+        r_fields.append(
+            Field("bloc", "Bloc", "choice", choices or [("", "(none)")], default=choices[0][0] if choices else "")
+        )
+    elif key == "set_export_controls":
+        controlled = [(a.id, a.name) for a in sc.accelerators if a.controlled] or [
+            (a.id, a.name) for a in sc.accelerators
+        ]
+        r_fields.append(
+            Field("tier", "Destination tier", "choice", [(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")], default=2)
+        )
+        r_fields.append(Field("accelerator", "Class", "choice", controlled, default=controlled[0][0]))
+        r_fields.append(
+            Field(
+                "cap_h100e",
+                "Cap per quarter",
+                "number",
+                lo=0,
+                hi=200000,
+                step=5000,
+                default=20000,
+                unit=lambda v: "unlimited" if v is None else ("barred" if v == 0 else fmt.h100e(v)),
+                none_at_max=True,
+            )
+        )
+    elif key == "set_export_tier":
+        others = [(r.id, r.name) for r in sc.regions if r.id != seat]
+        default = region if region and region != seat else (others[0][0] if others else "")
+        r_fields.append(Field("region", "Region", "choice", others, default=default))
+        cur = int(w.export_tier[model.region_ix[default]]) if default in model.region_ix else 2
+        r_fields.append(Field("tier", "New tier", "choice", [(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")], default=cur))
+    elif key == "raise_funding":
+        val = float(agent.state.get("valuation_busd", 1.0))
+        hi = max(0.5, round(min(500.0, 0.3 * val), 1))
+        r_fields.append(
+            Field(
+                "busd",
+                "Amount",
+                "number",
+                lo=0.1,
+                hi=hi,
+                step=0.1 if hi < 20 else 1.0,
+                default=round(min(hi, max(0.1, 0.05 * val)), 1),
+                unit=fmt.money,
+            )
+        )
+    return r_fields
+
+
+def build_command(key: str, values: dict[str, Any]) -> c.Command:
+    """Turn form values into a command (raises ``CommandError`` for values it cannot take)."""
+    data: dict[str, Any] = {"kind": key, **values}
+    return c.command_from_dict(data)
+
+
+# ------------------------------------------------------------------------------------------------
+# previews
+# ------------------------------------------------------------------------------------------------
+
+
+def _exposure(model: SovereignModel, i: int) -> float:
+    r = model.scenario.regions[i]
+    return r.threat_exposure * r.gdp_busd * 0.0003
+
+
+def build_quarters(model: SovereignModel, cmd: c.Command) -> int | None:
+    """Quarters from the order to operation, by the model's own rule (base time + permitting)."""
+    sc, w = model.scenario, model.world
+    if isinstance(cmd, c.BuildDatacenter):
+        return sc.economics.datacenter_build_quarters + int(w.permitting_quarters[model.region_ix[cmd.region]])
+    if isinstance(cmd, c.BuildPlant):
+        return sc.technologies[cmd.technology].build_quarters + int(w.permitting_quarters[model.region_ix[cmd.region]])
+    if isinstance(cmd, c.BuildFab):
+        return sc.economics.fab_build_quarters + int(w.permitting_quarters[model.region_ix[cmd.region]]) // 2
+    return None
+
+
+def preview(model: SovereignModel, seat: str, cmd: c.Command) -> Preview:
+    """Cost, time to build, expected effect and the validator's verdict of a command.
+
+    Args:
+        model: The game (read only).
+        seat: The acting seat.
+        cmd: The command the form would submit.
+    """
+    cost = c.command_cost_busd(model, seat, cmd)
+    subsidy = model.subsidy_for(seat, cmd)
+    n = build_quarters(model, cmd)
+    ready = quarter_label(model.quarter + n) if n is not None else None
+    verdict = c.validate_command(model, seat, cmd)
+    return Preview(cost, subsidy, n, ready, _effects(model, seat, cmd), verdict)
+
+
+def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:
+    sc, w, last = model.scenario, model.world, model.last
+    out: list[str] = []
+    if isinstance(cmd, c.BuildDatacenter):
+        r = model.region_ix[cmd.region]
+        g = best_chip_class(model, r)
+        kw = model.new_chip_kw(g)
+        room = cmd.it_mw * KW_PER_MW / kw
+        price = float(last["compute_price_region"][r])
+        revenue = room * FLEET_AVAILABILITY * price * HOURS_PER_QUARTER / 1e9
+        pue = min(float(w.pue[r]), 1.3)
+        out.append(
+            f"Room for ~{fmt.h100e(room)} of {sc.accelerators[g].name} chips (the best class {cmd.region} may buy)"
+        )
+        out.append(
+            f"Grid load when full: ~{fmt.mw(cmd.it_mw * pue)} (PUE {pue:.2f}); "
+            f"reserve margin now {fmt.pct(float(last['reserve_margin'][r]))}"
+        )
+        out.append(
+            f"At today's {fmt.usd_hour(price)} a full campus would sell ~{fmt.money(revenue)} of compute a quarter"
+        )
+        if model.seats[seat].kind == "nation":
+            out.append("Raises compute self-reliance once filled: buy accelerators when it is online")
+    elif isinstance(cmd, c.BuildPlant):
+        r = model.region_ix[cmd.region]
+        t = TECHNOLOGIES.index(cmd.technology)
+        spec = sc.technologies[cmd.technology]
+        avail = np.array(spec.availability, float)
+        hours = model.slice_hours
+        avg = float((avail * hours).sum() / hours.sum())
+        demand = np.asarray(last.get("power_demand", np.zeros((len(hours), len(model.region_ix)))))
+        peak = int(np.argmax(model.slice_factor))
+        cap_peak = float((w.grid_mw[r] * model.tech_avail[peak]).sum())
+        d_peak = float(demand[peak, r]) if demand.size else 0.0
+        margin_now = float(last["reserve_margin"][r])
+        if d_peak > 0:
+            margin_new = (cap_peak + cmd.mw * float(model.tech_avail[peak, t])) / d_peak - 1.0
+            out.append(f"Peak reserve margin {fmt.pct(margin_now)} -> ~{fmt.pct(margin_new)} (today's demand)")
+        out.append(f"Average output ~{fmt.mw(cmd.mw * avg)} ({fmt.pct(avg)} availability)")
+        mc = float(model.tech_cost[t] * model.fuel_factor[r])
+        out.append(
+            f"Marginal cost {fmt.usd_mwh(mc)} vs last price {fmt.usd_mwh(float(last['power_price_avg'][r]))}; "
+            f"{spec.emissions_t_per_mwh:.2f} t CO2/MWh"
+        )
+    elif isinstance(cmd, c.BuildFab):
+        g = model.class_ix[cmd.accelerator]
+        lst = float(model.list_price[g])
+        out.append(f"+{fmt.h100e(cmd.h100e_per_quarter)} of {sc.accelerators[g].name} per quarter")
+        out.append(f"Worth ~{fmt.money(cmd.h100e_per_quarter * lst / 1e9)} a quarter at list price")
+        out.append("Chips from home or allied fabs raise chip security")
+    elif isinstance(cmd, c.BuyAccelerators):
+        r = model.region_ix[cmd.region]
+        g = model.class_ix[cmd.accelerator]
+        free = model.free_h100e(seat, r, g)
+        last_price = float(np.asarray(last.get("chip_price", model.list_price))[g])
+        tier = int(w.export_tier[r])
+        cap = float(w.tier_cap[tier - 1, g])
+        out.append(f"Free space in your {cmd.region} datacenters: {fmt.h100e(free)} of this class")
+        out.append(f"Last clearing price ${last_price:,.0f} per H100e; you pay the clearing price, at most your bid")
+        if sc.accelerators[g].controlled:
+            out.append(
+                f"{cmd.region} is export tier {tier}: "
+                + (
+                    "no cap"
+                    if not np.isfinite(cap)
+                    else ("barred (grey market only)" if cap == 0 else f"cap {fmt.h100e(cap)} per quarter")
+                )
+            )
+        out.append("Delivered when the quarter is played, if fabs have supply left at your price")
+    elif isinstance(cmd, c.SetSubsidy):
+        r = model.region_ix[seat]
+        out.append(
+            f"Now {fmt.pct(float(w.subsidy[r]))}; firms building here get {fmt.pct(cmd.rate)} of capex from your budget"
+        )
+        out.append("Lowers builders' costs, so AI firms pick your country more often")
+    elif isinstance(cmd, c.SetLocalisation):
+        r = model.region_ix[seat]
+        seg = last.get("segments")
+        reg = 0.0
+        if seg is not None:
+            m = (np.asarray(seg["region"]) == r) & (np.asarray(seg["class"]) == "regulated")
+            reg = float(np.asarray(seg["qty"])[m].sum())
+        home_cap = float(np.bincount(w.dc_region, weights=w.dc_stock.sum(1), minlength=len(model.region_ix))[r])
+        if cmd.enabled:
+            out.append(f"Regulated demand ({fmt.h100e(reg)}) must then be served at home")
+            out.append(f"Home capacity today: {fmt.h100e(home_cap)}; short capacity leaves demand unserved")
+        else:
+            out.append("Regulated data may again be served by allied countries (half credit for data governance)")
+    elif isinstance(cmd, c.SetSecuritySpending):
+        i = model.region_ix[seat]
+        exp = _exposure(model, i)
+        cur = float(w.security_busd[i])
+        before = cur / (cur + exp) if cur + exp > 0 else 1.0
+        after = cmd.busd_per_year / (cmd.busd_per_year + exp) if cmd.busd_per_year + exp > 0 else 1.0
+        out.append(f"Protection against your threat exposure: {fmt.pct(before)} -> {fmt.pct(after)}")
+        out.append(f"Costs {fmt.money(cmd.busd_per_year / 4)} a quarter from your budget (now {fmt.money(cur / 4)})")
+    elif isinstance(cmd, c.SetCurtailmentPriority):
+        if cmd.datacenters_last:
+            out.append("Shortages cut other load first: datacenters keep running (power adequacy, compute)")
+        else:
+            out.append("Shortages cut datacenters pro rata with other load")
+    elif isinstance(cmd, c.PermittingReform):
+        p = int(w.permitting_quarters[model.region_ix[seat]])
+        out.append(f"Permitting delay {p} -> {max(0, p - 1)} quarters for every build started afterwards")
+    elif isinstance(cmd, c.JoinBloc | c.LeaveBloc):
+        if cmd.bloc in model.bloc_ix:
+            b = model.bloc_ix[cmd.bloc]
+            members = [sc.regions[i].id for i in np.flatnonzero(w.bloc_member[b])]
+            out.append(f"Members: {', '.join(members) or 'none'}")
+        if isinstance(cmd, c.JoinBloc):
+            out.append("Allied facilities and firms will count for compute self-reliance and chip security")
+        else:
+            out.append("Facilities in former allies stop counting for your sovereignty")
+    elif isinstance(cmd, c.SetExportControls):
+        g = model.class_ix[cmd.accelerator]
+        cur = float(w.tier_cap[cmd.tier - 1, g])
+        new = "unlimited" if cmd.cap_h100e is None else fmt.h100e(cmd.cap_h100e)
+        out.append(
+            f"Tier {cmd.tier} cap for {cmd.accelerator}: "
+            f"{'unlimited' if not np.isfinite(cur) else fmt.h100e(cur)} -> {new}"
+        )
+        dest = [sc.regions[i].id for i in np.flatnonzero(w.export_tier == cmd.tier)]
+        out.append(f"Tier {cmd.tier} destinations: {', '.join(dest) or 'none'}")
+    elif isinstance(cmd, c.SetExportTier):
+        r = model.region_ix[cmd.region]
+        out.append(f"{cmd.region}: tier {int(w.export_tier[r])} -> {cmd.tier}")
+    elif isinstance(cmd, c.RaiseFunding):
+        p = sc.startups.round_success * (0.3 if model.globals.get("funding_winter_left", 0) > 0 else 1.0)
+        out.append(f"Chance of success ~{fmt.pct(p)}; the money arrives when the quarter is played")
+    return out

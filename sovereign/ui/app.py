@@ -1,0 +1,628 @@
+"""The desktop app: window, widget manager, screen stack and the main loop.
+
+One loop drives everything (STYLE.md, pygame_gui's contract)::
+
+    for each frame:
+        for event in pygame.event.get():  app.handle(event)  -> manager, then the top screen
+        app.update(dt)                   -> finish a quarter played on the worker, widgets, screen
+        app.draw()                       -> screen, widgets, overlays (help, progress, toasts)
+
+Screens never call each other: they post the events of :mod:`sovereign.ui.events` and the app
+navigates, saves, loads and quits. The app owns the :class:`~sovereign.ui.session.GameSession`,
+the only object that changes the model (through commands and ``step``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pygame
+import pygame_gui
+
+from sovereign.ui import draw, events
+from sovereign.ui.dialogs import ChoiceDialog
+from sovereign.ui.screens.base import Screen
+from sovereign.ui.session import GameSession, SaveUnavailable, load_model
+from sovereign.ui.settings import MIN_WINDOW, Settings, load_settings, save_settings
+from sovereign.ui.theme import Fonts, Scale, gui_theme, load_palette, theme_font_sizes
+
+#: Screen name -> "module:Class" (imported on first use so startup stays quick).
+SCREENS: dict[str, str] = {
+    "menu": "sovereign.ui.screens.menu:MainMenu",
+    "new_game": "sovereign.ui.screens.new_game:NewGame",
+    "handover": "sovereign.ui.screens.handover:Handover",
+    "game": "sovereign.ui.screens.game:GameScreen",
+    "charts": "sovereign.ui.screens.charts:ChartsScreen",
+    "markets": "sovereign.ui.screens.markets:MarketsScreen",
+    "end": "sovereign.ui.screens.end:EndScreen",
+    "settings": "sovereign.ui.screens.settings:SettingsScreen",
+    "load": "sovereign.ui.screens.load:LoadScreen",
+}
+
+#: Keys that work on every screen, for the help overlay.
+GLOBAL_KEYS: tuple[tuple[str, str], ...] = (
+    ("F1", "show or hide this help"),
+    ("F11", "toggle fullscreen"),
+    ("Ctrl+S", "save the game"),
+    ("Ctrl+O", "load a game"),
+    ("Ctrl+Q", "quit (asks first if the game is not saved)"),
+    ("Esc", "back / close a dialog / game menu"),
+)
+
+
+@dataclass
+class Toast:
+    """A short message at the bottom of the window."""
+
+    text: str
+    kind: str
+    until: float
+
+
+def screen_class(name: str) -> type[Screen]:
+    """The class registered under a screen name."""
+    if name not in SCREENS:
+        raise KeyError(f"unknown screen {name!r}; known: {', '.join(SCREENS)}")
+    module, cls = SCREENS[name].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+class App:
+    """The game window and its screens.
+
+    Args:
+        settings: Player settings (default: read from the settings file).
+        settings_file: Where settings are read and saved (default: the per-user file).
+        size: Window size overriding the settings (``--size``), not saved.
+        session: A game to start in (``sovereign play --scenario``); otherwise the main menu.
+        save_dir: Folder for saves (default: the session's or the repository's ``saves/``).
+        persist_settings: Write settings changes to disk (tests turn this off).
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        settings_file: Path | None = None,
+        *,
+        size: tuple[int, int] | None = None,
+        session: GameSession | None = None,
+        save_dir: Path | None = None,
+        persist_settings: bool = True,
+    ) -> None:
+        self.settings_file = settings_file
+        problems: list[str] = []
+        if settings is None:
+            settings, problems = load_settings(settings_file)
+            if problems and persist_settings:
+                save_settings(settings, settings_file)
+        self.settings = settings
+        self.persist_settings = persist_settings
+        self.size_override = size
+        self.session: GameSession | None = session
+        self.save_dir = save_dir
+        if session is not None and save_dir is not None:
+            session.save_dir = save_dir
+        self.screens: list[Screen] = []
+        self.toasts: list[Toast] = []
+        self.help_open = False
+        self.running = True
+        self.frame_ms = 0.0
+        self.clock: pygame.time.Clock
+        # display and fonts only: the game has no sound, and initialising the mixer on a machine
+        # without an audio device prints ALSA errors and costs a second.
+        pygame.display.init()
+        pygame.font.init()
+        pygame.display.set_caption("Sovereign")
+        pygame.key.set_repeat(250, 35)  # held arrow keys keep panning the map
+        self._apply_settings(initial=True)
+        for p in problems:
+            self.toast(f"Settings: {p}", "bad", seconds=8)
+
+    # ------------------------------------------------------------------------------------------
+    # window and appearance
+
+    def _window_size(self) -> tuple[int, int]:
+        w, h = self.size_override or self.settings.window_size
+        return max(w, MIN_WINDOW[0]), max(h, MIN_WINDOW[1])
+
+    def _apply_settings(self, initial: bool = False) -> None:
+        """(Re)create the window, the widget manager, fonts and palette from the settings."""
+        size = self._window_size()
+        if self.settings.fullscreen and os.environ.get("SDL_VIDEODRIVER") != "dummy":
+            self.window = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+        else:
+            self.window = pygame.display.set_mode(size, pygame.RESIZABLE)
+        self._make_manager()
+        if initial:
+            self.clock = pygame.time.Clock()
+
+    def _make_manager(self) -> None:
+        scale = self.settings.ui_scale
+        self.s = Scale(scale)
+        self.fonts = Fonts(scale)
+        self.palette = load_palette(self.settings.palette)
+        theme = gui_theme(scale, self.settings.palette)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pygame_gui warns about fonts it loads lazily
+            self.manager = pygame_gui.UIManager(
+                self.window.get_size(), theme_path=theme, enable_live_theme_updates=False
+            )
+            self.manager.preload_fonts(
+                [
+                    {"name": name, "point_size": size, "style": "bold" if b else ("italic" if i else "regular")}
+                    for name, size, b, i in theme_font_sizes(theme)
+                    if name == "noto_sans"
+                ]
+            )
+
+    def rebuild_all(self) -> None:
+        """Rebuild the widget manager and every screen's widgets (scale, palette or size changed)."""
+        for sc in self.screens:
+            sc.teardown()
+        self._make_manager()
+        if self.screens:
+            self.screens[-1].build()
+
+    def resize(self, size: tuple[int, int]) -> None:
+        """The window was resized by the player: relayout everything."""
+        w, h = max(size[0], MIN_WINDOW[0]), max(size[1], MIN_WINDOW[1])
+        if (w, h) != tuple(size):
+            self.window = pygame.display.set_mode((w, h), pygame.RESIZABLE)
+        self.rebuild_all()
+
+    def toggle_fullscreen(self) -> None:
+        """F11: switch between window and fullscreen and remember it."""
+        self.settings.fullscreen = not self.settings.fullscreen
+        self._store_settings()
+        for sc in self.screens:
+            sc.teardown()
+        self._apply_settings()
+        if self.screens:
+            self.screens[-1].build()
+
+    def _store_settings(self) -> None:
+        if self.persist_settings:
+            err = save_settings(self.settings, self.settings_file)
+            if err:
+                self.toast(err, "bad")
+
+    def modal_open(self) -> bool:
+        """Whether a choice dialog is open (it takes keys and clicks from the screen below)."""
+        return any(isinstance(w, ChoiceDialog) and w.alive() for w in self.manager.get_window_stack().get_full_stack())
+
+    def text_input_active(self) -> bool:
+        """Whether a text entry has keyboard focus."""
+        focus = self.manager.get_focus_set() or set()
+        return any(isinstance(e, pygame_gui.elements.UITextEntryLine) for e in focus)
+
+    # ------------------------------------------------------------------------------------------
+    # screens
+
+    @property
+    def top(self) -> Screen | None:
+        """The screen receiving input."""
+        return self.screens[-1] if self.screens else None
+
+    def open(self, name: str, replace: bool = False, **params: Any) -> Screen:
+        """Put a screen on top of the stack (or instead of the top one)."""
+        cls = screen_class(name)
+        if cls.needs_session and self.session is None:
+            raise RuntimeError(f"screen {name!r} needs a running game")
+        if self.screens:
+            old = self.screens[-1]
+            old.teardown()
+            if replace:
+                self.screens.pop()
+                old.on_exit()
+        screen = cls(self, **params)
+        self.screens.append(screen)
+        screen.build()
+        screen.on_enter()
+        return screen
+
+    def back(self) -> None:
+        """Close the top screen and show the one below (the menu if none is left)."""
+        if not self.screens:
+            return
+        old = self.screens.pop()
+        old.teardown()
+        old.on_exit()
+        if not self.screens:
+            self.open("menu")
+            return
+        self.screens[-1].build()
+        self.screens[-1].on_enter()
+
+    def reset_to(self, name: str, **params: Any) -> Screen:
+        """Empty the stack and open one screen (new game, load, back to the menu)."""
+        while self.screens:
+            sc = self.screens.pop()
+            sc.teardown()
+            sc.on_exit()
+        return self.open(name, **params)
+
+    def start_session(self, session: GameSession) -> None:
+        """Begin playing a game: hand-over first when several people share the screen."""
+        if self.save_dir is not None:
+            session.save_dir = self.save_dir
+        session.autosave = self.settings.autosave
+        self.session = session
+        if session.model.done:
+            self.reset_to("end")
+        elif session.hot_seat:
+            self.reset_to("game")
+            self.open("handover", seat=session.seat)
+        else:
+            self.reset_to("game")
+
+    # ------------------------------------------------------------------------------------------
+    # messages and dialogs
+
+    def toast(self, text: str, kind: str = "info", seconds: float = 4.0) -> None:
+        """Show a message for a few seconds (also echoed to stderr when it is an error)."""
+        self.toasts.append(Toast(text, kind, time.monotonic() + seconds))
+        self.toasts = self.toasts[-4:]
+        if kind == "bad":
+            print(f"sovereign: {text}", file=sys.stderr)
+
+    def dialog(
+        self,
+        key: str,
+        title: str,
+        body: str,
+        choices: list[tuple[str, str, str | None, str | None]],
+        *,
+        vertical: bool = False,
+        width: int = 520,
+    ) -> ChoiceDialog:
+        """Open a modal choice dialog; the answer arrives as a ``DIALOG_RESULT`` event."""
+        return ChoiceDialog(
+            self.manager, self.window.get_size(), self.s, key, title, body, choices, vertical=vertical, width=width
+        )
+
+    def request_quit(self) -> None:
+        """Quit, asking first when a game has unsaved progress."""
+        if self.session is not None and self.session.dirty and not self.session.busy:
+            self.dialog(
+                "quit",
+                "Quit Sovereign?",
+                "Progress since your last save will be lost"
+                + (" (the autosave keeps the last quarter)." if self.settings.autosave else "."),
+                [
+                    ("save_quit", "Save and quit", "Save the game, then close the window", "@primary"),
+                    ("quit", "Quit", "Close without saving", "@danger"),
+                    ("cancel", "Cancel", "Keep playing", None),
+                ],
+            )
+        else:
+            self.running = False
+
+    # ------------------------------------------------------------------------------------------
+    # saving and loading
+
+    def save_game(self, path: Path | None = None) -> Path | None:
+        """Save the running game; report the outcome as a toast."""
+        if self.session is None:
+            self.toast("No game to save", "bad")
+            return None
+        try:
+            written = self.session.save(path)
+        except SaveUnavailable as exc:
+            self.toast(str(exc), "bad", seconds=6)
+            return None
+        self.toast(f"Saved {written.name}", "good")
+        return written
+
+    def load_game(self, path: Path) -> bool:
+        """Load a game and start playing it; a bad file is reported, the current game kept."""
+        try:
+            model = load_model(path)
+        except SaveUnavailable as exc:
+            self.toast(str(exc), "bad", seconds=8)
+            return False
+        session = GameSession(model=model, scenario_path=None, save_dir=self.save_dir or Path(path).parent)
+        session.save_path = Path(path)
+        if not session.human_seats:
+            self.toast(f"{Path(path).name} has no human seat left; watching the AI", "info")
+        self.start_session(session)
+        self.toast(f"Loaded {Path(path).name} at {model.quarter_label}", "good")
+        return True
+
+    # ------------------------------------------------------------------------------------------
+    # the loop
+
+    def handle(self, event: pygame.event.Event) -> None:
+        """Route one event: app-level keys and events first, then widgets, then the top screen."""
+        et = event.type
+        if et == pygame.QUIT:
+            self.request_quit()
+            return
+        if et == pygame.VIDEORESIZE:
+            self.resize((event.w, event.h))
+            return
+        if et in (pygame.KEYDOWN,):
+            if event.key == pygame.K_F1:
+                self.help_open = not self.help_open
+                return
+            if self.help_open and event.key in (pygame.K_ESCAPE, pygame.K_RETURN, pygame.K_SPACE):
+                self.help_open = False
+                return
+            if event.key == pygame.K_F11:
+                self.toggle_fullscreen()
+                return
+            ctrl = bool(event.mod & pygame.KMOD_CTRL)
+            if ctrl and event.key == pygame.K_q:
+                self.request_quit()
+                return
+            if ctrl and event.key == pygame.K_s and self.session is not None and not self.session.busy:
+                self.save_game()
+                return
+            if ctrl and event.key in (pygame.K_o, pygame.K_l) and not (self.top and self.top.name == "load"):
+                self.open("load")
+                return
+        if self.help_open and et in (pygame.MOUSEBUTTONDOWN, pygame.KEYDOWN):
+            self.help_open = False
+            return
+        if et == events.TOGGLE_HELP:
+            self.help_open = not self.help_open
+            return
+        if self._handle_app_event(event):
+            return
+        busy = self.session is not None and self.session.busy
+        if busy and et in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.KEYDOWN, pygame.MOUSEWHEEL):
+            return  # the quarter is being played: the progress overlay is modal
+        consumed = self.manager.process_events(event)
+        top = self.top
+        if et in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN, pygame.MOUSEWHEEL) and self.modal_open():
+            return  # a dialog is up: keys and clicks are its alone
+        if top is not None and (not consumed or et >= pygame.USEREVENT):
+            top.process_events(event)
+
+    def _handle_app_event(self, event: pygame.event.Event) -> bool:
+        et = event.type
+        if et == events.NAVIGATE:
+            self.open(event.screen, replace=getattr(event, "replace", False), **getattr(event, "params", {}))
+            return True
+        if et == events.BACK:
+            self.back()
+            return True
+        if et == events.QUIT_REQUEST:
+            self.request_quit()
+            return True
+        if et == events.TOAST:
+            self.toast(event.text, getattr(event, "kind", "info"))
+            return True
+        if et == events.SAVE_GAME:
+            self.save_game(getattr(event, "path", None))
+            return True
+        if et == events.LOAD_GAME:
+            self.load_game(Path(event.path))
+            return True
+        if et == events.SETTINGS_CHANGED:
+            self.session and setattr(self.session, "autosave", self.settings.autosave)
+            self._store_settings()
+            for sc in self.screens:
+                sc.teardown()
+            self._apply_settings()
+            if self.screens:
+                self.screens[-1].build()
+            return True
+        if et == events.DIALOG_RESULT and event.dialog == "quit":
+            if event.choice == "quit":
+                self.running = False
+            elif event.choice == "save_quit":
+                if self.save_game() is not None:
+                    self.running = False
+            return True
+        return False
+
+    def update(self, dt: float) -> None:
+        """Finish a played quarter, then advance widgets and the top screen."""
+        if self.session is not None:
+            report = self.session.poll()
+            if report is not None:
+                self._quarter_done(report)
+        self.manager.update(dt)
+        if self.top is not None:
+            self.top.update(dt)
+        now = time.monotonic()
+        self.toasts = [t for t in self.toasts if t.until > now]
+
+    def _quarter_done(self, report: Any) -> None:
+        session = self.session
+        assert session is not None
+        if report.error:
+            self.toast(f"The quarter could not be played: {report.error}", "bad", seconds=10)
+            return
+        if report.autosave and self.settings.autosave:
+            self.toast(report.autosave, "bad", seconds=5)
+        events.post(events.QUARTER_ENDED, quarter=report.quarter, seconds=report.seconds)
+        if session.model.done:
+            self.reset_to("end")
+        elif session.hot_seat:
+            self.open("handover", seat=session.seat)
+
+    def draw(self) -> None:
+        """Draw the top screen (and what shows through it), widgets and overlays."""
+        surface = self.window
+        stack = self.screens
+        if stack:
+            first = len(stack) - 1
+            while first > 0 and stack[first].transparent:
+                first -= 1
+            for sc in stack[first:]:
+                sc.draw(surface)
+        self.manager.draw_ui(surface)
+        if stack:
+            stack[-1].draw_overlay(surface)
+        if self.session is not None and self.session.busy:
+            self._draw_progress(surface)
+        if self.help_open:
+            self._draw_help(surface)
+        self._draw_toasts(surface)
+
+    def frame(self, dt: float | None = None, extra_events: Iterable[pygame.event.Event] = ()) -> bool:
+        """One iteration of the loop; returns False once the app should close.
+
+        Args:
+            dt: Seconds since the last frame (default: measured by the clock, capped at 60 fps).
+            extra_events: Events to handle before the queued ones (tests).
+        """
+        if dt is None:
+            dt = self.clock.tick(60) / 1000.0
+        t0 = time.perf_counter()
+        for e in list(extra_events) + pygame.event.get():
+            self.handle(e)
+        self.update(dt)
+        self.draw()
+        pygame.display.flip()
+        self.frame_ms = (time.perf_counter() - t0) * 1000.0
+        return self.running
+
+    def run(self, start: str | None = None) -> int:
+        """Open the first screen and loop until the player quits."""
+        if not self.screens:
+            if self.session is not None:
+                self.start_session(self.session)
+            else:
+                self.open(start or "menu")
+        while self.frame():
+            pass
+        pygame.quit()
+        return 0
+
+    # ------------------------------------------------------------------------------------------
+    # overlays
+
+    def _draw_progress(self, surface: pygame.Surface) -> None:
+        """The modal 'playing the quarter' overlay with a spinner (drawn while the worker runs)."""
+        s, pal = self.s, self.palette
+        w, h = surface.get_size()
+        draw.shade(surface, (0, 0, 0, 120))
+        rect = pygame.Rect(0, 0, s(420), s(110))
+        rect.center = (w // 2, h // 2)
+        draw.box(surface, rect, pal.rgba("panel"), pal.rgb("accent"), radius=s(8))
+        assert self.session is not None
+        q = self.session.model.quarter_label if not self.session.busy else None
+        label = f"Playing the quarter{f' {q}' if q else ''}…"
+        draw.text(
+            surface,
+            self.fonts,
+            label,
+            (rect.centerx, rect.top + s(28)),
+            18,
+            pal.rgb("text"),
+            bold=True,
+            anchor="center",
+        )
+        elapsed = self.session.step_elapsed
+        draw.text(
+            surface,
+            self.fonts,
+            f"AI seats decide, markets clear ({elapsed:.1f} s)",
+            (rect.centerx, rect.top + s(58)),
+            14,
+            pal.rgb("text_muted"),
+            anchor="center",
+        )
+        t = time.monotonic() * 6.0
+        for i in range(8):
+            a = t + i * 0.785
+            r = s(9)
+            cx = rect.centerx + round(r * 1.6 * pygame.math.Vector2(1, 0).rotate_rad(a).x)
+            cy = rect.top + s(86) + round(r * 0.5 * pygame.math.Vector2(1, 0).rotate_rad(a).y)
+            pygame.draw.circle(surface, pal.rgb("accent"), (cx, cy), max(1, s(2) + (i % 3)))
+
+    def _draw_toasts(self, surface: pygame.Surface) -> None:
+        s, pal = self.s, self.palette
+        w, h = surface.get_size()
+        y = h - s(48)
+        for t in reversed(self.toasts):
+            color = {"good": pal.rgb("positive"), "bad": pal.rgb("negative")}.get(t.kind, pal.rgb("accent"))
+            msg = self.fonts.ellipsize(t.text, 15, w - s(120))
+            tw, th = self.fonts.size(msg, 15)
+            rect = pygame.Rect(0, 0, tw + s(28), th + s(14))
+            rect.midbottom = (w // 2, y)
+            draw.box(surface, rect, pal.rgba("tooltip_bg"), color, radius=s(6))
+            draw.text(surface, self.fonts, msg, rect.center, 15, pal.rgb("text"), anchor="center")
+            y = rect.top - s(6)
+
+    def _draw_help(self, surface: pygame.Surface) -> None:
+        """F1: every key binding and what the current screen shows."""
+        s, pal, f = self.s, self.palette, self.fonts
+        w, h = surface.get_size()
+        draw.shade(surface, pal.rgba("shade"))
+        rect = pygame.Rect(0, 0, min(w - s(60), s(1100)), min(h - s(60), s(760)))
+        rect.center = (w // 2, h // 2)
+        draw.box(surface, rect, pal.rgba("panel"), pal.rgb("accent"), radius=s(10))
+        top = self.top
+        title = f"Help — {top.title}" if top else "Help"
+        draw.text(surface, f, title, (rect.left + s(28), rect.top + s(20)), 24, pal.rgb("accent"), bold=True)
+        draw.text(
+            surface,
+            f,
+            "F1, Esc or a click closes this help",
+            (rect.right - s(28), rect.top + s(30)),
+            13,
+            pal.rgb("text_muted"),
+            anchor="topright",
+        )
+        col_w = (rect.width - s(84)) // 2
+        x1, x2 = rect.left + s(28), rect.left + s(56) + col_w
+        y = rect.top + s(70)
+        body = top.help_text if top else ""
+        for line in f.wrap(body, 15, col_w):
+            draw.text(surface, f, line, (x1, y), 15, pal.rgb("text"))
+            y += f.line_height(15)
+        y += s(12)
+        y = self._help_keys(surface, "This screen", top.keys if top else (), x1, y, col_w)
+        y2 = rect.top + s(70)
+        y2 = self._help_keys(surface, "Everywhere", GLOBAL_KEYS, x2, y2, col_w)
+        y2 += s(10)
+        others = [
+            ("Map", "sovereign.ui.screens.game:GameScreen"),
+            ("Markets", "sovereign.ui.screens.markets:MarketsScreen"),
+            ("Charts", "sovereign.ui.screens.charts:ChartsScreen"),
+        ]
+        for label, path in others:
+            if top is not None and SCREENS.get(top.name) == path:
+                continue
+            module, cls = path.split(":")
+            keys = getattr(importlib.import_module(module), cls).keys
+            if y2 + s(24) * (len(keys) + 1) > rect.bottom - s(10):
+                break
+            y2 = self._help_keys(surface, label, keys, x2, y2, col_w) + s(10)
+
+    def _help_keys(
+        self, surface: pygame.Surface, heading: str, keys: Iterable[tuple[str, str]], x: int, y: int, width: int
+    ) -> int:
+        s, pal, f = self.s, self.palette, self.fonts
+        draw.text(surface, f, heading, (x, y), 16, pal.rgb("accent"), bold=True)
+        y += f.line_height(16) + s(2)
+        key_w = s(150)
+        for key, what in keys:
+            draw.text(surface, f, key, (x, y), 14, pal.rgb("text"), bold=True, max_width=key_w - s(8))
+            lines = f.wrap(what, 14, width - key_w)
+            for line in lines:
+                draw.text(surface, f, line, (x + key_w, y), 14, pal.rgb("text_muted"))
+                y += f.line_height(14)
+        return y
+
+    # ------------------------------------------------------------------------------------------
+    # screenshots
+
+    def screenshot(self, path: Path, frames: int = 3) -> Path:
+        """Draw a few frames (so widgets settle) and save the window to a PNG."""
+        for _ in range(frames):
+            self.frame(dt=1 / 60)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(self.window, str(path))
+        return path

@@ -1,0 +1,1 @@
+"""The game's screens: menu, new game, hand-over, map, charts, markets, end, settings, load."""

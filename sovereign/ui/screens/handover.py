@@ -1,0 +1,81 @@
+"""Hot-seat hand-over: a blank screen between two human seats.
+
+It hides everything (map, panel, budgets) so the next player cannot read the previous seat's
+private information, and waits until the right person is at the keyboard.
+"""
+
+from __future__ import annotations
+
+import pygame
+import pygame_gui
+
+from sovereign.ui import draw, events
+from sovereign.ui.screens.base import Screen
+from sovereign.ui.screens.common import backdrop
+
+
+class Handover(Screen):
+    """Pass the keyboard to the next human seat."""
+
+    name = "handover"
+    title = "Hand-over"
+    needs_session = True
+    help_text = (
+        "Several people play at this screen (hot seat). Each plays their seat in turn; the quarter is played "
+        "when the last one ends their turn. This screen hides the previous player's private information: "
+        "pass the keyboard, then continue."
+    )
+    keys = (("Enter / Space", "I am ready: show my seat"),)
+
+    def build(self) -> None:
+        """One big 'ready' button."""
+        w, h = self.size
+        s = self.s
+        rect = pygame.Rect(0, 0, s(360), s(56))
+        rect.midtop = (w // 2, h // 2 + s(60))
+        seat = self.params.get("seat") or self.session.seat
+        name = self.session.seat_name(seat) if seat else "the next player"
+        self.ready = self.button(rect, f"I am {name} — continue", "Show the map for this seat (Enter)", "#menu@primary")
+
+    def process_events(self, event: pygame.event.Event) -> bool:
+        """Continue on the button, Enter or Space."""
+        if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.ready:
+            self.done()
+            return True
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
+            self.done()
+            return True
+        return False
+
+    def done(self) -> None:
+        """Back to the map, now showing the new seat."""
+        events.post(events.BACK)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        """Backdrop and whose turn it is; nothing about any seat's private state."""
+        pal, s, f = self.palette, self.s, self.fonts
+        w, h = surface.get_size()
+        surface.blit(backdrop((w, h), pal), (0, 0))
+        draw.shade(surface, (0, 0, 0, 150))
+        seat = self.params.get("seat") or self.session.seat
+        name = self.session.seat_name(seat) if seat else "?"
+        model = self.session.model
+        draw.text(surface, f, "Hand over", (w // 2, h // 2 - s(120)), 40, pal.rgb("accent"), bold=True, anchor="center")
+        draw.text(
+            surface,
+            f,
+            f"{model.quarter_label}: it is {name}'s turn",
+            (w // 2, h // 2 - s(60)),
+            22,
+            pal.rgb("text"),
+            anchor="center",
+        )
+        draw.text(
+            surface,
+            f,
+            "Pass the keyboard and mouse. The previous player's figures stay hidden.",
+            (w // 2, h // 2 - s(20)),
+            15,
+            pal.rgb("text_muted"),
+            anchor="center",
+        )

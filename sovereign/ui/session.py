@@ -1,0 +1,567 @@
+"""A game in progress as the UI sees it: the model, whose turn it is, and what the screens explain.
+
+`GameSession` is the only object in the UI that changes the model, and it does so only through
+``model.submit(...)`` and ``model.step()`` (STYLE.md: the UI only issues commands). Everything
+else in the UI reads.
+
+Ending a quarter runs ``model.step()`` on a worker thread so the window keeps drawing (a progress
+overlay) however long the AI seats think; while it runs, screens must not read the model
+(:attr:`GameSession.busy`). When it finishes, the session keeps a :class:`MarketSnapshot` of the
+quarter, because ``model.last`` only holds the latest quarter and the markets screen lets the
+player look back.
+
+Hot-seat: several human seats play in turn within a quarter; the quarter is stepped after the
+last of them ends their turn. The screen manager shows a hand-over screen between them.
+
+This module does not import pygame (the app turns its results into events), so it can be tested
+and benchmarked without a display.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sovereign.scenario.schema import Scenario, quarter_index, quarter_label
+from sovereign.sim.commands import Command, command_cost_busd
+from sovereign.sim.model import CommandResult, SovereignModel
+from sovereign.sim.world import TECHNOLOGIES
+
+#: Where the game looks for scenarios and keeps saves, relative to the repository.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCENARIO_DIR = REPO_ROOT / "scenarios"
+SAVE_DIR = REPO_ROOT / "saves"
+#: Used when the bundled baseline is missing (a development checkout).
+FALLBACK_SCENARIO = REPO_ROOT / "tests" / "sim" / "fixtures" / "tiny.yaml"
+#: Autosaves kept per game (older ones are rotated out by sovereign.persist).
+AUTOSAVES_KEPT = 5
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """A scenario file as the scenario picker shows it."""
+
+    path: Path
+    scenario: Scenario
+
+    @property
+    def title(self) -> str:
+        """Title shown in the picker."""
+        return self.scenario.meta.title
+
+    @property
+    def briefing(self) -> str:
+        """The situation and the stakes, shown before play."""
+        return self.scenario.meta.briefing
+
+    def seats(self) -> list[tuple[str, str, str]]:
+        """Every playable seat as (id, display name, kind): nations first, then firms."""
+        out = [(r.id, r.name, "nation") for r in self.scenario.regions]
+        out += [(a.id, a.name, a.kind) for a in self.scenario.actors]
+        return out
+
+
+def find_scenarios(folder: Path | None = None) -> tuple[list[ScenarioInfo], list[str]]:
+    """Load every ``*.yaml`` scenario in the folder; broken files are reported, not fatal.
+
+    Args:
+        folder: Scenario folder (default the bundled ``scenarios/``); the tiny test world is
+            offered when the folder holds no scenario (development checkouts).
+
+    Returns:
+        The scenarios (baseline first, then by title) and one problem line per unreadable file.
+    """
+    from sovereign.scenario.loader import ScenarioError, load_scenario
+
+    folder = folder or SCENARIO_DIR
+    found: list[ScenarioInfo] = []
+    problems: list[str] = []
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    for path in files:
+        try:
+            found.append(ScenarioInfo(path, load_scenario(path)))
+        except ScenarioError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else "invalid"
+            problems.append(f"{path.name}: {first}")
+        except OSError as exc:
+            problems.append(f"{path.name}: {exc}")
+    if not found and FALLBACK_SCENARIO.is_file():
+        found.append(ScenarioInfo(FALLBACK_SCENARIO, load_scenario(FALLBACK_SCENARIO)))
+    found.sort(key=lambda s: (s.scenario.meta.id != "baseline", s.title.lower()))
+    return found, problems
+
+
+def default_scenario_path() -> Path:
+    """The baseline scenario if bundled, else the tiny test world."""
+    baseline = SCENARIO_DIR / "baseline.yaml"
+    return baseline if baseline.is_file() else FALLBACK_SCENARIO
+
+
+# ------------------------------------------------------------------------------------------------
+# Market snapshots: what the markets screen explains, kept per quarter
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MarketSnapshot:
+    """The power and compute markets of one quarter, copied out of ``model.last``.
+
+    Attributes:
+        quarter: Label of the quarter these markets cleared in.
+        slice_names: Names of the power time slices.
+        slice_hours: Hours per slice.
+        capacity_mw: (S, R, T) available capacity by technology at clearing.
+        cost_usd_mwh: (R, T) marginal cost by technology.
+        demand_mw: (S, R) demand including datacenters.
+        price_usd_mwh: (S, R) clearing price.
+        dispatch_mw: (S, R, T) dispatched generation.
+        unserved_mw: (S, R) load not served.
+        net_import_mw: (S, R) demand met by the interconnectors (negative: exports).
+        seg_region: (J,) region row of each compute demand segment.
+        seg_class: (J,) class name of each segment (training, inference, regulated).
+        seg_owner: (J,) display name of the lab or startup behind a segment, "" for regional pools.
+        seg_qty: (J,) H100e wanted.
+        seg_wtp: (J,) willingness to pay, $/H100e-hour.
+        cluster_region: (K,) region row of each supplying datacenter.
+        cluster_owner: (K,) owner display name.
+        cluster_name: (K,) datacenter name.
+        cluster_capacity: (K,) H100e available to sell.
+        cluster_cost: (K,) marginal cost, $/H100e-hour.
+        cluster_price: (K,) clearing price, $/H100e-hour.
+        alloc: (J, K) H100e of segment j served by cluster k.
+        chip_flow: (R, R) accelerators delivered this quarter, [from fab region, to host region],
+            or None when unknown (first quarter after loading a save).
+    """
+
+    quarter: str
+    slice_names: list[str]
+    slice_hours: np.ndarray
+    capacity_mw: np.ndarray
+    cost_usd_mwh: np.ndarray
+    demand_mw: np.ndarray
+    price_usd_mwh: np.ndarray
+    dispatch_mw: np.ndarray
+    unserved_mw: np.ndarray
+    net_import_mw: np.ndarray
+    seg_region: np.ndarray
+    seg_class: np.ndarray
+    seg_owner: list[str]
+    seg_qty: np.ndarray
+    seg_wtp: np.ndarray
+    cluster_region: np.ndarray
+    cluster_owner: list[str]
+    cluster_name: list[str]
+    cluster_capacity: np.ndarray
+    cluster_cost: np.ndarray
+    cluster_price: np.ndarray
+    alloc: np.ndarray
+    chip_flow: np.ndarray | None = None
+
+    def compute_flow(self, n_regions: int) -> np.ndarray:
+        """(R, R) H100e served [from the cluster's region, to the buyer's region]."""
+        out = np.zeros((n_regions, n_regions))
+        if self.alloc.size:
+            np.add.at(out, (self.cluster_region[None, :], self.seg_region[:, None]), self.alloc)
+        return out
+
+
+def origin_matrix(model: SovereignModel) -> np.ndarray:
+    """(R_src, R_dst) installed H100e by the region of the fab that made them and where they stand."""
+    w = model.world
+    n_r = len(model.region_ix)
+    out = np.zeros((n_r, n_r))
+    if len(w.dc_region):
+        np.add.at(out.T, w.dc_region, w.dc_origin)
+    return out
+
+
+def market_snapshot(model: SovereignModel, origin_before: np.ndarray | None = None) -> MarketSnapshot | None:
+    """Copy the last quarter's markets out of the model (None before the first quarter).
+
+    Read-only: every array is copied, so later quarters cannot change a snapshot.
+    """
+    last = model.last
+    if "power" not in last or "alloc" not in last:
+        return None
+    w, sc = model.world, model.scenario
+    res = last["power"]
+    price = np.array(res.price, float)
+    dispatch = np.array(res.dispatch, float)
+    unserved = np.array(res.unserved, float)
+    demand = np.array(last["power_demand"], float)
+    n_r = len(model.region_ix)
+    capacity = w.grid_mw[None, :, :] * model.tech_avail[:, None, :]
+    cost = np.broadcast_to(model.tech_cost[None, :] * model.fuel_factor[:, None], (n_r, len(TECHNOLOGIES))).copy()
+    net_import = demand - unserved - dispatch.sum(axis=2)
+    seg = last["segments"]
+    k_ix = np.asarray(last["clusters"], np.int64)
+
+    def owner_name(seat_id: str | None) -> str:
+        if seat_id is None:
+            return ""
+        agent = model.seats.get(seat_id)
+        return agent.name if agent is not None else seat_id
+
+    chip_flow = None
+    if origin_before is not None:
+        keep = 1.0 - 1.0 / sc.demand.accelerator_life_quarters
+        after = origin_matrix(model)
+        if after.shape == origin_before.shape:
+            chip_flow = np.maximum(after / keep - origin_before, 0.0)
+            chip_flow[chip_flow < 1.0] = 0.0
+    return MarketSnapshot(
+        quarter=quarter_label(model.quarter - 1),
+        slice_names=[s.name for s in sc.time.slices],
+        slice_hours=np.array(model.slice_hours, float),
+        capacity_mw=np.array(capacity, float),
+        cost_usd_mwh=cost,
+        demand_mw=demand,
+        price_usd_mwh=price,
+        dispatch_mw=dispatch,
+        unserved_mw=unserved,
+        net_import_mw=net_import,
+        seg_region=np.array(seg["region"], np.int64),
+        seg_class=np.array(seg["class"]),
+        seg_owner=[owner_name(o) for o in seg["owner"]],
+        seg_qty=np.array(seg["qty"], float),
+        seg_wtp=np.array(seg["wtp"], float),
+        cluster_region=np.array(w.dc_region[k_ix], np.int64),
+        cluster_owner=[owner_name(model.seat_ids[int(o)]) for o in w.dc_owner[k_ix]],
+        cluster_name=[w.dc_name[int(k)] for k in k_ix],
+        cluster_capacity=np.array(last["cluster_capacity"], float),
+        cluster_cost=np.array(last["cluster_cost"], float),
+        cluster_price=np.array(last["compute_price"], float),
+        alloc=np.array(last["alloc"], float),
+        chip_flow=chip_flow,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Saves (sovereign.persist is written separately; the UI degrades gracefully without it)
+# ------------------------------------------------------------------------------------------------
+
+
+class SaveUnavailable(RuntimeError):
+    """Saving or loading failed; the message is the persistence layer's reason, for the player."""
+
+
+def save_model(model: SovereignModel, path: Path, label: str = "") -> Path:
+    """Save a game with ``sovereign.persist``; raises SaveUnavailable with the reason on failure."""
+    from sovereign.persist import SaveError, save_game
+
+    try:
+        return save_game(model, path, label=label)
+    except SaveError as exc:
+        raise SaveUnavailable(str(exc)) from exc
+
+
+def load_model(path: Path) -> SovereignModel:
+    """Load a game; raises SaveUnavailable carrying the persistence layer's reason."""
+    from sovereign.persist import SaveError, load_game
+
+    try:
+        return load_game(path)
+    except SaveError as exc:
+        raise SaveUnavailable(str(exc)) from exc
+
+
+def list_saves(folder: Path | None = None) -> list[Any]:
+    """Saves in the folder, newest first: ``SaveInfo`` for good files, ``SaveError`` for bad ones."""
+    from sovereign.persist import SaveError
+    from sovereign.persist import list_saves as persist_list
+
+    folder = folder or SAVE_DIR
+    if not folder.is_dir():
+        return []
+    try:
+        return persist_list(folder)
+    except SaveError as exc:
+        return [exc]
+
+
+# ------------------------------------------------------------------------------------------------
+# The session
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StepReport:
+    """What the last ``end_turn`` did once the worker finished."""
+
+    quarter: str
+    seconds: float
+    error: str | None = None
+    autosave: str | None = None
+
+
+@dataclass
+class GameSession:
+    """The running game: the model, the human seats in turn order, and per-quarter snapshots.
+
+    Args:
+        model: The model (new or loaded).
+        scenario_path: File the scenario came from (for the title bar and new saves).
+        save_dir: Folder for saves and autosaves.
+        autosave: Save after every quarter.
+    """
+
+    model: SovereignModel
+    scenario_path: Path | None = None
+    save_dir: Path = SAVE_DIR
+    autosave: bool = True
+    turn: int = 0
+    snapshots: dict[str, MarketSnapshot] = field(default_factory=dict)
+    last_results: dict[str, list[tuple[str, CommandResult]]] = field(default_factory=dict)
+    save_path: Path | None = None
+    dirty: bool = False
+    _worker: threading.Thread | None = field(default=None, repr=False)
+    _step_started: float = 0.0
+    _step_error: BaseException | None = field(default=None, repr=False)
+    _step_seconds: float = 0.0
+    _origin_before: np.ndarray | None = field(default=None, repr=False)
+    _autosave_result: str | None = field(default=None, repr=False)
+    _autosaver: Any = field(default=None, repr=False)
+    version: int = 0
+
+    def __post_init__(self) -> None:
+        snap = market_snapshot(self.model)
+        if snap is not None:
+            self.snapshots[snap.quarter] = snap
+
+    # -- seats -----------------------------------------------------------------------------
+
+    @property
+    def human_seats(self) -> list[str]:
+        """Human seats still in the game, in the model's seat order (nations, then firms)."""
+        return [s for s in self.model.seat_ids if s in self.model.human_seats and s in self.model.seats]
+
+    @property
+    def seat(self) -> str | None:
+        """The seat whose turn it is (None when no human seat is left)."""
+        seats = self.human_seats
+        if not seats:
+            return None
+        return seats[min(self.turn, len(seats) - 1)]
+
+    @property
+    def hot_seat(self) -> bool:
+        """Whether several people share this screen."""
+        return len(self.human_seats) > 1
+
+    def seat_name(self, seat_id: str) -> str:
+        """Display name of a seat."""
+        agent = self.model.seats.get(seat_id)
+        return agent.name if agent is not None else seat_id
+
+    def seat_kind(self, seat_id: str) -> str:
+        """``nation`` or the firm's kind."""
+        agent = self.model.seats.get(seat_id)
+        return agent.kind if agent is not None else "retired"
+
+    # -- commands --------------------------------------------------------------------------
+
+    def preview_cost(self, cmd: Command) -> tuple[float, float]:
+        """(cost before subsidy, subsidy) of a command for the current seat, in $B."""
+        seat = self.seat
+        if seat is None:
+            return 0.0, 0.0
+        return command_cost_busd(self.model, seat, cmd), self.model.subsidy_for(seat, cmd)
+
+    def check(self, cmd: Command) -> str | None:
+        """The validator's verdict for the current seat, without queuing anything."""
+        from sovereign.sim.commands import validate_command
+
+        seat = self.seat
+        if seat is None:
+            return "no human seat is playing"
+        return validate_command(self.model, seat, cmd)
+
+    def submit(self, cmd: Command) -> CommandResult:
+        """Queue a command for the current seat; the model's validator decides."""
+        if self.busy:
+            return CommandResult(accepted=False, reason="the quarter is being played; wait a moment")
+        seat = self.seat
+        if seat is None:
+            return CommandResult(accepted=False, reason="no human seat is playing")
+        result = self.model.submit(seat, cmd)
+        self.last_results.setdefault(seat, []).append((cmd.describe(), result))
+        self.dirty = True
+        self.version += 1
+        return result
+
+    def queued(self, seat_id: str | None = None) -> list[Command]:
+        """Commands queued this quarter by a seat (default: the current one)."""
+        seat = seat_id or self.seat
+        return list(self.model.pending.get(seat, [])) if seat else []
+
+    def committed_busd(self) -> float:
+        """Cash the current seat has already promised this quarter."""
+        seat = self.seat
+        return self.model.committed_busd(seat) if seat else 0.0
+
+    def pending_decisions(self) -> dict[int, list[str]]:
+        """Decisions waiting for the current seat, event id -> options."""
+        seat = self.seat
+        return dict(self.model.pending_decisions.get(seat, {})) if seat else {}
+
+    def decision_headline(self, event_id: int, options: list[str]) -> tuple[str, str]:
+        """Headline and text of the inject behind a pending decision (best effort)."""
+        seat = self.seat
+        best: tuple[str, str] | None = None
+        for inj in self.model.scenario.injects:
+            if list(inj.decision) == list(options) and seat in (inj.region, inj.actor):
+                if quarter_index(inj.quarter) <= self.model.quarter:
+                    best = (inj.headline, inj.text)
+        return best or (f"Decision {event_id}", "")
+
+    # -- ending turns and quarters -----------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """Whether a quarter is being played on the worker thread."""
+        return self._worker is not None
+
+    @property
+    def step_elapsed(self) -> float:
+        """Seconds since the current step started (0 when idle)."""
+        return time.perf_counter() - self._step_started if self.busy else 0.0
+
+    def end_turn(self, wait: bool = False) -> str:
+        """End the current seat's turn.
+
+        Args:
+            wait: Play the quarter on the calling thread (tests, benchmarks, screenshots).
+
+        Returns:
+            ``"handover"`` when another human seat plays next in this quarter, ``"stepping"``
+            when the quarter is now being played, ``"over"`` when the game has ended,
+            ``"busy"`` when a quarter is already being played.
+        """
+        if self.busy:
+            return "busy"
+        if self.model.done:
+            return "over"
+        if self.turn + 1 < len(self.human_seats):
+            self.turn += 1
+            return "handover"
+        self._origin_before = origin_matrix(self.model)
+        self._step_error = None
+        self._step_started = time.perf_counter()
+        if wait:
+            self._run_step()
+            return "stepping"
+        self._worker = threading.Thread(target=self._run_step, name="sovereign-step", daemon=True)
+        self._worker.start()
+        return "stepping"
+
+    def _run_step(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            self.model.step()
+        except BaseException as exc:  # reported to the player by poll()
+            self._step_error = exc
+        self._step_seconds = time.perf_counter() - t0
+        self._autosave_result = None
+        if self._step_error is None:
+            if self.autosave:
+                self._autosave_result = self._autosave()  # records the quarter's digest too
+            else:
+                from sovereign.persist import record_quarter
+
+                record_quarter(self.model)  # so a later save needs no replay to fill its history
+
+    def _autosave(self) -> str | None:
+        """Autosave after a quarter (on the worker, so the window never waits for the disk).
+
+        The persistence layer's autosaver keeps the newest few autosaves of this game and never
+        raises; a failure comes back as a message for the player and the game goes on.
+        """
+        from sovereign.persist import Autosaver
+
+        if self._autosaver is None or self._autosaver.folder != self.save_dir:
+            self._autosaver = Autosaver(self.save_dir, keep=AUTOSAVES_KEPT, on_error=lambda exc: None)
+        result = self._autosaver(self.model)
+        return None if result.ok else f"autosave failed, the game goes on: {result.error}"
+
+    def poll(self) -> StepReport | None:
+        """Finish a quarter whose worker is done; None while it runs or when idle."""
+        worker = self._worker
+        if worker is None and self._step_started == 0.0:
+            return None
+        if worker is not None:
+            if worker.is_alive():
+                return None
+            worker.join()
+            self._worker = None
+        self._step_started = 0.0
+        played = quarter_label(self.model.quarter - 1)
+        if self._step_error is not None:
+            err = self._step_error
+            self._step_error = None
+            return StepReport(played, self._step_seconds, error=f"{type(err).__name__}: {err}")
+        snap = market_snapshot(self.model, self._origin_before)
+        if snap is not None:
+            self.snapshots[snap.quarter] = snap
+        self.turn = 0
+        self.last_results = {}
+        self.dirty = True
+        self.version += 1
+        return StepReport(played, self._step_seconds, autosave=self._autosave_result)
+
+    def wait(self, timeout: float = 60.0, sleep: Callable[[float], None] = time.sleep) -> StepReport | None:
+        """Block until a running quarter finishes (tests)."""
+        deadline = time.perf_counter() + timeout
+        while self.busy and time.perf_counter() < deadline:
+            sleep(0.002)
+        return self.poll()
+
+    # -- saving ------------------------------------------------------------------------------
+
+    def save(self, path: Path | None = None) -> Path:
+        """Save the game (default: a new file named after the scenario, seat and quarter)."""
+        if self.busy:
+            raise SaveUnavailable("wait until the quarter has been played")
+        if path is None:
+            seat = self.seat or "ai"
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            path = self.save_dir / f"{self.model.scenario.meta.id}-{seat}-{self.model.quarter_label}-{stamp}.json.gz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        seat = self.seat
+        label = f"{self.seat_name(seat)} at {self.model.quarter_label}" if seat else self.model.quarter_label
+        written = save_model(self.model, path, label=label)
+        self.save_path = written
+        self.dirty = False
+        return written
+
+
+def new_session(
+    scenario: Scenario,
+    human_seats: list[str],
+    seed: int = 0,
+    difficulty: str | None = None,
+    scenario_path: Path | None = None,
+    save_dir: Path | None = None,
+    autosave: bool = True,
+) -> GameSession:
+    """Start a new game.
+
+    Args:
+        scenario: The validated scenario.
+        human_seats: Seats played by people (the first is the one who chose the game).
+        seed: Random seed of the run.
+        difficulty: Difficulty of AI seats (default: the scenario's).
+        scenario_path: Where the scenario came from.
+        save_dir: Folder for saves (default the repository's ``saves/``).
+        autosave: Save after every quarter.
+
+    Returns:
+        The session, its first human seat to play.
+    """
+    model = SovereignModel(scenario, rng=seed, human_seats=list(human_seats), difficulty=difficulty)
+    return GameSession(model=model, scenario_path=scenario_path, save_dir=save_dir or SAVE_DIR, autosave=autosave)
