@@ -95,9 +95,12 @@ class SeatAgent(mesa.Agent):
             return hist[-lag][key]
         return self.model.last[key]
 
-    def _noise(self) -> float:
+    def _noise(self, n: int | None = None) -> Any:
+        """Multiplicative misjudgement: 1 on hard, N(1, sd) otherwise (one draw or `n`)."""
         sd = self.params["noise"]
-        return float(self._rng().normal(1.0, sd)) if sd > 0 else 1.0
+        if n is None:
+            return float(self._rng().normal(1.0, sd)) if sd > 0 else 1.0
+        return self._rng().normal(1.0, sd, n) if sd > 0 else np.ones(n)
 
     def _owned(self) -> np.ndarray:
         return self.model.world.dc_owner == self.model.seat_index(self.seat_id)
@@ -105,80 +108,77 @@ class SeatAgent(mesa.Agent):
     def _invest(self, cash_share: float = 0.45) -> list[Command]:
         """Build datacenters where returns are best, and fill them with accelerators."""
         m, w, sc = self.model, self.model.world, self.model.scenario
+        v = m.investor_view()
         cmds: list[Command] = []
         home = m.region_ix[self.state["home"]]
         n_r = len(m.region_ix)
-        owned = self._owned()
+        me = m.seat_index(self.seat_id)
         # candidate regions: home, allies, and tier-2 markets (tier-1 firms avoid tier-3 hosts)
-        allied = m.allied_matrix()[home]
         tier = w.export_tier
-        cand = allied.copy()
-        if self.kind != "nation":
-            cand |= tier == 2
-            if m.home_tier(self) == 1:
-                cand &= tier != 3
-        else:
+        if self.kind == "nation":
             cand = np.arange(n_r) == home
-        cls = self._chip_class_for(home)
-        kw_new = m.new_chip_kw(cls)
+        else:
+            cand = v["allied"][home] | (tier == 2)
+            if tier[home] == 1:
+                cand &= tier != 3
+        cls = int(v["class_for"][home])
+        kw_new = float(v["kw_new"][cls])
         price = np.asarray(self._signal("compute_price_region"), float)
         power = np.asarray(self._signal("power_price_avg"), float)
-        pue_new = np.minimum(w.pue, 1.3)
-        opex = sc.demand.opex_usd_per_hour
-        capex = np.array([r.dc_capex_musd_per_mw for r in sc.regions]) * 1e3 * kw_new / DC_LIFE_HOURS
-        margin = price - power * kw_new * pue_new / 1000.0 - opex - capex * (1.0 - w.subsidy)
+        capex = v["capex_per_kw"] * kw_new / DC_LIFE_HOURS
+        margin = price - power * kw_new * v["pue_new"] / 1000.0 - v["opex"] - capex * (1.0 - w.subsidy)
         margin -= 0.02 * w.permitting_quarters + price * m.last["dc_curtail"]
-        margin += np.where(np.arange(n_r) == home, 0.15, 0.0)
-        noise = np.array([self._noise() for _ in range(n_r)])
-        score = np.where(cand, margin * noise, -np.inf)
+        margin[home] += 0.15
+        score = np.where(cand, margin * self._noise(n_r), -np.inf)
         best = int(np.argmax(score))
         # how much to build: my share of the gap between demand ahead and capacity in the pipeline
-        g = m.globals
-        demand_now = g["regional_demand_h100e"] + sum(a.state.get("demand_h100e", 0.0) for a in m.seats.values())
-        ahead = demand_now * (1.0 + g["growth"]) ** (self.params["horizon_q"] / 4.0)
-        fleet = float(w.dc_stock.sum())
-        space = float(np.maximum(w.dc_it_mw * 1000.0 - w.dc_kw, 0).sum()) / kw_new
-        building = sum(p["size"] for p in w.projects if p["kind"] == "build_datacenter") * 1000.0 / kw_new
-        gap = ahead / 0.85 - (fleet + space + building)
-        mine = float(w.dc_stock[owned].sum())
-        share = max(mine / max(fleet, 1.0), 0.01 if self.kind == "nation" else 0.02)
-        want_mw = max(gap * share, 0.0) * kw_new / 1000.0 * self.params["invest"]
+        ahead = v["demand_now"] * (1.0 + m.globals["growth"]) ** (self.params["horizon_q"] / 4.0)
+        gap = ahead / 0.85 - v["fleet"] - (v["space_kw"] + v["building_mw"] * 1000.0) / kw_new
+        mine = float(v["owned_stock"][me]) if me < len(v["owned_stock"]) else 0.0
+        if self.kind == "nation":
+            # a sovereign programme sizes itself to the nation's own untrusted demand, not the world's
+            pillars = m.last.get("pillars")
+            demand = v["demand_by_region"][home]
+            trusted = float(pillars["compute_self_reliance"][home]) if pillars is not None else 0.0
+            want_h100e = demand * (1.0 - trusted) * 0.25 - v["building_by_seat"].get(self.seat_id, 0.0) * 1000 / kw_new
+        else:
+            share = max(mine / max(v["fleet"], 1.0), 0.02)
+            want_h100e = gap * share
+        want_mw = max(want_h100e, 0.0) * kw_new / 1000.0 * self.params["invest"]
         if score[best] > 0 and want_mw >= 20.0:
-            cost_per_mw = sc.regions[best].dc_capex_musd_per_mw / 1000.0 * (1.0 - w.subsidy[best])
+            cost_per_mw = v["capex_per_kw"][best] / 1e6 * (1.0 - w.subsidy[best])
             mw = min(want_mw, 2000.0, self.cash_busd * cash_share / max(cost_per_mw, 1e-9))
             if mw >= 20.0:
                 cmds.append(BuildDatacenter(region=sc.regions[best].id, it_mw=round(mw, 1)))
         # buy accelerators for free space, region by region
         budget = self.cash_busd * 0.5
-        util = float(np.mean(w.dc_util[owned])) if owned.any() else 0.8
-        for r in np.unique(w.dc_region[owned]):
-            c = self._chip_class_for(int(r))
-            free = m.free_h100e(self.seat_id, int(r), c)
-            if free < 100:
-                continue
-            bid = float(m.list_price[c] * np.clip(0.95 + 0.6 * (util - 0.7), 0.8, 1.3) * self._noise())
-            bid = max(bid, float(m.list_price[c] * sc.economics.chip_reserve_share))
-            qty = min(free, budget * 1e9 / bid * 0.95)
-            if qty >= 100:
-                cmds.append(
-                    BuyAccelerators(
-                        accelerator=sc.accelerators[c].id,
-                        h100e=round(qty, 1),
-                        max_price_usd=round(bid, 2),
-                        region=sc.regions[int(r)].id,
+        free_kw = v["free_kw"].get(me)
+        if free_kw is None:
+            return cmds
+        util = float(v["util"][me])
+        for r in np.nonzero(free_kw > 0)[0]:
+            # the best class allowed here takes most of the space; where export caps bind, a
+            # second class (capped or uncontrolled) fills the rest so capped buyers still grow
+            first, second = int(v["class_for"][r]), int(v["second_for"][r])
+            plan = [(first, 0.7 if second != first else 1.0)] + ([(second, 0.3)] if second != first else [])
+            for c, part in plan:
+                free = float(free_kw[r]) * part / float(v["kw_new"][c])
+                if free < 100:
+                    continue
+                bid = float(m.list_price[c] * np.clip(0.95 + 0.6 * (util - 0.7), 0.8, 1.3) * self._noise())
+                bid = max(bid, float(m.list_price[c] * sc.economics.chip_reserve_share))
+                qty = min(free, budget * 1e9 / bid * 0.95)
+                if qty >= 100:
+                    cmds.append(
+                        BuyAccelerators(
+                            accelerator=sc.accelerators[c].id,
+                            h100e=round(qty, 1),
+                            max_price_usd=round(bid, 2),
+                            region=sc.regions[int(r)].id,
+                        )
                     )
-                )
-                budget -= qty * bid / 1e9
+                    budget -= qty * bid / 1e9
         return cmds
-
-    def _chip_class_for(self, region: int) -> int:
-        """The best accelerator class a datacenter in `region` can get under export controls."""
-        m = self.model
-        tier = int(m.world.export_tier[region])
-        caps = m.world.tier_cap[tier - 1]
-        h100e_per_kw = 1.0 / m.kw_per_h100e
-        ok = ~m.controlled | (caps > 0)
-        return int(np.argmax(np.where(ok, h100e_per_kw, -np.inf)))
 
 
 class Nation(SeatAgent):

@@ -264,6 +264,76 @@ class SovereignModel(mesa.Model):
         """KW per H100e of newly made chips of a class (efficiency improves over time)."""
         return float(self.kw_per_h100e[cls] * self.globals["efficiency_mult"])
 
+    def investor_view(self) -> dict[str, Any]:
+        """Figures every investing AI needs this quarter, computed once (cached by quarter)."""
+        cache = getattr(self, "_view", None)
+        if cache is not None and cache["quarter"] == self.quarter:
+            return cache
+        w, sc = self.world, self.scenario
+        n_r, n_seats = len(self.region_ix), len(self.seat_ids)
+        kw_new = self.kw_per_h100e * self.globals["efficiency_mult"]
+        caps = w.tier_cap[w.export_tier - 1]  # (R, G)
+        ok = ~self.controlled[None, :] | (caps > 0)
+        # sanctions run both ways: tier-1 buyers do not buy classes made only in tier-3 countries
+        n_g = len(self.class_ix)
+        cap_all = np.bincount(w.fab_class, weights=w.fab_capacity, minlength=n_g)
+        cap_t3 = np.bincount(w.fab_class, weights=w.fab_capacity * (w.export_tier[w.fab_region] == 3), minlength=n_g)
+        sanctioned = cap_t3 > 0.5 * cap_all  # mostly made in tier-3 countries
+        ok &= ~((w.export_tier[:, None] == 1) & sanctioned[None, :])
+        merit = np.where(ok, 1.0 / kw_new[None, :], -np.inf)
+        class_for = np.argmax(merit, axis=1)
+        # second choice: the next class still allowed here (buyers spread their orders, so capped
+        # buyers still grow and older classes keep a market while they are made)
+        merit2 = merit.copy()
+        merit2[np.arange(n_r), class_for] = -np.inf
+        second_for = np.where(np.isfinite(merit2.max(1)), np.argmax(merit2, axis=1), class_for)
+        building_by_seat: dict[str, float] = {}
+        for p in w.projects:
+            if p["kind"] == "build_datacenter":
+                building_by_seat[p["owner"]] = building_by_seat.get(p["owner"], 0.0) + p["size"]
+        free = np.maximum(w.dc_it_mw * KW_PER_MW - w.dc_kw, 0.0)
+        owner_free = np.zeros((n_seats, n_r))
+        np.add.at(owner_free, (w.dc_owner, w.dc_region), free)
+        stock = w.dc_stock.sum(1)
+        owned_stock = np.bincount(w.dc_owner, weights=stock, minlength=n_seats)
+        n_dc = np.bincount(w.dc_owner, minlength=n_seats)
+        util = np.divide(
+            np.bincount(w.dc_owner, weights=w.dc_util, minlength=n_seats),
+            n_dc,
+            out=np.full(n_seats, 0.8),
+            where=n_dc > 0,
+        )
+        self._view = {
+            "quarter": self.quarter,
+            "allied": self.allied_matrix(),
+            "kw_new": kw_new,
+            "class_for": class_for,
+            "second_for": second_for,
+            "building_by_seat": building_by_seat,
+            "demand_by_region": self._demand_by_region(),
+            "capex_per_kw": np.array([r.dc_capex_musd_per_mw for r in sc.regions]) * 1e3,
+            "pue_new": np.minimum(w.pue, 1.3),
+            "opex": sc.demand.opex_usd_per_hour,
+            "demand_now": self.globals["regional_demand_h100e"]
+            + sum(a.state.get("demand_h100e", 0.0) for a in self.seats.values()),
+            "fleet": float(stock.sum()),
+            "space_kw": float(free.sum()),
+            "building_mw": sum(p["size"] for p in w.projects if p["kind"] == "build_datacenter"),
+            "owned_stock": owned_stock,
+            "util": util,
+            "free_kw": {int(i): owner_free[i] for i in np.nonzero(owner_free.sum(1) > 0)[0]},
+        }
+        return self._view
+
+    def _demand_by_region(self) -> np.ndarray:
+        """AI compute wanted by each region's users (regional demand plus home labs), H100e."""
+        sc = self.scenario
+        d = self.globals["regional_demand_h100e"] * np.array([r.ai_demand_share for r in sc.regions])
+        for a in self.seats.values():
+            if a.kind in ("lab", "startup"):
+                d[self.region_ix[a.state["home"]]] += a.state.get("demand_h100e", 0.0)
+        return d
+
     def subsidy_for(self, seat_id: str, cmd: Command) -> float:
         """State subsidy a firm would receive for a build (paid by the host nation, if it can)."""
         if not isinstance(cmd, BuildDatacenter | BuildPlant) or self.seats[seat_id].kind == "nation":
@@ -484,7 +554,10 @@ class SovereignModel(mesa.Model):
         """Fab output is allocated to bids by price within export-control caps."""
         w, n_g = self.world, len(self.class_ix)
         online = w.fab_online <= self.quarter
-        output = w.fab_capacity * online * self.globals.pop("fab_derate", np.ones(len(w.fab_capacity)))
+        derate = np.ones(len(w.fab_capacity))
+        hit = self.globals.pop("fab_derate", [])  # fabs finished this quarter were not disrupted
+        derate[: len(hit)] = hit
+        output = w.fab_capacity * online * derate
         supply = np.bincount(w.fab_class, weights=output, minlength=n_g)
         bids = self.bids
         self.last["chip_supply"] = supply
@@ -815,7 +888,11 @@ class SovereignModel(mesa.Model):
         w.dc_stock *= keep
         w.dc_kw *= keep
         w.dc_origin *= keep
-        w.base_demand_mw *= np.array([(1 + r.demand_growth) ** 0.25 for r in sc.regions])
+        # utilities outside the game expand the grid in step with non-datacenter demand; new
+        # datacenter load must bring its own power (plants built by players and AI seats)
+        growth = np.array([(1 + r.demand_growth) ** 0.25 for r in sc.regions])
+        w.base_demand_mw *= growth
+        w.grid_mw *= growth[:, None]
         w.conventional_dc_mw *= np.array([(1 + r.conventional_dc_growth) ** 0.25 for r in sc.regions])
         w.incident_penalty *= 0.5
         g["funding_winter_left"] = max(0, g["funding_winter_left"] - 1)
