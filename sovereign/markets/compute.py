@@ -217,13 +217,15 @@ def _sinkhorn(
 
     Potentials ``f`` (segments) and ``g`` (clusters) are kept >= 0; within a stage the kernel
     ``exp((s - f - g) / tau)`` is fixed and scaling vectors ``a``, ``b`` carry the updates until
-    they drift far from 1, when they are absorbed into the potentials. Returns None when the
-    iteration budget runs out (the caller then solves exactly).
+    they drift far from 1, when they are absorbed into the potentials. In the default mode the
+    welfare certificate is checked as it goes and the solve stops as soon as it is good enough.
+    Returns None when the iteration budget runs out (the caller then solves exactly).
     """
     rows = mask.any(axis=1)
     cols = mask.any(axis=0)
     s = surplus[np.ix_(rows, cols)]
     m = mask[np.ix_(rows, cols)]
+    s_m = np.where(m, s, 0.0)
     d = dem[rows]
     c = cap[cols]
     f = np.zeros(len(d))
@@ -231,17 +233,26 @@ def _sinkhorn(
     tau = s_max
     target = temperature
     iters = 0
+
+    def certify(a: NDArray[np.float64], b: NDArray[np.float64], ker: NDArray[np.float64]) -> tuple:
+        x = a[:, None] * ker * b[None, :]
+        x = x * np.minimum(1.0, d / np.maximum(x.sum(axis=1), 1e-300))[:, None]
+        x = x * np.minimum(1.0, c / np.maximum(x.sum(axis=0), 1e-300))[None, :]
+        price = np.maximum(g - tau * np.log(b), 0.0)
+        rent = np.maximum(np.where(m, s - price[None, :], 0.0).max(axis=1), 0.0)
+        bound = float(d @ rent + c @ price)
+        welfare = float((x * s_m).sum())
+        return x, price, welfare, bound
+
     while True:
         final = target is not None and tau <= target
         if final:
             tau = target
-        ker = np.where(m, np.exp(np.minimum((s - f[:, None] - g[None, :]) / tau, 700.0)), 0.0)
+        f, g, ker, amax, bmax = _absorb(f, g, np.ones(len(d)), np.ones(len(c)), s, m, tau)
         a = np.ones(len(d))
         b = np.ones(len(c))
-        with np.errstate(over="ignore"):
-            amax = np.exp(np.minimum(f / tau, 700.0))
-            bmax = np.exp(np.minimum(g / tau, 700.0))
         tol = 1e-7 if final else 1e-3
+        done = False
         for inner in range(_MAX_ITER):
             with np.errstate(over="ignore", divide="ignore"):
                 kb = ker @ b
@@ -257,6 +268,11 @@ def _sinkhorn(
                 f, g, ker, amax, bmax = _absorb(f, g, a, b, s, m, tau)
                 a, b = np.ones(len(d)), np.ones(len(c))
             if inner % 5 == 4 or inner == 0:
+                if target is None:
+                    x, price, welfare, bound = certify(a, b, ker)
+                    if bound - welfare <= max(DEFAULT_GAP * welfare, atol):
+                        done = True
+                        break
                 row = a * (ker @ b)
                 binding = a < amax * (1 - 1e-12)
                 err = np.where(binding, np.abs(row - d), np.maximum(row - d, 0.0)) / d
@@ -266,19 +282,15 @@ def _sinkhorn(
                 return None
         else:
             return None
+        if final or done:
+            x, price, _, _ = certify(a, b, ker)
+            x_full = np.zeros(mask.shape)
+            x_full[np.ix_(rows, cols)] = x
+            p_full = np.zeros(len(cap))
+            p_full[cols] = price
+            return _finish(x_full, p_full, cap, dem, surplus, mask, tau, False, iters)
         f = np.maximum(f - tau * np.log(a), 0.0)
         g = np.maximum(g - tau * np.log(b), 0.0)
-        if iters > _MAX_ITER:
-            return None
-        x_sub = a[:, None] * ker * b[None, :]
-        x = np.zeros(mask.shape)
-        x[np.ix_(rows, cols)] = x_sub
-        price = np.zeros(len(cap))
-        price[cols] = g
-        out = _finish(x, price, cap, dem, surplus, mask, tau, False, iters)
-        gap = out.welfare_bound - out.welfare
-        if final or (target is None and gap <= max(DEFAULT_GAP * out.welfare, atol)):
-            return out
         tau = tau / 4.0
         if target is None and tau < _EXACT_BELOW * s_max:
             return None

@@ -325,19 +325,43 @@ def _clear_coupled(
         pos_of[act] = np.arange(len(act))
         ia, ib, ik = pos_of[la_c[inside]], pos_of[lb_c[inside]], lk[inside]
         bnd = _boundary(act, lo, hi, la_c, lb_c, lk, n_c)
+        n_act = len(act)
         if round_no % 2 == 0:
             _, sub = connected_components(
-                coo_array((np.ones(len(ia)), (ia, ib)), shape=(len(act), len(act))),
+                coo_array((np.ones(len(ia)), (ia, ib)), shape=(n_act, n_act)),
                 directed=False,
             )
             mid = _zone_price_index(act, sub, sub_lo, sub_hi, theta, bnd, supply_at, d_c)
+            # Cut just below the zone price too (a second copy of the graph in the same
+            # max-flow): regions between the two cuts are priced exactly at the zone price.
+            low = mid - 1
+            two = low >= sub_lo
         else:
             mid = (sub_lo + sub_hi) // 2
-        th = theta[mid]
-        w = supply_at(act, th) - d_c[act] + bnd
-        _, _, _, sink_side = max_flow(len(act), ia, ib, ik, np.maximum(w, 0.0), np.maximum(-w, 0.0), eps)
-        lo[act] = np.where(sink_side, mid + 1, lo[act])
-        hi[act] = np.where(sink_side, hi[act], mid)
+            low = mid
+            two = np.zeros(n_act, bool)
+        w = supply_at(act, theta[mid]) - d_c[act] + bnd
+        if two.any():
+            idx2 = np.nonzero(two)[0]
+            w2 = supply_at(act[idx2], theta[low[idx2]]) - d_c[act[idx2]] + bnd[idx2]
+            pos2 = np.full(n_act, -1, np.intp)
+            pos2[idx2] = n_act + np.arange(len(idx2))
+            both = two[ia] & two[ib]
+            ga = np.concatenate([ia, pos2[ia[both]]])
+            gb = np.concatenate([ib, pos2[ib[both]]])
+            gk = np.concatenate([ik, ik[both]])
+            wall = np.concatenate([w, w2])
+        else:
+            idx2 = np.zeros(0, np.intp)
+            ga, gb, gk, wall = ia, ib, ik, w
+        _, _, _, side = max_flow(len(wall), ga, gb, gk, np.maximum(wall, 0.0), np.maximum(-wall, 0.0), eps)
+        above = side[:n_act]  # price > theta[mid]
+        at_least = above.copy()  # price > theta[low], i.e. >= theta[mid] where two cuts ran
+        at_least[idx2] |= side[n_act:]
+        new_lo = np.where(above, mid + 1, np.where(two & at_least, mid, sub_lo))
+        new_hi = np.where(above, sub_hi, np.where(two & ~at_least, low, mid))
+        lo[act] = new_lo
+        hi[act] = new_hi
         round_no += 1
 
     lam = theta[lo]
