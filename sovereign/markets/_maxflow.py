@@ -13,8 +13,6 @@ from collections import deque
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import shortest_path
 
 
 def max_flow(
@@ -83,17 +81,8 @@ def max_flow(
         head[2 * li + 1] = a_l[li]
 
     sources = [r for r in range(n) if src[r] > eps]
-    use_c = n >= _C_BFS_FROM
-    if use_c:
-        pos_tail = tails[order]
-        pos_arc = arc_ids[order]
-        head_np = np.asarray(head, dtype=np.intp)
-        pos_head = head_np[pos_arc]
     while True:
-        if use_c:
-            level, reach_sink = _levels_c(n, pos_tail, pos_arc, pos_head, res, src, snk, sources, eps)
-        else:
-            level, reach_sink = _levels_py(n, starts, adj_arc, head, res, src, snk, sources, eps)
+        level, reach_sink = _levels(n, starts, adj_arc, head, res, src, snk, sources, eps)
         if not reach_sink:
             break
         # Blocking flow by depth-first search with current-arc pointers.
@@ -155,11 +144,7 @@ def max_flow(
     return flow, np.asarray(used), served, sink_side
 
 
-#: Graphs with at least this many nodes get their BFS levels from scipy's C code.
-_C_BFS_FROM = 400
-
-
-def _levels_py(
+def _levels(
     n: int,
     starts: list[int],
     adj_arc: list[int],
@@ -170,53 +155,32 @@ def _levels_py(
     sources: list[int],
     eps: float,
 ) -> tuple[list[int], bool]:
-    """BFS levels from the source in the residual network (level 1 = nodes with supply left)."""
+    """Dinic layering: BFS levels from the source in the residual network, layer by layer.
+
+    Level 1 holds the nodes with supply left; the search stops after the first layer that
+    holds a node with deficit left, since deeper nodes are not on shortest augmenting paths.
+    """
     level = [-1] * n
-    dq = deque()
+    layer = []
     for r in sources:
         if src[r] > eps:
             level[r] = 1
-            dq.append(r)
-    reach_sink = False
-    while dq:
-        u = dq.popleft()
-        if snk[u] > eps:
-            reach_sink = True
-        lu = level[u] + 1
-        for p in range(starts[u], starts[u + 1]):
-            e = adj_arc[p]
-            v = head[e]
-            if level[v] < 0 and res[e] > eps:
-                level[v] = lu
-                dq.append(v)
-    return level, reach_sink
-
-
-def _levels_c(
-    n: int,
-    pos_tail: NDArray[np.intp],
-    pos_arc: NDArray[np.intp],
-    pos_head: NDArray[np.intp],
-    res: list[float],
-    src: list[float],
-    snk: list[float],
-    sources: list[int],
-    eps: float,
-) -> tuple[list[int], bool]:
-    """The same levels as :func:`_levels_py`, with the BFS run by scipy (node ``n`` = source)."""
-    res_np = np.asarray(res)
-    ok = res_np[pos_arc] > eps
-    src_np = np.asarray(src)
-    srcs = np.asarray(sources, dtype=np.intp)
-    srcs = srcs[src_np[srcs] > eps]
-    rows = np.concatenate([pos_tail[ok], np.full(len(srcs), n)])
-    cols = np.concatenate([pos_head[ok], srcs])
-    graph = csr_array((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
-    dist = shortest_path(graph, directed=True, unweighted=True, indices=n)[:n]
-    reached = np.isfinite(dist)
-    level = np.where(reached, dist, -1).astype(np.intp)
-    reach_sink = bool((reached & (np.asarray(snk) > eps)).any())
-    return level.tolist(), reach_sink
+            layer.append(r)
+    depth = 1
+    while layer:
+        if any(snk[u] > eps for u in layer):
+            return level, True
+        depth += 1
+        nxt = []
+        for u in layer:
+            for p in range(starts[u], starts[u + 1]):
+                e = adj_arc[p]
+                v = head[e]
+                if level[v] < 0 and res[e] > eps:
+                    level[v] = depth
+                    nxt.append(v)
+        layer = nxt
+    return level, False
 
 
 def _reaches_sink(
