@@ -19,6 +19,8 @@ Conventions (pinned, tested, and relied on by the UI's price explanations):
   unique, the *smallest* optimal price vector is returned (it exists because optimal prices form
   a lattice); for an isolated region this is exactly the merit-order convention above, and
   regions joined by uncongested links share one price, that of their combined merit order.
+  Round-off guard: in the coupled solve, MW differences below ``1e-11`` of the largest regional
+  supply or demand count as zero, so a demand that close to a step is priced as on the step.
 
 Algorithm with links: the dual of the transport model is
 ``min_lambda sum_r F_r(lambda_r) + sum_l cap_l |lambda_src - lambda_dst|`` with convex piecewise
