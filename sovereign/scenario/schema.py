@@ -82,6 +82,9 @@ def quarter_label(index: int) -> str:
     return f"{index // 4}Q{index % 4 + 1}"
 
 
+#: A number that must not be negative (stocks, prices, caps).
+NonNegative = Annotated[float, Field(ge=0)]
+
 QuarterLabel = Annotated[
     str,
     Field(pattern=r"^\d{4}Q[1-4]$", description="A quarter, e.g. 2026Q1", examples=["2026Q1"]),
@@ -288,7 +291,7 @@ class DatacenterSpec(Strict):
     region: str = F(description="Region id where it stands")
     it_mw: float = F(description="IT load capacity", unit="MW", gt=0, le=20000)
     pue: float | None = F(None, description="PUE; default the region's", ge=1.0, le=3.0)
-    accelerators: dict[str, float] = F(
+    accelerators: dict[str, NonNegative] = F(
         default_factory=dict, description="Installed accelerators by class id", unit="H100e"
     )
     supplier: str | None = F(None, description="Region id whose fabs supplied the installed accelerators")
@@ -340,8 +343,8 @@ class StartupSpawning(Strict):
     """Agentic-AI startups that appear stochastically and raise, grow or die."""
 
     rate_per_quarter: float = F(description="Mean number of new startups per quarter (Poisson)", ge=0, le=50)
-    seed_cash_busd: tuple[float, float] = F(description="Range of seed funding", unit="$B")
-    demand_h100e: tuple[float, float] = F(description="Range of initial compute demand", unit="H100e")
+    seed_cash_busd: tuple[NonNegative, NonNegative] = F(description="Range of seed funding", unit="$B")
+    demand_h100e: tuple[NonNegative, NonNegative] = F(description="Range of initial compute demand", unit="H100e")
     home_weights: dict[str, float] = F(description="Probability of each home region; must sum to 1")
     round_success: float = F(0.6, description="Probability a funding round succeeds in normal times", ge=0, le=1)
     max_alive: int = F(60, description="Cap on living spawned startups (bounds run time)", ge=0, le=1000)
@@ -378,7 +381,7 @@ class Demand(Strict):
         le=1,
     )
     training_share: float = F(description="Share of regional demand that is training", ge=0, le=1)
-    wtp_usd_per_hour: dict[Literal["training", "inference", "regulated"], float] = F(
+    wtp_usd_per_hour: dict[Literal["training", "inference", "regulated"], NonNegative] = F(
         description="Willingness to pay per H100e-hour by demand class", unit="$/H100e-hour"
     )
     latency_penalty_usd_per_1000km: float = F(
@@ -399,13 +402,21 @@ class Demand(Strict):
     accelerator_life_quarters: int = F(description="Service life of accelerators", unit="quarters", ge=4, le=60)
     volatility: float = F(0.03, description="Quarterly random shock to demand growth (st. dev.)", ge=0, le=1)
 
+    @field_validator("wtp_usd_per_hour")
+    @classmethod
+    def _all_classes(cls, v: dict[str, float]) -> dict[str, float]:
+        missing = [c for c in ("training", "inference", "regulated") if c not in v]
+        if missing:
+            raise ValueError(f"give a willingness to pay for every demand class; missing {', '.join(missing)}")
+        return v
+
 
 class ExportControls(Strict):
     """Export controls on accelerators, by destination tier."""
 
     # Keys as a constrained int, not Literal[1, 2, 3]: JSON turns keys into "1".."3", which an int
     # accepts and a Literal does not, so a scenario round-trips through a save file.
-    tier_caps_h100e_per_quarter: dict[Annotated[int, Field(ge=1, le=3)], dict[str, float | None]] = F(
+    tier_caps_h100e_per_quarter: dict[Annotated[int, Field(ge=1, le=3)], dict[str, NonNegative | None]] = F(
         description="Most H100e of each controlled class a destination of each tier may receive per quarter; "
         "null = unlimited, 0 = barred",
         unit="H100e/quarter",
