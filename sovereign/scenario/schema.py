@@ -458,7 +458,15 @@ class Inject(Strict):
     kind: EventKind = F(description="What happens")
     region: str | None = F(None, description="Region concerned, if any")
     actor: str | None = F(None, description="Actor concerned, if any")
-    magnitude: float = F(1.0, description="Size of the shock (meaning depends on the kind)", ge=0, le=10)
+    magnitude: float = F(
+        1.0,
+        description="Size of the shock: fab_disruption = share of output lost this quarter; heatwave = demand "
+        "multiplier; cyber_incident = loss in $B before security; export_escalation = share cut from tier-2 caps; "
+        "efficiency_breakthrough = fall in kW per H100e of new chips; demand_boom / demand_bust = share added to / "
+        "cut from demand; funding_winter = length in years; news = unused",
+        ge=0,
+        le=10,
+    )
     headline: str = F(description="Headline shown in the news ticker")
     text: str = F("", description="Longer text for the news dialog")
     decision: list[str] = F(default_factory=list, description="Options a human seat chooses from (empty: no decision)")

@@ -129,6 +129,12 @@ class SeatAgent(mesa.Agent):
         margin = price - power * kw_new * v["pue_new"] / 1000.0 - v["opex"] - capex * (1.0 - w.subsidy)
         margin -= 0.02 * w.permitting_quarters + price * m.last["dc_curtail"]
         margin[home] += 0.15
+        # no point building where export caps will not fill the halls: skip regions whose empty
+        # space already exceeds a year of the best class's cap
+        cap = w.tier_cap[tier - 1, v["class_for"]]
+        capped = np.isfinite(cap) & m.controlled[v["class_for"]]
+        region_free_h100e = v["free_kw_by_region"] / v["kw_new"][v["class_for"]]
+        margin = np.where(capped & (region_free_h100e > 4.0 * cap), -np.inf, margin)
         score = np.where(cand, margin * self._noise(n_r), -np.inf)
         best = int(np.argmax(score))
         # how much to build: my share of the gap between demand ahead and capacity in the pipeline

@@ -322,6 +322,7 @@ class SovereignModel(mesa.Model):
             "owned_stock": owned_stock,
             "util": util,
             "free_kw": {int(i): owner_free[i] for i in np.nonzero(owner_free.sum(1) > 0)[0]},
+            "free_kw_by_region": owner_free.sum(0),
         }
         return self._view
 
