@@ -81,15 +81,14 @@ class SaveDocument:
         """The summary `sovereign saves` shows."""
         from sovereign.scenario.schema import quarter_index, quarter_label
 
+        # read defensively: a listing shows what it can of an odd (but checksum-valid) file
         sc = self.state["scenario"]
-        content = sc.get("content") or {}
-        start = content.get("time", {}).get("start", "")
-        end = content.get("time", {}).get("end", "")
+        time = sc["content"].get("time")
         quarter = int(self.state["quarter"])
         try:
-            finished = quarter > quarter_index(end)
-            played = quarter - quarter_index(start)
-        except (ValueError, TypeError):
+            finished = quarter > quarter_index(time["end"])
+            played = quarter - quarter_index(time["start"])
+        except (ValueError, TypeError, KeyError, AttributeError):
             finished, played = False, -1
         seats = self.state.get("seats", [])
         return SaveInfo(
@@ -219,15 +218,15 @@ def write_atomic(path: Path, data: bytes, *, verify: bool = True) -> None:
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SaveError(f"cannot create the folder {folder}: {describe_os_error(exc)}", path) from None
-    if path.is_dir():
-        raise SaveError("cannot save here: it is a folder, not a file", path)
+    except (OSError, ValueError) as exc:
+        raise SaveError(f"cannot create the folder {folder}: {_why(exc)}", path) from None
     try:
+        if path.is_dir():
+            raise SaveError("cannot save here: it is a folder, not a file", path)
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name[:80]}.", suffix=".part", dir=folder)
-    except OSError as exc:
-        raise SaveError(f"cannot write in {folder}: {describe_os_error(exc)}", path) from None
+    except (OSError, ValueError) as exc:
+        raise SaveError(f"cannot write in {folder}: {_why(exc)}", path) from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -246,6 +245,11 @@ def write_atomic(path: Path, data: bytes, *, verify: bool = True) -> None:
         _remove_quietly(tmp)
         raise
     _fsync_folder(folder)
+
+
+def _why(exc: OSError | ValueError) -> str:
+    """OSError explained; ValueError is what Python raises for a path with a NUL character."""
+    return describe_os_error(exc) if isinstance(exc, OSError) else f"invalid file name ({exc})"
 
 
 def _remove_quietly(path: Path) -> None:
@@ -329,8 +333,8 @@ def _read_bytes(path: Path) -> bytes:
         raise
     except IsADirectoryError:
         raise SaveError("it is a folder, not a save file", path) from None
-    except OSError as exc:
-        raise SaveError(f"cannot read the file: {describe_os_error(exc)}", path) from None
+    except (OSError, ValueError) as exc:
+        raise SaveError(f"cannot read the file: {_why(exc)}", path) from None
 
 
 def _read_save(path: Path) -> SaveDocument:

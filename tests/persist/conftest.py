@@ -14,10 +14,22 @@ def tiny():
 
 
 @pytest.fixture(scope="session")
-def saved_bytes(tiny, tmp_path_factory):
-    """A valid save of the scripted game after 3 quarters (2026Q4 queued), as bytes."""
+def finished(tiny):
+    """The scripted game played to the end without interruption (do not modify it)."""
+    return play(new_game(tiny), 8)
+
+
+@pytest.fixture(scope="session")
+def played(tiny):
+    """The scripted game after 3 quarters, 2026Q4's commands queued (do not modify it)."""
+    return play(new_game(tiny), 3)
+
+
+@pytest.fixture(scope="session")
+def saved_bytes(played, tmp_path_factory):
+    """A valid save of `played`, as bytes."""
     path = tmp_path_factory.mktemp("saved") / "game.json.gz"
-    save_game(play(new_game(tiny), 3), path, label="fixture")
+    save_game(played, path, label="fixture")
     return path.read_bytes()
 
 
