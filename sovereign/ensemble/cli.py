@@ -226,18 +226,18 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
     for table in rich_tables(summarize(out)):
         console.print(table)
     memory = f"; parent peak RSS {result.peak_rss_mib:.0f} MiB" if result.peak_rss_mib else ""
-    console.print(
-        f"{result.ran} runs played in {result.elapsed_s:.1f} s ({result.skipped} already done){memory}. "
-        f"Results: {out}  Report: sovereign report {out}"
-    )
+    # plain prints: these lines are grepped by scripts, so rich must not wrap them
+    print(f"{result.ran} runs played in {result.elapsed_s:.1f} s ({result.skipped} already done){memory}")
+    print(f"results: {out}   report: sovereign report {out}")
     if result.status == "interrupted":
-        err.print(
+        print(
             f"interrupted: {result.succeeded} of {result.n_runs} runs are kept in {out}; "
-            "run the same command again to resume"
+            "run the same command again to resume",
+            file=sys.stderr,
         )
         return 130
     if result.failed:
-        err.print(f"{result.failed} runs failed after {args.retries} retries; see {out / 'failures'}")
+        print(f"{result.failed} runs failed after {args.retries} retries; see {out / 'failures'}", file=sys.stderr)
         return 1
     return 0
 

@@ -322,7 +322,11 @@ def _final_histograms(path: Path, runs: pa.Table, stats: list[Stat]) -> None:
         if s.column == "compute_capacity_h100e_final":
             v = v / 1e6
         v = v[np.isfinite(v)]
-        ax.hist(v, bins=min(30, max(5, int(np.sqrt(v.size)) + 1)), color=BAND_COLOR, alpha=0.75)
+        lo, hi = (float(v.min()), float(v.max())) if v.size else (0.0, 1.0)
+        if hi - lo <= 1e-9 * max(1.0, abs(hi)):  # (nearly) constant: one visible bar, not a numpy error
+            pad = max(abs(hi) * 0.01, 1e-6)
+            lo, hi = lo - pad, hi + pad
+        ax.hist(v, bins=min(30, max(5, int(np.sqrt(v.size)) + 1)), range=(lo, hi), color=BAND_COLOR, alpha=0.75)
         for q in (s.p5, s.p50, s.p95):
             ax.axvline(q, color=MEDIAN_COLOR, ls="--", lw=1)
         ax.set_title(s.label, fontsize=9.5, loc="left", wrap=True)

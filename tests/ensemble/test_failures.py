@@ -1,0 +1,71 @@
+"""A run that raises, or a worker that dies, is recorded and retried; the batch always completes."""
+
+import pytest
+
+from sovereign.cli import main
+from sovereign.ensemble.runner import run_ensemble
+from sovereign.ensemble.store import read_table
+from sovereign.ensemble.worker import FAULT_ENV
+
+from .conftest import QUARTERS, RUNS, SEED, TINY, make_spec
+
+
+def test_raise_and_worker_exit_are_recorded_and_survived(monkeypatch, tmp_path, capsys):
+    # run 1 raises on every attempt; the worker playing run 2 dies on the first attempt only
+    monkeypatch.setenv(FAULT_ENV, "raise:1,exit:2@0")
+    out = tmp_path / "out"
+    code = main(
+        [
+            "montecarlo",
+            str(TINY),
+            "--runs",
+            str(RUNS),
+            "--seed",
+            str(SEED),
+            "--quarters",
+            str(QUARTERS),
+            "--workers",
+            "2",
+            "--retries",
+            "1",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 1, captured.err
+    assert "1 runs failed after 1 retries" in captured.err
+
+    runs = read_table(out, "runs")
+    assert runs.column("run_id").to_pylist() == [0, 2, 3]
+    assert runs.column("attempt").to_pylist() == [0, 1, 0]  # run 2 succeeded on its retry
+
+    failures = read_table(out, "failures").to_pylist()
+    raised = [f for f in failures if f["run_id"] == 1]
+    attempts = [(f["attempt"], f["gave_up"], f["kind"]) for f in raised]
+    assert attempts == [(0, False, "exception"), (1, True, "exception")]
+    assert all(f["seed"] == SEED and f["error_type"] == "RuntimeError" for f in raised)
+    assert "injected fault: run 1 raises" in raised[0]["traceback"] and "Traceback" in raised[0]["traceback"]
+    assert raised[0]["params"] == "{}"
+    died = [f for f in failures if f["run_id"] == 2]
+    assert [(f["attempt"], f["gave_up"], f["kind"]) for f in died] == [(0, False, "worker_died")]
+    assert "exit code 70" in died[0]["message"]
+    assert "failed" in captured.out  # the summary shows the failure count
+
+
+def test_no_retries_gives_up_at_once(monkeypatch, tiny_scenario, tmp_path):
+    monkeypatch.setenv(FAULT_ENV, "raise:0")
+    result = run_ensemble(make_spec(tiny_scenario, tmp_path / "out", retries=0), show_progress=False)
+    assert (result.status, result.succeeded, result.failed, result.failed_attempts) == ("complete", RUNS - 1, 1, 1)
+
+
+@pytest.mark.slow
+def test_dask_survives_a_dying_worker(monkeypatch, tiny_scenario, tmp_path):
+    pytest.importorskip("distributed")
+    monkeypatch.setenv(FAULT_ENV, "exit:1@0,raise:3")
+    out = tmp_path / "out"
+    result = run_ensemble(make_spec(tiny_scenario, out, engine="dask", workers=2), show_progress=False)
+    assert (result.succeeded, result.failed) == (RUNS - 1, 1)
+    kinds = {(f["run_id"], f["attempt"], f["kind"]) for f in read_table(out, "failures").to_pylist()}
+    assert (1, 0, "worker_died") in kinds and (3, 1, "exception") in kinds
