@@ -37,7 +37,7 @@ price zone's forced surplus and marginal blocks to its deficits.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -128,6 +128,18 @@ def clear_power(
         )
     batch = cost_a.shape[:-2]
     n_regions, n_blocks = cost_a.shape[-2:]
+    if n_blocks == 0:
+        # No supply blocks: clear with one empty block (it can never run or set a price).
+        pad = np.zeros((*cost_a.shape[:-1], 1))
+        res = clear_power(pad, pad, dem_a, voll=voll_f, links=links)
+        empty = np.zeros(cost_a.shape)
+        return replace(
+            res,
+            dispatch=empty,
+            merit_order=np.zeros(cost_a.shape, np.intp),
+            curve_cost=empty,
+            curve_mw=empty,
+        )
     src, dst, lcap = _check_links(links, batch, n_regions)
     n_links = len(src)
 

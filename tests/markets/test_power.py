@@ -246,3 +246,13 @@ def test_bad_input_raises(kwargs, match):
     args = {**GOOD, "voll": VOLL, **kwargs}
     with pytest.raises(ValueError, match=match):
         clear_power(args.pop("cost"), args.pop("capacity"), args.pop("demand"), **args)
+
+
+def test_empty_shapes():
+    # No supply blocks at all: every MW is shed at VOLL, with or without links.
+    res = clear_power(np.zeros((2, 0)), np.zeros((2, 0)), [1.0, 2.0], voll=VOLL, links=([0], [1], [1.0]))
+    assert res.price.tolist() == [VOLL, VOLL] and res.unserved.tolist() == [1.0, 2.0]
+    assert res.dispatch.shape == (2, 0) and res.marginal_block.tolist() == [-1, -1]
+    # Empty batch and zero regions.
+    assert clear_power(np.zeros((0, 3, 2)), np.zeros((0, 3, 2)), np.zeros((0, 3)), voll=VOLL).price.shape == (0, 3)
+    assert clear_power(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0), voll=VOLL).total_cost == 0.0
