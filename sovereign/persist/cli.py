@@ -95,7 +95,7 @@ class SaveSession:
         return cls(args.save, args.autosave, args.saves_dir, args.keep, console)
 
     def _report(self, exc: SaveError) -> None:
-        self.console.print(f"[yellow]autosave failed, the game goes on:[/] {exc}", highlight=False)
+        self.console.print(f"[yellow]autosave failed, the game goes on:[/] {exc}", highlight=False, soft_wrap=True)
 
     def after_quarter(self, model: SovereignModel) -> None:
         """Record the quarter's state hash (so the save can be replayed) and autosave."""
@@ -119,7 +119,9 @@ class SaveSession:
             path = save_game(model, self.save)
         except SaveError as exc:
             raise UsageError(str(exc)) from None
-        self.console.print(f"saved {model.quarter - model.start_q} quarter(s) to {path}", highlight=False)
+        self.console.print(
+            f"saved {model.quarter - model.start_q} quarter(s) to {path}", highlight=False, soft_wrap=True
+        )
 
 
 def _describe(info: Any) -> str:
@@ -149,7 +151,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     except SaveError as exc:
         raise UsageError(str(exc)) from None
     info = doc.info
-    console.print(f"{args.save_file}: {_describe(info)}", highlight=False)
+    console.print(f"{args.save_file}: {_describe(info)}", highlight=False, soft_wrap=True)
     if info.package_version != __version__:
         console.print(
             f"[yellow]note:[/] saved by Sovereign {info.package_version}, this is {__version__}: the game goes on, "
@@ -198,6 +200,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     """Re-run the saved game; print a quarter-by-quarter review (or only verify with --check)."""
     from rich.console import Console
 
+    from sovereign import __version__
     from sovereign.persist.errors import SaveError
     from sovereign.persist.files import read_save
     from sovereign.persist.replay import human_submissions, replay_state
@@ -209,17 +212,21 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except SaveError as exc:
         raise UsageError(str(exc)) from None
     info = doc.info
-    console.print(f"{args.save_file}: {_describe(info)}", highlight=False)
+    console.print(f"{args.save_file}: {_describe(info)}", highlight=False, soft_wrap=True)
     submitted = human_submissions(doc.state.get("command_log", []), set(doc.human_seats))
 
     def review(m: SovereignModel) -> None:
         label = m.metrics.world[-1]["quarter"] if m.metrics.world else "?"
-        console.print(f"[bold]{label}[/]", highlight=False)
+        console.print(f"[bold]{label}[/]", highlight=False, soft_wrap=True)
         for entry in submitted.get(label, []):
             verdict = "ok" if entry.get("accepted") else f"refused: {entry.get('reason')}"
-            console.print(f"  {entry.get('seat')}: {_command_text(entry.get('command'))} ({verdict})", highlight=False)
+            console.print(
+                f"  {entry.get('seat')}: {_command_text(entry.get('command'))} ({verdict})",
+                highlight=False,
+                soft_wrap=True,
+            )
         for item in getattr(m, "quarter_news", []):
-            console.print(f"  news: {item.get('headline')}", highlight=False)
+            console.print(f"  news: {item.get('headline')}", highlight=False, soft_wrap=True)
 
     try:
         report = replay_state(
@@ -239,7 +246,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if report.recorded == 0:
         console.print("note: this save has no per-quarter hashes; only the final state is checked")
     style = "green" if report.ok else "red"
-    console.print(f"[{style}]{report.describe()}[/]", highlight=False)
+    console.print(f"[{style}]{report.describe()}[/]", highlight=False, soft_wrap=True)
+    if not report.ok:
+        console.print(
+            f"a replay diverges when the game's rules changed since the save was written (saved by Sovereign "
+            f"{info.package_version}, this is {__version__}) or when the game was changed other than by commands",
+            highlight=False,
+            soft_wrap=True,
+        )
     return 0 if report.ok else 1
 
 
@@ -269,28 +283,26 @@ def cmd_saves(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     console = Console()
     if not items:
-        console.print(f"no saves (*{SAVE_SUFFIX}) in {folder}", highlight=False)
+        console.print(f"no saves (*{SAVE_SUFFIX}) in {folder}", highlight=False, soft_wrap=True)
         return 0
-    table = Table(title=f"saves in {folder}", title_justify="left")
-    for col in ("file", "scenario", "quarter", "played", "human seats", "saved (UTC)", "note"):
-        table.add_column(col, overflow="fold")
-    damaged = 0
-    for item in items:
-        if isinstance(item, SaveInfo):
-            table.add_row(
-                item.path.name,
-                item.scenario_id,
-                item.quarter,
-                str(item.quarters_played),
-                ", ".join(item.human_seats) or "AI only",
-                item.saved_at[:16].replace("T", " "),
-                item.label,
-            )
-        else:
-            damaged += 1
-            name = Path(item.path).name if item.path else "?"
-            table.add_row(name, "-", "-", "-", "-", "-", f"[red]DAMAGED:[/] {item.message}")
-    console.print(table)
+    good = [i for i in items if isinstance(i, SaveInfo)]
+    damaged = [i for i in items if not isinstance(i, SaveInfo)]
+    if good:
+        table = Table(title=f"saves in {folder}, newest first", title_justify="left")
+        table.add_column("file", overflow="fold", ratio=3)
+        table.add_column("scenario", overflow="fold", ratio=1)
+        table.add_column("quarter", no_wrap=True)
+        table.add_column("seats", overflow="fold", ratio=1)
+        table.add_column("saved (UTC)", no_wrap=True)
+        for item in good:
+            name = item.path.name + (f"\n[dim]{item.label}[/]" if item.label else "")
+            quarter = item.quarter if item.quarter == "finished" else f"{item.quarter} ({item.quarters_played} played)"
+            humans = ", ".join(item.human_seats) or "AI only"
+            table.add_row(name, item.scenario_id, quarter, humans, item.saved_at[:16].replace("T", " "))
+        console.print(table)
+    for item in damaged:
+        name = Path(item.path).name if item.path else "?"
+        console.print(f"[red]DAMAGED[/] {name}: {item.message}", highlight=False, soft_wrap=True)
     if damaged:
-        print(f"{damaged} damaged file(s)", file=sys.stderr)
+        print(f"{len(damaged)} damaged file(s)", file=sys.stderr)
     return 0
