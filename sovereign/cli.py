@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from sovereign import __version__
 
 #: Packages contributing subcommands, in the order they appear in `--help`.
-COMMAND_MODULES = ("sovereign.sim.cli", "sovereign.persist.cli", "sovereign.ensemble.cli")
+COMMAND_MODULES = ("sovereign.sim.cli", "sovereign.persist.cli", "sovereign.ensemble.cli", "sovereign.ui.cli")
 
 
 class UsageError(Exception):

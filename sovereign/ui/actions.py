@@ -148,7 +148,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Join an alliance: allied facilities and firms count towards compute self-reliance and chip security.",
         NATION,
     ),
-    ActionSpec("leave_bloc", "Leave bloc", "Leave an alliance.", NATION),
+    ActionSpec(
+        "leave_bloc",
+        "Leave bloc",
+        "Leave an alliance: its members' facilities and firms stop counting for your sovereignty.",
+        NATION,
+    ),
     ActionSpec(
         "set_export_controls",
         "Export caps",
@@ -481,7 +486,8 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:
         revenue = room * FLEET_AVAILABILITY * price * HOURS_PER_QUARTER / 1e9
         pue = min(float(w.pue[r]), 1.3)
         out.append(
-            f"Room for ~{fmt.h100e(room)} of {sc.accelerators[g].name} chips (the best class {cmd.region} may buy)"
+            f"Room for ~{fmt.h100e(room)} of {sc.accelerators[g].name} chips "
+            f"(the best class {sc.regions[r].name} may buy)"
         )
         out.append(
             f"Grid load when full: ~{fmt.mw(cmd.it_mw * pue)} (PUE {pue:.2f}); "

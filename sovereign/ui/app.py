@@ -155,11 +155,13 @@ class App:
             self.manager = pygame_gui.UIManager(
                 self.window.get_size(), theme_path=theme, enable_live_theme_updates=False
             )
+            # text boxes use <b> and <i> at the body size: load every style once, up front
+            sizes = sorted({size for name, size, _, _ in theme_font_sizes(theme) if name == "noto_sans"})
             self.manager.preload_fonts(
                 [
-                    {"name": name, "point_size": size, "style": "bold" if b else ("italic" if i else "regular")}
-                    for name, size, b, i in theme_font_sizes(theme)
-                    if name == "noto_sans"
+                    {"name": "noto_sans", "point_size": size, "style": style}
+                    for size in sizes
+                    for style in ("regular", "bold", "italic", "bold_italic")
                 ]
             )
 
@@ -174,7 +176,7 @@ class App:
     def resize(self, size: tuple[int, int]) -> None:
         """The window was resized by the player: relayout everything."""
         w, h = max(size[0], MIN_WINDOW[0]), max(size[1], MIN_WINDOW[1])
-        if (w, h) != tuple(size):
+        if (w, h) != self.window.get_size() and not self.settings.fullscreen:
             self.window = pygame.display.set_mode((w, h), pygame.RESIZABLE)
         self.rebuild_all()
 
@@ -556,64 +558,80 @@ class App:
             y = rect.top - s(6)
 
     def _draw_help(self, surface: pygame.Surface) -> None:
-        """F1: every key binding and what the current screen shows."""
+        """F1: what the current screen shows, then every key binding of every screen."""
         s, pal, f = self.s, self.palette, self.fonts
         w, h = surface.get_size()
         draw.shade(surface, pal.rgba("shade"))
-        rect = pygame.Rect(0, 0, min(w - s(60), s(1100)), min(h - s(60), s(760)))
+        rect = pygame.Rect(0, 0, min(w - s(40), s(1480)), min(h - s(40), s(840)))
         rect.center = (w // 2, h // 2)
         draw.box(surface, rect, pal.rgba("panel"), pal.rgb("accent"), radius=s(10))
         top = self.top
         title = f"Help — {top.title}" if top else "Help"
-        draw.text(surface, f, title, (rect.left + s(28), rect.top + s(20)), 24, pal.rgb("accent"), bold=True)
+        draw.text(surface, f, title, (rect.left + s(28), rect.top + s(18)), 24, pal.rgb("accent"), bold=True)
         draw.text(
             surface,
             f,
             "F1, Esc or a click closes this help",
-            (rect.right - s(28), rect.top + s(30)),
+            (rect.right - s(28), rect.top + s(28)),
             13,
             pal.rgb("text_muted"),
             anchor="topright",
         )
-        col_w = (rect.width - s(84)) // 2
-        x1, x2 = rect.left + s(28), rect.left + s(56) + col_w
-        y = rect.top + s(70)
-        body = top.help_text if top else ""
-        for line in f.wrap(body, 15, col_w):
-            draw.text(surface, f, line, (x1, y), 15, pal.rgb("text"))
-            y += f.line_height(15)
-        y += s(12)
-        y = self._help_keys(surface, "This screen", top.keys if top else (), x1, y, col_w)
-        y2 = rect.top + s(70)
-        y2 = self._help_keys(surface, "Everywhere", GLOBAL_KEYS, x2, y2, col_w)
-        y2 += s(10)
-        others = [
-            ("Map", "sovereign.ui.screens.game:GameScreen"),
-            ("Markets", "sovereign.ui.screens.markets:MarketsScreen"),
-            ("Charts", "sovereign.ui.screens.charts:ChartsScreen"),
-        ]
-        for label, path in others:
-            if top is not None and SCREENS.get(top.name) == path:
+        gap = s(28)
+        col_w = (rect.width - 2 * s(28) - 2 * gap) // 3
+        xs = [rect.left + s(28) + k * (col_w + gap) for k in range(3)]
+        y0 = rect.top + s(64)
+        y = y0
+        for line in f.wrap(top.help_text if top else "", 14, col_w):
+            draw.text(surface, f, line, (xs[0], y), 14, pal.rgb("text"))
+            y += f.line_height(14)
+        y += s(10)
+        if top is not None and top.keys:
+            y = self._help_keys(surface, "Keys on this screen", top.keys, xs[0], y, col_w)
+        # every other screen's keys, flowing over the next two columns
+        sections: list[tuple[str, tuple[tuple[str, str], ...]]] = [("Everywhere", GLOBAL_KEYS)]
+        for name in ("game", "markets", "charts", "new_game", "load", "settings", "end", "handover", "menu"):
+            cls = screen_class(name)
+            if top is not None and top.name == name:
                 continue
-            module, cls = path.split(":")
-            keys = getattr(importlib.import_module(module), cls).keys
-            if y2 + s(24) * (len(keys) + 1) > rect.bottom - s(10):
-                break
-            y2 = self._help_keys(surface, label, keys, x2, y2, col_w) + s(10)
+            sections.append((cls.title, cls.keys))
+        col, y = 1, y0
+        bottom = rect.bottom - s(12)
+        for heading, keys in sections:
+            need = f.line_height(15, True) + sum(
+                f.line_height(13) * len(f.wrap(what, 13, col_w - s(150))) for _, what in keys
+            )
+            if y + need > bottom:
+                col, y = col + 1, y0
+                if col > 2:
+                    break
+            y = self._help_keys(surface, heading, keys, xs[col], y, col_w) + s(8)
+        # and what every screen is for
+        if col <= 2:
+            draw.text(surface, f, "Screens", (xs[col], y), 15, pal.rgb("accent"), bold=True)
+            y += f.line_height(15, True)
+            for name in SCREENS:
+                cls = screen_class(name)
+                lines = f.wrap(cls.summary, 13, col_w - s(150))
+                if y + f.line_height(13) * len(lines) > bottom:
+                    break
+                draw.text(surface, f, cls.title, (xs[col], y), 13, pal.rgb("text"), bold=True)
+                for line in lines:
+                    draw.text(surface, f, line, (xs[col] + s(150), y), 13, pal.rgb("text_muted"))
+                    y += f.line_height(13)
 
     def _help_keys(
         self, surface: pygame.Surface, heading: str, keys: Iterable[tuple[str, str]], x: int, y: int, width: int
     ) -> int:
         s, pal, f = self.s, self.palette, self.fonts
-        draw.text(surface, f, heading, (x, y), 16, pal.rgb("accent"), bold=True)
-        y += f.line_height(16) + s(2)
+        draw.text(surface, f, heading, (x, y), 15, pal.rgb("accent"), bold=True)
+        y += f.line_height(15, True)
         key_w = s(150)
         for key, what in keys:
-            draw.text(surface, f, key, (x, y), 14, pal.rgb("text"), bold=True, max_width=key_w - s(8))
-            lines = f.wrap(what, 14, width - key_w)
-            for line in lines:
-                draw.text(surface, f, line, (x + key_w, y), 14, pal.rgb("text_muted"))
-                y += f.line_height(14)
+            draw.text(surface, f, key, (x, y), 13, pal.rgb("text"), bold=True, max_width=key_w - s(8))
+            for line in f.wrap(what, 13, width - key_w):
+                draw.text(surface, f, line, (x + key_w, y), 13, pal.rgb("text_muted"))
+                y += f.line_height(13)
         return y
 
     # ------------------------------------------------------------------------------------------

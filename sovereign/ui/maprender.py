@@ -29,7 +29,7 @@ from sovereign.ui.theme import Fonts, Palette, Scale, lerp_color, readable_on
 #: Owned plants at least this large get a marker ("large plants").
 LARGE_PLANT_MW = 200.0
 #: Flow arcs drawn per kind: the biggest N keep the map readable.
-MAX_ARCS = 14
+MAX_ARCS = 10
 
 
 @dataclass
@@ -171,8 +171,8 @@ class MapRenderer:
             snap = session.snapshots.get(list(session.snapshots)[-1]) if session.snapshots else None
             if show_flows:
                 self._flows(target, model, snap, palette, s)
-            self._labels(target, model, layer, palette, fonts, s)
             self._markers(target, model, palette, s, session.seat, offset=(x, y))
+            self._labels(target, model, layer, palette, fonts, s)
         finally:
             self.view = saved
 
@@ -191,22 +191,34 @@ class MapRenderer:
     def _labels(
         self, target: pygame.Surface, model: SovereignModel, layer: LayerData, palette: Palette, fonts: Fonts, s: Scale
     ) -> None:
-        """Region names where they fit inside the region, short ids where only those fit."""
+        """Region names where they fit inside the region, short ids where only those fit.
+
+        Big regions are labelled first and a label that would overlap one already placed is
+        dropped (zooming in makes room for it), so Europe never turns into a pile of text.
+        """
+        placed: list[pygame.Rect] = []
+        candidates = []
         for r in model.scenario.regions:
             bbox = self.shapes.bbox(r.id)
             anchor = self.shapes.anchor_screen(r.id, self.view)
             if bbox is None or anchor is None:
                 continue
             (sx0, sy0), (sx1, sy1) = self.view.to_screen(np.array([[bbox[0], bbox[1]], [bbox[2], bbox[3]]]))
-            width = abs(sx1 - sx0)
-            size = 13
+            candidates.append((abs(sx1 - sx0) * abs(sy1 - sy0), r, abs(sx1 - sx0), abs(sy1 - sy0), anchor))
+        size = 13
+        for _, r, width, height, anchor in sorted(candidates, key=lambda c: -c[0]):
             name = r.name
-            tw = fonts.size(name, size, True)[0]
+            tw, th = fonts.size(name, size, True)
             if tw > width * 0.9:
                 name = r.id
-                tw = fonts.size(name, size, True)[0]
-                if tw > width * 1.6 or abs(sy1 - sy0) < s(10):
+                tw, th = fonts.size(name, size, True)
+                if tw > width * 1.6 or height < s(10):
                     continue
+            rect = pygame.Rect(0, 0, tw + 2, th - s(2))
+            rect.center = anchor
+            if rect.collidelist(placed) >= 0 or not target.get_rect().contains(rect):
+                continue
+            placed.append(rect.inflate(s(6), s(2)))
             fill = layer.colors.get(r.id, palette.rgb("no_data"))
             color = readable_on(fill)
             halo = (10, 14, 20) if color[0] > 128 else (235, 238, 242)
@@ -331,7 +343,7 @@ class MapRenderer:
             for f in flat:
                 a, b = divmod(int(f), matrix.shape[1])
                 v = matrix[a, b]
-                if v <= total * 0.02:
+                if v <= total * 0.04:
                     break
                 pa, pb = self.marker_screen(a), self.marker_screen(b)
                 if bend_sign < 0:

@@ -137,6 +137,11 @@ class MarketSnapshot:
         alloc: (J, K) H100e of segment j served by cluster k.
         chip_flow: (R, R) accelerators delivered this quarter, [from fab region, to host region],
             or None when unknown (first quarter after loading a save).
+        price_setter: (S, R) region whose supply sets each price (-1: shortage, VOLL), if known.
+        link_ends: (L, 2) region rows of each interconnector's ends, if any.
+        link_flow: (S, L) MW on each link, positive from the first end to the second.
+        link_congested: (S, L) whether each link ran at capacity.
+        voll: Value of lost load, the price in a shortage.
     """
 
     quarter: str
@@ -162,6 +167,11 @@ class MarketSnapshot:
     cluster_price: np.ndarray
     alloc: np.ndarray
     chip_flow: np.ndarray | None = None
+    price_setter: np.ndarray | None = None
+    link_ends: np.ndarray | None = None
+    link_flow: np.ndarray | None = None
+    link_congested: np.ndarray | None = None
+    voll: float = 0.0
 
     def compute_flow(self, n_regions: int) -> np.ndarray:
         """(R, R) H100e served [from the cluster's region, to the buyer's region]."""
@@ -239,6 +249,11 @@ def market_snapshot(model: SovereignModel, origin_before: np.ndarray | None = No
         cluster_price=np.array(last["compute_price"], float),
         alloc=np.array(last["alloc"], float),
         chip_flow=chip_flow,
+        price_setter=np.array(res.price_setter) if hasattr(res, "price_setter") else None,
+        link_ends=np.stack([model.links[0], model.links[1]], axis=1) if model.links is not None else None,
+        link_flow=np.array(res.flow, float) if model.links is not None else None,
+        link_congested=np.array(res.congested) if hasattr(res, "congested") and model.links is not None else None,
+        voll=float(sc.economics.voll_usd_mwh),
     )
 
 
@@ -517,7 +532,7 @@ class GameSession:
     def wait(self, timeout: float = 60.0, sleep: Callable[[float], None] = time.sleep) -> StepReport | None:
         """Block until a running quarter finishes (tests)."""
         deadline = time.perf_counter() + timeout
-        while self.busy and time.perf_counter() < deadline:
+        while self._worker is not None and self._worker.is_alive() and time.perf_counter() < deadline:
             sleep(0.002)
         return self.poll()
 

@@ -19,7 +19,7 @@ from sovereign.sim.commands import CommandError
 from sovereign.ui import events, fmt
 from sovereign.ui.actions import ACTION_BY_KEY, Field, build_command, fields_for, preview
 from sovereign.ui.session import GameSession
-from sovereign.ui.theme import Palette, Scale
+from sovereign.ui.theme import Fonts, Palette, Scale
 
 #: Confirm pressed: ``command`` (a Command) and ``action`` (its key).
 SUBMIT = pygame.event.custom_type()
@@ -98,15 +98,16 @@ class ActionForm(pygame_gui.elements.UIWindow):
         inner = cw - 2 * pad
         y = pad
         spec = ACTION_BY_KEY[self.key]
+        desc_h = self._text_height(spec.tooltip, inner - s(8))
         desc = pygame_gui.elements.UITextBox(
             f"<font color='{_hex(self.palette.rgb('text_muted'))}'>{escape(spec.tooltip)}</font>",
-            pygame.Rect(pad, y, inner, s(62)),
+            pygame.Rect(pad, y, inner, desc_h),
             self.ui_manager,
             container=self,
             object_id=pygame_gui.core.ObjectID(class_id="@plain_box"),
         )
         self._children.append(desc)
-        y += s(66)
+        y += desc_h + s(6)
         label_w = s(130)
         for fd in fields:
             lab = pygame_gui.elements.UILabel(
@@ -182,6 +183,11 @@ class ActionForm(pygame_gui.elements.UIWindow):
         )
         self._children += [self.confirm, self.cancel]
         self.refresh_preview()
+
+    def _text_height(self, text: str, width: int) -> int:
+        """Height a text box needs for ``text`` in the widget font (so it never scrolls)."""
+        fonts = Fonts(self.s.factor)
+        return (len(fonts.wrap(text, 15, width - self.s(16))) + 1) * fonts.line_height(15)
 
     # -- values and preview -------------------------------------------------------------------
 

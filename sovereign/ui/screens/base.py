@@ -44,6 +44,7 @@ class Screen:
     title = "Screen"
     help_text = ""
     keys: tuple[tuple[str, str], ...] = ()
+    summary = ""
     transparent = False
     needs_session = False
 

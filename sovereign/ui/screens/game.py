@@ -47,6 +47,7 @@ class GameScreen(Screen):
 
     name = "game"
     title = "World map"
+    summary = "the map by layer, your figures, the side panel and your actions"
     needs_session = True
     help_text = (
         "The map colours every region by the selected layer (legend bottom left). Circles are datacenters "
@@ -226,8 +227,15 @@ class GameScreen(Screen):
         if self.form is not None:
             self.form.kill()
         region = self.selection if self.selection in self.session.model.region_ix else None
-        rect = self.panel_rect.inflate(-self.s(8), -self.s(8))
+        # beside the panel, over the map's right edge: the action list stays visible next to it
+        s = self.s
+        width = min(s(470), self.map_rect.width - s(180))
+        rect = pygame.Rect(
+            self.panel_rect.left - width - s(6), self.panel_rect.top + s(6), width, self.panel_rect.height - s(12)
+        )
         self.form = ActionForm(self.manager, rect, self.session, key, region, self.s, self.palette)
+        for b, k in self.panel.action_buttons.items():
+            b.select() if k == key else b.unselect()
 
     def open_decisions(self) -> None:
         """Open a dialog for each pending decision of your seat (one at a time)."""
@@ -330,12 +338,13 @@ class GameScreen(Screen):
         if et == SUBMIT:
             result = self.session.submit(event.command)
             events.post(COMMAND_RESULT, accepted=result.accepted, reason=result.reason, action=event.action)
+            self.panel._content_key = None
             if result.accepted:
                 events.toast(f"Queued: {_command_label(self.session.model, event.command)}", "good")
-                self.form = None
-            self.panel._content_key = None
-            if self.panel_tab == "actions":
-                self.rebuild()
+                if self.form is not None:
+                    self.form.kill()
+                    self.form = None
+                self.rebuild()  # the top bar and panel show the money now committed
             return True
         if et == events.SELECT:
             self.select(getattr(event, "region", None), getattr(event, "seat", None))
@@ -511,8 +520,12 @@ class GameScreen(Screen):
     # -- per frame ------------------------------------------------------------------------------
 
     def update(self, dt: float) -> None:
-        """Scroll the ticker."""
+        """Scroll the ticker; notice a closed action form."""
         self.ticker_x += dt * self.s(60)
+        if self.form is not None and not self.form.alive():
+            self.form = None
+            for b in self.panel.action_buttons:
+                b.unselect()
 
     def current_layer(self) -> Any:
         """The selected layer's data for this quarter (cached)."""

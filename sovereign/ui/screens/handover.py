@@ -19,6 +19,7 @@ class Handover(Screen):
 
     name = "handover"
     title = "Hand-over"
+    summary = "hides the last player's seat between hot-seat turns"
     needs_session = True
     help_text = (
         "Several people play at this screen (hot seat). Each plays their seat in turn; the quarter is played "

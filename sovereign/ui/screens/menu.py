@@ -15,6 +15,7 @@ class MainMenu(Screen):
 
     name = "menu"
     title = "Main menu"
+    summary = "start, continue or load a game; settings; quit"
     help_text = (
         "Sovereign is a strategy game of the race for sovereign AI infrastructure. Play a nation or a firm "
         "quarter by quarter against AI rivals: build datacenters, power and fabs, buy chips, set policy, and "

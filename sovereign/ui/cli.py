@@ -1,0 +1,150 @@
+"""`sovereign play` (the desktop game) and `sovereign screenshot` (render a screen to PNG)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sovereign.cli import UsageError
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 1600x900, found {text!r}") from None
+    if w < 960 or h < 600 or w > 16384 or h > 16384:
+        raise argparse.ArgumentTypeError(f"{w}x{h} is outside 960x600..16384x16384")
+    return w, h
+
+
+def _scale(text: str) -> float:
+    from sovereign.ui.settings import MAX_SCALE, MIN_SCALE
+
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 1.25, found {text!r}") from None
+    if not MIN_SCALE <= v <= MAX_SCALE:
+        raise argparse.ArgumentTypeError(f"UI scale must be within {MIN_SCALE}..{MAX_SCALE}, found {v}")
+    return v
+
+
+def _screens() -> list[str]:
+    from sovereign.ui.screenshot import SCREENSHOT_SCREENS
+
+    return list(SCREENSHOT_SCREENS)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scenario", type=Path, default=None, help="scenario file (default: the bundled baseline)")
+    p.add_argument("--seat", default=None, help="region or firm id you play (default IND, India)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--difficulty", choices=("easy", "normal", "hard"), default=None, help="AI difficulty")
+    p.add_argument("--size", type=_size, default=None, metavar="WxH", help="window size, e.g. 1600x900")
+    p.add_argument("--scale", type=_scale, default=None, help="UI scale, e.g. 1.25")
+    p.add_argument("--palette", choices=("standard", "colourblind"), default=None, help="colour palette")
+    p.add_argument("--saves", type=Path, default=None, help="folder for saves (default: saves/)")
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register `play` and `screenshot`."""
+    p = sub.add_parser("play", help="open the desktop game (or render one screen with --screenshot)")
+    _common(p)
+    p.add_argument("--load", type=Path, default=None, help="open a saved game")
+    p.add_argument("--screenshot", type=Path, default=None, metavar="PATH", help="render --screen to a PNG and exit")
+    p.add_argument("--screen", default="game", help="screen for --screenshot: " + ", ".join(_screens()))
+    p.add_argument("--quarters", type=int, default=4, help="quarters the AI plays before a screenshot (default 4)")
+    p.add_argument("--layer", default=None, help="map layer for a screenshot (e.g. sovereignty, power_price)")
+    p.add_argument("--region", default=None, help="region selected for a screenshot")
+    p.set_defaults(handler=cmd_play)
+
+    p = sub.add_parser("screenshot", help="render one screen of the game to a PNG, headless")
+    p.add_argument("path", type=Path, metavar="PATH", help="PNG file to write")
+    _common(p)
+    p.add_argument("--screen", default="game", help="one of: " + ", ".join(_screens()))
+    p.add_argument("--quarters", type=int, default=4, help="quarters the AI plays first (default 4)")
+    p.add_argument("--layer", default=None, help="map layer (e.g. sovereignty, power_price)")
+    p.add_argument("--region", default=None, help="region to select")
+    p.set_defaults(handler=cmd_screenshot)
+
+
+def _shot(args: argparse.Namespace, path: Path) -> int:
+    from sovereign.ui.layers import LAYER_BY_KEY
+    from sovereign.ui.screenshot import SCREENSHOT_SCREENS, ShotOptions, render
+
+    if args.screen not in SCREENSHOT_SCREENS:
+        raise UsageError(f"unknown screen {args.screen!r}; choose from {', '.join(SCREENSHOT_SCREENS)}")
+    if args.layer is not None and args.layer not in LAYER_BY_KEY:
+        raise UsageError(f"unknown layer {args.layer!r}; choose from {', '.join(LAYER_BY_KEY)}")
+    if args.scenario is not None and not args.scenario.is_file():
+        raise UsageError(f"scenario file not found: {args.scenario}")
+    opts = ShotOptions(
+        path=path,
+        screen=args.screen,
+        scenario=args.scenario,
+        seat=args.seat,
+        seed=args.seed,
+        quarters=max(0, args.quarters),
+        size=args.size or (1600, 900),
+        scale=args.scale or 1.0,
+        palette=args.palette or "standard",
+        layer=args.layer,
+        region=args.region,
+        save_dir=args.saves,
+    )
+    _check_seat(args)
+    written = render(opts)
+    print(f"wrote {written}")
+    return 0
+
+
+def _check_seat(args: argparse.Namespace) -> None:
+    if args.seat is None:
+        return
+    from sovereign.sim.cli import load_or_fail
+    from sovereign.ui.session import default_scenario_path
+
+    sc = load_or_fail(args.scenario or default_scenario_path())
+    seats = [r.id for r in sc.regions] + [a.id for a in sc.actors]
+    if args.seat not in seats:
+        raise UsageError(f"unknown seat {args.seat!r}; choose a region or firm id: {', '.join(seats)}")
+
+
+def cmd_screenshot(args: argparse.Namespace) -> int:
+    """`sovereign screenshot PATH --screen NAME`."""
+    return _shot(args, args.path)
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    """Open the game: the main menu, a new game (--scenario/--seat) or a save (--load)."""
+    if args.screenshot is not None:
+        return _shot(args, args.screenshot)
+    from sovereign.ui.app import App
+    from sovereign.ui.settings import load_settings
+
+    settings, problems = load_settings()
+    for p in problems:
+        print(f"sovereign: settings: {p}")
+    if args.size:
+        settings.window_size = args.size
+    if args.scale:
+        settings.ui_scale = args.scale
+    if args.palette:
+        settings.palette = args.palette
+    session = None
+    if args.scenario is not None or args.seat is not None:
+        from sovereign.sim.cli import load_or_fail
+        from sovereign.ui.session import default_scenario_path, new_session
+
+        path = args.scenario or default_scenario_path()
+        scenario = load_or_fail(path)
+        _check_seat(args)
+        seat = args.seat or ("IND" if any(r.id == "IND" for r in scenario.regions) else scenario.regions[0].id)
+        session = new_session(scenario, [seat], seed=args.seed, difficulty=args.difficulty, scenario_path=path)
+    app = App(settings, size=args.size, session=session, save_dir=args.saves)
+    if args.load is not None:
+        app.open("menu")
+        if not app.load_game(args.load):
+            raise UsageError(f"could not load {args.load}")
+    return app.run()

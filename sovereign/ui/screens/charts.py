@@ -1,0 +1,183 @@
+"""Charts: every nation's or firm's key metrics over the game so far, yours highlighted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pygame
+import pygame_gui
+
+from sovereign.ui import events, fmt
+from sovereign.ui.charts import ChartSpec, Series, render_charts
+from sovereign.ui.screens.base import Screen
+from sovereign.ui.screens.common import header
+
+Metric = tuple[str, str, Callable[[float], str], tuple[float, float] | None]
+
+NATION_METRICS: tuple[Metric, ...] = (
+    ("sovereignty_index", "Sovereignty index", lambda v: f"{v:.2f}", (0.0, 1.0)),
+    ("compute_self_reliance", "Compute self-reliance", lambda v: f"{v:.2f}", (0.0, 1.0)),
+    ("power_adequacy", "Power adequacy", lambda v: f"{v:.2f}", (0.0, 1.0)),
+    ("chip_security", "Chip security", lambda v: f"{v:.2f}", (0.0, 1.0)),
+    ("data_governance", "Data governance", lambda v: f"{v:.2f}", (0.0, 1.0)),
+    ("cyber_resilience", "Cyber resilience", lambda v: f"{v:.2f}", (0.0, 1.0)),
+    ("compute_share", "Share of world compute", lambda v: fmt.pct(v), None),
+    ("compute_capacity_h100e", "Installed accelerators (H100e)", fmt.count, None),
+    ("electricity_price_usd_mwh", "Electricity price ($/MWh)", lambda v: f"${v:,.0f}", None),
+    ("compute_price_usd_hour", "Compute price ($ per H100e-hour)", lambda v: f"${v:,.2f}", None),
+    ("dc_electricity_twh", "Datacenter electricity (TWh per quarter)", lambda v: f"{v:,.1f}", None),
+    ("emissions_mt", "Power-sector CO2 (Mt per quarter)", lambda v: f"{v:,.0f}", None),
+    ("budget_busd", "Unspent budget ($B)", fmt.money, None),
+)
+FIRM_METRICS: tuple[Metric, ...] = (
+    ("valuation_busd", "Valuation ($B)", fmt.money, None),
+    ("revenue_busd", "Revenue per quarter ($B)", fmt.money, None),
+    ("market_share", "Share of compute and chip revenue", lambda v: fmt.pct(v), None),
+    ("compute_h100e", "Accelerators owned (H100e)", fmt.count, None),
+    ("served_h100e", "Compute served to labs (H100e)", fmt.count, None),
+)
+
+
+def nation_chart(model: Any, key: str, title: str, f: Callable[[float], str], ylim: Any, you: str | None) -> ChartSpec:
+    """A chart of one nation metric for every nation."""
+    quarters = [w["quarter"] for w in model.metrics.world]
+    by_region: dict[str, list[float]] = {}
+    for row in model.metrics.nations:
+        by_region.setdefault(row["region"], []).append(float(row[key]))
+    names = {r.id: r.name for r in model.scenario.regions}
+    series = [Series(names.get(rid, rid), vals, rid == you) for rid, vals in by_region.items()]
+    return ChartSpec(title, quarters, series, fmt=f, ylim=ylim)
+
+
+def firm_chart(model: Any, key: str, title: str, f: Callable[[float], str], ylim: Any, you: str | None) -> ChartSpec:
+    """A chart of one firm metric for every named firm (and your firm, whatever it is)."""
+    quarters = [w["quarter"] for w in model.metrics.world]
+    qix = {q: i for i, q in enumerate(quarters)}
+    rows: dict[str, np.ndarray] = {}
+    names: dict[str, str] = {}
+    for row in model.metrics.firms:
+        fid = row["firm"]
+        if row["kind"] == "startup" and fid != you:
+            continue
+        arr = rows.get(fid)
+        if arr is None:
+            arr = np.full(len(quarters), np.nan)
+            rows[fid] = arr
+            names[fid] = row["name"]
+        arr[qix[row["quarter"]]] = float(row[key])
+    series = [Series(names[fid], vals.tolist(), fid == you) for fid, vals in rows.items()]
+    return ChartSpec(title, quarters, series, fmt=f, ylim=ylim)
+
+
+class ChartsScreen(Screen):
+    """Time series of the game so far."""
+
+    name = "charts"
+    title = "Charts"
+    summary = "every nation's or firm's metrics over time, yours highlighted"
+    needs_session = True
+    help_text = (
+        "Pick a metric on the left. Every nation (or named firm) is a line: yours is the thick highlighted one, "
+        "the five highest are coloured and labelled at the right end, the rest are thin grey lines. Firms' cash "
+        "is private and not charted."
+    )
+    keys = (("Tab", "nations / firms"), ("Up / Down", "previous / next metric"), ("Esc", "back to the map"))
+
+    def __init__(self, app: Any, **params: Any) -> None:
+        super().__init__(app, **params)
+        seat = self.session.seat
+        self.group = "nations" if seat is None or seat in self.session.model.region_ix else "firms"
+        self.metric = 0
+        self._cache: dict[Any, pygame.Surface] = {}
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        """Metrics of the current group."""
+        return NATION_METRICS if self.group == "nations" else FIRM_METRICS
+
+    def build(self) -> None:
+        """Group tabs and one button per metric."""
+        s = self.s
+        w, h = self.size
+        pad = s(20)
+        top = s(64) + s(16)
+        col_w = s(290)
+        self.group_buttons: dict[Any, str] = {}
+        bw = (col_w - s(8)) // 2
+        for k, (g, lab) in enumerate((("nations", "Nations"), ("firms", "Firms"))):
+            b = self.button((pad + k * (bw + s(8)), top, bw, s(34)), lab, f"Charts of every {g[:-1]} (Tab)", "@tab")
+            if g == self.group:
+                b.select()
+            self.group_buttons[b] = g
+        self.metric_buttons: dict[Any, int] = {}
+        y = top + s(48)
+        for k, (_, lab, _, _) in enumerate(self.metrics):
+            b = self.button((pad, y, col_w, s(32)), lab, f"Show {lab.lower()} over time", "@tab")
+            if k == self.metric:
+                b.select()
+            self.metric_buttons[b] = k
+            y += s(36)
+        self.back_button = self.button((pad, h - s(60), s(160), s(44)), "Back to map", "Return to the map (Esc)")
+        self.chart_rect = pygame.Rect(pad + col_w + s(20), top, w - col_w - 3 * pad - s(20), h - top - s(20))
+
+    def process_events(self, event: pygame.event.Event) -> bool:
+        """Tabs, metric buttons, keys."""
+        if event.type == pygame_gui.UI_BUTTON_PRESSED:
+            el = event.ui_element
+            if el is self.back_button:
+                events.post(events.BACK)
+                return True
+            if el in self.group_buttons:
+                self.set_group(self.group_buttons[el])
+                return True
+            if el in self.metric_buttons:
+                self.metric = self.metric_buttons[el]
+                self.rebuild()
+                return True
+        if event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_ESCAPE:
+                events.post(events.BACK)
+            elif event.key == pygame.K_TAB:
+                self.set_group("firms" if self.group == "nations" else "nations")
+            elif event.key in (pygame.K_UP, pygame.K_DOWN):
+                self.metric = (self.metric + (1 if event.key == pygame.K_DOWN else -1)) % len(self.metrics)
+                self.rebuild()
+            else:
+                return False
+            return True
+        return False
+
+    def set_group(self, group: str) -> None:
+        """Show nations or firms."""
+        if group != self.group:
+            self.group = group
+            self.metric = 0
+            self.rebuild()
+
+    def chart_surface(self) -> pygame.Surface:
+        """The current chart (rendered once per quarter, size and palette)."""
+        session = self.session
+        key = (self.group, self.metric, session.version, self.chart_rect.size, self.palette.name, session.seat)
+        surf = self._cache.get(key)
+        if surf is None:
+            mkey, title, f, ylim = self.metrics[self.metric]
+            model = session.model
+            if self.group == "nations":
+                spec = nation_chart(model, mkey, title, f, ylim, session.seat)
+            else:
+                spec = firm_chart(model, mkey, title, f, ylim, session.seat)
+            surf = render_charts([spec], self.chart_rect.size, self.palette, self.s.factor)
+            self._cache = {key: surf}
+        return surf
+
+    def draw(self, surface: pygame.Surface) -> None:
+        """Header and the chart."""
+        pal, s, f = self.palette, self.s, self.fonts
+        surface.fill(pal.rgb("background"))
+        model = self.session.model
+        header(surface, f, pal, s, "Charts", f"{model.scenario.meta.title} · up to {model.quarter_label}")
+        if self.session.busy:
+            return
+        surface.blit(self.chart_surface(), self.chart_rect.topleft)

@@ -1,0 +1,254 @@
+"""End of game: objectives met or missed, the final ranking, and charts of the whole game."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pygame
+import pygame_gui
+
+from sovereign.scenario.schema import quarter_index, quarter_label
+from sovereign.ui import draw, events, fmt
+from sovereign.ui.charts import render_charts
+from sovereign.ui.screens.base import Screen
+from sovereign.ui.screens.charts import firm_chart, nation_chart
+from sovereign.ui.screens.common import header
+from sovereign.ui.screens.new_game import objective_text
+
+
+@dataclass
+class ObjectiveResult:
+    """One objective and how it ended."""
+
+    seat: str
+    text: str
+    met: bool | None
+    detail: str
+
+
+def evaluate_objectives(model: Any) -> list[ObjectiveResult]:
+    """Check every scenario objective against the recorded metrics.
+
+    A threshold objective is met when the metric reaches the threshold at its deadline (the
+    scenario's ``by`` quarter, or the last quarter played); a rank objective when the seat ranks
+    that high among nations (or firms) on the metric at the end. ``met`` is None when the metric
+    was never recorded (the deadline is still ahead).
+    """
+    out: list[ObjectiveResult] = []
+    sc = model.scenario
+    played = [w["quarter"] for w in model.metrics.world]
+    last = played[-1] if played else None
+    for obj in sc.objectives:
+        text = objective_text(obj, sc.time.end)
+        is_nation = obj.seat in model.region_ix
+        rows = model.metrics.nations if is_nation else model.metrics.firms
+        id_key = "region" if is_nation else "firm"
+        if obj.threshold is not None:
+            when = obj.by or sc.time.end
+            if last is None or quarter_index(when) > quarter_index(last):
+                out.append(ObjectiveResult(obj.seat, text, None, f"deadline {when} not reached"))
+                continue
+            row = next((r for r in rows if r["quarter"] == when and r[id_key] == obj.seat), None)
+            if row is None or obj.metric not in row:
+                out.append(ObjectiveResult(obj.seat, text, None, f"{obj.metric} not recorded"))
+                continue
+            v = float(row[obj.metric])
+            out.append(
+                ObjectiveResult(obj.seat, text, v >= obj.threshold, f"{obj.metric.replace('_', ' ')} {v:.3g} at {when}")
+            )
+        elif obj.rank is not None and last is not None:
+            final = [r for r in rows if r["quarter"] == last and obj.metric in r]
+            order = sorted(final, key=lambda r: -float(r[obj.metric]))
+            ids = [r[id_key] for r in order]
+            rank = ids.index(obj.seat) + 1 if obj.seat in ids else None
+            met = rank is not None and rank <= obj.rank
+            out.append(
+                ObjectiveResult(obj.seat, text, met, f"finished #{rank} of {len(ids)}" if rank else "not ranked")
+            )
+    return out
+
+
+def final_ranking(model: Any) -> tuple[list[tuple[str, str, float]], list[tuple[str, str, float]]]:
+    """(nations by sovereignty index, named firms by valuation) at the last quarter played."""
+    if not model.metrics.world:
+        return [], []
+    last = model.metrics.world[-1]["quarter"]
+    names = {r.id: r.name for r in model.scenario.regions}
+    nations = sorted(
+        (
+            (r["region"], names.get(r["region"], r["region"]), float(r["sovereignty_index"]))
+            for r in model.metrics.nations
+            if r["quarter"] == last
+        ),
+        key=lambda t: -t[2],
+    )
+    firms = sorted(
+        (
+            (r["firm"], r["name"], float(r["valuation_busd"]))
+            for r in model.metrics.firms
+            if r["quarter"] == last and r["kind"] != "startup"
+        ),
+        key=lambda t: -t[2],
+    )
+    return nations, firms
+
+
+class EndScreen(Screen):
+    """How the game ended."""
+
+    name = "end"
+    title = "End of game"
+    summary = "objectives met or missed, final ranking, charts of the game"
+    needs_session = True
+    help_text = (
+        "The game is over. Left: the scenario's objectives (yours first) met or missed, and the final ranking of "
+        "nations by sovereignty index and of firms by valuation. Right: the whole game in four charts, your seat "
+        "highlighted. Below: the scenario's debrief questions, for discussion."
+    )
+    keys = (("C", "full charts"), ("M", "markets of the last quarters"), ("Esc", "main menu"))
+
+    def __init__(self, app: Any, **params: Any) -> None:
+        super().__init__(app, **params)
+        self._charts: dict[Any, pygame.Surface] = {}
+
+    def build(self) -> None:
+        """Buttons along the bottom."""
+        s = self.s
+        w, h = self.size
+        pad = s(20)
+        self.menu_button = self.button((pad, h - s(60), s(180), s(44)), "Main menu", "Back to the main menu (Esc)")
+        self.charts_button = self.button(
+            (pad + s(192), h - s(60), s(160), s(44)), "Charts", "Every metric over the game (C)"
+        )
+        self.markets_button = self.button(
+            (pad + s(364), h - s(60), s(160), s(44)), "Markets", "Markets of the last quarters (M)"
+        )
+        self.new_button = self.button(
+            (w - pad - s(220), h - s(60), s(220), s(44)), "New game", "Play again", "#menu@primary"
+        )
+        self.left = pygame.Rect(pad, s(64) + s(16), s(560), h - s(64) - s(16) - s(76))
+        self.right = pygame.Rect(self.left.right + pad, self.left.top, w - self.left.right - 2 * pad, self.left.height)
+
+    def process_events(self, event: pygame.event.Event) -> bool:
+        """Buttons and keys."""
+        if event.type == pygame_gui.UI_BUTTON_PRESSED:
+            el = event.ui_element
+            if el is self.menu_button:
+                events.navigate("menu")
+            elif el is self.charts_button:
+                events.navigate("charts")
+            elif el is self.markets_button:
+                events.navigate("markets")
+            elif el is self.new_button:
+                events.navigate("new_game")
+            else:
+                return False
+            return True
+        if event.type == pygame.KEYDOWN:
+            if event.key == pygame.K_c:
+                events.navigate("charts")
+            elif event.key == pygame.K_m:
+                events.navigate("markets")
+            elif event.key == pygame.K_ESCAPE:
+                events.navigate("menu")
+            else:
+                return False
+            return True
+        return False
+
+    def _chart_surface(self) -> pygame.Surface:
+        session = self.session
+        key = (self.right.size, self.palette.name, session.version, session.seat)
+        surf = self._charts.get(key)
+        if surf is None:
+            model = session.model
+            you = session.seat
+            specs = [
+                nation_chart(model, "sovereignty_index", "Sovereignty index", lambda v: f"{v:.2f}", (0.0, 1.0), you),
+                nation_chart(model, "compute_share", "Share of world compute", lambda v: fmt.pct(v), None, you),
+                nation_chart(
+                    model, "electricity_price_usd_mwh", "Electricity price ($/MWh)", lambda v: f"${v:,.0f}", None, you
+                ),
+                firm_chart(model, "valuation_busd", "Firm valuations ($B)", fmt.money, None, you),
+            ]
+            for spec in specs:
+                spec.label_top = 3
+            surf = render_charts(specs, self.right.size, self.palette, self.s.factor, cols=2)
+            self._charts = {key: surf}
+        return surf
+
+    def draw(self, surface: pygame.Surface) -> None:
+        """Objectives, ranking, debrief and the charts."""
+        pal, s, f = self.palette, self.s, self.fonts
+        surface.fill(pal.rgb("background"))
+        model = self.session.model
+        last = quarter_label(model.quarter - 1)
+        header(surface, f, pal, s, "Game over", f"{model.scenario.meta.title} · final quarter {last}")
+        surface.blit(self._chart_surface(), self.right.topleft)
+        x, y = self.left.left, self.left.top
+        width = self.left.width
+        humans = set(self.session.human_seats) | set(model.human_seats)
+        results = evaluate_objectives(model)
+        results.sort(key=lambda r: (r.seat not in humans, r.seat))
+        draw.text(surface, f, "OBJECTIVES", (x, y), 13, pal.rgb("accent"), bold=True)
+        y += f.line_height(13, True) + s(4)
+        if not results:
+            draw.text(
+                surface, f, "This scenario sets no objectives: see the ranking.", (x, y), 14, pal.rgb("text_muted")
+            )
+            y += f.line_height(14)
+        for res in results[:8]:
+            mine = res.seat in humans
+            status = {
+                True: ("MET", pal.rgb("positive")),
+                False: ("MISSED", pal.rgb("negative")),
+                None: ("OPEN", pal.rgb("neutral")),
+            }[res.met]
+            draw.text(surface, f, status[0], (x, y), 14, status[1], bold=True)
+            who = self.session.seat_name(res.seat) if res.seat in model.seats else res.seat
+            line = f"{who}: {res.text}"
+            draw.text(
+                surface,
+                f,
+                line,
+                (x + s(72), y),
+                14,
+                pal.rgb("text") if mine else pal.rgb("text_muted"),
+                bold=mine,
+                max_width=width - s(72),
+            )
+            y += f.line_height(14)
+            draw.text(surface, f, res.detail, (x + s(72), y), 12, pal.rgb("text_muted"), max_width=width - s(72))
+            y += f.line_height(12) + s(4)
+        nations, firms = final_ranking(model)
+        y += s(8)
+        col_w = (width - s(16)) // 2
+        for k, (title, rows, show) in enumerate(
+            (
+                ("NATIONS · sovereignty index", nations, fmt.index),
+                ("FIRMS · valuation", firms, fmt.money),
+            )
+        ):
+            cx = x + k * (col_w + s(16))
+            cy = y
+            draw.text(surface, f, title, (cx, cy), 13, pal.rgb("accent"), bold=True)
+            cy += f.line_height(13, True) + s(2)
+            shown = rows[:12]
+            mine = [r for r in rows[12:] if r[0] in humans]
+            for rid, name, v in shown + mine:
+                rank = rows.index((rid, name, v)) + 1
+                col = pal.rgb("accent") if rid in humans else pal.rgb("text")
+                draw.text(
+                    surface, f, f"{rank:>2}. {name}", (cx, cy), 13, col, bold=rid in humans, max_width=col_w - s(70)
+                )
+                draw.text(surface, f, show(v), (cx + col_w, cy), 13, col, anchor="topright")
+                cy += f.line_height(13)
+        debrief = model.scenario.meta.debrief
+        if debrief:
+            yy = self.left.bottom - s(110)
+            draw.text(surface, f, "DEBRIEF", (x, yy), 13, pal.rgb("accent"), bold=True)
+            yy += f.line_height(13, True)
+            for line in f.wrap(debrief, 13, width)[:5]:
+                draw.text(surface, f, line, (x, yy), 13, pal.rgb("text_muted"))
+                yy += f.line_height(13)

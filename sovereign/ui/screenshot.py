@@ -1,0 +1,129 @@
+"""Render any screen to a PNG without a person at the keyboard (README images, tests, reviews).
+
+A screenshot sets up the same objects the game would (settings, a session, the screen stack),
+plays a few quarters with the AI so there is something to show, then draws a few frames and
+saves the window. Settings come from the command line, not the player's file, so the same
+command always makes the same picture.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: Screens ``--screen`` accepts, and what each shows.
+SCREENSHOT_SCREENS: dict[str, str] = {
+    "menu": "main menu",
+    "new_game": "scenario and role picker",
+    "settings": "settings",
+    "load": "load a saved game",
+    "game": "world map with the side panel overview",
+    "panel": "world map with the Actions tab and the build-datacenter form",
+    "handover": "hot-seat hand-over",
+    "charts": "time series of every nation",
+    "markets": "merit order and compute market of your region",
+    "end": "end of game (plays the whole scenario first)",
+    "help": "F1 help overlay over the map",
+}
+
+
+@dataclass
+class ShotOptions:
+    """What to render."""
+
+    path: Path
+    screen: str = "game"
+    scenario: Path | None = None
+    seat: str | None = None
+    seed: int = 0
+    quarters: int = 4
+    size: tuple[int, int] = (1600, 900)
+    scale: float = 1.0
+    palette: str = "standard"
+    layer: str | None = None
+    region: str | None = None
+    save_dir: Path | None = None
+
+
+def _ensure_video_driver() -> None:
+    """Use the dummy SDL driver when no display is available (CI, servers)."""
+    if os.environ.get("SDL_VIDEODRIVER"):
+        return
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
+
+
+def make_session(opts: ShotOptions, quarters: int) -> Any:
+    """A new game with the AI playing ``quarters`` quarters; the human seat opens with a datacenter."""
+    from sovereign.scenario.loader import load_scenario
+    from sovereign.sim.commands import BuildDatacenter
+    from sovereign.ui.session import default_scenario_path, new_session
+
+    path = opts.scenario or default_scenario_path()
+    scenario = load_scenario(path)
+    seat = opts.seat or ("IND" if any(r.id == "IND" for r in scenario.regions) else scenario.regions[0].id)
+    session = new_session(
+        scenario, [seat], seed=opts.seed, scenario_path=Path(path), save_dir=opts.save_dir, autosave=False
+    )
+    model = session.model
+    for q in range(min(quarters, model.end_q - model.start_q + 1)):
+        if q == 0 and seat in model.region_ix:
+            session.submit(BuildDatacenter(region=seat, it_mw=300))
+        session.end_turn(wait=True)
+        session.poll()
+    return session
+
+
+def render(opts: ShotOptions) -> Path:
+    """Render one screen to ``opts.path``; returns the path written.
+
+    Raises:
+        ValueError: Unknown screen name.
+    """
+    if opts.screen not in SCREENSHOT_SCREENS:
+        raise ValueError(f"unknown screen {opts.screen!r}; choose from {', '.join(SCREENSHOT_SCREENS)}")
+    _ensure_video_driver()
+    from sovereign.ui.app import App
+    from sovereign.ui.settings import Settings
+
+    settings = Settings(window_size=opts.size, ui_scale=opts.scale, palette=opts.palette, autosave=False)
+    needs_game = opts.screen not in ("menu", "new_game", "settings", "load")
+    session = None
+    if needs_game:
+        quarters = 10**6 if opts.screen == "end" else opts.quarters
+        session = make_session(opts, quarters)
+    app = App(settings, persist_settings=False, size=opts.size, session=session, save_dir=opts.save_dir)
+    if session is None:
+        app.open(opts.screen if opts.screen != "menu" else "menu")
+    else:
+        app.start_session(session)
+        game = app.top
+        if game is not None and game.name == "game":
+            if opts.layer:
+                game.set_layer(opts.layer)
+            if opts.region:
+                game.select(region=opts.region)
+            # decision dialogs would cover the picture; the player sees them in play
+            for _ in range(2):
+                app.frame(dt=1 / 60)
+            _close_dialogs(app)
+        if opts.screen == "panel" and game is not None and game.name == "game":
+            game.set_tab("actions")
+            game.open_action("build_datacenter")
+        elif opts.screen == "handover":
+            app.open("handover", seat=session.seat)
+        elif opts.screen in ("charts", "markets"):
+            app.open(opts.screen, **({"region": opts.region} if opts.region and opts.screen == "markets" else {}))
+        elif opts.screen == "help":
+            app.help_open = True
+    return app.screenshot(opts.path, frames=4)
+
+
+def _close_dialogs(app: Any) -> None:
+    from sovereign.ui.dialogs import ChoiceDialog
+
+    for w in list(app.manager.get_window_stack().get_full_stack()):
+        if isinstance(w, ChoiceDialog):
+            w.kill()

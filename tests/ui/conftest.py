@@ -1,0 +1,154 @@
+"""Fixtures for the UI tests: a headless app, synthetic input, model fingerprints.
+
+Everything runs with SDL's dummy video driver; input is posted as real pygame events and goes
+through the same loop (`App.frame`) as a person's mouse and keyboard.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import pygame
+import pytest
+
+from sovereign.scenario.loader import load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "tests" / "sim" / "fixtures" / "tiny.yaml"
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(tmp_path_factory, monkeypatch):
+    """Never read or write the real user's settings."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
+@pytest.fixture(scope="session")
+def tiny_scenario():
+    return load_scenario(TINY)
+
+
+@pytest.fixture(scope="session")
+def baseline_scenario():
+    if not BASELINE.is_file():
+        pytest.skip("scenarios/baseline.yaml is not bundled")
+    return load_scenario(BASELINE)
+
+
+class Driver:
+    """Drives an App with synthetic events, like a person would."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def frames(self, n: int = 2) -> None:
+        for _ in range(n):
+            self.app.frame(dt=1 / 60)
+
+    def click(self, element, button: int = 1) -> None:
+        """Press and release the mouse on a widget's centre, then let the loop deliver the result."""
+        pos = element.rect.center
+        pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0)))
+        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button))
+        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button))
+        self.frames(5)  # press -> widget event -> screen event -> navigation: a few loop turns
+
+    def click_at(self, pos, button: int = 1) -> None:
+        pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0)))
+        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button))
+        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button))
+        self.frames(5)  # press -> widget event -> screen event -> navigation: a few loop turns
+
+    def key(self, key: int, mod: int = 0, unicode: str = "") -> None:
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode=unicode, scancode=0))
+        pygame.event.post(pygame.event.Event(pygame.KEYUP, key=key, mod=mod, unicode=unicode, scancode=0))
+        self.frames(4)
+
+    def wait_quarter(self, timeout: float = 60.0) -> None:
+        """Run frames until the worker thread has played the quarter (the window keeps drawing)."""
+        session = self.app.session
+        deadline = time.monotonic() + timeout
+        while session is not None and session.busy:
+            assert time.monotonic() < deadline, "the quarter did not finish"
+            self.app.frame(dt=1 / 60)
+            time.sleep(0.005)
+        self.frames(3)
+
+    def close_dialogs(self) -> None:
+        """Answer open choice dialogs with their cancel choice (decisions: 'later')."""
+        from sovereign.ui.dialogs import ChoiceDialog
+
+        for w in list(self.app.manager.get_window_stack().get_full_stack()):
+            if isinstance(w, ChoiceDialog):
+                w.answer("later" if w.key.startswith("decision") else w.cancel_choice)
+        self.frames(2)
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build headless apps; every one is closed at the end of the test."""
+    from sovereign.ui.app import App
+    from sovereign.ui.settings import Settings
+
+    apps = []
+
+    def factory(session=None, settings=None, size=(1600, 900)):
+        app = App(
+            settings or Settings(autosave=False),
+            persist_settings=False,
+            size=size,
+            session=session,
+            save_dir=tmp_path / "saves",
+        )
+        apps.append(app)
+        return app, Driver(app)
+
+    yield factory
+    pygame.event.clear()
+
+
+@pytest.fixture
+def fingerprint():
+    """The state fingerprint function (see `state_fingerprint`)."""
+    return state_fingerprint
+
+
+def state_fingerprint(model) -> str:
+    """A digest of the whole game state (the persistence layer's hash) plus what it leaves out.
+
+    The UI reads ``model.last`` (market results) and the queued commands too, so those are
+    hashed here as well: drawing a screen must change none of them.
+    """
+    import hashlib
+    import json
+
+    import numpy as np
+
+    from sovereign.persist import model_digest
+    from sovereign.sim.commands import command_to_dict
+
+    h = hashlib.sha256(model_digest(model)["state"].encode())
+    for key in sorted(model.last):
+        value = model.last[key]
+        items = vars(value).items() if hasattr(value, "__dict__") else [("", value)]
+        for name, v in items:
+            h.update(f"{key}.{name}".encode())
+            if isinstance(v, np.ndarray):
+                h.update(np.ascontiguousarray(v).tobytes())
+            elif isinstance(v, dict):
+                for kk in sorted(v, key=str):
+                    vv = v[kk]
+                    h.update(np.asarray(vv).tobytes() if not isinstance(vv, list) else repr(vv).encode())
+            else:
+                h.update(repr(v).encode())
+    pending = {seat: [command_to_dict(c) for c in cmds] for seat, cmds in model.pending.items() if cmds}
+    h.update(json.dumps(pending, sort_keys=True).encode())
+    h.update(repr(sorted(model.pending_decisions.items())).encode())
+    h.update(repr((len(model.command_log), len(model.news), model.quarter)).encode())
+    return h.hexdigest()

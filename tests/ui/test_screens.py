@@ -1,0 +1,240 @@
+"""Every screen opens, draws and closes; drawing never changes the model; dialogs and keys work."""
+
+from __future__ import annotations
+
+import pygame
+import pytest
+
+from sovereign.ui import events
+from sovereign.ui.app import SCREENS
+from sovereign.ui.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def played_session(tiny_scenario, tmp_path_factory):
+    """A tiny game two quarters in, India human, with a datacenter queued and built."""
+    from sovereign.sim.commands import BuildDatacenter
+    from sovereign.ui.session import new_session
+
+    s = new_session(tiny_scenario, ["IND"], seed=5, save_dir=tmp_path_factory.mktemp("saves"), autosave=False)
+    s.submit(BuildDatacenter(region="IND", it_mw=120))
+    for _ in range(3):
+        s.end_turn(wait=True)
+        s.poll()
+    return s
+
+
+SESSION_SCREENS = [n for n in SCREENS if n not in ("menu",)]
+
+
+@pytest.mark.parametrize("name", list(SCREENS))
+def test_every_screen_opens_draws_and_closes_without_touching_the_model(name, make_app, played_session, fingerprint):
+    app, ui = make_app(session=played_session)
+    app.start_session(played_session)
+    ui.close_dialogs()
+    before = fingerprint(played_session.model)
+    depth = len(app.screens)
+    params = {"seat": played_session.seat} if name == "handover" else {}
+    app.open(name, **params)
+    assert app.top.name == name
+    ui.frames(3)
+    app.help_open = True
+    ui.frames(1)
+    app.help_open = False
+    # hover over the middle of the window: tooltips are drawn too
+    pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=(500, 400), rel=(0, 0), buttons=(0, 0, 0)))
+    ui.frames(2)
+    assert fingerprint(played_session.model) == before
+    events.post(events.BACK)
+    ui.frames(2)
+    assert len(app.screens) == depth
+    assert fingerprint(played_session.model) == before
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [Settings(ui_scale=1.5, palette="colourblind"), Settings(ui_scale=0.75), Settings(ui_scale=1.25)],
+    ids=["1.5-colourblind", "0.75", "1.25"],
+)
+def test_game_screen_at_other_scales_and_palettes(settings, make_app, played_session, fingerprint):
+    app, ui = make_app(session=played_session, settings=settings, size=(1280, 720))
+    app.start_session(played_session)
+    before = fingerprint(played_session.model)
+    game = app.top
+    for layer in (
+        "sovereignty",
+        "power_price",
+        "dc_capacity",
+        "compute_share",
+        "emissions",
+        "blocs",
+        "export_tier",
+        "chip_security",
+    ):
+        game.set_layer(layer)
+        ui.frames(1)
+    game.set_tab("actions")
+    ui.frames(1)
+    game.open_action("build_plant")
+    ui.frames(2)
+    assert fingerprint(played_session.model) == before
+
+
+def test_map_keys_layers_zoom_pan_select_and_tabs(make_app, played_session):
+    app, ui = make_app(session=played_session)
+    app.start_session(played_session)
+    ui.close_dialogs()
+    game = app.top
+    ui.key(pygame.K_3)
+    assert game.layer == "dc_capacity"
+    ui.key(pygame.K_f)
+    assert app.settings.show_flows is False
+    ui.key(pygame.K_f)
+    zoom = game.view.zoom
+    ui.key(pygame.K_EQUALS)
+    assert game.view.zoom > zoom
+    center = game.view.center
+    ui.key(pygame.K_LEFT)
+    assert game.view.center != center
+    ui.key(pygame.K_HOME)
+    assert game.view.zoom == 1.0
+    # click on China on the map selects it
+    x, y = game.renderer.marker_screen(played_session.model.region_ix["CHN"])
+    ui.click_at((int(x) - 40, int(y) + 30))  # west of Beijing, inside China
+    assert game.selection == "CHN"
+    ui.key(pygame.K_TAB)
+    assert game.panel_tab == "actions"
+    ui.key(pygame.K_TAB)
+    ui.key(pygame.K_h)
+    assert game.selection == "IND"
+    # drag pans
+    game.view.zoom_at(*game.map_rect.center, 2.0)
+    c0 = game.view.center
+    start = game.map_rect.center
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=start, button=1))
+    pygame.event.post(
+        pygame.event.Event(pygame.MOUSEMOTION, pos=(start[0] + 60, start[1]), rel=(60, 0), buttons=(1, 0, 0))
+    )
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(start[0] + 60, start[1]), button=1))
+    ui.frames(2)
+    assert game.view.center[0] < c0[0]
+
+
+def test_markets_and_charts_navigation_keys(make_app, played_session, fingerprint):
+    app, ui = make_app(session=played_session)
+    app.start_session(played_session)
+    ui.close_dialogs()
+    before = fingerprint(played_session.model)
+    ui.key(pygame.K_m)
+    assert app.top.name == "markets"
+    m = app.top
+    r0 = m.region
+    ui.key(pygame.K_RIGHT)
+    assert m.region != r0
+    ui.key(pygame.K_TAB)
+    ui.key(pygame.K_PAGEUP)
+    ui.key(pygame.K_ESCAPE)
+    assert app.top.name == "game"
+    ui.key(pygame.K_c)
+    assert app.top.name == "charts"
+    ui.key(pygame.K_DOWN)
+    ui.key(pygame.K_TAB)
+    assert app.top.group == "firms"
+    ui.key(pygame.K_ESCAPE)
+    assert app.top.name == "game"
+    assert fingerprint(played_session.model) == before
+
+
+def test_game_menu_news_and_quit_confirmation(make_app, played_session):
+    app, ui = make_app(session=played_session)
+    app.start_session(played_session)
+    ui.close_dialogs()
+    ui.key(pygame.K_n)
+    assert app.modal_open()
+    ui.key(pygame.K_ESCAPE)
+    assert not app.modal_open()
+    ui.key(pygame.K_ESCAPE)  # game menu
+    assert app.modal_open()
+    dialog = next(w for w in app.manager.get_window_stack().get_full_stack() if getattr(w, "key", "") == "game_menu")
+    ui.click(dialog.button_for("settings"))
+    assert app.top.name == "settings"
+    ui.key(pygame.K_ESCAPE)
+    assert app.top.name == "game"
+    played_session.dirty = True
+    pygame.event.post(pygame.event.Event(pygame.QUIT))
+    ui.frames(2)
+    assert app.running and app.modal_open()
+    quit_dialog = next(w for w in app.manager.get_window_stack().get_full_stack() if getattr(w, "key", "") == "quit")
+    ui.click(quit_dialog.button_for("cancel"))
+    assert app.running
+    pygame.event.post(pygame.event.Event(pygame.QUIT))
+    ui.frames(2)
+    quit_dialog = next(w for w in app.manager.get_window_stack().get_full_stack() if getattr(w, "key", "") == "quit")
+    ui.click(quit_dialog.button_for("quit"))
+    assert not app.running
+
+
+def test_refused_action_shows_the_models_reason(make_app, tiny_scenario, tmp_path, fingerprint):
+    from sovereign.ui.session import new_session
+
+    s = new_session(tiny_scenario, ["bharat"], seed=1, save_dir=tmp_path, autosave=False)
+    app, ui = make_app(session=s)
+    app.start_session(s)
+    game = app.top
+    game.set_tab("actions")
+    game.open_action("build_fab")
+    ui.frames(2)
+    form = game.form
+    form.set_value("h100e_per_quarter", 100000.0)  # far beyond Bharat's cash
+    ui.frames(1)
+    assert "Would be refused" in form.preview_box.html_text
+    ui.click(form.confirm)
+    assert form.alive() and form.result is not None and "not enough cash" in form.result[1]
+    assert "Refused by the model" in form.preview_box.html_text
+    assert s.queued() == []
+    refused = [r for _, r in s.last_results["bharat"] if not r.accepted]
+    assert refused and "not enough cash" in refused[0].reason
+
+
+def test_settings_screen_applies_fractional_scale_and_palette(make_app, played_session):
+    app, ui = make_app(session=played_session)
+    app.open("settings")
+    screen = app.top
+    button = next(b for b, v in screen.scale_buttons.items() if v == 1.25)
+    ui.click(button)
+    cb = next(b for b, p in screen.palette_buttons.items() if p == "colourblind")
+    ui.click(cb)
+    ui.key(pygame.K_RETURN)
+    assert app.settings.ui_scale == 1.25 and app.settings.palette == "colourblind"
+    assert app.s.factor == 1.25 and app.palette.name == "colourblind"
+    ui.frames(2)
+
+
+def test_window_resize_relayouts_the_map(make_app, played_session):
+    app, ui = make_app(session=played_session)
+    app.start_session(played_session)
+    pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, w=1280, h=800, size=(1280, 800)))
+    ui.frames(2)
+    game = app.top
+    assert game.map_rect.right == 1280 - game.panel_rect.width
+    ui.key(pygame.K_F1)
+    assert app.help_open
+    ui.key(pygame.K_ESCAPE)
+    assert not app.help_open
+
+
+def test_main_menu_new_game_screen_and_load_screen_without_a_game(make_app):
+    app, ui = make_app()
+    app.open("menu")
+    ui.key(pygame.K_l)
+    assert app.top.name == "load"
+    ui.key(pygame.K_ESCAPE)
+    assert app.top.name == "menu"
+    ui.key(pygame.K_n)
+    assert app.top.name == "new_game"
+    ng = app.top
+    other = next(sid for b, sid in ng.human_buttons.items() if sid != ng.seat)
+    ng.toggle_human(other)
+    assert other in ng.humans
+    ui.key(pygame.K_ESCAPE)
+    assert app.top.name == "menu"

@@ -1,0 +1,95 @@
+"""The session: the one place the UI changes the model, through commands and step."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from sovereign.sim.commands import BuildDatacenter
+from sovereign.ui.session import GameSession, SaveUnavailable, list_saves, load_model, new_session
+
+
+def test_submit_goes_through_the_validator(tiny_scenario, tmp_path):
+    s = new_session(tiny_scenario, ["IND"], seed=1, save_dir=tmp_path, autosave=False)
+    ok = s.submit(BuildDatacenter(region="IND", it_mw=100))
+    assert ok.accepted and s.queued() == [BuildDatacenter(region="IND", it_mw=100)]
+    refused = s.submit(BuildDatacenter(region="USA", it_mw=100))
+    assert not refused.accepted and "own territory" in refused.reason
+    assert s.committed_busd() == pytest.approx(0.7)
+    assert [r.accepted for _, r in s.last_results["IND"]] == [True, False]
+
+
+def test_hot_seat_turns_then_the_quarter_runs_on_a_worker(tiny_scenario, tmp_path):
+    s = new_session(tiny_scenario, ["IND", "CHN"], seed=1, save_dir=tmp_path, autosave=False)
+    assert s.hot_seat and s.seat in ("IND", "CHN")
+    first = s.seat
+    assert s.end_turn() == "handover"
+    assert s.seat != first and s.turn == 1
+    t0 = time.perf_counter()
+    assert s.end_turn() == "stepping"
+    assert time.perf_counter() - t0 < 0.2, "ending the quarter must not block the window"
+    assert s.busy and s.end_turn() == "busy"
+    assert s.submit(BuildDatacenter(region="IND", it_mw=10)).accepted is False
+    report = s.wait()
+    assert report is not None and report.error is None and report.quarter == "2026Q1"
+    assert not s.busy and s.turn == 0 and s.seat == first
+    snap = s.snapshots["2026Q1"]
+    assert snap.price_usd_mwh.shape == (3, 3)
+    assert snap.alloc.shape == (len(snap.seg_qty), len(snap.cluster_capacity))
+    assert snap.chip_flow is not None and snap.chip_flow.shape == (3, 3)
+
+
+def test_snapshots_are_copies(tiny_scenario, tmp_path):
+    s = new_session(tiny_scenario, ["IND"], seed=2, save_dir=tmp_path, autosave=False)
+    s.end_turn(wait=True)
+    s.poll()
+    first = s.snapshots["2026Q1"]
+    price = first.price_usd_mwh.copy()
+    s.end_turn(wait=True)
+    s.poll()
+    assert np.array_equal(first.price_usd_mwh, price)
+    assert list(s.snapshots) == ["2026Q1", "2026Q2"]
+
+
+def test_save_load_round_trip_and_autosave(tiny_scenario, tmp_path):
+    from sovereign.persist import model_digest
+
+    s = new_session(tiny_scenario, ["IND"], seed=4, save_dir=tmp_path, autosave=True)
+    s.submit(BuildDatacenter(region="IND", it_mw=150))
+    s.end_turn(wait=True)
+    report = s.poll()
+    assert report.autosave is None
+    autosaves = [p for p in tmp_path.iterdir() if p.name.startswith("autosave-")]
+    assert len(autosaves) == 1
+    path = s.save()
+    assert path.is_file() and not s.dirty
+    loaded = load_model(path)
+    assert model_digest(loaded)["state"] == model_digest(s.model)["state"]
+    assert loaded.human_seats == {"IND"}
+    assert any(p["owner"] == "IND" for p in loaded.world.projects)
+    infos = list_saves(tmp_path)
+    assert {i.path.name for i in infos} >= {path.name, autosaves[0].name}
+
+
+def test_bad_save_is_a_readable_error(tmp_path):
+    bad = tmp_path / "broken.json.gz"
+    bad.write_bytes(b"not a save")
+    with pytest.raises(SaveUnavailable) as exc:
+        load_model(bad)
+    assert "broken.json.gz" in str(exc.value)
+    assert any(not hasattr(e, "scenario_title") for e in list_saves(tmp_path))
+
+
+def test_a_failing_step_is_reported_not_raised(tiny_scenario, tmp_path, monkeypatch):
+    s = new_session(tiny_scenario, ["IND"], seed=1, save_dir=tmp_path, autosave=False)
+
+    def boom():
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(s.model, "step", boom)
+    s.end_turn(wait=True)
+    report = s.poll()
+    assert report.error and "kaboom" in report.error
+    assert isinstance(s, GameSession)
