@@ -45,8 +45,8 @@ MAGIC = FORMAT_NAME.encode("ascii")
 _HEADER = re.compile(rb"sovereign-save (\d{1,6}) sha256:([0-9a-f]{64})")
 #: Refuse files (and decompressed documents) larger than this: a save is a few MB; a huge file is
 #: not a save, and reading it could exhaust memory.
-MAX_FILE_BYTES = 512 * 1024 * 1024
-MAX_JSON_BYTES = 2 * 1024 * 1024 * 1024
+MAX_FILE_BYTES = 128 * 1024 * 1024  # a 40-quarter baseline game is under 1 MB
+MAX_JSON_BYTES = 512 * 1024 * 1024
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -392,11 +392,12 @@ def gunzip(data: bytes, path: Path) -> bytes:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        seen: set[str] = set()
-        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-        raise ValueError(f"duplicate key {dup!r}")
+    """Refuse duplicate keys: Sovereign never writes them, so they mean a hand-made file."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
     return out
 
 

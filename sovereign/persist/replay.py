@@ -176,7 +176,7 @@ def replay_state(
                 return report(Divergence(label, parts, "the state after this quarter differs from the recorded one"))
     # the save point: the full state is known, so say exactly what differs
     final = model_to_state(model, include_scenario=False)
-    saved = {k: v for k, v in state.items()}
+    saved = dict(state)
     saved["scenario"] = {k: v for k, v in state["scenario"].items() if k != "content"}
     for key in unrecorded:  # what the save does not know cannot be checked
         saved[key] = final[key]

@@ -306,11 +306,7 @@ def _need(ok: bool, message: str) -> None:
 
 
 def _model_from_state(state: Any, source: str | None) -> SovereignModel:
-    from sovereign.scenario.loader import ScenarioError, scenario_from_dict
-    from sovereign.sim.agents import AGENT_CLASSES, DIFFICULTY, AIStartup, Nation
-    from sovereign.sim.commands import CommandError, command_from_dict
-    from sovereign.sim.metrics import MetricsRecorder
-    from sovereign.sim.model import SovereignModel
+    """Build through the constructor, then put back every piece of mutable state, checking it."""
     from sovereign.sim.world import World
 
     _need(isinstance(state, dict), "the game state must be a mapping")
@@ -318,9 +314,31 @@ def _model_from_state(state: Any, source: str | None) -> SovereignModel:
     _need(not missing, f"missing parts: {', '.join(missing)}")
     unexpected = [k for k in state if k not in STATE_KEYS]
     _need(not unexpected, f"unexpected parts: {', '.join(map(str, unexpected))}")
-    # -- the scenario, checked against its hash -------------------------------------------------
+    model = _constructed(state, source)
+    for name in RNG_STREAMS:
+        _set_bitgen_state(model.rngs[name], decode(state["rngs"][name], f"rngs.{name}"), f"rngs.{name}")
+    unique_ids = _restore_seats(model, state)
+    model.world = World.from_dict(_checked_world(decode(state["world"], "world"), model.world, len(model.seat_ids)))
+    glob = decode(state["globals"], "globals")
+    _need(isinstance(glob, dict) and set(model.globals) <= set(glob), "globals: missing entries")
+    model.globals = glob
+    _restore_orders(model, state)
+    _restore_logs(model, state)
+    last = decode(state["last"], "last")
+    _need(isinstance(last, dict) and set(model.last) <= set(last), "last: missing market signals")
+    model.last = last
+    _restore_mesa(model, state["mesa"], unique_ids)
+    return model
+
+
+def _constructed(state: dict[str, Any], source: str | None) -> SovereignModel:
+    """A new model of the saved scenario, seed, seats and difficulty, at the saved quarter."""
+    from sovereign.scenario.loader import ScenarioError, scenario_from_dict
+    from sovereign.sim.agents import DIFFICULTY
+    from sovereign.sim.model import SovereignModel
+
     sc_data = state["scenario"]
-    _need(isinstance(sc_data, dict) and "content" in sc_data and "hash" in sc_data, "scenario: content and hash needed")
+    _need(isinstance(sc_data, dict) and "content" in sc_data, "scenario: the content is missing")
     try:
         scenario = scenario_from_dict(sc_data["content"], source=f"{source or 'save'} (embedded scenario)")
     except ScenarioError as exc:
@@ -328,8 +346,7 @@ def _model_from_state(state: Any, source: str | None) -> SovereignModel:
     # The file checksum already guards the content. The hash is provenance: a newer schema may
     # fill in new defaults and hash the same world differently, which must not make an intact
     # old save unreadable (a replay reports such a difference as the `scenario` part).
-    _need(isinstance(sc_data["hash"], str), "scenario: the hash must be text")
-    # -- build through the constructor, then overwrite every piece of mutable state --------------
+    _need(isinstance(sc_data.get("hash"), str), "scenario: the hash must be text")
     difficulty = state["difficulty"]
     _need(difficulty in DIFFICULTY, f"difficulty: unknown level {difficulty!r}")
     humans = state["human_seats"]
@@ -338,12 +355,15 @@ def _model_from_state(state: Any, source: str | None) -> SovereignModel:
     quarter = state["quarter"]
     _need(_is_int(quarter) and model.start_q <= quarter <= model.end_q + 1, f"quarter: {quarter!r} is outside the game")
     model.quarter = quarter
-    # random streams
     rngs = state["rngs"]
     _need(isinstance(rngs, dict) and set(rngs) == set(RNG_STREAMS), f"rngs: expected streams {RNG_STREAMS}")
-    for name in RNG_STREAMS:
-        _set_bitgen_state(model.rngs[name], decode(rngs[name], f"rngs.{name}"), f"rngs.{name}")
-    # seats: recreate the agents through the model, in the saved order
+    return model
+
+
+def _restore_seats(model: SovereignModel, state: dict[str, Any]) -> list[tuple[SeatAgent, int]]:
+    """Recreate the agents through the model, in the saved order; return their Mesa ids to set."""
+    from sovereign.sim.agents import AGENT_CLASSES, AIStartup, Nation
+
     classes: dict[str, type[SeatAgent]] = {"nation": Nation, "startup": AIStartup, **AGENT_CLASSES}
     seat_ids = state["seat_ids"]
     _need(
@@ -372,7 +392,7 @@ def _model_from_state(state: Any, source: str | None) -> SovereignModel:
         _need(agent.kind == kind, f"seats.{sid}: a {kind} cannot be rebuilt from this state")
         _need(_is_int(item["unique_id"]), f"seats.{sid}: bad unique_id")
         unique_ids.append((agent, item["unique_id"]))
-    for r in scenario.regions:
+    for r in model.scenario.regions:
         _need(r.id in model.seats and model.seats[r.id].kind == "nation", f"seats: nation {r.id} is missing")
     model.seat_ids = list(seat_ids)
     model.seat_pos = {s: i for i, s in enumerate(seat_ids)}
@@ -383,14 +403,14 @@ def _model_from_state(state: Any, source: str | None) -> SovereignModel:
     )
     _need(all(s in model.seat_pos for s in (*model.seats, *retired)), "seat_ids: does not list every seat")
     model.retired_homes = dict(retired)
-    _need(set(humans) <= set(model.seats), "human_seats: names a seat that is not in the game")
-    # world arrays, checked against the shapes the scenario implies
-    world_data = decode(state["world"], "world")
-    model.world = World.from_dict(_checked_world(world_data, model.world, len(seat_ids)))
-    # globals, orders, logs
-    glob = decode(state["globals"], "globals")
-    _need(isinstance(glob, dict) and set(model.globals) <= set(glob), "globals: missing entries")
-    model.globals = glob
+    _need(model.human_seats <= set(model.seats), "human_seats: names a seat that is not in the game")
+    return unique_ids
+
+
+def _restore_orders(model: SovereignModel, state: dict[str, Any]) -> None:
+    """Queued commands, last quarter's chip bids and decisions awaiting an answer."""
+    from sovereign.sim.commands import CommandError, command_from_dict
+
     pending = state["pending"]
     _need(isinstance(pending, dict), "pending: a mapping of seat -> commands")
     try:
@@ -409,6 +429,12 @@ def _model_from_state(state: Any, source: str | None) -> SovereignModel:
     decisions = decode(state["pending_decisions"], "pending_decisions")
     _need(isinstance(decisions, dict) and all(isinstance(v, dict) for v in decisions.values()), "pending_decisions")
     model.pending_decisions = decisions
+
+
+def _restore_logs(model: SovereignModel, state: dict[str, Any]) -> None:
+    """Command log, news, money flows and the metrics tables."""
+    from sovereign.sim.metrics import MetricsRecorder
+
     model.command_log = _list_of_dicts(decode(state["command_log"], "command_log"), "command_log")
     model.news = _list_of_dicts(decode(state["news"], "news"), "news")
     if state["quarter_news"] is not None:
@@ -417,16 +443,11 @@ def _model_from_state(state: Any, source: str | None) -> SovereignModel:
     _need(isinstance(flows, dict), "flows: a mapping")
     model.flows = defaultdict(float, flows)
     metrics = state["metrics"]
-    _need(isinstance(metrics, dict) and set(metrics) == {"nations", "firms", "world", "signals"}, "metrics: 4 tables")
+    _need(isinstance(metrics, dict) and set(metrics) == set(LOG_PARTS["metrics"]), "metrics: 4 tables")
     recorder = MetricsRecorder()
-    for table in ("nations", "firms", "world", "signals"):
+    for table in LOG_PARTS["metrics"]:
         setattr(recorder, table, _list_of_dicts(decode(metrics[table], f"metrics.{table}"), f"metrics.{table}"))
     model.metrics = recorder
-    last = decode(state["last"], "last")
-    _need(isinstance(last, dict) and set(model.last) <= set(last), "last: missing market signals")
-    model.last = last
-    _restore_mesa(model, state["mesa"], unique_ids)
-    return model
 
 
 def _list_of_dicts(value: Any, where: str) -> list[dict[str, Any]]:
