@@ -222,7 +222,8 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
     except ExecutorError as exc:
         err.print(f"sovereign: error: {exc}")
         return 1
-    console = Console()
+    # piped output (a log, a notebook cell) gets room for the tables instead of rich's 80 columns
+    console = Console(width=None if sys.stdout.isatty() else 120)
     for table in rich_tables(summarize(out)):
         console.print(table)
     memory = f"; parent peak RSS {result.peak_rss_mib:.0f} MiB" if result.peak_rss_mib else ""

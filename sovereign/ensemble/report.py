@@ -247,7 +247,8 @@ def _fan_figure(
     n = len(panels)
     ncols = ncols or min(5, max(1, math.ceil(math.sqrt(n))))
     nrows = math.ceil(n / ncols)
-    fig = _figure(3.3 * ncols, 2.35 * nrows + 0.8)
+    panel_width = 3.3 if ncols >= 3 else 4.8
+    fig = _figure(panel_width * ncols, (2.35 if ncols >= 3 else 3.0) * nrows + 0.8)
     axes = fig.subplots(nrows, ncols, sharex=True, sharey=shared, squeeze=False)
     x = np.arange(len(quarters))
     for ax, (label, q) in zip(axes.flat, panels, strict=False):
@@ -310,7 +311,7 @@ def _final_boxes(path: Path, runs: pa.Table, regions: list[tuple[str, str]]) -> 
 
 
 def _final_histograms(path: Path, runs: pa.Table, stats: list[Stat]) -> None:
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     n = len(stats)
     ncols = 3 if n > 4 else 2
@@ -334,7 +335,9 @@ def _final_histograms(path: Path, runs: pa.Table, stats: list[Stat]) -> None:
         ax.set_ylabel("runs", fontsize=9)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(labelsize=8)
-        ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 5), useOffset=False)
+        if max(abs(lo), abs(hi)) >= 1000:  # large values: plain thousands, never a "1e5" offset
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     fig.suptitle(f"World outcomes over {runs.num_rows} runs", fontsize=13, x=0.01, ha="left")
@@ -386,6 +389,8 @@ def _sweep_figure(path: Path, runs: pa.Table, params: list[str], outcomes: list[
 
 
 def _scatter_figure(path: Path, runs: pa.Table, params: list[str], outcomes: list[tuple[str, str]]) -> None:
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     shown = params[:6]
     fig = _figure(2.9 * len(shown) + 1.4, 2.4 * len(outcomes) + 0.6)
     axes = fig.subplots(len(outcomes), len(shown), squeeze=False, sharex="col", sharey="row")
@@ -395,7 +400,7 @@ def _scatter_figure(path: Path, runs: pa.Table, params: list[str], outcomes: lis
             ax = axes[i, j]
             y = _col(runs, column)
             ok = np.isfinite(x) & np.isfinite(y)
-            ax.scatter(x[ok], y[ok], s=7, alpha=0.35, color=BAND_COLOR, lw=0)
+            ax.scatter(x[ok], y[ok], s=9, alpha=0.5, color=BAND_COLOR, lw=0)
             if ok.sum() >= 10:
                 edges = np.quantile(x[ok], np.linspace(0, 1, 11))
                 centers, meds = [], []
@@ -409,6 +414,9 @@ def _scatter_figure(path: Path, runs: pa.Table, params: list[str], outcomes: lis
             ax.grid(alpha=0.25)
             if i == len(outcomes) - 1:
                 ax.set_xlabel(_wrap_path(p), fontsize=8.5)
+                if np.nanmax(np.abs(x)) >= 10_000:  # e.g. MW: fewer, comma-grouped ticks
+                    ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+                    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
             if j == 0:
                 ax.set_ylabel(label, fontsize=8.5)
     more = f" (first 6 of {len(params)} parameters)" if len(params) > 6 else ""
@@ -506,7 +514,10 @@ def _wrap_path(path: str, width: int = 26) -> str:
 
 
 def _short_value(value: Any) -> str:
-    text = f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 10_000:
+        text = f"{value:,.0f}"
+    else:
+        text = f"{value:g}" if isinstance(value, float) else str(value)
     return text if len(text) <= 14 else text[:13] + "…"
 
 

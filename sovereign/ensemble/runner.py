@@ -97,6 +97,7 @@ class Progress:
     failed: int = 0
     failed_attempts: int = 0
     ran: int = 0
+    executor_start_s: float = 0.0
 
 
 def design_document(spec: EnsembleSpec, shash: str) -> dict[str, Any]:
@@ -228,6 +229,7 @@ def run_ensemble(
                     elapsed_s=round(elapsed, 3),
                     ran=state.ran,
                     failed_attempts=state.failed_attempts,
+                    executor_start_s=round(state.executor_start_s, 3),
                     runs_per_s=round(state.ran / elapsed, 4) if elapsed > 0 else None,
                     parent_peak_rss_mib=_round(peak_rss_mib()),
                 )
@@ -301,6 +303,7 @@ def _loop(
         bar_task = bar.add_task("runs", total=state.total, completed=state.done, failed=state.failed, rate="")
         t_start = time.perf_counter()
         executor.start()
+        state.executor_start_s = time.perf_counter() - t_start
         exhausted = False
         while True:
             while executor.capacity > 0:

@@ -233,11 +233,14 @@ def rich_tables(summary: Summary) -> list[Any]:
 
 
 def _fmt(value: Any, digits: int) -> str:
+    """Numbers for tables: 3 decimals below 10, 1 decimal below 1000, thousands separators above."""
     if isinstance(value, float):
         if not np.isfinite(value):
             return "n/a"
-        if value != 0 and (abs(value) >= 10**5 or abs(value) < 10**-digits):
-            return f"{value:.3g}"
+        if value != 0 and abs(value) < 10**-digits:
+            return f"{value:.2g}"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
         return f"{value:.{digits if abs(value) < 10 else 1}f}"
     return str(value)
 
