@@ -1,0 +1,70 @@
+"""`sovereign screenshot` / `sovereign play --screenshot` render a screen headless; bad input exits 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pygame
+import pytest
+
+from sovereign.cli import main
+
+TINY = "tests/sim/fixtures/tiny.yaml"
+
+
+def test_screenshot_command_writes_a_png(tmp_path):
+    out = tmp_path / "shot.png"
+    code = main(
+        ["screenshot", str(out), "--screen", "markets", "--scenario", TINY, "--quarters", "1", "--size", "1280x720"]
+    )
+    assert code == 0 and out.is_file()
+    assert pygame.image.load(str(out)).get_size() == (1280, 720)
+
+
+def test_play_screenshot_option_with_scale_and_palette(tmp_path):
+    out = tmp_path / "map.png"
+    args = [
+        "play",
+        "--scenario",
+        TINY,
+        "--seat",
+        "CHN",
+        "--screenshot",
+        str(out),
+        "--screen",
+        "game",
+        "--quarters",
+        "1",
+    ]
+    code = main([*args, "--scale", "1.25", "--palette", "colourblind", "--layer", "power_price"])
+    assert code == 0 and out.is_file()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["screenshot", "x.png", "--screen", "nope", "--scenario", TINY],
+        ["screenshot", "x.png", "--seat", "ATLANTIS", "--scenario", TINY],
+        ["screenshot", "x.png", "--layer", "vibes", "--scenario", TINY],
+        ["screenshot", "x.png", "--scenario", "missing.yaml"],
+    ],
+)
+def test_bad_arguments_are_usage_errors(args, capsys):
+    assert main(args) == 2
+    assert "sovereign: error:" in capsys.readouterr().err
+
+
+def test_bad_size_is_rejected_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["screenshot", "x.png", "--size", "10x10"])
+    assert exc.value.code == 2
+
+
+def test_simulation_imports_without_pygame():
+    code = (
+        "import sys; import sovereign.sim, sovereign.scenario, sovereign.markets, sovereign.persist; "
+        "import sovereign.ui.session, sovereign.ui.layers, sovereign.ui.actions, sovereign.ui.settings; "
+        "assert 'pygame' not in sys.modules, sorted(m for m in sys.modules if 'pygame' in m)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
