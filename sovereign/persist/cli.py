@@ -126,8 +126,13 @@ class SaveSession:
 
 def _describe(info: Any) -> str:
     humans = ", ".join(info.human_seats) if info.human_seats else "none (AI only)"
+    where = (
+        f"finished, {info.quarters_played} quarters played"
+        if info.quarter == "finished"
+        else f"next quarter {info.quarter}, {info.quarters_played} played"
+    )
     return (
-        f"{info.scenario_title} ({info.scenario_id}); next quarter {info.quarter}, {info.quarters_played} played; "
+        f"{info.scenario_title} ({info.scenario_id}); {where}; "
         f"human seats: {humans}; saved {info.saved_at[:16].replace('T', ' ')} UTC by Sovereign {info.package_version}"
     )
 
