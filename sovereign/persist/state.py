@@ -63,6 +63,10 @@ STATE_ATTRIBUTES = frozenset(
 DERIVED_ATTRIBUTES = frozenset(
     {
         "_view",  # `investor_view` cache, keyed by quarter; it reads state only, so it recomputes equal
+        # `committed_busd` cache, keyed by the identity of each pending queue: a loaded model has
+        # new queues, so it re-adds the same costs in the same order (state does not change
+        # between submissions), giving the same total
+        "_committed",
         "_game_scenario",
         "region_ix",
         "class_ix",
