@@ -391,9 +391,9 @@ def _clear_coupled(
     fa, fb, fk = la_c[free], lb_c[free], lk[free]
     forced = np.maximum(-e, 0.0)
     deficit = np.maximum(e, 0.0)
-    f1, used1, served1, _ = max_flow(n_c, fa, fb, fk, forced, deficit, eps)
+    f1, used1, served1, _ = max_flow(n_c, fa, fb, fk, forced, deficit, eps, precise=True)
     marg_cap = np.where(is_voll, np.inf, at)
-    f2, _, _, _ = max_flow(n_c, fa, fb, fk, forced + marg_cap, deficit, eps, f1, used1, served1)
+    f2, _, _, _ = max_flow(n_c, fa, fb, fk, forced + marg_cap, deficit, eps, f1, used1, served1, precise=True)
     link_flow = fixed.copy()
     link_flow[free] = f2
     net_free_in = np.bincount(fb, f2, n_c) - np.bincount(fa, f2, n_c)

@@ -256,3 +256,22 @@ def test_empty_shapes():
     # Empty batch and zero regions.
     assert clear_power(np.zeros((0, 3, 2)), np.zeros((0, 3, 2)), np.zeros((0, 3)), voll=VOLL).price.shape == (0, 3)
     assert clear_power(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0), voll=VOLL).total_cost == 0.0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_large_batched_meshed_instances_match_lp(seed, oracle_power, check_power):
+    # 4 slices x 80 regions: large enough for the integer-refined max-flow path.
+    rng = np.random.default_rng(100 + seed)
+    n_s, n_r, n_u, n_l = 4, 80, 6, 160
+    cost = rng.integers(0, 40, (n_s, n_r, n_u)) * 5.0  # many exact ties
+    cap = rng.uniform(0, 100, (n_s, n_r, n_u)) * (rng.random((n_s, n_r, n_u)) < 0.8)
+    demand = cap.sum(-1) * rng.uniform(0.2, 1.3, (n_s, n_r))
+    src = rng.integers(0, n_r, n_l)
+    dst = rng.integers(0, n_r, n_l)
+    lcap = rng.uniform(0, 150, (n_s, n_l)) * (rng.random((n_s, n_l)) < 0.9)
+    res = clear_power(cost, cap, demand, voll=3000.0, links=(src, dst, lcap))
+    for s in range(n_s):
+        total, _ = oracle_power(cost[s], cap[s], demand[s], 3000.0, src, dst, lcap[s])
+        assert float(res.total_cost[s]) == pytest.approx(total, rel=1e-9)
+        one = PowerResult(**{k: (v[s] if isinstance(v, np.ndarray) else v) for k, v in vars(res).items()})
+        assert check_power(one, cost[s], cap[s], demand[s], 3000.0, src, dst, lcap[s]) == []
