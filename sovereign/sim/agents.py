@@ -114,27 +114,11 @@ class SeatAgent(mesa.Agent):
         n_r = len(m.region_ix)
         me = m.seat_index(self.seat_id)
         # candidate regions: home, allies, and tier-2 markets (tier-1 firms avoid tier-3 hosts)
-        tier = w.export_tier
-        if self.kind == "nation":
-            cand = np.arange(n_r) == home
-        else:
-            cand = v["allied"][home] | (tier == 2)
-            if tier[home] == 1:
-                cand &= tier != 3
+        cand = (np.arange(n_r) == home) if self.kind == "nation" else v["firm_candidates"][home]
         cls = int(v["class_for"][home])
         kw_new = float(v["kw_new"][cls])
-        price = np.asarray(self._signal("compute_price_region"), float)
-        power = np.asarray(self._signal("power_price_avg"), float)
-        capex = v["capex_per_kw"] * kw_new / DC_LIFE_HOURS
-        margin = price - power * kw_new * v["pue_new"] / 1000.0 - v["opex"] - capex * (1.0 - w.subsidy)
-        margin -= 0.02 * w.permitting_quarters + price * m.last["dc_curtail"]
+        margin = v["margin"][cls].copy()
         margin[home] += 0.15
-        # no point building where export caps will not fill the halls: skip regions whose empty
-        # space already exceeds a year of the best class's cap
-        cap = w.tier_cap[tier - 1, v["class_for"]]
-        capped = np.isfinite(cap) & m.controlled[v["class_for"]]
-        region_free_h100e = v["free_kw_by_region"] / v["kw_new"][v["class_for"]]
-        margin = np.where(capped & (region_free_h100e > 4.0 * cap), -np.inf, margin)
         score = np.where(cand, margin * self._noise(n_r), -np.inf)
         best = int(np.argmax(score))
         # how much to build: my share of the gap between demand ahead and capacity in the pipeline
@@ -162,17 +146,20 @@ class SeatAgent(mesa.Agent):
         if free_kw is None:
             return cmds
         util = float(v["util"][me])
-        for r in np.nonzero(free_kw > 0)[0]:
-            # the best class allowed here takes most of the space; where export caps bind, a
-            # second class (capped or uncontrolled) fills the rest so capped buyers still grow
-            first, second = int(v["class_for"][r]), int(v["second_for"][r])
-            plan = [(first, 0.7 if second != first else 1.0)] + ([(second, 0.3)] if second != first else [])
-            for c, part in plan:
-                free = float(free_kw[r]) * part / float(v["kw_new"][c])
+        premium = min(1.3, max(0.8, 0.95 + 0.6 * (util - 0.7)))  # pay up when halls are busy
+        regions = np.nonzero(free_kw > 0)[0].tolist()
+        noise = self._noise(2 * len(regions)).tolist()
+        list_price, kw_all, reserve_share = v["list_price"], v["kw_new_list"], sc.economics.chip_reserve_share
+        for i, r in enumerate(regions):
+            # the best class allowed here takes most of the space, the next allowed class the rest,
+            # so capped buyers still grow and older classes keep a market while they are made
+            first, second = v["class_for_list"][r], v["second_for_list"][r]
+            plan = ((first, 0.7), (second, 0.3)) if second != first else ((first, 1.0),)
+            for k, (c, part) in enumerate(plan):
+                free = float(free_kw[r]) * part / kw_all[c]
                 if free < 100:
                     continue
-                bid = float(m.list_price[c] * np.clip(0.95 + 0.6 * (util - 0.7), 0.8, 1.3) * self._noise())
-                bid = max(bid, float(m.list_price[c] * sc.economics.chip_reserve_share))
+                bid = max(list_price[c] * premium * noise[2 * i + k], list_price[c] * reserve_share)
                 qty = min(free, budget * 1e9 / bid * 0.95)
                 if qty >= 100:
                     cmds.append(

@@ -271,9 +271,22 @@ def validate_command(model: SovereignModel, seat: str, cmd: Command) -> str | No
             return f"no decision pending for event {cmd.event_id}"
         if cmd.option >= len(pending[cmd.event_id]):
             return f"option {cmd.option} does not exist (choose 0..{len(pending[cmd.event_id]) - 1})"
+    return budget_refusal(model, seat, cmd)
+
+
+def budget_refusal(model: SovereignModel, seat: str, cmd: Command) -> str | None:
+    """Refuse a command the seat cannot pay for, counting what it already committed this quarter.
+
+    Also the check made again when queued commands are applied: the rules were checked against the
+    state at the start of the quarter (everyone moves at once), but the money may since have gone
+    (a nation pays the subsidies of builds on its soil).
+    """
+    agent = model.seats[seat]
     cost = command_cost_busd(model, seat, cmd) - model.subsidy_for(seat, cmd)
-    committed = model.committed_busd(seat)
-    cash = agent.cash_busd - committed
-    if cost > 1e-12 and cost > cash + 1e-9:
-        return f"not enough {'budget' if is_nation else 'cash'}: needs {_money(cost)}, has {_money(max(cash, 0.0))}"
+    if cost <= 1e-12:
+        return None
+    cash = agent.cash_busd - model.committed_busd(seat)
+    if cost > cash + 1e-9:
+        word = "budget" if agent.kind == "nation" else "cash"
+        return f"not enough {word}: needs {_money(cost)}, has {_money(max(cash, 0.0))}"
     return None

@@ -47,6 +47,7 @@ from sovereign.sim.commands import (
     SetLocalisation,
     SetSecuritySpending,
     SetSubsidy,
+    budget_refusal,
     command_cost_busd,
     command_from_dict,
     command_to_dict,
@@ -177,6 +178,7 @@ class SovereignModel(mesa.Model):
         self.globals["initial_money_busd"] = self.total_money_busd()
         # -- per-quarter buffers and logs ------------------------------------------------------
         self.pending: dict[str, list[Command]] = defaultdict(list)
+        self._committed: dict[str, tuple[list[Command], int, float]] = {}
         self.pending_decisions: dict[str, dict[int, list[str]]] = {}
         self.command_log: list[dict[str, Any]] = []
         self.news: list[dict[str, Any]] = []
@@ -252,13 +254,15 @@ class SovereignModel(mesa.Model):
         return m
 
     def free_h100e(self, seat_id: str, region: int, cls: int) -> float:
-        """H100e of class `cls` that fit in a seat's datacenters in a region."""
-        w = self.world
+        """H100e of class `cls` that fit in a seat's datacenters in a region.
+
+        Read between quarters (commands are validated before construction and deliveries), so the
+        quarter's cached view is exact here.
+        """
         if seat_id not in self.seat_pos:
             return 0.0
-        mask = (w.dc_owner == self.seat_index(seat_id)) & (w.dc_region == region)
-        free_kw = float(np.maximum(w.dc_it_mw[mask] * KW_PER_MW - w.dc_kw[mask], 0.0).sum())
-        return free_kw / self.new_chip_kw(cls)
+        free = self.investor_view()["free_kw"].get(self.seat_pos[seat_id])
+        return 0.0 if free is None else float(free[region]) / self.new_chip_kw(cls)
 
     def new_chip_kw(self, cls: int) -> float:
         """KW per H100e of newly made chips of a class (efficiency improves over time)."""
@@ -303,11 +307,45 @@ class SovereignModel(mesa.Model):
             out=np.full(n_seats, 0.8),
             where=n_dc > 0,
         )
+        # expected margin per H100e-hour of a new datacenter, by chip class (rows) and region,
+        # from the prices the AI perceives (stale on easy); -inf where caps cannot fill the halls
+        from sovereign.sim.agents import DC_LIFE_HOURS, DIFFICULTY
+
+        lag = DIFFICULTY[self.difficulty]["lag"]
+        hist = self.metrics.signals
+        sig = hist[-lag] if len(hist) >= lag else self.last
+        price = np.asarray(sig["compute_price_region"], float)
+        power = np.asarray(sig["power_price_avg"], float)
+        capex_per_kw = np.array([r.dc_capex_musd_per_mw for r in sc.regions]) * 1e3
+        pue_new = np.minimum(w.pue, 1.3)
+        kw = kw_new[:, None]
+        margin = (
+            price[None, :]
+            - power[None, :] * kw * pue_new[None, :] / 1000.0
+            - sc.demand.opex_usd_per_hour
+            - capex_per_kw[None, :] * kw / DC_LIFE_HOURS * (1.0 - w.subsidy[None, :])
+            - (0.02 * w.permitting_quarters + price * self.last["dc_curtail"])[None, :]
+        )
+        region_cap = caps[np.arange(n_r), class_for]
+        capped = np.isfinite(region_cap) & self.controlled[class_for]
+        free_by_region = owner_free.sum(0)
+        full = capped & (free_by_region / kw_new[class_for] > 4.0 * region_cap)
+        margin[:, full] = -np.inf
+        allied = self.allied_matrix()
+        tier = w.export_tier
+        firm_candidates = allied | (tier == 2)[None, :]
+        firm_candidates &= ~((tier == 1)[:, None] & (tier == 3)[None, :])
         self._view = {
+            "margin": margin,
+            "firm_candidates": firm_candidates,
             "quarter": self.quarter,
-            "allied": self.allied_matrix(),
+            "allied": allied,
             "kw_new": kw_new,
             "class_for": class_for,
+            "class_for_list": class_for.tolist(),
+            "second_for_list": second_for.tolist(),
+            "kw_new_list": kw_new.tolist(),
+            "list_price": self.list_price.tolist(),
             "second_for": second_for,
             "building_by_seat": building_by_seat,
             "demand_by_region": self._demand_by_region(),
@@ -345,8 +383,19 @@ class SovereignModel(mesa.Model):
         return min(want, max(host.state["cash_busd"], 0.0))
 
     def committed_busd(self, seat_id: str) -> float:
-        """Cash already promised this quarter by queued commands (bids, builds)."""
-        return sum(command_cost_busd(self, seat_id, c) - self.subsidy_for(seat_id, c) for c in self.pending[seat_id])
+        """Cash already promised this quarter by queued commands (bids, builds).
+
+        Cached per seat and extended as commands queue, so a quarter's validation stays linear.
+        """
+        queue = self.pending[seat_id]
+        cache = self._committed.get(seat_id)
+        if cache is None or cache[0] is not queue or cache[1] > len(queue):
+            cache = (queue, 0, 0.0)
+        _, n, total = cache
+        for c in queue[n:]:
+            total += command_cost_busd(self, seat_id, c) - self.subsidy_for(seat_id, c)
+        self._committed[seat_id] = (queue, len(queue), total)
+        return total
 
     # ------------------------------------------------------------------------------------------
     # commands
@@ -433,7 +482,7 @@ class SovereignModel(mesa.Model):
                 agent = self.seats.get(seat)
                 if agent is None:
                     continue
-                reason = validate_command(self, seat, cmd)
+                reason = budget_refusal(self, seat, cmd)
                 self._log_applied(seat, cmd, reason)
                 if reason is not None:
                     continue
@@ -568,12 +617,24 @@ class SovereignModel(mesa.Model):
             return
         cls = np.array([self.class_ix[b.accelerator] for _, b in bids])
         region = np.array([self.region_ix[b.region] for _, b in bids])
-        qty = np.array(
-            [min(b.h100e, self.free_h100e(s, self.region_ix[b.region], c)) for (s, b), c in zip(bids, cls, strict=True)]
-        )
+        # a bid is capped by the buyer's free space, shared by its bids in order, so the halls can
+        # never be overfilled whatever the market grants
+        free_kw = np.maximum(w.dc_it_mw * KW_PER_MW - w.dc_kw, 0.0)
+        halls: dict[tuple[int, int], np.ndarray] = {}
+        for d, key in enumerate(zip(w.dc_owner.tolist(), w.dc_region.tolist(), strict=True)):
+            halls.setdefault(key, []).append(d)  # type: ignore[arg-type]
+        remaining = {k: float(free_kw[v].sum()) for k, v in halls.items()}
+        kw_new = self.kw_per_h100e * self.globals["efficiency_mult"]
+        qty = np.zeros(len(bids))
+        for i, ((seat, b), c, r) in enumerate(zip(bids, cls, region, strict=True)):
+            key = (self.seat_pos[seat], int(r))
+            q = min(b.h100e, remaining.get(key, 0.0) / kw_new[c])
+            qty[i] = q
+            if key in remaining:
+                remaining[key] -= q * kw_new[c]
         price = np.array([b.max_price_usd for _, b in bids])
         reserve = self.list_price * self.scenario.economics.chip_reserve_share
-        ok = price >= reserve[cls]
+        ok = (price >= reserve[cls]) & (qty > 0)
         # caps are per destination region: each region is its own "tier" row for the kernel
         caps = w.tier_cap[w.export_tier - 1]  # (R, G)
         leak = self.scenario.export_controls.grey_market_leakage
@@ -586,31 +647,33 @@ class SovereignModel(mesa.Model):
         got[ok] = res.allocation
         clearing = np.where(np.asarray(res.price) > 0, res.price, reserve)
         self.last["chip_price"] = clearing
-        self.last["chip_sold"] = np.bincount(cls, weights=got, minlength=n_g)
-        # who made what: the class's output shares by fab, for revenue and for chip origin
+        sold = np.bincount(cls, weights=got, minlength=n_g)
+        self.last["chip_sold"] = sold
+        # who made what: each class's output shares by fab, for revenue and for the chips' origin
         share = np.divide(output, supply[w.fab_class], out=np.zeros_like(output), where=supply[w.fab_class] > 0)
+        n_r = len(self.region_ix)
+        origin = np.zeros((n_g, n_r))
+        np.add.at(origin, (w.fab_class, w.fab_region), share)
+        paid: dict[str, float] = defaultdict(float)
         for (seat, _), g, r, q in zip(bids, cls, region, got, strict=True):
-            if q <= 0:
-                continue
-            cost = q * clearing[g] / 1e9
-            self._install(seat, int(r), int(g), float(q), share * (w.fab_class == g))
-            fabs = np.nonzero((w.fab_class == g) & (share > 0))[0]
-            for f in fabs:
-                owner = self.seat_ids[w.fab_owner[f]]
-                self.transfer(seat, owner if owner in self.seats else OUTSIDE, cost * share[f], "chips")
-        sold = self.last["chip_sold"]
-        for f in range(len(w.fab_class)):
+            if q > 0:
+                paid[seat] += q * clearing[g] / 1e9
+                self._install(np.asarray(halls[(self.seat_pos[seat], int(r))]), int(g), float(q), origin[g], int(r))
+        for seat, busd in paid.items():
+            self.transfer(seat, OUTSIDE, busd, "chip purchases")
+        # fabs are paid the clearing price for their share of what sold, and pay its production cost
+        made = sold[w.fab_class] * share
+        income = made * (clearing[w.fab_class] - self.production_cost[w.fab_class]) / 1e9
+        gross = made * clearing[w.fab_class] / 1e9
+        for f in np.nonzero(made > 0)[0]:
             owner = self.seat_ids[w.fab_owner[f]]
-            g = w.fab_class[f]
-            made = sold[g] * (share[f] if supply[g] > 0 else 0.0)
-            if made > 0 and owner in self.seats:
-                self.transfer(owner, OUTSIDE, made * self.production_cost[g] / 1e9, "chip production")
+            if owner in self.seats:
+                self.transfer(OUTSIDE, owner, float(gross[f]), "chip sales")
+                self.transfer(owner, OUTSIDE, float(gross[f] - income[f]), "chip production")
 
-    def _install(self, seat: str, region: int, cls: int, qty: float, fab_share: np.ndarray) -> None:
-        """Put delivered accelerators into the buyer's datacenters in a region, by free space."""
+    def _install(self, idx: np.ndarray, cls: int, qty: float, origin: np.ndarray, region: int) -> None:
+        """Put delivered accelerators into a buyer's datacenters `idx` (one region), by free space."""
         w = self.world
-        mask = (w.dc_owner == self.seat_index(seat)) & (w.dc_region == region)
-        idx = np.nonzero(mask)[0]
         free = np.maximum(w.dc_it_mw[idx] * KW_PER_MW - w.dc_kw[idx], 0.0)
         if free.sum() <= 0:
             return
@@ -618,8 +681,8 @@ class SovereignModel(mesa.Model):
         part = qty * free / free.sum()
         w.dc_stock[idx, cls] += part
         w.dc_kw[idx] += part * kw
-        origin = np.bincount(w.fab_region, weights=fab_share, minlength=len(self.region_ix))
-        origin = origin / origin.sum() if origin.sum() > 0 else np.eye(len(self.region_ix))[region]
+        total = origin.sum()
+        origin = origin / total if total > 0 else np.eye(len(self.region_ix))[region]
         w.dc_origin[idx] += part[:, None] * origin[None, :]
 
     # ------------------------------------------------------------------------------------------
