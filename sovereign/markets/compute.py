@@ -47,6 +47,7 @@ __all__ = ["ComputeResult", "clear_compute"]
 DEFAULT_GAP = 2.5e-3
 _EXACT_BELOW = 1e-7  # temperature / max surplus under which the LP is solved exactly
 _MAX_ITER = 5_000
+_OMEGA = 1.8  # over-relaxation of the scaling updates (SOR in the log domain): ~2x fewer iterations
 
 
 @dataclass(frozen=True)
@@ -256,13 +257,19 @@ def _sinkhorn(
         for inner in range(_MAX_ITER):
             with np.errstate(over="ignore", divide="ignore"):
                 kb = ker @ b
-                a = np.where(kb > 0, np.minimum(amax, d / np.where(kb > 0, kb, 1.0)), a)
+                a_new = d / np.where(kb > 0, kb, 1.0)
+                if _OMEGA != 1.0:
+                    a_new = a * (a_new / a) ** _OMEGA
+                a = np.where(kb > 0, np.minimum(amax, a_new), a)
                 if a.max() > 1e50 or a.min() < 1e-50:
                     f, g, ker, amax, bmax = _absorb(f, g, a, b, s, m, tau)
                     a, b = np.ones(len(d)), np.ones(len(c))
                     continue
                 kta = ker.T @ a
-                b = np.where(kta > 0, np.minimum(bmax, c / np.where(kta > 0, kta, 1.0)), b)
+                b_new = c / np.where(kta > 0, kta, 1.0)
+                if _OMEGA != 1.0:
+                    b_new = b * (b_new / b) ** _OMEGA
+                b = np.where(kta > 0, np.minimum(bmax, b_new), b)
             iters += 1
             if b.max() > 1e50 or b.min() < 1e-50:
                 f, g, ker, amax, bmax = _absorb(f, g, a, b, s, m, tau)
@@ -273,10 +280,12 @@ def _sinkhorn(
                     if bound - welfare <= max(DEFAULT_GAP * welfare, atol):
                         done = True
                         break
+                # Over-relaxed updates leave both marginals off, so check both.
                 row = a * (ker @ b)
-                binding = a < amax * (1 - 1e-12)
-                err = np.where(binding, np.abs(row - d), np.maximum(row - d, 0.0)) / d
-                if err.max(initial=0.0) <= tol:
+                col = b * (ker.T @ a)
+                err_r = np.where(a < amax * (1 - 1e-12), np.abs(row - d), np.maximum(row - d, 0.0)) / d
+                err_c = np.where(b < bmax * (1 - 1e-12), np.abs(col - c), np.maximum(col - c, 0.0)) / c
+                if max(err_r.max(initial=0.0), err_c.max(initial=0.0)) <= tol:
                     break
             if iters > _MAX_ITER:
                 return None
