@@ -1,10 +1,13 @@
 """Float max-flow / min-cut on an undirected network with node supplies and deficits.
 
 The coupled power market needs exact minimum cuts with real-valued capacities; scipy's
-``maximum_flow`` only takes 32-bit integers, so this is a small Dinic implementation in plain
-Python. The network is a source feeding node supplies, undirected links between nodes, and node
-deficits draining to a sink. Residual capacities at or below ``eps`` count as zero so that float
-round-off cannot create phantom augmenting paths.
+``maximum_flow`` (C, fast) only takes 32-bit integers. So large networks first get almost all of
+their flow from scipy at a few integer scales (each level rounds the residual capacities down,
+so its flow is feasible for the real ones), and a small plain-Python Dinic then finishes exactly
+and certifies the cut; small networks use a vectorised one-hop greedy start instead. The network
+is a source feeding node supplies, undirected links between nodes, and node deficits draining to
+a sink. Residual capacities at or below ``eps`` count as zero so that float round-off cannot
+create phantom augmenting paths.
 """
 
 from __future__ import annotations

@@ -28,8 +28,9 @@ linear ``F_r``. By the coarea formula its level sets ``{lambda > theta}`` are mi
 network in which each region supplies ``supply_r(theta) - demand_r`` MW, so the exact prices come
 from a divide and conquer over the candidate prices (the block costs), one max-flow per round for
 all batch elements and sub-problems at once (Hochbaum's parametric cut scheme). Rounds alternate
-between cutting at the sub-problem's combined merit-order price (which settles an uncongested
-zone in a few rounds) and at the median candidate (which bounds the rounds by ``2 log2(R U)``).
+between cutting at the sub-problem's combined merit-order price and just below it (which settles
+an uncongested zone at once) and at the median candidate (which bounds the rounds by
+``2 log2(R U)``). A sub-problem is a connected set of regions sharing a price range.
 Dispatch and flows are then recovered from the prices with one more max-flow that routes each
 price zone's forced surplus and marginal blocks to its deficits.
 """
