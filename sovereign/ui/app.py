@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Iterable
@@ -65,6 +66,18 @@ class Toast:
     text: str
     kind: str
     until: float
+
+
+def _warm_up() -> None:
+    """Import matplotlib and read the bundled scenarios before anyone asks (keeps first frames quick)."""
+    from sovereign.ui.charts import warm_up
+    from sovereign.ui.screens.new_game import scenarios
+
+    try:
+        warm_up()
+        scenarios()
+    except Exception:  # warming up is an optimisation; the screens do it themselves if needed
+        pass
 
 
 def screen_class(name: str) -> type[Screen]:
@@ -125,6 +138,7 @@ class App:
         self._apply_settings(initial=True)
         for p in problems:
             self.toast(f"Settings: {p}", "bad", seconds=8)
+        threading.Thread(target=_warm_up, name="sovereign-warm-up", daemon=True).start()
 
     # ------------------------------------------------------------------------------------------
     # window and appearance
@@ -558,10 +572,23 @@ class App:
             y = rect.top - s(6)
 
     def _draw_help(self, surface: pygame.Surface) -> None:
-        """F1: what the current screen shows, then every key binding of every screen."""
+        """F1: the help panel, laid out once per screen, size and palette, over a shaded frame."""
+        w, h = surface.get_size()
+        top = self.top
+        key = (top.name if top else None, (w, h), self.palette.name, self.s.factor)
+        cached = getattr(self, "_help_cache", None)
+        if cached is None or cached[0] != key:
+            layer = pygame.Surface((w, h), pygame.SRCALPHA)
+            self._layout_help(layer)
+            cached = (key, layer)
+            self._help_cache = cached
+        draw.shade(surface, self.palette.rgba("shade"))
+        surface.blit(cached[1], (0, 0))
+
+    def _layout_help(self, surface: pygame.Surface) -> None:
+        """What the current screen shows, then every key binding of every screen."""
         s, pal, f = self.s, self.palette, self.fonts
         w, h = surface.get_size()
-        draw.shade(surface, pal.rgba("shade"))
         rect = pygame.Rect(0, 0, min(w - s(40), s(1480)), min(h - s(40), s(840)))
         rect.center = (w // 2, h // 2)
         draw.box(surface, rect, pal.rgba("panel"), pal.rgb("accent"), radius=s(10))
@@ -638,8 +665,15 @@ class App:
     # screenshots
 
     def screenshot(self, path: Path, frames: int = 3) -> Path:
-        """Draw a few frames (so widgets settle) and save the window to a PNG."""
+        """Draw a few frames (so widgets settle and charts finish) and save the window to a PNG."""
+        from sovereign.ui.charts import charts_pending
+
         for _ in range(frames):
+            self.frame(dt=1 / 60)
+        deadline = time.monotonic() + 60.0
+        while charts_pending() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for _ in range(2):
             self.frame(dt=1 / 60)
         path.parent.mkdir(parents=True, exist_ok=True)
         pygame.image.save(self.window, str(path))

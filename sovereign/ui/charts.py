@@ -9,6 +9,7 @@ matplotlib is imported on first use (it adds half a second to start-up otherwise
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,75 @@ class ChartSpec:
     extra_lines: list[tuple[str, list[float], str]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ChartImage:
+    """Rendered RGBA pixels: made on any thread, turned into a pygame surface on the main one."""
+
+    rgba: bytes
+    size: tuple[int, int]
+
+    def surface(self) -> pygame.Surface:
+        """The pixels as a surface (call on the main thread)."""
+        surf = pygame.image.frombuffer(self.rgba, self.size, "RGBA")
+        return surf.convert() if pygame.display.get_surface() is not None else surf.copy()
+
+
+_PENDING = 0
+_PENDING_LOCK = threading.Lock()
+
+
+def charts_pending() -> int:
+    """Charts being rendered on worker threads right now (screenshots wait for them)."""
+    return _PENDING
+
+
+class AsyncChart:
+    """One chart slot of a screen, rendered on a worker thread so the window never stalls.
+
+    matplotlib's first use imports half a second of modules and a chart takes tens of
+    milliseconds; the screen shows a placeholder meanwhile. The data is gathered on the main
+    thread (the model is not thread-safe); only the drawing runs on the worker, with its own
+    Figure (matplotlib's object API with the Agg canvas holds no global state).
+    """
+
+    def __init__(self) -> None:
+        self.key: Any = None
+        self._image: ChartImage | None = None
+        self._surface: pygame.Surface | None = None
+        self.error: str | None = None
+
+    def get(self, key: Any, job: Callable[[], ChartImage]) -> pygame.Surface | None:
+        """The chart for ``key``: the surface when ready, else None (rendering is started)."""
+        if key == self.key:
+            if self._surface is None and self._image is not None:
+                self._surface = self._image.surface()
+            return self._surface
+        self.key, self._image, self._surface, self.error = key, None, None, None
+        global _PENDING
+        with _PENDING_LOCK:
+            _PENDING += 1
+
+        def run() -> None:
+            global _PENDING
+            try:
+                image = job()
+                if self.key == key:
+                    self._image = image
+            except Exception as exc:  # a broken chart must not take the game down
+                self.error = f"{type(exc).__name__}: {exc}"
+            finally:
+                with _PENDING_LOCK:
+                    _PENDING -= 1
+
+        threading.Thread(target=run, name="sovereign-chart", daemon=True).start()
+        return None
+
+
+def warm_up() -> None:
+    """Import matplotlib ahead of need (called on a background thread at start-up)."""
+    _mpl()
+
+
 def _mpl() -> Any:
     import matplotlib
 
@@ -58,7 +128,7 @@ def render_charts(
     palette: Palette,
     scale: float = 1.0,
     cols: int = 1,
-) -> pygame.Surface:
+) -> ChartImage:
     """Render one or more line charts in a grid into a surface of exactly ``size`` pixels.
 
     Your own series is drawn thick in the accent colour and labelled; the ``label_top`` other
@@ -153,12 +223,7 @@ def render_charts(
             from matplotlib.ticker import FuncFormatter
 
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p, fmt=spec.fmt: fmt(v)))
-    canvas.draw()
-    buf = canvas.buffer_rgba()
-    surf = pygame.image.frombuffer(
-        bytes(buf), (int(canvas.get_width_height()[0]), int(canvas.get_width_height()[1])), "RGBA"
-    )
-    return surf.convert() if pygame.display.get_surface() is not None else surf.copy()
+    return _to_image(canvas)
 
 
 def _figure(size: tuple[int, int], palette: Palette) -> tuple[Any, Any]:
@@ -178,11 +243,10 @@ def _style(ax: Any, palette: Palette, fs: float) -> None:
     ax.grid(True, color=palette.hex("panel_edge"), linewidth=0.6, alpha=0.8)
 
 
-def _to_surface(canvas: Any) -> pygame.Surface:
+def _to_image(canvas: Any) -> ChartImage:
     canvas.draw()
     w, h = canvas.get_width_height()
-    surf = pygame.image.frombuffer(bytes(canvas.buffer_rgba()), (int(w), int(h)), "RGBA")
-    return surf.convert() if pygame.display.get_surface() is not None else surf.copy()
+    return ChartImage(bytes(canvas.buffer_rgba()), (int(w), int(h)))
 
 
 def _rgb_hex(c: Sequence[int]) -> str:
@@ -200,7 +264,7 @@ def merit_order_chart(
     *,
     voll: float,
     net_import_mw: float = 0.0,
-) -> pygame.Surface:
+) -> ChartImage:
     """The supply curve of one region and slice: blocks by marginal cost, demand and the price.
 
     Args:
@@ -294,7 +358,7 @@ def merit_order_chart(
     for t in leg.get_texts():
         t.set_color(palette.hex("text"))
     fig.subplots_adjust(left=0.1, right=0.97, top=0.9, bottom=0.13)
-    return _to_surface(canvas)
+    return _to_image(canvas)
 
 
 def served_bars_chart(
@@ -304,7 +368,7 @@ def served_bars_chart(
     rows: Sequence[tuple[str, float, dict[str, float]]],
     seller_colors: dict[str, Sequence[int]],
     title: str,
-) -> pygame.Surface:
+) -> ChartImage:
     """Who served whom: one bar per buyer segment, split by the seller, unserved in grey.
 
     Args:
@@ -357,4 +421,4 @@ def served_bars_chart(
             0.5, 0.5, "No compute demand here", color=palette.hex("text_muted"), ha="center", transform=ax.transAxes
         )
     fig.subplots_adjust(left=0.27, right=0.62, top=0.88, bottom=0.16)
-    return _to_surface(canvas)
+    return _to_image(canvas)

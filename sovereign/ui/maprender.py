@@ -12,6 +12,7 @@ Reads the model; never changes it.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,8 @@ from sovereign.ui.theme import Fonts, Palette, Scale, lerp_color, readable_on
 LARGE_PLANT_MW = 200.0
 #: Flow arcs drawn per kind: the biggest N keep the map readable.
 MAX_ARCS = 10
+#: After the view stops moving for this long, the map is rendered in full again.
+REST_SECONDS = 0.12
 
 
 @dataclass
@@ -59,6 +62,13 @@ class MapRenderer:
         self.marker_xy = project(lonlat)  # map units, one per region (capital or centroid)
         self._surface: pygame.Surface | None = None
         self._key: Any = None
+        self._view_key: Any = None
+        self._drawn_view: MapView | None = None
+        self._last_view_key: Any = None
+        self._moved_at = 0.0
+        #: Counters for tests and benchmarks.
+        self.full_renders = 0
+        self.moving_frames = 0
         self._outline_cache: dict[tuple[Any, str], list[list[list[int]]]] = {}
         self._marker_screen: list[tuple[str, str, tuple[int, int], int, list[str]]] = []
 
@@ -109,26 +119,72 @@ class MapRenderer:
         own: str | None,
         show_flows: bool,
         key_extra: Any = None,
+        force: bool = False,
     ) -> None:
-        """Draw the map (from the cache when nothing changed since the last frame)."""
-        key = (
-            self.view.key,
-            layer.spec.key,
-            session.version,
-            palette.name,
-            selected,
-            own,
-            show_flows,
-            fonts.scale,
-            key_extra,
-        )
+        """Draw the map into the view rect.
+
+        Three paths, cheapest first: nothing changed (blit the cached image); only the view
+        moved and is still moving (drag, wheel, arrow keys: the cached image is shifted or
+        scaled to where the new view puts it, which costs a blit); anything else, or the view
+        has come to rest (a full render, then cached). ``force`` always renders in full.
+        """
+        content_key = (layer.spec.key, session.version, palette.name, selected, own, show_flows, fonts.scale, key_extra)
+        view_key = self.view.key
+        now = time.monotonic()
+        if view_key != self._last_view_key:
+            self._last_view_key = view_key
+            self._moved_at = now
+        moving = now - self._moved_at < REST_SECONDS
         x, y, w, h = self.view.rect
-        if self._surface is None or self._surface.get_size() != (w, h) or key != self._key:
-            if self._surface is None or self._surface.get_size() != (w, h):
-                self._surface = pygame.Surface((w, h))
-            self._render(self._surface, session, layer, palette, fonts, s, selected, own, show_flows)
-            self._key = key
-        surface.blit(self._surface, (x, y))
+        fresh = self._surface is not None and content_key == self._key and view_key == self._view_key
+        if not force and fresh:
+            surface.blit(self._surface, (x, y), pygame.Rect(self.view.rect))
+            return
+        can_shift = (
+            not force
+            and moving
+            and self._surface is not None
+            and content_key == self._key
+            and self._drawn_view is not None
+            and self._drawn_view.rect == self.view.rect
+        )
+        if can_shift:
+            self._blit_moved(surface, palette)
+            self.moving_frames += 1
+            return
+        size = (x + w, y + h)
+        if self._surface is None or self._surface.get_size() != size:
+            self._surface = pygame.Surface(size)
+        self._render(self._surface, session, layer, palette, fonts, s, selected, own, show_flows)
+        self._key, self._view_key = content_key, view_key
+        self._drawn_view = MapView(self.view.rect, zoom=self.view.zoom, center=self.view.center)
+        self.full_renders += 1
+        surface.blit(self._surface, (x, y), pygame.Rect(self.view.rect))
+
+    def _blit_moved(self, surface: pygame.Surface, palette: Palette) -> None:
+        """Show the last full render where the moved view puts it (shifted and/or scaled)."""
+        assert self._surface is not None and self._drawn_view is not None
+        old = self._drawn_view
+        x, y, w, h = self.view.rect
+        # where the old image's corners land in the new view
+        (mx0, my0), (mx1, my1) = (old.to_map(x, y), old.to_map(x + w, y + h))
+        (sx0, sy0), (sx1, sy1) = self.view.to_screen(np.array([[mx0, my0], [mx1, my1]]))
+        target = pygame.Rect(round(sx0), round(sy0), max(1, round(sx1 - sx0)), max(1, round(sy1 - sy0)))
+        clip = surface.get_clip()
+        area = pygame.Rect(self.view.rect)
+        surface.set_clip(area.clip(clip))
+        surface.fill(palette.rgb("ocean"), area)
+        image = self._surface.subsurface(area)
+        if abs(old.zoom - self.view.zoom) < 1e-12:
+            surface.blit(image, target.topleft)  # a pure pan: shift, no resampling
+        else:
+            surface.blit(pygame.transform.scale(image, target.size), target.topleft)
+        surface.set_clip(clip)
+
+    @property
+    def at_rest(self) -> bool:
+        """Whether the view has stopped moving (hover outlines are drawn only then)."""
+        return time.monotonic() - self._moved_at >= REST_SECONDS
 
     def _render(
         self,
@@ -142,19 +198,21 @@ class MapRenderer:
         own: str | None,
         show_flows: bool,
     ) -> None:
-        """Full draw into an off-screen surface the size of the view rect."""
-        x, y, w, h = self.view.rect
-        # Draw through a view shifted to the surface origin, so cached pixel lists line up.
-        local = MapView((0, 0, w, h), zoom=self.view.zoom, center=self.view.center)
-        saved = self.view
-        self.view = local
+        """Full draw into an off-screen surface in window coordinates (clipped to the view rect).
+
+        Window coordinates, so the hover outline drawn on the window each frame reuses the same
+        cached pixel lists as this render (one view, one geometry).
+        """
+        area = pygame.Rect(self.view.rect)
+        old_clip = target.get_clip()
+        target.set_clip(area)
         try:
-            target.fill(palette.rgb("ocean"))
+            target.fill(palette.rgb("ocean"), area)
             self._graticule(target, palette)
             draw_regions(
                 target,
                 self.shapes,
-                local,
+                self.view,
                 layer.colors,
                 palette.rgb("border"),
                 default_color=palette.rgb("no_data"),
@@ -163,18 +221,16 @@ class MapRenderer:
             )
             if own is not None and own in self.shapes.region_ids:
                 self.draw_outline(target, own, palette.rgb("you"), max(2, s(2)))
-            if selected is not None and selected in self.shapes.region_ids and selected != own:
-                self.draw_outline(target, selected, palette.rgb("selected"), max(2, s(3)))
-            elif selected is not None and selected == own:
+            if selected is not None and selected in self.shapes.region_ids:
                 self.draw_outline(target, selected, palette.rgb("selected"), max(2, s(3)))
             model = session.model
             snap = session.snapshots.get(list(session.snapshots)[-1]) if session.snapshots else None
             if show_flows:
                 self._flows(target, model, snap, palette, s)
-            self._markers(target, model, palette, s, session.seat, offset=(x, y))
+            self._markers(target, model, palette, s, session.seat)
             self._labels(target, model, layer, palette, fonts, s)
         finally:
-            self.view = saved
+            target.set_clip(old_clip)
 
     def _graticule(self, target: pygame.Surface, palette: Palette) -> None:
         """Faint parallels and meridians every 30 degrees: they say 'this is a globe' at a glance."""
@@ -216,7 +272,7 @@ class MapRenderer:
                     continue
             rect = pygame.Rect(0, 0, tw + 2, th - s(2))
             rect.center = anchor
-            if rect.collidelist(placed) >= 0 or not target.get_rect().contains(rect):
+            if rect.collidelist(placed) >= 0 or not pygame.Rect(self.view.rect).contains(rect):
                 continue
             placed.append(rect.inflate(s(6), s(2)))
             fill = layer.colors.get(r.id, palette.rgb("no_data"))
@@ -234,7 +290,6 @@ class MapRenderer:
         palette: Palette,
         s: Scale,
         seat: str | None,
-        offset: tuple[int, int],
     ) -> None:
         """Datacenters (circle, area ~ MW), fabs (diamond) and large owned plants (square)."""
         w = model.world
@@ -249,14 +304,14 @@ class MapRenderer:
             np.bincount(w.fab_region, weights=w.fab_capacity, minlength=n_r) if len(w.fab_region) else np.zeros(n_r)
         )
         fab_n = np.bincount(w.fab_region, minlength=n_r) if len(w.fab_region) else np.zeros(n_r, int)
-        ox, oy = offset
         self._marker_screen = []
+        view_rect = pygame.Rect(self.view.rect)
         dc_fill = palette.rgba("datacenter")
         edge = palette.rgb("datacenter_edge")
         own_col = palette.rgb("datacenter_own")
         for i, rid in enumerate(self.region_ids):
             px, py = self.marker_screen(i)
-            if not (-40 <= px <= target.get_width() + 40 and -40 <= py <= target.get_height() + 40):
+            if not view_rect.inflate(80, 80).collidepoint(px, py):
                 continue
             cx, cy = round(px), round(py)
             if dc_mw[i] > 0:
@@ -273,7 +328,7 @@ class MapRenderer:
                 ]
                 if mine[i] > 0:
                     lines.append(f"Yours: {fmt.mw(float(mine[i]))}")
-                self._marker_screen.append(("datacenter", rid, (cx + ox, cy + oy), r + 2, lines))
+                self._marker_screen.append(("datacenter", rid, (cx, cy), r + 2, lines))
             if fab_cap[i] > 0:
                 r = min(s(14), s(5) + round(math.sqrt(fab_cap[i]) / 60.0 * s.factor))
                 fx = cx + s(16) + r
@@ -282,7 +337,7 @@ class MapRenderer:
                     f"Fabs in {model.scenario.regions[i].name}",
                     f"{int(fab_n[i])} fabs, {fmt.h100e(float(fab_cap[i]))} per quarter",
                 ]
-                self._marker_screen.append(("fab", rid, (fx + ox, cy + oy), r + 2, lines))
+                self._marker_screen.append(("fab", rid, (fx, cy), r + 2, lines))
         if len(w.plant_mw):
             big = np.flatnonzero(w.plant_mw >= LARGE_PLANT_MW)
             per_region: dict[int, int] = {}
@@ -307,7 +362,7 @@ class MapRenderer:
                     f"{fmt.mw(float(w.plant_mw[p]))} {tech} plant",
                     f"owned by {agent.name if agent else owner} in {model.scenario.regions[i].name}",
                 ]
-                self._marker_screen.append(("plant", self.region_ids[i], (rx + ox, ry + oy), side, lines))
+                self._marker_screen.append(("plant", self.region_ids[i], (rx, ry), side, lines))
 
     @staticmethod
     def _tech_name(t: int) -> str:

@@ -10,9 +10,9 @@ import pygame
 import pygame_gui
 
 from sovereign.ui import events, fmt
-from sovereign.ui.charts import ChartSpec, Series, render_charts
+from sovereign.ui.charts import AsyncChart, ChartSpec, Series, render_charts
 from sovereign.ui.screens.base import Screen
-from sovereign.ui.screens.common import header
+from sovereign.ui.screens.common import chart_or_placeholder, header
 
 Metric = tuple[str, str, Callable[[float], str], tuple[float, float] | None]
 
@@ -90,7 +90,7 @@ class ChartsScreen(Screen):
         seat = self.session.seat
         self.group = "nations" if seat is None or seat in self.session.model.region_ix else "firms"
         self.metric = 0
-        self._cache: dict[Any, pygame.Surface] = {}
+        self.chart = AsyncChart()
 
     @property
     def metrics(self) -> tuple[Metric, ...]:
@@ -156,21 +156,20 @@ class ChartsScreen(Screen):
             self.metric = 0
             self.rebuild()
 
-    def chart_surface(self) -> pygame.Surface:
-        """The current chart (rendered once per quarter, size and palette)."""
+    def chart_surface(self) -> pygame.Surface | None:
+        """The current chart (rendered on a worker once per quarter, size and palette; None until then)."""
         session = self.session
         key = (self.group, self.metric, session.version, self.chart_rect.size, self.palette.name, session.seat)
-        surf = self._cache.get(key)
-        if surf is None:
-            mkey, title, f, ylim = self.metrics[self.metric]
-            model = session.model
-            if self.group == "nations":
-                spec = nation_chart(model, mkey, title, f, ylim, session.seat)
-            else:
-                spec = firm_chart(model, mkey, title, f, ylim, session.seat)
-            surf = render_charts([spec], self.chart_rect.size, self.palette, self.s.factor)
-            self._cache = {key: surf}
-        return surf
+        if key == self.chart.key:
+            return self.chart.get(key, lambda: None)  # type: ignore[arg-type,return-value]
+        mkey, title, f, ylim = self.metrics[self.metric]
+        model = session.model
+        if self.group == "nations":
+            spec = nation_chart(model, mkey, title, f, ylim, session.seat)
+        else:
+            spec = firm_chart(model, mkey, title, f, ylim, session.seat)
+        size, palette, scale = self.chart_rect.size, self.palette, self.s.factor
+        return self.chart.get(key, lambda: render_charts([spec], size, palette, scale))
 
     def draw(self, surface: pygame.Surface) -> None:
         """Header and the chart."""
@@ -180,4 +179,4 @@ class ChartsScreen(Screen):
         header(surface, f, pal, s, "Charts", f"{model.scenario.meta.title} · up to {model.quarter_label}")
         if self.session.busy:
             return
-        surface.blit(self.chart_surface(), self.chart_rect.topleft)
+        chart_or_placeholder(surface, self.chart_surface(), self.chart_rect, f, pal)

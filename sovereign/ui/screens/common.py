@@ -30,6 +30,17 @@ def backdrop(size: tuple[int, int], palette: Palette) -> pygame.Surface:
     return surf
 
 
+def chart_or_placeholder(
+    surface: pygame.Surface, chart: pygame.Surface | None, rect: pygame.Rect, fonts: Fonts, palette: Palette
+) -> None:
+    """Blit a chart, or a quiet 'drawing' box while its worker thread renders it."""
+    if chart is not None:
+        surface.blit(chart, rect.topleft)
+        return
+    draw.box(surface, rect, palette.rgba("panel"), palette.rgb("panel_edge"))
+    draw.text(surface, fonts, "Drawing the chart…", rect.center, 15, palette.rgb("text_muted"), anchor="center")
+
+
 def header(
     surface: pygame.Surface,
     fonts: Fonts,

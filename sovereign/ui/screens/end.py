@@ -10,10 +10,10 @@ import pygame_gui
 
 from sovereign.scenario.schema import quarter_index, quarter_label
 from sovereign.ui import draw, events, fmt
-from sovereign.ui.charts import render_charts
+from sovereign.ui.charts import AsyncChart, render_charts
 from sovereign.ui.screens.base import Screen
 from sovereign.ui.screens.charts import firm_chart, nation_chart
-from sovereign.ui.screens.common import header
+from sovereign.ui.screens.common import chart_or_placeholder, header
 from sovereign.ui.screens.new_game import objective_text
 
 
@@ -110,7 +110,7 @@ class EndScreen(Screen):
 
     def __init__(self, app: Any, **params: Any) -> None:
         super().__init__(app, **params)
-        self._charts: dict[Any, pygame.Surface] = {}
+        self.chart = AsyncChart()
 
     def build(self) -> None:
         """Buttons along the bottom."""
@@ -157,11 +157,10 @@ class EndScreen(Screen):
             return True
         return False
 
-    def _chart_surface(self) -> pygame.Surface:
+    def _chart_surface(self) -> pygame.Surface | None:
         session = self.session
         key = (self.right.size, self.palette.name, session.version, session.seat)
-        surf = self._charts.get(key)
-        if surf is None:
+        if key != self.chart.key:
             model = session.model
             you = session.seat
             specs = [
@@ -174,9 +173,9 @@ class EndScreen(Screen):
             ]
             for spec in specs:
                 spec.label_top = 3
-            surf = render_charts(specs, self.right.size, self.palette, self.s.factor, cols=2)
-            self._charts = {key: surf}
-        return surf
+            size, palette, scale = self.right.size, self.palette, self.s.factor
+            return self.chart.get(key, lambda: render_charts(specs, size, palette, scale, cols=2))
+        return self.chart.get(key, lambda: None)  # type: ignore[arg-type,return-value]
 
     def draw(self, surface: pygame.Surface) -> None:
         """Objectives, ranking, debrief and the charts."""
@@ -185,7 +184,7 @@ class EndScreen(Screen):
         model = self.session.model
         last = quarter_label(model.quarter - 1)
         header(surface, f, pal, s, "Game over", f"{model.scenario.meta.title} · final quarter {last}")
-        surface.blit(self._chart_surface(), self.right.topleft)
+        chart_or_placeholder(surface, self._chart_surface(), self.right, f, pal)
         x, y = self.left.left, self.left.top
         width = self.left.width
         humans = set(self.session.human_seats) | set(model.human_seats)

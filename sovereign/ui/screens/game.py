@@ -540,7 +540,7 @@ class GameScreen(Screen):
         if session.busy:
             # the model is being stepped on the worker: show the last frame of the map untouched
             if self.renderer._surface is not None:
-                surface.blit(self.renderer._surface, self.map_rect.topleft)
+                surface.blit(self.renderer._surface, self.map_rect.topleft, self.map_rect)
         else:
             layer = self.current_layer()
             own = self._own_region()
@@ -555,31 +555,45 @@ class GameScreen(Screen):
                 own=own,
                 show_flows=self.app.settings.show_flows,
             )
-            if self.hover_region is not None and self.hover_region != self.selection:
+            if self.hover_region is not None and self.hover_region != self.selection and self.renderer.at_rest:
                 self.renderer.draw_outline(
                     surface, self.hover_region, lerp_color(pal.rgb("hover"), pal.rgb("ocean"), 0.3), 1
                 )
-            _, _, chip_note = (
-                self.renderer.flow_matrices(
-                    session.model, session.snapshots.get(list(session.snapshots)[-1]) if session.snapshots else None
-                )
-                if self.app.settings.show_flows
-                else (None, None, "")
-            )
-            draw_legend(
-                surface,
-                layer.legend,
-                pal,
-                self.fonts,
-                self.s,
-                (self.map_rect.left + self.s(10), self.map_rect.bottom - self.s(10)),
-                show_flows=self.app.settings.show_flows,
-                chip_note=chip_note,
+            legend = self._legend_surface(layer)
+            surface.blit(
+                legend, legend.get_rect(bottomleft=(self.map_rect.left + self.s(10), self.map_rect.bottom - self.s(10)))
             )
             self._draw_zoom_hint(surface)
         self._draw_top_bar(surface)
         self.panel.draw(surface)
         self._draw_ticker(surface)
+
+    def _legend_surface(self, layer: Any) -> pygame.Surface:
+        """The legend box, drawn once per layer, quarter and palette (its ramp costs ~1 ms)."""
+        session = self.session
+        flows = self.app.settings.show_flows
+        key = (layer.spec.key, session.version, self.palette.name, flows, self.fonts.scale)
+        cached = getattr(self, "_legend_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        chip_note = ""
+        if flows and self.renderer is not None:
+            snap = session.snapshots.get(list(session.snapshots)[-1]) if session.snapshots else None
+            chip_note = self.renderer.flow_matrices(session.model, snap)[2]
+        scratch = pygame.Surface((self.s(340), self.map_rect.height), pygame.SRCALPHA)
+        rect = draw_legend(
+            scratch,
+            layer.legend,
+            self.palette,
+            self.fonts,
+            self.s,
+            (0, scratch.get_height()),
+            show_flows=flows,
+            chip_note=chip_note,
+        )
+        surf = scratch.subsurface(rect).copy()
+        self._legend_cache = (key, surf)
+        return surf
 
     def draw_overlay(self, surface: pygame.Surface) -> None:
         """The hover tooltip sits above everything else on the map."""

@@ -19,9 +19,9 @@ import pygame_gui
 
 from sovereign.sim.world import TECHNOLOGIES
 from sovereign.ui import draw, events, fmt
-from sovereign.ui.charts import merit_order_chart, served_bars_chart
+from sovereign.ui.charts import AsyncChart, merit_order_chart, served_bars_chart
 from sovereign.ui.screens.base import Screen
-from sovereign.ui.screens.common import header
+from sovereign.ui.screens.common import chart_or_placeholder, header
 from sovereign.ui.session import MarketSnapshot
 
 
@@ -112,7 +112,8 @@ class MarketsScreen(Screen):
         quarters = list(self.session.snapshots)
         self.quarter = quarters[-1] if quarters else None
         self.slice = int(np.argmax(model.slice_factor)) if len(model.slice_factor) else 0
-        self._cache: dict[Any, pygame.Surface] = {}
+        self.power_chart = AsyncChart()
+        self.compute_chart = AsyncChart()
 
     @property
     def snap(self) -> MarketSnapshot | None:
@@ -206,27 +207,25 @@ class MarketsScreen(Screen):
 
     # -- drawing ---------------------------------------------------------------------------------
 
-    def _power_surface(self, snap: MarketSnapshot) -> pygame.Surface:
+    def _power_surface(self, snap: MarketSnapshot) -> pygame.Surface | None:
         key = ("power", self.quarter, self.region, self.slice, self.power_rect.size, self.palette.name)
-        surf = self._cache.get(key)
-        if surf is None:
-            model = self.session.model
-            r, s = self.region, self.slice
-            name = model.scenario.regions[r].name
-            slice_name = snap.slice_names[s].replace("_", " ")
-            surf = merit_order_chart(
-                self.power_rect.size,
-                self.palette,
-                self.s.factor,
-                merit_blocks(snap, s, r),
-                float(snap.demand_mw[s, r]),
-                float(snap.price_usd_mwh[s, r]),
-                f"Power in {name}, {slice_name}, {snap.quarter}: merit order",
-                voll=snap.voll,
-                net_import_mw=float(snap.net_import_mw[s, r]),
-            )
-            self._cache[key] = surf
-        return surf
+        if key == self.power_chart.key:
+            return self.power_chart.get(key, lambda: None)  # type: ignore[arg-type,return-value]
+        model = self.session.model
+        r, s = self.region, self.slice
+        name = model.scenario.regions[r].name
+        slice_name = snap.slice_names[s].replace("_", " ")
+        args = (
+            self.power_rect.size,
+            self.palette,
+            self.s.factor,
+            merit_blocks(snap, s, r),
+            float(snap.demand_mw[s, r]),
+            float(snap.price_usd_mwh[s, r]),
+            f"Power in {name}, {slice_name}, {snap.quarter}: merit order",
+        )
+        voll, net = snap.voll, float(snap.net_import_mw[s, r])
+        return self.power_chart.get(key, lambda: merit_order_chart(*args, voll=voll, net_import_mw=net))
 
     def compute_rows(self, snap: MarketSnapshot) -> tuple[list[tuple[str, float, dict[str, float]]], dict[str, Any]]:
         """Buyer groups of the region with what they wanted and who served them (by seller)."""
@@ -273,24 +272,15 @@ class MarketsScreen(Screen):
             sellers["other sellers"] = (120, 120, 120)
         return rows, sellers
 
-    def _compute_surface(self, snap: MarketSnapshot) -> pygame.Surface:
+    def _compute_surface(self, snap: MarketSnapshot) -> pygame.Surface | None:
         key = ("compute", self.quarter, self.region, self.compute_rect.size, self.palette.name)
-        surf = self._cache.get(key)
-        if surf is None:
-            rows, sellers = self.compute_rows(snap)
-            name = self.session.model.scenario.regions[self.region].name
-            surf = served_bars_chart(
-                self.compute_rect.size,
-                self.palette,
-                self.s.factor,
-                rows,
-                sellers,
-                f"Compute bought in {name}, {snap.quarter}: who served whom",
-            )
-            if len(self._cache) > 12:
-                self._cache.clear()
-            self._cache[key] = surf
-        return surf
+        if key == self.compute_chart.key:
+            return self.compute_chart.get(key, lambda: None)  # type: ignore[arg-type,return-value]
+        rows, sellers = self.compute_rows(snap)
+        name = self.session.model.scenario.regions[self.region].name
+        size, palette, scale = self.compute_rect.size, self.palette, self.s.factor
+        title = f"Compute bought in {name}, {snap.quarter}: who served whom"
+        return self.compute_chart.get(key, lambda: served_bars_chart(size, palette, scale, rows, sellers, title))
 
     def draw(self, surface: pygame.Surface) -> None:
         """Header, both charts, the explanation and the datacenter table."""
@@ -313,8 +303,8 @@ class MarketsScreen(Screen):
                 anchor="center",
             )
             return
-        surface.blit(self._power_surface(snap), self.power_rect.topleft)
-        surface.blit(self._compute_surface(snap), self.compute_rect.topleft)
+        chart_or_placeholder(surface, self._power_surface(snap), self.power_rect, f, pal)
+        chart_or_placeholder(surface, self._compute_surface(snap), self.compute_rect, f, pal)
         names = [r.name for r in model.scenario.regions]
         self._text_block(
             surface, self.power_text, "Why this price", power_explanation(snap, self.slice, self.region, names)

@@ -193,15 +193,28 @@ class SettingsScreen(Screen):
         )
         where = self.app.settings_file or settings_path()
         draw.text(surface, f, f"Settings file: {where}", (self.x0, self.note_y), 13, pal.rgb("text_muted"))
-        # a preview swatch of the palette's map ramps
+        surface.blit(self._swatch(d.palette), (self.x0, self.note_y + s(30)))
+
+    def _swatch(self, name: str) -> pygame.Surface:
+        """A preview of a palette's map ramps and tier colours (drawn once per palette)."""
+        import numpy as np
+
         from sovereign.ui.theme import load_palette
 
-        p = load_palette(d.palette)
-        y = self.note_y + s(30)
+        s = self.s
+        key = (name, s.factor)
+        cached = getattr(self, "_swatch_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        p = load_palette(name)
+        surf = pygame.Surface((s(600), s(40)), pygame.SRCALPHA)
+        width = s(240)
         for k, ramp in enumerate(("index", "sequential")):
-            for i in range(s(240)):
-                c = p.ramp(ramp, i / max(1, s(240) - 1))
-                pygame.draw.line(surface, c, (self.x0 + i, y + k * s(22)), (self.x0 + i, y + k * s(22) + s(14)))
+            cols = p.ramp_many(ramp, np.linspace(0.0, 1.0, width))
+            for i in range(width):
+                pygame.draw.line(surf, tuple(int(v) for v in cols[i]), (i, k * s(22)), (i, k * s(22) + s(14)))
         for k in (1, 2, 3):
-            pygame.draw.rect(surface, p.tiers[k], (self.x0 + s(260) + (k - 1) * s(34), y, s(28), s(36)))
-        draw.text(surface, f, "map colours of this palette", (self.x0 + s(380), y + s(10)), 13, pal.rgb("text_muted"))
+            pygame.draw.rect(surf, p.tiers[k], (s(260) + (k - 1) * s(34), 0, s(28), s(36)))
+        draw.text(surf, self.fonts, "map colours of this palette", (s(380), s(10)), 13, self.palette.rgb("text_muted"))
+        self._swatch_cache = (key, surf)
+        return surf
