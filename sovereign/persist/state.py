@@ -392,7 +392,7 @@ def _restore_seats(model: SovereignModel, state: dict[str, Any]) -> list[tuple[S
         _need(isinstance(agent_state, dict) and isinstance(agent_state.get("home"), str), f"seats.{sid}: bad state")
         _need(agent_state["home"] in model.region_ix, f"seats.{sid}: home {agent_state['home']!r} is not a region")
         _need(isinstance(agent_state.get("name"), str), f"seats.{sid}: state needs a name")
-        agent = model._add_agent(classes[kind], sid, agent_state)
+        agent = model.add_seat(classes[kind], sid, agent_state)
         _need(agent.kind == kind, f"seats.{sid}: a {kind} cannot be rebuilt from this state")
         _need(_is_int(item["unique_id"]), f"seats.{sid}: bad unique_id")
         unique_ids.append((agent, item["unique_id"]))

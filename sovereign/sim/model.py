@@ -151,7 +151,7 @@ class SovereignModel(mesa.Model):
         self.retired_homes: dict[str, str] = {}
         self.seats: dict[str, SeatAgent] = {}
         for r in sc.regions:
-            self._add_agent(Nation, r.id, {"name": r.name, "home": r.id, "cash_busd": self._budget_busd(r.id)})
+            self.add_seat(Nation, r.id, {"name": r.name, "home": r.id, "cash_busd": self._budget_busd(r.id)})
         for a in sc.actors:
             state = {
                 "name": a.name,
@@ -162,7 +162,7 @@ class SovereignModel(mesa.Model):
                 "demand_h100e": a.compute_demand_h100e,
                 "named": True,
             }
-            self._add_agent(AGENT_CLASSES[a.kind], a.id, state)
+            self.add_seat(AGENT_CLASSES[a.kind], a.id, state)
         self.world: World = initial_world(sc, {s: i for i, s in enumerate(self.seat_ids)}, self.class_ix)
         labs0 = sum(a.compute_demand_h100e for a in sc.actors)
         self.globals: dict[str, Any] = {
@@ -203,7 +203,8 @@ class SovereignModel(mesa.Model):
 
     # ------------------------------------------------------------------------------------------
     # seats and money
-    def _add_agent(self, cls: type[SeatAgent], seat_id: str, state: dict[str, Any]) -> SeatAgent:
+    def add_seat(self, cls: type[SeatAgent], seat_id: str, state: dict[str, Any]) -> SeatAgent:
+        """Create a seat's Mesa agent (at start, for a spawned startup, or when a save is loaded)."""
         agent = cls(self, seat_id, state)
         self.seats[seat_id] = agent
         if seat_id not in self.seat_pos:
@@ -399,8 +400,11 @@ class SovereignModel(mesa.Model):
 
     # ------------------------------------------------------------------------------------------
     # commands
-    def submit(self, seat_id: str, command: Command | dict[str, Any]) -> CommandResult:
-        """Queue a command for this quarter if the validator accepts it; say why if not."""
+    def submit(self, seat_id: str, command: Command | dict[str, Any], origin: str = "human") -> CommandResult:
+        """Queue a command for this quarter if the validator accepts it; say why if not.
+
+        `origin` ("human" or "ai") is logged so a replay re-submits exactly the human commands.
+        """
         cmd = command_from_dict(command) if isinstance(command, dict) else command
         reason = validate_command(self, seat_id, cmd)
         if reason is None:
@@ -412,6 +416,7 @@ class SovereignModel(mesa.Model):
             "accepted": reason is None,
             "reason": reason or "",
             "stage": "submit",
+            "origin": origin,
         }
         self.command_log.append(entry)
         return CommandResult(accepted=reason is None, reason=reason or "")
@@ -439,7 +444,7 @@ class SovereignModel(mesa.Model):
         self.quarter_news: list[dict[str, Any]] = []
         for agent in self.ai_seats():
             for cmd in agent.decide():
-                self.submit(agent.seat_id, cmd)
+                self.submit(agent.seat_id, cmd, origin="ai")
         self._apply_commands()
         ev.apply_events(self)
         self._construction()
@@ -469,6 +474,7 @@ class SovereignModel(mesa.Model):
                     "accepted": False,
                     "reason": reason,
                     "stage": "apply",
+                    "origin": "human" if seat in self.human_seats else "ai",
                 }
             )
 
@@ -932,7 +938,7 @@ class SovereignModel(mesa.Model):
             name = f"{_startup_name(rng)} ({home})"
             state = {"name": name, "home": home, "cash_busd": 0.0, "valuation_busd": cash * 5, "revenue_busd": 0.0}
             state.update({"demand_h100e": demand, "named": False, "born": self.quarter})
-            self._add_agent(AIStartup, seat, state)
+            self.add_seat(AIStartup, seat, state)
             self.transfer(OUTSIDE, seat, cash, "funding rounds")
 
     # ------------------------------------------------------------------------------------------
