@@ -579,10 +579,10 @@ class App:
         cached = getattr(self, "_help_cache", None)
         if cached is None or cached[0] != key:
             layer = pygame.Surface((w, h), pygame.SRCALPHA)
+            layer.fill(self.palette.rgba("shade"))  # shade and panel in one layer: one blit a frame
             self._layout_help(layer)
             cached = (key, layer)
             self._help_cache = cached
-        draw.shade(surface, self.palette.rgba("shade"))
         surface.blit(cached[1], (0, 0))
 
     def _layout_help(self, surface: pygame.Surface) -> None:

@@ -201,7 +201,9 @@ def render_charts(
         axes_px = ax.get_position().height * h
         min_gap = (hi - lo) * (fs * 0.9 * dpi / 72.0) * 1.15 / max(axes_px, 1.0)
         placed: list[float] = []
+        max_chars = 22 if cols == 1 else 16
         for v, lab, col in sorted([t for t in labels if np.isfinite(t[0])], key=lambda t: -t[0]):
+            lab = lab if len(lab) <= max_chars else lab[: max_chars - 1].rstrip() + "…"
             y = v
             if placed and placed[-1] - y < min_gap:
                 y = placed[-1] - min_gap
@@ -215,10 +217,17 @@ def render_charts(
                 va="center",
                 annotation_clip=False,
             )
-        step = max(1, n // 8)
-        ticks = list(range(0, n, step))
-        ax.set_xticks(ticks)
-        ax.set_xticklabels([spec.quarters[t] for t in ticks], rotation=0)
+        if n > 10:
+            # long games: one tick per year (at its first quarter), thinned to fit
+            years = [i for i, q in enumerate(spec.quarters) if q.endswith("Q1")] or [0]
+            step = max(1, math.ceil(len(years) / (8 if cols == 1 else 4)))
+            ticks = years[::step]
+            ax.set_xticks(ticks)
+            ax.set_xticklabels([spec.quarters[t][:4] for t in ticks])
+        else:
+            ticks = list(range(n))
+            ax.set_xticks(ticks)
+            ax.set_xticklabels([spec.quarters[t] for t in ticks])
         if spec.fmt is not None:
             from matplotlib.ticker import FuncFormatter
 

@@ -44,6 +44,43 @@ class MarkerHit:
     lines: list[str]
 
 
+_GRATICULE: list[np.ndarray] = []
+
+
+def _graticule_lines() -> list[np.ndarray]:
+    """Meridians and parallels every 30 degrees in map units (projected once per process)."""
+    if not _GRATICULE:
+        lats = np.linspace(-90, 90, 61)
+        for lon in range(-180, 181, 30):
+            _GRATICULE.append(project(np.stack([np.full_like(lats, lon), lats], axis=1)))
+        lons = np.linspace(-180, 180, 121)
+        for lat in range(-60, 61, 30):
+            _GRATICULE.append(project(np.stack([lons, np.full_like(lons, lat)], axis=1)))
+    return _GRATICULE
+
+
+def label_sprite(
+    fonts: Fonts, text: str, size: float, color: tuple[int, int, int], halo: tuple[int, int, int]
+) -> pygame.Surface:
+    """A map label with a one-pixel halo, composed once and cached (one blit per label per render)."""
+    key = (text, size, color, halo, fonts.scale)
+    sprite = _LABELS.get(key)
+    if sprite is None:
+        core = fonts.render(text, size, color, bold=True)
+        ring = fonts.render(text, size, halo, bold=True)
+        sprite = pygame.Surface((core.get_width() + 2, core.get_height() + 2), pygame.SRCALPHA)
+        for dx, dy in ((0, 1), (2, 1), (1, 0), (1, 2)):
+            sprite.blit(ring, (dx, dy))
+        sprite.blit(core, (1, 1))
+        if len(_LABELS) > 512:
+            _LABELS.clear()
+        _LABELS[key] = sprite
+    return sprite
+
+
+_LABELS: dict[tuple, pygame.Surface] = {}
+
+
 class MapRenderer:
     """Draws one scenario's map into a rect and answers what is under the mouse.
 
@@ -235,14 +272,8 @@ class MapRenderer:
     def _graticule(self, target: pygame.Surface, palette: Palette) -> None:
         """Faint parallels and meridians every 30 degrees: they say 'this is a globe' at a glance."""
         col = palette.rgb("graticule")
-        lats = np.linspace(-90, 90, 61)
-        for lon in range(-180, 181, 30):
-            pts = self.view.lonlat_to_screen(np.full_like(lats, lon), lats)
-            pygame.draw.lines(target, col, False, pts.tolist(), 1)
-        lons = np.linspace(-180, 180, 121)
-        for lat in range(-60, 61, 30):
-            pts = self.view.lonlat_to_screen(lons, np.full_like(lons, lat))
-            pygame.draw.lines(target, col, False, pts.tolist(), 1)
+        for line in _graticule_lines():
+            pygame.draw.lines(target, col, False, self.view.to_screen(line).tolist(), 1)
 
     def _labels(
         self, target: pygame.Surface, model: SovereignModel, layer: LayerData, palette: Palette, fonts: Fonts, s: Scale
@@ -278,10 +309,8 @@ class MapRenderer:
             fill = layer.colors.get(r.id, palette.rgb("no_data"))
             color = readable_on(fill)
             halo = (10, 14, 20) if color[0] > 128 else (235, 238, 242)
-            ax, ay = anchor
-            for dx, dy in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-                draw.text(target, fonts, name, (ax + dx, ay + dy), size, halo, bold=True, anchor="center")
-            draw.text(target, fonts, name, (ax, ay), size, color, bold=True, anchor="center")
+            sprite = label_sprite(fonts, name, size, color, halo)
+            target.blit(sprite, sprite.get_rect(center=anchor))
 
     def _markers(
         self,
@@ -316,9 +345,7 @@ class MapRenderer:
             cx, cy = round(px), round(py)
             if dc_mw[i] > 0:
                 r = min(s(26), s(4) + round(math.sqrt(dc_mw[i]) / 8.0 * s.factor))
-                circle = pygame.Surface((2 * r + 2, 2 * r + 2), pygame.SRCALPHA)
-                pygame.draw.circle(circle, (*dc_fill[:3], 200), (r + 1, r + 1), r)
-                target.blit(circle, (cx - r - 1, cy - r - 1))
+                pygame.draw.circle(target, dc_fill[:3], (cx, cy), r)
                 pygame.draw.circle(target, edge, (cx, cy), r, 1)
                 if mine[i] > 0:
                     pygame.draw.circle(target, own_col, (cx, cy), r + max(2, s(2)), max(2, s(2)))

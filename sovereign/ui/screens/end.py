@@ -54,9 +54,7 @@ def evaluate_objectives(model: Any) -> list[ObjectiveResult]:
                 out.append(ObjectiveResult(obj.seat, text, None, f"{obj.metric} not recorded"))
                 continue
             v = float(row[obj.metric])
-            out.append(
-                ObjectiveResult(obj.seat, text, v >= obj.threshold, f"{obj.metric.replace('_', ' ')} {v:.3g} at {when}")
-            )
+            out.append(ObjectiveResult(obj.seat, text, v >= obj.threshold, f"{_metric_value(obj.metric, v)} at {when}"))
         elif obj.rank is not None and last is not None:
             final = [r for r in rows if r["quarter"] == last and obj.metric in r]
             order = sorted(final, key=lambda r: -float(r[obj.metric]))
@@ -67,6 +65,16 @@ def evaluate_objectives(model: Any) -> list[ObjectiveResult]:
                 ObjectiveResult(obj.seat, text, met, f"finished #{rank} of {len(ids)}" if rank else "not ranked")
             )
     return out
+
+
+def _metric_value(metric: str, v: float) -> str:
+    """A metric and its value in words (money as money, shares as percentages)."""
+    name = metric.removesuffix("_busd").removesuffix("_usd_mwh").replace("_", " ")
+    if metric.endswith("_busd"):
+        return f"{name} {fmt.money(v)}"
+    if metric.endswith("share"):
+        return f"{name} {fmt.pct(v, 1)}"
+    return f"{name} {v:.3g}"
 
 
 def final_ranking(model: Any) -> tuple[list[tuple[str, str, float]], list[tuple[str, str, float]]]:
@@ -185,6 +193,19 @@ class EndScreen(Screen):
         last = quarter_label(model.quarter - 1)
         header(surface, f, pal, s, "Game over", f"{model.scenario.meta.title} · final quarter {last}")
         chart_or_placeholder(surface, self._chart_surface(), self.right, f, pal)
+        key = (self.size, pal.name, s.factor, self.session.version)
+        cached = getattr(self, "_left_cache", None)
+        if cached is None or cached[0] != key:
+            layer = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
+            self._left_column(layer)
+            cached = (key, layer)
+            self._left_cache = cached
+        surface.blit(cached[1], (0, 0))
+
+    def _left_column(self, surface: pygame.Surface) -> None:
+        """Objectives, ranking and debrief (laid out once; they do not change any more)."""
+        pal, s, f = self.palette, self.s, self.fonts
+        model = self.session.model
         x, y = self.left.left, self.left.top
         width = self.left.width
         humans = set(self.session.human_seats) | set(model.human_seats)
@@ -206,23 +227,18 @@ class EndScreen(Screen):
             }[res.met]
             draw.text(surface, f, status[0], (x, y), 14, status[1], bold=True)
             who = self.session.seat_name(res.seat) if res.seat in model.seats else res.seat
-            line = f"{who}: {res.text}"
-            draw.text(
-                surface,
-                f,
-                line,
-                (x + s(72), y),
-                14,
-                pal.rgb("text") if mine else pal.rgb("text_muted"),
-                bold=mine,
-                max_width=width - s(72),
-            )
-            y += f.line_height(14)
+            line = res.text if res.text.lower().startswith(who.lower()) else f"{who}: {res.text}"
+            for part in f.wrap(line, 14, width - s(72), bold=mine)[:3]:
+                draw.text(
+                    surface, f, part, (x + s(72), y), 14, pal.rgb("text") if mine else pal.rgb("text_muted"), bold=mine
+                )
+                y += f.line_height(14)
             draw.text(surface, f, res.detail, (x + s(72), y), 12, pal.rgb("text_muted"), max_width=width - s(72))
             y += f.line_height(12) + s(4)
         nations, firms = final_ranking(model)
         y += s(8)
         col_w = (width - s(16)) // 2
+        below = y
         for k, (title, rows, show) in enumerate(
             (
                 ("NATIONS · sovereignty index", nations, fmt.index),
@@ -243,11 +259,15 @@ class EndScreen(Screen):
                 )
                 draw.text(surface, f, show(v), (cx + col_w, cy), 13, col, anchor="topright")
                 cy += f.line_height(13)
+            below = max(below, cy) if k else cy
         debrief = model.scenario.meta.debrief
         if debrief:
-            yy = self.left.bottom - s(110)
+            room = (self.left.bottom - below - s(16) - f.line_height(13, True)) // f.line_height(13)
+            lines = f.wrap(debrief, 13, width)[: max(room, 2)]
+            yy = self.left.bottom - len(lines) * f.line_height(13) - f.line_height(13, True) - s(4)
+            yy = max(yy, below + s(12))
             draw.text(surface, f, "DEBRIEF", (x, yy), 13, pal.rgb("accent"), bold=True)
             yy += f.line_height(13, True)
-            for line in f.wrap(debrief, 13, width)[:5]:
+            for line in lines:
                 draw.text(surface, f, line, (x, yy), 13, pal.rgb("text_muted"))
                 yy += f.line_height(13)

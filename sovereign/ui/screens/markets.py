@@ -305,11 +305,19 @@ class MarketsScreen(Screen):
             return
         chart_or_placeholder(surface, self._power_surface(snap), self.power_rect, f, pal)
         chart_or_placeholder(surface, self._compute_surface(snap), self.compute_rect, f, pal)
-        names = [r.name for r in model.scenario.regions]
-        self._text_block(
-            surface, self.power_text, "Why this price", power_explanation(snap, self.slice, self.region, names)
-        )
-        self._cluster_table(surface, snap)
+        key = (self.quarter, self.region, self.slice, self.size, pal.name, self.s.factor)
+        cached = getattr(self, "_text_cache", None)
+        if cached is None or cached[0] != key:
+            # the explanation and table change only with the region, quarter or slice: lay out once
+            layer = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
+            names = [r.name for r in model.scenario.regions]
+            self._text_block(
+                layer, self.power_text, "Why this price", power_explanation(snap, self.slice, self.region, names)
+            )
+            self._cluster_table(layer, snap)
+            cached = (key, layer)
+            self._text_cache = cached
+        surface.blit(cached[1], (0, 0))
 
     def _text_block(self, surface: pygame.Surface, rect: pygame.Rect, title: str, lines: list[str]) -> None:
         pal, s, f = self.palette, self.s, self.fonts

@@ -68,11 +68,13 @@ class NewGame(Screen):
         self.difficulty: str | None = None
         self.seed = 0
         self.seat_filter = "all"
+        self.seat_scroll = 0.0
         if self.infos:
             self._pick_scenario(0)
 
     def _pick_scenario(self, i: int) -> None:
         self.scenario_ix = i
+        self.seat_scroll = 0.0
         info = self.infos[i]
         seats = [sid for sid, _, _ in info.seats()]
         self.seat = "IND" if "IND" in seats else seats[0]
@@ -189,6 +191,9 @@ class NewGame(Screen):
                 hb.select()
             self.human_buttons[hb] = sid
         self.seat_container.set_scrollable_area_dimensions((inner_w, len(rows) * (rh + s(4))))
+        bar = self.seat_container.vert_scroll_bar
+        if bar is not None and self.seat_scroll > 0:
+            bar.set_scroll_from_start_percentage(self.seat_scroll)  # stay where the player was
         # bottom bar
         self.back_button = self.button((pad, h - s(60), s(160), s(44)), "Back", "Main menu (Esc)")
         self.start_button = self.button(
@@ -282,6 +287,8 @@ class NewGame(Screen):
                 self.seat_filter = self.filter_buttons[el]
                 self._keep_seed()
                 self.rebuild()
+                if self.seat_container.vert_scroll_bar is not None:
+                    self.seat_container.vert_scroll_bar.set_scroll_from_start_percentage(0.0)
                 return True
             if el in getattr(self, "role_buttons", {}):
                 self.choose_role(self.role_buttons[el])
@@ -297,6 +304,14 @@ class NewGame(Screen):
                 events.post(events.BACK)
                 return True
         return False
+
+    def teardown(self) -> None:
+        """Remember how far the seat list was scrolled, then kill the widgets."""
+        container = getattr(self, "seat_container", None)
+        bar = container.vert_scroll_bar if container is not None else None
+        if bar is not None and container.alive():
+            self.seat_scroll = float(bar.start_percentage)
+        super().teardown()
 
     def _keep_seed(self) -> None:
         text = self.seed_entry.get_text() if hasattr(self, "seed_entry") else ""
