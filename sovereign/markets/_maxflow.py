@@ -287,7 +287,7 @@ def _greedy_neighbours(
 
 
 #: Graphs with at least this many nodes get most of their flow from scipy's integer max-flow.
-_SCALED_FROM = 200
+_SCALED_FROM = 400
 _INT_CAP = 2**30
 
 
