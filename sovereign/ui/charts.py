@@ -147,7 +147,7 @@ def render_charts(
     edge = palette.hex("panel_edge")
     fig.patch.set_facecolor(bg)
     rows = max(1, math.ceil(len(specs) / cols))
-    fs = 9.5 * scale
+    fs = (11.0 if rows == 1 and cols == 1 else 9.5) * scale
     if rows > 1 or cols > 1:
         fig.subplots_adjust(left=0.06, right=0.88, top=0.94, bottom=0.06, hspace=0.32, wspace=0.32)
     else:
@@ -180,6 +180,17 @@ def render_charts(
         rest = ranked[spec.label_top :]
         for s in rest:
             ax.plot(x[: len(s.values)], s.values, color=muted, linewidth=0.8 * scale, alpha=0.45)
+        if rest:
+            ax.text(
+                1.0,
+                1.01,
+                f"grey: {len(rest)} others",
+                color=muted,
+                fontsize=fs * 0.85,
+                ha="right",
+                va="bottom",
+                transform=ax.transAxes,
+            )
         labels: list[tuple[float, str, str]] = []
         for i, s in enumerate(top):
             col = "#{:02x}{:02x}{:02x}".format(*palette.category(i))

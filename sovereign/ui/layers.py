@@ -152,7 +152,7 @@ def _continuous(
         if hi_v - lo_v < 1e-12:
             hi_v = lo_v + 1.0
         t = (values - lo_v) / (hi_v - lo_v)
-        ticks = [(v, formatter(v)) for v in nice_ticks(lo_v, hi_v, 4)]
+        ticks = [(v, formatter(v)) for v in nice_ticks(lo_v, hi_v, 5)]
     cols = palette.ramp_many(ramp, t)
     no_data = palette.rgb("no_data")
     colors = {rid: (tuple(int(c) for c in cols[i]) if ok[i] else no_data) for i, rid in enumerate(ids)}

@@ -480,7 +480,7 @@ def draw_legend(
 ) -> pygame.Rect:
     """The legend box: colour scale or categories, then the marker and arc keys."""
     pad = s(10)
-    width = s(300)
+    width = s(310)
     lines_h = 0
     title_h = fonts.line_height(14, True)
     small_h = fonts.line_height(12)
@@ -534,7 +534,15 @@ def draw_legend(
     cy = y + small_h // 2
     pygame.draw.circle(surface, palette.rgb("datacenter"), (x + s(7), cy), s(6))
     pygame.draw.circle(surface, palette.rgb("datacenter_edge"), (x + s(7), cy), s(6), 1)
-    draw.text(surface, fonts, "Datacenters (area ~ MW; ringed: yours)", (x + s(20), y), 12, text_col)
+    draw.text(
+        surface,
+        fonts,
+        "Datacenters (area ~ MW; ringed: yours)",
+        (x + s(20), y),
+        12,
+        text_col,
+        max_width=width - 2 * pad - s(20),
+    )
     y += small_h + s(1)
     draw.diamond(surface, (x + s(7), y + small_h // 2), s(6), palette.rgb("fab"), palette.rgb("datacenter_edge"))
     draw.text(surface, fonts, "Fabs (size ~ output)", (x + s(20), y), 12, text_col)
@@ -545,10 +553,11 @@ def draw_legend(
     draw.text(
         surface,
         fonts,
-        f"Firm-owned plants of {LARGE_PLANT_MW:.0f} MW or more (colour: technology)",
+        f"Firm plants, {LARGE_PLANT_MW:.0f} MW+ (colour: technology)",
         (x + s(20), y),
         12,
         text_col,
+        max_width=width - 2 * pad - s(20),
     )
     y += small_h + s(1)
     if show_flows:

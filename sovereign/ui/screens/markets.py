@@ -68,6 +68,9 @@ def power_explanation(snap: MarketSnapshot, s: int, r: int, names: list[str]) ->
             lines.append(
                 f"Everything cheaper ({', '.join(sorted({b[0] for b in cheaper}))}) runs flat out and earns the margin."
             )
+    used = [f"{b[0]} {fmt.mw(b[3])} of {fmt.mw(b[1])} at ${b[2]:,.0f}" for b in blocks if b[1] > 0]
+    if used:
+        lines.append("Supply in merit order (dispatched of available, marginal cost): " + "; ".join(used) + ".")
     if abs(net) > 1.0:
         what = "imported" if net > 0 else "exported"
         lines.append(f"{fmt.mw(abs(net))} {what} over interconnectors.")
