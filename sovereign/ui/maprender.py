@@ -477,8 +477,13 @@ def draw_legend(
     *,
     show_flows: bool,
     chip_note: str,
+    compact: bool = False,
 ) -> pygame.Rect:
-    """The legend box: colour scale or categories, then the marker and arc keys."""
+    """The legend box: colour scale or categories, then the marker and arc keys.
+
+    ``compact`` (small maps: big UI scale or small window) leaves out the marker and arc keys,
+    which the help overlay and the hover tooltips also explain.
+    """
     pad = s(10)
     width = s(310)
     lines_h = 0
@@ -486,7 +491,7 @@ def draw_legend(
     small_h = fonts.line_height(12)
     body_h = s(34) if legend.ramp else len(legend.categories) * (small_h + s(2))
     note_lines = fonts.wrap(legend.note, 12, width - 2 * pad) if legend.note else []
-    marker_rows = 3 + (2 if show_flows else 0)
+    marker_rows = 0 if compact else 3 + (2 if show_flows else 0)
     lines_h = title_h + s(4) + body_h + len(note_lines) * small_h + s(8) + marker_rows * (small_h + s(1))
     rect = pygame.Rect(0, 0, width, lines_h + 2 * pad)
     rect.bottomleft = bottomleft
@@ -530,6 +535,8 @@ def draw_legend(
         draw.text(surface, fonts, line, (x, y), 12, muted)
         y += small_h
     y += s(8)
+    if compact:
+        return rect
     # marker key
     cy = y + small_h // 2
     pygame.draw.circle(surface, palette.rgb("datacenter"), (x + s(7), cy), s(6))

@@ -33,7 +33,7 @@ from sovereign.ui.layers import LAYER_BY_KEY, LAYERS, LayerCache, latest_rows
 from sovereign.ui.mapdata import shapes_for
 from sovereign.ui.maprender import MapRenderer, draw_legend, region_tooltip_lines
 from sovereign.ui.screens.action_form import COMMAND_RESULT, SUBMIT, ActionForm
-from sovereign.ui.screens.base import Screen
+from sovereign.ui.screens.base import Screen, object_id_of
 from sovereign.ui.screens.panel import KIND_LABELS, SidePanel, _command_label
 from sovereign.ui.theme import lerp_color
 
@@ -111,7 +111,7 @@ class GameScreen(Screen):
         s = self.s
         w, h = self.size
         self.top_h, self.ticker_h = s(52), s(34)
-        panel_w = min(s(440), w // 2)
+        panel_w = min(s(440), round(w * 0.36))
         self.map_rect = pygame.Rect(0, self.top_h, w - panel_w, h - self.top_h - self.ticker_h)
         self.panel_rect = pygame.Rect(w - panel_w, self.top_h, panel_w, h - self.top_h - self.ticker_h)
         self.ticker_rect = pygame.Rect(0, h - self.ticker_h, w, self.ticker_h)
@@ -146,11 +146,30 @@ class GameScreen(Screen):
             self.top_buttons[b] = key
             x -= bw + s(6)
         self.top_text_right = x - s(8)
-        # layer buttons over the map, top left
+        # layer buttons over the map, top left (a drop-down when the map is small)
         self.layer_buttons: dict[Any, str] = {}
+        self.layer_menu = None
+        self.compact = self.map_rect.width < s(1000) or self.map_rect.height < s(700)
         lx, ly = self.map_rect.left + s(10), self.map_rect.top + s(10)
         lw, lh = s(150), s(28)
-        for k, spec in enumerate(LAYERS):
+        if self.compact:
+            labels = [f"{spec.hotkey}  {spec.label}" for spec in LAYERS]
+            current = labels[[spec.key for spec in LAYERS].index(self.layer)]
+            self.layer_menu = self.add(
+                pygame_gui.elements.UIDropDownMenu(
+                    labels, current, pygame.Rect(lx, ly, s(230), lh), self.manager, object_id=object_id_of("@layer")
+                )
+            )
+            self.layer_menu.set_tooltip("Map layer (keys 1-8)") if hasattr(self.layer_menu, "set_tooltip") else None
+            self.flows_button = self.button(
+                (lx + s(238), ly, s(120), lh),
+                "F  Flows " + ("on" if self.app.settings.show_flows else "off"),
+                "Show or hide arcs: chips from fab regions to datacenters, compute from sellers to buyers (F)",
+                "@layer",
+            )
+            if self.app.settings.show_flows:
+                self.flows_button.select()
+        for k, spec in enumerate(LAYERS if not self.compact else ()):
             b = self.button(
                 (lx, ly + k * (lh + s(4)), lw, lh),
                 f"{spec.hotkey}  {spec.short}",
@@ -160,15 +179,16 @@ class GameScreen(Screen):
             if spec.key == self.layer:
                 b.select()
             self.layer_buttons[b] = spec.key
-        fy = ly + len(LAYERS) * (lh + s(4)) + s(6)
-        self.flows_button = self.button(
-            (lx, fy, lw, lh),
-            "F  Flows " + ("on" if self.app.settings.show_flows else "off"),
-            "Show or hide arcs: chips from fab regions to datacenters, compute from sellers to buyers (F)",
-            "@layer",
-        )
-        if self.app.settings.show_flows:
-            self.flows_button.select()
+        if not self.compact:
+            fy = ly + len(LAYERS) * (lh + s(4)) + s(6)
+            self.flows_button = self.button(
+                (lx, fy, lw, lh),
+                "F  Flows " + ("on" if self.app.settings.show_flows else "off"),
+                "Show or hide arcs: chips from fab regions to datacenters, compute from sellers to buyers (F)",
+                "@layer",
+            )
+            if self.app.settings.show_flows:
+                self.flows_button.select()
         # side panel
         self.panel = SidePanel(self, self.panel_rect)
         self.panel.build()
@@ -346,6 +366,11 @@ class GameScreen(Screen):
                     self.form = None
                 self.rebuild()  # the top bar and panel show the money now committed
             return True
+        if et == pygame_gui.UI_DROP_DOWN_MENU_CHANGED and event.ui_element is self.layer_menu:
+            labels = [f"{spec.hotkey}  {spec.label}" for spec in LAYERS]
+            if event.text in labels:
+                self.set_layer(LAYERS[labels.index(event.text)].key)
+            return True
         if et == events.SELECT:
             self.select(getattr(event, "region", None), getattr(event, "seat", None))
             return True
@@ -418,6 +443,8 @@ class GameScreen(Screen):
             self.layer = key
             for b, k in self.layer_buttons.items():
                 b.select() if k == key else b.unselect()
+            if self.layer_menu is not None:
+                self.rebuild()  # the drop-down shows the new layer
 
     def toggle_flows(self) -> None:
         """Show or hide flow arcs (remembered in the settings)."""
@@ -572,7 +599,7 @@ class GameScreen(Screen):
         """The legend box, drawn once per layer, quarter and palette (its ramp costs ~1 ms)."""
         session = self.session
         flows = self.app.settings.show_flows
-        key = (layer.spec.key, session.version, self.palette.name, flows, self.fonts.scale)
+        key = (layer.spec.key, session.version, self.palette.name, flows, self.fonts.scale, self.compact)
         cached = getattr(self, "_legend_cache", None)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -590,6 +617,7 @@ class GameScreen(Screen):
             (0, scratch.get_height()),
             show_flows=flows,
             chip_note=chip_note,
+            compact=self.compact,
         )
         surf = scratch.subsurface(rect).copy()
         self._legend_cache = (key, surf)
