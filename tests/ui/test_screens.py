@@ -238,3 +238,48 @@ def test_main_menu_new_game_screen_and_load_screen_without_a_game(make_app):
     assert other in ng.humans
     ui.key(pygame.K_ESCAPE)
     assert app.top.name == "menu"
+
+
+def test_hot_seat_hand_over_hides_the_previous_seat(make_app, tiny_scenario, tmp_path):
+    from sovereign.ui.session import new_session
+
+    s = new_session(tiny_scenario, ["IND", "CHN"], seed=1, save_dir=tmp_path, autosave=False)
+    app, ui = make_app(session=s)
+    app.start_session(s)
+    assert app.top.name == "handover"  # the first player is asked to sit down too
+    ui.key(pygame.K_RETURN)
+    game = app.top
+    assert game.name == "game" and game.selection == s.seat
+    first = s.seat
+    game.set_tab("actions")
+    ui.key(pygame.K_RETURN)  # end my turn
+    assert app.top.name == "handover" and s.seat != first
+    ui.key(pygame.K_SPACE)
+    game = app.top
+    assert game.selection == s.seat and game.panel_tab == "overview"
+    assert "End quarter" in game.end_button.text
+    ui.key(pygame.K_RETURN)  # the last human seat: the quarter is played
+    ui.wait_quarter()
+    assert s.model.quarter_label == "2026Q2"
+    assert app.top.name == "handover" and s.seat == first
+
+
+def test_decision_dialog_submits_the_choice(make_app, tiny_scenario, tmp_path):
+    from sovereign.sim.commands import Decide
+    from sovereign.ui.session import new_session
+
+    s = new_session(tiny_scenario, ["IND"], seed=1, save_dir=tmp_path, autosave=False)
+    for _ in range(3):  # the tiny world's inject asks India a question in 2026Q3
+        s.end_turn(wait=True)
+        s.poll()
+    assert s.pending_decisions()
+    app, ui = make_app(session=s)
+    app.start_session(s)
+    ui.frames(2)
+    dialog = next(
+        w for w in app.manager.get_window_stack().get_full_stack() if getattr(w, "key", "").startswith("decision")
+    )
+    assert "national AI mission" in dialog.body.html_text
+    ui.click(dialog.button_for("0"))
+    event_id = next(iter(s.pending_decisions()))
+    assert Decide(event_id=event_id, option=0) in s.queued()
