@@ -279,7 +279,9 @@ def _greedy_neighbours(
         return flow0, used0, served0
     ta, hb, kk, sign = ta[ok], hb[ok], kk[ok], sign[ok]
     idx = np.nonzero(ok)[0]
-    offer = _clip_in_groups(ta, np.minimum(kk, sup[ta]), sup)
+    # Never offer more than the receiver lacks: a huge capacity (an "unlimited" link) in the
+    # running sums would swamp the digits of the small amounts after it.
+    offer = _clip_in_groups(ta, np.minimum(np.minimum(kk, sup[ta]), dfc[hb]), sup)
     got = _clip_in_groups(hb, offer, dfc)
     flow = flow0.copy()
     np.add.at(flow, idx % m, sign * got)

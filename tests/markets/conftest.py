@@ -80,7 +80,8 @@ def power_violations(res, cost, capacity, demand, voll, src=(), dst=(), cap=(), 
     dst = np.asarray(dst, int)
     cap = np.asarray(cap, float)
     n_r = len(demand)
-    qscale = max(1.0, float(capacity.sum()), float(demand.sum()), float(cap.sum()))
+    # Link capacities stay out of the scale: an "unlimited" 1e12 link must not loosen the checks.
+    qscale = max(1e-9, float(capacity.sum()), float(demand.sum()))
     ptol = rtol * max(1.0, float(np.abs(cost).max(initial=0.0)), voll)
     qtol = rtol * qscale
     out = []
@@ -114,6 +115,13 @@ def power_violations(res, cost, capacity, demand, voll, src=(), dst=(), cap=(), 
             out.append("uncongested link with a price difference")
         if ((f > qtol) & (ps > pd + ptol)).any() or ((f < -qtol) & (pd > ps + ptol)).any():
             out.append("flow from high to low price")
+    # Certificate of optimality: the prices' dual objective equals the cost (weak duality).
+    lam = np.minimum(p, voll)
+    dual = float((demand * lam).sum() - (capacity * np.maximum(lam[:, None] - cost, 0.0)).sum())
+    if len(f):
+        dual -= float((cap * np.abs(lam[src] - lam[dst])).sum())
+    if abs(dual - float(res.total_cost)) > 1e-9 * max(abs(dual), qscale * voll * 1e-3):
+        out.append(f"duality gap {float(res.total_cost) - dual}")
     tc = float((cost * x).sum() + voll * res.unserved.sum())
     if abs(tc - float(res.total_cost)) > 1e-9 * max(1.0, abs(tc)):
         out.append("total_cost inconsistent with dispatch")

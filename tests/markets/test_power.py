@@ -275,3 +275,19 @@ def test_large_batched_meshed_instances_match_lp(seed, oracle_power, check_power
         assert float(res.total_cost[s]) == pytest.approx(total, rel=1e-9)
         one = PowerResult(**{k: (v[s] if isinstance(v, np.ndarray) else v) for k, v in vars(res).items()})
         assert check_power(one, cost[s], cap[s], demand[s], 3000.0, src, dst, lcap[s]) == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_unlimited_links_certified_by_duality(seed, check_power):
+    # 1e12 MW "unlimited" links next to 0.01 MW blocks: HiGHS loses digits here, so optimality
+    # is certified by the duality gap and complementary slackness instead.
+    rng = np.random.default_rng(200 + seed)
+    n_r, n_u, n_l = 120, 4, 300
+    cost = rng.uniform(-50, 300, (n_r, n_u))
+    cap = rng.uniform(0, 0.1, (n_r, n_u)) * (rng.random((n_r, n_u)) < 0.8)
+    demand = cap.sum(-1) * rng.uniform(0, 1.4, n_r)
+    src = rng.integers(0, n_r, n_l)
+    dst = rng.integers(0, n_r, n_l)
+    lcap = rng.choice([0.0, 1e12, 0.01], n_l)
+    res = clear_power(cost, cap, demand, voll=3000.0, links=(src, dst, lcap))
+    assert check_power(res, cost, cap, demand, 3000.0, src, dst, lcap) == []
