@@ -591,9 +591,18 @@ class GameScreen(Screen):
                 legend, legend.get_rect(bottomleft=(self.map_rect.left + self.s(10), self.map_rect.bottom - self.s(10)))
             )
             self._draw_zoom_hint(surface)
-        self._draw_top_bar(surface)
+        if session.busy and getattr(self, "_frozen_bars", None) is not None:
+            # the worker is changing the model: show the bars as they were, read nothing
+            top, ticker = self._frozen_bars
+            surface.blit(top, (0, 0))
+            surface.blit(ticker, self.ticker_rect.topleft)
+        else:
+            self._draw_top_bar(surface)
+            self._draw_ticker(surface)
+            if not session.busy:
+                bar = pygame.Rect(0, 0, surface.get_width(), self.top_h)
+                self._frozen_bars = (surface.subsurface(bar).copy(), surface.subsurface(self.ticker_rect).copy())
         self.panel.draw(surface)
-        self._draw_ticker(surface)
 
     def _legend_surface(self, layer: Any) -> pygame.Surface:
         """The legend box, drawn once per layer, quarter and palette (its ramp costs ~1 ms)."""
