@@ -283,3 +283,22 @@ def test_decision_dialog_submits_the_choice(make_app, tiny_scenario, tmp_path):
     ui.click(dialog.button_for("0"))
     event_id = next(iter(s.pending_decisions()))
     assert Decide(event_id=event_id, option=0) in s.queued()
+
+
+def test_side_panel_firm_links_open_the_firm(make_app, played_session):
+    app, ui = make_app(session=played_session)
+    app.start_session(played_session)
+    ui.close_dialogs()
+    game = app.top
+    game.select(region="USA")
+    ui.frames(2)
+    panel = game.panel
+    ox, oy = panel._content_origin()
+    visible = [(r, a) for r, a in panel._links if r.bottom - panel.scroll < panel.rect.bottom - oy]
+    if not visible:  # the firm list is below the fold: scroll to it first
+        panel.scroll_by(10_000)
+        ui.frames(1)
+    rect, _ = panel._links[-1]
+    ui.click_at((rect.centerx + ox, rect.centery + oy - panel.scroll))
+    assert game.selection in played_session.model.seats and game.selection not in played_session.model.region_ix
+    ui.frames(2)  # the firm page draws
