@@ -177,14 +177,15 @@ def _levels(
     """
     level = [-1] * n
     layer = []
+    found = False
     for r in sources:
         if src[r] > eps:
             level[r] = 1
             layer.append(r)
+            if snk[r] > eps:
+                found = True
     depth = 1
-    while layer:
-        if any(snk[u] > eps for u in layer):
-            return level, True
+    while layer and not found:
         depth += 1
         nxt = []
         for u in layer:
@@ -194,8 +195,10 @@ def _levels(
                 if level[v] < 0 and res[e] > eps:
                     level[v] = depth
                     nxt.append(v)
+                    if snk[v] > eps:
+                        found = True
         layer = nxt
-    return level, False
+    return level, found
 
 
 def _reaches_sink_c(
