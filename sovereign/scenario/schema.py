@@ -401,6 +401,14 @@ class Demand(Strict):
     )
     accelerator_life_quarters: int = F(description="Service life of accelerators", unit="quarters", ge=4, le=60)
     volatility: float = F(0.03, description="Quarterly random shock to demand growth (st. dev.)", ge=0, le=1)
+    preference_spread_usd_per_hour: float = F(
+        0.1,
+        description="Spread of buyers' preferences between clusters: the logit temperature of the compute "
+        "market (0 = every buyer takes the single best deal, as in the LP optimum)",
+        unit="$/H100e-hour",
+        ge=0,
+        le=5,
+    )
 
     @field_validator("wtp_usd_per_hour")
     @classmethod

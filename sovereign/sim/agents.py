@@ -74,7 +74,12 @@ class SeatAgent(mesa.Agent):
     @property
     def params(self) -> dict[str, Any]:
         """The difficulty parameters of this seat's AI."""
-        return DIFFICULTY[self.model.difficulty]
+        return DIFFICULTY[self.difficulty]
+
+    @property
+    def difficulty(self) -> str:
+        """This seat's AI difficulty: its own setting, else the game's."""
+        return self.state.get("difficulty") or self.model.difficulty
 
     def decide(self) -> list[Command]:
         """This quarter's commands from the AI policy."""
@@ -117,7 +122,7 @@ class SeatAgent(mesa.Agent):
         cand = (np.arange(n_r) == home) if self.kind == "nation" else v["firm_candidates"][home]
         cls = int(v["class_for"][home])
         kw_new = float(v["kw_new"][cls])
-        margin = v["margin"][cls].copy()
+        margin = v["margin_by_lag"][self.params["lag"]][cls].copy()
         margin[home] += 0.15
         score = np.where(cand, margin * self._noise(n_r), -np.inf)
         best = int(np.argmax(score))
@@ -189,7 +194,7 @@ class Nation(SeatAgent):
         pillars = m.last.get("pillars")
         income = reg.gdp_busd * reg.ai_budget_share  # per year
         exposure = reg.threat_exposure * reg.gdp_busd * THREAT_BUSD_PER_GDP
-        target = {"easy": 0.8, "normal": 1.2, "hard": 1.5}[m.difficulty] * exposure
+        target = {"easy": 0.8, "normal": 1.2, "hard": 1.5}[self.difficulty] * exposure
         target = min(target, 0.4 * income)
         if abs(target - w.security_busd[r]) > 0.1 * max(target, 1e-6):
             cmds.append(SetSecuritySpending(busd_per_year=round(target, 3)))
@@ -199,13 +204,13 @@ class Nation(SeatAgent):
             return cmds
         compute = float(pillars["compute_self_reliance"][r])
         if p["levers"]:
-            rate = 0.3 if m.difficulty == "hard" and compute < 0.6 else (0.2 if compute < 0.5 else 0.1)
+            rate = 0.3 if self.difficulty == "hard" and compute < 0.6 else (0.2 if compute < 0.5 else 0.1)
             if abs(rate - w.subsidy[r]) > 1e-9:
                 cmds.append(SetSubsidy(rate=rate))
             data = float(pillars["data_governance"][r])
             if data < 0.5 and not w.localisation[r] and reg.export_tier > 1:
                 cmds.append(SetLocalisation(enabled=True))
-            if m.difficulty == "hard":
+            if self.difficulty == "hard":
                 if not w.dc_last[r]:
                     cmds.append(SetCurtailmentPriority(datacenters_last=True))
                 if w.permitting_quarters[r] >= 4 and self.cash_busd > 10:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 import mesa
@@ -85,7 +86,8 @@ class SovereignModel(mesa.Model):
         rng: the run's seed (int or `numpy.random.SeedSequence`); one SeedSequence spawns the
             independent streams for events, agents and startups.
         human_seats: seats (region or actor ids) whose commands come from people, not AI policies.
-        difficulty: difficulty of AI seats (default: the scenario's).
+        difficulty: difficulty of AI seats (default: the scenario's): one level for all, or a mapping
+            from seat id to level (seats not named play at the scenario's level).
     """
 
     def __init__(
@@ -93,7 +95,7 @@ class SovereignModel(mesa.Model):
         scenario: Scenario,
         rng: int | np.random.SeedSequence | None = 0,
         human_seats: tuple[str, ...] | list[str] = (),
-        difficulty: str | None = None,
+        difficulty: str | Mapping[str, str] | None = None,
     ) -> None:
         seq = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
         events_seq, agents_seq, startups_seq, mesa_seq = seq.spawn(4)
@@ -105,7 +107,11 @@ class SovereignModel(mesa.Model):
             "agents": np.random.default_rng(agents_seq),
             "startups": np.random.default_rng(startups_seq),
         }
-        self.difficulty = difficulty or scenario.seats.difficulty
+        per_seat = dict(difficulty) if isinstance(difficulty, Mapping) else {}
+        self.difficulty = (difficulty if isinstance(difficulty, str) else None) or scenario.seats.difficulty
+        for level in [self.difficulty, *per_seat.values()]:
+            if level not in ("easy", "normal", "hard"):
+                raise ValueError(f"difficulty must be easy, normal or hard, found {level!r}")
         self.human_seats = set(human_seats)
         sc = scenario
         self.region_ix = {r.id: i for i, r in enumerate(sc.regions)}
@@ -163,6 +169,10 @@ class SovereignModel(mesa.Model):
                 "named": True,
             }
             self.add_seat(AGENT_CLASSES[a.kind], a.id, state)
+        for seat_id, level in per_seat.items():
+            if seat_id not in self.seats:
+                raise ValueError(f"difficulty given for unknown seat {seat_id!r}")
+            self.seats[seat_id].state["difficulty"] = level
         self.world: World = initial_world(sc, {s: i for i, s in enumerate(self.seat_ids)}, self.class_ix)
         labs0 = sum(a.compute_demand_h100e for a in sc.actors)
         self.globals: dict[str, Any] = {
@@ -312,32 +322,34 @@ class SovereignModel(mesa.Model):
         # from the prices the AI perceives (stale on easy); -inf where caps cannot fill the halls
         from sovereign.sim.agents import DC_LIFE_HOURS, DIFFICULTY
 
-        lag = DIFFICULTY[self.difficulty]["lag"]
-        hist = self.metrics.signals
-        sig = hist[-lag] if len(hist) >= lag else self.last
-        price = np.asarray(sig["compute_price_region"], float)
-        power = np.asarray(sig["power_price_avg"], float)
         capex_per_kw = np.array([r.dc_capex_musd_per_mw for r in sc.regions]) * 1e3
         pue_new = np.minimum(w.pue, 1.3)
         kw = kw_new[:, None]
-        margin = (
-            price[None, :]
-            - power[None, :] * kw * pue_new[None, :] / 1000.0
-            - sc.demand.opex_usd_per_hour
-            - capex_per_kw[None, :] * kw / DC_LIFE_HOURS * (1.0 - w.subsidy[None, :])
-            - (0.02 * w.permitting_quarters + price * self.last["dc_curtail"])[None, :]
-        )
         region_cap = caps[np.arange(n_r), class_for]
         capped = np.isfinite(region_cap) & self.controlled[class_for]
         free_by_region = owner_free.sum(0)
         full = capped & (free_by_region / kw_new[class_for] > 4.0 * region_cap)
-        margin[:, full] = -np.inf
+        margin_by_lag = {}
+        for lag in sorted({p["lag"] for p in DIFFICULTY.values()}):
+            hist = self.metrics.signals
+            sig = hist[-lag] if len(hist) >= lag else self.last
+            price = np.asarray(sig["compute_price_region"], float)
+            power = np.asarray(sig["power_price_avg"], float)
+            margin = (
+                price[None, :]
+                - power[None, :] * kw * pue_new[None, :] / 1000.0
+                - sc.demand.opex_usd_per_hour
+                - capex_per_kw[None, :] * kw / DC_LIFE_HOURS * (1.0 - w.subsidy[None, :])
+                - (0.02 * w.permitting_quarters + price * self.last["dc_curtail"])[None, :]
+            )
+            margin[:, full] = -np.inf
+            margin_by_lag[lag] = margin
         allied = self.allied_matrix()
         tier = w.export_tier
         firm_candidates = allied | (tier == 2)[None, :]
         firm_candidates &= ~((tier == 1)[:, None] & (tier == 3)[None, :])
         self._view = {
-            "margin": margin,
+            "margin_by_lag": margin_by_lag,
             "firm_candidates": firm_candidates,
             "quarter": self.quarter,
             "allied": allied,
@@ -816,7 +828,8 @@ class SovereignModel(mesa.Model):
             0.0,
             self.distance_km[r_j][:, r_k] / 1000.0 * sc.demand.latency_penalty_usd_per_1000km,
         )
-        res = clear_compute(capacity, cost, seg["qty"], seg["wtp"], allowed, penalty)
+        spread = sc.demand.preference_spread_usd_per_hour
+        res = clear_compute(capacity, cost, seg["qty"], seg["wtp"], allowed, penalty, temperature=spread)
         alloc = np.asarray(res.allocation)
         price_k = np.asarray(res.price)
         self.last["compute"] = res

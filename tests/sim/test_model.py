@@ -99,7 +99,7 @@ def test_compute_market_respects_capacity_demand_and_rules(stepped):
 
 
 def test_no_negative_stock_and_capacity_respected(stepped):
-    m, snaps = stepped
+    _, snaps = stepped
     for s in snaps:
         assert (s["stock"] >= 0).all()
         assert (s["kw"] <= s["it_mw"] * 1000 * (1 + 1e-9) + 1e-6).all()
@@ -180,3 +180,23 @@ def test_every_bundled_scenario_runs(tmp_path):
         m = SovereignModel(load_scenario(f), rng=0)
         m.run(2)
         assert len(m.metrics.world) == 2
+
+
+def test_difficulty_per_seat(tiny):
+    m = SovereignModel(tiny, rng=1, difficulty={"IND": "hard", "cloudco": "easy"})
+    assert m.seats["IND"].difficulty == "hard"
+    assert m.seats["cloudco"].params["invest"] == 0.5
+    assert m.seats["USA"].difficulty == tiny.seats.difficulty
+    m.run(2)
+    with pytest.raises(ValueError, match="unknown seat"):
+        SovereignModel(tiny, rng=1, difficulty={"XXX": "hard"})
+    with pytest.raises(ValueError, match="easy, normal or hard"):
+        SovereignModel(tiny, rng=1, difficulty="impossible")
+
+
+def test_difficulty_changes_ai_behaviour(tiny):
+    easy = SovereignModel(tiny, rng=1, difficulty="easy")
+    hard = SovereignModel(tiny, rng=1, difficulty="hard")
+    easy.run()
+    hard.run()
+    assert easy.command_log != hard.command_log
