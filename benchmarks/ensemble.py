@@ -57,8 +57,9 @@ def _scenario(path: str):
 
 
 def _mean_sovereignty(model: SovereignModel) -> float:
-    rows = model.metrics.nations[-len(model.scenario.regions) :]
-    return float(np.mean([r["sovereignty_index"] for r in rows]))
+    # the same arithmetic as the ensemble's run summary, so equal games give equal numbers
+    values = [r["sovereignty_index"] for r in model.metrics.nations[-len(model.scenario.regions) :]]
+    return sum(values) / len(values)
 
 
 class BatchRunModel(SovereignModel):
@@ -93,10 +94,17 @@ def timed_ensemble(scenario, path, out, runs, quarters, seed, **kw) -> dict:
     wall = time.perf_counter() - t0
     assert result.succeeded == runs, f"{result.failed} runs failed: see {out}/failures"
     session = read_json(out / "manifest.json")["sessions"][-1]
+    run_s = np.array(read_table(out, "runs", columns=["elapsed_s"]).column("elapsed_s").to_pylist())
+    workers = session["executor"]["workers"]
     return {
         "wall": wall,
         "start": session["executor_start_s"],
         "parent_cpu_ms_per_run": 1000 * (cpu_s() - c0) / runs,
+        "run_s": float(run_s.mean()),
+        # share of the workers' time spent inside runs: what the executor itself wastes, whatever
+        # else the machine is doing (other processes slow the runs, not this ratio)
+        "busy": float(run_s.sum()) / (workers * wall),
+        "load": os.getloadavg()[0],
         "out": out,
     }
 
@@ -117,6 +125,59 @@ def timed_batch_run(path, runs, quarters, seed, processes) -> dict:
     wall = time.perf_counter() - t0
     assert len(rows) == runs
     return {"wall": wall, "rows": rows}
+
+
+def rss_mib() -> float:
+    """Current resident memory of this process (Linux), MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def writer_stress(scenario, path: Path, n: int, tmp: Path) -> str:
+    """Parent memory while n runs of this scenario's size stream to disk (one real run, replayed).
+
+    A 1,000-run ensemble of the 40-quarter baseline takes hours on two cores; the parent's share of
+    it (receive, buffer, write batches, bookkeeping) is replayed here in seconds with the real
+    tables of one run, renumbered, through the same `ResultStore` the runner uses.
+    """
+    import math
+
+    import pyarrow as pa
+
+    from sovereign.ensemble.store import ResultStore, open_dataset
+    from sovereign.ensemble.worker import RunOutput
+
+    one = tmp / "one"
+    timed_ensemble(scenario, path, one, 1, None, 0, workers=1)
+    tables = {name: read_table(one, name) for name in ("nations", "firms", "world", "runs")}
+    rows = sum(t.num_rows for t in tables.values())
+    store = ResultStore(tmp / "stress", batch_runs=min(256, max(8, math.ceil(n / 64))))
+    store.open({"identity": {"writer_stress": n}})
+    start, peak = rss_mib(), 0.0
+    t0 = time.perf_counter()
+    for i in range(n):
+        renumbered = {
+            name: t.set_column(0, "run_id", pa.array(np.full(t.num_rows, i, np.int64))) for name, t in tables.items()
+        }
+        store.add(RunOutput(i, 0, renumbered, 0.0))
+        if store.due():
+            store.flush()
+        if i % 25 == 0:
+            peak = max(peak, rss_mib())
+    store.flush()
+    store.close()
+    wall = time.perf_counter() - t0
+    peak = max(peak, rss_mib())
+    written = open_dataset(tmp / "stress", "runs").count_rows()
+    size = sum(f.stat().st_size for f in (tmp / "stress").rglob("*.parquet")) / 2**20
+    assert written == n
+    return (
+        f"- writer stress: {n} runs x {rows:,} rows ({path.name}) streamed by the parent in {wall:.1f} s "
+        f"({1000 * wall / n:.1f} ms/run, {size:.0f} MiB of Parquet); parent RSS {start:.0f} MiB before, "
+        f"peak {peak:.0f} MiB during"
+    )
 
 
 def same_data(a: Path, b: Path) -> bool:
@@ -145,12 +206,20 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scenario", type=Path, default=BASELINE if BASELINE.exists() else TINY)
-    parser.add_argument("--runs", type=int, default=12)
+    parser.add_argument("--runs", type=int, default=8, help="runs per measurement (default 8)")
+    parser.add_argument("--repeat", type=int, default=2, help="alternating 1/2-worker repeats, best kept (default 2)")
     parser.add_argument("--quarters", type=int, default=None, help="quarters per run (default: all)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--skip-mesa", action="store_true")
+    parser.add_argument(
+        "--writer-stress", type=int, default=0, metavar="N", help="only measure the parent's memory writing N runs"
+    )
     args = parser.parse_args()
+    if args.writer_stress:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(writer_stress(load_scenario(args.scenario), args.scenario, args.writer_stress, Path(tmp)))
+        return
 
     scenario = load_scenario(args.scenario)
     quarters = args.quarters or len(range(_q(scenario.time.start), _q(scenario.time.end) + 1))
@@ -160,12 +229,24 @@ def main() -> None:
         tmpd = Path(tmp)
         cold = timed_ensemble(scenario, args.scenario, tmpd / "warmup", 2, 1, args.seed + 1, workers=2)
         print(f"cold start (fork server imports the model, 2 runs of 1 quarter): {cold['wall']:.2f} s", flush=True)
-        res = {}
-        for name, kw in (("local-1", {"workers": 1}), ("local-2", {"workers": 2})) + (
-            () if args.skip_dask else (("dask-2", {"engine": "dask", "workers": 2}),)
-        ):
-            res[name] = timed_ensemble(scenario, args.scenario, tmpd / name, args.runs, quarters, args.seed, **kw)
-            print(f"{name}: {res[name]['wall']:.2f} s", flush=True)
+        # Other processes share this machine: alternate 1 and 2 workers `--repeat` times and keep the
+        # fastest of each, so a burst of someone else's load does not pass for our overhead.
+        res: dict[str, dict] = {}
+        plan = [("local-1", {"workers": 1}), ("local-2", {"workers": 2})]
+        for rep in range(args.repeat):
+            for name, kw in plan if rep % 2 == 0 else plan[::-1]:
+                r = timed_ensemble(
+                    scenario, args.scenario, tmpd / f"{name}-{rep}", args.runs, quarters, args.seed, **kw
+                )
+                print(f"{name} (repeat {rep + 1}): {r['wall']:.2f} s, load {r['load']:.2f}", flush=True)
+                if name not in res or r["wall"] < res[name]["wall"]:
+                    res[name] = r
+        if not args.skip_dask:
+            r = timed_ensemble(
+                scenario, args.scenario, tmpd / "dask-2", args.runs, quarters, args.seed, engine="dask", workers=2
+            )
+            res["dask-2"] = r
+            print(f"dask-2: {r['wall']:.2f} s, load {r['load']:.2f}", flush=True)
         for name in res:
             if name != "local-1":
                 assert same_data(res["local-1"]["out"], res[name]["out"]), f"{name} data differs from local-1"
@@ -175,12 +256,11 @@ def main() -> None:
             print(f"mesa batch_run (2 processes): {mesa_res['wall']:.2f} s", flush=True)
             ours = read_table(res["local-2"]["out"], "runs", columns=["run_id", "sovereignty_index_final_mean"])
             theirs = sorted(mesa_res["rows"], key=lambda r: r["RunId"])
-            assert np.allclose(
-                ours.column("sovereignty_index_final_mean").to_numpy(),
-                [r["sovereignty_index_mean"] for r in theirs],
-                rtol=0,
-                atol=0,
-            ), "batch_run played different games"
+            diff = np.abs(
+                ours.column("sovereignty_index_final_mean").to_numpy() - [r["sovereignty_index_mean"] for r in theirs]
+            ).max()
+            mesa_res["same"] = diff == 0
+            print(f"batch_run vs ensemble, final mean sovereignty index: max difference {diff:.3g}", flush=True)
     load1 = os.getloadavg()
 
     n = args.runs
@@ -191,12 +271,13 @@ def main() -> None:
         f"- machine: {machine()}; load average before/after: {load0[0]:.2f} / {load1[0]:.2f}",
         f"- command: `python benchmarks/{Path(__file__).name} {' '.join(sys.argv[1:])}`".replace("  ", " "),
         f"- scenario: `{args.scenario.relative_to(ROOT) if args.scenario.is_absolute() else args.scenario}`, "
-        f"{n} runs x {quarters} quarters, identical data from every executor (checked)",
+        f"{n} runs x {quarters} quarters, identical data from every executor (checked); local figures are "
+        f"the best of {args.repeat} alternating repeats",
         f"- cold start (first ensemble of a session: fork server imports the model): {cold['wall']:.1f} s",
         "",
-        "| executor | wall s | runs/s | speed-up vs 1 worker | parallel efficiency | executor start-up s "
-        "| parent CPU ms/run |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| executor | wall s | runs/s | speed-up vs 1 worker | parallel efficiency | mean run s | workers busy "
+        "| executor start-up s | parent CPU ms/run | load avg after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     labels = {"local-1": "local, 1 worker", "local-2": "local, 2 workers", "dask-2": "Dask LocalCluster, 2 workers"}
     for name, label in labels.items():
@@ -206,14 +287,14 @@ def main() -> None:
         rate = n / r["wall"]
         eff = f"{100 * rate / (2 * r1):.0f}%" if name != "local-1" else "-"
         lines.append(
-            f"| {label} | {r['wall']:.1f} | {rate:.3f} | {rate / r1:.2f}x | {eff} | {r['start']:.2f} "
-            f"| {r['parent_cpu_ms_per_run']:.0f} |"
+            f"| {label} | {r['wall']:.1f} | {rate:.3f} | {rate / r1:.2f}x | {eff} | {r['run_s']:.2f} "
+            f"| {100 * r['busy']:.0f}% | {r['start']:.2f} | {r['parent_cpu_ms_per_run']:.0f} | {r['load']:.2f} |"
         )
     if mesa_res is not None:
         rate = n / mesa_res["wall"]
         lines.append(
             f"| Mesa batch_run, 2 processes | {mesa_res['wall']:.1f} | {rate:.3f} | {rate / r1:.2f}x "
-            f"| {100 * rate / (2 * r1):.0f}% | - | - |"
+            f"| {100 * rate / (2 * r1):.0f}% | - | - | - | - | {load1[0]:.2f} |"
         )
     lines.append("")
     lines.append(f"- parallel efficiency, local 2 workers: **{100 * r2 / (2 * r1):.0f}%** (target >= 85%)")
@@ -229,7 +310,8 @@ def main() -> None:
         lines.append(
             f"- Mesa batch_run / local 2 workers wall time: {mesa_res['wall'] / res['local-2']['wall']:.2f}x "
             "(batch_run spawns its pool, imports the model in it and keeps one reporter in memory; no files, "
-            "no retries, no resume)"
+            "no retries, no resume); "
+            + ("same games (checked)" if mesa_res["same"] else "**its games differ from the ensemble's**")
         )
     print("\n".join(lines))
 

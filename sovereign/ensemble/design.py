@@ -214,7 +214,7 @@ def parse_value(text: str) -> Any:
         raise ValueError(f"cannot read {text!r} as a value ({getattr(exc, 'problem', exc)})") from None
     if isinstance(value, str):
         try:
-            return float(value)
+            return float(text)  # the raw text, so a quoted '1e3' stays a string
         except ValueError:
             return value
     return value

@@ -334,7 +334,11 @@ class DaskExecutor:
                 self._client = Client(self._cluster)
         except OSError as exc:
             raise ExecutorError(f"cannot reach the Dask scheduler {self.scheduler or ''}: {exc}") from None
-        self._client.register_plugin(ContextPlugin(self.token, self.ctx), name=f"sovereign-ensemble-{self.token}")
+        try:
+            self._client.register_plugin(ContextPlugin(self.token, self.ctx), name=f"sovereign-ensemble-{self.token}")
+        except Exception as exc:  # a worker cannot take the context: wrong version, broken install
+            self.close()
+            raise ExecutorError(f"the Dask workers cannot run this ensemble: {type(exc).__name__}: {exc}") from None
         self._slots = max(1, sum(self._client.nthreads().values()))
 
     @property

@@ -217,6 +217,9 @@ def run_ensemble(
             status = "complete"
         except KeyboardInterrupt:
             status = "interrupted"
+        except BaseException as exc:  # recorded in the manifest, then raised to the caller
+            session["error"] = f"{type(exc).__name__}: {exc}"
+            raise
         finally:
             with ignoring_sigint():  # a second Ctrl-C must not cut the final writes short
                 executor.close(cancel=status != "complete")
