@@ -458,6 +458,22 @@ def build_quarters(model: SovereignModel, cmd: c.Command) -> int | None:
     return None
 
 
+def validate_read_only(model: SovereignModel, seat: str, cmd: c.Command) -> str | None:
+    """The validator's verdict on a command, leaving the model exactly as it was.
+
+    The validator asks ``model.committed_busd(seat)``, which reads ``model.pending[seat]``: a
+    ``defaultdict``, so checking a command for a seat with nothing queued leaves an empty queue
+    behind, a change the saved state (and its digest) can see. Previews run every frame a form is
+    open and the UI only reads the model, so the empty queue the check created is removed again.
+    """
+    had_queue = seat in model.pending
+    try:
+        return c.validate_command(model, seat, cmd)
+    finally:
+        if not had_queue and seat in model.pending and not model.pending[seat]:
+            del model.pending[seat]
+
+
 def preview(model: SovereignModel, seat: str, cmd: c.Command) -> Preview:
     """Cost, time to build, expected effect and the validator's verdict of a command.
 
@@ -470,7 +486,7 @@ def preview(model: SovereignModel, seat: str, cmd: c.Command) -> Preview:
     subsidy = model.subsidy_for(seat, cmd)
     n = build_quarters(model, cmd)
     ready = quarter_label(model.quarter + n) if n is not None else None
-    verdict = c.validate_command(model, seat, cmd)
+    verdict = validate_read_only(model, seat, cmd)
     return Preview(cost, subsidy, n, ready, _effects(model, seat, cmd), verdict)
 
 

@@ -10,6 +10,10 @@ One loop drives everything (STYLE.md, pygame_gui's contract)::
 Screens never call each other: they post the events of :mod:`sovereign.ui.events` and the app
 navigates, saves, loads and quits. The app owns the :class:`~sovereign.ui.session.GameSession`,
 the only object that changes the model (through commands and ``step``).
+
+Nothing the player has not saved is thrown away without asking: quitting, starting a new game and
+loading a save all offer to save a game with unsaved progress first, and quitting while a quarter
+is being played waits for that quarter (and its autosave) to finish.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ GLOBAL_KEYS: tuple[tuple[str, str], ...] = (
     ("F11", "toggle fullscreen"),
     ("Ctrl+S", "save the game"),
     ("Ctrl+O", "load a game"),
-    ("Ctrl+Q", "quit (asks first if the game is not saved)"),
+    ("Ctrl+Q", "quit (asks first if the game is not saved; waits for a quarter being played)"),
     ("Esc", "back / close a dialog / game menu"),
 )
 
@@ -127,6 +131,10 @@ class App:
         self.toasts: list[Toast] = []
         self.help_open = False
         self.running = True
+        #: The player asked to quit while a quarter was being played: quit once it is done.
+        self.quit_after_quarter = False
+        #: A game waiting for the answer to "save the current game first?" (and its toast).
+        self._replacement: tuple[GameSession, str | None] | None = None
         self.frame_ms = 0.0
         self.clock: pygame.time.Clock
         # display and fonts only: the game has no sound, and initialising the mixer on a machine
@@ -279,6 +287,59 @@ class App:
         else:
             self.reset_to("game")
 
+    def offer_session(self, session: GameSession, *, title: str, action: str, message: str | None = None) -> bool:
+        """Play ``session`` instead of the current game, asking first when that has unsaved progress.
+
+        Args:
+            session: The new or loaded game.
+            title: Title of the question ("Start a new game?").
+            action: What replaces the game, in words for the question ("loading a save").
+            message: Toast shown once the game has started.
+
+        Returns:
+            True when the game started at once; False when it waits for the player's answer
+            (Save first / Discard / Cancel) or a quarter is still being played.
+        """
+        current = self.session
+        if current is not None and current is not session and current.busy:
+            self.toast("Wait until the quarter has been played", "bad")
+            return False
+        if current is None or current is session or not current.dirty:
+            self._begin(session, message)
+            return True
+        self._replacement = (session, message)
+        seat = current.seat
+        who = f"{current.seat_name(seat)}, {current.model.quarter_label}" if seat else current.model.quarter_label
+        self.dialog(
+            "replace",
+            title,
+            f"The game you are playing ({who}) has progress since your last save"
+            + (" (the autosave keeps the last quarter)" if self.settings.autosave else "")
+            + f". Save it before {action}?",
+            [
+                ("save", "Save first", "Save the game you are playing, then go on", "@primary"),
+                ("discard", "Discard", "Go on without saving the game you are playing", "@danger"),
+                ("cancel", "Cancel", "Keep the game you are playing", None),
+            ],
+        )
+        return False
+
+    def _begin(self, session: GameSession, message: str | None) -> None:
+        self.start_session(session)
+        if message:
+            self.toast(message, "good")
+        if not session.human_seats:
+            self.toast("This game has no human seat left; watching the AI", "info")
+
+    def _answer_replace(self, choice: str) -> None:
+        """The player answered "save the current game first?"."""
+        pending, self._replacement = self._replacement, None
+        if pending is None or choice == "cancel":
+            return
+        if choice == "save" and self.save_game() is None:
+            return  # the toast says why; the current game stays
+        self._begin(*pending)
+
     # ------------------------------------------------------------------------------------------
     # messages and dialogs
 
@@ -305,8 +366,16 @@ class App:
         )
 
     def request_quit(self) -> None:
-        """Quit, asking first when a game has unsaved progress."""
-        if self.session is not None and self.session.dirty and not self.session.busy:
+        """Quit, asking first when a game has unsaved progress.
+
+        While a quarter is being played the app quits when it is done instead: the worker thread
+        autosaves that quarter, and a daemon thread killed at exit would leave no autosave (or
+        half a file) behind.
+        """
+        if self.session is not None and self.session.busy:
+            self.quit_after_quarter = True
+            return
+        if self.session is not None and self.session.dirty:
             self.dialog(
                 "quit",
                 "Quit Sovereign?",
@@ -338,7 +407,13 @@ class App:
         return written
 
     def load_game(self, path: Path) -> bool:
-        """Load a game and start playing it; a bad file is reported, the current game kept."""
+        """Load a game and play it (after asking to save the current one); a bad file is reported.
+
+        The file is read before asking, so a damaged save never costs the game being played.
+
+        Returns:
+            Whether the file could be read.
+        """
         try:
             model = load_model(path)
         except SaveUnavailable as exc:
@@ -346,10 +421,12 @@ class App:
             return False
         session = GameSession(model=model, scenario_path=None, save_dir=self.save_dir or Path(path).parent)
         session.save_path = Path(path)
-        if not session.human_seats:
-            self.toast(f"{Path(path).name} has no human seat left; watching the AI", "info")
-        self.start_session(session)
-        self.toast(f"Loaded {Path(path).name} at {model.quarter_label}", "good")
+        self.offer_session(
+            session,
+            title="Load a saved game?",
+            action=f"loading {Path(path).name}",
+            message=f"Loaded {Path(path).name} at {model.quarter_label}",
+        )
         return True
 
     # ------------------------------------------------------------------------------------------
@@ -431,6 +508,9 @@ class App:
             if self.screens:
                 self.screens[-1].build()
             return True
+        if et == events.DIALOG_RESULT and event.dialog == "replace":
+            self._answer_replace(event.choice)
+            return True
         if et == events.DIALOG_RESULT and event.dialog == "quit":
             if event.choice == "quit":
                 self.running = False
@@ -455,16 +535,24 @@ class App:
     def _quarter_done(self, report: Any) -> None:
         session = self.session
         assert session is not None
+        quitting, self.quit_after_quarter = self.quit_after_quarter, False
         if report.error:
             self.toast(f"The quarter could not be played: {report.error}", "bad", seconds=10)
+            if quitting:
+                self.request_quit()
             return
         if report.autosave and self.settings.autosave:
             self.toast(report.autosave, "bad", seconds=5)
+        if quitting and session.autosave and report.autosave is None:
+            self.running = False  # the autosave holds everything up to this moment
+            return
         events.post(events.QUARTER_ENDED, quarter=report.quarter, seconds=report.seconds)
         if session.model.done:
             self.reset_to("end")
         elif session.hot_seat:
             self.open("handover", seat=session.seat)
+        if quitting:
+            self.request_quit()  # not autosaved: ask, as quitting always does
 
     def draw(self) -> None:
         """Draw the top screen (and what shows through it), widgets and overlays."""
@@ -523,7 +611,8 @@ class App:
         s, pal = self.s, self.palette
         w, h = surface.get_size()
         draw.shade(surface, (0, 0, 0, 120))
-        rect = pygame.Rect(0, 0, s(420), s(110))
+        quitting = self.quit_after_quarter
+        rect = pygame.Rect(0, 0, s(440), s(136) if quitting else s(110))
         rect.center = (w // 2, h // 2)
         draw.box(surface, rect, pal.rgba("panel"), pal.rgb("accent"), radius=s(8))
         assert self.session is not None
@@ -549,12 +638,24 @@ class App:
             pal.rgb("text_muted"),
             anchor="center",
         )
+        if quitting:
+            draw.text(
+                surface,
+                self.fonts,
+                "Sovereign closes when the quarter is played and autosaved"
+                if self.session.autosave
+                else "When the quarter is played you can save, then Sovereign closes",
+                (rect.centerx, rect.top + s(84)),
+                14,
+                pal.rgb("accent"),
+                anchor="center",
+            )
         t = time.monotonic() * 6.0
         for i in range(8):
             a = t + i * 0.785
             r = s(9)
             cx = rect.centerx + round(r * 1.6 * pygame.math.Vector2(1, 0).rotate_rad(a).x)
-            cy = rect.top + s(86) + round(r * 0.5 * pygame.math.Vector2(1, 0).rotate_rad(a).y)
+            cy = rect.bottom - s(24) + round(r * 0.5 * pygame.math.Vector2(1, 0).rotate_rad(a).y)
             pygame.draw.circle(surface, pal.rgb("accent"), (cx, cy), max(1, s(2) + (i % 3)))
 
     def _draw_toasts(self, surface: pygame.Surface) -> None:

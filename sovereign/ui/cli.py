@@ -30,6 +30,14 @@ def _scale(text: str) -> float:
     return v
 
 
+def _seat_level(text: str) -> tuple[str, str]:
+    seat, sep, level = text.partition("=")
+    level = level.strip().lower()
+    if not sep or not seat.strip() or level not in ("easy", "normal", "hard"):
+        raise argparse.ArgumentTypeError(f"expected SEAT=LEVEL with LEVEL easy, normal or hard, found {text!r}")
+    return seat.strip(), level
+
+
 def _screens() -> list[str]:
     from sovereign.ui.screenshot import SCREENSHOT_SCREENS
 
@@ -40,7 +48,20 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", type=Path, default=None, help="scenario file (default: the bundled baseline)")
     p.add_argument("--seat", default=None, help="region or firm id you play (default IND, India)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--difficulty", choices=("easy", "normal", "hard"), default=None, help="AI difficulty")
+    p.add_argument(
+        "--difficulty", choices=("easy", "normal", "hard"), default=None, help="default difficulty of AI seats"
+    )
+    p.add_argument(
+        "--ai",
+        type=_seat_level,
+        action="append",
+        default=[],
+        metavar="SEAT=LEVEL",
+        help="an AI seat at its own difficulty, e.g. CHN=hard (repeatable)",
+    )
+    p.add_argument(
+        "--human", action="append", default=[], metavar="SEAT", help="another human seat, hot seat (repeatable)"
+    )
     p.add_argument("--size", type=_size, default=None, metavar="WxH", help="window size, e.g. 1600x900")
     p.add_argument("--scale", type=_scale, default=None, help="UI scale, e.g. 1.25")
     p.add_argument("--palette", choices=("standard", "colourblind"), default=None, help="colour palette")
@@ -73,6 +94,7 @@ def _shot(args: argparse.Namespace, path: Path) -> int:
     from sovereign.ui.layers import LAYER_BY_KEY
     from sovereign.ui.screenshot import SCREENSHOT_SCREENS, ShotOptions, render
 
+    args.screen = args.screen.replace("-", "_")  # new-game reads as well as new_game
     if args.screen not in SCREENSHOT_SCREENS:
         raise UsageError(f"unknown screen {args.screen!r}; choose from {', '.join(SCREENSHOT_SCREENS)}")
     if args.layer is not None and args.layer not in LAYER_BY_KEY:
@@ -92,6 +114,9 @@ def _shot(args: argparse.Namespace, path: Path) -> int:
         layer=args.layer,
         region=args.region,
         save_dir=args.saves,
+        difficulty=args.difficulty,
+        humans=list(args.human),
+        levels=dict(args.ai),
     )
     _check_seat(args)
     written = render(opts)
@@ -100,15 +125,18 @@ def _shot(args: argparse.Namespace, path: Path) -> int:
 
 
 def _check_seat(args: argparse.Namespace) -> None:
-    if args.seat is None:
+    """Every seat named by --seat, --human and --ai must exist in the scenario."""
+    named = ([args.seat] if args.seat else []) + list(args.human) + [seat for seat, _ in args.ai]
+    if not named:
         return
     from sovereign.sim.cli import load_or_fail
     from sovereign.ui.session import default_scenario_path
 
     sc = load_or_fail(args.scenario or default_scenario_path())
     seats = [r.id for r in sc.regions] + [a.id for a in sc.actors]
-    if args.seat not in seats:
-        raise UsageError(f"unknown seat {args.seat!r}; choose a region or firm id: {', '.join(seats)}")
+    for seat in named:
+        if seat not in seats:
+            raise UsageError(f"unknown seat {seat!r}; choose a region or firm id: {', '.join(seats)}")
 
 
 def cmd_screenshot(args: argparse.Namespace) -> int:
@@ -133,7 +161,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     if args.palette:
         settings.palette = args.palette
     session = None
-    if args.scenario is not None or args.seat is not None:
+    if args.scenario is not None or args.seat is not None or args.human or args.ai:
         from sovereign.sim.cli import load_or_fail
         from sovereign.ui.session import default_scenario_path, new_session
 
@@ -141,7 +169,15 @@ def cmd_play(args: argparse.Namespace) -> int:
         scenario = load_or_fail(path)
         _check_seat(args)
         seat = args.seat or ("IND" if any(r.id == "IND" for r in scenario.regions) else scenario.regions[0].id)
-        session = new_session(scenario, [seat], seed=args.seed, difficulty=args.difficulty, scenario_path=path)
+        humans = [seat, *[h for h in args.human if h != seat]]
+        session = new_session(
+            scenario,
+            humans,
+            seed=args.seed,
+            difficulty=args.difficulty,
+            seat_difficulty=dict(args.ai),
+            scenario_path=path,
+        )
     app = App(settings, size=args.size, session=session, save_dir=args.saves)
     if args.load is not None:
         app.open("menu")

@@ -9,7 +9,7 @@ command always makes the same picture.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,9 @@ class ShotOptions:
     layer: str | None = None
     region: str | None = None
     save_dir: Path | None = None
+    difficulty: str | None = None
+    humans: list[str] = field(default_factory=list)
+    levels: dict[str, str] = field(default_factory=dict)
 
 
 def _ensure_video_driver() -> None:
@@ -65,13 +68,21 @@ def make_session(opts: ShotOptions, quarters: int) -> Any:
     scenario = load_scenario(path)
     seat = opts.seat or ("IND" if any(r.id == "IND" for r in scenario.regions) else scenario.regions[0].id)
     session = new_session(
-        scenario, [seat], seed=opts.seed, scenario_path=Path(path), save_dir=opts.save_dir, autosave=False
+        scenario,
+        [seat, *[h for h in opts.humans if h != seat]],
+        seed=opts.seed,
+        difficulty=opts.difficulty,
+        seat_difficulty=opts.levels,
+        scenario_path=Path(path),
+        save_dir=opts.save_dir,
+        autosave=False,
     )
     model = session.model
     for q in range(min(quarters, model.end_q - model.start_q + 1)):
         if q == 0 and seat in model.region_ix:
             session.submit(BuildDatacenter(region=seat, it_mw=300))
-        session.end_turn(wait=True)
+        while session.end_turn(wait=True) == "handover":
+            pass  # hot seat: every human seat ends its turn, then the quarter is played
         session.poll()
     return session
 
@@ -95,8 +106,18 @@ def render(opts: ShotOptions) -> Path:
         quarters = 10**6 if opts.screen == "end" else opts.quarters
         session = make_session(opts, quarters)
     app = App(settings, persist_settings=False, size=opts.size, session=session, save_dir=opts.save_dir)
-    if session is None:
-        app.open(opts.screen if opts.screen != "menu" else "menu")
+    if opts.screen == "new_game":
+        app.open(
+            "new_game",
+            scenario=opts.scenario,
+            seat=opts.seat,
+            humans=opts.humans,
+            levels=opts.levels,
+            difficulty=opts.difficulty,
+            seed=opts.seed,
+        )
+    elif session is None:
+        app.open(opts.screen)
     else:
         app.start_session(session)
         game = app.top

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -379,6 +379,25 @@ class GameSession:
         agent = self.model.seats.get(seat_id)
         return agent.kind if agent is not None else "retired"
 
+    def controller(self, seat_id: str) -> str:
+        """Who plays a seat: ``"human"``, or the difficulty of the AI that plays it.
+
+        Every AI seat has its own level (chosen per seat on the new-game screen, else the game's
+        default); the seat lists show it so players know how hard each rival plays.
+        """
+        if seat_id in self.model.human_seats:
+            return "human"
+        agent = self.model.seats.get(seat_id)
+        return str(agent.difficulty) if agent is not None else str(self.model.difficulty)
+
+    def ai_levels(self) -> dict[str, list[str]]:
+        """AI seats still in the game grouped by difficulty, each group in the model's seat order."""
+        out: dict[str, list[str]] = {}
+        for seat_id in self.model.seat_ids:
+            if seat_id in self.model.seats and seat_id not in self.model.human_seats:
+                out.setdefault(self.controller(seat_id), []).append(seat_id)
+        return out
+
     # -- commands --------------------------------------------------------------------------
 
     def preview_cost(self, cmd: Command) -> tuple[float, float]:
@@ -390,12 +409,12 @@ class GameSession:
 
     def check(self, cmd: Command) -> str | None:
         """The validator's verdict for the current seat, without queuing anything."""
-        from sovereign.sim.commands import validate_command
+        from sovereign.ui.actions import validate_read_only
 
         seat = self.seat
         if seat is None:
             return "no human seat is playing"
-        return validate_command(self.model, seat, cmd)
+        return validate_read_only(self.model, seat, cmd)
 
     def submit(self, cmd: Command) -> CommandResult:
         """Queue a command for the current seat; the model's validator decides."""
@@ -416,9 +435,16 @@ class GameSession:
         return list(self.model.pending.get(seat, [])) if seat else []
 
     def committed_busd(self) -> float:
-        """Cash the current seat has already promised this quarter."""
+        """Cash the current seat has already promised this quarter.
+
+        Asks the model only when the seat has queued something: the model keeps its queues in a
+        ``defaultdict``, so asking for an empty seat would create an (empty) queue, and drawing the
+        top bar must not change the game state.
+        """
         seat = self.seat
-        return self.model.committed_busd(seat) if seat else 0.0
+        if not seat or not self.model.pending.get(seat):
+            return 0.0
+        return self.model.committed_busd(seat)
 
     def pending_decisions(self) -> dict[int, list[str]]:
         """Decisions waiting for the current seat, event id -> options."""
@@ -555,6 +581,37 @@ class GameSession:
         return written
 
 
+def model_difficulty(
+    scenario: Scenario,
+    human_seats: Iterable[str],
+    default: str | None = None,
+    seat_difficulty: Mapping[str, str] | None = None,
+) -> str | dict[str, str] | None:
+    """The ``difficulty`` argument of :class:`SovereignModel` for a default level plus per-seat levels.
+
+    The model takes either one level for every AI seat, or a mapping from seat to level in which
+    seats not named play at the *scenario's* level. When the player's default is the scenario's,
+    the mapping names only the seats set individually; otherwise it names every AI seat, so that
+    seats the player did not set play at the player's default. (AI startups founded during the
+    game are not seats yet, and then play at the scenario's level.)
+
+    Raises:
+        ValueError: A per-seat level names a seat the scenario does not have.
+    """
+    humans = set(human_seats)
+    levels = {seat: level for seat, level in (seat_difficulty or {}).items() if seat not in humans}
+    if not levels:
+        return default
+    ids = [r.id for r in scenario.regions] + [a.id for a in scenario.actors]
+    unknown = sorted(set(levels) - set(ids))
+    if unknown:
+        raise ValueError(f"difficulty given for unknown seat(s): {', '.join(unknown)}")
+    base = default or scenario.seats.difficulty
+    if base == scenario.seats.difficulty:
+        return levels
+    return {seat: levels.get(seat, base) for seat in ids if seat not in humans}
+
+
 def new_session(
     scenario: Scenario,
     human_seats: list[str],
@@ -563,6 +620,7 @@ def new_session(
     scenario_path: Path | None = None,
     save_dir: Path | None = None,
     autosave: bool = True,
+    seat_difficulty: Mapping[str, str] | None = None,
 ) -> GameSession:
     """Start a new game.
 
@@ -570,13 +628,19 @@ def new_session(
         scenario: The validated scenario.
         human_seats: Seats played by people (the first is the one who chose the game).
         seed: Random seed of the run.
-        difficulty: Difficulty of AI seats (default: the scenario's).
+        difficulty: Default difficulty of AI seats (default: the scenario's).
         scenario_path: Where the scenario came from.
         save_dir: Folder for saves (default the repository's ``saves/``).
         autosave: Save after every quarter.
+        seat_difficulty: Seat id -> level for AI seats that play at their own level; levels
+            given for human seats are ignored.
 
     Returns:
         The session, its first human seat to play.
+
+    Raises:
+        ValueError: An unknown seat or level (from the model).
     """
-    model = SovereignModel(scenario, rng=seed, human_seats=list(human_seats), difficulty=difficulty)
+    level = model_difficulty(scenario, human_seats, difficulty, seat_difficulty)
+    model = SovereignModel(scenario, rng=seed, human_seats=list(human_seats), difficulty=level)
     return GameSession(model=model, scenario_path=scenario_path, save_dir=save_dir or SAVE_DIR, autosave=autosave)

@@ -48,6 +48,8 @@ def test_play_screenshot_option_with_scale_and_palette(tmp_path):
         ["screenshot", "x.png", "--seat", "ATLANTIS", "--scenario", TINY],
         ["screenshot", "x.png", "--layer", "vibes", "--scenario", TINY],
         ["screenshot", "x.png", "--scenario", "missing.yaml"],
+        ["screenshot", "x.png", "--human", "ATLANTIS", "--scenario", TINY],
+        ["screenshot", "x.png", "--ai", "ATLANTIS=hard", "--scenario", TINY],
     ],
 )
 def test_bad_arguments_are_usage_errors(args, capsys):
@@ -55,10 +57,18 @@ def test_bad_arguments_are_usage_errors(args, capsys):
     assert "sovereign: error:" in capsys.readouterr().err
 
 
-def test_bad_size_is_rejected_by_the_parser(capsys):
+@pytest.mark.parametrize("bad", [["--size", "10x10"], ["--ai", "CHN=brutal"], ["--ai", "CHN"]])
+def test_bad_values_are_rejected_by_the_parser(bad, capsys):
     with pytest.raises(SystemExit) as exc:
-        main(["screenshot", "x.png", "--size", "10x10"])
+        main(["screenshot", "x.png", *bad])
     assert exc.value.code == 2
+
+
+def test_hot_seat_screenshot_with_per_seat_difficulty(tmp_path):
+    out = tmp_path / "handover.png"
+    args = ["screenshot", str(out), "--screen", "handover", "--scenario", TINY, "--quarters", "1"]
+    assert main([*args, "--human", "CHN", "--ai", "bharat=hard", "--difficulty", "easy", "--size", "1280x720"]) == 0
+    assert out.is_file()
 
 
 def test_simulation_imports_without_pygame():

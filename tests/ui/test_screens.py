@@ -233,9 +233,9 @@ def test_main_menu_new_game_screen_and_load_screen_without_a_game(make_app):
     ui.key(pygame.K_n)
     assert app.top.name == "new_game"
     ng = app.top
-    other = next(sid for b, sid in ng.human_buttons.items() if sid != ng.seat)
+    other = next(sid for b, sid in ng.seat_buttons.items() if sid != ng.seat)
     ng.toggle_human(other)
-    assert other in ng.humans
+    assert other in ng.humans and ng.choice(other) == "human"
     ui.key(pygame.K_ESCAPE)
     assert app.top.name == "menu"
 

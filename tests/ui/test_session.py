@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from sovereign.sim.commands import BuildDatacenter
-from sovereign.ui.session import GameSession, SaveUnavailable, list_saves, load_model, new_session
+from sovereign.ui.session import (
+    GameSession,
+    SaveUnavailable,
+    list_saves,
+    load_model,
+    model_difficulty,
+    new_session,
+)
 
 
 def test_submit_goes_through_the_validator(tiny_scenario, tmp_path):
@@ -93,3 +100,32 @@ def test_a_failing_step_is_reported_not_raised(tiny_scenario, tmp_path, monkeypa
     report = s.poll()
     assert report.error and "kaboom" in report.error
     assert isinstance(s, GameSession)
+
+
+def test_per_seat_difficulty_with_a_default(tiny_scenario, tmp_path):
+    base = tiny_scenario.seats.difficulty
+    other = next(d for d in ("easy", "hard") if d != base)
+    # the scenario's own default: only the seats set individually are named
+    assert model_difficulty(tiny_scenario, ["IND"], None, {"CHN": "hard", "IND": "easy"}) == {"CHN": "hard"}
+    assert model_difficulty(tiny_scenario, ["IND"], other, {}) == other
+    # another default: every AI seat is named, so the seats not set play at the player's default
+    s = new_session(
+        tiny_scenario, ["IND"], difficulty=other, seat_difficulty={"CHN": base}, save_dir=tmp_path, autosave=False
+    )
+    ai = s.ai_levels()
+    assert ai[base] == ["CHN"] and not any("IND" in seats for seats in ai.values())
+    assert all(s.controller(x) == other for x in ai[other]) and s.controller("IND") == "human"
+    with pytest.raises(ValueError, match="ATLANTIS"):
+        new_session(tiny_scenario, ["IND"], seat_difficulty={"ATLANTIS": "hard"}, save_dir=tmp_path)
+    with pytest.raises(ValueError, match="difficulty"):
+        new_session(tiny_scenario, ["IND"], seat_difficulty={"CHN": "brutal"}, save_dir=tmp_path)
+
+
+def test_reading_the_budget_never_creates_a_queue(tiny_scenario, tmp_path):
+    from sovereign.ui.actions import preview
+
+    s = new_session(tiny_scenario, ["IND"], seed=1, save_dir=tmp_path, autosave=False)
+    assert s.committed_busd() == 0.0
+    preview(s.model, "IND", BuildDatacenter(region="IND", it_mw=100))
+    s.check(BuildDatacenter(region="IND", it_mw=100))
+    assert "IND" not in s.model.pending

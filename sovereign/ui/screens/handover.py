@@ -1,7 +1,8 @@
 """Hot-seat hand-over: a blank screen between two human seats.
 
 It hides everything (map, panel, budgets) so the next player cannot read the previous seat's
-private information, and waits until the right person is at the keyboard.
+private information, and waits until the right person is at the keyboard. It lists who plays:
+the people in turn order and how hard the AI seats play (public knowledge, not private figures).
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ import pygame_gui
 from sovereign.ui import draw, events
 from sovereign.ui.screens.base import Screen
 from sovereign.ui.screens.common import backdrop
+from sovereign.ui.session import GameSession
+
+#: Easy first, so the AI line reads from the weakest to the strongest rivals.
+LEVEL_ORDER = {"easy": 0, "normal": 1, "hard": 2}
 
 
 class Handover(Screen):
@@ -80,3 +85,28 @@ class Handover(Screen):
             pal.rgb("text_muted"),
             anchor="center",
         )
+        for k, line in enumerate(seats_lines(self.session, seat)):
+            draw.text(
+                surface,
+                f,
+                line,
+                (w // 2, h // 2 + s(10) + k * f.line_height(14)),
+                14,
+                pal.rgb("text_muted"),
+                anchor="center",
+                max_width=w - s(80),
+            )
+
+
+def seats_lines(session: GameSession, current: str | None) -> list[str]:
+    """Who plays: the people in turn order (the one up next marked), then the AI seats by level.
+
+    A level with a few seats names them; a crowded one (the default, usually) gives a count.
+    """
+    people = [session.seat_name(x) + (" (now)" if x == current else "") for x in session.human_seats]
+    groups = session.ai_levels()
+    ai = []
+    for level in sorted(groups, key=lambda lvl: LEVEL_ORDER.get(lvl, len(LEVEL_ORDER))):
+        names = [session.seat_name(x) for x in groups[level]]
+        ai.append(f"{', '.join(names) if len(names) <= 4 else len(names)} on {level}")
+    return [f"Players in turn: {', then '.join(people)}", "AI seats: " + " · ".join(ai) if ai else "No AI seats"]

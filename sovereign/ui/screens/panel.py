@@ -47,6 +47,11 @@ KIND_LABELS = {
 }
 
 
+def controller_text(controller: str) -> str:
+    """Who plays a seat, as the overview tags it: "human player" or "AI (hard)"."""
+    return "human player" if controller == "human" else f"AI ({controller})"
+
+
 def nation_series(model: Any, region_id: str, key: str) -> list[float]:
     """One nation's metric over every recorded quarter."""
     return [float(r[key]) for r in model.metrics.nations if r["region"] == region_id]
@@ -324,6 +329,8 @@ class SidePanel:
         tags = [f"export tier {int(w.export_tier[i])}"]
         if rid == seat:
             tags.insert(0, "your nation")
+        elif rid in model.seats:
+            tags.insert(0, controller_text(sc.session.controller(rid)))
         if reg.chip_producer:
             tags.append("chip producer")
         draw.text(surf, f, " · ".join(tags), (pad, y), 13, pal.rgb("text_muted"))
@@ -585,7 +592,8 @@ class SidePanel:
         r = draw.text(
             surf,
             f,
-            f"{KIND_LABELS.get(agent.kind, agent.kind)}{' (you)' if own else ''} · home ",
+            f"{KIND_LABELS.get(agent.kind, agent.kind)} · "
+            f"{'you' if own else controller_text(sc.session.controller(fid))} · home ",
             (pad, y),
             13,
             pal.rgb("text_muted"),
