@@ -136,9 +136,15 @@ def replay_state(
         except ScenarioError as exc:
             raise SaveError(f"the embedded scenario is invalid:\n{exc}") from None
     humans = list(state["human_seats"] if human_seats is None else human_seats)
-    model = SovereignModel(
-        scenario, rng=seed_sequence(state["seed"]), human_seats=humans, difficulty=state["difficulty"]
-    )
+    # per-seat AI levels live in the seats' states; the game's default level covers everyone else
+    levels: dict[str, str] = {"*": state["difficulty"]}
+    for item in state["seats"] if isinstance(state.get("seats"), list) else []:
+        level = item.get("state", {}).get("difficulty") if isinstance(item, dict) else None
+        if isinstance(level, str) and item.get("id") in {r.id for r in scenario.regions} | {
+            a.id for a in scenario.actors
+        }:
+            levels[item["id"]] = level
+    model = SovereignModel(scenario, rng=seed_sequence(state["seed"]), human_seats=humans, difficulty=levels)
     log = state["command_log"]
     submissions = human_submissions(log if isinstance(log, list) else [], set(humans))
     end = int(state["quarter"])

@@ -87,7 +87,8 @@ class SovereignModel(mesa.Model):
             independent streams for events, agents and startups.
         human_seats: seats (region or actor ids) whose commands come from people, not AI policies.
         difficulty: difficulty of AI seats (default: the scenario's): one level for all, or a mapping
-            from seat id to level (seats not named play at the scenario's level).
+            from seat id to level where the key ``"*"`` sets the level of every other seat, startups
+            founded later included (without it, the scenario's level).
     """
 
     def __init__(
@@ -108,7 +109,8 @@ class SovereignModel(mesa.Model):
             "startups": np.random.default_rng(startups_seq),
         }
         per_seat = dict(difficulty) if isinstance(difficulty, Mapping) else {}
-        self.difficulty = (difficulty if isinstance(difficulty, str) else None) or scenario.seats.difficulty
+        default = per_seat.pop("*", None) if per_seat else (difficulty if isinstance(difficulty, str) else None)
+        self.difficulty = default or scenario.seats.difficulty
         for level in [self.difficulty, *per_seat.values()]:
             if level not in ("easy", "normal", "hard"):
                 raise ValueError(f"difficulty must be easy, normal or hard, found {level!r}")
@@ -400,7 +402,9 @@ class SovereignModel(mesa.Model):
 
         Cached per seat and extended as commands queue, so a quarter's validation stays linear.
         """
-        queue = self.pending[seat_id]
+        queue = self.pending.get(seat_id)  # .get: reading must not create an entry in the defaultdict
+        if not queue:
+            return 0.0
         cache = self._committed.get(seat_id)
         if cache is None or cache[0] is not queue or cache[1] > len(queue):
             cache = (queue, 0, 0.0)

@@ -589,11 +589,8 @@ def model_difficulty(
 ) -> str | dict[str, str] | None:
     """The ``difficulty`` argument of :class:`SovereignModel` for a default level plus per-seat levels.
 
-    The model takes either one level for every AI seat, or a mapping from seat to level in which
-    seats not named play at the *scenario's* level. When the player's default is the scenario's,
-    the mapping names only the seats set individually; otherwise it names every AI seat, so that
-    seats the player did not set play at the player's default. (AI startups founded during the
-    game are not seats yet, and then play at the scenario's level.)
+    The model takes either one level for every AI seat, or a mapping from seat to level whose key
+    ``"*"`` is the level of every seat not named (startups founded during the game included).
 
     Raises:
         ValueError: A per-seat level names a seat the scenario does not have.
@@ -606,10 +603,7 @@ def model_difficulty(
     unknown = sorted(set(levels) - set(ids))
     if unknown:
         raise ValueError(f"difficulty given for unknown seat(s): {', '.join(unknown)}")
-    base = default or scenario.seats.difficulty
-    if base == scenario.seats.difficulty:
-        return levels
-    return {seat: levels.get(seat, base) for seat in ids if seat not in humans}
+    return {"*": default or scenario.seats.difficulty, **levels}
 
 
 def new_session(

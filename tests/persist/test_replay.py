@@ -90,3 +90,18 @@ def test_a_game_edited_outside_the_rules_is_saved_but_flagged(tiny, tmp_path):
     assert dump(load_game(path)) == dump(model), "never lose a game"
     report = replay_game(path)
     assert not report.ok and "world.subsidy" in report.divergence.detail
+
+
+def test_replay_keeps_per_seat_difficulty(tmp_path):
+    from pathlib import Path
+
+    from sovereign.persist import replay_game, save_game
+    from sovereign.scenario.loader import load_scenario
+    from sovereign.sim import SovereignModel
+
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "sim" / "fixtures" / "tiny.yaml")
+    m = SovereignModel(sc, rng=9, difficulty={"*": "easy", "cloudco": "hard"})
+    m.run(3)
+    path = save_game(m, tmp_path / "g.json.gz")
+    report = replay_game(path)
+    assert report.ok, report.describe()

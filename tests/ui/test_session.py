@@ -105,16 +105,16 @@ def test_a_failing_step_is_reported_not_raised(tiny_scenario, tmp_path, monkeypa
 def test_per_seat_difficulty_with_a_default(tiny_scenario, tmp_path):
     base = tiny_scenario.seats.difficulty
     other = next(d for d in ("easy", "hard") if d != base)
-    # the scenario's own default: only the seats set individually are named
-    assert model_difficulty(tiny_scenario, ["IND"], None, {"CHN": "hard", "IND": "easy"}) == {"CHN": "hard"}
+    # the seats set individually are named; "*" carries the default for the rest (startups included)
+    assert model_difficulty(tiny_scenario, ["IND"], None, {"CHN": "hard", "IND": "easy"}) == {"*": base, "CHN": "hard"}
     assert model_difficulty(tiny_scenario, ["IND"], other, {}) == other
-    # another default: every AI seat is named, so the seats not set play at the player's default
     s = new_session(
         tiny_scenario, ["IND"], difficulty=other, seat_difficulty={"CHN": base}, save_dir=tmp_path, autosave=False
     )
     ai = s.ai_levels()
     assert ai[base] == ["CHN"] and not any("IND" in seats for seats in ai.values())
     assert all(s.controller(x) == other for x in ai[other]) and s.controller("IND") == "human"
+    assert s.model.difficulty == other  # startups founded later play at the player's default
     with pytest.raises(ValueError, match="ATLANTIS"):
         new_session(tiny_scenario, ["IND"], seat_difficulty={"ATLANTIS": "hard"}, save_dir=tmp_path)
     with pytest.raises(ValueError, match="difficulty"):
