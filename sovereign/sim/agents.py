@@ -162,11 +162,11 @@ class SeatAgent(mesa.Agent):
             plan = ((first, 0.7), (second, 0.3)) if second != first else ((first, 1.0),)
             for k, (c, part) in enumerate(plan):
                 free = float(free_kw[r]) * part / kw_all[c]
-                if free < 100:
+                if free < 1000:  # orders under ~$15M are not worth a tender
                     continue
                 bid = max(list_price[c] * premium * noise[2 * i + k], list_price[c] * reserve_share)
                 qty = min(free, budget * 1e9 / bid * 0.95)
-                if qty >= 100:
+                if qty >= 1000:
                     cmds.append(
                         BuyAccelerators(
                             accelerator=sc.accelerators[c].id,

@@ -299,11 +299,12 @@ class SovereignModel(mesa.Model):
         ok &= ~((w.export_tier[:, None] == 1) & sanctioned[None, :])
         merit = np.where(ok, 1.0 / kw_new[None, :], -np.inf)
         class_for = np.argmax(merit, axis=1)
-        # second choice: the next class still allowed here (buyers spread their orders, so capped
-        # buyers still grow and older classes keep a market while they are made)
+        # second choice where the best class is capped by export controls: the next class still
+        # allowed, so capped buyers still grow (and older classes keep a market in those regions)
         merit2 = merit.copy()
         merit2[np.arange(n_r), class_for] = -np.inf
-        second_for = np.where(np.isfinite(merit2.max(1)), np.argmax(merit2, axis=1), class_for)
+        best_capped = np.isfinite(caps[np.arange(n_r), class_for]) & self.controlled[class_for]
+        second_for = np.where(best_capped & np.isfinite(merit2.max(1)), np.argmax(merit2, axis=1), class_for)
         building_by_seat: dict[str, float] = {}
         for p in w.projects:
             if p["kind"] == "build_datacenter":
