@@ -235,48 +235,62 @@ def _sinkhorn(
     target = temperature
     iters = 0
 
-    def certify(a: NDArray[np.float64], b: NDArray[np.float64], ker: NDArray[np.float64]) -> tuple:
-        x = a[:, None] * ker * b[None, :]
-        x = x * np.minimum(1.0, d / np.maximum(x.sum(axis=1), 1e-300))[:, None]
-        x = x * np.minimum(1.0, c / np.maximum(x.sum(axis=0), 1e-300))[None, :]
+    s_neg = np.where(m, s, -np.inf)
+    ks_cache: list[NDArray[np.float64]] = []  # kernel * surplus for the current kernel
+
+    def scaled(a: NDArray[np.float64], b: NDArray[np.float64], ker: NDArray[np.float64]) -> tuple:
+        # Row then column factors that put diag(a) K diag(b) onto the constraints.
+        row_f = np.minimum(1.0, d / np.maximum(a * (ker @ b), 1e-300))
+        ar = a * row_f
+        col_f = np.minimum(1.0, c / np.maximum(b * (ker.T @ ar), 1e-300))
+        return ar, b * col_f
+
+    def certify(a: NDArray[np.float64], b: NDArray[np.float64], ker: NDArray[np.float64]) -> tuple[float, float]:
+        # Welfare of the projected allocation and the dual bound, with matrix-vector products
+        # only (no J x K temporaries but one pass for the rents).
+        if not ks_cache:
+            ks_cache.append(ker * s_m)
+        ar, bc = scaled(a, b, ker)
+        welfare = float(ar @ (ks_cache[0] @ bc))
         price = np.maximum(g - tau * np.log(b), 0.0)
-        rent = np.maximum(np.where(m, s - price[None, :], 0.0).max(axis=1), 0.0)
-        bound = float(d @ rent + c @ price)
-        welfare = float((x * s_m).sum())
-        return x, price, welfare, bound
+        rent = np.maximum((s_neg - price[None, :]).max(axis=1), 0.0)
+        return welfare, float(d @ rent + c @ price)
 
     while True:
         final = target is not None and tau <= target
         if final:
             tau = target
         f, g, ker, amax, bmax = _absorb(f, g, np.ones(len(d)), np.ones(len(c)), s, m, tau)
+        ks_cache.clear()
         a = np.ones(len(d))
         b = np.ones(len(c))
         tol = 1e-7 if final else 1e-3
         done = False
         for inner in range(_MAX_ITER):
+            iters += 1
+            if iters > _MAX_ITER:
+                return None
             with np.errstate(over="ignore", divide="ignore"):
                 kb = ker @ b
                 a_new = d / np.where(kb > 0, kb, 1.0)
-                if _OMEGA != 1.0:
-                    a_new = a * (a_new / a) ** _OMEGA
+                a_new = _relax(a, a_new)
                 a = np.where(kb > 0, np.minimum(amax, a_new), a)
                 if a.max() > 1e50 or a.min() < 1e-50:
                     f, g, ker, amax, bmax = _absorb(f, g, a, b, s, m, tau)
+                    ks_cache.clear()
                     a, b = np.ones(len(d)), np.ones(len(c))
                     continue
                 kta = ker.T @ a
                 b_new = c / np.where(kta > 0, kta, 1.0)
-                if _OMEGA != 1.0:
-                    b_new = b * (b_new / b) ** _OMEGA
+                b_new = _relax(b, b_new)
                 b = np.where(kta > 0, np.minimum(bmax, b_new), b)
-            iters += 1
             if b.max() > 1e50 or b.min() < 1e-50:
                 f, g, ker, amax, bmax = _absorb(f, g, a, b, s, m, tau)
+                ks_cache.clear()
                 a, b = np.ones(len(d)), np.ones(len(c))
             if inner % 5 == 4 or inner == 0:
                 if target is None:
-                    x, price, welfare, bound = certify(a, b, ker)
+                    welfare, bound = certify(a, b, ker)
                     if bound - welfare <= max(DEFAULT_GAP * welfare, atol):
                         done = True
                         break
@@ -287,12 +301,12 @@ def _sinkhorn(
                 err_c = np.where(b < bmax * (1 - 1e-12), np.abs(col - c), np.maximum(col - c, 0.0)) / c
                 if max(err_r.max(initial=0.0), err_c.max(initial=0.0)) <= tol:
                     break
-            if iters > _MAX_ITER:
-                return None
         else:
             return None
         if final or done:
-            x, price, _, _ = certify(a, b, ker)
+            ar, bc = scaled(a, b, ker)
+            x = ar[:, None] * ker * bc[None, :]
+            price = np.maximum(g - tau * np.log(b), 0.0)
             x_full = np.zeros(mask.shape)
             x_full[np.ix_(rows, cols)] = x
             p_full = np.zeros(len(cap))
@@ -303,6 +317,18 @@ def _sinkhorn(
         tau = tau / 4.0
         if target is None and tau < _EXACT_BELOW * s_max:
             return None
+
+
+def _relax(old: NDArray[np.float64], new: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Over-relax a scaling update (``old * (new / old) ** omega``) where the step is moderate.
+
+    Large steps are taken plainly: extrapolating them overshoots into the absorption range and
+    can cycle.
+    """
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        ratio = new / old
+        moderate = (ratio > 1e-3) & (ratio < 1e3)
+        return np.where(moderate, old * ratio**_OMEGA, new)
 
 
 def _absorb(
