@@ -231,7 +231,8 @@ def _sinkhorn(
     c = cap[cols]
     f = np.zeros(len(d))
     g = np.zeros(len(c))
-    tau = s_max
+    # Anneal from a typical surplus: the first stages only need to get the scale right.
+    tau = float(np.median(s[m]))
     target = temperature
     iters = 0
 
