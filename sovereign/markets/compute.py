@@ -24,7 +24,8 @@ Guarantees, each returned with its certificate:
 * ``temperature > 0``: the logit equilibrium at that temperature ($/GPU-hour).
 * ``temperature == 0``: the LP is solved exactly (scipy's HiGHS); so are temperatures below
   ``1e-7`` of the largest surplus, where the logit equilibrium is the LP optimum to within about
-  ``1e-6``, and the rare instance whose scaling does not converge in the iteration budget.
+  ``1e-6``, and the rare instance whose scaling does not converge in the iteration budget (seen
+  with quantities spanning ten orders of magnitude; HiGHS is slow on large instances).
 
 Prices are the shadow prices of capacity (``>= 0``); where they are not unique the exact mode
 returns HiGHS's dual.
