@@ -51,11 +51,18 @@ def test_kernel_equals_greedy_reference(inst):
     np.testing.assert_allclose(res.sold + res.unsold, supply, atol=1e-12)
     assert (res.tier_sold <= caps + 1e-12).all()
     assert (res.allocation[price < reserve] == 0).all()
-    # Priority: a bid that got less than it wanted outranks no better-priced unfilled bid of the
-    # same class and tier unless its cap or supply ran out.
-    if res.marginal_bid.max(initial=-1) >= 0:
-        m = res.marginal_bid[res.marginal_bid >= 0]
-        assert (res.allocation[m] > 0).all()
+    # A bid at or above the reserve is short only when its tier cap or its class supply ran out.
+    short = (res.allocation < qty - 1e-12) & (price >= reserve)
+    cap_out = res.tier_sold[tier, cls] >= caps[tier, cls] - 1e-12
+    supply_out = res.sold[cls] >= supply[cls] - 1e-12
+    assert (~short | cap_out | supply_out).all()
+    # Nothing goes to a bid below a short, better-priced bid's price in the same tier and class.
+    for i in np.nonzero(short & ~cap_out & supply_out)[0]:
+        worse = (cls == cls[i]) & (price < price[i])
+        assert (res.allocation[worse] == 0).all()
+    # The price-setting bid was accepted.
+    m = res.marginal_bid[res.marginal_bid >= 0]
+    assert (res.allocation[m] > 0).all()
 
 
 def test_price_rules():
