@@ -61,7 +61,7 @@ def max_flow(
         flow0, used0, served0 = np.zeros(m), np.zeros(n), np.zeros(n)
     if m and n >= _SCALED_FROM:
         flow0, used0, served0 = _scaled_refinement(
-            n, a, b, cap, supply, deficit, flow0, used0, served0, levels=4 if precise else 3
+            n, a, b, cap, supply, deficit, flow0, used0, served0, levels=4 if precise else 3, eps=eps
         )
     elif m:
         flow0, used0, served0 = _greedy_neighbours(n, a, b, cap, supply, deficit, flow0, used0, served0)
@@ -307,6 +307,7 @@ def _scaled_refinement(
     used0: NDArray[np.float64],
     served0: NDArray[np.float64],
     levels: int = 2,
+    eps: float = 0.0,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Add to a feasible flow by repeated integer max-flows (scipy, C) on the residual network.
 
@@ -340,7 +341,7 @@ def _scaled_refinement(
         limit = min(float(sup.sum()), total_dfc)
         if bound is not None:
             limit = min(limit, bound)
-        if not limit > 0:
+        if not limit > eps:  # what is left is below the round-off guard: the finish certifies it
             break
         scale = _INT_CAP / limit
         caps = np.concatenate([cap - flow, cap + flow, sup, dfc])
