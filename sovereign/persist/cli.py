@@ -145,8 +145,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from sovereign import __version__
     from sovereign.persist.errors import SaveError
     from sovereign.persist.files import model_from_document, read_save
-    from sovereign.sim.runner import write_tables
-    from sovereign.sim.summary import summary_tables
+    from sovereign.sim.cli import finish_run
 
     console = Console()
     session = SaveSession.from_args(args, console)
@@ -188,15 +187,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
         if n > 0:
             model.run(n, progress=after)
-    for table in summary_tables(model):
-        console.print(table)
-    console.print(f"{max(n, 0)} quarters in {time.perf_counter() - t0:.2f} s")
-    if args.out is not None:
-        try:
-            paths = write_tables(model, args.out, args.format)
-        except OSError as exc:
-            raise UsageError(f"cannot write results to {args.out}: {exc.strerror or exc}") from None
-        console.print("wrote " + ", ".join(str(p) for p in paths))
+    finish_run(console, model, max(n, 0), time.perf_counter() - t0, args.out, args.format)
     session.finish(model)
     return 0
 

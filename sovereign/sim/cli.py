@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from sovereign.cli import UsageError
 from sovereign.persist.cli import SaveSession, add_save_options
@@ -74,8 +75,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sovereign.sim.model import SovereignModel
-    from sovereign.sim.runner import write_tables
-    from sovereign.sim.summary import summary_tables
 
     scenario = load_or_fail(args.scenario)
     console = Console(stderr=False)
@@ -103,15 +102,22 @@ def cmd_run(args: argparse.Namespace) -> int:
             saves.after_quarter(m)  # state hash for replays, and the autosave if asked
 
         model.run(n, progress=after_quarter)
-    elapsed = time.perf_counter() - t0
-    for table in summary_tables(model):
-        console.print(table)
-    console.print(f"{n} quarters in {elapsed:.2f} s")
-    if args.out is not None:
-        try:
-            paths = write_tables(model, args.out, args.format)
-        except OSError as exc:
-            raise UsageError(f"cannot write results to {args.out}: {exc.strerror or exc}") from None
-        console.print("wrote " + ", ".join(str(p) for p in paths))
+    finish_run(console, model, n, time.perf_counter() - t0, args.out, args.format)
     saves.finish(model)
     return 0
+
+
+def finish_run(console: Any, model: Any, quarters: int, elapsed: float, out: Path | None, fmt: str) -> None:
+    """Print the summary tables and write the metrics tables (shared by `run` and `resume`)."""
+    from sovereign.sim.runner import write_tables
+    from sovereign.sim.summary import summary_tables
+
+    for table in summary_tables(model):
+        console.print(table)
+    console.print(f"{quarters} quarters in {elapsed:.2f} s")
+    if out is not None:
+        try:
+            paths = write_tables(model, out, fmt)
+        except OSError as exc:
+            raise UsageError(f"cannot write results to {out}: {exc.strerror or exc}") from None
+        console.print("wrote " + ", ".join(str(p) for p in paths))
