@@ -144,10 +144,31 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     return _shot(args, args.path)
 
 
+def _need_display() -> None:
+    """Refuse to open a window where there is no screen, instead of playing to an invisible one.
+
+    On Linux SDL falls back to an off-screen driver when neither X11 nor Wayland is reachable, and
+    the game would run with no window at all; say so and point to the headless commands instead.
+    """
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux") or os.environ.get("SDL_VIDEODRIVER"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise UsageError(
+            "no display to open the game window on (DISPLAY and WAYLAND_DISPLAY are not set). "
+            "On a machine without a screen use `sovereign run SCENARIO` to play headless, or "
+            "`sovereign screenshot OUT.png --screen map` to render a screen; under a virtual screen "
+            "run `xvfb-run sovereign play`."
+        )
+
+
 def cmd_play(args: argparse.Namespace) -> int:
     """Open the game: the main menu, a new game (--scenario/--seat) or a save (--load)."""
     if args.screenshot is not None:
         return _shot(args, args.screenshot)
+    _need_display()
     from sovereign.ui.app import App
     from sovereign.ui.settings import load_settings
 

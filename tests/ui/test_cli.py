@@ -78,3 +78,15 @@ def test_simulation_imports_without_pygame():
         "assert 'pygame' not in sys.modules, sorted(m for m in sys.modules if 'pygame' in m)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_play_without_a_display_is_a_clear_error(monkeypatch, capsys):
+    import sys
+
+    from sovereign.cli import main
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    for var in ("SDL_VIDEODRIVER", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(var, raising=False)
+    assert main(["play"]) == 2
+    assert "no display" in capsys.readouterr().err
