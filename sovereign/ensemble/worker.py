@@ -34,7 +34,7 @@ FAULT_EXIT_CODE = 70
 #: Metric tables a run produces (``model.metrics.tables()``).
 METRIC_TABLES = ("nations", "firms", "world")
 #: Columns whose values depend on where and when a run was executed, not on the run itself.
-EXECUTION_COLUMNS = ("attempt", "elapsed_s", "worker")
+EXECUTION_COLUMNS = ("attempt", "elapsed_s", "cpu_s", "worker")
 
 _PARAM_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "string": pa.string()}
 
@@ -145,7 +145,7 @@ def execute(task: RunTask, ctx: RunContext) -> RunOutput:
     """
     from sovereign.sim.runner import run_scenario, to_arrow
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     inject_fault(task.run_id, task.attempt)
     scenario = _scenario_for(ctx, task)
     # run_scenario passes the seed on as the model's rng, which takes a SeedSequence: run i plays
@@ -154,11 +154,12 @@ def execute(task: RunTask, ctx: RunContext) -> RunOutput:
         scenario, seed=run_seed(ctx.seed, task.run_id), quarters=ctx.quarters, difficulty=ctx.difficulty
     )  # type: ignore[arg-type]
     rows = model.metrics.tables()
-    elapsed = time.perf_counter() - t0
+    # wall and CPU time of the run: CPU well below wall means the worker was waiting for a core
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     prov = provenance(task, ctx)
     tables = {name: with_provenance(to_arrow(rows[name]), prov) for name in METRIC_TABLES if rows.get(name)}
     summary = run_summary(rows, [r.id for r in scenario.regions])
-    summary.update(attempt=task.attempt, elapsed_s=elapsed, worker=f"{socket.gethostname()}:{os.getpid()}")
+    summary.update(attempt=task.attempt, elapsed_s=elapsed, cpu_s=cpu, worker=f"{socket.gethostname()}:{os.getpid()}")
     tables["runs"] = with_provenance(_summary_table(summary), prov)
     return RunOutput(task.run_id, task.attempt, tables, elapsed)
 
