@@ -308,18 +308,25 @@ def _loop(
         executor.start()
         state.executor_start_s = time.perf_counter() - t_start
         exhausted = False
-        while True:
+
+        def refill() -> None:
+            nonlocal inflight, exhausted
             while executor.capacity > 0:
                 task = again.popleft() if again else next(fresh, None)
                 if task is None:
                     exhausted = True
-                    break
+                    return
                 executor.submit(task)
                 inflight += 1
+
+        while True:
+            refill()
             if inflight == 0 and exhausted and not again:
                 break
-            for outcome in executor.wait(0.2):
-                inflight -= 1
+            outcomes = executor.wait(0.2)
+            inflight -= len(outcomes)
+            refill()  # hand out the next runs first: workers never wait for the bookkeeping below
+            for outcome in outcomes:
                 _record(outcome, store, ctx, retries, state, again)
                 if on_outcome is not None:
                     on_outcome(outcome, state)
