@@ -31,6 +31,7 @@ import signal
 import threading
 import traceback
 import uuid
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -323,7 +324,13 @@ class DaskExecutor:
             else:
                 import logging
 
-                with dask.config.set({"distributed.scheduler.allowed-failures": 0}), ignoring_sigint():
+                with (
+                    dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+                    ignoring_sigint(),
+                    warnings.catch_warnings(),
+                ):
+                    # Another cluster on this machine holds port 8787: Dask then picks a free one.
+                    warnings.filterwarnings("ignore", message="Port .* is already in use")
                     self._cluster = LocalCluster(
                         n_workers=self.workers,
                         threads_per_worker=1,
