@@ -13,8 +13,9 @@ workers restarted. Here each worker has its own pipe and holds one run at a time
 charged to exactly the run that was playing, only that worker is replaced, and the others keep
 going. Workers start with ``forkserver`` where the platform has it (Linux, macOS), else ``spawn``:
 never plain ``fork``, which copies the parent's threads' locks (the progress bar and Dask run
-threads) and can deadlock. The fork server is a fresh single-threaded process that imports the
-model once (`PRELOAD`); each worker is forked from it, so starting or replacing a worker costs
+threads) and can deadlock. The fork server is a fresh process, started from a clean interpreter
+with none of our threads, that imports the model once (`PRELOAD`; OpenBLAS rebuilds its own pool
+after a fork); each worker is forked from it, so starting or replacing a worker costs
 milliseconds instead of the seconds that importing Mesa, SciPy and pyarrow takes. The ``SOVEREIGN_*``
 environment (the fault-injection aid) is forwarded explicitly, because a fork server keeps the
 environment it started with. The base scenario is sent once per worker at start-up, each task is a
