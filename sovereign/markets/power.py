@@ -22,39 +22,24 @@ Conventions (pinned, tested, and relied on by the UI's price explanations):
   Round-off guard: in the coupled solve, MW differences below ``1e-11`` of the largest regional
   supply or demand count as zero, so a demand that close to a step is priced as on the step.
 
-Algorithm with links: the dual of the transport model is
-``min_lambda sum_r F_r(lambda_r) + sum_l cap_l |lambda_src - lambda_dst|`` with convex piecewise
-linear ``F_r``. By the coarea formula its level sets ``{lambda > theta}`` are minimum cuts of a
-network in which each region supplies ``supply_r(theta) - demand_r`` MW, so the exact prices come
-from a divide and conquer over the candidate prices (the block costs), one max-flow per round for
-all batch elements and sub-problems at once (Hochbaum's parametric cut scheme). Rounds
-cut at the sub-problem's combined merit-order price and just below it (which settles an
-uncongested zone at once); every fourth round cuts at the median candidate instead, which bounds
-the rounds by ``4 log2(R U + 1)``. A sub-problem is a connected set of regions sharing a price
-range.
-Dispatch and flows are then recovered from the prices with one more max-flow that routes each
-price zone's forced surplus and marginal blocks to its deficits.
+Algorithm with links (:mod:`sovereign.markets._power_jit`, compiled with numba): Edmonds'
+greedy algorithm on the flow polymatroid. Blocks are taken in merit order across all regions and
+each sends as many MW as breadth-first augmenting paths can still deliver to unmet demand, which
+minimises the total cost exactly; prices are then the least solution of the complementary-slackness
+bounds of that flow (the smallest optimal dual), computed by one backward sweep over the residual
+links.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
 
-from sovereign.markets._maxflow import max_flow
 from sovereign.markets._validation import as_float, as_index, as_positive_scalar
 
 __all__ = ["PowerResult", "clear_power"]
-
-#: Every this many rounds the coupled solve cuts at the median candidate instead of the zone
-#: price: zone-price cuts settle zones fastest, the median rounds bound the rounds by
-#: ``MEDIAN_EVERY * log2(R * U + 1)``.
-MEDIAN_EVERY = 4
 
 
 @dataclass(frozen=True)
@@ -168,23 +153,20 @@ def clear_power(
     active = (lcap2 > 0) & (src != dst)[None, :]
     setter = np.where(marg >= 0, np.arange(nb * n_regions) % max(n_regions, 1), -1)
     if active.any():
-        price, disp_s, unserved, flow, marg, setter = _clear_coupled(
-            cs,
-            qe,
-            cum,
-            d1,
-            voll_f,
-            src,
-            dst,
-            lcap2,
-            active,
-            n_regions,
-            price,
-            disp_s,
-            unserved,
-            marg,
-            setter,
+        from sovereign.markets._power_jit import coupled_clear  # numba: compiled on first use
+
+        # Round-off guard: no flow can exceed the largest supply or demand, so link capacities
+        # (possibly huge "unlimited" values) do not enter the scale.
+        scale = max(float(np.max(cum[:, -1], initial=0.0)), float(np.max(d1, initial=0.0)), 1e-300)
+        lcap_k = np.where(active, lcap2, 0.0)
+        p_c, disp_c, uns_c, flow, marg_c, set_c, coupled = coupled_clear(
+            cs, qe, d1, voll_f, src.astype(np.int64), dst.astype(np.int64), lcap_k, 1e-11 * scale
         )
+        price = np.where(coupled, p_c, price)
+        disp_s = np.where(coupled[:, None], disp_c, disp_s)
+        unserved = np.where(coupled, uns_c, unserved)
+        marg = np.where(coupled, marg_c, marg)
+        setter = np.where(coupled, set_c, setter)
 
     dispatch = np.empty_like(disp_s)
     np.put_along_axis(dispatch, order, disp_s, axis=-1)
@@ -265,235 +247,3 @@ def _merit_order(
     unserved = np.maximum(d - total, 0.0)
     marg = np.where(in_curve, pos, -1)
     return price, disp, unserved, marg
-
-
-def _clear_coupled(
-    cs: NDArray[np.float64],
-    qe: NDArray[np.float64],
-    cum: NDArray[np.float64],
-    d: NDArray[np.float64],
-    voll: float,
-    src: NDArray[np.intp],
-    dst: NDArray[np.intp],
-    lcap2: NDArray[np.float64],
-    active: NDArray[np.bool_],
-    n_regions: int,
-    price: NDArray[np.float64],
-    disp_s: NDArray[np.float64],
-    unserved: NDArray[np.float64],
-    marg: NDArray[np.intp],
-    setter: NDArray[np.intp],
-) -> tuple[
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.intp],
-    NDArray[np.intp],
-]:
-    """Exact clearing of the regions joined by links (see the module docstring)."""
-    n_nodes = cs.shape[0]
-    nb, n_links = lcap2.shape
-    bi, li = np.nonzero(active)
-    la = bi * n_regions + src[li]  # global node ids of the active links' ends
-    lb = bi * n_regions + dst[li]
-    lk = lcap2[bi, li]
-    n_comp, comp = connected_components(
-        coo_array((np.ones(len(la)), (la, lb)), shape=(n_nodes, n_nodes)), directed=False
-    )
-    comp_size = np.bincount(comp, minlength=n_comp)
-    coupled = comp_size[comp] > 1
-    nodes = np.nonzero(coupled)[0]
-    n_c = len(nodes)
-    local = np.full(n_nodes, -1, np.intp)
-    local[nodes] = np.arange(n_c)
-    ccomp = comp[nodes]
-    la_c, lb_c = local[la], local[lb]
-
-    cs_c, qe_c, d_c = cs[nodes], qe[nodes], d[nodes]
-    # Candidate prices per component: costs of positive-capacity blocks below VOLL, and VOLL.
-    has = qe_c > 0
-    vals = np.concatenate([cs_c[has], np.full(n_comp, voll)])
-    keys = np.concatenate([np.broadcast_to(ccomp[:, None], cs_c.shape)[has], np.arange(n_comp)])
-    o = np.lexsort((vals, keys))
-    vals, keys = vals[o], keys[o]
-    keep = np.ones(len(vals), bool)
-    keep[1:] = (vals[1:] != vals[:-1]) | (keys[1:] != keys[:-1])
-    theta, tkey = vals[keep], keys[keep]
-    first = np.searchsorted(tkey, np.arange(n_comp), side="left")
-    last = np.searchsorted(tkey, np.arange(n_comp), side="right") - 1
-    lo = first[ccomp].copy()
-    hi = last[ccomp].copy()
-
-    # Round-off guard for the max-flows: no flow can exceed the largest supply or demand, so
-    # link capacities (possibly huge "unlimited" values) do not enter the scale.
-    scale = max(float(np.max(cum[:, -1], initial=0.0)), float(np.max(d, initial=0.0)), 1e-300)
-    eps = 1e-11 * scale
-
-    def supply_at(idx: NDArray[np.intp], th: NDArray[np.float64]) -> NDArray[np.float64]:
-        return (qe_c[idx] * (cs_c[idx] <= th[:, None])).sum(axis=-1)
-
-    round_no = 0
-    while True:
-        act = np.nonzero(lo < hi)[0]
-        if len(act) == 0:
-            break
-        # Linked regions always have equal or disjoint price ranges; a sub-problem is a
-        # connected set of regions sharing a range (links between ranges are settled).
-        sub_lo, sub_hi = lo[act], hi[act]
-        inside = (lo[la_c] == lo[lb_c]) & (hi[la_c] == hi[lb_c]) & (lo[la_c] < hi[la_c])
-        pos_of = np.full(n_c, -1, np.intp)
-        pos_of[act] = np.arange(len(act))
-        ia, ib, ik = pos_of[la_c[inside]], pos_of[lb_c[inside]], lk[inside]
-        bnd = _boundary(act, lo, hi, la_c, lb_c, lk, n_c)
-        n_act = len(act)
-        if round_no % MEDIAN_EVERY != MEDIAN_EVERY - 1:
-            _, sub = connected_components(
-                coo_array((np.ones(len(ia)), (ia, ib)), shape=(n_act, n_act)),
-                directed=False,
-            )
-            mid = _zone_price_index(act, sub, sub_lo, sub_hi, theta, bnd, supply_at, d_c)
-            # Cut just below the zone price too (a second copy of the graph in the same
-            # max-flow): regions between the two cuts are priced exactly at the zone price.
-            low = mid - 1
-            two = low >= sub_lo
-        else:
-            mid = (sub_lo + sub_hi) // 2
-            low = mid
-            two = np.zeros(n_act, bool)
-        w = supply_at(act, theta[mid]) - d_c[act] + bnd
-        if two.any():
-            idx2 = np.nonzero(two)[0]
-            w2 = supply_at(act[idx2], theta[low[idx2]]) - d_c[act[idx2]] + bnd[idx2]
-            pos2 = np.full(n_act, -1, np.intp)
-            pos2[idx2] = n_act + np.arange(len(idx2))
-            both = two[ia] & two[ib]
-            ga = np.concatenate([ia, pos2[ia[both]]])
-            gb = np.concatenate([ib, pos2[ib[both]]])
-            gk = np.concatenate([ik, ik[both]])
-            wall = np.concatenate([w, w2])
-        else:
-            idx2 = np.zeros(0, np.intp)
-            ga, gb, gk, wall = ia, ib, ik, w
-        _, _, _, side = max_flow(len(wall), ga, gb, gk, np.maximum(wall, 0.0), np.maximum(-wall, 0.0), eps)
-        above = side[:n_act]  # price > theta[mid]
-        at_least = above.copy()  # price > theta[low], i.e. >= theta[mid] where two cuts ran
-        at_least[idx2] |= side[n_act:]
-        new_lo = np.where(above, mid + 1, np.where(two & at_least, mid, sub_lo))
-        new_hi = np.where(above, sub_hi, np.where(two & ~at_least, low, mid))
-        lo[act] = new_lo
-        hi[act] = new_hi
-        round_no += 1
-
-    lam = theta[lo]
-    # Recovery: blocks below the price run fully, links between different prices are full.
-    below = (qe_c * (cs_c < lam[:, None])).sum(axis=-1)
-    at = (qe_c * (cs_c == lam[:, None])).sum(axis=-1)
-    is_voll = lam >= voll
-    la_p, lb_p = lam[la_c], lam[lb_c]
-    fixed = np.where(la_p < lb_p, lk, np.where(la_p > lb_p, -lk, 0.0))
-    net_in = np.bincount(lb_c, fixed, n_c) - np.bincount(la_c, fixed, n_c)
-    e = d_c - below - net_in
-    free = la_p == lb_p
-    fa, fb, fk = la_c[free], lb_c[free], lk[free]
-    forced = np.maximum(-e, 0.0)
-    deficit = np.maximum(e, 0.0)
-    f1, used1, served1, _ = max_flow(n_c, fa, fb, fk, forced, deficit, eps, precise=True)
-    marg_cap = np.where(is_voll, np.inf, at)
-    f2, _, _, _ = max_flow(n_c, fa, fb, fk, forced + marg_cap, deficit, eps, f1, used1, served1, precise=True)
-    link_flow = fixed.copy()
-    link_flow[free] = f2
-    net_free_in = np.bincount(fb, f2, n_c) - np.bincount(fa, f2, n_c)
-    m_use = np.clip(e - net_free_in, 0.0, marg_cap)
-
-    # Dispatch in merit order: below-price blocks full, then marginal blocks in order.
-    prev_at = np.cumsum(qe_c * (cs_c == lam[:, None]), axis=-1)
-    at_mask = cs_c == lam[:, None]
-    take_at = np.minimum(prev_at, m_use[:, None]) - np.minimum(prev_at - qe_c, m_use[:, None])
-    disp_c = np.where(cs_c < lam[:, None], qe_c, np.where(at_mask, take_at, 0.0))
-    uns_c = np.where(is_voll, np.maximum(m_use - at, 0.0), 0.0)
-
-    price = price.copy()
-    disp_s = disp_s.copy()
-    unserved = unserved.copy()
-    marg = marg.copy()
-    setter = setter.copy()
-    price[nodes] = lam
-    disp_s[nodes] = disp_c
-    unserved[nodes] = uns_c
-    flow = np.zeros((nb, n_links))
-    flow[bi, li] = link_flow
-
-    # Explanation: own block at the price (last one running, else the first), else the zone's.
-    cand = at_mask & (qe_c > 0)
-    running = cand & (disp_c > 0)
-    n_blocks = cs_c.shape[1]
-    last_run = n_blocks - 1 - np.argmax(running[:, ::-1], axis=-1)
-    first_at = np.argmax(cand, axis=-1)
-    mc = np.where(running.any(axis=-1), last_run, np.where(cand.any(axis=-1), first_at, -1))
-    mc = np.where(uns_c > 0, -1, mc)
-    marg[nodes] = mc
-    own = mc >= 0
-    _, zone = connected_components(coo_array((np.ones(len(fa)), (fa, fb)), shape=(n_c, n_c)), directed=False)
-    region = nodes % n_regions
-    best = np.full(zone.max() + 1 if n_c else 0, np.iinfo(np.intp).max)
-    np.minimum.at(best, zone[own], region[own])
-    zs = best[zone]
-    setter[nodes] = np.where(own, region, np.where(zs < np.iinfo(np.intp).max, zs, -1))
-    return price, disp_s, unserved, flow, marg, setter
-
-
-def _boundary(
-    act: NDArray[np.intp],
-    lo: NDArray[np.intp],
-    hi: NDArray[np.intp],
-    la: NDArray[np.intp],
-    lb: NDArray[np.intp],
-    lk: NDArray[np.float64],
-    n: int,
-) -> NDArray[np.float64]:
-    """Net import each active node gets from links to other sub-problems.
-
-    A neighbour whose price range lies wholly below exports to it at full capacity; one whose
-    range lies wholly above imports from it at full capacity.
-    """
-    a_low = hi[lb] < lo[la]  # b's prices all below a's
-    a_high = lo[lb] > hi[la]
-    imp = np.bincount(la, np.where(a_low, lk, 0.0) - np.where(a_high, lk, 0.0), n)
-    imp += np.bincount(lb, np.where(a_high, lk, 0.0) - np.where(a_low, lk, 0.0), n)
-    return imp[act]
-
-
-def _zone_price_index(
-    act: NDArray[np.intp],
-    sub: NDArray[np.intp],
-    sub_lo: NDArray[np.intp],
-    sub_hi: NDArray[np.intp],
-    theta: NDArray[np.float64],
-    bnd: NDArray[np.float64],
-    supply_at: Callable[[NDArray[np.intp], NDArray[np.float64]], NDArray[np.float64]],
-    d: NDArray[np.float64],
-) -> NDArray[np.intp]:
-    """Per active node, the candidate index its sub-problem cuts at: the combined merit price.
-
-    That is the smallest candidate in the sub-problem's range at which its total supply plus
-    boundary imports covers its demand (a bisection over candidate indices, all sub-problems in
-    step), capped at ``hi - 1`` so the cut always splits the range.
-    """
-    n_sub = int(sub.max()) + 1
-    s_lo = np.zeros(n_sub, np.intp)
-    s_hi = np.zeros(n_sub, np.intp)
-    s_lo[sub] = sub_lo
-    s_hi[sub] = sub_hi
-    a, b = s_lo.copy(), s_hi.copy()  # answer in [a, b]; b always satisfies (VOLL or range top)
-    need = bnd - d[act]
-    while True:
-        open_ = a < b
-        if not open_.any():
-            break
-        m = (a + b) // 2
-        tot = np.bincount(sub, supply_at(act, theta[m[sub]]) + need, n_sub)
-        ok = tot >= 0
-        b = np.where(open_ & ok, m, b)
-        a = np.where(open_ & ~ok, m + 1, a)
-    return np.minimum(a, s_hi - 1)[sub]
