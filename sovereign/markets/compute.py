@@ -241,8 +241,9 @@ def _sinkhorn(
 
     rows = mask.any(axis=1)
     cols = mask.any(axis=0)
-    s = np.ascontiguousarray(surplus[np.ix_(rows, cols)])
-    m = np.ascontiguousarray(mask[np.ix_(rows, cols)])
+    full = bool(rows.all() and cols.all())
+    s = surplus if full else np.ascontiguousarray(surplus[np.ix_(rows, cols)])
+    m = mask if full else np.ascontiguousarray(mask[np.ix_(rows, cols)])
     # Surplus with zeros off the allowed pairs (welfare) and with -1e300 there (rents).
     s_m = np.where(m, s, 0.0)
     s_rent = np.where(m, s, -1e300)
@@ -250,12 +251,12 @@ def _sinkhorn(
     c = cap[cols]
     f = np.zeros(len(d))
     g = np.zeros(len(c))
-    # Anneal from a sixteenth of a typical surplus: the first stage only needs to get the scale
+    # Anneal from a sixteenth of the mean surplus: the first stage only needs to get the scale
     # right, and the adaptive steps below reach the certified gap in two or three stages.
-    tau = float(np.median(s[m])) / 16.0
+    tau = float(s_m.sum() / m.sum()) / 16.0
     if warm is not None:
         g = np.minimum(np.maximum(warm[cols], 0.0), s_max)
-        tau = min(tau, _WARM_TAU * s_max) if temperature is None else min(tau, 4.0 * temperature)
+        tau = min(tau, _WARM_TAU * s_max) if temperature is None else temperature
     omega = _OMEGA
     target = temperature
     iters = 0
@@ -280,6 +281,7 @@ def _sinkhorn(
             DEFAULT_GAP,
             atol,
             _MAX_ITER - iters,
+            *jit.kernel(s, m, f, g, tau),
         )
         iters += n
         if status == jit.BUDGET:
@@ -294,10 +296,13 @@ def _sinkhorn(
             x = ar[:, None] * ker * (b * col_f)[None, :]
             with np.errstate(divide="ignore"):
                 price = np.maximum(g - tau * np.log(b), 0.0)
-            x_full = np.zeros(mask.shape)
-            x_full[np.ix_(rows, cols)] = x
-            p_full = np.zeros(len(cap))
-            p_full[cols] = price
+            if full:
+                x_full, p_full = x, price
+            else:
+                x_full = np.zeros(mask.shape)
+                x_full[np.ix_(rows, cols)] = x
+                p_full = np.zeros(len(cap))
+                p_full[cols] = price
             return _finish(x_full, p_full, cap, dem, surplus, mask, tau, False, iters)
         if target is None:
             # The gap shrinks about in proportion to the temperature: aim the next stage just
