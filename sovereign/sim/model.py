@@ -834,7 +834,20 @@ class SovereignModel(mesa.Model):
             self.distance_km[r_j][:, r_k] / 1000.0 * sc.demand.latency_penalty_usd_per_1000km,
         )
         spread = sc.demand.preference_spread_usd_per_hour
-        res = clear_compute(capacity, cost, seg["qty"], seg["wtp"], allowed, penalty, temperature=spread)
+        # Warm start from last quarter's cluster prices (datacenters keep their index; new ones
+        # start at their region's mean): the market moves little from quarter to quarter.
+        warm = None
+        prev_k, prev_p = self.last.get("clusters"), self.last.get("compute_price")
+        if prev_k is not None and prev_p is not None and len(prev_p):
+            by_dc = np.full(len(w.dc_region), np.nan)
+            by_dc[np.asarray(prev_k)] = np.asarray(prev_p)
+            warm = by_dc[k_ix]
+            if np.isnan(warm).any():
+                fill = self.last.get("compute_price_region")
+                warm = np.where(np.isnan(warm), fill[r_k] if fill is not None else 0.0, warm)
+        res = clear_compute(
+            capacity, cost, seg["qty"], seg["wtp"], allowed, penalty, temperature=spread, warm_start=warm
+        )
         alloc = np.asarray(res.allocation)
         price_k = np.asarray(res.price)
         self.last["compute"] = res
