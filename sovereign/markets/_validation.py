@@ -7,6 +7,8 @@ quarters later.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -45,6 +47,12 @@ def as_float(
         raise ValueError(f"{name}: expected {ndim} dimension(s), got shape {arr.shape}")
     if min_ndim is not None and arr.ndim < min_ndim:
         raise ValueError(f"{name}: expected at least {min_ndim} dimension(s), got shape {arr.shape}")
+    if arr.size:
+        # Fast path, two reductions: min and max are finite (no NaN, no inf) and in range.
+        lo, hi = float(arr.min()), float(arr.max())
+        if math.isfinite(lo) and (math.isfinite(hi) or (allow_inf and hi == math.inf)):
+            if not (nonnegative and lo < 0):
+                return arr
     if np.isnan(arr).any():
         raise ValueError(f"{name}: contains NaN")
     if allow_inf:

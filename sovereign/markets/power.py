@@ -140,53 +140,52 @@ def clear_power(
     q2 = cap_a.reshape(nb * n_regions, n_blocks)
     d1 = dem_a.reshape(nb * n_regions)
 
-    order = np.argsort(c2, axis=-1, kind="stable")
-    cs = np.take_along_axis(c2, order, axis=-1)
-    qs = np.take_along_axis(q2, order, axis=-1)
-    # Blocks dearer than VOLL never run: shedding load is cheaper.
-    qe = np.where(cs <= voll_f, qs, 0.0)
-    cum = np.cumsum(qe, axis=-1)
-
-    price, disp_s, unserved, marg = _merit_order(cs, qe, cum, d1, voll_f)
-    flow = np.zeros((nb, n_links))
     lcap2 = lcap.reshape(nb, n_links)
     active = (lcap2 > 0) & (src != dst)[None, :]
-    setter = np.where(marg >= 0, np.arange(nb * n_regions) % max(n_regions, 1), -1)
-    if active.any():
-        from sovereign.markets._power_jit import coupled_clear  # numba: compiled on first use
-
-        # Round-off guard: no flow can exceed the largest supply or demand, so link capacities
-        # (possibly huge "unlimited" values) do not enter the scale.
-        scale = max(float(np.max(cum[:, -1], initial=0.0)), float(np.max(d1, initial=0.0)), 1e-300)
-        lcap_k = np.where(active, lcap2, 0.0)
-        p_c, disp_c, uns_c, flow, marg_c, set_c, coupled = coupled_clear(
-            cs, qe, d1, voll_f, src.astype(np.int64), dst.astype(np.int64), lcap_k, 1e-11 * scale
-        )
-        price = np.where(coupled, p_c, price)
-        disp_s = np.where(coupled[:, None], disp_c, disp_s)
-        unserved = np.where(coupled, uns_c, unserved)
-        marg = np.where(coupled, marg_c, marg)
-        setter = np.where(coupled, set_c, setter)
-
-    dispatch = np.empty_like(disp_s)
-    np.put_along_axis(dispatch, order, disp_s, axis=-1)
-    total = (c2 * dispatch).sum(axis=-1) + voll_f * unserved
-    congested = active & (np.abs(flow) >= lcap2 * (1 - 1e-12))
     shp_r = (*batch, n_regions)
     shp_u = (*batch, n_regions, n_blocks)
+    if active.any():
+        # Linked regions: one compiled call does the merit orders, the exact coupling and the
+        # explanation (see the module docstring); numpy's per-call cost would dominate here.
+        from sovereign.markets._power_jit import clear_linked  # numba: compiled on first use
+
+        price, dispatch, unserved, flow, total, block, setter, order, curve_mw = clear_linked(
+            c2,
+            q2,
+            d1,
+            voll_f,
+            src.astype(np.int64),
+            dst.astype(np.int64),
+            np.where(active, lcap2, 0.0),
+        )
+        cs = np.take_along_axis(c2, order, axis=-1)
+    else:
+        order = np.argsort(c2, axis=-1, kind="stable")
+        cs = np.take_along_axis(c2, order, axis=-1)
+        qs = np.take_along_axis(q2, order, axis=-1)
+        # Blocks dearer than VOLL never run: shedding load is cheaper.
+        qe = np.where(cs <= voll_f, qs, 0.0)
+        cum = np.cumsum(qe, axis=-1)
+        price, disp_s, unserved, marg = _merit_order(cs, qe, cum, d1, voll_f)
+        flow = np.zeros((nb, n_links))
+        setter = np.where(marg >= 0, np.arange(nb * n_regions) % max(n_regions, 1), -1)
+        dispatch = np.empty_like(disp_s)
+        np.put_along_axis(dispatch, order, disp_s, axis=-1)
+        total = (c2 * dispatch).sum(axis=-1) + voll_f * unserved
+        block = np.where(marg >= 0, np.take_along_axis(order, np.maximum(marg, 0)[:, None], axis=-1)[:, 0], -1)
+        curve_mw = np.cumsum(qs, axis=-1)
+    congested = active & (np.abs(flow) >= lcap2 * (1 - 1e-12))
     return PowerResult(
         price=price.reshape(shp_r),
         dispatch=dispatch.reshape(shp_u),
         unserved=unserved.reshape(shp_r),
         flow=flow.reshape((*batch, n_links)),
         total_cost=total.reshape(nb, n_regions).sum(axis=-1).reshape(batch),
-        marginal_block=np.where(
-            marg >= 0, np.take_along_axis(order, np.maximum(marg, 0)[:, None], axis=-1)[:, 0], -1
-        ).reshape(shp_r),
+        marginal_block=block.reshape(shp_r),
         price_setter=setter.reshape(shp_r),
         merit_order=order.reshape(shp_u),
         curve_cost=cs.reshape(shp_u),
-        curve_mw=np.cumsum(qs, axis=-1).reshape(shp_u),
+        curve_mw=curve_mw.reshape(shp_u),
         congested=congested.reshape((*batch, n_links)),
         voll=voll_f,
     )
