@@ -126,8 +126,7 @@ def allocate_chips(
     marginal = np.where(binds, last, -1)
     pad = np.append(price, 0.0)  # index -1 (no marginal bid) reads the pad, then is replaced
     clearing = np.where(marginal >= 0, pad[marginal], res)
-    tier_sold = np.zeros((n_tier, n_class))
-    np.add.at(tier_sold, (tier, cls), alloc)
+    tier_sold = np.bincount(tier * n_class + cls, alloc, n_tier * n_class).reshape(n_tier, n_class)
     return ChipResult(
         allocation=alloc,
         price=clearing,

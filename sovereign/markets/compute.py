@@ -49,6 +49,8 @@ DEFAULT_GAP = 2.5e-3
 _EXACT_BELOW = 1e-7  # temperature / max surplus under which the LP is solved exactly
 _MAX_ITER = 5_000
 _OMEGA = 1.7  # over-relaxation of the scaling updates (SOR in the log domain): ~3x fewer iterations
+_START = 16.0  # the cold anneal starts at the mean surplus / this
+_FLOOR = 1.0 / 16.0  # smallest step of the adaptive anneal
 _AIM = 0.6  # adaptive anneal: next temperature = this x the one that would just meet the gap
 _WARM_TAU = 4e-3  # warm-started default anneal starts here (x max surplus), near its usual end
 _PLAIN_AFTER = 300  # a stage this long drops over-relaxation (plain Sinkhorn always converges)
@@ -253,7 +255,7 @@ def _sinkhorn(
     g = np.zeros(len(c))
     # Anneal from a sixteenth of the mean surplus: the first stage only needs to get the scale
     # right, and the adaptive steps below reach the certified gap in two or three stages.
-    tau = float(s_m.sum() / m.sum()) / 16.0
+    tau = float(s_m.sum() / m.sum()) / _START
     if warm is not None:
         g = np.minimum(np.maximum(warm[cols], 0.0), s_max)
         tau = min(tau, _WARM_TAU * s_max) if temperature is None else temperature
@@ -309,7 +311,7 @@ def _sinkhorn(
             # under the certificate instead of stepping down by a fixed factor.
             welfare, bound = jit.certify(s_m, s_rent, d, c, g, a, b, ker, ker_t, tau)
             ratio = DEFAULT_GAP * max(welfare, 1e-300) / max(bound - welfare, 1e-300)
-            factor = min(max(_AIM * ratio, 1.0 / 16.0), 0.5)
+            factor = min(max(_AIM * ratio, _FLOOR), 0.5)
         else:
             factor = 0.25
         with np.errstate(divide="ignore"):
