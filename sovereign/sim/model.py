@@ -861,17 +861,24 @@ class SovereignModel(mesa.Model):
         # money: buyers pay each cluster's price; owners pay power and opex for what they sell
         revenue_k = sold * price_k * hours / 1e9
         paid_j = (alloc * price_k[None, :]).sum(1) * hours / 1e9
-        owners_k = [self.seat_ids[o] for o in w.dc_owner[k_ix]]
+        # Regional demand (no owner) pays the outside pool in one sum; labs and startups pay
+        # for their own segment.
+        pooled = [j for j, who in enumerate(seg["owner"]) if who is None]
+        self.transfer(OUTSIDE, OUTSIDE, float(paid_j[pooled].sum()), "compute purchases")
         for j, who in enumerate(seg["owner"]):
-            if paid_j[j] > 0:
-                self.transfer(who or OUTSIDE, OUTSIDE, float(paid_j[j]), "compute purchases")
-        # the outside pool received every payment; pay each cluster owner its revenue from it
-        for k, who in enumerate(owners_k):
+            if who is not None and paid_j[j] > 0:
+                self.transfer(who, OUTSIDE, float(paid_j[j]), "compute purchases")
+        # the outside pool received every payment; pay each owner its clusters' revenue from it
+        owner_ix = w.dc_owner[k_ix]
+        n_ids = len(self.seat_ids)
+        rev_o = np.bincount(owner_ix, revenue_k, n_ids)
+        op_o = np.bincount(owner_ix, sold * cost * hours / 1e9, n_ids)
+        for o in np.unique(owner_ix):
+            who = self.seat_ids[o]
             if who in self.seats:
-                self.transfer(OUTSIDE, who, float(revenue_k[k]), "compute sales")
-                op = float(sold[k] * cost[k] * hours / 1e9)
-                self.transfer(who, OUTSIDE, op, "power and opex")
-                self.seats[who].state["revenue_q"] = self.seats[who].state.get("revenue_q", 0.0) + float(revenue_k[k])
+                self.transfer(OUTSIDE, who, float(rev_o[o]), "compute sales")
+                self.transfer(who, OUTSIDE, float(op_o[o]), "power and opex")
+                self.seats[who].state["revenue_q"] = self.seats[who].state.get("revenue_q", 0.0) + float(rev_o[o])
         served = alloc.sum(1)
         for j, who in enumerate(seg["owner"]):
             if who is not None:
@@ -880,10 +887,10 @@ class SovereignModel(mesa.Model):
         self.last["served"] = served
         self.last["alloc"] = alloc
         self.last["compute_price"] = price_k
-        regional_price = np.zeros(len(self.region_ix))
-        for r in range(len(self.region_ix)):
-            m = r_k == r
-            regional_price[r] = float((price_k[m] * sold[m]).sum() / sold[m].sum()) if sold[m].sum() > 0 else np.nan
+        n_r = len(self.region_ix)
+        sold_r = np.bincount(r_k, sold, n_r)
+        value_r = np.bincount(r_k, price_k * sold, n_r)
+        regional_price = np.divide(value_r, sold_r, out=np.full(n_r, np.nan), where=sold_r > 0)
         glob = (
             float((price_k * sold).sum() / sold.sum())
             if sold.sum() > 0
