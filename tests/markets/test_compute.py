@@ -122,6 +122,45 @@ def test_medium_instance_default_bound(oracle_compute):
     assert (res.welfare_bound - res.welfare) <= 2.5e-3 * res.welfare * (1 + 1e-9)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    inst=compute_instances(),
+    guess=st.lists(st.sampled_from([0.0, 0.5, 3.0, 50.0, -2.0]), min_size=6, max_size=6),
+    t=st.sampled_from([None, 0.3]),
+)
+def test_warm_start_keeps_every_guarantee(inst, guess, t, oracle_compute):
+    # Any guess, even a silly one (negative, far too high), only changes the starting point.
+    warm = np.array(guess[: len(inst[0])])
+    res = clear_compute(*inst, temperature=t, warm_start=warm)
+    _check_feasible(res, *inst)
+    cap, _, dem, wtp, _, _ = inst
+    if t is None:
+        opt = oracle_compute(*inst)
+        assert res.welfare >= opt - _gap_tol(5e-3, opt, dem, cap, wtp)
+    else:
+        ref = np.array(compute_logit_reference(*inst, temperature=t))
+        np.testing.assert_allclose(res.allocation, ref, rtol=1e-5, atol=1e-6 * max(1.0, dem.max()))
+
+
+def test_warm_start_from_last_prices_saves_iterations():
+    rng = np.random.default_rng(5)
+    n = 80
+    inst = [
+        rng.uniform(10, 100, n),
+        rng.uniform(1, 3, n),
+        rng.uniform(10, 100, n),
+        rng.uniform(2, 6, n),
+        rng.random((n, n)) < 0.7,
+        rng.uniform(0, 1, (n, n)),
+    ]
+    cold = clear_compute(*inst, temperature=0.1)
+    inst[2] = inst[2] * rng.uniform(0.95, 1.05, n)  # next quarter: demand moved a little
+    warm = clear_compute(*inst, temperature=0.1, warm_start=cold.price)
+    again = clear_compute(*inst, temperature=0.1)
+    assert warm.iterations < again.iterations
+    np.testing.assert_allclose(warm.allocation, again.allocation, rtol=1e-4, atol=1e-4)
+
+
 def test_degenerate_instances():
     # Nothing tradeable: all pairs barred or loss-making, or zero demand/capacity.
     for args in (
@@ -161,6 +200,8 @@ GOOD = {
         ({"penalty": [[np.nan]]}, "penalty: contains NaN"),
         ({"penalty": [[1.0, 1.0]]}, "penalty: shape"),
         ({"temperature": -1.0}, "temperature"),
+        ({"warm_start": [1.0, 2.0]}, "warm_start: shape"),
+        ({"warm_start": [np.nan]}, "warm_start: contains NaN"),
     ],
 )
 def test_bad_input_raises(kwargs, match):
