@@ -103,7 +103,7 @@ def test_zero_capacity_links_equal_no_links(inst):
 def test_uncongested_zone_clears_as_one_merit_order(inst, seed):
     cost, cap, demand = inst
     # Exact binary fractions: with links, differences below 1e-11 of the largest supply or
-    # demand count as zero (the max-flow round-off guard), so 1 + 2e-16 MW would be "on" a step.
+    # demand count as zero (the round-off guard), so 1 + 2e-16 MW would be "on" a step.
     demand = np.round(demand * 8) / 8
     n_r = demand.shape[0]
     rng = np.random.default_rng(seed)
@@ -260,7 +260,7 @@ def test_empty_shapes():
 
 @pytest.mark.parametrize("seed", range(3))
 def test_large_batched_meshed_instances_match_lp(seed, oracle_power, check_power):
-    # 4 slices x 80 regions: large enough for the integer-refined max-flow path.
+    # 4 slices x 80 regions with many exact cost ties and some zero-capacity links.
     rng = np.random.default_rng(100 + seed)
     n_s, n_r, n_u, n_l = 4, 80, 6, 160
     cost = rng.integers(0, 40, (n_s, n_r, n_u)) * 5.0  # many exact ties
