@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sovereign.markets import ComputeResult, clear_compute
+from sovereign.markets.compute import DEFAULT_GAP
 from sovereign.markets.reference import compute_logit_reference, compute_welfare
 
 
@@ -119,7 +120,7 @@ def test_medium_instance_default_bound(oracle_compute):
     _check_feasible(res, *inst)
     opt = oracle_compute(*inst)
     assert res.welfare >= 0.995 * opt
-    assert (res.welfare_bound - res.welfare) <= 2.5e-3 * res.welfare * (1 + 1e-9)
+    assert (res.welfare_bound - res.welfare) <= DEFAULT_GAP * res.welfare * (1 + 1e-9)
 
 
 @settings(max_examples=60, deadline=None)
