@@ -287,7 +287,6 @@ def _sinkhorn(
             DEFAULT_GAP,
             atol,
             _MAX_ITER - iters,
-            *jit.kernel(s, m, f, g, tau),
         )
         iters += n
         if status == jit.BUDGET:
@@ -295,21 +294,18 @@ def _sinkhorn(
         if n > _PLAIN_AFTER:
             omega = 1.0  # over-relaxation stalled once: anneal on with plain Sinkhorn
         if final or status == jit.CERTIFIED:
-            # Row then column factors that put diag(a) K diag(b) onto the constraints.
-            row_f = np.minimum(1.0, d / np.maximum(a * (ker @ b), 1e-300))
-            ar = a * row_f
-            col_f = np.minimum(1.0, c / np.maximum(b * (ker.T @ ar), 1e-300))
-            x = ar[:, None] * ker * (b * col_f)[None, :]
-            with np.errstate(divide="ignore"):
-                price = np.maximum(g - tau * np.log(b), 0.0)
+            x, price, served, welfare, bound = jit.finish(a, b, ker, ker_t, s_m, s_rent, d, c, g, tau)
             if full:
-                x_full, p_full = x, price
-            else:
-                x_full = np.zeros(mask.shape)
-                x_full[np.ix_(rows, cols)] = x
-                p_full = np.zeros(len(cap))
-                p_full[cols] = price
-            return _finish(x_full, p_full, cap, dem, surplus, mask, tau, False, iters)
+                return ComputeResult(x, price, served, welfare, bound, tau, False, iters)
+            x_full = np.zeros(mask.shape)
+            x_full[np.ix_(rows, cols)] = x
+            p_full = np.zeros(len(cap))
+            p_full[cols] = price
+            s_full = np.zeros(len(dem))
+            s_full[rows] = served
+            # Rows and columns without a tradeable pair add nothing to welfare or the bound
+            # (their rent and price are zero).
+            return ComputeResult(x_full, p_full, s_full, welfare, bound, tau, False, iters)
         if target is None:
             # The gap shrinks about in proportion to the temperature: aim the next stage just
             # under the certificate instead of stepping down by a fixed factor.
