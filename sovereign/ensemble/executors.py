@@ -41,7 +41,7 @@ from typing import Any
 from sovereign.ensemble.worker import RunContext, RunOutput, RunTask
 
 #: Modules the fork server imports once, so forked workers start warm.
-PRELOAD = ["sovereign.ensemble.worker", "sovereign.sim.runner"]
+PRELOAD = ["sovereign.ensemble.worker", "sovereign.sim.runner", "sovereign.ensemble._preload_kernels"]
 #: Consecutive worker start-up failures after which the pool gives up (a broken install, not a run).
 MAX_STARTUP_FAILURES = 3
 

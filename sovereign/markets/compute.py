@@ -39,9 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import linprog
 
 from sovereign.markets._validation import as_float
 
@@ -200,6 +198,9 @@ def _exact(
     mask: NDArray[np.bool_],
 ) -> ComputeResult:
     """Solve the transport LP exactly with HiGHS (sparse: only the tradeable pairs)."""
+    import scipy.sparse as sp  # imported here: half a second that only the exact mode needs
+    from scipy.optimize import linprog
+
     n_j, n_k = mask.shape
     jj, kk = np.nonzero(mask)
     nv = len(jj)

@@ -1,0 +1,52 @@
+"""Load (or, on a machine's first run, compile) the numba-compiled market kernels up front.
+
+The kernels compile on first use and are cached on disk (``__pycache__``). A first quarter that
+pays for the compile stalls for about ten seconds; the game and the headless runner call
+:func:`warm_up` before the first quarter instead, so the wait happens once, where it is announced.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+
+def warm_up() -> float:
+    """Run every compiled kernel once on a tiny instance; return the seconds it took.
+
+    About half a second when the on-disk cache is present (importing numba and loading the
+    machine code), about ten seconds on a machine's first run (compiling).
+    """
+    from sovereign.markets.compute import clear_compute
+    from sovereign.markets.power import clear_power
+
+    t0 = time.perf_counter()
+    clear_power(
+        [[[10.0, 20.0]], [[30.0, 5.0]]],
+        [[[1.0, 1.0]], [[1.0, 1.0]]],
+        [[1.5], [0.5]],
+        voll=1000.0,
+        links=(np.array([0]), np.array([0]), np.array([1.0])),
+    )
+    clear_power([[10.0, 20.0], [30.0, 5.0]], [[1.0, 1.0], [1.0, 1.0]], [1.5, 0.5], voll=1000.0, links=([0], [1], [1.0]))
+    args = ([1.0, 2.0], [1.0, 1.5], [1.0, 1.0], [3.0, 4.0], [[True, True], [True, False]])
+    clear_compute(*args)
+    clear_compute(*args, temperature=0.1, warm_start=[0.5, 0.5])
+    return time.perf_counter() - t0
+
+
+def compiled_kernels_cached() -> bool:
+    """Whether numba's on-disk cache already holds every compiled kernel (no compile needed)."""
+    from pathlib import Path
+
+    cache = Path(__file__).with_name("__pycache__")
+    return all(any(cache.glob(f"{mod}.*.nbi")) for mod in ("_power_jit", "_compute_jit"))
+
+
+def prepare_kernels(say: Callable[[str], object] | None = None) -> float:
+    """:func:`warm_up`, first telling ``say`` when a compile (the first run) is coming."""
+    if say is not None and not compiled_kernels_cached():
+        say("Compiling the market kernels (first run on this machine, about 10 s; cached afterwards)...")
+    return warm_up()
