@@ -17,6 +17,7 @@ hard       last quarter's prices, no misjudgement, looks 3 years ahead instead o
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -107,29 +108,52 @@ class SeatAgent(mesa.Agent):
             return float(self._rng().normal(1.0, sd)) if sd > 0 else 1.0
         return self._rng().normal(1.0, sd, n) if sd > 0 else np.ones(n)
 
+    def _noises(self, n: int) -> list[float]:
+        """`n` misjudgement factors as floats: all 1 on hard, else N(1, sd) drawn in one call."""
+        sd = self.params["noise"]
+        return self._rng().normal(1.0, sd, n).tolist() if sd > 0 else [1.0] * n
+
     def _owned(self) -> np.ndarray:
         return self.model.world.dc_owner == self.model.seat_index(self.seat_id)
 
     def _invest(self, cash_share: float = 0.45) -> list[Command]:
-        """Build datacenters where returns are best, and fill them with accelerators."""
+        """Build datacenters where returns are best, and fill them with accelerators.
+
+        Everything that is the same for every investor (margins by region, candidate regions,
+        free space by seat) comes from the quarter's `investor_view`, as plain Python lists: the
+        per-seat part is a few dozen float operations, which Python does faster than numpy on
+        arrays this small.
+        """
         m, w, sc = self.model, self.model.world, self.model.scenario
         v = m.investor_view()
+        p = self.params
         cmds: list[Command] = []
         home = m.region_ix[self.state["home"]]
         n_r = len(m.region_ix)
-        me = m.seat_index(self.seat_id)
+        me = m.seat_pos[self.seat_id]
+        pairs = v["free_pairs"].get(me, ())  # (region, free kW) where this seat has free space
+        # one draw for both uses (the same numbers as drawing n_r, then 2 per region)
+        noise = self._noises(n_r + 2 * len(pairs))
         # candidate regions: home, allies, and tier-2 markets (tier-1 firms avoid tier-3 hosts)
-        cand = (np.arange(n_r) == home) if self.kind == "nation" else v["firm_candidates"][home]
-        cls = int(v["class_for"][home])
-        kw_new = float(v["kw_new"][cls])
-        margin = v["margin_by_lag"][self.params["lag"]][cls].copy()
-        margin[home] += 0.15
-        score = np.where(cand, margin * self._noise(n_r), -np.inf)
-        best = int(np.argmax(score))
+        cand = (home,) if self.kind == "nation" else v["firm_candidates_list"][home]
+        cls = v["class_for_list"][home]
+        kw_new = v["kw_new_list"][cls]
+        margin = v["margin_lists"][p["lag"]][cls]
+        # the best candidate (like numpy's argmax over scores that are -inf off the candidates:
+        # the first maximum, or the first NaN)
+        best, best_score = 0, -math.inf
+        for r in cand:
+            score = ((margin[r] + 0.15) if r == home else margin[r]) * noise[r]
+            if score > best_score:
+                best, best_score = r, score
+            elif score != score:
+                best, best_score = r, score
+                break
         # how much to build: my share of the gap between demand ahead and capacity in the pipeline
-        ahead = v["demand_now"] * (1.0 + m.globals["growth"]) ** (self.params["horizon_q"] / 4.0)
+        ahead = v["demand_now"] * (1.0 + m.globals["growth"]) ** (p["horizon_q"] / 4.0)
         gap = ahead / 0.85 - v["fleet"] - (v["space_kw"] + v["building_mw"] * 1000.0) / kw_new
-        mine = float(v["owned_stock"][me]) if me < len(v["owned_stock"]) else 0.0
+        owned = v["owned_stock_list"]
+        mine = owned[me] if me < len(owned) else 0.0
         if self.kind == "nation":
             # a sovereign programme sizes itself to the nation's own untrusted demand, not the world's
             pillars = m.last.get("pillars")
@@ -139,43 +163,40 @@ class SeatAgent(mesa.Agent):
         else:
             share = max(mine / max(v["fleet"], 1.0), 0.02)
             want_h100e = gap * share
-        want_mw = max(want_h100e, 0.0) * kw_new / 1000.0 * self.params["invest"]
-        if score[best] > 0 and want_mw >= 20.0:
+        want_mw = max(want_h100e, 0.0) * kw_new / 1000.0 * p["invest"]
+        if best_score > 0 and want_mw >= 20.0:
+            # numpy scalars on purpose: `round` below rounds them the way it always has
             cost_per_mw = v["capex_per_kw"][best] / 1e6 * (1.0 - w.subsidy[best])
             mw = min(want_mw, 2000.0, self.cash_busd * cash_share / max(cost_per_mw, 1e-9))
             if mw >= 20.0:
                 cmds.append(BuildDatacenter(region=sc.regions[best].id, it_mw=round(mw, 1)))
-        # buy accelerators for free space, region by region
-        budget = self.cash_busd * 0.5
-        free_kw = v["free_kw"].get(me)
-        if free_kw is None:
+        # buy accelerators for free space, region by region: the best class allowed there takes
+        # most of the space, the next allowed class the rest (`investor_view`'s "bid_slots"), so
+        # capped buyers still grow and older classes keep a market while they are made
+        if not pairs:
             return cmds
-        util = float(v["util"][me])
+        budget = self.cash_busd * 0.5
+        util = v["util_list"][me]
         premium = min(1.3, max(0.8, 0.95 + 0.6 * (util - 0.7)))  # pay up when halls are busy
-        regions = np.nonzero(free_kw > 0)[0].tolist()
-        noise = self._noise(2 * len(regions)).tolist()
-        list_price, kw_all, reserve_share = v["list_price"], v["kw_new_list"], sc.economics.chip_reserve_share
-        for i, r in enumerate(regions):
-            # the best class allowed here takes most of the space, the next allowed class the rest,
-            # so capped buyers still grow and older classes keep a market while they are made
-            first, second = v["class_for_list"][r], v["second_for_list"][r]
-            plan = ((first, 0.7), (second, 0.3)) if second != first else ((first, 1.0),)
-            for k, (c, part) in enumerate(plan):
-                free = float(free_kw[r]) * part / kw_all[c]
-                if free < 1000:  # orders under ~$15M are not worth a tender
-                    continue
-                bid = max(list_price[c] * premium * noise[2 * i + k], list_price[c] * reserve_share)
-                qty = min(free, budget * 1e9 / bid * 0.95)
-                if qty >= 1000:
-                    cmds.append(
-                        BuyAccelerators(
-                            accelerator=sc.accelerators[c].id,
-                            h100e=round(qty, 1),
-                            max_price_usd=round(bid, 2),
-                            region=sc.regions[int(r)].id,
+        slots, region_ids = v["bid_slots"], v["region_ids"]
+        for i, (r, free_kw) in enumerate(pairs):
+            j = n_r + 2 * i  # this region's two misjudgement factors
+            for part, kw, price, floor, accelerator in slots[r]:
+                free = free_kw * part / kw
+                if free >= 1000:  # orders under ~$15M are not worth a tender
+                    bid = max(price * premium * noise[j], floor)
+                    qty = min(free, budget * 1e9 / bid * 0.95)
+                    if qty >= 1000:
+                        cmds.append(
+                            BuyAccelerators(
+                                accelerator=accelerator,
+                                h100e=round(qty, 1),
+                                max_price_usd=round(bid, 2),
+                                region=region_ids[r],
+                            )
                         )
-                    )
-                    budget -= qty * bid / 1e9
+                        budget -= qty * bid / 1e9
+                j += 1
         return cmds
 
 
@@ -189,12 +210,13 @@ class Nation(SeatAgent):
         m, w, sc = self.model, self.model.world, self.model.scenario
         r = m.region_ix[self.seat_id]
         reg = sc.regions[r]
-        p = self.params
+        level = self.difficulty
+        p = DIFFICULTY[level]
         cmds: list[Command] = []
         pillars = m.last.get("pillars")
         income = reg.gdp_busd * reg.ai_budget_share  # per year
         exposure = reg.threat_exposure * reg.gdp_busd * THREAT_BUSD_PER_GDP
-        target = {"easy": 0.8, "normal": 1.2, "hard": 1.5}[self.difficulty] * exposure
+        target = {"easy": 0.8, "normal": 1.2, "hard": 1.5}[level] * exposure
         target = min(target, 0.4 * income)
         if abs(target - w.security_busd[r]) > 0.1 * max(target, 1e-6):
             cmds.append(SetSecuritySpending(busd_per_year=round(target, 3)))
@@ -204,13 +226,13 @@ class Nation(SeatAgent):
             return cmds
         compute = float(pillars["compute_self_reliance"][r])
         if p["levers"]:
-            rate = 0.3 if self.difficulty == "hard" and compute < 0.6 else (0.2 if compute < 0.5 else 0.1)
+            rate = 0.3 if level == "hard" and compute < 0.6 else (0.2 if compute < 0.5 else 0.1)
             if abs(rate - w.subsidy[r]) > 1e-9:
                 cmds.append(SetSubsidy(rate=rate))
             data = float(pillars["data_governance"][r])
             if data < 0.5 and not w.localisation[r] and reg.export_tier > 1:
                 cmds.append(SetLocalisation(enabled=True))
-            if self.difficulty == "hard":
+            if level == "hard":
                 if not w.dc_last[r]:
                     cmds.append(SetCurtailmentPriority(datacenters_last=True))
                 if w.permitting_quarters[r] >= 4 and self.cash_busd > 10:
@@ -313,7 +335,7 @@ class AIStartup(SeatAgent):
         if self.cash_busd < 2.0 * burn + 0.01 and not self.state.get("raising"):
             ask = max(4.0 * burn, 0.02, 0.1 * self.state.get("valuation_busd", 0.0))
             cmds.append(RaiseFunding(busd=round(min(ask, 400.0), 3)))
-        if self._owned().any():
+        if self.model.seat_pos[self.seat_id] in self.model.investor_view()["dc_owners"]:  # owns datacenters
             cmds.extend(self._invest(cash_share=0.3))
         return cmds
 

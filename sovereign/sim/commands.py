@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from sovereign.scenario.schema import Technology
 
 if TYPE_CHECKING:
+    from sovereign.sim.agents import SeatAgent
     from sovereign.sim.model import SovereignModel
 
 
@@ -192,7 +193,10 @@ def command_from_dict(data: dict[str, Any]) -> Command:
 
 def command_to_dict(cmd: Command) -> dict[str, Any]:
     """The JSON form of a command (round-trips with `command_from_dict`)."""
-    return cmd.model_dump(mode="json")
+    # Every field is a str, int, float, bool or None, and pydantic stores exactly those types
+    # (it converts numpy scalars and the like when it checks the fields), so a copy of the field
+    # dict is the JSON form: 5x cheaper than pydantic's serializer, for ~150 log entries a quarter.
+    return cmd.__dict__.copy()
 
 
 def _money(busd: float) -> str:
@@ -201,76 +205,184 @@ def _money(busd: float) -> str:
 
 def command_cost_busd(model: SovereignModel, seat: str, cmd: Command) -> float:
     """Up-front cost to the seat of an accepted command, before any subsidy ($B)."""
-    sc = model.scenario
-    if isinstance(cmd, BuildDatacenter):
-        r = model.region_ix[cmd.region]
-        return cmd.it_mw * sc.regions[r].dc_capex_musd_per_mw / 1000.0
-    if isinstance(cmd, BuildPlant):
-        return cmd.mw * sc.technologies[cmd.technology].capex_musd_per_mw / 1000.0
-    if isinstance(cmd, BuildFab):
-        return cmd.h100e_per_quarter / 1000.0 * sc.economics.fab_capex_busd_per_kh100e_quarter
-    if isinstance(cmd, BuyAccelerators):
-        return cmd.h100e * cmd.max_price_usd / 1e9
-    if isinstance(cmd, PermittingReform):
-        return PERMITTING_REFORM_BUSD
-    return 0.0
+    cost = _dispatch(_COSTS, type(cmd))
+    return 0.0 if cost is None else cost(model, cmd)
+
+
+def net_cost_busd(model: SovereignModel, seat: str, cmd: Command) -> float:
+    """What an accepted command takes from the seat's cash: its cost minus the host's subsidy ($B)."""
+    cost = _dispatch(_COSTS, type(cmd))
+    if cost is None:
+        return 0.0
+    if type(cmd) in _SUBSIDISED:
+        return cost(model, cmd) - model.subsidy_for(seat, cmd)
+    return cost(model, cmd)  # the same number as ``cost - 0.0``: no subsidy for these
+
+
+def _datacenter_cost(model: SovereignModel, cmd: Any) -> float:
+    return cmd.it_mw * model.scenario.regions[model.region_ix[cmd.region]].dc_capex_musd_per_mw / 1000.0
+
+
+def _plant_cost(model: SovereignModel, cmd: Any) -> float:
+    return cmd.mw * model.scenario.technologies[cmd.technology].capex_musd_per_mw / 1000.0
+
+
+def _fab_cost(model: SovereignModel, cmd: Any) -> float:
+    return cmd.h100e_per_quarter / 1000.0 * model.scenario.economics.fab_capex_busd_per_kh100e_quarter
+
+
+def _bid_cost(model: SovereignModel, cmd: Any) -> float:
+    return cmd.h100e * cmd.max_price_usd / 1e9
+
+
+def _reform_cost(model: SovereignModel, cmd: Any) -> float:
+    return PERMITTING_REFORM_BUSD
+
+
+_COSTS: dict[type, Any] = {
+    BuildDatacenter: _datacenter_cost,
+    BuildPlant: _plant_cost,
+    BuildFab: _fab_cost,
+    BuyAccelerators: _bid_cost,
+    PermittingReform: _reform_cost,
+}
+#: Builds whose host nation pays part of the capex (`SovereignModel.subsidy_for`).
+_SUBSIDISED = frozenset({BuildDatacenter, BuildPlant})
+
+
+def _dispatch(table: dict[type, Any], cls: type) -> Any:
+    """The entry of `table` for a command class (or its nearest base class that has one)."""
+    try:
+        return table[cls]
+    except KeyError:
+        return next((table[base] for base in cls.__mro__ if base in table), None)
+
+
+# -- the rules, one small function each; `_RULES` lists them per command kind in the order they
+# are checked, so a command breaking several rules gets the same (first) reason every time
+def _nation_only(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if agent.kind != "nation":
+        return f"only a nation can {cmd.kind.replace('_', ' ')}; {agent.name} is a {agent.kind}"
+    return None
+
+
+def _region_exists(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if cmd.region not in model.region_ix:
+        return f"region {cmd.region!r} does not exist"
+    return None
+
+
+def _accelerator_exists(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if cmd.accelerator not in model.class_ix:
+        return f"accelerator class {cmd.accelerator!r} does not exist (known: {', '.join(model.class_ix)})"
+    return None
+
+
+def _runs_fabs(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if agent.kind not in ("fab", "nation", "conglomerate"):
+        return f"{agent.name} is a {agent.kind} and cannot run a fab"
+    return None
+
+
+def _build_site(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    region = cmd.region
+    if agent.kind == "nation":
+        if region != seat:
+            return f"a nation can only build on its own territory ({seat}), not in {region}"
+    elif model.world.export_tier[model.region_ix[region]] == 3 and model.home_tier(agent) == 1:
+        return f"{agent.name} may not invest in {region}: it is a tier-3 destination under export controls"
+    return None
+
+
+def _has_space(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if model.free_h100e(agent.seat_id, model.region_ix[cmd.region], model.class_ix[cmd.accelerator]) <= 0:
+        return f"no free datacenter space for accelerators in {cmd.region}: build a datacenter there first"
+    return None
+
+
+def _controls_exports(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if not model.scenario.regions[model.region_ix[seat]].chip_producer:
+        return f"{agent.name} does not control chip exports (only chip-producing nations do)"
+    return None
+
+
+def _not_own_tier(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if cmd.region == seat:
+        return "a nation cannot set its own export-control tier"
+    return None
+
+
+def _bloc(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if cmd.bloc not in model.bloc_ix:
+        return f"bloc {cmd.bloc!r} does not exist (known: {', '.join(model.bloc_ix)})"
+    member = bool(model.world.bloc_member[model.bloc_ix[cmd.bloc], model.region_ix[seat]])
+    if isinstance(cmd, JoinBloc) and member:
+        return f"{seat} is already a member of {cmd.bloc}"
+    if isinstance(cmd, LeaveBloc) and not member:
+        return f"{seat} is not a member of {cmd.bloc}"
+    return None
+
+
+def _permits_can_speed_up(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if model.world.permitting_quarters[model.region_ix[seat]] <= 0:
+        return "permits are already as fast as they can be"
+    return None
+
+
+def _may_raise(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if agent.kind == "nation":
+        return "nations are funded by their budget, not by funding rounds"
+    if agent.state.get("raising", False):
+        return "a funding round is already under way this quarter"
+    return None
+
+
+def _decision_pending(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    pending = model.pending_decisions.get(seat, {})
+    if cmd.event_id not in pending:
+        return f"no decision pending for event {cmd.event_id}"
+    if cmd.option >= len(pending[cmd.event_id]):
+        return f"option {cmd.option} does not exist (choose 0..{len(pending[cmd.event_id]) - 1})"
+    return None
+
+
+_BUILD = (_region_exists, _build_site)
+_RULES: dict[type, tuple[Any, ...]] = {
+    BuildDatacenter: _BUILD,
+    BuildPlant: _BUILD,
+    BuildFab: (_region_exists, _accelerator_exists, _runs_fabs, _build_site),
+    BuyAccelerators: (_region_exists, _accelerator_exists, _has_space),
+    SetSubsidy: (_nation_only,),
+    SetLocalisation: (_nation_only,),
+    SetExportControls: (_nation_only, _accelerator_exists, _controls_exports),
+    SetExportTier: (_nation_only, _region_exists, _controls_exports, _not_own_tier),
+    JoinBloc: (_nation_only, _bloc),
+    LeaveBloc: (_nation_only, _bloc),
+    SetSecuritySpending: (_nation_only,),
+    SetCurtailmentPriority: (_nation_only,),
+    PermittingReform: (_nation_only, _permits_can_speed_up),
+    RaiseFunding: (_may_raise,),
+    Decide: (_decision_pending,),
+}
 
 
 def validate_command(model: SovereignModel, seat: str, cmd: Command) -> str | None:
     """Accept (None) or refuse a command with a reason a player understands.
 
-    This is the one gate for humans and AI alike; it reads the model and never changes it.
+    This is the one gate for humans and AI alike; it reads the model and never changes it. The
+    command is already a typed, field-checked object (pydantic checked it when it was made), so
+    only the game's rules are checked here: those of its kind (`_RULES`), then the budget.
     """
-    if seat not in model.seats:
+    agent = model.seats.get(seat)
+    if agent is None:
         return f"unknown seat {seat!r}"
-    agent = model.seats[seat]
-    is_nation = agent.kind == "nation"
-    if isinstance(cmd, NATION_ONLY) and not is_nation:
-        return f"only a nation can {cmd.kind.replace('_', ' ')}; {agent.name} is a {agent.kind}"
-    sc = model.scenario
-    region = getattr(cmd, "region", None)
-    if region is not None and region not in model.region_ix:
-        return f"region {region!r} does not exist"
-    if isinstance(cmd, BuildFab | BuyAccelerators | SetExportControls) and cmd.accelerator not in model.class_ix:
-        return f"accelerator class {cmd.accelerator!r} does not exist (known: {', '.join(model.class_ix)})"
-    if isinstance(cmd, BuildFab) and agent.kind not in ("fab", "nation", "conglomerate"):
-        return f"{agent.name} is a {agent.kind} and cannot run a fab"
-    if isinstance(cmd, BuildDatacenter | BuildPlant | BuildFab) and is_nation and region != seat:
-        return f"a nation can only build on its own territory ({seat}), not in {region}"
-    if isinstance(cmd, BuildDatacenter | BuildPlant | BuildFab) and not is_nation:
-        host = model.region_ix[region]
-        if model.world.export_tier[host] == 3 and model.home_tier(agent) == 1:
-            return f"{agent.name} may not invest in {region}: it is a tier-3 destination under export controls"
-    if isinstance(cmd, BuyAccelerators):
-        r = model.region_ix[cmd.region]
-        free = model.free_h100e(agent.seat_id, r, model.class_ix[cmd.accelerator])
-        if free <= 0:
-            return f"no free datacenter space for accelerators in {cmd.region}: build a datacenter there first"
-    if isinstance(cmd, SetExportControls | SetExportTier) and not sc.regions[model.region_ix[seat]].chip_producer:
-        return f"{agent.name} does not control chip exports (only chip-producing nations do)"
-    if isinstance(cmd, SetExportTier) and cmd.region == seat:
-        return "a nation cannot set its own export-control tier"
-    if isinstance(cmd, JoinBloc | LeaveBloc):
-        if cmd.bloc not in model.bloc_ix:
-            return f"bloc {cmd.bloc!r} does not exist (known: {', '.join(model.bloc_ix)})"
-        member = bool(model.world.bloc_member[model.bloc_ix[cmd.bloc], model.region_ix[seat]])
-        if isinstance(cmd, JoinBloc) and member:
-            return f"{seat} is already a member of {cmd.bloc}"
-        if isinstance(cmd, LeaveBloc) and not member:
-            return f"{seat} is not a member of {cmd.bloc}"
-    if isinstance(cmd, PermittingReform) and model.world.permitting_quarters[model.region_ix[seat]] <= 0:
-        return "permits are already as fast as they can be"
-    if isinstance(cmd, RaiseFunding):
-        if is_nation:
-            return "nations are funded by their budget, not by funding rounds"
-        if agent.state.get("raising", False):
-            return "a funding round is already under way this quarter"
-    if isinstance(cmd, Decide):
-        pending = model.pending_decisions.get(seat, {})
-        if cmd.event_id not in pending:
-            return f"no decision pending for event {cmd.event_id}"
-        if cmd.option >= len(pending[cmd.event_id]):
-            return f"option {cmd.option} does not exist (choose 0..{len(pending[cmd.event_id]) - 1})"
+    rules = _dispatch(_RULES, type(cmd))
+    if rules is None:
+        return f"unknown command {cmd!r}"
+    for rule in rules:
+        reason = rule(model, seat, agent, cmd)
+        if reason is not None:
+            return reason
     return budget_refusal(model, seat, cmd)
 
 
@@ -281,10 +393,10 @@ def budget_refusal(model: SovereignModel, seat: str, cmd: Command) -> str | None
     state at the start of the quarter (everyone moves at once), but the money may since have gone
     (a nation pays the subsidies of builds on its soil).
     """
-    agent = model.seats[seat]
-    cost = command_cost_busd(model, seat, cmd) - model.subsidy_for(seat, cmd)
+    cost = net_cost_busd(model, seat, cmd)
     if cost <= 1e-12:
         return None
+    agent = model.seats[seat]
     cash = agent.cash_busd - model.committed_busd(seat)
     if cost > cash + 1e-9:
         word = "budget" if agent.kind == "nation" else "cash"

@@ -40,11 +40,8 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     alloc = m.last["alloc"]  # (J, K)
     k_ix = m.last["clusters"]
     r_k = w.dc_region[k_ix]
-    owner_home = (
-        np.array([m.region_ix[_home(m, m.seat_ids[o])] for o in w.dc_owner[k_ix]], np.int64)
-        if len(k_ix)
-        else np.zeros(0, np.int64)
-    )
+    seat_home = np.array([m.region_ix[_home(m, s)] for s in m.seat_ids], np.int64)
+    owner_home = seat_home[w.dc_owner[k_ix]]
     r_j = seg["region"]
     # compute self-reliance
     trusted = allied[r_j][:, r_k] & allied[r_j][:, owner_home]  # (J, K)
@@ -57,8 +54,9 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     served_share = np.divide(served, wanted, out=np.ones(n_r), where=wanted > 0)
     power = 0.7 * served_share + 0.3 * np.clip(m.last["reserve_margin"] / 0.15, 0.0, 1.0)
     # chip security
-    origin = np.zeros((n_r, n_r))
-    np.add.at(origin, w.dc_region, w.dc_origin)
+    # installed chips by (host region, fab region); bincount adds in row order, like np.add.at
+    cell = (w.dc_region[:, None] * n_r + np.arange(n_r)[None, :]).ravel()
+    origin = np.bincount(cell, weights=w.dc_origin.ravel(), minlength=n_r * n_r).reshape(n_r, n_r)
     total = origin.sum(1)
     share = np.divide(origin, total[:, None], out=np.zeros_like(origin), where=total[:, None] > 0)
     allied_share = (share * allied).sum(1)
@@ -122,48 +120,54 @@ class MetricsRecorder:
         demand_r = np.bincount(seg["region"], weights=seg["qty"], minlength=n_r)
         sold = last["alloc"].sum(0)
         sold_r = np.bincount(w.dc_region[last["clusters"]], weights=sold, minlength=n_r)
-        for i, r in enumerate(sc.regions):
-            row: dict[str, Any] = {"quarter": q, "region": r.id}
-            for p in (*PILLARS, "sovereignty_index"):
-                row[p] = float(pillars[p][i])
-            row.update(
-                compute_capacity_h100e=float(capacity[i]),
-                compute_share=float(cap_share[i]),
-                compute_sold_h100e=float(sold_r[i]),
-                compute_demand_h100e=float(demand_r[i]),
-                compute_served_h100e=float(served_r[i]),
-                dc_electricity_twh=float(dc_twh[i]),
-                ai_electricity_twh=float(ai_twh[i]),
-                electricity_price_usd_mwh=float(last["power_price_avg"][i]),
-                compute_price_usd_hour=float(last["compute_price_region"][i]),
-                emissions_mt=float(last["emissions_mt"][i]),
-                dc_emissions_mt=float(last["dc_emissions_mt"][i]),
-                reserve_margin=float(last["reserve_margin"][i]),
-                budget_busd=float(m.seats[r.id].state["cash_busd"]),
-                subsidy=float(w.subsidy[i]),
-                localisation=bool(w.localisation[i]),
-                export_tier=int(w.export_tier[i]),
-                security_busd=float(w.security_busd[i]),
-            )
-            self.nations.append(row)
+        # one list per column, then one row per region: converting whole arrays with tolist()
+        # gives the same Python numbers as float()/bool()/int() on each element, much faster
+        columns: dict[str, list[Any]] = {
+            p: np.asarray(pillars[p], float).tolist() for p in (*PILLARS, "sovereignty_index")
+        }
+        for name, values in (
+            ("compute_capacity_h100e", capacity),
+            ("compute_share", cap_share),
+            ("compute_sold_h100e", sold_r),
+            ("compute_demand_h100e", demand_r),
+            ("compute_served_h100e", served_r),
+            ("dc_electricity_twh", dc_twh),
+            ("ai_electricity_twh", ai_twh),
+            ("electricity_price_usd_mwh", last["power_price_avg"]),
+            ("compute_price_usd_hour", last["compute_price_region"]),
+            ("emissions_mt", last["emissions_mt"]),
+            ("dc_emissions_mt", last["dc_emissions_mt"]),
+            ("reserve_margin", last["reserve_margin"]),
+        ):
+            columns[name] = np.asarray(values, float).tolist()
+        columns["budget_busd"] = [float(m.seats[r.id].state["cash_busd"]) for r in sc.regions]
+        columns["subsidy"] = np.asarray(w.subsidy, float).tolist()
+        columns["localisation"] = np.asarray(w.localisation, bool).tolist()
+        columns["export_tier"] = np.asarray(w.export_tier, np.int64).tolist()
+        columns["security_busd"] = np.asarray(w.security_busd, float).tolist()
+        names = ["quarter", "region", *columns]
+        for r, values in zip(sc.regions, zip(*columns.values(), strict=True), strict=True):
+            self.nations.append(dict(zip(names, (q, r.id, *values), strict=True)))
         total_rev = sum(a.state.get("revenue_busd", 0.0) for a in m.seats.values() if a.kind != "nation")
-        owned = np.bincount(w.dc_owner, weights=w.dc_stock.sum(1), minlength=len(m.seat_ids))
+        owned = np.bincount(w.dc_owner, weights=w.dc_stock.sum(1), minlength=len(m.seat_ids)).tolist()
+        seat_pos = m.seat_pos
         for seat_id, agent in m.seats.items():
             if agent.kind == "nation":
                 continue
             st = agent.state
+            revenue = st.get("revenue_busd", 0.0)
             self.firms.append(
                 {
                     "quarter": q,
                     "firm": seat_id,
-                    "name": agent.name,
+                    "name": str(st["name"]),
                     "kind": agent.kind,
                     "home": st["home"],
                     "cash_busd": float(st["cash_busd"]),
-                    "revenue_busd": float(st.get("revenue_busd", 0.0)),
+                    "revenue_busd": float(revenue),
                     "valuation_busd": float(st.get("valuation_busd", 0.0)),
-                    "market_share": float(st.get("revenue_busd", 0.0) / total_rev) if total_rev > 0 else 0.0,
-                    "compute_h100e": float(owned[m.seat_index(seat_id)]),
+                    "market_share": float(revenue / total_rev) if total_rev > 0 else 0.0,
+                    "compute_h100e": owned[seat_pos[seat_id]],
                     "demand_h100e": float(st.get("demand_h100e", 0.0)),
                     "served_h100e": float(st.get("served_h100e", 0.0)),
                 }

@@ -13,6 +13,7 @@ outside economy, so money is conserved except for declared flows.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Mapping
@@ -52,6 +53,7 @@ from sovereign.sim.commands import (
     command_cost_busd,
     command_from_dict,
     command_to_dict,
+    net_cost_busd,
     validate_command,
 )
 from sovereign.sim.metrics import MetricsRecorder, sovereignty_pillars
@@ -272,10 +274,9 @@ class SovereignModel(mesa.Model):
         Read between quarters (commands are validated before construction and deliveries), so the
         quarter's cached view is exact here.
         """
-        if seat_id not in self.seat_pos:
-            return 0.0
-        free = self.investor_view()["free_kw"].get(self.seat_pos[seat_id])
-        return 0.0 if free is None else float(free[region]) / self.new_chip_kw(cls)
+        view = self.investor_view()
+        free = view["free_by_seat"].get(self.seat_pos.get(seat_id))
+        return 0.0 if free is None else free.get(region, 0.0) / view["kw_new_list"][cls]
 
     def new_chip_kw(self, cls: int) -> float:
         """KW per H100e of newly made chips of a class (efficiency improves over time)."""
@@ -310,8 +311,9 @@ class SovereignModel(mesa.Model):
             if p["kind"] == "build_datacenter":
                 building_by_seat[p["owner"]] = building_by_seat.get(p["owner"], 0.0) + p["size"]
         free = np.maximum(w.dc_it_mw * KW_PER_MW - w.dc_kw, 0.0)
-        owner_free = np.zeros((n_seats, n_r))
-        np.add.at(owner_free, (w.dc_owner, w.dc_region), free)
+        # bincount adds in row order, exactly like np.add.at, and is much faster
+        owner_free = np.bincount(w.dc_owner * n_r + w.dc_region, weights=free, minlength=n_seats * n_r)
+        owner_free = owner_free.reshape(n_seats, n_r)
         stock = w.dc_stock.sum(1)
         owned_stock = np.bincount(w.dc_owner, weights=stock, minlength=n_seats)
         n_dc = np.bincount(w.dc_owner, minlength=n_seats)
@@ -347,36 +349,48 @@ class SovereignModel(mesa.Model):
             )
             margin[:, full] = -np.inf
             margin_by_lag[lag] = margin
-        allied = self.allied_matrix()
         tier = w.export_tier
-        firm_candidates = allied | (tier == 2)[None, :]
+        firm_candidates = self.allied_matrix() | (tier == 2)[None, :]
         firm_candidates &= ~((tier == 1)[:, None] & (tier == 3)[None, :])
+        # plain Python lists and floats: the per-seat loops of the AI policies index them one
+        # number at a time, which is several times faster on lists than on arrays
+        homes, cols = np.nonzero(firm_candidates)
+        ends = np.cumsum(np.bincount(homes, minlength=n_r)).tolist()
+        cols_list = cols.tolist()
+        # a bid slot per class a region's buyers bid for: (share of the free space, kW per H100e,
+        # list price, reserve price, class id)
+        kw_list, price_list = kw_new.tolist(), self.list_price.tolist()
+        class_ids, reserve_share = [a.id for a in sc.accelerators], sc.economics.chip_reserve_share
+        plans = [
+            ((c1, 0.7), (c2, 0.3)) if c2 != c1 else ((c1, 1.0),)
+            for c1, c2 in zip(class_for.tolist(), second_for.tolist(), strict=True)
+        ]
+        bid_slots = [
+            tuple((part, kw_list[c], price_list[c], price_list[c] * reserve_share, class_ids[c]) for c, part in plan)
+            for plan in plans
+        ]
+        free_pairs = _free_pairs(owner_free)
         self._view = {
-            "margin_by_lag": margin_by_lag,
-            "firm_candidates": firm_candidates,
             "quarter": self.quarter,
-            "allied": allied,
-            "kw_new": kw_new,
-            "class_for": class_for,
+            "margin_lists": {lag: margin.tolist() for lag, margin in margin_by_lag.items()},
+            "firm_candidates_list": [cols_list[e0:e1] for e0, e1 in zip([0, *ends[:-1]], ends, strict=True)],
             "class_for_list": class_for.tolist(),
-            "second_for_list": second_for.tolist(),
-            "kw_new_list": kw_new.tolist(),
-            "list_price": self.list_price.tolist(),
-            "second_for": second_for,
+            "kw_new_list": kw_list,
+            "bid_slots": bid_slots,
+            "region_ids": [r.id for r in sc.regions],
             "building_by_seat": building_by_seat,
             "demand_by_region": self._demand_by_region(),
-            "capex_per_kw": np.array([r.dc_capex_musd_per_mw for r in sc.regions]) * 1e3,
-            "pue_new": np.minimum(w.pue, 1.3),
-            "opex": sc.demand.opex_usd_per_hour,
+            "capex_per_kw": capex_per_kw,
             "demand_now": self.globals["regional_demand_h100e"]
             + sum(a.state.get("demand_h100e", 0.0) for a in self.seats.values()),
             "fleet": float(stock.sum()),
             "space_kw": float(free.sum()),
             "building_mw": sum(p["size"] for p in w.projects if p["kind"] == "build_datacenter"),
-            "owned_stock": owned_stock,
-            "util": util,
-            "free_kw": {int(i): owner_free[i] for i in np.nonzero(owner_free.sum(1) > 0)[0]},
-            "free_kw_by_region": owner_free.sum(0),
+            "owned_stock_list": owned_stock.tolist(),
+            "util_list": util.tolist(),
+            "free_pairs": free_pairs,  # seat row -> [(region, free kW)] where it has free space
+            "free_by_seat": {row: dict(pairs) for row, pairs in free_pairs.items()},
+            "dc_owners": set(w.dc_owner.tolist()),
         }
         return self._view
 
@@ -411,7 +425,7 @@ class SovereignModel(mesa.Model):
             cache = (queue, 0, 0.0)
         _, n, total = cache
         for c in queue[n:]:
-            total += command_cost_busd(self, seat_id, c) - self.subsidy_for(seat_id, c)
+            total += net_cost_busd(self, seat_id, c)
         self._committed[seat_id] = (queue, len(queue), total)
         return total
 
@@ -423,20 +437,26 @@ class SovereignModel(mesa.Model):
         `origin` ("human" or "ai") is logged so a replay re-submits exactly the human commands.
         """
         cmd = command_from_dict(command) if isinstance(command, dict) else command
+        reason = self._submit(seat_id, cmd, origin)
+        return CommandResult(accepted=reason is None, reason=reason or "")
+
+    def _submit(self, seat_id: str, cmd: Command, origin: str) -> str | None:
+        """`submit` for a typed command: validate, queue if accepted, log; the reason if refused."""
         reason = validate_command(self, seat_id, cmd)
         if reason is None:
             self.pending[seat_id].append(cmd)
-        entry = {
-            "quarter": quarter_label(self.quarter),
-            "seat": seat_id,
-            "command": command_to_dict(cmd),
-            "accepted": reason is None,
-            "reason": reason or "",
-            "stage": "submit",
-            "origin": origin,
-        }
-        self.command_log.append(entry)
-        return CommandResult(accepted=reason is None, reason=reason or "")
+        self.command_log.append(
+            {
+                "quarter": _quarter_label(self.quarter),
+                "seat": seat_id,
+                "command": command_to_dict(cmd),
+                "accepted": reason is None,
+                "reason": reason or "",
+                "stage": "submit",
+                "origin": origin,
+            }
+        )
+        return reason
 
     def ai_seats(self) -> list[SeatAgent]:
         """Seats played by AI policies, in a fixed order (determinism)."""
@@ -461,7 +481,7 @@ class SovereignModel(mesa.Model):
         self.quarter_news: list[dict[str, Any]] = []
         for agent in self.ai_seats():
             for cmd in agent.decide():
-                self.submit(agent.seat_id, cmd, origin="ai")
+                self._submit(agent.seat_id, cmd, "ai")
         self._apply_commands()
         ev.apply_events(self)
         self._construction()
@@ -485,7 +505,7 @@ class SovereignModel(mesa.Model):
         if reason is not None:
             self.command_log.append(
                 {
-                    "quarter": quarter_label(self.quarter),
+                    "quarter": _quarter_label(self.quarter),
                     "seat": seat,
                     "command": command_to_dict(cmd),
                     "accepted": False,
@@ -497,25 +517,23 @@ class SovereignModel(mesa.Model):
 
     def _apply_commands(self) -> None:
         """Apply queued commands in seat order; each is re-checked against the budget left."""
-        w = self.world
         self.bids: list[tuple[str, BuyAccelerators]] = []
         pending, self.pending = self.pending, defaultdict(list)
         for seat in self.seat_ids:
-            for cmd in pending.get(seat, []):
-                agent = self.seats.get(seat)
-                if agent is None:
-                    continue
+            queue = pending.get(seat)
+            agent = self.seats.get(seat) if queue else None
+            if agent is None:
+                continue
+            for cmd in queue:
                 reason = budget_refusal(self, seat, cmd)
-                self._log_applied(seat, cmd, reason)
                 if reason is not None:
-                    continue
-                if isinstance(cmd, BuyAccelerators):
+                    self._log_applied(seat, cmd, reason)
+                elif isinstance(cmd, BuyAccelerators):
                     self.bids.append((seat, cmd))
                     self.pending[seat].append(cmd)  # reserve the cash until the chip market clears
-                    continue
-                self._apply_one(agent, cmd)
+                else:
+                    self._apply_one(agent, cmd)
         self.pending = defaultdict(list)
-        del w
 
     def _apply_one(self, agent: SeatAgent, cmd: Command) -> None:
         w, sc, seat = self.world, self.scenario, agent.seat_id
@@ -604,6 +622,8 @@ class SovereignModel(mesa.Model):
         """Completed projects join the state arrays."""
         w = self.world
         keep = []
+        dcs: tuple[list[Any], ...] = ([], [], [], [], [])  # region, owner, MW, PUE, name
+        plants: tuple[list[Any], ...] = ([], [], [], [])  # region, owner, technology, MW
         for p in w.projects:
             if p["done"] > self.quarter:
                 keep.append(p)
@@ -615,11 +635,15 @@ class SovereignModel(mesa.Model):
             r = self.region_ix[p["region"]]
             if p["kind"] == "build_datacenter":
                 pue = min(float(w.pue[r]), 1.3)  # new large builds reach PUE <= 1.3 (CALIBRATION 1)
-                w.add_datacenter(r, owner, p["size"], pue, p["name"].split(": ", 1)[-1])
+                for column, value in zip(dcs, (r, owner, p["size"], pue, p["name"].split(": ", 1)[-1]), strict=True):
+                    column.append(value)
             elif p["kind"] == "build_plant":
-                w.add_plant(r, owner, TECHNOLOGIES.index(p["detail"]), p["size"])
+                for column, value in zip(plants, (r, owner, TECHNOLOGIES.index(p["detail"]), p["size"]), strict=True):
+                    column.append(value)
             else:
                 w.add_fab(r, owner, self.class_ix[p["detail"]], p["size"], self.quarter, p["name"])
+        w.add_datacenters(*dcs)
+        w.add_plants(*plants)
         w.projects = keep
 
     # ------------------------------------------------------------------------------------------
@@ -638,23 +662,27 @@ class SovereignModel(mesa.Model):
             self.last["chip_price"] = self.list_price * self.scenario.economics.chip_reserve_share
             self.last["chip_sold"] = np.zeros(n_g)
             return
-        cls = np.array([self.class_ix[b.accelerator] for _, b in bids])
-        region = np.array([self.region_ix[b.region] for _, b in bids])
+        n_r = len(self.region_ix)
         # a bid is capped by the buyer's free space, shared by its bids in order, so the halls can
-        # never be overfilled whatever the market grants
-        free_kw = np.maximum(w.dc_it_mw * KW_PER_MW - w.dc_kw, 0.0)
-        halls: dict[tuple[int, int], np.ndarray] = {}
-        for d, key in enumerate(zip(w.dc_owner.tolist(), w.dc_region.tolist(), strict=True)):
-            halls.setdefault(key, []).append(d)  # type: ignore[arg-type]
-        remaining = {k: float(free_kw[v].sum()) for k, v in halls.items()}
-        kw_new = self.kw_per_h100e * self.globals["efficiency_mult"]
-        qty = np.zeros(len(bids))
-        for i, ((seat, b), c, r) in enumerate(zip(bids, cls, region, strict=True)):
-            key = (self.seat_pos[seat], int(r))
-            q = min(b.h100e, remaining.get(key, 0.0) / kw_new[c])
-            qty[i] = q
-            if key in remaining:
-                remaining[key] -= q * kw_new[c]
+        # never be overfilled whatever the market grants; a hall = a seat's datacenters in a region
+        halls = _Halls(w.dc_owner, w.dc_region, n_r)
+        remaining = halls.sums(np.maximum(w.dc_it_mw * KW_PER_MW - w.dc_kw, 0.0)[halls.rows]).tolist()
+        kw_new = (self.kw_per_h100e * self.globals["efficiency_mult"]).tolist()
+        class_ix, region_ix, seat_pos, hall_number = self.class_ix, self.region_ix, self.seat_pos, halls.number
+        cls_list, region_list, hall_of, qty_list = [], [], [], []
+        for seat, b in bids:
+            c, r = class_ix[b.accelerator], region_ix[b.region]
+            h = hall_number.get(seat_pos[seat] * n_r + r, -1)
+            if h >= 0:
+                q = min(b.h100e, remaining[h] / kw_new[c])
+                remaining[h] -= q * kw_new[c]
+            else:
+                q = min(b.h100e, 0.0 / kw_new[c])  # no datacenter there (any more): nothing
+            cls_list.append(c)
+            region_list.append(r)
+            hall_of.append(h)
+            qty_list.append(q)
+        cls, region, qty = np.array(cls_list), np.array(region_list), np.array(qty_list)
         price = np.array([b.max_price_usd for _, b in bids])
         reserve = self.list_price * self.scenario.economics.chip_reserve_share
         ok = (price >= reserve[cls]) & (qty > 0)
@@ -674,14 +702,17 @@ class SovereignModel(mesa.Model):
         self.last["chip_sold"] = sold
         # who made what: each class's output shares by fab, for revenue and for the chips' origin
         share = np.divide(output, supply[w.fab_class], out=np.zeros_like(output), where=supply[w.fab_class] > 0)
-        n_r = len(self.region_ix)
         origin = np.zeros((n_g, n_r))
         np.add.at(origin, (w.fab_class, w.fab_region), share)
         paid: dict[str, float] = defaultdict(float)
-        for (seat, _), g, r, q in zip(bids, cls, region, got, strict=True):
+        deliveries = []
+        clearing_list = clearing.tolist()
+        # `got` stays numpy: cash keeps the numpy float type it always had (saves record the type)
+        for (seat, _), g, r, h, q in zip(bids, cls_list, region_list, hall_of, got, strict=True):
             if q > 0:
-                paid[seat] += q * clearing[g] / 1e9
-                self._install(np.asarray(halls[(self.seat_pos[seat], int(r))]), int(g), float(q), origin[g], int(r))
+                paid[seat] += q * clearing_list[g] / 1e9
+                deliveries.append((h, g, q, r))
+        self._install(halls, deliveries, origin)
         for seat, busd in paid.items():
             self.transfer(seat, OUTSIDE, busd, "chip purchases")
         # fabs are paid the clearing price for their share of what sold, and pay its production cost
@@ -694,19 +725,43 @@ class SovereignModel(mesa.Model):
                 self.transfer(OUTSIDE, owner, float(gross[f]), "chip sales")
                 self.transfer(owner, OUTSIDE, float(gross[f] - income[f]), "chip production")
 
-    def _install(self, idx: np.ndarray, cls: int, qty: float, origin: np.ndarray, region: int) -> None:
-        """Put delivered accelerators into a buyer's datacenters `idx` (one region), by free space."""
-        w = self.world
-        free = np.maximum(w.dc_it_mw[idx] * KW_PER_MW - w.dc_kw[idx], 0.0)
-        if free.sum() <= 0:
+    def _install(self, halls: _Halls, deliveries: list[tuple[int, int, float, int]], origin: np.ndarray) -> None:
+        """Put delivered accelerators into the buyers' datacenters, in each hall by free space.
+
+        `deliveries` are ``(hall, class, H100e, region)`` in bid order; `origin` is (G, R), where each
+        class was made. Halls share no datacenter, so the k-th deliveries of all halls are installed
+        together ("round" k) and a hall's later deliveries see the space its earlier ones took: the
+        same numbers as installing the deliveries one by one.
+        """
+        if not deliveries:
             return
-        kw = self.new_chip_kw(cls)
-        part = qty * free / free.sum()
-        w.dc_stock[idx, cls] += part
-        w.dc_kw[idx] += part * kw
-        total = origin.sum()
-        origin = origin / total if total > 0 else np.eye(len(self.region_ix))[region]
-        w.dc_origin[idx] += part[:, None] * origin[None, :]
+        w, n_r = self.world, len(self.region_ix)
+        hall, g, qty, region = (np.array(x) for x in zip(*deliveries, strict=True))
+        # chips of a class come from its fabs' regions pro rata to output (from the buyer's own
+        # region if none of the class was made)
+        totals = np.array([origin[c].sum() for c in range(len(origin))])
+        from_fabs = np.divide(origin, totals[:, None], out=np.zeros_like(origin), where=totals[:, None] > 0)
+        source = np.where((totals[g] > 0)[:, None], from_fabs[g], np.eye(n_r)[region])  # (N, R)
+        kw = self.kw_per_h100e * self.globals["efficiency_mult"]
+        seen: dict[int, int] = {}
+        rounds_list = []
+        for h in hall.tolist():  # how many deliveries to the same hall came before this one
+            k = seen.get(h, 0)
+            rounds_list.append(k)
+            seen[h] = k + 1
+        rounds = np.array(rounds_list)
+        for k in range(int(rounds.max()) + 1):
+            n = np.nonzero(rounds == k)[0]
+            rows, lengths = halls.rows_of(hall[n])
+            free = np.maximum(w.dc_it_mw[rows] * KW_PER_MW - w.dc_kw[rows], 0.0)
+            total = _segment_sums(free, lengths)
+            keep = np.repeat(total > 0, lengths)  # a hall with no space left gets nothing
+            each = np.repeat(n, lengths)[keep]
+            rows, free = rows[keep], free[keep]
+            part = qty[each] * free / np.repeat(total, lengths)[keep]
+            w.dc_stock[rows, g[each]] += part
+            w.dc_kw[rows] += part * kw[g[each]]
+            w.dc_origin[rows] += part[:, None] * source[each]
 
     # ------------------------------------------------------------------------------------------
     def _power(self) -> None:
@@ -912,14 +967,13 @@ class SovereignModel(mesa.Model):
             self.transfer(r.id, OUTSIDE, spend, "security")
             nation.state["security_paid_busd"] = spend * 4.0
         hours = HOURS_PER_QUARTER
+        revenue_per_hour, multiple = sc.economics.lab_revenue_per_hour_usd, sc.economics.valuation_multiple
         for agent in list(self.seats.values()):
-            st = agent.state
-            if agent.kind in ("lab", "startup"):
-                income = st.get("served_h100e", 0.0) * hours * sc.economics.lab_revenue_per_hour_usd / 1e9
+            st, kind = agent.state, agent.kind
+            if kind == "lab" or kind == "startup":
+                income = st.get("served_h100e", 0.0) * hours * revenue_per_hour / 1e9
                 self.transfer(OUTSIDE, agent.seat_id, income, "lab revenue")
                 st["revenue_q"] = st.get("revenue_q", 0.0) + income
-            if agent.kind in ("conglomerate", "cloud") and st.get("funding_busd", 0.0) > 0:
-                pass
             if st.pop("raising", False):
                 amount = st.pop("raise_busd", 0.0)
                 p = sc.startups.round_success * (0.3 if winter else 1.0)
@@ -933,8 +987,8 @@ class SovereignModel(mesa.Model):
             # valuation: revenue multiple, smoothed
             rev = st.get("revenue_q", 0.0)
             st["revenue_busd"] = rev
-            if agent.kind != "nation":
-                target = max(rev * 4.0 * sc.economics.valuation_multiple, st["cash_busd"])
+            if kind != "nation":
+                target = max(rev * 4.0 * multiple, st["cash_busd"])
                 st["valuation_busd"] = 0.8 * st.get("valuation_busd", target) + 0.2 * target
             st["revenue_q"] = 0.0
         # spawned startups that cannot pay fail; their debts are written off to the outside
@@ -1036,6 +1090,70 @@ class SovereignModel(mesa.Model):
 
 _PREFIX = ("Agent", "Auto", "Cog", "Deep", "Flux", "Hyper", "Loop", "Meta", "Neo", "Omni", "Quant", "Vector")
 _SUFFIX = ("Works", "Labs", "AI", "Mind", "Forge", "Pilot", "Stack", "Ops", "Flow", "Logic")
+
+
+class _Halls:
+    """Datacenters grouped into halls: a seat's datacenters in one region.
+
+    ``rows`` lists the datacenters hall by hall (each hall's in ascending row order), ``start``
+    and ``length`` locate each hall in it, and ``number`` maps the key ``owner * R + region`` to
+    the hall's number.
+    """
+
+    def __init__(self, owner: np.ndarray, region: np.ndarray, n_regions: int) -> None:
+        key = owner * n_regions + region
+        self.rows = np.argsort(key, kind="stable")
+        sorted_key = key[self.rows]
+        self.start = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]]) if len(key) else np.zeros(0, int)
+        self.length = np.diff(np.r_[self.start, len(key)])
+        self.number = {k: i for i, k in enumerate(sorted_key[self.start].tolist())}
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """Per hall, the sum of `values` (one per datacenter, in ``rows`` order)."""
+        return _segment_sums(values, self.length)
+
+    def rows_of(self, halls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The datacenter rows of some halls, one hall after the other, and each hall's count."""
+        lengths = self.length[halls]
+        first = np.repeat(self.start[halls] - np.cumsum(lengths) + lengths, lengths)
+        return self.rows[first + np.arange(len(first))], lengths
+
+
+def _segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Sums of consecutive segments of `values`, bit for bit equal to ``segment.sum()`` each.
+
+    Why not ``np.add.reduceat``: it adds in another order than ``ndarray.sum`` (which adds fewer
+    than 8 numbers one after the other and longer runs pairwise), and the results must not change
+    with how the datacenters happen to be grouped.
+    """
+    n = len(lengths)
+    if n == 0:
+        return np.zeros(0)
+    starts = np.cumsum(lengths) - lengths
+    seg = np.repeat(np.arange(n), lengths)
+    pos = np.arange(len(values)) - starts[seg]
+    short = pos < 7
+    table = np.zeros((n, min(int(lengths.max()), 7)))
+    table[seg[short], pos[short]] = values[short]
+    out = table[:, 0].copy()
+    for j in range(1, table.shape[1]):
+        out += table[:, j]
+    for s in np.nonzero(lengths >= 8)[0].tolist():
+        out[s] = values[starts[s] : starts[s] + lengths[s]].sum()
+    return out
+
+
+def _free_pairs(owner_free: np.ndarray) -> dict[int, list[tuple[int, float]]]:
+    """Seat row -> [(region, free kW), ...] over the regions where the seat has free space."""
+    seats, regions = np.nonzero(owner_free > 0)
+    out: dict[int, list[tuple[int, float]]] = {}
+    for s, r, kw in zip(seats.tolist(), regions.tolist(), owner_free[seats, regions].tolist(), strict=True):
+        out.setdefault(s, []).append((r, kw))
+    return out
+
+
+#: Quarter labels of the log entries (~150 a quarter), computed once per quarter.
+_quarter_label = functools.lru_cache(maxsize=256)(quarter_label)
 
 
 def _startup_name(rng: np.random.Generator) -> str:

@@ -66,17 +66,26 @@ class World:
     # -- growable tables -------------------------------------------------------------------
     def add_datacenter(self, region: int, owner: int, it_mw: float, pue: float, name: str) -> int:
         """Append an empty datacenter and return its row."""
-        g, r = self.dc_stock.shape[1], self.dc_origin.shape[1]
-        self.dc_region = np.append(self.dc_region, region)
-        self.dc_owner = np.append(self.dc_owner, owner)
-        self.dc_it_mw = np.append(self.dc_it_mw, it_mw)
-        self.dc_pue = np.append(self.dc_pue, pue)
-        self.dc_stock = np.vstack([self.dc_stock, np.zeros((1, g))])
-        self.dc_kw = np.append(self.dc_kw, 0.0)
-        self.dc_origin = np.vstack([self.dc_origin, np.zeros((1, r))])
-        self.dc_util = np.append(self.dc_util, 0.0)
-        self.dc_name.append(name)
+        self.add_datacenters([region], [owner], [it_mw], [pue], [name])
         return len(self.dc_region) - 1
+
+    def add_datacenters(
+        self, region: list[int], owner: list[int], it_mw: list[float], pue: list[float], name: list[str]
+    ) -> None:
+        """Append empty datacenters (one concatenation per array however many are added)."""
+        n = len(region)
+        if n == 0:
+            return
+        g, r = self.dc_stock.shape[1], self.dc_origin.shape[1]
+        self.dc_region = np.concatenate([self.dc_region, np.asarray(region)])
+        self.dc_owner = np.concatenate([self.dc_owner, np.asarray(owner)])
+        self.dc_it_mw = np.concatenate([self.dc_it_mw, np.asarray(it_mw)])
+        self.dc_pue = np.concatenate([self.dc_pue, np.asarray(pue)])
+        self.dc_stock = np.vstack([self.dc_stock, np.zeros((n, g))])
+        self.dc_kw = np.concatenate([self.dc_kw, np.zeros(n)])
+        self.dc_origin = np.vstack([self.dc_origin, np.zeros((n, r))])
+        self.dc_util = np.concatenate([self.dc_util, np.zeros(n)])
+        self.dc_name.extend(name)
 
     def add_fab(self, region: int, owner: int, cls: int, capacity: float, online: int, name: str) -> int:
         """Append a fab and return its row."""
@@ -90,12 +99,18 @@ class World:
 
     def add_plant(self, region: int, owner: int, tech: int, mw: float) -> int:
         """Append an owned plant (and add it to the region's grid)."""
-        self.plant_region = np.append(self.plant_region, region)
-        self.plant_owner = np.append(self.plant_owner, owner)
-        self.plant_tech = np.append(self.plant_tech, tech)
-        self.plant_mw = np.append(self.plant_mw, mw)
-        self.grid_mw[region, tech] += mw
+        self.add_plants([region], [owner], [tech], [mw])
         return len(self.plant_region) - 1
+
+    def add_plants(self, region: list[int], owner: list[int], tech: list[int], mw: list[float]) -> None:
+        """Append owned plants (and add them to their regions' grids, in order)."""
+        if not region:
+            return
+        self.plant_region = np.concatenate([self.plant_region, np.asarray(region)])
+        self.plant_owner = np.concatenate([self.plant_owner, np.asarray(owner)])
+        self.plant_tech = np.concatenate([self.plant_tech, np.asarray(tech)])
+        self.plant_mw = np.concatenate([self.plant_mw, np.asarray(mw)])
+        np.add.at(self.grid_mw, (np.asarray(region), np.asarray(tech)), np.asarray(mw, float))
 
     # -- (de)serialisation -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
