@@ -330,7 +330,7 @@ def clear_linked(
     src: np.ndarray,
     dst: np.ndarray,
     lcap2: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, ...]:
     """The whole linked clearing in one compiled call: merit orders, coupling, explanation.
 
     Nodes without an active link get the plain merit order, computed with the same formulas as
@@ -338,8 +338,8 @@ def clear_linked(
     dispatch ``min(cum, d) - min(prev, d)``), so they match it exactly.
 
     Returns:
-        ``(price, dispatch, unserved, flow, total, marginal_block, setter, order, curve_mw)``
-        with ``dispatch`` in block order and ``marginal_block`` a block index.
+        ``(price, dispatch, unserved, flow, total, marginal_block, setter, order, curve_cost,
+        curve_mw)`` with ``dispatch`` in block order and ``marginal_block`` a block index.
     """
     n_nodes, n_u = c2.shape
     nb = lcap2.shape[0]
@@ -407,4 +407,4 @@ def clear_linked(
         total[n] = t + voll * unserved[n]
         if marg[n] >= 0:
             block[n] = order[n, marg[n]]
-    return price, dispatch, unserved, flow, total, block, setter, order, curve
+    return price, dispatch, unserved, flow, total, block, setter, order, cs, curve

@@ -77,6 +77,11 @@ def as_index(name: str, value: ArrayLike, *, upper: int, ndim: int = 1) -> NDArr
     arr = np.asarray(value)
     if arr.ndim != ndim:
         raise ValueError(f"{name}: expected {ndim} dimension(s), got shape {arr.shape}")
+    if arr.dtype.kind in "iu":  # fast path: already integers, only the range to check
+        out = arr.astype(np.intp, copy=False)
+        if out.size and (out.min() < 0 or out.max() >= upper):
+            raise ValueError(f"{name}: index out of range [0, {upper})")
+        return out
     if arr.dtype == np.bool_:
         raise ValueError(f"{name}: expected integer indices, got booleans")
     if not np.issubdtype(arr.dtype, np.integer):

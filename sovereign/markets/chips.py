@@ -102,7 +102,7 @@ def allocate_chips(
     res = as_float("reserve", reserve)
     if res.ndim > 1 or (res.ndim == 1 and res.shape != (n_class,)):
         raise ValueError(f"reserve: expected a scalar or shape ({n_class},), got {res.shape}")
-    res = np.broadcast_to(res, (n_class,))
+    res = res if res.ndim == 1 else np.full(n_class, float(res))
 
     want = np.where(price >= res[cls], qty, 0.0)
     idx = np.arange(n_bid)
@@ -124,8 +124,7 @@ def allocate_chips(
     acc_sorted = o_c[accepted[o_c]]
     last[cls[acc_sorted]] = acc_sorted  # later assignments win: last in priority order
     marginal = np.where(binds, last, -1)
-    pad = np.append(price, 0.0)  # index -1 (no marginal bid) reads the pad, then is replaced
-    clearing = np.where(marginal >= 0, pad[marginal], res)
+    clearing = np.where(marginal >= 0, price[np.maximum(marginal, 0)] if n_bid else 0.0, res)
     tier_sold = np.bincount(tier * n_class + cls, alloc, n_tier * n_class).reshape(n_tier, n_class)
     return ChipResult(
         allocation=alloc,

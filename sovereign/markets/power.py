@@ -32,6 +32,7 @@ links.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -135,7 +136,7 @@ def clear_power(
     src, dst, lcap = _check_links(links, batch, n_regions)
     n_links = len(src)
 
-    nb = int(np.prod(batch, dtype=np.int64))
+    nb = math.prod(batch)
     c2 = cost_a.reshape(nb * n_regions, n_blocks)
     q2 = cap_a.reshape(nb * n_regions, n_blocks)
     d1 = dem_a.reshape(nb * n_regions)
@@ -149,7 +150,7 @@ def clear_power(
         # explanation (see the module docstring); numpy's per-call cost would dominate here.
         from sovereign.markets._power_jit import clear_linked  # numba: compiled on first use
 
-        price, dispatch, unserved, flow, total, block, setter, order, curve_mw = clear_linked(
+        price, dispatch, unserved, flow, total, block, setter, order, cs, curve_mw = clear_linked(
             c2,
             q2,
             d1,
@@ -158,7 +159,6 @@ def clear_power(
             dst.astype(np.int64),
             np.where(active, lcap2, 0.0),
         )
-        cs = np.take_along_axis(c2, order, axis=-1)
     else:
         order = np.argsort(c2, axis=-1, kind="stable")
         cs = np.take_along_axis(c2, order, axis=-1)
@@ -209,7 +209,8 @@ def _check_links(
     if lcap.shape[-1:] != src.shape:
         raise ValueError(f"links cap_mw: shape {lcap.shape} does not end with L={len(src)}")
     try:
-        lcap = np.broadcast_to(lcap, (*batch, len(src)))
+        if lcap.shape != (*batch, len(src)):
+            lcap = np.broadcast_to(lcap, (*batch, len(src)))
     except ValueError:
         raise ValueError(f"links cap_mw: shape {lcap.shape} does not broadcast to {(*batch, len(src))}") from None
     return src, dst, lcap
