@@ -108,10 +108,9 @@ class SeatAgent(mesa.Agent):
             return float(self._rng().normal(1.0, sd)) if sd > 0 else 1.0
         return self._rng().normal(1.0, sd, n) if sd > 0 else np.ones(n)
 
-    def _noises(self, n: int) -> list[float]:
-        """`n` misjudgement factors as floats: all 1 on hard, else N(1, sd) drawn in one call."""
-        sd = self.params["noise"]
-        return self._rng().normal(1.0, sd, n).tolist() if sd > 0 else [1.0] * n
+    def _noises(self, n: int, sd: float) -> list[float]:
+        """`n` misjudgement factors N(1, sd) as floats, drawn in one call (all 1 when sd is 0)."""
+        return self.model.rngs["agents"].normal(1.0, sd, n).tolist() if sd > 0 else [1.0] * n
 
     def _owned(self) -> np.ndarray:
         return self.model.world.dc_owner == self.model.seat_index(self.seat_id)
@@ -131,9 +130,9 @@ class SeatAgent(mesa.Agent):
         home = m.region_ix[self.state["home"]]
         n_r = len(m.region_ix)
         me = m.seat_pos[self.seat_id]
-        pairs = v["free_pairs"].get(me, ())  # (region, free kW) where this seat has free space
+        free_by_region = v["free_by_seat"].get(me, {})  # region -> free kW, where there is any
         # one draw for both uses (the same numbers as drawing n_r, then 2 per region)
-        noise = self._noises(n_r + 2 * len(pairs))
+        noise = self._noises(n_r + 2 * len(free_by_region), p["noise"])
         # candidate regions: home, allies, and tier-2 markets (tier-1 firms avoid tier-3 hosts)
         cand = (home,) if self.kind == "nation" else v["firm_candidates_list"][home]
         cls = v["class_for_list"][home]
@@ -173,13 +172,13 @@ class SeatAgent(mesa.Agent):
         # buy accelerators for free space, region by region: the best class allowed there takes
         # most of the space, the next allowed class the rest (`investor_view`'s "bid_slots"), so
         # capped buyers still grow and older classes keep a market while they are made
-        if not pairs:
+        if not free_by_region:
             return cmds
         budget = self.cash_busd * 0.5
         util = v["util_list"][me]
         premium = min(1.3, max(0.8, 0.95 + 0.6 * (util - 0.7)))  # pay up when halls are busy
         slots, region_ids = v["bid_slots"], v["region_ids"]
-        for i, (r, free_kw) in enumerate(pairs):
+        for i, (r, free_kw) in enumerate(free_by_region.items()):
             j = n_r + 2 * i  # this region's two misjudgement factors
             for part, kw, price, floor, accelerator in slots[r]:
                 free = free_kw * part / kw
@@ -301,8 +300,9 @@ class ChipFab(SeatAgent):
         supply = float(m.last["chip_supply"][cls])
         sold = float(m.last["chip_sold"][cls])
         price = float(np.asarray(self._signal("chip_price"))[cls])
-        building = any(p["kind"] == "build_fab" and p["owner"] == self.seat_id for p in w.projects)
-        if supply > 0 and sold >= 0.95 * supply and price >= 0.95 * m.list_price[cls] * self._noise() and not building:
+        sold_out = supply > 0 and sold >= 0.95 * supply
+        # (the misjudgement is drawn only for a sold-out class; `building` is read only if needed)
+        if sold_out and price >= 0.95 * m.list_price[cls] * self._noise() and not self._building_fab():
             size = 0.15 * float(w.fab_capacity[mine].sum()) * self.params["invest"]
             cost = size / 1000.0 * sc.economics.fab_capex_busd_per_kh100e_quarter
             if cost > 0.8 * self.cash_busd:
@@ -316,6 +316,10 @@ class ChipFab(SeatAgent):
         if self.cash_busd < 0.5 and not self.state.get("raising"):
             cmds.append(RaiseFunding(busd=round(max(1.0, 0.05 * self.state.get("valuation_busd", 10.0)), 2)))
         return cmds
+
+    def _building_fab(self) -> bool:
+        """Whether one of this seat's fabs is under construction."""
+        return any(p["kind"] == "build_fab" and p["owner"] == self.seat_id for p in self.model.world.projects)
 
 
 class AIStartup(SeatAgent):

@@ -43,8 +43,8 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     seat_home = np.array([m.region_ix[_home(m, s)] for s in m.seat_ids], np.int64)
     owner_home = seat_home[w.dc_owner[k_ix]]
     r_j = seg["region"]
-    # compute self-reliance
-    trusted = allied[r_j][:, r_k] & allied[r_j][:, owner_home]  # (J, K)
+    # compute self-reliance: trusted = hosted and owned by allies of the buyer's region
+    trusted = (allied[:, r_k] & allied[:, owner_home])[r_j]  # (J, K)
     demand_r = np.bincount(r_j, weights=seg["qty"], minlength=n_r)
     trusted_r = np.bincount(r_j, weights=(alloc * trusted).sum(1), minlength=n_r)
     compute = np.divide(trusted_r, demand_r, out=np.zeros(n_r), where=demand_r > 0)
@@ -64,10 +64,10 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     chips = np.where(total > 0, allied_share * (0.5 + 0.5 * (1.0 - hhi)), 0.0)
     # data governance
     reg = seg["class"] == "regulated"
-    home = r_j[:, None] == r_k[None, :]
-    credit = np.where(home, 1.0, 0.5)
-    reg_served = np.bincount(r_j[reg], weights=(alloc[reg] * credit[reg]).sum(1), minlength=n_r)
-    reg_demand = np.bincount(r_j[reg], weights=seg["qty"][reg], minlength=n_r)
+    r_reg = r_j[reg]
+    credit = np.where(r_reg[:, None] == r_k[None, :], 1.0, 0.5)  # served at home, or abroad
+    reg_served = np.bincount(r_reg, weights=(alloc[reg] * credit).sum(1), minlength=n_r)
+    reg_demand = np.bincount(r_reg, weights=seg["qty"][reg], minlength=n_r)
     data = np.divide(reg_served, reg_demand, out=np.ones(n_r), where=reg_demand > 0)
     # cyber resilience
     exposure = np.array([r.threat_exposure * r.gdp_busd * 0.0003 for r in sc.regions])

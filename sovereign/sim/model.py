@@ -369,7 +369,22 @@ class SovereignModel(mesa.Model):
             tuple((part, kw_list[c], price_list[c], price_list[c] * reserve_share, class_ids[c]) for c, part in plan)
             for plan in plans
         ]
-        free_pairs = _free_pairs(owner_free)
+        # free kW by seat row and region, where there is any (regions in ascending order)
+        free_by_seat: dict[int, dict[int, float]] = {}
+        rows, regions = np.nonzero(owner_free > 0)
+        for row, r, kw_free in zip(rows.tolist(), regions.tolist(), owner_free[rows, regions].tolist(), strict=True):
+            if row not in free_by_seat:
+                free_by_seat[row] = {}
+            free_by_seat[row][r] = kw_free
+        # AI compute demand: everyone's, and by home region (regional demand plus home labs)
+        share = np.array([r.ai_demand_share for r in sc.regions])
+        demand_by_region = (self.globals["regional_demand_h100e"] * share).tolist()
+        demands = []
+        for a in self.seats.values():
+            d = a.state.get("demand_h100e", 0.0)
+            demands.append(d)
+            if a.kind in ("lab", "startup"):
+                demand_by_region[self.region_ix[a.state["home"]]] += d
         self._view = {
             "quarter": self.quarter,
             "margin_lists": {lag: margin.tolist() for lag, margin in margin_by_lag.items()},
@@ -379,29 +394,18 @@ class SovereignModel(mesa.Model):
             "bid_slots": bid_slots,
             "region_ids": [r.id for r in sc.regions],
             "building_by_seat": building_by_seat,
-            "demand_by_region": self._demand_by_region(),
+            "demand_by_region": np.array(demand_by_region),
             "capex_per_kw": capex_per_kw,
-            "demand_now": self.globals["regional_demand_h100e"]
-            + sum(a.state.get("demand_h100e", 0.0) for a in self.seats.values()),
+            "demand_now": self.globals["regional_demand_h100e"] + sum(demands),
             "fleet": float(stock.sum()),
             "space_kw": float(free.sum()),
             "building_mw": sum(p["size"] for p in w.projects if p["kind"] == "build_datacenter"),
             "owned_stock_list": owned_stock.tolist(),
             "util_list": util.tolist(),
-            "free_pairs": free_pairs,  # seat row -> [(region, free kW)] where it has free space
-            "free_by_seat": {row: dict(pairs) for row, pairs in free_pairs.items()},
+            "free_by_seat": free_by_seat,
             "dc_owners": set(w.dc_owner.tolist()),
         }
         return self._view
-
-    def _demand_by_region(self) -> np.ndarray:
-        """AI compute wanted by each region's users (regional demand plus home labs), H100e."""
-        sc = self.scenario
-        d = self.globals["regional_demand_h100e"] * np.array([r.ai_demand_share for r in sc.regions])
-        for a in self.seats.values():
-            if a.kind in ("lab", "startup"):
-                d[self.region_ix[a.state["home"]]] += a.state.get("demand_h100e", 0.0)
-        return d
 
     def subsidy_for(self, seat_id: str, cmd: Command) -> float:
         """State subsidy a firm would receive for a build (paid by the host nation, if it can)."""
@@ -663,27 +667,25 @@ class SovereignModel(mesa.Model):
             self.last["chip_sold"] = np.zeros(n_g)
             return
         n_r = len(self.region_ix)
+        seat_pos, class_ix, region_ix = self.seat_pos, self.class_ix, self.region_ix
+        buyer = np.array([seat_pos[seat] for seat, _ in bids])
+        cls = np.array([class_ix[b.accelerator] for _, b in bids])
+        region = np.array([region_ix[b.region] for _, b in bids])
+        wanted = np.array([b.h100e for _, b in bids])
+        price = np.array([b.max_price_usd for _, b in bids])
         # a bid is capped by the buyer's free space, shared by its bids in order, so the halls can
         # never be overfilled whatever the market grants; a hall = a seat's datacenters in a region
         halls = _Halls(w.dc_owner, w.dc_region, n_r)
-        remaining = halls.sums(np.maximum(w.dc_it_mw * KW_PER_MW - w.dc_kw, 0.0)[halls.rows]).tolist()
-        kw_new = (self.kw_per_h100e * self.globals["efficiency_mult"]).tolist()
-        class_ix, region_ix, seat_pos, hall_number = self.class_ix, self.region_ix, self.seat_pos, halls.number
-        cls_list, region_list, hall_of, qty_list = [], [], [], []
-        for seat, b in bids:
-            c, r = class_ix[b.accelerator], region_ix[b.region]
-            h = hall_number.get(seat_pos[seat] * n_r + r, -1)
-            if h >= 0:
-                q = min(b.h100e, remaining[h] / kw_new[c])
-                remaining[h] -= q * kw_new[c]
-            else:
-                q = min(b.h100e, 0.0 / kw_new[c])  # no datacenter there (any more): nothing
-            cls_list.append(c)
-            region_list.append(r)
-            hall_of.append(h)
-            qty_list.append(q)
-        cls, region, qty = np.array(cls_list), np.array(region_list), np.array(qty_list)
-        price = np.array([b.max_price_usd for _, b in bids])
+        hall = halls.find(buyer * n_r + region)  # -1: no datacenter there (any more): nothing
+        remaining = halls.sums(np.maximum(w.dc_it_mw * KW_PER_MW - w.dc_kw, 0.0)[halls.rows])
+        kw_new = self.kw_per_h100e * self.globals["efficiency_mult"]
+        qty = np.zeros(len(bids))
+        rank = _rank_within(hall)  # a hall's k-th bid comes after its first k
+        for k in range(int(rank.max()) + 1):
+            n = np.nonzero((rank == k) & (hall >= 0))[0]
+            h, kw = hall[n], kw_new[cls[n]]
+            qty[n] = np.minimum(wanted[n], remaining[h] / kw)
+            remaining[h] -= qty[n] * kw
         reserve = self.list_price * self.scenario.economics.chip_reserve_share
         ok = (price >= reserve[cls]) & (qty > 0)
         # caps are per destination region: each region is its own "tier" row for the kernel
@@ -704,17 +706,14 @@ class SovereignModel(mesa.Model):
         share = np.divide(output, supply[w.fab_class], out=np.zeros_like(output), where=supply[w.fab_class] > 0)
         origin = np.zeros((n_g, n_r))
         np.add.at(origin, (w.fab_class, w.fab_region), share)
-        paid: dict[str, float] = defaultdict(float)
-        deliveries = []
-        clearing_list = clearing.tolist()
-        # `got` stays numpy: cash keeps the numpy float type it always had (saves record the type)
-        for (seat, _), g, r, h, q in zip(bids, cls_list, region_list, hall_of, got, strict=True):
-            if q > 0:
-                paid[seat] += q * clearing_list[g] / 1e9
-                deliveries.append((h, g, q, r))
-        self._install(halls, deliveries, origin)
-        for seat, busd in paid.items():
-            self.transfer(seat, OUTSIDE, busd, "chip purchases")
+        delivered = np.nonzero(got > 0)[0]
+        self._install(halls, hall[delivered], cls[delivered], got[delivered], region[delivered], origin)
+        # buyers pay the clearing price, each its bids in order, seats in the order they first bid
+        buyers = buyer[delivered]
+        paid = np.bincount(buyers, weights=got[delivered] * clearing[cls[delivered]] / 1e9)
+        first_bid = np.unique(buyers, return_index=True)[1]
+        for row in buyers[np.sort(first_bid)].tolist():
+            self.transfer(self.seat_ids[row], OUTSIDE, paid[row], "chip purchases")
         # fabs are paid the clearing price for their share of what sold, and pay its production cost
         made = sold[w.fab_class] * share
         income = made * (clearing[w.fab_class] - self.production_cost[w.fab_class]) / 1e9
@@ -725,31 +724,32 @@ class SovereignModel(mesa.Model):
                 self.transfer(OUTSIDE, owner, float(gross[f]), "chip sales")
                 self.transfer(owner, OUTSIDE, float(gross[f] - income[f]), "chip production")
 
-    def _install(self, halls: _Halls, deliveries: list[tuple[int, int, float, int]], origin: np.ndarray) -> None:
+    def _install(
+        self,
+        halls: _Halls,
+        hall: np.ndarray,
+        g: np.ndarray,
+        qty: np.ndarray,
+        region: np.ndarray,
+        origin: np.ndarray,
+    ) -> None:
         """Put delivered accelerators into the buyers' datacenters, in each hall by free space.
 
-        `deliveries` are ``(hall, class, H100e, region)`` in bid order; `origin` is (G, R), where each
-        class was made. Halls share no datacenter, so the k-th deliveries of all halls are installed
-        together ("round" k) and a hall's later deliveries see the space its earlier ones took: the
-        same numbers as installing the deliveries one by one.
+        One delivery per element of `hall` (hall number), `g` (class), `qty` (H100e) and `region`,
+        in bid order; `origin` is (G, R), where each class was made. Halls share no datacenter, so
+        the k-th deliveries of all halls are installed together ("round" k) and a hall's later
+        deliveries see the space its earlier ones took: the same numbers as one by one.
         """
-        if not deliveries:
+        if not len(hall):
             return
         w, n_r = self.world, len(self.region_ix)
-        hall, g, qty, region = (np.array(x) for x in zip(*deliveries, strict=True))
         # chips of a class come from its fabs' regions pro rata to output (from the buyer's own
         # region if none of the class was made)
         totals = np.array([origin[c].sum() for c in range(len(origin))])
         from_fabs = np.divide(origin, totals[:, None], out=np.zeros_like(origin), where=totals[:, None] > 0)
         source = np.where((totals[g] > 0)[:, None], from_fabs[g], np.eye(n_r)[region])  # (N, R)
         kw = self.kw_per_h100e * self.globals["efficiency_mult"]
-        seen: dict[int, int] = {}
-        rounds_list = []
-        for h in hall.tolist():  # how many deliveries to the same hall came before this one
-            k = seen.get(h, 0)
-            rounds_list.append(k)
-            seen[h] = k + 1
-        rounds = np.array(rounds_list)
+        rounds = _rank_within(hall)
         for k in range(int(rounds.max()) + 1):
             n = np.nonzero(rounds == k)[0]
             rows, lengths = halls.rows_of(hall[n])
@@ -1096,8 +1096,8 @@ class _Halls:
     """Datacenters grouped into halls: a seat's datacenters in one region.
 
     ``rows`` lists the datacenters hall by hall (each hall's in ascending row order), ``start``
-    and ``length`` locate each hall in it, and ``number`` maps the key ``owner * R + region`` to
-    the hall's number.
+    and ``length`` locate each hall in it, and ``keys`` holds each hall's ``owner * R + region``
+    (ascending: halls are numbered in key order).
     """
 
     def __init__(self, owner: np.ndarray, region: np.ndarray, n_regions: int) -> None:
@@ -1106,7 +1106,14 @@ class _Halls:
         sorted_key = key[self.rows]
         self.start = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]]) if len(key) else np.zeros(0, int)
         self.length = np.diff(np.r_[self.start, len(key)])
-        self.number = {k: i for i, k in enumerate(sorted_key[self.start].tolist())}
+        self.keys = sorted_key[self.start]
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """Hall number of each key ``owner * R + region``, -1 where there is no such hall."""
+        pos = np.searchsorted(self.keys, keys)
+        found = pos < len(self.keys)
+        found[found] = self.keys[pos[found]] == keys[found]
+        return np.where(found, pos, -1)
 
     def sums(self, values: np.ndarray) -> np.ndarray:
         """Per hall, the sum of `values` (one per datacenter, in ``rows`` order)."""
@@ -1117,6 +1124,17 @@ class _Halls:
         lengths = self.length[halls]
         first = np.repeat(self.start[halls] - np.cumsum(lengths) + lengths, lengths)
         return self.rows[first + np.arange(len(first))], lengths
+
+
+def _rank_within(groups: np.ndarray) -> np.ndarray:
+    """For each element, how many earlier elements have the same value (0 for the first)."""
+    order = np.argsort(groups, kind="stable")
+    ordered = groups[order]
+    start = np.r_[True, ordered[1:] != ordered[:-1]] if len(groups) else np.zeros(0, bool)
+    first = np.maximum.accumulate(np.where(start, np.arange(len(groups)), 0))
+    rank = np.empty(len(groups), np.int64)
+    rank[order] = np.arange(len(groups)) - first
+    return rank
 
 
 def _segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -1140,15 +1158,6 @@ def _segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         out += table[:, j]
     for s in np.nonzero(lengths >= 8)[0].tolist():
         out[s] = values[starts[s] : starts[s] + lengths[s]].sum()
-    return out
-
-
-def _free_pairs(owner_free: np.ndarray) -> dict[int, list[tuple[int, float]]]:
-    """Seat row -> [(region, free kW), ...] over the regions where the seat has free space."""
-    seats, regions = np.nonzero(owner_free > 0)
-    out: dict[int, list[tuple[int, float]]] = {}
-    for s, r, kw in zip(seats.tolist(), regions.tolist(), owner_free[seats, regions].tolist(), strict=True):
-        out.setdefault(s, []).append((r, kw))
     return out
 
 
