@@ -52,6 +52,32 @@ DC_LIFE_HOURS = 10 * 8760.0
 THREAT_BUSD_PER_GDP = 0.0003
 
 
+def fast_round(x: float, ndigits: int) -> float:
+    """``round(x, ndigits)`` exactly, about twice as fast for the bids' prices and quantities.
+
+    Why: the builtin rounds through a decimal string (correctly rounded, ties to even), which is
+    slow, and the AI rounds two numbers per bid. Scaled by ``10**ndigits``, a number that is not
+    within 1e-6 of a tie rounds to the same integer whether the scaling was exact or not (the
+    scaling errs by under 1e-7 below 2**30), and that integer divided by ``10**ndigits`` is the
+    float nearest the decimal, which is what the builtin returns. Near ties, large, negative or
+    non-float numbers go to the builtin.
+    """
+    if type(x) is float and 0 <= ndigits < len(_POW10):
+        scale = _POW10[ndigits]
+        y = x * scale
+        if 0.0 <= y < 1073741824.0:  # 2**30
+            n = math.floor(y)
+            frac = y - n  # exact
+            if frac < 0.5 - 1e-6:
+                return n / scale
+            if frac > 0.5 + 1e-6:
+                return (n + 1) / scale
+    return round(x, ndigits)
+
+
+_POW10 = (1.0, 10.0, 100.0, 1000.0)
+
+
 class SeatAgent(mesa.Agent):
     """A seat of the game: a nation or a firm. Its AI policy decides when no human does."""
 
@@ -137,7 +163,7 @@ class SeatAgent(mesa.Agent):
         cand = (home,) if self.kind == "nation" else v["firm_candidates_list"][home]
         cls = v["class_for_list"][home]
         kw_new = v["kw_new_list"][cls]
-        margin = v["margin_lists"][p["lag"]][cls]
+        margin = v["margins"](p["lag"])[cls]
         # the best candidate (like numpy's argmax over scores that are -inf off the candidates:
         # the first maximum, or the first NaN)
         best, best_score = 0, -math.inf
@@ -189,8 +215,8 @@ class SeatAgent(mesa.Agent):
                         cmds.append(
                             BuyAccelerators(
                                 accelerator=accelerator,
-                                h100e=round(qty, 1),
-                                max_price_usd=round(bid, 2),
+                                h100e=fast_round(qty, 1),
+                                max_price_usd=fast_round(bid, 2),
                                 region=region_ids[r],
                             )
                         )

@@ -325,7 +325,7 @@ class SovereignModel(mesa.Model):
         )
         # expected margin per H100e-hour of a new datacenter, by chip class (rows) and region,
         # from the prices the AI perceives (stale on easy); -inf where caps cannot fill the halls
-        from sovereign.sim.agents import DC_LIFE_HOURS, DIFFICULTY
+        from sovereign.sim.agents import DC_LIFE_HOURS
 
         capex_per_kw = np.array([r.dc_capex_musd_per_mw for r in sc.regions]) * 1e3
         pue_new = np.minimum(w.pue, 1.3)
@@ -334,21 +334,27 @@ class SovereignModel(mesa.Model):
         capped = np.isfinite(region_cap) & self.controlled[class_for]
         free_by_region = owner_free.sum(0)
         full = capped & (free_by_region / kw_new[class_for] > 4.0 * region_cap)
-        margin_by_lag = {}
-        for lag in sorted({p["lag"] for p in DIFFICULTY.values()}):
-            hist = self.metrics.signals
-            sig = hist[-lag] if len(hist) >= lag else self.last
-            price = np.asarray(sig["compute_price_region"], float)
-            power = np.asarray(sig["power_price_avg"], float)
-            margin = (
-                price[None, :]
-                - power[None, :] * kw * pue_new[None, :] / 1000.0
-                - sc.demand.opex_usd_per_hour
-                - capex_per_kw[None, :] * kw / DC_LIFE_HOURS * (1.0 - w.subsidy[None, :])
-                - (0.02 * w.permitting_quarters + price * self.last["dc_curtail"])[None, :]
-            )
-            margin[:, full] = -np.inf
-            margin_by_lag[lag] = margin
+        hist = self.metrics.signals
+        curtail = self.last["dc_curtail"]
+        margin_lists: dict[int, list[list[float]]] = {}
+
+        def margins(lag: int) -> list[list[float]]:
+            """Margins as seen by AIs that read prices `lag` quarters old (computed when first asked)."""
+            if lag not in margin_lists:
+                sig = hist[-lag] if len(hist) >= lag else self.last
+                price = np.asarray(sig["compute_price_region"], float)
+                power = np.asarray(sig["power_price_avg"], float)
+                margin = (
+                    price[None, :]
+                    - power[None, :] * kw * pue_new[None, :] / 1000.0
+                    - sc.demand.opex_usd_per_hour
+                    - capex_per_kw[None, :] * kw / DC_LIFE_HOURS * (1.0 - w.subsidy[None, :])
+                    - (0.02 * w.permitting_quarters + price * curtail)[None, :]
+                )
+                margin[:, full] = -np.inf
+                margin_lists[lag] = margin.tolist()
+            return margin_lists[lag]
+
         tier = w.export_tier
         firm_candidates = self.allied_matrix() | (tier == 2)[None, :]
         firm_candidates &= ~((tier == 1)[:, None] & (tier == 3)[None, :])
@@ -361,14 +367,14 @@ class SovereignModel(mesa.Model):
         # list price, reserve price, class id)
         kw_list, price_list = kw_new.tolist(), self.list_price.tolist()
         class_ids, reserve_share = [a.id for a in sc.accelerators], sc.economics.chip_reserve_share
-        plans = [
-            ((c1, 0.7), (c2, 0.3)) if c2 != c1 else ((c1, 1.0),)
-            for c1, c2 in zip(class_for.tolist(), second_for.tolist(), strict=True)
-        ]
-        bid_slots = [
-            tuple((part, kw_list[c], price_list[c], price_list[c] * reserve_share, class_ids[c]) for c, part in plan)
-            for plan in plans
-        ]
+        slots_for: dict[tuple[int, int], tuple[tuple[float, float, float, float, str], ...]] = {}
+        for c1, c2 in zip(class_for.tolist(), second_for.tolist(), strict=True):
+            if (c1, c2) not in slots_for:  # a few distinct pairs: regions share their slots
+                plan = ((c1, 0.7), (c2, 0.3)) if c2 != c1 else ((c1, 1.0),)
+                slots_for[c1, c2] = tuple(
+                    (part, kw_list[c], price_list[c], price_list[c] * reserve_share, class_ids[c]) for c, part in plan
+                )
+        bid_slots = [slots_for[pair] for pair in zip(class_for.tolist(), second_for.tolist(), strict=True)]
         # free kW by seat row and region, where there is any (regions in ascending order)
         free_by_seat: dict[int, dict[int, float]] = {}
         rows, regions = np.nonzero(owner_free > 0)
@@ -387,7 +393,7 @@ class SovereignModel(mesa.Model):
                 demand_by_region[self.region_ix[a.state["home"]]] += d
         self._view = {
             "quarter": self.quarter,
-            "margin_lists": {lag: margin.tolist() for lag, margin in margin_by_lag.items()},
+            "margins": margins,  # lag -> (G, R) expected margins, as lists
             "firm_candidates_list": [cols_list[e0:e1] for e0, e1 in zip([0, *ends[:-1]], ends, strict=True)],
             "class_for_list": class_for.tolist(),
             "kw_new_list": kw_list,
