@@ -127,19 +127,14 @@ class SeatAgent(mesa.Agent):
             return hist[-lag][key]
         return self.model.last[key]
 
-    def _noise(self, n: int | None = None) -> Any:
-        """Multiplicative misjudgement: 1 on hard, N(1, sd) otherwise (one draw or `n`)."""
+    def _noise(self) -> float:
+        """Multiplicative misjudgement: 1 on hard, N(1, sd) otherwise."""
         sd = self.params["noise"]
-        if n is None:
-            return float(self._rng().normal(1.0, sd)) if sd > 0 else 1.0
-        return self._rng().normal(1.0, sd, n) if sd > 0 else np.ones(n)
+        return float(self._rng().normal(1.0, sd)) if sd > 0 else 1.0
 
     def _noises(self, n: int, sd: float) -> list[float]:
-        """`n` misjudgement factors N(1, sd) as floats, drawn in one call (all 1 when sd is 0)."""
-        return self.model.rngs["agents"].normal(1.0, sd, n).tolist() if sd > 0 else [1.0] * n
-
-    def _owned(self) -> np.ndarray:
-        return self.model.world.dc_owner == self.model.seat_index(self.seat_id)
+        """`n` misjudgement factors N(1, sd), drawn in one call (all 1 when sd is 0)."""
+        return self._rng().normal(1.0, sd, n).tolist() if sd > 0 else [1.0] * n
 
     def _invest(self, cash_share: float = 0.45) -> list[Command]:
         """Build datacenters where returns are best, and fill them with accelerators.
@@ -163,7 +158,7 @@ class SeatAgent(mesa.Agent):
         cand = (home,) if self.kind == "nation" else v["firm_candidates_list"][home]
         cls = v["class_for_list"][home]
         kw_new = v["kw_new_list"][cls]
-        margin = v["margins"](p["lag"])[cls]
+        margin = m.investor_margins(p["lag"])[cls]
         # the best candidate (like numpy's argmax over scores that are -inf off the candidates:
         # the first maximum, or the first NaN)
         best, best_score = 0, -math.inf

@@ -205,13 +205,13 @@ def _money(busd: float) -> str:
 
 def command_cost_busd(model: SovereignModel, seat: str, cmd: Command) -> float:
     """Up-front cost to the seat of an accepted command, before any subsidy ($B)."""
-    cost = _dispatch(_COSTS, type(cmd))
+    cost = _COSTS.get(type(cmd)) or _dispatch(_COSTS, type(cmd))
     return 0.0 if cost is None else cost(model, cmd)
 
 
 def net_cost_busd(model: SovereignModel, seat: str, cmd: Command) -> float:
     """What an accepted command takes from the seat's cash: its cost minus the host's subsidy ($B)."""
-    cost = _dispatch(_COSTS, type(cmd))
+    cost = _COSTS.get(type(cmd)) or _dispatch(_COSTS, type(cmd))
     if cost is None:
         return 0.0
     if type(cmd) in _SUBSIDISED:
@@ -251,11 +251,8 @@ _SUBSIDISED = frozenset({BuildDatacenter, BuildPlant})
 
 
 def _dispatch(table: dict[type, Any], cls: type) -> Any:
-    """The entry of `table` for a command class (or its nearest base class that has one)."""
-    try:
-        return table[cls]
-    except KeyError:
-        return next((table[base] for base in cls.__mro__ if base in table), None)
+    """The entry of `table` for a subclass of a command class (its nearest base class's entry)."""
+    return next((table[base] for base in cls.__mro__ if base in table), None)
 
 
 # -- the rules, one small function each; `_RULES` lists them per command kind in the order they
@@ -376,7 +373,7 @@ def validate_command(model: SovereignModel, seat: str, cmd: Command) -> str | No
     agent = model.seats.get(seat)
     if agent is None:
         return f"unknown seat {seat!r}"
-    rules = _dispatch(_RULES, type(cmd))
+    rules = _RULES.get(type(cmd)) or _dispatch(_RULES, type(cmd))
     if rules is None:
         return f"unknown command {cmd!r}"
     for rule in rules:

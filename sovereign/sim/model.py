@@ -323,9 +323,8 @@ class SovereignModel(mesa.Model):
             out=np.full(n_seats, 0.8),
             where=n_dc > 0,
         )
-        # expected margin per H100e-hour of a new datacenter, by chip class (rows) and region,
-        # from the prices the AI perceives (stale on easy); -inf where caps cannot fill the halls
-        from sovereign.sim.agents import DC_LIFE_HOURS
+        # what the expected margins of new datacenters need (see `investor_margins`)
+        from sovereign.sim.agents import DIFFICULTY
 
         capex_per_kw = np.array([r.dc_capex_musd_per_mw for r in sc.regions]) * 1e3
         pue_new = np.minimum(w.pue, 1.3)
@@ -334,27 +333,23 @@ class SovereignModel(mesa.Model):
         capped = np.isfinite(region_cap) & self.controlled[class_for]
         free_by_region = owner_free.sum(0)
         full = capped & (free_by_region / kw_new[class_for] > 4.0 * region_cap)
+        # finished by `investor_margins` for a price lag when an AI with that lag first asks (the
+        # baseline's AIs all read the same lag)
         hist = self.metrics.signals
-        curtail = self.last["dc_curtail"]
-        margin_lists: dict[int, list[list[float]]] = {}
-
-        def margins(lag: int) -> list[list[float]]:
-            """Margins as seen by AIs that read prices `lag` quarters old (computed when first asked)."""
-            if lag not in margin_lists:
-                sig = hist[-lag] if len(hist) >= lag else self.last
-                price = np.asarray(sig["compute_price_region"], float)
-                power = np.asarray(sig["power_price_avg"], float)
-                margin = (
-                    price[None, :]
-                    - power[None, :] * kw * pue_new[None, :] / 1000.0
-                    - sc.demand.opex_usd_per_hour
-                    - capex_per_kw[None, :] * kw / DC_LIFE_HOURS * (1.0 - w.subsidy[None, :])
-                    - (0.02 * w.permitting_quarters + price * curtail)[None, :]
-                )
-                margin[:, full] = -np.inf
-                margin_lists[lag] = margin.tolist()
-            return margin_lists[lag]
-
+        margin_inputs = {
+            "kw": kw,
+            "pue_new": pue_new,
+            "capex_per_kw": capex_per_kw,
+            "subsidy": w.subsidy.copy(),
+            "permitting": w.permitting_quarters.copy(),
+            "curtail": np.asarray(self.last["dc_curtail"], float),
+            "full": full,
+            "prices": {  # lag -> (compute price, power price) by region, as that AI perceives them
+                lag: (np.asarray(sig["compute_price_region"], float), np.asarray(sig["power_price_avg"], float))
+                for lag in sorted({p["lag"] for p in DIFFICULTY.values()})
+                for sig in [hist[-lag] if len(hist) >= lag else self.last]
+            },
+        }
         tier = w.export_tier
         firm_candidates = self.allied_matrix() | (tier == 2)[None, :]
         firm_candidates &= ~((tier == 1)[:, None] & (tier == 3)[None, :])
@@ -393,7 +388,8 @@ class SovereignModel(mesa.Model):
                 demand_by_region[self.region_ix[a.state["home"]]] += d
         self._view = {
             "quarter": self.quarter,
-            "margins": margins,  # lag -> (G, R) expected margins, as lists
+            "margin_inputs": margin_inputs,
+            "margin_lists": {},  # lag -> (G, R) expected margins as lists, filled on demand
             "firm_candidates_list": [cols_list[e0:e1] for e0, e1 in zip([0, *ends[:-1]], ends, strict=True)],
             "class_for_list": class_for.tolist(),
             "kw_new_list": kw_list,
@@ -412,6 +408,31 @@ class SovereignModel(mesa.Model):
             "dc_owners": set(w.dc_owner.tolist()),
         }
         return self._view
+
+    def investor_margins(self, lag: int) -> list[list[float]]:
+        """Expected margin per H100e-hour of a new datacenter, by chip class (rows) and region.
+
+        From prices `lag` quarters old (what an AI with that lag perceives); -inf where export caps
+        cannot fill the halls. Computed once per quarter and lag, from the quarter's `investor_view`.
+        """
+        from sovereign.sim.agents import DC_LIFE_HOURS
+
+        view = self.investor_view()
+        cached = view["margin_lists"].get(lag)
+        if cached is None:
+            x = view["margin_inputs"]
+            price, power = x["prices"][lag]
+            kw = x["kw"]
+            margin = (
+                price[None, :]
+                - power[None, :] * kw * x["pue_new"][None, :] / 1000.0
+                - self.scenario.demand.opex_usd_per_hour
+                - x["capex_per_kw"][None, :] * kw / DC_LIFE_HOURS * (1.0 - x["subsidy"][None, :])
+                - (0.02 * x["permitting"] + price * x["curtail"])[None, :]
+            )
+            margin[:, x["full"]] = -np.inf
+            cached = view["margin_lists"][lag] = margin.tolist()
+        return cached
 
     def subsidy_for(self, seat_id: str, cmd: Command) -> float:
         """State subsidy a firm would receive for a build (paid by the host nation, if it can)."""
@@ -529,18 +550,20 @@ class SovereignModel(mesa.Model):
         """Apply queued commands in seat order; each is re-checked against the budget left."""
         self.bids: list[tuple[str, BuyAccelerators]] = []
         pending, self.pending = self.pending, defaultdict(list)
+        bids = self.bids
         for seat in self.seat_ids:
             queue = pending.get(seat)
             agent = self.seats.get(seat) if queue else None
             if agent is None:
                 continue
+            reserved = self.pending[seat]  # bids keep their cash reserved until the chip market clears
             for cmd in queue:
                 reason = budget_refusal(self, seat, cmd)
                 if reason is not None:
                     self._log_applied(seat, cmd, reason)
                 elif isinstance(cmd, BuyAccelerators):
-                    self.bids.append((seat, cmd))
-                    self.pending[seat].append(cmd)  # reserve the cash until the chip market clears
+                    bids.append((seat, cmd))
+                    reserved.append(cmd)
                 else:
                     self._apply_one(agent, cmd)
         self.pending = defaultdict(list)
