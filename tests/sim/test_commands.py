@@ -118,3 +118,14 @@ def test_dict_commands_are_accepted_by_submit(model):
     assert res.accepted
     model.step()
     assert model.world.subsidy[model.region_ix["IND"]] == 0.25
+
+
+def test_every_command_kind_has_rules_and_nation_only_kinds_check_the_seat_first():
+    from typing import get_args
+
+    from sovereign.sim import commands as c
+
+    kinds = get_args(get_args(c.Command)[0])
+    assert set(c._RULES) == set(kinds)
+    for kind in kinds:
+        assert (c._RULES[kind][:1] == (c._nation_only,)) == (kind in c.NATION_ONLY), kind
