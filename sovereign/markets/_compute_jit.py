@@ -81,6 +81,40 @@ def _relax_ratio(old: float, ratio: float, omega: float) -> float:
 
 
 @njit(cache=True)
+def _project(
+    a: np.ndarray,
+    b: np.ndarray,
+    ker: np.ndarray,
+    ker_t: np.ndarray,
+    d: np.ndarray,
+    c: np.ndarray,
+    g: np.ndarray,
+    tau: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scalings put onto the constraints, and the capacity prices ``g - tau log b``.
+
+    Rows are scaled down to demand, then columns down to capacity. Returns ``(row scaling,
+    column scaling, price)``.
+    """
+    n_j, n_k = ker.shape
+    kb = np.empty(n_j)
+    _matvec(ker, b, kb)
+    ar = np.empty(n_j)
+    for j in range(n_j):
+        row = a[j] * kb[j]
+        ar[j] = a[j] * min(1.0, d[j] / row) if row > 1e-300 else a[j]
+    kta = np.empty(n_k)
+    _matvec(ker_t, ar, kta)
+    bc = np.empty(n_k)
+    price = np.empty(n_k)
+    for k in range(n_k):
+        col = b[k] * kta[k]
+        bc[k] = b[k] * min(1.0, c[k] / col) if col > 1e-300 else b[k]
+        price[k] = max(g[k] - tau * np.log(b[k]), 0.0) if b[k] > 0.0 else g[k]
+    return ar, bc, price
+
+
+@njit(cache=True)
 def certify(
     s_m: np.ndarray,
     s_rent: np.ndarray,
@@ -99,21 +133,8 @@ def certify(
     that of an allocation the market could actually make; the bound is the dual objective at the
     capacity prices ``g - tau log b`` (an upper bound on the LP optimum for any prices >= 0).
     """
-    n_j, n_k = s_m.shape
-    kb = np.empty(n_j)
-    _matvec(ker, b, kb)
-    ar = np.empty(n_j)
-    for j in range(n_j):
-        row = a[j] * kb[j]
-        ar[j] = a[j] * min(1.0, d[j] / row) if row > 1e-300 else a[j]
-    kta = np.empty(n_k)
-    _matvec(ker_t, ar, kta)
-    bc = np.empty(n_k)
-    price = np.empty(n_k)
-    for k in range(n_k):
-        col = b[k] * kta[k]
-        bc[k] = b[k] * min(1.0, c[k] / col) if col > 1e-300 else b[k]
-        price[k] = max(g[k] - tau * np.log(b[k]), 0.0) if b[k] > 0.0 else g[k]
+    n_k = s_m.shape[1]
+    ar, bc, price = _project(a, b, ker, ker_t, d, c, g, tau)
     welfare, bound = _welfare_bound(s_m, s_rent, ker, ar, bc, price, d)
     for k in range(n_k):
         bound += c[k] * price[k]
@@ -267,20 +288,7 @@ def finish(
         ``(allocation, price, served, welfare, bound)``.
     """
     n_j, n_k = ker.shape
-    kb = np.empty(n_j)
-    _matvec(ker, b, kb)
-    ar = np.empty(n_j)
-    for j in range(n_j):
-        row = a[j] * kb[j]
-        ar[j] = a[j] * min(1.0, d[j] / row) if row > 1e-300 else a[j]
-    kta = np.empty(n_k)
-    _matvec(ker_t, ar, kta)
-    bc = np.empty(n_k)
-    price = np.empty(n_k)
-    for k in range(n_k):
-        col = b[k] * kta[k]
-        bc[k] = b[k] * min(1.0, c[k] / col) if col > 1e-300 else b[k]
-        price[k] = max(g[k] - tau * np.log(b[k]), 0.0) if b[k] > 0.0 else g[k]
+    ar, bc, price = _project(a, b, ker, ker_t, d, c, g, tau)
     x = np.empty((n_j, n_k))
     for j in range(n_j):
         tot = 0.0

@@ -71,6 +71,34 @@ def _adjacency(
 
 
 @njit(cache=True)
+def _label(
+    start: np.ndarray, a_node: np.ndarray, a_link: np.ndarray, cap: np.ndarray, key: np.ndarray, queue: np.ndarray
+) -> np.ndarray:
+    """Connected components (0, 1, ...) over links with capacity joining nodes of equal ``key``."""
+    n = start.shape[0] - 1
+    label = np.full(n, -1, np.int64)
+    n_lab = 0
+    for s0 in range(n):
+        if label[s0] >= 0:
+            continue
+        label[s0] = n_lab
+        head = 0
+        tail = 1
+        queue[0] = s0
+        while head < tail:
+            v = queue[head]
+            head += 1
+            for a in range(start[v], start[v + 1]):
+                w = a_node[a]
+                if label[w] < 0 and cap[a_link[a]] > 0.0 and key[w] == key[v]:
+                    label[w] = n_lab
+                    queue[tail] = w
+                    tail += 1
+        n_lab += 1
+    return label
+
+
+@njit(cache=True)
 def coupled_clear(
     cs: np.ndarray,
     qe: np.ndarray,
@@ -191,28 +219,12 @@ def coupled_clear(
             disp[base + r, u] = sent
 
         # Components over active links (for the price floor) and which nodes are coupled.
-        comp = np.full(n_r, -1, np.int64)
-        n_comp = 0
-        for s0 in range(n_r):
-            if comp[s0] >= 0:
-                continue
-            comp[s0] = n_comp
-            head = 0
-            tail = 1
-            queue[0] = s0
-            while head < tail:
-                v = queue[head]
-                head += 1
-                for a in range(start[v], start[v + 1]):
-                    if cap_b[a_link[a]] <= 0.0:
-                        continue
+        comp = _label(start, a_node, a_link, cap_b, np.zeros(n_r), queue)
+        n_comp = comp.max() + 1 if n_r else 0
+        for v in range(n_r):
+            for a in range(start[v], start[v + 1]):
+                if cap_b[a_link[a]] > 0.0:
                     coupled[base + v] = True
-                    w = a_node[a]
-                    if comp[w] < 0:
-                        comp[w] = n_comp
-                        queue[tail] = w
-                        tail += 1
-            n_comp += 1
         floor = np.full(n_comp, voll)
         for r in range(n_r):
             for u in range(n_u):
@@ -278,37 +290,24 @@ def coupled_clear(
                 if m < 0:
                     m = first
             marg[base + r] = m
-        zone = np.full(n_r, -1, np.int64)
-        for s0 in range(n_r):
-            if zone[s0] >= 0:
-                continue
-            zone[s0] = s0
-            best = s0 if marg[base + s0] >= 0 else n_r
-            head = 0
-            tail = 1
-            queue[0] = s0
-            while head < tail:
-                v = queue[head]
-                head += 1
-                for a in range(start[v], start[v + 1]):
-                    w = a_node[a]
-                    if zone[w] >= 0 or cap_b[a_link[a]] <= 0.0 or price[base + w] != price[base + v]:
-                        continue
-                    zone[w] = s0
-                    if marg[base + w] >= 0 and w < best:
-                        best = w
-                    queue[tail] = w
-                    tail += 1
-            for i in range(tail):
-                v = queue[i]
-                setter[base + v] = v if marg[base + v] >= 0 else (best if best < n_r else -1)
+        # Equal-price zones over active links: the lowest-numbered region with its own block.
+        zone = _label(start, a_node, a_link, cap_b, price[base : base + n_r], queue)
+        best = np.full(n_r, n_r, np.int64)
+        for v in range(n_r):
+            if marg[base + v] >= 0 and v < best[zone[v]]:
+                best[zone[v]] = v
+        for v in range(n_r):
+            setter[base + v] = v if marg[base + v] >= 0 else (best[zone[v]] if best[zone[v]] < n_r else -1)
     return price, disp, unserved, flow, marg, setter, coupled
 
 
 @njit(cache=True)
 def _stable_order(row: np.ndarray, out: np.ndarray) -> None:
-    """Stable ascending order of ``row`` (insertion sort: the rows are a dozen blocks long)."""
+    """Stable ascending order of ``row``: insertion sort for the usual dozen blocks, else mergesort."""
     n = row.shape[0]
+    if n > 32:
+        out[:] = np.argsort(row, kind="mergesort")
+        return
     for i in range(n):
         out[i] = i
     for i in range(1, n):

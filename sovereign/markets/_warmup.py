@@ -38,11 +38,22 @@ def warm_up() -> float:
 
 
 def compiled_kernels_cached() -> bool:
-    """Whether numba's on-disk cache already holds every compiled kernel (no compile needed)."""
+    """Whether numba's on-disk cache already holds the compiled kernels (no compile needed).
+
+    Looks where numba itself caches each kernel: ``__pycache__`` beside the source, or a user
+    cache folder when the install is read-only.
+    """
     from pathlib import Path
 
-    cache = Path(__file__).with_name("__pycache__")
-    return all(any(cache.glob(f"{mod}.*.nbi")) for mod in ("_power_jit", "_compute_jit"))
+    from sovereign.markets._compute_jit import finish, stage
+    from sovereign.markets._power_jit import clear_linked
+
+    for kernel in (clear_linked, stage, finish):
+        folder = getattr(getattr(kernel, "_cache", None), "_cache_path", None)  # numba's locator
+        name = kernel.py_func.__name__
+        if folder is None or not any(Path(folder).glob(f"*{name}*.nbi")):
+            return False
+    return True
 
 
 def prepare_kernels(say: Callable[[str], object] | None = None) -> float:

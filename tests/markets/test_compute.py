@@ -33,6 +33,18 @@ def compute_instances(draw, max_n=6):
     )
 
 
+def _random_market(rng, n_j, n_k):
+    """A dense random market: capacities, costs, demands, willingness to pay, 70% allowed, penalties."""
+    return (
+        rng.uniform(10, 100, n_k),
+        rng.uniform(1, 3, n_k),
+        rng.uniform(10, 100, n_j),
+        rng.uniform(2, 6, n_j),
+        rng.random((n_j, n_k)) < 0.7,
+        rng.uniform(0, 1, (n_j, n_k)),
+    )
+
+
 def _check_feasible(res, cap, cost, dem, wtp, allowed, pen):
     x = res.allocation
     s = wtp[:, None] - cost[None, :] - pen
@@ -86,15 +98,7 @@ def test_logit_equals_loop_reference(inst, t):
 @pytest.mark.parametrize("seed", range(3))
 def test_temperature_to_zero_approaches_lp(seed, oracle_compute):
     rng = np.random.default_rng(seed)
-    n_j, n_k = 30, 20
-    inst = (
-        rng.uniform(10, 100, n_k),
-        rng.uniform(1, 3, n_k),
-        rng.uniform(10, 100, n_j),
-        rng.uniform(2, 6, n_j),
-        rng.random((n_j, n_k)) < 0.7,
-        rng.uniform(0, 1, (n_j, n_k)),
-    )
+    inst = _random_market(rng, 30, 20)
     opt = oracle_compute(*inst)
     gaps = []
     for t in (1.0, 0.1, 0.01, 1e-8):
@@ -107,15 +111,7 @@ def test_temperature_to_zero_approaches_lp(seed, oracle_compute):
 
 def test_medium_instance_default_bound(oracle_compute):
     rng = np.random.default_rng(11)
-    n = 120
-    inst = (
-        rng.uniform(10, 100, n),
-        rng.uniform(1, 3, n),
-        rng.uniform(10, 100, n),
-        rng.uniform(2, 6, n),
-        rng.random((n, n)) < 0.7,
-        rng.uniform(0, 1, (n, n)),
-    )
+    inst = _random_market(rng, 120, 120)
     res = clear_compute(*inst)
     _check_feasible(res, *inst)
     opt = oracle_compute(*inst)
@@ -146,14 +142,7 @@ def test_warm_start_keeps_every_guarantee(inst, guess, t, oracle_compute):
 def test_warm_start_from_last_prices_saves_iterations():
     rng = np.random.default_rng(5)
     n = 80
-    inst = [
-        rng.uniform(10, 100, n),
-        rng.uniform(1, 3, n),
-        rng.uniform(10, 100, n),
-        rng.uniform(2, 6, n),
-        rng.random((n, n)) < 0.7,
-        rng.uniform(0, 1, (n, n)),
-    ]
+    inst = list(_random_market(rng, n, n))
     cold = clear_compute(*inst, temperature=0.1)
     inst[2] = inst[2] * rng.uniform(0.95, 1.05, n)  # next quarter: demand moved a little
     warm = clear_compute(*inst, temperature=0.1, warm_start=cold.price)

@@ -133,6 +133,23 @@ def test_continuous_meshed_instances_match_lp(seed, oracle_power, check_power):
     assert check_power(res, cost, cap, demand, 3000.0, src, dst, lcap) == []
 
 
+def test_many_blocks_per_region_match_lp(oracle_power, check_power):
+    # More than 32 blocks per region: the compiled merit order sorts them by mergesort.
+    rng = np.random.default_rng(17)
+    n_r, n_u, n_l = 12, 40, 24
+    cost = rng.integers(0, 30, (n_r, n_u)) * 7.0
+    cap = rng.uniform(0, 5, (n_r, n_u))
+    demand = cap.sum(-1) * rng.uniform(0.2, 1.3, n_r)
+    src = rng.integers(0, n_r, n_l)
+    dst = rng.integers(0, n_r, n_l)
+    lcap = rng.uniform(0, 40, n_l)
+    res = clear_power(cost, cap, demand, voll=3000.0, links=(src, dst, lcap))
+    total, _ = oracle_power(cost, cap, demand, 3000.0, src, dst, lcap)
+    assert float(res.total_cost) == pytest.approx(total, rel=1e-9)
+    assert check_power(res, cost, cap, demand, 3000.0, src, dst, lcap) == []
+    np.testing.assert_array_equal(res.merit_order, np.argsort(cost, axis=-1, kind="stable"))
+
+
 def test_batches_are_independent_and_links_broadcast(oracle_power, check_power):
     rng = np.random.default_rng(7)
     n_r, n_u = 8, 4
