@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sovereign.cli import UsageError
+from sovereign.cli.errors import UsageError
 
 EXAMPLES = """\
 examples:

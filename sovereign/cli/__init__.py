@@ -1,6 +1,7 @@
 """The `sovereign` command line: one entry point, subcommands contributed by each package.
 
-Each package that offers commands has a ``cli`` module with ``add_commands(subparsers)``; the
+Each module of this package that offers commands has ``add_commands(subparsers)``; this is the
+one command-line layer, on top of every other package (nothing below imports it); the
 handlers import their heavy dependencies lazily so `sovereign --help` stays fast. Every handler
 returns an exit code; bad input prints a clear message on stderr and exits non-zero, never a
 traceback.
@@ -14,13 +15,10 @@ import sys
 from collections.abc import Sequence
 
 from sovereign import __version__
+from sovereign.cli.errors import UsageError
 
 #: Packages contributing subcommands, in the order they appear in `--help`.
-COMMAND_MODULES = ("sovereign.sim.cli", "sovereign.persist.cli", "sovereign.ensemble.cli", "sovereign.ui.cli")
-
-
-class UsageError(Exception):
-    """Bad arguments or input: printed as `sovereign: error: ...` with exit code 2."""
+COMMAND_MODULES = ("sovereign.cli.run", "sovereign.cli.saves", "sovereign.cli.ensemble", "sovereign.cli.play")
 
 
 def build_parser() -> argparse.ArgumentParser:

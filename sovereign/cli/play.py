@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sovereign.cli import UsageError
+from sovereign.cli.errors import UsageError
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -129,7 +129,7 @@ def _check_seat(args: argparse.Namespace) -> None:
     named = ([args.seat] if args.seat else []) + list(args.human) + [seat for seat, _ in args.ai]
     if not named:
         return
-    from sovereign.sim.cli import load_or_fail
+    from sovereign.cli.run import load_or_fail
     from sovereign.ui.session import default_scenario_path
 
     sc = load_or_fail(args.scenario or default_scenario_path())
@@ -187,7 +187,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         settings.palette = args.palette
     session = None
     if args.scenario is not None or args.seat is not None or args.human or args.ai:
-        from sovereign.sim.cli import load_or_fail
+        from sovereign.cli.run import load_or_fail
         from sovereign.ui.session import default_scenario_path, new_session
 
         path = args.scenario or default_scenario_path()

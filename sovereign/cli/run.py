@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sovereign.cli import UsageError
-from sovereign.persist.cli import SaveSession, add_save_options
+from sovereign.cli.errors import UsageError
+from sovereign.cli.saves import SaveSession, add_save_options
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

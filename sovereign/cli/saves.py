@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sovereign.cli import UsageError
+from sovereign.cli.errors import UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -145,7 +145,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from sovereign import __version__
     from sovereign.persist.errors import SaveError
     from sovereign.persist.files import model_from_document, read_save
-    from sovereign.sim.cli import finish_run
+    from sovereign.cli.run import finish_run
 
     console = Console()
     session = SaveSession.from_args(args, console)
