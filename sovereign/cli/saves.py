@@ -143,9 +143,9 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sovereign import __version__
+    from sovereign.cli.run import finish_run
     from sovereign.persist.errors import SaveError
     from sovereign.persist.files import model_from_document, read_save
-    from sovereign.cli.run import finish_run
 
     console = Console()
     session = SaveSession.from_args(args, console)
