@@ -45,6 +45,14 @@ OBJECT_CLASSES: dict[str, tuple[str, str]] = {
     "PowerResult": ("sovereign.markets", "PowerResult"),
     "ComputeResult": ("sovereign.markets", "ComputeResult"),
     "ChipResult": ("sovereign.markets", "ChipResult"),
+    # the typed state of the simulation (sovereign.sim.state)
+    "Economy": ("sovereign.sim.state", "Economy"),
+    "QuarterResults": ("sovereign.sim.state", "QuarterResults"),
+    "PowerResults": ("sovereign.sim.state", "PowerResults"),
+    "ChipResults": ("sovereign.sim.state", "ChipResults"),
+    "ComputeResults": ("sovereign.sim.state", "ComputeResults"),
+    "Segments": ("sovereign.sim.state", "Segments"),
+    "EventEffects": ("sovereign.sim.state", "EventEffects"),
     # a plain attribute bag (test doubles of the market kernels return these)
     "namespace": ("types", "SimpleNamespace"),
 }

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 FORMAT_NAME = "sovereign-save"
 #: The format this version writes. Older versions are read through `sovereign.persist.migrations`.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: File name ending of saves (what `sovereign saves` lists).
 SAVE_SUFFIX = ".json.gz"
 MAGIC = FORMAT_NAME.encode("ascii")
@@ -367,7 +367,7 @@ def _read_v1_container(raw: bytes, path: Path) -> tuple[int, Any]:
     if match is None:
         raise SaveError("the header line is damaged (expected 'sovereign-save <version> sha256:<hex>')", path)
     version = int(match.group(1))
-    if version != FORMAT_VERSION:
+    if not 1 <= version <= FORMAT_VERSION:
         raise SaveError(f"unknown save format {version} in the header (the file may be damaged)", path)
     body = raw[end + 1 :]
     if hashlib.sha256(body).hexdigest() != match.group(2).decode("ascii"):

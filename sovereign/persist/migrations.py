@@ -46,6 +46,11 @@ from typing import Any
 from sovereign.persist.errors import SaveError
 
 LEGACY_KEY = "sovereign_save"
+#: The oldest format this version can play on. Format 2 (Sovereign 0.2) changed the game's rules
+#: (the economy) and its state (typed economy and quarter results, contracts, GDP, debt): a game
+#: from an older format would continue under other rules than it was played with, and its replay
+#: could never match, so it is refused with a clear message instead of migrated.
+FIRST_PLAYABLE_FORMAT = 2
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -181,6 +186,14 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
     """
     from sovereign.persist.files import FORMAT_VERSION
 
+    if version < FIRST_PLAYABLE_FORMAT:
+        raise SaveError(
+            f"it was made by an older version of Sovereign (save format {version}, before 0.2 rebuilt the "
+            f"economy: compute priced at cost plus rent, paid fabs, lab revenue, debt and payouts); this "
+            f"version plays formats {FIRST_PLAYABLE_FORMAT} to {FORMAT_VERSION} only. Finish that game with "
+            f"the Sovereign it was made with, or start a new one",
+            path,
+        )
     while version < FORMAT_VERSION:
         step = MIGRATIONS.get(version)
         if step is None:

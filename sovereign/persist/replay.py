@@ -204,6 +204,9 @@ def first_difference(a: Any, b: Any, where: str = "") -> str:
     if type(a) is not type(b):
         return f"{where or 'the state'}: {_short(a)} in the game, {_short(b)} in the replay"
     if isinstance(a, dict):
+        if set(a) == set(b) == {"$obj"} and a["$obj"].get("class") == b["$obj"].get("class"):
+            # a typed object (the economy, a quarter's results): name its fields, not the encoding
+            return first_difference(a["$obj"].get("fields"), b["$obj"].get("fields"), where)
         for key in list(a) + [k for k in b if k not in a]:
             path = f"{where}.{key}" if where else str(key)
             if key not in b:

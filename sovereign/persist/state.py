@@ -46,7 +46,7 @@ STATE_ATTRIBUTES = frozenset(
         "seat_pos",
         "retired_homes",
         "world",
-        "globals",
+        "economy",
         "pending",
         "pending_decisions",
         "bids",
@@ -55,18 +55,18 @@ STATE_ATTRIBUTES = frozenset(
         "quarter_news",
         "flows",
         "metrics",
-        "last",
+        "results",
     }
 )
 #: Model attributes derived from the scenario (by the constructor) or from the saved state (caches
 #: rebuilt on demand); a save does not need them.
 DERIVED_ATTRIBUTES = frozenset(
     {
-        "_view",  # `investor_view` cache, keyed by quarter; it reads state only, so it recomputes equal
+        "view_cache",  # `investor_view` cache, keyed by quarter; it reads state only, so it recomputes equal
         # `committed_busd` cache, keyed by the identity of each pending queue: a loaded model has
         # new queues, so it re-adds the same costs in the same order (state does not change
         # between submissions), giving the same total
-        "_committed",
+        "committed_cache",
         "_game_scenario",
         "region_ix",
         "class_ix",
@@ -128,7 +128,7 @@ STATE_KEYS = (
     "seat_ids",
     "retired_homes",
     "world",
-    "globals",
+    "economy",
     "pending",
     "pending_decisions",
     "bids",
@@ -137,7 +137,7 @@ STATE_KEYS = (
     "quarter_news",
     "flows",
     "metrics",
-    "last",
+    "results",
     "mesa",
 )
 RNG_STREAMS = ("events", "agents", "startups")
@@ -234,22 +234,20 @@ def model_to_state(
             "seat_ids": list(model.seat_ids),
             "retired_homes": dict(model.retired_homes),
             "world": encode(model.world.to_dict(), "world"),
-            "globals": encode(dict(model.globals), "globals"),
+            "economy": encode(model.economy, "economy"),
             "pending": {seat: [command_to_dict(c) for c in cmds] for seat, cmds in model.pending.items()},
             "pending_decisions": encode(dict(model.pending_decisions), "pending_decisions"),
-            "bids": ([[seat, command_to_dict(cmd)] for seat, cmd in model.bids] if hasattr(model, "bids") else None),
+            "bids": [[seat, command_to_dict(cmd)] for seat, cmd in model.bids],
             "command_log": encode(list(model.command_log), "command_log") if include_logs else None,
             "news": encode(list(model.news), "news") if include_logs else None,
-            "quarter_news": encode(list(model.quarter_news), "quarter_news")
-            if hasattr(model, "quarter_news")
-            else None,
+            "quarter_news": encode(list(model.quarter_news), "quarter_news"),
             "flows": encode(dict(model.flows), "flows"),
             "metrics": (
                 {t: encode(list(getattr(model.metrics, t)), f"metrics.{t}") for t in LOG_PARTS["metrics"]}
                 if include_logs
                 else None
             ),
-            "last": encode(dict(model.last), "last"),
+            "results": encode(model.results, "results"),
             "mesa": _mesa_to_data(model),
         }
     except (CodecError, StateError) as exc:
@@ -311,6 +309,7 @@ def _need(ok: bool, message: str) -> None:
 
 def _model_from_state(state: Any, source: str | None) -> SovereignModel:
     """Build through the constructor, then put back every piece of mutable state, checking it."""
+    from sovereign.sim.state import Economy, QuarterResults
     from sovereign.sim.world import World
 
     _need(isinstance(state, dict), "the game state must be a mapping")
@@ -323,14 +322,14 @@ def _model_from_state(state: Any, source: str | None) -> SovereignModel:
         _set_bitgen_state(model.rngs[name], decode(state["rngs"][name], f"rngs.{name}"), f"rngs.{name}")
     unique_ids = _restore_seats(model, state)
     model.world = World.from_dict(_checked_world(decode(state["world"], "world"), model.world, len(model.seat_ids)))
-    glob = decode(state["globals"], "globals")
-    _need(isinstance(glob, dict) and set(model.globals) <= set(glob), "globals: missing entries")
-    model.globals = glob
+    economy = decode(state["economy"], "economy")
+    _need(isinstance(economy, Economy), "economy: expected the economy's figures")
+    model.economy = economy
     _restore_orders(model, state)
     _restore_logs(model, state)
-    last = decode(state["last"], "last")
-    _need(isinstance(last, dict) and set(model.last) <= set(last), "last: missing market signals")
-    model.last = last
+    results = decode(state["results"], "results")
+    _need(isinstance(results, QuarterResults), "results: expected the last quarter's results")
+    model.results = results
     _restore_mesa(model, state["mesa"], unique_ids)
     return model
 
@@ -338,8 +337,8 @@ def _model_from_state(state: Any, source: str | None) -> SovereignModel:
 def _constructed(state: dict[str, Any], source: str | None) -> SovereignModel:
     """A new model of the saved scenario, seed, seats and difficulty, at the saved quarter."""
     from sovereign.scenario.loader import ScenarioError, scenario_from_dict
-    from sovereign.sim.agents import DIFFICULTY
     from sovereign.sim.model import SovereignModel
+    from sovereign.sim.policy.difficulty import DIFFICULTY
 
     sc_data = state["scenario"]
     _need(isinstance(sc_data, dict) and "content" in sc_data, "scenario: the content is missing")
@@ -426,8 +425,8 @@ def _restore_orders(model: SovereignModel, state: dict[str, Any]) -> None:
         if bids is not None:
             _need(isinstance(bids, list) and all(isinstance(b, list) and len(b) == 2 for b in bids), "bids: pairs")
             model.bids = [(str(seat), command_from_dict(cmd)) for seat, cmd in bids]
-        elif hasattr(model, "bids"):
-            del model.bids
+        else:
+            model.bids = []
     except CommandError as exc:
         raise StateError(f"a queued command is invalid: {exc}") from None
     decisions = decode(state["pending_decisions"], "pending_decisions")
@@ -437,7 +436,7 @@ def _restore_orders(model: SovereignModel, state: dict[str, Any]) -> None:
 
 def _restore_logs(model: SovereignModel, state: dict[str, Any]) -> None:
     """Command log, news, money flows and the metrics tables."""
-    from sovereign.sim.metrics import MetricsRecorder
+    from sovereign.sim.phases.metrics import MetricsRecorder
 
     model.command_log = _list_of_dicts(decode(state["command_log"], "command_log"), "command_log")
     model.news = _list_of_dicts(decode(state["news"], "news"), "news")
@@ -473,7 +472,18 @@ def _set_bitgen_state(gen: np.random.Generator, value: Any, where: str) -> None:
 
 # Row counts of the growable tables: which world fields belong to which table.
 _TABLES = {
-    "dc": ("dc_region", "dc_owner", "dc_it_mw", "dc_pue", "dc_stock", "dc_kw", "dc_origin", "dc_util", "dc_name"),
+    "dc": (
+        "dc_region",
+        "dc_owner",
+        "dc_it_mw",
+        "dc_pue",
+        "dc_stock",
+        "dc_kw",
+        "dc_origin",
+        "dc_util",
+        "dc_contract_rent",
+        "dc_name",
+    ),
     "fab": ("fab_region", "fab_owner", "fab_class", "fab_capacity", "fab_online", "fab_name"),
     "plant": ("plant_region", "plant_owner", "plant_tech", "plant_mw"),
 }

@@ -347,7 +347,43 @@ class StartupSpawning(Strict):
     demand_h100e: tuple[NonNegative, NonNegative] = F(description="Range of initial compute demand", unit="H100e")
     home_weights: dict[str, float] = F(description="Probability of each home region; must sum to 1")
     round_success: float = F(0.6, description="Probability a funding round succeeds in normal times", ge=0, le=1)
-    max_alive: int = F(60, description="Cap on living spawned startups (bounds run time)", ge=0, le=1000)
+    max_alive: int = F(
+        150, description="Cap on living spawned startups (bounds run time; founding pauses at it)", ge=0, le=1000
+    )
+    winter_factor: float = F(
+        0.3, description="Funding rounds' success and new foundings scale by this in a funding winter", ge=0, le=1
+    )
+    growth_bonus: float = F(
+        0.5,
+        description="Relative change of a round's success chance per 100% of yearly revenue growth",
+        ge=0,
+        le=5,
+    )
+    runway_quarters: float = F(
+        6.0,
+        description="Quarters of net spending a round aims to fund (also caps seed funding)",
+        unit="quarters",
+        ge=1,
+        le=24,
+    )
+    max_cash_revenue_years: float = F(
+        2.75,
+        description="Investors fund on traction: a round (or a seed) tops cash up to at most this many years "
+        "of the raiser's revenue run-rate",
+        unit="years",
+        ge=0,
+        le=20,
+    )
+    raise_below_quarters: float = F(
+        2.0,
+        description="A lab or startup starts a round when its cash covers fewer quarters of net spending than this",
+        unit="quarters",
+        ge=0.5,
+        le=12,
+    )
+    demand_cut_on_failure: float = F(
+        0.3, description="Share of compute plans a lab or startup cuts when a round fails", ge=0, le=1
+    )
 
     # Field validators (not one model validator) so that every problem is reported at once, each at
     # the field that is wrong.
@@ -448,6 +484,9 @@ class EventProbabilities(Strict):
         le=1,
     )
     heatwave_demand_factor: float = F(1.12, description="Demand multiplier in a heatwave", ge=1, le=2)
+    heatwave_thermal_derate: float = F(
+        0.1, description="Share of thermal capacity lost in a heatwave (cooling water limits)", ge=0, le=1
+    )
     cyber_incident: float = F(0.04, description="Chance of a major cyber incident in a random region", ge=0, le=1)
     cyber_loss_busd: float = F(
         2.0, description="Loss from an incident before security spending", unit="$B", ge=0, le=100
@@ -457,6 +496,30 @@ class EventProbabilities(Strict):
     demand_boom: float = F(0.03, description="Chance of an AI demand boom", ge=0, le=1)
     demand_bust: float = F(0.02, description="Chance of an AI demand bust", ge=0, le=1)
     funding_winter: float = F(0.03, description="Chance a funding winter starts", ge=0, le=1)
+    export_escalation_cut: float = F(0.5, description="Share cut from tier-2 caps when controls tighten", ge=0, le=1)
+    efficiency_gain: float = F(
+        0.15, description="Fall in kW per H100e of new chips in an efficiency breakthrough", ge=0, le=0.9
+    )
+    demand_shock: float = F(0.1, description="Share of demand added in a boom or cut in a bust", ge=0, le=1)
+    demand_shock_growth: float = F(
+        0.05, description="Change of demand growth in a boom (+) or a bust (-)", unit="1/year", ge=0, le=1
+    )
+    funding_winter_quarters: int = F(
+        4, description="Length of a funding winter of magnitude 1", unit="quarters", ge=1, le=40
+    )
+    threat_busd_per_gdp: float = F(
+        0.0003,
+        description="Yearly cyber threat per unit of a region's threat_exposure, per $B of GDP",
+        unit="$B/$B",
+        ge=0,
+        le=0.1,
+    )
+    incident_penalty: float = F(
+        0.3,
+        description="Cyber-resilience penalty of an unprotected incident (decays by half each quarter)",
+        ge=0,
+        le=1,
+    )
 
 
 class Inject(Strict):
@@ -509,7 +572,7 @@ class Objective(Strict):
 
 
 class Economics(Strict):
-    """Market-wide economic parameters."""
+    """Market-wide economic parameters: build times and costs, chip and compute pricing."""
 
     voll_usd_mwh: float = F(description="Value of lost load: the price of power shortage", unit="$/MWh", gt=0, le=1e5)
     datacenter_build_quarters: int = F(description="Base build time of a datacenter", unit="quarters", ge=1, le=40)
@@ -518,11 +581,220 @@ class Economics(Strict):
         description="Fab build cost per 1000 H100e of quarterly output", unit="$B", gt=0, le=100
     )
     chip_reserve_share: float = F(0.6, description="Fab reserve price as a share of list price", ge=0, le=1)
-    discount_rate: float = F(0.08, description="Firms' discount rate for investments", unit="1/year", ge=0, le=0.5)
-    valuation_multiple: float = F(8.0, description="Valuation as a multiple of annual revenue", ge=0, le=100)
-    lab_revenue_per_hour_usd: float = F(
-        description="Revenue labs earn per H100e-hour they use", unit="$/H100e-hour", ge=0, le=100
+    discount_rate: float = F(
+        0.08,
+        description="Firms' cost of capital: the rate at which datacenter capex is paid back in investment "
+        "decisions, and the interest on firms' debt",
+        unit="1/year",
+        ge=0,
+        le=0.5,
     )
+    valuation_multiple: float = F(8.0, description="Valuation as a multiple of annual revenue", ge=0, le=100)
+    new_build_pue_cap: float = F(
+        1.3,
+        description="Highest PUE of a newly built large datacenter (its region's average if lower)",
+        unit="-",
+        ge=1.0,
+        le=3.0,
+    )
+    datacenter_life_years: float = F(
+        15.0,
+        description="Life over which a datacenter building (shell, power, cooling) is paid back",
+        unit="years",
+        gt=0,
+        le=50,
+    )
+    fleet_availability: float = F(
+        0.85,
+        description="Share of installed accelerators available for sale after maintenance and spares",
+        ge=0.1,
+        le=1,
+    )
+    contract_share: float = F(
+        0.6,
+        description="Share of each datacenter's compute sold on multi-quarter contracts (the rest is spot): "
+        "contracted hours pay marginal cost plus the rent agreed over the contract's life",
+        ge=0,
+        le=1,
+    )
+    contract_quarters: int = F(
+        8,
+        description="Length of compute contracts: the contracted rent follows the spot rent over this many quarters",
+        unit="quarters",
+        ge=1,
+        le=40,
+    )
+    initial_compute_price_share: float = F(
+        0.8,
+        description="Compute price the AI assumes before the first quarter, as a share of training willingness to pay",
+        ge=0,
+        le=2,
+    )
+    initial_reserve_margin: float = F(
+        0.2, description="Peak reserve margin the AI assumes before the first quarter", ge=-1, le=5
+    )
+    permitting_reform_busd: float = F(
+        2.0, description="Cost to a nation of one permitting reform (one quarter off delays)", unit="$B", ge=0, le=100
+    )
+
+
+class Finance(Strict):
+    """How firms use their cash and how they are valued."""
+
+    payout_cash_years: float = F(
+        1.0,
+        description="Cash a firm keeps, in years of revenue, before it pays the excess out (dividends, buybacks)",
+        unit="years",
+        ge=0,
+        le=10,
+    )
+    payout_share_per_quarter: float = F(
+        0.5, description="Share of the excess cash paid out each quarter", unit="1/quarter", ge=0, le=1
+    )
+    min_cash_busd: float = F(
+        1.0,
+        description="Cash a firm keeps whatever its revenue (a floor under the payout rule)",
+        unit="$B",
+        ge=0,
+        le=1000,
+    )
+    debt_capacity_years: float = F(
+        3.0,
+        description="Most a firm may owe, in years of revenue; a named lab past it cuts its compute plans",
+        unit="years",
+        ge=0,
+        le=20,
+    )
+    valuation_growth_premium: float = F(
+        1.0,
+        description="Extra revenue multiple per 100% of yearly revenue growth (growth firms trade richer)",
+        ge=0,
+        le=10,
+    )
+    valuation_smoothing: float = F(
+        0.2, description="Share of the gap to the fundamental value closed each quarter", ge=0.01, le=1
+    )
+
+
+class Labs(Strict):
+    """What AI labs and startups earn from the compute they are served: a demand curve."""
+
+    revenue_scale_exponent: float = F(
+        0.85,
+        description="Revenue grows as served compute to this power (below 1: each extra GPU-hour earns a "
+        "little less, the demand curve for AI services slopes down)",
+        ge=0.1,
+        le=1.0,
+    )
+    yield_growth_per_year: float = F(
+        0.1,
+        description="Yearly growth of what an H100e-hour of a given lab's service earns (better models, adoption)",
+        unit="1/year",
+        ge=-0.5,
+        le=2,
+    )
+    startup_yield_usd_per_h100e_hour: tuple[NonNegative, NonNegative] = F(
+        (0.3, 2.5),
+        description="Range of what a new startup earns per H100e-hour at its initial scale (log-uniform draw: "
+        "its product's quality)",
+        unit="$/H100e-hour",
+    )
+    served_share_to_grow: float = F(
+        0.7, description="Share of its demand a lab must be served (and be solvent) to grow its plans", ge=0, le=1
+    )
+    startup_growth_factor: float = F(
+        1.3, description="Startups' demand grows this many times faster than the market's", ge=0, le=10
+    )
+    unserved_shrink_per_quarter: float = F(
+        0.03, description="Share of plans a lab drops in a quarter it was not served enough", ge=0, le=1
+    )
+    lab_wtp_premium: float = F(
+        1.1,
+        description="Labs' willingness to pay for training compute relative to the regional training segment",
+        ge=0.5,
+        le=5,
+    )
+
+    @field_validator("startup_yield_usd_per_h100e_hour")
+    @classmethod
+    def _is_range(cls, v: tuple[float, float]) -> tuple[float, float]:
+        lo, hi = v
+        if not 0 <= lo <= hi:
+            raise ValueError("startup_yield_usd_per_h100e_hour must be a range [low, high] with 0 <= low <= high")
+        return v
+
+
+class AIPolicy(Strict):
+    """Rules of thumb of the AI seats (behavioural assumptions, not calibrated figures).
+
+    They describe how a careful but simple investor or government acts; none is measured, each is
+    an assumption chosen so that the AI-only baseline reproduces the stylized facts in
+    docs/validation.md. Difficulty levels scale some of them (sovereign.sim.policy.difficulty).
+    """
+
+    home_bias_usd_per_hour: float = F(
+        0.15,
+        description="Extra margin a firm sees at home (familiar permits, customers)",
+        unit="$/H100e-hour",
+        ge=0,
+        le=5,
+    )
+    datacenter_mw: tuple[NonNegative, NonNegative] = F(
+        (20.0, 2000.0), description="Smallest and largest datacenter an AI orders at once", unit="MW"
+    )
+    invest_cash_share: float = F(0.45, description="Share of a firm's cash it may put into one build", ge=0, le=1)
+    programme_cash_share: float = F(
+        0.3, description="Share of cash a nation or a lab puts into one build of its own", ge=0, le=1
+    )
+    chip_budget_share: float = F(0.5, description="Share of cash spent on accelerator bids in a quarter", ge=0, le=1)
+    min_order_h100e: float = F(
+        1000.0, description="Smallest accelerator order worth a tender", unit="H100e", ge=0, le=1e6
+    )
+    second_class_share: float = F(
+        0.3,
+        description="Share of free space offered to the second-best chip class where the best is capped",
+        ge=0,
+        le=1,
+    )
+    bid_premium: tuple[NonNegative, NonNegative] = F(
+        (0.8, 1.3), description="Range of bids as a multiple of list price (busy halls bid higher)"
+    )
+    bid_premium_per_utilisation: float = F(
+        0.6, description="Rise of the bid multiple per unit of utilisation above 70%", ge=0, le=10
+    )
+    permitting_penalty_usd_per_quarter: float = F(
+        0.02,
+        description="Margin an AI gives up per quarter of permitting delay",
+        unit="$/H100e-hour",
+        ge=0,
+        le=1,
+    )
+    security_income_cap: float = F(
+        0.4, description="Most of its yearly AI budget a nation puts into cyber security", ge=0, le=1
+    )
+    self_reliance_target: float = F(
+        0.5, description="Compute self-reliance below which a nation subsidises and builds its own", ge=0, le=1
+    )
+    data_governance_target: float = F(
+        0.5, description="Data governance below which a tier-2/3 nation enacts localisation", ge=0, le=1
+    )
+    subsidy_rates: tuple[NonNegative, NonNegative, NonNegative] = F(
+        (0.1, 0.2, 0.3),
+        description="Subsidy a nation sets when self-reliance is fine / short / short on hard",
+    )
+    nation_reserve_margin: float = F(
+        0.1, description="Peak reserve margin under which a nation builds generation", ge=-1, le=2
+    )
+    firm_reserve_margin: float = F(
+        0.15, description="Peak reserve margin under which a conglomerate builds generation at home", ge=-1, le=2
+    )
+    plant_share_of_peak: float = F(
+        0.05, description="Size of a nation's new plant as a share of its peak demand", ge=0, le=1
+    )
+    fab_expansion_share: float = F(
+        0.15, description="A fab's expansion as a share of its capacity when it sells out", ge=0, le=2
+    )
+    fab_sold_out_share: float = F(0.95, description="Share of supply sold that counts as sold out", ge=0, le=1)
 
 
 class SeatDefaults(Strict):
@@ -546,6 +818,9 @@ class Scenario(Strict):
     export_controls: ExportControls
     actors: list[Actor] = F(default_factory=list, description="Named firms")
     startups: StartupSpawning
+    finance: Finance = F(default_factory=Finance, description="Firms' cash use, debt and valuation")
+    labs: Labs = F(default_factory=Labs, description="AI labs' and startups' revenue")
+    policy: AIPolicy = F(default_factory=AIPolicy, description="Rules of thumb of the AI seats")
     events: EventProbabilities = F(default_factory=EventProbabilities, description="Stochastic shocks")
     injects: list[Inject] = F(default_factory=list, description="Scripted events")
     sovereignty: SovereigntyWeights = F(default_factory=SovereigntyWeights, description="Sovereignty index weights")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from sovereign.scenario.schema import Technology
+from sovereign.sim import economics as econ
 
 if TYPE_CHECKING:
     from sovereign.sim.agents import SeatAgent
@@ -174,8 +175,6 @@ NATION_ONLY = (
     SetCurtailmentPriority,
     PermittingReform,
 )
-#: Cost of one permitting reform ($B), paid by the nation.
-PERMITTING_REFORM_BUSD = 2.0
 
 
 class CommandError(ValueError):
@@ -220,23 +219,23 @@ def net_cost_busd(model: SovereignModel, seat: str, cmd: Command) -> float:
 
 
 def _datacenter_cost(model: SovereignModel, cmd: Any) -> float:
-    return cmd.it_mw * model.scenario.regions[model.region_ix[cmd.region]].dc_capex_musd_per_mw / 1000.0
+    return econ.datacenter_capex_busd(model.scenario, model.region_ix[cmd.region], cmd.it_mw)
 
 
 def _plant_cost(model: SovereignModel, cmd: Any) -> float:
-    return cmd.mw * model.scenario.technologies[cmd.technology].capex_musd_per_mw / 1000.0
+    return econ.plant_capex_busd(model.scenario, cmd.technology, cmd.mw)
 
 
 def _fab_cost(model: SovereignModel, cmd: Any) -> float:
-    return cmd.h100e_per_quarter / 1000.0 * model.scenario.economics.fab_capex_busd_per_kh100e_quarter
+    return econ.fab_capex_busd(model.scenario, cmd.h100e_per_quarter)
 
 
 def _bid_cost(model: SovereignModel, cmd: Any) -> float:
-    return cmd.h100e * cmd.max_price_usd / 1e9
+    return float(cmd.h100e * cmd.max_price_usd / 1e9)
 
 
 def _reform_cost(model: SovereignModel, cmd: Any) -> float:
-    return PERMITTING_REFORM_BUSD
+    return model.scenario.economics.permitting_reform_busd
 
 
 _COSTS: dict[type, Any] = {

@@ -1,8 +1,9 @@
 """The world state as numpy arrays (struct of arrays): regions, datacenters, fabs, plants, projects.
 
 Agents decide, arrays compute. Everything that changes during a game lives either here, in an
-agent's ``state`` dict, or in the model's small ``globals`` dict, so a save is these three things
-plus the random generators. Growable tables (datacenters, fabs, plants) are appended rarely (a
+agent's ``state`` dict, or in the model's `Economy` (`sovereign.sim.state`), so a save is these
+three things plus the random generators, the logs and the last quarter's results.
+Growable tables (datacenters, fabs, plants) are appended rarely (a
 build completing), so plain ``np.concatenate`` keeps the code simple.
 """
 
@@ -15,7 +16,6 @@ import numpy as np
 
 from sovereign.scenario.schema import Scenario
 
-HOURS_PER_QUARTER = 8760.0 / 4.0
 TECHNOLOGIES: tuple[str, ...] = ("solar", "wind", "hydro", "nuclear", "gas", "coal", "oil", "storage")
 THERMAL = np.array([t in ("nuclear", "gas", "coal", "oil") for t in TECHNOLOGIES])
 
@@ -38,6 +38,7 @@ class World:
     incident_penalty: np.ndarray  # (R,) decaying penalty after cyber incidents
     bloc_member: np.ndarray  # (B, R) bool
     tier_cap: np.ndarray  # (3, G) H100e per quarter per destination region, inf = free
+    gdp_busd: np.ndarray  # (R,) GDP, $B/year; grows at the region's gdp_growth (budgets follow it)
     # datacenters (D)
     dc_region: np.ndarray  # (D,) int
     dc_owner: np.ndarray  # (D,) int, index into model.seat_ids
@@ -47,6 +48,7 @@ class World:
     dc_kw: np.ndarray  # (D,) IT power of the installed accelerators
     dc_origin: np.ndarray  # (D, R) installed H100e by the region of the fab that made them
     dc_util: np.ndarray  # (D,) share of capacity sold last quarter
+    dc_contract_rent: np.ndarray  # (D,) scarcity rent agreed on the contracted share, $/H100e-hour
     dc_name: list[str] = field(default_factory=list)
     # fabs (F)
     fab_region: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -85,6 +87,7 @@ class World:
         self.dc_kw = np.concatenate([self.dc_kw, np.zeros(n)])
         self.dc_origin = np.vstack([self.dc_origin, np.zeros((n, r))])
         self.dc_util = np.concatenate([self.dc_util, np.zeros(n)])
+        self.dc_contract_rent = np.concatenate([self.dc_contract_rent, np.zeros(n)])
         self.dc_name.extend(name)
 
     def add_fab(self, region: int, owner: int, cls: int, capacity: float, online: int, name: str) -> int:
@@ -155,6 +158,7 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         incident_penalty=np.zeros(n_r),
         bloc_member=blocs,
         tier_cap=tier_cap,
+        gdp_busd=np.array([r.gdp_busd for r in regions], float),
         dc_region=np.zeros(0, np.int64),
         dc_owner=np.zeros(0, np.int64),
         dc_it_mw=np.zeros(0),
@@ -163,8 +167,13 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         dc_kw=np.zeros(0),
         dc_origin=np.zeros((0, n_r)),
         dc_util=np.zeros(0),
+        dc_contract_rent=np.zeros(0),
     )
     kw = np.array([a.kw_per_h100e for a in sc.accelerators])
+    initial_rent = max(
+        sc.demand.wtp_usd_per_hour["training"] * sc.economics.initial_compute_price_share - sc.demand.opex_usd_per_hour,
+        0.0,
+    )
     from sovereign.scenario.schema import quarter_index
 
     for actor in sc.actors:
@@ -179,6 +188,8 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
             origin = rix[dc.supplier] if dc.supplier else r
             w.dc_origin[d, origin] += w.dc_stock[d].sum()
             w.dc_util[d] = 0.8
+            # capacity already under contract at the start: signed at 2025-26 prices
+            w.dc_contract_rent[d] = initial_rent
         for k, fab in enumerate(actor.fabs):
             online = quarter_index(fab.online) if fab.online else quarter_index(sc.time.start)
             w.add_fab(

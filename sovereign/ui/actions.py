@@ -17,8 +17,12 @@ import numpy as np
 
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim import commands as c
-from sovereign.sim.model import FLEET_AVAILABILITY, KW_PER_MW, SovereignModel
-from sovereign.sim.world import HOURS_PER_QUARTER, TECHNOLOGIES
+from sovereign.sim import economics
+from sovereign.sim.economics import HOURS_PER_QUARTER, KW_PER_MW
+from sovereign.sim.model import SovereignModel
+from sovereign.sim.phases import orders
+from sovereign.sim.phases.finance import revenue_growth
+from sovereign.sim.world import TECHNOLOGIES
 from sovereign.ui import fmt
 
 
@@ -139,7 +143,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "permitting_reform",
         "Permitting reform",
-        f"Pay {fmt.money(c.PERMITTING_REFORM_BUSD)} to cut one quarter off every future build's permitting delay.",
+        "Pay a one-off sum (its cost shows below) to cut one quarter off every future build's permitting delay.",
         NATION,
     ),
     ActionSpec(
@@ -324,7 +328,7 @@ def fields_for(model: SovereignModel, seat: str, key: str, region: str | None) -
                 unit=fmt.h100e,
             )
         )
-        price = float(np.asarray(model.last.get("chip_price", model.list_price))[g])
+        price = float(np.asarray(model.results.chips.price)[g])
         lst = float(model.list_price[g])
         r_fields.append(
             Field(
@@ -443,19 +447,12 @@ def build_command(key: str, values: dict[str, Any]) -> c.Command:
 
 def _exposure(model: SovereignModel, i: int) -> float:
     r = model.scenario.regions[i]
-    return r.threat_exposure * r.gdp_busd * 0.0003
+    return float(r.threat_exposure * model.world.gdp_busd[i] * model.scenario.events.threat_busd_per_gdp)
 
 
 def build_quarters(model: SovereignModel, cmd: c.Command) -> int | None:
     """Quarters from the order to operation, by the model's own rule (base time + permitting)."""
-    sc, w = model.scenario, model.world
-    if isinstance(cmd, c.BuildDatacenter):
-        return sc.economics.datacenter_build_quarters + int(w.permitting_quarters[model.region_ix[cmd.region]])
-    if isinstance(cmd, c.BuildPlant):
-        return sc.technologies[cmd.technology].build_quarters + int(w.permitting_quarters[model.region_ix[cmd.region]])
-    if isinstance(cmd, c.BuildFab):
-        return sc.economics.fab_build_quarters + int(w.permitting_quarters[model.region_ix[cmd.region]]) // 2
-    return None
+    return orders.build_quarters(model, cmd)
 
 
 def validate_read_only(model: SovereignModel, seat: str, cmd: c.Command) -> str | None:
@@ -491,23 +488,23 @@ def preview(model: SovereignModel, seat: str, cmd: c.Command) -> Preview:
 
 
 def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:
-    sc, w, last = model.scenario, model.world, model.last
+    sc, w, res = model.scenario, model.world, model.results
     out: list[str] = []
     if isinstance(cmd, c.BuildDatacenter):
         r = model.region_ix[cmd.region]
         g = best_chip_class(model, r)
         kw = model.new_chip_kw(g)
         room = cmd.it_mw * KW_PER_MW / kw
-        price = float(last["compute_price_region"][r])
-        revenue = room * FLEET_AVAILABILITY * price * HOURS_PER_QUARTER / 1e9
-        pue = min(float(w.pue[r]), 1.3)
+        price = float(res.compute.price_region[r])
+        revenue = room * sc.economics.fleet_availability * price * HOURS_PER_QUARTER / 1e9
+        pue = float(economics.new_datacenter_pue(sc, float(w.pue[r])))
         out.append(
             f"Room for ~{fmt.h100e(room)} of {sc.accelerators[g].name} chips "
             f"(the best class {sc.regions[r].name} may buy)"
         )
         out.append(
             f"Grid load when full: ~{fmt.mw(cmd.it_mw * pue)} (PUE {pue:.2f}); "
-            f"reserve margin now {fmt.pct(float(last['reserve_margin'][r]))}"
+            f"reserve margin now {fmt.pct(float(res.power.reserve_margin[r]))}"
         )
         out.append(
             f"At today's {fmt.usd_hour(price)} a full campus would sell ~{fmt.money(revenue)} of compute a quarter"
@@ -521,18 +518,18 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:
         avail = np.array(spec.availability, float)
         hours = model.slice_hours
         avg = float((avail * hours).sum() / hours.sum())
-        demand = np.asarray(last.get("power_demand", np.zeros((len(hours), len(model.region_ix)))))
+        demand = np.asarray(res.power.demand_mw)
         peak = int(np.argmax(model.slice_factor))
         cap_peak = float((w.grid_mw[r] * model.tech_avail[peak]).sum())
         d_peak = float(demand[peak, r]) if demand.size else 0.0
-        margin_now = float(last["reserve_margin"][r])
+        margin_now = float(res.power.reserve_margin[r])
         if d_peak > 0:
             margin_new = (cap_peak + cmd.mw * float(model.tech_avail[peak, t])) / d_peak - 1.0
             out.append(f"Peak reserve margin {fmt.pct(margin_now)} -> ~{fmt.pct(margin_new)} (today's demand)")
         out.append(f"Average output ~{fmt.mw(cmd.mw * avg)} ({fmt.pct(avg)} availability)")
         mc = float(model.tech_cost[t] * model.fuel_factor[r])
         out.append(
-            f"Marginal cost {fmt.usd_mwh(mc)} vs last price {fmt.usd_mwh(float(last['power_price_avg'][r]))}; "
+            f"Marginal cost {fmt.usd_mwh(mc)} vs last price {fmt.usd_mwh(float(res.power.price_avg[r]))}; "
             f"{spec.emissions_t_per_mwh:.2f} t CO2/MWh"
         )
     elif isinstance(cmd, c.BuildFab):
@@ -545,7 +542,7 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:
         r = model.region_ix[cmd.region]
         g = model.class_ix[cmd.accelerator]
         free = model.free_h100e(seat, r, g)
-        last_price = float(np.asarray(last.get("chip_price", model.list_price))[g])
+        last_price = float(np.asarray(res.chips.price)[g])
         tier = int(w.export_tier[r])
         cap = float(w.tier_cap[tier - 1, g])
         out.append(f"Free space in your {cmd.region} datacenters: {fmt.h100e(free)} of this class")
@@ -568,11 +565,9 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:
         out.append("Lowers builders' costs, so AI firms pick your country more often")
     elif isinstance(cmd, c.SetLocalisation):
         r = model.region_ix[seat]
-        seg = last.get("segments")
-        reg = 0.0
-        if seg is not None:
-            m = (np.asarray(seg["region"]) == r) & (np.asarray(seg["class"]) == "regulated")
-            reg = float(np.asarray(seg["qty"])[m].sum())
+        seg = res.compute.segments
+        m = (seg.region == r) & (seg.klass == "regulated")
+        reg = float(seg.qty[m].sum())
         home_cap = float(np.bincount(w.dc_region, weights=w.dc_stock.sum(1), minlength=len(model.region_ix))[r])
         if cmd.enabled:
             out.append(f"Regulated demand ({fmt.h100e(reg)}) must then be served at home")
@@ -618,6 +613,7 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:
         r = model.region_ix[cmd.region]
         out.append(f"{cmd.region}: tier {int(w.export_tier[r])} -> {cmd.tier}")
     elif isinstance(cmd, c.RaiseFunding):
-        p = sc.startups.round_success * (0.3 if model.globals.get("funding_winter_left", 0) > 0 else 1.0)
+        st = model.seats[seat].state
+        p = economics.funding_success_probability(sc, model.economy.funding_winter_left > 0, revenue_growth(st))
         out.append(f"Chance of success ~{fmt.pct(p)}; the money arrives when the quarter is played")
     return out

@@ -185,7 +185,7 @@ def compute_layer(model: SovereignModel, key: str, palette: Palette) -> LayerDat
     if key == "chip_security":
         return _continuous(spec, model, palette, _metric(model, "chip_security"), "index", fmt.index, lo=0, hi=1)
     if key == "power_price":
-        values = np.asarray(model.last["power_price_avg"], float).copy()
+        values = np.asarray(model.results.power.price_avg, float).copy()
         capped = np.minimum(values, 400.0)
         data = _continuous(spec, model, palette, capped, "sequential", lambda v: f"${v:,.0f}", lo=0.0)
         data.values = values

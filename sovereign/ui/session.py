@@ -7,7 +7,7 @@ else in the UI reads.
 Ending a quarter runs ``model.step()`` on a worker thread so the window keeps drawing (a progress
 overlay) however long the AI seats think; while it runs, screens must not read the model
 (:attr:`GameSession.busy`). When it finishes, the session keeps a :class:`MarketSnapshot` of the
-quarter, because ``model.last`` only holds the latest quarter and the markets screen lets the
+quarter, because ``model.results`` only holds the latest quarter and the markets screen lets the
 player look back.
 
 Hot-seat: several human seats play in turn within a quarter; the quarter is stepped after the
@@ -110,7 +110,7 @@ def default_scenario_path() -> Path:
 
 @dataclass
 class MarketSnapshot:
-    """The power and compute markets of one quarter, copied out of ``model.last``.
+    """The power and compute markets of one quarter, copied out of ``model.results``.
 
     Attributes:
         quarter: Label of the quarter these markets cleared in.
@@ -196,21 +196,22 @@ def market_snapshot(model: SovereignModel, origin_before: np.ndarray | None = No
 
     Read-only: every array is copied, so later quarters cannot change a snapshot.
     """
-    last = model.last
-    if "power" not in last or "alloc" not in last:
+    results = model.results
+    if not results.played or results.power.market is None:
         return None
     w, sc = model.world, model.scenario
-    res = last["power"]
+    res = results.power.market
     price = np.array(res.price, float)
     dispatch = np.array(res.dispatch, float)
     unserved = np.array(res.unserved, float)
-    demand = np.array(last["power_demand"], float)
+    demand = np.array(results.power.demand_mw, float)
     n_r = len(model.region_ix)
     capacity = w.grid_mw[None, :, :] * model.tech_avail[:, None, :]
     cost = np.broadcast_to(model.tech_cost[None, :] * model.fuel_factor[:, None], (n_r, len(TECHNOLOGIES))).copy()
     net_import = demand - unserved - dispatch.sum(axis=2)
-    seg = last["segments"]
-    k_ix = np.asarray(last["clusters"], np.int64)
+    compute = results.compute
+    seg = compute.segments
+    k_ix = np.asarray(compute.clusters, np.int64)
 
     def owner_name(seat_id: str | None) -> str:
         if seat_id is None:
@@ -236,18 +237,18 @@ def market_snapshot(model: SovereignModel, origin_before: np.ndarray | None = No
         dispatch_mw=dispatch,
         unserved_mw=unserved,
         net_import_mw=net_import,
-        seg_region=np.array(seg["region"], np.int64),
-        seg_class=np.array(seg["class"]),
-        seg_owner=[owner_name(o) for o in seg["owner"]],
-        seg_qty=np.array(seg["qty"], float),
-        seg_wtp=np.array(seg["wtp"], float),
+        seg_region=np.array(seg.region, np.int64),
+        seg_class=np.array(seg.klass),
+        seg_owner=[owner_name(o) for o in seg.owner],
+        seg_qty=np.array(seg.qty, float),
+        seg_wtp=np.array(seg.wtp, float),
         cluster_region=np.array(w.dc_region[k_ix], np.int64),
         cluster_owner=[owner_name(model.seat_ids[int(o)]) for o in w.dc_owner[k_ix]],
         cluster_name=[w.dc_name[int(k)] for k in k_ix],
-        cluster_capacity=np.array(last["cluster_capacity"], float),
-        cluster_cost=np.array(last["cluster_cost"], float),
-        cluster_price=np.array(last["compute_price"], float),
-        alloc=np.array(last["alloc"], float),
+        cluster_capacity=np.array(compute.cluster_capacity, float),
+        cluster_cost=np.array(compute.cluster_cost, float),
+        cluster_price=np.array(compute.price, float),
+        alloc=np.array(compute.alloc, float),
         chip_flow=chip_flow,
         price_setter=np.array(res.price_setter) if hasattr(res, "price_setter") else None,
         link_ends=np.stack([model.links[0], model.links[1]], axis=1) if model.links is not None else None,

@@ -2,9 +2,10 @@
 
     python tests/persist/make_fixtures.py
 
-Both fixtures hold the same game: the tiny scenario, seed 7, people playing India and CloudCo
+Every fixture holds the same game: the tiny scenario, seed 7, people playing India and CloudCo
 (`helpers.PLAN`), saved after 3 quarters with 2026Q4's commands queued and India's decision
-pending. ``save_v1.json.gz`` is written by `save_game`. Format 0 never shipped (it is the
+pending. The current format's fixture is written by `save_game`; ``save_v0`` and ``save_v1`` were
+written by Sovereign 0.1 and are kept to test that older games are refused with a reason. Format 0 never shipped (it is the
 pre-release layout, see `sovereign.persist.migrations`), so ``save_v0.json.gz`` is made by
 `downgrade_to_v0`, the exact inverse of the 0 -> 1 migration for what format 0 could express.
 Regenerate only when a format changes; old fixtures must keep loading.
@@ -12,8 +13,6 @@ Regenerate only when a format changes; old fixtures must keep loading.
 
 from __future__ import annotations
 
-import gzip
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -83,20 +82,16 @@ def downgrade_to_v0(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
-    """Write save_v0.json.gz and save_v1.json.gz."""
-    from sovereign.persist import save_game
-    from sovereign.persist.files import read_save
+    """Write the fixture of the current format (older fixtures stay as they were written)."""
+    from sovereign.persist import FORMAT_VERSION, save_game
     from sovereign.scenario.loader import load_scenario
     from tests.persist.helpers import FIXTURES, TINY, new_game, play
 
     model = play(new_game(load_scenario(TINY)), 3)
-    v1 = FIXTURES / "save_v1.json.gz"
-    save_game(model, v1, label="format 1 fixture: tiny, seed 7, IND and cloudco played by people")
-    raw = read_save(v1)
-    doc = {"saved_at": raw.saved_at, "game": raw.state}
-    text = json.dumps(downgrade_to_v0(doc), ensure_ascii=False, separators=(",", ":"))
-    (FIXTURES / "save_v0.json.gz").write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
-    print(f"wrote {v1} and {FIXTURES / 'save_v0.json.gz'}")
+    path = FIXTURES / f"save_v{FORMAT_VERSION}.json.gz"
+    label = f"format {FORMAT_VERSION} fixture: tiny, seed 7, IND and cloudco played by people"
+    save_game(model, path, label=label)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def _check_error(path: Path, *fragments: str) -> SaveError:
         (gzip.compress(b"\xff\xfe not json", mtime=0), "UTF-8"),
         (b"\x1f\x8b\x08\x00garbage", "truncated"),
         (bytes(range(1, 65)) + b"\x00", "not a Sovereign save"),
-        (b"sovereign-save 1 sha256:abc\n", "header line is damaged"),
+        (b"sovereign-save 2 sha256:abc\n", "header line is damaged"),
         (b"sovereign-save 1", "header line is damaged"),
         (b"sovereign-save x sha256:" + b"0" * 64 + b"\n", "header line is damaged"),
     ],
@@ -116,12 +116,12 @@ def _with_valid_checksum(doc: dict) -> bytes:
 
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     body = gzip.compress(text.encode("utf-8"), mtime=0)
-    return b"sovereign-save 1 sha256:" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+    return b"sovereign-save 2 sha256:" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
 
 
 def test_tampered_content_fails_the_checksum(tmp_path, saved_bytes):
     doc = document(saved_bytes)
-    doc["game"]["globals"]["outside_busd"] = 1e12  # a player "finds" a trillion dollars
+    doc["game"]["economy"]["$obj"]["fields"]["outside_busd"] = 1e12  # a player "finds" a trillion dollars
     header = saved_bytes[: saved_bytes.index(b"\n") + 1]  # keeps the old checksum
     path = tmp_path / "cheat.json.gz"
     path.write_bytes(header + gzip.compress(json.dumps(doc).encode(), mtime=0))
@@ -133,7 +133,7 @@ def test_trailing_bytes_and_bombs_behind_a_valid_checksum(tmp_path, saved_bytes,
 
     body = saved_bytes[saved_bytes.index(b"\n") + 1 :] + b"\x00\x00"
     path = tmp_path / "t.json.gz"
-    path.write_bytes(b"sovereign-save 1 sha256:" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    path.write_bytes(b"sovereign-save 2 sha256:" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     _check_error(path, "unexpected bytes after")
     path.write_bytes(saved_bytes)
     monkeypatch.setattr(files_mod, "MAX_JSON_BYTES", 1000)
@@ -360,7 +360,7 @@ def test_non_ascii_names_and_paths(tmp_path):
 
 def test_list_saves_reports_damaged_files(played, tmp_path):
     save_game(played, tmp_path / "good.json.gz")
-    (tmp_path / "bad.json.gz").write_bytes(b"sovereign-save 1 sha256:" + b"0" * 64 + b"\n")
+    (tmp_path / "bad.json.gz").write_bytes(b"sovereign-save 2 sha256:" + b"0" * 64 + b"\n")
     (tmp_path / "notes.txt").write_text("not a save")
     (tmp_path / ".good.json.gz.x.part").write_bytes(b"partial")
     items = list_saves(tmp_path)

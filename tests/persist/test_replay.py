@@ -18,7 +18,7 @@ def _rewrite(path, change):
     doc = json.loads(gzip.decompress(raw[raw.index(b"\n") + 1 :]))
     change(doc)
     body = gzip.compress(json.dumps(doc).encode(), mtime=0)
-    path.write_bytes(b"sovereign-save 1 sha256:" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    path.write_bytes(b"sovereign-save 2 sha256:" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
 
 
 def test_replay_reaches_the_saved_state(save_file, played):
@@ -52,12 +52,12 @@ def test_divergence_in_a_recorded_quarter_is_named(save_file):
 
 def test_divergence_at_the_save_point_names_the_value(save_file):
     def corrupt(doc):
-        doc["game"]["globals"]["startups_spawned"] += 1
+        doc["game"]["economy"]["$obj"]["fields"]["startups_spawned"] += 1
 
     _rewrite(save_file, corrupt)
     report = replay_game(save_file)
-    assert report.divergence.quarter == "2026Q4" and report.divergence.parts == ("globals",)
-    assert "globals.startups_spawned" in report.divergence.detail
+    assert report.divergence.quarter == "2026Q4" and report.divergence.parts == ("economy",)
+    assert "economy.startups_spawned" in report.divergence.detail
 
 
 def test_a_changed_command_is_reported_as_such(save_file):

@@ -35,7 +35,7 @@ def test_state_round_trip_is_identity_through_json(played):
     state = model_to_state(model)
     loaded = model_from_state(json.loads(json.dumps(state, allow_nan=False)))
     assert model_to_state(loaded) == state
-    assert type(loaded.last["power"]) is type(model.last["power"])
+    assert type(loaded.results.power.market) is type(model.results.power.market)
     assert loaded.seat_pos == model.seat_pos and list(loaded.seats) == list(model.seats)
     assert [a.unique_id for a in loaded.seats.values()] == [a.unique_id for a in model.seats.values()]
     assert loaded.pending_decisions == {"IND": {0: ["Fund it", "Wait"]}}
@@ -96,8 +96,8 @@ def test_incremental_digest_equals_digest_from_scratch(tiny):
 
 def test_unencodable_state_is_a_save_error(tiny):
     model = new_game(tiny)
-    model.globals["oops"] = {1, 2}
-    with pytest.raises(SaveError, match=r"globals\.oops"):
+    model.seats["IND"].state["oops"] = {1, 2}
+    with pytest.raises(SaveError, match=r"seats\.IND\.state\.oops"):
         model_to_state(model)
 
 

@@ -173,7 +173,19 @@ def test_arbitrary_overrides_give_only_scenario_errors(overrides: dict[str, Any]
 
 BASE = scenario_to_dict(MINI_SCENARIO)
 # Leaves tied to others by a sum or an ordering, or referenced by id, are left alone.
-FROZEN = {"hours_share", "ai_demand_share", "sovereignty", "home_weights", "seed_cash_busd", "demand_h100e", "id"}
+FROZEN = {
+    "hours_share",
+    "ai_demand_share",
+    "sovereignty",
+    "home_weights",
+    "seed_cash_busd",
+    "demand_h100e",
+    "startup_yield_usd_per_h100e_hour",
+    "datacenter_mw",
+    "bid_premium",
+    "subsidy_rates",
+    "id",
+}
 FREE_TEXT = {"title", "briefing", "debrief", "source", "name", "headline", "text"}
 
 

@@ -48,16 +48,16 @@ def stepped(tiny):
         snaps.append(
             {
                 "money": m.total_money_busd(),
-                "power": m.last["power"],
-                "demand": m.last["power_demand"].copy(),
-                "compute": m.last["compute"],
-                "cap": m.last["cluster_capacity"].copy(),
-                "seg": {k: (v.copy() if isinstance(v, np.ndarray) else list(v)) for k, v in m.last["segments"].items()},
+                "power": m.results.power.market,
+                "demand": m.results.power.demand_mw.copy(),
+                "compute": m.results.compute.market,
+                "cap": m.results.compute.cluster_capacity.copy(),
+                "seg": m.results.compute.segments,
                 "stock": m.world.dc_stock.copy(),
                 "kw": m.world.dc_kw.copy(),
                 "it_mw": m.world.dc_it_mw.copy(),
-                "chip_sold": m.last["chip_sold"].copy(),
-                "chip_supply": m.last["chip_supply"].copy(),
+                "chip_sold": m.results.chips.sold.copy(),
+                "chip_supply": m.results.chips.supply.copy(),
             }
         )
     return m, snaps
@@ -65,7 +65,7 @@ def stepped(tiny):
 
 def test_money_is_conserved_every_quarter(stepped):
     m, snaps = stepped
-    total = m.globals["initial_money_busd"]
+    total = m.economy.initial_money_busd
     for s in snaps:
         assert s["money"] == pytest.approx(total, rel=1e-9, abs=1e-6)
 
@@ -90,12 +90,12 @@ def test_compute_market_respects_capacity_demand_and_rules(stepped):
         alloc = np.asarray(s["compute"].allocation)
         assert (alloc >= -1e-9).all()
         assert (alloc.sum(0) <= s["cap"] * (1 + 1e-9) + 1e-6).all()
-        assert (alloc.sum(1) <= s["seg"]["qty"] * (1 + 1e-9) + 1e-6).all()
+        assert (alloc.sum(1) <= s["seg"].qty * (1 + 1e-9) + 1e-6).all()
     # China has a localisation law: its regulated demand is served only in China
-    seg, k = snaps[-1]["seg"], m.last["clusters"]
-    rows = np.nonzero((seg["region"] == chn) & (seg["class"] == "regulated"))[0]
+    seg, k = snaps[-1]["seg"], m.results.compute.clusters
+    rows = np.nonzero((seg.region == chn) & (seg.klass == "regulated"))[0]
     outside = m.world.dc_region[k] != chn
-    assert np.asarray(m.last["compute"].allocation)[np.ix_(rows, outside)].sum() == 0
+    assert np.asarray(m.results.compute.alloc)[np.ix_(rows, outside)].sum() == 0
 
 
 def test_no_negative_stock_and_capacity_respected(stepped):
@@ -163,7 +163,7 @@ def test_observation_hides_other_seats_private_state(tiny):
 
 def test_startups_spawn_and_can_fail(tiny):
     m = _run(tiny, 4)
-    assert m.globals["startups_spawned"] > 0
+    assert m.economy.startups_spawned > 0
 
 
 def test_simulation_imports_without_pygame():

@@ -122,31 +122,19 @@ def fingerprint():
 def state_fingerprint(model) -> str:
     """A digest of the whole game state (the persistence layer's hash) plus what it leaves out.
 
-    The UI reads ``model.last`` (market results) and the queued commands too, so those are
+    The UI reads ``model.results`` (market results) and the queued commands too, so those are
     hashed here as well: drawing a screen must change none of them.
     """
     import hashlib
     import json
 
-    import numpy as np
-
     from sovereign.persist import model_digest
     from sovereign.sim.commands import command_to_dict
 
     h = hashlib.sha256(model_digest(model)["state"].encode())
-    for key in sorted(model.last):
-        value = model.last[key]
-        items = vars(value).items() if hasattr(value, "__dict__") else [("", value)]
-        for name, v in items:
-            h.update(f"{key}.{name}".encode())
-            if isinstance(v, np.ndarray):
-                h.update(np.ascontiguousarray(v).tobytes())
-            elif isinstance(v, dict):
-                for kk in sorted(v, key=str):
-                    vv = v[kk]
-                    h.update(np.asarray(vv).tobytes() if not isinstance(vv, list) else repr(vv).encode())
-            else:
-                h.update(repr(v).encode())
+    from sovereign.persist.codec import encode
+
+    h.update(json.dumps(encode(model.results, "results"), sort_keys=True).encode())
     pending = {seat: [command_to_dict(c) for c in cmds] for seat, cmds in model.pending.items() if cmds}
     h.update(json.dumps(pending, sort_keys=True).encode())
     h.update(repr(sorted(model.pending_decisions.items())).encode())

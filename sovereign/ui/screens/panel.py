@@ -21,7 +21,7 @@ import pygame
 import pygame_gui
 
 from sovereign.scenario.schema import quarter_index, quarter_label
-from sovereign.sim.metrics import PILLARS
+from sovereign.sim.phases.metrics import PILLARS
 from sovereign.sim.world import TECHNOLOGIES
 from sovereign.ui import draw, events, fmt
 from sovereign.ui.actions import ACTION_BY_KEY, actions_for
@@ -393,11 +393,11 @@ class SidePanel:
                 "Budget" + (" (yours)" if rid == seat else ""),
                 fmt.money(model.seats[rid].cash_busd) if rid in model.seats else "–",
             ),
-            ("Electricity price", fmt.usd_mwh(float(model.last["power_price_avg"][i]))),
+            ("Electricity price", fmt.usd_mwh(float(model.results.power.price_avg[i]))),
             ("Datacenter capacity", fmt.mw(dc_mw)),
             ("Accelerators", f"{fmt.h100e(h_region)} ({fmt.pct(h_region / h_total, 1)})"),
-            ("Compute price", fmt.usd_hour(float(model.last["compute_price_region"][i]))),
-            ("Peak reserve margin", fmt.pct(float(model.last["reserve_margin"][i]))),
+            ("Compute price", fmt.usd_hour(float(model.results.compute.price_region[i]))),
+            ("Peak reserve margin", fmt.pct(float(model.results.power.reserve_margin[i]))),
             ("Emissions (quarter)", f"{row['emissions_mt']:,.0f} Mt CO2" if row else "–"),
             ("Permitting delay", fmt.quarters(int(w.permitting_quarters[i]))),
             ("Data localisation", "in force" if w.localisation[i] else "no"),

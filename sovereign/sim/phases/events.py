@@ -1,9 +1,10 @@
 """Events: scripted injects from the scenario and stochastic shocks drawn from the model's rng.
 
 Each kind changes the world through a small, documented effect that lasts for the quarter (a
-heatwave, a fab outage) or persists (tighter export controls, a funding winter, a demand boom).
-Shocks are drawn from the ``events`` stream only, so the same seed gives the same shocks whatever
-the players do.
+heatwave, a fab outage: returned as `EventEffects` for the later phases of the same quarter) or
+persists (tighter export controls, a funding winter, a demand boom: written to the world and the
+economy). Shocks are drawn from the ``events`` stream only, so the same seed gives the same
+shocks whatever the players do.
 """
 
 from __future__ import annotations
@@ -13,22 +14,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sovereign.scenario.schema import quarter_index
+from sovereign.sim.state import EventEffects
 
 if TYPE_CHECKING:
     from sovereign.sim.model import SovereignModel
 
-FUNDING_WINTER_QUARTERS = 4
 
-
-def apply_events(model: SovereignModel) -> None:
-    """Apply this quarter's injects, then draw and apply stochastic shocks."""
+def apply_events(model: SovereignModel) -> EventEffects:
+    """Apply this quarter's injects, then draw and apply stochastic shocks; return their effects."""
     sc, rng = model.scenario, model.rngs["events"]
+    w = model.world
+    effects = EventEffects(fab_derate=np.ones(len(w.fab_capacity)), heat=np.ones(len(model.region_ix)))
     for inj in sc.injects:
         if quarter_index(inj.quarter) == model.quarter:
-            event_id = model.globals["next_event_id"]
-            model.globals["next_event_id"] = event_id + 1
+            event_id = model.economy.next_event_id
+            model.economy.next_event_id = event_id + 1
             region = model.region_ix.get(inj.region) if inj.region else None
-            _apply(model, inj.kind, region, inj.actor, inj.magnitude, inj.headline, inj.text)
+            _apply(model, effects, inj.kind, region, inj.actor, inj.magnitude, inj.headline, inj.text)
             if inj.decision:
                 seat = inj.region or inj.actor
                 if seat in model.seats:
@@ -43,6 +45,7 @@ def apply_events(model: SovereignModel) -> None:
         region = int(model.world.fab_region[f])
         _apply(
             model,
+            effects,
             "fab_disruption",
             region,
             None,
@@ -55,6 +58,7 @@ def apply_events(model: SovereignModel) -> None:
         r = int(picks[1] % n_r)
         _apply(
             model,
+            effects,
             "heatwave",
             r,
             None,
@@ -66,6 +70,7 @@ def apply_events(model: SovereignModel) -> None:
         r = int(picks[2] % n_r)
         _apply(
             model,
+            effects,
             "cyber_incident",
             r,
             None,
@@ -74,21 +79,60 @@ def apply_events(model: SovereignModel) -> None:
             "",
         )
     if draws[3] < p.export_escalation:
-        _apply(model, "export_escalation", None, None, 0.5, "Export controls tighten on tier-2 destinations", "")
+        _apply(
+            model,
+            effects,
+            "export_escalation",
+            None,
+            None,
+            p.export_escalation_cut,
+            "Export controls tighten on tier-2 destinations",
+            "",
+        )
     if draws[4] < p.efficiency_breakthrough:
         _apply(
-            model, "efficiency_breakthrough", None, None, 0.15, "Efficiency breakthrough: new chips need less power", ""
+            model,
+            effects,
+            "efficiency_breakthrough",
+            None,
+            None,
+            p.efficiency_gain,
+            "Efficiency breakthrough: new chips need less power",
+            "",
         )
     if draws[5] < p.demand_boom:
-        _apply(model, "demand_boom", None, None, 0.1, "AI demand boom: enterprises rush to deploy agents", "")
+        _apply(
+            model,
+            effects,
+            "demand_boom",
+            None,
+            None,
+            p.demand_shock,
+            "AI demand boom: enterprises rush to deploy agents",
+            "",
+        )
     if draws[6] < p.demand_bust:
-        _apply(model, "demand_bust", None, None, 0.1, "AI demand slumps as pilots fail to pay off", "")
+        _apply(
+            model, effects, "demand_bust", None, None, p.demand_shock, "AI demand slumps as pilots fail to pay off", ""
+        )
     if draws[7] < p.funding_winter:
-        _apply(model, "funding_winter", None, None, 1.0, "Funding winter: investors pull back from AI startups", "")
+        _apply(
+            model,
+            effects,
+            "funding_winter",
+            None,
+            None,
+            1.0,
+            "Funding winter: investors pull back from AI startups",
+            "",
+        )
+
+    return effects
 
 
 def _apply(
     model: SovereignModel,
+    effects: EventEffects,
     kind: str,
     region: int | None,
     actor: str | None,
@@ -98,10 +142,9 @@ def _apply(
     fab: int | None = None,
 ) -> None:
     """Apply one event's effect and put it in the news."""
-    w, g = model.world, model.globals
-    n_r = len(model.region_ix)
+    w, g, sc = model.world, model.economy, model.scenario
     if kind == "fab_disruption":
-        derate = g.setdefault("fab_derate", np.ones(len(w.fab_capacity)))
+        derate = effects.fab_derate
         if fab is not None:
             hit = np.arange(len(w.fab_capacity)) == fab
         elif actor is not None and actor in model.seat_ids:
@@ -112,30 +155,29 @@ def _apply(
             hit = np.ones(len(w.fab_capacity), bool)
         derate[hit] *= max(0.0, 1.0 - min(magnitude, 1.0))
     elif kind == "heatwave":
-        heat = g.setdefault("heat", np.ones(n_r))
         if region is not None:
-            heat[region] = max(heat[region], magnitude)
+            effects.heat[region] = max(effects.heat[region], magnitude)
     elif kind == "cyber_incident" and region is not None:
-        rid = model.scenario.regions[region].id
-        reg = model.scenario.regions[region]
-        exposure = reg.threat_exposure * reg.gdp_busd * 0.0003
+        rid = sc.regions[region].id
+        exposure = sc.regions[region].threat_exposure * w.gdp_busd[region] * sc.events.threat_busd_per_gdp
         protection = w.security_busd[region] / (w.security_busd[region] + exposure + 1e-12)
         loss = magnitude * (1.0 - protection)
-        model.transfer(rid, "outside", loss, "cyber losses")
-        w.incident_penalty[region] += 0.3 * (1.0 - protection)
+        model.transfer(rid, model.OUTSIDE, float(loss), "cyber losses")
+        w.incident_penalty[region] += sc.events.incident_penalty * (1.0 - protection)
     elif kind == "export_escalation":
         caps = w.tier_cap[1]
         finite = np.isfinite(caps)
         w.tier_cap[1] = np.where(finite, caps * (1.0 - min(magnitude, 1.0)), caps)
     elif kind == "efficiency_breakthrough":
-        g["efficiency_mult"] *= 1.0 - min(magnitude, 0.9)
+        g.efficiency_mult *= 1.0 - min(magnitude, 0.9)
     elif kind == "demand_boom":
-        g["regional_demand_h100e"] *= 1.0 + magnitude
-        g["growth"] += 0.05
+        g.regional_demand_h100e *= 1.0 + magnitude
+        g.growth += sc.events.demand_shock_growth
     elif kind == "demand_bust":
-        g["regional_demand_h100e"] *= max(0.0, 1.0 - magnitude)
-        g["growth"] -= 0.05
+        g.regional_demand_h100e *= max(0.0, 1.0 - magnitude)
+        g.growth -= sc.events.demand_shock_growth
     elif kind == "funding_winter":
-        g["funding_winter_left"] = max(g["funding_winter_left"], int(FUNDING_WINTER_QUARTERS * max(magnitude, 0.25)))
-    rid = model.scenario.regions[region].id if region is not None else None
+        length = int(sc.events.funding_winter_quarters * max(magnitude, 0.25))
+        g.funding_winter_left = max(g.funding_winter_left, length)
+    rid = sc.regions[region].id if region is not None else None
     model.add_news(kind, headline, rid, actor, text)

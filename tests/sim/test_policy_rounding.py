@@ -2,7 +2,7 @@
 
 import random
 
-from sovereign.sim.agents import fast_round
+from sovereign.sim.policy.decide import fast_round
 
 
 def test_fast_round_equals_builtin_round():

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sovereign.scenario.schema import quarter_label
-from sovereign.sim.world import HOURS_PER_QUARTER
+from sovereign.sim.economics import HOURS_PER_QUARTER
 
 if TYPE_CHECKING:
     from sovereign.sim.model import SovereignModel
@@ -36,23 +36,24 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     m, w, sc = model, model.world, model.scenario
     n_r = len(m.region_ix)
     allied = m.allied_matrix()
-    seg = m.last["segments"]
-    alloc = m.last["alloc"]  # (J, K)
-    k_ix = m.last["clusters"]
+    res = m.results
+    seg = res.compute.segments
+    alloc = res.compute.alloc  # (J, K)
+    k_ix = res.compute.clusters
     r_k = w.dc_region[k_ix]
     seat_home = np.array([m.region_ix[_home(m, s)] for s in m.seat_ids], np.int64)
     owner_home = seat_home[w.dc_owner[k_ix]]
-    r_j = seg["region"]
+    r_j = seg.region
     # compute self-reliance: trusted = hosted and owned by allies of the buyer's region
     trusted = (allied[:, r_k] & allied[:, owner_home])[r_j]  # (J, K)
-    demand_r = np.bincount(r_j, weights=seg["qty"], minlength=n_r)
+    demand_r = np.bincount(r_j, weights=seg.qty, minlength=n_r)
     trusted_r = np.bincount(r_j, weights=(alloc * trusted).sum(1), minlength=n_r)
     compute = np.divide(trusted_r, demand_r, out=np.zeros(n_r), where=demand_r > 0)
     # power adequacy
-    wanted = m.last["dc_energy_wanted_mwh"]
-    served = m.last["dc_energy_mwh"]
+    wanted = res.power.dc_energy_wanted_mwh
+    served = res.power.dc_energy_mwh
     served_share = np.divide(served, wanted, out=np.ones(n_r), where=wanted > 0)
-    power = 0.7 * served_share + 0.3 * np.clip(m.last["reserve_margin"] / 0.15, 0.0, 1.0)
+    power = 0.7 * served_share + 0.3 * np.clip(res.power.reserve_margin / 0.15, 0.0, 1.0)
     # chip security
     # installed chips by (host region, fab region); bincount adds in row order, like np.add.at
     cell = (w.dc_region[:, None] * n_r + np.arange(n_r)[None, :]).ravel()
@@ -63,14 +64,14 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     hhi = (share**2).sum(1)
     chips = np.where(total > 0, allied_share * (0.5 + 0.5 * (1.0 - hhi)), 0.0)
     # data governance
-    reg = seg["class"] == "regulated"
+    reg = seg.klass == "regulated"
     r_reg = r_j[reg]
     credit = np.where(r_reg[:, None] == r_k[None, :], 1.0, 0.5)  # served at home, or abroad
     reg_served = np.bincount(r_reg, weights=(alloc[reg] * credit).sum(1), minlength=n_r)
-    reg_demand = np.bincount(r_reg, weights=seg["qty"][reg], minlength=n_r)
+    reg_demand = np.bincount(r_reg, weights=seg.qty[reg], minlength=n_r)
     data = np.divide(reg_served, reg_demand, out=np.ones(n_r), where=reg_demand > 0)
     # cyber resilience
-    exposure = np.array([r.threat_exposure * r.gdp_busd * 0.0003 for r in sc.regions])
+    exposure = np.array([r.threat_exposure for r in sc.regions]) * w.gdp_busd * sc.events.threat_busd_per_gdp
     paid = np.array(
         [m.seats[r.id].state.get("security_paid_busd", w.security_busd[i]) for i, r in enumerate(sc.regions)]
     )
@@ -108,18 +109,19 @@ class MetricsRecorder:
 
     def record(self, model: SovereignModel, pillars: dict[str, np.ndarray]) -> None:
         """Append this quarter's rows."""
-        m, w, sc, last = model, model.world, model.scenario, model.last
+        m, w, sc = model, model.world, model.scenario
+        power, compute, chips = m.results.power, m.results.compute, m.results.chips
         q = quarter_label(m.quarter)
         n_r = len(m.region_ix)
         capacity = np.bincount(w.dc_region, weights=w.dc_stock.sum(1), minlength=n_r)
         cap_share = capacity / max(capacity.sum(), 1e-9)
-        dc_twh = last["dc_energy_mwh"] / 1e6
-        ai_twh = last["ai_energy_mwh"] / 1e6
-        seg = last["segments"]
-        served_r = np.bincount(seg["region"], weights=last["served"], minlength=n_r)
-        demand_r = np.bincount(seg["region"], weights=seg["qty"], minlength=n_r)
-        sold = last["alloc"].sum(0)
-        sold_r = np.bincount(w.dc_region[last["clusters"]], weights=sold, minlength=n_r)
+        dc_twh = power.dc_energy_mwh / 1e6
+        ai_twh = power.ai_energy_mwh / 1e6
+        seg = compute.segments
+        served_r = np.bincount(seg.region, weights=compute.served, minlength=n_r)
+        demand_r = np.bincount(seg.region, weights=seg.qty, minlength=n_r)
+        sold = compute.alloc.sum(0)
+        sold_r = np.bincount(w.dc_region[compute.clusters], weights=sold, minlength=n_r)
         # one list per column, then one row per region: converting whole arrays with tolist()
         # gives the same Python numbers as float()/bool()/int() on each element, much faster
         columns: dict[str, list[Any]] = {
@@ -133,14 +135,15 @@ class MetricsRecorder:
             ("compute_served_h100e", served_r),
             ("dc_electricity_twh", dc_twh),
             ("ai_electricity_twh", ai_twh),
-            ("electricity_price_usd_mwh", last["power_price_avg"]),
-            ("compute_price_usd_hour", last["compute_price_region"]),
-            ("emissions_mt", last["emissions_mt"]),
-            ("dc_emissions_mt", last["dc_emissions_mt"]),
-            ("reserve_margin", last["reserve_margin"]),
+            ("electricity_price_usd_mwh", power.price_avg),
+            ("compute_price_usd_hour", compute.price_region),
+            ("emissions_mt", power.emissions_mt),
+            ("dc_emissions_mt", power.dc_emissions_mt),
+            ("reserve_margin", power.reserve_margin),
         ):
             columns[name] = np.asarray(values, float).tolist()
         columns["budget_busd"] = [float(m.seats[r.id].state["cash_busd"]) for r in sc.regions]
+        columns["gdp_busd"] = np.asarray(w.gdp_busd, float).tolist()
         columns["subsidy"] = np.asarray(w.subsidy, float).tolist()
         columns["localisation"] = np.asarray(w.localisation, bool).tolist()
         columns["export_tier"] = np.asarray(w.export_tier, np.int64).tolist()
@@ -170,33 +173,41 @@ class MetricsRecorder:
                     "compute_h100e": owned[seat_pos[seat_id]],
                     "demand_h100e": float(st.get("demand_h100e", 0.0)),
                     "served_h100e": float(st.get("served_h100e", 0.0)),
+                    "profit_busd": float(st.get("profit_busd", 0.0)),
+                    "debt_busd": float(st.get("debt_busd", 0.0)),
+                    "rounds_raised": int(st.get("rounds_raised", 0)),
+                    "failed_rounds": int(st.get("failed_rounds", 0)),
+                    "born": quarter_label(int(st["born"])) if "born" in st else "",
                 }
             )
-        chip_price = np.asarray(last["chip_price"], float)
+        chip_price = np.asarray(chips.price, float)
         world: dict[str, Any] = {
             "quarter": q,
             "dc_electricity_twh": float(dc_twh.sum()),
             "ai_electricity_twh": float(ai_twh.sum()),
             "compute_capacity_h100e": float(capacity.sum()),
-            "compute_demand_h100e": float(seg["qty"].sum()),
-            "compute_served_h100e": float(last["served"].sum()),
-            "compute_price_usd_hour": float(last["compute_price_global"]),
-            "emissions_mt": float(last["emissions_mt"].sum()),
+            "compute_demand_h100e": float(seg.qty.sum()),
+            "compute_served_h100e": float(compute.served.sum()),
+            "compute_price_usd_hour": float(compute.price_global),
+            "emissions_mt": float(power.emissions_mt.sum()),
             "startups_alive": sum(1 for a in m.seats.values() if a.kind == "startup"),
+            "startups_founded": int(m.economy.startups_spawned),
+            "startups_failed": int(m.economy.startups_failed),
             "datacenters": len(w.dc_region),
             "projects": len(w.projects),
             "money_busd": float(m.total_money_busd()),
-            "compute_revenue_busd": float((sold * last["compute_price"]).sum() * HOURS_PER_QUARTER / 1e9),
+            "compute_revenue_busd": float((sold * compute.price).sum() * HOURS_PER_QUARTER / 1e9),
+            "chip_revenue_busd": float(chips.fab_revenue_busd.sum()),
         }
         for g, a in enumerate(sc.accelerators):
             world[f"chip_price_{a.id}_usd"] = float(chip_price[g])
-            world[f"chip_supply_{a.id}_h100e"] = float(last["chip_supply"][g])
-            world[f"chip_sold_{a.id}_h100e"] = float(last["chip_sold"][g])
+            world[f"chip_supply_{a.id}_h100e"] = float(chips.supply[g])
+            world[f"chip_sold_{a.id}_h100e"] = float(chips.sold[g])
         self.world.append(world)
         self.signals.append(
             {
-                "compute_price_region": np.array(last["compute_price_region"]),
-                "power_price_avg": np.array(last["power_price_avg"]),
+                "compute_price_region": np.array(compute.price_region),
+                "power_price_avg": np.array(power.price_avg),
                 "chip_price": chip_price.copy(),
             }
         )

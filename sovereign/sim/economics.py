@@ -1,0 +1,95 @@
+"""The economic rules that more than one reader needs: one home for each.
+
+The phases apply these rules, the AI policies reckon with them and the UI previews them before a
+player confirms an action, so each is written once, here: what a build costs, how long it takes,
+what a new datacenter's PUE will be, what a datacenter earns per H100e-hour, and how a funding
+round's chance depends on the climate. Each constant they use is a scenario field (see
+`sovereign.scenario.schema`), with its unit, range and source.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sovereign.scenario.schema import Scenario
+
+#: kW per MW (a unit conversion).
+KW_PER_MW = 1000.0
+#: Hours in a year and a quarter (8,760 h / 4).
+HOURS_PER_YEAR = 8760.0
+HOURS_PER_QUARTER = HOURS_PER_YEAR / 4.0
+
+
+def new_datacenter_pue(sc: Scenario, region_pue: float | np.ndarray) -> Any:
+    """PUE of a newly built datacenter: the region's fleet average, capped at the new-build best."""
+    return np.minimum(region_pue, sc.economics.new_build_pue_cap)
+
+
+def datacenter_build_quarters(sc: Scenario, permitting_quarters: int) -> int:
+    """Quarters from order to operation of a datacenter: construction plus permitting and grid."""
+    return sc.economics.datacenter_build_quarters + int(permitting_quarters)
+
+
+def plant_build_quarters(sc: Scenario, technology: str, permitting_quarters: int) -> int:
+    """Quarters from order to operation of a power plant of a technology."""
+    return sc.technologies[technology].build_quarters + int(permitting_quarters)
+
+
+def fab_build_quarters(sc: Scenario, permitting_quarters: int) -> int:
+    """Quarters from order to operation of a fab (industrial zones halve the permitting delay)."""
+    return sc.economics.fab_build_quarters + int(permitting_quarters) // 2
+
+
+def datacenter_capex_busd(sc: Scenario, region: int, it_mw: float) -> float:
+    """Capex of a datacenter of `it_mw` IT load in a region, before any subsidy ($B)."""
+    return it_mw * sc.regions[region].dc_capex_musd_per_mw / 1000.0
+
+
+def plant_capex_busd(sc: Scenario, technology: str, mw: float) -> float:
+    """Capex of a power plant ($B)."""
+    return mw * sc.technologies[technology].capex_musd_per_mw / 1000.0
+
+
+def fab_capex_busd(sc: Scenario, h100e_per_quarter: float) -> float:
+    """Capex of a fab making `h100e_per_quarter` ($B)."""
+    return h100e_per_quarter / 1000.0 * sc.economics.fab_capex_busd_per_kh100e_quarter
+
+
+def capital_recovery_factor(rate_per_year: float, life_years: float) -> float:
+    """Share of an investment that must be earned back each year to repay it with interest.
+
+    The annuity factor r / (1 - (1 + r)^-n); straight-line 1/n when the rate is zero.
+    """
+    if rate_per_year <= 0.0:
+        return 1.0 / life_years
+    return rate_per_year / (1.0 - (1.0 + rate_per_year) ** -life_years)
+
+
+def datacenter_capex_usd_per_h100e_hour(sc: Scenario, capex_per_kw: Any, kw_per_h100e: Any) -> Any:
+    """The building's capital cost per H100e-hour it hosts, at the firms' discount rate.
+
+    The shell, power and cooling are paid back over the datacenter's life (scenario
+    ``economics.datacenter_life_years``) with interest at ``economics.discount_rate``.
+    """
+    crf = capital_recovery_factor(sc.economics.discount_rate, sc.economics.datacenter_life_years)
+    return capex_per_kw * kw_per_h100e * crf / HOURS_PER_YEAR
+
+
+def power_cost_usd_per_h100e_hour(kw_per_h100e: Any, pue: Any, power_price_usd_mwh: Any) -> Any:
+    """Electricity cost of running one H100e for an hour (a physical identity)."""
+    return kw_per_h100e * pue * power_price_usd_mwh / KW_PER_MW
+
+
+def funding_success_probability(sc: Scenario, winter: bool, growth: float) -> float:
+    """Chance a funding round closes: the base rate, cut in a funding winter, better with growth.
+
+    `growth` is the raiser's revenue growth over the last year (0.5 = +50%); fast growers close
+    more often (Carta: the bar for a Series A is traction, CALIBRATION 10).
+    """
+    fs = sc.startups
+    p = fs.round_success * (fs.winter_factor if winter else 1.0)
+    p *= 1.0 + fs.growth_bonus * float(np.clip(growth, -1.0, 1.0))
+    return float(np.clip(p, 0.0, 0.98))

@@ -1,0 +1,48 @@
+"""Construction: projects whose build time is over join the world's tables.
+
+A datacenter comes online empty (accelerators are bought separately) at the new-build PUE; a
+plant adds to its region's grid and pays its owner a share of the power market's margins; a fab
+starts producing next quarter's chips. A project whose owner went bankrupt is abandoned. Owns:
+the project list and the world's datacenter, plant and fab tables.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sovereign.sim import economics as econ
+from sovereign.sim.world import TECHNOLOGIES
+
+if TYPE_CHECKING:
+    from sovereign.sim.model import SovereignModel
+
+
+def complete_projects(model: SovereignModel) -> list[dict[str, Any]]:
+    """Bring finished projects online; return them (for the news and the quarter report)."""
+    w, sc = model.world, model.scenario
+    keep, finished = [], []
+    dcs: tuple[list[Any], ...] = ([], [], [], [], [])  # region, owner, MW, PUE, name
+    plants: tuple[list[Any], ...] = ([], [], [], [])  # region, owner, technology, MW
+    for p in w.projects:
+        if p["done"] > model.quarter:
+            keep.append(p)
+            continue
+        owner_id = p["owner"]
+        if owner_id not in model.seats:  # the owner went bankrupt: the project is abandoned
+            continue
+        finished.append(p)
+        owner = model.seat_index(owner_id)
+        r = model.region_ix[p["region"]]
+        if p["kind"] == "build_datacenter":
+            pue = float(econ.new_datacenter_pue(sc, float(w.pue[r])))
+            for column, value in zip(dcs, (r, owner, p["size"], pue, p["name"].split(": ", 1)[-1]), strict=True):
+                column.append(value)
+        elif p["kind"] == "build_plant":
+            for column, value in zip(plants, (r, owner, TECHNOLOGIES.index(p["detail"]), p["size"]), strict=True):
+                column.append(value)
+        else:
+            w.add_fab(r, owner, model.class_ix[p["detail"]], p["size"], model.quarter, p["name"])
+    w.add_datacenters(*dcs)
+    w.add_plants(*plants)
+    w.projects = keep
+    return finished

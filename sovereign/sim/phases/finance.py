@@ -1,0 +1,173 @@
+"""Finance: budgets, security, what labs earn, funding rounds, cash use, valuations, failures.
+
+The rules, in the order they apply each quarter:
+
+1. Nations receive their quarterly AI budget (GDP x ``ai_budget_share`` / 4; GDP grows at the
+   region's ``gdp_growth``) and pay their cyber-security spending from it.
+2. Labs and startups earn from the compute they were served, along a demand curve: revenue =
+   yield x reference scale x (served / reference scale) ^ ``labs.revenue_scale_exponent``, per
+   hour. A named lab's yield is calibrated so its served demand at the start earns its 2026
+   revenue; a startup's is drawn at birth (its product's quality). Yields grow with
+   ``labs.yield_growth_per_year``.
+3. Funding rounds started this quarter close with a chance that falls in a funding winter and
+   rises with the raiser's revenue growth; a failed round cuts the raiser's compute plans.
+4. A startup whose cash is below zero shuts down; its debts are written off.
+5. Firms use their cash: a firm short of cash borrows (debt at ``economics.discount_rate``), pays
+   interest, repays debt from cash above its keep (``finance.payout_cash_years`` of revenue,
+   at least ``finance.min_cash_busd``), and pays out part of the rest (dividends, buybacks), so
+   cash does not pile up. A named lab owing more than ``finance.debt_capacity_years`` of revenue
+   cuts its plans.
+6. Valuations move towards revenue x a multiple that rises with growth, plus net cash.
+
+Every flow passes through the model's ledger (`SovereignModel.transfer`), so money is conserved.
+Owns: seats' cash, debt, revenue and valuation; the economy's startup counters.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sovereign.sim import economics as econ
+
+if TYPE_CHECKING:
+    from sovereign.sim.agents import SeatAgent
+    from sovereign.sim.model import SovereignModel
+
+#: Quarters of revenue history kept per firm (growth is measured over a year).
+HISTORY_QUARTERS = 4
+#: A funding round of at least this much ($B) makes the news.
+NEWSWORTHY_ROUND_BUSD = 0.5
+
+
+def settle_finance(model: SovereignModel) -> list[str]:
+    """Apply the quarter's finance rules; return the seat ids of startups that shut down."""
+    _budgets_and_security(model)
+    winter = model.economy.funding_winter_left > 0
+    for agent in list(model.seats.values()):
+        st = agent.state
+        if agent.kind in ("lab", "startup"):
+            _lab_revenue(model, agent)
+        if st.pop("raising", False):
+            _close_round(model, agent, float(st.pop("raise_busd", 0.0)), winter)
+    failed = _failures(model)
+    for agent in model.seats.values():
+        if agent.kind != "nation":
+            _use_cash(model, agent)
+            _book_quarter(model, agent)
+    return failed
+
+
+def _budgets_and_security(model: SovereignModel) -> None:
+    w = model.world
+    for i, r in enumerate(model.scenario.regions):
+        nation = model.seats[r.id]
+        model.transfer(model.OUTSIDE, r.id, model.budget_busd(r.id), "state budget")
+        spend = min(float(w.security_busd[i]) / 4.0, max(nation.state["cash_busd"], 0.0))
+        model.transfer(r.id, model.OUTSIDE, spend, "security")
+        nation.state["security_paid_busd"] = spend * 4.0
+
+
+def lab_revenue_busd(sc: Any, state: dict[str, Any], served_h100e: float) -> float:
+    """A lab's or startup's revenue for a quarter in which it was served `served_h100e` ($B).
+
+    Along its demand curve: the yield per H100e-hour at the reference scale, falling as the lab
+    serves more (``labs.revenue_scale_exponent`` < 1).
+    """
+    scale = max(float(state.get("scale_h100e", 0.0)), 1.0)
+    if served_h100e <= 0.0:
+        return 0.0
+    per_hour = float(state.get("yield_usd", 0.0)) * scale * (served_h100e / scale) ** sc.labs.revenue_scale_exponent
+    return per_hour * econ.HOURS_PER_QUARTER / 1e9
+
+
+def _lab_revenue(model: SovereignModel, agent: SeatAgent) -> None:
+    st = agent.state
+    income = lab_revenue_busd(model.scenario, st, st.get("served_h100e", 0.0))
+    model.transfer(model.OUTSIDE, agent.seat_id, income, "lab revenue")
+    st["revenue_q"] = st.get("revenue_q", 0.0) + income
+    st["costs_q"] = st.get("costs_q", 0.0) + st.get("paid_q", 0.0)
+
+
+def revenue_growth(state: dict[str, Any]) -> float:
+    """Growth of a firm's quarterly revenue over the last year (0 without a year of history)."""
+    hist = state.get("revenue_hist") or []
+    if len(hist) < HISTORY_QUARTERS or hist[0] <= 0:
+        return 0.0
+    return float(hist[-1] / hist[0] - 1.0)
+
+
+def _close_round(model: SovereignModel, agent: SeatAgent, amount: float, winter: bool) -> None:
+    sc, st = model.scenario, agent.state
+    p = econ.funding_success_probability(sc, winter, revenue_growth(st))
+    if model.rngs["startups"].random() < p:
+        model.transfer(model.OUTSIDE, agent.seat_id, amount, "funding rounds")
+        st["valuation_busd"] = st.get("valuation_busd", 0.0) + amount * 4.0
+        st["rounds_raised"] = st.get("rounds_raised", 0) + 1
+        st["raised_busd"] = st.get("raised_busd", 0.0) + amount
+        if amount >= NEWSWORTHY_ROUND_BUSD:
+            model.add_news("funding", f"{agent.name} raises ${amount:,.1f}B", st["home"], agent.seat_id)
+    else:
+        st["failed_rounds"] = st.get("failed_rounds", 0) + 1
+        if "demand_h100e" in st:
+            st["demand_h100e"] *= 1.0 - sc.startups.demand_cut_on_failure
+
+
+def _failures(model: SovereignModel) -> list[str]:
+    """Spawned startups that cannot pay fail; their debts are written off to the outside."""
+    failed = []
+    for agent in [a for a in model.seats.values() if a.kind == "startup"]:
+        if agent.state["cash_busd"] < 0:
+            model.add_news(
+                "failure", f"{agent.name} runs out of money and shuts down", agent.state["home"], agent.seat_id
+            )
+            model.transfer(model.OUTSIDE, agent.seat_id, -agent.state["cash_busd"], "write-offs")
+            model.economy.startups_failed += 1
+            model.remove_seat(agent.seat_id)
+            failed.append(agent.seat_id)
+    return failed
+
+
+def _use_cash(model: SovereignModel, agent: SeatAgent) -> None:
+    """Borrow when short, pay interest, repay debt and pay out cash above the firm's keep."""
+    sc, st, seat = model.scenario, agent.state, agent.seat_id
+    fin = sc.finance
+    debt = float(st.get("debt_busd", 0.0))
+    if debt > 0:
+        model.transfer(seat, model.OUTSIDE, debt * sc.economics.discount_rate / 4.0, "interest")
+    cash = float(st["cash_busd"])
+    if cash < 0:
+        model.transfer(model.OUTSIDE, seat, -cash, "borrowing")
+        debt += -cash
+        cash = 0.0
+    revenue_year = 4.0 * float(st.get("revenue_q", 0.0))
+    keep = max(fin.min_cash_busd, fin.payout_cash_years * revenue_year)
+    excess = cash - keep
+    if excess > 0 and debt > 0:
+        repay = min(debt, excess)
+        model.transfer(seat, model.OUTSIDE, repay, "debt repaid")
+        debt -= repay
+        excess -= repay
+    if excess > 0:
+        model.transfer(seat, model.OUTSIDE, excess * fin.payout_share_per_quarter, "dividends and buybacks")
+    st["debt_busd"] = debt
+    if agent.kind == "lab" and debt > fin.debt_capacity_years * max(revenue_year, 1e-9):
+        st["demand_h100e"] = st.get("demand_h100e", 0.0) * (1.0 - sc.startups.demand_cut_on_failure)
+
+
+def _book_quarter(model: SovereignModel, agent: SeatAgent) -> None:
+    """Close the quarter's books: revenue and profit, a year of history, the valuation."""
+    fin, st = model.scenario.finance, agent.state
+    rev = float(st.get("revenue_q", 0.0))
+    st["revenue_busd"] = rev
+    st["profit_busd"] = rev - float(st.get("costs_q", 0.0))
+    hist = [*list(st.get("revenue_hist") or []), rev][-HISTORY_QUARTERS:]
+    st["revenue_hist"] = hist
+    growth = float(np.clip(revenue_growth(st), -0.5, 2.0))
+    multiple = model.scenario.economics.valuation_multiple * (1.0 + fin.valuation_growth_premium * growth)
+    target = max(rev * 4.0 * max(multiple, 0.0) + st["cash_busd"] - float(st.get("debt_busd", 0.0)), 0.0)
+    old = float(st.get("valuation_busd", target))
+    st["valuation_busd"] = old + fin.valuation_smoothing * (target - old)
+    st["revenue_q"] = 0.0
+    st["costs_q"] = 0.0

@@ -1,0 +1,165 @@
+"""Orders: this quarter's accepted commands take effect, seat by seat.
+
+Each queued command is checked again against the money left (the rules were checked when it was
+submitted, against the state at the start of the quarter; everyone moves at once, and a nation
+may meanwhile have paid the subsidies of builds on its soil). Builds start projects and pay their
+capex; policies change the world's policy arrays; chip bids wait for the chip market. Owns: the
+queues, projects, the policy arrays of the world, and the builders' cash (through the ledger).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sovereign.sim import economics as econ
+from sovereign.sim.commands import (
+    BuildDatacenter,
+    BuildFab,
+    BuildPlant,
+    BuyAccelerators,
+    Command,
+    Decide,
+    JoinBloc,
+    LeaveBloc,
+    PermittingReform,
+    RaiseFunding,
+    SetCurtailmentPriority,
+    SetExportControls,
+    SetExportTier,
+    SetLocalisation,
+    SetSecuritySpending,
+    SetSubsidy,
+    budget_refusal,
+    command_cost_busd,
+)
+
+if TYPE_CHECKING:
+    from sovereign.sim.agents import SeatAgent
+    from sovereign.sim.model import SovereignModel
+
+#: A datacenter at least this large (MW of IT load) makes the news when it starts.
+NEWSWORTHY_MW = 300.0
+
+Bids = list[tuple[str, BuyAccelerators]]
+
+
+def apply_orders(model: SovereignModel) -> Bids:
+    """Apply queued commands in seat order; return the chip bids for the chip market.
+
+    A bid keeps its cash reserved (it stays in the seat's queue) until the chip market clears.
+    """
+    bids: Bids = []
+    pending, model.pending = model.pending, defaultdict(list)
+    for seat in model.seat_ids:
+        queue = pending.get(seat)
+        agent = model.seats.get(seat) if queue else None
+        if agent is None or queue is None:
+            continue
+        reserved = model.pending[seat]
+        for cmd in queue:
+            reason = budget_refusal(model, seat, cmd)
+            if reason is not None:
+                model.log_refused(seat, cmd, reason)
+            elif isinstance(cmd, BuyAccelerators):
+                bids.append((seat, cmd))
+                reserved.append(cmd)
+            else:
+                apply_one(model, agent, cmd)
+    model.pending = defaultdict(list)
+    return bids
+
+
+def build_quarters(model: SovereignModel, cmd: Command) -> int | None:
+    """Quarters from the order to operation of a build command (None for other commands)."""
+    sc, w = model.scenario, model.world
+    if isinstance(cmd, BuildDatacenter):
+        return econ.datacenter_build_quarters(sc, int(w.permitting_quarters[model.region_ix[cmd.region]]))
+    if isinstance(cmd, BuildPlant):
+        return econ.plant_build_quarters(sc, cmd.technology, int(w.permitting_quarters[model.region_ix[cmd.region]]))
+    if isinstance(cmd, BuildFab):
+        return econ.fab_build_quarters(sc, int(w.permitting_quarters[model.region_ix[cmd.region]]))
+    return None
+
+
+def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
+    """Apply one accepted command (not a chip bid) for a seat."""
+    w, sc, seat = model.world, model.scenario, agent.seat_id
+    home = model.region_ix[agent.state["home"]]
+    if isinstance(cmd, BuildDatacenter | BuildPlant | BuildFab):
+        _start_project(model, agent, cmd)
+    elif isinstance(cmd, SetSubsidy):
+        w.subsidy[home] = cmd.rate
+    elif isinstance(cmd, SetLocalisation):
+        if bool(w.localisation[home]) != cmd.enabled:
+            w.localisation[home] = cmd.enabled
+            verb = "enacts" if cmd.enabled else "repeals"
+            model.add_news("policy", f"{agent.name} {verb} a data-localisation law", agent.state["home"], seat)
+    elif isinstance(cmd, SetExportControls):
+        cap = np.inf if cmd.cap_h100e is None else cmd.cap_h100e
+        w.tier_cap[cmd.tier - 1, model.class_ix[cmd.accelerator]] = cap
+        name = sc.accelerators[model.class_ix[cmd.accelerator]].name
+        model.add_news("controls", f"{agent.name} sets the tier-{cmd.tier} cap on {name}", None, seat)
+    elif isinstance(cmd, SetExportTier):
+        w.export_tier[model.region_ix[cmd.region]] = cmd.tier
+        model.add_news("controls", f"{agent.name} moves {cmd.region} to export tier {cmd.tier}", cmd.region, seat)
+    elif isinstance(cmd, JoinBloc | LeaveBloc):
+        w.bloc_member[model.bloc_ix[cmd.bloc], home] = isinstance(cmd, JoinBloc)
+        verb = "joins" if isinstance(cmd, JoinBloc) else "leaves"
+        model.add_news("policy", f"{agent.name} {verb} {sc.blocs[model.bloc_ix[cmd.bloc]].name}", None, seat)
+    elif isinstance(cmd, SetSecuritySpending):
+        w.security_busd[home] = cmd.busd_per_year
+    elif isinstance(cmd, SetCurtailmentPriority):
+        w.dc_last[home] = cmd.datacenters_last
+    elif isinstance(cmd, PermittingReform):
+        model.transfer(seat, model.OUTSIDE, sc.economics.permitting_reform_busd, "reform")
+        w.permitting_quarters[home] = max(0, int(w.permitting_quarters[home]) - 1)
+    elif isinstance(cmd, RaiseFunding):
+        agent.state["raising"] = True
+        agent.state["raise_busd"] = cmd.busd
+    elif isinstance(cmd, Decide):
+        options = model.pending_decisions.get(seat, {}).pop(cmd.event_id, [])
+        if cmd.option >= len(options):  # a second answer to the same event in one quarter
+            model.log_refused(seat, cmd, f"event {cmd.event_id} was already decided this quarter")
+            return
+        model.add_news("decision", f"{agent.name} decides: {options[cmd.option]}", agent.state["home"], seat)
+
+
+def _start_project(model: SovereignModel, agent: SeatAgent, cmd: BuildDatacenter | BuildPlant | BuildFab) -> None:
+    """Pay a build's capex (less the host's subsidy) and put the project in the pipeline."""
+    w, sc, seat = model.world, model.scenario, agent.seat_id
+    r = model.region_ix[cmd.region]
+    cost = command_cost_busd(model, seat, cmd)
+    subsidy = model.subsidy_for(seat, cmd)
+    model.transfer(seat, model.OUTSIDE, cost, "capex")
+    if subsidy > 0:
+        model.transfer(sc.regions[r].id, seat, subsidy, "subsidy")
+    delay = build_quarters(model, cmd) or 0
+    if isinstance(cmd, BuildDatacenter):
+        size, what, detail = cmd.it_mw, f"{cmd.it_mw:,.0f} MW datacenter", ""
+    elif isinstance(cmd, BuildPlant):
+        size, what, detail = cmd.mw, f"{cmd.mw:,.0f} MW {cmd.technology} plant", str(cmd.technology)
+    else:
+        size, what, detail = (
+            cmd.h100e_per_quarter,
+            f"fab for {cmd.h100e_per_quarter:,.0f} H100e/quarter",
+            cmd.accelerator,
+        )
+    project = {
+        "id": len(model.command_log),
+        "kind": cmd.kind,
+        "owner": seat,
+        "region": cmd.region,
+        "size": size,
+        "detail": detail,
+        "started": model.quarter,
+        "done": model.quarter + delay,
+        "cost_busd": cost,
+        "subsidy_busd": subsidy,
+        "name": f"{agent.name}: {what} in {sc.regions[r].name}",
+    }
+    w.projects.append(project)
+    if (isinstance(cmd, BuildDatacenter) and cmd.it_mw >= NEWSWORTHY_MW) or isinstance(cmd, BuildFab):
+        model.add_news("build", f"{agent.name} starts a {what} in {sc.regions[r].name}", cmd.region, seat)

@@ -1,0 +1,277 @@
+"""One policy per kind of seat: what an AI-run nation, conglomerate, cloud, fab or lab orders.
+
+Each function takes the seat's Mesa agent and returns commands; the model checks and applies
+them like a player's. Numbers they use are the scenario's ``policy`` rules of thumb and the
+difficulty level's handicaps (`sovereign.sim.policy.difficulty`); the expected margins come from
+the investor view, which uses the phases' own economics.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sovereign.sim import economics as econ
+from sovereign.sim.commands import (
+    BuildDatacenter,
+    BuildFab,
+    BuildPlant,
+    BuyAccelerators,
+    Command,
+    Decide,
+    PermittingReform,
+    RaiseFunding,
+    SetCurtailmentPriority,
+    SetLocalisation,
+    SetSecuritySpending,
+    SetSubsidy,
+)
+from sovereign.sim.policy.view import investor_margins, investor_view
+
+if TYPE_CHECKING:
+    from sovereign.sim.agents import SeatAgent
+
+
+def fast_round(x: float, ndigits: int) -> float:
+    """``round(x, ndigits)`` exactly, about twice as fast for the bids' prices and quantities.
+
+    Why: the builtin rounds through a decimal string (correctly rounded, ties to even), which is
+    slow, and the AI rounds two numbers per bid. Scaled by ``10**ndigits``, a number that is not
+    within 1e-6 of a tie rounds to the same integer whether the scaling was exact or not (the
+    scaling errs by under 1e-7 below 2**30), and that integer divided by ``10**ndigits`` is the
+    float nearest the decimal, which is what the builtin returns. Near ties, large, negative or
+    non-float numbers go to the builtin.
+    """
+    if type(x) is float and 0 <= ndigits < len(_POW10):
+        scale = _POW10[ndigits]
+        y = x * scale
+        if 0.0 <= y < 1073741824.0:  # 2**30
+            n = math.floor(y)
+            frac = y - n  # exact
+            if frac < 0.5 - 1e-6:
+                return n / scale
+            if frac > 0.5 + 1e-6:
+                return (n + 1) / scale
+    return round(x, ndigits)
+
+
+_POW10 = (1.0, 10.0, 100.0, 1000.0)
+
+
+def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
+    """Build datacenters where returns are best, and fill them with accelerators.
+
+    Everything that is the same for every investor (margins by region, candidate regions,
+    free space by seat) comes from the quarter's `investor_view`, as plain Python lists: the
+    per-seat part is a few dozen float operations, which Python does faster than numpy on
+    arrays this small.
+    """
+    m, w, sc = agent.model, agent.model.world, agent.model.scenario
+    rules = sc.policy
+    v = investor_view(m)
+    p = agent.params
+    cmds: list[Command] = []
+    home = m.region_ix[agent.state["home"]]
+    n_r = len(m.region_ix)
+    me = m.seat_pos[agent.seat_id]
+    free_by_region = v["free_by_seat"].get(me, {})  # region -> free kW, where there is any
+    # one draw for both uses (the same numbers as drawing n_r, then 2 per region)
+    noise = agent.noises(n_r + 2 * len(free_by_region), p["noise"])
+    # candidate regions: home, allies, and tier-2 markets (tier-1 firms avoid tier-3 hosts)
+    cand = (home,) if agent.kind == "nation" else v["firm_candidates_list"][home]
+    cls = v["class_for_list"][home]
+    kw_new = v["kw_new_list"][cls]
+    margin = investor_margins(m, p["lag"])[cls]
+    # the best candidate (like numpy's argmax over scores that are -inf off the candidates:
+    # the first maximum, or the first NaN)
+    best, best_score = 0, -math.inf
+    for r in cand:
+        score = ((margin[r] + rules.home_bias_usd_per_hour) if r == home else margin[r]) * noise[r]
+        if score > best_score:
+            best, best_score = r, score
+        elif score != score:
+            best, best_score = r, score
+            break
+    # how much to build: my share of the gap between demand ahead and capacity in the pipeline
+    availability = sc.economics.fleet_availability
+    ahead = v["demand_now"] * (1.0 + m.economy.growth) ** (p["horizon_q"] / 4.0)
+    gap = ahead / availability - v["fleet"] - (v["space_kw"] + v["building_mw"] * econ.KW_PER_MW) / kw_new
+    owned = v["owned_stock_list"]
+    mine = owned[me] if me < len(owned) else 0.0
+    if agent.kind == "nation":
+        # a sovereign programme sizes itself to the nation's own untrusted demand, not the world's
+        pillars = m.results.pillars
+        demand = v["demand_by_region"][home]
+        trusted = float(pillars["compute_self_reliance"][home]) if pillars is not None else 0.0
+        building = v["building_by_seat"].get(agent.seat_id, 0.0) * econ.KW_PER_MW / kw_new
+        want_h100e = demand * (1.0 - trusted) * 0.25 - building
+    else:
+        share = max(mine / max(v["fleet"], 1.0), 0.02)
+        want_h100e = gap * share
+    want_mw = max(want_h100e, 0.0) * kw_new / econ.KW_PER_MW * p["invest"]
+    min_mw, max_mw = rules.datacenter_mw
+    if best_score > 0 and want_mw >= min_mw:
+        cost_per_mw = v["capex_per_kw"][best] / 1e6 * (1.0 - w.subsidy[best])
+        mw = min(want_mw, max_mw, agent.cash_busd * cash_share / max(cost_per_mw, 1e-9))
+        if mw >= min_mw:
+            cmds.append(BuildDatacenter(region=sc.regions[best].id, it_mw=round(float(mw), 1)))
+    # buy accelerators for free space, region by region: the best class allowed there takes
+    # most of the space, the next allowed class the rest (`investor_view`'s "bid_slots"), so
+    # capped buyers still grow and older classes keep a market while they are made
+    if not free_by_region:
+        return cmds
+    budget = agent.cash_busd * rules.chip_budget_share
+    util = v["util_list"][me]
+    lo, hi = rules.bid_premium
+    premium = min(hi, max(lo, 0.95 + rules.bid_premium_per_utilisation * (util - 0.7)))  # pay up when busy
+    slots, region_ids = v["bid_slots"], v["region_ids"]
+    for i, (r, free_kw) in enumerate(free_by_region.items()):
+        j = n_r + 2 * i  # this region's two misjudgement factors
+        for part, kw, price, floor, accelerator in slots[r]:
+            free = free_kw * part / kw
+            if free >= rules.min_order_h100e:
+                bid = max(price * premium * noise[j], floor)
+                qty = min(free, budget * 1e9 / bid * 0.95)
+                if qty >= rules.min_order_h100e:
+                    cmds.append(
+                        BuyAccelerators(
+                            accelerator=accelerator,
+                            h100e=fast_round(qty, 1),
+                            max_price_usd=fast_round(bid, 2),
+                            region=region_ids[r],
+                        )
+                    )
+                    budget -= qty * bid / 1e9
+            j += 1
+    return cmds
+
+
+def nation(agent: SeatAgent) -> list[Command]:
+    """Close the weakest sovereignty gaps the budget allows."""
+    m, w, sc = agent.model, agent.model.world, agent.model.scenario
+    rules = sc.policy
+    r = m.region_ix[agent.seat_id]
+    reg = sc.regions[r]
+    level = agent.difficulty
+    p = agent.params
+    cmds: list[Command] = []
+    pillars = m.results.pillars
+    income = m.budget_busd(agent.seat_id) * 4.0  # per year
+    exposure = reg.threat_exposure * float(w.gdp_busd[r]) * sc.events.threat_busd_per_gdp
+    target = min(p["security"] * exposure, rules.security_income_cap * income)
+    if abs(target - w.security_busd[r]) > 0.1 * max(target, 1e-6):
+        cmds.append(SetSecuritySpending(busd_per_year=round(target, 3)))
+    for event_id in sorted(m.pending_decisions.get(agent.seat_id, {})):
+        cmds.append(Decide(event_id=event_id, option=0))
+    if pillars is None:
+        return cmds
+    compute = float(pillars["compute_self_reliance"][r])
+    short = compute < rules.self_reliance_target
+    if p["levers"]:
+        fine, low, hard = rules.subsidy_rates
+        rate = hard if level == "hard" and compute < 0.6 else (low if short else fine)
+        if abs(rate - w.subsidy[r]) > 1e-9:
+            cmds.append(SetSubsidy(rate=rate))
+        data = float(pillars["data_governance"][r])
+        if data < rules.data_governance_target and not w.localisation[r] and reg.export_tier > 1:
+            cmds.append(SetLocalisation(enabled=True))
+        if level == "hard":
+            if not w.dc_last[r]:
+                cmds.append(SetCurtailmentPriority(datacenters_last=True))
+            if w.permitting_quarters[r] >= 4 and agent.cash_busd > 5 * sc.economics.permitting_reform_busd:
+                cmds.append(PermittingReform())
+    # keep the lights on: build generation when the peak reserve margin runs thin
+    power = m.results.power
+    if float(power.reserve_margin[r]) < rules.nation_reserve_margin and power.demand_mw.size:
+        peak = float(power.demand_mw[:, r].max())
+        tech = "solar" if reg.marker.lat < 35 else "wind"
+        firm = "gas" if "gas" in sc.technologies else tech
+        mw = round(rules.plant_share_of_peak * peak, 1)
+        for t in (firm, tech):
+            if t not in sc.technologies:
+                continue
+            cost = econ.plant_capex_busd(sc, t, mw)
+            if cost < 0.3 * agent.cash_busd and mw > 1:
+                cmds.append(BuildPlant(region=agent.seat_id, technology=t, mw=mw))
+                break
+    # sovereign compute programme when self-reliance is low
+    if short and agent.cash_busd > 1.0:
+        cmds.extend(invest(agent, rules.programme_cash_share))
+    return cmds
+
+
+def conglomerate(agent: SeatAgent) -> list[Command]:
+    """Invest where returns and incentives are best; add power where the grid is short."""
+    m, sc = agent.model, agent.model.scenario
+    cmds = invest(agent, sc.policy.invest_cash_share)
+    home = m.region_ix[agent.state["home"]]
+    if m.results.power.reserve_margin[home] < sc.policy.firm_reserve_margin and agent.cash_busd > 2:
+        tech = "solar" if "solar" in sc.technologies else "gas"
+        mw = round(min(1000.0, agent.cash_busd * 0.1 / sc.technologies[tech].capex_musd_per_mw * 1000), 1)
+        if mw >= 50:
+            cmds.append(BuildPlant(region=agent.state["home"], technology=tech, mw=mw))
+    return cmds
+
+
+def cloud(agent: SeatAgent) -> list[Command]:
+    """Grow capacity with demand; fill datacenters with the best chips it may buy."""
+    return invest(agent, agent.model.scenario.policy.invest_cash_share)
+
+
+def fab(agent: SeatAgent) -> list[Command]:
+    """Expand when last quarter's output sold out at a good price; borrow-free, paid from cash."""
+    m, w, sc = agent.model, agent.model.world, agent.model.scenario
+    rules = sc.policy
+    mine = w.fab_owner == m.seat_index(agent.seat_id)
+    if not mine.any():
+        return []
+    cmds: list[Command] = []
+    cls = int(np.bincount(w.fab_class[mine], weights=w.fab_capacity[mine]).argmax())
+    chips = m.results.chips
+    supply = float(chips.supply[cls])
+    sold = float(chips.sold[cls])
+    price = float(np.asarray(agent.signal("chip_price"))[cls])
+    sold_out = supply > 0 and sold >= rules.fab_sold_out_share * supply
+    # (the misjudgement is drawn only for a sold-out class; `building` is read only if needed)
+    if sold_out and price >= 0.95 * m.list_price[cls] * agent.noise() and not building_fab(agent):
+        size = rules.fab_expansion_share * float(w.fab_capacity[mine].sum()) * agent.params["invest"]
+        cost = econ.fab_capex_busd(sc, size)
+        if cost > 0.8 * agent.cash_busd:
+            size *= 0.8 * agent.cash_busd / cost
+        if size > 1000:
+            cmds.append(
+                BuildFab(
+                    region=agent.state["home"], accelerator=sc.accelerators[cls].id, h100e_per_quarter=round(size, 1)
+                )
+            )
+    return cmds
+
+
+def building_fab(agent: SeatAgent) -> bool:
+    """Whether one of this seat's fabs is under construction."""
+    return any(p["kind"] == "build_fab" and p["owner"] == agent.seat_id for p in agent.model.world.projects)
+
+
+def lab(agent: SeatAgent) -> list[Command]:
+    """Raise money before it runs out; labs that own datacenters also fill them.
+
+    A round is started when cash covers fewer than ``startups.raise_below_quarters`` quarters of
+    net spending (compute bought minus revenue), and asks for ``startups.runway_quarters`` of it,
+    but no more than tops cash up to ``startups.max_cash_revenue_years`` of revenue (investors
+    fund traction: Carta's Series A bar is about $3M ARR, CALIBRATION 10), so a lab's cash stays
+    in proportion to its business.
+    """
+    sc = agent.model.scenario
+    cmds: list[Command] = []
+    st = agent.state
+    burn = max(st.get("paid_q", 0.0) - st.get("revenue_busd", 0.0), 0.0)
+    if burn > 0 and agent.cash_busd < sc.startups.raise_below_quarters * burn and not st.get("raising"):
+        cap = sc.startups.max_cash_revenue_years * 4.0 * st.get("revenue_busd", 0.0) - agent.cash_busd
+        ask = min(sc.startups.runway_quarters * burn, cap, 500.0)
+        if ask >= 0.001:
+            cmds.append(RaiseFunding(busd=round(ask, 3)))
+    if agent.model.seat_pos[agent.seat_id] in investor_view(agent.model)["dc_owners"]:  # owns datacenters
+        cmds.extend(invest(agent, sc.policy.programme_cash_share))
+    return cmds
