@@ -53,6 +53,7 @@ __all__ = [
     "ScriptedCommand",
     "apply_script",
     "load_script",
+    "outcome_rows",
     "play_scripted",
     "script_from_dict",
 ]
@@ -494,3 +495,19 @@ def play_scripted(
         if progress is not None:
             progress(model)
     return outcomes
+
+
+def outcome_rows(outcomes: list[ScriptOutcome]) -> list[dict[str, Any]]:
+    """Outcomes as tidy rows (quarter, seat, kind, command as JSON, accepted, reason, line)."""
+    return [
+        {
+            "quarter": o.quarter,
+            "seat": o.seat,
+            "kind": o.command.get("kind"),
+            "command": json.dumps(o.command, sort_keys=True),
+            "accepted": o.accepted,
+            "reason": o.reason,
+            "line": o.line,
+        }
+        for o in outcomes
+    ]
