@@ -158,7 +158,8 @@ def report_script(console: Any, script: Any, outcomes: list[Any], next_quarter: 
     refused = [o for o in outcomes if not o.accepted]
     console.print(
         f"script {script.source}: {len(outcomes)} scripted commands submitted, "
-        f"{len(outcomes) - len(refused)} accepted, {len(refused)} refused"
+        f"{len(outcomes) - len(refused)} accepted, {len(refused)} refused",
+        soft_wrap=True,
     )
     for o in refused:
         line = f" (line {o.line})" if o.line is not None else ""

@@ -46,6 +46,7 @@ __all__ = [
     "scenario_hash",
     "scenario_to_dict",
     "set_path",
+    "show_value",
 ]
 
 #: The pseudo file name of problems caused by `--set` overrides.
@@ -583,6 +584,11 @@ def _show(value: Any) -> str:
     if isinstance(value, (bytes, bytearray)):
         return "binary data"
     return f"a {type(value).__name__}"
+
+
+def show_value(value: Any) -> str:
+    """How a found value is quoted in a message ("found ..."), in YAML's terms: ``'text'``, ``a list``."""
+    return _show(value)
 
 
 _PATTERNS = {

@@ -42,7 +42,7 @@ from typing import Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from sovereign.scenario.loader import Problem, ScenarioError, YamlDocument, raise_if_any, read_yaml
+from sovereign.scenario.loader import Problem, ScenarioError, YamlDocument, raise_if_any, read_yaml, show_value
 from sovereign.scenario.schema import QuarterLabel, Scenario, quarter_index
 from sovereign.sim.commands import NATION_ONLY, Command, command_to_dict
 
@@ -58,7 +58,7 @@ __all__ = [
     "script_from_dict",
 ]
 
-#: What an empty script file should have held (the message of an empty file).
+#: What a script file holds (the message of an empty file, or of one holding a single value).
 EXPECTED = "a list of scripted commands, or a mapping with commands:"
 
 #: Every command model by its ``kind`` tag: the members of the one command union.
@@ -246,6 +246,8 @@ def _check(doc: YamlDocument, scenario: Scenario | None) -> PolicyScript:
     """
     if isinstance(doc.data, list):
         doc = doc.nested("commands")
+    elif not isinstance(doc.data, dict):
+        raise ScriptError([doc.problem((), f"expected {EXPECTED}, found {show_value(doc.data)}")])
     problems: list[Problem] = []
     parsed: ScriptFile | None = None
     try:
