@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sovereign.scenario.loader import Problem, ScenarioError, YamlDocument, raise_if_any, read_yaml, show_value
 from sovereign.scenario.schema import QuarterLabel, Scenario, quarter_index
@@ -89,11 +89,11 @@ class _Strict(BaseModel):
 class ScriptEntry(_Strict):
     """One line of a script: a command for a seat in a quarter, and whether the AI plays on."""
 
-    quarter: QuarterLabel
-    seat: str
-    #: Checked on its own by the command model its ``kind`` names (messages name its own fields).
-    command: dict[str, Any] | None = None
-    ai: bool = True
+    quarter: QuarterLabel = Field(description="Quarter the command is submitted in, e.g. 2027Q1")
+    seat: str = Field(description="Region id (the nation) or actor id (a named firm) that gives the command")
+    # checked on its own by the command model its `kind` names, so messages name the command's fields
+    command: dict[str, Any] | None = Field(None, description="The command: kind and fields, as in a command log")
+    ai: bool = Field(True, description="Whether the AI also plays the rest of the seat's turn that quarter")
 
     @model_validator(mode="after")
     def _does_something(self) -> ScriptEntry:
@@ -105,15 +105,15 @@ class ScriptEntry(_Strict):
 class SeatSetting(_Strict):
     """How a seat is played for the whole run."""
 
-    ai: bool = True
+    ai: bool = Field(True, description="off: the AI never plays the seat, only the script does")
 
 
 class ScriptFile(_Strict):
     """A whole script in its mapping form (a bare list is read as ``{commands: [...]}``)."""
 
-    description: str = ""
-    seats: dict[str, SeatSetting] = {}
-    commands: list[ScriptEntry] = []
+    description: str = Field("", description="What the script asks, for readers and manifests")
+    seats: dict[str, SeatSetting] = Field(default_factory=dict, description="Settings by seat id for the whole run")
+    commands: list[ScriptEntry] = Field(default_factory=list, description="The scripted commands, in order")
 
 
 class _CommandKind(BaseModel):

@@ -396,3 +396,13 @@ def test_play_scripted_stops_at_the_end_of_the_game(tiny, tmp_path):
     played = []
     play_scripted(model, load_script(write(tmp_path, LOCALISE_2027), tiny), quarters=100, progress=played.append)
     assert model.done and len(played) == 8
+
+
+def test_a_script_error_survives_being_sent_between_processes(tmp_path, tiny):
+    import pickle
+
+    path = write(tmp_path, "- {quarter: 2027Q1, seat: nobody, ai: off}\n")
+    with pytest.raises(ScriptError) as info:
+        load_script(path, tiny)
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert type(copy) is ScriptError and copy.problems == info.value.problems and str(copy) == str(info.value)
