@@ -96,6 +96,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "--quarters", type=_positive_int, default=None, help="quarters per run (default: the whole scenario)"
     )
     p.add_argument("--difficulty", choices=("easy", "normal", "hard"), default=None, help="AI difficulty")
+    p.add_argument(
+        "--script",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="policy script every run plays (see docs/scripts.md); its hash is in every row",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_montecarlo)
 
@@ -180,6 +187,11 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         scenario = load_scenario(args.scenario, overrides)
     except ScenarioError as exc:
         raise UsageError(f"invalid scenario {args.scenario}:\n{exc}") from None
+    script = None
+    if args.script is not None:
+        from sovereign.cli.run import load_script_or_fail
+
+        script = load_script_or_fail(args.script, scenario)
     try:
         design = make_design(
             runs=args.runs,
@@ -214,6 +226,7 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         workers=workers,
         scheduler=args.scheduler,
         command=["sovereign", *sys.argv[1:]] if sys.argv else [],
+        script=script,
     )
     try:
         result = run_ensemble(spec, show_progress=not args.quiet, console=err)
@@ -226,6 +239,8 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
     console = Console(width=None if sys.stdout.isatty() else 120)
     for table in rich_tables(summarize(out)):
         console.print(table)
+    if script is not None:
+        _report_script_refusals(out, script)
     memory = f"; parent peak RSS {result.peak_rss_mib:.0f} MiB" if result.peak_rss_mib else ""
     # plain prints: these lines are grepped by scripts, so rich must not wrap them
     print(f"{result.ran} runs played in {result.elapsed_s:.1f} s ({result.skipped} already done){memory}")
@@ -241,6 +256,24 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         print(f"{result.failed} runs failed after {args.retries} retries; see {out / 'failures'}", file=sys.stderr)
         return 1
     return 0
+
+
+def _report_script_refusals(out: Path, script: Any, shown: int = 10) -> None:
+    """Print how many runs refused scripted commands, and the most frequent refusals with their reason."""
+    from collections import Counter
+
+    from sovereign.ensemble.store import part_files, read_table
+
+    if not any(part_files(out, "runs")):
+        return
+    runs = read_table(out, "runs", columns=["script_refused", "script_refusals"]).to_pylist()
+    hit = [r for r in runs if r["script_refused"]]
+    print(f"script {script.source}: scripted commands refused in {len(hit)} of {len(runs)} runs")
+    counts = Counter(line for r in hit for line in (r["script_refusals"] or "").splitlines())
+    for line, n in counts.most_common(shown):
+        print(f"  {n} run(s): {line}")
+    if len(counts) > shown:
+        print(f"  ... {len(counts) - shown} more: see the script_refusals column of {out / 'runs'}")
 
 
 def _value(parse: Any, path: str, raw: str) -> Any:

@@ -25,6 +25,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, help="folder for nations/firms/world tables")
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format (default parquet)")
     p.add_argument("--difficulty", choices=("easy", "normal", "hard"), default=None, help="AI difficulty")
+    p.add_argument(
+        "--script",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="policy script: scripted commands per quarter and seat (see docs/scripts.md)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_save_options(p)  # --save PATH, --autosave, --saves-dir DIR, --keep N
     p.set_defaults(handler=cmd_run)
@@ -48,6 +55,16 @@ def load_or_fail(path: Path):
         return load_scenario(path)
     except ScenarioError as exc:
         raise UsageError(f"invalid scenario {path}:\n{exc}") from None
+
+
+def load_script_or_fail(path: Path, scenario: Any) -> Any:
+    """Load a policy script checked against the scenario, or raise UsageError with every problem."""
+    from sovereign.scenario.script import ScriptError, load_script
+
+    try:
+        return load_script(path, scenario)
+    except ScriptError as exc:
+        raise UsageError(f"invalid script {path}:\n{exc}") from None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -77,6 +94,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sovereign.sim.model import SovereignModel
 
     scenario = load_or_fail(args.scenario)
+    script = load_script_or_fail(args.script, scenario) if args.script is not None else None
+    if script is not None and script.turns_ai_off and (args.save is not None or args.autosave):
+        # a save records who is human, not that a script took a seat from the AI for some quarters,
+        # so a replay of it would let the AI play those turns and diverge
+        raise UsageError(
+            f"--script {args.script} turns the AI off for some seats (ai: off), which a save cannot record yet: "
+            "run it without --save/--autosave"
+        )
     console = Console(stderr=False)
     saves = SaveSession.from_args(args, console)
     model = SovereignModel(scenario, rng=args.seed, difficulty=args.difficulty)
@@ -104,10 +129,77 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress.update(task, advance=1, description=f"{m.quarter_label}")
             saves.after_quarter(m)  # state hash for replays, and the autosave if asked
 
-        model.run(n, progress=after_quarter)
+        if script is None:
+            model.run(n, progress=after_quarter)
+        else:
+            from sovereign.scenario.script import play_scripted
+
+            outcomes = play_scripted(model, script, n, progress=after_quarter)
     finish_run(console, model, n, time.perf_counter() - t0, args.out, args.format)
+    if script is not None:
+        report_script(console, script, outcomes, model.quarter_label if not model.done else None)
+        if args.out is not None:
+            write_script_outcomes(console, outcomes, args.out, args.format)
     saves.finish(model)
     return 0
+
+
+def report_script(console: Any, script: Any, outcomes: list[Any], next_quarter: str | None) -> None:
+    """Print what the script did: commands accepted, each refusal with the validator's reason.
+
+    Args:
+        console: Where to print.
+        script: The `PolicyScript` that was played.
+        outcomes: Its `ScriptOutcome`s.
+        next_quarter: The first quarter not played (None: the game ended), to count entries never reached.
+    """
+    from rich.markup import escape
+
+    refused = [o for o in outcomes if not o.accepted]
+    console.print(
+        f"script {script.source}: {len(outcomes)} scripted commands submitted, "
+        f"{len(outcomes) - len(refused)} accepted, {len(refused)} refused",
+        soft_wrap=True,
+    )
+    for o in refused:
+        line = f" (line {o.line})" if o.line is not None else ""
+        console.print(f"  [red]refused[/red]{line}: {escape(o.describe())}", soft_wrap=True)
+    if next_quarter is not None:
+        from sovereign.scenario.schema import quarter_index
+
+        later = [e for e in script.entries if quarter_index(e.quarter) >= quarter_index(next_quarter)]
+        if later:
+            console.print(f"  {len(later)} script entries from {next_quarter} on were not reached")
+
+
+def write_script_outcomes(console: Any, outcomes: list[Any], out: Path, fmt: str) -> None:
+    """Write the scripted commands and what became of them as ``script.parquet`` (or ``.csv``)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from sovereign.scenario.script import outcome_rows
+
+    # explicit types: a script whose commands were all accepted still gets a string `reason` column
+    schema = pa.schema(
+        [
+            ("quarter", pa.string()),
+            ("seat", pa.string()),
+            ("kind", pa.string()),
+            ("command", pa.string()),
+            ("accepted", pa.bool_()),
+            ("reason", pa.string()),
+            ("line", pa.int64()),
+        ]
+    )
+    table = pa.Table.from_pylist(outcome_rows(outcomes), schema=schema)
+    path = out / f"script.{fmt}"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (pq.write_table if fmt == "parquet" else pacsv.write_csv)(table, path)
+    except OSError as exc:
+        raise UsageError(f"cannot write results to {out}: {exc.strerror or exc}") from None
+    console.print(f"wrote {path}")
 
 
 def finish_run(console: Any, model: Any, quarters: int, elapsed: float, out: Path | None, fmt: str) -> None:

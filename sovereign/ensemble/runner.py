@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sovereign import __version__
 from sovereign.ensemble.design import Design
@@ -31,6 +31,9 @@ from sovereign.ensemble.store import ResultStore, StoreError, read_json
 from sovereign.ensemble.worker import RunContext, RunTask
 from sovereign.scenario.loader import scenario_hash, scenario_to_dict
 from sovereign.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sovereign.scenario.script import PolicyScript
 
 #: Packages whose versions go into the manifest (those that shape results or their files).
 VERSIONED = ("numpy", "scipy", "mesa", "pydantic", "pyarrow", "SALib", "dask", "distributed")
@@ -52,6 +55,7 @@ class EnsembleSpec:
         workers: Worker processes (local, or of a Dask LocalCluster).
         scheduler: Address of an existing Dask scheduler.
         command: The command line, for the manifest.
+        script: A policy script every run plays (None: AI in every seat); part of the runs' identity.
     """
 
     scenario_path: Path
@@ -65,6 +69,7 @@ class EnsembleSpec:
     workers: int = field(default_factory=available_cores)
     scheduler: str | None = None
     command: list[str] = field(default_factory=lambda: list(sys.argv))
+    script: PolicyScript | None = None
 
 
 @dataclass
@@ -110,6 +115,9 @@ def design_document(spec: EnsembleSpec, shash: str) -> dict[str, Any]:
         "difficulty": spec.difficulty,
         **design.identity(),
     }
+    if spec.script is not None:
+        # only when there is one, so folders written before scripts existed keep their identity
+        identity["script_hash"] = spec.script.hash
     doc: dict[str, Any] = {
         "identity": identity,
         "scenario": {
@@ -131,6 +139,14 @@ def design_document(spec: EnsembleSpec, shash: str) -> dict[str, Any]:
     }
     if design.kind in ("lhs", "sobol"):
         doc["design"]["problem"] = design.sobol_problem()
+    if spec.script is not None:
+        doc["script"] = {
+            "path": spec.script.source,
+            "hash": spec.script.hash,
+            "description": spec.script.description,
+            "entries": len(spec.script.entries),
+            "content": spec.script.to_dict(),
+        }
     return doc
 
 
@@ -198,6 +214,8 @@ def run_ensemble(
             difficulty=spec.difficulty,
             version=__version__,
             param_kinds=design.param_kinds,
+            script=spec.script.to_dict() if spec.script is not None else None,
+            script_hash=spec.script.hash if spec.script is not None else None,
         )
         workers = max(1, min(spec.workers, len(todo))) if spec.engine == "local" else spec.workers
         executor = make_executor(spec.engine, workers, ctx, spec.scheduler)
@@ -399,6 +417,7 @@ def _manifest_base(spec: EnsembleSpec, doc: dict[str, Any], store: ResultStore) 
         "cwd": str(Path.cwd()),
         "scenario": {**doc["scenario"], "hash": doc["identity"]["scenario_hash"]},
         "design": {**doc["identity"], **doc["design"]},
+        **({"script": doc["script"]} if "script" in doc else {}),
         "retries": spec.retries,
         "versions": versions(),
         "host": {"name": platform.node(), "platform": platform.platform(), "cores": available_cores()},

@@ -51,6 +51,8 @@ class RunContext:
         difficulty: AI difficulty (None: the scenario's).
         version: Package version of the process that made the design (workers must match).
         param_kinds: Column kind of each varying parameter (`Design.param_kinds`), in design order.
+        script: The policy script every run plays, as data (`PolicyScript.to_dict`), or None.
+        script_hash: `PolicyScript.hash` of it (provenance column of every row), or None.
     """
 
     scenario: dict[str, Any]
@@ -60,6 +62,8 @@ class RunContext:
     difficulty: str | None
     version: str
     param_kinds: dict[str, str] = field(default_factory=dict)
+    script: dict[str, Any] | None = None
+    script_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,14 +111,34 @@ def _scenario_for(ctx: RunContext, task: RunTask) -> Any:
     return scenario
 
 
+#: Parsed policy scripts by hash (a worker serves one ensemble, so one script, at a time).
+_SCRIPTS: dict[str, Any] = {}
+
+
+def _script_for(ctx: RunContext) -> Any:
+    """The ensemble's `PolicyScript` (None without one), parsed once per worker."""
+    if ctx.script is None or ctx.script_hash is None:
+        return None
+    script = _SCRIPTS.get(ctx.script_hash)
+    if script is None:
+        from sovereign.scenario.script import script_from_dict
+
+        # checked against the scenario in the parent already; here its structure and commands again
+        script = script_from_dict(ctx.script, source="the ensemble's script")
+        _SCRIPTS.clear()
+        _SCRIPTS[ctx.script_hash] = script
+    return script
+
+
 def prepare(ctx: RunContext) -> None:
-    """Warm a worker up: check its package version and validate the base scenario once."""
+    """Warm a worker up: check its package version, validate the base scenario and script once."""
     if ctx.version != __version__:
         raise RuntimeError(
             f"this worker has sovereign {__version__} but the ensemble was made with {ctx.version}: "
             "install the same version on every worker"
         )
     _scenario_for(ctx, RunTask(-1, 0, 0, {}, _EMPTY_HASH))
+    _script_for(ctx)
 
 
 def inject_fault(run_id: int, attempt: int) -> None:
@@ -148,11 +172,19 @@ def execute(task: RunTask, ctx: RunContext) -> RunOutput:
     t0, c0 = time.perf_counter(), time.process_time()
     inject_fault(task.run_id, task.attempt)
     scenario = _scenario_for(ctx, task)
+    script = _script_for(ctx)
     # run_scenario passes the seed on as the model's rng, which takes a SeedSequence: run i plays
     # with child i of SeedSequence(seed), whoever runs it.
-    model = run_scenario(
-        scenario, seed=run_seed(ctx.seed, task.run_id), quarters=ctx.quarters, difficulty=ctx.difficulty
-    )  # type: ignore[arg-type]
+    seed = run_seed(ctx.seed, task.run_id)
+    outcomes = None
+    if script is None:
+        model = run_scenario(scenario, seed=seed, quarters=ctx.quarters, difficulty=ctx.difficulty)  # type: ignore[arg-type]
+    else:
+        from sovereign.scenario.script import play_scripted
+        from sovereign.sim.model import SovereignModel
+
+        model = SovereignModel(scenario, rng=seed, difficulty=ctx.difficulty)
+        outcomes = play_scripted(model, script, ctx.quarters)
     rows = model.metrics.tables()
     # wall and CPU time of the run: CPU well below wall means the worker was waiting for a core
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -160,6 +192,8 @@ def execute(task: RunTask, ctx: RunContext) -> RunOutput:
     # pyarrow's C row reader: the same table as sovereign.sim.runner.to_arrow, three times faster
     tables = {name: with_provenance(pa.Table.from_pylist(rows[name]), prov) for name in METRIC_TABLES if rows.get(name)}
     summary = run_summary(rows, [r.id for r in scenario.regions])
+    if outcomes is not None:
+        summary.update(script_summary(outcomes))
     summary.update(attempt=task.attempt, elapsed_s=elapsed, cpu_s=cpu, worker=f"{socket.gethostname()}:{os.getpid()}")
     tables["runs"] = with_provenance(_summary_table(summary), prov)
     return RunOutput(task.run_id, task.attempt, tables, elapsed)
@@ -176,6 +210,8 @@ def provenance(task: RunTask, ctx: RunContext) -> list[tuple[str, pa.DataType, A
         ("params_hash", pa.string(), task.params_hash),
         ("sovereign_version", pa.string(), ctx.version),
     ]
+    if ctx.script_hash is not None:
+        cols.append(("script_hash", pa.string(), ctx.script_hash))
     for path, kind in ctx.param_kinds.items():
         cols.append((param_column(path), _PARAM_TYPES[kind], column_value(kind, task.params[path])))
     return cols
@@ -227,8 +263,30 @@ def run_summary(rows: dict[str, list[dict[str, Any]]], regions: list[str]) -> di
     return out
 
 
-_INT_OUTCOMES = {"quarters_played", "final_full_year", "startups_alive_final", "attempt"}
-_STR_OUTCOMES = {"final_quarter", "worker"}
+def script_summary(outcomes: list[Any]) -> dict[str, Any]:
+    """Columns of the ``runs`` table about a policy script: commands accepted, refused, and why.
+
+    ``script_refusals`` lists every refused command with the validator's reason, one per line
+    (``2027Q2 IND build_datacenter(...): refused: not enough budget ...``), so a refusal that happens
+    in some runs only (it depends on the run's money) can be found and counted.
+    """
+    refused = [o for o in outcomes if not o.accepted]
+    return {
+        "script_accepted": len(outcomes) - len(refused),
+        "script_refused": len(refused),
+        "script_refusals": "\n".join(o.describe() for o in refused),
+    }
+
+
+_INT_OUTCOMES = {
+    "quarters_played",
+    "final_full_year",
+    "startups_alive_final",
+    "attempt",
+    "script_accepted",
+    "script_refused",
+}
+_STR_OUTCOMES = {"final_quarter", "worker", "script_refusals"}
 
 
 def _summary_table(summary: dict[str, Any]) -> pa.Table:

@@ -38,11 +38,15 @@ from sovereign.scenario.schema import Scenario
 __all__ = [
     "Problem",
     "ScenarioError",
+    "YamlDocument",
     "load_scenario",
+    "raise_if_any",
+    "read_yaml",
     "scenario_from_dict",
     "scenario_hash",
     "scenario_to_dict",
     "set_path",
+    "show_value",
 ]
 
 #: The pseudo file name of problems caused by `--set` overrides.
@@ -281,8 +285,13 @@ class _TooLargeError(Exception):
     """Internal: the document expands to more than MAX_NODES values."""
 
 
-def _parse_yaml(text: str, label: str, problems: list[Problem]) -> _Node | None:
-    """Parse one YAML document; None (with problems appended) if it cannot be read at all."""
+def _parse_yaml(
+    text: str, label: str, problems: list[Problem], expected: str = "a mapping of scenario sections"
+) -> _Node | None:
+    """Parse one YAML document; None (with problems appended) if it cannot be read at all.
+
+    `expected` says what an empty file should have held (scenario sections, a policy script...).
+    """
     try:
         loader = _SafeLoader(text)  # the reader rejects non-printable characters right here
     except yaml.YAMLError as exc:
@@ -295,7 +304,7 @@ def _parse_yaml(text: str, label: str, problems: list[Problem]) -> _Node | None:
             problems.append(_yaml_problem(label, text, exc))
             return None
         if root is None:
-            problems.append(_Pos(label, 1, 1).problem("", "the file is empty: expected a mapping of scenario sections"))
+            problems.append(_Pos(label, 1, 1).problem("", f"the file is empty: expected {expected}"))
             return None
         try:
             return _TreeBuilder(loader, label, problems).build(root, ())
@@ -431,6 +440,13 @@ class _Locator:
                 del table[p]
             table[path] = pos
 
+    def nested(self, key: Any) -> _Locator:
+        """The same positions for the data moved one level down, under `key` (``[...]`` -> ``{key: [...]}``)."""
+        out = _Locator(self.default)
+        out.values = {(key, *p): pos for p, pos in self.values.items()}
+        out.keys = {(key, *p): pos for p, pos in self.keys.items()}
+        return out
+
     def locate(self, path: KeyPath, prefer_key: bool) -> _Pos:
         """Position of the deepest recorded node on `path`; its key's position if `prefer_key`."""
         for n in range(len(path), -1, -1):
@@ -524,9 +540,9 @@ def _schema_child(tp: Any, seg: Any) -> tuple[Any, FieldInfo | None]:
     return None, None
 
 
-def _schema_at(path: Iterable[Any]) -> tuple[Any, FieldInfo | None]:
-    """Type at `path` from the Scenario root, and the nearest enclosing field's info (for its unit)."""
-    tp: Any = Scenario
+def _schema_at(path: Iterable[Any], root: Any = Scenario) -> tuple[Any, FieldInfo | None]:
+    """Type at `path` from `root` (the Scenario), and the nearest enclosing field's info (for its unit)."""
+    tp: Any = root
     info: FieldInfo | None = None
     for seg in path:
         tp, field = _schema_child(tp, seg)
@@ -568,6 +584,11 @@ def _show(value: Any) -> str:
     if isinstance(value, (bytes, bytearray)):
         return "binary data"
     return f"a {type(value).__name__}"
+
+
+def show_value(value: Any) -> str:
+    """How a found value is quoted in a message ("found ..."), in YAML's terms: ``'text'``, ``a list``."""
+    return _show(value)
 
 
 _PATTERNS = {
@@ -621,8 +642,8 @@ def _expected_found(err: Mapping[str, Any], unit: str) -> str:
     return f"{msg[:1].lower()}{msg[1:]}, found {found}"
 
 
-def _unknown_field(parent: KeyPath, key: Any) -> str:
-    model = _model_of(_schema_at(parent)[0])
+def _unknown_field(parent: KeyPath, key: Any, root: Any = Scenario) -> str:
+    model = _model_of(_schema_at(parent, root)[0])
     if model is None:
         return f"unknown field {key!r}"
     allowed = list(model.model_fields)
@@ -631,9 +652,15 @@ def _unknown_field(parent: KeyPath, key: Any) -> str:
     return f"unknown field {key!r}{hint} (allowed: {', '.join(allowed)})"
 
 
-def _error_problem(err: Mapping[str, Any], data: Any, where: _Locator) -> Problem:
-    """Map one pydantic error (its `loc`) to the position of the deepest node that exists."""
-    loc = tuple(err["loc"])
+def _error_problem(
+    err: Mapping[str, Any], data: Any, where: _Locator, root: Any = Scenario, at: KeyPath = ()
+) -> Problem:
+    """Map one pydantic error (its `loc`) to the position of the deepest node that exists.
+
+    `root` is the type that was validated and `at` where its value sits in `data` (the error's
+    `loc` is relative to it): a policy script validates each command on its own, for instance.
+    """
+    loc = (*at, *err["loc"])
     kind = err["type"]
     is_key = "[key]" in loc
     if is_key:
@@ -643,12 +670,12 @@ def _error_problem(err: Mapping[str, Any], data: Any, where: _Locator) -> Proble
     if kind == "missing" and rest:
         shown = (*resolved, *rest)
     if kind == "extra_forbidden":
-        message = _unknown_field(resolved[:-1], resolved[-1] if resolved else loc[-1])
+        message = _unknown_field(resolved[len(at) : -1], resolved[-1] if resolved else loc[-1], root)
     elif kind == "missing":
         message = "missing required field" if not rest or isinstance(rest[-1], str) else "missing value"
     else:
         # A key has no unit: the field's unit describes its values.
-        message = _expected_found(err, "" if is_key else _unit(_schema_at(resolved)[1]))
+        message = _expected_found(err, "" if is_key else _unit(_schema_at(resolved[len(at) :], root)[1]))
         if is_key:
             message = f"invalid key: {message}"
     prefer_key = is_key or kind == "extra_forbidden" or isinstance(value, (dict, list))
@@ -676,11 +703,17 @@ def _validate(data: Any, where: _Locator, problems: list[Problem]) -> Scenario |
     return scenario
 
 
-def _raise_if_any(problems: list[Problem]) -> None:
+def raise_if_any(problems: list[Problem], error: type[ScenarioError] = ScenarioError) -> None:
+    """Raise `error` with the problems, without duplicates and in file order, if there are any.
+
+    Args:
+        problems: Everything found wrong; nothing happens when it is empty.
+        error: The exception class raised (a subclass of `ScenarioError`, such as a script's error).
+    """
     if problems:
         unique = list(dict.fromkeys(problems))
         unique.sort(key=lambda p: (p.file, p.line or 0, p.column or 0))
-        raise ScenarioError(unique)
+        raise error(unique)
 
 
 # --------------------------------------------------------------------------- public API
@@ -705,7 +738,7 @@ def load_scenario(path: str | os.PathLike[str], overrides: Mapping[str, Any] | N
     problems: list[Problem] = []
     tree = _load_tree(Path(label), label, problems, [])
     if tree is None:
-        _raise_if_any(problems)
+        raise_if_any(problems)
         raise AssertionError("unreachable: a failed load always records a problem")  # pragma: no cover
     where = _Locator(_Pos(label))
     data = where.flatten(tree)
@@ -719,7 +752,7 @@ def load_scenario(path: str | os.PathLike[str], overrides: Mapping[str, Any] | N
             continue
         where.override(resolved, _Pos(OVERRIDE_SOURCE))
     scenario = _validate(data, where, problems)
-    _raise_if_any(problems)
+    raise_if_any(problems)
     assert scenario is not None
     return scenario
 
@@ -739,9 +772,88 @@ def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
     """
     problems: list[Problem] = []
     scenario = _validate(data, _Locator(_Pos(source)), problems)
-    _raise_if_any(problems)
+    raise_if_any(problems)
     assert scenario is not None
     return scenario
+
+
+class YamlDocument:
+    """A YAML file read as plain data that remembers where each value was written.
+
+    The scenario loader's reading and error reporting, for other files people write by hand (policy
+    scripts): validate `data` with any pydantic type and turn the errors, or your own checks, into
+    `Problem`s located at `file:line:column`, worded exactly as a scenario's are.
+
+    Attributes:
+        label: The file as the user named it (problems use it).
+        data: The content as plain dicts, lists and scalars.
+    """
+
+    def __init__(self, label: str, data: Any, where: _Locator) -> None:
+        self.label = label
+        self.data = data
+        self._where = where
+
+    def nested(self, key: str) -> YamlDocument:
+        """The same document with its content moved under `key` (a bare list read as ``{key: [...]}``)."""
+        return YamlDocument(self.label, {key: self.data}, self._where.nested(key))
+
+    def problem(self, path: KeyPath, message: str, at_key: bool = False) -> Problem:
+        """A problem about the value at `path` (keys and list indices), at the deepest position known.
+
+        Args:
+            path: Where the value is in `data`, e.g. ``("commands", 3, "seat")``.
+            message: What was expected and what was found.
+            at_key: Point at the key that names the value rather than at the value itself.
+        """
+        resolved, _, _ = _resolve(self.data, path)
+        return self._where.locate(resolved, at_key).problem(path, message)
+
+    def line(self, path: KeyPath) -> int | None:
+        """Line the value at `path` was written on (None for data that did not come from a file)."""
+        resolved, _, _ = _resolve(self.data, path)
+        return self._where.locate(resolved, prefer_key=False).line
+
+    def validation_problems(self, exc: ValidationError, root: Any, at: KeyPath = ()) -> list[Problem]:
+        """The problems of a pydantic validation of the value at `at` against the type `root`.
+
+        Args:
+            exc: What pydantic raised.
+            root: The type (a model, ``list[Model]``...) the value was validated against: it names
+                the allowed fields of an unknown one and gives units.
+            at: Where the validated value sits in `data` (pydantic's error locations are relative to it).
+        """
+        return [_error_problem(err, self.data, self._where, root, at) for err in exc.errors(include_url=False)]
+
+    @classmethod
+    def from_data(cls, data: Any, label: str = "<dict>") -> YamlDocument:
+        """Content that is already data (sent to a worker, embedded in a save): problems have no lines."""
+        return cls(label, data, _Locator(_Pos(label)))
+
+
+def read_yaml(path: str | os.PathLike[str], expected: str) -> YamlDocument:
+    """Read one YAML file (no `extends:`) with the scenario loader's checks and positions.
+
+    Args:
+        path: The file; problems name it as given.
+        expected: What the file should hold, for the message about an empty file
+            (e.g. ``"a list of scripted commands"``).
+
+    Returns:
+        The file's content and positions.
+
+    Raises:
+        ScenarioError: The file cannot be read, is not UTF-8 or not YAML, is empty, has duplicate
+            keys or unreadable values; every problem with its file:line:column.
+    """
+    label = os.fspath(path)
+    problems: list[Problem] = []
+    text = _read_file(Path(label), label, problems)
+    tree = None if text is None else _parse_yaml(text, label, problems, expected)
+    raise_if_any(problems)
+    assert tree is not None
+    where = _Locator(_Pos(label))
+    return YamlDocument(label, where.flatten(tree), where)
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
