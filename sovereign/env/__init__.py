@@ -1,0 +1,29 @@
+"""Reinforcement-learning environments: PettingZoo (all seats at once) and Gymnasium (one seat).
+
+Needs the optional extra ``rl`` (``pip install 'sovereign[rl]'``): PettingZoo and Gymnasium are
+imported here, and the rest of the package never imports this one.
+"""
+
+try:
+    import gymnasium  # noqa: F401
+    import pettingzoo  # noqa: F401
+except ImportError as exc:  # pragma: no cover - depends on what is installed
+    raise ImportError(
+        f"sovereign.env needs the optional 'rl' extra ({exc.name} is missing): pip install 'sovereign[rl]'"
+    ) from exc
+
+from sovereign.env.parallel import SovereignParallelEnv
+from sovereign.env.rewards import VALUATION_FLOOR_BUSD, objective_value
+from sovereign.env.single import SovereignSeatEnv
+from sovereign.env.spaces import ACTION_FIELDS, COMMAND_KINDS, ActionCodec, ObservationEncoder
+
+__all__ = [
+    "ACTION_FIELDS",
+    "COMMAND_KINDS",
+    "VALUATION_FLOOR_BUSD",
+    "ActionCodec",
+    "ObservationEncoder",
+    "SovereignParallelEnv",
+    "SovereignSeatEnv",
+    "objective_value",
+]
