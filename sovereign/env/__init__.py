@@ -5,7 +5,7 @@ imported here, and the rest of the package never imports this one.
 """
 
 try:
-    import gymnasium  # noqa: F401
+    import gymnasium
     import pettingzoo  # noqa: F401
 except ImportError as exc:  # pragma: no cover - depends on what is installed
     raise ImportError(
@@ -27,3 +27,8 @@ __all__ = [
     "SovereignSeatEnv",
     "objective_value",
 ]
+
+#: Gymnasium id of the single-seat environment: ``gymnasium.make(SEAT_ENV_ID, scenario=..., seat=...)``.
+SEAT_ENV_ID = "Sovereign/Seat-v0"
+gymnasium.register(id=SEAT_ENV_ID, entry_point="sovereign.env.single:SovereignSeatEnv")
+__all__ += ["SEAT_ENV_ID"]

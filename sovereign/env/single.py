@@ -29,7 +29,8 @@ class SovereignSeatEnv(gym.Env[np.ndarray, np.ndarray]):
         render_mode: None or ``"ansi"``.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"]}
+    # render_fps: how fast a viewer replays the text frames (one quarter a second)
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"], "render_fps": 1}
 
     def __init__(
         self,
