@@ -204,6 +204,11 @@ class ObservationEncoder:
         high = np.array([self._BOUNDS[k][1] for k in self.feature_kinds], np.float32)
         self.space = spaces.Box(low=low, high=high, dtype=np.float32)
         self._index = {n: i for i, n in enumerate(self.feature_names)}
+        first_field = self.REGION_FEATURES[0][0]
+        self._region_base = {r: self._index[f"{r}.{first_field}"] for r in self.regions}
+        self._own_base = self._index[f"own.{self.regions[0]}.datacenter_it_mw"]
+        transform = {"share": _number, "log": _log, "slog": _slog, "margin": _number}
+        self._region_transforms = [(f, transform[kind]) for f, kind in self.REGION_FEATURES]
 
     def encode(self, observation: Mapping[str, Any]) -> np.ndarray:
         """The feature vector of one `model.observe(seat)` result, clipped to the space's bounds."""
@@ -217,16 +222,18 @@ class ObservationEncoder:
         for a in self.accelerators:
             price = _number(world.get(f"chip_price_{a}_usd", self.list_price[a]))
             x[ix[f"world.chip_price_{a}_vs_list"]] = price / self.list_price[a]
-        transform = {"share": _number, "log": _log, "slog": _slog, "margin": _number}
+        # each region's features are one contiguous block: fill it in one slice (the encoding runs
+        # for every agent every quarter, and name lookups per feature cost more than the quarter's
+        # metrics rows themselves)
+        width = len(self.REGION_FEATURES)
         for row in public["nations"]:
-            region = row.get("region")
-            if region not in self.region_ix:
-                continue
-            for field, kind in self.REGION_FEATURES:
-                x[ix[f"{region}.{field}"]] = transform[kind](_number(row.get(field)))
+            base = self._region_base.get(row.get("region"))
+            if base is not None:
+                x[base : base + width] = [t(_number(row.get(f))) for f, t in self._region_transforms]
         for region, tier in public["export_tiers"].items():
-            if region in self.region_ix:
-                x[ix[f"{region}.export_tier"]] = _number(tier) / N_TIERS
+            base = self._region_base.get(region)
+            if base is not None:
+                x[base + width] = _number(tier) / N_TIERS
         kind = private["kind"]
         if kind in SEAT_KINDS:
             x[ix[f"own.kind_{kind}"]] = 1.0
@@ -237,20 +244,21 @@ class ObservationEncoder:
         x[ix["own.cash_busd"]] = _slog(_number(private["cash_busd"]))
         x[ix["own.valuation_busd"]] = _slog(_number(state.get("valuation_busd")))
         x[ix["own.revenue_busd"]] = _slog(_number(state.get("revenue_busd")))
-        it_mw = dict.fromkeys(self.regions, 0.0)
-        h100e = dict.fromkeys(self.regions, 0.0)
+        n_r = len(self.regions)
+        own = np.zeros((3, n_r))  # datacenter MW, accelerators, projects, by region
         for dc in private["datacenters"]:
-            if dc["region"] in it_mw:
-                it_mw[dc["region"]] += _number(dc["it_mw"])
-                h100e[dc["region"]] += _number(dc["h100e"])
-        projects = dict.fromkeys(self.regions, 0.0)
+            r = self.region_ix.get(dc["region"])
+            if r is not None:
+                own[0, r] += _number(dc["it_mw"])
+                own[1, r] += _number(dc["h100e"])
         for p in private["projects"]:
-            if p.get("region") in projects:
-                projects[p["region"]] += 1.0
-        for r in self.regions:
-            x[ix[f"own.{r}.datacenter_it_mw"]] = _log(it_mw[r])
-            x[ix[f"own.{r}.h100e"]] = _log(h100e[r])
-            x[ix[f"own.{r}.projects"]] = projects[r]
+            r = self.region_ix.get(p.get("region"))
+            if r is not None:
+                own[2, r] += 1.0
+        start = self._own_base
+        x[start : start + n_r] = np.log1p(own[0])
+        x[start + n_r : start + 2 * n_r] = np.log1p(own[1])
+        x[start + 2 * n_r : start + 3 * n_r] = own[2]
         x[ix["own.fab_h100e_per_quarter"]] = _log(sum(_number(f["h100e_per_quarter"]) for f in private["fabs"]))
         x[ix["own.pending_decisions"]] = len(private["pending_decisions"])
         x[ix["own.refused_last_quarter"]] = len(refusals_in(observation, previous_quarter(public["quarter"])))
