@@ -126,7 +126,8 @@ class SovereignParallelEnv(ParallelEnv[str, np.ndarray, np.ndarray]):
         self._views = {a: self.model.observe(a) for a in self.agents}
         self._objective = {a: objective_value(a, v) for a, v in self._views.items()}
         self._scale = {a: reward_scale(v["private"]["kind"], self._objective[a]) for a, v in self._views.items()}
-        observations = {a: self.encoder.encode(v) for a, v in self._views.items()}
+        public = self.encoder.encode_public(self._views[self.agents[0]]["public"])  # the same for all
+        observations = {a: self.encoder.encode(v, public) for a, v in self._views.items()}
         infos = {a: self._info(a, command=None, refused=[]) for a in self.agents}
         return observations, infos
 
@@ -171,6 +172,7 @@ class SovereignParallelEnv(ParallelEnv[str, np.ndarray, np.ndarray]):
         terminations: dict[str, bool] = {}
         truncations: dict[str, bool] = {}
         infos: dict[str, dict[str, Any]] = {}
+        public: np.ndarray | None = None  # public features: encoded once, they are the same for all
         for agent in self.agents:
             left = agent not in model.seats  # a firm that went bankrupt
             if left:
@@ -186,7 +188,12 @@ class SovereignParallelEnv(ParallelEnv[str, np.ndarray, np.ndarray]):
                 ]
             rewards[agent] = (value - self._objective[agent]) / self._scale[agent]
             self._objective[agent] = value
-            observations[agent] = self.encoder.encode(self._views[agent])
+            if left:
+                observations[agent] = self.encoder.encode(self._views[agent])  # its last view
+            else:
+                if public is None:
+                    public = self.encoder.encode_public(self._views[agent]["public"])
+                observations[agent] = self.encoder.encode(self._views[agent], public)
             terminations[agent] = left or model.done
             truncations[agent] = not terminations[agent] and self.quarters is not None and self._played >= self.quarters
             infos[agent] = self._info(agent, command=commands[agent], refused=refused[agent])

@@ -210,30 +210,19 @@ class ObservationEncoder:
         transform = {"share": _number, "log": _log, "slog": _slog, "margin": _number}
         self._region_transforms = [(f, transform[kind]) for f, kind in self.REGION_FEATURES]
 
-    def encode(self, observation: Mapping[str, Any]) -> np.ndarray:
-        """The feature vector of one `model.observe(seat)` result, clipped to the space's bounds."""
+    def encode(self, observation: Mapping[str, Any], public_features: np.ndarray | None = None) -> np.ndarray:
+        """The feature vector of one `model.observe(seat)` result, clipped to the space's bounds.
+
+        Args:
+            observation: what `model.observe(seat)` returned.
+            public_features: `encode_public` of this quarter's public part, when the caller has
+                it already: it is the same for every seat, so a multi-agent step encodes it once.
+        """
         public, private = observation["public"], observation["private"]
-        x = np.zeros(len(self.feature_names), np.float32)
+        if public_features is None:
+            public_features = self.encode_public(public)
+        x = public_features.copy()
         ix = self._index
-        x[ix["progress"]] = (quarter_index(public["quarter"]) - self.start_q) / self.n_quarters
-        x[ix["has_metrics"]] = 1.0 if public["nations"] else 0.0
-        world = public["world"]
-        x[ix["world.compute_price_usd_hour"]] = _log(_number(world.get("compute_price_usd_hour")))
-        for a in self.accelerators:
-            price = _number(world.get(f"chip_price_{a}_usd", self.list_price[a]))
-            x[ix[f"world.chip_price_{a}_vs_list"]] = price / self.list_price[a]
-        # each region's features are one contiguous block: fill it in one slice (the encoding runs
-        # for every agent every quarter, and name lookups per feature cost more than the quarter's
-        # metrics rows themselves)
-        width = len(self.REGION_FEATURES)
-        for row in public["nations"]:
-            base = self._region_base.get(row.get("region"))
-            if base is not None:
-                x[base : base + width] = [t(_number(row.get(f))) for f, t in self._region_transforms]
-        for region, tier in public["export_tiers"].items():
-            base = self._region_base.get(region)
-            if base is not None:
-                x[base + width] = _number(tier) / N_TIERS
         kind = private["kind"]
         if kind in SEAT_KINDS:
             x[ix[f"own.kind_{kind}"]] = 1.0
@@ -262,6 +251,31 @@ class ObservationEncoder:
         x[ix["own.fab_h100e_per_quarter"]] = _log(sum(_number(f["h100e_per_quarter"]) for f in private["fabs"]))
         x[ix["own.pending_decisions"]] = len(private["pending_decisions"])
         x[ix["own.refused_last_quarter"]] = len(refusals_in(observation, previous_quarter(public["quarter"])))
+        return np.clip(x, self.space.low, self.space.high)
+
+    def encode_public(self, public: Mapping[str, Any]) -> np.ndarray:
+        """The vector with only the public features set (the rest 0), clipped to the bounds."""
+        x = np.zeros(len(self.feature_names), np.float32)
+        ix = self._index
+        x[ix["progress"]] = (quarter_index(public["quarter"]) - self.start_q) / self.n_quarters
+        x[ix["has_metrics"]] = 1.0 if public["nations"] else 0.0
+        world = public["world"]
+        x[ix["world.compute_price_usd_hour"]] = _log(_number(world.get("compute_price_usd_hour")))
+        for a in self.accelerators:
+            price = _number(world.get(f"chip_price_{a}_usd", self.list_price[a]))
+            x[ix[f"world.chip_price_{a}_vs_list"]] = price / self.list_price[a]
+        # each region's features are one contiguous block: fill it in one slice (the encoding runs
+        # for every agent every quarter, and name lookups per feature cost more than the quarter's
+        # metrics rows themselves)
+        width = len(self.REGION_FEATURES)
+        for row in public["nations"]:
+            base = self._region_base.get(row.get("region"))
+            if base is not None:
+                x[base : base + width] = [t(_number(row.get(f))) for f, t in self._region_transforms]
+        for region, tier in public["export_tiers"].items():
+            base = self._region_base.get(region)
+            if base is not None:
+                x[base + width] = _number(tier) / N_TIERS
         return np.clip(x, self.space.low, self.space.high)
 
 

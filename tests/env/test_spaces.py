@@ -198,3 +198,13 @@ def test_after_a_quarter_the_observation_carries_its_metrics(env):
             assert ind[f"{region}.{pillar}"] == pytest.approx(rows[region][pillar], rel=1e-6)
     for agent in SEATS:
         assert env.observation_space(agent).contains(obs[agent])
+
+
+def test_the_env_encodes_the_public_part_once_and_gets_the_same_vectors(env):
+    for _ in range(3):
+        obs, *_ = env.step({})
+    for agent in SEATS:
+        np.testing.assert_array_equal(obs[agent], env.encoder.encode(env.model.observe(agent)))
+    public = env.encoder.encode_public(env.model.observe("USA")["public"])
+    own = [i for i, n in enumerate(env.encoder.feature_names) if n.startswith("own.")]
+    assert not public[own].any() and public.any()
