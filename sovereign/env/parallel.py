@@ -31,7 +31,7 @@ class SovereignParallelEnv(ParallelEnv[str, np.ndarray, np.ndarray]):
             (``"cloudco"``); every other seat is played by the model's AI.
         seed: the seed of the first episode (``reset()`` without a seed); later unseeded resets
             draw their seeds from it, so a sequence of episodes is reproducible. ``reset(seed=s)``
-            plays the model with ``rng=s``, the same world as ``sovereign run --seed s``.
+            makes the model with ``rng=s`` (`episode_seed` is the current episode's seed).
         quarters: end an episode after this many quarters (truncated); default: at the scenario's
             end (terminated).
         difficulty: the AI seats' difficulty, as `SovereignModel` takes it.

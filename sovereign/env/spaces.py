@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from sovereign.scenario import Scenario, quarter_index
+from sovereign.scenario import Scenario, quarter_index, quarter_label
 from sovereign.sim.commands import (
     BuildDatacenter,
     BuildFab,
@@ -281,8 +281,6 @@ class ObservationEncoder:
 
 def previous_quarter(label: str) -> str:
     """The label of the quarter before `label` (``2026Q1`` -> ``2025Q4``)."""
-    from sovereign.scenario import quarter_label
-
     return quarter_label(quarter_index(label) - 1)
 
 
