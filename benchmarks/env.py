@@ -53,9 +53,7 @@ def play_parallel(env: SovereignParallelEnv, seed: int) -> int:
         env.action_space(agent).seed(seed)
     n = 0
     while env.agents:
-        actions = {
-            a: env.action_space(a).sample(mask=env.codec.split_mask(infos[a]["action_mask"])) for a in env.agents
-        }
+        actions = {a: env.action_space(a).sample(mask=infos[a]["action_mask"]) for a in env.agents}
         _, _, _, _, infos = env.step(actions)
         n += 1
     return n
@@ -65,10 +63,9 @@ def play_single(env: SovereignSeatEnv, seed: int) -> int:
     """One episode of the single-seat env with random masked actions; the number of steps."""
     _, info = env.reset(seed=seed)
     env.action_space.seed(seed)
-    codec = env.parallel.codec
     n, done = 0, False
     while not done:
-        action = env.action_space.sample(mask=codec.split_mask(info["action_mask"]))
+        action = env.action_space.sample(mask=info["action_mask"])
         _, _, terminated, truncated, info = env.step(action)
         done = terminated or truncated
         n += 1

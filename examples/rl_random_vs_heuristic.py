@@ -45,10 +45,9 @@ def random_policy(env: SovereignSeatEnv, seed: int) -> Policy:
     """Uniform over the action space, kinds restricted by the action mask."""
     space = env.action_space
     space.seed(seed)
-    codec = env.parallel.codec
 
     def act(obs: np.ndarray, info: dict) -> np.ndarray:
-        return space.sample(mask=codec.split_mask(info["action_mask"]))
+        return space.sample(mask=info["action_mask"])
 
     return act
 
@@ -89,7 +88,7 @@ def heuristic_policy(env: SovereignSeatEnv) -> Policy:
         cash_busd = math.expm1(max(float(obs[ix["own.cash_busd"]]), 0.0))
         if obs[ix["own.pending_decisions"]] > 0:
             return codec.encode_kind("decide", option=0)
-        may_buy = codec.split_mask(info["action_mask"])[0][COMMAND_KINDS.index("buy_accelerators")]
+        may_buy = info["action_mask"][0][COMMAND_KINDS.index("buy_accelerators")]
         if may_buy and cash_busd > 3.0:
             return codec.encode_kind("buy_accelerators", region=region, item=1, amount=2, price=1)
         if cash_busd > 10.0:

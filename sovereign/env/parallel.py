@@ -41,11 +41,11 @@ class SovereignParallelEnv(ParallelEnv[str, np.ndarray, np.ndarray]):
         ValueError: no seats, an unknown or repeated seat, a bad quarter count or render mode.
         ScenarioError: the scenario file cannot be read or is invalid.
 
-    Each step's ``infos[agent]`` holds ``action_mask`` (flat int8 mask over the action fields, see
-    `ActionCodec.mask`), ``command`` (the decoded command as a dict, None for a no-op),
-    ``refused`` (the reasons of any refusal this quarter: by the decoder, by the validator at
-    submission, or when applied because the money had gone), ``objective`` (sovereignty index or
-    valuation) and ``quarter`` (the label of the next quarter to play).
+    Each step's ``infos[agent]`` holds ``action_mask`` (one int8 array per action field, as
+    `MultiDiscrete.sample(mask=...)` takes it; see `ActionCodec.mask`), ``command`` (the decoded
+    command as a dict, None for a no-op), ``refused`` (the reasons of any refusal this quarter: by
+    the decoder, by the validator at submission, or when applied because the money had gone),
+    ``objective`` (sovereignty index or valuation) and ``quarter`` (the next quarter to play).
     """
 
     metadata: ClassVar[dict[str, Any]] = {"name": "sovereign_v0", "render_modes": ["ansi"], "is_parallelizable": True}

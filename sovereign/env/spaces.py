@@ -313,7 +313,6 @@ class ActionCodec:
         #: Number of choices of each field, in `ACTION_FIELDS` order.
         self.nvec = (len(COMMAND_KINDS), len(self.regions), n_items, N_TIERS, N_AMOUNTS, N_PRICES, n_options)
         self.space = spaces.MultiDiscrete(np.array(self.nvec, np.int64))
-        self._offsets = np.cumsum((0, *self.nvec))
 
     def encode_kind(self, kind: str, **fields: int) -> np.ndarray:
         """An action of `kind` with the other fields given by name (0 when not given)."""
@@ -393,14 +392,16 @@ class ActionCodec:
         options = pending.get(event_id, pending.get(str(event_id), []))
         return Decide(event_id=event_id, option=option % max(len(options), 1))
 
-    def mask(self, seat: str, observation: Mapping[str, Any]) -> np.ndarray:
-        """Which values of each field are worth trying, flat (int8, ``sum(nvec)`` long).
+    def mask(self, seat: str, observation: Mapping[str, Any]) -> tuple[np.ndarray, ...]:
+        """Which values of each field are worth trying: one int8 array per field.
 
-        The kind block rules out what this seat can never do this quarter: another kind's
-        commands, export controls for a nation that makes no chips, buying accelerators without a
-        datacenter, deciding with nothing pending. The other fields are left open: whether a
-        region or an amount works depends on the kind and the state of the world, which the
-        validator checks. `split_mask` gives the per-field tuple `MultiDiscrete.sample` takes.
+        That is the form `MultiDiscrete.sample(mask=...)` takes, so PettingZoo's and Gymnasium's
+        tools can sample with it directly; ``np.concatenate(mask)`` is the flat form maskable
+        PPO implementations take. The kind array rules out what this seat can never do this
+        quarter: another kind's commands, export controls for a nation that makes no chips,
+        buying accelerators without a datacenter, deciding with nothing pending. The other fields
+        are left open: whether a region or an amount works depends on the kind and the state of
+        the world, which the validator checks.
         """
         private = observation["private"]
         allowed = set(_ALLOWED_KINDS.get(private["kind"], {"no_op"}))
@@ -412,13 +413,8 @@ class ActionCodec:
             allowed.discard("buy_accelerators")
         if not private["pending_decisions"]:
             allowed.discard("decide")
-        mask = np.ones(int(self._offsets[-1]), np.int8)
-        mask[: self.nvec[0]] = [k in allowed for k in COMMAND_KINDS]
-        return mask
-
-    def split_mask(self, mask: np.ndarray) -> tuple[np.ndarray, ...]:
-        """The flat mask as one int8 array per field, as `MultiDiscrete.sample(mask=...)` takes it."""
-        return tuple(mask[self._offsets[i] : self._offsets[i + 1]] for i in range(len(self.nvec)))
+        kinds = np.array([k in allowed for k in COMMAND_KINDS], np.int8)
+        return (kinds, *(np.ones(n, np.int8) for n in self.nvec[1:]))
 
     def _home(self, seat: str, observation: Mapping[str, Any]) -> str:
         home = observation["private"]["state"].get("home")

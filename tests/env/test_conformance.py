@@ -5,8 +5,10 @@ from __future__ import annotations
 import warnings
 
 import gymnasium as gym
+import pytest
 from gymnasium.utils.env_checker import check_env
-from pettingzoo.test import parallel_api_test, parallel_seed_test
+from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test
+from pettingzoo.utils.conversions import parallel_to_aec
 
 from sovereign.env import SEAT_ENV_ID, SovereignParallelEnv, SovereignSeatEnv
 
@@ -49,3 +51,14 @@ def test_the_registered_env_is_the_seat_env(tiny):
     env = gym.make(SEAT_ENV_ID, scenario=tiny, seat="USA", quarters=1)
     assert isinstance(env.unwrapped, SovereignSeatEnv)
     assert env.unwrapped.seat == "USA"
+
+
+# the AEC checker's advice, not failures: agents are named by their seat ids (the game's own names),
+# and one command a quarter is naturally a MultiDiscrete, not a Box or a Discrete
+@pytest.mark.filterwarnings("ignore:Action space for each agent probably should be:UserWarning")
+@pytest.mark.filterwarnings("ignore:We recommend agents to be named:UserWarning")
+def test_the_aec_conversion_passes_pettingzoos_api_test(tiny):
+    # the AEC checker samples each action with ``info["action_mask"]``, so this also proves the
+    # mask is in the form the spaces take
+    env = parallel_to_aec(SovereignParallelEnv(tiny, ["USA", "IND", "cloudco"], seed=0))
+    api_test(env, num_cycles=10)

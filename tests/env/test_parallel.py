@@ -186,7 +186,8 @@ def test_the_single_seat_env_is_the_parallel_env_with_one_agent(tiny):
     parallel = SovereignParallelEnv(tiny, ["IND"], seed=4)
     obs, info = single.reset()
     pobs, pinfo = parallel.reset()
-    np.testing.assert_array_equal(info["action_mask"], pinfo["IND"]["action_mask"])
+    for field, pfield in zip(info["action_mask"], pinfo["IND"]["action_mask"], strict=True):
+        np.testing.assert_array_equal(field, pfield)
     np.testing.assert_array_equal(obs, pobs["IND"])
     action = parallel.codec.encode_kind("set_security_spending", amount=3)
     result = single.step(action)

@@ -134,7 +134,7 @@ def test_encode_kind_rejects_unknown_fields(env):
 
 
 def _allowed_kinds(env, seat):
-    mask = env.codec.split_mask(env.codec.mask(seat, env.model.observe(seat)))
+    mask = env.codec.mask(seat, env.model.observe(seat))
     return {k for k, ok in zip(COMMAND_KINDS, mask[0], strict=True) if ok}
 
 
@@ -162,7 +162,7 @@ def test_every_masked_out_kind_is_refused_by_the_model(env):
 def test_sampling_with_the_mask_gives_only_allowed_kinds(env):
     space = env.action_space("cloudco")
     space.seed(7)
-    mask = env.codec.split_mask(env.codec.mask("cloudco", env.model.observe("cloudco")))
+    mask = env.codec.mask("cloudco", env.model.observe("cloudco"))
     kinds = {COMMAND_KINDS[space.sample(mask=mask)[0]] for _ in range(200)}
     assert kinds == _allowed_kinds(env, "cloudco")
 
