@@ -34,8 +34,13 @@ def test_a_refused_command_is_not_applied_and_its_reason_is_in_info(env):
     assert infos["cloudco"]["refused"] == ["only a nation can set subsidy; CloudCo is a cloud"]
     assert infos["IND"]["refused"] == ["not enough budget: needs $7.0B, has $1.9B"]
     assert infos["fabco"]["refused"] == ["no decision is pending"] and infos["fabco"]["command"] is None
-    human = [c for c in env.model.command_log if c["origin"] == "human"]
-    assert {c["seat"] for c in human} == {"USA", "cloudco", "IND"} and not any(c["accepted"] for c in human)
+    logged = {seat: env.model.observe(seat)["private"]["recent_commands"] for seat in SEATS}
+    assert {seat: [(c["origin"], c["accepted"]) for c in log] for seat, log in logged.items()} == {
+        "USA": [("human", False)],
+        "cloudco": [("human", False)],
+        "IND": [("human", False)],
+        "fabco": [],
+    }
     assert not env.model.observe("IND")["private"]["projects"]
 
 
@@ -63,7 +68,7 @@ def test_a_command_refused_when_applied_is_reported_too(tiny):
     assert infos["IND"]["refused"] == []
     (reason,) = infos["cloudco"]["refused"]
     assert re.fullmatch(r"not enough cash: needs \$\d+\.\dB, has \$\d+\.\dB", reason), reason
-    stages = [(e["stage"], e["accepted"]) for e in env.model.command_log if e["seat"] == "cloudco"]
+    stages = [(e["stage"], e["accepted"]) for e in env.model.observe("cloudco")["private"]["recent_commands"]]
     assert stages == [("submit", True), ("apply", False)]
 
 
@@ -123,9 +128,12 @@ def test_quarters_truncates_the_episode(tiny):
 def test_the_other_seats_are_played_by_the_ai(env):
     for _ in range(4):
         env.step({})
-    ai_seats = {c["seat"] for c in env.model.command_log if c["origin"] == "ai"}
-    assert {"CHN", "dragon", "bharat", "redfab"} <= ai_seats
-    assert not ai_seats & set(SEATS)
+    origins = {
+        seat: {c["origin"] for c in env.model.observe(seat)["private"]["recent_commands"]}
+        for seat in (*SEATS, "CHN", "dragon", "bharat", "redfab")
+    }
+    assert all(origins[seat] == {"ai"} for seat in ("CHN", "dragon", "bharat", "redfab")), origins
+    assert all(origins[seat] <= {"human"} for seat in SEATS), origins
 
 
 def _trajectory(env, seed=None):
