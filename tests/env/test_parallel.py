@@ -55,7 +55,7 @@ def test_a_command_refused_when_applied_is_reported_too(tiny):
     # India subsidises half of a datacenter on its soil, if it still has the money when the build
     # is applied; its own build is applied first (nations before firms) and leaves too little, so
     # CloudCo's build, affordable when submitted, is refused when applied.
-    scenario = load_scenario(TINY, overrides={"actors.0.cash_busd": 2.8})
+    scenario = load_scenario(TINY, overrides={"actors.0.cash_busd": 1.3})
     env = SovereignParallelEnv(scenario, ["IND", "cloudco"], seed=0)
     env.reset()
     c = env.codec
