@@ -366,6 +366,14 @@ class StartupSpawning(Strict):
         ge=1,
         le=24,
     )
+    shutdown_rate_per_year: float = F(
+        0.03,
+        description="Yearly chance a startup shuts down whatever its cash (founders quit, the product fails, an "
+        "acqui-hire)",
+        unit="1/year",
+        ge=0,
+        le=1,
+    )
     max_cash_revenue_years: float = F(
         2.75,
         description="Investors fund on traction: a round (or a seed) tops cash up to at most this many years "
@@ -382,7 +390,10 @@ class StartupSpawning(Strict):
         le=12,
     )
     demand_cut_on_failure: float = F(
-        0.3, description="Share of compute plans a lab or startup cuts when a round fails", ge=0, le=1
+        0.3,
+        description="Share of compute plans a named lab cuts in a quarter its debt exceeds its capacity",
+        ge=0,
+        le=1,
     )
 
     # Field validators (not one model validator) so that every problem is reported at once, each at

@@ -10,13 +10,14 @@ The rules, in the order they apply each quarter:
    revenue; a startup's is drawn at birth (its product's quality). Yields grow with
    ``labs.yield_growth_per_year``.
 3. Funding rounds started this quarter close with a chance that falls in a funding winter and
-   rises with the raiser's revenue growth; a failed round cuts the raiser's compute plans.
-4. A startup whose cash is below zero shuts down; its debts are written off.
+   rises with the raiser's revenue growth; after a failed round the raiser spends what it has.
+4. A startup whose cash is below zero shuts down; its debts are written off. A named lab that
+   owes more than twice its debt capacity shuts down too.
 5. Firms use their cash: a firm short of cash borrows (debt at ``economics.discount_rate``), pays
    interest, repays debt from cash above its keep (``finance.payout_cash_years`` of revenue,
    at least ``finance.min_cash_busd``), and pays out part of the rest (dividends, buybacks), so
    cash does not pile up. A named lab owing more than ``finance.debt_capacity_years`` of revenue
-   cuts its plans.
+   cuts its compute plans by ``startups.demand_cut_on_failure``.
 6. Valuations move towards revenue x a multiple that rises with growth, plus net cash.
 
 Every flow passes through the model's ledger (`SovereignModel.transfer`), so money is conserved.
@@ -109,23 +110,43 @@ def _close_round(model: SovereignModel, agent: SeatAgent, amount: float, winter:
         if amount >= NEWSWORTHY_ROUND_BUSD:
             model.add_news("funding", f"{agent.name} raises ${amount:,.1f}B", st["home"], agent.seat_id)
     else:
+        # the raiser keeps spending what it has: a startup that runs dry fails, a named lab borrows
         st["failed_rounds"] = st.get("failed_rounds", 0) + 1
-        if "demand_h100e" in st:
-            st["demand_h100e"] *= 1.0 - sc.startups.demand_cut_on_failure
 
 
 def _failures(model: SovereignModel) -> list[str]:
-    """Spawned startups that cannot pay fail; their debts are written off to the outside."""
+    """Startups that cannot pay, and named labs buried in debt, shut down.
+
+    A startup fails when its cash is below zero (it cannot borrow), or by the quarterly share of
+    ``startups.shutdown_rate_per_year`` whatever its cash. A named lab borrows instead,
+    and fails when it owes more than twice its debt capacity (``finance.debt_capacity_years`` of
+    revenue): its creditors take what cash is left and write off the rest. Either way the seat
+    leaves the game; its datacenters stay but earn nothing for it.
+    """
+    fin = model.scenario.finance
     failed = []
-    for agent in [a for a in model.seats.values() if a.kind == "startup"]:
-        if agent.state["cash_busd"] < 0:
-            model.add_news(
-                "failure", f"{agent.name} runs out of money and shuts down", agent.state["home"], agent.seat_id
-            )
-            model.transfer(model.OUTSIDE, agent.seat_id, -agent.state["cash_busd"], "write-offs")
+    for agent in list(model.seats.values()):
+        st = agent.state
+        if agent.kind == "startup":
+            hazard = 1.0 - (1.0 - model.scenario.startups.shutdown_rate_per_year) ** 0.25
+            broke = st["cash_busd"] < 0 or bool(model.rngs["startups"].random() < hazard)
+        elif agent.kind == "lab":
+            revenue_year = 4.0 * float(st.get("revenue_q", 0.0))
+            broke = float(st.get("debt_busd", 0.0)) > 2.0 * fin.debt_capacity_years * revenue_year + 1e-9
+        else:
+            continue
+        if not broke:
+            continue
+        why = "runs out of money" if st["cash_busd"] < 0 or agent.kind == "lab" else "closes its doors"
+        model.add_news("failure", f"{agent.name} {why} and shuts down", st["home"], agent.seat_id)
+        if st["cash_busd"] < 0:
+            model.transfer(model.OUTSIDE, agent.seat_id, -st["cash_busd"], "write-offs")
+        elif st["cash_busd"] > 0:
+            model.transfer(agent.seat_id, model.OUTSIDE, st["cash_busd"], "debt recovered")
+        if agent.kind == "startup":
             model.economy.startups_failed += 1
-            model.remove_seat(agent.seat_id)
-            failed.append(agent.seat_id)
+        model.remove_seat(agent.seat_id)
+        failed.append(agent.seat_id)
     return failed
 
 

@@ -258,7 +258,7 @@ def lab(agent: SeatAgent) -> list[Command]:
     """Raise money before it runs out; labs that own datacenters also fill them.
 
     A round is started when cash covers fewer than ``startups.raise_below_quarters`` quarters of
-    net spending (compute bought minus revenue), and asks for ``startups.runway_quarters`` of it,
+    spending on compute (growth capital as much as runway), and asks for ``startups.runway_quarters`` of it,
     but no more than tops cash up to ``startups.max_cash_revenue_years`` of revenue (investors
     fund traction: Carta's Series A bar is about $3M ARR, CALIBRATION 10), so a lab's cash stays
     in proportion to its business.
@@ -266,10 +266,10 @@ def lab(agent: SeatAgent) -> list[Command]:
     sc = agent.model.scenario
     cmds: list[Command] = []
     st = agent.state
-    burn = max(st.get("paid_q", 0.0) - st.get("revenue_busd", 0.0), 0.0)
-    if burn > 0 and agent.cash_busd < sc.startups.raise_below_quarters * burn and not st.get("raising"):
+    spending = float(st.get("paid_q", 0.0))
+    if spending > 0 and agent.cash_busd < sc.startups.raise_below_quarters * spending and not st.get("raising"):
         cap = sc.startups.max_cash_revenue_years * 4.0 * st.get("revenue_busd", 0.0) - agent.cash_busd
-        ask = min(sc.startups.runway_quarters * burn, cap, 500.0)
+        ask = min(sc.startups.runway_quarters * spending, cap, 500.0)
         if ask >= 0.001:
             cmds.append(RaiseFunding(busd=round(ask, 3)))
     if agent.model.seat_pos[agent.seat_id] in investor_view(agent.model)["dc_owners"]:  # owns datacenters
