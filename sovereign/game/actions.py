@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
+from sovereign.game import fmt
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim import commands as c
 from sovereign.sim.model import FLEET_AVAILABILITY, KW_PER_MW, SovereignModel
 from sovereign.sim.world import HOURS_PER_QUARTER, TECHNOLOGIES
-from sovereign.ui import fmt
 
 
 @dataclass
