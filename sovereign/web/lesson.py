@@ -480,7 +480,7 @@ class Lesson:
         return [{"text": c.describe(), "command": command_to_dict(c)} for c in self.session.queued(team.seat)]
 
     def set_submitted(self, team: Team, done: bool) -> None:
-        """ "Our turn is in" (or take it back to change the orders)."""
+        """Say "our turn is in" (or take it back to change the orders)."""
         self._playing()
         if self.paused and done is False:
             raise LessonError("the teacher has paused the game")

@@ -50,7 +50,7 @@ class OrderRequest(Request):
 
 
 class DoneRequest(Request):
-    """ "Our turn is in" (true) or taken back (false)."""
+    """A team says "our turn is in" (true) or takes it back (false)."""
 
     seat: Short | None = None
     done: bool
