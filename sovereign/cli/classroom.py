@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import socket
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -186,9 +187,17 @@ def cmd_classroom(args: argparse.Namespace) -> int:
     qr.terminal(out=sys.stdout, compact=True)
     sys.stdout.flush()
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, ws_max_size=MAX_BODY_BYTES, ws="websockets-sansio", lifespan="on"
+        app,
+        log_level="warning",
+        access_log=False,
+        ws_max_size=MAX_BODY_BYTES,
+        ws="websockets-sansio",
+        lifespan="on",
+        timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
+    if lesson.phase == "setup":
+        threading.Thread(target=lesson.warm_up, name="sovereign-warm-up", daemon=True).start()
     try:
         server.run(sockets=[sock])
     finally:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import time
 from collections import deque
@@ -44,6 +45,8 @@ JOIN_LIMIT = 20
 JOIN_WINDOW_S = 60.0
 #: How often the timer is checked, in seconds.
 TICK_S = 0.25
+#: The console is refreshed at most this often during a burst of orders, in seconds.
+ADMIN_COALESCE_S = 0.3
 #: Seconds a websocket may take to say who it is.
 HELLO_TIMEOUT_S = 10.0
 #: Close code for a refused websocket (4000-4999 are the application's; 4403 reads as 403).
@@ -144,6 +147,7 @@ class Hub:
         self.teams: dict[WebSocket, str] = {}
         self.admins: set[WebSocket] = set()
         self.projectors: set[WebSocket] = set()
+        self._admin_pending: asyncio.Task[None] | None = None
 
     async def _send(self, ws: WebSocket, payload: dict[str, Any]) -> None:
         if ws.client_state != WebSocketState.CONNECTED:
@@ -191,12 +195,28 @@ class Hub:
         await asyncio.gather(*sends)
         await self.admin()
 
-    async def team(self, team: Team) -> None:
-        """One team's dashboard to all its devices (its orders changed)."""
+    async def orders(self, team: Team, result: dict[str, Any]) -> None:
+        """A team's queue changed: its other devices see it; the console's count follows.
+
+        Only the queue is sent, not the whole dashboard, so an order is acknowledged quickly
+        however many teams order at once.
+        """
+        payload = {"type": "queued", "queued": result["queued"], "committed": result["committed"]}
         sockets = [ws for ws, tid in self.teams.items() if tid == team.id]
-        if sockets:
-            view = {"type": "view", "view": self.lesson.team_view(team)}
-            await asyncio.gather(*(self._send(ws, view) for ws in sockets))
+        await asyncio.gather(*(self._send(ws, payload) for ws in sockets))
+        self.admin_soon()
+
+    def admin_soon(self) -> None:
+        """Refresh the console shortly, once for a burst of orders rather than once per order."""
+        if not self.admins or self._admin_pending is not None:
+            return
+
+        async def later() -> None:
+            await asyncio.sleep(ADMIN_COALESCE_S)
+            self._admin_pending = None
+            await self.admin()
+
+        self._admin_pending = asyncio.create_task(later())
 
     async def message(self, msg: Message) -> None:
         """A message to the teams that may read it, the console, and (if public) the projector."""
@@ -240,9 +260,15 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
-    async def end_quarter() -> None:
-        """Play the quarter on a worker thread, then show everyone the results."""
+    async def end_quarter(quarter: str) -> None:
+        """Play ``quarter`` on a worker thread, then show everyone the results.
+
+        Several requests may ask to end the same quarter at once (the last two teams turning in
+        together, a double click); only the first plays it, the others find it already played.
+        """
         async with quarter_lock:
+            if lesson.quarter != quarter:
+                return
             try:
                 lesson.begin_quarter_end()
             except LessonError:
@@ -253,11 +279,12 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
             await hub.status()
 
     async def ticker() -> None:
-        """End the quarter when its time is up."""
+        """Write new orders to the lesson file; end the quarter when its time is up."""
         while True:
             await asyncio.sleep(TICK_S)
+            lesson.save_if_changed()
             if lesson.timer_expired() and not lesson.stepping:
-                await end_quarter()
+                await end_quarter(lesson.quarter)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -269,6 +296,7 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            lesson.save_if_changed()
 
     def handle(fn: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
         """Turn the lesson's refusals into JSON errors with their status."""
@@ -321,8 +349,9 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
         import segno
 
         url = join_url or str(request.base_url)
-        buf = segno.make(url, error="m")
-        return Response(buf.svg_inline(scale=6, border=2), media_type="image/svg+xml")
+        out = io.BytesIO()
+        segno.make(url, error="m").save(out, kind="svg", scale=6, border=2, xmldecl=False)
+        return Response(out.getvalue(), media_type="image/svg+xml")
 
     # -- public and team endpoints --------------------------------------------------------------
 
@@ -373,8 +402,7 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
         cmd = lesson.command_from(body.action, body.values, body.command)
         result = lesson.submit(team, cmd)
         if result["accepted"]:
-            await hub.team(team)
-            await hub.admin()
+            await hub.orders(team, result)
         return JSONResponse(result, status_code=200 if result["accepted"] else 422)
 
     @handle
@@ -383,9 +411,10 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
         body = await read_json(request, s.DoneRequest)
         lesson.own_seat(team, body.seat)
         lesson.set_submitted(team, body.done)
+        quarter = lesson.quarter
         await hub.status()
         if lesson.all_in():
-            background(end_quarter())
+            background(end_quarter(quarter))
         return JSONResponse({"submitted": team.submitted})
 
     @handle
@@ -433,7 +462,7 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
         elif verb == "end-quarter":
             await read_json(request, s.Request)
             lesson.ensure_playing()
-            background(end_quarter())
+            background(end_quarter(lesson.quarter))
         elif verb == "inject":
             body = await read_json(request, s.InjectRequest)
             result["fired"] = lesson.fire_inject(body.index, body.headline, body.text)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import os
 import secrets
 import time
@@ -105,8 +106,23 @@ def team_pin() -> str:
     return "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
 
 
+_PLAIN = (str, int, bool, type(None))
+
+
 def jsonable(value: Any) -> Any:
-    """Plain JSON data from the model's observations (numpy scalars and arrays, int keys, NaN)."""
+    """Plain JSON data from the model's observations (numpy scalars and arrays, int keys, NaN).
+
+    Called on every dashboard pushed, so the common cases (text, numbers) are checked first.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -204,6 +220,7 @@ class Lesson:
         self.fired: list[dict[str, Any]] = []
         self.session: GameSession | None = None
         self.last_error: str | None = None
+        self.unsaved = False
 
     # -- setup -------------------------------------------------------------------------------
 
@@ -283,6 +300,17 @@ class Lesson:
         self._save_quarter()
         self._restart_timer()
         self.save()
+
+    def warm_up(self) -> float:
+        """Play one quarter of a throwaway game so the first real quarter does not wait.
+
+        The first quarter a process plays loads the compiled market kernels (numba's cache);
+        doing it while the class joins keeps that wait out of the lesson. Returns the seconds spent.
+        """
+        t0 = time.perf_counter()
+        throwaway = new_session(self.scenario, [], seed=self.seed, save_dir=self.folder, autosave=False)
+        throwaway.model.step()
+        return time.perf_counter() - t0
 
     @property
     def model(self) -> Any:
@@ -470,8 +498,13 @@ class Lesson:
         result = session.submit(cmd, seat=team.seat)
         if result.accepted:
             self.orders.setdefault(team.seat, []).append(command_to_dict(cmd))
-            self.save()
-        return {"accepted": result.accepted, "reason": result.reason, "queued": self.queued(team)}
+            self.unsaved = True  # the server writes it within a tick (`save_if_changed`)
+        return {
+            "accepted": result.accepted,
+            "reason": result.reason,
+            "queued": self.queued(team),
+            "committed": fmt.money(session.committed_busd(team.seat)),
+        }
 
     def queued(self, team: Team) -> list[dict[str, Any]]:
         """The team's orders this quarter, each with the line the desktop shows."""
@@ -866,9 +899,17 @@ class Lesson:
             "results": {seat: asdict(r) for seat, r in self.results.items()},
         }
 
-    def save(self) -> None:
-        """Write the lesson file atomically (owner-only: it holds the teacher's key)."""
+    def save(self, sync: bool = True) -> None:
+        """Write the lesson file atomically (owner-only: it holds the teacher's key).
+
+        Args:
+            sync: Wait until the file is on disk. Orders are written within a timer tick of
+                arriving and without waiting for the disk (a crash of the computer, not of the
+                server, may lose the last second of them), so a class sending a hundred orders
+                at once is not queued behind the disk.
+        """
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.unsaved = False
         path = self.folder / "lesson.json"
         tmp = path.with_suffix(".json.tmp")
         data = json.dumps(self.to_dict(), ensure_ascii=False).encode()
@@ -876,8 +917,14 @@ class Lesson:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
+
+    def save_if_changed(self) -> None:
+        """Write the orders queued since the last write (the server calls this every tick)."""
+        if self.unsaved:
+            self.save(sync=False)
 
     @classmethod
     def resume(cls, folder: Path, scenarios: dict[str, tuple[Path | None, Scenario]] | None = None) -> Lesson:

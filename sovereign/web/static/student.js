@@ -61,6 +61,7 @@ async function start() {
 function onPush(msg) {
   if (msg.type === "view") render(msg.view);
   else if (msg.type === "status") updateStatus(msg.status);
+  else if (msg.type === "queued" && view) { view.queued = msg.queued; view.committed = msg.committed; renderQueue(view); }
   else if (msg.type === "message" && view) { view.messages.push(msg.message); renderMessages(); }
 }
 
@@ -111,7 +112,7 @@ function render(v) {
 function renderDashboard(v) {
   const priv = v.observation.private;
   const nation = v.observation.public.nations.find(n => n.region === v.team.seat);
-  const figs = [["Budget", money(priv.cash_busd)], ["Committed this quarter", v.committed]];
+  const figs = [[nation ? "Budget" : "Cash", money(priv.cash_busd)], ["Committed this quarter", v.committed]];
   if (nation) {
     figs.unshift(["Sovereignty index", pct(nation.sovereignty_index)]);
     figs.push(["Power price", `$${Math.round(nation.power_price_usd_mwh ?? 0)}/MWh`]);
@@ -145,6 +146,12 @@ function renderDecisions(v) {
   }
 }
 
+const LABELS = {
+  cash_busd: "Cash", sovereignty_index: "Sovereignty index", compute_self_reliance: "Compute self-reliance",
+  power_adequacy: "Power adequacy", chip_security: "Chip security", data_governance: "Data governance",
+  cyber_resilience: "Cyber resilience", revenue_busd: "Revenue", valuation_busd: "Valuation", market_share: "Market share",
+};
+
 function renderResults(v) {
   const r = v.results;
   $("#results-box").classList.toggle("hidden", !r);
@@ -152,7 +159,8 @@ function renderResults(v) {
   $("#results-quarter").textContent = r.quarter;
   const rows = Object.entries(r.figures).map(([k, f]) => {
     const fmt = k.endsWith("_busd") ? money : pct;
-    return `<tr><td>${esc(k.replaceAll("_", " "))}</td><td>${fmt(f.before)}</td><td>→ ${fmt(f.after)}</td></tr>`;
+    const label = k === "cash_busd" && v.kind === "nation" ? "Budget" : (LABELS[k] || k.replaceAll("_", " "));
+    return `<tr><td>${esc(label)}</td><td>${fmt(f.before)}</td><td>→ ${fmt(f.after)}</td></tr>`;
   }).join("");
   const applied = r.applied.map(a => `<li class="${a.accepted ? "good" : "error"}">${esc(a.text)}${a.accepted ? "" : ": " + esc(a.reason)}</li>`).join("");
   $("#results").innerHTML = `<table>${rows}</table><ul class="plain">${applied || "<li class='muted'>No orders were played.</li>"}</ul>`;
@@ -231,7 +239,10 @@ async function sendOrder(body) {
   const res = await api("POST", "/api/team/orders", body, auth());
   const out = $("#order-result");
   if (res.status === 403) { forget(res.data.error); return; }
-  if (res.ok) { out.className = "good"; out.textContent = "Queued."; view.queued = res.data.queued; renderQueue(view); }
+  if (res.ok) {
+    out.className = "good"; out.textContent = "Queued.";
+    view.queued = res.data.queued; view.committed = res.data.committed; renderQueue(view);
+  }
   else { out.className = "error"; out.textContent = res.data.reason || res.data.error || `refused (${res.status})`; }
 }
 
