@@ -200,6 +200,8 @@ def cmd_classroom(args: argparse.Namespace) -> int:
         threading.Thread(target=lesson.warm_up, name="sovereign-warm-up", daemon=True).start()
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn shuts down on Ctrl-C, then raises it again for the caller: a normal stop
     finally:
         sock.close()
     print("Sovereign classroom: stopped; the lesson is saved.", flush=True)

@@ -169,7 +169,7 @@ class Hub:
         status = {"type": "status", "status": self.lesson.status()}
         targets = [*self.teams, *self.projectors]
         await asyncio.gather(*(self._send(ws, status) for ws in targets))
-        await self.admin()
+        self.admin_soon()
 
     async def admin(self) -> None:
         """The teacher's console."""
