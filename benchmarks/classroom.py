@@ -122,7 +122,9 @@ async def main(n_clients: int, n_quarters: int, scenario: Path, think_s: float) 
     shows: list[float] = []
     spreads: list[float] = []
     try:
-        async with httpx.AsyncClient(base_url=url, timeout=120) as http:
+        # Idle connections are dropped by the client before the server (uvicorn: 5 s) drops them.
+        limits = httpx.Limits(max_connections=200, keepalive_expiry=2.0)
+        async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
             seats = (await http.get("/api/admin", headers=admin)).json()["seats"]
             nations = [s for s in seats if s["kind"] == "nation"]
             firms = [s for s in seats if s["kind"] != "nation"]

@@ -264,6 +264,7 @@ class Lesson:
         self.scenario_path, self.scenario = self.scenarios[scenario_id]
         self.seat_roles = self._default_roles(self.scenario)
         self.teams.clear()
+        self.save()
 
     def set_role(self, seat: str, role: str) -> None:
         """Make a seat a team seat or an AI seat of a level (setup only)."""
@@ -273,8 +274,9 @@ class Lesson:
         if role not in ("team", *LEVELS):
             raise Invalid(f"role must be team or one of {', '.join(LEVELS)}, not {role!r}")
         if role != "team" and any(t.seat == seat for t in self.teams.values()):
-            raise LessonError(f"a team already plays {seat}; move it to another seat first")
+            raise LessonError(f"a team already plays {seat}; it must stay a team seat")
         self.seat_roles[seat] = role
+        self.save()
 
     def _need_setup(self, what: str) -> None:
         if self.phase != "setup":
@@ -544,6 +546,7 @@ class Lesson:
             raise Invalid("the timer is between 0 (off) and 3600 seconds")
         self.timer_s = int(seconds)
         self._restart_timer()
+        self.save()
 
     def pause(self, paused: bool) -> None:
         """Pause (the timer stops and no orders are taken) or resume."""

@@ -234,3 +234,23 @@ def test_the_projector_shows_public_information_only(playing):
 def test_pages_are_local_files(room, page):
     html = room.client.get(page).text
     assert "/static/common.js" in html and "http://" not in html and "https://" not in html
+
+
+@pytest.mark.parametrize("name", ["baseline", "taiwan_strait"])
+def test_each_bundled_scenario_plays_a_lesson_quarter(name, tmp_path):
+    from starlette.testclient import TestClient
+
+    from sovereign.scenario.loader import load_scenario
+    from sovereign.web.app import create_app
+
+    from .conftest import ROOT, Room
+
+    path = ROOT / "scenarios" / f"{name}.yaml"
+    lesson = Lesson(load_scenario(path), tmp_path / name, path)
+    room = Room(lesson, TestClient(create_app(lesson)))
+    with room.client:
+        team = room.join("Tigers", "IND")
+        room.act("start")
+        assert team.post("/api/team/orders", {"action": "set_subsidy", "values": {"rate": 0.2}}).json()["accepted"]
+        room.end_quarter()
+        assert team.view()["results"]["applied"][0]["accepted"]
