@@ -221,6 +221,7 @@ class Lesson:
         self.session: GameSession | None = None
         self.last_error: str | None = None
         self.unsaved = False
+        self.announced: set[int] = set()
 
     # -- setup -------------------------------------------------------------------------------
 
@@ -602,11 +603,24 @@ class Lesson:
             after = self._figures(team.seat)
             figures = {k: {"before": before.get(team.seat, {}).get(k), "after": v} for k, v in after.items()}
             self.results[team.seat] = QuarterResults(played, jsonable(applied), jsonable(news), jsonable(figures))
+        self._announce_decisions()
         if model.done:
             self.phase = "over"
         self._save_quarter()
         self._restart_timer()
         self.save()
+
+    def _announce_decisions(self) -> None:
+        """A decision an event asks of a team arrives as a message to it, answered on its page."""
+        assert self.session is not None
+        for team in self.teams.values():
+            for event_id, options in self.session.pending_decisions(team.seat).items():
+                if int(event_id) in self.announced:
+                    continue
+                self.announced.add(int(event_id))
+                headline, _ = self.session.decision_headline(event_id, options, team.seat)
+                text = f"Decision waiting: {headline}. Choose: {' / '.join(options)} (under Decisions waiting)."
+                self.post("game", "Sovereign", team.id, text, kind="decision")
 
     def _fate(self, seat: str, played: str) -> list[dict[str, Any]]:
         """The seat's orders of a quarter and whether each was carried out.
@@ -826,16 +840,15 @@ class Lesson:
 
     def projector_view(self) -> dict[str, Any]:
         """The room's shared screen: the map layer's values, the news, the timer, who submitted."""
-        out: dict[str, Any] = {"status": self.status(), "regions": [], "news": [], "values": {}}
+        out: dict[str, Any] = {"status": self.status(), "regions": [], "news": [], "values": {}, "layers": MAP_LAYERS}
         sc = self.scenario if self.session is None else self.session.model.scenario
         out["regions"] = [{"id": r.id, "name": r.name, "iso3": list(r.iso3)} for r in sc.regions]
         if self.session is None or self.stepping:
             return out
         model = self.session.model
         last = quarter_label(model.quarter - 1)
-        out["values"] = {
-            r["region"]: jsonable(r.get("sovereignty_index")) for r in model.metrics.nations if r["quarter"] == last
-        }
+        rows = [r for r in model.metrics.nations if r["quarter"] == last]
+        out["values"] = {key: {r["region"]: jsonable(r.get(key)) for r in rows} for key, _ in MAP_LAYERS}
         out["news"] = jsonable(model.news[-12:])
         return out
 
@@ -899,6 +912,7 @@ class Lesson:
             "past_orders": self.past_orders,
             "quarter_saves": self.quarter_saves,
             "fired": self.fired,
+            "announced": sorted(self.announced),
             "results": {seat: asdict(r) for seat, r in self.results.items()},
         }
 
@@ -978,6 +992,7 @@ class Lesson:
             lesson.past_orders = data["past_orders"]
             lesson.quarter_saves = saves
             lesson.fired = list(data.get("fired", []))
+            lesson.announced = {int(e) for e in data.get("announced", [])}
             lesson.results = {k: QuarterResults(**v) for k, v in data.get("results", {}).items()}
         except SaveError as exc:
             raise LessonError(f"the lesson's autosave cannot be loaded: {exc}") from None
@@ -1016,3 +1031,12 @@ class Lesson:
 
 #: The five sovereignty pillars, as the metrics name them.
 PILLARS = ("compute_self_reliance", "power_adequacy", "chip_security", "data_governance", "cyber_resilience")
+#: What the projector's map can be coloured by: shares in [0, 1] the metrics record per nation.
+MAP_LAYERS = [
+    ("sovereignty_index", "Sovereignty index"),
+    ("compute_self_reliance", "Compute self-reliance"),
+    ("power_adequacy", "Power adequacy"),
+    ("chip_security", "Chip security"),
+    ("data_governance", "Data governance"),
+    ("cyber_resilience", "Cyber resilience"),
+]

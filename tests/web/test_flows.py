@@ -111,8 +111,14 @@ def test_inject_and_custom_headline_reach_everyone_and_the_news(playing):
     room.end_quarter()
     news = [n["headline"] for n in room.client.get("/api/projector").json()["news"]]
     assert "Parliament debates AI sovereignty" in news and "India announces a national AI mission" in news
-    decisions = india.view()["decisions"]
+    view = india.view()
+    decisions = view["decisions"]
     assert decisions and decisions[0]["options"] == ["Fund it", "Wait"]
+    offer = [m for m in view["messages"] if m["kind"] == "decision"]
+    assert [m["text"] for m in offer] == [
+        "Decision waiting: India announces a national AI mission. Choose: Fund it / Wait (under Decisions waiting)."
+    ]
+    assert not [m for m in china.view()["messages"] if m["kind"] == "decision"]
     decide = {"command": {"kind": "decide", "event_id": decisions[0]["event_id"], "option": 0}}
     assert india.post("/api/team/orders", decide).json()["accepted"]
 
@@ -223,8 +229,10 @@ def test_the_projector_shows_public_information_only(playing):
     india.post("/api/team/orders", DC)
     room.end_quarter()
     view = room.client.get("/api/projector").json()
-    assert set(view) == {"status", "regions", "news", "values"}
-    assert set(view["values"]) == {"USA", "CHN", "IND"} and all(0 <= v <= 1 for v in view["values"].values())
+    assert set(view) == {"status", "regions", "news", "values", "layers"}
+    assert [k for k, _ in view["layers"]] == list(view["values"])
+    for layer in view["values"].values():
+        assert set(layer) == {"USA", "CHN", "IND"} and all(0 <= v <= 1 for v in layer.values())
     assert "token" not in json.dumps(view) and room.lesson.admin_key not in json.dumps(view)
     assert room.client.get("/world.geojson").status_code == 200
     assert room.client.get("/qr.svg").text.startswith("<svg")

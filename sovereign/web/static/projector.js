@@ -4,6 +4,14 @@
 
 let world = null;
 let view = null;
+// The map's layer: chosen on this screen, remembered by this browser.
+let layer = new URLSearchParams(location.search).get("layer") || localStorage.getItem("sovereign.layer") || "sovereignty_index";
+
+$("#layer").addEventListener("change", () => {
+  layer = $("#layer").value;
+  localStorage.setItem("sovereign.layer", layer);
+  drawMap();
+});
 
 function colour(v) {
   if (v === null || v === undefined) return "#26384a";
@@ -21,6 +29,12 @@ function ringPath(ring) {
 
 function drawMap() {
   if (!world || !view) return;
+  const layers = view.layers || [];
+  if (!layers.some(([k]) => k === layer) && layers.length) layer = layers[0][0];
+  $("#layer").innerHTML = layers.map(([k, label]) => `<option value="${esc(k)}"${k === layer ? " selected" : ""}>${esc(label)}</option>`).join("");
+  const current = layers.find(([k]) => k === layer);
+  $("#layer-title").textContent = current ? current[1] : "";
+  const values = view.values[layer] || {};
   const byIso = {};
   for (const r of view.regions) for (const iso of r.iso3) byIso[iso] = r;
   const paths = world.features.map(f => {
@@ -29,7 +43,7 @@ function drawMap() {
     const polys = g.type === "Polygon" ? [g.coordinates] : g.coordinates;
     const d = polys.map(p => p.map(ringPath).join("")).join("");
     const region = byIso[f.properties.iso3];
-    const v = region ? view.values[region.id] : null;
+    const v = region ? values[region.id] : null;
     const tip = region ? `${region.name}: ${v === null || v === undefined ? "–" : Math.round(v * 100) + "%"}` : f.properties.name;
     return `<path d="${d}" fill="${colour(region ? v : null)}" stroke="#0b1a2a" stroke-width="0.2"><title>${esc(tip)}</title></path>`;
   });
