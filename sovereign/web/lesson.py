@@ -222,6 +222,8 @@ class Lesson:
         self.last_error: str | None = None
         self.unsaved = False
         self.announced: set[int] = set()
+        self._public_key: tuple[int, int, int] | None = None
+        self._public_cache: Any = None
 
     # -- setup -------------------------------------------------------------------------------
 
@@ -808,8 +810,8 @@ class Lesson:
         if team.seat not in model.seats:
             out["gone"] = f"{team.seat} has left the game"
             return out
-        obs = jsonable(model.observe(team.seat))
-        out["observation"] = obs
+        obs = model.observe(team.seat)
+        out["observation"] = {"public": self._public(model, obs["public"]), "private": jsonable(obs["private"])}
         out["seat_name"] = self.session.seat_name(team.seat)
         out["kind"] = self.session.seat_kind(team.seat)
         out["history"] = self.history(team.seat)
@@ -823,6 +825,18 @@ class Lesson:
         res = self.results.get(team.seat)
         out["results"] = asdict(res) if res is not None else None
         return out
+
+    def _public(self, model: Any, public: dict[str, Any]) -> Any:
+        """The public part of an observation as JSON data, converted once per quarter for everyone.
+
+        Every seat's observation shares it (`sovereign.sim.observe`); converting it for each of 40
+        teams was most of the time between a quarter's end and the last team seeing it.
+        """
+        key = (id(model), model.quarter, len(model.news))
+        if self._public_key != key:
+            self._public_cache = jsonable(public)
+            self._public_key = key
+        return self._public_cache
 
     def history(self, seat: str) -> list[dict[str, Any]]:
         """The seat's key figures quarter by quarter, for the history charts."""
