@@ -38,7 +38,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from sovereign.web import export as exports
 from sovereign.web import schemas as s
-from sovereign.web.lesson import Forbidden, Lesson, LessonError, Message, Team
+from sovereign.web.lesson import Busy, Forbidden, Lesson, LessonError, Message, Team
 
 #: Join attempts one address may make per window (a class joins in a burst, a script floods).
 JOIN_LIMIT = 20
@@ -275,7 +275,8 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
                 return
             await hub.status()
             await asyncio.to_thread(lesson.play_quarter)
-            await hub.everything()
+            await hub.everything()  # everyone sees the new quarter first,
+            await asyncio.to_thread(lesson.autosave_quarter)  # then it is saved
             await hub.status()
 
     async def ticker() -> None:
@@ -306,6 +307,8 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
                 return await fn(request)
             except HTTPRefusal as exc:
                 return error(exc.reason, exc.status)
+            except Busy as exc:
+                return JSONResponse({"error": exc.reason, "retry_ms": exc.retry_ms}, status_code=exc.status)
             except LessonError as exc:
                 return error(exc.reason, exc.status)
 

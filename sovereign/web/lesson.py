@@ -38,7 +38,7 @@ import numpy as np
 from sovereign.game import fmt
 from sovereign.game.actions import actions_for, build_command, fields_for, preview
 from sovereign.game.session import GameSession, StepReport, new_session
-from sovereign.scenario.schema import Inject, Scenario, quarter_label
+from sovereign.scenario.schema import Inject, Scenario, quarter_index, quarter_label
 from sovereign.sim.commands import Command, CommandError, command_from_dict, command_to_dict
 
 #: Letters for room codes and PINs a class can read off a projector without confusing 0/O, 1/I.
@@ -67,6 +67,12 @@ class Forbidden(LessonError):
     """Acting or reading as someone else, or without the right secret."""
 
     status = 403
+
+
+class Busy(LessonError):
+    """Not now, but in a moment: the page tries again by itself after ``retry_ms``."""
+
+    retry_ms = 300
 
 
 class NotFound(LessonError):
@@ -221,6 +227,8 @@ class Lesson:
         self.session: GameSession | None = None
         self.last_error: str | None = None
         self.unsaved = False
+        self.saving = False
+        self._played = False
         self.announced: set[int] = set()
         self._public_key: tuple[int, int, int] | None = None
         self._public_cache: Any = None
@@ -431,6 +439,8 @@ class Lesson:
             raise LessonError("the game is over")
         if self.stepping:
             raise LessonError("the quarter is being played; wait a moment")
+        if self.saving:
+            raise Busy("the quarter is being saved; one moment")
         return self.session
 
     def _can_act(self, team: Team) -> GameSession:
@@ -577,6 +587,7 @@ class Lesson:
         """Check the quarter can be played now and keep everything else out until it is."""
         self._playing()
         self.stepping = True
+        self.saving = True  # until `autosave_quarter` has written the quarter that is played now
 
     def play_quarter(self) -> StepReport | None:
         """Play the quarter (worker thread): teams that did not submit keep what they queued."""
@@ -588,6 +599,7 @@ class Lesson:
             report = session.poll()
             if report is not None and report.error is None:
                 self._after_quarter(report.quarter, before)
+                self._played = True
             elif report is not None:
                 self.last_error = report.error
             return report
@@ -608,9 +620,21 @@ class Lesson:
         self._announce_decisions()
         if model.done:
             self.phase = "over"
-        self._save_quarter()
         self._restart_timer()
-        self.save()
+
+    def autosave_quarter(self) -> None:
+        """Autosave the new quarter (worker thread), after everyone has been shown it.
+
+        Until it is written (a fifth of a second on the baseline) the game only reads: orders and
+        the teacher's changes are answered with :class:`Busy`, and the pages retry by themselves.
+        """
+        try:
+            if self._played:
+                self._save_quarter()
+                self.save()
+        finally:
+            self.saving = False
+            self._played = False
 
     def _announce_decisions(self) -> None:
         """A decision an event asks of a team arrives as a message to it, answered on its page."""
@@ -670,25 +694,24 @@ class Lesson:
         session = self._playing()
         sc = session.model.scenario
         now = session.model.quarter_label
+        own = self.scenario.injects
         if index is not None:
-            if not 0 <= index < len(sc.injects):
-                raise NotFound(f"no inject number {index}; the scenario has {len(sc.injects)}")
-            inj = sc.injects[index].model_copy(update={"quarter": now})
+            if not 0 <= index < len(own):
+                raise NotFound(f"no inject number {index}; the scenario has {len(own)}")
+            inj = own[index].model_copy(update={"quarter": now})
         else:
             if not headline or not headline.strip():
                 raise Invalid("write a headline")
             inj = Inject(quarter=now, kind="news", headline=headline.strip(), text=text.strip())
         session.model.scenario = sc.model_copy(update={"injects": [*sc.injects, inj]})
-        fired = {"quarter": now, "kind": inj.kind, "headline": inj.headline, "text": inj.text}
+        fired = {"quarter": now, "kind": inj.kind, "headline": inj.headline, "inject": inj.model_dump(mode="json")}
         self.fired.append(fired)
         self.post("teacher", "Teacher", "all", inj.headline, kind="news")
         return fired
 
     def injects(self) -> list[dict[str, Any]]:
         """The scenario's injects the teacher may fire (its own, not the ones fired in class)."""
-        sc = self.session.model.scenario if self.session is not None else self.scenario
-        fired = len(self.fired)
-        own = sc.injects[: len(sc.injects) - fired] if self.session is not None else sc.injects
+        own = self.scenario.injects  # the game's copy also holds those fired in class
         return [
             {"index": i, "quarter": j.quarter, "kind": j.kind, "headline": j.headline, "region": j.region}
             for i, j in enumerate(own)
@@ -713,6 +736,7 @@ class Lesson:
             model=model, scenario_path=self.scenario_path, save_dir=self.folder, autosave=False, save_path=None
         )
         label = model.quarter_label
+        self.fired = [f for f in self.fired if quarter_index(f["quarter"]) < model.quarter]
         self.orders = self.past_orders.pop(label, {})
         self._resubmit()
         for team in self.teams.values():
@@ -728,6 +752,16 @@ class Lesson:
             raise LessonError("the lesson has not started yet")
         if self.stepping:
             raise LessonError("the quarter is being played; wait a moment")
+        if self.saving:
+            raise Busy("the quarter is being saved; one moment")
+
+    def _refire(self) -> None:
+        """Fire again the injects fired this quarter after its autosave (after a restart)."""
+        assert self.session is not None
+        model = self.session.model
+        now = [Inject.model_validate(f["inject"]) for f in self.fired if f["quarter"] == model.quarter_label]
+        if now:
+            model.scenario = model.scenario.model_copy(update={"injects": [*model.scenario.injects, *now]})
 
     def _resubmit(self) -> None:
         """Queue again the orders kept in the lesson file (after a restart or an undo)."""
@@ -926,6 +960,7 @@ class Lesson:
             "past_orders": self.past_orders,
             "quarter_saves": self.quarter_saves,
             "fired": self.fired,
+            "own_injects": len(self.scenario.injects),
             "announced": sorted(self.announced),
             "results": {seat: asdict(r) for seat, r in self.results.items()},
         }
@@ -986,7 +1021,10 @@ class Lesson:
 
                 scenario = load_scenario(Path(data["scenario_path"]))
             else:
-                scenario = model.scenario
+                # The game's scenario also holds the injects fired in class; the teacher's list
+                # is the scenario's own.
+                own = int(data.get("own_injects", len(model.scenario.injects)))
+                scenario = model.scenario.model_copy(update={"injects": model.scenario.injects[:own]})
             lesson = cls(
                 scenario,
                 folder,
@@ -1016,6 +1054,7 @@ class Lesson:
             lesson.session = GameSession(
                 model=model, scenario_path=lesson.scenario_path, save_dir=folder, autosave=False
             )
+            lesson._refire()
             lesson._resubmit()
         lesson._restart_timer()
         return lesson

@@ -80,7 +80,7 @@ class Room:
         """End the quarter and wait until it has been played (the server plays it in the background)."""
         before = self.lesson.quarter
         self.act("end-quarter")
-        self.wait_for(lambda: self.lesson.quarter != before and not self.lesson.stepping)
+        self.wait_for(lambda: self.lesson.quarter != before and not (self.lesson.stepping or self.lesson.saving))
 
     @staticmethod
     def wait_for(condition: Any, timeout: float = 60.0) -> None:

@@ -66,7 +66,7 @@ def test_the_timer_ends_the_quarter_and_queued_orders_are_played(playing):
     room, india, _ = playing
     india.post("/api/team/orders", DC)
     room.act("timer", {"seconds": 1})
-    room.wait_for(lambda: room.lesson.quarter == "2026Q2" and not room.lesson.stepping, timeout=30)
+    room.wait_for(lambda: room.lesson.quarter == "2026Q2" and not room.lesson.saving, timeout=30)
     assert room.lesson.results["IND"].applied[0]["accepted"]
 
 
@@ -147,9 +147,16 @@ def test_messages_one_to_one_to_all_teacher_reads_all_and_mutes(playing):
 def test_undo_goes_back_a_quarter_with_the_orders(playing):
     room, india, _ = playing
     india.post("/api/team/orders", DC)
+    room.act("inject", {"headline": "Cable cut in the Red Sea"})
     room.end_quarter()
     assert room.lesson.quarter == "2026Q2" and room.state()["can_undo"]
+    room.act("inject", {"index": 1})
+    assert len(room.state()["fired"]) == 2
     assert room.act("undo")["quarter"] == "2026Q1"
+    assert room.state()["fired"] == [] and len(room.state()["injects"]) == 2
+    assert [i.headline for i in room.lesson.model.scenario.injects] == [
+        i.headline for i in room.lesson.scenario.injects
+    ]
     view = india.view()
     assert view["status"]["quarter"] == "2026Q1"
     assert [q["command"] for q in view["queued"]] == [{"kind": "build_datacenter", "region": "IND", "it_mw": 100.0}]
@@ -167,6 +174,7 @@ def test_a_server_restart_brings_everyone_back(tiny_scenario, tmp_path):
         first.end_quarter()
         india.post("/api/team/orders", {"action": "set_subsidy", "values": {"rate": 0.2}})
         first.client.post("/api/team/messages", json={"to": "all", "text": "still here"}, headers=india.headers)
+        first.act("inject", {"index": 0})
     from starlette.testclient import TestClient
 
     from sovereign.web.app import create_app
@@ -177,7 +185,10 @@ def test_a_server_restart_brings_everyone_back(tiny_scenario, tmp_path):
         view = client.get("/api/team", headers=india.headers).json()
         assert view["status"]["quarter"] == "2026Q2"
         assert [q["command"]["kind"] for q in view["queued"]] == ["set_subsidy"]
-        assert [m["text"] for m in view["messages"]] == ["still here"]
+        assert [m["text"] for m in view["messages"]] == ["still here", "India announces a national AI mission"]
+        assert len(lesson.injects()) == 2 and len(lesson.fired) == 1
+        fired = lesson.model.scenario.injects[2:]
+        assert [(i.quarter, i.headline) for i in fired] == [("2026Q2", "India announces a national AI mission")]
         assert view["results"]["quarter"] == "2026Q1"
 
 

@@ -9,7 +9,17 @@ function esc(text) {
 
 // A JSON request; resolves to {ok, status, data} and never throws on an HTTP error,
 // so every page can show the server's refusal reason as it is.
-async function api(method, path, body, headers = {}) {
+// A "one moment" answer (the quarter being saved) carries retry_ms: try again a few times.
+async function api(method, path, body, headers = {}, tries = 8) {
+  const res = await request(method, path, body, headers);
+  if (res.status === 409 && res.data.retry_ms && tries > 1) {
+    await new Promise(ok => setTimeout(ok, res.data.retry_ms));
+    return api(method, path, body, headers, tries - 1);
+  }
+  return res;
+}
+
+async function request(method, path, body, headers) {
   const init = { method, headers: { ...headers } };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
