@@ -9,6 +9,7 @@ let admin = null;
 async function act(verb, body = {}, errorBox = "#play-error") {
   const res = await api("POST", `/api/admin/${verb}`, body, H);
   $(errorBox).textContent = res.ok ? "" : (res.data.error || `refused (${res.status})`);
+  if (res.ok && verb === "pause" && admin) { admin.status.paused = body.on; updateStatus(admin.status); }
   return res;
 }
 
@@ -95,7 +96,7 @@ $("#broadcast").onclick = async () => {
   if (res.ok) render(res.data);
   connect({ role: "admin", token: adminKey }, msg => {
     if (msg.type === "admin") render(msg.view);
-    else if (msg.type === "status") updateStatus(msg.status);
+    else if (msg.type === "status") { if (admin) admin.status = msg.status; updateStatus(msg.status); }
     else if (msg.type === "message" && admin) { admin.messages.push(msg.message); render(admin); }
   }, reason => { $("#play-error").textContent = reason; }, up => { $("#link").textContent = up ? "online" : "reconnecting"; });
   setInterval(() => { $("#timer").textContent = clockText(); }, 250);
