@@ -446,7 +446,10 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
         result: dict[str, Any] = {"ok": True}
         full = False
         if verb == "scenario":
+            before = list(lesson.teams)
             lesson.choose_scenario((await read_json(request, s.ScenarioRequest)).id)
+            for team_id in before:
+                await hub.revoke(team_id, "the teacher chose another scenario: join again")
             full = True
         elif verb == "role":
             body = await read_json(request, s.RoleRequest)

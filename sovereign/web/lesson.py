@@ -383,9 +383,11 @@ class Lesson:
             if seat in self.seat_roles and self.seat_roles[seat] == "team":
                 raise LessonError(f"{seat} is already taken by another team")
             raise LessonError(f"{seat} is not open to teams in this lesson")
-        team = Team(id=f"t{len(self.teams) + 1}", name=name, seat=seat, pin=team_pin(), joined_at=time.time())
+        # Ids are random, never reused: a socket or message of a team that was removed (another
+        # scenario chosen) can never point at a new team.
+        team = Team(id=f"t{secrets.token_hex(4)}", name=name, seat=seat, pin=team_pin(), joined_at=time.time())
         while team.id in self.teams:
-            team.id = f"t{int(team.id[1:]) + 1}"
+            team.id = f"t{secrets.token_hex(4)}"
         token = new_secret()
         team.token_digests.append(digest(token))
         self.teams[team.id] = team

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from sovereign.web import lesson as lesson_module
@@ -194,3 +195,27 @@ def test_moving_a_team_signs_out_its_old_devices(playing):
     assert india.get("/api/team").status_code == 403
     laptop = room.join("Tigers", pin=pin)
     assert [q["command"]["region"] for q in laptop.view()["queued"]] == ["IND"]
+
+
+def test_choosing_another_scenario_signs_every_team_out(tiny_scenario, tmp_path):
+    from sovereign.web.app import create_app
+    from sovereign.web.lesson import Lesson
+
+    from .conftest import TINY, Room
+
+    other = tiny_scenario.model_copy(update={"meta": tiny_scenario.meta.model_copy(update={"id": "tiny2"})})
+    lesson = Lesson(tiny_scenario, tmp_path / "l", TINY, scenarios={"tiny2": (None, other)})
+    room = Room(lesson, TestClient(create_app(lesson)))
+    with room.client:
+        old = room.join("Tigers", "IND")
+        with room.client.websocket_connect("/ws") as ws:
+            ws.send_json({"role": "team", "token": old.token})
+            ws.receive_json()
+            room.act("scenario", {"id": "tiny2"})
+            with pytest.raises(WebSocketDisconnect) as closed:
+                while True:
+                    ws.receive_json()
+            assert closed.value.code == 4403
+        new = room.join("Others", "IND")
+        assert new.team["id"] != old.team["id"]
+        assert old.get("/api/team").status_code == 403
