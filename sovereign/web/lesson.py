@@ -909,6 +909,8 @@ class Lesson:
             "room": self.room,
             "scenarios": [{"id": k, "title": v[1].meta.title} for k, v in sorted(self.scenarios.items())],
             "scenario": self.scenario.meta.id,
+            "briefing": self.scenario.meta.briefing,
+            "debrief": self.scenario.meta.debrief,
             "seats": self.seat_list(),
             "levels": list(LEVELS),
             "teams": [

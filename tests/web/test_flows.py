@@ -217,6 +217,7 @@ def test_export_commands_messages_and_results(playing):
 
 
 def test_setup_seats_levels_scenario_and_lock(room):
+    assert room.state()["briefing"] == "Three regions race for compute."
     room.act("role", {"seat": "cloudco", "role": "team"})
     room.act("role", {"seat": "USA", "role": "hard"})
     seats = {s["id"]: s["role"] for s in room.state()["seats"]}

@@ -18,6 +18,8 @@ function render(v) {
   const st = v.status;
   $("#title").textContent = st.title;
   $("#room").textContent = v.room;
+  $("#briefing").textContent = v.briefing || "";
+  $("#debrief").textContent = v.debrief || "This scenario has no debrief questions.";
   updateStatus(st);
   $("#setup-box").classList.toggle("hidden", st.phase !== "setup");
   $("#play-box").classList.toggle("hidden", st.phase === "setup");
