@@ -36,10 +36,10 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame
 
+from sovereign.game.session import default_scenario_path, new_session
 from sovereign.scenario.loader import load_scenario
 from sovereign.ui.app import App
 from sovereign.ui.charts import charts_pending
-from sovereign.ui.session import default_scenario_path, new_session
 from sovereign.ui.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -130,7 +130,7 @@ def _check_seat(args: argparse.Namespace) -> None:
     if not named:
         return
     from sovereign.cli.run import load_or_fail
-    from sovereign.ui.session import default_scenario_path
+    from sovereign.game.session import default_scenario_path
 
     sc = load_or_fail(args.scenario or default_scenario_path())
     seats = [r.id for r in sc.regions] + [a.id for a in sc.actors]
@@ -188,7 +188,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     session = None
     if args.scenario is not None or args.seat is not None or args.human or args.ai:
         from sovereign.cli.run import load_or_fail
-        from sovereign.ui.session import default_scenario_path, new_session
+        from sovereign.game.session import default_scenario_path, new_session
 
         path = args.scenario or default_scenario_path()
         scenario = load_or_fail(path)

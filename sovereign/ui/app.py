@@ -8,7 +8,7 @@ One loop drives everything (STYLE.md, pygame_gui's contract)::
         app.draw()                       -> screen, widgets, overlays (help, progress, toasts)
 
 Screens never call each other: they post the events of :mod:`sovereign.ui.events` and the app
-navigates, saves, loads and quits. The app owns the :class:`~sovereign.ui.session.GameSession`,
+navigates, saves, loads and quits. The app owns the :class:`~sovereign.game.session.GameSession`,
 the only object that changes the model (through commands and ``step``).
 
 Nothing the player has not saved is thrown away without asking: quitting, starting a new game and
@@ -32,10 +32,10 @@ from typing import Any
 import pygame
 import pygame_gui
 
+from sovereign.game.session import GameSession, SaveUnavailable, load_model
 from sovereign.ui import draw, events
 from sovereign.ui.dialogs import ChoiceDialog
 from sovereign.ui.screens.base import Screen
-from sovereign.ui.session import GameSession, SaveUnavailable, load_model
 from sovereign.ui.settings import MIN_WINDOW, Settings, load_settings, save_settings
 from sovereign.ui.theme import Fonts, Scale, gui_theme, load_palette, theme_font_sizes
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sovereign.game import fmt
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim.model import SovereignModel
-from sovereign.ui import fmt
 from sovereign.ui.theme import RGB, Palette, nice_ticks
 
 

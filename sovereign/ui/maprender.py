@@ -19,12 +19,13 @@ from typing import Any
 import numpy as np
 import pygame
 
+from sovereign.game import fmt
+from sovereign.game.session import GameSession, MarketSnapshot, origin_matrix
 from sovereign.scenario.schema import Scenario
 from sovereign.sim.model import SovereignModel
-from sovereign.ui import draw, fmt
+from sovereign.ui import draw
 from sovereign.ui.geo import MapView, RegionShapes, draw_regions, project
 from sovereign.ui.layers import LayerData, Legend
-from sovereign.ui.session import GameSession, MarketSnapshot, origin_matrix
 from sovereign.ui.theme import Fonts, Palette, Scale, lerp_color, readable_on
 
 #: Owned plants at least this large get a marker ("large plants").

@@ -60,9 +60,9 @@ def _ensure_video_driver() -> None:
 
 def make_session(opts: ShotOptions, quarters: int) -> Any:
     """A new game with the AI playing ``quarters`` quarters; the human seat opens with a datacenter."""
+    from sovereign.game.session import default_scenario_path, new_session
     from sovereign.scenario.loader import load_scenario
     from sovereign.sim.commands import BuildDatacenter
-    from sovereign.ui.session import default_scenario_path, new_session
 
     path = opts.scenario or default_scenario_path()
     scenario = load_scenario(path)

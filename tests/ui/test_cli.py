@@ -74,7 +74,7 @@ def test_hot_seat_screenshot_with_per_seat_difficulty(tmp_path):
 def test_simulation_imports_without_pygame():
     code = (
         "import sys; import sovereign.sim, sovereign.scenario, sovereign.markets, sovereign.persist; "
-        "import sovereign.ui.session, sovereign.ui.layers, sovereign.ui.actions, sovereign.ui.settings; "
+        "import sovereign.game.session, sovereign.ui.layers, sovereign.game.actions, sovereign.ui.settings; "
         "assert 'pygame' not in sys.modules, sorted(m for m in sys.modules if 'pygame' in m)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sovereign.game.actions import ACTIONS, actions_for, build_command, build_quarters, fields_for, preview
 from sovereign.sim import commands as c
 from sovereign.sim.model import SovereignModel
-from sovereign.ui.actions import ACTIONS, actions_for, build_command, build_quarters, fields_for, preview
 from sovereign.ui.layers import LAYERS, LayerCache, compute_layer
 from sovereign.ui.theme import load_palette
 

@@ -13,8 +13,8 @@ from sovereign.ui.settings import Settings
 @pytest.fixture(scope="module")
 def played_session(tiny_scenario, tmp_path_factory):
     """A tiny game two quarters in, India human, with a datacenter queued and built."""
+    from sovereign.game.session import new_session
     from sovereign.sim.commands import BuildDatacenter
-    from sovereign.ui.session import new_session
 
     s = new_session(tiny_scenario, ["IND"], seed=5, save_dir=tmp_path_factory.mktemp("saves"), autosave=False)
     s.submit(BuildDatacenter(region="IND", it_mw=120))
@@ -175,7 +175,7 @@ def test_game_menu_news_and_quit_confirmation(make_app, played_session):
 
 
 def test_refused_action_shows_the_models_reason(make_app, tiny_scenario, tmp_path, fingerprint):
-    from sovereign.ui.session import new_session
+    from sovereign.game.session import new_session
 
     s = new_session(tiny_scenario, ["bharat"], seed=1, save_dir=tmp_path, autosave=False)
     app, ui = make_app(session=s)
@@ -241,7 +241,7 @@ def test_main_menu_new_game_screen_and_load_screen_without_a_game(make_app):
 
 
 def test_hot_seat_hand_over_hides_the_previous_seat(make_app, tiny_scenario, tmp_path):
-    from sovereign.ui.session import new_session
+    from sovereign.game.session import new_session
 
     s = new_session(tiny_scenario, ["IND", "CHN"], seed=1, save_dir=tmp_path, autosave=False)
     app, ui = make_app(session=s)
@@ -265,8 +265,8 @@ def test_hot_seat_hand_over_hides_the_previous_seat(make_app, tiny_scenario, tmp
 
 
 def test_decision_dialog_submits_the_choice(make_app, tiny_scenario, tmp_path):
+    from sovereign.game.session import new_session
     from sovereign.sim.commands import Decide
-    from sovereign.ui.session import new_session
 
     s = new_session(tiny_scenario, ["IND"], seed=1, save_dir=tmp_path, autosave=False)
     for _ in range(3):  # the tiny world's inject asks India a question in 2026Q3

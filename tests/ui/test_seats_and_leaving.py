@@ -13,12 +13,12 @@ import time
 
 import pygame
 
+from sovereign.game.session import new_session
 from sovereign.sim.commands import BuildDatacenter
 from sovereign.ui import events
 from sovereign.ui.dialogs import ChoiceDialog
 from sovereign.ui.screens.handover import seats_lines
 from sovereign.ui.screens.panel import controller_text
-from sovereign.ui.session import new_session
 from sovereign.ui.settings import Settings
 
 

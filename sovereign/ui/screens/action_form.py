@@ -15,10 +15,11 @@ from typing import Any
 import pygame
 import pygame_gui
 
+from sovereign.game import fmt
+from sovereign.game.actions import ACTION_BY_KEY, Field, build_command, fields_for, preview
+from sovereign.game.session import GameSession
 from sovereign.sim.commands import CommandError
-from sovereign.ui import events, fmt
-from sovereign.ui.actions import ACTION_BY_KEY, Field, build_command, fields_for, preview
-from sovereign.ui.session import GameSession
+from sovereign.ui import events
 from sovereign.ui.theme import Fonts, Palette, Scale
 
 #: Confirm pressed: ``command`` (a Command) and ``action`` (its key).
@@ -38,7 +39,7 @@ class ActionForm(pygame_gui.elements.UIWindow):
         manager: Widget manager.
         rect: Where to put it (over the side panel).
         session: The game (read for previews; never changed here).
-        key: Action key (see :data:`sovereign.ui.actions.ACTIONS`).
+        key: Action key (see :data:`sovereign.game.actions.ACTIONS`).
         region: Region selected on the map (default target of builds).
         s: UI scale.
         palette: Colours for the preview text.

@@ -16,8 +16,8 @@ import pygame_gui
 from sovereign.ui.theme import Fonts, Palette, Scale
 
 if TYPE_CHECKING:
+    from sovereign.game.session import GameSession
     from sovereign.ui.app import App
-    from sovereign.ui.session import GameSession
 
 
 def object_id_of(spec: str | None) -> pygame_gui.core.ObjectID | None:

@@ -9,7 +9,8 @@ import numpy as np
 import pygame
 import pygame_gui
 
-from sovereign.ui import events, fmt
+from sovereign.game import fmt
+from sovereign.ui import events
 from sovereign.ui.charts import AsyncChart, ChartSpec, Series, render_charts
 from sovereign.ui.screens.base import Screen
 from sovereign.ui.screens.common import chart_or_placeholder, header

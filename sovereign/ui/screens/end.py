@@ -8,8 +8,9 @@ from typing import Any
 import pygame
 import pygame_gui
 
+from sovereign.game import fmt
 from sovereign.scenario.schema import quarter_index, quarter_label
-from sovereign.ui import draw, events, fmt
+from sovereign.ui import draw, events
 from sovereign.ui.charts import AsyncChart, render_charts
 from sovereign.ui.screens.base import Screen
 from sovereign.ui.screens.charts import firm_chart, nation_chart

@@ -25,9 +25,10 @@ import numpy as np
 import pygame
 import pygame_gui
 
+from sovereign.game import fmt
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim.commands import Decide
-from sovereign.ui import draw, events, fmt
+from sovereign.ui import draw, events
 from sovereign.ui.geo import MapView
 from sovereign.ui.layers import LAYER_BY_KEY, LAYERS, LayerCache, latest_rows
 from sovereign.ui.mapdata import shapes_for

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pygame
 import pygame_gui
 
+from sovereign.game.session import GameSession
 from sovereign.ui import draw, events
 from sovereign.ui.screens.base import Screen
 from sovereign.ui.screens.common import backdrop
-from sovereign.ui.session import GameSession
 
 #: Easy first, so the AI line reads from the weakest to the strongest rivals.
 LEVEL_ORDER = {"easy": 0, "normal": 1, "hard": 2}

@@ -8,10 +8,10 @@ from typing import Any
 import pygame
 import pygame_gui
 
+from sovereign.game.session import SAVE_DIR, list_saves
 from sovereign.ui import events
 from sovereign.ui.screens.base import Screen
 from sovereign.ui.screens.common import header
-from sovereign.ui.session import SAVE_DIR, list_saves
 
 
 class LoadScreen(Screen):

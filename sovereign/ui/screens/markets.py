@@ -17,12 +17,13 @@ import numpy as np
 import pygame
 import pygame_gui
 
+from sovereign.game import fmt
+from sovereign.game.session import MarketSnapshot
 from sovereign.sim.world import TECHNOLOGIES
-from sovereign.ui import draw, events, fmt
+from sovereign.ui import draw, events
 from sovereign.ui.charts import AsyncChart, merit_order_chart, served_bars_chart
 from sovereign.ui.screens.base import Screen
 from sovereign.ui.screens.common import chart_or_placeholder, header
-from sovereign.ui.session import MarketSnapshot
 
 
 def merit_blocks(snap: MarketSnapshot, s: int, r: int) -> list[tuple[str, float, float, float]]:

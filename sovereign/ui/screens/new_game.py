@@ -19,10 +19,10 @@ from typing import Any
 import pygame
 import pygame_gui
 
+from sovereign.game.session import ScenarioInfo, find_scenarios, new_session
 from sovereign.ui import draw, events
 from sovereign.ui.screens.base import Screen
 from sovereign.ui.screens.common import header
-from sovereign.ui.session import ScenarioInfo, find_scenarios, new_session
 
 DIFFICULTIES = ("easy", "normal", "hard")
 #: What each level means for an AI seat (tooltips of the difficulty and seat buttons).

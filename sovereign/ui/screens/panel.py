@@ -20,11 +20,12 @@ import numpy as np
 import pygame
 import pygame_gui
 
+from sovereign.game import fmt
+from sovereign.game.actions import ACTION_BY_KEY, actions_for
 from sovereign.scenario.schema import quarter_index, quarter_label
 from sovereign.sim.phases.metrics import PILLARS
 from sovereign.sim.world import TECHNOLOGIES
-from sovereign.ui import draw, events, fmt
-from sovereign.ui.actions import ACTION_BY_KEY, actions_for
+from sovereign.ui import draw, events
 from sovereign.ui.layers import latest_rows
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""A game in progress as the UI sees it: the model, whose turn it is, and what the screens explain.
+"""A game in progress as every front end sees it: the model, whose turn it is, and what the screens explain.
 
 `GameSession` is the only object in the UI that changes the model, and it does so only through
 ``model.submit(...)`` and ``model.step()`` (STYLE.md: the UI only issues commands). Everything
@@ -401,29 +401,43 @@ class GameSession:
 
     # -- commands --------------------------------------------------------------------------
 
-    def preview_cost(self, cmd: Command) -> tuple[float, float]:
-        """(cost before subsidy, subsidy) of a command for the current seat, in $B."""
-        seat = self.seat
+    def preview_cost(self, cmd: Command, seat: str | None = None) -> tuple[float, float]:
+        """(cost before subsidy, subsidy) of a command for a seat (default: the current one), in $B."""
+        seat = seat or self.seat
         if seat is None:
             return 0.0, 0.0
         return command_cost_busd(self.model, seat, cmd), self.model.subsidy_for(seat, cmd)
 
-    def check(self, cmd: Command) -> str | None:
-        """The validator's verdict for the current seat, without queuing anything."""
-        from sovereign.ui.actions import validate_read_only
-
-        seat = self.seat
+    def _human(self, seat: str | None) -> str | None:
+        """Why a seat cannot act now (None when it can); hot seat and classroom share the rule."""
         if seat is None:
             return "no human seat is playing"
+        if seat not in self.human_seats:
+            return f"{seat} is not a seat played by people in this game"
+        return None
+
+    def check(self, cmd: Command, seat: str | None = None) -> str | None:
+        """The validator's verdict for a seat (default: the current one), without queuing anything.
+
+        The classroom names the seat, since every team plays at once on its own device; the
+        desktop's hot seat uses the seat whose turn it is.
+        """
+        from sovereign.game.actions import validate_read_only
+
+        seat = seat or self.seat
+        refusal = self._human(seat)
+        if refusal is not None or seat is None:
+            return refusal
         return validate_read_only(self.model, seat, cmd)
 
-    def submit(self, cmd: Command) -> CommandResult:
-        """Queue a command for the current seat; the model's validator decides."""
+    def submit(self, cmd: Command, seat: str | None = None) -> CommandResult:
+        """Queue a command for a seat (default: the current one); the model's validator decides."""
         if self.busy:
             return CommandResult(accepted=False, reason="the quarter is being played; wait a moment")
-        seat = self.seat
-        if seat is None:
-            return CommandResult(accepted=False, reason="no human seat is playing")
+        seat = seat or self.seat
+        refusal = self._human(seat)
+        if refusal is not None or seat is None:
+            return CommandResult(accepted=False, reason=refusal or "no human seat is playing")
         result = self.model.submit(seat, cmd)
         self.last_results.setdefault(seat, []).append((cmd.describe(), result))
         self.dirty = True
@@ -435,26 +449,26 @@ class GameSession:
         seat = seat_id or self.seat
         return list(self.model.pending.get(seat, [])) if seat else []
 
-    def committed_busd(self) -> float:
-        """Cash the current seat has already promised this quarter.
+    def committed_busd(self, seat_id: str | None = None) -> float:
+        """Cash a seat (default: the current one) has already promised this quarter.
 
         Asks the model only when the seat has queued something: the model keeps its queues in a
         ``defaultdict``, so asking for an empty seat would create an (empty) queue, and drawing the
         top bar must not change the game state.
         """
-        seat = self.seat
+        seat = seat_id or self.seat
         if not seat or not self.model.pending.get(seat):
             return 0.0
         return self.model.committed_busd(seat)
 
-    def pending_decisions(self) -> dict[int, list[str]]:
-        """Decisions waiting for the current seat, event id -> options."""
-        seat = self.seat
+    def pending_decisions(self, seat_id: str | None = None) -> dict[int, list[str]]:
+        """Decisions waiting for a seat (default: the current one), event id -> options."""
+        seat = seat_id or self.seat
         return dict(self.model.pending_decisions.get(seat, {})) if seat else {}
 
-    def decision_headline(self, event_id: int, options: list[str]) -> tuple[str, str]:
+    def decision_headline(self, event_id: int, options: list[str], seat_id: str | None = None) -> tuple[str, str]:
         """Headline and text of the inject behind a pending decision (best effort)."""
-        seat = self.seat
+        seat = seat_id or self.seat
         best: tuple[str, str] | None = None
         for inj in self.model.scenario.injects:
             if list(inj.decision) == list(options) and seat in (inj.region, inj.actor):
@@ -492,6 +506,23 @@ class GameSession:
         if self.turn + 1 < len(self.human_seats):
             self.turn += 1
             return "handover"
+        return self.end_quarter(wait)
+
+    def end_quarter(self, wait: bool = False) -> str:
+        """Play the quarter now, whoever has not ended their turn (the classroom's timer and teacher).
+
+        Seats that did not end their turn keep what they queued: it is played like everyone else's.
+
+        Args:
+            wait: Play the quarter on the calling thread.
+
+        Returns:
+            ``"stepping"``, ``"over"`` or ``"busy"`` as for :meth:`end_turn`.
+        """
+        if self.busy:
+            return "busy"
+        if self.model.done:
+            return "over"
         self._origin_before = origin_matrix(self.model)
         self._step_error = None
         self._step_started = time.perf_counter()

@@ -7,8 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from sovereign.sim.commands import BuildDatacenter
-from sovereign.ui.session import (
+from sovereign.game.session import (
     GameSession,
     SaveUnavailable,
     list_saves,
@@ -16,6 +15,7 @@ from sovereign.ui.session import (
     model_difficulty,
     new_session,
 )
+from sovereign.sim.commands import BuildDatacenter
 
 
 def test_submit_goes_through_the_validator(tiny_scenario, tmp_path):
@@ -122,7 +122,7 @@ def test_per_seat_difficulty_with_a_default(tiny_scenario, tmp_path):
 
 
 def test_reading_the_budget_never_creates_a_queue(tiny_scenario, tmp_path):
-    from sovereign.ui.actions import preview
+    from sovereign.game.actions import preview
 
     s = new_session(tiny_scenario, ["IND"], seed=1, save_dir=tmp_path, autosave=False)
     assert s.committed_busd() == 0.0

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from sovereign.game import fmt
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim import commands as c
 from sovereign.sim import economics
@@ -23,7 +24,6 @@ from sovereign.sim.model import SovereignModel
 from sovereign.sim.phases import orders
 from sovereign.sim.phases.finance import revenue_growth
 from sovereign.sim.world import TECHNOLOGIES
-from sovereign.ui import fmt
 
 
 @dataclass
