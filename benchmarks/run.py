@@ -331,29 +331,32 @@ def ratios(new: Side, old: Side) -> list[float]:
     return [n / o for n, o in zip(new.medians(), old.medians(), strict=True)]
 
 
-def machine() -> str:
-    """One line on where and when this ran."""
+def machine(started: float | None = None) -> str:
+    """One line on where and when this ran (from `started`, a `time.time()`, to now)."""
     cpu = "?"
     try:
         with open("/proc/cpuinfo") as f:
             cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), "?")
     except OSError:
         pass
+    when = time.strftime("%Y-%m-%d %H:%M", time.gmtime(started if started is not None else time.time()))
+    if started is not None:
+        when += time.strftime("-%H:%M", time.gmtime())
     return (
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.platform()}; {cpu}; "
+        f"{when} UTC; {platform.platform()}; {cpu}; "
         f"{os.cpu_count()} cores; Python {platform.python_version()}; load average "
         + ", ".join(f"{x:.1f}" for x in os.getloadavg())
     )
 
 
-def report(sides: list[Side], args: argparse.Namespace, lp: dict[str, Any] | None) -> None:
+def report(sides: list[Side], args: argparse.Namespace, lp: dict[str, Any] | None, started: float) -> None:
     """Print the figures with rich: totals, the ratio and its spread, phases side by side."""
     from rich.console import Console
     from rich.table import Table
 
     con = Console(width=120)
     first = sides[0].rounds[0]
-    con.print(f"machine: {machine()}")
+    con.print(f"machine: {machine(started)}")
     con.print(f"command: python benchmarks/run.py {' '.join(sys.argv[1:])}".rstrip())
     con.print(
         f"scenario {args.scenario} of each tree ({first['regions']} regions, {first['firms']} firms, "
@@ -481,10 +484,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = worker(args.worker, args.scenario, seeds, args.phases, args.lp)
             print(json.dumps(out))
             return 0
+        started = time.time()
         sides, lp = compare(args)
-        report(sides, args, lp)
+        report(sides, args, lp, started)
         if args.json is not None:
-            data = {"machine": machine(), "argv": sys.argv[1:], "sides": [vars(s) for s in sides], "lp": lp}
+            data = {"machine": machine(started), "argv": sys.argv[1:], "sides": [vars(s) for s in sides], "lp": lp}
             args.json.write_text(json.dumps(data, default=str, indent=1))
     except BenchError as e:
         print(f"error: {e}", file=sys.stderr)
