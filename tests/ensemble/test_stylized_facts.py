@@ -1,0 +1,40 @@
+"""The baseline's mechanisms hold to their stylized facts (docs/validation.md), over many seeds."""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sovereign.ensemble.stylized import FACTS, check, measure_run
+from sovereign.scenario.loader import load_scenario
+
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+RULES = ("price_minus_cost_min", "fab_revenue_error", "cash_revenue_years_max")
+
+
+def _facts(seed: np.random.SeedSequence) -> dict:
+    out = measure_run(load_scenario(BASELINE), seed)
+    out.pop("model")
+    return out
+
+
+def test_the_rules_of_the_economy_hold_in_two_seeds():
+    """The rules that hold by construction (not calibration), checked quickly on every run."""
+    runs = [_facts(s) for s in np.random.SeedSequence(11).spawn(2)]
+    for fact in FACTS:
+        if fact.key in RULES:
+            for run in runs:
+                assert fact.lo <= run[fact.key] <= fact.hi, (fact.label, run[fact.key])
+    for run in runs:
+        assert run["money_drift_busd"] < 1e-6
+
+
+@pytest.mark.slow
+def test_every_stylized_fact_holds_in_twenty_seeds():
+    """What `python tools/validate_baseline.py` reports, held in every one of 20 seeds."""
+    with ProcessPoolExecutor(2) as pool:
+        runs = list(pool.map(_facts, np.random.SeedSequence(2026).spawn(20)))
+    assert check(runs) == []
