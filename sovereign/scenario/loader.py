@@ -402,6 +402,7 @@ def _merge_by_id(base: list[_Node], over: list[_Node], problems: list[Problem], 
                 continue
         if _is_hashable(item_id) and item_id in index:
             i = index[item_id]
+            # an id still in `index` was never removed, so its slot holds a node, not None
             result[i] = _merge(result[i], item, problems, (*path, item_id))  # type: ignore[arg-type]
         else:
             if _is_hashable(item_id):

@@ -37,6 +37,8 @@ EventKind = Literal[
 ]
 Technology = Literal["solar", "wind", "hydro", "nuclear", "gas", "coal", "oil", "storage"]
 Difficulty = Literal["easy", "normal", "hard"]
+#: Classes of compute demand, each with its own willingness to pay.
+DemandClass = Literal["training", "inference", "regulated"]
 
 
 def F(
@@ -417,7 +419,7 @@ class Demand(Strict):
         le=1,
     )
     training_share: float = F(description="Share of regional demand that is training", ge=0, le=1)
-    wtp_usd_per_hour: dict[Literal["training", "inference", "regulated"], NonNegative] = F(
+    wtp_usd_per_hour: dict[DemandClass, NonNegative] = F(
         description="Willingness to pay per H100e-hour by demand class", unit="$/H100e-hour"
     )
     latency_penalty_usd_per_1000km: float = F(
