@@ -99,7 +99,9 @@ def _label(
 
 
 @njit(cache=True)
-def coupled_clear(
+# C901: a numba nopython kernel, one loop kept whole so it compiles to one tight function; its
+# plain statement is the LP it solves, and the tests hold it to scipy's HiGHS on random instances.
+def coupled_clear(  # noqa: C901
     cs: np.ndarray,
     qe: np.ndarray,
     d: np.ndarray,

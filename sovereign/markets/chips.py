@@ -152,4 +152,5 @@ def _clip_running(
     base = np.where(start > 0, c[np.maximum(start - 1, 0)], 0.0)
     inc = c - base
     prev = inc - amount
-    return np.maximum(np.minimum(inc, limit) - np.minimum(prev, limit), 0.0)
+    grant: NDArray[np.float64] = np.maximum(np.minimum(inc, limit) - np.minimum(prev, limit), 0.0)
+    return grant

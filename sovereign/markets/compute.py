@@ -210,7 +210,8 @@ def _exact(
             sp.csr_array((np.ones(nv), (kk, np.arange(nv))), shape=(n_k, nv)),
         ]
     ).tocsr()
-    res = linprog(
+    # scipy-stubs types A_ub as a dense array only; HiGHS takes the sparse matrix (and needs it here).
+    res = linprog(  # type: ignore[call-overload]
         -surplus[mask],
         A_ub=a_ub,
         b_ub=np.concatenate([dem, cap]),
@@ -269,7 +270,7 @@ def _sinkhorn(
     iters = 0
     while True:
         final = target is not None and tau <= target
-        if final:
+        if final and target is not None:  # `final` implies a target; said again for the type checker
             tau = target
         a, b, ker, ker_t, n, status = jit.stage(
             s,

@@ -98,7 +98,8 @@ def human_submissions(command_log: list[dict[str, Any]], human_seats: set[str]) 
     return out
 
 
-def replay_state(
+# C901: the replay loop with one early report per kind of divergence, each where it is detected.
+def replay_state(  # noqa: C901
     state: dict[str, Any],
     recorded: dict[int, dict[str, Any]] | None = None,
     human_seats: list[str] | None = None,

@@ -159,7 +159,9 @@ def _num(x: Any) -> str:
 
 def _range(metadata: Sequence[Any]) -> str:
     """Render annotated-types constraints as an interval plus any length or pattern rule."""
-    lo = hi = None
+    # Bounds of any comparable type (int, float, date): only rendered, never compared here.
+    lo: object = None
+    hi: object = None
     lo_open = hi_open = False
     extra: list[str] = []
     for m in metadata:
@@ -232,6 +234,7 @@ def _default(field: FieldInfo) -> str:
     if field.is_required():
         return "required"
     if field.default_factory is not None:
+        # pydantic types a factory as taking no argument or the validated data; the schema's take none
         value = field.default_factory()  # type: ignore[call-arg]
         if isinstance(value, BaseModel):
             return "each field's default"

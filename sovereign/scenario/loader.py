@@ -402,6 +402,7 @@ def _merge_by_id(base: list[_Node], over: list[_Node], problems: list[Problem], 
                 continue
         if _is_hashable(item_id) and item_id in index:
             i = index[item_id]
+            # an id still in `index` was never removed, so its slot holds a node, not None
             result[i] = _merge(result[i], item, problems, (*path, item_id))  # type: ignore[arg-type]
         else:
             if _is_hashable(item_id):
@@ -599,6 +600,25 @@ _PATTERNS = {
 }
 
 
+#: What a pydantic error of a kind expected, for the kinds whose message needs no context but the
+#: field's unit (``{in_unit}``).
+_EXPECTED = {
+    "float_type": "a number{in_unit}",
+    "float_parsing": "a number{in_unit}",
+    "finite_number": "a finite number{in_unit}",
+    "int_type": "a whole number{in_unit}",
+    "int_parsing": "a whole number{in_unit}",
+    "int_from_float": "a whole number{in_unit}",
+    "int_parsing_size": "a whole number{in_unit}",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "dict_type": "a mapping",
+}
+
+
 def _expected_found(err: Mapping[str, Any], unit: str) -> str:
     """Translate one pydantic error into 'expected ..., found ...'."""
     kind = err["type"]
@@ -609,25 +629,13 @@ def _expected_found(err: Mapping[str, Any], unit: str) -> str:
     if kind in bounds:
         limit = next(iter(ctx.values()), "?")
         return f"expected a number {bounds[kind]} {limit}{in_unit}, found {found}"
-    if kind in ("float_type", "float_parsing"):
-        return f"expected a number{in_unit}, found {found}"
-    if kind == "finite_number":
-        return f"expected a finite number{in_unit}, found {found}"
-    if kind in ("int_type", "int_parsing", "int_from_float", "int_parsing_size"):
-        return f"expected a whole number{in_unit}, found {found}"
-    if kind in ("bool_type", "bool_parsing"):
-        return f"expected true or false, found {found}"
-    if kind == "string_type":
-        return f"expected text, found {found}"
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind].format(in_unit=in_unit)}, found {found}"
     if kind == "string_pattern_mismatch":
         pattern = str(ctx.get("pattern", ""))
         return f"expected {_PATTERNS.get(pattern, f'text matching {pattern}')}, found {found}"
     if kind == "literal_error":
         return f"expected one of {ctx.get('expected', '?')}, found {found}"
-    if kind in ("list_type", "tuple_type"):
-        return f"expected a list, found {found}"
-    if kind == "dict_type":
-        return f"expected a mapping, found {found}"
     if kind in ("model_type", "model_attributes_type"):
         return f"expected a mapping of {ctx.get('class_name', 'fields')} fields, found {found}"
     if kind == "too_short":
@@ -892,7 +900,9 @@ def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
     _set_path(data, dotted, value)
 
 
-def _set_path(data: dict[str, Any], dotted: str, value: Any) -> KeyPath:
+# C901: one walk down the path with a precise message at each dead end; split up, every piece
+# would need the walk's whole state (node, schema type, resolved keys, sections to create).
+def _set_path(data: dict[str, Any], dotted: str, value: Any) -> KeyPath:  # noqa: C901
     """`set_path`, returning the resolved path (keys and list indices) that was set."""
 
     def fail(message: str) -> ScenarioError:

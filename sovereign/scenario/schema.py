@@ -37,6 +37,8 @@ EventKind = Literal[
 ]
 Technology = Literal["solar", "wind", "hydro", "nuclear", "gas", "coal", "oil", "storage"]
 Difficulty = Literal["easy", "normal", "hard"]
+#: Classes of compute demand, each with its own willingness to pay.
+DemandClass = Literal["training", "inference", "regulated"]
 
 
 def F(
@@ -428,7 +430,7 @@ class Demand(Strict):
         le=1,
     )
     training_share: float = F(description="Share of regional demand that is training", ge=0, le=1)
-    wtp_usd_per_hour: dict[Literal["training", "inference", "regulated"], NonNegative] = F(
+    wtp_usd_per_hour: dict[DemandClass, NonNegative] = F(
         description="Willingness to pay per H100e-hour by demand class", unit="$/H100e-hour"
     )
     latency_penalty_usd_per_1000km: float = F(
@@ -849,101 +851,130 @@ class Scenario(Strict):
         return self
 
     def reference_problems(self) -> list[tuple[str, str]]:
-        """Every broken reference between sections as (dotted field path, what is wrong)."""
-        problems: list[tuple[str, str]] = []
+        """Every broken reference between sections as (dotted field path, what is wrong).
 
-        def add(path: str, msg: str) -> None:
-            problems.append((path, msg))
-
-        n_slices = len(self.time.slices)
-        for tech, spec in self.technologies.items():
-            if len(spec.availability) != n_slices:
-                add(
-                    f"technologies.{tech}.availability",
-                    f"expected {n_slices} values (one per time slice), found {len(spec.availability)}",
-                )
-        region_ids = [r.id for r in self.regions]
-        regions = set(region_ids)
-        for dup in sorted({r for r in region_ids if region_ids.count(r) > 1}):
-            add("regions", f"region id {dup!r} is defined twice")
-        catch_all = [r.id for r in self.regions if "*" in r.iso3]
-        if len(catch_all) > 1:
-            add("regions", f"only one region may use iso3 '*', found {catch_all}")
-        classes = {a.id for a in self.accelerators}
-
-        def need_region(path: str, rid: str | None) -> None:
-            if rid is not None and rid not in regions:
-                add(path, f"region {rid!r} does not exist (known: {', '.join(sorted(regions))})")
-
-        for i, r in enumerate(self.regions):
-            for tech in r.grid_mw:
-                if tech not in self.technologies:
-                    add(f"regions.{i}.grid_mw.{tech}", "technology not defined in technologies")
-            for tech, mw in r.grid_mw.items():
-                if mw < 0:
-                    add(f"regions.{i}.grid_mw.{tech}", f"capacity must be >= 0, found {mw}")
-        share = sum(r.ai_demand_share for r in self.regions)
-        if not math.isclose(share, 1.0, abs_tol=1e-4):
-            add("regions", f"ai_demand_share must sum to 1 over regions, found {share:.6g}")
-        for i, link in enumerate(self.interconnectors):
-            need_region(f"interconnectors.{i}.a", link.a)
-            need_region(f"interconnectors.{i}.b", link.b)
-            if link.a == link.b:
-                add(f"interconnectors.{i}", "a link must join two different regions")
-        for i, bloc in enumerate(self.blocs):
-            for j, m in enumerate(bloc.members):
-                need_region(f"blocs.{i}.members.{j}", m)
-        actor_ids = [a.id for a in self.actors]
-        for dup in sorted({a for a in actor_ids if actor_ids.count(a) > 1}):
-            add("actors", f"actor id {dup!r} is defined twice")
-        for i, a in enumerate(self.actors):
-            need_region(f"actors.{i}.home", a.home)
-            for j, dc in enumerate(a.datacenters):
-                need_region(f"actors.{i}.datacenters.{j}.region", dc.region)
-                need_region(f"actors.{i}.datacenters.{j}.supplier", dc.supplier)
-                for cls in dc.accelerators:
-                    if cls not in classes:
-                        add(
-                            f"actors.{i}.datacenters.{j}.accelerators.{cls}",
-                            "unknown accelerator class",
-                        )
-            for j, fab in enumerate(a.fabs):
-                need_region(f"actors.{i}.fabs.{j}.region", fab.region)
-                if fab.accelerator not in classes:
-                    add(
-                        f"actors.{i}.fabs.{j}.accelerator",
-                        f"unknown accelerator class {fab.accelerator!r}",
-                    )
-            for j, p in enumerate(a.plants):
-                need_region(f"actors.{i}.plants.{j}.region", p.region)
-        for tier, caps in self.export_controls.tier_caps_h100e_per_quarter.items():
-            for cls in caps:
-                if cls not in classes:
-                    add(
-                        f"export_controls.tier_caps_h100e_per_quarter.{tier}.{cls}",
-                        "unknown accelerator class",
-                    )
-        for reg in self.startups.home_weights:
-            need_region(f"startups.home_weights.{reg}", reg)
-        start, end = quarter_index(self.time.start), quarter_index(self.time.end)
-        known = regions | set(actor_ids)
-        for i, inj in enumerate(self.injects):
-            need_region(f"injects.{i}.region", inj.region)
-            if inj.actor is not None and inj.actor not in actor_ids:
-                add(f"injects.{i}.actor", f"actor {inj.actor!r} does not exist")
-            if not start <= quarter_index(inj.quarter) <= end:
-                add(
-                    f"injects.{i}.quarter",
-                    f"{inj.quarter} is outside {self.time.start}..{self.time.end}",
-                )
-        for i, obj in enumerate(self.objectives):
-            if obj.seat not in known:
-                add(f"objectives.{i}.seat", f"{obj.seat!r} is neither a region nor an actor")
-            if obj.threshold is None and obj.rank is None:
-                add(f"objectives.{i}", "give a threshold or a rank")
-        return problems
+        One check per group of sections, in the order of the file, so a scenario breaking several
+        rules lists its problems in the same order every time.
+        """
+        check = _ReferenceCheck(self)
+        check.time_slices()
+        check.regions()
+        check.links_and_blocs()
+        check.actors()
+        check.export_controls()
+        check.timeline()
+        return check.problems
 
     # Convenience look-ups used by the model and the UI.
     def region_index(self) -> dict[str, int]:
         """Map region id to its row in the model's region arrays."""
         return {r.id: i for i, r in enumerate(self.regions)}
+
+
+class _ReferenceCheck:
+    """Collects the broken references between a scenario's sections (`Scenario.reference_problems`).
+
+    Field validators see one section at a time; whether a datacenter's region, a fab's accelerator
+    class or an objective's seat exists needs the whole scenario, so it is checked here.
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.sc = scenario
+        self.problems: list[tuple[str, str]] = []
+        self.region_ids = {r.id for r in scenario.regions}
+        self.classes = {a.id for a in scenario.accelerators}
+        self.actor_ids = [a.id for a in scenario.actors]
+
+    def add(self, path: str, msg: str) -> None:
+        """Record one problem at a dotted field path."""
+        self.problems.append((path, msg))
+
+    def need_region(self, path: str, rid: str | None) -> None:
+        """A region reference (None: not given) must name a defined region."""
+        if rid is not None and rid not in self.region_ids:
+            self.add(path, f"region {rid!r} does not exist (known: {', '.join(sorted(self.region_ids))})")
+
+    def time_slices(self) -> None:
+        """Each technology gives one availability per time slice."""
+        n_slices = len(self.sc.time.slices)
+        for tech, spec in self.sc.technologies.items():
+            if len(spec.availability) != n_slices:
+                self.add(
+                    f"technologies.{tech}.availability",
+                    f"expected {n_slices} values (one per time slice), found {len(spec.availability)}",
+                )
+
+    def regions(self) -> None:
+        """Unique ids, one catch-all, known technologies, and demand shares summing to one."""
+        region_ids = [r.id for r in self.sc.regions]
+        for dup in sorted({r for r in region_ids if region_ids.count(r) > 1}):
+            self.add("regions", f"region id {dup!r} is defined twice")
+        catch_all = [r.id for r in self.sc.regions if "*" in r.iso3]
+        if len(catch_all) > 1:
+            self.add("regions", f"only one region may use iso3 '*', found {catch_all}")
+        for i, r in enumerate(self.sc.regions):
+            for tech in r.grid_mw:
+                if tech not in self.sc.technologies:
+                    self.add(f"regions.{i}.grid_mw.{tech}", "technology not defined in technologies")
+            for tech, mw in r.grid_mw.items():
+                if mw < 0:
+                    self.add(f"regions.{i}.grid_mw.{tech}", f"capacity must be >= 0, found {mw}")
+        share = sum(r.ai_demand_share for r in self.sc.regions)
+        if not math.isclose(share, 1.0, abs_tol=1e-4):
+            self.add("regions", f"ai_demand_share must sum to 1 over regions, found {share:.6g}")
+
+    def links_and_blocs(self) -> None:
+        """Interconnectors join two different defined regions; blocs list defined regions."""
+        for i, link in enumerate(self.sc.interconnectors):
+            self.need_region(f"interconnectors.{i}.a", link.a)
+            self.need_region(f"interconnectors.{i}.b", link.b)
+            if link.a == link.b:
+                self.add(f"interconnectors.{i}", "a link must join two different regions")
+        for i, bloc in enumerate(self.sc.blocs):
+            for j, m in enumerate(bloc.members):
+                self.need_region(f"blocs.{i}.members.{j}", m)
+
+    def actors(self) -> None:
+        """Unique actor ids; every asset in a defined region with a defined accelerator class."""
+        for dup in sorted({a for a in self.actor_ids if self.actor_ids.count(a) > 1}):
+            self.add("actors", f"actor id {dup!r} is defined twice")
+        for i, a in enumerate(self.sc.actors):
+            self.need_region(f"actors.{i}.home", a.home)
+            for j, dc in enumerate(a.datacenters):
+                self.need_region(f"actors.{i}.datacenters.{j}.region", dc.region)
+                self.need_region(f"actors.{i}.datacenters.{j}.supplier", dc.supplier)
+                for cls in dc.accelerators:
+                    if cls not in self.classes:
+                        self.add(f"actors.{i}.datacenters.{j}.accelerators.{cls}", "unknown accelerator class")
+            for j, fab in enumerate(a.fabs):
+                self.need_region(f"actors.{i}.fabs.{j}.region", fab.region)
+                if fab.accelerator not in self.classes:
+                    self.add(f"actors.{i}.fabs.{j}.accelerator", f"unknown accelerator class {fab.accelerator!r}")
+            for j, p in enumerate(a.plants):
+                self.need_region(f"actors.{i}.plants.{j}.region", p.region)
+
+    def export_controls(self) -> None:
+        """Tier caps name defined accelerator classes."""
+        for tier, caps in self.sc.export_controls.tier_caps_h100e_per_quarter.items():
+            for cls in caps:
+                if cls not in self.classes:
+                    self.add(f"export_controls.tier_caps_h100e_per_quarter.{tier}.{cls}", "unknown accelerator class")
+
+    def timeline(self) -> None:
+        """Startup homes, injects (in the game's quarters) and objectives name what exists."""
+        sc = self.sc
+        for reg in sc.startups.home_weights:
+            self.need_region(f"startups.home_weights.{reg}", reg)
+        start, end = quarter_index(sc.time.start), quarter_index(sc.time.end)
+        for i, inj in enumerate(sc.injects):
+            self.need_region(f"injects.{i}.region", inj.region)
+            if inj.actor is not None and inj.actor not in self.actor_ids:
+                self.add(f"injects.{i}.actor", f"actor {inj.actor!r} does not exist")
+            if not start <= quarter_index(inj.quarter) <= end:
+                self.add(f"injects.{i}.quarter", f"{inj.quarter} is outside {sc.time.start}..{sc.time.end}")
+        known = self.region_ids | set(self.actor_ids)
+        for i, obj in enumerate(sc.objectives):
+            if obj.seat not in known:
+                self.add(f"objectives.{i}.seat", f"{obj.seat!r} is neither a region nor an actor")
+            if obj.threshold is None and obj.rank is None:
+                self.add(f"objectives.{i}", "give a threshold or a rank")

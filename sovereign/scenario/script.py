@@ -120,6 +120,7 @@ class _CommandKind(BaseModel):
     """Just the ``kind`` of a command, checked first so an unknown kind gets one clear message."""
 
     model_config = ConfigDict(extra="ignore")
+    # The Literal is built at import from the command table's keys, which no type checker can follow.
     kind: Literal[tuple(COMMAND_MODELS)]  # type: ignore[valid-type]
 
 
@@ -311,6 +312,7 @@ def _commands(doc: YamlDocument, problems: list[Problem]) -> dict[int, Command]:
             continue
         model = COMMAND_MODELS[kind]
         try:
+            # COMMAND_MODELS holds the classes of the `Command` union; a union alias cannot type them
             out[i] = model.model_validate(raw)  # type: ignore[assignment]
         except ValidationError as exc:
             problems.extend(doc.validation_problems(exc, model, at))

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sovereign.sim.model import SovereignModel
 
 
-class SeatAgent(mesa.Agent):  # type: ignore[misc]
+class SeatAgent(mesa.Agent):  # type: ignore[misc]  # mesa ships no types: its Agent is Any
     """A seat of the game: a nation or a firm. Its AI policy decides when no human does."""
 
     kind = "seat"

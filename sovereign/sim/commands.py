@@ -7,6 +7,7 @@ a command or refuses it with a reason a player understands. The model applies on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 
 class _Command(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    if TYPE_CHECKING:
+        # Every concrete command declares its own ``kind`` tag; declared here for type checkers
+        # only, so pydantic's fields (and a command's JSON) stay exactly those of the subclass.
+        kind: str
 
     def describe(self) -> str:
         """One line for news tickers and logs."""
@@ -238,7 +243,12 @@ def _reform_cost(model: SovereignModel, cmd: Any) -> float:
     return model.scenario.economics.permitting_reform_busd
 
 
-_COSTS: dict[type, Any] = {
+#: A command kind's up-front cost ($B), given the model and the command.
+type _CostFn = Callable[[SovereignModel, Any], float]
+#: A validation rule: None when the command passes it, else the reason for the refusal.
+type _Rule = Callable[[SovereignModel, str, SeatAgent, Any], str | None]
+
+_COSTS: dict[type, _CostFn] = {
     BuildDatacenter: _datacenter_cost,
     BuildPlant: _plant_cost,
     BuildFab: _fab_cost,
@@ -249,7 +259,7 @@ _COSTS: dict[type, Any] = {
 _SUBSIDISED = frozenset({BuildDatacenter, BuildPlant})
 
 
-def _dispatch(table: dict[type, Any], cls: type) -> Any:
+def _dispatch[T](table: dict[type, T], cls: type) -> T | None:
     """The entry of `table` for a subclass of a command class (its nearest base class's entry)."""
     return next((table[base] for base in cls.__mro__ if base in table), None)
 
@@ -343,7 +353,7 @@ def _decision_pending(model: SovereignModel, seat: str, agent: SeatAgent, cmd: A
 
 
 _BUILD = (_region_exists, _build_site)
-_RULES: dict[type, tuple[Any, ...]] = {
+_RULES: dict[type, tuple[_Rule, ...]] = {
     BuildDatacenter: _BUILD,
     BuildPlant: _BUILD,
     BuildFab: (_region_exists, _accelerator_exists, _runs_fabs, _build_site),

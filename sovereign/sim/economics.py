@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from sovereign.scenario.schema import Scenario
+    from sovereign.scenario.schema import Scenario, Technology
 
 #: kW per MW (a unit conversion).
 KW_PER_MW = 1000.0
@@ -33,7 +33,7 @@ def datacenter_build_quarters(sc: Scenario, permitting_quarters: int) -> int:
     return sc.economics.datacenter_build_quarters + int(permitting_quarters)
 
 
-def plant_build_quarters(sc: Scenario, technology: str, permitting_quarters: int) -> int:
+def plant_build_quarters(sc: Scenario, technology: Technology, permitting_quarters: int) -> int:
     """Quarters from order to operation of a power plant of a technology."""
     return sc.technologies[technology].build_quarters + int(permitting_quarters)
 
@@ -48,7 +48,7 @@ def datacenter_capex_busd(sc: Scenario, region: int, it_mw: float) -> float:
     return it_mw * sc.regions[region].dc_capex_musd_per_mw / 1000.0
 
 
-def plant_capex_busd(sc: Scenario, technology: str, mw: float) -> float:
+def plant_capex_busd(sc: Scenario, technology: Technology, mw: float) -> float:
     """Capex of a power plant ($B)."""
     return mw * sc.technologies[technology].capex_musd_per_mw / 1000.0
 
@@ -65,7 +65,8 @@ def capital_recovery_factor(rate_per_year: float, life_years: float) -> float:
     """
     if rate_per_year <= 0.0:
         return 1.0 / life_years
-    return rate_per_year / (1.0 - (1.0 + rate_per_year) ** -life_years)
+    discount: float = (1.0 + rate_per_year) ** -life_years  # float ** float is typed Any
+    return rate_per_year / (1.0 - discount)
 
 
 def datacenter_capex_usd_per_h100e_hour(sc: Scenario, capex_per_kw: Any, kw_per_h100e: Any) -> Any:

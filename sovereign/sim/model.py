@@ -69,7 +69,7 @@ class CommandResult(dict[str, Any]):
         return str(self["reason"])
 
 
-class SovereignModel(mesa.Model):  # type: ignore[misc]
+class SovereignModel(mesa.Model):  # type: ignore[misc]  # mesa ships no types: its Model is Any
     """The world, its actors and the quarterly markets.
 
     Args:
@@ -201,7 +201,7 @@ class SovereignModel(mesa.Model):  # type: ignore[misc]
     # Mesa 3.5 has its own `scenario` (experimental parameter sets); ours is the game's scenario.
     # Mesa's value is kept aside so Mesa still works, and `model.scenario` means the game world.
     @property
-    def scenario(self) -> Scenario:  # type: ignore[override]
+    def scenario(self) -> Scenario:
         """The game scenario being played."""
         return self._game_scenario
 
@@ -294,7 +294,8 @@ class SovereignModel(mesa.Model):  # type: ignore[misc]
 
     def total_money_busd(self) -> float:
         """Cash of every seat plus the outside account: constant over a game."""
-        return sum(a.state["cash_busd"] for a in self.seats.values()) + self.economy.outside_busd
+        total: float = sum(a.state["cash_busd"] for a in self.seats.values()) + self.economy.outside_busd
+        return total
 
     def home_tier(self, agent: SeatAgent) -> int:
         """Export-control tier of an agent's home region."""
@@ -340,7 +341,8 @@ class SovereignModel(mesa.Model):  # type: ignore[misc]
         r = self.region_ix[cmd.region]
         want = command_cost_busd(self, seat_id, cmd) * float(self.world.subsidy[r])
         host = self.seats[self.scenario.regions[r].id]
-        return min(want, max(host.state["cash_busd"], 0.0))
+        host_cash: float = host.state["cash_busd"]
+        return min(want, max(host_cash, 0.0))
 
     def committed_busd(self, seat_id: str) -> float:
         """Cash already promised this quarter by queued commands (bids, builds).

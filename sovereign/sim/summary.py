@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from sovereign.scenario.schema import quarter_label
 
 if TYPE_CHECKING:
+    from rich.console import JustifyMethod
+
     from sovereign.sim.model import SovereignModel
 
 
@@ -19,6 +21,8 @@ def summary_tables(model: SovereignModel) -> list[Table]:
     last_q = quarter_label(model.quarter - 1)
     rows = sorted((r for r in model.metrics.nations if r["quarter"] == last_q), key=lambda r: -r["sovereignty_index"])
     t = Table(title=f"{model.scenario.meta.title}: nations at {last_q}", title_justify="left")
+    col: str
+    j: JustifyMethod
     for col, j in (
         ("region", "left"),
         ("index", "right"),
@@ -51,7 +55,7 @@ def summary_tables(model: SovereignModel) -> list[Table]:
     g = Table(title="World by year (datacenter electricity, compute, prices)", title_justify="left")
     for col in ("year", "DC TWh", "AI TWh", "compute H100e (M)", "served (M)", "compute $/h", "emissions Mt"):
         g.add_column(col, justify="right")
-    years: dict[str, list[dict]] = {}
+    years: dict[str, list[dict[str, Any]]] = {}
     for row in w:
         years.setdefault(row["quarter"][:4], []).append(row)
     for year, rs in years.items():

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from sovereign.scenario.schema import Scenario
+from sovereign.scenario.schema import Scenario, Technology
 
-TECHNOLOGIES: tuple[str, ...] = ("solar", "wind", "hydro", "nuclear", "gas", "coal", "oil", "storage")
+TECHNOLOGIES: tuple[Technology, ...] = ("solar", "wind", "hydro", "nuclear", "gas", "coal", "oil", "storage")
 THERMAL = np.array([t in ("nuclear", "gas", "coal", "oil") for t in TECHNOLOGIES])
 
 
@@ -133,8 +133,8 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
     rix = {r.id: i for i, r in enumerate(regions)}
     tix = {t: i for i, t in enumerate(TECHNOLOGIES)}
     grid = np.zeros((n_r, len(TECHNOLOGIES)))
-    for i, r in enumerate(regions):
-        for tech, mw in r.grid_mw.items():
+    for i, region in enumerate(regions):
+        for tech, mw in region.grid_mw.items():
             grid[i, tix[tech]] = mw
     blocs = np.zeros((len(sc.blocs), n_r), dtype=bool)
     for b, bloc in enumerate(sc.blocs):

@@ -122,7 +122,8 @@ def _mpl() -> Any:
     return Figure, FigureCanvasAgg
 
 
-def render_charts(
+# C901: one figure, one pass per panel (axes, series, labels); split, each step needs the figure's state.
+def render_charts(  # noqa: C901
     specs: Sequence[ChartSpec],
     size: tuple[int, int],
     palette: Palette,

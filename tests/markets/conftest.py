@@ -68,7 +68,8 @@ def compute_lp(capacity, cost, demand, wtp, allowed, penalty=None):
     return -res.fun
 
 
-def power_violations(res, cost, capacity, demand, voll, src=(), dst=(), cap=(), rtol=1e-9):
+# C901: one check per feasibility and optimality condition, listed in one place to read against the LP.
+def power_violations(res, cost, capacity, demand, voll, src=(), dst=(), cap=(), rtol=1e-9):  # noqa: C901
     """Return a list of human-readable violations of feasibility or complementary slackness.
 
     Works on one instance (R, U); scale-aware tolerances.

@@ -20,6 +20,7 @@ from sovereign.sim import economics as econ
 from sovereign.sim.state import ComputeResults, PowerResults, Segments
 
 if TYPE_CHECKING:
+    from sovereign.scenario.schema import DemandClass
     from sovereign.sim.model import SovereignModel
 
 
@@ -36,6 +37,7 @@ def demand_segments(model: SovereignModel) -> Segments:
     qty: list[float] = []
     price: list[float] = []
     owner: list[str | None] = []
+    c: DemandClass
     for c, frac in (
         ("training", (1 - reg_share) * tr),
         ("inference", (1 - reg_share) * (1 - tr)),

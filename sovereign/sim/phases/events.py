@@ -143,6 +143,7 @@ def _apply(
 ) -> None:
     """Apply one event's effect and put it in the news."""
     w, g, sc = model.world, model.economy, model.scenario
+    rid: str | None  # the region hit, if any, as the news names it
     if kind == "fab_disruption":
         derate = effects.fab_derate
         if fab is not None:

@@ -33,6 +33,7 @@ import numpy as np
 from sovereign.sim import economics as econ
 
 if TYPE_CHECKING:
+    from sovereign.scenario.schema import Scenario
     from sovereign.sim.agents import SeatAgent
     from sovereign.sim.model import SovereignModel
 
@@ -70,7 +71,7 @@ def _budgets_and_security(model: SovereignModel) -> None:
         nation.state["security_paid_busd"] = spend * 4.0
 
 
-def lab_revenue_busd(sc: Any, state: dict[str, Any], served_h100e: float) -> float:
+def lab_revenue_busd(sc: Scenario, state: dict[str, Any], served_h100e: float) -> float:
     """A lab's or startup's revenue for a quarter in which it was served `served_h100e` ($B).
 
     Along its demand curve: the yield per H100e-hour at the reference scale, falling as the lab
@@ -79,6 +80,7 @@ def lab_revenue_busd(sc: Any, state: dict[str, Any], served_h100e: float) -> flo
     scale = max(float(state.get("scale_h100e", 0.0)), 1.0)
     if served_h100e <= 0.0:
         return 0.0
+    per_hour: float  # float ** float is typed Any (a negative base would give a complex)
     per_hour = float(state.get("yield_usd", 0.0)) * scale * (served_h100e / scale) ** sc.labs.revenue_scale_exponent
     return per_hour * econ.HOURS_PER_QUARTER / 1e9
 

@@ -94,7 +94,8 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
 def _home(model: SovereignModel, seat_id: str) -> str:
     agent = model.seats.get(seat_id)
     if agent is not None:
-        return agent.state["home"]
+        home: str = agent.state["home"]
+        return home
     return model.retired_homes.get(seat_id, model.scenario.regions[0].id)
 
 
@@ -127,6 +128,7 @@ class MetricsRecorder:
         columns: dict[str, list[Any]] = {
             p: np.asarray(pillars[p], float).tolist() for p in (*PILLARS, "sovereignty_index")
         }
+        values: np.ndarray | tuple[Any, ...]  # a column's array here, a region's row below
         for name, values in (
             ("compute_capacity_h100e", capacity),
             ("compute_share", cap_share),

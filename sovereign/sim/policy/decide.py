@@ -31,6 +31,7 @@ from sovereign.sim.commands import (
 from sovereign.sim.policy.view import investor_margins, investor_view
 
 if TYPE_CHECKING:
+    from sovereign.scenario.schema import Technology
     from sovereign.sim.agents import SeatAgent
 
 
@@ -208,7 +209,7 @@ def conglomerate(agent: SeatAgent) -> list[Command]:
     cmds = invest(agent, sc.policy.invest_cash_share)
     home = m.region_ix[agent.state["home"]]
     if m.results.power.reserve_margin[home] < sc.policy.firm_reserve_margin and agent.cash_busd > 2:
-        tech = "solar" if "solar" in sc.technologies else "gas"
+        tech: Technology = "solar" if "solar" in sc.technologies else "gas"
         mw = round(min(1000.0, agent.cash_busd * 0.1 / sc.technologies[tech].capex_musd_per_mw * 1000), 1)
         if mw >= 50:
             cmds.append(BuildPlant(region=agent.state["home"], technology=tech, mw=mw))

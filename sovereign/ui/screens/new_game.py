@@ -441,7 +441,8 @@ class NewGame(Screen):
 
     # -- events -------------------------------------------------------------------------------
 
-    def process_events(self, event: pygame.event.Event) -> bool:
+    # C901: a flat dispatch on the event type (lists, toggles, buttons), in priority order.
+    def process_events(self, event: pygame.event.Event) -> bool:  # noqa: C901
         """Lists, toggles and the bottom buttons."""
         et = event.type
         if (

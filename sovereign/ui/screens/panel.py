@@ -314,7 +314,8 @@ class SidePanel:
                 draw.text(surf, sc.fonts, "no history yet", rect.center, 11, pal.rgb("text_dim"), anchor="center")
         return y + 2 * lh + s(4) + ch + s(4)
 
-    def _overview_region(self, surf: pygame.Surface, rid: str) -> int:
+    # C901: draws one line per fact about the region, each shown only when it applies.
+    def _overview_region(self, surf: pygame.Surface, rid: str) -> int:  # noqa: C901
         sc, s = self.screen, self.s
         pal, f = sc.palette, sc.fonts
         model = sc.session.model
