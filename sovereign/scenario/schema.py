@@ -527,6 +527,9 @@ class EventProbabilities(Strict):
         ge=0,
         le=0.1,
     )
+    incident_decay_per_quarter: float = F(
+        0.5, description="Share of a cyber-incident penalty that fades each quarter", ge=0, le=1
+    )
     incident_penalty: float = F(
         0.3,
         description="Cyber-resilience penalty of an unprotected incident (decays by half each quarter)",
@@ -564,6 +567,25 @@ class SovereigntyWeights(Strict):
     chips: float = F(0.2, description="Chip security", ge=0, le=1)
     data: float = F(0.15, description="Data governance", ge=0, le=1)
     cyber: float = F(0.2, description="Cyber resilience", ge=0, le=1)
+    power_served_weight: float = F(
+        0.7,
+        description="Power adequacy: weight of datacenter energy served over wanted (the rest: reserve margin)",
+        ge=0,
+        le=1,
+    )
+    reserve_margin_target: float = F(
+        0.15, description="Power adequacy: reserve margin that scores full marks", ge=0.01, le=2
+    )
+    diversity_floor: float = F(
+        0.5,
+        description="Chip security: share of trusted supply that counts even from a single supplier "
+        "(the rest scales with supplier diversity, 1 - HHI)",
+        ge=0,
+        le=1,
+    )
+    abroad_credit: float = F(
+        0.5, description="Data governance: credit for regulated demand served in an allied country", ge=0, le=1
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SovereigntyWeights:
@@ -683,6 +705,13 @@ class Finance(Strict):
         description="Extra revenue multiple per 100% of yearly revenue growth (growth firms trade richer)",
         ge=0,
         le=10,
+    )
+    round_share_sold: float = F(
+        0.2,
+        description="Share of a firm its investors buy in a round (a round of $1B adds $1B / share to the "
+        "valuation; a seed values a startup at its seed / share)",
+        gt=0,
+        le=1,
     )
     valuation_smoothing: float = F(
         0.2, description="Share of the gap to the fundamental value closed each quarter", ge=0.01, le=1
@@ -808,6 +837,23 @@ class AIPolicy(Strict):
         0.15, description="A fab's expansion as a share of its capacity when it sells out", ge=0, le=2
     )
     fab_sold_out_share: float = F(0.95, description="Share of supply sold that counts as sold out", ge=0, le=1)
+    fab_cash_share: float = F(0.8, description="Most of its cash a fab puts into one expansion", ge=0, le=1)
+    programme_demand_share: float = F(
+        0.25,
+        description="Share of its untrusted compute demand a nation's programme builds for at a time",
+        ge=0,
+        le=1,
+    )
+    plant_cash_share: float = F(0.3, description="Most of its cash a nation puts into one power plant", ge=0, le=1)
+    firm_plant_cash_share: float = F(
+        0.1, description="Share of its cash a conglomerate puts into a power plant at home", ge=0, le=1
+    )
+    firm_plant_mw: tuple[NonNegative, NonNegative] = F(
+        (50.0, 1000.0), description="Smallest and largest plant a conglomerate builds", unit="MW"
+    )
+    security_adjust_share: float = F(
+        0.1, description="A nation changes its security spending when it is this far off its target", ge=0, le=1
+    )
 
 
 class SeatDefaults(Strict):

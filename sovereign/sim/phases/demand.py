@@ -41,7 +41,7 @@ def advance(model: SovereignModel) -> None:
     w.grid_mw *= growth[:, None]
     w.conventional_dc_mw *= np.array([(1 + r.conventional_dc_growth) ** 0.25 for r in sc.regions])
     w.gdp_busd *= np.array([(1 + r.gdp_growth) ** 0.25 for r in sc.regions])
-    w.incident_penalty *= 0.5
+    w.incident_penalty *= 1.0 - sc.events.incident_decay_per_quarter
     g.funding_winter_left = max(0, g.funding_winter_left - 1)
     yield_step = (1.0 + sc.labs.yield_growth_per_year) ** 0.25
     for agent in model.seats.values():
@@ -97,7 +97,13 @@ def found_startups(model: SovereignModel) -> None:
         cash = min(cash, sp.runway_quarters * burn, sp.max_cash_revenue_years * revenue_year)
         seat = f"startup_{k:04d}"
         name = f"{_PREFIX[int(rng.integers(len(_PREFIX)))]}{_SUFFIX[int(rng.integers(len(_SUFFIX)))]} ({home})"
-        state = {"name": name, "home": home, "cash_busd": 0.0, "valuation_busd": cash * 5, "revenue_busd": 0.0}
+        state = {
+            "name": name,
+            "home": home,
+            "cash_busd": 0.0,
+            "valuation_busd": cash / sc.finance.round_share_sold,
+            "revenue_busd": 0.0,
+        }
         state.update(
             {
                 "demand_h100e": demand,

@@ -106,7 +106,7 @@ def _close_round(model: SovereignModel, agent: SeatAgent, amount: float, winter:
     p = econ.funding_success_probability(sc, winter, revenue_growth(st))
     if model.rngs["startups"].random() < p:
         model.transfer(model.OUTSIDE, agent.seat_id, amount, "funding rounds")
-        st["valuation_busd"] = st.get("valuation_busd", 0.0) + amount * 4.0
+        st["valuation_busd"] = st.get("valuation_busd", 0.0) + amount / sc.finance.round_share_sold
         st["rounds_raised"] = st.get("rounds_raised", 0) + 1
         st["raised_busd"] = st.get("raised_busd", 0.0) + amount
         if amount >= NEWSWORTHY_ROUND_BUSD:

@@ -53,7 +53,9 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     wanted = res.power.dc_energy_wanted_mwh
     served = res.power.dc_energy_mwh
     served_share = np.divide(served, wanted, out=np.ones(n_r), where=wanted > 0)
-    power = 0.7 * served_share + 0.3 * np.clip(res.power.reserve_margin / 0.15, 0.0, 1.0)
+    sw = sc.sovereignty
+    margin_score = np.clip(res.power.reserve_margin / sw.reserve_margin_target, 0.0, 1.0)
+    power = sw.power_served_weight * served_share + (1.0 - sw.power_served_weight) * margin_score
     # chip security
     # installed chips by (host region, fab region); bincount adds in row order, like np.add.at
     cell = (w.dc_region[:, None] * n_r + np.arange(n_r)[None, :]).ravel()
@@ -62,11 +64,12 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     share = np.divide(origin, total[:, None], out=np.zeros_like(origin), where=total[:, None] > 0)
     allied_share = (share * allied).sum(1)
     hhi = (share**2).sum(1)
-    chips = np.where(total > 0, allied_share * (0.5 + 0.5 * (1.0 - hhi)), 0.0)
+    floor = sc.sovereignty.diversity_floor
+    chips = np.where(total > 0, allied_share * (floor + (1.0 - floor) * (1.0 - hhi)), 0.0)
     # data governance
     reg = seg.klass == "regulated"
     r_reg = r_j[reg]
-    credit = np.where(r_reg[:, None] == r_k[None, :], 1.0, 0.5)  # served at home, or abroad
+    credit = np.where(r_reg[:, None] == r_k[None, :], 1.0, sc.sovereignty.abroad_credit)  # home, or abroad
     reg_served = np.bincount(r_reg, weights=(alloc[reg] * credit).sum(1), minlength=n_r)
     reg_demand = np.bincount(r_reg, weights=seg.qty[reg], minlength=n_r)
     data = np.divide(reg_served, reg_demand, out=np.ones(n_r), where=reg_demand > 0)

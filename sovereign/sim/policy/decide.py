@@ -107,7 +107,7 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
         demand = v["demand_by_region"][home]
         trusted = float(pillars["compute_self_reliance"][home]) if pillars is not None else 0.0
         building = v["building_by_seat"].get(agent.seat_id, 0.0) * econ.KW_PER_MW / kw_new
-        want_h100e = demand * (1.0 - trusted) * 0.25 - building
+        want_h100e = demand * (1.0 - trusted) * rules.programme_demand_share - building
     else:
         share = max(mine / max(v["fleet"], 1.0), 0.02)
         want_h100e = gap * share
@@ -162,7 +162,7 @@ def nation(agent: SeatAgent) -> list[Command]:
     income = m.budget_busd(agent.seat_id) * 4.0  # per year
     exposure = reg.threat_exposure * float(w.gdp_busd[r]) * sc.events.threat_busd_per_gdp
     target = min(p["security"] * exposure, rules.security_income_cap * income)
-    if abs(target - w.security_busd[r]) > 0.1 * max(target, 1e-6):
+    if abs(target - w.security_busd[r]) > rules.security_adjust_share * max(target, 1e-6):
         cmds.append(SetSecuritySpending(busd_per_year=round(target, 3)))
     for event_id in sorted(m.pending_decisions.get(agent.seat_id, {})):
         cmds.append(Decide(event_id=event_id, option=0))
@@ -194,7 +194,7 @@ def nation(agent: SeatAgent) -> list[Command]:
             if t not in sc.technologies:
                 continue
             cost = econ.plant_capex_busd(sc, t, mw)
-            if cost < 0.3 * agent.cash_busd and mw > 1:
+            if cost < rules.plant_cash_share * agent.cash_busd and mw > 1:
                 cmds.append(BuildPlant(region=agent.seat_id, technology=t, mw=mw))
                 break
     # sovereign compute programme when self-reliance is low
@@ -210,8 +210,10 @@ def conglomerate(agent: SeatAgent) -> list[Command]:
     home = m.region_ix[agent.state["home"]]
     if m.results.power.reserve_margin[home] < sc.policy.firm_reserve_margin and agent.cash_busd > 2:
         tech: Technology = "solar" if "solar" in sc.technologies else "gas"
-        mw = round(min(1000.0, agent.cash_busd * 0.1 / sc.technologies[tech].capex_musd_per_mw * 1000), 1)
-        if mw >= 50:
+        lo, hi = sc.policy.firm_plant_mw
+        budget_mw = agent.cash_busd * sc.policy.firm_plant_cash_share / sc.technologies[tech].capex_musd_per_mw * 1000
+        mw = round(min(hi, budget_mw), 1)
+        if mw >= lo:
             cmds.append(BuildPlant(region=agent.state["home"], technology=tech, mw=mw))
     return cmds
 
@@ -239,8 +241,8 @@ def fab(agent: SeatAgent) -> list[Command]:
     if sold_out and price >= 0.95 * m.list_price[cls] * agent.noise() and not building_fab(agent):
         size = rules.fab_expansion_share * float(w.fab_capacity[mine].sum()) * agent.params["invest"]
         cost = econ.fab_capex_busd(sc, size)
-        if cost > 0.8 * agent.cash_busd:
-            size *= 0.8 * agent.cash_busd / cost
+        if cost > rules.fab_cash_share * agent.cash_busd:
+            size *= rules.fab_cash_share * agent.cash_busd / cost
         if size > 1000:
             cmds.append(
                 BuildFab(
