@@ -1,0 +1,795 @@
+"""Whole-save validation: check a loaded save's game state *before* any model is built.
+
+Why: a save's checksum proves the file is the one that was written, not that what was written
+is sane. A hand-edited file with a recomputed checksum (or a bug in an older version) could hold
+cash as text, a NaN PUE, an integer too large for a float, arrays of the wrong shape, a project
+without its completion quarter or metrics rows without a quarter. Loaded as is, such a game
+crashes quarters later, far from the cause. Here every part of the state is checked against a
+declarative layout, and every problem is reported at once, naming the field::
+
+    game.seats.4(cloudco).state.cash_busd: expected a finite number, found 'lots'
+    game.world.dc_stock: shape (3, 2), expected (D, G) = (3, 3)
+
+How to adapt it when the state layout changes: the layout is data, not code. `STATE_LAYOUT`
+maps each top-level part to a spec built from a few combinators (`Num`, `Text`, `Arr`, `Record`,
+`ListOf`, `MapOf`...). Array shapes are written with symbols: ``R`` regions, ``T`` technologies,
+``G`` accelerator classes, ``B`` blocs, ``S`` time slices, ``N`` seats are fixed by the scenario
+and the seat list; any other letter (``D`` datacenters, ``F`` fabs, ``P`` plants, ``K`` compute
+clusters, ``M`` demand segments) is bound by the first array that uses it, and every other array
+with that letter must agree. References (``Ref("region")``, ``Arr(..., index="R")``) must name
+something that exists. Checks that relate several fields (a plant project's technology, every
+region having a nation) are the functions in `CROSS_CHECKS`. A test plays whole games and
+validates every quarter's state, so a layout change that the table does not follow fails there
+first, instead of refusing players' saves.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sovereign.persist.codec import CodecError, decode
+
+#: How many problems a refusal lists (the rest are counted): enough to fix a file, not a flood.
+MAX_REPORTED = 20
+#: Largest magnitude of an ordinary number in a save (money in $B, MW, H100e...): far above any
+#: real value, far below where float arithmetic overflows or int -> float conversion fails.
+MAX_MAGNITUDE = 1e15
+#: Largest integer anywhere outside the random generators' states (an int64 column).
+MAX_INT = 2**63 - 1
+_QUARTER = re.compile(r"^\d{4}Q[1-4]$")
+
+
+class SaveLayoutError(ValueError):
+    """A save's game state does not have the layout of a game; ``problems`` lists every finding."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = problems[:MAX_REPORTED]
+        more = len(problems) - len(shown)
+        text = "\n  ".join(shown) + (f"\n  ... and {more} more problem(s)" if more > 0 else "")
+        super().__init__(f"{len(problems)} problem(s) in the saved game:\n  {text}")
+
+
+# ----------------------------------------------------------------------------------------------
+# context: what references and shape symbols resolve to
+@dataclass
+class Context:
+    """Sizes and names a state is checked against (from its scenario and its seat list)."""
+
+    sizes: dict[str, int]
+    names: dict[str, set[str]]
+    problems: list[str] = field(default_factory=list)
+
+    def report(self, where: str, message: str) -> None:
+        """Record a problem (the checks go on, so one pass finds them all)."""
+        self.problems.append(f"{where}: {message}")
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype} and shape {value.shape}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)}"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ----------------------------------------------------------------------------------------------
+# specs
+class Spec:
+    """A check of one value; `check` reports problems to the context and never raises."""
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:  # pragma: no cover - interface
+        """Report every problem of `value` (at dotted path `where`) to `ctx`."""
+        raise NotImplementedError
+
+
+class AnyValue(Spec):
+    """Anything JSON can hold (used for parts whose meaning other checks cover)."""
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Accept anything."""
+
+
+@dataclass
+class Num(Spec):
+    """A number: an int or float (numpy scalars too), never a bool or text.
+
+    Attributes:
+        lo: Smallest value allowed (None: -MAX_MAGNITUDE).
+        hi: Largest value allowed (None: MAX_MAGNITUDE).
+        integer: Must be a whole number (an int, not 3.0).
+        finite: Must be finite (NaN and infinities are refused).
+    """
+
+    lo: float | None = None
+    hi: float | None = None
+    integer: bool = False
+    finite: bool = True
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Type, finiteness, magnitude and range."""
+        ints = (int, np.integer)
+        kinds = ints if self.integer else (int, float, np.integer, np.floating)
+        if isinstance(value, bool | np.bool_) or not isinstance(value, kinds):
+            what = "a whole number" if self.integer else "a number"
+            ctx.report(where, f"expected {what}, found {_show(value)}")
+            return
+        if isinstance(value, ints) and abs(int(value)) > MAX_INT:
+            ctx.report(where, f"the number {_show(value)} is too large")
+            return
+        x = float(value)
+        if math.isnan(x) or (self.finite and math.isinf(x)):
+            ctx.report(where, f"expected a finite number, found {value!r}")
+            return
+        lo = -MAX_MAGNITUDE if self.lo is None else self.lo
+        hi = MAX_MAGNITUDE if self.hi is None else self.hi
+        if math.isfinite(x) and not lo <= x <= hi:
+            ctx.report(where, f"{value!r} is out of range (expected {lo:g} to {hi:g})")
+
+
+class Text(Spec):
+    """A string."""
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Type only."""
+        if not isinstance(value, str):
+            ctx.report(where, f"expected text, found {_show(value)}")
+
+
+class Flag(Spec):
+    """A bool (numpy's too)."""
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Type only."""
+        if not isinstance(value, bool | np.bool_):
+            ctx.report(where, f"expected true or false, found {_show(value)}")
+
+
+@dataclass
+class OneOf(Spec):
+    """One of a few allowed values."""
+
+    choices: tuple[Any, ...]
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Membership."""
+        if not isinstance(value, str | int | None) or value not in self.choices:
+            ctx.report(where, f"expected one of {', '.join(map(repr, self.choices))}, found {_show(value)}")
+
+
+@dataclass
+class Ref(Spec):
+    """The id of something that exists: a ``region``, ``seat``, ``accelerator`` or ``technology``."""
+
+    kind: str
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Type and existence."""
+        if not isinstance(value, str):
+            ctx.report(where, f"expected a {self.kind} id, found {_show(value)}")
+        elif value not in ctx.names[self.kind]:
+            ctx.report(where, f"{value!r} is not a {self.kind} of this game")
+
+
+class QuarterLabel(Spec):
+    """A quarter label such as ``2027Q3``."""
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Format."""
+        if not isinstance(value, str) or not _QUARTER.match(value):
+            ctx.report(where, f"expected a quarter such as 2027Q3, found {_show(value)}")
+
+
+@dataclass
+class Maybe(Spec):
+    """None, or a value of `spec`."""
+
+    spec: Spec
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """None passes; anything else goes to the inner spec."""
+        if value is not None:
+            self.spec.check(value, where, ctx)
+
+
+@dataclass
+class Arr(Spec):
+    """A numpy array.
+
+    Attributes:
+        kind: numpy dtype kind: ``f`` float, ``i`` int, ``b`` bool, ``U`` text.
+        shape: One symbol or size per dimension (see the module docstring).
+        lo: Smallest element allowed (numbers).
+        hi: Largest element allowed.
+        finite: No NaN or infinity (``allow_inf`` relaxes infinities only).
+        allow_inf: Infinities allowed (an uncapped export quota).
+        index: Elements are indices into this symbol's range (e.g. ``R``: region rows).
+    """
+
+    kind: str
+    shape: tuple[str | int, ...]
+    lo: float | None = None
+    hi: float | None = None
+    finite: bool = True
+    allow_inf: bool = False
+    index: str | None = None
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Dtype, dimensions bound to symbols, finiteness, range and indices."""
+        if not isinstance(value, np.ndarray):
+            ctx.report(where, f"expected an array, found {_show(value)}")
+            return
+        if value.dtype.kind != self.kind:
+            ctx.report(where, f"dtype {value.dtype}, expected kind {self.kind!r}")
+            return
+        if value.ndim != len(self.shape):
+            ctx.report(where, f"{value.ndim} dimension(s), expected {len(self.shape)} ({', '.join(map(str, self.shape))})")
+            return
+        wanted = []
+        for dim, sym in zip(value.shape, self.shape, strict=True):
+            size = sym if isinstance(sym, int) else ctx.sizes.setdefault(sym, dim)
+            wanted.append(size)
+        if tuple(wanted) != value.shape:
+            names = ", ".join(map(str, self.shape))
+            ctx.report(where, f"shape {value.shape}, expected ({names}) = {tuple(wanted)}")
+            return
+        if value.dtype.kind in "iuf" and value.size:
+            if value.dtype.kind == "f":
+                bad = np.isnan(value) | (np.isinf(value) if self.finite and not self.allow_inf else False)
+                if np.any(bad):
+                    ctx.report(where, "contains NaN or infinite values")
+                    return
+            finite = value[np.isfinite(value)] if value.dtype.kind == "f" else value
+            if finite.size:
+                lo, hi = float(finite.min()), float(finite.max())
+                if self.lo is not None and lo < self.lo:
+                    ctx.report(where, f"contains {lo:g}, below the smallest allowed {self.lo:g}")
+                if self.hi is not None and hi > self.hi:
+                    ctx.report(where, f"contains {hi:g}, above the largest allowed {self.hi:g}")
+                if self.lo is None and self.hi is None and max(abs(lo), abs(hi)) > MAX_MAGNITUDE * 1e3:
+                    ctx.report(where, f"contains {max(abs(lo), abs(hi)):g}, implausibly large")
+            if self.index is not None and finite.size:
+                n = ctx.sizes.get(self.index)
+                if n is not None and (finite.min() < 0 or finite.max() >= n):
+                    ctx.report(where, f"an index is out of range (expected 0 to {n - 1})")
+
+
+@dataclass
+class ListOf(Spec):
+    """A list whose items all match `item`; `length` binds or checks a shape symbol."""
+
+    item: Spec
+    length: str | None = None
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Type, length, then each item."""
+        if not isinstance(value, list):
+            ctx.report(where, f"expected a list, found {_show(value)}")
+            return
+        if self.length is not None:
+            n = ctx.sizes.setdefault(self.length, len(value))
+            if n != len(value):
+                ctx.report(where, f"{len(value)} items, expected {self.length} = {n}")
+        for i, item in enumerate(value):
+            self.item.check(item, f"{where}.{i}", ctx)
+
+
+@dataclass
+class MapOf(Spec):
+    """A mapping whose keys match `key` and values match `value`."""
+
+    key: Spec
+    value: Spec
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Type, then each key and value."""
+        if not isinstance(value, dict):
+            ctx.report(where, f"expected a mapping, found {_show(value)}")
+            return
+        for k, v in value.items():
+            self.key.check(k, f"{where} key {k!r}", ctx)
+            self.value.check(v, f"{where}.{k}", ctx)
+
+
+@dataclass
+class Record(Spec):
+    """A mapping with required and optional keys; other keys are checked by `extra` (None: refused)."""
+
+    required: dict[str, Spec]
+    optional: dict[str, Spec] = field(default_factory=dict)
+    extra: Spec | None = None
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Type, missing keys, each known key, then the others."""
+        if not isinstance(value, dict):
+            ctx.report(where, f"expected a mapping, found {_show(value)}")
+            return
+        for key, spec in self.required.items():
+            if key not in value:
+                ctx.report(f"{where}.{key}", "missing")
+            else:
+                spec.check(value[key], f"{where}.{key}", ctx)
+        for key, item in value.items():
+            if key in self.required:
+                continue
+            spec = self.optional.get(key) if isinstance(key, str) else None
+            if spec is None:
+                spec = self.extra
+            if spec is None:
+                ctx.report(f"{where}.{key}", "unexpected entry")
+            else:
+                spec.check(item, f"{where}.{key}", ctx)
+
+
+@dataclass
+class Encoded(Spec):
+    """A value written through `sovereign.persist.codec`: decoded, then checked by `spec`."""
+
+    spec: Spec
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Decode (reporting malformed tags), then check."""
+        try:
+            decoded = decode(value, where)
+        except CodecError as exc:
+            ctx.report(where, f"cannot be decoded ({exc})")
+            return
+        self.spec.check(decoded, where, ctx)
+
+
+@dataclass
+class ResultObject(Spec):
+    """An allow-listed market result object (the codec already restricts the classes)."""
+
+    names: tuple[str, ...]
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Class name only: the fields are the kernel's own output."""
+        if type(value).__name__ not in self.names:
+            ctx.report(where, f"expected a {' or '.join(self.names)}, found {type(value).__name__}")
+
+
+class Scalarish(Spec):
+    """A JSON scalar: text, bool, None, or a number that is not too large (NaN allowed)."""
+
+    def check(self, value: Any, where: str, ctx: Context) -> None:
+        """Type and magnitude."""
+        if value is None or isinstance(value, str | bool | np.bool_):
+            return
+        if isinstance(value, int | np.integer):
+            if abs(int(value)) > MAX_INT:
+                ctx.report(where, f"the number {_show(value)} is too large")
+            return
+        if not isinstance(value, float | np.floating):
+            ctx.report(where, f"expected a plain value, found {_show(value)}")
+
+
+# ----------------------------------------------------------------------------------------------
+# the layout of a game state (sovereign.persist.state.model_to_state)
+MONEY = Num()  # $B; may be negative (debts, outflows)
+AMOUNT = Num(lo=0)
+COUNT = Num(lo=0, integer=True)
+QUARTER_INDEX = Num(lo=0, hi=40000, integer=True)
+
+_COMMAND = Record(required={"kind": Text()}, extra=AnyValue())
+_BITGEN = Record(
+    required={"bit_generator": Text(), "state": AnyValue()},
+    optional={"has_uint32": Num(lo=0, hi=1, integer=True), "uinteger": Num(lo=0, hi=2**32, integer=True)},
+)
+
+#: Known keys of a seat's ``state``: their types. Other keys may appear (the rules evolve) and are
+#: then only required to be plain, not-too-large values.
+SEAT_STATE = Record(
+    required={"name": Text(), "home": Ref("region"), "cash_busd": MONEY},
+    optional={
+        "valuation_busd": MONEY,
+        "revenue_busd": MONEY,
+        "revenue_q": MONEY,
+        "paid_q": MONEY,
+        "security_paid_busd": MONEY,
+        "demand_h100e": AMOUNT,
+        "served_h100e": AMOUNT,
+        "raise_busd": AMOUNT,
+        "raising": Flag(),
+        "named": Flag(),
+        "born": QUARTER_INDEX,
+        "difficulty": OneOf(("easy", "normal", "hard")),
+    },
+    extra=Scalarish(),
+)
+
+SEAT = Record(
+    required={
+        "id": Ref("seat"),
+        "kind": OneOf(("nation", "conglomerate", "cloud", "fab", "lab", "startup")),
+        "unique_id": Num(lo=0, integer=True),
+        "state": Encoded(SEAT_STATE),
+    }
+)
+
+PROJECT = Record(
+    required={
+        "id": COUNT,
+        "kind": OneOf(("build_datacenter", "build_plant", "build_fab")),
+        "owner": Text(),  # a seat that may have gone bankrupt since (the project is then dropped)
+        "region": Ref("region"),
+        "size": AMOUNT,
+        "detail": Text(),
+        "started": QUARTER_INDEX,
+        "done": QUARTER_INDEX,
+        "cost_busd": MONEY,
+        "subsidy_busd": MONEY,
+        "name": Text(),
+    },
+    extra=Scalarish(),
+)
+
+#: The world arrays (`sovereign.sim.world.World`): every field, its dtype kind and shape.
+WORLD = Record(
+    required={
+        "grid_mw": Arr("f", ("R", "T"), lo=0),
+        "base_demand_mw": Arr("f", ("R",), lo=0),
+        "conventional_dc_mw": Arr("f", ("R",), lo=0),
+        "pue": Arr("f", ("R",), lo=1.0, hi=10.0),
+        "export_tier": Arr("i", ("R",), lo=1, hi=3),
+        "localisation": Arr("b", ("R",)),
+        "subsidy": Arr("f", ("R",), lo=0, hi=1),
+        "security_busd": Arr("f", ("R",), lo=0),
+        "dc_last": Arr("b", ("R",)),
+        "permitting_quarters": Arr("i", ("R",), lo=0, hi=400),
+        "incident_penalty": Arr("f", ("R",)),
+        "bloc_member": Arr("b", ("B", "R")),
+        "tier_cap": Arr("f", (3, "G"), lo=0, allow_inf=True),
+        "dc_region": Arr("i", ("D",), index="R"),
+        "dc_owner": Arr("i", ("D",), index="N"),
+        "dc_it_mw": Arr("f", ("D",), lo=0),
+        "dc_pue": Arr("f", ("D",), lo=1.0, hi=10.0),
+        "dc_stock": Arr("f", ("D", "G"), lo=0),
+        "dc_kw": Arr("f", ("D",), lo=0),
+        "dc_origin": Arr("f", ("D", "R"), lo=0),
+        "dc_util": Arr("f", ("D",), lo=0, hi=1),
+        "dc_name": ListOf(Text(), length="D"),
+        "fab_region": Arr("i", ("F",), index="R"),
+        "fab_owner": Arr("i", ("F",), index="N"),
+        "fab_class": Arr("i", ("F",), index="G"),
+        "fab_capacity": Arr("f", ("F",), lo=0),
+        "fab_online": Arr("i", ("F",), lo=0, hi=40000),
+        "fab_name": ListOf(Text(), length="F"),
+        "plant_region": Arr("i", ("P",), index="R"),
+        "plant_owner": Arr("i", ("P",), index="N"),
+        "plant_tech": Arr("i", ("P",), index="T"),
+        "plant_mw": Arr("f", ("P",), lo=0),
+        "projects": ListOf(PROJECT),
+    }
+)
+
+GLOBALS = Record(
+    required={
+        "regional_demand_h100e": AMOUNT,
+        "growth": Num(lo=-10, hi=10),
+        "efficiency_mult": Num(lo=1e-9, hi=1e9),
+        "funding_winter_left": COUNT,
+        "startups_spawned": COUNT,
+        "next_event_id": COUNT,
+        "outside_busd": MONEY,
+        "initial_money_busd": MONEY,
+    },
+    optional={"fab_derate": ListOf(Num(lo=0, hi=1))},
+    extra=Scalarish(),
+)
+
+_R_FLOATS = Arr("f", ("R",), finite=False, allow_inf=True)
+#: Last quarter's market signals the AI and the next quarter read. Required: what a new game
+#: starts with; the rest appears after the first quarter and is checked when present.
+LAST = Record(
+    required={
+        "power_price_avg": Arr("f", ("R",)),
+        "compute_price_region": Arr("f", ("R",)),
+        "compute_price_global": Num(),
+        "chip_price": Arr("f", ("G",)),
+        "chip_supply": Arr("f", ("G",), lo=0),
+        "chip_sold": Arr("f", ("G",), lo=0),
+        "reserve_margin": Arr("f", ("R",), allow_inf=True),
+        "pillars": Maybe(MapOf(Text(), Arr("f", ("R",)))),
+        "dc_curtail": Arr("f", ("R",), lo=0, hi=1),
+    },
+    optional={
+        "power": ResultObject(("PowerResult", "SimpleNamespace")),
+        "compute": ResultObject(("ComputeResult", "SimpleNamespace")),
+        "power_demand": Arr("f", ("S", "R")),
+        "power_price": Arr("f", ("S", "R")),
+        "dc_energy_mwh": _R_FLOATS,
+        "dc_energy_wanted_mwh": _R_FLOATS,
+        "ai_energy_mwh": _R_FLOATS,
+        "emissions_mt": _R_FLOATS,
+        "grid_intensity": _R_FLOATS,
+        "dc_emissions_mt": _R_FLOATS,
+        "segments": Record(
+            required={
+                "region": Arr("i", ("M",), index="R"),
+                "class": Arr("U", ("M",)),
+                "qty": Arr("f", ("M",), lo=0),
+                "wtp": Arr("f", ("M",)),
+                "owner": ListOf(Maybe(Text()), length="M"),
+            },
+            extra=AnyValue(),
+        ),
+        "clusters": Arr("i", ("K",), index="D"),
+        "cluster_cost": Arr("f", ("K",)),
+        "cluster_capacity": Arr("f", ("K",), lo=0),
+        "served": Arr("f", ("M",), lo=0),
+        "alloc": Arr("f", ("M", "K"), lo=0),
+        "compute_price": Arr("f", ("K",)),
+    },
+    extra=AnyValue(),
+)
+
+_ROW = MapOf(Text(), Scalarish())
+#: Metrics rows: every row names its quarter; the columns the summary tables print are numbers.
+_NATION_ROW = Record(
+    required={
+        "quarter": QuarterLabel(),
+        "region": Ref("region"),
+        **{
+            k: Num(finite=False)
+            for k in (
+                "sovereignty_index",
+                "compute_self_reliance",
+                "power_adequacy",
+                "chip_security",
+                "data_governance",
+                "cyber_resilience",
+                "compute_share",
+                "dc_electricity_twh",
+                "electricity_price_usd_mwh",
+                "compute_price_usd_hour",
+            )
+        },
+    },
+    extra=Scalarish(),
+)
+_WORLD_ROW = Record(
+    required={
+        "quarter": QuarterLabel(),
+        **{
+            k: Num(finite=False)
+            for k in (
+                "dc_electricity_twh",
+                "ai_electricity_twh",
+                "compute_capacity_h100e",
+                "compute_served_h100e",
+                "compute_price_usd_hour",
+                "emissions_mt",
+            )
+        },
+    },
+    extra=Scalarish(),
+)
+METRICS = Record(
+    required={
+        "nations": Encoded(ListOf(_NATION_ROW)),
+        "firms": Encoded(ListOf(Record(required={"quarter": QuarterLabel(), "firm": Text()}, extra=Scalarish()))),
+        "world": Encoded(ListOf(_WORLD_ROW)),
+        "signals": Encoded(ListOf(MapOf(Text(), AnyValue()))),
+    }
+)
+
+LOG_ENTRY = Record(
+    required={
+        "quarter": QuarterLabel(),
+        "seat": Text(),
+        "command": _COMMAND,
+        "accepted": Flag(),
+        "reason": Text(),
+        "stage": Text(),
+    },
+    extra=Scalarish(),
+)
+NEWS_ITEM = Record(
+    required={"quarter": QuarterLabel(), "kind": Text(), "headline": Text()},
+    optional={"region": Maybe(Text()), "actor": Maybe(Text()), "text": Text()},
+    extra=Scalarish(),
+)
+
+MESA = Maybe(
+    Record(
+        required={
+            "steps": COUNT,
+            "time": Num(lo=0),
+            "running": Flag(),
+            "agent_id_counter": Num(lo=1, integer=True),
+            "seed": AnyValue(),
+            "rng": Encoded(_BITGEN),
+            "initial_rng": AnyValue(),
+            "random": AnyValue(),
+        }
+    )
+)
+
+#: Every top-level part of a game state, in `sovereign.persist.state.STATE_KEYS` order.
+STATE_LAYOUT: dict[str, Spec] = {
+    "scenario": Record(required={"id": AnyValue(), "title": AnyValue(), "hash": Text(), "content": AnyValue()}),
+    "seed": Record(
+        required={
+            "entropy": AnyValue(),
+            "spawn_key": ListOf(Num(lo=0, integer=True)),
+            "pool_size": Num(lo=4, hi=64, integer=True),
+            "n_children_spawned": COUNT,
+        }
+    ),
+    "difficulty": OneOf(("easy", "normal", "hard")),
+    "human_seats": ListOf(Ref("seat")),
+    "quarter": QUARTER_INDEX,
+    "rngs": Record(required={name: Encoded(_BITGEN) for name in ("events", "agents", "startups")}),
+    "seats": ListOf(SEAT),
+    "seat_ids": ListOf(Text(), length="N"),
+    "retired_homes": MapOf(Ref("seat"), Ref("region")),
+    "world": Encoded(WORLD),
+    "globals": Encoded(GLOBALS),
+    "pending": MapOf(Ref("seat"), ListOf(_COMMAND)),
+    "pending_decisions": Encoded(MapOf(Ref("seat"), MapOf(Num(integer=True, lo=0), ListOf(Text())))),
+    "bids": Maybe(ListOf(ListOf(AnyValue(), length=None))),
+    "command_log": Encoded(ListOf(LOG_ENTRY)),
+    "news": Encoded(ListOf(NEWS_ITEM)),
+    "quarter_news": Maybe(Encoded(ListOf(NEWS_ITEM))),
+    "flows": Encoded(MapOf(Text(), MONEY)),
+    "metrics": METRICS,
+    "last": Encoded(LAST),
+    "mesa": MESA,
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# checks across fields
+def _check_seats(state: dict[str, Any], ctx: Context) -> None:
+    seat_ids = state.get("seat_ids")
+    seats = state.get("seats")
+    if not isinstance(seat_ids, list) or not isinstance(seats, list):
+        return
+    if len(set(map(repr, seat_ids))) != len(seat_ids):
+        ctx.report("game.seat_ids", "a seat id is listed twice")
+    listed = [s.get("id") for s in seats if isinstance(s, dict)]
+    if len(set(map(repr, listed))) != len(listed):
+        ctx.report("game.seats", "a seat appears twice")
+    present = {s for s in listed if isinstance(s, str)}
+    for region in sorted(ctx.names["region"]):
+        if region not in present:
+            ctx.report("game.seats", f"the nation {region} is missing")
+    for seat in state.get("human_seats") or []:
+        if isinstance(seat, str) and seat in ctx.names["seat"] and seat not in present:
+            ctx.report("game.human_seats", f"{seat!r} is not playing (retired or missing)")
+
+
+def _check_quarters(state: dict[str, Any], ctx: Context) -> None:
+    quarter = state.get("quarter")
+    start, end = ctx.sizes.get("start_q"), ctx.sizes.get("end_q")
+    if isinstance(quarter, int) and start is not None and end is not None and not start <= quarter <= end + 1:
+        ctx.report("game.quarter", f"{quarter} is outside the game ({start} to {end + 1})")
+
+
+def _check_projects(world: Any, ctx: Context) -> None:
+    projects = world.get("projects") if isinstance(world, dict) else None
+    for i, p in enumerate(projects if isinstance(projects, list) else []):
+        if not isinstance(p, dict):
+            continue
+        where = f"game.world.projects.{i}"
+        kind, detail = p.get("kind"), p.get("detail")
+        if kind == "build_plant" and detail not in ctx.names["technology"]:
+            ctx.report(f"{where}.detail", f"{detail!r} is not a technology")
+        if kind == "build_fab" and detail not in ctx.names["accelerator"]:
+            ctx.report(f"{where}.detail", f"{detail!r} is not an accelerator class")
+        started, done = p.get("started"), p.get("done")
+        if isinstance(started, int) and isinstance(done, int) and done < started:
+            ctx.report(f"{where}.done", f"completes ({done}) before it started ({started})")
+
+
+#: Checks relating several parts: (name, function(state, context)).
+CROSS_CHECKS: list[tuple[str, Callable[[dict[str, Any], Context], None]]] = [
+    ("seats", _check_seats),
+    ("quarter", _check_quarters),
+]
+
+
+# ----------------------------------------------------------------------------------------------
+def context_for(scenario: Any, seat_ids: Iterable[Any]) -> Context:
+    """The sizes and names a state of `scenario` with these seats is checked against."""
+    from sovereign.scenario.schema import quarter_index
+    from sovereign.sim.world import TECHNOLOGIES
+
+    seats = [s for s in seat_ids if isinstance(s, str)]
+    return Context(
+        sizes={
+            "R": len(scenario.regions),
+            "T": len(TECHNOLOGIES),
+            "G": len(scenario.accelerators),
+            "B": len(scenario.blocs),
+            "S": len(scenario.time.slices),
+            "N": len(seats),
+            "start_q": quarter_index(scenario.time.start),
+            "end_q": quarter_index(scenario.time.end),
+        },
+        names={
+            "region": {r.id for r in scenario.regions},
+            "seat": set(seats),
+            "accelerator": {a.id for a in scenario.accelerators},
+            "technology": set(TECHNOLOGIES),
+        },
+    )
+
+
+def layout_problems(state: Any, scenario: Any) -> list[str]:
+    """Every problem of a game state's layout, given its (already validated) scenario.
+
+    Args:
+        state: The ``game`` object of a save (`sovereign.persist.state.model_to_state` layout).
+        scenario: The scenario the state belongs to.
+
+    Returns:
+        One line per problem, each starting with the dotted path of the field; [] if none.
+    """
+    if not isinstance(state, dict):
+        return ["game: expected a mapping"]
+    seat_ids = state.get("seat_ids")
+    ctx = context_for(scenario, seat_ids if isinstance(seat_ids, list) else [])
+    for key, spec in STATE_LAYOUT.items():
+        where = f"game.{key}"
+        if key not in state:
+            ctx.report(where, "missing")
+            continue
+        # seats are named by id in their path, for the reader
+        if key == "seats" and isinstance(state[key], list):
+            for i, item in enumerate(state[key]):
+                sid = item.get("id") if isinstance(item, dict) else None
+                SEAT.check(item, f"{where}.{i}({sid})" if isinstance(sid, str) else f"{where}.{i}", ctx)
+            continue
+        spec.check(state[key], where, ctx)
+    for key in state:
+        if key not in STATE_LAYOUT:
+            ctx.report(f"game.{key}", "unexpected part")
+    for _, check in CROSS_CHECKS:
+        check(state, ctx)
+    try:
+        world = decode(state.get("world"), "world")
+    except CodecError:
+        world = None  # already reported
+    _check_projects(world, ctx)
+    return ctx.problems
+
+
+def validate_state(state: Any, scenario: Any) -> None:
+    """Raise `SaveLayoutError` listing every problem of `state`, or return when it is sound."""
+    problems = layout_problems(state, scenario)
+    if problems:
+        raise SaveLayoutError(problems)
+
+
+__all__ = [
+    "CROSS_CHECKS",
+    "STATE_LAYOUT",
+    "Arr",
+    "Context",
+    "Encoded",
+    "Flag",
+    "ListOf",
+    "MapOf",
+    "Maybe",
+    "Num",
+    "OneOf",
+    "Record",
+    "Ref",
+    "SaveLayoutError",
+    "Spec",
+    "Text",
+    "context_for",
+    "layout_problems",
+    "validate_state",
+]
