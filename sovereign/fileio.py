@@ -93,7 +93,9 @@ def read_regular_file(path: str | os.PathLike[str], max_bytes: int) -> bytes:
         if not stat.S_ISREG(after.st_mode):  # swapped for something else between stat and open
             raise UnreadableFile(path, f"it is {file_kind(after.st_mode)}, not a file")
         if after.st_size > max_bytes:
-            raise UnreadableFile(path, f"the file is {_size(after.st_size)}, larger than the {_size(max_bytes)} allowed")
+            raise UnreadableFile(
+                path, f"the file is {_size(after.st_size)}, larger than the {_size(max_bytes)} allowed"
+            )
         chunks: list[bytes] = []
         total = 0
         while total <= max_bytes:

@@ -37,16 +37,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `sovereign` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    from sovereign.cli.text import inert
+
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
         return int(args.handler(args) or 0)
     except UsageError as exc:
-        print(f"sovereign: error: {exc}", file=sys.stderr)
+        # messages quote paths, labels and values from files: shown inert, never as terminal codes
+        print(f"sovereign: error: {inert(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("sovereign: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `sovereign saves | head`: the reader left, nothing to report
+        return 141
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sovereign.cli.args import non_negative_int, positive_int, seed
 from sovereign.cli.errors import UsageError
 
 EXAMPLES = """\
@@ -40,12 +41,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
     p.add_argument(
         "--runs",
-        type=_positive_int,
+        type=positive_int,
         required=True,
         metavar="N",
         help="runs (repeats per sweep point; base sample size for --sample)",
     )
-    p.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="root seed (default 0)")
     p.add_argument(
         "--out", type=Path, default=None, metavar="DIR", help="output folder (default results/montecarlo-<scenario>)"
     )
@@ -91,10 +92,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="PATH=LOW:HIGH",
         help="a sampled parameter",
     )
-    p.add_argument("--retries", type=_non_negative_int, default=1, help="extra attempts of a failed run (default 1)")
-    p.add_argument(
-        "--quarters", type=_positive_int, default=None, help="quarters per run (default: the whole scenario)"
-    )
+    p.add_argument("--retries", type=non_negative_int, default=1, help="extra attempts of a failed run (default 1)")
+    p.add_argument("--quarters", type=positive_int, default=None, help="quarters per run (default: the whole scenario)")
     p.add_argument("--difficulty", choices=("easy", "normal", "hard"), default=None, help="AI difficulty")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_montecarlo)
@@ -111,38 +110,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------- argument types
 
 
-def _positive_int(text: str) -> int:
-    value = _int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, found {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = _int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, found {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    from sovereign.ensemble.seeds import MAX_SEED
-
-    value = _int(text)
-    if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"expected a seed between 0 and {MAX_SEED}, found {value}")
-    return value
-
-
 def _workers(text: str) -> int | str:
-    return "auto" if text == "auto" else _positive_int(text)
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    return "auto" if text == "auto" else positive_int(text)
 
 
 # --------------------------------------------------------------------------- montecarlo

@@ -323,14 +323,13 @@ def read_save(path: str | os.PathLike[str]) -> SaveDocument:
 
 
 def _read_bytes(path: Path) -> bytes:
+    """The file's bytes: a regular file only (a FIFO named ``*.json.gz`` would block for ever), size-capped."""
+    from sovereign.fileio import UnreadableFile, read_regular_file
+
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > MAX_FILE_BYTES:
-                raise SaveError(f"the file is {size / 2**20:,.0f} MB, too large to be a save", path)
-            return handle.read(MAX_FILE_BYTES + 1)
-    except SaveError:
-        raise
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except UnreadableFile as exc:
+        raise SaveError(f"not a save file: {exc.reason}", path) from None
     except IsADirectoryError:
         raise SaveError("it is a folder, not a save file", path) from None
     except (OSError, ValueError) as exc:

@@ -232,7 +232,9 @@ class Arr(Spec):
             ctx.report(where, f"dtype {value.dtype}, expected kind {self.kind!r}")
             return
         if value.ndim != len(self.shape):
-            ctx.report(where, f"{value.ndim} dimension(s), expected {len(self.shape)} ({', '.join(map(str, self.shape))})")
+            ctx.report(
+                where, f"{value.ndim} dimension(s), expected {len(self.shape)} ({', '.join(map(str, self.shape))})"
+            )
             return
         wanted = []
         for dim, sym in zip(value.shape, self.shape, strict=True):

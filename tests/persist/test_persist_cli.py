@@ -9,7 +9,7 @@ import json
 import pytest
 
 from sovereign.cli import main
-from sovereign.persist import load_game, save_info
+from sovereign.persist import SaveError, load_game, save_info
 
 from .helpers import TINY
 
@@ -95,10 +95,24 @@ def test_keep_must_be_positive(capsys):
     assert info.value.code == 2
 
 
-def test_failed_autosaves_do_not_stop_a_run(tmp_path, capsys):
+def test_unusable_saves_dir_is_refused_before_playing(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     rc = main(["run", str(TINY), "--quarters", "2", "--quiet", "--autosave", "--saves-dir", str(blocker / "saves")])
+    assert rc == 2
+    captured = capsys.readouterr()
+    assert "--saves-dir" in captured.err and "is a file, not a folder" in captured.err
+    assert "quarters in" not in captured.out  # refused before any quarter was played
+
+
+def test_failed_autosaves_do_not_stop_a_run(tmp_path, capsys, monkeypatch):
+    import sovereign.persist.autosave as autosave
+
+    def disk_full(model, path, **kwargs):
+        raise SaveError("could not save: the disk is full", path)
+
+    monkeypatch.setattr(autosave, "save_game", disk_full)  # the disk fills up during the run
+    rc = main(["run", str(TINY), "--quarters", "2", "--quiet", "--autosave", "--saves-dir", str(tmp_path / "saves")])
     assert rc == 0
     out = capsys.readouterr().out
     assert out.count("autosave failed, the game goes on") == 2 and "2 autosave(s) failed" in out
