@@ -694,10 +694,46 @@ def _check_projects(world: Any, ctx: Context) -> None:
             ctx.report(f"{where}.done", f"completes ({done}) before it started ({started})")
 
 
+def _check_decisions(state: dict[str, Any], ctx: Context) -> None:
+    """A queued ``decide`` must answer a decision that is pending, with one of its options, once.
+
+    Why: the quarter applies answers without re-checking them, so a forged answer (or an answer an
+    AI seat would give a second time) ends in an IndexError half-way through the quarter.
+    """
+    pending = state.get("pending")
+    try:
+        decisions = decode(state.get("pending_decisions"), "pending_decisions")
+    except CodecError:
+        return  # already reported
+    if not isinstance(pending, dict) or not isinstance(decisions, dict):
+        return
+    humans = set(state.get("human_seats") or []) if isinstance(state.get("human_seats"), list) else set()
+    for seat, commands in pending.items():
+        answered: set[Any] = set()
+        for i, cmd in enumerate(commands if isinstance(commands, list) else []):
+            if not isinstance(cmd, dict) or cmd.get("kind") != "decide":
+                continue
+            where = f"game.pending.{seat}.{i}"
+            if seat not in humans:  # an AI seat answers its own decisions during the quarter
+                ctx.report(where, f"a queued answer to a decision, but {seat} is played by the AI")
+                continue
+            event, option = cmd.get("event_id"), cmd.get("option")
+            options = decisions.get(seat, {}).get(event) if isinstance(decisions.get(seat), dict) else None
+            if not isinstance(options, list):
+                ctx.report(where, f"answers decision {event!r}, which is not pending for {seat}")
+            elif not isinstance(option, int) or isinstance(option, bool) or not 0 <= option < len(options):
+                ctx.report(where, f"option {option!r} is not one of the {len(options)} options")
+            elif event in answered:
+                ctx.report(where, f"decision {event!r} is answered twice")
+            if isinstance(event, int):
+                answered.add(event)
+
+
 #: Checks relating several parts: (name, function(state, context)).
 CROSS_CHECKS: list[tuple[str, Callable[[dict[str, Any], Context], None]]] = [
     ("seats", _check_seats),
     ("quarter", _check_quarters),
+    ("decisions", _check_decisions),
 ]
 
 

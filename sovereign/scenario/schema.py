@@ -18,6 +18,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Strict as StrictMode
 
 QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -66,7 +67,11 @@ class Strict(BaseModel):
 
     # allow_inf_nan=False: a NaN would pass range-free fields (grid_mw, stocks) silently and cannot
     # be written to the canonical JSON that saves and scenario hashes use.
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
+    # strict=True: a number must be written as a number. YAML reads `yes` as true and a quoted
+    # "3000" as text; lax validation turned them into 1.0 and 3000.0, so a typo became a value.
+    # The few fields that must accept another JSON shape (lists for tuples, "1" keys that JSON
+    # makes of int keys) relax only the container, never the numbers inside (`StrictNumber`).
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False, strict=True)
 
 
 def quarter_index(label: str) -> int:
@@ -83,7 +88,7 @@ def quarter_label(index: int) -> str:
 
 
 #: A number that must not be negative (stocks, prices, caps).
-NonNegative = Annotated[float, Field(ge=0)]
+NonNegative = Annotated[float, StrictMode(), Field(ge=0)]
 
 QuarterLabel = Annotated[
     str,
@@ -343,8 +348,11 @@ class StartupSpawning(Strict):
     """Agentic-AI startups that appear stochastically and raise, grow or die."""
 
     rate_per_quarter: float = F(description="Mean number of new startups per quarter (Poisson)", ge=0, le=50)
-    seed_cash_busd: tuple[NonNegative, NonNegative] = F(description="Range of seed funding", unit="$B")
-    demand_h100e: tuple[NonNegative, NonNegative] = F(description="Range of initial compute demand", unit="H100e")
+    # strict=False: YAML and JSON write a pair as a list; the numbers inside stay strict (NonNegative)
+    seed_cash_busd: tuple[NonNegative, NonNegative] = F(description="Range of seed funding", unit="$B", strict=False)
+    demand_h100e: tuple[NonNegative, NonNegative] = F(
+        description="Range of initial compute demand", unit="H100e", strict=False
+    )
     home_weights: dict[str, float] = F(description="Probability of each home region; must sum to 1")
     round_success: float = F(0.6, description="Probability a funding round succeeds in normal times", ge=0, le=1)
     max_alive: int = F(60, description="Cap on living spawned startups (bounds run time)", ge=0, le=1000)
@@ -424,7 +432,9 @@ class ExportControls(Strict):
 
     # Keys as a constrained int, not Literal[1, 2, 3]: JSON turns keys into "1".."3", which an int
     # accepts and a Literal does not, so a scenario round-trips through a save file.
-    tier_caps_h100e_per_quarter: dict[Annotated[int, Field(ge=1, le=3)], dict[str, NonNegative | None]] = F(
+    tier_caps_h100e_per_quarter: dict[
+        Annotated[int, StrictMode(False), Field(ge=1, le=3)], dict[str, NonNegative | None]
+    ] = F(
         description="Most H100e of each controlled class a destination of each tier may receive per quarter; "
         "null = unlimited, 0 = barred",
         unit="H100e/quarter",
