@@ -677,12 +677,80 @@ def _reference_problem(dotted: str, message: str, data: Any, where: _Locator) ->
     return where.locate(resolved, prefer_key).problem(dotted, message)
 
 
+#: References between sections, checked on the raw data when the structure is invalid too, so
+#: `validate` reports a bad region id in the same pass as a mistyped number (the schema's own
+#: `Scenario.reference_problems` needs a structurally valid scenario). ``*`` is any list item;
+#: ``<key>`` means the mapping's keys are the references. (path pattern, kind of id).
+RAW_REFERENCES: tuple[tuple[str, str], ...] = (
+    ("interconnectors.*.a", "region"),
+    ("interconnectors.*.b", "region"),
+    ("blocs.*.members.*", "region"),
+    ("actors.*.home", "region"),
+    ("actors.*.datacenters.*.region", "region"),
+    ("actors.*.datacenters.*.supplier", "region"),
+    ("actors.*.datacenters.*.accelerators.<key>", "accelerator"),
+    ("actors.*.fabs.*.region", "region"),
+    ("actors.*.fabs.*.accelerator", "accelerator"),
+    ("actors.*.plants.*.region", "region"),
+    ("startups.home_weights.<key>", "region"),
+    ("injects.*.region", "region"),
+    ("injects.*.actor", "actor"),
+)
+
+
+def _raw_matches(data: Any, pattern: list[str], path: KeyPath = ()) -> Iterable[tuple[KeyPath, Any]]:
+    """(path, value) of every place `pattern` reaches in raw data; odd shapes are skipped."""
+    if not pattern:
+        yield path, data
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == "*":
+        if isinstance(data, list):
+            for i, item in enumerate(data):
+                yield from _raw_matches(item, rest, (*path, i))
+    elif head == "<key>":
+        if isinstance(data, dict):
+            for key in data:
+                yield (*path, key), key
+    elif isinstance(data, dict) and head in data:
+        yield from _raw_matches(data[head], rest, (*path, head))
+
+
+def _raw_ids(data: Any, section: str) -> set[str] | None:
+    items = data.get(section) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return None
+    return {item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)}
+
+
+def _raw_reference_problems(data: Any, already: set[str]) -> list[tuple[str, str]]:
+    """Broken references in data whose structure did not validate (paths in `already` are skipped)."""
+    known = {"region": _raw_ids(data, "regions"), "actor": _raw_ids(data, "actors"), "accelerator": None}
+    known["accelerator"] = _raw_ids(data, "accelerators")
+    out = []
+    for pattern, kind in RAW_REFERENCES:
+        ids = known[kind]
+        if ids is None:
+            continue  # the section itself is malformed: reported by the schema
+        for path, value in _raw_matches(data, pattern.split(".")):
+            dotted = _dotted(path)
+            if value is None or not isinstance(value, str) or value in ids or dotted in already:
+                continue
+            out.append((dotted, f"{kind} {value!r} does not exist (known: {', '.join(sorted(ids))})"))
+    return out
+
+
 def _validate(data: Any, where: _Locator, problems: list[Problem]) -> Scenario | None:
     """Validate structure, then references; append every problem; the scenario if there were none."""
     try:
         scenario = Scenario.model_validate(data, context={"skip_references": True})
     except ValidationError as exc:
-        problems.extend(_error_problem(err, data, where) for err in exc.errors(include_url=False))
+        structural = [_error_problem(err, data, where) for err in exc.errors(include_url=False)]
+        problems.extend(structural)
+        already = {p.path for p in structural}
+        problems.extend(
+            _reference_problem(path, msg, data, where) for path, msg in _raw_reference_problems(data, already)
+        )
         return None
     problems.extend(_reference_problem(path, msg, data, where) for path, msg in scenario.reference_problems())
     return scenario

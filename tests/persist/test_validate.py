@@ -229,7 +229,7 @@ def _replacement(data, old):
         [old],
         {"$f": "nan"},
     ]
-    if isinstance(old, np.ndarray):
+    if isinstance(old, np.ndarray) and old.dtype.kind in "biuf":
         options += [
             old.reshape(-1)[:-1].copy() if old.size else np.zeros(3),
             np.full_like(old, np.nan, dtype=float),
