@@ -27,7 +27,7 @@ from typing import Any
 from sovereign import __version__
 from sovereign.ensemble.design import Design
 from sovereign.ensemble.executors import Outcome, available_cores, ignoring_sigint, make_executor
-from sovereign.ensemble.store import ResultStore, StoreError, read_json
+from sovereign.ensemble.store import ResultStore, StoreError, mark_manifest_stopped, read_json
 from sovereign.ensemble.worker import RunContext, RunTask
 from sovereign.scenario.loader import scenario_hash, scenario_to_dict
 from sovereign.scenario.schema import Scenario
@@ -189,7 +189,9 @@ def run_ensemble(
     finished = store.open(doc)
     try:
         _check_finished(finished, design, shash)
-        todo = [i for i in range(design.n_runs) if i not in finished]
+        # planned lazily: --runs 100000000 must not build a list of a hundred million run ids
+        remaining = design.n_runs - len(finished)
+        todo: Iterator[int] = (i for i in range(design.n_runs) if i not in finished)
         ctx = RunContext(
             scenario=scenario_to_dict(spec.scenario),
             scenario_hash=shash,
@@ -199,7 +201,7 @@ def run_ensemble(
             version=__version__,
             param_kinds=design.param_kinds,
         )
-        workers = max(1, min(spec.workers, len(todo))) if spec.engine == "local" else spec.workers
+        workers = max(1, min(spec.workers, remaining)) if spec.engine == "local" else spec.workers
         executor = make_executor(spec.engine, workers, ctx, spec.scheduler)
         state = Progress(total=design.n_runs, done=len(finished))
         session: dict[str, Any] = {
@@ -211,8 +213,9 @@ def run_ensemble(
         manifest = _manifest_base(spec, doc, store)
         store.write_manifest({**manifest, "status": "running", "sessions": [*manifest["sessions"], session]})
         status = "error"
+        write_error: StoreError | None = None
         try:
-            if todo:
+            if remaining:
                 _loop(executor, store, todo, design, ctx, spec.retries, state, show_progress, console, on_outcome)
             status = "complete"
         except KeyboardInterrupt:
@@ -223,7 +226,11 @@ def run_ensemble(
         finally:
             with ignoring_sigint():  # a second Ctrl-C must not cut the final writes short
                 executor.close(cancel=status != "complete")
-                store.flush()
+                try:
+                    store.flush()
+                except StoreError as exc:  # a full disk: the manifest still says how it ended
+                    status, write_error = "error", exc
+                    session["error"] = str(exc)
                 elapsed = time.perf_counter() - t0
                 session.update(
                     executor=executor.describe(),
@@ -237,18 +244,26 @@ def run_ensemble(
                     parent_peak_rss_mib=_round(peak_rss_mib()),
                 )
                 counts = _counts(spec.out, design.n_runs, state)
-                store.write_manifest(
-                    {
-                        **manifest,
-                        "status": status,
-                        "counts": counts,
-                        "timings": _timings(manifest["sessions"], session),
-                        "memory": {"parent_peak_rss_mib": _round(peak_rss_mib())},
-                        "sessions": [*manifest["sessions"], session],
-                    }
-                )
+                final = {
+                    **manifest,
+                    "status": status,
+                    "counts": counts,
+                    "timings": _timings(manifest["sessions"], session),
+                    "memory": {"parent_peak_rss_mib": _round(peak_rss_mib())},
+                    "sessions": [*manifest["sessions"], session],
+                }
+                try:
+                    store.write_manifest(final)
+                except OSError as exc:
+                    # no room for a new manifest: overwrite the status in place (no new blocks), so
+                    # the folder never claims to be running an ensemble that has stopped
+                    mark_manifest_stopped(store.out / "manifest.json")
+                    if write_error is None:
+                        status, write_error = "error", StoreError(f"cannot write the manifest: {exc.strerror or exc}")
     finally:
         store.close()
+    if write_error is not None:
+        raise write_error
     return EnsembleResult(
         out=spec.out,
         status=status,
@@ -266,7 +281,7 @@ def run_ensemble(
 def _loop(
     executor: Any,
     store: ResultStore,
-    todo: list[int],
+    todo: Iterator[int],
     design: Design,
     ctx: RunContext,
     retries: int,
