@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sovereign.cli.args import non_negative_int, positive_int, seed
+from sovereign.cli.args import check_output_folder, non_negative_int, positive_int, seed
 from sovereign.cli.errors import UsageError
 
 EXAMPLES = """\
@@ -162,6 +162,7 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
     except DesignError as exc:
         raise UsageError(f"invalid design:\n{exc}") from None
     out = args.out if args.out is not None else Path("results") / f"montecarlo-{args.scenario.stem}"
+    check_output_folder(out, "--out")  # before the workers start, not after the first batch
     err = Console(stderr=True)
     if design.kind == "sobol" and args.runs & (args.runs - 1):
         err.print(
@@ -238,10 +239,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Write the report of an ensemble folder and say where it is."""
     from sovereign.ensemble.report import ReportError, write_report
 
+    from sovereign.ensemble.store import damaged_batches
+
     out = args.out if args.out is not None else args.results / "report"
+    if not args.results.is_dir():
+        what = "not a folder" if args.results.exists() else "no such folder"
+        raise UsageError(f"{args.results}: {what} (give the --out folder of sovereign montecarlo)")
+    damaged = damaged_batches(args.results)
+    if damaged:
+        raise UsageError(
+            f"{args.results}: {len(damaged)} damaged batch(es) of results ({', '.join(damaged[:3])}"
+            f"{', ...' if len(damaged) > 3 else ''}); run the same montecarlo command again: it deletes them "
+            "and plays their runs again"
+        )
+    check_output_folder(out, "--out")
     try:
         index = write_report(args.results, out)
     except ReportError as exc:
         raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
     print(f"wrote {index}")
     return 0

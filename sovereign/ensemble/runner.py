@@ -408,7 +408,12 @@ def _check_finished(finished: dict[int, tuple[int, str, str]], design: Design, s
 
 
 def _manifest_base(spec: EnsembleSpec, doc: dict[str, Any], store: ResultStore) -> dict[str, Any]:
-    previous = read_json(store.out / "manifest.json")
+    try:
+        previous = read_json(store.out / "manifest.json")
+    except StoreError:  # a damaged manifest only loses the history of earlier sessions
+        previous = {}
+    if not isinstance(previous.get("sessions", []), list):
+        previous = {}
     return {
         "command": spec.command,
         "cwd": str(Path.cwd()),
