@@ -238,7 +238,6 @@ def _describe(design: Any) -> str:
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the report of an ensemble folder and say where it is."""
     from sovereign.ensemble.report import ReportError, write_report
-
     from sovereign.ensemble.store import damaged_batches
 
     out = args.out if args.out is not None else args.results / "report"
