@@ -707,7 +707,8 @@ def _check_decisions(state: dict[str, Any], ctx: Context) -> None:
         return  # already reported
     if not isinstance(pending, dict) or not isinstance(decisions, dict):
         return
-    humans = set(state.get("human_seats") or []) if isinstance(state.get("human_seats"), list) else set()
+    listed = state.get("human_seats")
+    humans = {s for s in listed if isinstance(s, str)} if isinstance(listed, list) else set()
     for seat, commands in pending.items():
         answered: set[Any] = set()
         for i, cmd in enumerate(commands if isinstance(commands, list) else []):
@@ -718,7 +719,8 @@ def _check_decisions(state: dict[str, Any], ctx: Context) -> None:
                 ctx.report(where, f"a queued answer to a decision, but {seat} is played by the AI")
                 continue
             event, option = cmd.get("event_id"), cmd.get("option")
-            options = decisions.get(seat, {}).get(event) if isinstance(decisions.get(seat), dict) else None
+            mine = decisions.get(seat)
+            options = mine.get(event) if isinstance(mine, dict) and isinstance(event, int) else None
             if not isinstance(options, list):
                 ctx.report(where, f"answers decision {event!r}, which is not pending for {seat}")
             elif not isinstance(option, int) or isinstance(option, bool) or not 0 <= option < len(options):
@@ -789,18 +791,30 @@ def layout_problems(state: Any, scenario: Any) -> list[str]:
                 sid = item.get("id") if isinstance(item, dict) else None
                 SEAT.check(item, f"{where}.{i}({sid})" if isinstance(sid, str) else f"{where}.{i}", ctx)
             continue
-        spec.check(state[key], where, ctx)
+        _guarded(spec.check, (state[key], where, ctx), where, ctx)
     for key in state:
         if key not in STATE_LAYOUT:
             ctx.report(f"game.{key}", "unexpected part")
-    for _, check in CROSS_CHECKS:
-        check(state, ctx)
+    for name, check in CROSS_CHECKS:
+        _guarded(check, (state, ctx), f"game ({name})", ctx)
     try:
         world = decode(state.get("world"), "world")
     except CodecError:
         world = None  # already reported
     _check_projects(world, ctx)
     return ctx.problems
+
+
+def _guarded(step: Callable[..., None], args: tuple[Any, ...], where: str, ctx: Context) -> None:
+    """Run one check; a value so odd that the check itself fails is reported, never raised.
+
+    Why: the validator is the boundary that keeps crafted files from crashing the game, so it
+    must not become the crash itself (a list where an id was expected cannot even be hashed).
+    """
+    try:
+        step(*args)
+    except Exception as exc:  # any failure here means the value is malformed
+        ctx.report(where, f"malformed ({type(exc).__name__}: {exc})")
 
 
 def validate_state(state: Any, scenario: Any) -> None:
