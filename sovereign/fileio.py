@@ -132,6 +132,8 @@ def folder_problem(folder: str | os.PathLike[str]) -> str | None:
     no part of the path may be an existing file.
     """
     p = Path(folder)
+    if "\x00" in str(p):  # pathlib answers "does not exist" for such a path, os.mkdir raises ValueError
+        return "invalid path (it contains a NUL character)"
     try:
         if p.exists() and not p.is_dir():
             return "it exists and is not a folder"

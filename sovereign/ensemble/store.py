@@ -136,6 +136,8 @@ class ResultStore:
             return self._finished()
         except OSError as exc:
             raise StoreError(f"cannot use {self.out}: {_os_reason(exc)}") from None
+        except ValueError as exc:  # a NUL character in the path
+            raise StoreError(f"cannot use {self.out}: invalid path ({exc})") from None
 
     def _acquire_lock(self) -> None:
         """Hold an exclusive lock on the folder: two processes appending to one ensemble would mix."""
