@@ -19,11 +19,15 @@ from sovereign.cli.errors import UsageError
 EXAMPLES = """\
 examples:
   sovereign montecarlo scenarios/baseline.yaml --runs 1000 --seed 7 --out results/base
-  sovereign montecarlo scenarios/baseline.yaml --runs 50 --sweep economics.voll_usd_mwh=1000,3000,9000
-  sovereign montecarlo scenarios/baseline.yaml --runs 256 --sample sobol \\
+  sovereign montecarlo scenarios/baseline.yaml --runs 50 --out results/voll \\
+      --sweep economics.voll_usd_mwh=1000,3000,9000
+  sovereign montecarlo scenarios/baseline.yaml --runs 256 --out results/sobol --sample sobol \\
       --param demand.growth_per_year=0.2:0.6 --param economics.voll_usd_mwh=1000:9000
-  sovereign montecarlo scenarios/baseline.yaml --runs 2000 --engine dask --scheduler tcp://head:8786
+  sovereign montecarlo scenarios/baseline.yaml --runs 2000 --out results/cluster \\
+      --engine dask --scheduler tcp://head:8786
   sovereign report results/base --out results/base/report
+
+Each ensemble needs its own --out folder: a folder holds one design (the same command resumes it).
 """
 
 
