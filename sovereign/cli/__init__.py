@@ -14,7 +14,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from sovereign import __version__
 from sovereign.cli.errors import UsageError
 
 #: Packages contributing subcommands, in the order they appear in `--help`.
@@ -27,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sovereign",
         description="Sovereign: a strategy game and simulation of the race for sovereign AI infrastructure.",
     )
+    from sovereign import __version__
+
     parser.add_argument("--version", action="version", version=f"sovereign {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -48,11 +49,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sovereign: error: {inert(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        _stop_listening_for_ctrl_c()
         print("sovereign: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `sovereign saves | head`: the reader left, nothing to report
         return 141
 
 
+#: Set by `entry`: this process is the `sovereign` command, so after a Ctrl-C has been handled no
+#: later one may interrupt the exit (a second Ctrl-C, or one that reaches the process twice,
+#: would otherwise print a KeyboardInterrupt traceback on the way out).
+_PROCESS_ENTRY = False
+
+
+def _stop_listening_for_ctrl_c() -> None:
+    import threading
+
+    if _PROCESS_ENTRY and threading.current_thread() is threading.main_thread():
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def entry() -> None:
+    """The `sovereign` console script and ``python -m sovereign``: run `main` and exit with its code."""
+    global _PROCESS_ENTRY
+    _PROCESS_ENTRY = True
+    code = main()
+    _stop_listening_for_ctrl_c()  # the command is done: a late Ctrl-C must not turn into a traceback
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -213,8 +213,18 @@ def test_ctrl_c_at_random_times_never_prints_a_traceback(tmp_path, command, dela
     if command == "montecarlo":
         argv += ["--out", str(tmp_path / "out")]
     code, err = _interrupt(argv, delay, tmp_path)
+    if code == -signal.SIGINT and not err:
+        return  # Ctrl-C reached Python before it had set up its own handler: killed, silently
+    if "Traceback" in err and _only_python_startup(err):
+        return  # interrupted while Python itself was still importing the package (see docs/security.md)
     assert "Traceback" not in err, f"{command} at {delay} s:\n{err}"
     assert code in (0, 1, 130), (command, delay, code, err)  # finished first, or stopped cleanly
+
+
+def _only_python_startup(err):
+    """Whether every frame of a traceback is Python's own start-up machinery (``<frozen ...>``)."""
+    frames = [line.strip() for line in err.splitlines() if line.strip().startswith("File ")]
+    return bool(frames) and all(f.startswith('File "<frozen ') for f in frames)
 
 
 @pytest.mark.slow
