@@ -85,7 +85,7 @@ def read_regular_file(path: str | os.PathLike[str], max_bytes: int) -> bytes:
     if not stat.S_ISREG(before.st_mode):
         raise UnreadableFile(path, f"it is {file_kind(before.st_mode)}, not a file")
     if before.st_size > max_bytes:
-        raise UnreadableFile(path, f"the file is {_size(before.st_size)}, larger than the {_size(max_bytes)} allowed")
+        raise UnreadableFile(path, f"the file is {_size(before.st_size)}, too large (at most {_size(max_bytes)})")
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags)
     try:
@@ -105,7 +105,7 @@ def read_regular_file(path: str | os.PathLike[str], max_bytes: int) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
         if total > max_bytes:  # the file grew while we read it
-            raise UnreadableFile(path, f"the file grew beyond the {_size(max_bytes)} allowed while being read")
+            raise UnreadableFile(path, f"the file grew too large (over {_size(max_bytes)}) while being read")
         return b"".join(chunks)
     finally:
         os.close(fd)

@@ -329,7 +329,7 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return read_regular_file(path, MAX_FILE_BYTES)
     except UnreadableFile as exc:
-        raise SaveError(f"not a save file: {exc.reason}", path) from None
+        raise SaveError(f"cannot read it as a save: {exc.reason}", path) from None
     except IsADirectoryError:
         raise SaveError("it is a folder, not a save file", path) from None
     except (OSError, ValueError) as exc:

@@ -46,7 +46,7 @@ def test_oversized_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
     t0 = time.perf_counter()
     (problem,) = problems_of(big)
     assert time.perf_counter() - t0 < 0.5 and not calls, "refused without parsing"
-    assert "larger than the 1.0 MB allowed" in problem.message
+    assert "too large (at most 1.0 MB)" in problem.message
 
 
 def test_too_many_values_are_refused_while_building(tmp_path, monkeypatch):
