@@ -116,3 +116,16 @@ def test_failed_autosaves_do_not_stop_a_run(tmp_path, capsys, monkeypatch):
     assert rc == 0
     out = capsys.readouterr().out
     assert out.count("autosave failed, the game goes on") == 2 and "2 autosave(s) failed" in out
+
+
+def test_labels_and_titles_reach_the_terminal_inert(played, tmp_path, capsys, monkeypatch):
+    """ANSI escape codes and rich markup in a save's label are shown, never interpreted."""
+    from sovereign.persist import save_game
+
+    monkeypatch.setenv("COLUMNS", "300")  # one line per save, so the label is not folded
+    label = "\x1b[2J\x1b[31mred [bold]loud[/bold] \u202eevil"
+    save_game(played, tmp_path / "shady.json.gz", label=label)
+    assert main(["saves", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "\\x1b[31mred" in out and "[bold]loud[/bold]" in out and "\\u202eevil" in out
