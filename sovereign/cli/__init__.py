@@ -38,13 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `sovereign` console script."""
-    from sovereign.cli.text import inert
-
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
         return int(args.handler(args) or 0)
     except UsageError as exc:
+        from sovereign.cli.text import inert  # imported here: before `try`, a Ctrl-C would escape
+
         # messages quote paths, labels and values from files: shown inert, never as terminal codes
         print(f"sovereign: error: {inert(exc)}", file=sys.stderr)
         return 2

@@ -803,11 +803,49 @@ def _check_decisions(state: dict[str, Any], ctx: Context) -> None:
                 answered.add(event)
 
 
+#: Command fields that name something in the scenario, and what kind of id they hold.
+COMMAND_REFERENCES = {
+    "region": "region",
+    "accelerator": "accelerator",
+    "technology": "built technology",
+    "bloc": "bloc",
+}
+
+
+def _check_queued_commands(state: dict[str, Any], ctx: Context) -> None:
+    """Queued commands and last quarter's bids may only name regions, classes and blocs that exist.
+
+    Why: they were validated when submitted, and the quarter prices them (a datacenter's cost
+    reads its region's capex) before validating them again, so a forged region is a KeyError
+    half-way through the quarter.
+    """
+    queued: list[tuple[str, Any]] = []
+    pending = state.get("pending")
+    if isinstance(pending, dict):
+        for seat, commands in pending.items():
+            for i, cmd in enumerate(commands if isinstance(commands, list) else []):
+                queued.append((f"game.pending.{seat}.{i}", cmd))
+    bids = state.get("bids")
+    for i, bid in enumerate(bids if isinstance(bids, list) else []):
+        if isinstance(bid, list) and len(bid) == 2:
+            Ref("seat").check(bid[0], f"game.bids.{i}.0", ctx)
+            queued.append((f"game.bids.{i}.1", bid[1]))
+        else:
+            ctx.report(f"game.bids.{i}", "expected a [seat, command] pair")
+    for where, cmd in queued:
+        if not isinstance(cmd, dict):
+            continue  # reported by the layout
+        for key, kind in COMMAND_REFERENCES.items():
+            if key in cmd:
+                Ref(kind).check(cmd[key], f"{where}.{key}", ctx)
+
+
 #: Checks relating several parts: (name, function(state, context)).
 CROSS_CHECKS: list[tuple[str, Callable[[dict[str, Any], Context], None]]] = [
     ("seats", _check_seats),
     ("quarter", _check_quarters),
     ("decisions", _check_decisions),
+    ("queued commands", _check_queued_commands),
 ]
 
 
@@ -834,6 +872,9 @@ def context_for(scenario: Any, seat_ids: Iterable[Any]) -> Context:
             "seat": set(seats),
             "accelerator": {a.id for a in scenario.accelerators},
             "technology": set(TECHNOLOGIES),
+            "bloc": {b.id for b in scenario.blocs},
+            # what a command may build: a technology the scenario prices
+            "built technology": set(scenario.technologies) & set(TECHNOLOGIES),
         },
     )
 

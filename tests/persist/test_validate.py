@@ -108,6 +108,13 @@ FORGERIES = [
     ("metrics row without a quarter", _metrics_row_without_quarter, "metrics.nations.0.quarter"),
     ("command log entry as text", _command_log_string, "command_log.0"),
     ("region index out of range", _world("dc_region", lambda a: a + 50), "world.dc_region"),
+    # found by the long fuzz: the quarter prices queued commands before validating them again
+    (
+        "queued command in no region",
+        lambda d: d["game"]["pending"]["IND"][1].update(region="X"),
+        "pending.IND.1.region",
+    ),
+    ("queued answer to no decision", lambda d: d["game"]["pending"]["IND"][0].update(event_id=99), "pending.IND.0"),
 ]
 
 
