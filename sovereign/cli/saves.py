@@ -179,7 +179,13 @@ def cmd_resume(args: argparse.Namespace) -> int:
             session.after_quarter(m)
 
         if n > 0:
-            model.run(n, progress=after)
+            try:
+                model.run(n, progress=after)
+            except Exception as exc:  # a boundary: content that passed every check must still not crash here
+                raise UsageError(
+                    f"{args.save_file}: the saved game cannot be played on ({type(exc).__name__}: {exc}); "
+                    f"the file may have been edited: `sovereign replay {args.save_file} --check` says what differs"
+                ) from None
     finish_run(console, model, max(n, 0), time.perf_counter() - t0, args.out, args.format)
     session.finish(model)
     return 0
