@@ -580,7 +580,22 @@ LAST = Record(
         "chip_supply": Arr("f", ("G",), lo=0),
         "chip_sold": Arr("f", ("G",), lo=0),
         "reserve_margin": Arr("f", ("R",), allow_inf=True),
-        "pillars": Maybe(MapOf(Text(), Arr("f", ("R",)))),
+        "pillars": Maybe(
+            Record(
+                required={
+                    k: Arr("f", ("R",))
+                    for k in (
+                        "compute_self_reliance",
+                        "power_adequacy",
+                        "chip_security",
+                        "data_governance",
+                        "cyber_resilience",
+                        "sovereignty_index",
+                    )
+                },
+                extra=AnyValue(),
+            )
+        ),
         "dc_curtail": Arr("f", ("R",), lo=0, hi=1),
     },
     optional={
@@ -658,7 +673,19 @@ METRICS = Record(
         "nations": Encoded(_NATION_ROW),
         "firms": Encoded(Rows(required={"quarter": QuarterLabel(), "firm": Text()})),
         "world": Encoded(_WORLD_ROW),
-        "signals": Encoded(ListOf(MapOf(Text(), AnyValue()))),
+        # the prices the AI reads with its lag (sovereign.sim.metrics): shapes fixed by the scenario
+        "signals": Encoded(
+            ListOf(
+                Record(
+                    required={
+                        "compute_price_region": Arr("f", ("R",)),
+                        "power_price_avg": Arr("f", ("R",)),
+                        "chip_price": Arr("f", ("G",)),
+                    },
+                    extra=AnyValue(),
+                )
+            )
+        ),
     }
 )
 
