@@ -830,6 +830,21 @@ def _check_decisions(state: dict[str, Any], ctx: Context) -> None:
                 answered.add(event)
 
 
+def _check_last_after_first_quarter(state: dict[str, Any], ctx: Context) -> None:
+    """Once a quarter has been played, every market signal of `LAST` must be there (the AI reads them)."""
+    quarter, start = state.get("quarter"), ctx.sizes.get("start_q")
+    if not isinstance(quarter, int) or start is None or quarter <= start:
+        return
+    try:
+        last = decode(state.get("last"), "last")
+    except CodecError:
+        return  # already reported
+    if isinstance(last, dict):
+        for key in LAST.optional:
+            if key not in last:
+                ctx.report(f"game.last.{key}", "missing (a quarter has been played)")
+
+
 #: Command fields that name something in the scenario, and what kind of id they hold.
 COMMAND_REFERENCES = {
     "region": "region",
@@ -873,6 +888,7 @@ CROSS_CHECKS: list[tuple[str, Callable[[dict[str, Any], Context], None]]] = [
     ("quarter", _check_quarters),
     ("decisions", _check_decisions),
     ("queued commands", _check_queued_commands),
+    ("market signals", _check_last_after_first_quarter),
 ]
 
 
