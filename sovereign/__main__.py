@@ -1,7 +1,5 @@
 """`python -m sovereign` runs the command line."""
 
-import sys
+from sovereign.cli import entry
 
-from sovereign.cli import main
-
-sys.exit(main())
+entry()

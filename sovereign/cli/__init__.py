@@ -14,7 +14,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from sovereign import __version__
 from sovereign.cli.errors import UsageError
 
 #: Packages contributing subcommands, in the order they appear in `--help`.
@@ -33,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sovereign",
         description="Sovereign: a strategy game and simulation of the race for sovereign AI infrastructure.",
     )
+    from sovereign import __version__
+
     parser.add_argument("--version", action="version", version=f"sovereign {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
@@ -43,17 +44,47 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `sovereign` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
         return int(args.handler(args) or 0)
     except UsageError as exc:
-        print(f"sovereign: error: {exc}", file=sys.stderr)
+        from sovereign.cli.text import inert  # imported here: before `try`, a Ctrl-C would escape
+
+        # messages quote paths, labels and values from files: shown inert, never as terminal codes
+        print(f"sovereign: error: {inert(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        _stop_listening_for_ctrl_c()
         print("sovereign: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `sovereign saves | head`: the reader left, nothing to report
+        return 141
+
+
+#: Set by `entry`: this process is the `sovereign` command, so after a Ctrl-C has been handled no
+#: later one may interrupt the exit (a second Ctrl-C, or one that reaches the process twice,
+#: would otherwise print a KeyboardInterrupt traceback on the way out).
+_PROCESS_ENTRY = False
+
+
+def _stop_listening_for_ctrl_c() -> None:
+    import threading
+
+    if _PROCESS_ENTRY and threading.current_thread() is threading.main_thread():
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def entry() -> None:
+    """The `sovereign` console script and ``python -m sovereign``: run `main` and exit with its code."""
+    global _PROCESS_ENTRY
+    _PROCESS_ENTRY = True
+    code = main()
+    _stop_listening_for_ctrl_c()  # the command is done: a late Ctrl-C must not turn into a traceback
+    sys.exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sovereign.cli.args import seed
 from sovereign.cli.errors import UsageError
 
 #: Where lessons keep their autosaves unless told otherwise.
@@ -41,7 +42,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="SAVE",
         help="a lesson folder (or its lesson.json) to continue, or a game save to play as a lesson",
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed of the game (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed of the game, 0 to 2**63-1 (default 0)")
     p.add_argument(
         "--timer", type=_seconds, default=0, help="seconds per quarter (default 0: the teacher ends quarters)"
     )

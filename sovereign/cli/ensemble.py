@@ -13,16 +13,21 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sovereign.cli.args import check_output_folder, non_negative_int, positive_int, seed
 from sovereign.cli.errors import UsageError
 
 EXAMPLES = """\
 examples:
   sovereign montecarlo scenarios/baseline.yaml --runs 1000 --seed 7 --out results/base
-  sovereign montecarlo scenarios/baseline.yaml --runs 50 --sweep economics.voll_usd_mwh=1000,3000,9000
-  sovereign montecarlo scenarios/baseline.yaml --runs 256 --sample sobol \\
+  sovereign montecarlo scenarios/baseline.yaml --runs 50 --out results/voll \\
+      --sweep economics.voll_usd_mwh=1000,3000,9000
+  sovereign montecarlo scenarios/baseline.yaml --runs 256 --out results/sobol --sample sobol \\
       --param demand.growth_per_year=0.2:0.6 --param economics.voll_usd_mwh=1000:9000
-  sovereign montecarlo scenarios/baseline.yaml --runs 2000 --engine dask --scheduler tcp://head:8786
+  sovereign montecarlo scenarios/baseline.yaml --runs 2000 --out results/cluster \\
+      --engine dask --scheduler tcp://head:8786
   sovereign report results/base --out results/base/report
+
+Each ensemble needs its own --out folder: a folder holds one design (the same command resumes it).
 """
 
 
@@ -40,12 +45,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
     p.add_argument(
         "--runs",
-        type=_positive_int,
+        type=positive_int,
         required=True,
         metavar="N",
         help="runs (repeats per sweep point; base sample size for --sample)",
     )
-    p.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="root seed (default 0)")
     p.add_argument(
         "--out", type=Path, default=None, metavar="DIR", help="output folder (default results/montecarlo-<scenario>)"
     )
@@ -91,10 +96,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         metavar="PATH=LOW:HIGH",
         help="a sampled parameter",
     )
-    p.add_argument("--retries", type=_non_negative_int, default=1, help="extra attempts of a failed run (default 1)")
-    p.add_argument(
-        "--quarters", type=_positive_int, default=None, help="quarters per run (default: the whole scenario)"
-    )
+    p.add_argument("--retries", type=non_negative_int, default=1, help="extra attempts of a failed run (default 1)")
+    p.add_argument("--quarters", type=positive_int, default=None, help="quarters per run (default: the whole scenario)")
     p.add_argument("--difficulty", choices=("easy", "normal", "hard"), default=None, help="AI difficulty")
     p.add_argument(
         "--script",
@@ -118,38 +121,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------- argument types
 
 
-def _positive_int(text: str) -> int:
-    value = _int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, found {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    value = _int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, found {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    from sovereign.ensemble.seeds import MAX_SEED
-
-    value = _int(text)
-    if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"expected a seed between 0 and {MAX_SEED}, found {value}")
-    return value
-
-
 def _workers(text: str) -> int | str:
-    return "auto" if text == "auto" else _positive_int(text)
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    return "auto" if text == "auto" else positive_int(text)
 
 
 # --------------------------------------------------------------------------- montecarlo
@@ -205,6 +178,7 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
     except DesignError as exc:
         raise UsageError(f"invalid design:\n{exc}") from None
     out = args.out if args.out is not None else Path("results") / f"montecarlo-{args.scenario.stem}"
+    check_output_folder(out, "--out")  # before the workers start, not after the first batch
     err = Console(stderr=True)
     if design.kind == "sobol" and args.runs & (args.runs - 1):
         err.print(
@@ -301,11 +275,25 @@ def _describe(design: Any) -> str:
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the report of an ensemble folder and say where it is."""
     from sovereign.ensemble.report import ReportError, write_report
+    from sovereign.ensemble.store import damaged_batches
 
     out = args.out if args.out is not None else args.results / "report"
+    if not args.results.is_dir():
+        what = "not a folder" if args.results.exists() else "no such folder"
+        raise UsageError(f"{args.results}: {what} (give the --out folder of sovereign montecarlo)")
+    damaged = damaged_batches(args.results)
+    if damaged:
+        raise UsageError(
+            f"{args.results}: {len(damaged)} damaged batch(es) of results ({', '.join(damaged[:3])}"
+            f"{', ...' if len(damaged) > 3 else ''}); run the same montecarlo command again: it deletes them "
+            "and plays their runs again"
+        )
+    check_output_folder(out, "--out")
     try:
         index = write_report(args.results, out)
     except ReportError as exc:
         raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {out}: {exc.strerror or exc}") from None
     print(f"wrote {index}")
     return 0

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sovereign.cli.args import check_output_file, non_negative_int, seed
 from sovereign.cli.errors import UsageError
+from sovereign.fileio import is_regular_file
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -47,7 +49,7 @@ def _screens() -> list[str]:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", type=Path, default=None, help="scenario file (default: the bundled baseline)")
     p.add_argument("--seat", default=None, help="region or firm id you play (default IND, India)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**63-1 (default 0)")
     p.add_argument(
         "--difficulty", choices=("easy", "normal", "hard"), default=None, help="default difficulty of AI seats"
     )
@@ -75,7 +77,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--load", type=Path, default=None, help="open a saved game")
     p.add_argument("--screenshot", type=Path, default=None, metavar="PATH", help="render --screen to a PNG and exit")
     p.add_argument("--screen", default="game", help="screen for --screenshot: " + ", ".join(_screens()))
-    p.add_argument("--quarters", type=int, default=4, help="quarters the AI plays before a screenshot (default 4)")
+    p.add_argument(
+        "--quarters", type=non_negative_int, default=4, help="quarters the AI plays before a screenshot (default 4)"
+    )
     p.add_argument("--layer", default=None, help="map layer for a screenshot (e.g. sovereignty, power_price)")
     p.add_argument("--region", default=None, help="region selected for a screenshot")
     p.set_defaults(handler=cmd_play)
@@ -84,7 +88,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("path", type=Path, metavar="PATH", help="PNG file to write")
     _common(p)
     p.add_argument("--screen", default="game", help="one of: " + ", ".join(_screens()))
-    p.add_argument("--quarters", type=int, default=4, help="quarters the AI plays first (default 4)")
+    p.add_argument("--quarters", type=non_negative_int, default=4, help="quarters the AI plays first (default 4)")
     p.add_argument("--layer", default=None, help="map layer (e.g. sovereignty, power_price)")
     p.add_argument("--region", default=None, help="region to select")
     p.set_defaults(handler=cmd_screenshot)
@@ -99,8 +103,10 @@ def _shot(args: argparse.Namespace, path: Path) -> int:
         raise UsageError(f"unknown screen {args.screen!r}; choose from {', '.join(SCREENSHOT_SCREENS)}")
     if args.layer is not None and args.layer not in LAYER_BY_KEY:
         raise UsageError(f"unknown layer {args.layer!r}; choose from {', '.join(LAYER_BY_KEY)}")
-    if args.scenario is not None and not args.scenario.is_file():
-        raise UsageError(f"scenario file not found: {args.scenario}")
+    if args.scenario is not None and not is_regular_file(args.scenario):
+        what = "not a regular file" if args.scenario.exists() else "not found"
+        raise UsageError(f"scenario file {what}: {args.scenario}")
+    check_output_file(path, "screenshot" if path is getattr(args, "path", None) else "--screenshot")
     opts = ShotOptions(
         path=path,
         screen=args.screen,
@@ -159,7 +165,7 @@ def _need_display() -> None:
         raise UsageError(
             "no display to open the game window on (DISPLAY and WAYLAND_DISPLAY are not set). "
             "On a machine without a screen use `sovereign run SCENARIO` to play headless, or "
-            "`sovereign screenshot OUT.png --screen map` to render a screen; under a virtual screen "
+            "`sovereign screenshot OUT.png --screen game` to render the map; under a virtual screen "
             "run `xvfb-run sovereign play`."
         )
 

@@ -13,7 +13,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sovereign.cli.args import positive_int
 from sovereign.cli.errors import UsageError
+from sovereign.cli.text import plain
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -25,16 +27,6 @@ if TYPE_CHECKING:
 DEFAULT_SAVES_DIR = Path("saves")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, found {value}")
-    return value
-
-
 def add_save_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--save PATH``, ``--autosave``, ``--saves-dir DIR`` and ``--keep N`` to a command."""
     parser.add_argument("--save", type=Path, default=None, metavar="PATH", help="save the game here at the end")
@@ -42,16 +34,14 @@ def add_save_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--saves-dir", type=Path, default=DEFAULT_SAVES_DIR, metavar="DIR", help="autosave folder (default saves/)"
     )
-    parser.add_argument(
-        "--keep", type=_positive_int, default=5, metavar="N", help="autosaves kept per game (default 5)"
-    )
+    parser.add_argument("--keep", type=positive_int, default=5, metavar="N", help="autosaves kept per game (default 5)")
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register this package's subcommands."""
     p = sub.add_parser("resume", help="load a saved game and play on headless (AI seats decide)")
     p.add_argument("save_file", type=Path, metavar="SAVE")
-    p.add_argument("--quarters", type=_positive_int, default=None, help="quarters to play (default: to the end)")
+    p.add_argument("--quarters", type=positive_int, default=None, help="quarters to play (default: to the end)")
     add_save_options(p)
     p.add_argument("--out", type=Path, default=None, help="folder for nations/firms/world tables")
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format (default parquet)")
@@ -125,15 +115,17 @@ class SaveSession:
 
 
 def _describe(info: Any) -> str:
-    humans = ", ".join(info.human_seats) if info.human_seats else "none (AI only)"
+    """One line about a save, every part from the file made inert (see `sovereign.cli.text`)."""
+    humans = ", ".join(map(plain, info.human_seats)) if info.human_seats else "none (AI only)"
     where = (
         f"finished, {info.quarters_played} quarters played"
         if info.quarter == "finished"
         else f"next quarter {info.quarter}, {info.quarters_played} played"
     )
+    saved = plain(info.saved_at[:16].replace("T", " "))
     return (
-        f"{info.scenario_title} ({info.scenario_id}); {where}; "
-        f"human seats: {humans}; saved {info.saved_at[:16].replace('T', ' ')} UTC by Sovereign {info.package_version}"
+        f"{plain(info.scenario_title)} ({plain(info.scenario_id)}); {where}; "
+        f"human seats: {humans}; saved {saved} UTC by Sovereign {plain(info.package_version)}"
     )
 
 
@@ -143,10 +135,11 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sovereign import __version__
-    from sovereign.cli.run import finish_run
+    from sovereign.cli.run import check_outputs, finish_run
     from sovereign.persist.errors import SaveError
     from sovereign.persist.files import model_from_document, read_save
 
+    check_outputs(args)
     console = Console()
     session = SaveSession.from_args(args, console)
     try:
@@ -155,11 +148,11 @@ def cmd_resume(args: argparse.Namespace) -> int:
     except SaveError as exc:
         raise UsageError(str(exc)) from None
     info = doc.info
-    console.print(f"{args.save_file}: {_describe(info)}", highlight=False, soft_wrap=True)
+    console.print(f"{plain(args.save_file)}: {_describe(info)}", highlight=False, soft_wrap=True)
     if info.package_version != __version__:
         console.print(
-            f"[yellow]note:[/] saved by Sovereign {info.package_version}, this is {__version__}: the game goes on, "
-            "but may not continue exactly as it would have in the version that saved it"
+            f"[yellow]note:[/] saved by Sovereign {plain(info.package_version)}, this is {__version__}: "
+            "the game goes on, but may not continue exactly as it would have in the version that saved it"
         )
     left = model.end_q - model.quarter + 1
     n = left if args.quarters is None else min(args.quarters, left)
@@ -186,7 +179,13 @@ def cmd_resume(args: argparse.Namespace) -> int:
             session.after_quarter(m)
 
         if n > 0:
-            model.run(n, progress=after)
+            try:
+                model.run(n, progress=after)
+            except Exception as exc:  # a boundary: content that passed every check must still not crash here
+                raise UsageError(
+                    f"{args.save_file}: the saved game cannot be played on ({type(exc).__name__}: {exc}); "
+                    f"the file may have been edited: `sovereign replay {args.save_file} --check` says what differs"
+                ) from None
     finish_run(console, model, max(n, 0), time.perf_counter() - t0, args.out, args.format)
     session.finish(model)
     return 0
@@ -208,21 +207,21 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except SaveError as exc:
         raise UsageError(str(exc)) from None
     info = doc.info
-    console.print(f"{args.save_file}: {_describe(info)}", highlight=False, soft_wrap=True)
+    console.print(f"{plain(args.save_file)}: {_describe(info)}", highlight=False, soft_wrap=True)
     submitted = human_submissions(doc.state.get("command_log", []), set(doc.human_seats))
 
     def review(m: SovereignModel) -> None:
         label = m.metrics.world[-1]["quarter"] if m.metrics.world else "?"
-        console.print(f"[bold]{label}[/]", highlight=False, soft_wrap=True)
+        console.print(f"[bold]{plain(label)}[/]", highlight=False, soft_wrap=True)
         for entry in submitted.get(label, []):
             verdict = "ok" if entry.get("accepted") else f"refused: {entry.get('reason')}"
             console.print(
-                f"  {entry.get('seat')}: {_command_text(entry.get('command'))} ({verdict})",
+                plain(f"  {entry.get('seat')}: {_command_text(entry.get('command'))} ({verdict})"),
                 highlight=False,
                 soft_wrap=True,
             )
         for item in getattr(m, "quarter_news", []):
-            console.print(f"  news: {item.get('headline')}", highlight=False, soft_wrap=True)
+            console.print(plain(f"  news: {item.get('headline')}"), highlight=False, soft_wrap=True)
 
     try:
         report = replay_state(
@@ -242,11 +241,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if report.recorded == 0:
         console.print("note: this save has no per-quarter hashes; only the final state is checked")
     style = "green" if report.ok else "red"
-    console.print(f"[{style}]{report.describe()}[/]", highlight=False, soft_wrap=True)
+    console.print(f"[{style}]{plain(report.describe())}[/]", highlight=False, soft_wrap=True)
     if not report.ok:
         console.print(
             f"a replay diverges when the game's rules changed since the save was written (saved by Sovereign "
-            f"{info.package_version}, this is {__version__}) or when the game was changed other than by commands",
+            f"{plain(info.package_version)}, this is {__version__}) "
+            "or when the game was changed other than by commands",
             highlight=False,
             soft_wrap=True,
         )
@@ -279,26 +279,29 @@ def cmd_saves(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     console = Console()
     if not items:
-        console.print(f"no saves (*{SAVE_SUFFIX}) in {folder}", highlight=False, soft_wrap=True)
+        console.print(f"no saves (*{SAVE_SUFFIX}) in {plain(folder)}", highlight=False, soft_wrap=True)
         return 0
     good = [i for i in items if isinstance(i, SaveInfo)]
     damaged = [i for i in items if not isinstance(i, SaveInfo)]
     if good:
-        table = Table(title=f"saves in {folder}, newest first", title_justify="left")
+        table = Table(title=f"saves in {plain(folder)}, newest first", title_justify="left")
         table.add_column("file", overflow="fold", ratio=3)
         table.add_column("scenario", overflow="fold", ratio=1)
         table.add_column("quarter", no_wrap=True)
         table.add_column("seats", overflow="fold", ratio=1)
         table.add_column("saved (UTC)", no_wrap=True)
         for item in good:
-            name = item.path.name + (f"\n[dim]{item.label}[/]" if item.label else "")
+            # names, labels and ids come from the files: shown inert (no ANSI codes, no rich markup)
+            name = plain(item.path.name) + (f"\n[dim]{plain(item.label)}[/]" if item.label else "")
             quarter = item.quarter if item.quarter == "finished" else f"{item.quarter} ({item.quarters_played} played)"
-            humans = ", ".join(item.human_seats) or "AI only"
-            table.add_row(name, item.scenario_id, quarter, humans, item.saved_at[:16].replace("T", " "))
+            humans = ", ".join(map(plain, item.human_seats)) or "AI only"
+            table.add_row(name, plain(item.scenario_id), quarter, humans, plain(item.saved_at[:16].replace("T", " ")))
         console.print(table)
     for item in damaged:
         name = Path(item.path).name if item.path else "?"
-        console.print(f"[red]DAMAGED[/] {name}: {item.message}", highlight=False, soft_wrap=True)
+        console.print(
+            f"[red]DAMAGED[/] {plain(name)}: {plain(item.message, newlines=True)}", highlight=False, soft_wrap=True
+        )
     if damaged:
         print(f"{len(damaged)} damaged file(s)", file=sys.stderr)
     return 0

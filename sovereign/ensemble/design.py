@@ -290,6 +290,9 @@ def make_design(
         problems.append(f"--seed: {exc}")
     if runs < 1:
         problems.append(f"--runs: expected a number > 0, found {runs}")
+    if sample is not None and runs > MAX_SAMPLED_RUNS:
+        # a sampled design holds all its points in memory (plain runs and sweeps are planned lazily)
+        problems.append(f"--runs: a sampled (--sample) design takes at most {MAX_SAMPLED_RUNS:,} runs, found {runs:,}")
     if sample is not None and sample not in SAMPLE_METHODS:
         problems.append(f"--sample: expected one of {', '.join(SAMPLE_METHODS)}, found {sample!r}")
     if sample is not None and not ranges:
@@ -320,6 +323,11 @@ def make_design(
         return Design(sample, runs, seed, tuple(sets), (), tuple(typed), samples)
     kind = "sweep" if sweeps else "runs"
     return Design(kind, runs, seed, tuple(sets), tuple(sweeps))
+
+
+#: Largest base sample of an LHS or Sobol design: its points (runs x parameters) are built up
+#: front, 8 bytes each, so this bounds the parent's memory however many parameters are sampled.
+MAX_SAMPLED_RUNS = 1_000_000
 
 
 def unit_samples(method: str, n: int, d: int, seed: int) -> np.ndarray:

@@ -98,6 +98,34 @@ def ignoring_sigint() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+@contextlib.contextmanager
+def holding_sigint() -> Iterator[list[int]]:
+    """Hold Ctrl-C during a step that must not be cut in half; yields the list of signals held.
+
+    Why not `ignoring_sigint` everywhere: connecting the first worker waits for the fork server to
+    import the model, which takes seconds; a Ctrl-C ignored there is lost, and the user's only way
+    to stop the ensemble silently does nothing. Here it is noted; the caller finishes its
+    bookkeeping and then raises KeyboardInterrupt (see `deliver_held`).
+    """
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if previous in (signal.SIG_IGN, None):
+            caught.clear()  # Ctrl-C was being ignored around us: keep ignoring it
+
+
+def deliver_held(caught: list[int]) -> None:
+    """Raise the KeyboardInterrupt that `holding_sigint` held back, if a Ctrl-C came."""
+    if caught:
+        raise KeyboardInterrupt
+
+
 # --------------------------------------------------------------------------- local processes
 
 
@@ -180,10 +208,27 @@ class LocalExecutor:
         process = self._mp.Process(
             target=_worker_main, args=(child, self.ctx, self._env), name="sovereign-worker", daemon=True
         )
-        with ignoring_sigint():
-            process.start()
+        if self.start_method == "forkserver":
+            from multiprocessing import forkserver
+
+            # The fork server is started with Ctrl-C ignored, so it (while importing the model)
+            # and every worker it forks ignore it: the parent alone decides to stop. Starting it
+            # is a fork and exec (milliseconds); connecting to it waits for its imports (seconds),
+            # during which a Ctrl-C is held and then delivered, never lost.
+            with ignoring_sigint():
+                forkserver.ensure_running()
+            with holding_sigint() as held:
+                process.start()
+        else:  # spawn: the child inherits the ignored disposition; starting it does not wait
+            held = []
+            with ignoring_sigint():
+                process.start()
         child.close()  # so the parent sees EOF when the worker dies
-        return _Worker(process, parent)
+        worker = _Worker(process, parent)
+        if held:
+            self._pool.append(worker)  # tracked, so closing the executor stops it too
+            deliver_held(held)
+        return worker
 
     @property
     def capacity(self) -> int:

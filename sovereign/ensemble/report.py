@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sovereign.ensemble.design import param_column
-from sovereign.ensemble.store import part_files, read_json, read_table
+from sovereign.ensemble.store import StoreError, part_files, read_json, read_table
 from sovereign.ensemble.summary import Stat, Summary, summarize
 
 DPI = 110
@@ -77,13 +77,19 @@ def write_report(results: Path | str, out: Path | str) -> Path:
         ReportError: `results` is not an ensemble folder or has no finished run.
     """
     results, out = Path(results), Path(out)
-    design = read_json(results / "design.json")
+    try:
+        design = read_json(results / "design.json")
+        manifest = read_json(results / "manifest.json")
+    except StoreError as exc:
+        raise ReportError(str(exc)) from None
     if not design:
         raise ReportError(f"{results} is not an ensemble folder (no design.json)")
+    scenario = design.get("scenario")
+    if not isinstance(scenario, dict) or not isinstance(scenario.get("regions"), list):
+        raise ReportError(f"{results / 'design.json'} is damaged (no scenario regions in it)")
     if not any(part_files(results, "runs")):
         raise ReportError(f"{results} has no finished run yet")
     out.mkdir(parents=True, exist_ok=True)
-    manifest = read_json(results / "manifest.json")
     summary = summarize(results)
     runs = read_table(results, "runs")
     regions = [(r, n) for r, n in design["scenario"]["regions"]]

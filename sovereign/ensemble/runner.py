@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sovereign import __version__
 from sovereign.ensemble.design import Design
 from sovereign.ensemble.executors import Outcome, available_cores, ignoring_sigint, make_executor
-from sovereign.ensemble.store import ResultStore, StoreError, read_json
+from sovereign.ensemble.store import ResultStore, StoreError, mark_manifest_stopped, read_json
 from sovereign.ensemble.worker import RunContext, RunTask
 from sovereign.scenario.loader import scenario_hash, scenario_to_dict
 from sovereign.scenario.schema import Scenario
@@ -205,7 +205,9 @@ def run_ensemble(
     finished = store.open(doc)
     try:
         _check_finished(finished, design, shash)
-        todo = [i for i in range(design.n_runs) if i not in finished]
+        # planned lazily: --runs 100000000 must not build a list of a hundred million run ids
+        remaining = design.n_runs - len(finished)
+        todo: Iterator[int] = (i for i in range(design.n_runs) if i not in finished)
         ctx = RunContext(
             scenario=scenario_to_dict(spec.scenario),
             scenario_hash=shash,
@@ -217,7 +219,7 @@ def run_ensemble(
             script=spec.script.to_dict() if spec.script is not None else None,
             script_hash=spec.script.hash if spec.script is not None else None,
         )
-        workers = max(1, min(spec.workers, len(todo))) if spec.engine == "local" else spec.workers
+        workers = max(1, min(spec.workers, remaining)) if spec.engine == "local" else spec.workers
         executor = make_executor(spec.engine, workers, ctx, spec.scheduler)
         state = Progress(total=design.n_runs, done=len(finished))
         session: dict[str, Any] = {
@@ -229,8 +231,9 @@ def run_ensemble(
         manifest = _manifest_base(spec, doc, store)
         store.write_manifest({**manifest, "status": "running", "sessions": [*manifest["sessions"], session]})
         status = "error"
+        write_error: StoreError | None = None
         try:
-            if todo:
+            if remaining:
                 _loop(executor, store, todo, design, ctx, spec.retries, state, show_progress, console, on_outcome)
             status = "complete"
         except KeyboardInterrupt:
@@ -241,7 +244,11 @@ def run_ensemble(
         finally:
             with ignoring_sigint():  # a second Ctrl-C must not cut the final writes short
                 executor.close(cancel=status != "complete")
-                store.flush()
+                try:
+                    store.flush()
+                except StoreError as exc:  # a full disk: the manifest still says how it ended
+                    status, write_error = "error", exc
+                    session["error"] = str(exc)
                 elapsed = time.perf_counter() - t0
                 session.update(
                     executor=executor.describe(),
@@ -255,18 +262,26 @@ def run_ensemble(
                     parent_peak_rss_mib=_round(peak_rss_mib()),
                 )
                 counts = _counts(spec.out, design.n_runs, state)
-                store.write_manifest(
-                    {
-                        **manifest,
-                        "status": status,
-                        "counts": counts,
-                        "timings": _timings(manifest["sessions"], session),
-                        "memory": {"parent_peak_rss_mib": _round(peak_rss_mib())},
-                        "sessions": [*manifest["sessions"], session],
-                    }
-                )
+                final = {
+                    **manifest,
+                    "status": status,
+                    "counts": counts,
+                    "timings": _timings(manifest["sessions"], session),
+                    "memory": {"parent_peak_rss_mib": _round(peak_rss_mib())},
+                    "sessions": [*manifest["sessions"], session],
+                }
+                try:
+                    store.write_manifest(final)
+                except OSError as exc:
+                    # no room for a new manifest: overwrite the status in place (no new blocks), so
+                    # the folder never claims to be running an ensemble that has stopped
+                    mark_manifest_stopped(store.out / "manifest.json")
+                    if write_error is None:
+                        status, write_error = "error", StoreError(f"cannot write the manifest: {exc.strerror or exc}")
     finally:
         store.close()
+    if write_error is not None:
+        raise write_error
     return EnsembleResult(
         out=spec.out,
         status=status,
@@ -284,7 +299,7 @@ def run_ensemble(
 def _loop(
     executor: Any,
     store: ResultStore,
-    todo: list[int],
+    todo: Iterator[int],
     design: Design,
     ctx: RunContext,
     retries: int,
@@ -411,7 +426,12 @@ def _check_finished(finished: dict[int, tuple[int, str, str]], design: Design, s
 
 
 def _manifest_base(spec: EnsembleSpec, doc: dict[str, Any], store: ResultStore) -> dict[str, Any]:
-    previous = read_json(store.out / "manifest.json")
+    try:
+        previous = read_json(store.out / "manifest.json")
+    except StoreError:  # a damaged manifest only loses the history of earlier sessions
+        previous = {}
+    if not isinstance(previous.get("sessions", []), list):
+        previous = {}
     return {
         "command": spec.command,
         "cwd": str(Path.cwd()),

@@ -20,6 +20,8 @@ process died between the two) are deleted, and runs listed in ``runs/`` are skip
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import re
@@ -38,6 +40,10 @@ from sovereign.ensemble.worker import METRIC_TABLES, RunOutput
 FORMAT = "sovereign-ensemble/1"
 TABLES = ("runs", *METRIC_TABLES, "failures")
 _PART = re.compile(r"^part-(\d{6,})\.parquet$")
+#: Schema metadata key of a ``runs`` part: JSON rows per table of its batch (the commit record).
+BATCH_ROWS_KEY = "sovereign.batch_rows"
+#: Largest design.json / manifest.json read (they are a few KB; a huge one is not ours).
+MAX_JSON_BYTES = 16 * 1024 * 1024
 _FAILURE_TYPES = {
     "run_id": pa.int64(),
     "seed": pa.int64(),
@@ -81,6 +87,8 @@ class ResultStore:
         self._next_part = 0
         self._lock: Any = None
         self.parts_written = 0
+        #: Damaged batches deleted when the folder was opened (their runs are played again).
+        self.repaired: list[str] = []
 
     # ------------------------------------------------------------------ opening and resuming
     def open(self, design_doc: dict[str, Any]) -> dict[int, tuple[int, str, str]]:
@@ -96,12 +104,19 @@ class ResultStore:
             StoreError: The folder holds another design, is not an ensemble folder, or is in use.
         """
         path = self.out / "design.json"
+        if self.out.exists() and not self.out.is_dir():
+            raise StoreError(f"{self.out} exists and is not a folder; use another --out")
         if path.exists():
             try:
-                existing = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise StoreError(f"{path} is unreadable ({exc}); use another --out") from None
-            diffs = identity_differences(existing.get("identity", {}), design_doc["identity"])
+                existing = read_json(path)
+            except StoreError as exc:
+                raise StoreError(f"{exc}; use another --out, or delete the folder to start again") from None
+            identity = existing.get("identity")
+            if not isinstance(identity, dict):
+                raise StoreError(
+                    f"{path} is damaged (no design identity in it); use another --out, or delete the folder"
+                )
+            diffs = identity_differences(identity, design_doc["identity"])
             if diffs:
                 raise StoreError(
                     f"{self.out} holds results of a different ensemble, refusing to mix them:\n  "
@@ -110,14 +125,19 @@ class ResultStore:
                 )
         elif self.out.exists() and any(self.out.iterdir()):
             raise StoreError(f"{self.out} exists and is not an ensemble folder (no design.json); use another --out")
-        self.out.mkdir(parents=True, exist_ok=True)
-        self._acquire_lock()
-        for name in TABLES:
-            (self.out / name).mkdir(exist_ok=True)
-        if not path.exists():
-            write_json(path, {"format": FORMAT, **design_doc})
-        self._clean()
-        return self._finished()
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self._acquire_lock()
+            for name in TABLES:
+                (self.out / name).mkdir(exist_ok=True)
+            if not path.exists():
+                write_json(path, {"format": FORMAT, **design_doc})
+            self._clean()
+            return self._finished()
+        except OSError as exc:
+            raise StoreError(f"cannot use {self.out}: {_os_reason(exc)}") from None
+        except ValueError as exc:  # a NUL character in the path
+            raise StoreError(f"cannot use {self.out}: invalid path ({exc})") from None
 
     def _acquire_lock(self) -> None:
         """Hold an exclusive lock on the folder: two processes appending to one ensemble would mix."""
@@ -125,18 +145,40 @@ class ResultStore:
             import fcntl
         except ImportError:  # pragma: no cover - Windows: no advisory locks, rely on the user
             return
-        handle = open(self.out / ".lock", "a+")
+        import stat
+
+        # non-blocking: a FIFO planted as .lock must not hang the command
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(self.out / ".lock", flags, 0o644)
+        handle = os.fdopen(fd, "a+")
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise StoreError(f"{self.out / '.lock'} is not a regular file; delete it")
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             handle.close()
             raise StoreError(f"{self.out} is in use by another sovereign process") from None
+        except StoreError:
+            handle.close()
+            raise
         self._lock = handle
 
     def _clean(self) -> None:
-        """Delete temporary files and metric parts of batches that were never committed."""
+        """Delete temporary files, damaged batches and metric parts of batches never committed.
+
+        A batch whose parts are truncated, empty, garbled, not regular files, or hold fewer rows
+        than its ``runs`` part recorded (see `flush`) is deleted whole, so its runs are played
+        again: a damaged part must never crash the resume, nor pass for finished runs whose rows
+        are missing.
+        """
         for tmp in [*self.out.glob("*.tmp"), *self.out.glob("*/*.tmp")]:
             tmp.unlink(missing_ok=True)
+        self.repaired = damaged_batches(self.out)
+        for part in self.repaired:
+            for name in TABLES:
+                target = self.out / name / part
+                if target.exists() or target.is_symlink():
+                    target.unlink()
         committed = {m.group(1) for m in map(_PART.match, os.listdir(self.out / "runs")) if m}
         highest = -1
         for name in TABLES:
@@ -193,13 +235,28 @@ class ResultStore:
         if self._oldest is None:
             return
         part = f"part-{self._next_part:06d}.parquet"
-        for name in (*METRIC_TABLES, "failures", "runs"):
-            tables = self._buffer[name]
-            if tables:
-                table = pa.concat_tables(tables, promote_options="permissive")
-                _write_parquet(table, self.out / name / part)
-                self.parts_written += 1
-            self._buffer[name] = []
+        rows: dict[str, int] = {}
+        try:
+            for name in (*METRIC_TABLES, "failures", "runs"):
+                tables = self._buffer[name]
+                if tables:
+                    table = pa.concat_tables(tables, promote_options="permissive")
+                    # the ledger records how many rows each part of its batch holds, so a resume
+                    # can tell a complete batch from one whose parts were damaged since
+                    meta = {BATCH_ROWS_KEY: json.dumps(rows).encode()} if name == "runs" else None
+                    _write_parquet(table, self.out / name / part, meta)
+                    rows[name] = table.num_rows
+                    self.parts_written += 1
+                self._buffer[name] = []
+        except OSError as exc:
+            for name in TABLES:  # no half batch: its runs will be played again on resume
+                with contextlib.suppress(OSError):
+                    (self.out / name / part).unlink(missing_ok=True)
+                    (self.out / name / (part + ".tmp")).unlink(missing_ok=True)
+            self._buffer = {name: [] for name in TABLES}
+            self._buffered_runs = self._buffered_failures = 0
+            self._oldest = None
+            raise StoreError(f"cannot write results to {self.out}: {_os_reason(exc)}") from None
         self._next_part += 1
         self._buffered_runs = self._buffered_failures = 0
         self._oldest = None
@@ -252,11 +309,95 @@ def read_table(
 
 
 def read_json(path: Path) -> dict[str, Any]:
-    """A JSON document of an ensemble folder ({} if absent)."""
+    """A JSON object of an ensemble folder ({} if absent).
+
+    Raises:
+        StoreError: The file is not a regular file, too large, not JSON, or not a JSON object.
+    """
+    from sovereign.fileio import UnreadableFile, read_regular_file
+
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        doc = json.loads(read_regular_file(path, MAX_JSON_BYTES).decode("utf-8"))
     except FileNotFoundError:
         return {}
+    except UnreadableFile as exc:
+        raise StoreError(f"{path}: {exc.reason}") from None
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise StoreError(f"{path} is unreadable ({exc})") from None
+    if not isinstance(doc, dict):
+        raise StoreError(f"{path} is damaged: expected a JSON object, found {type(doc).__name__}")
+    return doc
+
+
+def mark_manifest_stopped(path: Path) -> bool:
+    """Overwrite ``"status": "running"`` with ``"status": "error"`` in place; True if it was done.
+
+    Why in place: on a full disk a new manifest cannot be written, but bytes of an existing file
+    can be overwritten without allocating space, and a manifest left saying "running" would lie to
+    whoever looks at the folder. The replacement has the same length (JSON allows the spaces).
+    """
+    running, stopped = b'"status": "running"', b'"status": "error"  '
+    try:
+        with open(path, "r+b") as handle:
+            data = handle.read(MAX_JSON_BYTES)
+            at = data.find(running)
+            if at < 0:
+                return False
+            handle.seek(at)
+            handle.write(stopped)
+            handle.flush()
+        return True
+    except OSError:
+        return False
+
+
+def part_rows(path: Path) -> int | None:
+    """Rows of a committed part file, or None when it is damaged (unreadable, truncated, garbled)."""
+    from sovereign.fileio import is_regular_file
+
+    if not is_regular_file(path):
+        return None
+    try:
+        return pq.read_metadata(path).num_rows
+    except (OSError, pa.ArrowException, ValueError):
+        return None
+
+
+def damaged_batches(out: Path) -> list[str]:
+    """Part names (``part-000003.parquet``) of batches with a damaged or incomplete part.
+
+    A batch is damaged when any of its parts cannot be read, or when its ``runs`` part (the ledger)
+    recorded more rows for a table than that table's part holds (a part emptied or replaced).
+    Folders written before the ledger recorded row counts are checked for readability only.
+    """
+    out = Path(out)
+    bad: set[str] = set()
+    ledgers: dict[str, dict[str, int]] = {}
+    for name in TABLES:
+        for path in part_files(out, name):
+            rows = part_rows(path)
+            if rows is None:
+                bad.add(path.name)
+                continue
+            if name == "runs":
+                ledgers[path.name] = _recorded_rows(path)
+    for part, recorded in ledgers.items():
+        for name, n in recorded.items():
+            path = out / name / part
+            if name in TABLES and (part_rows(path) if path.exists() else 0) != n:
+                bad.add(part)
+    return sorted(bad)
+
+
+def _recorded_rows(path: Path) -> dict[str, int]:
+    try:
+        meta = pq.read_schema(path).metadata or {}
+        recorded = json.loads(meta.get(BATCH_ROWS_KEY.encode(), b"{}"))
+    except (OSError, pa.ArrowException, ValueError):
+        return {}
+    if not isinstance(recorded, dict):
+        return {}
+    return {k: v for k, v in recorded.items() if isinstance(k, str) and isinstance(v, int)}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -277,10 +418,22 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _write_parquet(table: pa.Table, path: Path) -> None:
+def _write_parquet(table: pa.Table, path: Path, metadata: dict[bytes | str, bytes] | None = None) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp, compression="zstd")
+    if metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+    pq.write_table(table, tmp, compression="zstd")  # a full disk raises OSError (pyarrow's IO errors are)
     os.replace(tmp, path)
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return "the disk is full (free some space; the same command then resumes)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permission denied or read-only file system"
+    if exc.errno == errno.ENOTDIR:
+        return "a part of the path is a file, not a folder"
+    return exc.strerror or str(exc)
 
 
 def write_json(path: Path, doc: dict[str, Any]) -> None:

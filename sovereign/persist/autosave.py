@@ -3,7 +3,8 @@
 An autosave must never end a game: when the disk is full or the folder read-only, the failure is
 reported (returned, logged, passed to ``on_error``) and play goes on. Every autosave is a new file
 (named by game, time and quarter), written atomically, so a failed autosave can never replace a
-good one; old autosaves of the same game are removed only after a new one has been written.
+good one; old autosaves of the same game are removed only after a new one has been written, and
+the ones kept are those furthest into the game (by quarter, not by the clock).
 
 Use it as the progress callback of a run::
 
@@ -125,18 +126,34 @@ class Autosaver:
             else:
                 log.warning("autosave failed, the game goes on: %s", exc)
             return self.last
-        self.last = AutosaveResult(path, None, self._rotate(prefix))
+        self.last = AutosaveResult(path, None, self._rotate(prefix, path))
         return self.last
 
-    def _rotate(self, prefix: str) -> list[Path]:
-        """Delete all but the newest `keep` autosaves with this prefix (names sort by time)."""
-        pattern = re.compile(re.escape(prefix) + r"\d{8}T\d{12}-\d{4}Q[1-4]" + re.escape(SAVE_SUFFIX) + "$")
+    def _rotate(self, prefix: str, written: Path | None = None) -> list[Path]:
+        """Delete this game's autosaves but the `keep` furthest into the game (and the one just written).
+
+        Why by the game's quarter and not by when the file was written: a restarted session of
+        the same game (same scenario, seed and seats) that is stopped early must not delete the
+        autosaves of the original session that got further: a finished game's last quarters are
+        worth more than a restart's first ones. Ties (the same quarter saved twice) go to the more
+        recent file. The file just written is always kept, so the current session can resume.
+        """
+        from sovereign.scenario.schema import quarter_index
+
+        pattern = re.compile(re.escape(prefix) + r"(\d{8}T\d{12})-(\d{4}Q[1-4])" + re.escape(SAVE_SUFFIX) + "$")
         try:
-            mine = sorted(p for p in self.folder.iterdir() if pattern.match(p.name))
+            found = [(pattern.match(p.name), p) for p in self.folder.iterdir()]
         except OSError:
             return []
+        mine = sorted(
+            ((quarter_index(m.group(2)), m.group(1), p) for m, p in found if m is not None),
+            key=lambda item: (item[0], item[1]),
+            reverse=True,
+        )
         removed = []
-        for old in mine[: max(len(mine) - self.keep, 0)]:
+        for _, _, old in mine[self.keep :]:
+            if written is not None and old == written:
+                continue
             with contextlib.suppress(OSError):  # a save we cannot delete is only wasted space
                 old.unlink()
                 removed.append(old)

@@ -174,6 +174,8 @@ def decode(data: Any, where: str = "", _depth: int = 0) -> Any:
             raise CodecError(where, "a non-finite number must be written as a {'$f': ...} tag")
         return data
     if isinstance(data, list):
+        if all(type(v) is dict and _plain_record(v) for v in data):
+            return [dict(v) for v in data]  # the logs' rows: nothing tagged, nothing to rebuild
         return [decode(v, _child(where, i), _depth + 1) for i, v in enumerate(data)]
     if not isinstance(data, dict):
         raise CodecError(where, f"unexpected JSON value of type {type(data).__name__}")
@@ -187,6 +189,27 @@ def decode(data: Any, where: str = "", _depth: int = 0) -> Any:
     if handler is None:
         raise CodecError(where, f"unknown tag {tag!r}")
     return handler(data[tag], where, _depth + 1)
+
+
+_PLAIN_TYPES = (str, int, bool, type(None))
+
+
+def _plain_record(record: dict[str, Any]) -> bool:
+    """Whether a mapping holds only untagged keys and plain scalars (decoding would copy it as is).
+
+    Why: metrics, news and command logs are tens of thousands of such rows; decoding them value
+    by value dominated reading a save. Floats must be finite (JSON's ``1e400`` parses as inf).
+    """
+    for key, value in record.items():
+        kind = type(value)
+        if kind is float:
+            if value - value != 0.0:  # NaN or infinite
+                return False
+        elif kind not in _PLAIN_TYPES:
+            return False
+        if key[:1] == "$":
+            return False
+    return True
 
 
 def _decode_float(body: Any, where: str, depth: int) -> float:

@@ -323,14 +323,13 @@ def read_save(path: str | os.PathLike[str]) -> SaveDocument:
 
 
 def _read_bytes(path: Path) -> bytes:
+    """The file's bytes: a regular file only (a FIFO named ``*.json.gz`` would block for ever), size-capped."""
+    from sovereign.fileio import UnreadableFile, read_regular_file
+
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > MAX_FILE_BYTES:
-                raise SaveError(f"the file is {size / 2**20:,.0f} MB, too large to be a save", path)
-            return handle.read(MAX_FILE_BYTES + 1)
-    except SaveError:
-        raise
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except UnreadableFile as exc:
+        raise SaveError(f"cannot read it as a save: {exc.reason}", path) from None
     except IsADirectoryError:
         raise SaveError("it is a folder, not a save file", path) from None
     except (OSError, ValueError) as exc:
@@ -441,6 +440,7 @@ def _sniff(raw: bytes) -> str:
 
 def _document(doc: Any, version: int, path: Path) -> SaveDocument:
     """Check the current-format layout of a document (after migration)."""
+    from sovereign.persist.migrations import unrecorded_parts
     from sovereign.persist.state import STATE_KEYS
     from sovereign.scenario.schema import quarter_index
 
@@ -462,8 +462,12 @@ def _document(doc: Any, version: int, path: Path) -> SaveDocument:
     need(isinstance(replay, dict), "'replay' must be an object")
     humans = replay.get("human_seats")
     need(isinstance(humans, list) and all(isinstance(s, str) for s in humans), "'replay.human_seats'")
-    unrecorded = replay.get("unrecorded", [])
-    need(isinstance(unrecorded, list) and all(k in STATE_KEYS for k in unrecorded), "'replay.unrecorded'")
+    # Which parts a replay cannot check is a fact about the format the file was written in, never
+    # something the file itself may claim: a format-1 file that names parts to skip is forged.
+    if version == FORMAT_VERSION:
+        need("unrecorded" not in replay, "'replay.unrecorded' is not part of this format (the file was edited)")
+    unrecorded = unrecorded_parts(version)
+    need(all(k in STATE_KEYS for k in unrecorded), "unknown unrecorded parts")
     hashes = replay.get("hashes")
     need(isinstance(hashes, list), "'replay.hashes' must be a list")
     recorded: dict[int, dict[str, Any]] = {}
@@ -475,6 +479,7 @@ def _document(doc: Any, version: int, path: Path) -> SaveDocument:
             recorded[quarter_index(entry["quarter"])] = entry
         except (ValueError, TypeError):
             need(False, f"'replay.hashes.{i}.quarter' is not a quarter label")
+    _check_game(game, path)
     return SaveDocument(
         path=path,
         format_version=version,
@@ -486,6 +491,26 @@ def _document(doc: Any, version: int, path: Path) -> SaveDocument:
         human_seats=list(humans),
         unrecorded=tuple(unrecorded),
     )
+
+
+def _check_game(game: dict[str, Any], path: Path) -> None:
+    """Validate the embedded scenario and then the whole game state against it (no model is built).
+
+    Why here: every reader of a save (resume, replay, the listing, the game's load screen) goes
+    through `read_save`, so a file that would crash a quarter later is refused at the door, with
+    every problem named, and `sovereign saves` lists it as damaged instead of fine.
+    """
+    from sovereign.persist.validate import SaveLayoutError, validate_state
+    from sovereign.scenario.loader import ScenarioError, scenario_from_dict
+
+    try:
+        scenario = scenario_from_dict(game["scenario"]["content"], source=f"{path} (embedded scenario)")
+    except ScenarioError as exc:
+        raise SaveError(f"the embedded scenario is invalid:\n{exc}", path) from None
+    try:
+        validate_state(game, scenario)
+    except SaveLayoutError as exc:
+        raise SaveError(f"the save is malformed: {exc}", path) from None
 
 
 def list_saves(folder: str | os.PathLike[str]) -> list[SaveInfo | SaveError]:

@@ -32,7 +32,7 @@ seed as a root SeedSequence, fills in the per-quarter scratch state format 0 did
 last quarter's news from the news log; no money flows or bids, which the next quarter rebuilds
 anyway), leaves Mesa's counters to be rebuilt from the quarter (``"mesa": null``), and carries
 no quarter hashes: a replay of a migrated save checks the final state only, without the parts
-format 0 did not record (``replay.unrecorded``).
+format 0 did not record (`unrecorded_parts`: a fact of the format, never read from the file).
 """
 
 from __future__ import annotations
@@ -169,9 +169,17 @@ def _v0_to_v1(doc: dict[str, Any]) -> dict[str, Any]:
             "human_seats": state["human_seats"],
             "hashes": [],
             "note": "migrated from save format 0, which recorded no quarter hashes",
-            "unrecorded": list(UNRECORDED_V0),
         },
     }
+
+
+def unrecorded_parts(version: int) -> tuple[str, ...]:
+    """State parts a save written in format `version` did not keep, so a replay cannot check them.
+
+    Why a function of the version and not a field of the file: a file could otherwise exempt any
+    part of its state from `sovereign replay --check` by naming it (``"unrecorded": ["seats"]``).
+    """
+    return UNRECORDED_V0 if version == 0 else ()
 
 
 #: Migration from format n to n + 1, by n.

@@ -89,7 +89,7 @@ def human_submissions(command_log: list[dict[str, Any]], human_seats: set[str]) 
     """
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for entry in command_log:
-        if entry.get("stage") != "submit":
+        if not isinstance(entry, dict) or entry.get("stage") != "submit":
             continue
         origin = entry.get("origin")
         human = origin == "human" if origin is not None else entry.get("seat") in human_seats

@@ -18,6 +18,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Strict as StrictMode
 
 QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -68,7 +69,11 @@ class Strict(BaseModel):
 
     # allow_inf_nan=False: a NaN would pass range-free fields (grid_mw, stocks) silently and cannot
     # be written to the canonical JSON that saves and scenario hashes use.
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
+    # strict=True: a number must be written as a number. YAML reads `yes` as true and a quoted
+    # "3000" as text; lax validation turned them into 1.0 and 3000.0, so a typo became a value.
+    # The few fields that must accept another JSON shape (lists for tuples, "1" keys that JSON
+    # makes of int keys) relax only the container, never the numbers inside (`StrictNumber`).
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False, strict=True)
 
 
 def quarter_index(label: str) -> int:
@@ -85,7 +90,7 @@ def quarter_label(index: int) -> str:
 
 
 #: A number that must not be negative (stocks, prices, caps).
-NonNegative = Annotated[float, Field(ge=0)]
+NonNegative = Annotated[float, StrictMode(), Field(ge=0)]
 
 QuarterLabel = Annotated[
     str,
@@ -345,8 +350,11 @@ class StartupSpawning(Strict):
     """Agentic-AI startups that appear stochastically and raise, grow or die."""
 
     rate_per_quarter: float = F(description="Mean number of new startups per quarter (Poisson)", ge=0, le=50)
-    seed_cash_busd: tuple[NonNegative, NonNegative] = F(description="Range of seed funding", unit="$B")
-    demand_h100e: tuple[NonNegative, NonNegative] = F(description="Range of initial compute demand", unit="H100e")
+    # strict=False: YAML and JSON write a pair as a list; the numbers inside stay strict (NonNegative)
+    seed_cash_busd: tuple[NonNegative, NonNegative] = F(description="Range of seed funding", unit="$B", strict=False)
+    demand_h100e: tuple[NonNegative, NonNegative] = F(
+        description="Range of initial compute demand", unit="H100e", strict=False
+    )
     home_weights: dict[str, float] = F(description="Probability of each home region; must sum to 1")
     round_success: float = F(0.6, description="Probability a funding round succeeds in normal times", ge=0, le=1)
     max_alive: int = F(
@@ -473,7 +481,9 @@ class ExportControls(Strict):
 
     # Keys as a constrained int, not Literal[1, 2, 3]: JSON turns keys into "1".."3", which an int
     # accepts and a Literal does not, so a scenario round-trips through a save file.
-    tier_caps_h100e_per_quarter: dict[Annotated[int, Field(ge=1, le=3)], dict[str, NonNegative | None]] = F(
+    tier_caps_h100e_per_quarter: dict[
+        Annotated[int, StrictMode(False), Field(ge=1, le=3)], dict[str, NonNegative | None]
+    ] = F(
         description="Most H100e of each controlled class a destination of each tier may receive per quarter; "
         "null = unlimited, 0 = barred",
         unit="H100e/quarter",
@@ -740,6 +750,7 @@ class Labs(Strict):
         description="Range of what a new startup earns per H100e-hour at its initial scale (log-uniform draw: "
         "its product's quality)",
         unit="$/H100e-hour",
+        strict=False,
     )
     served_share_to_grow: float = F(
         0.7, description="Share of its demand a lab must be served (and be solvent) to grow its plans", ge=0, le=1
@@ -782,7 +793,10 @@ class AIPolicy(Strict):
         le=5,
     )
     datacenter_mw: tuple[NonNegative, NonNegative] = F(
-        (20.0, 2000.0), description="Smallest and largest datacenter an AI orders at once", unit="MW"
+        (20.0, 2000.0),
+        description="Smallest and largest datacenter an AI orders at once",
+        unit="MW",
+        strict=False,
     )
     invest_cash_share: float = F(0.45, description="Share of a firm's cash it may put into one build", ge=0, le=1)
     programme_cash_share: float = F(
@@ -799,7 +813,9 @@ class AIPolicy(Strict):
         le=1,
     )
     bid_premium: tuple[NonNegative, NonNegative] = F(
-        (0.8, 1.3), description="Range of bids as a multiple of list price (busy halls bid higher)"
+        (0.8, 1.3),
+        description="Range of bids as a multiple of list price (busy halls bid higher)",
+        strict=False,
     )
     bid_premium_per_utilisation: float = F(
         0.6, description="Rise of the bid multiple per unit of utilisation above 70%", ge=0, le=10
@@ -823,6 +839,7 @@ class AIPolicy(Strict):
     subsidy_rates: tuple[NonNegative, NonNegative, NonNegative] = F(
         (0.1, 0.2, 0.3),
         description="Subsidy a nation sets when self-reliance is fine / short / short on hard",
+        strict=False,
     )
     nation_reserve_margin: float = F(
         0.1, description="Peak reserve margin under which a nation builds generation", ge=-1, le=2
@@ -849,7 +866,10 @@ class AIPolicy(Strict):
         0.1, description="Share of its cash a conglomerate puts into a power plant at home", ge=0, le=1
     )
     firm_plant_mw: tuple[NonNegative, NonNegative] = F(
-        (50.0, 1000.0), description="Smallest and largest plant a conglomerate builds", unit="MW"
+        (50.0, 1000.0),
+        description="Smallest and largest plant a conglomerate builds",
+        unit="MW",
+        strict=False,
     )
     security_adjust_share: float = F(
         0.1, description="A nation changes its security spending when it is this far off its target", ge=0, le=1

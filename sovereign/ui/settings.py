@@ -153,9 +153,12 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
         (first start); a corrupt one is, and the caller should :func:`save_settings` the result
         so the file is repaired (the broken original is kept beside it as ``.corrupt``).
     """
+    from sovereign.fileio import read_regular_text
+
     file = path or settings_path()
     try:
-        text = file.read_text(encoding="utf-8")
+        # a regular file of at most 1 MB: a FIFO or a device in its place must not block the game
+        text = read_regular_text(file, 1024 * 1024)
     except FileNotFoundError:
         return Settings(), []
     except (OSError, UnicodeDecodeError) as exc:
@@ -174,8 +177,10 @@ def load_settings(path: Path | None = None) -> tuple[Settings, list[str]]:
 
 def _keep_corrupt(file: Path) -> None:
     """Keep a copy of a broken settings file so a hand edit is not silently lost."""
+    from sovereign.fileio import read_regular_file
+
     try:
-        file.with_suffix(".json.corrupt").write_bytes(file.read_bytes())
+        file.with_suffix(".json.corrupt").write_bytes(read_regular_file(file, 1024 * 1024))
     except OSError:
         pass
 

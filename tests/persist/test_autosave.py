@@ -82,3 +82,24 @@ def test_failed_autosave_without_handler_logs_a_warning(game, tmp_path, monkeypa
 def test_keep_must_be_positive(tmp_path):
     with pytest.raises(ValueError, match="keep"):
         Autosaver(tmp_path, keep=0)
+
+
+def test_rotation_keeps_the_saves_furthest_into_the_game(game, saved_bytes, tmp_path):
+    """A restarted session of the same game, stopped early, never deletes the original's later saves."""
+    folder = tmp_path / "saves"
+    original = Autosaver(folder, keep=2)
+    game.run(3, progress=original)  # the original session reaches 2027Q3
+    later = sorted(p.name for p in folder.iterdir())
+    assert [n[-14:] for n in later] == ["2027Q2.json.gz", "2027Q3.json.gz"]
+    start = tmp_path / "restart.json.gz"
+    start.write_bytes(saved_bytes)
+    restarted = load_game(start)  # the same game again, from 2026Q4, written *after* the originals
+    session = Autosaver(folder, keep=2)
+    restarted.run(1, progress=session)
+    names = sorted(p.name for p in folder.iterdir())
+    assert set(later) <= set(names), "the original's later autosaves survive"
+    assert session.last is not None and session.last.path is not None and session.last.path.name in names
+    restarted.run(1, progress=session)  # now at 2027Q2: the same quarter saved twice keeps the newer file
+    names = sorted(p.name for p in folder.iterdir())
+    assert later[1] in names and session.last.path.name in names and len(names) == 2
+    assert sorted(p.name[-14:] for p in session.last.removed) == ["2027Q1.json.gz", "2027Q2.json.gz"]

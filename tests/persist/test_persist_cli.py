@@ -9,7 +9,7 @@ import json
 import pytest
 
 from sovereign.cli import main
-from sovereign.persist import load_game, save_info
+from sovereign.persist import SaveError, load_game, save_info
 
 from .helpers import TINY
 
@@ -95,10 +95,37 @@ def test_keep_must_be_positive(capsys):
     assert info.value.code == 2
 
 
-def test_failed_autosaves_do_not_stop_a_run(tmp_path, capsys):
+def test_unusable_saves_dir_is_refused_before_playing(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     rc = main(["run", str(TINY), "--quarters", "2", "--quiet", "--autosave", "--saves-dir", str(blocker / "saves")])
+    assert rc == 2
+    captured = capsys.readouterr()
+    assert "--saves-dir" in captured.err and "is a file, not a folder" in captured.err
+    assert "quarters in" not in captured.out  # refused before any quarter was played
+
+
+def test_failed_autosaves_do_not_stop_a_run(tmp_path, capsys, monkeypatch):
+    import sovereign.persist.autosave as autosave
+
+    def disk_full(model, path, **kwargs):
+        raise SaveError("could not save: the disk is full", path)
+
+    monkeypatch.setattr(autosave, "save_game", disk_full)  # the disk fills up during the run
+    rc = main(["run", str(TINY), "--quarters", "2", "--quiet", "--autosave", "--saves-dir", str(tmp_path / "saves")])
     assert rc == 0
     out = capsys.readouterr().out
     assert out.count("autosave failed, the game goes on") == 2 and "2 autosave(s) failed" in out
+
+
+def test_labels_and_titles_reach_the_terminal_inert(played, tmp_path, capsys, monkeypatch):
+    """ANSI escape codes and rich markup in a save's label are shown, never interpreted."""
+    from sovereign.persist import save_game
+
+    monkeypatch.setenv("COLUMNS", "300")  # one line per save, so the label is not folded
+    label = "\x1b[2J\x1b[31mred [bold]loud[/bold] \u202eevil"
+    save_game(played, tmp_path / "shady.json.gz", label=label)
+    assert main(["saves", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "\\x1b[31mred" in out and "[bold]loud[/bold]" in out and "\\u202eevil" in out

@@ -657,9 +657,11 @@ def test_scenario_from_dict_reports_without_lines() -> None:
     data["actors"][0]["home"] = "ATL"
     with pytest.raises(ScenarioError) as info:
         scenario_from_dict(data, source="save.json")
+    # one pass: the bad reference is reported with the structural problems (issue 18)
     assert [str(p) for p in info.value.problems] == [
         "save.json: meta: missing required field",
         "save.json: regions.0.pue: expected a number, found 'high'",
+        "save.json: actors.0.home: region 'ATL' does not exist (known: IND, TWN, USA)",
     ]
     del data["regions"][0]["pue"]
     data["meta"] = {"id": "x", "title": "y"}

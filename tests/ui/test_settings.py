@@ -104,3 +104,20 @@ def test_app_starts_with_a_corrupt_settings_file_and_repairs_it(tmp_path):
     assert load_settings(path)[1] == []  # repaired on disk
     app.open("menu")
     app.frame(dt=1 / 60)
+
+
+def test_a_fifo_in_place_of_the_settings_never_blocks(tmp_path):
+    import os
+    import threading
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this platform")
+    path = tmp_path / "settings.json"
+    os.mkfifo(path)
+    result = []
+    thread = threading.Thread(target=lambda: result.append(load_settings(path)), daemon=True)
+    thread.start()
+    thread.join(10)
+    assert result, "load_settings blocked on a FIFO"
+    settings, problems = result[0]
+    assert settings == Settings() and "FIFO" in problems[0]
