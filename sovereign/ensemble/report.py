@@ -594,11 +594,11 @@ def _html(
         )
     )
     if summary.points:
-        from sovereign.ensemble.summary import _fmt
+        from sovereign.ensemble.summary import fmt_number
 
         parts.append("<h3>Sweep points (means over replicates)</h3>")
         cols = summary.point_columns
-        parts.append(_table(cols, [[_fmt(p[k], 3) for k in cols] for p in summary.points], set(range(len(cols)))))
+        parts.append(_table(cols, [[fmt_number(p[k], 3) for k in cols] for p in summary.points], set(range(len(cols)))))
     if sobol_rows:
         parts.append("<h3>Sobol indices</h3>")
         parts.append(

@@ -38,7 +38,7 @@ class Stat:
         """Mean, p5, p50, p95 as text ("n/a" when no run has a value)."""
         if self.n == 0:
             return ["n/a"] * 4
-        return [_fmt(v, digits) for v in (self.mean, self.p5, self.p50, self.p95)]
+        return [fmt_number(v, digits) for v in (self.mean, self.p5, self.p50, self.p95)]
 
 
 @dataclass
@@ -222,7 +222,7 @@ def rich_tables(summary: Summary) -> list[Any]:
         for name in summary.point_columns:
             p.add_column(name, justify="right")
         for row in summary.points:
-            p.add_row(*(_fmt(row[k], 3) for k in summary.point_columns))
+            p.add_row(*(fmt_number(row[k], 3) for k in summary.point_columns))
         tables.append(p)
     f = Table(title="Runs", title_justify="left")
     for name in ("runs", "succeeded", "failed", "remaining", "failed attempts"):
@@ -232,7 +232,7 @@ def rich_tables(summary: Summary) -> list[Any]:
     return tables
 
 
-def _fmt(value: Any, digits: int) -> str:
+def fmt_number(value: Any, digits: int) -> str:
     """Numbers for tables: 3 decimals below 10, 1 decimal below 1000, thousands separators above."""
     if isinstance(value, float):
         if not np.isfinite(value):

@@ -35,7 +35,7 @@ from sovereign.ui.mapdata import shapes_for
 from sovereign.ui.maprender import MapRenderer, draw_legend, region_tooltip_lines
 from sovereign.ui.screens.action_form import COMMAND_RESULT, SUBMIT, ActionForm
 from sovereign.ui.screens.base import Screen, object_id_of
-from sovereign.ui.screens.panel import KIND_LABELS, SidePanel, _command_label
+from sovereign.ui.screens.panel import KIND_LABELS, SidePanel, command_label
 from sovereign.ui.theme import lerp_color
 
 LAYER_KEYS = {getattr(pygame, f"K_{spec.hotkey}"): spec.key for spec in LAYERS}
@@ -362,7 +362,7 @@ class GameScreen(Screen):
             events.post(COMMAND_RESULT, accepted=result.accepted, reason=result.reason, action=event.action)
             self.panel._content_key = None
             if result.accepted:
-                events.toast(f"Queued: {_command_label(self.session.model, event.command)}", "good")
+                events.toast(f"Queued: {command_label(self.session.model, event.command)}", "good")
                 if self.form is not None:
                     self.form.kill()
                     self.form = None

@@ -754,7 +754,7 @@ class SidePanel:
         queued = session.queued()
         y = self._section(surface, y, f"Queued this quarter ({len(queued)})")
         for cmd in queued[-6:]:
-            label = _command_label(session.model, cmd)
+            label = command_label(session.model, cmd)
             cost = session.preview_cost(cmd)
             draw.text(surface, f, f"• {label}", (x, y), 13, pal.rgb("text"), max_width=wid - s(80))
             if cost[0] > 0:
@@ -829,7 +829,7 @@ def _dc_line(w: Any, d: int) -> str:
     return f"{size} · {chips} · {fmt.pct(float(w.dc_util[d]))} used"
 
 
-def _command_label(model: Any, cmd: Any) -> str:
+def command_label(model: Any, cmd: Any) -> str:
     """A queued command in words."""
     from sovereign.sim import commands as c
 
