@@ -13,6 +13,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from sovereign.cli.errors import UsageError
 
@@ -77,11 +78,31 @@ def _stop_listening_for_ctrl_c() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+#: Set when a Ctrl-C arrived where Python could not raise it (inside a C callback or a finaliser,
+#: which Python reports as "Exception ignored"): the command then stops as interrupted.
+_INTERRUPTED_UNRAISABLY = False
+
+
+def _unraisable(info: Any) -> None:
+    """`sys.unraisablehook`: a Ctrl-C that could not be raised ends the command, without a traceback."""
+    global _INTERRUPTED_UNRAISABLY
+    if isinstance(info.exc_value, KeyboardInterrupt):
+        _INTERRUPTED_UNRAISABLY = True
+        return
+    sys.__unraisablehook__(info)
+
+
 def entry() -> None:
     """The `sovereign` console script and ``python -m sovereign``: run `main` and exit with its code."""
     global _PROCESS_ENTRY
     _PROCESS_ENTRY = True
+    sys.unraisablehook = _unraisable
     code = main()
+    if _INTERRUPTED_UNRAISABLY and code != 130:
+        # whatever the command did after the lost Ctrl-C (a scenario half-compiled, say) is moot
+        _stop_listening_for_ctrl_c()
+        print("sovereign: interrupted", file=sys.stderr)
+        code = 130
     _stop_listening_for_ctrl_c()  # the command is done: a late Ctrl-C must not turn into a traceback
     sys.exit(code)
 
