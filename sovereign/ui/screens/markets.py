@@ -354,9 +354,12 @@ class MarketsScreen(Screen):
         wtp = model.scenario.demand.wtp_usd_per_hour
         summary = (
             f"Wanted {fmt.h100e(wanted)}, served {fmt.h100e(served)} ({fmt.pct(served / wanted if wanted else 0)}); "
-            f"buyers here paid {fmt.usd_hour(avg)} on average. Prices are the shadow price of capacity: a datacenter "
-            f"that sells out is bid up towards buyers' willingness to pay (training ${wtp['training']:.2f}, inference "
-            f"${wtp['inference']:.2f}, regulated ${wtp['regulated']:.2f}); one with spare capacity sells at cost."
+            f"buyers here paid {fmt.usd_hour(avg)} on average. A price is the datacenter's cost (power and "
+            f"running costs) plus a scarcity rent: a datacenter that sells out is bid up towards buyers' willingness "
+            f"to pay (training ${wtp['training']:.2f}, inference ${wtp['inference']:.2f}, regulated "
+            f"${wtp['regulated']:.2f}), one with spare capacity earns no rent on the spot market. "
+            f"{fmt.pct(model.scenario.economics.contract_share)} of its hours are sold on contracts whose rent "
+            f"follows the spot rent over {model.scenario.economics.contract_quarters} quarters."
         )
         loc = bool(model.world.localisation[r])
         summary += " A localisation law keeps regulated data at home." if loc else ""
