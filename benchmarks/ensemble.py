@@ -48,7 +48,7 @@ from sovereign.scenario.loader import load_scenario
 from sovereign.sim.model import SovereignModel
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
+BASELINE = ROOT / "sovereign" / "scenarios" / "baseline.yaml"
 TINY = ROOT / "tests" / "sim" / "fixtures" / "tiny.yaml"
 
 

@@ -78,7 +78,7 @@ def timed_run(scenario, seed: int) -> tuple[float, dict[str, float]]:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "baseline.yaml"))
+    p.add_argument("scenario", nargs="?", default=str(ROOT / "sovereign" / "scenarios" / "baseline.yaml"))
     p.add_argument("--repeat", type=int, default=5, help="runs (seeds) to time")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-baseline", action="store_true", help="skip the LP baseline")

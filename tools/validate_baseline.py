@@ -33,7 +33,7 @@ def one_run(seed_seq: np.random.SeedSequence) -> dict[str, float]:
     from sovereign.scenario.loader import load_scenario
     from sovereign.sim.model import SovereignModel
 
-    sc = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    sc = load_scenario(ROOT / "sovereign" / "scenarios" / "baseline.yaml")
     m = SovereignModel(sc, rng=seed_seq)
     m.run()
     world = m.metrics.world

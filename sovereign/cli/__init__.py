@@ -18,7 +18,13 @@ from sovereign import __version__
 from sovereign.cli.errors import UsageError
 
 #: Packages contributing subcommands, in the order they appear in `--help`.
-COMMAND_MODULES = ("sovereign.cli.run", "sovereign.cli.saves", "sovereign.cli.ensemble", "sovereign.cli.play")
+COMMAND_MODULES = (
+    "sovereign.cli.run",
+    "sovereign.cli.scenarios",
+    "sovereign.cli.saves",
+    "sovereign.cli.ensemble",
+    "sovereign.cli.play",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

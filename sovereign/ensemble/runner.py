@@ -200,7 +200,7 @@ def run_ensemble(
             param_kinds=design.param_kinds,
         )
         workers = max(1, min(spec.workers, len(todo))) if spec.engine == "local" else spec.workers
-        executor = make_executor(spec.engine, workers, ctx, spec.scheduler)
+        executor = make_executor(spec.engine, workers, ctx, spec.scheduler, runs=len(todo))
         state = Progress(total=design.n_runs, done=len(finished))
         session: dict[str, Any] = {
             "started": _iso(started),
