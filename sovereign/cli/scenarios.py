@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -37,7 +38,8 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     from sovereign.scenario.catalog import list_scenarios
     from sovereign.scenario.loader import ScenarioError, load_scenario
 
-    console = Console()
+    # piped output (a script, a log) gets room for whole titles instead of rich's 80 columns
+    console = Console(width=None if sys.stdout.isatty() else 160)
     table = Table(title="scenarios (sovereign run NAME, sovereign play --scenario NAME)", title_justify="left")
     table.add_column("name", no_wrap=True)
     table.add_column("from", no_wrap=True)

@@ -61,11 +61,19 @@ def test_no_retries_gives_up_at_once(monkeypatch, tiny_scenario, tmp_path):
 
 
 @pytest.mark.slow
-def test_dask_survives_a_dying_worker(monkeypatch, tiny_scenario, tmp_path):
+@pytest.mark.parametrize("batches_per_thread", [4, 1], ids=["one-run-per-task", "batches-of-two"])
+def test_dask_survives_a_dying_worker(monkeypatch, tiny_scenario, tmp_path, batches_per_thread):
+    """A worker dying in a batch: its runs are played again one per task, the death is charged to run 1 alone."""
     pytest.importorskip("distributed")
+    from sovereign.ensemble import executors
+
+    monkeypatch.setattr(executors, "BATCHES_PER_THREAD", batches_per_thread)
     monkeypatch.setenv(FAULT_ENV, "exit:1@0,raise:3")
     out = tmp_path / "out"
     result = run_ensemble(make_spec(tiny_scenario, out, engine="dask", workers=2), show_progress=False)
-    assert (result.succeeded, result.failed) == (RUNS - 1, 1)
-    kinds = {(f["run_id"], f["attempt"], f["kind"]) for f in read_table(out, "failures").to_pylist()}
-    assert (1, 0, "worker_died") in kinds and (3, 1, "exception") in kinds
+    records = read_table(out, "failures").to_pylist()
+    kinds = {(f["run_id"], f["attempt"], f["kind"]) for f in records}
+    detail = [(f["run_id"], f["attempt"], f["kind"], f["message"]) for f in records]
+    assert (result.succeeded, result.failed) == (RUNS - 1, 1), detail
+    assert (1, 0, "worker_died") in kinds and (3, 1, "exception") in kinds, detail
+    assert not [k for k in kinds if k[0] in (0, 2)], f"the other runs of a dead batch are not blamed: {detail}"
