@@ -432,8 +432,12 @@ class DaskExecutor:
         from distributed.scheduler import KilledWorker
 
         if future.status == "finished":
-            return [_batch_outcome(task, item) for task, item in zip(tasks, future.result(), strict=True)]
-        if future.status == "cancelled":
+            try:
+                results = future.result()
+            except Exception:  # the result died with its worker before it reached us: play again
+                return [Outcome(task, lost=True) for task in tasks]
+            return [_batch_outcome(task, item) for task, item in zip(tasks, results, strict=True)]
+        if future.status != "error":  # cancelled, or lost with a worker: nothing ran to completion here
             return [Outcome(task, lost=True) for task in tasks]
         exc = future.exception()
         if isinstance(exc, KilledWorker):
