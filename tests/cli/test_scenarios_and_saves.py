@@ -101,3 +101,15 @@ def test_installed_saves_go_to_the_user_data_folder_and_the_path_is_printed(tmp_
     assert main(["saves"]) == 0  # lists that folder by default
     out = capsys.readouterr().out
     assert "no saves yet" not in out and "tiny" in out
+
+
+def test_play_takes_a_bundled_scenario_by_name(tmp_path, monkeypatch, capsys) -> None:
+    """`sovereign play --scenario taiwan_strait` (rendered headless: the new-game screen with it picked)."""
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
+    shot = tmp_path / "new-game.png"
+    argv = ["play", "--scenario", "taiwan_strait", "--seat", "TWN", "--screenshot", str(shot), "--screen", "new_game"]
+    assert main(argv) == 0
+    assert shot.read_bytes()[:4] == b"\x89PNG"
