@@ -38,7 +38,7 @@ import httpx
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
+BASELINE = ROOT / "sovereign" / "scenarios" / "baseline.yaml"
 TIME_LIMIT_S = 600
 
 

@@ -5,12 +5,15 @@ Usage::
     python benchmarks/ensemble.py                      # baseline scenario if present, else tiny
     python benchmarks/ensemble.py --runs 24 --quarters 20 --repeat 5
     python benchmarks/ensemble.py --writer-stress 1000 # the parent's memory while 1,000 runs stream to disk
+    python benchmarks/ensemble.py --runs 48 --repeat 3 --max-wait 30   # a busy shared machine: wait less for quiet
 
 Every configuration plays the same runs (run i = child i of SeedSequence(seed)) and the script
 checks that they produced the same data:
 
 - runs per second with 1 and 2 local workers, and the parallel efficiency rate2 / (2 x rate1);
-- the Dask LocalCluster's overhead against local processes (wall time, and start-up apart);
+- the Dask LocalCluster's parallel efficiency against one local worker, with and without its
+  start-up (a one-time cost: the cluster, the scenario sent to each worker, the market kernels
+  loaded), and the size of the batches of runs it hands out;
 - Mesa's ``batch_run`` playing the same model the same number of times with 2 processes;
 - the machine's own two-core scaling: plain processes playing runs with no executor and no output,
   the ceiling any executor can reach.
@@ -48,7 +51,7 @@ from sovereign.scenario.loader import load_scenario
 from sovereign.sim.model import SovereignModel
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
+BASELINE = ROOT / "sovereign" / "scenarios" / "baseline.yaml"
 TINY = ROOT / "tests" / "sim" / "fixtures" / "tiny.yaml"
 
 
@@ -91,8 +94,12 @@ def cpu_s() -> float:
     return r.ru_utime + r.ru_stime
 
 
+#: Longest wait for an idle machine before each measurement (--max-wait).
+MAX_WAIT_S = 600.0
+
+
 def timed_ensemble(scenario, path, out, runs, quarters, seed, **kw) -> dict:
-    waited = wait_for_quiet()
+    waited = wait_for_quiet(MAX_WAIT_S)
     design = make_design(runs=runs, seed=seed)
     spec = EnsembleSpec(path, scenario, design, out, quarters=quarters, command=["benchmark"], **kw)
     busy0 = _busy_s()
@@ -110,6 +117,7 @@ def timed_ensemble(scenario, path, out, runs, quarters, seed, **kw) -> dict:
     return {
         "wall": wall,
         "start": session["executor_start_s"],
+        "batch_runs": session["executor"].get("batch_runs"),
         "parent_cpu_ms_per_run": 1000 * parent_cpu / runs,
         # cores kept busy by anything but this ensemble's parent and runs, on average over the phase
         "others": max(0.0, busy - run_cpu - parent_cpu) / wall,
@@ -126,7 +134,7 @@ def timed_ensemble(scenario, path, out, runs, quarters, seed, **kw) -> dict:
 def timed_batch_run(path, runs, quarters, seed, processes) -> dict:
     from mesa.batchrunner import batch_run
 
-    wait_for_quiet()
+    wait_for_quiet(MAX_WAIT_S)
     t0 = time.perf_counter()
     rows = batch_run(
         BatchRunModel,
@@ -249,7 +257,7 @@ def raw_play(path: Path, runs: int, quarters: int, n_procs: int) -> float:
     """
     import subprocess
 
-    wait_for_quiet()
+    wait_for_quiet(MAX_WAIT_S)
     start = time.time() + 6.0  # after the interpreters have imported the model
     procs = [
         subprocess.Popen(
@@ -299,9 +307,14 @@ def main() -> None:  # noqa: C901
     parser.add_argument("--skip-mesa", action="store_true")
     parser.add_argument("--skip-raw", action="store_true", help="skip the executor-free two-process ceiling")
     parser.add_argument(
+        "--max-wait", type=float, default=600.0, help="longest wait for an idle machine per measurement (s)"
+    )
+    parser.add_argument(
         "--writer-stress", type=int, default=0, metavar="N", help="only measure the parent's memory writing N runs"
     )
     args = parser.parse_args()
+    global MAX_WAIT_S
+    MAX_WAIT_S = args.max_wait
     if args.writer_stress:
         with tempfile.TemporaryDirectory() as tmp:
             print(writer_stress(load_scenario(args.scenario), args.scenario, args.writer_stress, Path(tmp)))
@@ -316,7 +329,8 @@ def main() -> None:  # noqa: C901
     # rotating order; efficiencies are computed within a round (same conditions) and the medians
     # over rounds are reported, with their range.
     results: dict[str, list[dict]] = {}
-    effs: dict[str, list[float]] = {"local-2": [], "dask-2": [], "mesa-2": [], "raw-2": []}
+    effs: dict[str, list[float]] = {"local-2": [], "dask-2": [], "dask-2-started": [], "mesa-2": [], "raw-2": []}
+    starts: dict[str, float] = {}
     differ: set[str] = set()
     mesa_same = True
     with tempfile.TemporaryDirectory() as tmp:
@@ -349,11 +363,16 @@ def main() -> None:  # noqa: C901
                         differ.add(name)
                 results.setdefault(name, []).append(r)
                 walls[name] = r["wall"]
+                starts[name] = r.get("start", 0.0)
                 print(f"round {rnd + 1}: {name} {r['wall']:.2f} s", flush=True)
             for name in effs:
                 base = "raw-1" if name == "raw-2" else "local-1"
                 if name in walls and base in walls:
                     effs[name].append(walls[base] / (2 * walls[name]))
+            if "dask-2" in walls and "local-1" in walls:
+                # once started: the cluster's start-up is paid once per session, not per run
+                started = (walls["local-1"] - starts["local-1"]) / (2 * (walls["dask-2"] - starts["dask-2"]))
+                effs["dask-2-started"].append(started)
 
     def median_run(name: str) -> dict:
         rs = sorted(results[name], key=lambda r: r["wall"])
@@ -411,6 +430,11 @@ def main() -> None:  # noqa: C901
         )
     if "dask-2" in results:
         d, loc = median_run("dask-2"), median_run("local-2")
+        lines.append(
+            f"- parallel efficiency, Dask LocalCluster, 2 workers: **{eff_text('dask-2-started')} once started**, "
+            f"{eff_text('dask-2')} with its start-up of {d['start']:.1f} s (target >= 85%); "
+            f"batches of {d['batch_runs']} runs"
+        )
         lines.append(
             f"- Dask overhead against local processes (2 workers): {100 * (d['wall'] / loc['wall'] - 1):+.0f}% wall "
             f"time, of which {d['start']:.1f} s is starting the LocalCluster; "

@@ -33,6 +33,7 @@ import pettingzoo  # noqa: E402
 
 from sovereign.env import SovereignParallelEnv, SovereignSeatEnv  # noqa: E402
 from sovereign.scenario import load_scenario  # noqa: E402
+from sovereign.scenario.catalog import resolve_scenario  # noqa: E402
 from sovereign.sim import SovereignModel  # noqa: E402
 
 
@@ -87,11 +88,11 @@ def measure(play: Callable[[int], int], episodes: int, seed: int) -> tuple[float
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "baseline.yaml"))
+    p.add_argument("scenario", nargs="?", default="baseline", help="scenario file or name")
     p.add_argument("--episodes", type=int, default=3, help="episodes (seeds) per case")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args()
-    sc = load_scenario(args.scenario)
+    sc = load_scenario(resolve_scenario(args.scenario))
     nations = [r.id for r in sc.regions]
     four = [s for s in ("IND", "USA", "aws", "tsmc") if s in nations or s in {a.id for a in sc.actors}]
     cases: list[tuple[str, int, Callable[[int], int]]] = [

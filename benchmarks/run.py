@@ -12,8 +12,9 @@ of today's model, measured side by side in one run against a checkout of commit 
 stays under 0.5 s median on one core"):
 
 * The older commit is checked out with ``git worktree`` in a temporary folder (removed
-  afterwards), so its code is exactly that commit's, and each tree plays its own
-  ``scenarios/baseline.yaml``.
+  afterwards), so its code is exactly that commit's, and each tree plays its own baseline
+  (``sovereign/scenarios/baseline.yaml``, or ``scenarios/baseline.yaml`` in trees from before the
+  scenarios moved into the package).
 * Every measurement runs in a fresh subprocess of this script (``--worker``) started from inside
   the tree being measured with ``PYTHONPATH`` set to it, and the worker checks that
   ``sovereign`` was imported from that tree. The two trees run *alternately*, round after round,
@@ -62,7 +63,20 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_AGAINST = "514f8bd"
-DEFAULT_SCENARIO = "scenarios/baseline.yaml"
+DEFAULT_SCENARIO = "sovereign/scenarios/baseline.yaml"
+#: Where a scenario lived before the bundled scenarios moved into the package (older trees).
+OLD_SCENARIO_HOME = {"sovereign/scenarios/": "scenarios/"}
+
+
+def scenario_in(tree: Path, scenario_path: str) -> Path | None:
+    """The file `scenario_path` names in `tree`, looking in its pre-package home too; None if absent."""
+    candidates = [scenario_path]
+    for new, old in OLD_SCENARIO_HOME.items():
+        if scenario_path.startswith(new):
+            candidates.append(old + scenario_path[len(new) :])
+    return next((tree / c for c in candidates if (tree / c).is_file()), None)
+
+
 OTHER = "other (Mesa step, glue)"
 
 #: Phase functions of the phase-module model, as `sovereign.sim.model` imports them, and labels.
@@ -235,7 +249,10 @@ def worker(tree: Path, scenario_path: str, seeds: Sequence[int], phases: bool, l
     from sovereign.scenario import load_scenario
 
     warm_s = warm_up()
-    scenario = load_scenario(tree / scenario_path)
+    found = scenario_in(tree, scenario_path)
+    if found is None:
+        raise BenchError(f"no scenario {scenario_path} in {tree}")
+    scenario = load_scenario(found)
     with patched(*lp_compute_patch()) if lp else nullcontext():
         time_run(scenario, seeds[0], phases=False)  # untimed: lazy imports and caches
         plain = [time_run(scenario, s, phases=False) for s in seeds]
@@ -448,18 +465,18 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.repeat < 1 or args.runs < 1:
         p.error("--repeat and --runs must be at least 1")
     if Path(args.scenario).is_absolute():
-        p.error("--scenario is a path inside each tree (e.g. scenarios/baseline.yaml), not an absolute path")
+        p.error("--scenario is a path inside each tree (e.g. sovereign/scenarios/baseline.yaml), not an absolute path")
     return args
 
 
 def compare(args: argparse.Namespace) -> tuple[list[Side], dict[str, Any] | None]:
     """Measure this tree (and the old commit's) alternately, round after round."""
-    if not (ROOT / args.scenario).is_file():
+    if scenario_in(ROOT, args.scenario) is None:
         raise BenchError(f"no scenario {args.scenario} in {ROOT}")
     with old_checkout(args) as (old_tree, full):
         sides = [Side("this tree", ROOT)]
         if old_tree is not None:
-            if not (old_tree / args.scenario).is_file():
+            if scenario_in(old_tree, args.scenario) is None:
                 raise BenchError(f"commit {args.against} has no {args.scenario}")
             sides.append(Side(f"commit {full[:7]}", old_tree))
         for rnd in range(args.repeat):

@@ -26,11 +26,8 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
 
 try:
     from sovereign.env import COMMAND_KINDS, SovereignSeatEnv
@@ -116,7 +113,7 @@ def evaluate(env: SovereignSeatEnv, make_policy: Callable[[int], Policy], seeds:
 def main(argv: list[str] | None = None) -> int:
     """Parse the arguments, play both policies on every seed, print the mean returns."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scenario", default=str(ROOT / "scenarios" / "baseline.yaml"), help="scenario file")
+    parser.add_argument("--scenario", default="baseline", help="scenario file or name")
     parser.add_argument("--seat", default="IND", help="the seat to play (region id or actor id)")
     parser.add_argument("--seeds", type=int, default=3, help="number of seeds (episodes per policy)")
     parser.add_argument("--quarters", type=int, default=None, help="truncate episodes after Q quarters")

@@ -1,4 +1,4 @@
-"""Generate ``assets/world.geojson`` from Natural Earth low-res country borders.
+"""Generate ``sovereign/assets/world.geojson`` from Natural Earth low-res country borders.
 
 Natural Earth (https://www.naturalearthdata.com/, public domain) 1:110m admin-0 countries, as
 shipped in the geopandas 0.14.x wheel on PyPI (``geopandas/datasets/naturalearth_lowres/``), is the
@@ -46,7 +46,7 @@ SHAPEFILE_DIR = "geopandas/datasets/naturalearth_lowres/"
 SHAPEFILE_STEM = "naturalearth_lowres"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT = REPO_ROOT / "assets" / "world.geojson"
+DEFAULT_OUT = REPO_ROOT / "sovereign" / "assets" / "world.geojson"
 
 DECIMALS = 2
 

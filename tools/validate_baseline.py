@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 IEA_2030_RANGE = (669.0, 1264.0)
-SCENARIO = ROOT / "scenarios" / "baseline.yaml"
+SCENARIO = ROOT / "sovereign" / "scenarios" / "baseline.yaml"
 
 
 def one_run(seed_seq: np.random.SeedSequence) -> dict[str, Any]:

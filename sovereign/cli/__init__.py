@@ -20,6 +20,7 @@ from sovereign.cli.errors import UsageError
 #: Packages contributing subcommands, in the order they appear in `--help`.
 COMMAND_MODULES = (
     "sovereign.cli.run",
+    "sovereign.cli.scenarios",
     "sovereign.cli.saves",
     "sovereign.cli.ensemble",
     "sovereign.cli.play",

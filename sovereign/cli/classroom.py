@@ -28,7 +28,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         "classroom",
         help="run a lesson: teams join from their browsers, the teacher runs it from a secret console",
     )
-    p.add_argument("scenario", type=Path, nargs="?", default=None, metavar="SCENARIO", help="default: the baseline")
+    p.add_argument(
+        "scenario", nargs="?", default=None, metavar="SCENARIO", help="a scenario file or name (default: baseline)"
+    )
     p.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000; 0: any free port)")
     p.add_argument(
         "--host",
@@ -156,11 +158,9 @@ def cmd_classroom(args: argparse.Namespace) -> int:
         if args.resume is not None:
             lesson = _resume(args.resume, args.lessons_dir, scenarios, Lesson, LessonError)
         else:
-            from sovereign.cli.run import load_or_fail
+            from sovereign.cli.run import load_or_fail, scenario_file
 
-            path = args.scenario or default_scenario_path()
-            if not path.is_file():
-                raise UsageError(f"no scenario file {path}")
+            path = scenario_file(args.scenario) if args.scenario is not None else default_scenario_path()
             scenario = load_or_fail(path)
             folder = args.lessons_dir / f"{scenario.meta.id}-{time.strftime('%Y%m%d-%H%M%S')}"
             lesson = Lesson(scenario, folder, path, seed=args.seed, timer_s=args.timer, scenarios=scenarios)

@@ -18,12 +18,12 @@ from sovereign.cli.errors import UsageError
 
 EXAMPLES = """\
 examples:
-  sovereign montecarlo scenarios/baseline.yaml --runs 1000 --seed 7 --out results/base
-  sovereign montecarlo scenarios/baseline.yaml --runs 50 --out results/voll \\
+  sovereign montecarlo baseline --runs 1000 --seed 7 --out results/base
+  sovereign montecarlo baseline --runs 50 --out results/voll \\
       --sweep economics.voll_usd_mwh=1000,3000,9000
-  sovereign montecarlo scenarios/baseline.yaml --runs 256 --out results/sobol --sample sobol \\
+  sovereign montecarlo baseline --runs 256 --out results/sobol --sample sobol \\
       --param demand.growth_per_year=0.2:0.6 --param economics.voll_usd_mwh=1000:9000
-  sovereign montecarlo scenarios/baseline.yaml --runs 2000 --out results/cluster \\
+  sovereign montecarlo baseline --runs 2000 --out results/cluster \\
       --engine dask --scheduler tcp://head:8786
   sovereign report results/base --out results/base/report
 
@@ -42,7 +42,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("scenario", type=Path, metavar="SCENARIO", help="scenario YAML file")
+    p.add_argument(
+        "scenario", metavar="SCENARIO", help="scenario file or name (e.g. baseline; see `sovereign scenarios`)"
+    )
     p.add_argument(
         "--runs",
         type=positive_int,
@@ -156,10 +158,13 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         ranges = [parse_range(text) for text in args.params]
     except DesignError as exc:
         raise UsageError(str(exc)) from None
+    from sovereign.cli.run import scenario_file
+
+    scenario_path = scenario_file(args.scenario)
     try:
-        scenario = load_scenario(args.scenario, overrides)
+        scenario = load_scenario(scenario_path, overrides)
     except ScenarioError as exc:
-        raise UsageError(f"invalid scenario {args.scenario}:\n{exc}") from None
+        raise UsageError(f"invalid scenario {scenario_path}:\n{exc}") from None
     script = None
     if args.script is not None:
         from sovereign.cli.run import load_script_or_fail
@@ -177,7 +182,7 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         check_design(design, scenario_to_dict(scenario))
     except DesignError as exc:
         raise UsageError(f"invalid design:\n{exc}") from None
-    out = args.out if args.out is not None else Path("results") / f"montecarlo-{args.scenario.stem}"
+    out = args.out if args.out is not None else Path("results") / f"montecarlo-{scenario_path.stem}"
     check_output_folder(out, "--out")  # before the workers start, not after the first batch
     err = Console(stderr=True)
     if design.kind == "sobol" and args.runs & (args.runs - 1):
@@ -189,7 +194,7 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         f"{engine} executor{'' if args.scheduler else f' with {workers} workers'} -> {out}"
     )
     spec = EnsembleSpec(
-        scenario_path=args.scenario,
+        scenario_path=scenario_path,
         scenario=scenario,
         design=design,
         out=out,

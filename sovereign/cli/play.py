@@ -7,7 +7,6 @@ from pathlib import Path
 
 from sovereign.cli.args import check_output_file, non_negative_int, seed
 from sovereign.cli.errors import UsageError
-from sovereign.fileio import is_regular_file
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -47,7 +46,9 @@ def _screens() -> list[str]:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scenario", type=Path, default=None, help="scenario file (default: the bundled baseline)")
+    p.add_argument(
+        "--scenario", default=None, help="scenario file or name, e.g. taiwan_strait (default: the bundled baseline)"
+    )
     p.add_argument("--seat", default=None, help="region or firm id you play (default IND, India)")
     p.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**63-1 (default 0)")
     p.add_argument(
@@ -67,7 +68,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=_size, default=None, metavar="WxH", help="window size, e.g. 1600x900")
     p.add_argument("--scale", type=_scale, default=None, help="UI scale, e.g. 1.25")
     p.add_argument("--palette", choices=("standard", "colourblind"), default=None, help="colour palette")
-    p.add_argument("--saves", type=Path, default=None, help="folder for saves (default: saves/)")
+    p.add_argument(
+        "--saves",
+        type=Path,
+        default=None,
+        help="folder for saves (default: saves/ in a clone of the repository, else your user data folder)",
+    )
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -103,14 +109,12 @@ def _shot(args: argparse.Namespace, path: Path) -> int:
         raise UsageError(f"unknown screen {args.screen!r}; choose from {', '.join(SCREENSHOT_SCREENS)}")
     if args.layer is not None and args.layer not in LAYER_BY_KEY:
         raise UsageError(f"unknown layer {args.layer!r}; choose from {', '.join(LAYER_BY_KEY)}")
-    if args.scenario is not None and not is_regular_file(args.scenario):
-        what = "not a regular file" if args.scenario.exists() else "not found"
-        raise UsageError(f"scenario file {what}: {args.scenario}")
     check_output_file(path, "screenshot" if path is getattr(args, "path", None) else "--screenshot")
+    _check_seat(args)
     opts = ShotOptions(
         path=path,
         screen=args.screen,
-        scenario=args.scenario,
+        scenario=_scenario_path(args) if args.scenario else None,
         seat=args.seat,
         seed=args.seed,
         quarters=max(0, args.quarters),
@@ -124,10 +128,16 @@ def _shot(args: argparse.Namespace, path: Path) -> int:
         humans=list(args.human),
         levels=dict(args.ai),
     )
-    _check_seat(args)
     written = render(opts)
     print(f"wrote {written}")
     return 0
+
+
+def _scenario_path(args: argparse.Namespace) -> Path:
+    """The scenario file of --scenario (a path or a name), or the bundled baseline."""
+    from sovereign.cli.run import scenario_file
+
+    return scenario_file(args.scenario or "baseline")
 
 
 def _check_seat(args: argparse.Namespace) -> None:
@@ -136,9 +146,8 @@ def _check_seat(args: argparse.Namespace) -> None:
     if not named:
         return
     from sovereign.cli.run import load_or_fail
-    from sovereign.game.session import default_scenario_path
 
-    sc = load_or_fail(args.scenario or default_scenario_path())
+    sc = load_or_fail(_scenario_path(args))
     seats = [r.id for r in sc.regions] + [a.id for a in sc.actors]
     for seat in named:
         if seat not in seats:
@@ -170,6 +179,12 @@ def _need_display() -> None:
         )
 
 
+def _default_saves() -> Path:
+    from sovereign.data import default_saves_folder
+
+    return default_saves_folder()
+
+
 def cmd_play(args: argparse.Namespace) -> int:
     """Open the game: the main menu, a new game (--scenario/--seat) or a save (--load)."""
     if args.screenshot is not None:
@@ -194,9 +209,9 @@ def cmd_play(args: argparse.Namespace) -> int:
     session = None
     if args.scenario is not None or args.seat is not None or args.human or args.ai:
         from sovereign.cli.run import load_or_fail
-        from sovereign.game.session import default_scenario_path, new_session
+        from sovereign.game.session import new_session
 
-        path = args.scenario or default_scenario_path()
+        path = _scenario_path(args)
         scenario = load_or_fail(path)
         _check_seat(args)
         seat = args.seat or ("IND" if any(r.id == "IND" for r in scenario.regions) else scenario.regions[0].id)
@@ -209,6 +224,7 @@ def cmd_play(args: argparse.Namespace) -> int:
             seat_difficulty=dict(args.ai),
             scenario_path=path,
         )
+    print(f"sovereign: saves go to {args.saves or _default_saves()}", flush=True)
     app = App(settings, size=args.size, session=session, save_dir=args.saves)
     if args.load is not None:
         app.open("menu")

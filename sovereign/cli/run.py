@@ -16,11 +16,13 @@ from sovereign.cli.saves import SaveSession, add_save_options
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register this package's subcommands."""
     p = sub.add_parser("validate", help="check scenario files and report every problem with file:line")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="SCENARIO", help="scenario files or names (e.g. baseline)")
     p.set_defaults(handler=cmd_validate)
 
     p = sub.add_parser("run", help="play a scenario headless with AI seats and write per-quarter metrics")
-    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument(
+        "scenario", metavar="SCENARIO", help="a scenario file or name (e.g. baseline; see `sovereign scenarios`)"
+    )
     p.add_argument("--seed", type=seed, default=0, help="random seed, 0 to 2**63-1 (default 0)")
     p.add_argument("--quarters", type=positive_int, default=None, help="quarters to play (default: all)")
     p.add_argument("--out", type=Path, default=None, help="folder for nations/firms/world tables")
@@ -38,10 +40,21 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_run)
 
 
-def load_or_fail(path: Path):
-    """Load a scenario or raise UsageError carrying every problem found."""
+def scenario_file(ref: str | Path) -> Path:
+    """The file a scenario argument names (a path, or a user or bundled scenario's name), or UsageError."""
+    from sovereign.scenario.catalog import ScenarioNotFoundError, resolve_scenario
+
+    try:
+        return resolve_scenario(ref)
+    except ScenarioNotFoundError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def load_or_fail(ref: str | Path) -> Any:
+    """Resolve and load a scenario or raise UsageError carrying every problem found."""
     from sovereign.scenario.loader import ScenarioError, load_scenario
 
+    path = scenario_file(ref)
     try:
         return load_scenario(path)
     except ScenarioError as exc:
@@ -91,19 +104,23 @@ def check_outputs(args: argparse.Namespace) -> None:
     if args.save is not None:
         check_output_file(args.save, "--save")
     if args.autosave:
-        check_output_folder(args.saves_dir, "--saves-dir")
+        from sovereign.cli.saves import default_saves_dir
+
+        check_output_folder(args.saves_dir if args.saves_dir is not None else default_saves_dir(), "--saves-dir")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate each file; print OK or every problem; exit 1 if any file is bad."""
     from sovereign.cli.text import inert
+    from sovereign.scenario.catalog import ScenarioNotFoundError, resolve_scenario
     from sovereign.scenario.loader import ScenarioError, load_scenario
 
     bad = 0
-    for path in args.files:
+    for ref in args.files:
         try:
+            path = resolve_scenario(ref)
             sc = load_scenario(path)
-        except ScenarioError as exc:
+        except (ScenarioError, ScenarioNotFoundError) as exc:
             bad += 1
             print(inert(exc), file=sys.stderr)  # the problems quote the file: shown inert
             continue

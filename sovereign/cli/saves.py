@@ -24,7 +24,12 @@ if TYPE_CHECKING:
     from sovereign.persist.errors import SaveError
     from sovereign.sim.model import SovereignModel
 
-DEFAULT_SAVES_DIR = Path("saves")
+
+def default_saves_dir() -> Path:
+    """The saves folder when none is given: ``saves/`` of a clone, else the per-user data folder."""
+    from sovereign.data import default_saves_folder
+
+    return default_saves_folder()
 
 
 def add_save_options(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +37,11 @@ def add_save_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--save", type=Path, default=None, metavar="PATH", help="save the game here at the end")
     parser.add_argument("--autosave", action="store_true", help="autosave after every quarter (see --saves-dir)")
     parser.add_argument(
-        "--saves-dir", type=Path, default=DEFAULT_SAVES_DIR, metavar="DIR", help="autosave folder (default saves/)"
+        "--saves-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="autosave folder (default: saves/ in a clone of the repository, else your user data folder)",
     )
     parser.add_argument("--keep", type=positive_int, default=5, metavar="N", help="autosaves kept per game (default 5)")
 
@@ -54,7 +63,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_replay)
 
     p = sub.add_parser("saves", help="list the saves in a folder: scenario, quarter, seats, date")
-    p.add_argument("folder", type=Path, nargs="?", default=DEFAULT_SAVES_DIR, metavar="DIR", help="default saves/")
+    p.add_argument(
+        "folder",
+        type=Path,
+        nargs="?",
+        default=None,
+        metavar="DIR",
+        help="default: saves/ in a clone of the repository, else your user data folder",
+    )
     p.set_defaults(handler=cmd_saves)
 
 
@@ -78,11 +94,14 @@ class SaveSession:
         self.save = save
         self.console = console
         self.autosaver: Autosaver | None = Autosaver(folder, keep, on_error=self._report) if autosave else None
+        if autosave:
+            console.print(f"autosaves go to {folder}", highlight=False, soft_wrap=True)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, console: Console) -> SaveSession:
-        """The session the command-line options ask for."""
-        return cls(args.save, args.autosave, args.saves_dir, args.keep, console)
+        """The session the command-line options ask for (the default folder when --saves-dir is not given)."""
+        folder = args.saves_dir if args.saves_dir is not None else default_saves_dir()
+        return cls(args.save, args.autosave, folder, args.keep, console)
 
     def _report(self, exc: SaveError) -> None:
         self.console.print(f"[yellow]autosave failed, the game goes on:[/] {exc}", highlight=False, soft_wrap=True)
@@ -268,7 +287,10 @@ def cmd_saves(args: argparse.Namespace) -> int:
     from sovereign.persist.errors import SaveError
     from sovereign.persist.files import SAVE_SUFFIX, SaveInfo, list_saves
 
-    folder: Path = args.folder
+    folder: Path = args.folder if args.folder is not None else default_saves_dir()
+    if args.folder is None and not folder.exists():
+        print(f"no saves yet: saves go to {folder}")
+        return 0
     if not folder.exists():
         raise UsageError(f"{folder}: no such folder")
     if not folder.is_dir():

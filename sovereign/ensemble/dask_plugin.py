@@ -27,9 +27,17 @@ class ContextPlugin(WorkerPlugin):
         self.name = f"sovereign-ensemble-{token}"
 
     def setup(self, worker: Any) -> None:
-        """Store the context in this worker process and validate the scenario once."""
+        """Store the context in this worker process, validate the scenario once, load the market kernels.
+
+        Loading the compiled kernels here (about half a second from numba's cache) makes it part
+        of the cluster's start-up, as the local executor's fork server does, instead of slowing
+        each worker's first runs.
+        """
         try:
             prepare(self.ctx)
+            from sovereign.markets import warm_up
+
+            warm_up()
         except Exception as exc:
             # Dask only logs a failing plugin; keep the reason so each task can report it.
             CONTEXT_ERRORS[self.token] = f"{type(exc).__name__}: {exc}"

@@ -220,7 +220,7 @@ def run_ensemble(
             script_hash=spec.script.hash if spec.script is not None else None,
         )
         workers = max(1, min(spec.workers, remaining)) if spec.engine == "local" else spec.workers
-        executor = make_executor(spec.engine, workers, ctx, spec.scheduler)
+        executor = make_executor(spec.engine, workers, ctx, spec.scheduler, runs=remaining)
         state = Progress(total=design.n_runs, done=len(finished))
         session: dict[str, Any] = {
             "started": _iso(started),

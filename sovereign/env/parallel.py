@@ -19,14 +19,25 @@ from pettingzoo import ParallelEnv
 from sovereign.env.rewards import objective_value, reward_scale
 from sovereign.env.spaces import ActionCodec, ObservationEncoder
 from sovereign.scenario import Scenario, load_scenario
+from sovereign.scenario.catalog import ScenarioNotFoundError, resolve_scenario
+from sovereign.scenario.loader import Problem, ScenarioError
 from sovereign.sim import SovereignModel, command_to_dict
 
+
+
+def load_named_scenario(ref: str | os.PathLike[str]) -> Scenario:
+    """Load a scenario named by a path or a name (``baseline``); a missing one is a `ScenarioError`."""
+    try:
+        path = resolve_scenario(ref)
+    except ScenarioNotFoundError as exc:
+        raise ScenarioError([Problem(os.fspath(ref), None, None, "", str(exc).split(": ", 1)[-1])]) from None
+    return load_scenario(path)
 
 class SovereignParallelEnv(ParallelEnv[str, np.ndarray, np.ndarray]):
     """A game of Sovereign in which the seats in `seats` are learning agents.
 
     Args:
-        scenario: a scenario file or a loaded `Scenario`.
+        scenario: a scenario file, a scenario name (`baseline`) or a loaded `Scenario`.
         seats: the seats the agents play: region ids for nations (``"IND"``), actor ids for firms
             (``"cloudco"``); every other seat is played by the model's AI.
         seed: the seed of the first episode (``reset()`` without a seed); later unseeded resets
@@ -59,7 +70,7 @@ class SovereignParallelEnv(ParallelEnv[str, np.ndarray, np.ndarray]):
         difficulty: str | Mapping[str, str] | None = None,
         render_mode: str | None = None,
     ) -> None:
-        self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.scenario = scenario if isinstance(scenario, Scenario) else load_named_scenario(scenario)
         known = [r.id for r in self.scenario.regions] + [a.id for a in self.scenario.actors]
         seats = [seats] if isinstance(seats, str) else list(seats)
         if not seats:

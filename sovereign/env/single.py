@@ -21,7 +21,7 @@ class SovereignSeatEnv(gym.Env[np.ndarray, np.ndarray]):
     """A game of Sovereign with one learning seat.
 
     Args:
-        scenario: a scenario file or a loaded `Scenario`.
+        scenario: a scenario file, a scenario name (`baseline`) or a loaded `Scenario`.
         seat: the seat the agent plays (a region id for a nation, an actor id for a firm).
         seed: the seed of the first episode, as in `SovereignParallelEnv`.
         quarters: truncate an episode after this many quarters (default: play to the end).

@@ -28,17 +28,15 @@ from typing import Any
 
 import numpy as np
 
+from sovereign.data import default_saves_folder
+from sovereign.scenario.catalog import list_scenarios, resolve_scenario
 from sovereign.scenario.schema import Scenario, quarter_index, quarter_label
 from sovereign.sim.commands import Command, command_cost_busd
 from sovereign.sim.model import CommandResult, SovereignModel
 from sovereign.sim.world import TECHNOLOGIES
 
-#: Where the game looks for scenarios and keeps saves, relative to the repository.
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCENARIO_DIR = REPO_ROOT / "scenarios"
-SAVE_DIR = REPO_ROOT / "saves"
-#: Used when the bundled baseline is missing (a development checkout).
-FALLBACK_SCENARIO = REPO_ROOT / "tests" / "sim" / "fixtures" / "tiny.yaml"
+#: Where the game keeps saves: ``saves/`` in a clone of the repository, else the user data folder.
+SAVE_DIR = default_saves_folder()
 #: Autosaves kept per game (older ones are rotated out by sovereign.persist).
 AUTOSAVES_KEPT = 5
 
@@ -68,21 +66,28 @@ class ScenarioInfo:
 
 
 def find_scenarios(folder: Path | None = None) -> tuple[list[ScenarioInfo], list[str]]:
-    """Load every ``*.yaml`` scenario in the folder; broken files are reported, not fatal.
+    """Load every scenario the player can pick; broken files are reported, not fatal.
 
     Args:
-        folder: Scenario folder (default the bundled ``scenarios/``); the tiny test world is
-            offered when the folder holds no scenario (development checkouts).
+        folder: Only the ``*.yaml`` files of this folder; default the bundled scenarios and the
+            user's scenario folders (`sovereign.scenario.catalog.list_scenarios`), each name once.
 
     Returns:
         The scenarios (baseline first, then by title) and one problem line per unreadable file.
     """
     from sovereign.scenario.loader import ScenarioError, load_scenario
 
-    folder = folder or SCENARIO_DIR
+    if folder is not None:
+        files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    else:
+        seen: set[str] = set()
+        files = []
+        for entry in list_scenarios():
+            if entry.name not in seen:  # the first file of a name is the one the name reaches
+                seen.add(entry.name)
+                files.append(entry.path)
     found: list[ScenarioInfo] = []
     problems: list[str] = []
-    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     for path in files:
         try:
             found.append(ScenarioInfo(path, load_scenario(path)))
@@ -91,16 +96,13 @@ def find_scenarios(folder: Path | None = None) -> tuple[list[ScenarioInfo], list
             problems.append(f"{path.name}: {first}")
         except OSError as exc:
             problems.append(f"{path.name}: {exc}")
-    if not found and FALLBACK_SCENARIO.is_file():
-        found.append(ScenarioInfo(FALLBACK_SCENARIO, load_scenario(FALLBACK_SCENARIO)))
     found.sort(key=lambda s: (s.scenario.meta.id != "baseline", s.title.lower()))
     return found, problems
 
 
 def default_scenario_path() -> Path:
-    """The baseline scenario if bundled, else the tiny test world."""
-    baseline = SCENARIO_DIR / "baseline.yaml"
-    return baseline if baseline.is_file() else FALLBACK_SCENARIO
+    """The scenario a new game starts with unless told otherwise: the bundled baseline."""
+    return resolve_scenario("baseline")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -656,7 +658,7 @@ def new_session(
         seed: Random seed of the run.
         difficulty: Default difficulty of AI seats (default: the scenario's).
         scenario_path: Where the scenario came from.
-        save_dir: Folder for saves (default the repository's ``saves/``).
+        save_dir: Folder for saves (default `SAVE_DIR`).
         autosave: Save after every quarter.
         seat_difficulty: Seat id -> level for AI seats that play at their own level; levels
             given for human seats are ignored.

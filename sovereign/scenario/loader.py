@@ -10,7 +10,9 @@ Pipeline of `load_scenario`:
 1. Parse each file with PyYAML's safe loader (libyaml's CSafeLoader when available) into a node
    tree, recording the start mark of every mapping key, mapping value and sequence item.
 2. Resolve `extends: other.yaml` recursively and deep-merge the child onto its parent, keeping for
-   each value the position of the file that wrote the effective value.
+   each value the position of the file that wrote the effective value. A parent must be in the
+   child's folder, a bundled scenario or a user scenario folder (`sovereign.scenario.catalog`):
+   anything else is refused before it is opened.
 3. Flatten into plain data plus a parallel `path -> position` table; apply `--set` overrides.
 4. Validate the structure with the schema (cross-references skipped), then check the references
    with `Scenario.reference_problems()`, mapping every dotted path back to a position.
@@ -33,6 +35,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from sovereign.scenario.catalog import ScenarioNotFoundError, extends_target
 from sovereign.scenario.schema import Scenario
 
 __all__ = [
@@ -346,8 +349,16 @@ def _load_tree(path: Path, label: str, problems: list[Problem], chain: list[tupl
     if not isinstance(ext.value, str) or not ext.value.strip():
         problems.append(ext_pos.problem("extends", f"expected the name of a scenario file, found {_show(ext.value)}"))
         return None
-    parent_path = path.parent / ext.value
-    parent_label = os.path.normpath(os.path.join(os.path.dirname(label), ext.value))
+    try:
+        parent_path = extends_target(path, ext.value)
+    except (PermissionError, ScenarioNotFoundError) as exc:
+        problems.append(ext_pos.problem("extends", str(exc)))
+        return None
+    if parent_path.resolve().is_relative_to(path.parent.resolve()):
+        # within the child's folder: named relative to the child's label, as the user wrote it
+        parent_label = os.path.normpath(os.path.join(os.path.dirname(label), os.path.relpath(parent_path, path.parent)))
+    else:
+        parent_label = str(parent_path)
     resolved = parent_path.resolve()
     here = [*chain, (path.resolve(), label)]
     if any(resolved == seen for seen, _ in here):

@@ -1,6 +1,6 @@
 """Appearance: palettes for the map and charts, the widget theme, fonts and UI scaling.
 
-Colours live in JSON under ``assets/`` (``palettes.json`` for the map and charts, ``theme.json``
+Colours live in JSON under ``sovereign/assets/`` (``palettes.json`` for the map and charts, ``theme.json``
 for pygame_gui widgets, ``theme_colourblind.json`` merged on top for the colour-blind-safe
 palette), so changing the look never means changing code. This module turns those files into
 what the code needs: RGB tuples, colour ramps, a pygame_gui theme dictionary scaled to the
@@ -139,7 +139,7 @@ def _palette_file() -> dict[str, Any]:
 
 @cache
 def load_palette(name: str = "standard") -> Palette:
-    """Load a palette from ``assets/palettes.json``; ``colourblind`` overrides ``standard``.
+    """Load a palette from ``sovereign/assets/palettes.json``; ``colourblind`` overrides ``standard``.
 
     Args:
         name: ``"standard"`` or ``"colourblind"``; unknown names fall back to standard.

@@ -47,6 +47,31 @@ def test_dask_local_cluster_equals_local_processes(reference, tiny_scenario, tmp
     assert_same_data(reference, out)
 
 
+def test_dask_batches_of_runs_equal_local_processes(reference, tiny_scenario, tmp_path, monkeypatch):
+    """Runs handed out two per Dask task give the same data, bit for bit."""
+    pytest.importorskip("distributed")
+    from sovereign.ensemble import executors
+    from sovereign.ensemble.store import read_json
+
+    monkeypatch.setattr(executors, "BATCHES_PER_THREAD", 1)  # 4 runs / (1 x 2 threads): batches of 2
+    out = tmp_path / "dask-batches"
+    result = run_ensemble(make_spec(tiny_scenario, out, engine="dask", workers=2), show_progress=False)
+    assert result.status == "complete" and result.succeeded == RUNS
+    assert read_json(out / "manifest.json")["sessions"][-1]["executor"]["batch_runs"] == 2
+    assert_same_data(reference, out)
+
+
+def test_batch_size_aims_at_four_batches_per_worker_thread():
+    from sovereign.ensemble.executors import MAX_BATCH_RUNS, batch_size
+
+    assert batch_size(None, 2) == 1  # unknown number of runs: one run per task
+    assert batch_size(4, 2) == 1
+    assert batch_size(24, 2) == 3  # 8 batches for 2 threads
+    assert batch_size(25, 2) == 4
+    assert batch_size(100, 256) == 1
+    assert batch_size(10**6, 2) == MAX_BATCH_RUNS
+
+
 def test_every_row_carries_provenance(reference, tiny_scenario):
     from sovereign import __version__
     from sovereign.scenario.loader import scenario_hash

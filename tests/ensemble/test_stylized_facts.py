@@ -11,7 +11,7 @@ import pytest
 from sovereign.ensemble.stylized import FACTS, check, measure_run
 from sovereign.scenario.loader import load_scenario
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
+BASELINE = Path(__file__).resolve().parents[2] / "sovereign" / "scenarios" / "baseline.yaml"
 RULES = ("price_minus_cost_min", "fab_revenue_error", "cash_revenue_years_max")
 
 

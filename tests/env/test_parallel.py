@@ -180,7 +180,7 @@ def test_bad_arguments_say_what_is_wrong(tiny, kwargs, message):
 
 
 def test_a_missing_scenario_file_is_a_scenario_error(tmp_path):
-    with pytest.raises(ScenarioError, match="cannot read"):
+    with pytest.raises(ScenarioError, match="no such file, and no scenario of that name"):
         SovereignParallelEnv(tmp_path / "nowhere.yaml", ["USA"])
 
 

@@ -177,7 +177,7 @@ def test_replay_compares_every_part(tmp_path, saved_bytes):
         assert not report.ok and part in report.divergence.parts, part
 
 
-@pytest.mark.parametrize("scenario", ["tests/sim/fixtures/tiny.yaml", "scenarios/baseline.yaml"])
+@pytest.mark.parametrize("scenario", ["tests/sim/fixtures/tiny.yaml", "sovereign/scenarios/baseline.yaml"])
 def test_real_games_validate_at_every_quarter(scenario):
     """The layout table follows the model: a state the game itself produces is never refused."""
     sc = load_scenario(ROOT / scenario)

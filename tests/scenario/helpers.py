@@ -22,8 +22,12 @@ def write(directory: Path, name: str, text: str) -> Path:
 
 
 def extending_mini(directory: Path, body: str, name: str = "child.yaml") -> Path:
-    """A file whose line 1 is `extends: <mini.yaml>` and whose body starts on line 2."""
-    return write(directory, name, f"extends: {MINI}\n" + textwrap.dedent(body).lstrip("\n"))
+    """A file whose line 1 is `extends: mini.yaml` and whose body starts on line 2.
+
+    mini.yaml is copied beside it: a scenario may only extend files in its own folder (or bundled ones).
+    """
+    (directory / "mini.yaml").write_text(MINI_TEXT, encoding="utf-8")
+    return write(directory, name, "extends: mini.yaml\n" + textwrap.dedent(body).lstrip("\n"))
 
 
 def mini_variant(directory: Path, old: str, new: str, name: str = "variant.yaml") -> tuple[Path, int]:

@@ -1,12 +1,11 @@
-"""Every scenario shipped in scenarios/ loads without a single problem."""
+"""Every scenario shipped in sovereign/scenarios/ loads without a single problem."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from sovereign.data import bundled_scenarios_folder
 from sovereign.scenario import ScenarioError, load_scenario
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS = bundled_scenarios_folder()
 
 
 def test_every_bundled_scenario_loads() -> None:

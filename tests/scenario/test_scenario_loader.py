@@ -499,7 +499,8 @@ def test_inherited_values_point_at_the_parent_and_overridden_ones_at_the_child(t
 
 def test_extends_chain_and_relative_paths(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
-    write(tmp_path, "sub/middle.yaml", f"extends: {MINI}\ntime: {{end: 2027Q4}}\n")
+    (tmp_path / "sub" / "mini.yaml").write_text(MINI.read_text())
+    write(tmp_path, "sub/middle.yaml", "extends: mini.yaml\ntime: {end: 2027Q4}\n")
     top = write(tmp_path, "top.yaml", "extends: sub/middle.yaml\nmeta: {title: Top}\nregions: [{id: IND, pue: 0}]\n")
     scenario_problems = problems_of(top)
     assert [(p.file, p.line) for p in scenario_problems] == [(str(top), 3)]
@@ -513,7 +514,8 @@ def test_missing_extends_target(tmp_path: Path) -> None:
     (problem,) = problems_of(path)
     assert (problem.file, problem.line, problem.column, problem.path) == (str(path), 2, 10, "extends")
     assert problem.message == (
-        f"expected an existing scenario file, found 'nope.yaml' (no file {tmp_path / 'nope.yaml'})"
+        f"expected an existing scenario file, found 'nope.yaml' (no file {tmp_path / 'nope.yaml'}, "
+        "and no user or bundled scenario of that name)"
     )
 
 

@@ -112,7 +112,7 @@ def test_seat_settings_turn_the_ai_off_for_every_quarter(tmp_path, tiny):
 
 
 def test_to_dict_round_trips_through_script_from_dict(tmp_path, tiny):
-    script = load_script(EXAMPLE, load_scenario(ROOT / "scenarios" / "baseline.yaml"))
+    script = load_script(EXAMPLE, load_scenario(ROOT / "sovereign" / "scenarios" / "baseline.yaml"))
     again = script_from_dict(script.to_dict(), source="copy")
     assert again.hash == script.hash
     assert [e.command for e in again.entries] == [e.command for e in script.entries]
@@ -120,7 +120,7 @@ def test_to_dict_round_trips_through_script_from_dict(tmp_path, tiny):
 
 
 def test_the_shipped_example_is_valid_against_the_baseline():
-    script = load_script(EXAMPLE, load_scenario(ROOT / "scenarios" / "baseline.yaml"))
+    script = load_script(EXAMPLE, load_scenario(ROOT / "sovereign" / "scenarios" / "baseline.yaml"))
     assert script.entries[0].command == SetLocalisation(enabled=True)
     assert script.entries[0].quarter == "2027Q1" and script.entries[0].seat == "IND"
 

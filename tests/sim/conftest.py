@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from sovereign.data import bundled_scenarios_folder
 from sovereign.scenario.loader import load_scenario
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -15,4 +16,4 @@ def tiny():
 
 @pytest.fixture(scope="session")
 def baseline():
-    return load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    return load_scenario(bundled_scenarios_folder() / "baseline.yaml")

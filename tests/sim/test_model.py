@@ -172,9 +172,10 @@ def test_simulation_imports_without_pygame():
 
 
 def test_every_bundled_scenario_runs(tmp_path):
+    from sovereign.data import bundled_scenarios_folder
     from sovereign.scenario.loader import load_scenario
 
-    files = sorted((ROOT / "scenarios").glob("*.yaml"))
+    files = sorted(bundled_scenarios_folder().glob("*.yaml"))
     assert files, "no bundled scenarios"
     for f in files:
         m = SovereignModel(load_scenario(f), rng=0)

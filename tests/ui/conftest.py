@@ -16,11 +16,12 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 import pygame
 import pytest
 
+from sovereign.data import bundled_scenarios_folder
 from sovereign.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "sim" / "fixtures" / "tiny.yaml"
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
+BASELINE = bundled_scenarios_folder() / "baseline.yaml"
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +38,7 @@ def tiny_scenario():
 @pytest.fixture(scope="session")
 def baseline_scenario():
     if not BASELINE.is_file():
-        pytest.skip("scenarios/baseline.yaml is not bundled")
+        pytest.skip("sovereign/scenarios/baseline.yaml is not bundled")
     return load_scenario(BASELINE)
 
 

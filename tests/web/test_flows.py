@@ -265,7 +265,7 @@ def test_each_bundled_scenario_plays_a_lesson_quarter(name, tmp_path):
 
     from .conftest import ROOT, Room
 
-    path = ROOT / "scenarios" / f"{name}.yaml"
+    path = ROOT / "sovereign" / "scenarios" / f"{name}.yaml"
     lesson = Lesson(load_scenario(path), tmp_path / name, path)
     room = Room(lesson, TestClient(create_app(lesson)))
     with room.client:

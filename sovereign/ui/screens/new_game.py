@@ -205,7 +205,11 @@ class NewGame(Screen):
         self._tips: dict[str, str] = {}  # tooltip each seat button has now
         self._role_width = 0
         if not self.infos:
-            self.label((pad, top, w - 2 * pad, s(30)), "No scenario found in scenarios/.", "@heading")
+            self.label(
+                (pad, top, w - 2 * pad, s(30)),
+                "No scenario found: the bundled scenarios are missing from this install.",
+                "@heading",
+            )
             self.back_button = self.button((pad, h - s(60), s(160), s(44)), "Back", "Main menu (Esc)")
             self.start_button = None
             return
