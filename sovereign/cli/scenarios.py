@@ -34,6 +34,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from sovereign.cli.text import plain
     from sovereign.data import user_scenario_folders
     from sovereign.scenario.catalog import list_scenarios
     from sovereign.scenario.loader import ScenarioError, load_scenario
@@ -46,23 +47,23 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     table.add_column("title", overflow="fold", ratio=2)
     table.add_column("file", overflow="fold", ratio=3)
     seen: set[str] = set()
-    bad = 0
+    problems: list[str] = []  # in full below the table, where a narrow column cannot fold them
     for entry in list_scenarios(args.files):
         try:
-            title = load_scenario(entry.path).meta.title
-        except ScenarioError as exc:
-            bad += 1
-            title = f"[red]does not load:[/] {str(exc).splitlines()[0]}"
-        except OSError as exc:
-            bad += 1
-            title = f"[red]cannot read:[/] {exc.strerror or exc}"
+            title = plain(load_scenario(entry.path).meta.title)  # a title is whatever the file says
+        except (ScenarioError, OSError) as exc:
+            reason = str(exc).splitlines()[0] if isinstance(exc, ScenarioError) else str(exc.strerror or exc)
+            problems.append(f"{plain(entry.path)}: {plain(reason)}")
+            title = "[red]does not load (see below)[/]"
         origin = entry.origin
         if entry.origin != "file":
             if entry.name in seen:
                 origin += " (hidden)"  # an earlier file of the same name is what the name reaches
             seen.add(entry.name)
-        table.add_row(entry.name, origin, title, str(entry.path))
+        table.add_row(plain(entry.name), origin, title, plain(entry.path))
     console.print(table)
-    folders = ", ".join(str(f) for f in user_scenario_folders())
+    folders = ", ".join(plain(f) for f in user_scenario_folders())
     console.print(f"your scenario folders: {folders}", highlight=False, soft_wrap=True)
-    return 1 if bad else 0
+    for line in problems:
+        console.print(line, highlight=False, soft_wrap=True)
+    return 1 if problems else 0

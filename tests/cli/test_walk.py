@@ -46,6 +46,7 @@ def test_the_walk_covers_every_subcommand():
         "play",
         "screenshot",
         "classroom",
+        "scenarios",
     }
 
 
@@ -119,10 +120,13 @@ def test_fifos_never_block(tmp_path, capsys, fifo):
         ["replay", str(save), "--check"],
         ["report", str(results)],
         ["screenshot", str(tmp_path / "shot.png"), "--scenario", str(scenario)],
+        ["classroom", str(scenario), "--port", "0"],
     ):
         rc, _, err = call(argv, capsys)
         assert rc == 2 or (argv[0] == "validate" and rc == 1), (argv, rc, err)
         assert "FIFO" in err or "not a regular file" in err or "design.json" in err, (argv, err)
+    rc, out, err = call(["scenarios", "--scenario", str(scenario)], capsys)
+    assert rc == 1 and "FIFO" in out + err, (out, err)
     rc, out, err = call(["saves", str(save.parent)], capsys)
     assert rc == 0 and "DAMAGED" in out and "FIFO" in out
 
