@@ -24,7 +24,6 @@ from sovereign.scenario.loader import Problem, ScenarioError
 from sovereign.sim import SovereignModel, command_to_dict
 
 
-
 def load_named_scenario(ref: str | os.PathLike[str]) -> Scenario:
     """Load a scenario named by a path or a name (``baseline``); a missing one is a `ScenarioError`."""
     try:
@@ -32,6 +31,7 @@ def load_named_scenario(ref: str | os.PathLike[str]) -> Scenario:
     except ScenarioNotFoundError as exc:
         raise ScenarioError([Problem(os.fspath(ref), None, None, "", str(exc).split(": ", 1)[-1])]) from None
     return load_scenario(path)
+
 
 class SovereignParallelEnv(ParallelEnv[str, np.ndarray, np.ndarray]):
     """A game of Sovereign in which the seats in `seats` are learning agents.

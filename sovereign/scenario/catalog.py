@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sovereign.data import SCENARIO_PATH_ENV, bundled_scenarios_folder, user_scenario_folders
+from sovereign.fileio import file_kind
 
 #: File name endings of scenario files.
 SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -93,8 +94,9 @@ def resolve_scenario(ref: str | os.PathLike[str]) -> Path:
         return path
     if path.is_dir():
         raise ScenarioNotFoundError(f"{text}: is a folder; expected a scenario file or the name of a scenario")
-    if path.exists() or path.is_symlink():  # a FIFO, a device, a socket, a dangling link: never opened
-        raise ScenarioNotFoundError(f"{text}: not a regular file; expected a scenario file or the name of a scenario")
+    if path.exists():  # a FIFO, a device, a socket: never opened (a FIFO would block the read)
+        kind = file_kind(path.stat().st_mode)
+        raise ScenarioNotFoundError(f"{text}: {kind}, not a regular file; expected a scenario file or name")
     if is_scenario_name(text):
         found = _find_in([*user_scenario_folders(), bundled_scenarios_folder()], text)
         if found is not None:

@@ -36,7 +36,7 @@ def test_bad_options_are_clear_errors(args, message, capsys):
 
 def test_missing_files_are_clear_errors(tmp_path, capsys):
     assert main(["classroom", str(tmp_path / "nope.yaml"), "--lessons-dir", str(tmp_path)]) == 2
-    assert "no scenario file" in capsys.readouterr().err
+    assert "no such file, and no scenario of that name" in capsys.readouterr().err
     assert main(["classroom", "--resume", str(tmp_path / "gone"), "--lessons-dir", str(tmp_path)]) == 2
     assert "nothing to resume" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
