@@ -1,145 +1,73 @@
 """The full state of a game as plain data, and back: `model_to_state` / `model_from_state`.
 
-A `SovereignModel` is a scenario (immutable), values derived from it (rebuilt by the
-constructor), and mutable state. A save holds the scenario and all the mutable state, so a
-loaded game continues bit for bit like the original: the world arrays, every seat's agent and
-``state`` dict (in seat order), the model's ``globals``, the three random streams, queued
-commands and pending decisions, the logs (commands, news, metrics) and the previous quarter's
-market results that AI policies read. Mesa's own counters, clock and generators are kept too,
-although no game rule reads them, so `model.steps`, `model.time` and agent ids carry on.
+A `SovereignModel` is a scenario (immutable), tables derived from it (`ScenarioTables`, rebuilt
+by the constructor) and one `GameState` (`sovereign.sim.gamestate`): the seats and their
+balance sheets, the world arrays, the economy, queued orders and decisions, the logs, the last
+quarter's results and the random streams. A save holds the scenario, the seed, every field of
+the `GameState` in field order, and Mesa's own counters, clock and generators (no game rule reads
+them, but `model.steps`, `model.time` and agent ids carry on). So a loaded game continues bit for
+bit like the original, and a field added to `GameState` is saved without being listed here: each
+field is written by the codec for its declared type (`_CODECS`; plain data by the generic one),
+and a test fails if a new field's type has no way to be written.
 
 Agents are not copied: they are recreated through the model (like `SovereignModel` does) and
 given their saved ``state``, so Mesa's registries stay consistent.
-
-`STATE_ATTRIBUTES`, `DERIVED_ATTRIBUTES` and `MESA_ATTRIBUTES` together list every attribute of a
-model; a test fails when the model gains one that is in none of them, so new state cannot be
-silently left out of saves.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import typing
 import weakref
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sovereign.persist.codec import CodecError, decode, encode
 from sovereign.persist.errors import SaveError
+from sovereign.sim.gamestate import GameState
+from sovereign.sim.phases.metrics import MetricsRecorder
 
 if TYPE_CHECKING:
     from sovereign.sim.agents import SeatAgent
     from sovereign.sim.model import SovereignModel
 
-#: Model attributes a save holds (directly or, for ``seat_pos``, rebuilt from ``seat_ids``).
-STATE_ATTRIBUTES = frozenset(
-    {
-        "quarter",
-        "seed_entropy",
-        "difficulty",
-        "human_seats",
-        "rngs",
-        "seats",
-        "seat_ids",
-        "seat_pos",
-        "retired_homes",
-        "world",
-        "economy",
-        "pending",
-        "pending_decisions",
-        "bids",
-        "command_log",
-        "news",
-        "quarter_news",
-        "flows",
-        "metrics",
-        "results",
-    }
-)
-#: Model attributes derived from the scenario (by the constructor) or from the saved state (caches
-#: rebuilt on demand); a save does not need them.
-DERIVED_ATTRIBUTES = frozenset(
-    {
-        "view_cache",  # `investor_view` cache, keyed by quarter; it reads state only, so it recomputes equal
-        # `committed_busd` cache, keyed by the identity of each pending queue: a loaded model has
-        # new queues, so it re-adds the same costs in the same order (state does not change
-        # between submissions), giving the same total
-        "committed_cache",
-        "_game_scenario",
-        "region_ix",
-        "class_ix",
-        "bloc_ix",
-        "start_q",
-        "end_q",
-        "slice_hours",
-        "slice_factor",
-        "tech_avail",
-        "tech_cost",
-        "tech_emissions",
-        "fuel_factor",
-        "kw_per_h100e",
-        "list_price",
-        "production_cost",
-        "controlled",
-        "links",
-        "distance_km",
-        "chip_producer",
-    }
-)
-#: Mesa's own attributes (Mesa 3.5). Counters, clock and generators are saved under ``mesa``;
-#: the rest is machinery the constructor sets up.
-MESA_ATTRIBUTES = frozenset(
-    {
-        "subscribers",
-        "_batch_context",
-        "_suppress",
-        "running",
-        "steps",
-        "_time",
-        "agent_id_counter",
-        "_simulator",
-        "_event_list",
-        "_event_generators",
-        "rng",
-        "_rng",
-        "random",
-        "_seed",
-        "_mesa_scenario",
-        "_user_step",
-        "_default_schedule",
-        "step",
-        "_agents_by_type",
-        "_all_agents",
-        "data_registry",
-    }
-)
 
-#: Keys of a state dict, in the order they are written (and hashed).
-STATE_KEYS = (
-    "scenario",
-    "seed",
-    "difficulty",
-    "human_seats",
-    "quarter",
-    "rngs",
-    "seats",
-    "seat_ids",
-    "retired_homes",
-    "world",
-    "economy",
-    "pending",
-    "pending_decisions",
-    "bids",
-    "command_log",
-    "news",
-    "quarter_news",
-    "flows",
-    "metrics",
-    "results",
-    "mesa",
-)
+@dataclass(frozen=True)
+class GamePart:
+    """One saved field of `GameState`: its name, declared type, and whether it is an append-only log."""
+
+    name: str
+    hint: Any
+    log: bool
+    tables: tuple[str, ...]
+
+
+def _game_parts() -> tuple[GamePart, ...]:
+    """The saved fields of `GameState`, in order, with their resolved types."""
+    from sovereign.sim.agents import SeatAgent
+    from sovereign.sim.commands import Command
+    from sovereign.sim.world import World
+
+    hints = typing.get_type_hints(
+        GameState, localns={"SeatAgent": SeatAgent, "Command": Command, "World": World}, include_extras=True
+    )
+    return tuple(
+        GamePart(f.name, hints[f.name], bool(f.metadata.get("log")), tuple(f.metadata.get("tables", ())))
+        for f in fields(GameState)
+        if not f.metadata.get("derived")
+    )
+
+
+#: The parts of the game state a save holds, in order.
+GAME_PARTS = _game_parts()
+#: Keys of a state dict, in the order they are written (and hashed): the scenario, the seed that
+#: built the model, the game state's fields, Mesa's counters.
+STATE_KEYS = ("scenario", "seed", *(p.name for p in GAME_PARTS), "mesa")
 RNG_STREAMS = ("events", "agents", "startups")
 
 
@@ -152,7 +80,7 @@ class StateError(ValueError):
 def seed_info(model: SovereignModel) -> dict[str, Any]:
     """The SeedSequence the model was built from, as data (entropy, spawn key, pool size).
 
-    Why: `SovereignModel` keeps only ``seed_entropy``, but a run of an ensemble is seeded with a
+    Why: a model keeps its random streams, not its seed, and a run of an ensemble is seeded with a
     *child* SeedSequence whose spawn key matters. The events stream is the first of the four
     children the constructor spawns, so its SeedSequence names the parent exactly.
     """
@@ -216,43 +144,165 @@ def model_to_state(
             names where it is.
     """
     from sovereign.scenario.loader import scenario_hash, scenario_to_dict
-    from sovereign.sim.commands import command_to_dict
 
     sc = model.scenario
     scenario: dict[str, Any] = {"id": sc.meta.id, "title": sc.meta.title, "hash": scenario_hash(sc)}
     if include_scenario:
         scenario["content"] = scenario_to_dict(sc)
     try:
-        state: dict[str, Any] = {
-            "scenario": scenario,
-            "seed": seed_info(model),
-            "difficulty": model.difficulty,
-            "human_seats": sorted(model.human_seats),
-            "quarter": int(model.quarter),
-            "rngs": {name: encode(model.rngs[name].bit_generator.state, f"rngs.{name}") for name in RNG_STREAMS},
-            "seats": [_agent_to_data(agent) for agent in model.seats.values()],
-            "seat_ids": list(model.seat_ids),
-            "retired_homes": dict(model.retired_homes),
-            "world": encode(model.world.to_dict(), "world"),
-            "economy": encode(model.economy, "economy"),
-            "pending": {seat: [command_to_dict(c) for c in cmds] for seat, cmds in model.pending.items()},
-            "pending_decisions": encode(dict(model.pending_decisions), "pending_decisions"),
-            "bids": [[seat, command_to_dict(cmd)] for seat, cmd in model.bids],
-            "command_log": encode(list(model.command_log), "command_log") if include_logs else None,
-            "news": encode(list(model.news), "news") if include_logs else None,
-            "quarter_news": encode(list(model.quarter_news), "quarter_news"),
-            "flows": encode(dict(model.flows), "flows"),
-            "metrics": (
-                {t: encode(list(getattr(model.metrics, t)), f"metrics.{t}") for t in LOG_PARTS["metrics"]}
-                if include_logs
-                else None
-            ),
-            "results": encode(model.results, "results"),
-            "mesa": _mesa_to_data(model),
-        }
+        state: dict[str, Any] = {"scenario": scenario, "seed": seed_info(model)}
+        for part in GAME_PARTS:
+            value = getattr(model.game, part.name)
+            skip = part.log and not include_logs
+            state[part.name] = None if skip else _codec(part).dump(value, part.name)
+        state["mesa"] = _mesa_to_data(model)
     except (CodecError, StateError) as exc:
         raise SaveError(f"cannot save this game: {exc}") from None
     return state
+
+
+@dataclass(frozen=True)
+class Codec:
+    """How one kind of game-state value is written and read back.
+
+    ``dump(value, where)`` gives JSON-able data; ``load(model, data, where)`` puts the saved data
+    into a freshly constructed `model` (checking it) and returns what the loader needs later (the
+    seats codec returns the agents' Mesa ids).
+    """
+
+    dump: Callable[[Any, str], Any]
+    load: Callable[[SovereignModel, Any, str], Any]
+
+
+def _generic_codec(name: str, hint: Any) -> Codec:
+    """Plain data (numbers, text, dicts, lists, allow-listed dataclasses): encode and decode as is.
+
+    Loading checks the decoded value has the declared container or class; a ``defaultdict``
+    gets the default factory of the fresh model's value back.
+    """
+    origin = typing.get_origin(hint) or hint
+
+    def dump(value: Any, where: str) -> Any:
+        return encode(dict(value) if isinstance(value, defaultdict) else value, where)
+
+    def load(model: SovereignModel, data: Any, where: str) -> None:
+        if data is None and name == "quarter_news":  # saves migrated from format 0 did not keep it
+            return
+        value = decode(data, where)
+        want = dict if origin is defaultdict else origin
+        _need(isinstance(value, want), f"{where}: expected {getattr(want, '__name__', want)}")
+        if isinstance(value, list) and typing.get_args(hint)[:1] == (dict[str, Any],):
+            value = _list_of_dicts(value, where)
+        if origin is defaultdict:
+            value = defaultdict(getattr(model.game, name).default_factory, value)
+        setattr(model.game, name, value)
+
+    return Codec(dump, load)
+
+
+def _codec(part: GamePart) -> Codec:
+    """The codec of a part: by its declared type, else the generic one."""
+    for hint, codec in _CODECS.items():
+        if part.hint == hint:
+            return codec
+    return _generic_codec(part.name, part.hint)
+
+
+def _dump_agents(seats: dict[str, SeatAgent], where: str) -> list[dict[str, Any]]:
+    return [_agent_to_data(agent) for agent in seats.values()]
+
+
+def _dump_rngs(rngs: dict[str, np.random.Generator], where: str) -> dict[str, Any]:
+    return {name: encode(rngs[name].bit_generator.state, f"{where}.{name}") for name in RNG_STREAMS}
+
+
+def _load_rngs(model: SovereignModel, data: Any, where: str) -> None:
+    _need(isinstance(data, dict) and set(data) == set(RNG_STREAMS), f"{where}: expected streams {RNG_STREAMS}")
+    for name in RNG_STREAMS:
+        _set_bitgen_state(model.rngs[name], decode(data[name], f"{where}.{name}"), f"{where}.{name}")
+
+
+def _load_world(model: SovereignModel, data: Any, where: str) -> None:
+    from sovereign.sim.world import World
+
+    model.world = World.from_dict(_checked_world(decode(data, where), model.world, len(model.seat_ids)))
+
+
+def _dump_pending(pending: dict[str, list[Any]], where: str) -> dict[str, Any]:
+    from sovereign.sim.commands import command_to_dict
+
+    return {seat: [command_to_dict(c) for c in cmds] for seat, cmds in pending.items()}
+
+
+def _load_pending(model: SovereignModel, data: Any, where: str) -> None:
+    from sovereign.sim.commands import CommandError, command_from_dict
+
+    _need(isinstance(data, dict), f"{where}: a mapping of seat -> commands")
+    model.pending = defaultdict(list)
+    try:
+        for seat, cmds in data.items():
+            _need(isinstance(cmds, list), f"{where}.{seat}: a list")
+            model.pending[seat] = [command_from_dict(c) for c in cmds]
+    except CommandError as exc:
+        raise StateError(f"a queued command is invalid: {exc}") from None
+
+
+def _dump_bids(bids: list[tuple[str, Any]], where: str) -> list[list[Any]]:
+    from sovereign.sim.commands import command_to_dict
+
+    return [[seat, command_to_dict(cmd)] for seat, cmd in bids]
+
+
+def _load_bids(model: SovereignModel, data: Any, where: str) -> None:
+    from sovereign.sim.commands import CommandError, command_from_dict
+
+    if data is None:
+        model.bids = []
+        return
+    _need(isinstance(data, list) and all(isinstance(b, list) and len(b) == 2 for b in data), f"{where}: pairs")
+    try:
+        model.bids = [(str(seat), command_from_dict(cmd)) for seat, cmd in data]
+    except CommandError as exc:
+        raise StateError(f"a queued command is invalid: {exc}") from None
+
+
+def _dump_metrics(metrics: MetricsRecorder, where: str) -> dict[str, Any]:
+    return {t: encode(list(getattr(metrics, t)), f"{where}.{t}") for t in MetricsRecorder.TABLES}
+
+
+def _load_metrics(model: SovereignModel, data: Any, where: str) -> None:
+    tables = MetricsRecorder.TABLES
+    _need(isinstance(data, dict) and set(data) == set(tables), f"{where}: the tables {', '.join(tables)}")
+    recorder = MetricsRecorder()
+    for table in tables:
+        setattr(recorder, table, _list_of_dicts(decode(data[table], f"{where}.{table}"), f"{where}.{table}"))
+    model.metrics = recorder
+
+
+def _load_human_seats(model: SovereignModel, data: Any, where: str) -> None:
+    _need(isinstance(data, list) and all(isinstance(s, str) for s in data), f"{where}: a list of seat ids")
+    _need(set(data) <= set(model.seats), f"{where}: names a seat that is not in the game")
+    model.human_seats = set(data)
+
+
+def _codecs() -> dict[Any, Codec]:
+    from sovereign.sim.agents import SeatAgent
+    from sovereign.sim.commands import Command
+    from sovereign.sim.world import World
+
+    return {
+        set[str]: Codec(lambda v, w: sorted(v), _load_human_seats),
+        dict[str, np.random.Generator]: Codec(_dump_rngs, _load_rngs),
+        dict[str, SeatAgent]: Codec(_dump_agents, lambda m, d, w: None),  # rebuilt first, see `_restore_seats`
+        World: Codec(lambda v, w: encode(v.to_dict(), w), _load_world),
+        defaultdict[str, list[Command]]: Codec(_dump_pending, _load_pending),
+        list[tuple[str, Command]]: Codec(_dump_bids, _load_bids),
+        MetricsRecorder: Codec(_dump_metrics, _load_metrics),
+    }
+
+
+#: Codecs by declared type, for the values that are not plain data (agents, commands, generators...).
+_CODECS = _codecs()
 
 
 def _agent_to_data(agent: SeatAgent) -> dict[str, Any]:
@@ -308,28 +358,16 @@ def _need(ok: bool, message: str) -> None:
 
 
 def _model_from_state(state: Any, source: str | None) -> SovereignModel:
-    """Build through the constructor, then put back every piece of mutable state, checking it."""
-    from sovereign.sim.state import Economy, QuarterResults
-    from sovereign.sim.world import World
-
+    """Build through the constructor, then put back every part of the game state, checking it."""
     _need(isinstance(state, dict), "the game state must be a mapping")
     missing = [k for k in STATE_KEYS if k not in state]
     _need(not missing, f"missing parts: {', '.join(missing)}")
     unexpected = [k for k in state if k not in STATE_KEYS]
     _need(not unexpected, f"unexpected parts: {', '.join(map(str, unexpected))}")
     model = _constructed(state, source)
-    for name in RNG_STREAMS:
-        _set_bitgen_state(model.rngs[name], decode(state["rngs"][name], f"rngs.{name}"), f"rngs.{name}")
-    unique_ids = _restore_seats(model, state)
-    model.world = World.from_dict(_checked_world(decode(state["world"], "world"), model.world, len(model.seat_ids)))
-    economy = decode(state["economy"], "economy")
-    _need(isinstance(economy, Economy), "economy: expected the economy's figures")
-    model.economy = economy
-    _restore_orders(model, state)
-    _restore_logs(model, state)
-    results = decode(state["results"], "results")
-    _need(isinstance(results, QuarterResults), "results: expected the last quarter's results")
-    model.results = results
+    unique_ids = _restore_seats(model, state)  # first: other parts are checked against the seats
+    for part in GAME_PARTS:
+        _codec(part).load(model, state[part.name], part.name)
     _restore_mesa(model, state["mesa"], unique_ids)
     return model
 
@@ -358,8 +396,6 @@ def _constructed(state: dict[str, Any], source: str | None) -> SovereignModel:
     quarter = state["quarter"]
     _need(_is_int(quarter) and model.start_q <= quarter <= model.end_q + 1, f"quarter: {quarter!r} is outside the game")
     model.quarter = quarter
-    rngs = state["rngs"]
-    _need(isinstance(rngs, dict) and set(rngs) == set(RNG_STREAMS), f"rngs: expected streams {RNG_STREAMS}")
     return model
 
 
@@ -408,49 +444,6 @@ def _restore_seats(model: SovereignModel, state: dict[str, Any]) -> list[tuple[S
     model.retired_homes = dict(retired)
     _need(model.human_seats <= set(model.seats), "human_seats: names a seat that is not in the game")
     return unique_ids
-
-
-def _restore_orders(model: SovereignModel, state: dict[str, Any]) -> None:
-    """Queued commands, last quarter's chip bids and decisions awaiting an answer."""
-    from sovereign.sim.commands import CommandError, command_from_dict
-
-    pending = state["pending"]
-    _need(isinstance(pending, dict), "pending: a mapping of seat -> commands")
-    try:
-        model.pending = defaultdict(list)
-        for seat, cmds in pending.items():
-            _need(isinstance(cmds, list), f"pending.{seat}: a list")
-            model.pending[seat] = [command_from_dict(c) for c in cmds]
-        bids = state["bids"]
-        if bids is not None:
-            _need(isinstance(bids, list) and all(isinstance(b, list) and len(b) == 2 for b in bids), "bids: pairs")
-            model.bids = [(str(seat), command_from_dict(cmd)) for seat, cmd in bids]
-        else:
-            model.bids = []
-    except CommandError as exc:
-        raise StateError(f"a queued command is invalid: {exc}") from None
-    decisions = decode(state["pending_decisions"], "pending_decisions")
-    _need(isinstance(decisions, dict) and all(isinstance(v, dict) for v in decisions.values()), "pending_decisions")
-    model.pending_decisions = decisions
-
-
-def _restore_logs(model: SovereignModel, state: dict[str, Any]) -> None:
-    """Command log, news, money flows and the metrics tables."""
-    from sovereign.sim.phases.metrics import MetricsRecorder
-
-    model.command_log = _list_of_dicts(decode(state["command_log"], "command_log"), "command_log")
-    model.news = _list_of_dicts(decode(state["news"], "news"), "news")
-    if state["quarter_news"] is not None:
-        model.quarter_news = _list_of_dicts(decode(state["quarter_news"], "quarter_news"), "quarter_news")
-    flows = decode(state["flows"], "flows")
-    _need(isinstance(flows, dict), "flows: a mapping")
-    model.flows = defaultdict(float, flows)
-    metrics = state["metrics"]
-    _need(isinstance(metrics, dict) and set(metrics) == set(LOG_PARTS["metrics"]), "metrics: 4 tables")
-    recorder = MetricsRecorder()
-    for table in LOG_PARTS["metrics"]:
-        setattr(recorder, table, _list_of_dicts(decode(metrics[table], f"metrics.{table}"), f"metrics.{table}"))
-    model.metrics = recorder
 
 
 def _list_of_dicts(value: Any, where: str) -> list[dict[str, Any]]:
@@ -589,13 +582,9 @@ def _canonical(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
-#: Append-only logs (state key -> its lists), hashed item by item: a live game's digest then
-#: encodes only what is new since the last quarter, instead of the whole history every quarter.
-LOG_PARTS: dict[str, tuple[str, ...]] = {
-    "command_log": (),
-    "news": (),
-    "metrics": ("nations", "firms", "world", "signals"),
-}
+#: Append-only logs (state key -> its tables, or () for a plain list), hashed item by item: a live
+#: game's digest then encodes only what is new since the last quarter, not the whole history.
+LOG_PARTS: dict[str, tuple[str, ...]] = {p.name: p.tables for p in GAME_PARTS if p.log}
 _LOG_CACHE: weakref.WeakKeyDictionary[SovereignModel, dict[str, list[Any]]] = weakref.WeakKeyDictionary()
 
 
@@ -685,9 +674,7 @@ def model_digest(model: SovereignModel) -> dict[str, Any]:
 
 
 __all__ = [
-    "DERIVED_ATTRIBUTES",
-    "MESA_ATTRIBUTES",
-    "STATE_ATTRIBUTES",
+    "GAME_PARTS",
     "STATE_KEYS",
     "SaveError",
     "model_digest",

@@ -25,7 +25,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sovereign.scenario.schema import Scenario, quarter_index, quarter_label
+from sovereign.scenario.schema import Scenario, quarter_label
 from sovereign.sim import economics as econ
 from sovereign.sim.agents import AGENT_CLASSES, Nation, SeatAgent
 from sovereign.sim.commands import (
@@ -38,6 +38,7 @@ from sovereign.sim.commands import (
     net_cost_busd,
     validate_command,
 )
+from sovereign.sim.gamestate import GameState, ScenarioTables, expose_parts
 from sovereign.sim.phases.chips import clear_chips
 from sovereign.sim.phases.compute import clear_compute_market
 from sovereign.sim.phases.construction import complete_projects
@@ -50,7 +51,7 @@ from sovereign.sim.phases.power import clear_power_markets
 from sovereign.sim.policy.difficulty import LEVELS
 from sovereign.sim.policy.view import investor_view
 from sovereign.sim.state import Economy, QuarterResults, initial_results
-from sovereign.sim.world import TECHNOLOGIES, World, initial_world
+from sovereign.sim.world import World, initial_world
 
 OUTSIDE = "outside"
 
@@ -85,6 +86,47 @@ class SovereignModel(mesa.Model):  # type: ignore[misc]  # mesa ships no types: 
     #: The outside economy's account name in the ledger.
     OUTSIDE = OUTSIDE
 
+    # The game's state lives in `self.game` (a `GameState`: what a save holds) and the scenario's
+    # derived tables in `self.tables`; each of their fields is also an attribute of the model
+    # (``model.world``), read and written there (see `expose_parts` below the class).
+    difficulty: str
+    human_seats: set[str]
+    quarter: int
+    rngs: dict[str, np.random.Generator]
+    seats: dict[str, SeatAgent]
+    seat_ids: list[str]
+    seat_pos: dict[str, int]
+    retired_homes: dict[str, str]
+    world: World
+    economy: Economy
+    pending: defaultdict[str, list[Command]]
+    pending_decisions: dict[str, dict[int, list[str]]]
+    bids: Bids
+    command_log: list[dict[str, Any]]
+    news: list[dict[str, Any]]
+    quarter_news: list[dict[str, Any]]
+    flows: defaultdict[str, float]
+    metrics: MetricsRecorder
+    results: QuarterResults
+    region_ix: dict[str, int]
+    class_ix: dict[str, int]
+    bloc_ix: dict[str, int]
+    start_q: int
+    end_q: int
+    slice_hours: np.ndarray
+    slice_factor: np.ndarray
+    tech_avail: np.ndarray
+    tech_cost: np.ndarray
+    tech_emissions: np.ndarray
+    fuel_factor: np.ndarray
+    kw_per_h100e: np.ndarray
+    list_price: np.ndarray
+    production_cost: np.ndarray
+    controlled: np.ndarray
+    links: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+    distance_km: np.ndarray
+    chip_producer: np.ndarray
+
     def __init__(
         self,
         scenario: Scenario,
@@ -96,30 +138,47 @@ class SovereignModel(mesa.Model):  # type: ignore[misc]  # mesa ships no types: 
         events_seq, agents_seq, startups_seq, mesa_seq = seq.spawn(4)
         super().__init__(rng=np.random.default_rng(mesa_seq))
         self.scenario = scenario
-        self.seed_entropy = seq.entropy
-        self.rngs: dict[str, np.random.Generator] = {
-            "events": np.random.default_rng(events_seq),
-            "agents": np.random.default_rng(agents_seq),
-            "startups": np.random.default_rng(startups_seq),
-        }
         per_seat = dict(difficulty) if isinstance(difficulty, Mapping) else {}
         default = per_seat.pop("*", None) if per_seat else (difficulty if isinstance(difficulty, str) else None)
-        self.difficulty: str = default or scenario.seats.difficulty
-        for level in [self.difficulty, *per_seat.values()]:
-            if level not in LEVELS:
-                raise ValueError(f"difficulty must be easy, normal or hard, found {level!r}")
-        self.human_seats = set(human_seats)
+        level = default or scenario.seats.difficulty
+        for lvl in [level, *per_seat.values()]:
+            if lvl not in LEVELS:
+                raise ValueError(f"difficulty must be easy, normal or hard, found {lvl!r}")
         sc = scenario
-        self._derive_tables(sc)
-        # -- seats and agents ------------------------------------------------------------------
-        self.seat_ids: list[str] = []
-        self.seat_pos: dict[str, int] = {}
-        self.retired_homes: dict[str, str] = {}
-        self.seats: dict[str, SeatAgent] = {}
+        self.tables = ScenarioTables.of(sc)
+        ids = [r.id for r in sc.regions] + [a.id for a in sc.actors]
+        labs0 = sum(a.compute_demand_h100e for a in sc.actors)
+        self.game = GameState(
+            difficulty=level,
+            human_seats=set(human_seats),
+            quarter=self.tables.start_q,
+            rngs={
+                "events": np.random.default_rng(events_seq),
+                "agents": np.random.default_rng(agents_seq),
+                "startups": np.random.default_rng(startups_seq),
+            },
+            seats={},
+            seat_ids=[],
+            retired_homes={},
+            world=initial_world(sc, {s: i for i, s in enumerate(ids)}, self.tables.class_ix),
+            economy=Economy(
+                regional_demand_h100e=max(sc.demand.h100e_2026 - labs0, 0.05 * sc.demand.h100e_2026),
+                growth=sc.demand.growth_per_year,
+            ),
+            pending=defaultdict(list),
+            pending_decisions={},
+            bids=[],
+            results=initial_results(sc, self.tables.list_price),
+        )
+        # caches of the quarter's AI view and of cash promised by queued commands (see `committed_busd`):
+        # not state, they recompute equal after a load (the model's only attributes besides
+        # `game`, `tables`, the scenario and Mesa's own)
+        self.view_cache: dict[str, Any] | None = None
+        self.committed_cache: dict[str, tuple[list[Command], int, float]] = {}
         for r in sc.regions:
-            state = {"name": r.name, "home": r.id, "cash_busd": r.gdp_busd * r.ai_budget_share / 4.0}
-            self.add_seat(Nation, r.id, state)
-        hours_year = econ.HOURS_PER_YEAR
+            self.add_seat(
+                Nation, r.id, {"name": r.name, "home": r.id, "cash_busd": r.gdp_busd * r.ai_budget_share / 4.0}
+            )
         for a in sc.actors:
             state = {
                 "name": a.name,
@@ -133,70 +192,15 @@ class SovereignModel(mesa.Model):  # type: ignore[misc]  # mesa ships no types: 
             if a.kind == "lab":
                 # calibrated so that the lab's demand, served in full, earns its 2026 revenue
                 state["scale_h100e"] = a.compute_demand_h100e
-                state["yield_usd"] = a.revenue_busd_per_year * 1e9 / max(a.compute_demand_h100e * hours_year, 1.0)
+                state["yield_usd"] = (
+                    a.revenue_busd_per_year * 1e9 / max(a.compute_demand_h100e * econ.HOURS_PER_YEAR, 1.0)
+                )
             self.add_seat(AGENT_CLASSES[a.kind], a.id, state)
-        for seat_id, level in per_seat.items():
+        for seat_id, lvl in per_seat.items():
             if seat_id not in self.seats:
                 raise ValueError(f"difficulty given for unknown seat {seat_id!r}")
-            self.seats[seat_id].state["difficulty"] = level
-        self.world: World = initial_world(sc, {s: i for i, s in enumerate(self.seat_ids)}, self.class_ix)
-        labs0 = sum(a.compute_demand_h100e for a in sc.actors)
-        self.economy = Economy(
-            regional_demand_h100e=max(sc.demand.h100e_2026 - labs0, 0.05 * sc.demand.h100e_2026),
-            growth=sc.demand.growth_per_year,
-        )
+            self.seats[seat_id].state["difficulty"] = lvl
         self.economy.initial_money_busd = self.total_money_busd()
-        # -- per-quarter buffers and logs ------------------------------------------------------
-        self.pending: dict[str, list[Command]] = defaultdict(list)
-        self.bids: Bids = []
-        self.committed_cache: dict[str, tuple[list[Command], int, float]] = {}
-        self.view_cache: dict[str, Any] | None = None
-        self.pending_decisions: dict[str, dict[int, list[str]]] = {}
-        self.command_log: list[dict[str, Any]] = []
-        self.news: list[dict[str, Any]] = []
-        self.quarter_news: list[dict[str, Any]] = []
-        self.flows: dict[str, float] = defaultdict(float)
-        self.results: QuarterResults = initial_results(sc, self.list_price)
-        self.metrics = MetricsRecorder()
-
-    def _derive_tables(self, sc: Scenario) -> None:
-        """Index maps and constant arrays derived from the scenario (never saved: rebuilt)."""
-        self.region_ix = {r.id: i for i, r in enumerate(sc.regions)}
-        self.class_ix = {a.id: i for i, a in enumerate(sc.accelerators)}
-        self.bloc_ix = {b.id: i for i, b in enumerate(sc.blocs)}
-        self.start_q = quarter_index(sc.time.start)
-        self.end_q = quarter_index(sc.time.end)
-        self.quarter = self.start_q
-        self.slice_hours = np.array([s.hours_share for s in sc.time.slices]) * econ.HOURS_PER_QUARTER
-        self.slice_factor = np.array([s.demand_factor for s in sc.time.slices])
-        techs = [sc.technologies.get(t) for t in TECHNOLOGIES]
-        n_s = len(sc.time.slices)
-        self.tech_avail = np.array([t.availability if t else [0.0] * n_s for t in techs]).T  # (S, T)
-        self.tech_cost = np.array([t.marginal_cost_usd_mwh if t else 0.0 for t in techs])
-        self.tech_emissions = np.array([t.emissions_t_per_mwh if t else 0.0 for t in techs])
-        self.fuel_factor = np.array([r.fuel_cost_factor for r in sc.regions])
-        self.kw_per_h100e = np.array([a.kw_per_h100e for a in sc.accelerators])
-        self.list_price = np.array([a.price_usd_per_h100e for a in sc.accelerators])
-        self.production_cost = np.array([a.production_cost_usd_per_h100e for a in sc.accelerators])
-        self.controlled = np.array([a.controlled for a in sc.accelerators])
-        links = sc.interconnectors
-        self.links = (
-            (
-                np.array([self.region_ix[x.a] for x in links], np.int64),
-                np.array([self.region_ix[x.b] for x in links], np.int64),
-                np.array([x.capacity_mw for x in links], float),
-            )
-            if links
-            else None
-        )
-        lon = np.radians([r.marker.lon for r in sc.regions])
-        lat = np.radians([r.marker.lat for r in sc.regions])
-        # great-circle distances between region markers (km), for the inference latency penalty
-        cosd = np.sin(lat)[:, None] * np.sin(lat)[None, :] + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.cos(
-            lon[:, None] - lon[None, :]
-        )
-        self.distance_km = 6371.0 * np.arccos(np.clip(cosd, -1.0, 1.0))
-        self.chip_producer = np.array([r.chip_producer for r in sc.regions])
 
     # Mesa 3.5 has its own `scenario` (experimental parameter sets); ours is the game's scenario.
     # Mesa's value is kept aside so Mesa still works, and `model.scenario` means the game world.
@@ -437,6 +441,8 @@ class SovereignModel(mesa.Model):  # type: ignore[misc]  # mesa ships no types: 
 
         return observation(self, seat_id)
 
+
+expose_parts(SovereignModel, game=GameState, tables=ScenarioTables)
 
 #: Quarter labels of the log entries (~150 a quarter), computed once per quarter.
 _quarter_label = functools.lru_cache(maxsize=256)(quarter_label)

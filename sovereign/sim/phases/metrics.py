@@ -105,6 +105,9 @@ def _home(model: SovereignModel, seat_id: str) -> str:
 class MetricsRecorder:
     """Tidy per-quarter tables: one row per nation, per firm, and for the world."""
 
+    #: The tables, in the order saves and digests list them.
+    TABLES = ("nations", "firms", "world", "signals")
+
     def __init__(self) -> None:
         self.nations: list[dict[str, Any]] = []
         self.firms: list[dict[str, Any]] = []

@@ -1,0 +1,182 @@
+"""The game as data: `GameState` (everything that changes) and `ScenarioTables` (what never does).
+
+A `SovereignModel` is three things: the scenario (immutable), tables derived from it once
+(`ScenarioTables`: index maps, the technologies' constant arrays, distances), and the state that
+changes from quarter to quarter (`GameState`: the seats and their balance sheets, the world
+arrays, the economy, queued orders, logs, news, the last quarter's results and the random
+streams). A save is exactly the `GameState` plus the scenario, the seed and Mesa's counters:
+`sovereign.persist.state` writes one part per field of `GameState`, in field order, so a field
+added here is saved, loaded, validated and replay-checked without anyone listing its name
+(a persist test fails until the new field has a way to be written).
+
+The model exposes each field as an attribute (``model.world``, ``model.quarter``,
+``model.region_ix``) through `expose_parts`, so the phases read ``model.world`` as before while the
+state itself lives in one typed object.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sovereign.scenario.schema import Scenario, quarter_index
+from sovereign.sim import economics as econ
+from sovereign.sim.phases.metrics import MetricsRecorder
+from sovereign.sim.state import Economy, QuarterResults
+
+if TYPE_CHECKING:
+    from sovereign.sim.agents import SeatAgent
+    from sovereign.sim.commands import Command
+    from sovereign.sim.world import World
+
+#: Metadata of a field that is an append-only log: saves hold it whole, digests hash it incrementally.
+LOG = {"log": True}
+#: Metadata of a field rebuilt from other fields when a game is loaded (not saved).
+DERIVED = {"derived": True}
+
+
+@dataclass(eq=False)
+class GameState:
+    """Everything in a game that changes, in the order a save writes it.
+
+    Attributes:
+        difficulty: the AI seats' default level (seats may carry their own in their state).
+        human_seats: seats whose commands come from people.
+        quarter: index of the quarter about to be played (`quarter_index`).
+        rngs: the independent random streams (events, agents, startups).
+        seats: each seat's Mesa agent, whose ``state`` dict is the seat's balance sheet and memory.
+        seat_ids: every seat ever in the game, in row order of the owner arrays (retired ones too).
+        retired_homes: home region of each seat that left the game.
+        world: the world arrays (grids, datacenters, fabs, plants, policies, projects).
+        economy: world-level scalars (demand pool, efficiency trend, funding climate, outside account).
+        pending: commands queued for this quarter, by seat.
+        pending_decisions: scenario decisions awaiting an answer, by seat.
+        bids: last quarter's chip bids (the AI reads them).
+        command_log: every command submitted or refused, with its reason.
+        news: every news item of the game.
+        quarter_news: this quarter's news.
+        flows: money flows to and from the outside economy this quarter, by kind.
+        metrics: the tidy per-quarter tables.
+        results: what the last quarter's phases produced.
+        seat_pos: row of each seat id (derived from `seat_ids`; not saved).
+    """
+
+    difficulty: str
+    human_seats: set[str]
+    quarter: int
+    rngs: dict[str, np.random.Generator]
+    seats: dict[str, SeatAgent]
+    seat_ids: list[str]
+    retired_homes: dict[str, str]
+    world: World
+    economy: Economy
+    pending: defaultdict[str, list[Command]]
+    pending_decisions: dict[str, dict[int, list[str]]]
+    bids: list[tuple[str, Command]]
+    command_log: list[dict[str, Any]] = field(default_factory=list, metadata=LOG)
+    news: list[dict[str, Any]] = field(default_factory=list, metadata=LOG)
+    quarter_news: list[dict[str, Any]] = field(default_factory=list)
+    flows: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    metrics: MetricsRecorder = field(
+        default_factory=MetricsRecorder, metadata={**LOG, "tables": MetricsRecorder.TABLES}
+    )
+    results: QuarterResults = field(default_factory=QuarterResults)
+    seat_pos: dict[str, int] = field(default_factory=dict, metadata=DERIVED)
+
+
+@dataclass(frozen=True, eq=False)
+class ScenarioTables:
+    """Index maps and constant arrays derived from the scenario once (never saved: rebuilt)."""
+
+    region_ix: dict[str, int]
+    class_ix: dict[str, int]
+    bloc_ix: dict[str, int]
+    start_q: int
+    end_q: int
+    slice_hours: np.ndarray  # (S,) hours of each time slice in a quarter
+    slice_factor: np.ndarray  # (S,) demand factor of each slice
+    tech_avail: np.ndarray  # (S, T) availability of each technology in each slice
+    tech_cost: np.ndarray  # (T,) marginal cost, USD/MWh
+    tech_emissions: np.ndarray  # (T,) t CO2/MWh
+    fuel_factor: np.ndarray  # (R,) regional fuel cost factor
+    kw_per_h100e: np.ndarray  # (G,) power per H100e of each accelerator class
+    list_price: np.ndarray  # (G,) USD per H100e
+    production_cost: np.ndarray  # (G,) USD per H100e
+    controlled: np.ndarray  # (G,) bool: under export controls
+    links: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # interconnectors: from, to, MW
+    distance_km: np.ndarray  # (R, R) great-circle distance between region markers
+    chip_producer: np.ndarray  # (R,) bool
+
+    @classmethod
+    def of(cls, sc: Scenario) -> ScenarioTables:
+        """Derive the tables of a scenario."""
+        from sovereign.sim.world import TECHNOLOGIES
+
+        region_ix = {r.id: i for i, r in enumerate(sc.regions)}
+        techs = [sc.technologies.get(t) for t in TECHNOLOGIES]
+        n_s = len(sc.time.slices)
+        links = sc.interconnectors
+        lon = np.radians([r.marker.lon for r in sc.regions])
+        lat = np.radians([r.marker.lat for r in sc.regions])
+        # great-circle distances between region markers (km), for the inference latency penalty
+        cosd = np.sin(lat)[:, None] * np.sin(lat)[None, :] + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.cos(
+            lon[:, None] - lon[None, :]
+        )
+        return cls(
+            region_ix=region_ix,
+            class_ix={a.id: i for i, a in enumerate(sc.accelerators)},
+            bloc_ix={b.id: i for i, b in enumerate(sc.blocs)},
+            start_q=quarter_index(sc.time.start),
+            end_q=quarter_index(sc.time.end),
+            slice_hours=np.array([s.hours_share for s in sc.time.slices]) * econ.HOURS_PER_QUARTER,
+            slice_factor=np.array([s.demand_factor for s in sc.time.slices]),
+            tech_avail=np.array([t.availability if t else [0.0] * n_s for t in techs]).T,
+            tech_cost=np.array([t.marginal_cost_usd_mwh if t else 0.0 for t in techs]),
+            tech_emissions=np.array([t.emissions_t_per_mwh if t else 0.0 for t in techs]),
+            fuel_factor=np.array([r.fuel_cost_factor for r in sc.regions]),
+            kw_per_h100e=np.array([a.kw_per_h100e for a in sc.accelerators]),
+            list_price=np.array([a.price_usd_per_h100e for a in sc.accelerators]),
+            production_cost=np.array([a.production_cost_usd_per_h100e for a in sc.accelerators]),
+            controlled=np.array([a.controlled for a in sc.accelerators]),
+            links=(
+                (
+                    np.array([region_ix[x.a] for x in links], np.int64),
+                    np.array([region_ix[x.b] for x in links], np.int64),
+                    np.array([x.capacity_mw for x in links], float),
+                )
+                if links
+                else None
+            ),
+            distance_km=6371.0 * np.arccos(np.clip(cosd, -1.0, 1.0)),
+            chip_producer=np.array([r.chip_producer for r in sc.regions]),
+        )
+
+
+def expose_parts(cls: type, **parts: type) -> None:
+    """Make every field of each part's dataclass an attribute of `cls`, stored in that part.
+
+    ``expose_parts(SovereignModel, game=GameState)`` makes ``model.world`` read and write
+    ``model.game.world``. Why: the phases, policies, UI and tests read ``model.world`` or
+    ``model.region_ix``; keeping those names while the values live in `GameState` /
+    `ScenarioTables` means one object is the state (and the save) without renaming every reader.
+    Reads go through `operator.attrgetter` (C), so they cost about 40 ns more than a plain
+    attribute: a Python-level descriptor cost five times that on the hot paths. The class
+    declares the attributes' types for the type checker.
+    """
+    for holder, part in parts.items():
+        for f in fields(part):
+            if f.name in vars(cls):
+                raise TypeError(f"{cls.__name__}.{f.name} already exists; {part.__name__}.{f.name} would hide it")
+            setattr(cls, f.name, property(attrgetter(f"{holder}.{f.name}"), _setter(holder, f.name)))
+
+
+def _setter(holder: str, name: str) -> Any:
+    def set_part(obj: Any, value: Any) -> None:
+        setattr(getattr(obj, holder), name, value)
+
+    set_part.__name__ = f"set_{name}"
+    return set_part
