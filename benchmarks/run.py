@@ -160,6 +160,20 @@ def patched(target: Any, name: str, value: Any) -> Iterator[None]:
         setattr(target, name, original)
 
 
+def phase_owner(name: str) -> Any:
+    """The module whose global `name` the phase-module model calls (the model, or its command desk)."""
+    import importlib
+
+    for module in ("sovereign.sim.model", "sovereign.sim.desk"):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        if hasattr(mod, name):
+            return mod
+    raise BenchError(f"no phase function {name} in this tree")
+
+
 def phase_patches(clock: PhaseClock) -> list[tuple[Any, str, Any]]:
     """(target, name, wrapped) for every phase of the model imported in this process.
 
@@ -173,8 +187,9 @@ def phase_patches(clock: PhaseClock) -> list[tuple[Any, str, Any]]:
     out: list[tuple[Any, str, Any]] = []
     if hasattr(model_mod, "apply_orders"):
         for name, label in PHASE_FUNCTIONS.items():
-            out.append((model_mod, name, clock.wrap(getattr(model_mod, name), label)))
-        recorder = model_mod.MetricsRecorder
+            owner = phase_owner(name)
+            out.append((owner, name, clock.wrap(getattr(owner, name), label)))
+        from sovereign.sim.phases.metrics import MetricsRecorder as recorder
         out.append((recorder, "record", clock.wrap(recorder.record, "recording")))
     else:
         import sovereign.sim.events as events_mod

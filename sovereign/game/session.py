@@ -32,7 +32,8 @@ from sovereign.data import default_saves_folder
 from sovereign.scenario.catalog import list_scenarios, resolve_scenario
 from sovereign.scenario.schema import Scenario, quarter_index, quarter_label
 from sovereign.sim.commands import Command, command_cost_busd
-from sovereign.sim.model import CommandResult, SovereignModel
+from sovereign.sim.desk import CommandResult
+from sovereign.sim.model import SovereignModel
 from sovereign.sim.world import TECHNOLOGIES
 
 #: Where the game keeps saves: ``saves/`` in a clone of the repository, else the user data folder.

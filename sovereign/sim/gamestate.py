@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -31,6 +31,8 @@ from sovereign.sim.state import Economy, QuarterResults
 if TYPE_CHECKING:
     from sovereign.sim.agents import SeatAgent
     from sovereign.sim.commands import Command
+    from sovereign.sim.model import SovereignModel
+    from sovereign.sim.phases.orders import Bids
     from sovereign.sim.world import World
 
 #: Metadata of a field that is an append-only log: saves hold it whole, digests hash it incrementally.
@@ -180,3 +182,64 @@ def _setter(holder: str, name: str) -> Any:
 
     set_part.__name__ = f"set_{name}"
     return set_part
+
+
+class ModelParts:
+    """The model's view of its parts: each field of `GameState` and `ScenarioTables`, typed.
+
+    `SovereignModel` and its mixins (`Ledger`, `CommandDesk`, `WorldQueries`) inherit these
+    declarations so the type checker knows ``self.world`` is a `World`; `expose_parts` makes
+    them properties reading ``self.game`` / ``self.tables`` (a test checks the two lists agree).
+    """
+
+    game: GameState
+    tables: ScenarioTables
+    view_cache: dict[str, Any] | None
+    committed_cache: dict[str, tuple[list[Command], int, float]]
+
+    @property
+    def scenario(self) -> Scenario:
+        """The game scenario being played (`SovereignModel` keeps it)."""
+        raise NotImplementedError
+
+    def as_model(self) -> SovereignModel:
+        """This object as the `SovereignModel` it is part of (for functions that take the model)."""
+        return cast("SovereignModel", self)  # the mixins live only in SovereignModel
+
+    difficulty: str
+    human_seats: set[str]
+    quarter: int
+    rngs: dict[str, np.random.Generator]
+    seats: dict[str, SeatAgent]
+    seat_ids: list[str]
+    seat_pos: dict[str, int]
+    retired_homes: dict[str, str]
+    world: World
+    economy: Economy
+    pending: defaultdict[str, list[Command]]
+    pending_decisions: dict[str, dict[int, list[str]]]
+    bids: Bids
+    command_log: list[dict[str, Any]]
+    news: list[dict[str, Any]]
+    quarter_news: list[dict[str, Any]]
+    flows: defaultdict[str, float]
+    metrics: MetricsRecorder
+    results: QuarterResults
+    region_ix: dict[str, int]
+    class_ix: dict[str, int]
+    bloc_ix: dict[str, int]
+    start_q: int
+    end_q: int
+    slice_hours: np.ndarray
+    slice_factor: np.ndarray
+    tech_avail: np.ndarray
+    tech_cost: np.ndarray
+    tech_emissions: np.ndarray
+    fuel_factor: np.ndarray
+    kw_per_h100e: np.ndarray
+    list_price: np.ndarray
+    production_cost: np.ndarray
+    controlled: np.ndarray
+    links: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+    distance_km: np.ndarray
+    chip_producer: np.ndarray

@@ -75,10 +75,9 @@ def test_round_ratios_pair_the_rounds():
 
 
 def test_worker_times_every_phase_of_the_current_model_and_puts_the_model_back():
-    import sovereign.sim.model as model_mod
     from sovereign.sim.agents import SeatAgent
 
-    before = {name: getattr(model_mod, name) for name in bench.PHASE_FUNCTIONS}
+    before = {name: getattr(bench.phase_owner(name), name) for name in bench.PHASE_FUNCTIONS}
     decide = SeatAgent.decide
     out = bench.worker(ROOT, TINY, [3, 4], phases=True, lp=False)
     assert [r["seed"] for r in out["plain"]] == [3, 4] == [r["seed"] for r in out["phased"]]
@@ -90,7 +89,7 @@ def test_worker_times_every_phase_of_the_current_model_and_puts_the_model_back()
         assert all(sec >= 0 for sec in run["phases"].values())
         # exclusive times: the phases add up to the run (other = the rest), never more
         assert sum(run["phases"].values()) == pytest.approx(run["cpu_s"], rel=1e-9, abs=1e-9)
-    assert {name: getattr(model_mod, name) for name in bench.PHASE_FUNCTIONS} == before
+    assert {name: getattr(bench.phase_owner(name), name) for name in bench.PHASE_FUNCTIONS} == before
     assert SeatAgent.decide is decide
 
 

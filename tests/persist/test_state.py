@@ -202,9 +202,9 @@ def test_every_part_of_the_game_is_a_typed_model_attribute():
     """`model.world` and friends read the game state; the model declares each one's type for mypy."""
     from dataclasses import fields
 
-    from sovereign.sim.gamestate import GameState, ScenarioTables
+    from sovereign.sim.gamestate import GameState, ModelParts, ScenarioTables
 
-    declared = SovereignModel.__annotations__
+    declared = ModelParts.__annotations__
     for part in (GameState, ScenarioTables):
         for f in fields(part):
             assert f.name in declared, f"SovereignModel does not declare {f.name}: add `{f.name}: <type>`"

@@ -1,0 +1,129 @@
+"""The command desk: seats submit commands here, the validator accepts or refuses them with a reason.
+
+Every submission is logged with its origin (human or AI), so a replay re-submits exactly the
+human commands; news items are added here too, so the logs have one writer.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from sovereign.scenario.schema import quarter_label
+from sovereign.sim.commands import (
+    BuildDatacenter,
+    BuildPlant,
+    Command,
+    command_cost_busd,
+    command_from_dict,
+    command_to_dict,
+    net_cost_busd,
+    validate_command,
+)
+from sovereign.sim.gamestate import ModelParts
+
+if TYPE_CHECKING:
+    pass
+
+
+class CommandResult(dict[str, Any]):
+    """Outcome of a submitted command: ``accepted`` and ``reason`` (empty when accepted)."""
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the validator accepted the command."""
+        return bool(self["accepted"])
+
+    @property
+    def reason(self) -> str:
+        """Why it was refused (empty when accepted)."""
+        return str(self["reason"])
+
+
+class CommandDesk(ModelParts):
+    """Submitting, validating and logging commands, mixed into `SovereignModel`."""
+
+    def subsidy_for(self, seat_id: str, cmd: Command) -> float:
+        """State subsidy a firm would receive for a build (paid by the host nation, if it can)."""
+        if not isinstance(cmd, BuildDatacenter | BuildPlant) or self.seats[seat_id].kind == "nation":
+            return 0.0
+        r = self.region_ix[cmd.region]
+        want = command_cost_busd(self.as_model(), seat_id, cmd) * float(self.world.subsidy[r])
+        host = self.seats[self.scenario.regions[r].id]
+        host_cash: float = host.state["cash_busd"]
+        return min(want, max(host_cash, 0.0))
+
+    def committed_busd(self, seat_id: str) -> float:
+        """Cash already promised this quarter by queued commands (bids, builds).
+
+        Cached per seat and extended as commands queue, so a quarter's validation stays linear.
+        """
+        queue = self.pending.get(seat_id)  # .get: reading must not create an entry in the defaultdict
+        if not queue:
+            return 0.0
+        cache = self.committed_cache.get(seat_id)
+        if cache is None or cache[0] is not queue or cache[1] > len(queue):
+            cache = (queue, 0, 0.0)
+        _, n, total = cache
+        for c in queue[n:]:
+            total += net_cost_busd(self.as_model(), seat_id, c)
+        self.committed_cache[seat_id] = (queue, len(queue), total)
+        return total
+
+    def submit(self, seat_id: str, command: Command | dict[str, Any], origin: str = "human") -> CommandResult:
+        """Queue a command for this quarter if the validator accepts it; say why if not.
+
+        `origin` ("human" or "ai") is logged so a replay re-submits exactly the human commands.
+        """
+        cmd = command_from_dict(command) if isinstance(command, dict) else command
+        reason = self._submit(seat_id, cmd, origin)
+        return CommandResult(accepted=reason is None, reason=reason or "")
+
+    def _submit(self, seat_id: str, cmd: Command, origin: str) -> str | None:
+        """`submit` for a typed command: validate, queue if accepted, log; the reason if refused."""
+        reason = validate_command(self.as_model(), seat_id, cmd)
+        if reason is None:
+            self.pending[seat_id].append(cmd)
+        self.command_log.append(
+            {
+                "quarter": _quarter_label(self.quarter),
+                "seat": seat_id,
+                "command": command_to_dict(cmd),
+                "accepted": reason is None,
+                "reason": reason or "",
+                "stage": "submit",
+                "origin": origin,
+            }
+        )
+        return reason
+
+    def log_refused(self, seat: str, cmd: Command, reason: str) -> None:
+        """Log a queued command refused when it was applied (the money had gone)."""
+        self.command_log.append(
+            {
+                "quarter": _quarter_label(self.quarter),
+                "seat": seat,
+                "command": command_to_dict(cmd),
+                "accepted": False,
+                "reason": reason,
+                "stage": "apply",
+                "origin": "human" if seat in self.human_seats else "ai",
+            }
+        )
+
+    def add_news(self, kind: str, headline: str, region: str | None, actor: str | None, text: str = "") -> None:
+        """Add an item to this quarter's news ticker."""
+        item = {
+            "quarter": quarter_label(self.quarter),
+            "kind": kind,
+            "headline": headline,
+            "region": region,
+            "actor": actor,
+            "text": text,
+        }
+        self.quarter_news.append(item)
+        self.news.append(item)
+
+
+#: Quarter labels of the log entries (~150 a quarter), computed once per quarter.
+_quarter_label = functools.lru_cache(maxsize=256)(quarter_label)

@@ -1,0 +1,53 @@
+"""Questions about the world that several phases, policies and the validator ask.
+
+Read-only: alliances, free datacenter space, new chips' power, the latest market signals.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sovereign.sim.gamestate import ModelParts
+from sovereign.sim.policy.view import investor_view
+
+if TYPE_CHECKING:
+    pass
+
+
+class WorldQueries(ModelParts):
+    """Read-only questions about the world, mixed into `SovereignModel`."""
+
+    def allied(self, a: int, b: int) -> bool:
+        """Whether two regions are the same or share a bloc."""
+        return a == b or bool((self.world.bloc_member[:, a] & self.world.bloc_member[:, b]).any())
+
+    def allied_matrix(self) -> np.ndarray:
+        """(R, R) bool: same region or a shared bloc."""
+        bm = self.world.bloc_member.astype(np.int64)
+        m = (bm.T @ bm) > 0
+        np.fill_diagonal(m, True)
+        return np.asarray(m, bool)
+
+    def free_h100e(self, seat_id: str, region: int, cls: int) -> float:
+        """H100e of class `cls` that fit in a seat's datacenters in a region.
+
+        Read between quarters (commands are validated before construction and deliveries), so the
+        quarter's cached view is exact here.
+        """
+        view = investor_view(self.as_model())
+        free = view["free_by_seat"].get(self.seat_pos.get(seat_id))
+        return 0.0 if free is None else float(free.get(region, 0.0) / view["kw_new_list"][cls])
+
+    def new_chip_kw(self, cls: int) -> float:
+        """KW per H100e of newly made chips of a class (efficiency improves over time)."""
+        return float(self.kw_per_h100e[cls] * self.economy.efficiency_mult)
+
+    def signals_now(self) -> dict[str, np.ndarray]:
+        """The latest market signals (the AI's view when its lag reaches before the first quarter)."""
+        return {
+            "compute_price_region": self.results.compute.price_region,
+            "power_price_avg": self.results.power.price_avg,
+            "chip_price": self.results.chips.price,
+        }
