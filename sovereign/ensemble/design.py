@@ -454,12 +454,12 @@ def schema_kind(path: str) -> str | None:
     Uses the loader's walk of the schema, so a sampled parameter is known to be an integer field
     (build times in quarters) before any value is drawn.
     """
-    from sovereign.scenario.loader import _schema_at, _unwrap  # the one schema walk of the project
+    from sovereign.scenario.loader import schema_at, unwrap_type  # the one schema walk of the project
 
-    tp, _ = _schema_at(path.split("."))
+    tp, _ = schema_at(path.split("."))
     if tp is None:
         return None
-    tp = _unwrap(tp)
+    tp = unwrap_type(tp)
     for py, name in ((bool, "bool"), (int, "int"), (float, "float"), (str, "str")):
         if tp is py:
             return name

@@ -527,7 +527,7 @@ def _resolve(data: Any, segments: Iterable[Any]) -> tuple[KeyPath, Any, list[Any
 # --------------------------------------------------------------------------- schema navigation
 
 
-def _unwrap(tp: Any) -> Any:
+def unwrap_type(tp: Any) -> Any:
     """Strip Annotated[...] and Optional[...] to the type that describes the value."""
     while True:
         origin = get_origin(tp)
@@ -543,7 +543,7 @@ def _unwrap(tp: Any) -> Any:
 
 
 def _model_of(tp: Any) -> type[BaseModel] | None:
-    tp = _unwrap(tp)
+    tp = unwrap_type(tp)
     return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
 
 
@@ -553,7 +553,7 @@ def _schema_child(tp: Any, seg: Any) -> tuple[Any, FieldInfo | None]:
     if model is not None:
         field = model.model_fields.get(seg) if isinstance(seg, str) else None
         return (field.annotation, field) if field is not None else (None, None)
-    tp = _unwrap(tp)
+    tp = unwrap_type(tp)
     origin, args = get_origin(tp), get_args(tp)
     if origin is list and args:
         return args[0], None
@@ -564,7 +564,7 @@ def _schema_child(tp: Any, seg: Any) -> tuple[Any, FieldInfo | None]:
     return None, None
 
 
-def _schema_at(path: Iterable[Any], root: Any = Scenario) -> tuple[Any, FieldInfo | None]:
+def schema_at(path: Iterable[Any], root: Any = Scenario) -> tuple[Any, FieldInfo | None]:
     """Type at `path` from `root` (the Scenario), and the nearest enclosing field's info (for its unit)."""
     tp: Any = root
     info: FieldInfo | None = None
@@ -674,7 +674,7 @@ def _expected_found(err: Mapping[str, Any], unit: str) -> str:
 
 
 def _unknown_field(parent: KeyPath, key: Any, root: Any = Scenario) -> str:
-    model = _model_of(_schema_at(parent, root)[0])
+    model = _model_of(schema_at(parent, root)[0])
     if model is None:
         return f"unknown field {key!r}"
     allowed = list(model.model_fields)
@@ -706,7 +706,7 @@ def _error_problem(
         message = "missing required field" if not rest or isinstance(rest[-1], str) else "missing value"
     else:
         # A key has no unit: the field's unit describes its values.
-        message = _expected_found(err, "" if is_key else _unit(_schema_at(resolved[len(at) :], root)[1]))
+        message = _expected_found(err, "" if is_key else _unit(schema_at(resolved[len(at) :], root)[1]))
         if is_key:
             message = f"invalid key: {message}"
     prefer_key = is_key or kind == "extra_forbidden" or isinstance(value, (dict, list))
@@ -717,7 +717,7 @@ def _reference_problem(dotted: str, message: str, data: Any, where: _Locator) ->
     """Map a reference problem (a dotted path from `Scenario.reference_problems`) to a position."""
     resolved, value, _ = _resolve(data, dotted.split(".") if dotted else [])
     # Keys of free mappings (home_weights.XXX, accelerators.h100) are the reference: point at the key.
-    parent_tp = _unwrap(_schema_at(resolved[:-1])[0]) if resolved else None
+    parent_tp = unwrap_type(schema_at(resolved[:-1])[0]) if resolved else None
     key_is_reference = get_origin(parent_tp) is dict
     prefer_key = key_is_reference or isinstance(value, (dict, list))
     return where.locate(resolved, prefer_key).problem(dotted, message)
@@ -1023,7 +1023,7 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any) -> KeyPath:  # noqa
             key = _find_key(cur, seg)
             child_tp, _ = _schema_child(tp, seg if key is _MISSING else key)
             if key is _MISSING:
-                model, unwrapped = _model_of(tp), _unwrap(tp)
+                model, unwrapped = _model_of(tp), unwrap_type(tp)
                 allowed = _allowed_keys(tp)
                 candidates = [str(k) for k in cur] + [str(k) for k in allowed or ()]
                 if model is not None:
@@ -1036,7 +1036,7 @@ def _set_path(data: dict[str, Any], dotted: str, value: Any) -> KeyPath:  # noqa
                     raise fail(f"no field {seg!r} in {here}{_nearest(seg, candidates)}")
                 key = _dict_key(unwrapped, seg) if model is None else seg
                 if not last:
-                    if _model_of(child_tp) is None and get_origin(_unwrap(child_tp)) is not dict:
+                    if _model_of(child_tp) is None and get_origin(unwrap_type(child_tp)) is not dict:
                         raise fail(f"no field {seg!r} in {here}{_nearest(seg, candidates)}")
                     new: dict[Any, Any] = {}
                     pending.append((cur, key, new))
@@ -1081,15 +1081,15 @@ def _allowed_keys(tp: Any) -> list[Any] | None:
     model = _model_of(tp)
     if model is not None:
         return list(model.model_fields)
-    args = get_args(_unwrap(tp))
-    if get_origin(_unwrap(tp)) is dict and args and get_origin(_unwrap(args[0])) is Literal:
-        return list(get_args(_unwrap(args[0])))
+    args = get_args(unwrap_type(tp))
+    if get_origin(unwrap_type(tp)) is dict and args and get_origin(unwrap_type(args[0])) is Literal:
+        return list(get_args(unwrap_type(args[0])))
     return None
 
 
 def _dict_key(dict_tp: Any, seg: str) -> Any:
     """Key for a new entry of a free mapping: an int if the mapping's keys are ints (export tiers)."""
     args = get_args(dict_tp)
-    if args and _unwrap(args[0]) is int and _as_index(seg.removeprefix("-")) is not None:
+    if args and unwrap_type(args[0]) is int and _as_index(seg.removeprefix("-")) is not None:
         return int(seg)
     return seg

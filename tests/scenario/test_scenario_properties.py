@@ -24,7 +24,7 @@ from sovereign.scenario import (
     scenario_hash,
     scenario_to_dict,
 )
-from sovereign.scenario.loader import _schema_at
+from sovereign.scenario.loader import schema_at
 
 from .helpers import MINI, MINI_TEXT
 
@@ -193,7 +193,7 @@ def leaf_strategy(path: tuple[Any, ...], value: Any) -> st.SearchStrategy[Any] |
     """Values a leaf may take while the scenario stays valid, from the schema's own bounds."""
     if FROZEN & {str(seg) for seg in path}:
         return None
-    tp, info = _schema_at(path)
+    tp, info = schema_at(path)
     if get_origin(tp) is Literal:
         return st.sampled_from(get_args(tp))
     if isinstance(value, str):
