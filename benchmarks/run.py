@@ -190,6 +190,7 @@ def phase_patches(clock: PhaseClock) -> list[tuple[Any, str, Any]]:
             owner = phase_owner(name)
             out.append((owner, name, clock.wrap(getattr(owner, name), label)))
         from sovereign.sim.phases.metrics import MetricsRecorder as recorder
+
         out.append((recorder, "record", clock.wrap(recorder.record, "recording")))
     else:
         import sovereign.sim.events as events_mod

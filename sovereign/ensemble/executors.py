@@ -34,7 +34,7 @@ import threading
 import traceback
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -404,8 +404,19 @@ class DaskExecutor:
             else:
                 import logging
 
+                # The workers' statistical profiler samples every thread's stack every 10 ms, holding
+                # the GIL; our runs are pure-Python-heavy, and with it on they ran ~15-25% slower
+                # than in local processes (benchmarks/ensemble.py). Queuing on the scheduler (worker
+                # saturation) is off because `capacity` already bounds what is in flight, and a
+                # worker holding its next batch does not wait a scheduler round trip between batches.
                 with (
-                    dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+                    dask.config.set(
+                        {
+                            "distributed.scheduler.allowed-failures": 0,
+                            "distributed.worker.profile.enabled": False,
+                            "distributed.scheduler.worker-saturation": float("inf"),
+                        }
+                    ),
                     ignoring_sigint(),
                     warnings.catch_warnings(),
                 ):
@@ -429,6 +440,12 @@ class DaskExecutor:
         self._slots = max(1, sum(self._client.nthreads().values()))
         if not self._fixed_batch:
             self.batch_runs = batch_size(self.runs, self._slots)
+
+    def on_workers(self, fn: Callable[[], Any]) -> dict[str, Any]:
+        """`fn()` run on every worker of the started cluster, by worker address (for diagnostics)."""
+        if self._client is None:
+            raise ExecutorError("the Dask executor is not started")
+        return dict(self._client.run(fn))
 
     @property
     def capacity(self) -> int:

@@ -81,3 +81,31 @@ def test_dask_survives_a_dying_worker(monkeypatch, tiny_scenario, tmp_path, batc
     # Dask charges every task the worker held)
     raised = [f for f in records if f["kind"] == "exception"]
     assert raised and all(f["run_id"] == 3 and "injected fault" in f["message"] for f in raised), detail
+
+
+def test_dask_local_cluster_workers_run_without_the_profiler(tiny_scenario):
+    """The workers' 10 ms stack sampler slowed our Python-heavy runs; the LocalCluster turns it off."""
+    pytest.importorskip("distributed")
+    import dask
+
+    from sovereign import __version__
+    from sovereign.ensemble.executors import DaskExecutor
+    from sovereign.ensemble.worker import RunContext
+    from sovereign.scenario.loader import scenario_hash, scenario_to_dict
+
+    ctx = RunContext(
+        scenario=scenario_to_dict(tiny_scenario),
+        scenario_hash=scenario_hash(tiny_scenario),
+        seed=SEED,
+        quarters=QUARTERS,
+        difficulty=None,
+        version=__version__,
+        param_kinds={},
+    )
+    executor = DaskExecutor(1, ctx, None, runs=2)
+    try:
+        executor.start()
+        settings = executor.on_workers(lambda: dask.config.get("distributed.worker.profile.enabled"))
+    finally:
+        executor.close()
+    assert list(settings.values()) == [False]
