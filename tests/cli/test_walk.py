@@ -28,6 +28,8 @@ SEEDED = {
     "play": ["play"],
     "screenshot": ["screenshot", "OUT.png"],
     "classroom": ["classroom", str(TINY), "--port", "0"],
+    "fan": ["fan", "nowhere.json.gz", "--runs", "1"],
+    "debrief": ["debrief", "nowhere.json.gz", "--runs", "1"],
 }
 BAD_SEEDS = ["-5", str(2**63), "1" * 23, "abc", "1e3", "0x10", "", " "]
 
@@ -47,6 +49,8 @@ def test_the_walk_covers_every_subcommand():
         "screenshot",
         "classroom",
         "scenarios",
+        "fan",
+        "debrief",
     }
 
 
@@ -121,6 +125,8 @@ def test_fifos_never_block(tmp_path, capsys, fifo):
         ["report", str(results)],
         ["screenshot", str(tmp_path / "shot.png"), "--scenario", str(scenario)],
         ["classroom", str(scenario), "--port", "0"],
+        ["fan", str(save), "--runs", "1"],
+        ["debrief", str(save), "--runs", "1"],
     ):
         rc, _, err = call(argv, capsys)
         assert rc == 2 or (argv[0] == "validate" and rc == 1), (argv, rc, err)
@@ -155,6 +161,7 @@ def test_odd_and_unwritable_output_paths_are_refused_before_any_work(tmp_path, c
         ["montecarlo", str(TINY), "--runs", "1", "--quiet", "--out", out],
         ["report", str(tmp_path), "--out", out],
         ["screenshot", str(Path(out) / "shot.png")],
+        ["fan", str(tmp_path / "absent.json.gz"), "--out", out],
     ):
         t0 = time.perf_counter()
         rc, out_text, err = call(argv, capsys)

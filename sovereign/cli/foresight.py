@@ -1,0 +1,138 @@
+"""`sovereign fan` and `sovereign debrief`: the futures ahead of a saved game, and the class against the bots."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+from typing import Any
+
+from sovereign.cli.args import check_output_folder, positive_int, seed
+from sovereign.cli.errors import UsageError
+from sovereign.cli.text import plain
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register `fan` and `debrief`."""
+    p = sub.add_parser(
+        "fan",
+        help="play the rest of a saved game N times with AI in every seat and show the fan of a seat's metric",
+        description="From a save, play the remaining quarters N times with AI in every seat, on common random "
+        "numbers (continuation k always draws the same events for the same --seed), and show the median and "
+        "5-95%% band of a seat's metric per quarter; writes fan.png and fan.csv to --out.",
+    )
+    p.add_argument("save", type=Path, metavar="SAVE")
+    p.add_argument("--runs", type=positive_int, default=20, help="continuations to play (default 20)")
+    p.add_argument("--seat", default=None, help="seat to follow (default: the save's first human seat)")
+    p.add_argument("--column", default=None, help="metric (default: sovereignty_index or valuation_busd)")
+    p.add_argument("--quarters", type=positive_int, default=None, help="quarters ahead (default: to the end)")
+    p.add_argument("--seed", type=seed, default=0, help="root seed of the continuations (default 0)")
+    p.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
+    p.add_argument("--out", type=Path, default=None, help="folder for fan.png and fan.csv")
+    p.set_defaults(handler=cmd_fan)
+
+    p = sub.add_parser(
+        "debrief",
+        help="where each human seat of a saved game falls among AI-only games of the same scenario",
+        description="Play the save's scenario N times from the start with AI in every seat (seeds 0..N-1 of "
+        "--seed) up to the save's quarter, and give each human seat's percentile among them.",
+    )
+    p.add_argument("save", type=Path, metavar="SAVE")
+    p.add_argument("--runs", type=positive_int, default=20, help="AI-only games to compare with (default 20)")
+    p.add_argument("--seed", type=seed, default=0, help="root seed of the AI-only games (default 0)")
+    p.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
+    p.set_defaults(handler=cmd_debrief)
+
+
+def _load(path: Path) -> Any:
+    from sovereign.persist import SaveError, load_game
+
+    try:
+        return load_game(path)
+    except SaveError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_fan(args: argparse.Namespace) -> int:
+    """Play the continuations, print the band, write the chart and the runs."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sovereign.ensemble.foresight import ForesightError, make_fan, plot_fan
+
+    if args.out is not None:
+        check_output_folder(args.out, "--out")
+    model = _load(args.save)
+    seat = args.seat or next(iter(sorted(model.human_seats)), None)
+    if seat is None:
+        raise UsageError(f"{plain(args.save)} has no human seat: name the seat to follow with --seat")
+    console = Console(stderr=True)
+    try:
+        with console.status(f"playing {args.runs} futures of {plain(seat)} ..."):
+            fan = make_fan(
+                model,
+                seat,
+                args.runs,
+                column=args.column,
+                quarters=args.quarters,
+                seed=args.seed,
+                workers=args.workers,
+            )
+    except ForesightError as exc:
+        raise UsageError(str(exc)) from None
+    med, lo, hi = fan.band()
+    console_out = Console()
+    console_out.print(f"{plain(seat)}: {fan.column} over {args.runs} futures (seed {args.seed})", highlight=False)
+    table = Table()
+    for name in ("quarter", "5%", "median", "95%"):
+        table.add_column(name, justify="right" if name != "quarter" else "left")
+    for i, q in enumerate(fan.quarters):
+        table.add_row(q, f"{lo[i]:.3f}", f"{med[i]:.3f}", f"{hi[i]:.3f}")
+    from sovereign.cli.run import fit_table
+
+    console_out.print(fit_table(table))
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        plot_fan(fan, args.out / "fan.png")
+        with open(args.out / "fan.csv", "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["run", "quarter", "seat", fan.column])
+            for k in range(fan.values.shape[0]):
+                for i, q in enumerate(fan.quarters):
+                    writer.writerow([k, q, seat, repr(float(fan.values[k, i]))])
+        print(f"wrote {args.out / 'fan.png'} and {args.out / 'fan.csv'}")
+    return 0
+
+
+def cmd_debrief(args: argparse.Namespace) -> int:
+    """Print each human seat's result and its percentile among AI-only games."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sovereign.ensemble.foresight import ForesightError, debrief
+
+    model = _load(args.save)
+    if not model.human_seats:
+        raise UsageError(f"{plain(args.save)} has no human seat: nothing to compare")
+    try:
+        with Console(stderr=True).status(f"playing {args.runs} AI-only games ..."):
+            rows = debrief(model, args.runs, seed=args.seed, workers=args.workers)
+    except ForesightError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"the class against the bots: {args.runs} AI-only games to {model.metrics.world[-1]['quarter']}")
+    table = Table()
+    for name in ("seat", "metric", "you", "bots' median", "bots 5-95%", "percentile"):
+        table.add_column(name, justify="left" if name in ("seat", "metric") else "right")
+    for r in rows:
+        table.add_row(
+            plain(r.seat),
+            r.column,
+            f"{r.value:.3f}",
+            f"{r.median:.3f}",
+            f"{r.low:.3f}-{r.high:.3f}",
+            f"{r.percentile:.0f}",
+        )
+    from sovereign.cli.run import fit_table
+
+    Console().print(fit_table(table))
+    return 0

@@ -1,0 +1,290 @@
+"""Outcome fans: what lies ahead of a game in progress, as a band of possible futures.
+
+From a save (or a live model) the remaining quarters are played N times with AI in every seat,
+and a seat's key metric (sovereignty index for a nation, valuation for a firm, or any column of
+the metrics tables) is collected quarter by quarter; the fan is its median and 5-95% band.
+
+Why these choices:
+
+* **Common random numbers.** Continuation ``k`` draws its random streams from
+  ``SeedSequence(seed, spawn_key=(k,))``, whatever the game state. Two fans made from two
+  states of the same game (before and after a decision, or a save and its what-if) therefore
+  face the same events in continuation ``k``, so their difference is the decision's effect and
+  not luck; and the same save, seed and N give the same fan, bit for bit.
+* **Everyone AI.** A continuation is a forecast of the world if every seat played as the AI
+  would; the player's queued commands for the current quarter still apply.
+* **Processes.** Continuations are independent games; with ``workers > 1`` they run in a
+  process pool (forkserver, the model preloaded), like an ensemble, and are collected in order.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sovereign.sim.model import SovereignModel
+
+#: The metric a fan shows by default, by kind of seat.
+DEFAULT_COLUMN = {"nation": "sovereignty_index", "firm": "valuation_busd"}
+#: Random streams a continuation reseeds, in the model's order.
+STREAMS = ("events", "agents", "startups")
+
+
+class ForesightError(ValueError):
+    """A fan that cannot be made (unknown seat or column, a finished game); says why."""
+
+
+@dataclass(frozen=True)
+class Fan:
+    """Possible futures of one seat's metric.
+
+    Attributes:
+        seat: The seat (region id or firm id).
+        column: The metric (a column of the nations or firms table).
+        history: (quarter, value) of the quarters already played, from the game's own metrics.
+        quarters: Labels of the quarters ahead.
+        values: (runs, quarters) array; NaN where a firm no longer exists in a continuation.
+        seed: Root seed of the continuations.
+    """
+
+    seat: str
+    column: str
+    history: list[tuple[str, float]]
+    quarters: list[str]
+    values: np.ndarray
+    seed: int
+
+    def band(self, lower: float = 5.0, upper: float = 95.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Median and the `lower`-`upper` percentile band per quarter (NaN-aware)."""
+        with np.errstate(all="ignore"):
+            return (
+                np.nanpercentile(self.values, 50.0, axis=0),
+                np.nanpercentile(self.values, lower, axis=0),
+                np.nanpercentile(self.values, upper, axis=0),
+            )
+
+
+def seat_table(model: SovereignModel, seat: str) -> tuple[str, str]:
+    """(metrics table, id column) holding `seat`'s rows, or ForesightError."""
+    if seat in model.region_ix:
+        return "nations", "region"
+    if seat in model.seat_pos:
+        return "firms", "firm"
+    known = ", ".join(model.seat_ids)
+    raise ForesightError(f"unknown seat {seat!r}; seats are {known}")
+
+
+def seat_series(model: SovereignModel, seat: str, column: str) -> list[tuple[str, float]]:
+    """(quarter, value) of `column` for `seat` in every quarter the model has recorded."""
+    table, key = seat_table(model, seat)
+    return [(r["quarter"], float(r[column])) for r in getattr(model.metrics, table) if r[key] == seat]
+
+
+def check_column(model: SovereignModel, seat: str, column: str | None) -> str:
+    """The metric to show for `seat`: `column` if the seat's table has it, else the default."""
+    table, _ = seat_table(model, seat)
+    kind = "nation" if table == "nations" else "firm"
+    chosen = column or DEFAULT_COLUMN[kind]
+    rows = getattr(model.metrics, table)
+    numeric = sorted(k for k, v in (rows[0].items() if rows else []) if isinstance(v, int | float))
+    if rows and chosen not in numeric:
+        raise ForesightError(f"{table} have no numeric column {chosen!r}; choose from {', '.join(numeric)}")
+    return chosen
+
+
+def continuation(state: dict[str, Any], seed: int, k: int, quarters: int | None, seat: str, column: str) -> list[float]:
+    """Play continuation `k` of a saved state with AI in every seat; `column` of `seat` per quarter."""
+    from sovereign.persist.state import model_from_state
+
+    model = model_from_state(state)
+    children = np.random.SeedSequence(seed, spawn_key=(k,)).spawn(len(STREAMS))
+    model.rngs = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children, strict=True)}
+    model.human_seats = set()
+    table, key = seat_table(model, seat)
+    rows = getattr(model.metrics, table)
+    out: list[float] = []
+    n = model.end_q - model.quarter + 1 if quarters is None else min(quarters, model.end_q - model.quarter + 1)
+    for _ in range(n):
+        before = len(rows)
+        model.step()
+        rows = getattr(model.metrics, table)
+        mine = [r for r in rows[before:] if r[key] == seat]
+        out.append(float(mine[0][column]) if mine else float("nan"))
+    return out
+
+
+def _quarters_ahead(model: SovereignModel, quarters: int | None) -> list[str]:
+    from sovereign.scenario.schema import quarter_label
+
+    left = model.end_q - model.quarter + 1
+    n = left if quarters is None else min(quarters, left)
+    return [quarter_label(model.quarter + i) for i in range(n)]
+
+
+def make_fan(
+    model: SovereignModel,
+    seat: str,
+    runs: int,
+    *,
+    column: str | None = None,
+    quarters: int | None = None,
+    seed: int = 0,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Fan:
+    """Play `runs` continuations of `model` and collect `seat`'s `column`.
+
+    Args:
+        model: The game (it is not changed: continuations start from a copy of its state).
+        seat: Whose metric to follow.
+        runs: Continuations to play (>= 1).
+        column: Metric; default `DEFAULT_COLUMN` of the seat's kind.
+        quarters: Quarters ahead (default: to the end of the game).
+        seed: Root seed of the continuations (common random numbers, see the module docstring).
+        workers: Processes; 1 plays them here, one after another.
+        progress: Called with the number of continuations finished so far.
+
+    Raises:
+        ForesightError: Unknown seat or column, no quarter left, runs < 1.
+    """
+    from sovereign.persist.state import model_to_state
+
+    if runs < 1:
+        raise ForesightError(f"runs must be at least 1, found {runs}")
+    if model.done:
+        raise ForesightError("the game is over: there is no quarter ahead to forecast")
+    chosen = check_column(model, seat, column)
+    ahead = _quarters_ahead(model, quarters)
+    state = model_to_state(model)
+    results: list[list[float] | None] = [None] * runs
+    if workers <= 1:
+        for k in range(runs):
+            results[k] = continuation(state, seed, k, quarters, seat, chosen)
+            if progress is not None:
+                progress(k + 1)
+    else:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["sovereign.sim.model", "sovereign.persist.state"])
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = {pool.submit(continuation, state, seed, k, quarters, seat, chosen): k for k in range(runs)}
+            for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
+                results[futures[future]] = future.result()
+                if progress is not None:
+                    progress(done)
+    values = np.array(results, dtype=float).reshape(runs, len(ahead))
+    return Fan(seat, chosen, seat_series(model, seat, chosen), ahead, values, seed)
+
+
+def plot_fan(fan: Fan, path: Any, title: str = "") -> None:
+    """Draw the fan (history, median, 5-95% band) to a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    med, lo, hi = fan.band()
+    hist_q = [q for q, _ in fan.history]
+    labels = hist_q + fan.quarters
+    x_hist = np.arange(len(hist_q))
+    x_ahead = np.arange(len(hist_q), len(labels))
+    fig, ax = plt.subplots(figsize=(9, 4.8), dpi=110)
+    if fan.history:
+        ax.plot(x_hist, [v for _, v in fan.history], color="#222222", lw=2, label="played")
+        # the futures start where the game stands: join the band to the last played quarter
+        start = fan.history[-1][1]
+        x_ahead = np.concatenate([[x_hist[-1]], x_ahead])
+        med, lo, hi = (np.concatenate([[start], a]) for a in (med, lo, hi))
+    ax.fill_between(x_ahead, lo, hi, color="#4c78a8", alpha=0.25, label="5-95% of futures")
+    ax.plot(x_ahead, med, color="#4c78a8", lw=2, label=f"median of {fan.values.shape[0]} futures")
+    step = max(1, len(labels) // 10)
+    ax.set_xticks(range(0, len(labels), step), [labels[i] for i in range(0, len(labels), step)], rotation=30)
+    ax.set_ylabel(fan.column.replace("_", " "))
+    ax.set_title(title or f"What lies ahead for {fan.seat}: {fan.column.replace('_', ' ')}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def percentile_of(value: float, distribution: Sequence[float]) -> float:
+    """Share of `distribution` at or below `value`, in percent (ties count half), NaNs ignored."""
+    data = np.asarray([d for d in distribution if d == d], dtype=float)
+    if data.size == 0:
+        return float("nan")
+    below = float(np.sum(data < value))
+    ties = float(np.sum(data == value))
+    return 100.0 * (below + 0.5 * ties) / data.size
+
+
+@dataclass(frozen=True)
+class DebriefRow:
+    """One human seat against the bots: its result, the bots' distribution and its percentile."""
+
+    seat: str
+    column: str
+    value: float
+    median: float
+    low: float
+    high: float
+    percentile: float
+
+
+def ai_only_game(scenario: Any, seed: int, k: int, difficulty: str, quarters: int, seats: Sequence[str]) -> list[float]:
+    """Play AI-only game `k` of `seed` for `quarters`; each seat's default metric at the end (NaN if gone)."""
+    from sovereign.sim.model import SovereignModel
+
+    model = SovereignModel(scenario, rng=np.random.SeedSequence(seed, spawn_key=(k,)), difficulty=difficulty)
+    model.run(quarters)
+    out = []
+    for seat in seats:
+        series = seat_series(model, seat, check_column(model, seat, None)) if seat in model.seat_pos else []
+        last = [v for q, v in series if q == model.metrics.world[-1]["quarter"]]
+        out.append(last[0] if last else float("nan"))
+    return out
+
+
+def debrief(model: SovereignModel, runs: int, *, seed: int = 0, workers: int = 1) -> list[DebriefRow]:
+    """Each human seat's result at the last quarter played, against `runs` AI-only games of the scenario.
+
+    The AI-only games play the same scenario from its start at the game's difficulty, for as many
+    quarters as the game has played; a seat's percentile is the share of those games in which the
+    same seat, played by the AI, ended at or below the human result (ties count half).
+
+    Raises:
+        ForesightError: No quarter played yet, or runs < 1.
+    """
+    if runs < 1:
+        raise ForesightError(f"runs must be at least 1, found {runs}")
+    if not model.metrics.world:
+        raise ForesightError("no quarter has been played yet: nothing to compare")
+    played = model.quarter - model.start_q
+    last = model.metrics.world[-1]["quarter"]
+    seats = sorted(model.human_seats)
+    if workers <= 1:
+        games = [ai_only_game(model.scenario, seed, k, model.difficulty, played, seats) for k in range(runs)]
+    else:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["sovereign.sim.model"])
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = [
+                pool.submit(ai_only_game, model.scenario, seed, k, model.difficulty, played, seats) for k in range(runs)
+            ]
+            games = [f.result() for f in futures]
+    bots = np.array(games, dtype=float).reshape(runs, len(seats))
+    rows = []
+    for j, seat in enumerate(seats):
+        column = check_column(model, seat, None)
+        mine = [v for q, v in seat_series(model, seat, column) if q == last]
+        value = mine[0] if mine else float("nan")
+        dist = bots[:, j]
+        with np.errstate(all="ignore"):
+            med, lo, hi = (float(np.nanpercentile(dist, p)) for p in (50.0, 5.0, 95.0))
+        rows.append(DebriefRow(seat, column, value, med, lo, hi, percentile_of(value, list(dist))))
+    return rows

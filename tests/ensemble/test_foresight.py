@@ -1,0 +1,127 @@
+"""Outcome fans and the class against the bots: common random numbers, determinism, percentiles, CLI."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from sovereign.cli import main
+from sovereign.ensemble.foresight import ForesightError, debrief, make_fan, percentile_of
+from sovereign.persist import save_game
+from sovereign.sim.model import SovereignModel
+
+
+@pytest.fixture
+def game(tiny_scenario):
+    model = SovereignModel(tiny_scenario, rng=3, human_seats=["IND"])
+    model.run(3)
+    return model
+
+
+def test_the_same_seed_gives_the_same_fan_bit_for_bit(game):
+    a = make_fan(game, "IND", 3, quarters=4, seed=5)
+    b = make_fan(game, "IND", 3, quarters=4, seed=5)
+    assert a.values.tobytes() == b.values.tobytes()
+    assert a.quarters == ["2026Q4", "2027Q1", "2027Q2", "2027Q3"]
+    assert a.values.shape == (3, 4) and np.isfinite(a.values).all()
+
+
+def test_the_game_itself_is_not_changed(game):
+    before = (game.quarter, game.human_seats, len(game.metrics.nations))
+    make_fan(game, "IND", 2, quarters=2)
+    assert (game.quarter, game.human_seats, len(game.metrics.nations)) == before
+
+
+def test_continuations_differ_and_workers_give_the_same_numbers(game):
+    here = make_fan(game, "IND", 4, quarters=3, seed=1)
+    assert len({row.tobytes() for row in here.values}) > 1  # different futures, not one repeated
+    pooled = make_fan(game, "IND", 4, quarters=3, seed=1, workers=2)
+    assert pooled.values.tobytes() == here.values.tobytes()
+
+
+def test_common_random_numbers_the_same_future_for_the_same_state(game, tiny_scenario):
+    """Continuation k of a state draws the same numbers whatever else is compared with it."""
+    twin = SovereignModel(tiny_scenario, rng=3, human_seats=["IND"])
+    twin.run(3)
+    a = make_fan(game, "IND", 3, quarters=3, seed=9)
+    b = make_fan(twin, "IND", 3, quarters=3, seed=9)
+    assert a.values.tobytes() == b.values.tobytes()
+    c = make_fan(game, "IND", 3, quarters=3, seed=10)
+    assert c.values.tobytes() != a.values.tobytes()
+
+
+def test_band_is_ordered_and_history_is_the_played_quarters(game):
+    fan = make_fan(game, "cloudco", 5, quarters=3)
+    med, lo, hi = fan.band()
+    assert (lo <= med).all() and (med <= hi).all()
+    assert fan.column == "valuation_busd"
+    assert [q for q, _ in fan.history] == ["2026Q1", "2026Q2", "2026Q3"]
+
+
+def test_refusals(game, tiny_scenario):
+    with pytest.raises(ForesightError, match="unknown seat"):
+        make_fan(game, "ATLANTIS", 2)
+    with pytest.raises(ForesightError, match="no numeric column"):
+        make_fan(game, "IND", 2, column="region")
+    with pytest.raises(ForesightError, match="at least 1"):
+        make_fan(game, "IND", 0)
+    over = SovereignModel(tiny_scenario, rng=1)
+    over.run()
+    with pytest.raises(ForesightError, match="game is over"):
+        make_fan(over, "IND", 2)
+    with pytest.raises(ForesightError, match="no quarter has been played"):
+        debrief(SovereignModel(tiny_scenario, rng=1, human_seats=["IND"]), 2)
+
+
+def test_percentile_arithmetic_on_a_hand_built_distribution():
+    assert percentile_of(5.0, [1, 2, 3, 4, 6, 7, 8, 9]) == 50.0
+    assert percentile_of(0.0, [1, 2, 3]) == 0.0
+    assert percentile_of(10.0, [1, 2, 3]) == 100.0
+    assert percentile_of(2.0, [1, 2, 3]) == 50.0  # a tie counts half
+    assert percentile_of(2.0, [float("nan"), 1.0, 3.0]) == 50.0
+    assert np.isnan(percentile_of(1.0, []))
+
+
+def test_debrief_compares_with_ai_only_games_of_the_same_length(game):
+    rows = debrief(game, 3, seed=2)
+    assert [r.seat for r in rows] == ["IND"]
+    (row,) = rows
+    assert row.column == "sovereignty_index"
+    assert row.value == [r for r in game.metrics.nations if r["region"] == "IND"][-1]["sovereignty_index"]
+    assert row.low <= row.median <= row.high and 0.0 <= row.percentile <= 100.0
+    assert debrief(game, 3, seed=2) == rows  # deterministic
+
+
+def test_cli_fan_writes_the_chart_and_every_run(game, tmp_path, capsys):
+    save = save_game(game, tmp_path / "g.json.gz")
+    out = tmp_path / "fan"
+    assert main(["fan", str(save), "--runs", "3", "--quarters", "2", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "IND: sovereignty_index over 3 futures" in text and "2026Q4" in text
+    assert (out / "fan.png").stat().st_size > 10_000
+    with open(out / "fan.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 6 and {r["quarter"] for r in rows} == {"2026Q4", "2027Q1"}
+
+
+def test_cli_refuses_clearly(game, tmp_path, capsys):
+    save = save_game(game, tmp_path / "g.json.gz")
+    assert main(["fan", str(save), "--seat", "nope", "--runs", "2"]) == 2
+    assert "unknown seat 'nope'" in capsys.readouterr().err
+    assert main(["fan", str(tmp_path / "missing.json.gz")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    game.human_seats = set()
+    bare = save_game(game, tmp_path / "bare.json.gz")
+    assert main(["fan", str(bare), "--runs", "2"]) == 2
+    assert "no human seat" in capsys.readouterr().err
+    assert main(["debrief", str(bare), "--runs", "2"]) == 2
+    assert "no human seat" in capsys.readouterr().err
+
+
+def test_cli_debrief_prints_the_percentile(game, tmp_path, capsys):
+    save = save_game(game, tmp_path / "g.json.gz")
+    assert main(["debrief", str(save), "--runs", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "the class against the bots: 2 AI-only games to 2026Q3" in out and "IND" in out
