@@ -288,3 +288,163 @@ def debrief(model: SovereignModel, runs: int, *, seed: int = 0, workers: int = 1
             med, lo, hi = (float(np.nanpercentile(dist, p)) for p in (50.0, 5.0, 95.0))
         rows.append(DebriefRow(seat, column, value, med, lo, hi, percentile_of(value, list(dist))))
     return rows
+
+
+# ------------------------------------------------------------------------------------------------
+# What if we had decided otherwise?
+
+
+@dataclass(frozen=True)
+class Change:
+    """One metric of the two paths at the last quarter compared."""
+
+    table: str
+    column: str
+    original: float
+    whatif: float
+
+    @property
+    def relative(self) -> float:
+        """|what-if - original| relative to the larger magnitude (0 when both are 0)."""
+        scale = max(abs(self.original), abs(self.whatif))
+        return 0.0 if scale == 0.0 else abs(self.whatif - self.original) / scale
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """Two paths of one game: as played, and with one command of one seat changed.
+
+    Attributes:
+        seat: Whose command was changed.
+        quarter: The quarter of the change.
+        changed: What was changed, in words.
+        diverged: The first quarter whose end state differs between the paths (None: identical).
+        parts: The state parts that differ at that quarter (world, seats, rngs...).
+        last: The last quarter compared.
+        seat_changes: The seat's own metrics at `last`, most changed first.
+        market_changes: World metrics (prices, supply, capacity) at `last`, most changed first.
+    """
+
+    seat: str
+    quarter: str
+    changed: str
+    diverged: str | None
+    parts: tuple[str, ...]
+    last: str
+    seat_changes: list[Change]
+    market_changes: list[Change]
+
+
+def _last_row(rows: list[dict[str, Any]], key: str | None, seat: str | None, quarter: str) -> dict[str, Any]:
+    found = [r for r in rows if r["quarter"] == quarter and (key is None or r[key] == seat)]
+    return found[0] if found else {}
+
+
+def _changes(table: str, a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
+    out = [
+        Change(table, k, float(a[k]), float(b.get(k, float("nan"))))
+        for k, v in a.items()
+        if isinstance(v, int | float) and not isinstance(v, bool) and k in b
+    ]
+    moved = [c for c in out if c.relative > 1e-9]  # not rounding noise of a different summation order
+    return sorted(moved, key=lambda c: -c.relative)
+
+
+def _altered(
+    submissions: dict[str, list[dict[str, Any]]], at: str, seat: str, n: int, replace: dict[str, Any] | None
+) -> tuple[dict[str, list[dict[str, Any]]], str]:
+    """The people's submissions with `seat`'s `n`-th command of quarter `at` dropped or replaced."""
+    from sovereign.sim.commands import CommandError, command_from_dict, command_to_dict
+
+    mine = [e for e in submissions.get(at, []) if e["seat"] == seat]
+    if not 1 <= n <= len(mine):
+        listed = "; ".join(f"{i + 1}: {e['command'].get('kind')}" for i, e in enumerate(mine)) or "none"
+        raise ForesightError(f"{seat} submitted {len(mine)} command(s) in {at} ({listed}); there is no command {n}")
+    target = mine[n - 1]
+    altered = {q: list(entries) for q, entries in submissions.items()}
+    pos = altered[at].index(target)
+    kind = target["command"].get("kind")
+    if replace is None:
+        del altered[at][pos]
+        return altered, f"{seat}'s command {n} in {at} ({kind}) dropped"
+    try:
+        new_cmd = command_to_dict(command_from_dict(replace))
+    except CommandError as exc:
+        raise ForesightError(f"the replacement is not a valid command: {exc}") from None
+    altered[at][pos] = {**target, "command": new_cmd}
+    return altered, f"{seat}'s command {n} in {at} ({kind}) replaced by {new_cmd.get('kind')}"
+
+
+def whatif(
+    state: dict[str, Any],
+    *,
+    at: str,
+    seat: str,
+    n: int = 1,
+    replace: dict[str, Any] | None = None,
+    ahead: int = 0,
+) -> WhatIf:
+    """Replay a saved game twice from its seed: as played, and with one human command changed.
+
+    Both paths submit the people's commands of the command log at their quarters and play with the
+    same seed, so they draw the same random numbers until the change makes them differ; the first
+    quarter whose end state differs is where they diverge. With `ahead`, both paths then play that
+    many more quarters with AI in every seat (common random numbers again).
+
+    Args:
+        state: The saved state (`model_to_state` layout, scenario embedded).
+        at: Quarter label of the command to change, e.g. ``2027Q3``.
+        seat: The seat that submitted it (a human seat of the save).
+        n: Which of that seat's commands of that quarter (1-based, in submission order).
+        replace: The command to put in its place (as data); None drops it.
+        ahead: Quarters to play past the save point.
+
+    Raises:
+        ForesightError: No such quarter, seat or command, or an invalid replacement.
+    """
+    from sovereign.persist.replay import human_submissions
+    from sovereign.persist.state import model_digest, seed_sequence
+    from sovereign.scenario.loader import scenario_from_dict
+    from sovereign.scenario.schema import quarter_index, quarter_label
+    from sovereign.sim.model import SovereignModel
+
+    humans = set(state["human_seats"])
+    if seat not in humans:
+        raise ForesightError(f"{seat!r} is not a human seat of this game (human seats: {', '.join(sorted(humans))})")
+    scenario = scenario_from_dict(state["scenario"]["content"], source="save (embedded scenario)")
+    end = int(state["quarter"])
+    try:
+        q_at = quarter_index(at)
+    except ValueError as exc:
+        raise ForesightError(f"--at: {exc}") from None
+    if not quarter_index(scenario.time.start) <= q_at < end:
+        raise ForesightError(f"--at {at} is not a quarter this game has played")
+    submissions = human_submissions(state["command_log"], humans)
+    altered, changed = _altered(submissions, at, seat, n, replace)
+    models = [
+        SovereignModel(
+            scenario, rng=seed_sequence(state["seed"]), human_seats=sorted(humans), difficulty=state["difficulty"]
+        )
+        for _ in range(2)
+    ]
+    diverged: str | None = None
+    parts: tuple[str, ...] = ()
+    while models[0].quarter < end + ahead and not models[0].done:
+        label = quarter_label(models[0].quarter)
+        for m, subs in zip(models, (submissions, altered), strict=True):
+            if m.quarter == end:  # past the save point: everyone AI, in both paths
+                m.human_seats = set()
+            for entry in subs.get(label, []) if m.quarter < end else []:
+                m.submit(str(entry["seat"]), entry["command"])
+            m.step()
+        if diverged is None:
+            a, b = (model_digest(m) for m in models)
+            if a["state"] != b["state"]:
+                diverged = label
+                parts = tuple(k for k in a["parts"] if a["parts"][k] != b["parts"][k])
+    last = models[0].metrics.world[-1]["quarter"]
+    table, key = seat_table(models[0], seat)
+    seat_rows = [_last_row(getattr(m.metrics, table), key, seat, last) for m in models]
+    world_rows = [_last_row(m.metrics.world, None, None, last) for m in models]
+    seat_changes = _changes(table, *seat_rows) if all(seat_rows) else []
+    return WhatIf(seat, at, changed, diverged, parts, last, seat_changes, _changes("world", *world_rows))

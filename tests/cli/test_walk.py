@@ -51,6 +51,7 @@ def test_the_walk_covers_every_subcommand():
         "scenarios",
         "fan",
         "debrief",
+        "whatif",
     }
 
 
@@ -127,6 +128,7 @@ def test_fifos_never_block(tmp_path, capsys, fifo):
         ["classroom", str(scenario), "--port", "0"],
         ["fan", str(save), "--runs", "1"],
         ["debrief", str(save), "--runs", "1"],
+        ["whatif", str(save), "--at", "2026Q1", "--seat", "IND", "--drop", "1"],
     ):
         rc, _, err = call(argv, capsys)
         assert rc == 2 or (argv[0] == "validate" and rc == 1), (argv, rc, err)

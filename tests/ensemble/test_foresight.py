@@ -125,3 +125,66 @@ def test_cli_debrief_prints_the_percentile(game, tmp_path, capsys):
     assert main(["debrief", str(save), "--runs", "2"]) == 0
     out = capsys.readouterr().out
     assert "the class against the bots: 2 AI-only games to 2026Q3" in out and "IND" in out
+
+
+@pytest.fixture
+def decided(tiny_scenario):
+    """India subsidises and builds in 2026Q2, then submits a build it cannot afford (refused)."""
+    model = SovereignModel(tiny_scenario, rng=3, human_seats=["IND"])
+    model.step()
+    assert model.submit("IND", {"kind": "set_subsidy", "rate": 0.5}).accepted
+    assert model.submit("IND", {"kind": "build_datacenter", "region": "IND", "it_mw": 200}).accepted
+    assert not model.submit("IND", {"kind": "build_datacenter", "region": "IND", "it_mw": 9_000}).accepted
+    model.run(3)
+    return model
+
+
+def test_whatif_names_the_quarter_the_paths_part(decided):
+    from sovereign.ensemble.foresight import whatif
+    from sovereign.persist import model_to_state
+
+    result = whatif(model_to_state(decided), at="2026Q2", seat="IND", n=1, replace={"kind": "set_subsidy", "rate": 0})
+    assert result.diverged == "2026Q2" and "world" in result.parts
+    subsidy = next(c for c in result.seat_changes if c.column == "subsidy")
+    assert (subsidy.original, subsidy.whatif) == (0.5, 0.0)
+    assert result.last == "2026Q4"
+
+
+def test_whatif_dropping_a_refused_command_changes_nothing_but_the_log(decided):
+    from sovereign.ensemble.foresight import whatif
+    from sovereign.persist import model_to_state
+
+    result = whatif(model_to_state(decided), at="2026Q2", seat="IND", n=3)
+    # the refusal is no longer logged, and project ids count log entries (so the next project's id
+    # shifts by one); no figure of the world or the seat moves
+    assert result.diverged == "2026Q2" and set(result.parts) <= {"command_log", "world"}
+    assert result.seat_changes == [] and result.market_changes == []
+
+
+def test_whatif_refusals(decided):
+    from sovereign.ensemble.foresight import whatif
+    from sovereign.persist import model_to_state
+
+    state = model_to_state(decided)
+    with pytest.raises(ForesightError, match="there is no command 4"):
+        whatif(state, at="2026Q2", seat="IND", n=4)
+    with pytest.raises(ForesightError, match="not a human seat"):
+        whatif(state, at="2026Q2", seat="USA")
+    with pytest.raises(ForesightError, match="not a quarter this game has played"):
+        whatif(state, at="2031Q1", seat="IND")
+    with pytest.raises(ForesightError, match="not a valid command"):
+        whatif(state, at="2026Q2", seat="IND", replace={"kind": "set_subsidy", "rate": 7})
+
+
+def test_cli_whatif(decided, tmp_path, capsys):
+    save = save_game(decided, tmp_path / "w.json.gz")
+    argv = ["whatif", str(save), "--at", "2026Q2", "--seat", "IND"]
+    assert main([*argv, "--replace", "{kind: set_subsidy, rate: 0.0}"]) == 0
+    out = capsys.readouterr().out
+    assert "the paths diverge in 2026Q2" in out and "subsidy" in out
+    assert main([*argv, "--replace", "[1"]) == 2
+    assert "not JSON or YAML" in capsys.readouterr().err
+    assert main([*argv, "--drop", "9"]) == 2
+    assert "no command 9" in capsys.readouterr().err
+    assert main([*argv, "--at", "nonsense", "--drop", "1"]) == 2
+    assert "--at" in capsys.readouterr().err
