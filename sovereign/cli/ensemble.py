@@ -43,7 +43,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "scenario", metavar="SCENARIO", help="scenario file or name (e.g. baseline; see `sovereign scenarios`)"
+        "scenario",
+        metavar="SCENARIO",
+        nargs="?",
+        default=None,
+        help="scenario file or name (e.g. baseline; see `sovereign scenarios`); not with --from",
+    )
+    p.add_argument(
+        "--from",
+        dest="start",
+        type=Path,
+        default=None,
+        metavar="SAVE",
+        help="continue a saved game in every run (its scenario, from its quarter; AI in every seat); "
+        "the save's state digest is in every row and the manifest",
     )
     p.add_argument(
         "--runs",
@@ -158,13 +171,21 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         ranges = [parse_range(text) for text in args.params]
     except DesignError as exc:
         raise UsageError(str(exc)) from None
-    from sovereign.cli.run import scenario_file
+    start = None
+    if args.start is not None:
+        if args.scenario is not None:
+            raise UsageError("give a SCENARIO or --from SAVE, not both: a saved game carries its scenario")
+        start, scenario_path, scenario = _start_point(args.start, overrides)
+    elif args.scenario is None:
+        raise UsageError("name a SCENARIO (e.g. baseline) or a saved game to continue with --from SAVE")
+    else:
+        from sovereign.cli.run import scenario_file
 
-    scenario_path = scenario_file(args.scenario)
-    try:
-        scenario = load_scenario(scenario_path, overrides)
-    except ScenarioError as exc:
-        raise UsageError(f"invalid scenario {scenario_path}:\n{exc}") from None
+        scenario_path = scenario_file(args.scenario)
+        try:
+            scenario = load_scenario(scenario_path, overrides)
+        except ScenarioError as exc:
+            raise UsageError(f"invalid scenario {scenario_path}:\n{exc}") from None
     script = None
     if args.script is not None:
         from sovereign.cli.run import load_script_or_fail
@@ -206,6 +227,7 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         command=["sovereign", *sys.argv[1:]] if sys.argv else [],
         script=script,
+        start=start,
     )
     try:
         result = run_ensemble(spec, show_progress=not args.quiet, console=err)
@@ -235,6 +257,30 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         print(f"{result.failed} runs failed after {args.retries} retries; see {out / 'failures'}", file=sys.stderr)
         return 1
     return 0
+
+
+def _start_point(path: Path, overrides: dict[str, Any]) -> tuple[Any, Path, Any]:
+    """(StartPoint, save path, scenario with --set applied) for ``--from SAVE``, or UsageError."""
+    from sovereign.ensemble.design import apply_params
+    from sovereign.ensemble.runner import StartPoint
+    from sovereign.persist import SaveError, read_save
+    from sovereign.persist.files import model_from_document
+    from sovereign.persist.state import state_digest
+    from sovereign.scenario.loader import ScenarioError
+
+    try:
+        doc = read_save(path)
+        model = model_from_document(doc)  # the whole save is validated before any run starts
+    except SaveError as exc:
+        raise UsageError(str(exc)) from None
+    if model.done:
+        raise UsageError(f"{path}: the game is over; there is no quarter left to play")
+    try:
+        scenario = apply_params(doc.state["scenario"]["content"], overrides, source="--set")
+    except ScenarioError as exc:
+        raise UsageError(f"invalid --set for the saved game's scenario:\n{exc}") from None
+    start = StartPoint(path, doc.state, state_digest(doc.state)["state"], model.quarter_label)
+    return start, path, scenario
 
 
 def _report_script_refusals(out: Path, script: Any, shown: int = 10) -> None:

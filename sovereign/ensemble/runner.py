@@ -56,6 +56,8 @@ class EnsembleSpec:
         scheduler: Address of an existing Dask scheduler.
         command: The command line, for the manifest.
         script: A policy script every run plays (None: AI in every seat); part of the runs' identity.
+        start: A saved game every run starts from (`StartPoint`), instead of the scenario's start;
+            its state digest is part of the runs' identity.
     """
 
     scenario_path: Path
@@ -70,6 +72,24 @@ class EnsembleSpec:
     scheduler: str | None = None
     command: list[str] = field(default_factory=lambda: list(sys.argv))
     script: PolicyScript | None = None
+    start: StartPoint | None = None
+
+
+@dataclass(frozen=True)
+class StartPoint:
+    """A saved game that every run of an ensemble continues (``montecarlo --from SAVE``).
+
+    Attributes:
+        path: The save file (provenance).
+        state: Its game state (`model_to_state` layout, scenario embedded).
+        digest: `state_digest` of that state: identifies the start in the manifest and every row.
+        quarter: Label of the first quarter the runs play.
+    """
+
+    path: Path
+    state: dict[str, Any]
+    digest: str
+    quarter: str
 
 
 @dataclass
@@ -118,6 +138,8 @@ def design_document(spec: EnsembleSpec, shash: str) -> dict[str, Any]:
     if spec.script is not None:
         # only when there is one, so folders written before scripts existed keep their identity
         identity["script_hash"] = spec.script.hash
+    if spec.start is not None:
+        identity["start_digest"] = spec.start.digest
     doc: dict[str, Any] = {
         "identity": identity,
         "scenario": {
@@ -147,6 +169,8 @@ def design_document(spec: EnsembleSpec, shash: str) -> dict[str, Any]:
             "entries": len(spec.script.entries),
             "content": spec.script.to_dict(),
         }
+    if spec.start is not None:
+        doc["start"] = {"path": str(spec.start.path), "digest": spec.start.digest, "quarter": spec.start.quarter}
     return doc
 
 
@@ -218,6 +242,8 @@ def run_ensemble(
             param_kinds=design.param_kinds,
             script=spec.script.to_dict() if spec.script is not None else None,
             script_hash=spec.script.hash if spec.script is not None else None,
+            start_state=spec.start.state if spec.start is not None else None,
+            start_digest=spec.start.digest if spec.start is not None else None,
         )
         workers = max(1, min(spec.workers, remaining)) if spec.engine == "local" else spec.workers
         executor = make_executor(spec.engine, workers, ctx, spec.scheduler, runs=remaining)

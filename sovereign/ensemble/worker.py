@@ -22,6 +22,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from sovereign import __version__
@@ -54,6 +55,8 @@ class RunContext:
         param_kinds: Column kind of each varying parameter (`Design.param_kinds`), in design order.
         script: The policy script every run plays, as data (`PolicyScript.to_dict`), or None.
         script_hash: `PolicyScript.hash` of it (provenance column of every row), or None.
+        start_state: A saved game state every run continues (``montecarlo --from SAVE``), or None.
+        start_digest: Its state digest (provenance column of every row), or None.
     """
 
     scenario: dict[str, Any]
@@ -65,6 +68,8 @@ class RunContext:
     param_kinds: dict[str, str] = field(default_factory=dict)
     script: dict[str, Any] | None = None
     script_hash: str | None = None
+    start_state: dict[str, Any] | None = None
+    start_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,7 +183,15 @@ def execute(task: RunTask, ctx: RunContext) -> RunOutput:
     # with child i of SeedSequence(seed), whoever runs it.
     seed = run_seed(ctx.seed, task.run_id)
     outcomes = None
-    if script is None:
+    if ctx.start_state is not None:
+        model = continue_from(ctx.start_state, scenario, seed)
+        if script is None:
+            model.run(ctx.quarters)
+        else:
+            from sovereign.scenario.script import play_scripted
+
+            outcomes = play_scripted(model, script, ctx.quarters)
+    elif script is None:
         model = run_scenario(scenario, seed=seed, quarters=ctx.quarters, difficulty=ctx.difficulty)  # type: ignore[arg-type]
     else:
         from sovereign.scenario.script import play_scripted
@@ -200,6 +213,32 @@ def execute(task: RunTask, ctx: RunContext) -> RunOutput:
     return RunOutput(task.run_id, task.attempt, tables, elapsed)
 
 
+def continue_from(state: dict[str, Any], scenario: Any, seed: Any) -> Any:
+    """A model at a saved state, playing the run's scenario (its parameters) with the run's seed.
+
+    Why it may differ from the save's own scenario: a sweep or Sobol design varies parameters of the
+    save's scenario; the world's structure (regions, firms, accelerators) must stay the same, and
+    the tables derived from the scenario are rebuilt from the run's. The random streams come from
+    the run's seed (run i, child i of the root), and every seat is played by the AI.
+    """
+    from sovereign.persist.state import model_from_state
+    from sovereign.sim.gamestate import ScenarioTables
+
+    model = model_from_state(state)
+    old = model.scenario
+    same = [r.id for r in old.regions] == [r.id for r in scenario.regions] and [a.id for a in old.actors] == [
+        a.id for a in scenario.actors
+    ]
+    if not same or [a.id for a in old.accelerators] != [a.id for a in scenario.accelerators]:
+        raise ValueError("a run's parameters may change figures, not the regions, firms or accelerators of the save")
+    model.scenario = scenario
+    model.tables = ScenarioTables.of(scenario)
+    children = seed.spawn(len(model.rngs))
+    model.rngs = {name: np.random.default_rng(child) for name, child in zip(list(model.rngs), children, strict=True)}
+    model.human_seats = set()
+    return model
+
+
 def provenance(task: RunTask, ctx: RunContext) -> list[tuple[str, pa.DataType, Any]]:
     """Provenance columns of every row of a run: (name, type, value)."""
     cols: list[tuple[str, pa.DataType, Any]] = [
@@ -213,6 +252,8 @@ def provenance(task: RunTask, ctx: RunContext) -> list[tuple[str, pa.DataType, A
     ]
     if ctx.script_hash is not None:
         cols.append(("script_hash", pa.string(), ctx.script_hash))
+    if ctx.start_digest is not None:
+        cols.append(("start_digest", pa.string(), ctx.start_digest))
     for path, kind in ctx.param_kinds.items():
         cols.append((param_column(path), _PARAM_TYPES[kind], column_value(kind, task.params[path])))
     return cols

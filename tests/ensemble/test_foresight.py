@@ -12,6 +12,8 @@ from sovereign.ensemble.foresight import ForesightError, debrief, make_fan, perc
 from sovereign.persist import save_game
 from sovereign.sim.model import SovereignModel
 
+from .conftest import TINY
+
 
 @pytest.fixture
 def game(tiny_scenario):
@@ -188,3 +190,49 @@ def test_cli_whatif(decided, tmp_path, capsys):
     assert "no command 9" in capsys.readouterr().err
     assert main([*argv, "--at", "nonsense", "--drop", "1"]) == 2
     assert "--at" in capsys.readouterr().err
+
+
+def test_montecarlo_from_a_save_continues_it_in_every_run(game, tmp_path, capsys):
+    import json
+
+    from sovereign.ensemble.store import read_table
+    from sovereign.persist import read_save
+    from sovereign.persist.state import state_digest
+
+    save = save_game(game, tmp_path / "g.json.gz")
+    digest = state_digest(read_save(save).state)["state"]
+    out = tmp_path / "mc"
+    argv = ["montecarlo", "--from", str(save), "--runs", "3", "--quarters", "2", "--out", str(out), "--quiet"]
+    assert main([*argv, "--workers", "1"]) == 0
+    capsys.readouterr()
+    nations = read_table(out, "nations").to_pylist()
+    assert {r["start_digest"] for r in nations} == {digest}
+    ind = [r for r in nations if r["region"] == "IND"]
+    played = [r["sovereignty_index"] for r in game.metrics.nations if r["region"] == "IND"]
+    for run in range(3):
+        mine = [r for r in ind if r["run_id"] == run]
+        assert [r["quarter"] for r in mine] == ["2026Q1", "2026Q2", "2026Q3", "2026Q4", "2027Q1"]
+        assert [r["sovereignty_index"] for r in mine[:3]] == played  # the saved history, then the futures
+    futures = {tuple(r["sovereignty_index"] for r in ind if r["run_id"] == k)[3:] for k in range(3)}
+    assert len(futures) > 1
+    doc = json.loads((out / "design.json").read_text())
+    assert doc["start"]["digest"] == digest and doc["identity"]["start_digest"] == digest
+    # the same ensemble again, in another folder and with 2 workers: the same numbers
+    again = tmp_path / "mc2"
+    assert main([*argv[:-3], "--out", str(again), "--quiet", "--workers", "2"]) == 0
+    capsys.readouterr()
+    key = lambda r: (r["run_id"], r["quarter"], r["region"])  # noqa: E731
+    assert sorted(read_table(again, "nations").to_pylist(), key=key) == sorted(nations, key=key)
+
+
+def test_montecarlo_from_refusals(game, tmp_path, capsys, tiny_scenario):
+    save = save_game(game, tmp_path / "g.json.gz")
+    assert main(["montecarlo", str(TINY), "--from", str(save), "--runs", "1", "--out", str(tmp_path / "a")]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert main(["montecarlo", "--runs", "1", "--out", str(tmp_path / "b")]) == 2
+    assert "name a SCENARIO" in capsys.readouterr().err
+    over = SovereignModel(tiny_scenario, rng=1)
+    over.run()
+    done = save_game(over, tmp_path / "over.json.gz")
+    assert main(["montecarlo", "--from", str(done), "--runs", "1", "--out", str(tmp_path / "c")]) == 2
+    assert "game is over" in capsys.readouterr().err
