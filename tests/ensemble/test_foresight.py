@@ -236,3 +236,21 @@ def test_montecarlo_from_refusals(game, tmp_path, capsys, tiny_scenario):
     done = save_game(over, tmp_path / "over.json.gz")
     assert main(["montecarlo", "--from", str(done), "--runs", "1", "--out", str(tmp_path / "c")]) == 2
     assert "game is over" in capsys.readouterr().err
+
+
+def test_a_whatif_that_changes_nothing_reproduces_the_game_bit_for_bit(decided):
+    from sovereign.ensemble.foresight import whatif
+    from sovereign.persist import model_to_state
+
+    same = {"kind": "set_subsidy", "rate": 0.5}  # India's first command of 2026Q2, as it was
+    result = whatif(model_to_state(decided), at="2026Q2", seat="IND", n=1, replace=same, ahead=2)
+    assert result.diverged is None and result.parts == ()
+    assert result.seat_changes == [] and result.market_changes == []
+
+
+def test_a_dropped_command_changes_the_game_only_from_its_quarter_on(decided):
+    from sovereign.ensemble.foresight import whatif
+    from sovereign.persist import model_to_state
+
+    dropped = whatif(model_to_state(decided), at="2026Q2", seat="IND", n=2)
+    assert dropped.diverged == "2026Q2"  # 2026Q1 ended identical in both paths; 2026Q2 did not
