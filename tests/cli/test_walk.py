@@ -52,6 +52,7 @@ def test_the_walk_covers_every_subcommand():
         "fan",
         "debrief",
         "whatif",
+        "compare",
     }
 
 
