@@ -254,3 +254,19 @@ def test_a_dropped_command_changes_the_game_only_from_its_quarter_on(decided):
 
     dropped = whatif(model_to_state(decided), at="2026Q2", seat="IND", n=2)
     assert dropped.diverged == "2026Q2"  # 2026Q1 ended identical in both paths; 2026Q2 did not
+
+
+def test_a_seat_that_plays_like_the_ai_gets_uniform_percentiles(tiny_scenario):
+    """Calibration: a "human" seat played by the AI itself is a draw from the bots' distribution, so
+    its percentile among them is uniform over games (Kolmogorov-Smirnov against U(0, 100))."""
+    from scipy import stats
+
+    percentiles = []
+    for s in range(24):
+        model = SovereignModel(tiny_scenario, rng=np.random.SeedSequence(10_000 + s))
+        model.run(3)
+        model.human_seats = {"IND"}  # marked human after the fact: it played exactly like the AI
+        (row,) = debrief(model, 19, seed=s)
+        percentiles.append(row.percentile)
+    assert stats.kstest(np.array(percentiles) / 100.0, "uniform").pvalue > 0.01
+    assert 30.0 <= float(np.mean(percentiles)) <= 70.0
