@@ -119,6 +119,18 @@ def continuation(state: dict[str, Any], seed: int, k: int, quarters: int | None,
     return out
 
 
+#: The state a pool worker plays continuations of (set once per worker by `_install_state`).
+_INSTALLED: dict[str, Any] = {}
+
+
+def _install_state(state: dict[str, Any]) -> None:
+    _INSTALLED["state"] = state
+
+
+def _installed_continuation(seed: int, k: int, quarters: int | None, seat: str, column: str) -> list[float]:
+    return continuation(_INSTALLED["state"], seed, k, quarters, seat, column)
+
+
 def _quarters_ahead(model: SovereignModel, quarters: int | None) -> list[str]:
     from sovereign.scenario.schema import quarter_label
 
@@ -171,8 +183,11 @@ def make_fan(
     else:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["sovereign.sim.model", "sovereign.persist.state"])
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(continuation, state, seed, k, quarters, seat, chosen): k for k in range(runs)}
+        # the state (megabytes) goes to each worker once, not with every continuation
+        with concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_install_state, initargs=(state,)
+        ) as pool:
+            futures = {pool.submit(_installed_continuation, seed, k, quarters, seat, chosen): k for k in range(runs)}
             for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
                 results[futures[future]] = future.result()
                 if progress is not None:
