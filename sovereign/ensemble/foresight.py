@@ -265,15 +265,24 @@ def ai_only_game(scenario: Any, seed: int, k: int, difficulty: str, quarters: in
     return out
 
 
-def debrief(model: SovereignModel, runs: int, *, seed: int = 0, workers: int = 1) -> list[DebriefRow]:
+def debrief(
+    model: SovereignModel, runs: int, *, seed: int = 0, workers: int = 1, seats: Sequence[str] | None = None
+) -> list[DebriefRow]:
     """Each human seat's result at the last quarter played, against `runs` AI-only games of the scenario.
 
     The AI-only games play the same scenario from its start at the game's difficulty, for as many
     quarters as the game has played; a seat's percentile is the share of those games in which the
     same seat, played by the AI, ended at or below the human result (ties count half).
 
+    Args:
+        model: The game (not changed).
+        runs: AI-only games to compare with (>= 1); game k is seeded ``SeedSequence(seed, spawn_key=(k,))``.
+        seed: Root seed of the AI-only games.
+        workers: Processes; 1 plays them here.
+        seats: The human seats to report (default: every human seat).
+
     Raises:
-        ForesightError: No quarter played yet, or runs < 1.
+        ForesightError: No quarter played yet, no human seat, or runs < 1.
     """
     if runs < 1:
         raise ForesightError(f"runs must be at least 1, found {runs}")
@@ -281,7 +290,9 @@ def debrief(model: SovereignModel, runs: int, *, seed: int = 0, workers: int = 1
         raise ForesightError("no quarter has been played yet: nothing to compare")
     played = model.quarter - model.start_q
     last = model.metrics.world[-1]["quarter"]
-    seats = sorted(model.human_seats)
+    seats = sorted(model.human_seats if seats is None else set(seats) & model.human_seats)
+    if not seats:
+        raise ForesightError("no human seat to compare")
     if workers <= 1:
         games = [ai_only_game(model.scenario, seed, k, model.difficulty, played, seats) for k in range(runs)]
     else:

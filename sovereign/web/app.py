@@ -497,6 +497,15 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
         return JSONResponse(result)
 
     @handle
+    async def admin_debrief(request: Request) -> Response:
+        need_admin(request)
+        body = await read_json(request, s.DebriefRequest)
+        snapshot = lesson.debrief_snapshot()  # between quarters, on the event loop
+        # seconds of AI-only games: on a worker thread, so the lesson and its sockets go on
+        rows = await asyncio.to_thread(lesson.debrief_rows, snapshot, body.runs)
+        return JSONResponse({"ok": True, "rows": rows})
+
+    @handle
     async def export_table(request: Request) -> Response:
         need_admin(request)
         name = request.path_params["name"]
@@ -572,6 +581,7 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
         Route("/api/projector", projector_view),
         Route("/api/admin", admin_view),
         Route("/api/admin/export/{name}", export_table),
+        Route("/api/admin/debrief", admin_debrief, methods=["POST"]),
         Route("/api/admin/{verb}", admin_action, methods=["POST"]),
         WebSocketRoute("/ws", socket),
         Mount("/static", StaticFiles(directory=static_dir()), name="static"),

@@ -749,6 +749,41 @@ class Lesson:
         self.save()
         return label
 
+    def debrief_snapshot(self) -> Any:
+        """A copy of the game for the class-against-the-bots debrief (taken between quarters).
+
+        Why a copy: the debrief plays AI-only games for seconds on a worker thread, while the
+        lesson may go on; it must read a game that does not change under it.
+        """
+        from sovereign.persist import model_from_state, model_to_state
+
+        self._playing_or_over()
+        assert self.session is not None
+        if not self.session.model.metrics.world:
+            raise LessonError("no quarter has been played yet: nothing to compare")
+        seats = {team.seat for team in self.teams.values()} & self.session.model.human_seats
+        if not seats:
+            raise LessonError("no seat is played by a team")
+        snapshot = model_from_state(model_to_state(self.session.model))
+        snapshot.human_seats = seats  # the seats of teams that joined, not every seat set to "team"
+        return snapshot
+
+    @staticmethod
+    def debrief_rows(snapshot: Any, runs: int) -> list[dict[str, Any]]:
+        """Each team seat against `runs` AI-only games of the lesson's scenario (see `foresight.debrief`)."""
+        from dataclasses import asdict
+
+        from sovereign.ensemble.foresight import debrief
+
+        names = {r.id: r.name for r in snapshot.scenario.regions} | {a.id: a.name for a in snapshot.scenario.actors}
+        quarter = snapshot.metrics.world[-1]["quarter"]
+        out = []
+        for row in debrief(snapshot, runs):
+            item = asdict(row)
+            item.update(name=names.get(row.seat, row.seat), quarter=quarter, runs=runs)
+            out.append({k: (None if isinstance(v, float) and v != v else v) for k, v in item.items()})
+        return out
+
     def _playing_or_over(self) -> None:
         if self.session is None:
             raise LessonError("the lesson has not started yet")

@@ -76,6 +76,12 @@ class RoleRequest(Request):
     role: Short
 
 
+class DebriefRequest(Request):
+    """How many AI-only games the class is compared with (each plays as many quarters as the lesson)."""
+
+    runs: int = Field(default=20, ge=2, le=100)
+
+
 class TimerRequest(Request):
     """Seconds per quarter; 0 switches the timer off."""
 

@@ -235,3 +235,12 @@ def test_a_lesson_in_the_browser(server, browser, tmp_path):
     for page in [*laptops.values(), phone, teacher]:
         quarter_is(page, "2026Q4")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways scrolling on a phone"
+
+    # The debrief: the class against the bots, from the console.
+    teacher.fill("#debrief-runs", "4")
+    teacher.click("#run-debrief")
+    teacher.wait_for_selector("#debrief-table td", timeout=60000)
+    cells = teacher.inner_text("#debrief-table")
+    assert "India" in cells and "sovereignty index" in cells, cells
+    teacher.evaluate("document.querySelector('#debrief-table').scrollIntoView({block: 'center'})")
+    shoot(teacher, "debrief", tmp_path)

@@ -274,3 +274,26 @@ def test_each_bundled_scenario_plays_a_lesson_quarter(name, tmp_path):
         assert team.post("/api/team/orders", {"action": "set_subsidy", "values": {"rate": 0.2}}).json()["accepted"]
         room.end_quarter()
         assert team.view()["results"]["applied"][0]["accepted"]
+
+
+def test_the_class_against_the_bots_in_the_console(playing):
+    room, india, _ = playing
+    res = room.client.post("/api/admin/debrief", json={"runs": 3}, headers=room.admin)
+    assert res.status_code == 409 and "no quarter has been played" in res.json()["error"]
+    india.post("/api/team/orders", DC)
+    room.end_quarter()
+    room.end_quarter()
+    rows = room.act("debrief", {"runs": 4})["rows"]
+    assert sorted(r["seat"] for r in rows) == ["CHN", "IND"]
+    for r in rows:
+        assert r["quarter"] == "2026Q2" and r["runs"] == 4 and r["column"] == "sovereignty_index"
+        assert 0.0 <= r["percentile"] <= 100.0 and r["low"] <= r["median"] <= r["high"]
+        assert (
+            r["value"]
+            == [n for n in room.lesson.model.metrics.nations if n["region"] == r["seat"]][-1]["sovereignty_index"]
+        )
+    for bad in ({"runs": 1}, {"runs": 500}, {"runs": "x"}, {"runs": 3, "extra": 1}):
+        res = room.client.post("/api/admin/debrief", json=bad, headers=room.admin)
+        assert res.status_code in (400, 422), (bad, res.text)
+    res = india.post("/api/admin/debrief", {"runs": 3})
+    assert res.status_code in (401, 403)

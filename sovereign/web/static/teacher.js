@@ -81,6 +81,23 @@ $("#pause").onclick = () => act("pause", { on: !admin.status.paused });
 $("#end-quarter").onclick = () => act("end-quarter");
 $("#undo").onclick = () => { if (confirm("Go back to the start of the last quarter?")) act("undo"); };
 $("#set-timer").onclick = () => act("timer", { seconds: Number($("#timer-s").value) });
+const MEASURES = { sovereignty_index: "sovereignty index", valuation_busd: "valuation ($B)" };
+$("#run-debrief").onclick = async () => {
+  const btn = $("#run-debrief");
+  btn.disabled = true;
+  btn.textContent = "Playing the bots' games…";
+  const res = await act("debrief", { runs: Number($("#debrief-runs").value) }, "#debrief-error");
+  btn.disabled = false;
+  btn.textContent = "Compare";
+  if (!res.ok) return;
+  const f = x => (x === null || x === undefined) ? "–" : Number(x).toLocaleString(undefined, { maximumFractionDigits: 3 });
+  const rows = res.data.rows;
+  $("#debrief-table").innerHTML = rows.length === 0 ? "" :
+    `<tr><th>Team seat</th><th>Measure</th><th>Class</th><th>Bots' median</th><th>Bots 5–95%</th><th>Percentile</th></tr>` +
+    rows.map(r => `<tr><td>${esc(r.name)}</td><td>${esc(MEASURES[r.column] || r.column.replaceAll("_", " "))} (${esc(r.quarter)})</td>` +
+      `<td>${f(r.value)}</td><td>${f(r.median)}</td><td>${f(r.low)}–${f(r.high)}</td>` +
+      `<td><b>${r.percentile === null ? "–" : Math.round(r.percentile)}</b></td></tr>`).join("");
+};
 $("#lock").onchange = () => act("lock", { on: $("#lock").checked });
 $("#fire-headline").onclick = async () => {
   const res = await act("inject", { headline: $("#headline").value }, "#inject-error");
