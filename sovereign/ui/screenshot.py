@@ -139,6 +139,13 @@ def render(opts: ShotOptions) -> Path:
             app.open(opts.screen, **({"region": opts.region} if opts.region and opts.screen == "markets" else {}))
         elif opts.screen == "help":
             app.help_open = True
+        if opts.screen == "end":
+            # the end screen compares the human seats with AI-only games on a worker thread: a
+            # picture of it shows the finished comparison, as a player sees it seconds later
+            app.frame(dt=1 / 60)
+            bots = getattr(app.top, "bots", None)
+            if bots is not None:
+                bots.wait(300)
     return app.screenshot(opts.path, frames=4)
 
 

@@ -302,3 +302,23 @@ def test_side_panel_firm_links_open_the_firm(make_app, played_session):
     ui.click_at((rect.centerx + ox, rect.centery + oy - panel.scroll))
     assert game.selection in played_session.model.seats and game.selection not in played_session.model.region_ix
     ui.frames(2)  # the firm page draws
+
+
+def test_end_screen_compares_the_human_seats_with_the_bots_without_blocking(make_app, tiny_scenario, tmp_path):
+    from sovereign.game.session import new_session
+
+    s = new_session(tiny_scenario, ["IND"], seed=2, save_dir=tmp_path, autosave=False)
+    for _ in range(3):
+        s.end_turn(wait=True)
+        s.poll()
+    app, ui = make_app(session=s)
+    app.start_session(s)
+    ui.close_dialogs()
+    app.open("end")
+    ui.frames(2)  # the screen draws at once, while the AI-only games play on a worker thread
+    bots = app.top.bots
+    assert bots is not None and bots.wait(120)
+    ui.frames(2)
+    (row,) = bots.rows
+    assert row.seat == "IND" and 0.0 <= row.percentile <= 100.0 and row.column == "sovereignty_index"
+    assert row.value == [r for r in s.model.metrics.nations if r["region"] == "IND"][-1]["sovereignty_index"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +104,46 @@ def final_ranking(model: Any) -> tuple[list[tuple[str, str, float]], list[tuple[
     return nations, firms
 
 
+#: AI-only games the end screen compares the human seats with.
+BOTS_RUNS = 20
+
+
+class BotsComparison:
+    """The class against the bots, computed on a worker thread so the screen never waits.
+
+    `rows` is None while the AI-only games are played, then the `DebriefRow` list; `error` says
+    why there is none (no human seat, nothing played).
+    """
+
+    def __init__(self, model: Any, seats: set[str], runs: int = BOTS_RUNS) -> None:
+        from sovereign.persist import model_from_state, model_to_state
+
+        self.runs = runs
+        self.rows: list[Any] | None = None
+        self.error = ""
+        self.version = 0
+        # a copy taken here, on the UI thread: the games read it while the player looks around
+        self._snapshot = model_from_state(model_to_state(model))
+        self._seats = sorted(seats & set(model.seats))
+        self._thread = threading.Thread(target=self._run, name="sovereign-bots", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from sovereign.ensemble.foresight import ForesightError, debrief
+
+        try:
+            self.rows = debrief(self._snapshot, self.runs, seats=self._seats)
+        except ForesightError as exc:
+            self.error = str(exc)
+            self.rows = []
+        self.version += 1
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Whether the games have finished (waiting up to `timeout` seconds)."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
 class EndScreen(Screen):
     """How the game ended."""
 
@@ -111,7 +152,8 @@ class EndScreen(Screen):
     summary = "objectives met or missed, final ranking, charts of the game"
     needs_session = True
     help_text = (
-        "The game is over. Left: the scenario's objectives (yours first) met or missed, and the final ranking of "
+        "The game is over. Left: the scenario's objectives (yours first) met or missed, how you did against the AI "
+        "playing your seat in 20 games of the same scenario, and the final ranking of "
         "nations by sovereignty index and of firms by valuation. Right: the whole game in four charts, your seat "
         "highlighted. Below: the scenario's debrief questions, for discussion."
     )
@@ -120,6 +162,7 @@ class EndScreen(Screen):
     def __init__(self, app: Any, **params: Any) -> None:
         super().__init__(app, **params)
         self.chart = AsyncChart()
+        self.bots: BotsComparison | None = None
 
     def build(self) -> None:
         """Buttons along the bottom."""
@@ -194,7 +237,11 @@ class EndScreen(Screen):
         last = quarter_label(model.quarter - 1)
         header(surface, f, pal, s, "Game over", f"{model.scenario.meta.title} · final quarter {last}")
         chart_or_placeholder(surface, self._chart_surface(), self.right, f, pal)
-        key = (self.size, pal.name, s.factor, self.session.version)
+        humans = (set(self.session.human_seats) | set(model.human_seats)) & set(model.seats)
+        if self.bots is None and humans and model.metrics.world:
+            self.bots = BotsComparison(model, humans)
+        bots_version = (self.bots.version, self.bots.rows is None) if self.bots is not None else None
+        key = (self.size, pal.name, s.factor, self.session.version, bots_version)
         cached = getattr(self, "_left_cache", None)
         if cached is None or cached[0] != key:
             layer = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
@@ -236,6 +283,7 @@ class EndScreen(Screen):
                 y += f.line_height(14)
             draw.text(surface, f, res.detail, (x + s(72), y), 12, pal.rgb("text_muted"), max_width=width - s(72))
             y += f.line_height(12) + s(4)
+        y = self._bots_lines(surface, x, y + s(6), width)
         nations, firms = final_ranking(model)
         y += s(8)
         col_w = (width - s(16)) // 2
@@ -272,3 +320,30 @@ class EndScreen(Screen):
             for line in lines:
                 draw.text(surface, f, line, (x, yy), 13, pal.rgb("text_muted"))
                 yy += f.line_height(13)
+
+    def _bots_lines(self, surface: pygame.Surface, x: int, y: int, width: int) -> int:
+        """How each human seat did against the AI playing the same scenario; returns the next y."""
+        pal, s, f = self.palette, self.s, self.fonts
+        bots = self.bots
+        if bots is None:
+            return y
+        draw.text(surface, f, "AGAINST THE BOTS", (x, y), 13, pal.rgb("accent"), bold=True)
+        y += f.line_height(13, True) + s(2)
+        if bots.rows is None:
+            lines = [f"Playing this scenario {bots.runs} times with the AI in every seat…"]
+        elif not bots.rows:
+            lines = [bots.error or "No result."]
+        else:
+            lines = []
+            for r in bots.rows:
+                who = self.session.seat_name(r.seat)
+                show = fmt.index if r.column == "sovereignty_index" else fmt.money
+                lines.append(
+                    f"{who}: better than the AI in {r.percentile:.0f}% of {bots.runs} games "
+                    f"(you {show(r.value)}, the AI's median {show(r.median)})"
+                )
+        for line in lines:
+            for part in f.wrap(line, 13, width)[:2]:
+                draw.text(surface, f, part, (x, y), 13, pal.rgb("text"))
+                y += f.line_height(13)
+        return y
