@@ -322,3 +322,33 @@ def test_end_screen_compares_the_human_seats_with_the_bots_without_blocking(make
     (row,) = bots.rows
     assert row.seat == "IND" and 0.0 <= row.percentile <= 100.0 and row.column == "sovereignty_index"
     assert row.value == [r for r in s.model.metrics.nations if r["region"] == "IND"][-1]["sovereignty_index"]
+
+
+@pytest.mark.parametrize(("humans", "shown"), [(["IND"], "IND"), (["CHN"], None)])
+def test_end_screen_grades_only_the_players_objectives(make_app, tiny_scenario, tmp_path, monkeypatch, humans, shown):
+    """India's goal is listed (met or missed) when India is played; for China's player it is not a result."""
+    from sovereign.game.session import new_session
+    from sovereign.ui import draw
+
+    s = new_session(tiny_scenario, humans, seed=2, save_dir=tmp_path, autosave=False)
+    s.model.run()  # to the end: the objective's deadline has passed
+    s.poll()
+    written: list[str] = []
+    real = draw.text
+    monkeypatch.setattr(
+        draw,
+        "text",
+        lambda surface, fonts, text, *a, **k: written.append(str(text)) or real(surface, fonts, text, *a, **k),
+    )
+    app, ui = make_app(session=s)
+    app.start_session(s)
+    ui.close_dialogs()
+    app.open("end")
+    ui.frames(2)
+    graded = [t for t in written if t in ("MET", "MISSED")]
+    if shown:
+        assert len(graded) >= 1 and any("sovereignty index at least 0.4" in t for t in written)
+    else:
+        assert graded == [] and any("Your seat had no objective" in t for t in written)
+    if app.top.bots is not None:
+        app.top.bots.wait(120)

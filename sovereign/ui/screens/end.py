@@ -257,14 +257,15 @@ class EndScreen(Screen):
         x, y = self.left.left, self.left.top
         width = self.left.width
         humans = set(self.session.human_seats) | set(model.human_seats)
-        results = evaluate_objectives(model)
-        results.sort(key=lambda r: (r.seat not in humans, r.seat))
+        # the players' own objectives: an AI seat's objective is its scenario goal, not a result to
+        # grade, and listing the rivals' goals as MISSED read as the players' failures
+        every = evaluate_objectives(model)
+        results = sorted((r for r in every if r.seat in humans), key=lambda r: r.seat)
         draw.text(surface, f, "OBJECTIVES", (x, y), 13, pal.rgb("accent"), bold=True)
         y += f.line_height(13, True) + s(4)
         if not results:
-            draw.text(
-                surface, f, "This scenario sets no objectives: see the ranking.", (x, y), 14, pal.rgb("text_muted")
-            )
+            why = "Your seat had no objective in this scenario" if every else "This scenario sets no objectives"
+            draw.text(surface, f, f"{why}: see the ranking.", (x, y), 14, pal.rgb("text_muted"))
             y += f.line_height(14)
         for res in results[:8]:
             mine = res.seat in humans
