@@ -586,7 +586,9 @@ class GameSession:
             self.snapshots[snap.quarter] = snap
         self.turn = 0
         self.last_results = {}
-        self.dirty = True
+        # a quarter that was autosaved is not unsaved progress: loading or quitting right after it
+        # loses nothing, so the player is not asked to save it again
+        self.dirty = not (self.autosave and self._autosave_result is None)
         self.version += 1
         return StepReport(played, self._step_seconds, autosave=self._autosave_result)
 

@@ -68,6 +68,7 @@ def test_save_load_round_trip_and_autosave(tiny_scenario, tmp_path):
     s.end_turn(wait=True)
     report = s.poll()
     assert report.autosave is None
+    assert not s.dirty  # the quarter is in its autosave: nothing to lose by loading or quitting now
     autosaves = [p for p in tmp_path.iterdir() if p.name.startswith("autosave-")]
     assert len(autosaves) == 1
     path = s.save()
@@ -129,3 +130,10 @@ def test_reading_the_budget_never_creates_a_queue(tiny_scenario, tmp_path):
     preview(s.model, "IND", BuildDatacenter(region="IND", it_mw=100))
     s.check(BuildDatacenter(region="IND", it_mw=100))
     assert "IND" not in s.model.pending
+
+
+def test_a_quarter_without_autosave_is_unsaved_progress(tiny_scenario, tmp_path):
+    s = new_session(tiny_scenario, ["IND"], seed=4, save_dir=tmp_path, autosave=False)
+    s.end_turn(wait=True)
+    s.poll()
+    assert s.dirty
