@@ -352,3 +352,25 @@ def test_end_screen_grades_only_the_players_objectives(make_app, tiny_scenario, 
         assert graded == [] and any("Your seat had no objective" in t for t in written)
     if app.top.bots is not None:
         app.top.bots.wait(120)
+
+
+def test_charts_of_a_finished_game_end_with_its_last_quarter(make_app, tiny_scenario, tmp_path, monkeypatch):
+    from sovereign.game.session import new_session
+    from sovereign.ui.screens import common
+
+    s = new_session(tiny_scenario, ["IND"], seed=2, save_dir=tmp_path, autosave=False)
+    s.model.run()
+    s.poll()
+    subtitles: list[str] = []
+    real = common.header
+    monkeypatch.setattr(common, "header", lambda *a, **k: subtitles.append(a[5]) or real(*a, **k))
+    import sovereign.ui.screens.charts as charts_mod
+
+    monkeypatch.setattr(charts_mod, "header", common.header)
+    app, ui = make_app(session=s)
+    app.start_session(s)
+    ui.close_dialogs()
+    app.open("charts")
+    ui.frames(2)
+    assert any(t.endswith("up to 2027Q4") for t in subtitles), subtitles
+    assert not any("2028Q1" in t for t in subtitles)

@@ -177,7 +177,11 @@ class ChartsScreen(Screen):
         pal, s, f = self.palette, self.s, self.fonts
         surface.fill(pal.rgb("background"))
         model = self.session.model
-        header(surface, f, pal, s, "Charts", f"{model.scenario.meta.title} · up to {model.quarter_label}")
+        # the charts end with the last quarter played (not the one about to be, which after the last
+        # quarter is past the scenario's end)
+        played = model.metrics.world
+        span = f"up to {played[-1]['quarter']}" if played else "before the first quarter"
+        header(surface, f, pal, s, "Charts", f"{model.scenario.meta.title} · {span}")
         if self.session.busy:
             return
         chart_or_placeholder(surface, self.chart_surface(), self.chart_rect, f, pal)
