@@ -207,6 +207,21 @@ def _money(busd: float) -> str:
     return f"${busd:,.1f}B" if abs(busd) >= 0.1 else f"${busd * 1000:,.0f}M"
 
 
+def money_apart(busd: float, other: float) -> str:
+    """`busd` as money, with as many decimals as it takes to tell it from `other` (up to $1M).
+
+    Why: "needs $8.3B, has $8.3B" reads as a bug; "needs $8.31B, has $8.27B" says how far off.
+    """
+    text = _money(busd)
+    for decimals in (2, 3):
+        if text != _money(other) or abs(busd) < 0.1:
+            break
+        text = f"${busd:,.{decimals}f}B"
+        if text != f"${other:,.{decimals}f}B":
+            break
+    return text
+
+
 def command_cost_busd(model: SovereignModel, seat: str, cmd: Command) -> float:
     """Up-front cost to the seat of an accepted command, before any subsidy ($B)."""
     cost = _COSTS.get(type(cmd)) or _dispatch(_COSTS, type(cmd))
@@ -406,5 +421,6 @@ def budget_refusal(model: SovereignModel, seat: str, cmd: Command) -> str | None
     cash = agent.cash_busd - model.committed_busd(seat)
     if cost > cash + 1e-9:
         word = "budget" if agent.kind == "nation" else "cash"
-        return f"not enough {word}: needs {_money(cost)}, has {_money(max(cash, 0.0))}"
+        has = max(cash, 0.0)
+        return f"not enough {word}: needs {money_apart(cost, has)}, has {money_apart(has, cost)}"
     return None

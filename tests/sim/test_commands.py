@@ -129,3 +129,11 @@ def test_every_command_kind_has_rules_and_nation_only_kinds_check_the_seat_first
     assert set(c._RULES) == set(kinds)
     for kind in kinds:
         assert (c._RULES[kind][:1] == (c._nation_only,)) == (kind in c.NATION_ONLY), kind
+
+
+def test_a_budget_refusal_tells_the_two_amounts_apart():
+    from sovereign.sim.commands import money_apart
+
+    assert (money_apart(8.31, 8.27), money_apart(8.27, 8.31)) == ("$8.31B", "$8.27B")
+    assert (money_apart(63.0, 2.4), money_apart(2.4, 63.0)) == ("$63.0B", "$2.4B")
+    assert money_apart(0.05, 0.04) == "$50M"
