@@ -374,3 +374,26 @@ def test_charts_of_a_finished_game_end_with_its_last_quarter(make_app, tiny_scen
     ui.frames(2)
     assert any(t.endswith("up to 2027Q4") for t in subtitles), subtitles
     assert not any("2028Q1" in t for t in subtitles)
+
+
+def test_after_the_first_quarter_no_change_is_claimed(make_app, tiny_scenario, tmp_path, monkeypatch):
+    """One quarter played: the score and the panel say so instead of '+0.000' (nothing to compare yet)."""
+    from sovereign.game.session import new_session
+    from sovereign.ui import draw
+
+    s = new_session(tiny_scenario, ["IND"], seed=2, save_dir=tmp_path, autosave=False)
+    s.end_turn(wait=True)
+    s.poll()
+    written: list[str] = []
+    real = draw.text
+    monkeypatch.setattr(
+        draw,
+        "text",
+        lambda surface, fonts, text, *a, **k: written.append(str(text)) or real(surface, fonts, text, *a, **k),
+    )
+    app, ui = make_app(session=s)
+    app.start_session(s)
+    ui.close_dialogs()
+    ui.frames(3)
+    assert any("after the first quarter" in t for t in written), written[:40]
+    assert not any(t.strip().startswith(("+0.000", "-0.000")) or ", +0.000" in t for t in written)

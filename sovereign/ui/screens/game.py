@@ -726,7 +726,9 @@ class GameScreen(Screen):
             )
         )
         score, trend, label = self._score(seat)
-        if score is not None:
+        if score is not None and trend is None:  # one quarter played: nothing to compare it with yet
+            items.append((score, f"{label}, after the first quarter", None, None))
+        elif score is not None:
             col = (
                 pal.rgb("positive") if trend > 1e-4 else (pal.rgb("negative") if trend < -1e-4 else pal.rgb("neutral"))
             )
@@ -745,14 +747,14 @@ class GameScreen(Screen):
             draw.text(surface, f, small, (x, cy + s(12)), 12, col or pal.rgb("text_muted"), anchor="midleft")
             x += bw + s(26)
 
-    def _score(self, seat: str) -> tuple[str | None, float, str]:
-        """Your score, its change since last quarter, and its name."""
+    def _score(self, seat: str) -> tuple[str | None, float | None, str]:
+        """Your score, its change since last quarter (None after the first), and its name."""
         model = self.session.model
         if seat in model.region_ix:
             rows = [r["sovereignty_index"] for r in model.metrics.nations if r["region"] == seat]
             if not rows:
                 return None, 0.0, "Sovereignty index"
-            trend = rows[-1] - rows[-2] if len(rows) >= 2 else 0.0
+            trend = rows[-1] - rows[-2] if len(rows) >= 2 else None
             ranks = latest_rows(model)
             order = sorted(ranks, key=lambda k: -ranks[k]["sovereignty_index"])
             rank = order.index(seat) + 1 if seat in order else 0
@@ -760,7 +762,7 @@ class GameScreen(Screen):
         rows = [r["valuation_busd"] for r in model.metrics.firms if r["firm"] == seat]
         if not rows:
             return None, 0.0, "Valuation"
-        trend = rows[-1] - rows[-2] if len(rows) >= 2 else 0.0
+        trend = rows[-1] - rows[-2] if len(rows) >= 2 else None
         return fmt.money(rows[-1]), trend, "Valuation (firm score)"
 
     def _draw_ticker(self, surface: pygame.Surface) -> None:

@@ -342,6 +342,7 @@ class SidePanel:
         # sovereignty index and pillars
         idx = nation_series(model, rid, "sovereignty_index")
         if row is not None:
+            # after the first quarter there is no earlier value to compare with: no "+0.000"
             trend = idx[-1] - idx[-2] if len(idx) >= 2 else 0.0
             rank = rank_of(model, rid)
             txt = f"Sovereignty index {fmt.index(row['sovereignty_index'])}"
@@ -358,7 +359,8 @@ class SidePanel:
                 pal.rgb("negative"),
                 pal.rgb("neutral"),
             )
-            draw.text(surf, f, fmt.signed(trend), (icon.right + s(5), r1.centery), 14, col, bold=True, anchor="midleft")
+            change = fmt.signed(trend) if len(idx) >= 2 else "first quarter"
+            draw.text(surf, f, change, (icon.right + s(5), r1.centery), 14, col, bold=True, anchor="midleft")
             if rank:
                 draw.text(
                     surf,
