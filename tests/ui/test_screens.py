@@ -397,3 +397,29 @@ def test_after_the_first_quarter_no_change_is_claimed(make_app, tiny_scenario, t
     ui.frames(3)
     assert any("after the first quarter" in t for t in written), written[:40]
     assert not any(t.strip().startswith(("+0.000", "-0.000")) or ", +0.000" in t for t in written)
+
+
+def test_another_nations_cash_stays_private_in_the_panel(make_app, tiny_scenario, tmp_path, monkeypatch):
+    from sovereign.game import fmt
+    from sovereign.game.session import new_session
+    from sovereign.ui import draw
+
+    s = new_session(tiny_scenario, ["IND"], seed=2, save_dir=tmp_path, autosave=False)
+    s.end_turn(wait=True)
+    s.poll()
+    china_cash = fmt.money(s.model.seats["CHN"].cash_busd)
+    written: list[str] = []
+    real = draw.text
+    monkeypatch.setattr(
+        draw,
+        "text",
+        lambda surface, fonts, text, *a, **k: written.append(str(text)) or real(surface, fonts, text, *a, **k),
+    )
+    app, ui = make_app(session=s)
+    app.start_session(s)
+    ui.close_dialogs()
+    app.top.select(region="CHN")
+    ui.frames(3)
+    assert "AI budget a quarter (public)" in written
+    assert fmt.money(s.model.budget_busd("CHN")) in written
+    assert china_cash not in written or china_cash == fmt.money(s.model.budget_busd("CHN"))

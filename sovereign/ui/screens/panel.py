@@ -393,9 +393,12 @@ class SidePanel:
             [model.scenario.blocs[b].name for b in np.flatnonzero(w.bloc_member[:, i])] if w.bloc_member.size else []
         )
         pairs = [
+            # your own cash; for other nations only what is public: the AI budget their GDP funds
+            # each quarter (how much of it is left unspent is theirs to know)
             (
-                "Budget" + (" (yours)" if rid == seat else ""),
-                fmt.money(model.seats[rid].cash_busd) if rid in model.seats else "–",
+                ("Budget (yours)", fmt.money(model.seats[rid].cash_busd))
+                if rid == seat and rid in model.seats
+                else ("AI budget a quarter (public)", fmt.money(model.budget_busd(rid)))
             ),
             ("Electricity price", fmt.usd_mwh(float(model.results.power.price_avg[i]))),
             ("Datacenter capacity", fmt.mw(dc_mw)),
