@@ -484,7 +484,8 @@ def preview(model: SovereignModel, seat: str, cmd: c.Command) -> Preview:
     n = build_quarters(model, cmd)
     ready = quarter_label(model.quarter + n) if n is not None else None
     verdict = validate_read_only(model, seat, cmd)
-    return Preview(cost, subsidy, n, ready, _effects(model, seat, cmd), verdict)
+    shown = None if verdict is None else fmt.in_words(model.scenario, verdict)
+    return Preview(cost, subsidy, n, ready, _effects(model, seat, cmd), shown)
 
 
 # C901: one short branch per command kind, each listing that action's expected effects.
@@ -546,11 +547,12 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
         last_price = float(np.asarray(res.chips.price)[g])
         tier = int(w.export_tier[r])
         cap = float(w.tier_cap[tier - 1, g])
-        out.append(f"Free space in your {cmd.region} datacenters: {fmt.h100e(free)} of this class")
+        where = sc.regions[r].name
+        out.append(f"Free space in your datacenters in {where}: {fmt.h100e(free)} of this class")
         out.append(f"Last clearing price ${last_price:,.0f} per H100e; you pay the clearing price, at most your bid")
         if sc.accelerators[g].controlled:
             out.append(
-                f"{cmd.region} is export tier {tier}: "
+                f"{where} is export tier {tier}: "
                 + (
                     "no cap"
                     if not np.isfinite(cap)
@@ -594,7 +596,7 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
     elif isinstance(cmd, c.JoinBloc | c.LeaveBloc):
         if cmd.bloc in model.bloc_ix:
             b = model.bloc_ix[cmd.bloc]
-            members = [sc.regions[i].id for i in np.flatnonzero(w.bloc_member[b])]
+            members = [sc.regions[i].name for i in np.flatnonzero(w.bloc_member[b])]
             out.append(f"Members: {', '.join(members) or 'none'}")
         if isinstance(cmd, c.JoinBloc):
             out.append("Allied facilities and firms will count for compute self-reliance and chip security")
@@ -605,14 +607,14 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
         cur = float(w.tier_cap[cmd.tier - 1, g])
         new = "unlimited" if cmd.cap_h100e is None else fmt.h100e(cmd.cap_h100e)
         out.append(
-            f"Tier {cmd.tier} cap for {cmd.accelerator}: "
+            f"Tier {cmd.tier} cap for {sc.accelerators[g].name}: "
             f"{'unlimited' if not np.isfinite(cur) else fmt.h100e(cur)} -> {new}"
         )
-        dest = [sc.regions[i].id for i in np.flatnonzero(w.export_tier == cmd.tier)]
+        dest = [sc.regions[i].name for i in np.flatnonzero(w.export_tier == cmd.tier)]
         out.append(f"Tier {cmd.tier} destinations: {', '.join(dest) or 'none'}")
     elif isinstance(cmd, c.SetExportTier):
         r = model.region_ix[cmd.region]
-        out.append(f"{cmd.region}: tier {int(w.export_tier[r])} -> {cmd.tier}")
+        out.append(f"{sc.regions[r].name}: tier {int(w.export_tier[r])} -> {cmd.tier}")
     elif isinstance(cmd, c.RaiseFunding):
         st = model.seats[seat].state
         p = economics.funding_success_probability(sc, model.economy.funding_winter_left > 0, revenue_growth(st))

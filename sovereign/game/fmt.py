@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from typing import Any
 
 
 def money(busd: float | None) -> str:
@@ -94,3 +96,16 @@ def quarters(n: int) -> str:
     if n >= 8 and n % 4 == 0:
         return f"{n} quarters ({n // 4} years)"
     return f"{n} quarters"
+
+
+def in_words(scenario: Any, text: str) -> str:
+    """`text` from the model (a refusal's reason) with region codes replaced by the regions' names.
+
+    Why here: the validator's reasons are also logged and replayed, so they keep the stable ids a
+    researcher greps for; what a player reads says "India", not "IND".
+    """
+    names = {r.id: r.name for r in scenario.regions}
+    if not names:
+        return text
+    pattern = re.compile(r"\b(" + "|".join(re.escape(i) for i in sorted(names, key=len, reverse=True)) + r")\b")
+    return pattern.sub(lambda m: names[m.group(1)], text)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from sovereign.data import default_saves_folder
+from sovereign.game import fmt
 from sovereign.scenario.catalog import list_scenarios, resolve_scenario
 from sovereign.scenario.schema import Scenario, quarter_index, quarter_label
 from sovereign.sim.commands import Command, command_cost_busd
@@ -442,6 +443,8 @@ class GameSession:
         if refusal is not None or seat is None:
             return CommandResult(accepted=False, reason=refusal or "no human seat is playing")
         result = self.model.submit(seat, cmd)
+        if not result.accepted:  # the log keeps the model's ids; the player reads names
+            result = CommandResult(accepted=False, reason=fmt.in_words(self.model.scenario, result.reason))
         self.last_results.setdefault(seat, []).append((cmd.describe(), result))
         self.dirty = True
         self.version += 1

@@ -137,3 +137,12 @@ def test_a_quarter_without_autosave_is_unsaved_progress(tiny_scenario, tmp_path)
     s.end_turn(wait=True)
     s.poll()
     assert s.dirty
+
+
+def test_a_refusal_reads_with_names_while_the_log_keeps_the_codes(tiny_scenario, tmp_path):
+    from sovereign.sim.commands import BuyAccelerators
+
+    s = new_session(tiny_scenario, ["IND"], seed=4, save_dir=tmp_path, autosave=False)
+    result = s.submit(BuyAccelerators(accelerator="frontier", h100e=1000, max_price_usd=20000, region="IND"))
+    assert not result.accepted and "in India" in result.reason and "IND" not in result.reason
+    assert "in IND" in s.model.command_log[-1]["reason"]  # replays and researchers keep the stable id

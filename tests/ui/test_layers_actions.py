@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sovereign.game import fmt
 from sovereign.game.actions import ACTIONS, actions_for, build_command, build_quarters, fields_for, preview
 from sovereign.sim import commands as c
 from sovereign.sim.model import SovereignModel
@@ -61,7 +62,8 @@ def test_every_action_form_builds_a_command_with_a_preview(played, seat):
         cmd = build_command(spec.key, values)
         p = preview(played, seat, cmd)
         assert p.cost_busd == pytest.approx(c.command_cost_busd(played, seat, cmd))
-        assert p.verdict == c.validate_command(played, seat, cmd)
+        verdict = c.validate_command(played, seat, cmd)  # the model's reason, with region codes
+        assert p.verdict == (None if verdict is None else fmt.in_words(played.scenario, verdict))
         assert all(isinstance(e, str) and e for e in p.effects)
         for f in fields:
             if f.kind == "number":

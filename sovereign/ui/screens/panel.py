@@ -834,30 +834,52 @@ def _dc_line(w: Any, d: int) -> str:
     return f"{size} · {chips} · {fmt.pct(float(w.dc_util[d]))} used"
 
 
-def command_label(model: Any, cmd: Any) -> str:
-    """A queued command in words."""
-    from sovereign.sim import commands as c
+class _Names:
+    """Scenario ids to the names a player reads (regions, accelerator classes, blocs)."""
 
+    def __init__(self, sc: Any) -> None:
+        self._names = {r.id: r.name for r in sc.regions} | {a.id: a.name for a in sc.accelerators}
+        self._names |= {b.id: b.name for b in sc.blocs}
+
+    def __call__(self, ident: str) -> str:
+        return self._names.get(ident, ident)
+
+
+def _cap(cap: float | None) -> str:
+    return "unlimited" if cap is None else ("barred" if cap == 0 else fmt.h100e(cap))
+
+
+#: A queued command in words, by kind: names, never ids or field names (``enabled=True``).
+_LABELS: dict[str, Any] = {
+    "build_datacenter": lambda n, c: f"Datacenter {fmt.mw(c.it_mw)} in {n(c.region)}",
+    "build_plant": lambda n, c: f"{c.technology.capitalize()} plant {fmt.mw(c.mw)} in {n(c.region)}",
+    "build_fab": lambda n, c: f"Fab {fmt.h100e(c.h100e_per_quarter)}/q of {n(c.accelerator)} in {n(c.region)}",
+    "buy_accelerators": lambda n, c: (
+        f"Buy {fmt.h100e(c.h100e)} {n(c.accelerator)} at most ${c.max_price_usd:,.0f} in {n(c.region)}"
+    ),
+    "set_subsidy": lambda n, c: f"Subsidy {fmt.pct(c.rate)}",
+    "set_security_spending": lambda n, c: f"Cyber security {fmt.money(c.busd_per_year)}/yr",
+    "set_localisation": lambda n, c: "Data localisation law: " + ("on" if c.enabled else "off"),
+    "set_curtailment_priority": lambda n, c: (
+        "In power shortages, datacenters are cut " + ("last" if c.datacenters_last else "with other load")
+    ),
+    "permitting_reform": lambda n, c: "Permitting reform (one quarter faster)",
+    "join_bloc": lambda n, c: f"Join {n(c.bloc)}",
+    "leave_bloc": lambda n, c: f"Leave {n(c.bloc)}",
+    "set_export_controls": lambda n, c: f"Export cap for {n(c.accelerator)} to tier {c.tier}: {_cap(c.cap_h100e)}",
+    "set_export_tier": lambda n, c: f"{n(c.region)} to export tier {c.tier}",
+    "decide": lambda n, c: f"Decision on event {c.event_id}: option {c.option + 1}",
+    "raise_funding": lambda n, c: f"Raise {fmt.money(c.busd)}",
+}
+
+
+def command_label(model: Any, cmd: Any) -> str:
+    """A queued command in words: names, not ids or field names."""
+    label = _LABELS.get(cmd.kind)
+    if label is not None:
+        return str(label(_Names(model.scenario), cmd))
     spec = ACTION_BY_KEY.get(cmd.kind)
-    if isinstance(cmd, c.BuildDatacenter):
-        return f"Datacenter {fmt.mw(cmd.it_mw)} in {cmd.region}"
-    if isinstance(cmd, c.BuildPlant):
-        return f"{cmd.technology.capitalize()} plant {fmt.mw(cmd.mw)} in {cmd.region}"
-    if isinstance(cmd, c.BuildFab):
-        return f"Fab {fmt.h100e(cmd.h100e_per_quarter)}/q in {cmd.region}"
-    if isinstance(cmd, c.BuyAccelerators):
-        return f"Buy {fmt.h100e(cmd.h100e)} {cmd.accelerator} at most ${cmd.max_price_usd:,.0f} in {cmd.region}"
-    if isinstance(cmd, c.SetSubsidy):
-        return f"Subsidy {fmt.pct(cmd.rate)}"
-    if isinstance(cmd, c.SetSecuritySpending):
-        return f"Cyber security {fmt.money(cmd.busd_per_year)}/yr"
-    if isinstance(cmd, c.Decide):
-        return f"Decision on event {cmd.event_id}: option {cmd.option + 1}"
-    if isinstance(cmd, c.RaiseFunding):
-        return f"Raise {fmt.money(cmd.busd)}"
-    if spec is not None:
-        return f"{spec.label}: {cmd.describe().split('(', 1)[-1].rstrip(')')}"
-    return cmd.describe()
+    return spec.label if spec is not None else cmd.kind.replace("_", " ").capitalize()
 
 
 def quarter_of(label: str) -> int:

@@ -1,0 +1,134 @@
+"""No developer text on screen: every screen and every action form, as a player sees them, is scanned
+for raw field names, booleans, source tags and scenario ids where a name belongs (issue 19)."""
+
+from __future__ import annotations
+
+import re
+import typing
+
+import pytest
+
+from sovereign.game.actions import ACTIONS
+from sovereign.sim import commands as c
+from sovereign.ui import draw, events
+from sovereign.ui.app import SCREENS
+from sovereign.ui.screens.panel import command_label
+
+#: What a player must never read: source tags, booleans and None, key=value dumps, snake_case names.
+DEVELOPER_TEXT = re.compile(r"CALIBRATION|\bassumption\b|=\s*(True|False)|\b(True|False|None)\b|\b[a-z]+_[a-z0-9_]+\b")
+
+SAMPLES = {
+    "build_datacenter": {"region": "IND", "it_mw": 100},
+    "build_plant": {"region": "IND", "technology": "solar", "mw": 100},
+    "build_fab": {"region": "IND", "accelerator": "frontier", "h100e_per_quarter": 1000},
+    "buy_accelerators": {"region": "IND", "accelerator": "frontier", "h100e": 1000, "max_price_usd": 20000},
+    "set_subsidy": {"rate": 0.2},
+    "set_localisation": {"enabled": True},
+    "set_export_controls": {"tier": 2, "accelerator": "frontier", "cap_h100e": 0},
+    "set_export_tier": {"region": "IND", "tier": 3},
+    "join_bloc": {"bloc": "allies"},
+    "leave_bloc": {"bloc": "brics"},
+    "set_security_spending": {"busd_per_year": 2.0},
+    "set_curtailment_priority": {"datacenters_last": True},
+    "permitting_reform": {},
+    "raise_funding": {"busd": 1.0},
+    "decide": {"event_id": 0, "option": 0},
+}
+
+
+@pytest.fixture(scope="module")
+def played_session(tiny_scenario, tmp_path_factory):
+    """A tiny game two quarters in, India human, with a datacenter and a chip order queued."""
+    from sovereign.game.session import new_session
+    from sovereign.sim.commands import BuildDatacenter
+
+    s = new_session(tiny_scenario, ["IND"], seed=5, save_dir=tmp_path_factory.mktemp("saves"), autosave=False)
+    s.submit(BuildDatacenter(region="IND", it_mw=120))
+    for _ in range(2):
+        s.end_turn(wait=True)
+        s.poll()
+    s.submit(c.SetLocalisation(enabled=True))
+    return s
+
+
+#: Ids that are also plain English a sentence may use ("domestic chips", "advanced packaging", "allies").
+ENGLISH = {"advanced", "domestic", "allies"}
+
+
+def _ids(model) -> re.Pattern[str]:
+    """Region codes and class ids where the region's or class's name belongs."""
+    ids = [r.id for r in model.scenario.regions] + [a.id for a in model.scenario.accelerators]
+    ids += [b.id for b in model.scenario.blocs]
+    return re.compile(r"\b(" + "|".join(re.escape(i) for i in ids if i not in ENGLISH) + r")\b")
+
+
+def _without_paths(text: str) -> str:
+    """Text minus file paths (a saves folder's name is the user's, shown as it is)."""
+    return re.sub(r"\S*/\S*", " ", text)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"<[^>]+>", " ", text)
+
+
+def test_every_command_kind_has_a_label_in_words(played_session):
+    kinds = {typing.get_args(cls.model_fields["kind"].annotation)[0] for cls in typing.get_args(c.Command.__origin__)}
+    assert kinds == set(SAMPLES), "add the new command kind to SAMPLES"
+    ids = _ids(played_session.model)
+    for kind, fields in SAMPLES.items():
+        label = command_label(played_session.model, c.command_from_dict({"kind": kind, **fields}))
+        assert not DEVELOPER_TEXT.search(label) and not ids.search(label), (kind, label)
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Every string drawn with `draw.text` while the fixture is active."""
+    written: list[str] = []
+    real = draw.text
+
+    def record(surface, fonts, text, *a, **k):
+        written.append(str(text))
+        return real(surface, fonts, text, *a, **k)
+
+    monkeypatch.setattr(draw, "text", record)
+    return written
+
+
+def _gui_texts(app) -> list[str]:
+    out = []
+    for element in app.manager.get_sprite_group().sprites():
+        for attr in ("text", "html_text"):
+            value = getattr(element, attr, None)
+            if isinstance(value, str):
+                out.append(value)
+    return out
+
+
+def test_no_screen_and_no_action_form_shows_developer_text(make_app, played_session, shown):
+    app, ui = make_app(session=played_session)
+    app.start_session(played_session)
+    ui.close_dialogs()
+    ids = _ids(played_session.model)
+    problems = []
+    for name in SCREENS:
+        shown.clear()
+        app.open(name, **({"seat": played_session.seat} if name == "handover" else {}))
+        ui.frames(3)
+        for text in [*shown, *_gui_texts(app)]:
+            if DEVELOPER_TEXT.search(_without_paths(_plain(text))):
+                problems.append((name, text))
+        events.post(events.BACK)
+        ui.frames(2)
+    app.open("game")
+    ui.frames(2)
+    game = app.top
+    for spec in ACTIONS:
+        shown.clear()
+        game.set_tab("actions")
+        game.open_action(spec.key)
+        ui.frames(3)
+        for text in [*shown, *_gui_texts(app)]:
+            plain = _plain(text)
+            if DEVELOPER_TEXT.search(plain) or ids.search(plain):
+                problems.append((spec.key, text))
+    assert not problems, problems[:10]
