@@ -262,3 +262,15 @@ def test_money_is_conserved_every_quarter_of_the_baseline(baseline):
     for _ in range(8):
         m.step()
         assert m.total_money_busd() == pytest.approx(m.economy.initial_money_busd, rel=1e-12, abs=1e-6)
+
+
+def test_chips_made_in_tier3_never_go_to_a_tier1_buyer(model):
+    """Sanctions bind on the buyer as well as the destination (issue 11)."""
+    free = model.free_h100e("cloudco", model.region_ix["USA"], model.class_ix["frontier"])
+    bid = BuyAccelerators(accelerator="frontier", h100e=min(free, 50_000.0), max_price_usd=20_000.0, region="USA")
+    w = model.world
+    other = next(i for r, i in model.region_ix.items() if r != "USA")
+    w.fab_region[:] = other  # every fab now in a tier-3 country, the buyer at home in tier 1
+    w.export_tier[other], w.export_tier[model.region_ix["USA"]] = 3, 1
+    res = clear_chips(model, [("cloudco", bid)], _no_events(model))
+    assert res.sold[model.class_ix["frontier"]] == 0.0

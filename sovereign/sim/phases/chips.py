@@ -62,6 +62,14 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
         qty[n] = np.minimum(wanted[n], remaining[h] / kw)
         remaining[h] -= qty[n] * kw
     ok = (price >= reserve[cls]) & (qty > 0)
+    # sanctions bind on the buyer as well as the destination: a class made mostly in tier-3
+    # countries (Ascend-class) is delivered only to tier-3 regions, and never to a buyer
+    # headquartered in a tier-1 country (no US firm buys Chinese-class chips, wherever it builds)
+    sanctioned = sanctioned_classes(model)
+    if sanctioned.any():
+        tier = w.export_tier
+        hq = np.array([region_ix[model.home_of(seat)] for seat, _ in bids])
+        ok &= ~(sanctioned[cls] & ((tier[region] != 3) | (tier[hq] == 1)))
     # caps are per destination region: each region is its own "tier" row for the kernel
     caps = w.tier_cap[w.export_tier - 1]  # (R, G)
     leak = sc.export_controls.grey_market_leakage
@@ -99,6 +107,14 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
             st["revenue_q"] = st.get("revenue_q", 0.0) + float(gross[f])
             st["costs_q"] = st.get("costs_q", 0.0) + float(cost[f])
     return ChipResults(supply=supply, price=clearing, sold=sold, fab_revenue_busd=gross, fab_cost_busd=cost)
+
+
+def sanctioned_classes(model: SovereignModel) -> np.ndarray:
+    """Per accelerator class, whether it is made mostly (by capacity) in tier-3 countries."""
+    w, n_g = model.world, len(model.class_ix)
+    cap_all = np.bincount(w.fab_class, weights=w.fab_capacity, minlength=n_g)
+    cap_t3 = np.bincount(w.fab_class, weights=w.fab_capacity * (w.export_tier[w.fab_region] == 3), minlength=n_g)
+    return np.asarray(cap_t3 > 0.5 * cap_all)
 
 
 def _install(

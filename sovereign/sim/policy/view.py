@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sovereign.sim import economics as econ
+from sovereign.sim.phases.chips import sanctioned_classes
 from sovereign.sim.policy.difficulty import DIFFICULTY
 
 if TYPE_CHECKING:
@@ -29,12 +30,10 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     kw_new = m.kw_per_h100e * m.economy.efficiency_mult
     caps = w.tier_cap[w.export_tier - 1]  # (R, G)
     ok = ~m.controlled[None, :] | (caps > 0)
-    # sanctions run both ways: tier-1 buyers do not buy classes made only in tier-3 countries
-    n_g = len(m.class_ix)
-    cap_all = np.bincount(w.fab_class, weights=w.fab_capacity, minlength=n_g)
-    cap_t3 = np.bincount(w.fab_class, weights=w.fab_capacity * (w.export_tier[w.fab_region] == 3), minlength=n_g)
-    sanctioned = cap_t3 > 0.5 * cap_all  # mostly made in tier-3 countries
-    ok &= ~((w.export_tier[:, None] == 1) & sanctioned[None, :])
+    # sanctions run both ways: classes made mostly in tier-3 countries stay in tier-3 regions
+    # (the chip market enforces it, and bars tier-1-headquartered buyers from them anywhere)
+    sanctioned = sanctioned_classes(m)
+    ok &= ~((w.export_tier[:, None] != 3) & sanctioned[None, :])
     merit = np.where(ok, 1.0 / kw_new[None, :], -np.inf)
     class_for = np.argmax(merit, axis=1)
     # second choice where the best class is capped by export controls: the next class still
