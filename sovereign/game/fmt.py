@@ -25,13 +25,20 @@ def money(busd: float | None) -> str:
 
 
 def mw(value: float | None) -> str:
-    """Megawatts as ``850 MW`` or ``12.5 GW``."""
+    """Megawatts as ``850 MW``, ``1.05 GW`` or ``12 GW``.
+
+    Between 1 and 10 GW up to two decimals, so that sizes 10 MW apart (a slider's step) read
+    differently: 1,050 MW is ``1.05 GW``, not ``1.1 GW`` like 1,100 MW.
+    """
     if value is None or not math.isfinite(value):
         return "–"
     if abs(value) >= 10000:
         return f"{value / 1000:,.0f} GW"
     if abs(value) >= 1000:
-        return f"{value / 1000:,.1f} GW"
+        text = f"{value / 1000:,.2f}"
+        if text.endswith("0"):
+            text = text[:-1]
+        return f"{text} GW"
     return f"{value:,.0f} MW"
 
 
