@@ -20,17 +20,26 @@ from sovereign.sim.model import SovereignModel
 from sovereign.sim.runner import write_tables
 
 HERE = Path(__file__).parent
-CASES = {"ind_join": "IND", "ind_subsidy": "IND", "ind_local": "IND", "rus_join_eu": "RUS"}
+CASES = {
+    "ind_join": "IND",
+    "ind_subsidy": "IND",
+    "ind_local": "IND",
+    "ind_aioff": "IND",
+    "ind_subsidy_aioff": "IND",
+    "rus_join_eu": "RUS",
+}
 PILLARS = ["compute_self_reliance", "power_adequacy", "chip_security", "data_governance", "cyber_resilience"]
 
 
 def nations(model: SovereignModel) -> pd.DataFrame:
+    """The model's per-nation metrics table."""
     with tempfile.TemporaryDirectory() as tmp:
         write_tables(model, Path(tmp), "parquet")
         return pd.read_parquet(Path(tmp) / "nations.parquet")
 
 
 def play(scenario, seed: int, script_name: str | None) -> pd.DataFrame:
+    """Play the whole scenario on a seed, with the named script of this folder or none."""
     model = SovereignModel(scenario, rng=seed)
     n = model.end_q - model.quarter + 1
     if script_name is None:
@@ -41,6 +50,7 @@ def play(scenario, seed: int, script_name: str | None) -> pd.DataFrame:
 
 
 def row(df: pd.DataFrame, region: str) -> dict[str, float]:
+    """A region's 2030Q4 index and pillars and its 2027-35 mean index."""
     d = df[df.region == region]
     q30 = d[d.quarter == "2030Q4"].iloc[0]
     mean = d[d.quarter.str[:4].astype(int) >= 2027].sovereignty_index.mean()
@@ -48,6 +58,7 @@ def row(df: pd.DataFrame, region: str) -> dict[str, float]:
 
 
 def main() -> None:
+    """Print the table for the seeds given (default 1-3)."""
     seeds = [int(s) for s in sys.argv[1:]] or [1, 2, 3]
     scenario = load_scenario(resolve_scenario("baseline"))
     out = []
