@@ -779,4 +779,9 @@ class App:
             self.frame(dt=1 / 60)
         path.parent.mkdir(parents=True, exist_ok=True)
         pygame.image.save(self.window, str(path))
+        # the last frames may have started a chart again: let it finish, so no rendering thread
+        # is still inside matplotlib when the process exits (a crash at interpreter shutdown)
+        deadline = time.monotonic() + 60.0
+        while charts_pending() and time.monotonic() < deadline:
+            time.sleep(0.01)
         return path
