@@ -146,7 +146,8 @@ class App:
         self._apply_settings(initial=True)
         for p in problems:
             self.toast(f"Settings: {p}", "bad", seconds=8)
-        threading.Thread(target=_warm_up, name="sovereign-warm-up", daemon=True).start()
+        self._warm = threading.Thread(target=_warm_up, name="sovereign-warm-up", daemon=True)
+        self._warm.start()
 
     # ------------------------------------------------------------------------------------------
     # window and appearance
@@ -601,6 +602,7 @@ class App:
                 self.open(start or "menu")
         while self.frame():
             pass
+        self._warm.join(timeout=120.0)  # a quit in the first seconds: not while matplotlib loads
         pygame.quit()
         return 0
 
@@ -779,9 +781,11 @@ class App:
             self.frame(dt=1 / 60)
         path.parent.mkdir(parents=True, exist_ok=True)
         pygame.image.save(self.window, str(path))
-        # the last frames may have started a chart again: let it finish, so no rendering thread
-        # is still inside matplotlib when the process exits (a crash at interpreter shutdown)
+        # no worker may still be inside matplotlib when the process exits (a segfault at
+        # interpreter shutdown): the last frames may have started a chart again, and the warm-up
+        # import builds matplotlib's font cache on a first run, which takes seconds
         deadline = time.monotonic() + 60.0
         while charts_pending() and time.monotonic() < deadline:
             time.sleep(0.01)
+        self._warm.join(timeout=120.0)
         return path
