@@ -141,3 +141,33 @@ def state_fingerprint(model) -> str:
     h.update(repr(sorted(model.pending_decisions.items())).encode())
     h.update(repr((len(model.command_log), len(model.news), model.quarter)).encode())
     return h.hexdigest()
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Every string drawn with `sovereign.ui.draw.text` while the test runs, in drawing order."""
+    from sovereign.ui import draw
+
+    written: list[str] = []
+    real = draw.text
+
+    def record(surface, fonts, text, *a, **k):
+        written.append(str(text))
+        return real(surface, fonts, text, *a, **k)
+
+    monkeypatch.setattr(draw, "text", record)
+    return written
+
+
+@pytest.fixture(scope="module")
+def played_session(tiny_scenario, tmp_path_factory):
+    """A tiny game three quarters in, India human, with a datacenter queued and built."""
+    from sovereign.game.session import new_session
+    from sovereign.sim.commands import BuildDatacenter
+
+    s = new_session(tiny_scenario, ["IND"], seed=5, save_dir=tmp_path_factory.mktemp("saves"), autosave=False)
+    s.submit(BuildDatacenter(region="IND", it_mw=120))
+    for _ in range(3):
+        s.end_turn(wait=True)
+        s.poll()
+    return s

@@ -6,11 +6,9 @@ from __future__ import annotations
 import re
 import typing
 
-import pytest
-
 from sovereign.game.actions import ACTIONS
 from sovereign.sim import commands as c
-from sovereign.ui import draw, events
+from sovereign.ui import events
 from sovereign.ui.app import SCREENS
 from sovereign.ui.screens.panel import command_label
 
@@ -34,21 +32,6 @@ SAMPLES = {
     "raise_funding": {"busd": 1.0},
     "decide": {"event_id": 0, "option": 0},
 }
-
-
-@pytest.fixture(scope="module")
-def played_session(tiny_scenario, tmp_path_factory):
-    """A tiny game two quarters in, India human, with a datacenter and a chip order queued."""
-    from sovereign.game.session import new_session
-    from sovereign.sim.commands import BuildDatacenter
-
-    s = new_session(tiny_scenario, ["IND"], seed=5, save_dir=tmp_path_factory.mktemp("saves"), autosave=False)
-    s.submit(BuildDatacenter(region="IND", it_mw=120))
-    for _ in range(2):
-        s.end_turn(wait=True)
-        s.poll()
-    s.submit(c.SetLocalisation(enabled=True))
-    return s
 
 
 #: Ids that are also plain English a sentence may use ("domestic chips", "advanced packaging", "allies").
@@ -80,20 +63,6 @@ def test_every_command_kind_has_a_label_in_words(played_session):
         assert not DEVELOPER_TEXT.search(label) and not ids.search(label), (kind, label)
 
 
-@pytest.fixture
-def shown(monkeypatch):
-    """Every string drawn with `draw.text` while the fixture is active."""
-    written: list[str] = []
-    real = draw.text
-
-    def record(surface, fonts, text, *a, **k):
-        written.append(str(text))
-        return real(surface, fonts, text, *a, **k)
-
-    monkeypatch.setattr(draw, "text", record)
-    return written
-
-
 def _gui_texts(app) -> list[str]:
     out = []
     for element in app.manager.get_sprite_group().sprites():
@@ -105,6 +74,7 @@ def _gui_texts(app) -> list[str]:
 
 
 def test_no_screen_and_no_action_form_shows_developer_text(make_app, played_session, shown):
+    played_session.submit(c.SetLocalisation(enabled=True))  # a queued policy among the labels shown
     app, ui = make_app(session=played_session)
     app.start_session(played_session)
     ui.close_dialogs()
