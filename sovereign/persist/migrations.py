@@ -50,7 +50,10 @@ LEGACY_KEY = "sovereign_save"
 #: (the economy) and its state (typed economy and quarter results, contracts, GDP, debt): a game
 #: from an older format would continue under other rules than it was played with, and its replay
 #: could never match, so it is refused with a clear message instead of migrated.
-FIRST_PLAYABLE_FORMAT = 2
+#: Format 3 (Sovereign 0.3) changed the chip market's rules and state (packaging and memory
+#: limits, allocation contracts and a spot market, licences, import bans, smuggling): format-2
+#: games are refused for the same reason.
+FIRST_PLAYABLE_FORMAT = 3
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -196,8 +199,9 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.2 rebuilt the "
-            f"economy: compute priced at cost plus rent, paid fabs, lab revenue, debt and payouts); this "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.3 rebuilt the "
+            f"chip market: packaging and memory limits, contracts and a spot market, licences and "
+            f"smuggling; and 0.2 the economy); this "
             f"version plays formats {FIRST_PLAYABLE_FORMAT} to {FORMAT_VERSION} only. Finish that game with "
             f"the Sovereign it was made with, or start a new one",
             path,

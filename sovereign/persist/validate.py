@@ -222,6 +222,7 @@ class Arr(Spec):
         hi: Largest element allowed.
         finite: No NaN or infinity (``allow_inf`` relaxes infinities only).
         allow_inf: Infinities allowed (an uncapped export quota).
+        allow_nan: NaN allowed (no licence for a destination and class).
         index: Elements are indices into this symbol's range (e.g. ``R``: region rows).
     """
 
@@ -231,6 +232,7 @@ class Arr(Spec):
     hi: float | None = None
     finite: bool = True
     allow_inf: bool = False
+    allow_nan: bool = False
     index: str | None = None
 
     def check(self, value: Any, where: str, ctx: Context) -> None:
@@ -255,7 +257,8 @@ class Arr(Spec):
             return
         if value.dtype.kind in "iuf" and value.size:
             if value.dtype.kind == "f":
-                bad = np.isnan(value) | (np.isinf(value) if self.finite and not self.allow_inf else False)
+                nan = np.isnan(value) if not self.allow_nan else False
+                bad = nan | (np.isinf(value) if self.finite and not self.allow_inf else False)
                 if np.any(bad):
                     ctx.report(where, "contains NaN or infinite values")
                     return
@@ -538,7 +541,7 @@ SEAT = Record(
 PROJECT = Record(
     required={
         "id": COUNT,
-        "kind": OneOf(("build_datacenter", "build_plant", "build_fab")),
+        "kind": OneOf(("build_datacenter", "build_plant", "build_fab", "build_packaging")),
         "owner": Text(),  # a seat that may have gone bankrupt since (the project is then dropped)
         "region": Ref("region"),
         "size": AMOUNT,
@@ -585,6 +588,16 @@ WORLD = Record(
         "fab_capacity": Arr("f", ("F",), lo=0),
         "fab_online": Arr("i", ("F",), lo=0, hi=40000),
         "fab_name": ListOf(Text(), length="F"),
+        "pkg_region": Arr("i", ("L",), index="R"),
+        "pkg_owner": Arr("i", ("L",), index="N"),
+        "pkg_capacity": Arr("f", ("L",), lo=0),
+        "pkg_online": Arr("i", ("L",), lo=0, hi=40000),
+        "pkg_name": ListOf(Text(), length="L"),
+        "hbm_capacity": Arr("f", ("H",), lo=0),
+        "licence_cap": Arr("f", ("R", "G"), lo=0, allow_nan=True),
+        "licence_share": Arr("f", ("R", "G"), lo=0, hi=1),
+        "import_ban": Arr("b", ("R", "G")),
+        "enforcement_busd": Arr("f", ("R",), lo=0),
         "plant_region": Arr("i", ("P",), index="R"),
         "plant_owner": Arr("i", ("P",), index="N"),
         "plant_tech": Arr("i", ("P",), index="T"),
@@ -663,6 +676,11 @@ RESULTS = Obj(
                 "sold": Arr("f", ("G",), lo=0),
                 "fab_revenue_busd": Arr("f", ("F?",), lo=0),
                 "fab_cost_busd": Arr("f", ("F?",), lo=0),
+                "wafers": Arr("f", ("G",), lo=0),
+                "ordered": Arr("f", ("G",), lo=0),
+                "contract_price": Arr("f", ("G",), lo=0),
+                "grey": Arr("f", ("G",), lo=0),
+                "licence_busd": Arr("f", ("G",), lo=0),
             },
         ),
         "compute": Obj(
@@ -693,7 +711,12 @@ RESULTS = Obj(
         "pillars": _PILLARS,
         "effects": Obj(
             "EventEffects",
-            {"fab_derate": Arr("f", ("F?",), lo=0, hi=1), "heat": Arr("f", ("R?",), lo=0)},
+            {
+                # sized when the quarter's events struck, before that quarter's projects finished
+                "fab_derate": Arr("f", ("Fe?",), lo=0, hi=1),
+                "heat": Arr("f", ("R?",), lo=0),
+                "pkg_derate": Arr("f", ("Le?",), lo=0, hi=1),
+            },
         ),
     },
 )
@@ -742,6 +765,18 @@ METRICS = Record(
         "nations": Encoded(_NATION_ROW),
         "firms": Encoded(Rows(required={"quarter": QuarterLabel(), "firm": Text()})),
         "world": Encoded(_WORLD_ROW),
+        "holdings": Encoded(
+            Rows(
+                required={
+                    "quarter": QuarterLabel(),
+                    "firm": Text(),
+                    "firm_home": Ref("region"),
+                    "region": Ref("region"),
+                    "accelerator": Ref("accelerator"),
+                    "h100e": Num(lo=0),
+                }
+            )
+        ),
         # the prices the AI reads with its lag (sovereign.sim.metrics): shapes fixed by the scenario
         "signals": Encoded(
             ListOf(

@@ -188,6 +188,18 @@ class AcceleratorClass(Strict):
         description="Fab's cost of producing one H100e of this class", unit="$", ge=0, le=1e6
     )
     controlled: bool = F(True, description="Subject to export controls (frontier classes)")
+    list_price_decline_per_year: float = F(
+        0.0,
+        description="Yearly fall of the class's list (and reserve) price as newer classes take over",
+        unit="1/year",
+        ge=0,
+        le=0.9,
+    )
+    sold_only_in: list[str] = F(
+        default_factory=list,
+        description="Regions whose buyers alone may receive the class (its maker's own export rules); "
+        "empty = wherever the export controls allow",
+    )
     source: str = F("", description="Calibration source or 'assumption'")
 
 
@@ -315,6 +327,19 @@ class FabSpec(Strict):
     name: str = F("", description="Display name")
 
 
+class PackagingSpec(Strict):
+    """Advanced packaging (CoWoS-like) an actor owns: a fab's wafers become chips only once packaged.
+
+    A region's packaging serves the accelerator classes made by the fabs in that region, pro rata
+    to their wafer output (CALIBRATION 8: CoWoS was sold out 2024-26 and set the number of chips).
+    """
+
+    region: str = F(description="Region id where it stands")
+    h100e_per_quarter: float = F(description="Chips it can package", unit="H100e/quarter", gt=0, le=1e8)
+    online: QuarterLabel | None = F(None, description="Quarter it starts (None: already running)")
+    name: str = F("", description="Display name")
+
+
 class PlantSpec(Strict):
     """A power plant an actor owns (added to its region's grid)."""
 
@@ -342,6 +367,7 @@ class Actor(Strict):
     )
     datacenters: list[DatacenterSpec] = F(default_factory=list, description="Datacenters owned at the start")
     fabs: list[FabSpec] = F(default_factory=list, description="Fabs owned at the start")
+    packaging: list[PackagingSpec] = F(default_factory=list, description="Advanced packaging lines owned at the start")
     plants: list[PlantSpec] = F(default_factory=list, description="Power plants owned at the start")
     source: str = F("", description="Calibration source or 'assumption'")
 
@@ -476,6 +502,17 @@ class Demand(Strict):
         return v
 
 
+class Licence(Strict):
+    """An export licence: a destination may receive up to a volume of a class despite its tier."""
+
+    region: str = F(description="Destination region id")
+    accelerator: str = F(description="Accelerator class id")
+    cap_h100e_per_quarter: NonNegative = F(description="Most H100e it may receive per quarter", unit="H100e/quarter")
+    revenue_share: float = F(
+        0.0, description="Share of the sales paid to the licensing nation (e.g. 15% on H20, 2025)", ge=0, le=1
+    )
+
+
 class ExportControls(Strict):
     """Export controls on accelerators, by destination tier."""
 
@@ -488,11 +525,94 @@ class ExportControls(Strict):
         "null = unlimited, 0 = barred",
         unit="H100e/quarter",
     )
-    grey_market_leakage: float = F(0.0, description="Share of a cap that leaks past a bar", ge=0, le=1)
+    grey_market_h100e_per_quarter: NonNegative = F(
+        0.0,
+        description="Controlled chips smuggled past a bar per quarter, over all barred destinations, "
+        "when the producing nations spend nothing on enforcement",
+        unit="H100e/quarter",
+    )
+    enforcement_halving_busd: float = F(
+        1.0,
+        description="Yearly enforcement spending (by the nations that set the controls) that halves smuggling",
+        unit="$B/year",
+        gt=0,
+        le=1000,
+    )
+    enforcement_busd: dict[str, NonNegative] = F(
+        default_factory=dict,
+        description="Yearly export-control enforcement spending at the start, by controlling region",
+        unit="$B/year",
+    )
+    licences: list[Licence] = F(default_factory=list, description="Export licences in force at the start")
+    import_bans: dict[str, list[str]] = F(
+        default_factory=dict,
+        description="Accelerator classes a nation bars its firms and its territory from buying, by region",
+    )
     remote_access_barred: bool = F(
         False, description="Tier-3 buyers may not rent compute from firms of chip-producing nations"
     )
     source: str = F("", description="Calibration source")
+
+
+class HBMSupply(Strict):
+    """High-bandwidth memory for the accelerators made in some regions.
+
+    Memory makers (SK hynix, Samsung, Micron; CXMT in China) are outside the game: their output
+    grows at a set rate, and it limits how many packaged chips become accelerators.
+    """
+
+    name: str = F(description="Display name, e.g. 'SK hynix, Samsung, Micron'")
+    fab_regions: list[str] = F(description="Regions whose fabs' chips use this memory", min_length=1)
+    h100e_per_quarter: float = F(
+        description="Memory for this many H100e of accelerators per quarter at the start", unit="H100e/quarter", gt=0
+    )
+    growth_per_year: float = F(description="Yearly growth of the supply", unit="1/year", ge=-0.5, le=3)
+    source: str = F("", description="Calibration source or 'assumption'")
+
+
+class ChipMarket(Strict):
+    """How chips are priced and bought: value to the buyer, contracts, scarcity, upstream limits."""
+
+    payback_years: float = F(
+        2.0,
+        description="A buyer pays at most the chip's expected net earnings over this many years "
+        "(compute price x utilisation - power - space - opex)",
+        unit="years",
+        gt=0,
+        le=10,
+    )
+    contract_share: float = F(
+        0.6,
+        description="Share of a cloud's chip orders placed as long-term allocation at list price, served "
+        "before the spot market",
+        ge=0,
+        le=1,
+    )
+    scarcity_premium: float = F(
+        3.0,
+        description="Rise of spot bids (as a multiple of list) per unit of last quarter's unmet share of "
+        "orders for the class",
+        ge=0,
+        le=20,
+    )
+    chip_life_years: float = F(
+        5.0, description="Useful life a buyer expects of an accelerator", unit="years", gt=0, le=15
+    )
+    expected_utilisation: float = F(
+        0.8, description="Share of hours a buyer expects its chips to be sold", ge=0.05, le=1
+    )
+    packaging_build_quarters: int = F(
+        4, description="Time to add advanced packaging capacity", unit="quarters", ge=1, le=20
+    )
+    packaging_capex_busd_per_kh100e_quarter: float = F(
+        0.004,
+        description="Capex per 1,000 H100e/quarter of packaging capacity",
+        unit="$B per kH100e/quarter",
+        ge=0,
+        le=1,
+    )
+    hbm: list[HBMSupply] = F(default_factory=list, description="High-bandwidth memory supplies")
+    source: str = F("", description="Calibration source or 'assumption'")
 
 
 class EventProbabilities(Strict):
@@ -895,6 +1015,7 @@ class Scenario(Strict):
     interconnectors: list[Interconnector] = F(default_factory=list, description="Power links between regions")
     blocs: list[Bloc] = F(default_factory=list, description="Alliances")
     export_controls: ExportControls
+    chips: ChipMarket = F(default_factory=ChipMarket, description="Chip pricing, contracts and upstream limits")
     actors: list[Actor] = F(default_factory=list, description="Named firms")
     startups: StartupSpawning
     finance: Finance = F(default_factory=Finance, description="Firms' cash use, debt and valuation")
@@ -1016,6 +1137,8 @@ class _ReferenceCheck:
                 self.need_region(f"actors.{i}.fabs.{j}.region", fab.region)
                 if fab.accelerator not in self.classes:
                     self.add(f"actors.{i}.fabs.{j}.accelerator", f"unknown accelerator class {fab.accelerator!r}")
+            for j, pkg in enumerate(a.packaging):
+                self.need_region(f"actors.{i}.packaging.{j}.region", pkg.region)
             for j, p in enumerate(a.plants):
                 self.need_region(f"actors.{i}.plants.{j}.region", p.region)
 
@@ -1025,6 +1148,24 @@ class _ReferenceCheck:
             for cls in caps:
                 if cls not in self.classes:
                     self.add(f"export_controls.tier_caps_h100e_per_quarter.{tier}.{cls}", "unknown accelerator class")
+        ec = self.sc.export_controls
+        for reg in ec.enforcement_busd:
+            self.need_region(f"export_controls.enforcement_busd.{reg}", reg)
+        for reg, classes in ec.import_bans.items():
+            self.need_region(f"export_controls.import_bans.{reg}", reg)
+            for cls in classes:
+                if cls not in self.classes:
+                    self.add(f"export_controls.import_bans.{reg}", f"unknown accelerator class {cls!r}")
+        for i, lic in enumerate(ec.licences):
+            self.need_region(f"export_controls.licences.{i}.region", lic.region)
+            if lic.accelerator not in self.classes:
+                self.add(f"export_controls.licences.{i}.accelerator", f"unknown accelerator class {lic.accelerator!r}")
+        for i, acc in enumerate(self.sc.accelerators):
+            for reg in acc.sold_only_in:
+                self.need_region(f"accelerators.{i}.sold_only_in", reg)
+        for i, hbm in enumerate(self.sc.chips.hbm):
+            for reg in hbm.fab_regions:
+                self.need_region(f"chips.hbm.{i}.fab_regions", reg)
 
     def timeline(self) -> None:
         """Startup homes, injects (in the game's quarters) and objectives name what exists."""

@@ -67,6 +67,48 @@ class BuyAccelerators(_Command):
     h100e: float = Field(gt=0, le=1e8)
     max_price_usd: float = Field(gt=0, le=1e6, description="Highest price per H100e")
     region: str
+    contract: bool = Field(
+        False,
+        description="A long-term allocation order: served before the spot market, at list price "
+        "(the highest price must reach the list price)",
+    )
+
+
+class BuildPackaging(_Command):
+    """Start building advanced packaging (CoWoS-like) for one's fabs' wafers."""
+
+    kind: Literal["build_packaging"] = "build_packaging"
+    region: str
+    h100e_per_quarter: float = Field(gt=0, le=5e6)
+
+
+class SetLicence(_Command):
+    """Chip-producing nation: licence a destination to receive a class despite its tier, or revoke.
+
+    ``cap_h100e`` None revokes the licence (the tier's cap applies again); ``revenue_share`` is
+    the share of the licensed sales the makers pay the licensing nation (15% on H20, 2025).
+    """
+
+    kind: Literal["set_licence"] = "set_licence"
+    region: str
+    accelerator: str
+    cap_h100e: float | None = Field(ge=0, le=1e8, description="None = revoke")
+    revenue_share: float = Field(0.0, ge=0, le=1)
+
+
+class SetImportBan(_Command):
+    """Nation: bar (or allow again) its firms and its territory from buying a class of chips."""
+
+    kind: Literal["set_import_ban"] = "set_import_ban"
+    accelerator: str
+    banned: bool
+
+
+class SetEnforcement(_Command):
+    """Chip-producing nation: yearly spending on export-control enforcement (shrinks smuggling)."""
+
+    kind: Literal["set_enforcement"] = "set_enforcement"
+    busd_per_year: float = Field(ge=0, le=100)
 
 
 class SetSubsidy(_Command):
@@ -154,6 +196,10 @@ Command = Annotated[
     | BuildPlant
     | BuildFab
     | BuyAccelerators
+    | BuildPackaging
+    | SetLicence
+    | SetImportBan
+    | SetEnforcement
     | SetSubsidy
     | SetLocalisation
     | SetExportControls
@@ -170,6 +216,9 @@ Command = Annotated[
 _ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
 
 NATION_ONLY = (
+    SetLicence,
+    SetImportBan,
+    SetEnforcement,
     SetSubsidy,
     SetLocalisation,
     SetExportControls,
@@ -250,6 +299,10 @@ def _fab_cost(model: SovereignModel, cmd: Any) -> float:
     return econ.fab_capex_busd(model.scenario, cmd.h100e_per_quarter)
 
 
+def _packaging_cost(model: SovereignModel, cmd: Any) -> float:
+    return float(model.scenario.chips.packaging_capex_busd_per_kh100e_quarter * cmd.h100e_per_quarter / 1000.0)
+
+
 def _bid_cost(model: SovereignModel, cmd: Any) -> float:
     return float(cmd.h100e * cmd.max_price_usd / 1e9)
 
@@ -267,6 +320,7 @@ _COSTS: dict[type, _CostFn] = {
     BuildDatacenter: _datacenter_cost,
     BuildPlant: _plant_cost,
     BuildFab: _fab_cost,
+    BuildPackaging: _packaging_cost,
     BuyAccelerators: _bid_cost,
     PermittingReform: _reform_cost,
 }
@@ -327,6 +381,20 @@ def _controls_exports(model: SovereignModel, seat: str, agent: SeatAgent, cmd: A
     return None
 
 
+def _owns_fabs(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if not (model.world.fab_owner == model.seat_index(seat)).any():
+        return f"{agent.name} has no fab whose wafers need packaging"
+    return None
+
+
+def _licence_destination(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if cmd.region == seat:
+        return "a nation does not need a licence for chips delivered at home"
+    if not model.controlled[model.class_ix[cmd.accelerator]]:
+        return f"{model.scenario.accelerators[model.class_ix[cmd.accelerator]].name} is not under export controls"
+    return None
+
+
 def _not_own_tier(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
     if cmd.region == seat:
         return "a nation cannot set its own export-control tier"
@@ -373,6 +441,10 @@ _RULES: dict[type, tuple[_Rule, ...]] = {
     BuildPlant: _BUILD,
     BuildFab: (_region_exists, _accelerator_exists, _runs_fabs, _build_site),
     BuyAccelerators: (_region_exists, _accelerator_exists, _has_space),
+    BuildPackaging: (_region_exists, _runs_fabs, _owns_fabs, _build_site),
+    SetLicence: (_nation_only, _region_exists, _accelerator_exists, _controls_exports, _licence_destination),
+    SetImportBan: (_nation_only, _accelerator_exists),
+    SetEnforcement: (_nation_only, _controls_exports),
     SetSubsidy: (_nation_only,),
     SetLocalisation: (_nation_only,),
     SetExportControls: (_nation_only, _accelerator_exists, _controls_exports),

@@ -84,6 +84,39 @@ def power_cost_usd_per_h100e_hour(kw_per_h100e: Any, pue: Any, power_price_usd_m
     return kw_per_h100e * pue * power_price_usd_mwh / KW_PER_MW
 
 
+def running_cost_usd_per_h100e_hour(
+    sc: Scenario, kw_per_h100e: Any, pue: Any, power_price: Any, capex_per_kw: Any
+) -> Any:
+    """What hosting one H100e costs per hour besides the chip: power, opex and its share of the hall."""
+    return (
+        power_cost_usd_per_h100e_hour(kw_per_h100e, pue, power_price)
+        + sc.demand.opex_usd_per_hour
+        + datacenter_capex_usd_per_h100e_hour(sc, capex_per_kw, kw_per_h100e)
+    )
+
+
+def chip_tco_usd_per_h100e_hour(sc: Scenario, chip_price: Any, running: Any) -> Any:
+    """Total cost of ownership per useful H100e-hour: the chip paid back over its life, plus running it.
+
+    Buyers compare accelerator classes by this (price, power at the local price and PUE, space,
+    life): an older, power-hungrier class wins once its price has fallen far enough.
+    """
+    life_crf = capital_recovery_factor(sc.economics.discount_rate, sc.chips.chip_life_years)
+    return chip_price * life_crf / HOURS_PER_YEAR + running
+
+
+def chip_value_usd_per_h100e(sc: Scenario, compute_price: Any, running: Any) -> Any:
+    """The most a buyer pays for one H100e of a class: its net earnings over the payback period.
+
+    Earnings are the compute price at the expected utilisation minus the running cost; the
+    payback period is ``chips.payback_years``. Scarcity pricing comes from here: when compute is
+    short its price rises, and so does what a chip is worth to everyone who sells compute.
+    """
+    c = sc.chips
+    net = compute_price * c.expected_utilisation - running
+    return np.maximum(net, 0.0) * c.payback_years * HOURS_PER_YEAR
+
+
 def funding_success_probability(sc: Scenario, winter: bool, growth: float) -> float:
     """Chance a funding round closes: the base rate, cut in a funding winter, better with growth.
 

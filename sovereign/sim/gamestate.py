@@ -106,12 +106,15 @@ class ScenarioTables:
     tech_emissions: np.ndarray  # (T,) t CO2/MWh
     fuel_factor: np.ndarray  # (R,) regional fuel cost factor
     kw_per_h100e: np.ndarray  # (G,) power per H100e of each accelerator class
-    list_price: np.ndarray  # (G,) USD per H100e
+    list_price: np.ndarray  # (G,) USD per H100e at the start
+    list_decline: np.ndarray  # (G,) yearly fall of the list price
     production_cost: np.ndarray  # (G,) USD per H100e
     controlled: np.ndarray  # (G,) bool: under export controls
     links: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # interconnectors: from, to, MW
     distance_km: np.ndarray  # (R, R) great-circle distance between region markers
     chip_producer: np.ndarray  # (R,) bool
+    hbm_pool: np.ndarray  # (R,) the HBM supply a region's fabs use (index into chips.hbm), -1: none
+    sold_only_in: np.ndarray  # (R, G) bool: the region's buyers may receive the class (its maker's rule)
 
     @classmethod
     def of(cls, sc: Scenario) -> ScenarioTables:
@@ -142,6 +145,7 @@ class ScenarioTables:
             fuel_factor=np.array([r.fuel_cost_factor for r in sc.regions]),
             kw_per_h100e=np.array([a.kw_per_h100e for a in sc.accelerators]),
             list_price=np.array([a.price_usd_per_h100e for a in sc.accelerators]),
+            list_decline=np.array([a.list_price_decline_per_year for a in sc.accelerators]),
             production_cost=np.array([a.production_cost_usd_per_h100e for a in sc.accelerators]),
             controlled=np.array([a.controlled for a in sc.accelerators]),
             links=(
@@ -155,6 +159,13 @@ class ScenarioTables:
             ),
             distance_km=6371.0 * np.arccos(np.clip(cosd, -1.0, 1.0)),
             chip_producer=np.array([r.chip_producer for r in sc.regions]),
+            hbm_pool=np.array(
+                [next((h for h, pool in enumerate(sc.chips.hbm) if r.id in pool.fab_regions), -1) for r in sc.regions],
+                np.int64,
+            ),
+            sold_only_in=np.array(
+                [[not a.sold_only_in or r.id in a.sold_only_in for a in sc.accelerators] for r in sc.regions], bool
+            ).reshape(len(sc.regions), len(sc.accelerators)),
         )
 
 
@@ -238,8 +249,11 @@ class ModelParts:
     fuel_factor: np.ndarray
     kw_per_h100e: np.ndarray
     list_price: np.ndarray
+    list_decline: np.ndarray
     production_cost: np.ndarray
     controlled: np.ndarray
     links: tuple[np.ndarray, np.ndarray, np.ndarray] | None
     distance_km: np.ndarray
     chip_producer: np.ndarray
+    hbm_pool: np.ndarray
+    sold_only_in: np.ndarray

@@ -44,6 +44,14 @@ class WorldQueries(ModelParts):
         """KW per H100e of newly made chips of a class (efficiency improves over time)."""
         return float(self.kw_per_h100e[cls] * self.economy.efficiency_mult)
 
+    def list_price_now(self) -> np.ndarray:
+        """(G,) list price per H100e this quarter: each class's price falls as newer classes arrive.
+
+        Also the price of long-term allocation contracts, and the base of the reserve price.
+        """
+        years = (self.quarter - self.start_q) / 4.0
+        return np.asarray(self.list_price * (1.0 - self.list_decline) ** years)
+
     def signals_now(self) -> dict[str, np.ndarray]:
         """The latest market signals (the AI's view when its lag reaches before the first quarter)."""
         return {

@@ -13,7 +13,7 @@ from typing import Any
 from sovereign.scenario.schema import Scenario
 from sovereign.sim.model import SovereignModel
 
-TABLES = ("nations", "firms", "world")
+TABLES = ("nations", "firms", "world", "holdings")
 
 
 def run_scenario(
@@ -40,7 +40,7 @@ def to_arrow(rows: list[dict[str, Any]]) -> Any:
 
 
 def write_tables(model: SovereignModel, out_dir: Path, fmt: str = "parquet") -> list[Path]:
-    """Write the nations, firms and world tables to `out_dir` as Parquet or CSV."""
+    """Write the nations, firms, world and holdings tables to `out_dir` as Parquet or CSV."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 

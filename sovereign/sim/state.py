@@ -64,10 +64,12 @@ class EventEffects:
     Attributes:
         fab_derate: (F,) share of each fab's output that survives disruptions (1 = none).
         heat: (R,) demand factor of heatwaves by region (1 = none).
+        pkg_derate: (P,) share of each packaging line's capacity that survives (1 = none).
     """
 
     fab_derate: np.ndarray = field(default_factory=_empty)
     heat: np.ndarray = field(default_factory=_empty)
+    pkg_derate: np.ndarray = field(default_factory=_empty)
 
 
 @dataclass
@@ -132,6 +134,11 @@ class ChipResults:
         sold: (G,) H100e delivered.
         fab_revenue_busd: (F,) what each fab's buyers paid for its chips, $B.
         fab_cost_busd: (F,) each fab's production cost of what it delivered, $B.
+        wafers: (G,) H100e the fabs' wafers could have made, before packaging and memory limits.
+        ordered: (G,) H100e ordered at or above the reserve by buyers allowed to receive the class.
+        contract_price: (G,) list price paid on long-term allocation contracts this quarter.
+        grey: (G,) H100e smuggled past a bar (delivered to destinations the controls bar).
+        licence_busd: (G,) revenue share paid to licensing nations, $B.
     """
 
     supply: np.ndarray = field(default_factory=_empty)
@@ -139,6 +146,24 @@ class ChipResults:
     sold: np.ndarray = field(default_factory=_empty)
     fab_revenue_busd: np.ndarray = field(default_factory=_empty)
     fab_cost_busd: np.ndarray = field(default_factory=_empty)
+    wafers: np.ndarray = field(default_factory=_empty)
+    ordered: np.ndarray = field(default_factory=_empty)
+    contract_price: np.ndarray = field(default_factory=_empty)
+    grey: np.ndarray = field(default_factory=_empty)
+    licence_busd: np.ndarray = field(default_factory=_empty)
+
+    def unmet_share(self) -> np.ndarray:
+        """(G,) share of last quarter's orders for each class that went unfilled (0 when none)."""
+        if len(self.ordered) != len(self.sold):
+            return np.zeros(len(self.sold))
+        return np.asarray(
+            np.divide(
+                np.maximum(self.ordered - self.sold, 0.0),
+                self.ordered,
+                out=np.zeros(len(self.sold)),
+                where=self.ordered > 0,
+            )
+        )
 
 
 @dataclass
@@ -203,6 +228,15 @@ def initial_results(sc: Scenario, list_price: np.ndarray) -> QuarterResults:
             reserve_margin=np.full(n_r, sc.economics.initial_reserve_margin),
             dc_curtail=np.zeros(n_r),
         ),
-        chips=ChipResults(supply=np.zeros(n_g), price=list_price.copy(), sold=np.zeros(n_g)),
+        chips=ChipResults(
+            supply=np.zeros(n_g),
+            price=list_price.copy(),
+            sold=np.zeros(n_g),
+            wafers=np.zeros(n_g),
+            ordered=np.zeros(n_g),
+            contract_price=list_price.copy(),
+            grey=np.zeros(n_g),
+            licence_busd=np.zeros(n_g),
+        ),
         compute=ComputeResults(price_region=np.full(n_r, start_price), price_global=start_price),
     )

@@ -57,6 +57,21 @@ class World:
     fab_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0))  # H100e per quarter
     fab_online: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # absolute quarter index
     fab_name: list[str] = field(default_factory=list)
+    # advanced packaging lines (P): a region's packaging serves the classes its fabs make
+    pkg_region: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    pkg_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    pkg_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0))  # H100e per quarter
+    pkg_online: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # absolute quarter index
+    pkg_name: list[str] = field(default_factory=list)
+    # high-bandwidth memory supplies (H), in the scenario's `chips.hbm` order: H100e per quarter
+    hbm_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # chip trade rules by destination region and class (R, G): a licence replaces the tier cap
+    # (NaN: none) and pays a share of the sales to the licensing nation; an import ban is the
+    # destination's own rule (its territory and its firms); enforcement (R,) shrinks smuggling
+    licence_cap: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    licence_share: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    import_ban: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
+    enforcement_busd: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # owned power plants (P); their MW are also counted in grid_mw
     plant_region: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     plant_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -99,6 +114,15 @@ class World:
         self.fab_online = np.append(self.fab_online, online)
         self.fab_name.append(name)
         return len(self.fab_region) - 1
+
+    def add_packaging(self, region: int, owner: int, capacity: float, online: int, name: str) -> int:
+        """Append a packaging line and return its row."""
+        self.pkg_region = np.append(self.pkg_region, region)
+        self.pkg_owner = np.append(self.pkg_owner, owner)
+        self.pkg_capacity = np.append(self.pkg_capacity, capacity)
+        self.pkg_online = np.append(self.pkg_online, online)
+        self.pkg_name.append(name)
+        return len(self.pkg_region) - 1
 
     def add_plant(self, region: int, owner: int, tech: int, mw: float) -> int:
         """Append an owned plant (and add it to the region's grid)."""
@@ -168,7 +192,13 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         dc_origin=np.zeros((0, n_r)),
         dc_util=np.zeros(0),
         dc_contract_rent=np.zeros(0),
+        hbm_capacity=np.array([h.h100e_per_quarter for h in sc.chips.hbm], float),
+        licence_cap=np.full((n_r, n_g), np.nan),
+        licence_share=np.zeros((n_r, n_g)),
+        import_ban=np.zeros((n_r, n_g), bool),
+        enforcement_busd=np.array([sc.export_controls.enforcement_busd.get(r.id, 0.0) for r in regions], float),
     )
+    _trade_rules(w, sc, rix, class_index)
     kw = np.array([a.kw_per_h100e for a in sc.accelerators])
     initial_rent = max(
         sc.demand.wtp_usd_per_hour["training"] * sc.economics.initial_compute_price_share - sc.demand.opex_usd_per_hour,
@@ -200,6 +230,21 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
                 online,
                 fab.name or f"{actor.name} fab {k + 1}",
             )
+        for k, pkg in enumerate(actor.packaging):
+            online = quarter_index(pkg.online) if pkg.online else quarter_index(sc.time.start)
+            w.add_packaging(
+                rix[pkg.region], owner, pkg.h100e_per_quarter, online, pkg.name or f"{actor.name} packaging {k + 1}"
+            )
         for p in actor.plants:
             w.add_plant(rix[p.region], owner, tix[p.technology], p.mw)
     return w
+
+
+def _trade_rules(w: World, sc: Scenario, rix: dict[str, int], class_index: dict[str, int]) -> None:
+    """The scenario's licences and import bans in force at the start."""
+    for lic in sc.export_controls.licences:
+        w.licence_cap[rix[lic.region], class_index[lic.accelerator]] = lic.cap_h100e_per_quarter
+        w.licence_share[rix[lic.region], class_index[lic.accelerator]] = lic.revenue_share
+    for reg, classes in sc.export_controls.import_bans.items():
+        for cls in classes:
+            w.import_ban[rix[reg], class_index[cls]] = True

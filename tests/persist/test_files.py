@@ -24,6 +24,9 @@ from sovereign.scenario.loader import load_scenario
 
 from .helpers import TINY, dump, new_game, play
 
+#: The header line of a save of the current format, before its checksum.
+HEADER = f"sovereign-save {FORMAT_VERSION} sha256:".encode()
+
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -36,7 +39,7 @@ def document(raw: bytes) -> dict:
 def test_save_and_load(played, tmp_path):
     path = save_game(played, tmp_path / "deep" / "folder" / "g.json.gz", label="before the vote")
     raw = path.read_bytes()
-    assert raw.startswith(f"sovereign-save {FORMAT_VERSION} sha256:".encode())
+    assert raw.startswith(HEADER)
     doc = document(raw)
     assert doc["format_version"] == FORMAT_VERSION and doc["package_version"]
     assert doc["game"]["scenario"]["content"]["meta"]["id"] == "tiny"
@@ -116,7 +119,7 @@ def _with_valid_checksum(doc: dict) -> bytes:
 
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     body = gzip.compress(text.encode("utf-8"), mtime=0)
-    return b"sovereign-save 2 sha256:" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+    return HEADER + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
 
 
 def test_tampered_content_fails_the_checksum(tmp_path, saved_bytes):
@@ -133,7 +136,7 @@ def test_trailing_bytes_and_bombs_behind_a_valid_checksum(tmp_path, saved_bytes,
 
     body = saved_bytes[saved_bytes.index(b"\n") + 1 :] + b"\x00\x00"
     path = tmp_path / "t.json.gz"
-    path.write_bytes(b"sovereign-save 2 sha256:" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    path.write_bytes(HEADER + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     _check_error(path, "unexpected bytes after")
     path.write_bytes(saved_bytes)
     monkeypatch.setattr(files_mod, "MAX_JSON_BYTES", 1000)
@@ -360,7 +363,7 @@ def test_non_ascii_names_and_paths(tmp_path):
 
 def test_list_saves_reports_damaged_files(played, tmp_path):
     save_game(played, tmp_path / "good.json.gz")
-    (tmp_path / "bad.json.gz").write_bytes(b"sovereign-save 2 sha256:" + b"0" * 64 + b"\n")
+    (tmp_path / "bad.json.gz").write_bytes(HEADER + b"0" * 64 + b"\n")
     (tmp_path / "notes.txt").write_text("not a save")
     (tmp_path / ".good.json.gz.x.part").write_bytes(b"partial")
     items = list_saves(tmp_path)

@@ -10,8 +10,12 @@ import pytest
 
 from sovereign.cli import main
 from sovereign.persist import SaveError, load_game, save_info
+from sovereign.persist.files import FORMAT_VERSION
 
 from .helpers import TINY
+
+#: The header line of a save of the current format, before its checksum.
+HEADER = f"sovereign-save {FORMAT_VERSION} sha256:".encode()
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +60,14 @@ def test_replay_divergence_exits_1(run_dir, tmp_path, capsys):
     doc["game"]["economy"]["$obj"]["fields"]["next_event_id"] += 5
     body = gzip.compress(json.dumps(doc).encode(), mtime=0)
     path = tmp_path / "edited.json.gz"
-    path.write_bytes(b"sovereign-save 2 sha256:" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    path.write_bytes(HEADER + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     assert main(["replay", str(path), "--check"]) == 1
     assert "DIVERGES" in capsys.readouterr().out
 
 
 def test_saves_lists_good_and_damaged(run_dir, tmp_path, capsys):
     (tmp_path / "good.json.gz").write_bytes((run_dir / "end.json.gz").read_bytes())
-    (tmp_path / "broken.json.gz").write_bytes(b"sovereign-save 2 sha256:" + b"0" * 64 + b"\nxx")
+    (tmp_path / "broken.json.gz").write_bytes(HEADER + b"0" * 64 + b"\nxx")
     assert main(["saves", str(tmp_path)]) == 0
     captured = capsys.readouterr()
     assert "good.json.gz" in captured.out and "tiny" in captured.out and "2026Q4" in captured.out

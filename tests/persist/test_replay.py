@@ -7,9 +7,13 @@ import hashlib
 import json
 
 from sovereign.persist import load_game, replay_game, save_game
+from sovereign.persist.files import FORMAT_VERSION
 from sovereign.persist.replay import human_submissions
 
 from .helpers import dump
+
+#: The header line of a save of the current format, before its checksum.
+HEADER = f"sovereign-save {FORMAT_VERSION} sha256:".encode()
 
 
 def _rewrite(path, change):
@@ -18,7 +22,7 @@ def _rewrite(path, change):
     doc = json.loads(gzip.decompress(raw[raw.index(b"\n") + 1 :]))
     change(doc)
     body = gzip.compress(json.dumps(doc).encode(), mtime=0)
-    path.write_bytes(b"sovereign-save 2 sha256:" + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    path.write_bytes(HEADER + hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
 
 
 def test_replay_reaches_the_saved_state(save_file, played):

@@ -110,7 +110,7 @@ def test_export_controls_bind_on_tier_three(tiny):
     m = SovereignModel(tiny, rng=5)
     chn = m.region_ix["CHN"]
     frontier = m.class_ix["frontier"]
-    leak = tiny.export_controls.grey_market_leakage * tiny.export_controls.tier_caps_h100e_per_quarter[2]["frontier"]
+    leak = tiny.export_controls.grey_market_h100e_per_quarter  # smuggling, before any enforcement
     before = m.world.dc_stock[m.world.dc_region == chn, frontier].sum()
     for _ in range(4):
         m.step()

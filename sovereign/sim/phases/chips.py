@@ -1,10 +1,18 @@
-"""Chips: fab output is allocated to bids by price within export-control caps, and paid for.
+"""Chips: packaged fab output is sold on contracts, then on a spot market, within trade rules.
 
-Buyers pay the clearing price for what they receive; each fab is paid that price for its share
-of what its class sold, and pays the production cost of it, so a fab's revenue equals what its
-buyers paid (units x clearing price). Delivered chips go into the buyers' datacenters (a bid
-never overfills a hall: a seat's datacenters in one region). Owns: the datacenters' installed
-stock and origin, the bids' reserved cash, the buyers' and fabs' cash (through the ledger).
+Upstream limits first: a fab's wafers become chips only once packaged (its owner's packaging
+lines, CoWoS-like) and given high-bandwidth memory (the HBM supply of its region); both were
+sold out in 2024-26 (CALIBRATION 8). Then the trade rules: who may receive a class (the export
+controls by destination tier or licence, end-use rules by the buyer's headquarters, the maker's
+own rules, the buyer's government's import bans) and how much leaks past a bar (smuggling that
+the controlling nations' enforcement spending shrinks). Then two rounds of the chip market:
+long-term allocation contracts at the class's list price, pro rata when short, and the spot
+market for the rest, where bids reflect what the chips are worth to the buyer and the clearing
+price spikes when supply is short. Buyers pay what their round cleared at; each fab is paid for
+its share of its class's sales and pays the production cost (and a licence's revenue share to the
+licensing nation). Delivered chips go into the buyers' datacenters (a bid never overfills a
+hall: a seat's datacenters in one region). Owns: the datacenters' installed stock and origin,
+the bids' reserved cash, the buyers' and fabs' cash (through the ledger).
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sovereign.markets import allocate_chips
+from sovereign.markets import ChipResult, allocate_chips
 from sovereign.sim import economics as econ
 from sovereign.sim.state import ChipResults, EventEffects
 
@@ -25,13 +33,12 @@ if TYPE_CHECKING:
 def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> ChipResults:
     """Allocate this quarter's chips to the bids, install them, and settle the payments."""
     w, sc, n_g = model.world, model.scenario, len(model.class_ix)
-    online = w.fab_online <= model.quarter
-    derate = np.ones(len(w.fab_capacity))
-    hit = effects.fab_derate  # fabs finished this quarter were not disrupted
-    derate[: len(hit)] = hit
-    output = w.fab_capacity * online * derate
+    list_now = model.list_price_now()
+    reserve = list_now * sc.economics.chip_reserve_share
+    wafers_f = w.fab_capacity * (w.fab_online <= model.quarter) * _padded(effects.fab_derate, len(w.fab_capacity))
+    output = upstream_output(model, wafers_f, effects)
     supply = np.bincount(w.fab_class, weights=output, minlength=n_g)
-    reserve = model.list_price * sc.economics.chip_reserve_share
+    wafers = np.bincount(w.fab_class, weights=wafers_f, minlength=n_g)
     n_f = len(w.fab_capacity)
     if not bids:
         return ChipResults(
@@ -40,6 +47,11 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
             sold=np.zeros(n_g),
             fab_revenue_busd=np.zeros(n_f),
             fab_cost_busd=np.zeros(n_f),
+            wafers=wafers,
+            ordered=np.zeros(n_g),
+            contract_price=list_now,
+            grey=np.zeros(n_g),
+            licence_busd=np.zeros(n_g),
         )
     n_r = len(model.region_ix)
     seat_pos, class_ix, region_ix = model.seat_pos, model.class_ix, model.region_ix
@@ -48,6 +60,8 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     region = np.array([region_ix[b.region] for _, b in bids])
     wanted = np.array([b.h100e for _, b in bids])
     price = np.array([b.max_price_usd for _, b in bids])
+    contract = np.array([b.contract for _, b in bids], bool)
+    hq = np.array([region_ix[model.home_of(seat)] for seat, _ in bids])
     # a bid is capped by the buyer's free space, shared by its bids in order, so the halls can
     # never be overfilled whatever the market grants; a hall = a seat's datacenters in a region
     halls = Halls(w.dc_owner, w.dc_region, n_r)
@@ -61,52 +75,178 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
         h, kw = hall[n], kw_new[cls[n]]
         qty[n] = np.minimum(wanted[n], remaining[h] / kw)
         remaining[h] -= qty[n] * kw
-    ok = (price >= reserve[cls]) & (qty > 0)
-    # sanctions bind on the buyer as well as the destination: a class made mostly in tier-3
-    # countries (Ascend-class) is delivered only to tier-3 regions, and never to a buyer
-    # headquartered in a tier-1 country (no US firm buys Chinese-class chips, wherever it builds)
-    sanctioned = sanctioned_classes(model)
-    if sanctioned.any():
-        tier = w.export_tier
-        hq = np.array([region_ix[model.home_of(seat)] for seat, _ in bids])
-        ok &= ~(sanctioned[cls] & ((tier[region] != 3) | (tier[hq] == 1)))
-    # caps are per destination region: each region is its own "tier" row for the kernel
-    caps = w.tier_cap[w.export_tier - 1]  # (R, G)
-    leak = sc.export_controls.grey_market_leakage
-    barred = (caps == 0) & model.controlled[None, :]
-    tier2 = w.tier_cap[1][None, :].repeat(len(caps), 0)
-    caps = np.where(barred, leak * np.where(np.isfinite(tier2), tier2, 0.0), caps)
-    caps = np.where(model.controlled[None, :], caps, np.inf)
-    res = allocate_chips(supply, cls[ok], qty[ok], price[ok], region[ok], caps)
+    ok = (price >= reserve[cls]) & (qty > 0) & may_receive(model, hq, region, cls)
+    caps, barred = destination_caps(model)
+    # orders the market could honestly fill: not smuggling, and at most each destination's cap
+    legit = ok & ~barred[region, cls]
+    by_dest = np.bincount(region[legit] * n_g + cls[legit], weights=qty[legit], minlength=n_r * n_g)
+    ordered = np.minimum(by_dest.reshape(n_r, n_g), caps).sum(0)
+    # round 1: long-term allocation contracts at list price, pro rata within a class when short
+    is_c = ok & contract & (price >= list_now[cls])
+    c_want = np.bincount(cls[is_c], weights=qty[is_c], minlength=n_g)
+    fill = np.divide(supply, c_want, out=np.ones(n_g), where=c_want > supply)
     got = np.zeros(len(bids))
-    got[ok] = res.allocation
-    clearing = np.where(np.asarray(res.price) > 0, res.price, reserve)
+    res_c = allocate_chips(supply, cls[is_c], qty[is_c] * fill[cls[is_c]], price[is_c], region[is_c], caps)
+    got[is_c] = res_c.allocation
+    # round 2: the spot market takes what is left, within what the caps leave
+    spot_supply = np.maximum(supply - res_c.sold, 0.0)
+    caps_left = np.maximum(caps - res_c.tier_sold, 0.0)
+    is_s = ok & ~is_c
+    res_s = allocate_chips(spot_supply, cls[is_s], qty[is_s], price[is_s], region[is_s], caps_left)
+    got[is_s] = res_s.allocation
+    spot = spot_price(res_s, reserve, spot_supply, cls[is_s], price[is_s])
     sold = np.bincount(cls, weights=got, minlength=n_g)
+    paid_each = np.where(is_c, list_now[cls], spot[cls]) * got  # $ per bid
+    grey_bid = barred[region, cls] & (got > 0)
+    grey = np.bincount(cls[grey_bid], weights=got[grey_bid], minlength=n_g).astype(float)
     # who made what: each class's output shares by fab, for revenue and for the chips' origin
     share = np.divide(output, supply[w.fab_class], out=np.zeros_like(output), where=supply[w.fab_class] > 0)
     origin = np.zeros((n_g, n_r))
     np.add.at(origin, (w.fab_class, w.fab_region), share)
     delivered = np.nonzero(got > 0)[0]
     _install(model, halls, hall[delivered], cls[delivered], got[delivered], region[delivered], origin)
-    # buyers pay the clearing price, each its bids in order, seats in the order they first bid
+    # buyers pay what their round cleared at, each its bids in order, seats in the order they first bid
     buyers = buyer[delivered]
-    paid = np.bincount(buyers, weights=got[delivered] * clearing[cls[delivered]] / 1e9)
+    paid = np.bincount(buyers, weights=paid_each[delivered] / 1e9)
     first_bid = np.unique(buyers, return_index=True)[1]
     for row in buyers[np.sort(first_bid)].tolist():
         model.transfer(model.seat_ids[row], model.OUTSIDE, float(paid[row]), "chip purchases")
-    # fabs are paid the clearing price for their share of what sold, and pay its production cost
+    # fabs are paid their share of their class's sales, and pay its production cost and the
+    # licence share on sales to licensed destinations
+    revenue = np.bincount(cls, weights=paid_each, minlength=n_g) / 1e9
+    licensed = np.where(np.isnan(w.licence_cap), 0.0, w.licence_share)[region, cls]
+    licence = np.bincount(cls, weights=paid_each * licensed, minlength=n_g).astype(float) / 1e9
+    gross = revenue[w.fab_class] * share
+    fee = licence[w.fab_class] * share
     made = sold[w.fab_class] * share
-    gross = made * clearing[w.fab_class] / 1e9
     cost = made * model.production_cost[w.fab_class] / 1e9
+    licensor = licensing_nation(model)
     for f in np.nonzero(made > 0)[0].tolist():
         owner = model.seat_ids[w.fab_owner[f]]
         if owner in model.seats:
             model.transfer(model.OUTSIDE, owner, float(gross[f]), "chip sales")
             model.transfer(owner, model.OUTSIDE, float(cost[f]), "chip production")
+            if fee[f] > 0 and licensor is not None:
+                model.transfer(owner, licensor, float(fee[f]), "licence fees")
             st = model.seats[owner].state
             st["revenue_q"] = st.get("revenue_q", 0.0) + float(gross[f])
-            st["costs_q"] = st.get("costs_q", 0.0) + float(cost[f])
-    return ChipResults(supply=supply, price=clearing, sold=sold, fab_revenue_busd=gross, fab_cost_busd=cost)
+            st["costs_q"] = st.get("costs_q", 0.0) + float(cost[f] + (fee[f] if licensor is not None else 0.0))
+    return ChipResults(
+        supply=supply,
+        price=spot,
+        sold=sold,
+        fab_revenue_busd=gross,
+        fab_cost_busd=cost,
+        wafers=wafers,
+        ordered=ordered,
+        contract_price=list_now,
+        grey=grey,
+        licence_busd=licence if licensor is not None else np.zeros(n_g),
+    )
+
+
+def _padded(derate: np.ndarray, n: int) -> np.ndarray:
+    """A derate per asset for `n` assets: assets finished after the events were not hit."""
+    out = np.ones(n)
+    out[: len(derate)] = derate[:n]
+    return out
+
+
+def upstream_output(model: SovereignModel, wafers: np.ndarray, effects: EventEffects) -> np.ndarray:
+    """(F,) chips each fab delivers: its wafers, limited by its owner's packaging and its region's HBM.
+
+    A fab owner's packaging lines package all its fabs' wafers, wherever they stand (Arizona
+    wafers went to Taiwan for CoWoS), pro rata when short; a scenario without packaging lines
+    does not model packaging. HBM from each supply goes to the fabs of its regions pro rata;
+    fabs of regions no supply covers are not limited by memory.
+    """
+    w = model.world
+    out = wafers.copy()
+    if len(w.pkg_capacity):
+        online = w.pkg_online <= model.quarter
+        pkg = w.pkg_capacity * online * _padded(effects.pkg_derate, len(w.pkg_capacity))
+        n_s = len(model.seat_ids)
+        have = np.bincount(w.pkg_owner, weights=pkg, minlength=n_s)
+        need = np.bincount(w.fab_owner, weights=wafers, minlength=n_s)
+        ratio = np.minimum(np.divide(have, need, out=np.ones(n_s), where=need > 0), 1.0)
+        out = out * ratio[w.fab_owner]
+    if len(w.hbm_capacity):
+        pool = model.hbm_pool[w.fab_region]
+        covered = pool >= 0
+        need_h = np.bincount(pool[covered], weights=out[covered], minlength=len(w.hbm_capacity))
+        ratio_h = np.minimum(np.divide(w.hbm_capacity, need_h, out=np.ones(len(need_h)), where=need_h > 0), 1.0)
+        out = np.where(covered, out * ratio_h[np.maximum(pool, 0)], out)
+    return out
+
+
+def spot_price(
+    res: ChipResult, reserve: np.ndarray, spot_supply: np.ndarray, bid_class: np.ndarray, bid_price: np.ndarray
+) -> np.ndarray:
+    """(G,) the spot price of each class, never below its reserve.
+
+    When supply binds, the lowest accepted bid (the kernel's uniform price). When it does not,
+    still the lowest accepted bid: the makers of a class are few (Nvidia and TSMC for most of
+    it), and they do not sell below what every buyer this quarter was willing to pay; they make
+    fewer chips instead. When contracts took the whole supply, the spot market has nothing to
+    sell; its price is then the highest spot bid (what the most eager buyer would have paid), so
+    a shortage shows as a spike rather than as a collapse to the reserve.
+    """
+    n_g = len(reserve)
+    top = np.full(n_g, -np.inf)
+    np.maximum.at(top, bid_class, bid_price)
+    low = np.full(n_g, np.inf)
+    served = res.allocation > 0
+    np.minimum.at(low, bid_class[served], bid_price[served])
+    empty = (spot_supply <= 0) & np.isfinite(top)
+    price = np.where(res.supply_binds & (res.price > 0), res.price, np.where(np.isfinite(low), low, reserve))
+    return np.asarray(np.maximum(np.where(empty, top, price), reserve))
+
+
+def may_receive(model: SovereignModel, hq: np.ndarray, dest: np.ndarray, cls: np.ndarray) -> np.ndarray:
+    """(N,) whether a buyer headquartered in `hq` may receive class `cls` in region `dest`.
+
+    Sanctions bind on who buys as well as where: a class made mostly in tier-3 countries
+    (Ascend-class) goes only to tier-3 destinations and never to a buyer headquartered in a
+    tier-1 country (no US firm holds Chinese-class chips, wherever it builds); a class its maker
+    sells only in some regions (China keeps Ascend output at home) goes only to buyers from and
+    in those regions; a nation's import ban covers its territory and its firms abroad (China's
+    2025 guidance against Nvidia purchases). Volume caps by destination are `destination_caps`.
+    """
+    w = model.world
+    tier = w.export_tier
+    sanctioned = sanctioned_classes(model)
+    ok = ~(sanctioned[cls] & ((tier[dest] != 3) | (tier[hq] == 1)))
+    ok &= model.sold_only_in[dest, cls] & model.sold_only_in[hq, cls]
+    ok &= ~(w.import_ban[dest, cls] | w.import_ban[hq, cls])
+    return np.asarray(ok)
+
+
+def destination_caps(model: SovereignModel) -> tuple[np.ndarray, np.ndarray]:
+    """(R, G) most H100e of each class each destination may receive, and (R, G) where it is barred.
+
+    The export tier's cap, unless a licence sets the destination's own; uncontrolled classes are
+    free. Where a controlled class is barred, smuggling still brings some in: the scenario's grey
+    flow, halved for every `enforcement_halving_busd` a year the controlling nations spend on
+    enforcement, shared among the barred destinations by GDP.
+    """
+    w, ec = model.world, model.scenario.export_controls
+    caps = w.tier_cap[w.export_tier - 1]  # (R, G)
+    caps = np.where(np.isnan(w.licence_cap), caps, w.licence_cap)
+    barred = (caps == 0) & model.controlled[None, :]
+    enforcement = float(w.enforcement_busd[model.chip_producer].sum())
+    flow = ec.grey_market_h100e_per_quarter * 0.5 ** (enforcement / ec.enforcement_halving_busd)
+    gdp = np.where(barred, w.gdp_busd[:, None], 0.0)
+    total = gdp.sum(0)
+    leak = np.divide(gdp, total[None, :], out=np.zeros_like(gdp), where=total[None, :] > 0) * flow
+    caps = np.where(barred, leak, caps)
+    caps = np.where(model.controlled[None, :], caps, np.inf)
+    return caps, barred
+
+
+def licensing_nation(model: SovereignModel) -> str | None:
+    """The seat paid licence fees: the first chip-producing nation (the one setting the controls)."""
+    rows = np.nonzero(model.chip_producer)[0]
+    return model.scenario.regions[int(rows[0])].id if len(rows) else None
 
 
 def sanctioned_classes(model: SovereignModel) -> np.ndarray:

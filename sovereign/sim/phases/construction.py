@@ -2,7 +2,8 @@
 
 A datacenter comes online empty (accelerators are bought separately) at the new-build PUE; a
 plant adds to its region's grid and pays its owner a share of the power market's margins; a fab
-starts producing next quarter's chips. A project whose owner went bankrupt is abandoned. Owns:
+starts producing next quarter's chips, a packaging line packages its owner's wafers from
+now on. A project whose owner went bankrupt is abandoned. Owns:
 the project list and the world's datacenter, plant and fab tables.
 """
 
@@ -40,6 +41,8 @@ def complete_projects(model: SovereignModel) -> list[dict[str, Any]]:
         elif p["kind"] == "build_plant":
             for column, value in zip(plants, (r, owner, TECHNOLOGIES.index(p["detail"]), p["size"]), strict=True):
                 column.append(value)
+        elif p["kind"] == "build_packaging":
+            w.add_packaging(r, owner, p["size"], model.quarter, p["name"])
         else:
             w.add_fab(r, owner, model.class_ix[p["detail"]], p["size"], model.quarter, p["name"])
     w.add_datacenters(*dcs)

@@ -1,7 +1,7 @@
 """Demand and the passing of time: the quarter ends and the next one is prepared.
 
 AI demand grows (its growth rate decays towards maturity, with a random shock from the events
-stream), new chips get more efficient, the installed fleet ages, economies and grids grow,
+stream), new chips get more efficient, the installed fleet ages, economies, grids and memory supplies grow,
 cyber-incident penalties and funding winters fade, labs adjust their plans, and new startups are
 founded at a rate that follows the funding climate, all game long. Owns: the economy's demand
 pool and trends, the world's fleet, grid and GDP, labs' plans, the startup seats it founds.
@@ -41,6 +41,9 @@ def advance(model: SovereignModel) -> None:
     w.grid_mw *= growth[:, None]
     w.conventional_dc_mw *= np.array([(1 + r.conventional_dc_growth) ** 0.25 for r in sc.regions])
     w.gdp_busd *= np.array([(1 + r.gdp_growth) ** 0.25 for r in sc.regions])
+    # memory makers outside the game grow their HBM output at their own pace
+    if len(w.hbm_capacity):
+        w.hbm_capacity *= np.array([(1 + h.growth_per_year) ** 0.25 for h in sc.chips.hbm])
     w.incident_penalty *= 1.0 - sc.events.incident_decay_per_quarter
     g.funding_winter_left = max(0, g.funding_winter_left - 1)
     yield_step = (1.0 + sc.labs.yield_growth_per_year) ** 0.25

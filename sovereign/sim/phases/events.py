@@ -24,7 +24,11 @@ def apply_events(model: SovereignModel) -> EventEffects:
     """Apply this quarter's injects, then draw and apply stochastic shocks; return their effects."""
     sc, rng = model.scenario, model.rngs["events"]
     w = model.world
-    effects = EventEffects(fab_derate=np.ones(len(w.fab_capacity)), heat=np.ones(len(model.region_ix)))
+    effects = EventEffects(
+        fab_derate=np.ones(len(w.fab_capacity)),
+        heat=np.ones(len(model.region_ix)),
+        pkg_derate=np.ones(len(w.pkg_capacity)),
+    )
     for inj in sc.injects:
         if quarter_index(inj.quarter) == model.quarter:
             event_id = model.economy.next_event_id
@@ -130,6 +134,30 @@ def apply_events(model: SovereignModel) -> EventEffects:
     return effects
 
 
+def _disrupt_fabs(
+    model: SovereignModel,
+    effects: EventEffects,
+    magnitude: float,
+    region: int | None,
+    actor: str | None,
+    fab: int | None,
+) -> None:
+    """Cut the output of one fab, a firm's fabs, a region's fabs, or all, and their packaging lines."""
+    w = model.world
+    keep = max(0.0, 1.0 - min(magnitude, 1.0))
+    if fab is not None:
+        effects.fab_derate[np.arange(len(w.fab_capacity)) == fab] *= keep
+        return  # one fab's outage (a fire, a power cut) leaves the packaging lines alone
+    if actor is not None and actor in model.seat_ids:
+        hit, pkg_hit = w.fab_owner == model.seat_index(actor), w.pkg_owner == model.seat_index(actor)
+    elif region is not None:
+        hit, pkg_hit = w.fab_region == region, w.pkg_region == region
+    else:
+        hit, pkg_hit = np.ones(len(w.fab_capacity), bool), np.ones(len(w.pkg_capacity), bool)
+    effects.fab_derate[hit] *= keep
+    effects.pkg_derate[pkg_hit] *= keep
+
+
 def _apply(
     model: SovereignModel,
     effects: EventEffects,
@@ -145,16 +173,7 @@ def _apply(
     w, g, sc = model.world, model.economy, model.scenario
     rid: str | None  # the region hit, if any, as the news names it
     if kind == "fab_disruption":
-        derate = effects.fab_derate
-        if fab is not None:
-            hit = np.arange(len(w.fab_capacity)) == fab
-        elif actor is not None and actor in model.seat_ids:
-            hit = w.fab_owner == model.seat_index(actor)
-        elif region is not None:
-            hit = w.fab_region == region
-        else:
-            hit = np.ones(len(w.fab_capacity), bool)
-        derate[hit] *= max(0.0, 1.0 - min(magnitude, 1.0))
+        _disrupt_fabs(model, effects, magnitude, region, actor, fab)
     elif kind == "heatwave":
         if region is not None:
             effects.heat[region] = max(effects.heat[region], magnitude)

@@ -69,6 +69,9 @@ def _budgets_and_security(model: SovereignModel) -> None:
         spend = min(float(w.security_busd[i]) / 4.0, max(nation.state["cash_busd"], 0.0))
         model.transfer(r.id, model.OUTSIDE, spend, "security")
         nation.state["security_paid_busd"] = spend * 4.0
+        enforce = min(float(w.enforcement_busd[i]) / 4.0, max(nation.state["cash_busd"], 0.0))
+        if enforce > 0:
+            model.transfer(r.id, model.OUTSIDE, enforce, "enforcement")
 
 
 def lab_revenue_busd(sc: Scenario, state: dict[str, Any], served_h100e: float) -> float:

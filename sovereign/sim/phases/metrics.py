@@ -106,12 +106,13 @@ class MetricsRecorder:
     """Tidy per-quarter tables: one row per nation, per firm, and for the world."""
 
     #: The tables, in the order saves and digests list them.
-    TABLES = ("nations", "firms", "world", "signals")
+    TABLES = ("nations", "firms", "world", "holdings", "signals")
 
     def __init__(self) -> None:
         self.nations: list[dict[str, Any]] = []
         self.firms: list[dict[str, Any]] = []
         self.world: list[dict[str, Any]] = []
+        self.holdings: list[dict[str, Any]] = []
         self.signals: list[dict[str, Any]] = []
 
     def record(self, model: SovereignModel, pillars: dict[str, np.ndarray]) -> None:
@@ -211,7 +212,12 @@ class MetricsRecorder:
             world[f"chip_price_{a.id}_usd"] = float(chip_price[g])
             world[f"chip_supply_{a.id}_h100e"] = float(chips.supply[g])
             world[f"chip_sold_{a.id}_h100e"] = float(chips.sold[g])
+        world["chip_grey_market_h100e"] = float(np.asarray(chips.grey, float).sum()) if len(chips.grey) else 0.0
+        world["chip_licence_fees_busd"] = (
+            float(np.asarray(chips.licence_busd, float).sum()) if len(chips.licence_busd) else 0.0
+        )
         self.world.append(world)
+        self._record_holdings(m, q)
         self.signals.append(
             {
                 "compute_price_region": np.array(compute.price_region),
@@ -220,6 +226,29 @@ class MetricsRecorder:
             }
         )
 
+    def _record_holdings(self, m: SovereignModel, q: str) -> None:
+        """Who holds which chips where: installed H100e by firm, host region and class (non-zero rows)."""
+        w, sc = m.world, m.scenario
+        n_r, n_g = len(m.region_ix), len(m.class_ix)
+        key = w.dc_owner * n_r + w.dc_region
+        cells = np.zeros((len(m.seat_ids) * n_r, n_g))
+        np.add.at(cells, key, w.dc_stock)
+        rows, cols = np.nonzero(cells > 0.5)
+        classes = [a.id for a in sc.accelerators]
+        regions = [r.id for r in sc.regions]
+        for cell, g, h in zip(rows.tolist(), cols.tolist(), cells[rows, cols].tolist(), strict=True):
+            seat = m.seat_ids[cell // n_r]
+            self.holdings.append(
+                {
+                    "quarter": q,
+                    "firm": seat,
+                    "firm_home": _home(m, seat),
+                    "region": regions[cell % n_r],
+                    "accelerator": classes[g],
+                    "h100e": h,
+                }
+            )
+
     def tables(self) -> dict[str, list[dict[str, Any]]]:
-        """The three tidy tables as lists of rows."""
-        return {"nations": self.nations, "firms": self.firms, "world": self.world}
+        """The tidy tables as lists of rows."""
+        return {"nations": self.nations, "firms": self.firms, "world": self.world, "holdings": self.holdings}

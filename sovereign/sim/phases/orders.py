@@ -18,6 +18,7 @@ from sovereign.sim import economics as econ
 from sovereign.sim.commands import (
     BuildDatacenter,
     BuildFab,
+    BuildPackaging,
     BuildPlant,
     BuyAccelerators,
     Command,
@@ -27,8 +28,11 @@ from sovereign.sim.commands import (
     PermittingReform,
     RaiseFunding,
     SetCurtailmentPriority,
+    SetEnforcement,
     SetExportControls,
     SetExportTier,
+    SetImportBan,
+    SetLicence,
     SetLocalisation,
     SetSecuritySpending,
     SetSubsidy,
@@ -81,6 +85,8 @@ def build_quarters(model: SovereignModel, cmd: Command) -> int | None:
         return econ.plant_build_quarters(sc, cmd.technology, int(w.permitting_quarters[model.region_ix[cmd.region]]))
     if isinstance(cmd, BuildFab):
         return econ.fab_build_quarters(sc, int(w.permitting_quarters[model.region_ix[cmd.region]]))
+    if isinstance(cmd, BuildPackaging):
+        return sc.chips.packaging_build_quarters
     return None
 
 
@@ -88,7 +94,7 @@ def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
     """Apply one accepted command (not a chip bid) for a seat."""
     w, sc, seat = model.world, model.scenario, agent.seat_id
     home = model.region_ix[agent.state["home"]]
-    if isinstance(cmd, BuildDatacenter | BuildPlant | BuildFab):
+    if isinstance(cmd, BuildDatacenter | BuildPlant | BuildFab | BuildPackaging):
         _start_project(model, agent, cmd)
     elif isinstance(cmd, SetSubsidy):
         w.subsidy[home] = cmd.rate
@@ -102,6 +108,8 @@ def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
         w.tier_cap[cmd.tier - 1, model.class_ix[cmd.accelerator]] = cap
         name = sc.accelerators[model.class_ix[cmd.accelerator]].name
         model.add_news("controls", f"{agent.name} sets the tier-{cmd.tier} cap on {name}", None, seat)
+    elif isinstance(cmd, SetLicence | SetImportBan | SetEnforcement):
+        _apply_trade_rule(model, agent, cmd)
     elif isinstance(cmd, SetExportTier):
         w.export_tier[model.region_ix[cmd.region]] = cmd.tier
         model.add_news("controls", f"{agent.name} moves {cmd.region} to export tier {cmd.tier}", cmd.region, seat)
@@ -127,7 +135,37 @@ def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
         model.add_news("decision", f"{agent.name} decides: {options[cmd.option]}", agent.state["home"], seat)
 
 
-def _start_project(model: SovereignModel, agent: SeatAgent, cmd: BuildDatacenter | BuildPlant | BuildFab) -> None:
+def _apply_trade_rule(model: SovereignModel, agent: SeatAgent, cmd: SetLicence | SetImportBan | SetEnforcement) -> None:
+    """A nation's chip trade rule: a licence, an import ban, or enforcement spending."""
+    w, sc, seat = model.world, model.scenario, agent.seat_id
+    home = model.region_ix[agent.state["home"]]
+    if isinstance(cmd, SetLicence):
+        r, g = model.region_ix[cmd.region], model.class_ix[cmd.accelerator]
+        name, where = sc.accelerators[g].name, sc.regions[r].name
+        if cmd.cap_h100e is None:
+            w.licence_cap[r, g], w.licence_share[r, g] = np.nan, 0.0
+            model.add_news("controls", f"{agent.name} revokes the licence for {name} to {where}", cmd.region, seat)
+        else:
+            w.licence_cap[r, g], w.licence_share[r, g] = cmd.cap_h100e, cmd.revenue_share
+            text = f"{agent.name} licenses {cmd.cap_h100e:,.0f} H100e a quarter of {name} to {where}"
+            if cmd.revenue_share > 0:
+                text += f" for {cmd.revenue_share:.0%} of the sales"
+            model.add_news("controls", text, cmd.region, seat)
+    elif isinstance(cmd, SetImportBan):
+        g = model.class_ix[cmd.accelerator]
+        if bool(w.import_ban[home, g]) != cmd.banned:
+            w.import_ban[home, g] = cmd.banned
+            verb = "bars its firms from buying" if cmd.banned else "allows its firms to buy"
+            model.add_news(
+                "controls", f"{agent.name} {verb} {sc.accelerators[g].name} chips", agent.state["home"], seat
+            )
+    elif isinstance(cmd, SetEnforcement):
+        w.enforcement_busd[home] = cmd.busd_per_year
+
+
+def _start_project(
+    model: SovereignModel, agent: SeatAgent, cmd: BuildDatacenter | BuildPlant | BuildFab | BuildPackaging
+) -> None:
     """Pay a build's capex (less the host's subsidy) and put the project in the pipeline."""
     w, sc, seat = model.world, model.scenario, agent.seat_id
     r = model.region_ix[cmd.region]
@@ -141,6 +179,8 @@ def _start_project(model: SovereignModel, agent: SeatAgent, cmd: BuildDatacenter
         size, what, detail = cmd.it_mw, f"{cmd.it_mw:,.0f} MW datacenter", ""
     elif isinstance(cmd, BuildPlant):
         size, what, detail = cmd.mw, f"{cmd.mw:,.0f} MW {cmd.technology} plant", str(cmd.technology)
+    elif isinstance(cmd, BuildPackaging):
+        size, what, detail = cmd.h100e_per_quarter, f"packaging line for {cmd.h100e_per_quarter:,.0f} H100e/quarter", ""
     else:
         size, what, detail = (
             cmd.h100e_per_quarter,

@@ -17,6 +17,7 @@ from sovereign.sim import economics as econ
 from sovereign.sim.commands import (
     BuildDatacenter,
     BuildFab,
+    BuildPackaging,
     BuildPlant,
     BuyAccelerators,
     Command,
@@ -31,7 +32,7 @@ from sovereign.sim.commands import (
 from sovereign.sim.policy.view import investor_margins, investor_view
 
 if TYPE_CHECKING:
-    from sovereign.scenario.schema import Technology
+    from sovereign.scenario.schema import Scenario, Technology
     from sovereign.sim.agents import SeatAgent
 
 
@@ -78,8 +79,10 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     n_r = len(m.region_ix)
     me = m.seat_pos[agent.seat_id]
     free_by_region = v["free_by_seat"].get(me, {})  # region -> free kW, where there is any
-    # one draw for both uses (the same numbers as drawing n_r, then 2 per region)
-    noise = agent.noises(n_r + 2 * len(free_by_region), p["noise"])
+    # one draw for both uses: n_r for the regions' scores, then one per bid slot of each region
+    # with free space
+    slot_counts = [len(v["bid_slots"][r]) for r in free_by_region]
+    noise = agent.noises(n_r + sum(slot_counts), p["noise"])
     # candidate regions: home, allies, and tier-2 markets (tier-1 firms avoid tier-3 hosts)
     cand = (home,) if agent.kind == "nation" else v["firm_candidates_list"][home]
     cls = v["class_for_list"][home]
@@ -128,23 +131,36 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     lo, hi = rules.bid_premium
     premium = min(hi, max(lo, 0.95 + rules.bid_premium_per_utilisation * (util - 0.7)))  # pay up when busy
     slots, region_ids = v["bid_slots"], v["region_ids"]
-    for i, (r, free_kw) in enumerate(free_by_region.items()):
-        j = n_r + 2 * i  # this region's two misjudgement factors
-        for part, kw, price, floor, accelerator in slots[r]:
-            free = free_kw * part / kw
+    # clouds place part of each order as a long-term allocation contract at list price
+    contract_share = sc.chips.contract_share if agent.kind == "cloud" else 0.0
+    j = n_r  # the next misjudgement factor: one per bid slot
+    for r, free_kw in free_by_region.items():
+        for part, kw, price, floor, accelerator, value, scarcity, most in slots[r]:
+            # a grey-market slot (share 0) asks for its smuggled volume at most, before the rest
+            free = min(free_kw / kw, most) if part == 0.0 else free_kw * part / kw
             if free >= rules.min_order_h100e:
-                bid = max(price * premium * noise[j], floor)
+                # a spot bid: list price, raised when busy and when the class was short last
+                # quarter, never above what the chip is worth to this buyer
+                bid = min(price * premium * scarcity, value) * noise[j]
+                if bid < floor:
+                    j += 1
+                    continue  # not worth its reserve price here
                 qty = min(free, budget * 1e9 / bid * 0.95)
-                if qty >= rules.min_order_h100e:
-                    cmds.append(
-                        BuyAccelerators(
-                            accelerator=accelerator,
-                            h100e=fast_round(qty, 1),
-                            max_price_usd=fast_round(bid, 2),
-                            region=region_ids[r],
+                if part == 0.0:
+                    free_kw -= qty * kw
+                on_contract = qty * contract_share if value >= price and part > 0.0 else 0.0
+                for amount, at, contract in ((on_contract, max(bid, price), True), (qty - on_contract, bid, False)):
+                    if amount >= rules.min_order_h100e:
+                        cmds.append(
+                            BuyAccelerators(
+                                accelerator=accelerator,
+                                h100e=fast_round(amount, 1),
+                                max_price_usd=fast_round(at, 2),
+                                region=region_ids[r],
+                                contract=contract,
+                            )
                         )
-                    )
-                    budget -= qty * bid / 1e9
+                        budget -= amount * at / 1e9
             j += 1
     return cmds
 
@@ -224,22 +240,49 @@ def cloud(agent: SeatAgent) -> list[Command]:
 
 
 def fab(agent: SeatAgent) -> list[Command]:
-    """Expand when last quarter's output sold out at a good price; borrow-free, paid from cash."""
+    """Expand where last quarter's orders went unfilled at a good price: packaging first, then wafers.
+
+    Buyers' unmet orders are the signal (not a fixed growth rate), so capacity follows demand
+    and a glut stops expansion. When the firm's packaging lines held its wafers back, a packaging
+    line (quick to build) closes the gap; otherwise a fab (three years) adds wafers. One project
+    of each kind at a time, paid from cash.
+    """
     m, w, sc = agent.model, agent.model.world, agent.model.scenario
     rules = sc.policy
-    mine = w.fab_owner == m.seat_index(agent.seat_id)
+    me = m.seat_index(agent.seat_id)
+    mine = w.fab_owner == me
     if not mine.any():
         return []
     cmds: list[Command] = []
     cls = int(np.bincount(w.fab_class[mine], weights=w.fab_capacity[mine]).argmax())
     chips = m.results.chips
+    if not len(chips.ordered):
+        return cmds
+    unmet = float(chips.ordered[cls] - chips.sold[cls])
     supply = float(chips.supply[cls])
-    sold = float(chips.sold[cls])
     price = float(np.asarray(agent.signal("chip_price"))[cls])
-    sold_out = supply > 0 and sold >= rules.fab_sold_out_share * supply
-    # (the misjudgement is drawn only for a sold-out class; `building` is read only if needed)
-    if sold_out and price >= 0.95 * m.list_price[cls] * agent.noise() and not building_fab(agent):
-        size = rules.fab_expansion_share * float(w.fab_capacity[mine].sum()) * agent.params["invest"]
+    list_now = float(m.list_price_now()[cls])
+    short = supply > 0 and unmet > (1.0 - rules.fab_sold_out_share) * supply
+    # (the misjudgement is drawn only for a short class; `building` is read only if needed)
+    if not (short and price >= 0.95 * list_now * agent.noise()):
+        return cmds
+    online = w.fab_online <= m.quarter
+    wafers = float((w.fab_capacity * (mine & online)).sum())
+    my_share = float((w.fab_capacity * (mine & online & (w.fab_class == cls))).sum()) / max(
+        float(chips.wafers[cls]), 1.0
+    )
+    gap = unmet * my_share * agent.params["invest"]  # my part of the unfilled orders
+    if len(w.pkg_capacity):
+        lines = (w.pkg_owner == me) & (w.pkg_online <= m.quarter)
+        packaging = float(w.pkg_capacity[lines].sum())
+        if packaging < wafers and not building(agent, "build_packaging"):
+            size = min(gap, wafers - packaging) if gap > 0 else wafers - packaging
+            size = min(size, rules.fab_cash_share * agent.cash_busd / max(_pkg_cost_per_h100e(sc), 1e-12))
+            if size > 1000:
+                cmds.append(BuildPackaging(region=agent.state["home"], h100e_per_quarter=round(size, 1)))
+            return cmds
+    if not building(agent, "build_fab"):
+        size = min(max(gap, 0.0), rules.fab_expansion_share * float(w.fab_capacity[mine].sum()))
         cost = econ.fab_capex_busd(sc, size)
         if cost > rules.fab_cash_share * agent.cash_busd:
             size *= rules.fab_cash_share * agent.cash_busd / cost
@@ -249,12 +292,20 @@ def fab(agent: SeatAgent) -> list[Command]:
                     region=agent.state["home"], accelerator=sc.accelerators[cls].id, h100e_per_quarter=round(size, 1)
                 )
             )
+            if len(w.pkg_capacity) and not building(agent, "build_packaging"):
+                # the new wafers will need packaging too, which takes less time to build
+                cmds.append(BuildPackaging(region=agent.state["home"], h100e_per_quarter=round(size, 1)))
     return cmds
 
 
-def building_fab(agent: SeatAgent) -> bool:
-    """Whether one of this seat's fabs is under construction."""
-    return any(p["kind"] == "build_fab" and p["owner"] == agent.seat_id for p in agent.model.world.projects)
+def _pkg_cost_per_h100e(sc: Scenario) -> float:
+    """Packaging capex per H100e/quarter of capacity, $B."""
+    return sc.chips.packaging_capex_busd_per_kh100e_quarter / 1000.0
+
+
+def building(agent: SeatAgent, kind: str) -> bool:
+    """Whether one of this seat's projects of a kind (``build_fab``, ...) is under construction."""
+    return any(p["kind"] == kind and p["owner"] == agent.seat_id for p in agent.model.world.projects)
 
 
 def lab(agent: SeatAgent) -> list[Command]:

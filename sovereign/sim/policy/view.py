@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sovereign.sim import economics as econ
-from sovereign.sim.phases.chips import sanctioned_classes
+from sovereign.sim.phases.chips import destination_caps, may_receive
 from sovereign.sim.policy.difficulty import DIFFICULTY
 
 if TYPE_CHECKING:
@@ -28,20 +28,32 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     m, w, sc = model, model.world, model.scenario
     n_r, n_seats = len(m.region_ix), len(m.seat_ids)
     kw_new = m.kw_per_h100e * m.economy.efficiency_mult
-    caps = w.tier_cap[w.export_tier - 1]  # (R, G)
-    ok = ~m.controlled[None, :] | (caps > 0)
-    # sanctions run both ways: classes made mostly in tier-3 countries stay in tier-3 regions
-    # (the chip market enforces it, and bars tier-1-headquartered buyers from them anywhere)
-    sanctioned = sanctioned_classes(m)
-    ok &= ~((w.export_tier[:, None] != 3) & sanctioned[None, :])
-    merit = np.where(ok, 1.0 / kw_new[None, :], -np.inf)
-    class_for = np.argmax(merit, axis=1)
-    # second choice where the best class is capped by export controls: the next class still
-    # allowed, so capped buyers still grow (and older classes keep a market in those regions)
-    merit2 = merit.copy()
-    merit2[np.arange(n_r), class_for] = -np.inf
-    best_capped = np.isfinite(caps[np.arange(n_r), class_for]) & m.controlled[class_for]
-    second_for = np.where(best_capped & np.isfinite(merit2.max(1)), np.argmax(merit2, axis=1), class_for)
+    caps, barred = destination_caps(m)  # (R, G), after licences
+    # which classes a region's buyers may receive: the chip market's rules for a buyer at home
+    # (tier-1 firms abroad avoid tier-3 hosts, so the destination's rules are the ones that bind)
+    ok = np.ones((n_r, len(kw_new)), bool)
+    rows = np.arange(n_r)
+    for g in range(len(kw_new)):
+        ok[:, g] = may_receive(m, rows, rows, np.full(n_r, g))
+    ok &= ~barred  # smuggled volumes are not for sale to honest buyers
+    # buyers rank the classes they may get by total cost of ownership per useful H100e-hour at
+    # last quarter's chip prices and their region's power price: the best takes most of the
+    # space, the next the rest, so an older class sells as soon as its price has fallen enough
+    capex_per_kw = np.array([r.dc_capex_musd_per_mw for r in sc.regions]) * 1e3
+    pue_new = econ.new_datacenter_pue(sc, w.pue)
+    power_now = np.asarray(m.results.power.price_avg, float)
+    power_now = power_now if power_now.shape == (n_r,) else np.zeros(n_r)
+    running = econ.running_cost_usd_per_h100e_hour(
+        sc, kw_new[None, :], pue_new[:, None], power_now[:, None], capex_per_kw[:, None]
+    )  # (R, G)
+    chip_price = np.asarray(m.results.chips.price, float)
+    tco = np.where(ok, econ.chip_tco_usd_per_h100e_hour(sc, chip_price[None, :], running), np.inf)
+    order = np.argsort(tco, axis=1, kind="stable")
+    class_for = order[:, 0]
+    # what a chip is worth to a buyer in each region: its net earnings over the payback period
+    compute_now = np.asarray(m.results.compute.price_region, float)
+    compute_now = compute_now if compute_now.shape == (n_r,) else np.zeros(n_r)
+    value = econ.chip_value_usd_per_h100e(sc, compute_now[:, None], running)  # (R, G)
     building_by_seat: dict[str, float] = {}
     for p in w.projects:
         if p["kind"] == "build_datacenter":
@@ -59,7 +71,6 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         out=np.full(n_seats, 0.8),
         where=n_dc > 0,
     )
-    capex_per_kw = np.array([r.dc_capex_musd_per_mw for r in sc.regions]) * 1e3
     region_cap = caps[np.arange(n_r), class_for]
     capped = np.isfinite(region_cap) & m.controlled[class_for]
     free_by_region = owner_free.sum(0)
@@ -89,17 +100,43 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     ends = np.cumsum(np.bincount(homes, minlength=n_r)).tolist()
     cols_list = cols.tolist()
     # a bid slot per class a region's buyers bid for: (share of the free space, kW per H100e,
-    # list price, reserve price, class id)
-    kw_list, price_list = kw_new.tolist(), m.list_price.tolist()
+    # list price, reserve price, class id, what the chip is worth there, scarcity multiple): the
+    # scarcity multiple raises spot bids by the share of last quarter's orders left unfilled
+    list_now = m.list_price_now()
+    kw_list, price_list = kw_new.tolist(), list_now.tolist()
     class_ids, reserve_share = [a.id for a in sc.accelerators], sc.economics.chip_reserve_share
-    slots_for: dict[tuple[int, int], tuple[tuple[float, float, float, float, str], ...]] = {}
-    for c1, c2 in zip(class_for.tolist(), second_for.tolist(), strict=True):
-        if (c1, c2) not in slots_for:  # a few distinct pairs: regions share their slots
-            plan = ((c1, 0.7), (c2, 0.3)) if c2 != c1 else ((c1, 1.0),)
-            slots_for[c1, c2] = tuple(
-                (part, kw_list[c], price_list[c], price_list[c] * reserve_share, class_ids[c]) for c, part in plan
+    scarcity = (1.0 + sc.chips.scarcity_premium * m.results.chips.unmet_share()).tolist()
+    value_list = value.tolist()
+    second_share = sc.policy.second_class_share
+    # classes with a volume cap at the destination (a tier cap, a licence, or the smuggled volume
+    # where the class is barred) get a slot of at most that volume, bid first ("part" 0); the two
+    # best uncapped classes by cost of ownership share the rest of the space
+    limited = (barred & (caps > 0)) | (ok & np.isfinite(caps))
+    cap_list, limited_list, tco_list = caps.tolist(), limited.tolist(), tco.tolist()
+    order_list = order.tolist()
+    bid_slots: list[tuple[tuple[float, float, float, float, str, float, float, float], ...]] = []
+    for r in range(n_r):
+        first = [(g, 0.0) for g in range(len(kw_list)) if limited_list[r][g]]
+        free_classes = [g for g in order_list[r] if tco_list[r][g] < np.inf and not limited_list[r][g]][:2]
+        if len(free_classes) == 2:
+            plan = [(free_classes[0], 1.0 - second_share), (free_classes[1], second_share)]
+        else:
+            plan = [(g, 1.0) for g in free_classes]
+        bid_slots.append(
+            tuple(
+                (
+                    part,
+                    kw_list[c],
+                    price_list[c],
+                    price_list[c] * reserve_share,
+                    class_ids[c],
+                    value_list[r][c],
+                    scarcity[c],
+                    cap_list[r][c] if part == 0.0 else np.inf,
+                )
+                for c, part in (*first, *plan)
             )
-    bid_slots = [slots_for[pair] for pair in zip(class_for.tolist(), second_for.tolist(), strict=True)]
+        )
     # free kW by seat row and region, where there is any (regions in ascending order)
     free_by_seat: dict[int, dict[int, float]] = {}
     rows, regions = np.nonzero(owner_free > 0)

@@ -854,9 +854,19 @@ _LABELS: dict[str, Any] = {
     "build_datacenter": lambda n, c: f"Datacenter {fmt.mw(c.it_mw)} in {n(c.region)}",
     "build_plant": lambda n, c: f"{c.technology.capitalize()} plant {fmt.mw(c.mw)} in {n(c.region)}",
     "build_fab": lambda n, c: f"Fab {fmt.h100e(c.h100e_per_quarter)}/q of {n(c.accelerator)} in {n(c.region)}",
+    "build_packaging": lambda n, c: f"Packaging line {fmt.h100e(c.h100e_per_quarter)}/q in {n(c.region)}",
     "buy_accelerators": lambda n, c: (
         f"Buy {fmt.h100e(c.h100e)} {n(c.accelerator)} at most ${c.max_price_usd:,.0f} in {n(c.region)}"
+        + (" (allocation contract)" if c.contract else "")
     ),
+    "set_licence": lambda n, c: (
+        f"Revoke the licence for {n(c.accelerator)} to {n(c.region)}"
+        if c.cap_h100e is None
+        else f"Licence {fmt.h100e(c.cap_h100e)}/q of {n(c.accelerator)} to {n(c.region)}"
+        + (f" for {fmt.pct(c.revenue_share)} of sales" if c.revenue_share else "")
+    ),
+    "set_import_ban": lambda n, c: ("Bar" if c.banned else "Allow") + f" imports of {n(c.accelerator)}",
+    "set_enforcement": lambda n, c: f"Export-control enforcement {fmt.money(c.busd_per_year)}/yr",
     "set_subsidy": lambda n, c: f"Subsidy {fmt.pct(c.rate)}",
     "set_security_spending": lambda n, c: f"Cyber security {fmt.money(c.busd_per_year)}/yr",
     "set_localisation": lambda n, c: "Data localisation law: " + ("on" if c.enabled else "off"),
