@@ -677,6 +677,7 @@ RESULTS = Obj(
                 "fab_revenue_busd": Arr("f", ("F?",), lo=0),
                 "fab_cost_busd": Arr("f", ("F?",), lo=0),
                 "wafers": Arr("f", ("G",), lo=0),
+                "capacity": Arr("f", ("G",), lo=0),
                 "ordered": Arr("f", ("G",), lo=0),
                 "contract_price": Arr("f", ("G",), lo=0),
                 "grey": Arr("f", ("G",), lo=0),

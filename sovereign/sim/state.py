@@ -135,6 +135,7 @@ class ChipResults:
         fab_revenue_busd: (F,) what each fab's buyers paid for its chips, $B.
         fab_cost_busd: (F,) each fab's production cost of what it delivered, $B.
         wafers: (G,) H100e the fabs' wafers could have made, before packaging and memory limits.
+        capacity: (G,) H100e the fabs could have delivered without this quarter's disruptions.
         ordered: (G,) H100e ordered at or above the reserve by buyers allowed to receive the class.
         contract_price: (G,) list price paid on long-term allocation contracts this quarter.
         grey: (G,) H100e smuggled past a bar (delivered to destinations the controls bar).
@@ -147,6 +148,7 @@ class ChipResults:
     fab_revenue_busd: np.ndarray = field(default_factory=_empty)
     fab_cost_busd: np.ndarray = field(default_factory=_empty)
     wafers: np.ndarray = field(default_factory=_empty)
+    capacity: np.ndarray = field(default_factory=_empty)
     ordered: np.ndarray = field(default_factory=_empty)
     contract_price: np.ndarray = field(default_factory=_empty)
     grey: np.ndarray = field(default_factory=_empty)
@@ -233,6 +235,7 @@ def initial_results(sc: Scenario, list_price: np.ndarray) -> QuarterResults:
             price=list_price.copy(),
             sold=np.zeros(n_g),
             wafers=np.zeros(n_g),
+            capacity=np.zeros(n_g),
             ordered=np.zeros(n_g),
             contract_price=list_price.copy(),
             grey=np.zeros(n_g),

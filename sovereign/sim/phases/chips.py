@@ -38,6 +38,10 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     wafers_f = w.fab_capacity * (w.fab_online <= model.quarter) * _padded(effects.fab_derate, len(w.fab_capacity))
     output = upstream_output(model, wafers_f, effects)
     supply = np.bincount(w.fab_class, weights=output, minlength=n_g)
+    # what the fabs could have made without this quarter's disruptions: a blockade's shortfall is
+    # not a reason to build capacity (the fabs' own `capacity` signal)
+    undisrupted = upstream_output(model, w.fab_capacity * (w.fab_online <= model.quarter), EventEffects())
+    capacity = np.bincount(w.fab_class, weights=undisrupted, minlength=n_g)
     wafers = np.bincount(w.fab_class, weights=wafers_f, minlength=n_g)
     n_f = len(w.fab_capacity)
     if not bids:
@@ -48,6 +52,7 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
             fab_revenue_busd=np.zeros(n_f),
             fab_cost_busd=np.zeros(n_f),
             wafers=wafers,
+            capacity=capacity,
             ordered=np.zeros(n_g),
             contract_price=list_now,
             grey=np.zeros(n_g),
@@ -138,6 +143,7 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
         fab_revenue_busd=gross,
         fab_cost_busd=cost,
         wafers=wafers,
+        capacity=capacity,
         ordered=ordered,
         contract_price=list_now,
         grey=grey,

@@ -223,6 +223,13 @@ class MetricsRecorder:
                 "compute_price_region": np.array(compute.price_region),
                 "power_price_avg": np.array(power.price_avg),
                 "chip_price": chip_price.copy(),
+                # orders beyond what the fabs could have made without disruptions, by class: what
+                # fabs expand for (a blockade's shortfall is not a lack of capacity)
+                "chip_unmet": np.maximum(
+                    np.asarray(chips.ordered, float) - np.maximum(np.asarray(chips.capacity, float), chips.sold), 0.0
+                )
+                if len(chips.ordered) == len(chips.sold) == len(chips.capacity)
+                else np.zeros(len(chip_price)),
             }
         )
 

@@ -258,8 +258,10 @@ def fab(agent: SeatAgent) -> list[Command]:
     chips = m.results.chips
     if not len(chips.ordered):
         return cmds
-    unmet = float(chips.ordered[cls] - chips.sold[cls])
-    supply = float(chips.supply[cls])
+    # a shortage that lasts, not one quarter's rush: the orders left unfilled over the last year
+    recent = [s["chip_unmet"][cls] for s in m.metrics.signals[-4:] if "chip_unmet" in s]
+    unmet = float(np.mean(recent)) if recent else 0.0
+    supply = float(chips.capacity[cls]) if len(chips.capacity) else float(chips.supply[cls])
     price = float(np.asarray(agent.signal("chip_price"))[cls])
     list_now = float(m.list_price_now()[cls])
     short = supply > 0 and unmet > (1.0 - rules.fab_sold_out_share) * supply
@@ -276,8 +278,9 @@ def fab(agent: SeatAgent) -> list[Command]:
         lines = (w.pkg_owner == me) & (w.pkg_online <= m.quarter)
         packaging = float(w.pkg_capacity[lines].sum())
         if packaging < wafers and not building(agent, "build_packaging"):
-            size = min(gap, wafers - packaging) if gap > 0 else wafers - packaging
-            size = min(size, rules.fab_cash_share * agent.cash_busd / max(_pkg_cost_per_h100e(sc), 1e-12))
+            size = min(
+                gap, wafers - packaging, rules.fab_cash_share * agent.cash_busd / max(_pkg_cost_per_h100e(sc), 1e-12)
+            )
             if size > 1000:
                 cmds.append(BuildPackaging(region=agent.state["home"], h100e_per_quarter=round(size, 1)))
             return cmds
