@@ -7,6 +7,7 @@ the session (the classroom uses the same call) and must survive a save's replay.
 from __future__ import annotations
 
 import pygame
+import pytest
 
 from sovereign.sim.commands import BuildDatacenter, Decide, SetSubsidy
 
@@ -121,3 +122,35 @@ def test_decide_badge_counts_only_open_decisions(make_app, tiny_scenario, tmp_pa
     game = app.top
     assert badges() == ["Decide (1)"]
     pygame.event.clear()
+
+
+def visible_buttons(manager):
+    import pygame_gui
+
+    return [
+        el
+        for el in manager.get_sprite_group().sprites()
+        if isinstance(el, pygame_gui.elements.UIButton) and el.visible and el.rect.width > 0
+    ]
+
+
+@pytest.mark.parametrize("size", [(1600, 900), (1280, 720)])
+def test_queued_toast_covers_no_button_of_the_next_form(make_app, tiny_scenario, tmp_path, size):
+    """Queue one action, open the next form at once: the "Queued" toast must not hide its Confirm."""
+    from sovereign.game.session import new_session
+
+    s = new_session(tiny_scenario, ["IND"], seed=1, save_dir=tmp_path, autosave=False)
+    app, ui = make_app(session=s, size=size)
+    app.start_session(s)
+    ui.close_dialogs()
+    game = app.top
+    game.open_action("set_subsidy")
+    ui.frames(2)
+    ui.click(game.form.confirm)
+    assert s.queued() and app.toasts and app.toasts[-1].text.startswith("Queued")
+    app.top.open_action("set_subsidy")
+    ui.frames(2)
+    assert app.top.form is not None and app.toast_rects
+    for rect in app.toast_rects:
+        hit = [b.text for b in visible_buttons(app.manager) if b.rect.colliderect(rect)]
+        assert hit == [], f"the toast at {rect} covers {hit}"

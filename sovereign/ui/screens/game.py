@@ -276,6 +276,13 @@ class GameScreen(Screen):
         elif cmd.kind in ACTION_BY_KEY:
             self.open_action(cmd.kind, {k: v for k, v in command_to_dict(cmd).items() if k != "kind"})
 
+    def toast_area(self) -> pygame.Rect:
+        """The map left of an open action form: a toast must not cover the form's Confirm button."""
+        area = self.map_rect.copy()
+        if self.form is not None and self.form.alive():
+            area.width = max(0, self.form.rect.left - area.left - self.s(6))
+        return area
+
     def open_decisions(self) -> None:
         """Open a dialog for each pending decision of your seat (one at a time)."""
         decisions = self.session.pending_decisions()
