@@ -233,7 +233,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
         label = m.metrics.world[-1]["quarter"] if m.metrics.world else "?"
         console.print(f"[bold]{plain(label)}[/]", highlight=False, soft_wrap=True)
         for entry in submitted.get(label, []):
-            verdict = "ok" if entry.get("accepted") else f"refused: {entry.get('reason')}"
+            if entry.get("stage") == "withdraw":
+                verdict = "withdrawn"
+            else:
+                verdict = "ok" if entry.get("accepted") else f"refused: {entry.get('reason')}"
             console.print(
                 plain(f"  {entry.get('seat')}: {_command_text(entry.get('command'))} ({verdict})"),
                 highlight=False,

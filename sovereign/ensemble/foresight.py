@@ -428,7 +428,7 @@ def whatif(
     Raises:
         ForesightError: No such quarter, seat or command, or an invalid replacement.
     """
-    from sovereign.persist.replay import human_submissions
+    from sovereign.persist.replay import human_submissions, without_withdrawn
     from sovereign.persist.state import model_digest, seed_sequence
     from sovereign.scenario.loader import scenario_from_dict
     from sovereign.scenario.schema import quarter_index, quarter_label
@@ -445,7 +445,7 @@ def whatif(
         raise ForesightError(f"--at: {exc}") from None
     if not quarter_index(scenario.time.start) <= q_at < end:
         raise ForesightError(f"--at {at} is not a quarter this game has played")
-    submissions = human_submissions(state["command_log"], humans)
+    submissions = without_withdrawn(human_submissions(state["command_log"], humans))
     altered, changed = _altered(submissions, at, seat, n, replace)
     models = [
         SovereignModel(

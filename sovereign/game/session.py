@@ -32,7 +32,7 @@ from sovereign.data import default_saves_folder
 from sovereign.game import fmt
 from sovereign.scenario.catalog import list_scenarios, resolve_scenario
 from sovereign.scenario.schema import Scenario, quarter_index, quarter_label
-from sovereign.sim.commands import Command, command_cost_busd
+from sovereign.sim.commands import Command, Decide, command_cost_busd
 from sovereign.sim.desk import CommandResult
 from sovereign.sim.model import SovereignModel
 from sovereign.sim.world import TECHNOLOGIES
@@ -455,6 +455,24 @@ class GameSession:
         seat = seat_id or self.seat
         return list(self.model.pending.get(seat, [])) if seat else []
 
+    def withdraw(self, index: int, seat: str | None = None) -> Command | None:
+        """Take back a command a seat (default: the current one) queued this quarter.
+
+        Goes through the model, which logs the withdrawal so a replay of the save withdraws it at
+        the same point; the hot seat and the classroom share this rule. Returns the command (the
+        form re-opens prefilled with it to edit), or None when nothing can be withdrawn now.
+        """
+        if self.busy:
+            return None
+        seat = seat or self.seat
+        if self._human(seat) is not None or seat is None:
+            return None
+        cmd = self.model.withdraw(seat, index)
+        if cmd is not None:
+            self.dirty = True
+            self.version += 1
+        return cmd
+
     def committed_busd(self, seat_id: str | None = None) -> float:
         """Cash a seat (default: the current one) has already promised this quarter.
 
@@ -468,9 +486,18 @@ class GameSession:
         return self.model.committed_busd(seat)
 
     def pending_decisions(self, seat_id: str | None = None) -> dict[int, list[str]]:
-        """Decisions waiting for a seat (default: the current one), event id -> options."""
+        """Decisions still waiting for a seat's answer (default: the current one), event id -> options.
+
+        A decision answered this quarter stays open in the model until the quarter is played, but
+        the player has decided it: counting it would leave "Decide (1)" on screen after choosing
+        (and the validator refuses a second answer anyway). Withdrawing the queued answer makes the
+        decision wait again.
+        """
         seat = seat_id or self.seat
-        return dict(self.model.pending_decisions.get(seat, {})) if seat else {}
+        if not seat:
+            return {}
+        answered = {c.event_id for c in self.queued(seat) if isinstance(c, Decide)}
+        return {k: v for k, v in self.model.pending_decisions.get(seat, {}).items() if k not in answered}
 
     def decision_headline(self, event_id: int, options: list[str], seat_id: str | None = None) -> tuple[str, str]:
         """Headline and text of the inject behind a pending decision (best effort)."""

@@ -81,21 +81,74 @@ class ReplayReport:
 
 
 def human_submissions(command_log: list[dict[str, Any]], human_seats: set[str]) -> dict[str, list[dict[str, Any]]]:
-    """The commands people submitted, by quarter label, in the order they were submitted.
+    """The commands people submitted or withdrew, by quarter label, in the order they did it.
 
     Why by seat: AI seats submit inside `step`, people before it; the log does not say who typed a
     command, so a seat counts as human if it is one in the save. An entry that carries an
-    ``origin`` field (``"human"`` or ``"ai"``) is taken at its word.
+    ``origin`` field (``"human"`` or ``"ai"``) is taken at its word. Withdrawals (stage
+    ``withdraw``) are kept in their place: `resubmit` plays both kinds back.
     """
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for entry in command_log:
-        if not isinstance(entry, dict) or entry.get("stage") != "submit":
+        if not isinstance(entry, dict) or entry.get("stage") not in ("submit", "withdraw"):
             continue
         origin = entry.get("origin")
         human = origin == "human" if origin is not None else entry.get("seat") in human_seats
         if human:
             out[str(entry.get("quarter"))].append(entry)
     return out
+
+
+def without_withdrawn(submissions: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The submissions of `human_submissions` minus withdrawals and the commands they took back.
+
+    For tools that alter a game's commands (what-if runs): there a command is either played or not,
+    so a command queued then withdrawn is simply one that was never played.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for label, entries in submissions.items():
+        queues: dict[str, list[int]] = defaultdict(list)  # seat -> positions in `entries` still queued
+        gone: set[int] = set()
+        for pos, entry in enumerate(entries):
+            seat = str(entry.get("seat"))
+            if entry.get("stage") == "withdraw":
+                gone.add(pos)
+                index = entry.get("index")
+                if isinstance(index, int) and 0 <= index < len(queues[seat]):
+                    gone.add(queues[seat].pop(index))
+            elif entry.get("accepted"):
+                queues[seat].append(pos)
+        out[label] = [e for pos, e in enumerate(entries) if pos not in gone]
+    return out
+
+
+def resubmit(model: SovereignModel, entry: dict[str, Any]) -> str | None:
+    """Play one logged human entry back: submit its command, or withdraw it from the queue.
+
+    Returns:
+        Why the model now answers differently from the log (None when it agrees).
+
+    Raises:
+        CommandError: The logged command cannot be read.
+    """
+    from sovereign.sim.commands import command_from_dict
+
+    seat = str(entry["seat"])
+    what = f"{seat}'s {entry['command'].get('kind', 'command')}"
+    if entry.get("stage") == "withdraw":
+        index = entry.get("index")
+        queue = model.pending.get(seat, [])
+        expected = command_from_dict(entry["command"])
+        if not isinstance(index, int) or not 0 <= index < len(queue) or queue[index] != expected:
+            return f"{what} was withdrawn in the game but is not in the queue now"
+        model.withdraw(seat, index, str(entry.get("origin", "human")))
+        return None
+    result = model.submit(seat, entry["command"])
+    if result.accepted != bool(entry.get("accepted")):
+        was = "accepted" if entry.get("accepted") else f"refused ({entry.get('reason')})"
+        now = "accepted" if result.accepted else f"refused ({result.reason})"
+        return f"{what} was {was} in the game but {now} now"
+    return None
 
 
 # C901: the replay loop with one early report per kind of divergence, each where it is detected.
@@ -159,14 +212,11 @@ def replay_state(  # noqa: C901
         label = quarter_label(model.quarter)
         for entry in submissions.get(label, []):
             try:
-                result = model.submit(str(entry["seat"]), entry["command"])
+                differs = resubmit(model, entry)
             except CommandError as exc:
                 return report(Divergence(label, ("command_log",), f"a logged command cannot be read: {exc}"))
-            if result.accepted != bool(entry.get("accepted")):
-                was = "accepted" if entry.get("accepted") else f"refused ({entry.get('reason')})"
-                now = "accepted" if result.accepted else f"refused ({result.reason})"
-                what = f"{entry['seat']}'s {entry['command'].get('kind', 'command')}"
-                return report(Divergence(label, ("command_log",), f"{what} was {was} in the game but {now} now"))
+            if differs is not None:
+                return report(Divergence(label, ("command_log",), differs))
         if model.quarter >= end:
             break
         model.step()

@@ -97,6 +97,32 @@ class CommandDesk(ModelParts):
         )
         return reason
 
+    def withdraw(self, seat_id: str, index: int, origin: str = "human") -> Command | None:
+        """Take a queued command back before the quarter is played; None if there is none at `index`.
+
+        Logged (stage ``withdraw``, with its place in the queue) so a replay withdraws it at the same
+        point: later submissions were validated with it gone, so dropping it from the log instead
+        would replay them against money it still held.
+        """
+        queue = self.pending.get(seat_id)  # .get: reading must not create an entry in the defaultdict
+        if not queue or not 0 <= index < len(queue):
+            return None
+        cmd = queue.pop(index)
+        self.committed_cache.pop(seat_id, None)  # the cache only ever extends a queue
+        self.command_log.append(
+            {
+                "quarter": _quarter_label(self.quarter),
+                "seat": seat_id,
+                "command": command_to_dict(cmd),
+                "accepted": True,
+                "reason": "",
+                "stage": "withdraw",
+                "origin": origin,
+                "index": index,
+            }
+        )
+        return cmd
+
     def log_refused(self, seat: str, cmd: Command, reason: str) -> None:
         """Log a queued command refused when it was applied (the money had gone)."""
         self.command_log.append(

@@ -129,6 +129,8 @@ class App:
             session.save_dir = save_dir
         self.screens: list[Screen] = []
         self.toasts: list[Toast] = []
+        #: Where the toasts were drawn in the last frame (tests check they cover no button).
+        self.toast_rects: list[pygame.Rect] = []
         self.help_open = False
         self.running = True
         #: The player asked to quit while a quarter was being played: quit once it is done.
@@ -662,17 +664,23 @@ class App:
             pygame.draw.circle(surface, pal.rgb("accent"), (cx, cy), max(1, s(2) + (i % 3)))
 
     def _draw_toasts(self, surface: pygame.Surface) -> None:
+        """Toasts stacked up from the bottom centre of the top screen's toast area (never on a button)."""
         s, pal = self.s, self.palette
         w, h = surface.get_size()
-        y = h - s(48)
+        area = self.top.toast_area() if self.top is not None else pygame.Rect(0, 0, w, h - s(34))
+        if area.width < s(160):  # too narrow to read: the window's bottom centre
+            area = pygame.Rect(0, 0, w, h - s(34))
+        y = area.bottom - s(14)
+        self.toast_rects = []
         for t in reversed(self.toasts):
             color = {"good": pal.rgb("positive"), "bad": pal.rgb("negative")}.get(t.kind, pal.rgb("accent"))
-            msg = self.fonts.ellipsize(t.text, 15, w - s(120))
+            msg = self.fonts.ellipsize(t.text, 15, area.width - s(48))
             tw, th = self.fonts.size(msg, 15)
             rect = pygame.Rect(0, 0, tw + s(28), th + s(14))
-            rect.midbottom = (w // 2, y)
+            rect.midbottom = (area.centerx, y)
             draw.box(surface, rect, pal.rgba("tooltip_bg"), color, radius=s(6))
             draw.text(surface, self.fonts, msg, rect.center, 15, pal.rgb("text"), anchor="center")
+            self.toast_rects.append(rect)
             y = rect.top - s(6)
 
     def _draw_help(self, surface: pygame.Surface) -> None:

@@ -13,7 +13,7 @@ import pygame
 import pygame_gui
 
 from sovereign.ui import events
-from sovereign.ui.theme import Scale
+from sovereign.ui.theme import Fonts, Scale
 
 
 class ChoiceDialog(pygame_gui.elements.UIWindow):
@@ -52,6 +52,8 @@ class ChoiceDialog(pygame_gui.elements.UIWindow):
         pad, bh, gap = s(16), s(38), s(10)
         w = min(s(width), window_size[0] - s(40))
         inner_w = w - 2 * pad
+        if not vertical and not _row_fits(choices, s, inner_w, gap):
+            vertical = True  # long labels ("Ask allies for escorts") are stacked, never cut off
         text_h = s(24) * max(2, body.count("<br>") + 2 + len(body) // max(1, inner_w // s(8)))
         text_h = min(text_h, window_size[1] // 2)
         buttons_h = (bh + gap) * len(choices) if vertical else bh + gap
@@ -85,7 +87,7 @@ class ChoiceDialog(pygame_gui.elements.UIWindow):
                 y += bh + gap
         else:
             n = len(choices)
-            bw = (inner_w - gap * (n - 1)) // max(n, 1)
+            bw = (inner_w - gap * (n - 1)) // max(n, 1)  # `_row_fits` checked every label fits
             for i, (ck, lab, tip, cls) in enumerate(choices):
                 b = pygame_gui.elements.UIButton(
                     pygame.Rect(pad + i * (bw + gap), y, bw, bh),
@@ -125,3 +127,19 @@ class ChoiceDialog(pygame_gui.elements.UIWindow):
             if ck == choice:
                 return b
         raise KeyError(choice)
+
+
+def _row_fits(choices: Sequence[tuple[str, str, str | None, str | None]], s: Scale, inner_w: int, gap: int) -> bool:
+    """Whether every label fits an equal share of one row of buttons (in the theme's button font).
+
+    Widget text uses the same Noto Sans files as `Fonts`; a button's text needs its padding on
+    both sides (``text_horiz_alignment_padding``, 8 design pixels) and its border.
+    """
+    fonts = Fonts(s.factor)
+    n = max(len(choices), 1)
+    share = (inner_w - gap * (n - 1)) // n
+    for _, label, _, cls in choices:
+        bold = cls == "@primary"
+        if fonts.size(label, 15, bold)[0] + 2 * s(8) + 2 * s(1) > share:
+            return False
+    return True

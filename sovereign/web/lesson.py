@@ -658,8 +658,11 @@ class Lesson:
         """
         log = [c for c in self.model.command_log if c["seat"] == seat and c["quarter"] == played]
         refused = {json.dumps(c["command"], sort_keys=True): c["reason"] for c in log if c.get("stage") == "apply"}
+        from sovereign.persist.replay import without_withdrawn
+
+        played_log = without_withdrawn({played: log})[played]  # orders taken back were never played
         out = []
-        for c in log:
+        for c in played_log:
             if c.get("stage") == "submit" and c["accepted"]:
                 reason = refused.get(json.dumps(c["command"], sort_keys=True))
                 text = command_from_dict(c["command"]).describe()

@@ -171,3 +171,36 @@ def played_session(tiny_scenario, tmp_path_factory):
         s.end_turn(wait=True)
         s.poll()
     return s
+
+
+def clipped_text(manager) -> list[str]:
+    """Buttons and labels whose text is wider than the widget that shows it (pygame_gui cuts it).
+
+    Reads each visible widget's own font and rect, so it checks what pygame_gui will draw: a
+    text needs its width plus the border on both sides; widgets must also lie inside the window.
+    """
+    import pygame_gui
+
+    out = []
+    window = pygame.Rect((0, 0), manager.window_resolution)
+    for el in manager.get_sprite_group().sprites():
+        if not isinstance(el, pygame_gui.elements.UIButton | pygame_gui.elements.UILabel):
+            continue
+        text = getattr(el, "text", "")
+        font = getattr(el, "font", None)
+        if not text or font is None or not el.visible or el.rect.width <= 0:
+            continue
+        border = getattr(el, "border_width", 0) or 0
+        border = max(border.values(), default=0) if isinstance(border, dict) else int(border)  # per side
+        need = font.size(text)[0] + 2 * border
+        if need > el.rect.width:
+            out.append(f"{type(el).__name__} {text!r}: needs {need}px, has {el.rect.width}px")
+        if not window.contains(el.rect):
+            out.append(f"{type(el).__name__} {text!r}: {el.rect} leaves the {window.size} window")
+    return out
+
+
+@pytest.fixture
+def clipped():
+    """The `clipped_text` check (a fixture, since tests/ui is not a package)."""
+    return clipped_text

@@ -257,7 +257,7 @@ def test_decision_dialog_submits_the_choice(make_app, tiny_scenario, tmp_path):
     for _ in range(3):  # the tiny world's inject asks India a question in 2026Q3
         s.end_turn(wait=True)
         s.poll()
-    assert s.pending_decisions()
+    event_id = next(iter(s.pending_decisions()))
     app, ui = make_app(session=s)
     app.start_session(s)
     ui.frames(2)
@@ -266,8 +266,8 @@ def test_decision_dialog_submits_the_choice(make_app, tiny_scenario, tmp_path):
     )
     assert "national AI mission" in dialog.body.html_text
     ui.click(dialog.button_for("0"))
-    event_id = next(iter(s.pending_decisions()))
     assert Decide(event_id=event_id, option=0) in s.queued()
+    assert not s.pending_decisions()  # answered: no longer waiting
 
 
 def test_side_panel_firm_links_open_the_firm(make_app, played_session):

@@ -43,6 +43,7 @@ class ActionForm(pygame_gui.elements.UIWindow):
         region: Region selected on the map (default target of builds).
         s: UI scale.
         palette: Colours for the preview text.
+        prefill: Field values to start from (editing a queued command withdrawn for it).
     """
 
     def __init__(
@@ -54,6 +55,7 @@ class ActionForm(pygame_gui.elements.UIWindow):
         region: str | None,
         s: Scale,
         palette: Palette,
+        prefill: dict[str, Any] | None = None,
     ) -> None:
         spec = ACTION_BY_KEY[key]
         super().__init__(rect, manager, window_display_title=spec.label, object_id="#action_form", draggable=False)
@@ -64,7 +66,7 @@ class ActionForm(pygame_gui.elements.UIWindow):
         self.palette = palette
         self.region = region
         self.fields: list[Field] = []
-        self.values: dict[str, Any] = {}
+        self.values: dict[str, Any] = dict(prefill or {})
         self.widgets: dict[Any, Field] = {}
         self.value_labels: dict[str, pygame_gui.elements.UILabel] = {}
         self.result: tuple[bool, str] | None = None

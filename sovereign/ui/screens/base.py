@@ -126,6 +126,14 @@ class Screen:
         """Draw everything that is not a widget (widgets are drawn by the app afterwards)."""
         surface.fill(self.palette.rgb("background"))
 
+    def toast_area(self) -> pygame.Rect:
+        """Where toasts may go (stacked up from its bottom centre): by default the whole window.
+
+        Screens with widgets near the bottom centre narrow it, so a message never covers a button.
+        """
+        w, h = self.size
+        return pygame.Rect(0, 0, w, h - self.s(34))
+
     def draw_overlay(self, surface: pygame.Surface) -> None:
         """Draw what must sit above the widgets (hover tooltips); called after the widgets."""
 

@@ -26,8 +26,9 @@ import pygame
 import pygame_gui
 
 from sovereign.game import fmt
+from sovereign.game.actions import ACTION_BY_KEY
 from sovereign.scenario.schema import quarter_label
-from sovereign.sim.commands import Decide
+from sovereign.sim.commands import Decide, command_to_dict
 from sovereign.ui import draw, events
 from sovereign.ui.geo import MapView
 from sovereign.ui.layers import LAYER_BY_KEY, LAYERS, LayerCache, latest_rows
@@ -243,20 +244,44 @@ class GameScreen(Screen):
         if self.panel_tab != "overview":
             self.set_tab("overview")
 
-    def open_action(self, key: str) -> None:
-        """Open the action form over the side panel."""
+    def open_action(self, key: str, prefill: dict[str, Any] | None = None) -> None:
+        """Open the action form over the side panel (prefilled when editing a queued command)."""
         if self.form is not None:
             self.form.kill()
         region = self.selection if self.selection in self.session.model.region_ix else None
+        if prefill is not None and prefill.get("region") in self.session.model.region_ix:
+            region = prefill["region"]
         # beside the panel, over the map's right edge: the action list stays visible next to it
         s = self.s
         width = min(s(470), self.map_rect.width - s(180))
         rect = pygame.Rect(
             self.panel_rect.left - width - s(6), self.panel_rect.top + s(6), width, self.panel_rect.height - s(12)
         )
-        self.form = ActionForm(self.manager, rect, self.session, key, region, self.s, self.palette)
+        self.form = ActionForm(self.manager, rect, self.session, key, region, self.s, self.palette, prefill)
         for b, k in self.panel.action_buttons.items():
             b.select() if k == key else b.unselect()
+
+    def withdraw(self, index: int, edit: bool = False) -> None:
+        """Take back a queued command (through the session); to edit, re-open its form prefilled."""
+        cmd = self.session.withdraw(index)
+        if cmd is None:
+            events.toast("That action can no longer be withdrawn", "bad")
+            return
+        self.panel._content_key = None
+        self.rebuild()  # the queue, the money committed and the decisions badge change
+        if not edit:
+            events.toast(f"Withdrawn: {command_label(self.session.model, cmd)}", "info")
+        elif isinstance(cmd, Decide):
+            self.open_decisions()
+        elif cmd.kind in ACTION_BY_KEY:
+            self.open_action(cmd.kind, {k: v for k, v in command_to_dict(cmd).items() if k != "kind"})
+
+    def toast_area(self) -> pygame.Rect:
+        """The map left of an open action form: a toast must not cover the form's Confirm button."""
+        area = self.map_rect.copy()
+        if self.form is not None and self.form.alive():
+            area.width = max(0, self.form.rect.left - area.left - self.s(6))
+        return area
 
     def open_decisions(self) -> None:
         """Open a dialog for each pending decision of your seat (one at a time)."""
@@ -426,6 +451,7 @@ class GameScreen(Screen):
                 else:
                     events.toast(f"Decision refused: {result.reason}", "bad")
                 self.panel._content_key = None
+                self.rebuild()  # the "Decide (n)" badge counts only decisions still open
             return True
         return dialog == "news"
 

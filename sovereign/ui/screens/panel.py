@@ -89,6 +89,11 @@ class SidePanel:
         self.tab_buttons: dict[pygame_gui.elements.UIButton, str] = {}
         self.action_buttons: dict[pygame_gui.elements.UIButton, str] = {}
         self.decision_button: pygame_gui.elements.UIButton | None = None
+        #: Edit / Remove buttons of the queued commands shown: button -> (queue index, edit?).
+        self.queue_buttons: dict[pygame_gui.elements.UIButton, tuple[int, bool]] = {}
+        #: Top of each queued command's row in the Actions tab, with its queue index.
+        self.queue_rows: list[tuple[int, int]] = []
+        self._queue_top = 0
         self._content: pygame.Surface | None = None
         self._content_key: Any = None
         self._links: list[tuple[pygame.Rect, Callable[[], None]]] = []
@@ -127,6 +132,8 @@ class SidePanel:
             self.tab_buttons[b] = key
         self.action_buttons = {}
         self.decision_button = None
+        self.queue_buttons = {}
+        self.queue_rows = []
         if self.tab != "actions" or sc.session.seat is None:
             return
         session = sc.session
@@ -153,6 +160,38 @@ class SidePanel:
                 "@primary",
             )
             self._actions_top += s(42)
+        self._build_queue(x, w)
+
+    def _build_queue(self, x: int, w: int) -> None:
+        """Edit and Remove buttons beside each queued command shown (the last six).
+
+        Buttons, not drawn text, so a command can be taken back before the quarter is played; the
+        rows' tops are kept for `_draw_actions`, which writes the labels beside them.
+        """
+        sc, s = self.screen, self.s
+        queued = sc.session.queued()
+        # the section heading drawn by `_section`
+        y = self._actions_top + s(8) + sc.fonts.line_height(12, True) + s(2) + s(5)
+        self._queue_top = y
+        row_h = max(sc.fonts.line_height(13) + s(2), s(28))
+        first = max(0, len(queued) - 6)
+        right = x + w
+        for index in range(first, len(queued)):
+            remove_w = sc.fonts.size("Remove", 13)[0] + s(16)
+            edit_w = sc.fonts.size("Edit", 13)[0] + s(16)
+            remove = sc.button(
+                (right - remove_w, y, remove_w, s(26)), "Remove", "Take this action back (nothing is spent)", "@small"
+            )
+            edit = sc.button(
+                (right - remove_w - s(4) - edit_w, y, edit_w, s(26)),
+                "Edit",
+                "Take this action back and open its form with its values, to change them",
+                "@small",
+            )
+            self.queue_buttons[remove] = (index, False)
+            self.queue_buttons[edit] = (index, True)
+            self.queue_rows.append((y, index))
+            y += row_h
 
     # -- events -----------------------------------------------------------------------------
 
@@ -167,6 +206,10 @@ class SidePanel:
                 return True
             if event.ui_element is self.decision_button:
                 self.screen.open_decisions()
+                return True
+            if event.ui_element in self.queue_buttons:
+                index, edit = self.queue_buttons[event.ui_element]
+                self.screen.withdraw(index, edit)
                 return True
         if event.type == pygame.MOUSEWHEEL and self.tab == "overview":
             if self.rect.collidepoint(pygame.mouse.get_pos()):
@@ -758,21 +801,29 @@ class SidePanel:
         results = session.last_results.get(seat, [])
         queued = session.queued()
         y = self._section(surface, y, f"Queued this quarter ({len(queued)})")
-        for cmd in queued[-6:]:
+        buttons_w = f.size("Remove", 13)[0] + f.size("Edit", 13)[0] + s(36)
+        for row_y, index in self.queue_rows:
+            if index >= len(queued):
+                continue  # the queue changed since the buttons were built; the next rebuild redraws
+            cmd = queued[index]
             label = command_label(session.model, cmd)
             cost = session.preview_cost(cmd)
-            draw.text(surface, f, f"• {label}", (x, y), 13, pal.rgb("text"), max_width=wid - s(80))
-            if cost[0] > 0:
+            money = fmt.money(cost[0] - cost[1]) if cost[0] > 0 else ""
+            money_w = f.size(money, 13)[0] + s(8) if money else 0
+            cy = row_y + s(13)
+            label_w = wid - buttons_w - money_w - s(4)
+            draw.text(surface, f, f"• {label}", (x, cy), 13, pal.rgb("text"), anchor="midleft", max_width=label_w)
+            if money:
                 draw.text(
                     surface,
                     f,
-                    fmt.money(cost[0] - cost[1]),
-                    (self.rect.right - pad, y),
+                    money,
+                    (self.rect.right - pad - buttons_w - s(4), cy),
                     13,
                     pal.rgb("text_muted"),
-                    anchor="topright",
+                    anchor="midright",
                 )
-            y += f.line_height(13) + s(2)
+            y = row_y + max(f.line_height(13) + s(2), s(28))
         if not queued:
             draw.text(
                 surface,
