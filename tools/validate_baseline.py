@@ -32,6 +32,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sovereign.ensemble.docsection import write_section  # noqa: E402
+
 IEA_2030_RANGE = (669.0, 1264.0)
 SCENARIO = ROOT / "sovereign" / "scenarios" / "baseline.yaml"
 
@@ -180,7 +182,7 @@ def main() -> int:
     text = "\n".join(lines) + "\n"
     print(text)
     if args.write:
-        args.write.write_text(text)
+        write_section(args.write, "baseline", text)
     return 1 if problems else 0
 
 
