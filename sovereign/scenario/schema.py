@@ -315,6 +315,11 @@ class DatacenterSpec(Strict):
     )
     supplier: str | None = F(None, description="Region id whose fabs supplied the installed accelerators")
     name: str = F("", description="Display name (campus)")
+    online: QuarterLabel | None = F(
+        None,
+        description="Quarter its halls open, for a campus under construction at the start (None: open now); "
+        "paid before the game, it holds no accelerators until it opens",
+    )
 
 
 class FabSpec(Strict):
@@ -1133,6 +1138,19 @@ class _ReferenceCheck:
                 for cls in dc.accelerators:
                     if cls not in self.classes:
                         self.add(f"actors.{i}.datacenters.{j}.accelerators.{cls}", "unknown accelerator class")
+                if dc.online is not None and quarter_index(dc.online) > quarter_index(self.sc.time.start):
+                    if any(h > 0 for h in dc.accelerators.values()):
+                        self.add(
+                            f"actors.{i}.datacenters.{j}.accelerators",
+                            f"a datacenter opening in {dc.online} holds no accelerators at the start",
+                        )
+                    if dc.pue is not None:
+                        self.add(
+                            f"actors.{i}.datacenters.{j}.pue",
+                            "a campus opening later gets the PUE of new builds (economics); leave pue out",
+                        )
+                    if quarter_index(dc.online) > quarter_index(self.sc.time.end):
+                        self.add(f"actors.{i}.datacenters.{j}.online", f"{dc.online} is after the game ends")
             for j, fab in enumerate(a.fabs):
                 self.need_region(f"actors.{i}.fabs.{j}.region", fab.region)
                 if fab.accelerator not in self.classes:

@@ -71,7 +71,12 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         human_seats: tuple[str, ...] | list[str] = (),
         difficulty: str | Mapping[str, str] | None = None,
     ) -> None:
-        seq = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
+        if isinstance(rng, np.random.SeedSequence):
+            # a copy: spawning from the caller's own sequence would advance its child counter, so
+            # the same sequence passed to a second model (a counterfactual) would give other streams
+            seq = np.random.SeedSequence(rng.entropy, spawn_key=rng.spawn_key, pool_size=rng.pool_size)
+        else:
+            seq = np.random.SeedSequence(rng)
         events_seq, agents_seq, startups_seq, mesa_seq = seq.spawn(4)
         super().__init__(rng=np.random.default_rng(mesa_seq))
         self.scenario = scenario

@@ -206,11 +206,21 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
     )
     from sovereign.scenario.schema import quarter_index
 
+    start = quarter_index(sc.time.start)
     for actor in sc.actors:
         owner = seat_index[actor.id]
         for k, dc in enumerate(actor.datacenters):
             r = rix[dc.region]
-            d = w.add_datacenter(r, owner, dc.it_mw, dc.pue or regions[r].pue, dc.name or f"{actor.name} {k + 1}")
+            name = dc.name or f"{actor.name} {k + 1}"
+            opens = quarter_index(dc.online) if dc.online else start
+            if opens > start:
+                # under construction at the start (paid before the game): a project that opens later
+                pid = -1 - len(w.projects)
+                w.projects.append(
+                    _campus_project(pid, actor.id, dc.region, dc.it_mw, (start, opens), f"{actor.name}: {name}")
+                )
+                continue
+            d = w.add_datacenter(r, owner, dc.it_mw, dc.pue or regions[r].pue, name)
             for cls, h in dc.accelerators.items():
                 g = class_index[cls]
                 w.dc_stock[d, g] += h
@@ -238,6 +248,29 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         for p in actor.plants:
             w.add_plant(rix[p.region], owner, tix[p.technology], p.mw)
     return w
+
+
+def _campus_project(
+    pid: int, owner: str, region: str, it_mw: float, when: tuple[int, int], name: str
+) -> dict[str, Any]:
+    """A datacenter under construction at the start, in the form `orders` gives a started build.
+
+    Its id is negative (no command started it: command-log positions stay the ids of builds
+    ordered in the game) and its cost zero (paid before the game, like the campuses already open).
+    """
+    return {
+        "id": pid,
+        "kind": "build_datacenter",
+        "owner": owner,
+        "region": region,
+        "size": float(it_mw),
+        "detail": "",
+        "started": when[0],
+        "done": when[1],
+        "cost_busd": 0.0,
+        "subsidy_busd": 0.0,
+        "name": name,
+    }
 
 
 def _trade_rules(w: World, sc: Scenario, rix: dict[str, int], class_index: dict[str, int]) -> None:

@@ -201,3 +201,49 @@ def test_difficulty_changes_ai_behaviour(tiny):
     easy.run()
     hard.run()
     assert easy.command_log != hard.command_log
+
+
+def test_one_seed_sequence_gives_two_models_the_same_streams(tiny):
+    """A counterfactual on the same SeedSequence object plays the same random numbers (common
+    random numbers): the model must not advance the caller's sequence when it spawns its streams."""
+    seq = np.random.SeedSequence(7)
+    a, b = SovereignModel(tiny, rng=seq), SovereignModel(tiny, rng=seq)
+    fresh = SovereignModel(tiny, rng=np.random.SeedSequence(7))
+    a.run(3)
+    b.run(3)
+    fresh.run(3)
+    assert a.metrics.world == b.metrics.world == fresh.metrics.world
+    assert seq.n_children_spawned == 0
+
+
+def test_a_campus_under_construction_opens_at_its_quarter(tiny):
+    """A scenario datacenter with a later `online` is a paid-for project: no hall until it opens."""
+    from sovereign.scenario.schema import Scenario
+
+    data = tiny.model_dump(mode="json")
+    cloud = next(a for a in data["actors"] if a["id"] == "cloudco")
+    cloud["datacenters"].append({"region": "USA", "it_mw": 500, "online": "2026Q3", "name": "New campus"})
+    m = SovereignModel(Scenario.model_validate(data), rng=1)
+    halls = len(m.world.dc_it_mw)
+    assert [p["cost_busd"] for p in m.world.projects if p["name"].endswith("New campus")] == [0.0]  # paid before
+    m.step()  # 2026Q1
+    assert len(m.world.dc_it_mw) == halls
+    m.step()  # 2026Q2
+    assert len(m.world.dc_it_mw) == halls
+    m.step()  # 2026Q3: it opens
+    assert len(m.world.dc_it_mw) == halls + 1 and m.world.dc_it_mw[-1] == 500
+    assert m.world.dc_name[-1] == "New campus"
+
+
+def test_a_campus_under_construction_cannot_hold_chips(tiny, tmp_path):
+    import yaml
+
+    from sovereign.scenario.loader import ScenarioError, load_scenario
+
+    data = tiny.model_dump(mode="json", exclude_defaults=True)
+    cloud = next(a for a in data["actors"] if a["id"] == "cloudco")
+    cloud["datacenters"].append({"region": "USA", "it_mw": 500, "online": "2026Q3", "accelerators": {"frontier": 1000}})
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match="holds no accelerators at the start"):
+        load_scenario(path)

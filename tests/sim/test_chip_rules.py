@@ -1,0 +1,258 @@
+"""The chip market's rules (issue 11), each on the tiny world: one test per rule a reader looks for.
+
+Upstream limits (packaging, HBM), the two market rounds (allocation contracts at list price, pro
+rata when short, then spot), the spot price, who may receive a class (maker's rule, import bans by
+destination and by headquarters), licences and the grey market, licence fees, declining list
+prices, the holdings table, and the refusals of the new commands.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sovereign.scenario.schema import Scenario
+from sovereign.sim.commands import BuildPackaging, BuyAccelerators, SetEnforcement, SetImportBan, SetLicence
+from sovereign.sim.model import SovereignModel
+from sovereign.sim.phases.chips import clear_chips, destination_caps, may_receive
+from sovereign.sim.state import EventEffects
+
+
+def _model(tiny, edit=None, **kw):
+    """A tiny world, its scenario edited as plain data first (the schema validates the result)."""
+    data = tiny.model_dump(mode="json")
+    if edit is not None:
+        edit(data)
+    return SovereignModel(Scenario.model_validate(data), rng=1, **kw)
+
+
+def _calm(model):
+    w = model.world
+    return EventEffects(
+        fab_derate=np.ones(len(w.fab_capacity)),
+        heat=np.ones(len(model.region_ix)),
+        pkg_derate=np.ones(len(w.pkg_capacity)),
+    )
+
+
+def _bid(model, seat, cls="frontier", region="USA", h100e=20_000.0, price=None, contract=False):
+    g = model.class_ix[cls]
+    free = model.free_h100e(seat, model.region_ix[region], g)
+    assert free > 0, f"{seat} has no room for {cls} in {region}"
+    at = float(model.list_price_now()[g] * 1.2) if price is None else price
+    return (
+        seat,
+        BuyAccelerators(accelerator=cls, h100e=min(free, h100e), max_price_usd=at, region=region, contract=contract),
+    )
+
+
+def _actor(data, actor_id):
+    return next(a for a in data["actors"] if a["id"] == actor_id)
+
+
+# -- upstream limits -----------------------------------------------------------------------------
+def test_wafers_without_packaging_are_not_chips(tiny):
+    """A fab owner's packaging lines package all its fabs' wafers, pro rata when short."""
+    wafers = 120_000 + 30_000  # fabco's frontier and advanced fabs
+
+    def edit(data):
+        _actor(data, "fabco")["packaging"] = [{"region": "USA", "h100e_per_quarter": wafers / 2}]
+
+    m = _model(tiny, edit)
+    res = clear_chips(m, [], _calm(m))
+    assert res.supply[m.class_ix["frontier"]] == pytest.approx(60_000)
+    assert res.supply[m.class_ix["advanced"]] == pytest.approx(15_000)
+    # a packaging line still being built packages nothing
+    m2 = _model(
+        tiny,
+        lambda d: _actor(d, "fabco").update(
+            packaging=[{"region": "USA", "h100e_per_quarter": 1e6, "online": "2027Q1"}]
+        ),
+    )
+    assert clear_chips(m2, [], _calm(m2)).supply[m2.class_ix["frontier"]] == 0.0
+    # once a scenario models packaging, an owner without lines makes no chips (until it builds some)
+    assert res.supply[m.class_ix["domestic"]] == 0.0
+    assert res.wafers[m.class_ix["domestic"]] == pytest.approx(30_000)
+
+
+def test_hbm_supply_limits_the_fabs_of_its_regions_only(tiny):
+    def edit(data):
+        data["chips"]["hbm"] = [
+            {"name": "US memory", "fab_regions": ["USA"], "h100e_per_quarter": 75_000, "growth_per_year": 0.0}
+        ]
+
+    m = _model(tiny, edit)
+    res = clear_chips(m, [], _calm(m))
+    # 150k of US wafers share 75k of memory pro rata; China's fab is not covered by this supply
+    assert res.supply[m.class_ix["frontier"]] == pytest.approx(60_000)
+    assert res.supply[m.class_ix["advanced"]] == pytest.approx(15_000)
+    assert res.supply[m.class_ix["domestic"]] == pytest.approx(30_000)
+
+
+# -- the two rounds and the price ---------------------------------------------------------------
+def test_contracts_pay_list_and_are_filled_pro_rata_when_short(tiny):
+    m = _model(tiny)
+    g = m.class_ix["advanced"]
+    listed = float(m.list_price_now()[g])
+    supply = 30_000.0
+    bids = [
+        _bid(m, "cloudco", "advanced", h100e=40_000, price=listed * 1.5, contract=True),
+        _bid(m, "bharat", "advanced", "IND", h100e=20_000, price=listed * 1.5, contract=True),
+    ]
+    cash = {s: m.seats[s].cash_busd for s in ("cloudco", "bharat")}
+    res = clear_chips(m, bids, _calm(m))
+    assert res.sold[g] == pytest.approx(min(supply, 20_000 + 20_000))  # bharat's tier-2 cap is 20k
+    # contract holders pay the list price, not their (higher) bid
+    paid = {s: cash[s] - m.seats[s].cash_busd for s in cash}
+    total_paid = sum(paid.values())
+    assert total_paid == pytest.approx(res.sold[g] * listed / 1e9, rel=1e-9)
+    # 60k wanted of 30k: each gets half of what it asked (bharat's 20k is within its cap)
+    assert paid["cloudco"] / paid["bharat"] == pytest.approx(40_000 / 20_000, rel=1e-9)
+
+
+def test_a_contract_bid_below_list_goes_to_the_spot_round(tiny):
+    m = _model(tiny)
+    g = m.class_ix["frontier"]
+    listed = float(m.list_price_now()[g])
+    low = listed * 0.9  # above the reserve, below list
+    seat, bid = _bid(m, "cloudco", h100e=10_000, price=low, contract=True)
+    cash = m.seats["cloudco"].cash_busd
+    res = clear_chips(m, [(seat, bid)], _calm(m))
+    assert res.sold[g] == pytest.approx(10_000)
+    # on the spot market, with supply to spare, the price is the lowest accepted bid: its own
+    assert res.price[g] == pytest.approx(low)
+    assert cash - m.seats["cloudco"].cash_busd == pytest.approx(10_000 * low / 1e9)
+
+
+def test_spot_price_is_the_lowest_accepted_bid_when_short(tiny):
+    m = _model(tiny)
+    g = m.class_ix["advanced"]  # 30k of supply
+    listed = float(m.list_price_now()[g])
+    bids = [
+        _bid(m, "cloudco", "advanced", h100e=25_000, price=listed * 1.6),
+        _bid(m, "dragon", "advanced", "CHN", h100e=4_000, price=listed * 1.4),
+        _bid(m, "bharat", "advanced", "IND", h100e=20_000, price=listed * 1.1),
+    ]
+    res = clear_chips(m, bids, _calm(m))
+    assert res.sold[g] == pytest.approx(30_000)
+    # the marginal (partly filled) bid sets the uniform price, well above list: a shortage shows
+    assert res.price[g] == pytest.approx(listed * 1.1)
+    assert res.price[g] > listed
+
+
+def test_when_contracts_take_everything_the_spot_price_is_the_highest_spot_bid(tiny):
+    m = _model(tiny)
+    g = m.class_ix["advanced"]
+    listed = float(m.list_price_now()[g])
+    bids = [
+        _bid(m, "cloudco", "advanced", h100e=60_000, price=listed, contract=True),
+        _bid(m, "bharat", "advanced", "IND", h100e=5_000, price=listed * 2.5),
+    ]
+    res = clear_chips(m, bids, _calm(m))
+    assert res.sold[g] == pytest.approx(30_000)  # all on contract: the spot buyer gets nothing
+    assert res.price[g] == pytest.approx(listed * 2.5)
+
+
+def test_list_prices_decline_over_the_years(tiny):
+    def edit(data):
+        for a in data["accelerators"]:
+            a["list_price_decline_per_year"] = 0.2
+
+    m = _model(tiny, edit)
+    start = m.list_price_now().copy()
+    for _ in range(4):
+        m.step()
+    np.testing.assert_allclose(m.list_price_now(), start * 0.8)
+
+
+# -- who may receive what ------------------------------------------------------------------------
+def test_a_class_sold_only_in_some_regions_goes_nowhere_else(tiny):
+    def edit(data):
+        next(a for a in data["accelerators"] if a["id"] == "domestic")["sold_only_in"] = ["CHN"]
+
+    m = _model(tiny, edit)
+    r, g = m.region_ix, m.class_ix["domestic"]
+    hq = np.array([r["CHN"], r["IND"], r["CHN"]])
+    dest = np.array([r["CHN"], r["IND"], r["IND"]])
+    # a Chinese buyer at home: yes; an Indian buyer in India: no; a Chinese buyer abroad: no
+    assert may_receive(m, hq, dest, np.full(3, g)).tolist() == [True, False, False]
+
+
+def test_an_import_ban_covers_the_territory_and_the_nations_firms_abroad(tiny):
+    m = _model(tiny, human_seats=["CHN"])
+    assert m.submit("CHN", SetImportBan(accelerator="advanced", banned=True)).accepted
+    m.step()
+    r, g = m.region_ix, m.class_ix["advanced"]
+    hq = np.array([r["CHN"], r["IND"], r["CHN"], r["IND"]])
+    dest = np.array([r["CHN"], r["CHN"], r["IND"], r["IND"]])
+    assert may_receive(m, hq, dest, np.full(4, g)).tolist() == [False, False, False, True]
+
+
+def test_a_licence_sets_a_destinations_own_cap_and_earns_its_fee(tiny):
+    def edit(data):
+        data["export_controls"]["licences"] = [
+            {"region": "CHN", "accelerator": "advanced", "cap_h100e_per_quarter": 8_000, "revenue_share": 0.15}
+        ]
+
+    m = _model(tiny, edit)
+    caps, barred = destination_caps(m)
+    r, g = m.region_ix["CHN"], m.class_ix["advanced"]
+    assert caps[r, g] == 8_000 and not barred[r, g]  # the tier-3 cap was 5,000
+    usa_before = m.seats["USA"].cash_busd
+    res = clear_chips(m, [_bid(m, "dragon", "advanced", "CHN", h100e=20_000)], _calm(m))
+    assert res.sold[g] == pytest.approx(8_000)
+    fee = 0.15 * 8_000 * res.price[g] / 1e9
+    assert res.licence_busd[g] == pytest.approx(fee)
+    assert m.seats["USA"].cash_busd - usa_before == pytest.approx(fee)  # paid to the licensing nation
+
+
+def test_smuggling_reaches_barred_destinations_and_enforcement_halves_it(tiny):
+    m = _model(tiny, human_seats=["USA"])
+    caps, barred = destination_caps(m)
+    r, g = m.region_ix["CHN"], m.class_ix["frontier"]
+    assert barred[r, g]  # tier 3 may not receive frontier chips...
+    flow = m.scenario.export_controls.grey_market_h100e_per_quarter
+    assert caps[r, g] == pytest.approx(flow)  # ...but the grey flow (China the only barred GDP) leaks in
+    res = clear_chips(m, [_bid(m, "dragon", "frontier", "CHN", h100e=5_000)], _calm(m))
+    assert res.grey[g] == pytest.approx(flow) and res.sold[g] == pytest.approx(flow)
+    halving = m.scenario.export_controls.enforcement_halving_busd
+    assert m.submit("USA", SetEnforcement(busd_per_year=2 * halving)).accepted
+    m.step()
+    caps, _ = destination_caps(m)
+    assert caps[r, g] == pytest.approx(flow / 4)
+
+
+# -- the holdings table --------------------------------------------------------------------------
+def test_holdings_say_who_holds_which_chips_where(tiny):
+    m = _model(tiny)
+    m.step()
+    rows = [h for h in m.metrics.holdings if h["quarter"] == "2026Q1"]
+    by = {(h["firm"], h["region"], h["accelerator"]): h for h in rows}
+    assert by[("dragon", "CHN", "domestic")]["firm_home"] == "CHN"
+    total = sum(h["h100e"] for h in rows)
+    # recorded at the quarter's end, before the fleet ages into the next quarter
+    keep = 1.0 - 1.0 / m.scenario.demand.accelerator_life_quarters
+    assert total == pytest.approx(float(m.world.dc_stock.sum()) / keep, rel=1e-9)
+
+
+# -- the new commands' refusals -----------------------------------------------------------------
+def refused(model, seat, cmd):
+    res = model.submit(seat, cmd)
+    assert not res.accepted
+    return res.reason
+
+
+def test_trade_rule_commands_are_refused_with_reasons(tiny):
+    m = _model(tiny, human_seats=["USA", "IND", "cloudco", "fabco"])
+    assert "does not need a licence for chips delivered at home" in refused(
+        m, "USA", SetLicence(region="USA", accelerator="advanced", cap_h100e=1000)
+    )
+    assert "not under export controls" in refused(
+        m, "USA", SetLicence(region="CHN", accelerator="domestic", cap_h100e=1000)
+    )
+    assert "does not control chip exports" in refused(m, "IND", SetEnforcement(busd_per_year=1))
+    assert "has no fab whose wafers need packaging" in refused(
+        m, "IND", BuildPackaging(region="IND", h100e_per_quarter=10_000)
+    )
+    assert "cannot run a fab" in refused(m, "cloudco", BuildPackaging(region="USA", h100e_per_quarter=10_000))
+    assert m.submit("fabco", BuildPackaging(region="USA", h100e_per_quarter=10_000)).accepted
