@@ -593,6 +593,14 @@ class ChipMarket(Strict):
         ge=0,
         le=1,
     )
+    contract_min_h100e: float = F(
+        50_000.0,
+        description="Smallest order a cloud places on a long-term allocation contract (smaller orders go to the "
+        "spot market)",
+        unit="H100e",
+        ge=0,
+        le=1e8,
+    )
     scarcity_premium: float = F(
         3.0,
         description="Rise of spot bids (as a multiple of list) per unit of last quarter's unmet share of "
@@ -933,7 +941,8 @@ class AIPolicy(Strict):
     )
     second_class_share: float = F(
         0.3,
-        description="Share of free space offered to the second-best chip class where the best is capped",
+        description="Share of free space offered to the second-best chip class by cost of ownership (buyers hedge "
+        "across generations)",
         ge=0,
         le=1,
     )

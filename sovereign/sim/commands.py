@@ -279,6 +279,8 @@ def command_cost_busd(model: SovereignModel, seat: str, cmd: Command) -> float:
 
 def net_cost_busd(model: SovereignModel, seat: str, cmd: Command) -> float:
     """What an accepted command takes from the seat's cash: its cost minus the host's subsidy ($B)."""
+    if type(cmd) is BuyAccelerators:  # most commands are bids: the same number as `_bid_cost`, sooner
+        return float(cmd.h100e * cmd.max_price_usd / 1e9)
     cost = _COSTS.get(type(cmd)) or _dispatch(_COSTS, type(cmd))
     if cost is None:
         return 0.0

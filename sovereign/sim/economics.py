@@ -125,5 +125,5 @@ def funding_success_probability(sc: Scenario, winter: bool, growth: float) -> fl
     """
     fs = sc.startups
     p = fs.round_success * (fs.winter_factor if winter else 1.0)
-    p *= 1.0 + fs.growth_bonus * float(np.clip(growth, -1.0, 1.0))
-    return float(np.clip(p, 0.0, 0.98))
+    p *= 1.0 + fs.growth_bonus * min(max(growth, -1.0), 1.0)  # np.clip on a scalar, without numpy's cost
+    return min(max(p, 0.0), 0.98)

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from sovereign.sim import economics as econ
 
 if TYPE_CHECKING:
@@ -190,7 +188,7 @@ def _book_quarter(model: SovereignModel, agent: SeatAgent) -> None:
     st["profit_busd"] = rev - float(st.get("costs_q", 0.0))
     hist = [*list(st.get("revenue_hist") or []), rev][-HISTORY_QUARTERS:]
     st["revenue_hist"] = hist
-    growth = float(np.clip(revenue_growth(st), -0.5, 2.0))
+    growth = min(max(revenue_growth(st), -0.5), 2.0)  # like np.clip, without numpy's cost on a scalar
     multiple = model.scenario.economics.valuation_multiple * (1.0 + fin.valuation_growth_premium * growth)
     target = max(rev * 4.0 * max(multiple, 0.0) + st["cash_busd"] - float(st.get("debt_busd", 0.0)), 0.0)
     old = float(st.get("valuation_busd", target))

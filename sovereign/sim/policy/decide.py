@@ -133,12 +133,13 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     slots, region_ids = v["bid_slots"], v["region_ids"]
     # clouds place part of each order as a long-term allocation contract at list price
     contract_share = sc.chips.contract_share if agent.kind == "cloud" else 0.0
+    contract_min, min_order = sc.chips.contract_min_h100e, rules.min_order_h100e
     j = n_r  # the next misjudgement factor: one per bid slot
     for r, free_kw in free_by_region.items():
         for part, kw, price, floor, accelerator, value, scarcity, most in slots[r]:
             # a grey-market slot (share 0) asks for its smuggled volume at most, before the rest
             free = min(free_kw / kw, most) if part == 0.0 else free_kw * part / kw
-            if free >= rules.min_order_h100e:
+            if free >= min_order:
                 # a spot bid: list price, raised when busy and when the class was short last
                 # quarter, never above what the chip is worth to this buyer
                 bid = min(price * premium * scarcity, value) * noise[j]
@@ -148,9 +149,10 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                 qty = min(free, budget * 1e9 / bid * 0.95)
                 if part == 0.0:
                     free_kw -= qty * kw
-                on_contract = qty * contract_share if value >= price and part > 0.0 else 0.0
+                big = qty >= contract_min
+                on_contract = qty * contract_share if big and value >= price and part > 0.0 else 0.0
                 for amount, at, contract in ((on_contract, max(bid, price), True), (qty - on_contract, bid, False)):
-                    if amount >= rules.min_order_h100e:
+                    if amount >= min_order:
                         cmds.append(
                             BuyAccelerators(
                                 accelerator=accelerator,
