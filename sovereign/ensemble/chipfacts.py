@@ -108,6 +108,14 @@ SHOCK_FACTS: tuple[Fact, ...] = (
         "$25-30k list, CALIBRATION 9); >= 2x",
     ),
     Fact(
+        "frontier_price_vs_calm_peak",
+        "Peak frontier chip price over the same quarter's price without the quarantine (same seed)",
+        2.0,
+        float("inf"),
+        "the quarantine's own effect on the price (the pre-shock level above mixes in the tight 2027 market); "
+        "held to the issue's >= 2x",
+    ),
+    Fact(
         "frontier_high_quarters",
         "Quarters from the quarantine on with the frontier price >= 1.3x its level before",
         3,
@@ -151,6 +159,7 @@ UNMET: frozenset[str] = frozenset(
         "china_share_2026_30_min",
         "grey_2026",
         "frontier_price_peak_ratio",
+        "frontier_price_vs_calm_peak",
         "frontier_high_quarters",
         "frontier_delivery_loss",
         "compute_price_rise",
@@ -231,6 +240,7 @@ def measure_shock(shocked: Any, baseline: Any, fab_region: str = "TWN") -> dict[
     quarters = [r["quarter"] for r in world]
     k = quarters.index(SHOCK_QUARTER)
     price = np.array([r[f"chip_price_{FRONTIER}_usd"] for r in world])
+    calm_price = np.array([r[f"chip_price_{FRONTIER}_usd"] for r in base_world])
     before = float(np.mean(price[max(0, k - 2) : k]))
     after = price[k:]
     compute = np.array([r["compute_price_usd_hour"] for r in world])
@@ -245,6 +255,7 @@ def measure_shock(shocked: Any, baseline: Any, fab_region: str = "TWN") -> dict[
     return {
         "frontier_price_peak_ratio": float(after.max() / before),
         "frontier_high_quarters": float(np.sum(after >= 1.3 * before)),
+        "frontier_price_vs_calm_peak": float(np.max(after / calm_price[k:])),
         "frontier_delivery_loss": 1.0 - delivered(world) / max(delivered([base_by_q[q] for q in window]), 1.0),
         "compute_price_rise": float(compute[k:].max() / compute_before - 1.0),
         "taiwan_fab_revenue_change": _fab_revenue(shocked, fab_region, to_2028)

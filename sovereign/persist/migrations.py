@@ -53,7 +53,10 @@ LEGACY_KEY = "sovereign_save"
 #: Format 3 (Sovereign 0.3) changed the chip market's rules and state (packaging and memory
 #: limits, allocation contracts and a spot market, licences, import bans, smuggling): format-2
 #: games are refused for the same reason.
-FIRST_PLAYABLE_FORMAT = 3
+#: Format 4 (Sovereign 0.4) added supply threats to the world's state and changed how the AI buys
+#: chips (contract sizes, stockpiling) and where the baseline's campuses open: a format-3 game
+#: would replay differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 4
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -199,9 +202,9 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.3 rebuilt the "
-            f"chip market: packaging and memory limits, contracts and a spot market, licences and "
-            f"smuggling; and 0.2 the economy); this "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.4 added supply "
+            f"threats and stockpiling, 0.3 rebuilt the chip market (packaging and memory limits, contracts "
+            f"and a spot market, licences and smuggling) and 0.2 the economy); this "
             f"version plays formats {FIRST_PLAYABLE_FORMAT} to {FORMAT_VERSION} only. Finish that game with "
             f"the Sovereign it was made with, or start a new one",
             path,

@@ -599,6 +599,7 @@ WORLD = Record(
         "licence_share": Arr("f", ("R", "G"), lo=0, hi=1),
         "import_ban": Arr("b", ("R", "G")),
         "enforcement_busd": Arr("f", ("R",), lo=0),
+        "supply_threat": Arr("f", ("R",), lo=0, hi=1),
         "plant_region": Arr("i", ("P",), index="R"),
         "plant_owner": Arr("i", ("P",), index="N"),
         "plant_tech": Arr("i", ("P",), index="T"),

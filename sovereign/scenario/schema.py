@@ -34,6 +34,7 @@ EventKind = Literal[
     "demand_boom",
     "demand_bust",
     "funding_winter",
+    "supply_threat",
     "news",
 ]
 Technology = Literal["solar", "wind", "hydro", "nuclear", "gas", "coal", "oil", "storage"]
@@ -601,6 +602,19 @@ class ChipMarket(Strict):
         ge=0,
         le=1e8,
     )
+    stockpile_premium: float = F(
+        1.0,
+        description="Rise of bids (as a multiple of list) and of the chip budget per unit of a class's supply under "
+        "threat (a supply_threat's chance times the threatened regions' share of the class's capacity)",
+        ge=0,
+        le=10,
+    )
+    threat_decay_per_quarter: float = F(
+        0.25,
+        description="Share of a supply threat the market forgets each quarter when nothing happens",
+        ge=0,
+        le=1,
+    )
     scarcity_premium: float = F(
         3.0,
         description="Rise of spot bids (as a multiple of list) per unit of last quarter's unmet share of "
@@ -693,7 +707,8 @@ class Inject(Strict):
         description="Size of the shock: fab_disruption = share of output lost this quarter; heatwave = demand "
         "multiplier; cyber_incident = loss in $B before security; export_escalation = share cut from tier-2 caps; "
         "efficiency_breakthrough = fall in kW per H100e of new chips; demand_boom / demand_bust = share added to / "
-        "cut from demand; funding_winter = length in years; news = unused",
+        "cut from demand; funding_winter = length in years; supply_threat = the market's judged chance (0-1) that the "
+        "region's chip output is disrupted soon (buyers stockpile); news = unused",
         ge=0,
         le=10,
     )

@@ -72,6 +72,9 @@ class World:
     licence_share: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     import_ban: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
     enforcement_busd: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # (R,) the market's judged chance that a region's chip output is disrupted soon (supply_threat
+    # events; decays each quarter): buyers of the classes made there stockpile
+    supply_threat: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # owned power plants (P); their MW are also counted in grid_mw
     plant_region: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     plant_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -197,6 +200,7 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         licence_share=np.zeros((n_r, n_g)),
         import_ban=np.zeros((n_r, n_g), bool),
         enforcement_busd=np.array([sc.export_controls.enforcement_busd.get(r.id, 0.0) for r in regions], float),
+        supply_threat=np.zeros(n_r),
     )
     _trade_rules(w, sc, rix, class_index)
     kw = np.array([a.kw_per_h100e for a in sc.accelerators])

@@ -256,3 +256,42 @@ def test_trade_rule_commands_are_refused_with_reasons(tiny):
     )
     assert "cannot run a fab" in refused(m, "cloudco", BuildPackaging(region="USA", h100e_per_quarter=10_000))
     assert m.submit("fabco", BuildPackaging(region="USA", h100e_per_quarter=10_000)).accepted
+
+
+# -- stockpiling before a threatened disruption ---------------------------------------------------
+def test_a_supply_threat_is_remembered_and_fades(tiny):
+    from sovereign.sim.phases.events import apply_events
+
+    def edit(data):
+        data["injects"].append(
+            {"quarter": "2026Q1", "kind": "supply_threat", "region": "USA", "magnitude": 0.6, "headline": "Drills"}
+        )
+
+    m = _model(tiny, edit)
+    apply_events(m)
+    assert m.world.supply_threat[m.region_ix["USA"]] == pytest.approx(0.6)
+    assert any(n["headline"] == "Drills" for n in m.news)
+    m.step()  # the quarter's own events run again (no new threat); the market forgets a share
+    decay = m.scenario.chips.threat_decay_per_quarter
+    assert m.world.supply_threat[m.region_ix["USA"]] == pytest.approx(0.6 * (1 - decay))
+
+
+def test_buyers_stockpile_the_classes_made_where_a_disruption_is_feared(tiny):
+    from sovereign.sim.policy.view import threatened_share
+
+    calm, feared = _model(tiny), _model(tiny)
+    feared.world.supply_threat[feared.region_ix["USA"]] = 0.5
+    share = threatened_share(feared)
+    assert share[feared.class_ix["frontier"]] == pytest.approx(0.5)  # all frontier fabs stand in the USA
+    assert share[feared.class_ix["domestic"]] == 0.0  # China's fab is not threatened
+    assert (threatened_share(calm) == 0).all()
+
+    def bids(m):
+        m.step()  # the AI decides at the start of the quarter, with the threat in view
+        return [
+            e["command"] for e in m.command_log if e["seat"] == "cloudco" and e["command"]["kind"] == "buy_accelerators"
+        ]
+
+    calm_bids, feared_bids = bids(calm), bids(feared)
+    top = lambda bids, cls: max((b["max_price_usd"] for b in bids if b["accelerator"] == cls), default=0.0)  # noqa: E731
+    assert top(feared_bids, "frontier") > top(calm_bids, "frontier") * 1.3

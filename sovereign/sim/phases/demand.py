@@ -45,6 +45,7 @@ def advance(model: SovereignModel) -> None:
     if len(w.hbm_capacity):
         w.hbm_capacity *= np.array([(1 + h.growth_per_year) ** 0.25 for h in sc.chips.hbm])
     w.incident_penalty *= 1.0 - sc.events.incident_decay_per_quarter
+    w.supply_threat *= 1.0 - sc.chips.threat_decay_per_quarter
     g.funding_winter_left = max(0, g.funding_winter_left - 1)
     yield_step = (1.0 + sc.labs.yield_growth_per_year) ** 0.25
     for agent in model.seats.values():

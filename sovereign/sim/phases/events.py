@@ -184,6 +184,8 @@ def _apply(
         loss = magnitude * (1.0 - protection)
         model.transfer(rid, model.OUTSIDE, float(loss), "cyber losses")
         w.incident_penalty[region] += sc.events.incident_penalty * (1.0 - protection)
+    elif kind == "supply_threat" and region is not None:
+        w.supply_threat[region] = max(float(w.supply_threat[region]), min(magnitude, 1.0))
     elif kind == "export_escalation":
         caps = w.tier_cap[1]
         finite = np.isfinite(caps)

@@ -126,7 +126,7 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     # capped buyers still grow and older classes keep a market while they are made
     if not free_by_region:
         return cmds
-    budget = agent.cash_busd * rules.chip_budget_share
+    budget = min(agent.cash_busd * rules.chip_budget_share * v["stockpile_budget"], agent.cash_busd)
     util = v["util_list"][me]
     lo, hi = rules.bid_premium
     premium = min(hi, max(lo, 0.95 + rules.bid_premium_per_utilisation * (util - 0.7)))  # pay up when busy

@@ -105,7 +105,11 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     list_now = m.list_price_now()
     kw_list, price_list = kw_new.tolist(), list_now.tolist()
     class_ids, reserve_share = [a.id for a in sc.accelerators], sc.economics.chip_reserve_share
-    scarcity = (1.0 + sc.chips.scarcity_premium * m.results.chips.unmet_share()).tolist()
+    # stockpiling: a class whose makers stand in a threatened region (a supply_threat event) is bid
+    # up, and buyers spend more of their cash on chips, before the disruption comes
+    threatened = threatened_share(m)
+    stockpile = 1.0 + sc.chips.stockpile_premium * threatened
+    scarcity = ((1.0 + sc.chips.scarcity_premium * m.results.chips.unmet_share()) * stockpile).tolist()
     value_list = value.tolist()
     second_share = sc.policy.second_class_share
     # classes with a volume cap at the destination (a tier cap, a licence, or the smuggled volume
@@ -173,9 +177,25 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "util_list": util.tolist(),
         "free_by_seat": free_by_seat,
         "dc_owners": set(w.dc_owner.tolist()),
+        "stockpile_budget": float(stockpile.max()) if len(stockpile) else 1.0,
     }
     model.view_cache = view
     return view
+
+
+def threatened_share(model: SovereignModel) -> np.ndarray:
+    """(G,) share of each class's capacity under threat, weighted by the threat's judged chance.
+
+    What a buyer stockpiles against: a class made mostly in a region the market fears for (the
+    world's `supply_threat`, set by supply_threat events and fading each quarter) is at risk.
+    """
+    w, n_g = model.world, len(model.class_ix)
+    if not len(w.fab_capacity) or not w.supply_threat.any():
+        return np.zeros(n_g)
+    cap = w.fab_capacity * (w.fab_online <= model.quarter + 4)  # what is or will soon be making chips
+    total = np.bincount(w.fab_class, weights=cap, minlength=n_g)
+    at_risk = np.bincount(w.fab_class, weights=cap * w.supply_threat[w.fab_region], minlength=n_g)
+    return np.asarray(np.divide(at_risk, total, out=np.zeros(n_g), where=total > 0))
 
 
 def investor_margins(model: SovereignModel, lag: int) -> list[list[float]]:
