@@ -415,6 +415,15 @@ class DaskExecutor:
                             "distributed.scheduler.allowed-failures": 0,
                             "distributed.worker.profile.enabled": False,
                             "distributed.scheduler.worker-saturation": float("inf"),
+                            # the background chores of every Dask process (event-loop tick checks
+                            # every 20 ms, system and memory monitors, work stealing's periodic
+                            # rebalancing) take a share of the same two cores on one machine;
+                            # `capacity` already keeps each worker's next batch in hand
+                            "distributed.admin.tick.interval": "1s",
+                            "distributed.admin.system-monitor.interval": "5s",
+                            "distributed.admin.system-monitor.gil.enabled": False,
+                            "distributed.worker.memory.monitor-interval": "1s",
+                            "distributed.scheduler.work-stealing": False,
                         }
                     ),
                     ignoring_sigint(),
@@ -531,9 +540,12 @@ class DaskExecutor:
         self._client = self._cluster = None
 
 
-#: Largest batch of runs in one Dask task: bounds what a dying worker takes with it, and keeps
-#: results streaming back on a cluster with few workers and many runs.
-MAX_BATCH_RUNS = 32
+#: Largest batch of runs in one Dask task: bounds what a dying worker takes with it, keeps
+#: results streaming back, and bounds the tail (the last batch a worker plays while the other has
+#: finished): 8 full baseline runs are about 4 s, against tens of milliseconds of scheduling per
+#: task. With 32, a 200-run ensemble on 2 workers had batches of 25 runs (14 s) and lost 6% of its
+#: parallel efficiency waiting for the last one (benchmarks/ensemble.py, docs/benchmarks.md).
+MAX_BATCH_RUNS = 8
 #: Batches per worker thread that `batch_size` aims for: enough for the scheduler to even out
 #: runs of unequal length, few enough that scheduling costs little.
 BATCHES_PER_THREAD = 4
