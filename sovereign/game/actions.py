@@ -599,7 +599,8 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
             members = [sc.regions[i].name for i in np.flatnonzero(w.bloc_member[b])]
             out.append(f"Members: {', '.join(members) or 'none'}")
         if isinstance(cmd, c.JoinBloc):
-            out.append("Allied facilities and firms will count for compute self-reliance and chip security")
+            out.append("An application: the members vote at the start of next quarter (more for than against admits)")
+            out.append("Once admitted, allied facilities and firms count for compute self-reliance and chip security")
         else:
             out.append("Facilities in former allies stop counting for your sovereignty")
     elif isinstance(cmd, c.SetExportControls):

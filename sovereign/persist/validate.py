@@ -571,6 +571,7 @@ WORLD = Record(
         "permitting_quarters": Arr("i", ("R",), lo=0, hi=400),
         "incident_penalty": Arr("f", ("R",)),
         "bloc_member": Arr("b", ("B", "R")),
+        "bloc_application": Arr("i", ("B", "R"), lo=-1, hi=40000),
         "tier_cap": Arr("f", (3, "G"), lo=0, allow_inf=True),
         "gdp_busd": Arr("f", ("R",), lo=0),
         "dc_region": Arr("i", ("D",), index="R"),

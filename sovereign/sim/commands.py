@@ -143,7 +143,10 @@ class SetExportTier(_Command):
 
 
 class JoinBloc(_Command):
-    """Nation: join an alliance (allied facilities and firms count for sovereignty)."""
+    """Nation: apply to join an alliance; its members decide next quarter.
+
+    Allied facilities and firms count for sovereignty once admitted.
+    """
 
     kind: Literal["join_bloc"] = "join_bloc"
     bloc: str
@@ -154,6 +157,15 @@ class LeaveBloc(_Command):
 
     kind: Literal["leave_bloc"] = "leave_bloc"
     bloc: str
+
+
+class VoteOnApplication(_Command):
+    """Nation, a bloc's member: vote on a nation's pending application to join it."""
+
+    kind: Literal["vote_on_application"] = "vote_on_application"
+    bloc: str
+    region: str
+    accept: bool
 
 
 class SetSecuritySpending(_Command):
@@ -206,6 +218,7 @@ Command = Annotated[
     | SetExportTier
     | JoinBloc
     | LeaveBloc
+    | VoteOnApplication
     | SetSecuritySpending
     | SetCurtailmentPriority
     | PermittingReform
@@ -225,6 +238,7 @@ NATION_ONLY = (
     SetExportTier,
     JoinBloc,
     LeaveBloc,
+    VoteOnApplication,
     SetSecuritySpending,
     SetCurtailmentPriority,
     PermittingReform,
@@ -409,8 +423,21 @@ def _bloc(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str |
     member = bool(model.world.bloc_member[model.bloc_ix[cmd.bloc], model.region_ix[seat]])
     if isinstance(cmd, JoinBloc) and member:
         return f"{seat} is already a member of {cmd.bloc}"
+    if isinstance(cmd, JoinBloc) and model.world.bloc_application[model.bloc_ix[cmd.bloc], model.region_ix[seat]] >= 0:
+        return f"{seat} has already applied to join {cmd.bloc}: its members decide at the start of next quarter"
     if isinstance(cmd, LeaveBloc) and not member:
         return f"{seat} is not a member of {cmd.bloc}"
+    return None
+
+
+def _application(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if cmd.bloc not in model.bloc_ix:
+        return f"bloc {cmd.bloc!r} does not exist (known: {', '.join(model.bloc_ix)})"
+    b = model.bloc_ix[cmd.bloc]
+    if not model.world.bloc_member[b, model.region_ix[seat]]:
+        return f"only members of {cmd.bloc} vote on applications to join it"
+    if cmd.region not in model.region_ix or model.world.bloc_application[b, model.region_ix[cmd.region]] < 0:
+        return f"{cmd.region} has no pending application to join {cmd.bloc}"
     return None
 
 
@@ -453,6 +480,7 @@ _RULES: dict[type, tuple[_Rule, ...]] = {
     SetExportTier: (_nation_only, _region_exists, _controls_exports, _not_own_tier),
     JoinBloc: (_nation_only, _bloc),
     LeaveBloc: (_nation_only, _bloc),
+    VoteOnApplication: (_nation_only, _application),
     SetSecuritySpending: (_nation_only,),
     SetCurtailmentPriority: (_nation_only,),
     PermittingReform: (_nation_only, _permits_can_speed_up),

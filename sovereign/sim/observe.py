@@ -36,6 +36,12 @@ def observation(model: SovereignModel, seat_id: str) -> dict[str, Any]:
         "world": m.metrics.world[-1] if m.metrics.world else {},
         "news": [n for n in m.news if n["quarter"] == last_q],
         "export_tiers": {r.id: int(w.export_tier[i]) for i, r in enumerate(m.scenario.regions)},
+        # applications to join a bloc, by bloc: the applicants its members vote on next quarter
+        "bloc_applications": {
+            b.id: [m.scenario.regions[int(r)].id for r in np.flatnonzero(w.bloc_application[i] >= 0)]
+            for i, b in enumerate(m.scenario.blocs)
+            if (w.bloc_application[i] >= 0).any()
+        },
     }
     mine = w.dc_owner == m.seat_index(seat_id)
     private = {

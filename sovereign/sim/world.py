@@ -37,6 +37,7 @@ class World:
     permitting_quarters: np.ndarray  # (R,) int
     incident_penalty: np.ndarray  # (R,) decaying penalty after cyber incidents
     bloc_member: np.ndarray  # (B, R) bool
+    bloc_application: np.ndarray  # (B, R) int: quarter a nation applied to join (-1: none pending)
     tier_cap: np.ndarray  # (3, G) H100e per quarter per destination region, inf = free
     gdp_busd: np.ndarray  # (R,) GDP, $B/year; grows at the region's gdp_growth (budgets follow it)
     # datacenters (D)
@@ -184,6 +185,7 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         permitting_quarters=np.array([r.permitting_quarters for r in regions], np.int64),
         incident_penalty=np.zeros(n_r),
         bloc_member=blocs,
+        bloc_application=np.full(blocs.shape, -1, np.int64),
         tier_cap=tier_cap,
         gdp_busd=np.array([r.gdp_busd for r in regions], float),
         dc_region=np.zeros(0, np.int64),

@@ -29,6 +29,7 @@ SAMPLES = {
     "set_export_controls": {"tier": 2, "accelerator": "frontier", "cap_h100e": 0},
     "set_export_tier": {"region": "IND", "tier": 3},
     "join_bloc": {"bloc": "allies"},
+    "vote_on_application": {"bloc": "allies", "region": "IND", "accept": True},
     "leave_bloc": {"bloc": "brics"},
     "set_security_spending": {"busd_per_year": 2.0},
     "set_curtailment_priority": {"datacenters_last": True},

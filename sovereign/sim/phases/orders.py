@@ -36,6 +36,7 @@ from sovereign.sim.commands import (
     SetLocalisation,
     SetSecuritySpending,
     SetSubsidy,
+    VoteOnApplication,
     budget_refusal,
     command_cost_busd,
 )
@@ -56,6 +57,7 @@ def apply_orders(model: SovereignModel) -> Bids:
     A bid keeps its cash reserved (it stays in the seat's queue) until the chip market clears.
     """
     bids: Bids = []
+    votes: dict[tuple[int, int], dict[str, bool]] = {}
     pending, model.pending = model.pending, defaultdict(list)
     for seat in model.seat_ids:
         queue = pending.get(seat)
@@ -70,10 +72,41 @@ def apply_orders(model: SovereignModel) -> Bids:
             elif isinstance(cmd, BuyAccelerators):
                 bids.append((seat, cmd))
                 reserved.append(cmd)
+            elif isinstance(cmd, VoteOnApplication):
+                votes.setdefault((model.bloc_ix[cmd.bloc], model.region_ix[cmd.region]), {})[seat] = cmd.accept
             else:
                 apply_one(model, agent, cmd)
     model.pending = defaultdict(list)
+    decide_applications(model, votes)
     return bids
+
+
+def decide_applications(model: SovereignModel, votes: dict[tuple[int, int], dict[str, bool]]) -> None:
+    """Admit or refuse the applications filed in an earlier quarter, by the members' votes.
+
+    A bloc admits a nation only with its members' consent: more of the members who voted say yes
+    than no (a member that did not vote abstains; a bloc without members admits anyone). An
+    application filed this quarter waits for next quarter, so human members have a quarter to
+    vote and AI members decide with the application in view (`policy.decide.bloc_vote`).
+    """
+    w, sc = model.world, model.scenario
+    for b, r in zip(*np.nonzero((w.bloc_application >= 0) & (w.bloc_application < model.quarter)), strict=True):
+        cast = votes.get((int(b), int(r)), {})
+        yes, no = sum(cast.values()), sum(not v for v in cast.values())
+        members = int(w.bloc_member[b].sum())
+        admitted = yes > no if members else True
+        w.bloc_application[b, r] = -1
+        bloc, nation = sc.blocs[int(b)].name, sc.regions[int(r)].name
+        if admitted:
+            w.bloc_member[b, r] = True
+            model.add_news("policy", f"{bloc} admits {nation} ({yes} for, {no} against)", sc.regions[int(r)].id, None)
+        else:
+            model.add_news(
+                "policy",
+                f"{bloc} refuses {nation}'s application ({yes} for, {no} against)",
+                sc.regions[int(r)].id,
+                None,
+            )
 
 
 def build_quarters(model: SovereignModel, cmd: Command) -> int | None:
@@ -114,9 +147,7 @@ def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
         w.export_tier[model.region_ix[cmd.region]] = cmd.tier
         model.add_news("controls", f"{agent.name} moves {cmd.region} to export tier {cmd.tier}", cmd.region, seat)
     elif isinstance(cmd, JoinBloc | LeaveBloc):
-        w.bloc_member[model.bloc_ix[cmd.bloc], home] = isinstance(cmd, JoinBloc)
-        verb = "joins" if isinstance(cmd, JoinBloc) else "leaves"
-        model.add_news("policy", f"{agent.name} {verb} {sc.blocs[model.bloc_ix[cmd.bloc]].name}", None, seat)
+        _apply_bloc_move(model, agent, cmd)
     elif isinstance(cmd, SetSecuritySpending):
         w.security_busd[home] = cmd.busd_per_year
     elif isinstance(cmd, SetCurtailmentPriority):
@@ -133,6 +164,19 @@ def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
             model.log_refused(seat, cmd, f"event {cmd.event_id} was already decided this quarter")
             return
         model.add_news("decision", f"{agent.name} decides: {options[cmd.option]}", agent.state["home"], seat)
+
+
+def _apply_bloc_move(model: SovereignModel, agent: SeatAgent, cmd: JoinBloc | LeaveBloc) -> None:
+    """Leaving a bloc takes effect at once; joining is an application the members decide next quarter."""
+    w, sc, seat = model.world, model.scenario, agent.seat_id
+    b, home = model.bloc_ix[cmd.bloc], model.region_ix[agent.state["home"]]
+    if isinstance(cmd, JoinBloc):
+        w.bloc_application[b, home] = model.quarter
+        msg = f"{agent.name} applies to join {sc.blocs[b].name}; its members decide next quarter"
+    else:
+        w.bloc_member[b, home] = False
+        msg = f"{agent.name} leaves {sc.blocs[b].name}"
+    model.add_news("policy", msg, None, seat)
 
 
 def _apply_trade_rule(model: SovereignModel, agent: SeatAgent, cmd: SetLicence | SetImportBan | SetEnforcement) -> None:

@@ -28,12 +28,14 @@ from sovereign.sim.commands import (
     SetLocalisation,
     SetSecuritySpending,
     SetSubsidy,
+    VoteOnApplication,
 )
 from sovereign.sim.policy.view import investor_margins, investor_view
 
 if TYPE_CHECKING:
     from sovereign.scenario.schema import Scenario, Technology
     from sovereign.sim.agents import SeatAgent
+    from sovereign.sim.model import SovereignModel
 
 
 def fast_round(x: float, ndigits: int) -> float:
@@ -184,6 +186,7 @@ def nation(agent: SeatAgent) -> list[Command]:
         cmds.append(SetSecuritySpending(busd_per_year=round(target, 3)))
     for event_id in sorted(m.pending_decisions.get(agent.seat_id, {})):
         cmds.append(Decide(event_id=event_id, option=0))
+    cmds.extend(_votes(m, r))
     if pillars is None:
         return cmds
     compute = float(pillars["compute_self_reliance"][r])
@@ -219,6 +222,34 @@ def nation(agent: SeatAgent) -> list[Command]:
     if short and agent.cash_busd > 1.0:
         cmds.extend(invest(agent, rules.programme_cash_share))
     return cmds
+
+
+def _votes(m: SovereignModel, r: int) -> list[Command]:
+    """A member nation's votes on the applications to its blocs filed last quarter (`bloc_vote`)."""
+    w, sc = m.world, m.scenario
+    due = (w.bloc_application >= 0) & (w.bloc_application < m.quarter) & w.bloc_member[:, r : r + 1]
+    return [
+        VoteOnApplication(bloc=sc.blocs[int(b)].id, region=sc.regions[int(a)].id, accept=bloc_vote(m, r, int(a)))
+        for b, a in zip(*np.nonzero(due), strict=True)
+    ]
+
+
+def bloc_vote(model: SovereignModel, voter: int, applicant: int) -> bool:
+    """An AI member's vote on a nation's application to its bloc: its interest, in two rules.
+
+    Security first: a nation the chip producers' controls treat as a rival (export tier 3) is
+    refused. Alignment second: a member in the closest tier of allies (tier 1) refuses a nation
+    that belongs to a bloc with a tier-3 member, so joining one camp means leaving the other. Any
+    other applicant is welcome: a larger alliance brings more allied capacity.
+    """
+    w = model.world
+    if w.export_tier[applicant] == 3:
+        return False
+    if w.export_tier[voter] == 1:
+        rival_blocs = (w.bloc_member & (w.export_tier == 3)[None, :]).any(axis=1)
+        if bool((w.bloc_member[:, applicant] & rival_blocs).any()):
+            return False
+    return True
 
 
 def conglomerate(agent: SeatAgent) -> list[Command]:

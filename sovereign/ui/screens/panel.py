@@ -925,7 +925,8 @@ _LABELS: dict[str, Any] = {
         "In power shortages, datacenters are cut " + ("last" if c.datacenters_last else "with other load")
     ),
     "permitting_reform": lambda n, c: "Permitting reform (one quarter faster)",
-    "join_bloc": lambda n, c: f"Join {n(c.bloc)}",
+    "join_bloc": lambda n, c: f"Apply to join {n(c.bloc)}",
+    "vote_on_application": lambda n, c: f"{'Admit' if c.accept else 'Refuse'} {n(c.region)} to {n(c.bloc)}",
     "leave_bloc": lambda n, c: f"Leave {n(c.bloc)}",
     "set_export_controls": lambda n, c: f"Export cap for {n(c.accelerator)} to tier {c.tier}: {_cap(c.cap_h100e)}",
     "set_export_tier": lambda n, c: f"{n(c.region)} to export tier {c.tier}",
