@@ -149,7 +149,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "join_bloc",
         "Join bloc",
-        "Join an alliance: allied facilities and firms count towards compute self-reliance and chip security.",
+        "Apply to join an alliance; its members vote at the start of next quarter. Once admitted, allied "
+        "facilities and firms count towards compute self-reliance and chip security.",
+        NATION,
+    ),
+    ActionSpec(
+        "vote_on_application",
+        "Vote on an applicant",
+        "A nation has applied to join one of your blocs: admit it or refuse it. More votes for than against "
+        "admit it; not voting is abstaining.",
         NATION,
     ),
     ActionSpec(
@@ -389,6 +397,16 @@ def fields_for(model: SovereignModel, seat: str, key: str, region: str | None) -
         r_fields.append(
             Field("bloc", "Bloc", "choice", choices or [("", "(none)")], default=choices[0][0] if choices else "")
         )
+    elif key == "vote_on_application":
+        i = model.region_ix[seat]
+        pending = w.bloc_application >= 0
+        open_ = [(b, a) for b, a in zip(*np.nonzero(pending), strict=True) if w.bloc_member[b, i]]
+        blocs = list(dict.fromkeys(int(b) for b, _ in open_))
+        choices = [(sc.blocs[b].id, sc.blocs[b].name) for b in blocs] or [("", "(no application pending)")]
+        applicants = [(sc.regions[int(a)].id, sc.regions[int(a)].name) for _, a in open_] or [("", "(none)")]
+        r_fields.append(Field("bloc", "Bloc", "choice", choices, default=choices[0][0]))
+        r_fields.append(Field("region", "Applicant", "choice", applicants, default=applicants[0][0]))
+        r_fields.append(Field("accept", "Vote", "bool", [(True, "Admit"), (False, "Refuse")], default=True))
     elif key == "set_export_controls":
         controlled = [(a.id, a.name) for a in sc.accelerators if a.controlled] or [
             (a.id, a.name) for a in sc.accelerators
@@ -603,6 +621,8 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
             out.append("Once admitted, allied facilities and firms count for compute self-reliance and chip security")
         else:
             out.append("Facilities in former allies stop counting for your sovereignty")
+    elif isinstance(cmd, c.VoteOnApplication):
+        out.append("The members' votes are counted at the start of next quarter: more for than against admits")
     elif isinstance(cmd, c.SetExportControls):
         g = model.class_ix[cmd.accelerator]
         cur = float(w.tier_cap[cmd.tier - 1, g])

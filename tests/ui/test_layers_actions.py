@@ -57,7 +57,7 @@ def test_every_action_form_builds_a_command_with_a_preview(played, seat):
     for spec in actions_for(played, seat):
         fields = fields_for(played, seat, spec.key, "IND")
         values = {f.name: f.default for f in fields if not (f.name == "bloc" and f.default == "")}
-        if spec.key in ("join_bloc", "leave_bloc") and "bloc" not in values:
+        if spec.key in ("join_bloc", "leave_bloc", "vote_on_application") and "bloc" not in values:
             continue
         cmd = build_command(spec.key, values)
         p = preview(played, seat, cmd)
@@ -68,6 +68,24 @@ def test_every_action_form_builds_a_command_with_a_preview(played, seat):
         for f in fields:
             if f.kind == "number":
                 assert f.lo <= (f.hi if f.default is None else f.default) <= f.hi
+
+
+def test_the_vote_form_offers_the_pending_applicants(tiny_scenario):
+    from sovereign.sim.commands import JoinBloc, LeaveBloc
+    from sovereign.sim.model import SovereignModel
+
+    m = SovereignModel(tiny_scenario, rng=1, human_seats=["IND", "USA"])
+    m.submit("IND", LeaveBloc(bloc="brics"))
+    m.submit("IND", JoinBloc(bloc="allies"))
+    m.step()
+    fields = {f.name: f for f in fields_for(m, "USA", "vote_on_application", "USA")}
+    assert fields["bloc"].choices == [("allies", "US allies")]
+    assert fields["region"].choices == [("IND", "India")]
+    cmd = build_command("vote_on_application", {f: v.default for f, v in fields.items()})
+    assert preview(m, "USA", cmd).verdict is None
+    assert m.submit("USA", cmd).accepted
+    m.step()
+    assert m.world.bloc_member[m.bloc_ix["allies"], m.region_ix["IND"]]
 
 
 def test_preview_time_to_build_follows_the_models_rule(played):
