@@ -74,7 +74,9 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         if isinstance(rng, np.random.SeedSequence):
             # a copy: spawning from the caller's own sequence would advance its child counter, so
             # the same sequence passed to a second model (a counterfactual) would give other streams
-            seq = np.random.SeedSequence(rng.entropy, spawn_key=rng.spawn_key, pool_size=rng.pool_size)
+            seq = np.random.SeedSequence(
+                rng.entropy, spawn_key=rng.spawn_key, pool_size=rng.pool_size, n_children_spawned=rng.n_children_spawned
+            )
         else:
             seq = np.random.SeedSequence(rng)
         events_seq, agents_seq, startups_seq, mesa_seq = seq.spawn(4)
