@@ -499,12 +499,37 @@ class GameSession:
         answered = {c.event_id for c in self.queued(seat) if isinstance(c, Decide)}
         return {k: v for k, v in self.model.pending_decisions.get(seat, {}).items() if k not in answered}
 
+    def decision_effects(self, event_id: int) -> list[str]:
+        """What each option of a pending decision does, in words (shown before choosing)."""
+        from sovereign.game import fmt
+        from sovereign.sim.commands import decision_options
+
+        sc, out = self.model.scenario, []
+        for o in decision_options(self.model, event_id):
+            parts = [o.text] if o.text else []
+            if o.cash_busd:
+                parts.append(f"{'costs' if o.cash_busd < 0 else 'brings'} {fmt.money(abs(o.cash_busd))}")
+            if o.security_busd_per_year is not None:
+                parts.append(f"cyber security {fmt.money(o.security_busd_per_year)}/yr")
+            if o.subsidy is not None:
+                parts.append(f"subsidy {fmt.pct(o.subsidy)}")
+            if o.disruption_shield:
+                parts.append(
+                    f"keeps {fmt.pct(o.disruption_shield)} of your fabs' output in a disruption for "
+                    f"{fmt.quarters(o.shield_quarters)}"
+                )
+            for e in o.events:
+                when = "at once" if e.after_quarters == 0 else f"in {fmt.quarters(e.after_quarters)}"
+                parts.append(f"sets off: {fmt.in_words(sc, e.headline)} ({when})")
+            out.append("; ".join(parts) or "no other effect")
+        return out
+
     def decision_headline(self, event_id: int, options: list[str], seat_id: str | None = None) -> tuple[str, str]:
         """Headline and text of the inject behind a pending decision (best effort)."""
         seat = seat_id or self.seat
         best: tuple[str, str] | None = None
         for inj in self.model.scenario.injects:
-            if list(inj.decision) == list(options) and seat in (inj.region, inj.actor):
+            if inj.labels == list(options) and seat in (inj.region, inj.actor):
                 if quarter_index(inj.quarter) <= self.model.quarter:
                     best = (inj.headline, inj.text)
         return best or (f"Decision {event_id}", "")

@@ -601,6 +601,8 @@ WORLD = Record(
         "import_ban": Arr("b", ("R", "G")),
         "enforcement_busd": Arr("f", ("R",), lo=0),
         "supply_threat": Arr("f", ("R",), lo=0, hi=1),
+        "disruption_shield": Arr("f", ("R",), lo=0, hi=1),
+        "shield_until": Arr("i", ("R",), lo=-1, hi=40000),
         "plant_region": Arr("i", ("P",), index="R"),
         "plant_owner": Arr("i", ("P",), index="N"),
         "plant_tech": Arr("i", ("P",), index="T"),
@@ -622,6 +624,22 @@ ECONOMY = Obj(
         "outside_busd": MONEY,
         "initial_money_busd": MONEY,
         "budget_scale": Num(lo=0, hi=1e9),
+        "decisions": ListOf(
+            Record(required={"event_id": COUNT, "seat": Text(), "inject": Num(lo=0, hi=1e6, integer=True)})
+        ),
+        "scheduled": ListOf(
+            Record(
+                required={
+                    "quarter": Num(lo=0, hi=40000, integer=True),
+                    "kind": Text(),
+                    "region": Maybe(Ref("region")),
+                    "actor": Maybe(Text()),
+                    "magnitude": Num(lo=0, hi=10),
+                    "headline": Text(),
+                    "text": Text(),
+                }
+            )
+        ),
     },
 )
 

@@ -695,6 +695,52 @@ class EventProbabilities(Strict):
     )
 
 
+class TriggeredEvent(Strict):
+    """An event a decision sets off, now or some quarters later (applied like an inject)."""
+
+    kind: EventKind = F(description="What happens (as an inject's kind)")
+    region: str | None = F(None, description="Region concerned, if any")
+    actor: str | None = F(None, description="Actor concerned, if any")
+    magnitude: float = F(1.0, description="Size, as an inject's magnitude", ge=0, le=10)
+    after_quarters: int = F(
+        0, description="Quarters after the decision (0: this quarter)", unit="quarters", ge=0, le=40
+    )
+    headline: str = F(description="Headline shown in the news ticker")
+    text: str = F("", description="Longer text for the news dialog")
+
+
+class DecisionOption(Strict):
+    """One answer to an inject's question, and what choosing it does (shown before choosing).
+
+    A bare string in a scenario is an option without effects.
+    """
+
+    label: str = F(description="What the button says", min_length=1)
+    text: str = F("", description="Why one would choose it (shown with its effects)")
+    cash_busd: float = F(
+        0.0, description="Money the deciding seat receives (negative: pays)", unit="$B", ge=-1000, le=1000
+    )
+    security_busd_per_year: float | None = F(
+        None,
+        description="A nation's new yearly cyber-security spending (None: unchanged)",
+        unit="$B/year",
+        ge=0,
+        le=1000,
+    )
+    subsidy: float | None = F(
+        None, description="A nation's new datacenter and plant subsidy (None: unchanged)", ge=0, le=1
+    )
+    disruption_shield: float = F(
+        0.0,
+        description="Share of the fab output of the decider's home region kept in fab disruptions there during the "
+        "next shield_quarters (stockpiled fuel, gases and wafers keep lines running)",
+        ge=0,
+        le=1,
+    )
+    shield_quarters: int = F(4, description="How long the shield lasts", unit="quarters", ge=1, le=40)
+    events: list[TriggeredEvent] = F(default_factory=list, description="Events the choice sets off")
+
+
 class Inject(Strict):
     """A scripted event at a given quarter: news for teaching, or a shock."""
 
@@ -714,7 +760,24 @@ class Inject(Strict):
     )
     headline: str = F(description="Headline shown in the news ticker")
     text: str = F("", description="Longer text for the news dialog")
-    decision: list[str] = F(default_factory=list, description="Options a human seat chooses from (empty: no decision)")
+    decision: list[DecisionOption] = F(
+        default_factory=list,
+        description="Options the concerned seat chooses from, each with its effects (a bare string: an option "
+        "without effects; empty: no decision)",
+    )
+
+    @field_validator("decision", mode="before")
+    @classmethod
+    def _bare_labels(cls, value: Any) -> Any:
+        """A bare string is an option without effects (how scenarios wrote decisions before)."""
+        if isinstance(value, list):
+            return [{"label": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @property
+    def labels(self) -> list[str]:
+        """The options' labels, in order (what a seat answers by position)."""
+        return [o.label for o in self.decision]
 
 
 class SovereigntyWeights(Strict):
@@ -1217,6 +1280,11 @@ class _ReferenceCheck:
         start, end = quarter_index(sc.time.start), quarter_index(sc.time.end)
         for i, inj in enumerate(sc.injects):
             self.need_region(f"injects.{i}.region", inj.region)
+            for j, opt in enumerate(inj.decision):
+                for k, ev in enumerate(opt.events):
+                    self.need_region(f"injects.{i}.decision.{j}.events.{k}.region", ev.region)
+                    if ev.actor is not None and ev.actor not in self.actor_ids:
+                        self.add(f"injects.{i}.decision.{j}.events.{k}.actor", f"actor {ev.actor!r} does not exist")
             if inj.actor is not None and inj.actor not in self.actor_ids:
                 self.add(f"injects.{i}.actor", f"actor {inj.actor!r} does not exist")
             if not start <= quarter_index(inj.quarter) <= end:

@@ -16,6 +16,7 @@ from sovereign.scenario.schema import Technology
 from sovereign.sim import economics as econ
 
 if TYPE_CHECKING:
+    from sovereign.scenario.schema import DecisionOption
     from sovereign.sim.agents import SeatAgent
     from sovereign.sim.model import SovereignModel
 
@@ -323,6 +324,19 @@ def _bid_cost(model: SovereignModel, cmd: Any) -> float:
     return float(cmd.h100e * cmd.max_price_usd / 1e9)
 
 
+def decision_options(model: SovereignModel, event_id: int) -> list[DecisionOption]:
+    """The options (with their effects) of the question behind a pending decision; [] if none."""
+    for d in model.economy.decisions:
+        if d["event_id"] == event_id:
+            return list(model.scenario.injects[d["inject"]].decision)
+    return []
+
+
+def _decision_cost(model: SovereignModel, cmd: Any) -> float:
+    opts = decision_options(model, cmd.event_id)
+    return max(-opts[cmd.option].cash_busd, 0.0) if cmd.option < len(opts) else 0.0
+
+
 def _reform_cost(model: SovereignModel, cmd: Any) -> float:
     return model.scenario.economics.permitting_reform_busd
 
@@ -339,6 +353,7 @@ _COSTS: dict[type, _CostFn] = {
     BuildPackaging: _packaging_cost,
     BuyAccelerators: _bid_cost,
     PermittingReform: _reform_cost,
+    Decide: _decision_cost,
 }
 #: Builds whose host nation pays part of the capex (`SovereignModel.subsidy_for`).
 _SUBSIDISED = frozenset({BuildDatacenter, BuildPlant})

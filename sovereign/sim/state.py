@@ -43,6 +43,10 @@ class Economy:
             so the cash of every seat plus this is constant over a game.
         initial_money_busd: that constant.
         budget_scale: nations' budgets relative to 2026 (grows with GDP).
+        decisions: the questions asked and not yet answered: event id, seat, and the index of the
+            inject in the scenario (whose options carry the effects).
+        scheduled: events that decisions set off for a later quarter (quarter index, kind, region,
+            actor, magnitude, headline, text), applied by the events phase.
     """
 
     regional_demand_h100e: float
@@ -55,6 +59,8 @@ class Economy:
     outside_busd: float = 0.0
     initial_money_busd: float = 0.0
     budget_scale: float = 1.0
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    scheduled: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

@@ -76,6 +76,10 @@ class World:
     # (R,) the market's judged chance that a region's chip output is disrupted soon (supply_threat
     # events; decays each quarter): buyers of the classes made there stockpile
     supply_threat: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # (R,) share of a region's fab output kept in fab disruptions there until quarter `shield_until`
+    # (stockpiles a decision paid for)
+    disruption_shield: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    shield_until: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     # owned power plants (P); their MW are also counted in grid_mw
     plant_region: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     plant_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -203,6 +207,8 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         import_ban=np.zeros((n_r, n_g), bool),
         enforcement_busd=np.array([sc.export_controls.enforcement_busd.get(r.id, 0.0) for r in regions], float),
         supply_threat=np.zeros(n_r),
+        disruption_shield=np.zeros(n_r),
+        shield_until=np.full(n_r, -1, np.int64),
     )
     _trade_rules(w, sc, rix, class_index)
     kw = np.array([a.kw_per_h100e for a in sc.accelerators])

@@ -893,7 +893,12 @@ class Lesson:
         out["queued"] = self.queued(team)
         out["committed"] = fmt.money(self.session.committed_busd(team.seat))
         out["decisions"] = [
-            {"event_id": int(eid), "headline": self.session.decision_headline(eid, opts, team.seat)[0], "options": opts}
+            {
+                "event_id": int(eid),
+                "headline": self.session.decision_headline(eid, opts, team.seat)[0],
+                "options": opts,
+                "effects": self.session.decision_effects(eid),
+            }
             for eid, opts in self.session.pending_decisions(team.seat).items()
         ]
         res = self.results.get(team.seat)

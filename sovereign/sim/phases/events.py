@@ -29,7 +29,7 @@ def apply_events(model: SovereignModel) -> EventEffects:
         heat=np.ones(len(model.region_ix)),
         pkg_derate=np.ones(len(w.pkg_capacity)),
     )
-    for inj in sc.injects:
+    for i, inj in enumerate(sc.injects):
         if quarter_index(inj.quarter) == model.quarter:
             event_id = model.economy.next_event_id
             model.economy.next_event_id = event_id + 1
@@ -38,7 +38,15 @@ def apply_events(model: SovereignModel) -> EventEffects:
             if inj.decision:
                 seat = inj.region or inj.actor
                 if seat in model.seats:
-                    model.pending_decisions.setdefault(seat, {})[event_id] = list(inj.decision)
+                    model.pending_decisions.setdefault(seat, {})[event_id] = inj.labels
+                    model.economy.decisions.append({"event_id": event_id, "seat": seat, "inject": i})
+    # events that earlier decisions set off for this quarter
+    due = [e for e in model.economy.scheduled if e["quarter"] == model.quarter]
+    if due:
+        model.economy.scheduled = [e for e in model.economy.scheduled if e["quarter"] != model.quarter]
+        for e in due:
+            region = model.region_ix.get(e["region"]) if e["region"] else None
+            _apply(model, effects, e["kind"], region, e["actor"], e["magnitude"], e["headline"], e["text"])
     p = sc.events
     n_r = len(sc.regions)
     draws = rng.random(8)
@@ -144,9 +152,8 @@ def _disrupt_fabs(
 ) -> None:
     """Cut the output of one fab, a firm's fabs, a region's fabs, or all, and their packaging lines."""
     w = model.world
-    keep = max(0.0, 1.0 - min(magnitude, 1.0))
     if fab is not None:
-        effects.fab_derate[np.arange(len(w.fab_capacity)) == fab] *= keep
+        effects.fab_derate[np.arange(len(w.fab_capacity)) == fab] *= max(0.0, 1.0 - min(magnitude, 1.0))
         return  # one fab's outage (a fire, a power cut) leaves the packaging lines alone
     if actor is not None and actor in model.seat_ids:
         hit, pkg_hit = w.fab_owner == model.seat_index(actor), w.pkg_owner == model.seat_index(actor)
@@ -154,8 +161,11 @@ def _disrupt_fabs(
         hit, pkg_hit = w.fab_region == region, w.pkg_region == region
     else:
         hit, pkg_hit = np.ones(len(w.fab_capacity), bool), np.ones(len(w.pkg_capacity), bool)
-    effects.fab_derate[hit] *= keep
-    effects.pkg_derate[pkg_hit] *= keep
+    # stockpiles a decision paid for keep part of a region's lines running (`disruption_shield`)
+    shielded = np.where(w.shield_until >= model.quarter, w.disruption_shield, 0.0)
+    loss = min(magnitude, 1.0)
+    effects.fab_derate[hit] *= 1.0 - loss * (1.0 - shielded[w.fab_region[hit]])
+    effects.pkg_derate[pkg_hit] *= 1.0 - loss * (1.0 - shielded[w.pkg_region[pkg_hit]])
 
 
 def _apply(

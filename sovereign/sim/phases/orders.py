@@ -39,9 +39,11 @@ from sovereign.sim.commands import (
     VoteOnApplication,
     budget_refusal,
     command_cost_busd,
+    decision_options,
 )
 
 if TYPE_CHECKING:
+    from sovereign.scenario.schema import DecisionOption
     from sovereign.sim.agents import SeatAgent
     from sovereign.sim.model import SovereignModel
 
@@ -159,11 +161,51 @@ def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
         agent.state["raising"] = True
         agent.state["raise_busd"] = cmd.busd
     elif isinstance(cmd, Decide):
-        options = model.pending_decisions.get(seat, {}).pop(cmd.event_id, [])
-        if cmd.option >= len(options):  # a second answer to the same event in one quarter
-            model.log_refused(seat, cmd, f"event {cmd.event_id} was already decided this quarter")
-            return
-        model.add_news("decision", f"{agent.name} decides: {options[cmd.option]}", agent.state["home"], seat)
+        _decide(model, agent, cmd)
+
+
+def _decide(model: SovereignModel, agent: SeatAgent, cmd: Decide) -> None:
+    """Answer a pending decision and carry out the chosen option's effects."""
+    seat = agent.seat_id
+    options = model.pending_decisions.get(seat, {}).pop(cmd.event_id, [])
+    if cmd.option >= len(options):  # a second answer to the same event in one quarter
+        model.log_refused(seat, cmd, f"event {cmd.event_id} was already decided this quarter")
+        return
+    chosen = decision_options(model, cmd.event_id)
+    model.economy.decisions = [d for d in model.economy.decisions if d["event_id"] != cmd.event_id]
+    model.add_news("decision", f"{agent.name} decides: {options[cmd.option]}", agent.state["home"], seat)
+    if cmd.option < len(chosen):
+        apply_decision(model, agent, chosen[cmd.option])
+
+
+def apply_decision(model: SovereignModel, agent: SeatAgent, option: DecisionOption) -> None:
+    """What a chosen option does: money, a nation's policy settings, stockpiles, events set off."""
+    w, seat = model.world, agent.seat_id
+    home = model.region_ix[agent.state["home"]]
+    if option.cash_busd < 0:
+        model.transfer(seat, model.OUTSIDE, -option.cash_busd, "decisions")
+    elif option.cash_busd > 0:
+        model.transfer(model.OUTSIDE, seat, option.cash_busd, "decisions")
+    if agent.kind == "nation":
+        if option.security_busd_per_year is not None:
+            w.security_busd[home] = option.security_busd_per_year
+        if option.subsidy is not None:
+            w.subsidy[home] = option.subsidy
+    if option.disruption_shield > 0:
+        w.disruption_shield[home] = option.disruption_shield
+        w.shield_until[home] = model.quarter + option.shield_quarters - 1
+    for ev in option.events:
+        model.economy.scheduled.append(
+            {
+                "quarter": model.quarter + ev.after_quarters,
+                "kind": ev.kind,
+                "region": ev.region,
+                "actor": ev.actor,
+                "magnitude": ev.magnitude,
+                "headline": ev.headline,
+                "text": ev.text,
+            }
+        )
 
 
 def _apply_bloc_move(model: SovereignModel, agent: SeatAgent, cmd: JoinBloc | LeaveBloc) -> None:

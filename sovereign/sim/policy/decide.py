@@ -29,6 +29,7 @@ from sovereign.sim.commands import (
     SetSecuritySpending,
     SetSubsidy,
     VoteOnApplication,
+    decision_options,
 )
 from sovereign.sim.policy.view import investor_margins, investor_view
 
@@ -185,7 +186,7 @@ def nation(agent: SeatAgent) -> list[Command]:
     if abs(target - w.security_busd[r]) > rules.security_adjust_share * max(target, 1e-6):
         cmds.append(SetSecuritySpending(busd_per_year=round(target, 3)))
     for event_id in sorted(m.pending_decisions.get(agent.seat_id, {})):
-        cmds.append(Decide(event_id=event_id, option=0))
+        cmds.append(Decide(event_id=event_id, option=choose_option(agent, event_id)))
     cmds.extend(_votes(m, r))
     if pillars is None:
         return cmds
@@ -222,6 +223,48 @@ def nation(agent: SeatAgent) -> list[Command]:
     if short and agent.cash_busd > 1.0:
         cmds.extend(invest(agent, rules.programme_cash_share))
     return cmds
+
+
+#: Events a nation would not set off on itself (they cost it output, money or growth).
+HARMFUL = frozenset({"fab_disruption", "cyber_incident", "export_escalation", "demand_bust", "funding_winter"})
+
+
+def choose_option(agent: SeatAgent, event_id: int) -> int:
+    """An AI nation's answer to a scenario's question: the option worth most to it that it can pay.
+
+    Worth, in $B: the money the option brings (or costs), minus a year of any higher security
+    spending, plus the output a disruption shield would save (the shield's share of a quarter of
+    the home region's fab output at list prices, times the market's judged chance of a disruption
+    there and the scenario's loss in a fab outage, over the shield's quarters). An option that
+    sets off a harmful event on the nation itself is a last resort. Easy AI takes the first option.
+    Ties go to the earlier option.
+    """
+    m, w, sc = agent.model, agent.model.world, agent.model.scenario
+    options = decision_options(m, event_id)
+    if not options or agent.difficulty == "easy":
+        return 0
+    home = m.region_ix[agent.state["home"]]
+    at_home = w.fab_region == home
+    output_busd = float((w.fab_capacity[at_home] * m.list_price_now()[w.fab_class[at_home]]).sum()) / 1e9
+    best, best_score = 0, -math.inf
+    for i, o in enumerate(options):
+        if -o.cash_busd > agent.cash_busd:
+            continue
+        score = o.cash_busd
+        if o.security_busd_per_year is not None:
+            score -= max(o.security_busd_per_year - float(w.security_busd[home]), 0.0)
+        score += (
+            o.disruption_shield
+            * output_busd
+            * float(w.supply_threat[home])
+            * sc.events.fab_disruption_loss
+            * o.shield_quarters
+        )
+        if any(e.kind in HARMFUL and (e.region == agent.seat_id or e.actor == agent.seat_id) for e in o.events):
+            score -= 1e6
+        if score > best_score:
+            best, best_score = i, score
+    return best
 
 
 def _votes(m: SovereignModel, r: int) -> list[Command]:

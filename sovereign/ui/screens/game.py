@@ -292,10 +292,13 @@ class GameScreen(Screen):
         event_id, options = sorted(decisions.items())[0]
         headline, text = self.session.decision_headline(event_id, options)
         seat = self.session.seat
+        effects = self.session.decision_effects(event_id)
+        listed = "".join(f"<br><b>{opt}</b>: {eff}" for opt, eff in zip(options, effects, strict=False))
         body = (
             f"<b>{headline}</b><br>"
             + (f"{text}<br>" if text else "")
-            + "<br>How does "
+            + listed
+            + "<br><br>How does "
             + f"{self.session.seat_name(seat or '')} respond? The choice is applied when the quarter is played."
         )
         choices = [(str(k), opt, f"Choose: {opt}", "@primary" if k == 0 else None) for k, opt in enumerate(options)]

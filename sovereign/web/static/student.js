@@ -139,7 +139,9 @@ function renderQueue(v) {
 
 function renderDecisions(v) {
   $("#decisions-box").classList.toggle("hidden", !v.decisions.length);
-  $("#decisions").innerHTML = v.decisions.map(d => `<p><b>${esc(d.headline)}</b></p><div class="row">` +
+  $("#decisions").innerHTML = v.decisions.map(d => `<p><b>${esc(d.headline)}</b></p>` +
+    `<ul class="effects">` + d.options.map((o, i) => `<li><b>${esc(o)}</b>: ${esc((d.effects || [])[i] || "")}</li>`).join("") + `</ul>` +
+    `<div class="row">` +
     d.options.map((o, i) => `<button data-event="${d.event_id}" data-option="${i}">${esc(o)}</button>`).join("") + `</div>`).join("");
   for (const b of $("#decisions").querySelectorAll("button")) {
     b.onclick = () => sendOrder({ command: { kind: "decide", event_id: Number(b.dataset.event), option: Number(b.dataset.option) } });
