@@ -524,6 +524,22 @@ def validate_command(model: SovereignModel, seat: str, cmd: Command) -> str | No
     return budget_refusal(model, seat, cmd)
 
 
+def surely_affordable(model: SovereignModel, seat: str, cmds: list[Command]) -> bool:
+    """Whether a seat's whole queue is paid for with room to spare, so no command of it can be refused.
+
+    Why: the queue is checked again when applied (`budget_refusal` per command), which is most of
+    the validator's cost for the AI's many bids. When the seat's cash covers the sum of the queue's
+    costs with a margin far above rounding, every one of those checks passes whatever the order, so
+    they can be skipped. Not for builds whose cost depends on the host's cash at the time (subsidies).
+    """
+    if any(type(c) in _SUBSIDISED for c in cmds):
+        return False
+    total = 0.0
+    for c in cmds:
+        total += net_cost_busd(model, seat, c)
+    return total <= model.seats[seat].cash_busd - 1e-6
+
+
 def budget_refusal(model: SovereignModel, seat: str, cmd: Command) -> str | None:
     """Refuse a command the seat cannot pay for, counting what it already committed this quarter.
 

@@ -40,6 +40,7 @@ from sovereign.sim.commands import (
     budget_refusal,
     command_cost_busd,
     decision_options,
+    surely_affordable,
 )
 
 if TYPE_CHECKING:
@@ -67,8 +68,9 @@ def apply_orders(model: SovereignModel) -> Bids:
         if agent is None or queue is None:
             continue
         reserved = model.pending[seat]
+        sure = surely_affordable(model, seat, queue)
         for cmd in queue:
-            reason = budget_refusal(model, seat, cmd)
+            reason = None if sure else budget_refusal(model, seat, cmd)
             if reason is not None:
                 model.log_refused(seat, cmd, reason)
             elif isinstance(cmd, BuyAccelerators):

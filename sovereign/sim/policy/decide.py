@@ -269,11 +269,14 @@ def choose_option(agent: SeatAgent, event_id: int) -> int:
 
 def _votes(m: SovereignModel, r: int) -> list[Command]:
     """A member nation's votes on the applications to its blocs filed last quarter (`bloc_vote`)."""
+    due = investor_view(m)["applications"]  # computed once a quarter for every voter
+    if not due:
+        return []
     w, sc = m.world, m.scenario
-    due = (w.bloc_application >= 0) & (w.bloc_application < m.quarter) & w.bloc_member[:, r : r + 1]
     return [
-        VoteOnApplication(bloc=sc.blocs[int(b)].id, region=sc.regions[int(a)].id, accept=bloc_vote(m, r, int(a)))
-        for b, a in zip(*np.nonzero(due), strict=True)
+        VoteOnApplication(bloc=sc.blocs[b].id, region=sc.regions[a].id, accept=bloc_vote(m, r, a))
+        for b, a in due
+        if w.bloc_member[b, r]
     ]
 
 

@@ -178,6 +178,11 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "free_by_seat": free_by_seat,
         "dc_owners": set(w.dc_owner.tolist()),
         "stockpile_budget": float(stockpile.max()) if len(stockpile) else 1.0,
+        # applications to blocs due for a vote this quarter (bloc row, applicant row)
+        "applications": [
+            (int(b), int(a))
+            for b, a in zip(*np.nonzero((w.bloc_application >= 0) & (w.bloc_application < m.quarter)), strict=True)
+        ],
     }
     model.view_cache = view
     return view
