@@ -11,7 +11,7 @@
 The file format is described in docs/saves.md and `sovereign.persist.files`.
 """
 
-from sovereign.persist.autosave import Autosaver, AutosaveResult
+from sovereign.persist.autosave import Autosaver, AutosaveResult, is_autosave
 from sovereign.persist.errors import SaveError
 from sovereign.persist.files import (
     FORMAT_VERSION,
@@ -36,6 +36,7 @@ __all__ = [
     "ReplayReport",
     "SaveError",
     "SaveInfo",
+    "is_autosave",
     "list_saves",
     "load_game",
     "model_digest",

@@ -78,6 +78,15 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_")[:40] or "game"
 
 
+#: Every autosave's file name starts with this (and only autosaves' do).
+AUTOSAVE_PREFIX = "autosave-"
+
+
+def is_autosave(path: str | Path) -> bool:
+    """Whether a save file was written by the autosaver (the load list tells them from saves)."""
+    return Path(path).name.startswith(AUTOSAVE_PREFIX)
+
+
 class Autosaver:
     """Saves a game after each quarter and keeps the newest `keep` autosaves of that game.
 
@@ -107,7 +116,7 @@ class Autosaver:
 
     def prefix(self, model: SovereignModel) -> str:
         """File-name prefix shared by this game's autosaves."""
-        return f"autosave-{_slug(model.scenario.meta.id)}-{game_id(model)}-"
+        return f"{AUTOSAVE_PREFIX}{_slug(model.scenario.meta.id)}-{game_id(model)}-"
 
     def __call__(self, model: SovereignModel) -> AutosaveResult:
         """Record the quarter's digest and autosave; never raises for a failed save."""

@@ -387,3 +387,26 @@ def test_another_nations_cash_stays_private_in_the_panel(make_app, tiny_scenario
     assert "AI budget a quarter (public)" in written
     assert fmt.money(s.model.budget_busd("CHN")) in written
     assert china_cash not in written or china_cash == fmt.money(s.model.budget_busd("CHN"))
+
+
+def test_the_load_list_tells_saves_from_autosaves(make_app, tiny_scenario, tmp_path):
+    """A manual save and an autosave of the same quarter read differently in the list and details."""
+    from sovereign.game.session import new_session
+    from sovereign.persist import Autosaver, save_game
+
+    s = new_session(tiny_scenario, ["IND"], seed=1, save_dir=tmp_path, autosave=False)
+    s.end_turn(wait=True)
+    s.poll()
+    save_game(s.model, tmp_path / "my-game.json.gz", label="before the vote")
+    assert Autosaver(tmp_path)(s.model).ok
+    app, ui = make_app()
+    app.save_dir = tmp_path
+    app.open("load")
+    ui.frames(2)
+    load = app.top
+    kinds = sorted(label.split("  ·  ")[0] for label in load.items)
+    assert kinds == ["Autosave", "Saved"]
+    for k, label in enumerate(load.items):
+        load.index = k
+        details = load._details_html()
+        assert ("Kind: autosave" in details) == label.startswith("Autosave")

@@ -9,6 +9,7 @@ import pygame
 import pygame_gui
 
 from sovereign.game.session import SAVE_DIR, list_saves
+from sovereign.persist import is_autosave
 from sovereign.ui import events
 from sovereign.ui.screens.base import Screen
 from sovereign.ui.screens.common import header
@@ -38,7 +39,8 @@ class LoadScreen(Screen):
         if hasattr(e, "scenario_title"):
             seats = ", ".join(e.human_seats) or "AI only"
             when = e.saved_at.replace("T", " ")[:16]
-            return f"{e.quarter}  ·  {e.scenario_title}  ·  {seats}  ·  {when}"
+            kind = "Autosave" if is_autosave(e.path) else "Saved"
+            return f"{kind}  ·  {e.quarter}  ·  {e.scenario_title}  ·  {seats}  ·  {when}"
         return f"(cannot load) {Path(getattr(e, 'path', '') or '?').name}"
 
     def build(self) -> None:
@@ -95,6 +97,12 @@ class LoadScreen(Screen):
                     f"Human seats: {', '.join(e.human_seats) or 'none'}",
                     f"Saved: {e.saved_at}",
                     f"Label: {e.label or '–'}",
+                    "Kind: "
+                    + (
+                        "autosave (written after each quarter; the newest few of a game are kept)"
+                        if is_autosave(e.path)
+                        else "a save you made"
+                    ),
                     f"File: {e.path.name}",
                     f"Format {e.format_version}, Sovereign {e.package_version}",
                 ]
