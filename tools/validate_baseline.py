@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -99,7 +98,7 @@ ELECTRICITY = {
 
 
 def main() -> int:
-    from sovereign.ensemble.stylized import FACTS, check
+    from sovereign.ensemble.stylized import FACTS, check, fact_table, spread
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seeds", type=int, default=20)
@@ -113,14 +112,9 @@ def main() -> int:
         runs = list(pool.map(one_run, children))
     elapsed = time.perf_counter() - t0
 
-    def stats(k: str) -> tuple[float, float, float, float]:
-        v = sorted(r[k] for r in runs)
-        return v[0], float(np.percentile(v, 5)), statistics.median(v), v[-1]
-
-    def row(name: str, k: str, fmt: str, ref: str, held: str = "") -> str:
-        lo, p5, med, hi = stats(k)
-        cells = " | ".join(fmt.format(x) for x in (lo, p5, med, hi))
-        return f"| {name} | {cells} | {ref} |" + (f" {held} |" if held else "")
+    def row(name: str, k: str, fmt: str, ref: str) -> str:
+        cells = " | ".join(fmt.format(x) for x in spread(runs, k))
+        return f"| {name} | {cells} | {ref} |"
 
     problems = check(runs)
     cmd = f"python tools/validate_baseline.py --seeds {args.seeds} --seed {args.seed}"
@@ -136,13 +130,8 @@ def main() -> int:
         "",
         "## The economy's stylized facts",
         "",
-        "| figure | min | p5 | median | max | published figure or rule | held to | seeds inside |",
-        "|---|---:|---:|---:|---:|---|---|---:|",
+        *fact_table(FACTS, runs),
     ]
-    for f in FACTS:
-        inside = sum(f.lo <= r[f.key] <= f.hi for r in runs)
-        bounds = f"[{f.fmt.format(f.lo)}, {f.fmt.format(f.hi)}]".replace("inf", "-")
-        lines.append(row(f.label, f.key, f.fmt, f.published, f"{bounds} | {inside} of {len(runs)}"))
     failed_labs = sorted({lab for r in runs for lab in r["labs_failed"]})
     drift = max(r["money_drift_busd"] for r in runs)
     lines += [

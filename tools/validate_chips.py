@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -40,7 +39,7 @@ from sovereign.ensemble.chipfacts import (  # noqa: E402
     without_shock,
 )
 from sovereign.ensemble.docsection import write_section  # noqa: E402
-from sovereign.ensemble.stylized import Fact, check  # noqa: E402
+from sovereign.ensemble.stylized import check, fact_table  # noqa: E402
 
 SCENARIOS = ROOT / "sovereign" / "scenarios"
 
@@ -61,21 +60,6 @@ def one_seed(job: tuple[np.random.SeedSequence, bool]) -> dict[str, Any]:
         calm.run()
         out["shock"] = measure_shock(lesson, calm)
     return out
-
-
-def table(facts: tuple[Fact, ...], runs: list[dict[str, float]]) -> list[str]:
-    """One markdown row per fact: spread over the seeds, the rule and how many seeds meet it."""
-    lines = [
-        "| figure | min | p5 | median | max | published figure or rule | held to | seeds inside |",
-        "|---|---:|---:|---:|---:|---|---|---:|",
-    ]
-    for f in facts:
-        v = sorted(r[f.key] for r in runs)
-        cells = " | ".join(f.fmt.format(x) for x in (v[0], float(np.percentile(v, 5)), statistics.median(v), v[-1]))
-        inside = sum(f.lo <= x <= f.hi for x in v)
-        bounds = f"[{f.fmt.format(f.lo)}, {f.fmt.format(f.hi)}]".replace("inf", "-")
-        lines.append(f"| {f.label} | {cells} | {f.published} | {bounds} | {inside} of {len(v)} |")
-    return lines
 
 
 def main() -> int:
@@ -111,14 +95,14 @@ def main() -> int:
         "",
         "### The market and the controls (baseline)",
         "",
-        *table(BASELINE_FACTS, base),
+        *fact_table(BASELINE_FACTS, base),
     ]
     if shock:
         lines += [
             "",
             "### A disruption: the Taiwan Strait quarantine against the same lesson without it",
             "",
-            *table(SHOCK_FACTS, shock),
+            *fact_table(SHOCK_FACTS, shock),
         ]
     lines += [
         "",

@@ -196,7 +196,7 @@ def measure_baseline(model: Any) -> dict[str, float]:
     # who holds the Chinese class (made mostly in tier-3 countries): by the firm's home and host region
     tiers = {r.id: r.export_tier for r in sc.regions}
     chinese = {a.id for a in sc.accelerators if a.sold_only_in and all(tiers[x] == 3 for x in a.sold_only_in)}
-    held_tier1, abroad = 0.0, 0.0
+    held_tier1 = 0.0
     by_quarter: dict[str, list[float]] = {}
     for h in holdings:
         if h["accelerator"] not in chinese:

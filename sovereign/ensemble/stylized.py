@@ -204,6 +204,31 @@ def measure_run(scenario: Scenario, seed: Any, progress: Callable[[Any], None] |
     }
 
 
+def spread(runs: list[dict[str, Any]], key: str) -> tuple[float, float, float, float]:
+    """Min, 5th percentile, median and max of a figure over runs."""
+    v = sorted(float(r[key]) for r in runs)
+    return v[0], float(np.percentile(v, 5)), float(np.median(v)), v[-1]
+
+
+def fact_table(facts: tuple[Fact, ...], runs: list[dict[str, Any]]) -> list[str]:
+    """Markdown rows, one per fact: its spread over the runs, the rule, and how many runs meet it.
+
+    One home for the reports of every validation tool (`tools/validate_*.py`), so their tables read
+    alike. An open bound shows as "-".
+    """
+    lines = [
+        "| figure | min | p5 | median | max | published figure or rule | held to | seeds inside |",
+        "|---|---:|---:|---:|---:|---|---|---:|",
+    ]
+    for f in facts:
+        cells = " | ".join(f.fmt.format(x) for x in spread(runs, f.key))
+        lo = "-" if f.lo == -np.inf else f.fmt.format(f.lo)
+        hi = "-" if f.hi == np.inf else f.fmt.format(f.hi)
+        inside = sum(f.lo <= r[f.key] <= f.hi for r in runs)
+        lines.append(f"| {f.label} | {cells} | {f.published} | [{lo}, {hi}] | {inside} of {len(runs)} |")
+    return lines
+
+
 def check(runs: list[dict[str, float]], facts: tuple[Fact, ...] = FACTS) -> list[str]:
     """Every fact that fails in some run, as 'label: value outside [lo, hi] (seed i)'."""
     problems = []

@@ -229,7 +229,9 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
                 # under construction at the start (paid before the game): a project that opens later
                 pid = -1 - len(w.projects)
                 w.projects.append(
-                    _campus_project(pid, actor.id, dc.region, dc.it_mw, (start, opens), f"{actor.name}: {name}")
+                    project_record(
+                        pid, "build_datacenter", actor.id, dc.region, dc.it_mw, (start, opens), f"{actor.name}: {name}"
+                    )
                 )
                 continue
             d = w.add_datacenter(r, owner, dc.it_mw, dc.pue or regions[r].pue, name)
@@ -262,25 +264,42 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
     return w
 
 
-def _campus_project(
-    pid: int, owner: str, region: str, it_mw: float, when: tuple[int, int], name: str
+def project_record(
+    pid: int,
+    kind: str,
+    owner: str,
+    region: str,
+    size: float,
+    when: tuple[int, int],
+    name: str,
+    detail: str = "",
+    cost: tuple[float, float] = (0.0, 0.0),
 ) -> dict[str, Any]:
-    """A datacenter under construction at the start, in the form `orders` gives a started build.
+    """A project in the pipeline (`World.projects`): the one shape every build takes until it is done.
 
-    Its id is negative (no command started it: command-log positions stay the ids of builds
-    ordered in the game) and its cost zero (paid before the game, like the campuses already open).
+    Args:
+        pid: the command-log position of the order that started it; negative for a campus already
+            under construction at the start (no command started it).
+        kind: the build command's kind (``build_datacenter``, ``build_plant``...).
+        owner: the seat that will own it.
+        region: the region id where it stands.
+        size: MW for datacenters and plants, H100e per quarter for fabs and packaging.
+        when: (quarter started, quarter done), absolute quarter indices.
+        name: what the news and the UI call it.
+        detail: the technology of a plant, the class of a fab; empty otherwise.
+        cost: (capex paid, subsidy received), $B; zero for what was paid before the game.
     """
     return {
         "id": pid,
-        "kind": "build_datacenter",
+        "kind": kind,
         "owner": owner,
         "region": region,
-        "size": float(it_mw),
-        "detail": "",
+        "size": float(size),
+        "detail": detail,
         "started": when[0],
         "done": when[1],
-        "cost_busd": 0.0,
-        "subsidy_busd": 0.0,
+        "cost_busd": cost[0],
+        "subsidy_busd": cost[1],
         "name": name,
     }
 

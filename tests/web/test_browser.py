@@ -205,6 +205,12 @@ def test_a_lesson_in_the_browser(server, browser, tmp_path):
         quarter_is(page, "2026Q2")
     phone.wait_for_selector("#results-box:not(.hidden)")
     assert "buy_accelerators" in phone.text_content("#results")
+    # the inject fired last quarter asks India a question: each answer's effects are listed first
+    tigers.wait_for_selector("#decisions li:has-text('Fund it')")
+    listed = tigers.text_content("#decisions")
+    assert "costs $1.0B" in listed and "subsidy 20%" in listed, listed
+    tigers.evaluate("document.querySelector('#decisions-box').scrollIntoView()")
+    shoot(tigers, "laptop-decision", tmp_path)
     assert "build_datacenter" in tigers.text_content("#results")
     projector.wait_for_selector("#map path")
     shoot(projector, "projector", tmp_path)

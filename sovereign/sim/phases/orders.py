@@ -42,6 +42,7 @@ from sovereign.sim.commands import (
     decision_options,
     surely_affordable,
 )
+from sovereign.sim.world import project_record
 
 if TYPE_CHECKING:
     from sovereign.scenario.schema import DecisionOption
@@ -275,19 +276,10 @@ def _start_project(
             f"fab for {cmd.h100e_per_quarter:,.0f} H100e/quarter",
             cmd.accelerator,
         )
-    project = {
-        "id": len(model.command_log),
-        "kind": cmd.kind,
-        "owner": seat,
-        "region": cmd.region,
-        "size": size,
-        "detail": detail,
-        "started": model.quarter,
-        "done": model.quarter + delay,
-        "cost_busd": cost,
-        "subsidy_busd": subsidy,
-        "name": f"{agent.name}: {what} in {sc.regions[r].name}",
-    }
-    w.projects.append(project)
+    name = f"{agent.name}: {what} in {sc.regions[r].name}"
+    when = (model.quarter, model.quarter + delay)
+    w.projects.append(
+        project_record(len(model.command_log), cmd.kind, seat, cmd.region, size, when, name, detail, (cost, subsidy))
+    )
     if (isinstance(cmd, BuildDatacenter) and cmd.it_mw >= NEWSWORTHY_MW) or isinstance(cmd, BuildFab):
         model.add_news("build", f"{agent.name} starts a {what} in {sc.regions[r].name}", cmd.region, seat)
