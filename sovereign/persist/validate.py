@@ -552,6 +552,10 @@ PROJECT = Record(
         "cost_busd": MONEY,
         "subsidy_busd": MONEY,
         "name": Text(),
+        "grid_mw": AMOUNT,
+        "grid_done_mw": AMOUNT,
+        "connected": Num(lo=-1, hi=40000, integer=True),
+        "onsite": Flag(),
     },
     extra=Scalarish(),
 )
@@ -607,6 +611,15 @@ WORLD = Record(
         "plant_owner": Arr("i", ("P",), index="N"),
         "plant_tech": Arr("i", ("P",), index="T"),
         "plant_mw": Arr("f", ("P",), lo=0),
+        "grid_orders": Arr("f", ("Go", 4), lo=0),
+        "network_orders": Arr("f", ("No", 3), lo=0),
+        "connection_mw_q": Arr("f", ("R",), lo=0),
+        "queue_others_mw": Arr("f", ("R",), lo=0),
+        "moratorium_until": Arr("i", ("R",), lo=-1, hi=2_000_000),
+        "onsite_required": Arr("b", ("R",)),
+        "large_load_tariff": Arr("f", ("R",), lo=0),
+        "min_take_share": Arr("f", ("R",), lo=0, hi=1),
+        "network_charge": Arr("f", ("R",), allow_nan=True),
         "projects": ListOf(PROJECT),
     }
 )
@@ -640,6 +653,7 @@ ECONOMY = Obj(
                 }
             )
         ),
+        "turbine_backlog_gw": Num(lo=0, hi=1e7),
     },
 )
 
@@ -672,6 +686,11 @@ RESULTS = Obj(
             {
                 "market": Maybe(ResultObject(("PowerResult", "SimpleNamespace"))),
                 "price_avg": Arr("f", ("R",)),
+                "retail": Arr("f", ("R",)),
+                "dc_price": Arr("f", ("R",)),
+                "capacity_usd_mw_day": Arr("f", ("R",), lo=0),
+                "wholesale_avg": Arr("f", ("R?",)),
+                "dc_curtail_rows": Arr("f", ("D?",), lo=0, hi=1),
                 "dc_curtail": Arr("f", ("R",), lo=0, hi=1),
                 "reserve_margin": Arr("f", ("R",), allow_inf=True),
                 "demand_mw": Arr("f", ("S?", "R?")),
@@ -760,7 +779,7 @@ _NATION_ROW = Rows(
                 "cyber_resilience",
                 "compute_share",
                 "dc_electricity_twh",
-                "electricity_price_usd_mwh",
+                "retail_price_usd_mwh",
                 "compute_price_usd_hour",
             )
         },
@@ -799,13 +818,27 @@ METRICS = Record(
                 }
             )
         ),
+        "connections": Encoded(
+            Rows(
+                required={
+                    "quarter": QuarterLabel(),
+                    "region": Ref("region"),
+                    "owner": Text(),
+                    "grid_mw": Num(lo=0),
+                    "requested": QuarterLabel(),
+                    "wait_quarters": Num(lo=0, integer=True),
+                    "queue_quarters": Num(lo=0, integer=True),
+                    "onsite": Flag(),
+                }
+            )
+        ),
         # the prices the AI reads with its lag (sovereign.sim.metrics): shapes fixed by the scenario
         "signals": Encoded(
             ListOf(
                 Record(
                     required={
                         "compute_price_region": Arr("f", ("R",)),
-                        "power_price_avg": Arr("f", ("R",)),
+                        "dc_power_price": Arr("f", ("R",)),
                         "chip_price": Arr("f", ("G",)),
                     },
                     extra=AnyValue(),

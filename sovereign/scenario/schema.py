@@ -161,6 +161,13 @@ class TechnologySpec(Strict):
         min_length=1,
     )
     emissions_t_per_mwh: float = F(description="CO2 emitted per MWh generated", unit="t/MWh", ge=0, le=2)
+    retire_per_year: float = F(
+        0.0,
+        description="Share of the utilities' fleet of this technology that closes each year (about 1 / life)",
+        unit="1/year",
+        ge=0,
+        le=0.5,
+    )
     source: str = F("", description="Calibration source or 'assumption'")
 
     @field_validator("availability")
@@ -277,6 +284,48 @@ class Region(Strict):
     threat_exposure: float = F(description="Cyber threat exposure (relative)", unit="-", ge=0, le=10)
     security_spend_busd: float = F(description="Initial annual cyber-security spending", unit="$B/year", ge=0, le=1000)
     chip_producer: bool = F(False, description="Hosts export-controlling chip industry (its fabs obey its controls)")
+    peak_hour_factor: float | None = F(
+        None,
+        description="Annual peak-hour demand over the peak slice's average (None: the grid section's)",
+        ge=1,
+        le=3,
+    )
+    connection_mw_per_year: float | None = F(
+        None,
+        description="Large loads (datacenters) the network can energise per year; None: the grid section's "
+        "share of base demand",
+        unit="MW/year",
+        ge=0,
+        le=1e6,
+    )
+    connection_queue_mw: float = F(
+        0.0,
+        description="Large-load connection requests of others already queued at the start (served before "
+        "the game's requests)",
+        unit="MW",
+        ge=0,
+        le=1e7,
+    )
+    connection_moratorium_until: QuarterLabel | None = F(
+        None,
+        description="No new grid connections for large loads before this quarter (e.g. 2028Q1); on-site "
+        "generation is still allowed",
+    )
+    onsite_required: bool = F(
+        False, description="New datacenters must bring on-site generation matching their load (Ireland's CRU rule)"
+    )
+    large_load_tariff_usd_mwh: float = F(
+        0.0, description="Surcharge on datacenter electricity (large-load tariff)", unit="$/MWh", ge=0, le=1000
+    )
+    min_take_share: float = F(
+        0.0,
+        description="Share of a datacenter's connected load it pays for even when idle (AEP Ohio: 85%)",
+        ge=0,
+        le=1,
+    )
+    utility_technologies: list[Technology] | None = F(
+        None, description="Technologies the region's utilities build (None: the grid section's list)"
+    )
     source: str = F("", description="Calibration sources for this region's figures")
 
     @field_validator("iso3")
@@ -894,6 +943,131 @@ class Economics(Strict):
     )
 
 
+class Grid(Strict):
+    """How the grid is planned, priced and connected (`sovereign.sim.phases.grid` and `.power`).
+
+    Each region's utilities (outside the game) plan generation and network from the load they
+    expect; datacenters queue for connections; prices carry a capacity component when reserve
+    margins are thin. Defaults are the baseline's; the baseline file gives each its source.
+    """
+
+    peak_hour_factor: float = F(
+        1.27,
+        description="Annual peak-hour demand over the peak slice's average demand (planning peak), where a "
+        "region gives none",
+        ge=1,
+        le=3,
+    )
+    target_reserve_margin: float = F(
+        0.2, description="Planning reserve margin the utilities build to (firm capacity over planning peak)", ge=0, le=2
+    )
+    connection_margin: float = F(
+        0.15,
+        description="Planning reserve margin that must remain after a new large load is connected",
+        ge=-0.5,
+        le=2,
+    )
+    initial_margin_floor: float = F(
+        0.1,
+        description="Planning reserve margin below which a region gets peakers at the start (the peaking "
+        "plants, demand response and imports its listed fleet leaves out)",
+        ge=-0.5,
+        le=1,
+    )
+    plan_horizon_quarters: int = F(
+        16, description="How far ahead the utilities plan capacity", unit="quarters", ge=1, le=60
+    )
+    utility_technologies: list[Technology] = F(
+        default_factory=lambda: ["solar", "wind", "gas", "nuclear", "hydro", "storage"],
+        description="Technologies utilities build where a region does not list its own",
+    )
+    merchant_technologies: list[Technology] = F(
+        default_factory=lambda: ["solar", "wind"],
+        description="Technologies built for the energy they sell (when the prices they would earn pay back "
+        "their capex), besides what adequacy needs",
+    )
+    merchant_hurdle: float = F(
+        1.2, description="Earnings over annualised capex that merchant builds need", ge=0.5, le=5
+    )
+    merchant_build_share_per_year: float = F(
+        0.03,
+        description="Most merchant capacity of one technology a region adds per year, as a share of its base demand",
+        unit="1/year",
+        ge=0,
+        le=1,
+    )
+    plant_life_years: float = F(25.0, description="Life over which plants are paid back", unit="years", gt=0, le=80)
+    turbine_technologies: list[Technology] = F(
+        default_factory=lambda: ["gas"], description="Technologies that wait for gas turbines"
+    )
+    turbine_backlog_gw: float = F(
+        80.0, description="Gas-turbine orders waiting at the start, world", unit="GW", ge=0, le=1e4
+    )
+    turbine_supply_gw_per_year: float = F(
+        20.0, description="Gas turbines delivered per year, world", unit="GW/year", gt=0, le=1e4
+    )
+    connection_share_per_year: float = F(
+        0.01,
+        description="Large loads a region's network can energise per year as a share of its base demand, "
+        "where the region gives no figure",
+        unit="1/year",
+        ge=0,
+        le=1,
+    )
+    network_build_quarters: int = F(
+        20, description="Time to add network (lines, substations) for more connections", unit="quarters", ge=1, le=60
+    )
+    network_target_wait_quarters: int = F(
+        12,
+        description="Queue wait above which utilities order more connection capacity",
+        unit="quarters",
+        ge=1,
+        le=80,
+    )
+    network_expansion_per_year: float = F(
+        0.1,
+        description="Most a region's utilities raise its connection capacity per year of orders",
+        unit="1/year",
+        ge=0,
+        le=2,
+    )
+    network_capex_musd_per_mw: float = F(
+        0.3,
+        description="Cost of network for one MW/year more of connections (a nation's expand_grid)",
+        unit="$M per MW/year",
+        ge=0,
+        le=100,
+    )
+    onsite_capex_musd_per_mw: float = F(
+        3.0, description="Cost of on-site (behind-the-meter) gas generation", unit="$M/MW", ge=0, le=50
+    )
+    onsite_build_quarters: int = F(
+        6, description="Build time of on-site gas (engines, aeroderivatives)", unit="quarters", ge=1, le=40
+    )
+    capacity_price_cap_usd_mw_day: float = F(
+        329.17, description="Capacity price at or below the thin margin", unit="$/MW-day", ge=0, le=5000
+    )
+    capacity_margin_at_cap: float = F(
+        0.15, description="Planning reserve margin at or below which capacity clears at the cap", ge=-1, le=2
+    )
+    capacity_margin_at_zero: float = F(
+        0.35, description="Planning reserve margin at or above which capacity is worth nothing", ge=-1, le=3
+    )
+    idle_power_share: float = F(
+        0.3,
+        description="Power an installed accelerator draws when no one buys its compute, as a share of full load",
+        ge=0,
+        le=1,
+    )
+    source: str = F("", description="Calibration sources for the figures above")
+
+    @model_validator(mode="after")
+    def _curve(self) -> Grid:
+        if self.capacity_margin_at_zero <= self.capacity_margin_at_cap:
+            raise ValueError("capacity_margin_at_zero must be above capacity_margin_at_cap")
+        return self
+
+
 class Finance(Strict):
     """How firms use their cash and how they are valued."""
 
@@ -1032,6 +1206,14 @@ class AIPolicy(Strict):
     bid_premium_per_utilisation: float = F(
         0.6, description="Rise of the bid multiple per unit of utilisation above 70%", ge=0, le=10
     )
+    onsite_wait_quarters: float = F(
+        8,
+        description="Expected wait for a grid connection (beyond the build) above which an AI brings its own "
+        "generation",
+        unit="quarters",
+        ge=0,
+        le=200,
+    )
     permitting_penalty_usd_per_quarter: float = F(
         0.02,
         description="Margin an AI gives up per quarter of permitting delay",
@@ -1110,6 +1292,7 @@ class Scenario(Strict):
     chips: ChipMarket = F(default_factory=ChipMarket, description="Chip pricing, contracts and upstream limits")
     actors: list[Actor] = F(default_factory=list, description="Named firms")
     startups: StartupSpawning
+    grid: Grid = F(default_factory=Grid, description="Grid planning, connections and capacity prices")
     finance: Finance = F(default_factory=Finance, description="Firms' cash use, debt and valuation")
     labs: Labs = F(default_factory=Labs, description="AI labs' and startups' revenue")
     policy: AIPolicy = F(default_factory=AIPolicy, description="Rules of thumb of the AI seats")

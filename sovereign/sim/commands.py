@@ -12,13 +12,17 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from sovereign.scenario.schema import Technology
+from sovereign.scenario.schema import Technology, quarter_label
 from sovereign.sim import economics as econ
 
 if TYPE_CHECKING:
     from sovereign.scenario.schema import DecisionOption
     from sovereign.sim.agents import SeatAgent
     from sovereign.sim.model import SovereignModel
+
+
+#: A moratorium a nation sets by command lasts until it lifts it: "until" this quarter index.
+MORATORIUM_OPEN_ENDED = 1_000_000
 
 
 class _Command(BaseModel):
@@ -40,6 +44,11 @@ class BuildDatacenter(_Command):
     kind: Literal["build_datacenter"] = "build_datacenter"
     region: str
     it_mw: float = Field(gt=0, le=10000)
+    onsite: bool = Field(
+        False,
+        description="Bring its own gas generation for its whole load (behind the meter): it skips the "
+        "region's connection queue, at the cost and build time of the on-site plant",
+    )
 
 
 class BuildPlant(_Command):
@@ -183,6 +192,23 @@ class SetCurtailmentPriority(_Command):
     datacenters_last: bool
 
 
+class SetLargeLoadRules(_Command):
+    """Nation: the rules for connecting datacenters to its grid (moratorium, on-site rule, tariffs)."""
+
+    kind: Literal["set_large_load_rules"] = "set_large_load_rules"
+    moratorium: bool = Field(description="Connect no new datacenters to the grid (on-site generation still allowed)")
+    onsite_required: bool = Field(False, description="New datacenters must bring on-site generation")
+    tariff_usd_mwh: float = Field(0.0, ge=0, le=1000, description="Surcharge on datacenter electricity, $/MWh")
+    min_take_share: float = Field(0.0, ge=0, le=1, description="Share of connected load paid for even when idle")
+
+
+class ExpandGrid(_Command):
+    """Nation: pay for network (lines, substations) that connects more datacenters per year."""
+
+    kind: Literal["expand_grid"] = "expand_grid"
+    mw_per_year: float = Field(gt=0, le=100000, description="More large-load connections per year, MW")
+
+
 class PermittingReform(_Command):
     """Nation: pay to cut one quarter off permitting and grid-connection delays."""
 
@@ -222,6 +248,8 @@ Command = Annotated[
     | VoteOnApplication
     | SetSecuritySpending
     | SetCurtailmentPriority
+    | SetLargeLoadRules
+    | ExpandGrid
     | PermittingReform
     | RaiseFunding
     | Decide,
@@ -242,6 +270,8 @@ NATION_ONLY = (
     VoteOnApplication,
     SetSecuritySpending,
     SetCurtailmentPriority,
+    SetLargeLoadRules,
+    ExpandGrid,
     PermittingReform,
 )
 
@@ -305,7 +335,17 @@ def net_cost_busd(model: SovereignModel, seat: str, cmd: Command) -> float:
 
 
 def _datacenter_cost(model: SovereignModel, cmd: Any) -> float:
-    return econ.datacenter_capex_busd(model.scenario, model.region_ix[cmd.region], cmd.it_mw)
+    r = model.region_ix[cmd.region]
+    cost = econ.datacenter_capex_busd(model.scenario, r, cmd.it_mw)
+    if cmd.onsite:
+        cost += econ.onsite_capex_busd(
+            model.scenario, econ.datacenter_grid_mw(model.scenario, model.world.pue[r], cmd.it_mw)
+        )
+    return cost
+
+
+def _grid_cost(model: SovereignModel, cmd: Any) -> float:
+    return float(cmd.mw_per_year * model.scenario.grid.network_capex_musd_per_mw / 1000.0)
 
 
 def _plant_cost(model: SovereignModel, cmd: Any) -> float:
@@ -353,6 +393,7 @@ _COSTS: dict[type, _CostFn] = {
     BuildPackaging: _packaging_cost,
     BuyAccelerators: _bid_cost,
     PermittingReform: _reform_cost,
+    ExpandGrid: _grid_cost,
     Decide: _decision_cost,
 }
 #: Builds whose host nation pays part of the capex (`SovereignModel.subsidy_for`).
@@ -479,9 +520,26 @@ def _decision_pending(model: SovereignModel, seat: str, agent: SeatAgent, cmd: A
     return None
 
 
+def _grid_connects(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if cmd.onsite:
+        return None
+    r = model.region_ix[cmd.region]
+    w, name = model.world, model.scenario.regions[r].name
+    if w.moratorium_until[r] > model.quarter:
+        until = (
+            "until further notice"
+            if w.moratorium_until[r] >= MORATORIUM_OPEN_ENDED
+            else f"before {quarter_label(int(w.moratorium_until[r]))}"
+        )
+        return f"{name} connects no new datacenters to its grid {until}: bring on-site generation (onsite)"
+    if w.onsite_required[r]:
+        return f"{name} requires new datacenters to bring on-site generation matching their load (onsite)"
+    return None
+
+
 _BUILD = (_region_exists, _build_site)
 _RULES: dict[type, tuple[_Rule, ...]] = {
-    BuildDatacenter: _BUILD,
+    BuildDatacenter: (*_BUILD, _grid_connects),
     BuildPlant: _BUILD,
     BuildFab: (_region_exists, _accelerator_exists, _runs_fabs, _build_site),
     BuyAccelerators: (_region_exists, _accelerator_exists, _has_space),
@@ -498,6 +556,8 @@ _RULES: dict[type, tuple[_Rule, ...]] = {
     VoteOnApplication: (_nation_only, _application),
     SetSecuritySpending: (_nation_only,),
     SetCurtailmentPriority: (_nation_only,),
+    SetLargeLoadRules: (_nation_only,),
+    ExpandGrid: (_nation_only,),
     PermittingReform: (_nation_only, _permits_can_speed_up),
     RaiseFunding: (_may_raise,),
     Decide: (_decision_pending,),

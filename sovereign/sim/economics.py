@@ -33,9 +33,46 @@ def datacenter_build_quarters(sc: Scenario, permitting_quarters: int) -> int:
     return sc.economics.datacenter_build_quarters + int(permitting_quarters)
 
 
-def plant_build_quarters(sc: Scenario, technology: Technology, permitting_quarters: int) -> int:
-    """Quarters from order to operation of a power plant of a technology."""
-    return sc.technologies[technology].build_quarters + int(permitting_quarters)
+def plant_build_quarters(
+    sc: Scenario, technology: Technology, permitting_quarters: int, turbine_backlog_gw: float = 0.0
+) -> int:
+    """Quarters from order to operation of a power plant: gas plants first wait for their turbines.
+
+    The turbine makers deliver `grid.turbine_supply_gw_per_year` in order of booking, so a new
+    order waits until the world's backlog ahead of it has been delivered (CALIBRATION 6: ~80 GW
+    backlog into 2029, 5-7 years quoted).
+    """
+    wait = turbine_wait_quarters(sc, turbine_backlog_gw) if technology in sc.grid.turbine_technologies else 0
+    return sc.technologies[technology].build_quarters + int(permitting_quarters) + wait
+
+
+def turbine_wait_quarters(sc: Scenario, backlog_gw: float) -> int:
+    """Quarters until the turbine makers have delivered a backlog of `backlog_gw`."""
+    return int(np.ceil(max(backlog_gw, 0.0) / (sc.grid.turbine_supply_gw_per_year / 4.0) - 1e-9))
+
+
+def datacenter_grid_mw(sc: Scenario, region_pue: float, it_mw: float) -> float:
+    """Facility load of a new datacenter at full use (IT load x its new-build PUE): what it asks the grid for."""
+    return float(it_mw * new_datacenter_pue(sc, float(region_pue)))
+
+
+def onsite_capex_busd(sc: Scenario, mw: float) -> float:
+    """Build cost of on-site (behind-the-meter) gas generation of `mw` ($B)."""
+    return mw * sc.grid.onsite_capex_musd_per_mw / 1000.0
+
+
+def capacity_price_usd_mw_day(sc: Scenario, planning_margin: Any) -> Any:
+    """Capacity price from the planning reserve margin: the cap when thin, nothing when ample.
+
+    A straight line between `grid.capacity_margin_at_cap` (the cap, $329/MW-day as in PJM's
+    2026/27 and 2027/28 auctions, which cleared at a 14.8% margin against a ~20% target:
+    CALIBRATION 11) and `grid.capacity_margin_at_zero`, like PJM's sloped demand curve.
+    """
+    g = sc.grid
+    share = (g.capacity_margin_at_zero - np.asarray(planning_margin)) / (
+        g.capacity_margin_at_zero - g.capacity_margin_at_cap
+    )
+    return g.capacity_price_cap_usd_mw_day * np.clip(share, 0.0, 1.0)
 
 
 def fab_build_quarters(sc: Scenario, permitting_quarters: int) -> int:

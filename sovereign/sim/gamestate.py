@@ -115,6 +115,13 @@ class ScenarioTables:
     chip_producer: np.ndarray  # (R,) bool
     hbm_pool: np.ndarray  # (R,) the HBM supply a region's fabs use (index into chips.hbm), -1: none
     sold_only_in: np.ndarray  # (R, G) bool: the region's buyers may receive the class (its maker's rule)
+    slice_swing: np.ndarray  # (S, R) top hourly demand over the slice's average (peak slice: peak-hour factor)
+    tech_capex: np.ndarray  # (T,) $M/MW
+    tech_retire: np.ndarray  # (T,) share of the utilities' fleet closing per year
+    utility_allowed: np.ndarray  # (R, T) bool: technologies the region's utilities build
+    merchant_mask: np.ndarray  # (T,) bool: technologies built for the energy they sell
+    demand_growth_rate: np.ndarray  # (R,) 1 + yearly growth of base demand
+    conventional_growth_rate: np.ndarray  # (R,) 1 + yearly growth of conventional datacenter load
 
     @classmethod
     def of(cls, sc: Scenario) -> ScenarioTables:
@@ -166,6 +173,32 @@ class ScenarioTables:
             sold_only_in=np.array(
                 [[not a.sold_only_in or r.id in a.sold_only_in for a in sc.accelerators] for r in sc.regions], bool
             ).reshape(len(sc.regions), len(sc.accelerators)),
+            slice_swing=np.where(
+                (np.arange(n_s) == int(np.argmax([s.demand_factor for s in sc.time.slices])))[:, None],
+                np.array([r.peak_hour_factor or sc.grid.peak_hour_factor for r in sc.regions])[None, :],
+                1.0,
+            ),
+            tech_capex=np.array([t.capex_musd_per_mw if t else 0.0 for t in techs]),
+            tech_retire=np.array([t.retire_per_year if t else 0.0 for t in techs]),
+            utility_allowed=np.array(
+                [
+                    [
+                        techs[i] is not None
+                        and tech
+                        in (
+                            r.utility_technologies
+                            if r.utility_technologies is not None
+                            else sc.grid.utility_technologies
+                        )
+                        for i, tech in enumerate(TECHNOLOGIES)
+                    ]
+                    for r in sc.regions
+                ],
+                bool,
+            ).reshape(len(sc.regions), len(TECHNOLOGIES)),
+            merchant_mask=np.array([t in sc.grid.merchant_technologies for t in TECHNOLOGIES]),
+            demand_growth_rate=np.array([1.0 + r.demand_growth for r in sc.regions]),
+            conventional_growth_rate=np.array([1.0 + r.conventional_dc_growth for r in sc.regions]),
         )
 
 

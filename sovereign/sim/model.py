@@ -5,7 +5,7 @@ rule book (DESIGN.md, "Data flow of one quarter"); each phase lives in its own m
 `sovereign.sim.phases`, takes the state and what earlier phases produced, changes only what it
 owns and returns a typed result::
 
-    orders -> events -> construction -> chips -> power -> compute -> finance -> metrics -> demand
+    orders -> events -> construction -> chips -> power -> compute -> finance -> metrics -> grid -> demand
 
 Quantities and prices live in numpy arrays (`sovereign.sim.world.World`) cleared by the market
 kernels in `sovereign.markets`; world-level scalars in `sovereign.sim.state.Economy`; the last
@@ -39,6 +39,7 @@ from sovereign.sim.phases.construction import complete_projects
 from sovereign.sim.phases.demand import advance
 from sovereign.sim.phases.events import apply_events
 from sovereign.sim.phases.finance import settle_finance
+from sovereign.sim.phases.grid import plan_grid, top_up_initial_grid
 from sovereign.sim.phases.metrics import sovereignty_pillars
 from sovereign.sim.phases.orders import apply_orders
 from sovereign.sim.phases.power import clear_power_markets
@@ -108,6 +109,7 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
             economy=Economy(
                 regional_demand_h100e=max(sc.demand.h100e_2026 - labs0, 0.05 * sc.demand.h100e_2026),
                 growth=sc.demand.growth_per_year,
+                turbine_backlog_gw=sc.grid.turbine_backlog_gw,
             ),
             pending=defaultdict(list),
             pending_decisions={},
@@ -144,6 +146,7 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
             if seat_id not in self.seats:
                 raise ValueError(f"difficulty given for unknown seat {seat_id!r}")
             self.seats[seat_id].state["difficulty"] = lvl
+        top_up_initial_grid(self)
         self.economy.initial_money_busd = self.total_money_busd()
 
     # Mesa 3.5 has its own `scenario` (experimental parameter sets); ours is the game's scenario.
@@ -181,6 +184,7 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         settle_finance(self)
         self.results.pillars = sovereignty_pillars(self)
         self.metrics.record(self, self.results.pillars)
+        plan_grid(self)
         advance(self)
 
     def run(self, quarters: int | None = None, progress: Callable[[SovereignModel], None] | None = None) -> None:

@@ -56,6 +56,6 @@ class WorldQueries(ModelParts):
         """The latest market signals (the AI's view when its lag reaches before the first quarter)."""
         return {
             "compute_price_region": self.results.compute.price_region,
-            "power_price_avg": self.results.power.price_avg,
+            "dc_power_price": self.results.power.dc_price,
             "chip_price": self.results.chips.price,
         }

@@ -13,7 +13,7 @@ from typing import Any
 from sovereign.scenario.schema import Scenario
 from sovereign.sim.model import SovereignModel
 
-TABLES = ("nations", "firms", "world", "holdings")
+TABLES = ("nations", "firms", "world", "holdings", "connections")
 
 
 def run_scenario(

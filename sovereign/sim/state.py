@@ -47,6 +47,8 @@ class Economy:
             inject in the scenario (whose options carry the effects).
         scheduled: events that decisions set off for a later quarter (quarter index, kind, region,
             actor, magnitude, headline, text), applied by the events phase.
+        turbine_backlog_gw: gas turbines ordered and not yet delivered, world (grid phase and
+            plant orders add to it; the makers deliver it at their yearly rate).
     """
 
     regional_demand_h100e: float
@@ -61,6 +63,7 @@ class Economy:
     budget_scale: float = 1.0
     decisions: list[dict[str, Any]] = field(default_factory=list)
     scheduled: list[dict[str, Any]] = field(default_factory=list)
+    turbine_backlog_gw: float = 0.0
 
 
 @dataclass
@@ -105,7 +108,12 @@ class PowerResults:
         market: the kernel's result (prices, dispatch, unserved load, links), None before play.
         demand_mw: (S, R) demand by time slice, datacenters included.
         price: (S, R) wholesale price, $/MWh.
-        price_avg: (R,) hour-weighted average wholesale price, $/MWh.
+        price_avg: (R,) hour-weighted average wholesale energy price (merit order and scarcity), $/MWh.
+        capacity_usd_mw_day: (R,) capacity price from the planning reserve margin, $/MW-day.
+        wholesale_avg: (R,) wholesale energy plus capacity cost per MWh of load, $/MWh.
+        retail: (R,) industrial price: wholesale plus network charges and taxes, $/MWh.
+        dc_price: (R,) what datacenters pay: retail plus the region's large-load tariff, $/MWh.
+        dc_curtail_rows: (D,) hour-weighted share of each datacenter's power curtailed.
         dc_curtail: (R,) hour-weighted share of datacenter load curtailed.
         dc_energy_mwh: (R,) datacenter energy served.
         dc_energy_wanted_mwh: (R,) datacenter energy wanted.
@@ -113,7 +121,9 @@ class PowerResults:
         emissions_mt: (R,) power-sector CO2, Mt.
         grid_intensity: (R,) t CO2 per MWh generated.
         dc_emissions_mt: (R,) CO2 of datacenter energy, Mt.
-        reserve_margin: (R,) available capacity at the peak slice over peak demand, minus 1.
+        reserve_margin: (R,) planning reserve margin: firm capacity over the annual peak hour (every
+            slice's demand times `grid.peak_hour_factor`, datacenters at their connected load),
+            minus 1, in the slice where it is thinnest.
     """
 
     market: Any = None
@@ -128,6 +138,11 @@ class PowerResults:
     grid_intensity: np.ndarray = field(default_factory=_empty)
     dc_emissions_mt: np.ndarray = field(default_factory=_empty)
     reserve_margin: np.ndarray = field(default_factory=_empty)
+    capacity_usd_mw_day: np.ndarray = field(default_factory=_empty)
+    wholesale_avg: np.ndarray = field(default_factory=_empty)
+    retail: np.ndarray = field(default_factory=_empty)
+    dc_price: np.ndarray = field(default_factory=_empty)
+    dc_curtail_rows: np.ndarray = field(default_factory=_empty)
 
 
 @dataclass
@@ -233,6 +248,9 @@ def initial_results(sc: Scenario, list_price: np.ndarray) -> QuarterResults:
     return QuarterResults(
         power=PowerResults(
             price_avg=np.array([r.electricity_price_usd_mwh for r in sc.regions], float),
+            retail=np.array([r.electricity_price_usd_mwh for r in sc.regions], float),
+            dc_price=np.array([r.electricity_price_usd_mwh + r.large_load_tariff_usd_mwh for r in sc.regions], float),
+            capacity_usd_mw_day=np.zeros(n_r),
             reserve_margin=np.full(n_r, sc.economics.initial_reserve_margin),
             dc_curtail=np.zeros(n_r),
         ),

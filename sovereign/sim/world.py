@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from sovereign.scenario.schema import Scenario, Technology
+from sovereign.scenario.schema import Scenario, Technology, quarter_index
+from sovereign.sim.economics import new_datacenter_pue
 
 TECHNOLOGIES: tuple[Technology, ...] = ("solar", "wind", "hydro", "nuclear", "gas", "coal", "oil", "storage")
 THERMAL = np.array([t in ("nuclear", "gas", "coal", "oil") for t in TECHNOLOGIES])
@@ -80,6 +81,20 @@ class World:
     # (stockpiles a decision paid for)
     disruption_shield: np.ndarray = field(default_factory=lambda: np.zeros(0))
     shield_until: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # the grid's plans and rules by region (R): utility plants ordered and not yet running (N, 4:
+    # done quarter, region, technology, MW), network expansions ordered (N, 3: done quarter, region,
+    # MW per quarter), large loads the network can energise per quarter, requests of others queued
+    # ahead of the game's, and each nation's large-load rules; network charges and taxes on top of
+    # the wholesale price (NaN until calibrated in the first quarter, `sovereign.sim.phases.power`)
+    grid_orders: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
+    network_orders: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    connection_mw_q: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    queue_others_mw: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    moratorium_until: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    onsite_required: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    large_load_tariff: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    min_take_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    network_charge: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # owned power plants (P); their MW are also counted in grid_mw
     plant_region: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     plant_owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -209,6 +224,27 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         supply_threat=np.zeros(n_r),
         disruption_shield=np.zeros(n_r),
         shield_until=np.full(n_r, -1, np.int64),
+        connection_mw_q=np.array(
+            [
+                (
+                    r.connection_mw_per_year
+                    if r.connection_mw_per_year is not None
+                    else sc.grid.connection_share_per_year * r.base_demand_mw
+                )
+                / 4.0
+                for r in regions
+            ],
+            float,
+        ),
+        queue_others_mw=np.array([r.connection_queue_mw for r in regions], float),
+        moratorium_until=np.array(
+            [quarter_index(r.connection_moratorium_until) if r.connection_moratorium_until else -1 for r in regions],
+            np.int64,
+        ),
+        onsite_required=np.array([r.onsite_required for r in regions], bool),
+        large_load_tariff=np.array([r.large_load_tariff_usd_mwh for r in regions], float),
+        min_take_share=np.array([r.min_take_share for r in regions], float),
+        network_charge=np.full(n_r, np.nan),
     )
     _trade_rules(w, sc, rix, class_index)
     kw = np.array([a.kw_per_h100e for a in sc.accelerators])
@@ -216,8 +252,6 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         sc.demand.wtp_usd_per_hour["training"] * sc.economics.initial_compute_price_share - sc.demand.opex_usd_per_hour,
         0.0,
     )
-    from sovereign.scenario.schema import quarter_index
-
     start = quarter_index(sc.time.start)
     for actor in sc.actors:
         owner = seat_index[actor.id]
@@ -230,7 +264,15 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
                 pid = -1 - len(w.projects)
                 w.projects.append(
                     project_record(
-                        pid, "build_datacenter", actor.id, dc.region, dc.it_mw, (start, opens), f"{actor.name}: {name}"
+                        pid,
+                        "build_datacenter",
+                        actor.id,
+                        dc.region,
+                        dc.it_mw,
+                        (start, opens),
+                        f"{actor.name}: {name}",
+                        # connection agreed before the game (power secured for campuses under way)
+                        grid=(dc.it_mw * float(new_datacenter_pue(sc, regions[r].pue)), start, False),
                     )
                 )
                 continue
@@ -274,6 +316,7 @@ def project_record(
     name: str,
     detail: str = "",
     cost: tuple[float, float] = (0.0, 0.0),
+    grid: tuple[float, int, bool] = (0.0, -1, False),
 ) -> dict[str, Any]:
     """A project in the pipeline (`World.projects`): the one shape every build takes until it is done.
 
@@ -288,6 +331,9 @@ def project_record(
         name: what the news and the UI call it.
         detail: the technology of a plant, the class of a fab; empty otherwise.
         cost: (capex paid, subsidy received), $B; zero for what was paid before the game.
+        grid: for a datacenter, (facility MW it asks the grid for, quarter its connection was
+            granted or -1 while it queues, whether it brings its own on-site generation);
+            ``grid_done_mw`` counts the MW the network has energised for it so far.
     """
     return {
         "id": pid,
@@ -301,6 +347,10 @@ def project_record(
         "cost_busd": cost[0],
         "subsidy_busd": cost[1],
         "name": name,
+        "grid_mw": float(grid[0]),
+        "grid_done_mw": float(grid[0]) if grid[1] >= 0 else 0.0,
+        "connected": int(grid[1]),
+        "onsite": bool(grid[2]),
     }
 
 

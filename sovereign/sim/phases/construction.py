@@ -1,6 +1,8 @@
 """Construction: projects whose build time is over join the world's tables.
 
-A datacenter comes online empty (accelerators are bought separately) at the new-build PUE; a
+A datacenter comes online empty (accelerators are bought separately) at the new-build PUE, once
+it is built and its grid connection is granted (`sovereign.sim.phases.grid`); one that brings its
+own on-site generation comes online with its gas plant, which joins its owner's plants; a
 plant adds to its region's grid and pays its owner a share of the power market's margins; a fab
 starts producing next quarter's chips, a packaging line packages its owner's wafers from
 now on. A project whose owner went bankrupt is abandoned. Owns:
@@ -12,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sovereign.sim import economics as econ
+from sovereign.sim.phases.grid import connection_row
 from sovereign.sim.world import TECHNOLOGIES
 
 if TYPE_CHECKING:
@@ -25,7 +28,8 @@ def complete_projects(model: SovereignModel) -> list[dict[str, Any]]:
     dcs: tuple[list[Any], ...] = ([], [], [], [], [])  # region, owner, MW, PUE, name
     plants: tuple[list[Any], ...] = ([], [], [], [])  # region, owner, technology, MW
     for p in w.projects:
-        if p["done"] > model.quarter:
+        waiting = p["kind"] == "build_datacenter" and p["connected"] < 0 and not p["onsite"]
+        if p["done"] > model.quarter or waiting:
             keep.append(p)
             continue
         owner_id = p["owner"]
@@ -38,6 +42,12 @@ def complete_projects(model: SovereignModel) -> list[dict[str, Any]]:
             pue = float(econ.new_datacenter_pue(sc, float(w.pue[r])))
             for column, value in zip(dcs, (r, owner, p["size"], pue, p["name"].split(": ", 1)[-1]), strict=True):
                 column.append(value)
+            if p["onsite"]:  # its own gas plant, as big as its load, runs from today
+                gas = TECHNOLOGIES.index("gas")
+                for column, value in zip(plants, (r, owner, gas, p["grid_mw"]), strict=True):
+                    column.append(value)
+            if p["id"] >= 0:  # a request made in the game (campuses under way at the start had theirs before)
+                model.metrics.connections.append(connection_row(p, model.quarter))
         elif p["kind"] == "build_plant":
             for column, value in zip(plants, (r, owner, TECHNOLOGIES.index(p["detail"]), p["size"]), strict=True):
                 column.append(value)

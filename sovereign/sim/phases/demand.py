@@ -1,10 +1,10 @@
 """Demand and the passing of time: the quarter ends and the next one is prepared.
 
 AI demand grows (its growth rate decays towards maturity, with a random shock from the events
-stream), new chips get more efficient, the installed fleet ages, economies, grids and memory supplies grow,
+stream), new chips get more efficient, the installed fleet ages, economies, loads and memory supplies grow,
 cyber-incident penalties and funding winters fade, labs adjust their plans, and new startups are
 founded at a rate that follows the funding climate, all game long. Owns: the economy's demand
-pool and trends, the world's fleet, grid and GDP, labs' plans, the startup seats it founds.
+pool and trends, the world's fleet, loads and GDP, labs' plans, the startup seats it founds.
 """
 
 from __future__ import annotations
@@ -34,12 +34,9 @@ def advance(model: SovereignModel) -> None:
     w.dc_stock *= keep
     w.dc_kw *= keep
     w.dc_origin *= keep
-    # utilities outside the game expand the grid in step with non-datacenter demand; new
-    # datacenter load must bring its own power (plants built by players and AI seats)
-    growth = np.array([(1 + r.demand_growth) ** 0.25 for r in sc.regions])
-    w.base_demand_mw *= growth
-    w.grid_mw *= growth[:, None]
-    w.conventional_dc_mw *= np.array([(1 + r.conventional_dc_growth) ** 0.25 for r in sc.regions])
+    # the grid itself is planned by the regions' utilities (`sovereign.sim.phases.grid`)
+    w.base_demand_mw *= model.demand_growth_rate**0.25
+    w.conventional_dc_mw *= model.conventional_growth_rate**0.25
     w.gdp_busd *= np.array([(1 + r.gdp_growth) ** 0.25 for r in sc.regions])
     # memory makers outside the game grow their HBM output at their own pace
     if len(w.hbm_capacity):

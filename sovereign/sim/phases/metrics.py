@@ -23,6 +23,7 @@ import numpy as np
 
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim.economics import HOURS_PER_QUARTER
+from sovereign.sim.phases.grid import queued_mw
 
 if TYPE_CHECKING:
     from sovereign.sim.model import SovereignModel
@@ -106,13 +107,16 @@ class MetricsRecorder:
     """Tidy per-quarter tables: one row per nation, per firm, and for the world."""
 
     #: The tables, in the order saves and digests list them.
-    TABLES = ("nations", "firms", "world", "holdings", "signals")
+    TABLES = ("nations", "firms", "world", "holdings", "connections", "signals")
 
     def __init__(self) -> None:
         self.nations: list[dict[str, Any]] = []
         self.firms: list[dict[str, Any]] = []
         self.world: list[dict[str, Any]] = []
         self.holdings: list[dict[str, Any]] = []
+        #: every datacenter energised: where, whose, how big, when asked, how long it waited
+        #: (appended by the grid phase and by construction for on-site builds)
+        self.connections: list[dict[str, Any]] = []
         self.signals: list[dict[str, Any]] = []
 
     def record(self, model: SovereignModel, pillars: dict[str, np.ndarray]) -> None:
@@ -144,11 +148,17 @@ class MetricsRecorder:
             ("compute_served_h100e", served_r),
             ("dc_electricity_twh", dc_twh),
             ("ai_electricity_twh", ai_twh),
-            ("electricity_price_usd_mwh", power.price_avg),
+            ("wholesale_energy_usd_mwh", power.price_avg),
+            ("capacity_price_usd_mw_day", power.capacity_usd_mw_day),
+            ("wholesale_price_usd_mwh", power.wholesale_avg),
+            ("retail_price_usd_mwh", power.retail),
             ("compute_price_usd_hour", compute.price_region),
             ("emissions_mt", power.emissions_mt),
             ("dc_emissions_mt", power.dc_emissions_mt),
             ("reserve_margin", power.reserve_margin),
+            ("dc_curtailed_share", power.dc_curtail),
+            ("connection_queue_mw", w.queue_others_mw + queued_mw(m)),
+            ("connection_mw_per_year", w.connection_mw_q * 4.0),
         ):
             columns[name] = np.asarray(values, float).tolist()
         columns["budget_busd"] = [float(m.seats[r.id].state["cash_busd"]) for r in sc.regions]
@@ -199,6 +209,7 @@ class MetricsRecorder:
             "compute_served_h100e": float(compute.served.sum()),
             "compute_price_usd_hour": float(compute.price_global),
             "emissions_mt": float(power.emissions_mt.sum()),
+            "turbine_backlog_gw": float(m.economy.turbine_backlog_gw),
             "startups_alive": sum(1 for a in m.seats.values() if a.kind == "startup"),
             "startups_founded": int(m.economy.startups_spawned),
             "startups_failed": int(m.economy.startups_failed),
@@ -221,7 +232,7 @@ class MetricsRecorder:
         self.signals.append(
             {
                 "compute_price_region": np.array(compute.price_region),
-                "power_price_avg": np.array(power.price_avg),
+                "dc_power_price": np.array(power.dc_price),
                 "chip_price": chip_price.copy(),
                 # orders beyond what the fabs could have made without disruptions, by class: what
                 # fabs expand for (a blockade's shortfall is not a lack of capacity)
@@ -258,4 +269,10 @@ class MetricsRecorder:
 
     def tables(self) -> dict[str, list[dict[str, Any]]]:
         """The tidy tables as lists of rows."""
-        return {"nations": self.nations, "firms": self.firms, "world": self.world, "holdings": self.holdings}
+        return {
+            "nations": self.nations,
+            "firms": self.firms,
+            "world": self.world,
+            "holdings": self.holdings,
+            "connections": self.connections,
+        }

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sovereign.scenario.schema import quarter_label
 from sovereign.sim import economics as econ
 from sovereign.sim.commands import (
+    MORATORIUM_OPEN_ENDED,
     BuildDatacenter,
     BuildFab,
     BuildPackaging,
@@ -23,6 +25,7 @@ from sovereign.sim.commands import (
     BuyAccelerators,
     Command,
     Decide,
+    ExpandGrid,
     JoinBloc,
     LeaveBloc,
     PermittingReform,
@@ -32,6 +35,7 @@ from sovereign.sim.commands import (
     SetExportControls,
     SetExportTier,
     SetImportBan,
+    SetLargeLoadRules,
     SetLicence,
     SetLocalisation,
     SetSecuritySpending,
@@ -42,6 +46,7 @@ from sovereign.sim.commands import (
     decision_options,
     surely_affordable,
 )
+from sovereign.sim.phases.grid import add_network
 from sovereign.sim.world import project_record
 
 if TYPE_CHECKING:
@@ -118,9 +123,16 @@ def build_quarters(model: SovereignModel, cmd: Command) -> int | None:
     """Quarters from the order to operation of a build command (None for other commands)."""
     sc, w = model.scenario, model.world
     if isinstance(cmd, BuildDatacenter):
-        return econ.datacenter_build_quarters(sc, int(w.permitting_quarters[model.region_ix[cmd.region]]))
+        permits = int(w.permitting_quarters[model.region_ix[cmd.region]])
+        hall = econ.datacenter_build_quarters(sc, permits)
+        return max(hall, sc.grid.onsite_build_quarters + permits) if cmd.onsite else hall
     if isinstance(cmd, BuildPlant):
-        return econ.plant_build_quarters(sc, cmd.technology, int(w.permitting_quarters[model.region_ix[cmd.region]]))
+        return econ.plant_build_quarters(
+            sc,
+            cmd.technology,
+            int(w.permitting_quarters[model.region_ix[cmd.region]]),
+            model.economy.turbine_backlog_gw,
+        )
     if isinstance(cmd, BuildFab):
         return econ.fab_build_quarters(sc, int(w.permitting_quarters[model.region_ix[cmd.region]]))
     if isinstance(cmd, BuildPackaging):
@@ -250,6 +262,35 @@ def _apply_trade_rule(model: SovereignModel, agent: SeatAgent, cmd: SetLicence |
             )
     elif isinstance(cmd, SetEnforcement):
         w.enforcement_busd[home] = cmd.busd_per_year
+    elif isinstance(cmd, SetLargeLoadRules):
+        _set_large_load_rules(model, agent, home, cmd)
+    elif isinstance(cmd, ExpandGrid):
+        model.transfer(seat, model.OUTSIDE, command_cost_busd(model, seat, cmd), "grid")
+        done = add_network(model, home, cmd.mw_per_year)
+        model.add_news(
+            "power",
+            f"{agent.name} pays for network to connect {cmd.mw_per_year:,.0f} MW more datacenters a year "
+            f"from {quarter_label(done)}",
+            agent.state["home"],
+            seat,
+        )
+
+
+def _set_large_load_rules(model: SovereignModel, agent: SeatAgent, home: int, cmd: SetLargeLoadRules) -> None:
+    """A nation's rules for connecting datacenters; the news reports a moratorium set or lifted."""
+    w = model.world
+    was = bool(w.moratorium_until[home] > model.quarter)
+    w.moratorium_until[home] = MORATORIUM_OPEN_ENDED if cmd.moratorium else -1
+    w.onsite_required[home] = cmd.onsite_required
+    w.large_load_tariff[home] = cmd.tariff_usd_mwh
+    w.min_take_share[home] = cmd.min_take_share
+    if was != cmd.moratorium:
+        verb = (
+            "stops connecting new datacenters to its grid"
+            if cmd.moratorium
+            else "lifts its moratorium on datacenter connections"
+        )
+        model.add_news("power", f"{agent.name} {verb}", agent.state["home"], agent.seat_id)
 
 
 def _start_project(
@@ -264,10 +305,16 @@ def _start_project(
     if subsidy > 0:
         model.transfer(sc.regions[r].id, seat, subsidy, "subsidy")
     delay = build_quarters(model, cmd) or 0
+    grid: tuple[float, int, bool] = (0.0, -1, False)
     if isinstance(cmd, BuildDatacenter):
         size, what, detail = cmd.it_mw, f"{cmd.it_mw:,.0f} MW datacenter", ""
+        grid = (econ.datacenter_grid_mw(sc, float(w.pue[r]), cmd.it_mw), -1, cmd.onsite)
+        if cmd.onsite:
+            what += " with its own gas generation"
     elif isinstance(cmd, BuildPlant):
         size, what, detail = cmd.mw, f"{cmd.mw:,.0f} MW {cmd.technology} plant", str(cmd.technology)
+        if cmd.technology in sc.grid.turbine_technologies:
+            model.economy.turbine_backlog_gw += cmd.mw / 1000.0
     elif isinstance(cmd, BuildPackaging):
         size, what, detail = cmd.h100e_per_quarter, f"packaging line for {cmd.h100e_per_quarter:,.0f} H100e/quarter", ""
     else:
@@ -279,7 +326,9 @@ def _start_project(
     name = f"{agent.name}: {what} in {sc.regions[r].name}"
     when = (model.quarter, model.quarter + delay)
     w.projects.append(
-        project_record(len(model.command_log), cmd.kind, seat, cmd.region, size, when, name, detail, (cost, subsidy))
+        project_record(
+            len(model.command_log), cmd.kind, seat, cmd.region, size, when, name, detail, (cost, subsidy), grid
+        )
     )
     if (isinstance(cmd, BuildDatacenter) and cmd.it_mw >= NEWSWORTHY_MW) or isinstance(cmd, BuildFab):
         model.add_news("build", f"{agent.name} starts a {what} in {sc.regions[r].name}", cmd.region, seat)

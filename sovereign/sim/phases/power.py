@@ -1,11 +1,27 @@
 """Power: each region's market clears per time slice; shortages curtail datacenters.
 
-Demand is the region's base load (scaled by time slice and heatwaves) plus datacenter load (IT x
-PUE); supply is the merit order of the grid's available capacity, coupled across
-interconnectors (`sovereign.markets.clear_power`). Unserved load curtails datacenters pro rata
-with everyone, or only after other load where the nation protects them. Owned plants earn the
-margin between the price and their marginal cost. Owns: the plant owners' cash (through the
-ledger); returns `PowerResults`.
+Demand is the region's base load (scaled by time slice and heatwaves) plus datacenter load:
+conventional datacenters at their calibrated trend, and AI halls at what their installed
+accelerators draw (IT x PUE), which depends on how much of their compute sold last quarter
+(idle chips draw `grid.idle_power_share` of full power). Supply is the merit order of the grid's
+available capacity, coupled across interconnectors (`sovereign.markets.clear_power`).
+
+Within a slice, demand swings around its average up to the annual peak hour
+in the peak slice (`grid.peak_hour_factor`, demand taken as spread evenly between those bounds): where the capacity
+a region can use falls short of those hours, the load above it goes unserved and the price in
+those hours is the value of lost load, so thin margins raise prices before any average-load
+shortage. Unserved load curtails datacenters pro rata with everyone, or only after other load
+where the nation protects them; each datacenter's share is reported, and the news names the
+regions that curtailed.
+
+Prices: the wholesale energy price is the merit order's (with those scarcity hours); a capacity
+price follows the planning reserve margin (`economics.capacity_price_usd_mw_day`, PJM-like) and
+is spread over the region's energy; the retail (industrial) price adds network charges and taxes,
+calibrated in the first quarter so that it equals the region's 2026 reference price; datacenters
+pay retail plus the region's large-load tariff, and at least the minimum take of their connected
+load. Owned plants earn the margin between the price and their marginal cost. Owns: the plant
+owners' and datacenter owners' power bills and earnings (through the ledger), the regions'
+network charges; returns `PowerResults`.
 """
 
 from __future__ import annotations
@@ -15,52 +31,103 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sovereign.markets import clear_power
+from sovereign.scenario.schema import quarter_label
 from sovereign.sim import economics as econ
+from sovereign.sim.phases.grid import contracted_dc_mw, firm_capacity, planning_margin
 from sovereign.sim.state import EventEffects, PowerResults
 from sovereign.sim.world import THERMAL
 
 if TYPE_CHECKING:
     from sovereign.sim.model import SovereignModel
 
+#: Datacenter curtailment (share of the quarter's energy) worth a headline.
+NEWSWORTHY_CURTAILMENT = 0.005
+
+
+def ai_load_mw(model: SovereignModel) -> np.ndarray:
+    """(D,) facility power each AI hall draws: installed chips at their use last quarter, times PUE."""
+    w, sc = model.world, model.scenario
+    idle = sc.grid.idle_power_share
+    use = idle + (1.0 - idle) * w.dc_util  # dc_util: share of the fleet sold (availability included)
+    return np.asarray(w.dc_kw * w.dc_pue * use / econ.KW_PER_MW)
+
+
+def peak_hours_short(demand: np.ndarray, supply: np.ndarray, swing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Share of a slice's energy unserved, and share of its hours short, with demand spread over the slice.
+
+    Demand (S, R) within a slice is taken as spread evenly between ``(2 - f) x`` and ``f x`` its
+    average, f = `swing` (S, R) (the region's peak-hour factor in the peak slice, 1 elsewhere);
+    `supply` is the most the region can serve in the slice.
+    """
+    f = swing
+    lo, hi = demand * (2.0 - f), demand * f
+    width = np.maximum(hi - lo, 1e-9)
+    cut = np.clip(supply, lo, hi)
+    above = (hi - cut) ** 2 / (2.0 * width) + np.maximum(lo - supply, 0.0)
+    share = np.divide(above, demand, out=np.zeros_like(demand), where=demand > 0)
+    hours = np.where(supply < hi, np.clip((hi - supply) / width, 0.0, 1.0), 0.0)
+    return np.minimum(share, 1.0), hours
+
 
 def clear_power_markets(model: SovereignModel, effects: EventEffects) -> PowerResults:
-    """Clear every region's power market for the quarter and pay the owners of plants."""
+    """Clear every region's power market for the quarter, bill datacenters and pay plant owners."""
     w, sc = model.world, model.scenario
     heat = effects.heat
-    availability = sc.economics.fleet_availability
-    ai_mw = np.bincount(w.dc_region, weights=w.dc_kw * w.dc_pue, minlength=len(heat)) / econ.KW_PER_MW
-    dc_mw = w.conventional_dc_mw * w.pue + ai_mw * availability
+    n_r = len(heat)
+    row_mw = ai_load_mw(model)
+    ai_mw = np.bincount(w.dc_region, weights=row_mw, minlength=n_r)
+    dc_mw = w.conventional_dc_mw * w.pue + ai_mw
     base = w.base_demand_mw[None, :] * model.slice_factor[:, None] * heat[None, :]  # (S, R)
     demand = base + dc_mw[None, :]
     # heat derates thermal plants (cooling water) by the scenario's share
     derate = np.where(THERMAL[None, :], 1.0 - sc.events.heatwave_thermal_derate * (heat[:, None] > 1.0), 1.0)
     capacity = w.grid_mw[None, :, :] * model.tech_avail[:, None, :] * derate[None, :, :]
     cost = np.broadcast_to(model.tech_cost[None, None, :] * model.fuel_factor[None, :, None], capacity.shape)
-    res = clear_power(np.ascontiguousarray(cost), capacity, demand, voll=sc.economics.voll_usd_mwh, links=model.links)
+    voll = sc.economics.voll_usd_mwh
+    res = clear_power(np.ascontiguousarray(cost), capacity, demand, voll=voll, links=model.links)
+    dispatch = np.asarray(res.dispatch)  # (S, R, T)
+    # the most each region can serve in a slice: what it served plus its idle local capacity
+    supply = demand - np.asarray(res.unserved) + np.maximum(capacity.sum(2) - dispatch.sum(2), 0.0)
+    short, short_hours = peak_hours_short(demand, supply, model.slice_swing)
+    unserved = short * demand
+    price = np.asarray(res.price) + short_hours * np.maximum(voll - np.asarray(res.price), 0.0)
     # curtailment of datacenters: first (pro rata with all load) or last (only after other load)
-    unserved = np.asarray(res.unserved)
     dc_share_first = np.minimum(1.0, np.divide(unserved, demand, out=np.zeros_like(demand), where=demand > 0))
     dc_share_last = np.minimum(1.0, np.maximum(unserved - base, 0.0) / np.maximum(dc_mw[None, :], 1e-9))
     curtail = np.where(w.dc_last[None, :], dc_share_last, dc_share_first)
     curtail = np.where(dc_mw[None, :] > 0, curtail, 0.0)
     hours = model.slice_hours
-    price = np.asarray(res.price)
     dc_curtail = (curtail * hours[:, None]).sum(0) / hours.sum()  # (R,)
     served_dc = (dc_mw[None, :] * (1.0 - curtail) * hours[:, None]).sum(0)  # MWh per region
-    ai_energy = ((ai_mw * availability)[None, :] * (1.0 - curtail) * hours[:, None]).sum(0)
-    dispatch = np.asarray(res.dispatch)  # (S, R, T)
+    ai_energy = (ai_mw[None, :] * (1.0 - curtail) * hours[:, None]).sum(0)
     gen_mwh = (dispatch * hours[:, None, None]).sum(0)  # (R, T)
     emissions_t = gen_mwh @ model.tech_emissions
     total_mwh = np.maximum(gen_mwh.sum(1), 1e-9)
     intensity = emissions_t / total_mwh  # t/MWh
-    peak = int(np.argmax(model.slice_factor))
-    avail_peak = capacity[peak].sum(1)
+    # prices: energy, capacity (from the planning margin with datacenters at their connected load)
+    price_avg = (price * hours[:, None]).sum(0) / hours.sum()
+    margin = planning_margin(model, firm_capacity(model, w.grid_mw), contracted_dc_mw(model), w.base_demand_mw)
+    capacity_price = np.asarray(econ.capacity_price_usd_mw_day(sc, margin), float)
+    load_mwh = (demand * hours[:, None]).sum(0)
+    peak_mw = (demand * model.slice_swing).max(axis=0)
+    capacity_usd_mwh = np.divide(capacity_price * peak_mw * 91.25, load_mwh, out=np.zeros(n_r), where=load_mwh > 0)
+    wholesale = price_avg + capacity_usd_mwh
+    if np.isnan(w.network_charge).any():  # first quarter: the 2026 reference price fixes network charges
+        reference = np.array([r.electricity_price_usd_mwh for r in sc.regions], float)
+        w.network_charge = np.where(
+            np.isnan(w.network_charge), np.maximum(reference - wholesale, 0.0), w.network_charge
+        )
+    retail = wholesale + w.network_charge
+    dc_price = retail + w.large_load_tariff
+    rows_curtail = dc_curtail[w.dc_region]
+    _bill_min_take(model, row_mw, rows_curtail, dc_price, hours.sum())
     _pay_plant_owners(model, price, cost, dispatch, hours)
+    _report_curtailment(model, dc_curtail, dc_mw)
     return PowerResults(
         market=res,
         demand_mw=demand,
         price=price,
-        price_avg=(price * hours[:, None]).sum(0) / hours.sum(),
+        price_avg=price_avg,
         dc_curtail=dc_curtail,
         dc_energy_mwh=served_dc,
         dc_energy_wanted_mwh=dc_mw * hours.sum(),
@@ -68,8 +135,48 @@ def clear_power_markets(model: SovereignModel, effects: EventEffects) -> PowerRe
         emissions_mt=emissions_t / 1e6,
         grid_intensity=intensity,
         dc_emissions_mt=served_dc * intensity / 1e6,
-        reserve_margin=avail_peak / np.maximum(demand[peak], 1e-9) - 1.0,
+        reserve_margin=margin,
+        capacity_usd_mw_day=capacity_price,
+        wholesale_avg=wholesale,
+        retail=retail,
+        dc_price=dc_price,
+        dc_curtail_rows=rows_curtail,
     )
+
+
+def _bill_min_take(
+    model: SovereignModel, row_mw: np.ndarray, rows_curtail: np.ndarray, dc_price: np.ndarray, hours: float
+) -> None:
+    """Owners pay for the minimum take of their connected load that they did not use (AEP-style tariffs).
+
+    What they use is paid with their compute sales (`sovereign.sim.phases.compute`); this is the
+    rest: ``min_take x IT MW x PUE`` less the energy drawn, at the datacenter price.
+    """
+    w = model.world
+    if not (w.min_take_share > 0).any() or not len(w.dc_region):
+        return
+    floor = w.min_take_share[w.dc_region] * w.dc_it_mw * w.dc_pue
+    used = row_mw * (1.0 - rows_curtail)
+    charge = np.maximum(floor - used, 0.0) * hours * dc_price[w.dc_region] / 1e9  # $B
+    bills = np.bincount(w.dc_owner, weights=charge, minlength=len(model.seat_ids))
+    for o in np.flatnonzero(bills > 0).tolist():
+        owner = model.seat_ids[o]
+        if owner in model.seats:
+            model.transfer(owner, model.OUTSIDE, float(bills[o]), "grid charges")
+
+
+def _report_curtailment(model: SovereignModel, dc_curtail: np.ndarray, dc_mw: np.ndarray) -> None:
+    """A headline for each region whose datacenters lost power this quarter."""
+    sc = model.scenario
+    for r in np.flatnonzero((dc_curtail >= NEWSWORTHY_CURTAILMENT) & (dc_mw > 0)).tolist():
+        reg = sc.regions[r]
+        model.add_news(
+            "power",
+            f"Power shortage in {reg.name}: datacenters lose {dc_curtail[r]:.1%} of their power "
+            f"in {quarter_label(model.quarter)}",
+            reg.id,
+            None,
+        )
 
 
 def _pay_plant_owners(

@@ -31,7 +31,9 @@ from sovereign.sim.commands import (
     VoteOnApplication,
     decision_options,
 )
+from sovereign.sim.phases.grid import best_firm_technology
 from sovereign.sim.policy.view import investor_margins, investor_view
+from sovereign.sim.world import TECHNOLOGIES
 
 if TYPE_CHECKING:
     from sovereign.scenario.schema import Scenario, Technology
@@ -123,7 +125,8 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
         cost_per_mw = v["capex_per_kw"][best] / 1e6 * (1.0 - w.subsidy[best])
         mw = min(want_mw, max_mw, agent.cash_busd * cash_share / max(cost_per_mw, 1e-9))
         if mw >= min_mw:
-            cmds.append(BuildDatacenter(region=sc.regions[best].id, it_mw=round(float(mw), 1)))
+            onsite = bool(v["onsite_list"][best])
+            cmds.append(BuildDatacenter(region=sc.regions[best].id, it_mw=round(float(mw), 1), onsite=onsite))
     # buy accelerators for free space, region by region: the best class allowed there takes
     # most of the space, the next allowed class the rest (`investor_view`'s "bid_slots"), so
     # capped buyers still grow and older classes keep a market while they are made
@@ -208,17 +211,14 @@ def nation(agent: SeatAgent) -> list[Command]:
     # keep the lights on: build generation when the peak reserve margin runs thin
     power = m.results.power
     if float(power.reserve_margin[r]) < rules.nation_reserve_margin and power.demand_mw.size:
+        # what the slice that binds needs, from the technology that serves it most cheaply
+        t, _ = best_firm_technology(m, r, m.utility_allowed[r], sc.grid.plan_horizon_quarters)
         peak = float(power.demand_mw[:, r].max())
-        tech = "solar" if reg.marker.lat < 35 else "wind"
-        firm = "gas" if "gas" in sc.technologies else tech
-        mw = round(rules.plant_share_of_peak * peak, 1)
-        for t in (firm, tech):
-            if t not in sc.technologies:
-                continue
-            cost = econ.plant_capex_busd(sc, t, mw)
-            if cost < rules.plant_cash_share * agent.cash_busd and mw > 1:
-                cmds.append(BuildPlant(region=agent.seat_id, technology=t, mw=mw))
-                break
+        if t >= 0:
+            tech = TECHNOLOGIES[t]
+            mw = round(rules.plant_share_of_peak * peak / max(float(m.tech_avail[:, t].max()), 0.05), 1)
+            if econ.plant_capex_busd(sc, tech, mw) < rules.plant_cash_share * agent.cash_busd and mw > 1:
+                cmds.append(BuildPlant(region=agent.seat_id, technology=tech, mw=mw))
     # sovereign compute programme when self-reliance is low
     if short and agent.cash_busd > 1.0:
         cmds.extend(invest(agent, rules.programme_cash_share))
@@ -304,12 +304,16 @@ def conglomerate(agent: SeatAgent) -> list[Command]:
     cmds = invest(agent, sc.policy.invest_cash_share)
     home = m.region_ix[agent.state["home"]]
     if m.results.power.reserve_margin[home] < sc.policy.firm_reserve_margin and agent.cash_busd > 2:
-        tech: Technology = "solar" if "solar" in sc.technologies else "gas"
-        lo, hi = sc.policy.firm_plant_mw
-        budget_mw = agent.cash_busd * sc.policy.firm_plant_cash_share / sc.technologies[tech].capex_musd_per_mw * 1000
-        mw = round(min(hi, budget_mw), 1)
-        if mw >= lo:
-            cmds.append(BuildPlant(region=agent.state["home"], technology=tech, mw=mw))
+        t, _ = best_firm_technology(m, home, m.tech_capex > 0, sc.grid.plan_horizon_quarters)
+        if t >= 0:
+            tech: Technology = TECHNOLOGIES[t]
+            lo, hi = sc.policy.firm_plant_mw
+            budget_mw = (
+                agent.cash_busd * sc.policy.firm_plant_cash_share / sc.technologies[tech].capex_musd_per_mw * 1000
+            )
+            mw = round(min(hi, budget_mw), 1)
+            if mw >= lo:
+                cmds.append(BuildPlant(region=agent.state["home"], technology=tech, mw=mw))
     return cmds
 
 

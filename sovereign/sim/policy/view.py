@@ -14,6 +14,7 @@ import numpy as np
 
 from sovereign.sim import economics as econ
 from sovereign.sim.phases.chips import destination_caps, may_receive
+from sovereign.sim.phases.grid import expected_wait_quarters
 from sovereign.sim.policy.difficulty import DIFFICULTY
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     # space, the next the rest, so an older class sells as soon as its price has fallen enough
     capex_per_kw = np.array([r.dc_capex_musd_per_mw for r in sc.regions]) * 1e3
     pue_new = econ.new_datacenter_pue(sc, w.pue)
-    power_now = np.asarray(m.results.power.price_avg, float)
+    power_now = np.asarray(m.results.power.dc_price, float)
     power_now = power_now if power_now.shape == (n_r,) else np.zeros(n_r)
     running = econ.running_cost_usd_per_h100e_hour(
         sc, kw_new[None, :], pue_new[:, None], power_now[:, None], capex_per_kw[:, None]
@@ -75,18 +76,23 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     capped = np.isfinite(region_cap) & m.controlled[class_for]
     free_by_region = owner_free.sum(0)
     full = capped & (free_by_region / kw_new[class_for] > 4.0 * region_cap)
+    # time to power: a hall waits for the region's connection queue beyond its own build, unless
+    # it brings its own generation, which it does where the grid connects no one or the wait is long
+    wait = expected_wait_quarters(m)
+    onsite = w.onsite_required | (w.moratorium_until > m.quarter) | (wait > sc.policy.onsite_wait_quarters)
+    build_capex_per_kw = capex_per_kw + onsite * sc.grid.onsite_capex_musd_per_mw * 1e3 * pue_new
     # finished by `investor_margins` for a price lag when an AI with that lag first asks
     hist = m.metrics.signals
     margin_inputs = {
         "kw": kw_new[:, None],
         "pue_new": econ.new_datacenter_pue(sc, w.pue),
-        "capex_per_kw": capex_per_kw,
+        "capex_per_kw": build_capex_per_kw,
         "subsidy": w.subsidy.copy(),
-        "permitting": w.permitting_quarters.copy(),
+        "permitting": w.permitting_quarters + np.where(onsite, 0.0, wait),
         "curtail": np.asarray(m.results.power.dc_curtail, float),
         "full": full,
         "prices": {  # lag -> (compute price, power price) by region, as that AI perceives them
-            lag: (np.asarray(sig["compute_price_region"], float), np.asarray(sig["power_price_avg"], float))
+            lag: (np.asarray(sig["compute_price_region"], float), np.asarray(sig["dc_power_price"], float))
             for lag in sorted({p["lag"] for p in DIFFICULTY.values()})
             for sig in [hist[-lag] if len(hist) >= lag else m.signals_now()]
         },
@@ -168,7 +174,8 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "region_ids": [r.id for r in sc.regions],
         "building_by_seat": building_by_seat,
         "demand_by_region": np.array(demand_by_region),
-        "capex_per_kw": capex_per_kw,
+        "capex_per_kw": build_capex_per_kw,
+        "onsite_list": onsite.tolist(),
         "demand_now": m.economy.regional_demand_h100e + sum(demands),
         "fleet": float(stock.sum()),
         "space_kw": float(free.sum()),

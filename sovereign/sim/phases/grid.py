@@ -1,0 +1,348 @@
+"""Grid: each region's utilities plan generation and network, and datacenters queue for connections.
+
+Runs after the quarter's markets (it reads their prices) and before demand moves on. The
+utilities are outside the game (one per region) and follow published planning practice:
+
+- **adequacy**: they build firm capacity so that, in every time slice, what is available covers
+  the load they expect `grid.plan_horizon_quarters` ahead (grown base load, conventional
+  datacenters, connected and queued datacenters at their full load) at the annual peak hour
+  (`grid.peak_hour_factor`) plus `grid.target_reserve_margin`. They fill the slice that binds
+  with the technology whose capacity there is cheapest (capex over its availability in that
+  slice), among those that arrive within the horizon, so solar is never built for an evening
+  peak it cannot serve and a long gas-turbine backlog turns them to other technologies;
+- **energy**: merchant wind and solar are built where last quarter's prices, in the hours they
+  produce, pay back their capex (`grid.merchant_hurdle`), at most `merchant_build_share_per_year`;
+- **retirement**: their fleet of each technology closes at `retire_per_year` (players' plants do not);
+- **network**: where the connection queue is longer than `grid.network_target_wait_quarters`, they
+  order more connection capacity (`network_build_quarters` to build, at most
+  `network_expansion_per_year` more per year of orders);
+- **connections**: the network energises large loads first come, first served, up to its
+  connection capacity this quarter and only while the planning margin after connecting stays at
+  or above `grid.connection_margin`; requests of others queued before the game go first. A
+  region's moratorium holds the queue; on-site generation skips it.
+
+Owns: the utilities' share of `World.grid_mw`, the grid and network orders, the connection
+capacity and queue (datacenter projects' ``connected``), the world's turbine backlog.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sovereign.scenario.schema import quarter_label
+from sovereign.sim import economics as econ
+from sovereign.sim.world import TECHNOLOGIES
+
+if TYPE_CHECKING:
+    from sovereign.sim.model import SovereignModel
+
+
+def firm_capacity(model: SovereignModel, grid_mw: np.ndarray) -> np.ndarray:
+    """(R, S) capacity available in each slice: installed MW times each technology's availability there."""
+    return np.asarray(grid_mw @ model.tech_avail.T)
+
+
+def contracted_dc_mw(model: SovereignModel) -> np.ndarray:
+    """(R,) datacenter load the grid must be ready for: every connected hall at its full facility load.
+
+    Conventional (non-AI) datacenters at the region's PUE, AI halls running at IT MW x PUE, and
+    halls whose connection is granted but which are still being built.
+    """
+    w = model.world
+    n_r = len(w.base_demand_mw)
+    load = w.conventional_dc_mw * w.pue + np.bincount(w.dc_region, weights=w.dc_it_mw * w.dc_pue, minlength=n_r)
+    for p in w.projects:
+        if p["kind"] == "build_datacenter" and p["connected"] >= 0:
+            load[model.region_ix[p["region"]]] += p["grid_mw"]
+    return load
+
+
+def planning_margin(
+    model: SovereignModel, firm: np.ndarray, dc_mw: np.ndarray, base_mw: np.ndarray, rows: slice = slice(None)
+) -> np.ndarray:
+    """(R,) planning reserve margin: firm capacity over peak-hour load in the slice where it is thinnest.
+
+    `firm`, `dc_mw` and `base_mw` are for the regions `rows` (all by default).
+    """
+    load = (base_mw[:, None] * model.slice_factor[None, :] + dc_mw[:, None]) * model.slice_swing[:, rows].T
+    return np.asarray((firm / np.maximum(load, 1e-9)).min(axis=1) - 1.0)
+
+
+def plan_grid(model: SovereignModel) -> None:
+    """The utilities' quarter: deliveries, retirements, new orders, network, connections."""
+    _deliver(model)
+    _plan_adequacy(model)
+    _plan_merchant(model)
+    _plan_network(model)
+    connect_datacenters(model)
+
+
+def _deliver(model: SovereignModel) -> None:
+    """Turbines delivered, utility plants retired and completed, network expansions in service."""
+    sc, w, g, q = model.scenario, model.world, model.economy, model.quarter
+    g.turbine_backlog_gw = max(0.0, g.turbine_backlog_gw - sc.grid.turbine_supply_gw_per_year / 4.0)
+    owned = np.zeros_like(w.grid_mw)
+    np.add.at(owned, (w.plant_region, w.plant_tech), w.plant_mw)
+    w.grid_mw -= np.maximum(w.grid_mw - owned, 0.0) * model.tech_retire[None, :] / 4.0
+    if len(w.grid_orders):
+        due = w.grid_orders[:, 0] <= q
+        if due.any():
+            rows = w.grid_orders[due]
+            np.add.at(w.grid_mw, (rows[:, 1].astype(np.int64), rows[:, 2].astype(np.int64)), rows[:, 3])
+            w.grid_orders = w.grid_orders[~due]
+    if len(w.network_orders):
+        due = w.network_orders[:, 0] <= q
+        if due.any():
+            rows = w.network_orders[due]
+            np.add.at(w.connection_mw_q, rows[:, 1].astype(np.int64), rows[:, 2])
+            w.network_orders = w.network_orders[~due]
+
+
+def _pipeline(model: SovereignModel, by: int) -> np.ndarray:
+    """(R, T) utility capacity ordered that runs by quarter `by`."""
+    w = model.world
+    pipe = np.zeros_like(w.grid_mw)
+    if len(w.grid_orders):
+        rows = w.grid_orders[w.grid_orders[:, 0] <= by]
+        np.add.at(pipe, (rows[:, 1].astype(np.int64), rows[:, 2].astype(np.int64)), rows[:, 3])
+    return pipe
+
+
+def queued_mw(model: SovereignModel) -> np.ndarray:
+    """(R,) facility MW of the game's datacenters waiting for a grid connection."""
+    w = model.world
+    queued = np.zeros(len(w.base_demand_mw))
+    for p in w.projects:
+        if p["kind"] == "build_datacenter" and p["connected"] < 0 and not p["onsite"]:
+            queued[model.region_ix[p["region"]]] += p["grid_mw"]
+    return queued
+
+
+def expected_wait_quarters(model: SovereignModel) -> np.ndarray:
+    """(R,) quarters a datacenter ordered now would wait for power beyond its own build.
+
+    The queue ahead of it at today's connection capacity, less the build time (connection and
+    construction overlap), plus what is left of a moratorium; where the grid connects no one
+    (no capacity) the wait is taken as `grid.network_build_quarters` (new network).
+    """
+    sc, w = model.scenario, model.world
+    ahead = w.queue_others_mw + queued_mw(model)
+    build = sc.economics.datacenter_build_quarters + w.permitting_quarters
+    queue = np.divide(
+        ahead,
+        w.connection_mw_q,
+        out=np.full(len(ahead), float(sc.grid.network_build_quarters)),
+        where=w.connection_mw_q > 0,
+    )
+    return np.asarray(
+        np.maximum(queue - build, 0.0) + np.maximum(w.moratorium_until - model.quarter, 0).clip(max=4 * 40)
+    )
+
+
+def best_firm_technology(
+    model: SovereignModel, r: int, allowed: np.ndarray, horizon: int, s: int | None = None, in_time: bool = False
+) -> tuple[int, int]:
+    """(technology, slice) to add in region `r`: the slice that binds, and the technology to serve it.
+
+    Among the allowed technologies that arrive within `horizon` quarters (the soonest if none
+    does, unless `in_time`), the one whose capacity in that slice is cheapest: capex over its
+    availability there. -1 when none can serve that slice (in time, if asked).
+
+    The slice that binds is `s` if given, else the one with the thinnest planning margin today.
+    One home for the rule: the utilities, the nations' and the conglomerates' AI all use it.
+    """
+    w = model.world
+    if s is None:
+        dc = contracted_dc_mw(model)[r]
+        load = (w.base_demand_mw[r] * model.slice_factor + dc) * model.slice_swing[:, r]
+        s = int(np.argmin(firm_capacity(model, w.grid_mw[r : r + 1])[0] / np.maximum(load, 1e-9)))
+    avail = model.tech_avail[s]
+    lead = np.array([_lead(model, r, t) for t in range(len(TECHNOLOGIES))])
+    ok = allowed & (avail > 0.05)
+    if not ok.any():
+        return -1, s
+    soon = ok & (lead <= horizon)
+    if not soon.any():  # nothing arrives in time: the soonest
+        return (-1, s) if in_time else (int(np.argmin(np.where(ok, lead, 1 << 30))), s)
+    return int(np.argmin(np.where(soon, model.tech_capex / np.maximum(avail, 1e-9), np.inf))), s
+
+
+def _lead(model: SovereignModel, r: int, t: int) -> int:
+    """Quarters from an order today to a running plant of technology `t` in region `r`."""
+    w = model.world
+    return econ.plant_build_quarters(
+        model.scenario, TECHNOLOGIES[t], int(w.permitting_quarters[r]), model.economy.turbine_backlog_gw
+    )
+
+
+def order_plant(model: SovereignModel, r: int, t: int, mw: float) -> int:
+    """Order a utility plant; returns the quarter it runs (gas waits for its turbines, which it books)."""
+    sc, w = model.scenario, model.world
+    tech = TECHNOLOGIES[t]
+    lead = _lead(model, r, t)
+    if tech in sc.grid.turbine_technologies:
+        model.economy.turbine_backlog_gw += mw / 1000.0
+    done = model.quarter + lead
+    w.grid_orders = np.vstack([w.grid_orders, [[done, r, t, mw]]])
+    return done
+
+
+def _plan_adequacy(model: SovereignModel) -> None:
+    """Order firm capacity for the slice that binds, year by year up to the planning horizon.
+
+    For each year ahead (nearest first), the load then (grown base, conventional datacenters,
+    connected and queued halls at full load) at the peak hour plus the target margin, against the
+    fleet then (less retirements) and what is ordered by then; a shortfall is filled with what
+    arrives in time (`best_firm_technology`), so a plant that comes late is never counted on for
+    the years before it.
+    """
+    w, gr = model.world, model.scenario.grid
+    h = gr.plan_horizon_quarters
+    owned = np.zeros_like(w.grid_mw)
+    np.add.at(owned, (w.plant_region, w.plant_tech), w.plant_mw)
+    utility = np.maximum(w.grid_mw - owned, 0.0)
+    dc_now = contracted_dc_mw(model) + queued_mw(model)
+    for k in range(4, h + 1, 4):
+        years = k / 4.0
+        base = w.base_demand_mw * model.demand_growth_rate**years
+        dc = dc_now + w.conventional_dc_mw * w.pue * (model.conventional_growth_rate**years - 1.0)
+        want = (
+            (base[:, None] * model.slice_factor[None, :] + dc[:, None])
+            * model.slice_swing.T
+            * (1 + gr.target_reserve_margin)
+        )
+        retired = utility * (1.0 - (1.0 - model.tech_retire[None, :]) ** years)
+        cap = w.grid_mw - retired + _pipeline(model, model.quarter + k)
+        need = want - firm_capacity(model, cap)  # (R, S)
+        for _ in range(len(model.slice_factor)):
+            if not (need > 1.0).any():
+                break
+            for r in np.flatnonzero(need.max(axis=1) > 1.0).tolist():
+                s = int(np.argmax(need[r]))
+                t, _ = best_firm_technology(model, r, model.utility_allowed[r], k, s, in_time=True)
+                if t < 0 or _lead(model, r, t) <= k - 4:  # none in time, or it can still be ordered next year
+                    need[r, s] = 0.0
+                    continue
+                mw = float(need[r, s] / model.tech_avail[s, t])
+                order_plant(model, r, t, mw)
+                need[r] -= mw * model.tech_avail[:, t]
+
+
+def _plan_merchant(model: SovereignModel) -> None:
+    """Build wind and solar where last quarter's prices in their producing hours pay back their capex."""
+    sc, w, gr = model.scenario, model.world, model.scenario.grid
+    price = model.results.power.price  # (S, R)
+    if price.size == 0:
+        return
+    crf = econ.capital_recovery_factor(sc.economics.discount_rate, gr.plant_life_years)
+    share = model.slice_hours / model.slice_hours.sum()
+    earn = price.T @ (model.tech_avail * share[:, None]) * econ.HOURS_PER_YEAR  # (R, T) $/MW-year
+    ratio = earn / np.maximum(model.tech_capex * 1e6 * crf, 1e-9)
+    build = model.merchant_mask[None, :] & model.utility_allowed & (ratio > gr.merchant_hurdle)
+    for r, t in zip(*np.nonzero(build), strict=True):
+        scale = min(float(ratio[r, t]) / gr.merchant_hurdle - 1.0, 1.0)
+        mw = gr.merchant_build_share_per_year / 4.0 * float(w.base_demand_mw[r]) * scale
+        if mw > 1.0:
+            order_plant(model, int(r), int(t), mw)
+
+
+def _plan_network(model: SovereignModel) -> None:
+    """Order connection capacity where the queue would wait longer than the target."""
+    gr, w = model.scenario.grid, model.world
+    queue = w.queue_others_mw + queued_mw(model)
+    pipe = np.zeros_like(w.connection_mw_q)
+    if len(w.network_orders):
+        np.add.at(pipe, w.network_orders[:, 1].astype(np.int64), w.network_orders[:, 2])
+    short = queue / gr.network_target_wait_quarters - (w.connection_mw_q + pipe)
+    order = np.minimum(short, w.connection_mw_q * gr.network_expansion_per_year / 4.0)
+    done = model.quarter + gr.network_build_quarters + w.permitting_quarters
+    for r in np.flatnonzero(order > 1.0).tolist():
+        w.network_orders = np.vstack([w.network_orders, [[done[r], r, order[r]]]])
+
+
+def add_network(model: SovereignModel, r: int, mw_per_year: float) -> int:
+    """A nation pays for network: more connections per quarter once it is built; returns that quarter."""
+    w = model.world
+    done = model.quarter + model.scenario.grid.network_build_quarters + int(w.permitting_quarters[r])
+    w.network_orders = np.vstack([w.network_orders, [[done, r, mw_per_year / 4.0]]])
+    return done
+
+
+def connect_datacenters(model: SovereignModel) -> None:
+    """Energise queued datacenters first come, first served, within capacity and the planning margin.
+
+    The network's connection capacity this quarter goes to the head of the queue: a big campus
+    takes it over several quarters (``grid_done_mw`` counts what it has) and is connected when it
+    has all its load; nobody behind it overtakes it.
+    """
+    sc, w, q = model.scenario, model.world, model.quarter
+    budget = w.connection_mw_q.copy()
+    # others' requests queued before the game, and the conventional datacenters' own growth, go first
+    w.queue_others_mw += w.conventional_dc_mw * w.pue * (model.conventional_growth_rate**0.25 - 1.0)
+    served = np.minimum(w.queue_others_mw, budget)
+    w.queue_others_mw -= served
+    budget -= served
+    firm = firm_capacity(model, w.grid_mw + _pipeline(model, q + sc.economics.datacenter_build_quarters))
+    dc = contracted_dc_mw(model)
+    blocked = np.zeros(len(budget), bool)
+    for p in w.projects:
+        if p["kind"] != "build_datacenter" or p["connected"] >= 0 or p["onsite"]:
+            continue
+        r = model.region_ix[p["region"]]
+        if blocked[r] or w.moratorium_until[r] > q or budget[r] <= 0.0:
+            blocked[r] = True  # first come, first served: nobody overtakes the head of the queue
+            continue
+        after = dc[r] + p["grid_mw"]
+        rows = slice(r, r + 1)
+        margin = planning_margin(model, firm[rows], np.array([after]), w.base_demand_mw[rows], rows)[0]
+        if margin < sc.grid.connection_margin:
+            blocked[r] = True
+            continue
+        take = min(budget[r], p["grid_mw"] - p["grid_done_mw"])
+        p["grid_done_mw"] += take
+        budget[r] -= take
+        if p["grid_done_mw"] >= p["grid_mw"] - 1e-6:
+            p["connected"] = q
+            dc[r] = after
+        else:
+            blocked[r] = True
+
+
+def connection_row(p: dict[str, Any], q: int) -> dict[str, Any]:
+    """One row of the connections table, when a datacenter is energised: time to power and queue wait.
+
+    ``wait_quarters`` runs from the request (the order) to power (construction included): the
+    "time to power" developers quote; ``queue_quarters`` is the part spent waiting for the grid
+    beyond the build (0 for a hall that brought its own generation).
+    """
+    connected = p["connected"] if p["connected"] >= 0 else q
+    return {
+        "quarter": quarter_label(q),
+        "region": p["region"],
+        "owner": p["owner"],
+        "name": p["name"],
+        "grid_mw": p["grid_mw"],
+        "requested": quarter_label(p["started"]),
+        "wait_quarters": q - p["started"],
+        "queue_quarters": max(connected - p["done"], 0) if not p["onsite"] else 0,
+        "onsite": p["onsite"],
+    }
+
+
+def top_up_initial_grid(model: SovereignModel) -> None:
+    """Peakers at the start where a region's fleet falls below `grid.initial_margin_floor`.
+
+    The scenario lists each region's main fleet; peaking plants, demand response and imports that
+    keep 2026 grids running are not in it, and a region left short would start the game with
+    scarcity prices and blackouts the world did not see in 2026. They are added as oil peakers
+    (dispatched last, so they set high peak prices, not the value of lost load).
+    """
+    w, gr = model.world, model.scenario.grid
+    oil = TECHNOLOGIES.index("oil")
+    dc = contracted_dc_mw(model)
+    load = (w.base_demand_mw[:, None] * model.slice_factor[None, :] + dc[:, None]) * model.slice_swing.T
+    short = load * (1.0 + gr.initial_margin_floor) - firm_capacity(model, w.grid_mw)  # (R, S)
+    add = np.maximum(short / np.maximum(model.tech_avail[None, :, oil], 1e-9), 0.0).max(axis=1)
+    w.grid_mw[:, oil] += add
