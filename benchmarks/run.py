@@ -90,8 +90,11 @@ PHASE_FUNCTIONS = {
     "clear_compute_market": "compute market",
     "settle_finance": "finance",
     "sovereignty_pillars": "recording",
+    "plan_grid": "grid planning",
     "advance": "advance (growth, ageing)",
 }
+#: Phases that later trees added (an older phase-module tree simply has none to time).
+LATER_PHASES = frozenset({"plan_grid"})
 #: The same phases as methods of the single-module model (commit 514f8bd and before).
 PHASE_METHODS = {
     "_apply_commands": "orders",
@@ -187,6 +190,8 @@ def phase_patches(clock: PhaseClock) -> list[tuple[Any, str, Any]]:
     out: list[tuple[Any, str, Any]] = []
     if hasattr(model_mod, "apply_orders"):
         for name, label in PHASE_FUNCTIONS.items():
+            if name in LATER_PHASES and not hasattr(model_mod, name):
+                continue
             owner = phase_owner(name)
             out.append((owner, name, clock.wrap(getattr(owner, name), label)))
         from sovereign.sim.phases.metrics import MetricsRecorder as recorder

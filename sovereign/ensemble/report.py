@@ -43,7 +43,8 @@ QUANTILES = (5, 25, 50, 75, 95)
 NATION_METRICS = (
     ("sovereignty_index", "Sovereignty index", "0-1", 1.0, True),
     ("compute_share", "Share of world compute capacity", "%", 100.0, False),
-    ("electricity_price_usd_mwh", "Electricity price, average over time slices", "$/MWh", 1.0, False),
+    ("retail_price_usd_mwh", "Electricity price, industrial (wholesale + capacity + network)", "$/MWh", 1.0, False),
+    ("wholesale_price_usd_mwh", "Wholesale electricity price (energy + capacity)", "$/MWh", 1.0, False),
 )
 #: (column, label, unit, scale) of the world fan chart.
 WORLD_METRICS = (
@@ -206,7 +207,7 @@ def _key_outcomes(runs: pa.Table) -> list[tuple[str, str]]:
     return [
         ("sovereignty_index_final_mean", "Final sovereignty index\n(mean of nations)"),
         (twh or "dc_electricity_twh_final_year", f"Datacenter electricity {2030 if twh else year_label}\n(TWh)"),
-        ("electricity_price_usd_mwh_final_mean", "Electricity price, final quarter\n(mean of nations, $/MWh)"),
+        ("retail_price_usd_mwh_final_mean", "Electricity price, final quarter\n(mean of nations, $/MWh)"),
         ("compute_price_usd_hour_final", "Compute price, final quarter\n($/H100e-hour)"),
     ]
 

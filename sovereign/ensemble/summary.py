@@ -132,10 +132,10 @@ def summarize(out: Path | str) -> Summary:
             ]
         ),
         stat(
-            col("electricity_price_usd_mwh_final_mean"),
+            col("retail_price_usd_mwh_final_mean"),
             "Electricity price, mean of nations (final)",
             "$/MWh",
-            "electricity_price_usd_mwh_final_mean",
+            "retail_price_usd_mwh_final_mean",
         ),
         stat(
             col("compute_price_usd_hour_final"), "Compute price (final)", "$/H100e-hour", "compute_price_usd_hour_final"
@@ -166,7 +166,7 @@ def summarize(out: Path | str) -> Summary:
         sov, twh, price = (
             col("sovereignty_index_final_mean"),
             col("dc_electricity_twh_final_year"),
-            col("electricity_price_usd_mwh_final_mean"),
+            col("retail_price_usd_mwh_final_mean"),
         )
         pcols = {p: runs.column(param_column(p)).to_pylist() for p in params}
         for p in sorted(set(point.tolist())):

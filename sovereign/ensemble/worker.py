@@ -282,9 +282,9 @@ def run_summary(rows: dict[str, list[dict[str, Any]]], regions: list[str]) -> di
     final_q = out["final_quarter"]
     final = {r["region"]: r for r in nations if r["quarter"] == final_q}
     sov = [final[r]["sovereignty_index"] for r in regions if r in final]
-    price = [final[r]["electricity_price_usd_mwh"] for r in regions if r in final]
+    price = [final[r]["retail_price_usd_mwh"] for r in regions if r in final]
     out["sovereignty_index_final_mean"] = sum(sov) / len(sov) if sov else None
-    out["electricity_price_usd_mwh_final_mean"] = sum(price) / len(price) if price else None
+    out["retail_price_usd_mwh_final_mean"] = sum(price) / len(price) if price else None
     years: dict[int, list[float]] = {}
     for r in world:
         years.setdefault(int(r["quarter"][:4]), []).append(r["dc_electricity_twh"])

@@ -154,7 +154,7 @@ class ObservationEncoder:
         ("compute_share", "share"),
         ("subsidy", "share"),
         ("localisation", "share"),
-        ("electricity_price_usd_mwh", "log"),
+        ("retail_price_usd_mwh", "log"),
         ("compute_price_usd_hour", "log"),
         ("compute_capacity_h100e", "log"),
         ("security_busd", "log"),

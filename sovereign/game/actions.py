@@ -23,6 +23,7 @@ from sovereign.sim.economics import HOURS_PER_QUARTER, KW_PER_MW
 from sovereign.sim.model import SovereignModel
 from sovereign.sim.phases import orders
 from sovereign.sim.phases.finance import revenue_growth
+from sovereign.sim.phases.grid import contracted_dc_mw, expected_wait_quarters, firm_capacity, planning_margin
 from sovereign.sim.world import TECHNOLOGIES
 
 
@@ -93,7 +94,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "build_datacenter",
         "Build datacenter",
         "Start a datacenter campus (IT load in MW). It takes the base build time plus the host region's "
-        "permitting delay; fill it with accelerators once it is online.",
+        "permitting delay, and opens when the grid connects it (regions queue large loads) unless it brings "
+        "its own on-site gas; fill it with accelerators once it is online.",
         NATION | ALL_FIRMS,
     ),
     ActionSpec(
@@ -138,6 +140,19 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "set_curtailment_priority",
         "Curtailment priority",
         "In a power shortage, cut datacenters last (protect AI) or first (protect households and industry).",
+        NATION,
+    ),
+    ActionSpec(
+        "set_large_load_rules",
+        "Datacenter grid rules",
+        "How your grid takes datacenters: a moratorium on new connections, an on-site generation rule, a "
+        "surcharge on their electricity, a minimum share of their connected load they pay for.",
+        NATION,
+    ),
+    ActionSpec(
+        "expand_grid",
+        "Expand the grid",
+        "Pay for lines and substations that connect more datacenters a year, once built (five years or more).",
         NATION,
     ),
     ActionSpec(
@@ -268,6 +283,9 @@ def fields_for(model: SovereignModel, seat: str, key: str, region: str | None) -
                 tooltip="Size of the campus",
             )
         )
+        r_fields.append(_onsite_field(model, target))
+    elif key in ("set_large_load_rules", "expand_grid"):
+        r_fields.extend(_grid_rule_fields(model, seat, key))
     elif key == "build_plant":
         techs = list(sc.technologies)
         default = "solar" if "solar" in techs else techs[0]
@@ -389,24 +407,8 @@ def fields_for(model: SovereignModel, seat: str, key: str, region: str | None) -
                 default=not cur,
             )
         )
-    elif key in ("join_bloc", "leave_bloc"):
-        i = model.region_ix[seat]
-        member = w.bloc_member[:, i] if w.bloc_member.size else np.zeros(0, bool)
-        want = key == "leave_bloc"
-        choices = [(b.id, b.name) for k, b in enumerate(sc.blocs) if bool(member[k]) == want]
-        r_fields.append(
-            Field("bloc", "Bloc", "choice", choices or [("", "(none)")], default=choices[0][0] if choices else "")
-        )
-    elif key == "vote_on_application":
-        i = model.region_ix[seat]
-        pending = w.bloc_application >= 0
-        open_ = [(b, a) for b, a in zip(*np.nonzero(pending), strict=True) if w.bloc_member[b, i]]
-        blocs = list(dict.fromkeys(int(b) for b, _ in open_))
-        choices = [(sc.blocs[b].id, sc.blocs[b].name) for b in blocs] or [("", "(no application pending)")]
-        applicants = [(sc.regions[int(a)].id, sc.regions[int(a)].name) for _, a in open_] or [("", "(none)")]
-        r_fields.append(Field("bloc", "Bloc", "choice", choices, default=choices[0][0]))
-        r_fields.append(Field("region", "Applicant", "choice", applicants, default=applicants[0][0]))
-        r_fields.append(Field("accept", "Vote", "bool", [(True, "Admit"), (False, "Refuse")], default=True))
+    elif key in ("join_bloc", "leave_bloc", "vote_on_application"):
+        r_fields.extend(_bloc_fields(model, seat, key))
     elif key == "set_export_controls":
         controlled = [(a.id, a.name) for a in sc.accelerators if a.controlled] or [
             (a.id, a.name) for a in sc.accelerators
@@ -447,6 +449,116 @@ def fields_for(model: SovereignModel, seat: str, key: str, region: str | None) -
                 step=0.1 if hi < 20 else 1.0,
                 default=round(min(hi, max(0.1, 0.05 * val)), 1),
                 unit=fmt.money,
+            )
+        )
+    return r_fields
+
+
+def _bloc_fields(model: SovereignModel, seat: str, key: str) -> list[Field]:
+    """The fields of a nation's bloc actions (apply, leave, vote on an applicant)."""
+    sc, w = model.scenario, model.world
+    r_fields: list[Field] = []
+    if key in ("join_bloc", "leave_bloc"):
+        i = model.region_ix[seat]
+        member = w.bloc_member[:, i] if w.bloc_member.size else np.zeros(0, bool)
+        want = key == "leave_bloc"
+        choices = [(b.id, b.name) for k, b in enumerate(sc.blocs) if bool(member[k]) == want]
+        r_fields.append(
+            Field("bloc", "Bloc", "choice", choices or [("", "(none)")], default=choices[0][0] if choices else "")
+        )
+    elif key == "vote_on_application":
+        i = model.region_ix[seat]
+        pending = w.bloc_application >= 0
+        open_ = [(b, a) for b, a in zip(*np.nonzero(pending), strict=True) if w.bloc_member[b, i]]
+        blocs = list(dict.fromkeys(int(b) for b, _ in open_))
+        choices = [(sc.blocs[b].id, sc.blocs[b].name) for b in blocs] or [("", "(no application pending)")]
+        applicants = [(sc.regions[int(a)].id, sc.regions[int(a)].name) for _, a in open_] or [("", "(none)")]
+        r_fields.append(Field("bloc", "Bloc", "choice", choices, default=choices[0][0]))
+        r_fields.append(Field("region", "Applicant", "choice", applicants, default=applicants[0][0]))
+        r_fields.append(Field("accept", "Vote", "bool", [(True, "Admit"), (False, "Refuse")], default=True))
+    return r_fields
+
+
+def _onsite_field(model: SovereignModel, target: str) -> Field:
+    """Grid connection or on-site gas for a datacenter in `target`.
+
+    On-site by default where the grid will not connect it or the wait is long (the AI's own rule).
+    """
+    w, r = model.world, model.region_ix[target]
+    must = bool(w.onsite_required[r] or w.moratorium_until[r] > model.quarter)
+    long_wait = float(expected_wait_quarters(model)[r]) > model.scenario.policy.onsite_wait_quarters
+    return Field(
+        "onsite",
+        "Power",
+        "bool",
+        [(False, "Grid connection (queue)"), (True, "Own on-site gas")],
+        default=must or long_wait,
+        tooltip="A grid connection waits its turn in the region's queue; on-site gas costs more but needs "
+        "no connection",
+    )
+
+
+def _grid_rule_fields(model: SovereignModel, seat: str, key: str) -> list[Field]:
+    """The fields of a nation's grid actions (large-load rules, network expansion)."""
+    w = model.world
+    r_fields: list[Field] = []
+    if key == "set_large_load_rules":
+        i = model.region_ix[seat]
+        r_fields.append(
+            Field(
+                "moratorium",
+                "New connections",
+                "bool",
+                [(False, "Connect datacenters"), (True, "Moratorium")],
+                default=bool(w.moratorium_until[i] > model.quarter),
+            )
+        )
+        r_fields.append(
+            Field(
+                "onsite_required",
+                "On-site rule",
+                "bool",
+                [(False, "No"), (True, "Must bring on-site power")],
+                default=bool(w.onsite_required[i]),
+            )
+        )
+        r_fields.append(
+            Field(
+                "tariff_usd_mwh",
+                "Large-load surcharge",
+                "number",
+                lo=0,
+                hi=100,
+                step=5,
+                default=float(w.large_load_tariff[i]),
+                unit=fmt.usd_mwh,
+            )
+        )
+        r_fields.append(
+            Field(
+                "min_take_share",
+                "Minimum take",
+                "number",
+                lo=0,
+                hi=1,
+                step=0.05,
+                default=float(w.min_take_share[i]),
+                unit=fmt.pct,
+                tooltip="Share of their connected load datacenters pay for even when idle (AEP Ohio: 85%)",
+            )
+        )
+    elif key == "expand_grid":
+        i = model.region_ix[seat]
+        r_fields.append(
+            Field(
+                "mw_per_year",
+                "More connections a year",
+                "number",
+                lo=100,
+                hi=10000,
+                step=100,
+                default=round(max(100.0, float(w.connection_mw_q[i]) * 4 * 0.25), -2),
+                unit=fmt.mw,
             )
         )
     return r_fields
@@ -524,8 +636,20 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
         )
         out.append(
             f"Grid load when full: ~{fmt.mw(cmd.it_mw * pue)} (PUE {pue:.2f}); "
-            f"reserve margin now {fmt.pct(float(res.power.reserve_margin[r]))}"
+            f"planning reserve margin now {fmt.pct(float(res.power.reserve_margin[r]))}"
         )
+        if cmd.onsite:
+            out.append(
+                f"Brings its own {fmt.mw(cmd.it_mw * pue)} of gas generation: no grid queue, "
+                f"{fmt.money(economics.onsite_capex_busd(sc, cmd.it_mw * pue))} more capex"
+            )
+        else:
+            wait = round(float(expected_wait_quarters(model)[r]))
+            out.append(
+                "The grid connects it when built"
+                if wait == 0
+                else f"Then waits ~{fmt.quarters(wait)} for its grid connection"
+            )
         out.append(
             f"At today's {fmt.usd_hour(price)} a full campus would sell ~{fmt.money(revenue)} of compute a quarter"
         )
@@ -538,18 +662,18 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
         avail = np.array(spec.availability, float)
         hours = model.slice_hours
         avg = float((avail * hours).sum() / hours.sum())
-        demand = np.asarray(res.power.demand_mw)
-        peak = int(np.argmax(model.slice_factor))
-        cap_peak = float((w.grid_mw[r] * model.tech_avail[peak]).sum())
-        d_peak = float(demand[peak, r]) if demand.size else 0.0
-        margin_now = float(res.power.reserve_margin[r])
-        if d_peak > 0:
-            margin_new = (cap_peak + cmd.mw * float(model.tech_avail[peak, t])) / d_peak - 1.0
-            out.append(f"Peak reserve margin {fmt.pct(margin_now)} -> ~{fmt.pct(margin_new)} (today's demand)")
+        rows = slice(r, r + 1)
+        grid = w.grid_mw[rows].copy()
+        dc, base = contracted_dc_mw(model)[rows], w.base_demand_mw[rows]
+        margin_now = float(planning_margin(model, firm_capacity(model, grid), dc, base, rows)[0])
+        grid[0, t] += cmd.mw
+        margin_new = float(planning_margin(model, firm_capacity(model, grid), dc, base, rows)[0])
+        out.append(f"Planning reserve margin {fmt.pct(margin_now)} -> ~{fmt.pct(margin_new)} (today's load)")
         out.append(f"Average output ~{fmt.mw(cmd.mw * avg)} ({fmt.pct(avg)} availability)")
         mc = float(model.tech_cost[t] * model.fuel_factor[r])
         out.append(
-            f"Marginal cost {fmt.usd_mwh(mc)} vs last price {fmt.usd_mwh(float(res.power.price_avg[r]))}; "
+            f"Marginal cost {fmt.usd_mwh(mc)} vs last wholesale energy price "
+            f"{fmt.usd_mwh(float(res.power.price_avg[r]))}; "
             f"{spec.emissions_t_per_mwh:.2f} t CO2/MWh"
         )
     elif isinstance(cmd, c.BuildFab):
@@ -608,6 +732,25 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
             out.append("Shortages cut other load first: datacenters keep running (power adequacy, compute)")
         else:
             out.append("Shortages cut datacenters pro rata with other load")
+    elif isinstance(cmd, c.SetLargeLoadRules):
+        i = model.region_ix[seat]
+        if cmd.moratorium:
+            out.append("No new datacenter joins your grid; builders may still bring on-site gas")
+        elif cmd.onsite_required:
+            out.append("New datacenters must bring on-site gas matching their load (costlier: fewer will come)")
+        else:
+            out.append(
+                f"Datacenters queue for your grid: ~{fmt.quarters(round(float(expected_wait_quarters(model)[i])))}"
+            )
+        out.append(
+            f"Datacenters pay {fmt.usd_mwh(float(res.power.retail[i]) + cmd.tariff_usd_mwh)} for power "
+            f"(industrial price + {fmt.usd_mwh(cmd.tariff_usd_mwh)} surcharge), and at least "
+            f"{fmt.pct(cmd.min_take_share)} of their connected load"
+        )
+    elif isinstance(cmd, c.ExpandGrid):
+        i = model.region_ix[seat]
+        now = float(w.connection_mw_q[i]) * 4
+        out.append(f"Connections a year {fmt.mw(now)} -> {fmt.mw(now + cmd.mw_per_year)} once built")
     elif isinstance(cmd, c.PermittingReform):
         p = int(w.permitting_quarters[model.region_ix[seat]])
         out.append(f"Permitting delay {p} -> {max(0, p - 1)} quarters for every build started afterwards")

@@ -56,7 +56,10 @@ LEGACY_KEY = "sovereign_save"
 #: Format 4 (Sovereign 0.4) added supply threats to the world's state and changed how the AI buys
 #: chips (contract sizes, stockpiling) and where the baseline's campuses open: a format-3 game
 #: would replay differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 4
+#: Format 5 (Sovereign 0.5) made the grid planned (utilities' orders, connection queues, large-load
+#: rules, network charges in the world's state) and power prices move: a format-4 game would
+#: replay differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 5
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -202,7 +205,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.4 added supply "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.5 made the grid "
+            f"planned, with connection queues and moving prices, 0.4 added supply "
             f"threats and stockpiling, 0.3 rebuilt the chip market (packaging and memory limits, contracts "
             f"and a spot market, licences and smuggling) and 0.2 the economy); this "
             f"version plays formats {FIRST_PLAYABLE_FORMAT} to {FORMAT_VERSION} only. Finish that game with "

@@ -479,6 +479,11 @@ _TABLES = {
     ),
     "fab": ("fab_region", "fab_owner", "fab_class", "fab_capacity", "fab_online", "fab_name"),
     "plant": ("plant_region", "plant_owner", "plant_tech", "plant_mw"),
+    "packaging": ("pkg_region", "pkg_owner", "pkg_capacity", "pkg_online", "pkg_name"),
+    # the grid's growable lists (one array each: its columns are fixed, its rows grow)
+    "grid_order": ("grid_orders",),
+    "network_order": ("network_orders",),
+    "queued_request": ("queue_others",),
 }
 
 
@@ -515,10 +520,13 @@ def _checked_world(data: Any, fresh: Any, n_seats: int) -> dict[str, Any]:
             table = table_of[name]
             _need(rows.setdefault(table, n) == n, f"{where}: {n} rows, but other {table} columns have {rows[table]}")
     n_r = len(expected["pue"])
-    for name in ("dc_region", "fab_region", "plant_region"):
+    for name in ("dc_region", "fab_region", "plant_region", "pkg_region"):
         _need(bool(np.all((data[name] >= 0) & (data[name] < n_r))), f"world.{name}: region index out of range")
-    for name in ("dc_owner", "fab_owner", "plant_owner"):
+    for name in ("dc_owner", "fab_owner", "plant_owner", "pkg_owner"):
         _need(bool(np.all((data[name] >= 0) & (data[name] < n_seats))), f"world.{name}: seat index out of range")
+    for name, col in (("grid_orders", 1), ("network_orders", 1), ("queue_others", 0)):
+        regions = data[name][:, col]
+        _need(bool(np.all((regions >= 0) & (regions < n_r))), f"world.{name}: region index out of range")
     return data
 
 

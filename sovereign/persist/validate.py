@@ -614,7 +614,7 @@ WORLD = Record(
         "grid_orders": Arr("f", ("Go", 4), lo=0),
         "network_orders": Arr("f", ("No", 3), lo=0),
         "connection_mw_q": Arr("f", ("R",), lo=0),
-        "queue_others_mw": Arr("f", ("R",), lo=0),
+        "queue_others": Arr("f", ("Qo", 4), lo=-1),
         "moratorium_until": Arr("i", ("R",), lo=-1, hi=2_000_000),
         "onsite_required": Arr("b", ("R",)),
         "large_load_tariff": Arr("f", ("R",), lo=0),

@@ -242,7 +242,8 @@ class Region(Strict):
     base_demand_mw: float = F(description="Average non-datacenter electricity demand", unit="MW", gt=0, le=2e6)
     demand_growth: float = F(description="Growth of non-datacenter demand", unit="1/year", ge=-0.1, le=0.2)
     electricity_price_usd_mwh: float = F(
-        description="Reference industrial electricity price in 2026, for display",
+        description="Industrial (retail) electricity price in 2026: network charges and taxes are set so that "
+        "the first quarter's industrial price (wholesale + capacity + network) equals it",
         unit="$/MWh",
         ge=0,
         le=1000,
@@ -962,7 +963,7 @@ class Grid(Strict):
         0.2, description="Planning reserve margin the utilities build to (firm capacity over planning peak)", ge=0, le=2
     )
     connection_margin: float = F(
-        0.15,
+        0.1,
         description="Planning reserve margin that must remain after a new large load is connected",
         ge=-0.5,
         le=2,

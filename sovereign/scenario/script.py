@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sovereign.scenario.loader import Problem, ScenarioError, YamlDocument, raise_if_any, read_yaml, show_value
 from sovereign.scenario.schema import QuarterLabel, Scenario, quarter_index
-from sovereign.sim.commands import NATION_ONLY, Command, command_to_dict
+from sovereign.sim.commands import NATION_ONLY, Command, CommandError, command_from_dict, command_to_dict
 
 __all__ = [
     "PolicyScript",
@@ -430,10 +430,17 @@ class ScriptOutcome:
     line: int | None = None
 
     def describe(self) -> str:
-        """One line for summaries: ``2027Q1 IND set_localisation(enabled=True): refused: reason``."""
-        fields = ", ".join(f"{k}={v}" for k, v in self.command.items() if k != "kind")
+        """One line for summaries: ``2027Q1 IND set_localisation(enabled=True): refused: reason``.
+
+        The command as `Command.describe` words it (fields left at their defaults are not shown).
+        """
+        try:
+            what = command_from_dict(self.command).describe()
+        except CommandError:
+            fields = ", ".join(f"{k}={v}" for k, v in self.command.items() if k != "kind")
+            what = f"{self.command.get('kind')}({fields})"
         verdict = "accepted" if self.accepted else f"refused: {self.reason}"
-        return f"{self.quarter} {self.seat} {self.command.get('kind')}({fields}): {verdict}"
+        return f"{self.quarter} {self.seat} {what}: {verdict}"
 
 
 @contextmanager

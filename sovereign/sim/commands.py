@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from sovereign.sim.model import SovereignModel
 
 
+#: Largest plant one command builds, MW (bigger programmes are several plants).
+MAX_PLANT_MW = 20000.0
 #: A moratorium a nation sets by command lasts until it lifts it: "until" this quarter index.
 MORATORIUM_OPEN_ENDED = 1_000_000
 
@@ -34,7 +36,8 @@ class _Command(BaseModel):
 
     def describe(self) -> str:
         """One line for news tickers and logs."""
-        fields = ", ".join(f"{k}={v}" for k, v in self.model_dump(exclude={"kind"}).items())
+        # fields left at their defaults are not shown (an option nobody chose is noise in a log)
+        fields = ", ".join(f"{k}={v}" for k, v in self.model_dump(exclude={"kind"}, exclude_defaults=True).items())
         return f"{self.kind}({fields})"
 
 
@@ -57,7 +60,7 @@ class BuildPlant(_Command):
     kind: Literal["build_plant"] = "build_plant"
     region: str
     technology: Technology
-    mw: float = Field(gt=0, le=20000)
+    mw: float = Field(gt=0, le=MAX_PLANT_MW)
 
 
 class BuildFab(_Command):

@@ -290,3 +290,10 @@ class ModelParts:
     chip_producer: np.ndarray
     hbm_pool: np.ndarray
     sold_only_in: np.ndarray
+    slice_swing: np.ndarray
+    tech_capex: np.ndarray
+    tech_retire: np.ndarray
+    utility_allowed: np.ndarray
+    merchant_mask: np.ndarray
+    demand_growth_rate: np.ndarray
+    conventional_growth_rate: np.ndarray

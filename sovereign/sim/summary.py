@@ -33,7 +33,7 @@ def summary_tables(model: SovereignModel) -> list[Table]:
         ("cyber", "right"),
         ("compute share", "right"),
         ("DC TWh/yr", "right"),
-        ("power $/MWh", "right"),
+        ("retail $/MWh", "right"),
         ("compute $/h", "right"),
     ):
         t.add_column(col, justify=j)
@@ -48,7 +48,7 @@ def summary_tables(model: SovereignModel) -> list[Table]:
             f"{r['cyber_resilience']:.2f}",
             f"{100 * r['compute_share']:.1f}%",
             f"{4 * r['dc_electricity_twh']:.1f}",
-            f"{r['electricity_price_usd_mwh']:.0f}",
+            f"{r['retail_price_usd_mwh']:.0f}",
             f"{r['compute_price_usd_hour']:.2f}",
         )
     w = model.metrics.world

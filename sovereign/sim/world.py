@@ -83,13 +83,14 @@ class World:
     shield_until: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     # the grid's plans and rules by region (R): utility plants ordered and not yet running (N, 4:
     # done quarter, region, technology, MW), network expansions ordered (N, 3: done quarter, region,
-    # MW per quarter), large loads the network can energise per quarter, requests of others queued
-    # ahead of the game's, and each nation's large-load rules; network charges and taxes on top of
+    # MW per quarter), large loads the network can energise per quarter, the connection requests
+    # of others (datacenters outside the game: N, 4, region, quarter asked, MW to connect, MW asked),
+    # and each nation's large-load rules; network charges and taxes on top of
     # the wholesale price (NaN until calibrated in the first quarter, `sovereign.sim.phases.power`)
     grid_orders: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
     network_orders: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     connection_mw_q: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    queue_others_mw: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    queue_others: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
     moratorium_until: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     onsite_required: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     large_load_tariff: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -236,7 +237,16 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
             ],
             float,
         ),
-        queue_others_mw=np.array([r.connection_queue_mw for r in regions], float),
+        # others' requests, first come first served (N, 4: region, quarter asked (-1: before the
+        # game), MW still to connect, MW asked)
+        queue_others=np.array(
+            [
+                [i, -1, r.connection_queue_mw, r.connection_queue_mw]
+                for i, r in enumerate(regions)
+                if r.connection_queue_mw > 0
+            ],
+            float,
+        ).reshape(-1, 4),
         moratorium_until=np.array(
             [quarter_index(r.connection_moratorium_until) if r.connection_moratorium_until else -1 for r in regions],
             np.int64,

@@ -19,6 +19,7 @@ import numpy as np
 from sovereign.game import fmt
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim.model import SovereignModel
+from sovereign.sim.phases.grid import expected_wait_quarters
 from sovereign.ui.theme import RGB, Palette, nice_ticks
 
 
@@ -42,7 +43,13 @@ LAYERS: tuple[LayerSpec, ...] = (
         "Weighted geometric mean of compute self-reliance, power adequacy, chip security, data governance "
         "and cyber resilience (0 = none, 1 = full)",
     ),
-    LayerSpec("power_price", "Electricity price", "Power price", "2", "Average wholesale price last quarter, $/MWh"),
+    LayerSpec(
+        "power_price",
+        "Electricity price",
+        "Power price",
+        "2",
+        "Industrial price last quarter: wholesale energy, capacity, network charges and taxes, $/MWh",
+    ),
     LayerSpec("dc_capacity", "Datacenter capacity", "DC capacity", "3", "IT load of operating datacenters, MW"),
     LayerSpec(
         "compute_share", "Compute share", "Compute share", "4", "Share of the world's installed accelerators (H100e)"
@@ -62,6 +69,13 @@ LAYERS: tuple[LayerSpec, ...] = (
         "Chip security",
         "8",
         "Installed accelerators from trusted fabs x supplier diversity",
+    ),
+    LayerSpec(
+        "grid_wait",
+        "Grid connection wait",
+        "Grid wait",
+        "9",
+        "Quarters a datacenter ordered now would wait for its grid connection beyond its own build",
     ),
 )
 LAYER_BY_KEY = {spec.key: spec for spec in LAYERS}
@@ -184,8 +198,15 @@ def compute_layer(model: SovereignModel, key: str, palette: Palette) -> LayerDat
         return _continuous(spec, model, palette, _metric(model, "sovereignty_index"), "index", fmt.index, lo=0, hi=1)
     if key == "chip_security":
         return _continuous(spec, model, palette, _metric(model, "chip_security"), "index", fmt.index, lo=0, hi=1)
+    if key == "grid_wait":
+        wait = expected_wait_quarters(model)
+        data = _continuous(spec, model, palette, np.minimum(wait, 40.0), "sequential", lambda v: f"{v:,.0f} q", lo=0.0)
+        data.values = wait
+        data.describe = lambda i: fmt.quarters(round(float(wait[i])))
+        data.legend.title = "Wait for a grid connection, quarters"
+        return data
     if key == "power_price":
-        values = np.asarray(model.results.power.price_avg, float).copy()
+        values = np.asarray(model.results.power.retail, float).copy()
         capped = np.minimum(values, 400.0)
         data = _continuous(spec, model, palette, capped, "sequential", lambda v: f"${v:,.0f}", lo=0.0)
         data.values = values

@@ -592,7 +592,7 @@ def region_tooltip_lines(
     lines.append((f"{layer.spec.label}: {layer.describe(i)}", text, False))
     w = model.world
     dc = float(np.sum(w.dc_it_mw[w.dc_region == i]))
-    price = float(model.results.power.price_avg[i])
+    price = float(model.results.power.retail[i])
     lines.append(
         (f"Datacenters {fmt.mw(dc)} · power {fmt.usd_mwh(price)} · tier {int(w.export_tier[i])}", muted, False)
     )

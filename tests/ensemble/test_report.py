@@ -26,7 +26,8 @@ def test_report_of_repeats(reference, tiny_scenario, tmp_path, capsys):
     assert pngs(out) == {
         "fan_sovereignty_index.png",
         "fan_compute_share.png",
-        "fan_electricity_price_usd_mwh.png",
+        "fan_retail_price_usd_mwh.png",
+        "fan_wholesale_price_usd_mwh.png",
         "fan_world.png",
         "final_sovereignty.png",
         "final_world.png",

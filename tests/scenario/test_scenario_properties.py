@@ -184,6 +184,8 @@ FROZEN = {
     "datacenter_mw",
     "bid_premium",
     "subsidy_rates",
+    "capacity_margin_at_cap",
+    "capacity_margin_at_zero",
     "id",
 }
 FREE_TEXT = {"title", "briefing", "debrief", "source", "name", "headline", "text"}

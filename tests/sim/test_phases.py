@@ -16,6 +16,7 @@ from sovereign.sim.phases.construction import complete_projects
 from sovereign.sim.phases.demand import advance, found_startups
 from sovereign.sim.phases.events import apply_events
 from sovereign.sim.phases.finance import lab_revenue_busd, revenue_growth, settle_finance
+from sovereign.sim.phases.grid import connect_datacenters
 from sovereign.sim.phases.orders import apply_orders
 from sovereign.sim.phases.power import clear_power_markets
 from sovereign.sim.state import EventEffects, PowerResults
@@ -31,7 +32,7 @@ def model(tiny):
 
 def _power(model, price=50.0):
     n_r = len(model.region_ix)
-    return PowerResults(price_avg=np.full(n_r, price), dc_curtail=np.zeros(n_r))
+    return PowerResults(price_avg=np.full(n_r, price), dc_price=np.full(n_r, price), dc_curtail=np.zeros(n_r))
 
 
 def _no_events(model):
@@ -219,6 +220,7 @@ def test_seed_funding_is_capped_by_expected_revenue(model):
 
 # -- orders, construction, events ------------------------------------------------------------------
 def test_a_build_pays_capex_and_takes_the_build_time(model):
+    model.scenario.grid.connection_margin = -0.5  # the grid has room: the connection is not the point here
     model.submit("bharat", BuildDatacenter(region="IND", it_mw=50))
     cash = model.seats["bharat"].state["cash_busd"]
     apply_orders(model)
@@ -231,6 +233,10 @@ def test_a_build_pays_capex_and_takes_the_build_time(model):
     assert cash - model.seats["bharat"].state["cash_busd"] == pytest.approx(cost - p["subsidy_busd"])
     n_dc = len(model.world.dc_region)
     model.quarter = p["done"]
+    complete_projects(model)
+    assert len(model.world.dc_region) == n_dc  # built, but waiting for its grid connection
+    connect_datacenters(model)
+    assert p["connected"] == model.quarter
     complete_projects(model)
     assert len(model.world.dc_region) == n_dc + 1
     assert model.world.dc_pue[-1] <= model.scenario.economics.new_build_pue_cap

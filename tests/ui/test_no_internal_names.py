@@ -34,6 +34,8 @@ SAMPLES = {
     "set_security_spending": {"busd_per_year": 2.0},
     "set_curtailment_priority": {"datacenters_last": True},
     "permitting_reform": {},
+    "set_large_load_rules": {"moratorium": True, "onsite_required": False, "tariff_usd_mwh": 10.0},
+    "expand_grid": {"mw_per_year": 1000.0},
     "raise_funding": {"busd": 1.0},
     "decide": {"event_id": 0, "option": 0},
 }

@@ -27,7 +27,7 @@ def test_join_page_offers_only_open_team_seats(room):
 def test_a_quarter_from_orders_to_results(playing):
     room, india, china = playing
     form = india.get("/api/team/form", params={"action": "build_datacenter"}).json()["fields"]
-    assert [f["name"] for f in form] == ["region", "it_mw"]
+    assert [f["name"] for f in form] == ["region", "it_mw", "onsite"]
     preview = india.post("/api/team/preview", DC).json()
     assert preview["verdict"] is None and preview["cost"] == "$700M" and preview["ready"] == "2027Q4"
     ok = india.post("/api/team/orders", DC)
@@ -159,7 +159,9 @@ def test_undo_goes_back_a_quarter_with_the_orders(playing):
     ]
     view = india.view()
     assert view["status"]["quarter"] == "2026Q1"
-    assert [q["command"] for q in view["queued"]] == [{"kind": "build_datacenter", "region": "IND", "it_mw": 100.0}]
+    assert [q["command"] for q in view["queued"]] == [
+        {"kind": "build_datacenter", "region": "IND", "it_mw": 100.0, "onsite": False}
+    ]
     room.end_quarter()
     assert room.lesson.quarter == "2026Q2"
 

@@ -56,7 +56,7 @@ def contracted_dc_mw(model: SovereignModel) -> np.ndarray:
     for p in w.projects:
         if p["kind"] == "build_datacenter" and p["connected"] >= 0:
             load[model.region_ix[p["region"]]] += p["grid_mw"]
-    return load
+    return np.asarray(load)
 
 
 def planning_margin(
@@ -110,6 +110,50 @@ def _pipeline(model: SovereignModel, by: int) -> np.ndarray:
     return pipe
 
 
+def others_queued_mw(model: SovereignModel) -> np.ndarray:
+    """(R,) MW of others' connection requests still waiting."""
+    q = model.world.queue_others
+    return np.bincount(q[:, 0].astype(np.int64), weights=q[:, 2], minlength=len(model.world.base_demand_mw))
+
+
+def _serve_others(model: SovereignModel, budget: np.ndarray) -> None:
+    """Others' requests (before the game's, and the conventional datacenters' growth) take capacity first.
+
+    A request made in the game and served in full goes into the connections table as ``others``
+    (its wait is the queue's: their buildings are not modelled). Spends `budget` in place.
+    """
+    w, q = model.world, model.quarter
+    grow = w.conventional_dc_mw * w.pue * (model.conventional_growth_rate**0.25 - 1.0)
+    new = np.flatnonzero(grow > 1e-3)
+    rows = np.column_stack([new, np.full(len(new), q), grow[new], grow[new]])
+    queue = np.vstack([w.queue_others, rows]) if len(rows) else w.queue_others
+    keep = np.ones(len(queue), bool)
+    for i in range(len(queue)):
+        r = int(queue[i, 0])
+        take = min(budget[r], queue[i, 2])
+        if take <= 0.0:
+            continue
+        budget[r] -= take
+        queue[i, 2] -= take
+        if queue[i, 2] <= 1e-6:
+            keep[i] = False
+            if queue[i, 1] >= 0:
+                model.metrics.connections.append(
+                    {
+                        "quarter": quarter_label(q),
+                        "region": model.scenario.regions[r].id,
+                        "owner": "others",
+                        "name": "requests of datacenters outside the game",
+                        "grid_mw": float(queue[i, 3]),
+                        "requested": quarter_label(int(queue[i, 1])),
+                        "wait_quarters": q - int(queue[i, 1]),
+                        "queue_quarters": q - int(queue[i, 1]),
+                        "onsite": False,
+                    }
+                )
+    w.queue_others = queue[keep]
+
+
 def queued_mw(model: SovereignModel) -> np.ndarray:
     """(R,) facility MW of the game's datacenters waiting for a grid connection."""
     w = model.world
@@ -128,7 +172,7 @@ def expected_wait_quarters(model: SovereignModel) -> np.ndarray:
     (no capacity) the wait is taken as `grid.network_build_quarters` (new network).
     """
     sc, w = model.scenario, model.world
-    ahead = w.queue_others_mw + queued_mw(model)
+    ahead = others_queued_mw(model) + queued_mw(model)
     build = sc.economics.datacenter_build_quarters + w.permitting_quarters
     queue = np.divide(
         ahead,
@@ -170,8 +214,10 @@ def best_firm_technology(
 
 
 def _lead(model: SovereignModel, r: int, t: int) -> int:
-    """Quarters from an order today to a running plant of technology `t` in region `r`."""
+    """Quarters from an order today to a running plant of technology `t` in region `r` (never: 1 << 30)."""
     w = model.world
+    if TECHNOLOGIES[t] not in model.scenario.technologies:
+        return 1 << 30
     return econ.plant_build_quarters(
         model.scenario, TECHNOLOGIES[t], int(w.permitting_quarters[r]), model.economy.turbine_backlog_gw
     )
@@ -251,7 +297,7 @@ def _plan_merchant(model: SovereignModel) -> None:
 def _plan_network(model: SovereignModel) -> None:
     """Order connection capacity where the queue would wait longer than the target."""
     gr, w = model.scenario.grid, model.world
-    queue = w.queue_others_mw + queued_mw(model)
+    queue = others_queued_mw(model) + queued_mw(model)
     pipe = np.zeros_like(w.connection_mw_q)
     if len(w.network_orders):
         np.add.at(pipe, w.network_orders[:, 1].astype(np.int64), w.network_orders[:, 2])
@@ -279,11 +325,7 @@ def connect_datacenters(model: SovereignModel) -> None:
     """
     sc, w, q = model.scenario, model.world, model.quarter
     budget = w.connection_mw_q.copy()
-    # others' requests queued before the game, and the conventional datacenters' own growth, go first
-    w.queue_others_mw += w.conventional_dc_mw * w.pue * (model.conventional_growth_rate**0.25 - 1.0)
-    served = np.minimum(w.queue_others_mw, budget)
-    w.queue_others_mw -= served
-    budget -= served
+    _serve_others(model, budget)
     firm = firm_capacity(model, w.grid_mw + _pipeline(model, q + sc.economics.datacenter_build_quarters))
     dc = contracted_dc_mw(model)
     blocked = np.zeros(len(budget), bool)

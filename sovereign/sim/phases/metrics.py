@@ -23,7 +23,7 @@ import numpy as np
 
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim.economics import HOURS_PER_QUARTER
-from sovereign.sim.phases.grid import queued_mw
+from sovereign.sim.phases.grid import others_queued_mw, queued_mw
 
 if TYPE_CHECKING:
     from sovereign.sim.model import SovereignModel
@@ -157,7 +157,7 @@ class MetricsRecorder:
             ("dc_emissions_mt", power.dc_emissions_mt),
             ("reserve_margin", power.reserve_margin),
             ("dc_curtailed_share", power.dc_curtail),
-            ("connection_queue_mw", w.queue_others_mw + queued_mw(m)),
+            ("connection_queue_mw", others_queued_mw(m) + queued_mw(m)),
             ("connection_mw_per_year", w.connection_mw_q * 4.0),
         ):
             columns[name] = np.asarray(values, float).tolist()

@@ -15,6 +15,7 @@ import numpy as np
 
 from sovereign.sim import economics as econ
 from sovereign.sim.commands import (
+    MAX_PLANT_MW,
     BuildDatacenter,
     BuildFab,
     BuildPackaging,
@@ -216,7 +217,9 @@ def nation(agent: SeatAgent) -> list[Command]:
         peak = float(power.demand_mw[:, r].max())
         if t >= 0:
             tech = TECHNOLOGIES[t]
-            mw = round(rules.plant_share_of_peak * peak / max(float(m.tech_avail[:, t].max()), 0.05), 1)
+            mw = round(
+                min(rules.plant_share_of_peak * peak / max(float(m.tech_avail[:, t].max()), 0.05), MAX_PLANT_MW), 1
+            )
             if econ.plant_capex_busd(sc, tech, mw) < rules.plant_cash_share * agent.cash_busd and mw > 1:
                 cmds.append(BuildPlant(region=agent.seat_id, technology=tech, mw=mw))
     # sovereign compute programme when self-reliance is low

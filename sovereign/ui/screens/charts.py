@@ -26,7 +26,7 @@ NATION_METRICS: tuple[Metric, ...] = (
     ("cyber_resilience", "Cyber resilience", lambda v: f"{v:.2f}", (0.0, 1.0)),
     ("compute_share", "Share of world compute", lambda v: fmt.pct(v), None),
     ("compute_capacity_h100e", "Installed accelerators (H100e)", fmt.count, None),
-    ("electricity_price_usd_mwh", "Electricity price ($/MWh)", lambda v: f"${v:,.0f}", None),
+    ("retail_price_usd_mwh", "Electricity price, industrial ($/MWh)", lambda v: f"${v:,.0f}", None),
     ("compute_price_usd_hour", "Compute price ($ per H100e-hour)", lambda v: f"${v:,.2f}", None),
     ("dc_electricity_twh", "Datacenter electricity (TWh per quarter)", lambda v: f"{v:,.1f}", None),
     ("emissions_mt", "Power-sector CO2 (Mt per quarter)", lambda v: f"{v:,.0f}", None),

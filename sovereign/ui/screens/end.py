@@ -219,7 +219,12 @@ class EndScreen(Screen):
                 nation_chart(model, "sovereignty_index", "Sovereignty index", lambda v: f"{v:.2f}", (0.0, 1.0), you),
                 nation_chart(model, "compute_share", "Share of world compute", lambda v: fmt.pct(v), None, you),
                 nation_chart(
-                    model, "electricity_price_usd_mwh", "Electricity price ($/MWh)", lambda v: f"${v:,.0f}", None, you
+                    model,
+                    "retail_price_usd_mwh",
+                    "Electricity price, industrial ($/MWh)",
+                    lambda v: f"${v:,.0f}",
+                    None,
+                    you,
                 ),
                 firm_chart(model, "valuation_busd", "Firm valuations ($B)", fmt.money, None, you),
             ]

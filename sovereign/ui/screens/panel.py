@@ -23,6 +23,7 @@ import pygame_gui
 from sovereign.game import fmt
 from sovereign.game.actions import ACTION_BY_KEY, actions_for
 from sovereign.scenario.schema import quarter_index, quarter_label
+from sovereign.sim.phases.grid import expected_wait_quarters, others_queued_mw, queued_mw
 from sovereign.sim.phases.metrics import PILLARS
 from sovereign.sim.world import TECHNOLOGIES
 from sovereign.ui import draw, events
@@ -63,6 +64,17 @@ def firm_series(model: Any, firm_id: str, key: str) -> list[float]:
     quarters = [w["quarter"] for w in model.metrics.world]
     by_q = {r["quarter"]: float(r[key]) for r in model.metrics.firms if r["firm"] == firm_id}
     return [by_q.get(q, float("nan")) for q in quarters]
+
+
+def _grid_wait(model: Any, i: int) -> str:
+    """What a datacenter ordered now in region row `i` faces to get power, in a few words."""
+    w = model.world
+    if w.moratorium_until[i] > model.quarter:
+        return "moratorium: on-site power only"
+    queue = float(others_queued_mw(model)[i] + queued_mw(model)[i])
+    wait = fmt.quarters(round(float(expected_wait_quarters(model)[i])))
+    rule = " · on-site power required" if w.onsite_required[i] else ""
+    return f"{wait} beyond the build (queue {fmt.mw(queue)}){rule}"
 
 
 def rank_of(model: Any, region_id: str) -> tuple[int, int] | None:
@@ -435,6 +447,7 @@ class SidePanel:
         member = (
             [model.scenario.blocs[b].name for b in np.flatnonzero(w.bloc_member[:, i])] if w.bloc_member.size else []
         )
+        power = model.results.power
         pairs = [
             # your own cash; for other nations only what is public: the AI budget their GDP funds
             # each quarter (how much of it is left unspent is theirs to know)
@@ -443,11 +456,19 @@ class SidePanel:
                 if rid == seat and rid in model.seats
                 else ("AI budget a quarter (public)", fmt.money(model.budget_busd(rid)))
             ),
-            ("Electricity price", fmt.usd_mwh(float(model.results.power.price_avg[i]))),
+            ("Electricity price (industrial)", fmt.usd_mwh(float(power.retail[i]))),
+            (
+                "Wholesale · capacity",
+                f"{fmt.usd_mwh(float(power.wholesale_avg[i]))} · ${float(power.capacity_usd_mw_day[i]):,.0f}/MW-day"
+                if len(power.wholesale_avg)
+                else "–",
+            ),
             ("Datacenter capacity", fmt.mw(dc_mw)),
             ("Accelerators", f"{fmt.h100e(h_region)} ({fmt.pct(h_region / h_total, 1)})"),
             ("Compute price", fmt.usd_hour(float(model.results.compute.price_region[i]))),
-            ("Peak reserve margin", fmt.pct(float(model.results.power.reserve_margin[i]))),
+            ("Planning reserve margin", fmt.pct(float(power.reserve_margin[i]))),
+            ("Grid connection wait", _grid_wait(model, i)),
+            ("Datacenters curtailed", fmt.pct(float(power.dc_curtail[i]), 1)),
             ("Emissions (quarter)", f"{row['emissions_mt']:,.0f} Mt CO2" if row else "–"),
             ("Permitting delay", fmt.quarters(int(w.permitting_quarters[i]))),
             ("Data localisation", "in force" if w.localisation[i] else "no"),
@@ -488,7 +509,7 @@ class SidePanel:
         y += ((len(entries) + 2) // 3) * f.line_height(12) + s(4)
         # history
         y = self._heading(surf, y, "History")
-        price = nation_series(model, rid, "electricity_price_usd_mwh")
+        price = nation_series(model, rid, "retail_price_usd_mwh")
         share = nation_series(model, rid, "compute_share")
         y = self._sparklines(
             surf,
@@ -902,7 +923,9 @@ def _cap(cap: float | None) -> str:
 
 #: A queued command in words, by kind: names, never ids or field names (``enabled=True``).
 _LABELS: dict[str, Any] = {
-    "build_datacenter": lambda n, c: f"Datacenter {fmt.mw(c.it_mw)} in {n(c.region)}",
+    "build_datacenter": lambda n, c: (
+        f"Datacenter {fmt.mw(c.it_mw)} in {n(c.region)}" + (" with its own gas generation" if c.onsite else "")
+    ),
     "build_plant": lambda n, c: f"{c.technology.capitalize()} plant {fmt.mw(c.mw)} in {n(c.region)}",
     "build_fab": lambda n, c: f"Fab {fmt.h100e(c.h100e_per_quarter)}/q of {n(c.accelerator)} in {n(c.region)}",
     "build_packaging": lambda n, c: f"Packaging line {fmt.h100e(c.h100e_per_quarter)}/q in {n(c.region)}",
@@ -925,6 +948,12 @@ _LABELS: dict[str, Any] = {
         "In power shortages, datacenters are cut " + ("last" if c.datacenters_last else "with other load")
     ),
     "permitting_reform": lambda n, c: "Permitting reform (one quarter faster)",
+    "set_large_load_rules": lambda n, c: (
+        ("Moratorium on datacenter connections" if c.moratorium else "Connect datacenters")
+        + (", on-site power required" if c.onsite_required else "")
+        + f", surcharge {fmt.usd_mwh(c.tariff_usd_mwh)}, minimum take {fmt.pct(c.min_take_share)}"
+    ),
+    "expand_grid": lambda n, c: f"Grid expansion: {fmt.mw(c.mw_per_year)} more connections a year",
     "join_bloc": lambda n, c: f"Apply to join {n(c.bloc)}",
     "vote_on_application": lambda n, c: f"{'Admit' if c.accept else 'Refuse'} {n(c.region)} to {n(c.bloc)}",
     "leave_bloc": lambda n, c: f"Leave {n(c.bloc)}",
