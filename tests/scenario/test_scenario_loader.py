@@ -338,9 +338,9 @@ def test_several_problems_are_reported_at_once_in_file_order() -> None:
         "(allowed: id, name, iso3, marker, population_m, gdp_busd, gdp_growth, ai_budget_share, grid_mw, "
         "fuel_cost_factor, base_demand_mw, demand_growth, electricity_price_usd_mwh, conventional_dc_mw, "
         "conventional_dc_growth, pue, ai_demand_share, regulated_share, export_tier, localisation_law, "
-        "permitting_quarters, dc_capex_musd_per_mw, threat_exposure, security_spend_busd, chip_producer, peak_hour_factor, connection_mw_per_year, "
-        "connection_queue_mw, connection_moratorium_until, onsite_required, large_load_tariff_usd_mwh, min_take_share, "
-        "utility_technologies, source)",
+        "permitting_quarters, dc_capex_musd_per_mw, threat_exposure, security_spend_busd, chip_producer, "
+        "peak_hour_factor, connection_mw_per_year, connection_queue_mw, connection_moratorium_until, "
+        "onsite_required, large_load_tariff_usd_mwh, min_take_share, utility_technologies, source)",
     ]
 
 
