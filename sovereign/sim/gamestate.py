@@ -117,6 +117,8 @@ class ScenarioTables:
     sold_only_in: np.ndarray  # (R, G) bool: the region's buyers may receive the class (its maker's rule)
     slice_swing: np.ndarray  # (S, R) top hourly demand over the slice's average (peak slice: peak-hour factor)
     tech_capex: np.ndarray  # (T,) $M/MW
+    tech_build: np.ndarray  # (T,) quarters to build (a technology the scenario lacks: never)
+    turbine_mask: np.ndarray  # (T,) bool: technologies that wait for gas turbines
     tech_retire: np.ndarray  # (T,) share of the utilities' fleet closing per year
     utility_allowed: np.ndarray  # (R, T) bool: technologies the region's utilities build
     merchant_mask: np.ndarray  # (T,) bool: technologies built for the energy they sell
@@ -179,6 +181,8 @@ class ScenarioTables:
                 1.0,
             ),
             tech_capex=np.array([t.capex_musd_per_mw if t else 0.0 for t in techs]),
+            tech_build=np.array([t.build_quarters if t else 1 << 30 for t in techs], np.int64),
+            turbine_mask=np.array([t in sc.grid.turbine_technologies for t in TECHNOLOGIES]),
             tech_retire=np.array([t.retire_per_year if t else 0.0 for t in techs]),
             utility_allowed=np.array(
                 [
@@ -292,6 +296,8 @@ class ModelParts:
     sold_only_in: np.ndarray
     slice_swing: np.ndarray
     tech_capex: np.ndarray
+    tech_build: np.ndarray
+    turbine_mask: np.ndarray
     tech_retire: np.ndarray
     utility_allowed: np.ndarray
     merchant_mask: np.ndarray

@@ -119,39 +119,43 @@ def others_queued_mw(model: SovereignModel) -> np.ndarray:
 def _serve_others(model: SovereignModel, budget: np.ndarray) -> None:
     """Others' requests (before the game's, and the conventional datacenters' growth) take capacity first.
 
-    A request made in the game and served in full goes into the connections table as ``others``
-    (its wait is the queue's: their buildings are not modelled). Spends `budget` in place.
+    First come, first served within each region. A request made in the game and served in full goes
+    into the connections table as ``others`` (its wait is the queue's: their buildings are not
+    modelled). Spends `budget` in place.
     """
     w, q = model.world, model.quarter
     grow = w.conventional_dc_mw * w.pue * (model.conventional_growth_rate**0.25 - 1.0)
     new = np.flatnonzero(grow > 1e-3)
-    rows = np.column_stack([new, np.full(len(new), q), grow[new], grow[new]])
-    queue = np.vstack([w.queue_others, rows]) if len(rows) else w.queue_others
-    keep = np.ones(len(queue), bool)
-    for i in range(len(queue)):
-        r = int(queue[i, 0])
-        take = min(budget[r], queue[i, 2])
-        if take <= 0.0:
-            continue
-        budget[r] -= take
-        queue[i, 2] -= take
-        if queue[i, 2] <= 1e-6:
-            keep[i] = False
-            if queue[i, 1] >= 0:
-                model.metrics.connections.append(
-                    {
-                        "quarter": quarter_label(q),
-                        "region": model.scenario.regions[r].id,
-                        "owner": "others",
-                        "name": "requests of datacenters outside the game",
-                        "grid_mw": float(queue[i, 3]),
-                        "requested": quarter_label(int(queue[i, 1])),
-                        "wait_quarters": q - int(queue[i, 1]),
-                        "queue_quarters": q - int(queue[i, 1]),
-                        "onsite": False,
-                    }
-                )
-    w.queue_others = queue[keep]
+    queue = np.vstack([w.queue_others, np.column_stack([new, np.full(len(new), q), grow[new], grow[new]])])
+    if not len(queue):
+        return
+    region = queue[:, 0].astype(np.int64)
+    order = np.argsort(region, kind="stable")  # by region, first come first within each
+    rs, rem = region[order], queue[order, 2]
+    cum = np.cumsum(rem)
+    first = np.r_[0, np.flatnonzero(np.diff(rs)) + 1]
+    group_start = np.repeat(cum[first] - rem[first], np.diff(np.r_[first, len(rs)]))
+    ahead = cum - rem - group_start  # MW queued before each request in its region
+    served = np.clip(budget[rs] - ahead, 0.0, rem)
+    queue[order, 2] = rem - served
+    budget -= np.bincount(rs, weights=served, minlength=len(budget))
+    done = (queue[:, 2] <= 1e-6) & (rem[np.argsort(order)] > 0)
+    for i in np.flatnonzero(done & (queue[:, 1] >= 0)).tolist():
+        asked = int(queue[i, 1])
+        model.metrics.connections.append(
+            {
+                "quarter": quarter_label(q),
+                "region": model.scenario.regions[int(queue[i, 0])].id,
+                "owner": "others",
+                "name": "requests of datacenters outside the game",
+                "grid_mw": float(queue[i, 3]),
+                "requested": quarter_label(asked),
+                "wait_quarters": q - asked,
+                "queue_quarters": q - asked,
+                "onsite": False,
+            }
+        )
+    w.queue_others = queue[queue[:, 2] > 1e-6]
 
 
 def queued_mw(model: SovereignModel) -> np.ndarray:
@@ -192,7 +196,7 @@ def best_firm_technology(
 
     Among the allowed technologies that arrive within `horizon` quarters (the soonest if none
     does, unless `in_time`), the one whose capacity in that slice is cheapest: capex over its
-    availability there. -1 when none can serve that slice (in time, if asked).
+    availability there (`cheapest_in_time`). -1 when none can serve that slice (in time, if asked).
 
     The slice that binds is `s` if given, else the one with the thinnest planning margin today.
     One home for the rule: the utilities, the nations' and the conglomerates' AI all use it.
@@ -202,37 +206,64 @@ def best_firm_technology(
         dc = contracted_dc_mw(model)[r]
         load = (w.base_demand_mw[r] * model.slice_factor + dc) * model.slice_swing[:, r]
         s = int(np.argmin(firm_capacity(model, w.grid_mw[r : r + 1])[0] / np.maximum(load, 1e-9)))
-    avail = model.tech_avail[s]
-    lead = np.array([_lead(model, r, t) for t in range(len(TECHNOLOGIES))])
-    ok = allowed & (avail > 0.05)
-    if not ok.any():
-        return -1, s
-    soon = ok & (lead <= horizon)
-    if not soon.any():  # nothing arrives in time: the soonest
-        return (-1, s) if in_time else (int(np.argmin(np.where(ok, lead, 1 << 30))), s)
-    return int(np.argmin(np.where(soon, model.tech_capex / np.maximum(avail, 1e-9), np.inf))), s
+    lead = lead_quarters(model)[r : r + 1]
+    t = int(cheapest_in_time(model, np.array([s]), allowed[None, :], lead, horizon)[0])
+    if t >= 0 or in_time:
+        return t, s
+    ok = allowed & (model.tech_avail[s] > MIN_AVAILABILITY)
+    return (int(np.argmin(np.where(ok, lead[0], NEVER))), s) if ok.any() else (-1, s)
 
 
-def _lead(model: SovereignModel, r: int, t: int) -> int:
-    """Quarters from an order today to a running plant of technology `t` in region `r` (never: 1 << 30)."""
+#: Lead time of a technology the scenario does not have (never built).
+NEVER = 1 << 30
+#: Least availability in the slice that binds for a technology to be built for it (solar's 0.06 at
+#: the evening peak is not a reason to build solar).
+MIN_AVAILABILITY = 0.1
+
+
+def lead_quarters(model: SovereignModel) -> np.ndarray:
+    """(R, T) quarters from an order today to a running plant: build, permitting and turbine wait.
+
+    `economics.plant_build_quarters` for every region and technology at once (a test holds them equal).
+    """
     w = model.world
-    if TECHNOLOGIES[t] not in model.scenario.technologies:
-        return 1 << 30
-    return econ.plant_build_quarters(
-        model.scenario, TECHNOLOGIES[t], int(w.permitting_quarters[r]), model.economy.turbine_backlog_gw
-    )
+    wait = econ.turbine_wait_quarters(model.scenario, model.economy.turbine_backlog_gw)
+    return np.asarray(model.tech_build[None, :] + w.permitting_quarters[:, None] + wait * model.turbine_mask[None, :])
+
+
+def cheapest_in_time(
+    model: SovereignModel, s: np.ndarray, allowed: np.ndarray, lead: np.ndarray, horizon: int
+) -> np.ndarray:
+    """(R,) for each region, the technology to fill slice ``s[r]``: cheapest capex per MW available there.
+
+    Among `allowed` technologies (R, T) available there (`MIN_AVAILABILITY`) that arrive within
+    `horizon` quarters (`lead`, R x T); -1 where none does.
+    """
+    avail = model.tech_avail[s]  # (R, T)
+    ok = allowed & (avail >= MIN_AVAILABILITY) & (lead <= horizon)
+    cost = np.where(ok, model.tech_capex[None, :] / np.maximum(avail, 1e-9), np.inf)
+    t = np.argmin(cost, axis=1)
+    return np.where(ok.any(axis=1), t, -1)
 
 
 def order_plant(model: SovereignModel, r: int, t: int, mw: float) -> int:
-    """Order a utility plant; returns the quarter it runs (gas waits for its turbines, which it books)."""
-    sc, w = model.scenario, model.world
-    tech = TECHNOLOGIES[t]
-    lead = _lead(model, r, t)
-    if tech in sc.grid.turbine_technologies:
-        model.economy.turbine_backlog_gw += mw / 1000.0
+    """Order one plant for a region's utilities; returns the quarter it runs (see `order_plants`)."""
+    return int(order_plants(model, np.array([r]), np.array([t]), np.array([mw]))[0])
+
+
+def order_plants(model: SovereignModel, r: np.ndarray, t: np.ndarray, mw: np.ndarray) -> np.ndarray:
+    """Order utility plants (one per row); returns the quarters they run.
+
+    Gas plants wait for their turbines: the orders of one call are booked together, after the
+    world's backlog, which they join.
+    """
+    lead = lead_quarters(model)[r, t]
+    turbines = model.turbine_mask[t]
+    model.economy.turbine_backlog_gw += float(mw[turbines].sum()) / 1000.0
     done = model.quarter + lead
-    w.grid_orders = np.vstack([w.grid_orders, [[done, r, t, mw]]])
-    return done
+    rows = np.column_stack([done, r, t, mw]).astype(float)
+    model.world.grid_orders = np.vstack([model.world.grid_orders, rows])
+    return np.asarray(done)
 
 
 def _plan_adequacy(model: SovereignModel) -> None:
@@ -241,8 +272,9 @@ def _plan_adequacy(model: SovereignModel) -> None:
     For each year ahead (nearest first), the load then (grown base, conventional datacenters,
     connected and queued halls at full load) at the peak hour plus the target margin, against the
     fleet then (less retirements) and what is ordered by then; a shortfall is filled with what
-    arrives in time (`best_firm_technology`), so a plant that comes late is never counted on for
-    the years before it.
+    arrives in time (`cheapest_in_time`), so a plant that comes late is never counted on for the
+    years before it, and ordered in the last year it still can be (just in time: no earlier than
+    its lead time needs). All regions at once, one slice at a time.
     """
     w, gr = model.world, model.scenario.grid
     h = gr.plan_horizon_quarters
@@ -250,7 +282,23 @@ def _plan_adequacy(model: SovereignModel) -> None:
     np.add.at(owned, (w.plant_region, w.plant_tech), w.plant_mw)
     utility = np.maximum(w.grid_mw - owned, 0.0)
     dc_now = contracted_dc_mw(model) + queued_mw(model)
-    for k in range(4, h + 1, 4):
+    rows = np.arange(len(w.base_demand_mw))
+    steps = range(4, h + 1, 4)
+    # capacity ordered earlier that runs by each step (one pass over the orders), plus what this
+    # quarter's orders add (each arrives by the step it was ordered for, so counts from then on)
+    by_step = np.zeros((len(steps), *w.grid_mw.shape))
+    if len(w.grid_orders):
+        o = w.grid_orders
+        step = np.ceil(np.maximum(o[:, 0] - model.quarter, 0) / 4.0).astype(np.int64) - 1
+        inside = step < len(steps)
+        np.add.at(
+            by_step,
+            (np.maximum(step[inside], 0), o[inside, 1].astype(np.int64), o[inside, 2].astype(np.int64)),
+            o[inside, 3],
+        )
+        by_step = np.cumsum(by_step, axis=0)
+    added = np.zeros_like(w.grid_mw)
+    for i, k in enumerate(steps):
         years = k / 4.0
         base = w.base_demand_mw * model.demand_growth_rate**years
         dc = dc_now + w.conventional_dc_mw * w.pue * (model.conventional_growth_rate**years - 1.0)
@@ -260,20 +308,25 @@ def _plan_adequacy(model: SovereignModel) -> None:
             * (1 + gr.target_reserve_margin)
         )
         retired = utility * (1.0 - (1.0 - model.tech_retire[None, :]) ** years)
-        cap = w.grid_mw - retired + _pipeline(model, model.quarter + k)
-        need = want - firm_capacity(model, cap)  # (R, S)
+        need = want - firm_capacity(model, w.grid_mw - retired + by_step[i] + added)  # (R, S)
         for _ in range(len(model.slice_factor)):
-            if not (need > 1.0).any():
+            short = need.max(axis=1) > 1.0
+            if not short.any():
                 break
-            for r in np.flatnonzero(need.max(axis=1) > 1.0).tolist():
-                s = int(np.argmax(need[r]))
-                t, _ = best_firm_technology(model, r, model.utility_allowed[r], k, s, in_time=True)
-                if t < 0 or _lead(model, r, t) <= k - 4:  # none in time, or it can still be ordered next year
-                    need[r, s] = 0.0
-                    continue
-                mw = float(need[r, s] / model.tech_avail[s, t])
-                order_plant(model, r, t, mw)
-                need[r] -= mw * model.tech_avail[:, t]
+            s = np.argmax(need, axis=1)
+            lead = lead_quarters(model)
+            t = cheapest_in_time(model, s, model.utility_allowed, lead, k)
+            tt = np.maximum(t, 0)
+            # none in time, or it can still be ordered next year: nothing this year for that slice
+            go = short & (t >= 0) & (lead[rows, tt] > k - 4)
+            need[rows[short & ~go], s[short & ~go]] = 0.0
+            if not go.any():
+                continue
+            r_go, s_go, t_go = rows[go], s[go], t[go]
+            mw = need[r_go, s_go] / model.tech_avail[s_go, t_go]
+            order_plants(model, r_go, t_go, mw)
+            np.add.at(added, (r_go, t_go), mw)
+            need[r_go] -= mw[:, None] * model.tech_avail[:, t_go].T
 
 
 def _plan_merchant(model: SovereignModel) -> None:
@@ -287,11 +340,12 @@ def _plan_merchant(model: SovereignModel) -> None:
     earn = price.T @ (model.tech_avail * share[:, None]) * econ.HOURS_PER_YEAR  # (R, T) $/MW-year
     ratio = earn / np.maximum(model.tech_capex * 1e6 * crf, 1e-9)
     build = model.merchant_mask[None, :] & model.utility_allowed & (ratio > gr.merchant_hurdle)
-    for r, t in zip(*np.nonzero(build), strict=True):
-        scale = min(float(ratio[r, t]) / gr.merchant_hurdle - 1.0, 1.0)
-        mw = gr.merchant_build_share_per_year / 4.0 * float(w.base_demand_mw[r]) * scale
-        if mw > 1.0:
-            order_plant(model, int(r), int(t), mw)
+    r, t = np.nonzero(build)
+    scale = np.minimum(ratio[r, t] / gr.merchant_hurdle - 1.0, 1.0)
+    mw = gr.merchant_build_share_per_year / 4.0 * w.base_demand_mw[r] * scale
+    keep = mw > 1.0
+    if keep.any():
+        order_plants(model, r[keep], t[keep], mw[keep])
 
 
 def _plan_network(model: SovereignModel) -> None:
