@@ -71,11 +71,17 @@ def planning_margin(
 
 
 def plan_grid(model: SovereignModel) -> None:
-    """The utilities' quarter: deliveries, retirements, new orders, network, connections."""
+    """The utilities' quarter: deliveries and retirements; once a year their plan; connections.
+
+    Utilities plan once a year (resource plans and capacity auctions are yearly), after the first
+    quarter and every fourth one after it; their orders for each year ahead are placed in the last
+    year they still can be, so a yearly plan misses nothing a quarterly one would catch.
+    """
     _deliver(model)
-    _plan_adequacy(model)
-    _plan_merchant(model)
-    _plan_network(model)
+    if (model.quarter - model.start_q) % 4 == 0:
+        _plan_adequacy(model)
+        _plan_merchant(model)
+        _plan_network(model)
     connect_datacenters(model)
 
 
@@ -254,16 +260,27 @@ def order_plant(model: SovereignModel, r: int, t: int, mw: float) -> int:
 def order_plants(model: SovereignModel, r: np.ndarray, t: np.ndarray, mw: np.ndarray) -> np.ndarray:
     """Order utility plants (one per row); returns the quarters they run.
 
-    Gas plants wait for their turbines: the orders of one call are booked together, after the
-    world's backlog, which they join.
+    Gas plants wait for their turbines: each order joins the world's backlog in turn (the turbine
+    makers deliver in order of booking), so its wait includes the orders booked before it.
     """
-    lead = lead_quarters(model)[r, t]
-    turbines = model.turbine_mask[t]
-    model.economy.turbine_backlog_gw += float(mw[turbines].sum()) / 1000.0
+    lead = _arrival_leads(model, r, t, mw)
+    model.economy.turbine_backlog_gw += float(mw[model.turbine_mask[t]].sum()) / 1000.0
     done = model.quarter + lead
     rows = np.column_stack([done, r, t, mw]).astype(float)
     model.world.grid_orders = np.vstack([model.world.grid_orders, rows])
     return np.asarray(done)
+
+
+def _arrival_leads(model: SovereignModel, r: np.ndarray, t: np.ndarray, mw: np.ndarray) -> np.ndarray:
+    """Lead times of orders booked one after the other.
+
+    Each gas plant waits for the backlog ahead of it, the earlier orders of the same batch included.
+    """
+    sc, w = model.scenario, model.world
+    turbines = model.turbine_mask[t]
+    queued = model.economy.turbine_backlog_gw + np.cumsum(np.where(turbines, mw, 0.0)) / 1000.0
+    wait = np.ceil(np.maximum(queued, 0.0) / (sc.grid.turbine_supply_gw_per_year / 4.0) - 1e-9).astype(np.int64)
+    return np.asarray(model.tech_build[t] + w.permitting_quarters[r] + np.where(turbines, wait, 0))
 
 
 def _plan_adequacy(model: SovereignModel) -> None:
@@ -309,7 +326,7 @@ def _plan_adequacy(model: SovereignModel) -> None:
         )
         retired = utility * (1.0 - (1.0 - model.tech_retire[None, :]) ** years)
         need = want - firm_capacity(model, w.grid_mw - retired + by_step[i] + added)  # (R, S)
-        for _ in range(len(model.slice_factor)):
+        for _ in range(len(model.slice_factor) + 2):
             short = need.max(axis=1) > 1.0
             if not short.any():
                 break
@@ -324,6 +341,11 @@ def _plan_adequacy(model: SovereignModel) -> None:
                 continue
             r_go, s_go, t_go = rows[go], s[go], t[go]
             mw = need[r_go, s_go] / model.tech_avail[s_go, t_go]
+            # gas plants booked in this pass queue behind each other: those that would then come
+            # too late wait for the next pass, which sees the longer backlog and picks otherwise
+            fits = _arrival_leads(model, r_go, t_go, mw) <= k
+            if not fits.all():
+                r_go, s_go, t_go, mw = r_go[fits], s_go[fits], t_go[fits], mw[fits]
             order_plants(model, r_go, t_go, mw)
             np.add.at(added, (r_go, t_go), mw)
             need[r_go] -= mw[:, None] * model.tech_avail[:, t_go].T
@@ -342,7 +364,7 @@ def _plan_merchant(model: SovereignModel) -> None:
     build = model.merchant_mask[None, :] & model.utility_allowed & (ratio > gr.merchant_hurdle)
     r, t = np.nonzero(build)
     scale = np.minimum(ratio[r, t] / gr.merchant_hurdle - 1.0, 1.0)
-    mw = gr.merchant_build_share_per_year / 4.0 * w.base_demand_mw[r] * scale
+    mw = gr.merchant_build_share_per_year * w.base_demand_mw[r] * scale
     keep = mw > 1.0
     if keep.any():
         order_plants(model, r[keep], t[keep], mw[keep])
@@ -356,7 +378,7 @@ def _plan_network(model: SovereignModel) -> None:
     if len(w.network_orders):
         np.add.at(pipe, w.network_orders[:, 1].astype(np.int64), w.network_orders[:, 2])
     short = queue / gr.network_target_wait_quarters - (w.connection_mw_q + pipe)
-    order = np.minimum(short, w.connection_mw_q * gr.network_expansion_per_year / 4.0)
+    order = np.minimum(short, w.connection_mw_q * gr.network_expansion_per_year)
     done = model.quarter + gr.network_build_quarters + w.permitting_quarters
     for r in np.flatnonzero(order > 1.0).tolist():
         w.network_orders = np.vstack([w.network_orders, [[done[r], r, order[r]]]])
