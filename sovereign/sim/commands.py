@@ -8,7 +8,7 @@ a command or refuses it with a reason a player understands. The model applies on
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from sovereign.sim.model import SovereignModel
 
 
+#: Largest bid for accelerators, H100e, and highest price per H100e a bid may name, $.
+MAX_BID_H100E = 1e8
+MAX_BID_PRICE_USD = 1e6
 #: Largest plant one command builds, MW (bigger programmes are several plants).
 MAX_PLANT_MW = 20000.0
 #: A moratorium a nation sets by command lasts until it lifts it: "until" this quarter index.
@@ -77,14 +80,28 @@ class BuyAccelerators(_Command):
 
     kind: Literal["buy_accelerators"] = "buy_accelerators"
     accelerator: str
-    h100e: float = Field(gt=0, le=1e8)
-    max_price_usd: float = Field(gt=0, le=1e6, description="Highest price per H100e")
+    h100e: float = Field(gt=0, le=MAX_BID_H100E)
+    max_price_usd: float = Field(gt=0, le=MAX_BID_PRICE_USD, description="Highest price per H100e")
     region: str
     contract: bool = Field(
         False,
         description="A long-term allocation order: served before the spot market, at list price "
         "(the highest price must reach the list price)",
     )
+
+    @classmethod
+    def checked_bid(cls, accelerator: str, h100e: float, max_price_usd: float, region: str, contract: bool) -> Self:
+        """A bid built by code (the AI policies), with the field bounds checked here in plain Python.
+
+        Why: the AI places some 9,000 bids a run, and pydantic's full validation of each was a
+        fifth of a run's time. Values within the bounds give the same object as the validating
+        constructor; any other value goes through it, so it fails exactly as it would.
+        """
+        if 0.0 < h100e <= MAX_BID_H100E and 0.0 < max_price_usd <= MAX_BID_PRICE_USD:
+            return cls.model_construct(
+                accelerator=accelerator, h100e=h100e, max_price_usd=max_price_usd, region=region, contract=contract
+            )
+        return cls(accelerator=accelerator, h100e=h100e, max_price_usd=max_price_usd, region=region, contract=contract)
 
 
 class BuildPackaging(_Command):

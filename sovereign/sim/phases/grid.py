@@ -402,28 +402,29 @@ def connect_datacenters(model: SovereignModel) -> None:
     sc, w, q = model.scenario, model.world, model.quarter
     budget = w.connection_mw_q.copy()
     _serve_others(model, budget)
+    # the load each region can still connect while keeping its planning margin at the connection
+    # margin, with the plants that run by the time a hall ordered now is built
     firm = firm_capacity(model, w.grid_mw + _pipeline(model, q + sc.economics.datacenter_build_quarters))
-    dc = contracted_dc_mw(model)
-    blocked = np.zeros(len(budget), bool)
+    limit = (
+        firm / (1.0 + sc.grid.connection_margin) / model.slice_swing.T - w.base_demand_mw[:, None] * model.slice_factor
+    )
+    headroom = (limit.min(axis=1) - contracted_dc_mw(model)).tolist()
+    left = budget.tolist()
+    blocked = [False] * len(left)
     for p in w.projects:
         if p["kind"] != "build_datacenter" or p["connected"] >= 0 or p["onsite"]:
             continue
         r = model.region_ix[p["region"]]
-        if blocked[r] or w.moratorium_until[r] > q or budget[r] <= 0.0:
-            blocked[r] = True  # first come, first served: nobody overtakes the head of the queue
-            continue
-        after = dc[r] + p["grid_mw"]
-        rows = slice(r, r + 1)
-        margin = planning_margin(model, firm[rows], np.array([after]), w.base_demand_mw[rows], rows)[0]
-        if margin < sc.grid.connection_margin:
+        # first come, first served: nobody overtakes the head of the queue
+        if blocked[r] or w.moratorium_until[r] > q or left[r] <= 0.0 or p["grid_mw"] > headroom[r]:
             blocked[r] = True
             continue
-        take = min(budget[r], p["grid_mw"] - p["grid_done_mw"])
+        take = min(left[r], p["grid_mw"] - p["grid_done_mw"])
         p["grid_done_mw"] += take
-        budget[r] -= take
+        left[r] -= take
         if p["grid_done_mw"] >= p["grid_mw"] - 1e-6:
             p["connected"] = q
-            dc[r] = after
+            headroom[r] -= p["grid_mw"]
         else:
             blocked[r] = True
 
