@@ -34,7 +34,7 @@ FAULT_ENV = "SOVEREIGN_FAULT_INJECT"
 #: Exit code of a worker killed by an injected ``exit`` fault.
 FAULT_EXIT_CODE = 70
 #: Metric tables a run produces (``model.metrics.tables()``).
-METRIC_TABLES = ("nations", "firms", "world", "holdings", "connections")
+METRIC_TABLES = ("nations", "firms", "world", "holdings", "connections", "plant_orders")
 #: Columns whose values depend on where and when a run was executed, not on the run itself.
 EXECUTION_COLUMNS = ("attempt", "elapsed_s", "cpu_s", "worker")
 

@@ -832,6 +832,20 @@ METRICS = Record(
                 }
             )
         ),
+        "plant_orders": Encoded(
+            Rows(
+                required={
+                    "quarter": QuarterLabel(),
+                    "region": Ref("region"),
+                    "by": Text(),
+                    "ai": Flag(),
+                    "technology": Text(),
+                    "mw": Num(lo=0),
+                    "purpose": Text(),
+                    "availability": Num(lo=0, hi=1),
+                }
+            )
+        ),
         # the prices the AI reads with its lag (sovereign.sim.metrics): shapes fixed by the scenario
         "signals": Encoded(
             ListOf(

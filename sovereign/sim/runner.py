@@ -13,7 +13,7 @@ from typing import Any
 from sovereign.scenario.schema import Scenario
 from sovereign.sim.model import SovereignModel
 
-TABLES = ("nations", "firms", "world", "holdings", "connections")
+TABLES = ("nations", "firms", "world", "holdings", "connections", "plant_orders")
 
 
 def run_scenario(

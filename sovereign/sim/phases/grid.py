@@ -207,24 +207,20 @@ def best_firm_technology(
     The slice that binds is `s` if given, else the one with the thinnest planning margin today.
     One home for the rule: the utilities, the nations' and the conglomerates' AI all use it.
     """
-    w = model.world
     if s is None:
-        dc = contracted_dc_mw(model)[r]
-        load = (w.base_demand_mw[r] * model.slice_factor + dc) * model.slice_swing[:, r]
-        s = int(np.argmin(firm_capacity(model, w.grid_mw[r : r + 1])[0] / np.maximum(load, 1e-9)))
+        s = binding_slice(model, r)
     lead = lead_quarters(model)[r : r + 1]
     t = int(cheapest_in_time(model, np.array([s]), allowed[None, :], lead, horizon)[0])
     if t >= 0 or in_time:
         return t, s
-    ok = allowed & (model.tech_avail[s] > MIN_AVAILABILITY)
-    return (int(np.argmin(np.where(ok, lead[0], NEVER))), s) if ok.any() else (-1, s)
+    return int(soonest(model, np.array([s]), allowed[None, :], lead)[0]), s
 
 
 #: Lead time of a technology the scenario does not have (never built).
 NEVER = 1 << 30
-#: Least availability in the slice that binds for a technology to be built for it (solar's 0.06 at
-#: the evening peak is not a reason to build solar).
-MIN_AVAILABILITY = 0.1
+#: Least availability in the slice that binds for a technology to be built for it: a fifth of its
+#: capacity (wind's ~0.25 counts; solar's 0.06 at the evening peak is no reason to build solar).
+MIN_AVAILABILITY = 0.2
 
 
 def lead_quarters(model: SovereignModel) -> np.ndarray:
@@ -252,12 +248,59 @@ def cheapest_in_time(
     return np.where(ok.any(axis=1), t, -1)
 
 
+def binding_slice(model: SovereignModel, r: int) -> int:
+    """The time slice with region `r`'s thinnest planning margin today (connected load at full)."""
+    w = model.world
+    load = (w.base_demand_mw[r] * model.slice_factor + contracted_dc_mw(model)[r]) * model.slice_swing[:, r]
+    return int(np.argmin(firm_capacity(model, w.grid_mw[r : r + 1])[0] / np.maximum(load, 1e-9)))
+
+
+def log_plant_order(
+    model: SovereignModel, r: int, technology: str, mw: float, by: str, purpose: str, s: int | None
+) -> None:
+    """One row of the plant orders table (`MetricsRecorder.plant_orders`).
+
+    `s` is the slice the plant is meant to serve (None: energy, not a peak); the row keeps the
+    technology's availability there (for energy, its average), which is how the validation
+    checks that nobody's AI builds solar for an evening it cannot serve.
+    """
+    t = TECHNOLOGIES.index(technology)
+    hours = model.slice_hours / model.slice_hours.sum()
+    avail = float(model.tech_avail[s, t]) if s is not None else float(hours @ model.tech_avail[:, t])
+    model.metrics.plant_orders.append(
+        {
+            "quarter": quarter_label(model.quarter),
+            "region": model.scenario.regions[r].id,
+            "by": by,
+            "ai": by == "utilities" or by not in model.human_seats,
+            "technology": technology,
+            "mw": float(mw),
+            "purpose": purpose,
+            "slice": model.scenario.time.slices[s].name if s is not None else "",
+            "availability": avail,
+        }
+    )
+
+
+def soonest(model: SovereignModel, s: np.ndarray, allowed: np.ndarray, lead: np.ndarray) -> np.ndarray:
+    """(R,) the allowed technology available in slice ``s[r]`` that would run soonest; -1 if none."""
+    ok = allowed & (model.tech_avail[s] >= MIN_AVAILABILITY)
+    return np.where(ok.any(axis=1), np.argmin(np.where(ok, lead, NEVER), axis=1), -1)
+
+
 def order_plant(model: SovereignModel, r: int, t: int, mw: float) -> int:
     """Order one plant for a region's utilities; returns the quarter it runs (see `order_plants`)."""
     return int(order_plants(model, np.array([r]), np.array([t]), np.array([mw]))[0])
 
 
-def order_plants(model: SovereignModel, r: np.ndarray, t: np.ndarray, mw: np.ndarray) -> np.ndarray:
+def order_plants(
+    model: SovereignModel,
+    r: np.ndarray,
+    t: np.ndarray,
+    mw: np.ndarray,
+    purpose: str = "adequacy",
+    s: np.ndarray | None = None,
+) -> np.ndarray:
     """Order utility plants (one per row); returns the quarters they run.
 
     Gas plants wait for their turbines: each order joins the world's backlog in turn (the turbine
@@ -265,6 +308,9 @@ def order_plants(model: SovereignModel, r: np.ndarray, t: np.ndarray, mw: np.nda
     """
     lead = _arrival_leads(model, r, t, mw)
     model.economy.turbine_backlog_gw += float(mw[model.turbine_mask[t]].sum()) / 1000.0
+    for i in range(len(r)):
+        slice_i = int(s[i]) if s is not None else None
+        log_plant_order(model, int(r[i]), TECHNOLOGIES[int(t[i])], float(mw[i]), "utilities", purpose, slice_i)
     done = model.quarter + lead
     rows = np.column_stack([done, r, t, mw]).astype(float)
     model.world.grid_orders = np.vstack([model.world.grid_orders, rows])
@@ -306,15 +352,13 @@ def _plan_adequacy(model: SovereignModel) -> None:
     by_step = np.zeros((len(steps), *w.grid_mw.shape))
     if len(w.grid_orders):
         o = w.grid_orders
-        step = np.ceil(np.maximum(o[:, 0] - model.quarter, 0) / 4.0).astype(np.int64) - 1
-        inside = step < len(steps)
-        np.add.at(
-            by_step,
-            (np.maximum(step[inside], 0), o[inside, 1].astype(np.int64), o[inside, 2].astype(np.int64)),
-            o[inside, 3],
-        )
+        # what comes after the horizon counts in its last year (ordered late because nothing
+        # could come sooner: ordering it again each year would only double it)
+        step = np.clip(np.ceil(np.maximum(o[:, 0] - model.quarter, 0) / 4.0).astype(np.int64) - 1, 0, len(steps) - 1)
+        np.add.at(by_step, (step, o[:, 1].astype(np.int64), o[:, 2].astype(np.int64)), o[:, 3])
         by_step = np.cumsum(by_step, axis=0)
     added = np.zeros_like(w.grid_mw)
+    no_turbines = np.zeros(len(rows), bool)
     for i, k in enumerate(steps):
         years = k / 4.0
         base = w.base_demand_mw * model.demand_growth_rate**years
@@ -333,6 +377,9 @@ def _plan_adequacy(model: SovereignModel) -> None:
             s = np.argmax(need, axis=1)
             lead = lead_quarters(model)
             t = cheapest_in_time(model, s, model.utility_allowed, lead, k)
+            if k == h:  # the last year: what nothing can serve in time is served late, by the soonest
+                allowed = model.utility_allowed & ~(no_turbines[:, None] & model.turbine_mask[None, :])
+                t = np.where(t >= 0, t, soonest(model, s, allowed, lead))
             tt = np.maximum(t, 0)
             # none in time, or it can still be ordered next year: nothing this year for that slice
             go = short & (t >= 0) & (lead[rows, tt] > k - 4)
@@ -343,10 +390,12 @@ def _plan_adequacy(model: SovereignModel) -> None:
             mw = need[r_go, s_go] / model.tech_avail[s_go, t_go]
             # gas plants booked in this pass queue behind each other: those that would then come
             # too late wait for the next pass, which sees the longer backlog and picks otherwise
-            fits = _arrival_leads(model, r_go, t_go, mw) <= k
+            arrive = _arrival_leads(model, r_go, t_go, mw)
+            fits = (arrive <= k) | ((k == h) & ((arrive <= lead[r_go, t_go] + 4) | ~model.turbine_mask[t_go]))
+            no_turbines[r_go[~fits]] = True  # sold out for years: the next pass looks elsewhere
             if not fits.all():
                 r_go, s_go, t_go, mw = r_go[fits], s_go[fits], t_go[fits], mw[fits]
-            order_plants(model, r_go, t_go, mw)
+            order_plants(model, r_go, t_go, mw, "adequacy", s_go)
             np.add.at(added, (r_go, t_go), mw)
             need[r_go] -= mw[:, None] * model.tech_avail[:, t_go].T
 
@@ -367,7 +416,7 @@ def _plan_merchant(model: SovereignModel) -> None:
     mw = gr.merchant_build_share_per_year * w.base_demand_mw[r] * scale
     keep = mw > 1.0
     if keep.any():
-        order_plants(model, r[keep], t[keep], mw[keep])
+        order_plants(model, r[keep], t[keep], mw[keep], "energy")
 
 
 def _plan_network(model: SovereignModel) -> None:
@@ -455,13 +504,18 @@ def top_up_initial_grid(model: SovereignModel) -> None:
 
     The scenario lists each region's main fleet; peaking plants, demand response and imports that
     keep 2026 grids running are not in it, and a region left short would start the game with
-    scarcity prices and blackouts the world did not see in 2026. They are added as oil peakers
-    (dispatched last, so they set high peak prices, not the value of lost load).
+    scarcity prices and blackouts the world did not see in 2026. They are added as peakers: the
+    technology available in every slice that costs most to run (oil in the baseline), dispatched
+    last, so they set high peak prices, not the value of lost load.
     """
     w, gr = model.world, model.scenario.grid
-    oil = TECHNOLOGIES.index("oil")
+    # the peaker: of the technologies available in every slice, the dearest to run
+    firm_always = model.tech_avail.min(axis=0) >= 0.5
+    if not firm_always.any():
+        return
+    peaker = int(np.argmax(np.where(firm_always, model.tech_cost, -np.inf)))
     dc = contracted_dc_mw(model)
     load = (w.base_demand_mw[:, None] * model.slice_factor[None, :] + dc[:, None]) * model.slice_swing.T
     short = load * (1.0 + gr.initial_margin_floor) - firm_capacity(model, w.grid_mw)  # (R, S)
-    add = np.maximum(short / np.maximum(model.tech_avail[None, :, oil], 1e-9), 0.0).max(axis=1)
-    w.grid_mw[:, oil] += add
+    add = np.maximum(short / model.tech_avail[None, :, peaker], 0.0).max(axis=1)
+    w.grid_mw[:, peaker] += add

@@ -107,7 +107,7 @@ class MetricsRecorder:
     """Tidy per-quarter tables: one row per nation, per firm, and for the world."""
 
     #: The tables, in the order saves and digests list them.
-    TABLES = ("nations", "firms", "world", "holdings", "connections", "signals")
+    TABLES = ("nations", "firms", "world", "holdings", "connections", "plant_orders", "signals")
 
     def __init__(self) -> None:
         self.nations: list[dict[str, Any]] = []
@@ -117,6 +117,10 @@ class MetricsRecorder:
         #: every datacenter energised: where, whose, how big, when asked, how long it waited
         #: (appended by the grid phase and by construction for on-site builds)
         self.connections: list[dict[str, Any]] = []
+        #: every power plant ordered: by whom (a seat or the utilities), whether an AI chose it,
+        #: what for (adequacy, merchant energy, a command), and the technology's availability in
+        #: the slice that bound when it was ordered (appended by the grid and orders phases)
+        self.plant_orders: list[dict[str, Any]] = []
         self.signals: list[dict[str, Any]] = []
 
     def record(self, model: SovereignModel, pillars: dict[str, np.ndarray]) -> None:
@@ -275,4 +279,5 @@ class MetricsRecorder:
             "world": self.world,
             "holdings": self.holdings,
             "connections": self.connections,
+            "plant_orders": self.plant_orders,
         }

@@ -46,7 +46,7 @@ from sovereign.sim.commands import (
     decision_options,
     surely_affordable,
 )
-from sovereign.sim.phases.grid import add_network
+from sovereign.sim.phases.grid import add_network, binding_slice, log_plant_order
 from sovereign.sim.world import project_record
 
 if TYPE_CHECKING:
@@ -169,6 +169,8 @@ def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
         w.security_busd[home] = cmd.busd_per_year
     elif isinstance(cmd, SetCurtailmentPriority):
         w.dc_last[home] = cmd.datacenters_last
+    elif isinstance(cmd, SetLargeLoadRules | ExpandGrid):
+        _apply_grid_rule(model, agent, home, cmd)
     elif isinstance(cmd, PermittingReform):
         model.transfer(seat, model.OUTSIDE, sc.economics.permitting_reform_busd, "reform")
         w.permitting_quarters[home] = max(0, int(w.permitting_quarters[home]) - 1)
@@ -262,9 +264,12 @@ def _apply_trade_rule(model: SovereignModel, agent: SeatAgent, cmd: SetLicence |
             )
     elif isinstance(cmd, SetEnforcement):
         w.enforcement_busd[home] = cmd.busd_per_year
-    elif isinstance(cmd, SetLargeLoadRules):
-        _set_large_load_rules(model, agent, home, cmd)
-    elif isinstance(cmd, ExpandGrid):
+
+
+def _apply_grid_rule(model: SovereignModel, agent: SeatAgent, home: int, cmd: SetLargeLoadRules | ExpandGrid) -> None:
+    """A nation's grid move: its rules for connecting datacenters, or network it pays for."""
+    w, seat = model.world, agent.seat_id
+    if isinstance(cmd, ExpandGrid):
         model.transfer(seat, model.OUTSIDE, command_cost_busd(model, seat, cmd), "grid")
         done = add_network(model, home, cmd.mw_per_year)
         model.add_news(
@@ -274,11 +279,7 @@ def _apply_trade_rule(model: SovereignModel, agent: SeatAgent, cmd: SetLicence |
             agent.state["home"],
             seat,
         )
-
-
-def _set_large_load_rules(model: SovereignModel, agent: SeatAgent, home: int, cmd: SetLargeLoadRules) -> None:
-    """A nation's rules for connecting datacenters; the news reports a moratorium set or lifted."""
-    w = model.world
+        return
     was = bool(w.moratorium_until[home] > model.quarter)
     w.moratorium_until[home] = MORATORIUM_OPEN_ENDED if cmd.moratorium else -1
     w.onsite_required[home] = cmd.onsite_required
@@ -315,6 +316,7 @@ def _start_project(
         size, what, detail = cmd.mw, f"{cmd.mw:,.0f} MW {cmd.technology} plant", str(cmd.technology)
         if cmd.technology in sc.grid.turbine_technologies:
             model.economy.turbine_backlog_gw += cmd.mw / 1000.0
+        log_plant_order(model, r, cmd.technology, cmd.mw, seat, "command", binding_slice(model, r))
     elif isinstance(cmd, BuildPackaging):
         size, what, detail = cmd.h100e_per_quarter, f"packaging line for {cmd.h100e_per_quarter:,.0f} H100e/quarter", ""
     else:
