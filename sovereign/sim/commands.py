@@ -99,7 +99,11 @@ class BuyAccelerators(_Command):
         """
         if 0.0 < h100e <= MAX_BID_H100E and 0.0 < max_price_usd <= MAX_BID_PRICE_USD:
             return cls.model_construct(
-                accelerator=accelerator, h100e=h100e, max_price_usd=max_price_usd, region=region, contract=contract
+                accelerator=str(accelerator),
+                h100e=float(h100e),
+                max_price_usd=float(max_price_usd),
+                region=str(region),
+                contract=bool(contract),
             )
         return cls(accelerator=accelerator, h100e=h100e, max_price_usd=max_price_usd, region=region, contract=contract)
 

@@ -127,41 +127,38 @@ def _serve_others(model: SovereignModel, budget: np.ndarray) -> None:
 
     First come, first served within each region. A request made in the game and served in full goes
     into the connections table as ``others`` (its wait is the queue's: their buildings are not
-    modelled). Spends `budget` in place.
+    modelled). Spends `budget` in place. Plain Python: the queue is a few dozen rows.
     """
     w, q = model.world, model.quarter
-    grow = w.conventional_dc_mw * w.pue * (model.conventional_growth_rate**0.25 - 1.0)
-    new = np.flatnonzero(grow > 1e-3)
-    queue = np.vstack([w.queue_others, np.column_stack([new, np.full(len(new), q), grow[new], grow[new]])])
-    if not len(queue):
-        return
-    region = queue[:, 0].astype(np.int64)
-    order = np.argsort(region, kind="stable")  # by region, first come first within each
-    rs, rem = region[order], queue[order, 2]
-    cum = np.cumsum(rem)
-    first = np.r_[0, np.flatnonzero(np.diff(rs)) + 1]
-    group_start = np.repeat(cum[first] - rem[first], np.diff(np.r_[first, len(rs)]))
-    ahead = cum - rem - group_start  # MW queued before each request in its region
-    served = np.clip(budget[rs] - ahead, 0.0, rem)
-    queue[order, 2] = rem - served
-    budget -= np.bincount(rs, weights=served, minlength=len(budget))
-    done = (queue[:, 2] <= 1e-6) & (rem[np.argsort(order)] > 0)
-    for i in np.flatnonzero(done & (queue[:, 1] >= 0)).tolist():
-        asked = int(queue[i, 1])
-        model.metrics.connections.append(
-            {
-                "quarter": quarter_label(q),
-                "region": model.scenario.regions[int(queue[i, 0])].id,
-                "owner": "others",
-                "name": "requests of datacenters outside the game",
-                "grid_mw": float(queue[i, 3]),
-                "requested": quarter_label(asked),
-                "wait_quarters": q - asked,
-                "queue_quarters": q - asked,
-                "onsite": False,
-            }
-        )
-    w.queue_others = queue[queue[:, 2] > 1e-6]
+    grow = (w.conventional_dc_mw * w.pue * (model.conventional_growth_rate**0.25 - 1.0)).tolist()
+    rows = w.queue_others.tolist() + [[r, q, mw, mw] for r, mw in enumerate(grow) if mw > 1e-3]
+    left = budget.tolist()
+    keep = []
+    for row in rows:
+        r = int(row[0])
+        take = min(left[r], row[2])
+        if take > 0.0:
+            left[r] -= take
+            row[2] -= take
+        if row[2] > 1e-6:
+            keep.append(row)
+        elif row[1] >= 0:
+            asked = int(row[1])
+            model.metrics.connections.append(
+                {
+                    "quarter": quarter_label(q),
+                    "region": model.scenario.regions[r].id,
+                    "owner": "others",
+                    "name": "requests of datacenters outside the game",
+                    "grid_mw": float(row[3]),
+                    "requested": quarter_label(asked),
+                    "wait_quarters": q - asked,
+                    "queue_quarters": q - asked,
+                    "onsite": False,
+                }
+            )
+    budget[:] = left
+    w.queue_others = np.array(keep, float).reshape(-1, 4)
 
 
 def queued_mw(model: SovereignModel) -> np.ndarray:
@@ -370,12 +367,14 @@ def _plan_adequacy(model: SovereignModel) -> None:
         )
         retired = utility * (1.0 - (1.0 - model.tech_retire[None, :]) ** years)
         need = want - firm_capacity(model, w.grid_mw - retired + by_step[i] + added)  # (R, S)
+        if not (need > 1.0).any():
+            continue
+        lead = lead_quarters(model)
         for _ in range(len(model.slice_factor) + 2):
             short = need.max(axis=1) > 1.0
             if not short.any():
                 break
             s = np.argmax(need, axis=1)
-            lead = lead_quarters(model)
             t = cheapest_in_time(model, s, model.utility_allowed, lead, k)
             if k == h:  # the last year: what nothing can serve in time is served late, by the soonest
                 allowed = model.utility_allowed & ~(no_turbines[:, None] & model.turbine_mask[None, :])
@@ -390,12 +389,15 @@ def _plan_adequacy(model: SovereignModel) -> None:
             mw = need[r_go, s_go] / model.tech_avail[s_go, t_go]
             # gas plants booked in this pass queue behind each other: those that would then come
             # too late wait for the next pass, which sees the longer backlog and picks otherwise
-            arrive = _arrival_leads(model, r_go, t_go, mw)
-            fits = (arrive <= k) | ((k == h) & ((arrive <= lead[r_go, t_go] + 4) | ~model.turbine_mask[t_go]))
-            no_turbines[r_go[~fits]] = True  # sold out for years: the next pass looks elsewhere
-            if not fits.all():
+            turbines = model.turbine_mask[t_go]
+            if turbines.any():
+                arrive = _arrival_leads(model, r_go, t_go, mw)
+                fits = (arrive <= k) | ((k == h) & ((arrive <= lead[r_go, t_go] + 4) | ~turbines))
+                no_turbines[r_go[~fits]] = True  # sold out for years: the next pass looks elsewhere
                 r_go, s_go, t_go, mw = r_go[fits], s_go[fits], t_go[fits], mw[fits]
             order_plants(model, r_go, t_go, mw, "adequacy", s_go)
+            if turbines.any():
+                lead = lead_quarters(model)  # the backlog grew
             np.add.at(added, (r_go, t_go), mw)
             need[r_go] -= mw[:, None] * model.tech_avail[:, t_go].T
 
