@@ -8,7 +8,7 @@ a command or refuses it with a reason a player understands. The model applies on
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -90,7 +90,9 @@ class BuyAccelerators(_Command):
     )
 
     @classmethod
-    def checked_bid(cls, accelerator: str, h100e: float, max_price_usd: float, region: str, contract: bool) -> Self:
+    def checked_bid(
+        cls, accelerator: str, h100e: float, max_price_usd: float, region: str, contract: bool
+    ) -> BuyAccelerators:
         """A bid built by code (the AI policies), with the field bounds checked here in plain Python.
 
         Why: the AI places some 9,000 bids a run, and pydantic's full validation of each was a
