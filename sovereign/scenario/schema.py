@@ -1207,6 +1207,13 @@ class AIPolicy(Strict):
     bid_premium_per_utilisation: float = F(
         0.6, description="Rise of the bid multiple per unit of utilisation above 70%", ge=0, le=10
     )
+    grid_expansion_share: float = F(
+        0.25,
+        description="More connection capacity a nation pays for at once when datacenters queue for years, as a "
+        "share of what its network connects a year",
+        ge=0,
+        le=5,
+    )
     onsite_wait_quarters: float = F(
         8,
         description="Expected wait for a grid connection (beyond the build) above which an AI brings its own "

@@ -23,6 +23,7 @@ from sovereign.sim.commands import (
     BuyAccelerators,
     Command,
     Decide,
+    ExpandGrid,
     PermittingReform,
     RaiseFunding,
     SetCurtailmentPriority,
@@ -32,7 +33,7 @@ from sovereign.sim.commands import (
     VoteOnApplication,
     decision_options,
 )
-from sovereign.sim.phases.grid import best_firm_technology
+from sovereign.sim.phases.grid import best_firm_technology, expected_wait_quarters
 from sovereign.sim.policy.view import investor_margins, investor_view
 from sovereign.sim.world import TECHNOLOGIES
 
@@ -218,10 +219,27 @@ def nation(agent: SeatAgent) -> list[Command]:
             )
             if econ.plant_capex_busd(sc, tech, mw) < rules.plant_cash_share * agent.cash_busd and mw > 1:
                 cmds.append(BuildPlant(region=agent.seat_id, technology=tech, mw=mw))
+    if p["levers"]:
+        cmds.extend(_expand_grid(agent, r))
     # sovereign compute programme when self-reliance is low
     if short and agent.cash_busd > 1.0:
         cmds.extend(invest(agent, rules.programme_cash_share))
     return cmds
+
+
+def _expand_grid(agent: SeatAgent, r: int) -> list[Command]:
+    """Datacenters queue for years and no network is on order here: pay for more connections."""
+    m, w, sc = agent.model, agent.model.world, agent.model.scenario
+    rules = sc.policy
+    if float(expected_wait_quarters(m)[r]) <= rules.onsite_wait_quarters:
+        return []
+    if len(w.network_orders) and bool((w.network_orders[:, 1] == r).any()):
+        return []  # the utilities (or an earlier order) are already building network here
+    mw_year = round(rules.grid_expansion_share * float(w.connection_mw_q[r]) * 4.0, -1)
+    cost = mw_year * sc.grid.network_capex_musd_per_mw / 1000.0
+    if mw_year <= 0 or cost >= rules.plant_cash_share * agent.cash_busd:
+        return []
+    return [ExpandGrid(mw_per_year=mw_year)]
 
 
 #: Events a nation would not set off on itself (they cost it output, money or growth).
