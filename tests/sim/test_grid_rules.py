@@ -284,3 +284,20 @@ def test_a_longer_queue_means_a_longer_expected_wait(model):
     short = grid.expected_wait_quarters(model)[r]
     w.queue_others = np.array([[r, -1, 40 * w.connection_mw_q[r], 0.0]])
     assert grid.expected_wait_quarters(model)[r] >= short + 40 - 12
+
+
+def test_an_ai_nation_pays_for_network_only_where_datacenters_queue_and_nobody_builds_it(model):
+    from sovereign.sim.policy.decide import nation
+
+    w, r = model.world, model.region_ix["IND"]
+    model.seats["IND"].state["cash_busd"] = 1000.0
+    model.results.pillars = {k: np.full(len(model.region_ix), 0.9) for k in ("compute_self_reliance", "data_governance")}
+    w.network_orders = np.zeros((0, 3))
+    w.queue_others = np.array([[r, -1, 100 * w.connection_mw_q[r], 0.0]])
+    moves = [c for c in nation(model.seats["IND"]) if isinstance(c, ExpandGrid)]
+    assert len(moves) == 1 and moves[0].mw_per_year > 0
+    grid.add_network(model, r, 100.0)  # network already on order: no second one
+    assert not [c for c in nation(model.seats["IND"]) if isinstance(c, ExpandGrid)]
+    w.network_orders = np.zeros((0, 3))
+    w.queue_others = np.zeros((0, 4))  # no queue: no need
+    assert not [c for c in nation(model.seats["IND"]) if isinstance(c, ExpandGrid)]
