@@ -101,7 +101,7 @@ UNMET: frozenset[str] = frozenset({"ai_twh_2030_over_2026"})
 ENSEMBLE_FACTS: tuple[Fact, ...] = (
     Fact(
         "curtailed_or_refused",
-        "Seats' datacenters curtailed or a datacenter refused a connection (share of seeds)",
+        "Datacenters curtailed somewhere, or a build refused for a grid rule (share of seeds)",
         0.5,
         1.0,
         "issue rule: in at least half of the seeds; IEA: ~20% of planned datacenter projects at risk of "

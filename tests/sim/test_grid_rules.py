@@ -291,7 +291,9 @@ def test_an_ai_nation_pays_for_network_only_where_datacenters_queue_and_nobody_b
 
     w, r = model.world, model.region_ix["IND"]
     model.seats["IND"].state["cash_busd"] = 1000.0
-    model.results.pillars = {k: np.full(len(model.region_ix), 0.9) for k in ("compute_self_reliance", "data_governance")}
+    model.results.pillars = {
+        k: np.full(len(model.region_ix), 0.9) for k in ("compute_self_reliance", "data_governance")
+    }
     w.network_orders = np.zeros((0, 3))
     w.queue_others = np.array([[r, -1, 100 * w.connection_mw_q[r], 0.0]])
     moves = [c for c in nation(model.seats["IND"]) if isinstance(c, ExpandGrid)]

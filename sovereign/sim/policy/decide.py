@@ -235,6 +235,8 @@ def _expand_grid(agent: SeatAgent, r: int) -> list[Command]:
         return []
     if len(w.network_orders) and bool((w.network_orders[:, 1] == r).any()):
         return []  # the utilities (or an earlier order) are already building network here
+    if m.quarter + sc.grid.network_build_quarters + int(w.permitting_quarters[r]) > m.end_q:
+        return []  # it would come after the game
     mw_year = round(rules.grid_expansion_share * float(w.connection_mw_q[r]) * 4.0, -1)
     cost = mw_year * sc.grid.network_capex_musd_per_mw / 1000.0
     if mw_year <= 0 or cost >= rules.plant_cash_share * agent.cash_busd:

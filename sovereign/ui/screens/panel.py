@@ -70,11 +70,12 @@ def _grid_wait(model: Any, i: int) -> str:
     """What a datacenter ordered now in region row `i` faces to get power, in a few words."""
     w = model.world
     if w.moratorium_until[i] > model.quarter:
-        return "moratorium: on-site power only"
+        return "moratorium: on-site only"
+    if w.onsite_required[i]:
+        return "on-site power required"
     queue = float(others_queued_mw(model)[i] + queued_mw(model)[i])
-    wait = fmt.quarters(round(float(expected_wait_quarters(model)[i])))
-    rule = " · on-site power required" if w.onsite_required[i] else ""
-    return f"{wait} beyond the build (queue {fmt.mw(queue)}){rule}"
+    wait = round(float(expected_wait_quarters(model)[i]))
+    return f"+{wait} q · queue {fmt.mw(queue)}"
 
 
 def rank_of(model: Any, region_id: str) -> tuple[int, int] | None:
@@ -467,7 +468,7 @@ class SidePanel:
             ("Accelerators", f"{fmt.h100e(h_region)} ({fmt.pct(h_region / h_total, 1)})"),
             ("Compute price", fmt.usd_hour(float(model.results.compute.price_region[i]))),
             ("Planning reserve margin", fmt.pct(float(power.reserve_margin[i]))),
-            ("Grid connection wait", _grid_wait(model, i)),
+            ("Grid wait (beyond build)", _grid_wait(model, i)),
             ("Datacenters curtailed", fmt.pct(float(power.dc_curtail[i]), 1)),
             ("Emissions (quarter)", f"{row['emissions_mt']:,.0f} Mt CO2" if row else "–"),
             ("Permitting delay", fmt.quarters(int(w.permitting_quarters[i]))),
