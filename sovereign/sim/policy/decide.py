@@ -33,7 +33,7 @@ from sovereign.sim.commands import (
     VoteOnApplication,
     decision_options,
 )
-from sovereign.sim.phases.grid import best_firm_technology, expected_wait_quarters
+from sovereign.sim.phases.grid import best_firm_technology
 from sovereign.sim.policy.view import investor_margins, investor_view
 from sovereign.sim.world import TECHNOLOGIES
 
@@ -231,7 +231,7 @@ def _expand_grid(agent: SeatAgent, r: int) -> list[Command]:
     """Datacenters queue for years and no network is on order here: pay for more connections."""
     m, w, sc = agent.model, agent.model.world, agent.model.scenario
     rules = sc.policy
-    if float(expected_wait_quarters(m)[r]) <= rules.onsite_wait_quarters:
+    if investor_view(m)["grid_wait_list"][r] <= rules.onsite_wait_quarters:  # computed once a quarter
         return []
     if len(w.network_orders) and bool((w.network_orders[:, 1] == r).any()):
         return []  # the utilities (or an earlier order) are already building network here

@@ -176,6 +176,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "demand_by_region": np.array(demand_by_region),
         "capex_per_kw": build_capex_per_kw,
         "onsite_list": onsite.tolist(),
+        "grid_wait_list": wait.tolist(),
         "demand_now": m.economy.regional_demand_h100e + sum(demands),
         "fleet": float(stock.sum()),
         "space_kw": float(free.sum()),
