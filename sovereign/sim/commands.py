@@ -89,26 +89,6 @@ class BuyAccelerators(_Command):
         "(the highest price must reach the list price)",
     )
 
-    @classmethod
-    def checked_bid(
-        cls, accelerator: str, h100e: float, max_price_usd: float, region: str, contract: bool
-    ) -> BuyAccelerators:
-        """A bid built by code (the AI policies), with the field bounds checked here in plain Python.
-
-        Why: the AI places some 9,000 bids a run, and pydantic's full validation of each was a
-        fifth of a run's time. Values within the bounds give the same object as the validating
-        constructor; any other value goes through it, so it fails exactly as it would.
-        """
-        if 0.0 < h100e <= MAX_BID_H100E and 0.0 < max_price_usd <= MAX_BID_PRICE_USD:
-            return cls.model_construct(
-                accelerator=str(accelerator),
-                h100e=float(h100e),
-                max_price_usd=float(max_price_usd),
-                region=str(region),
-                contract=bool(contract),
-            )
-        return cls(accelerator=accelerator, h100e=h100e, max_price_usd=max_price_usd, region=region, contract=contract)
-
 
 class BuildPackaging(_Command):
     """Start building advanced packaging (CoWoS-like) for one's fabs' wafers."""

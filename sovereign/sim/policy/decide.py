@@ -162,8 +162,12 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                 for amount, at, contract in ((on_contract, max(bid, price), True), (qty - on_contract, bid, False)):
                     if amount >= min_order:
                         cmds.append(
-                            BuyAccelerators.checked_bid(
-                                accelerator, fast_round(amount, 1), fast_round(at, 2), region_ids[r], contract
+                            BuyAccelerators(
+                                accelerator=accelerator,
+                                h100e=fast_round(amount, 1),
+                                max_price_usd=fast_round(at, 2),
+                                region=region_ids[r],
+                                contract=contract,
                             )
                         )
                         budget -= amount * at / 1e9
