@@ -290,6 +290,8 @@ def test_an_ai_nation_pays_for_network_only_where_datacenters_queue_and_nobody_b
     from sovereign.sim.policy.decide import nation
 
     w, r = model.world, model.region_ix["IND"]
+    model.scenario.grid.network_build_quarters = 1  # the tiny game is short: network must come in time
+    w.permitting_quarters[r] = 0
     model.seats["IND"].state["cash_busd"] = 1000.0
     model.results.pillars = {
         k: np.full(len(model.region_ix), 0.9) for k in ("compute_self_reliance", "data_governance")
@@ -302,4 +304,9 @@ def test_an_ai_nation_pays_for_network_only_where_datacenters_queue_and_nobody_b
     assert not [c for c in nation(model.seats["IND"]) if isinstance(c, ExpandGrid)]
     w.network_orders = np.zeros((0, 3))
     w.queue_others = np.zeros((0, 4))  # no queue: no need
+    model.view_cache = None
+    assert not [c for c in nation(model.seats["IND"]) if isinstance(c, ExpandGrid)]
+    w.queue_others = np.array([[r, -1, 100 * w.connection_mw_q[r], 0.0]])
+    model.scenario.grid.network_build_quarters = 40  # it would come after the game: not worth paying
+    model.view_cache = None
     assert not [c for c in nation(model.seats["IND"]) if isinstance(c, ExpandGrid)]
