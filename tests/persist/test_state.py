@@ -217,3 +217,18 @@ def test_model_attributes_write_through_to_the_game_state(tiny):
     assert model.game.quarter == model.quarter
     model.flows = {"in:test": 1.0}
     assert model.game.flows == {"in:test": 1.0}
+
+
+def test_tables_that_grow_in_a_game_load_back(tiny, tmp_path):
+    """Packaging lines, grid orders and queued requests added during a game are rows, not a shape
+    the scenario fixes (a save with a packaging line built in the game used to be refused)."""
+    m = SovereignModel(tiny, rng=1)
+    m.step()
+    m.world.add_packaging(0, m.seat_index("fabco"), 1000.0, m.quarter, "a new line")
+    m.world.queue_others = np.array([[0, m.quarter, 50.0, 50.0], [1, m.quarter, 20.0, 20.0]])
+    path = tmp_path / "grown.json.gz"
+    save_game(m, path)
+    back = load_game(path)
+    assert len(back.world.pkg_region) == len(m.world.pkg_region)
+    assert back.world.queue_others.shape == (2, 4)
+    assert model_digest(back) == model_digest(m)
