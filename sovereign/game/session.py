@@ -30,6 +30,7 @@ import numpy as np
 
 from sovereign.data import default_saves_folder
 from sovereign.game import fmt
+from sovereign.game.words import command_label
 from sovereign.scenario.catalog import list_scenarios, resolve_scenario
 from sovereign.scenario.schema import Scenario, quarter_index, quarter_label
 from sovereign.sim.commands import Command, Decide, command_cost_busd
@@ -445,7 +446,7 @@ class GameSession:
         result = self.model.submit(seat, cmd)
         if not result.accepted:  # the log keeps the model's ids; the player reads names
             result = CommandResult(accepted=False, reason=fmt.in_words(self.model.scenario, result.reason))
-        self.last_results.setdefault(seat, []).append((cmd.describe(), result))
+        self.last_results.setdefault(seat, []).append((command_label(self.model, cmd), result))
         self.dirty = True
         self.version += 1
         return result

@@ -38,6 +38,7 @@ import numpy as np
 from sovereign.game import fmt
 from sovereign.game.actions import actions_for, build_command, fields_for, preview
 from sovereign.game.session import GameSession, StepReport, new_session
+from sovereign.game.words import command_label
 from sovereign.scenario.schema import Inject, Scenario, quarter_index, quarter_label
 from sovereign.sim.commands import Command, CommandError, command_from_dict, command_to_dict
 
@@ -527,7 +528,10 @@ class Lesson:
         """The team's orders this quarter, each with the line the desktop shows."""
         if self.session is None:
             return []
-        return [{"text": c.describe(), "command": command_to_dict(c)} for c in self.session.queued(team.seat)]
+        model = self.session.model
+        return [
+            {"text": command_label(model, c), "command": command_to_dict(c)} for c in self.session.queued(team.seat)
+        ]
 
     def set_submitted(self, team: Team, done: bool) -> None:
         """Say "our turn is in" (or take it back to change the orders)."""
@@ -665,7 +669,7 @@ class Lesson:
         for c in played_log:
             if c.get("stage") == "submit" and c["accepted"]:
                 reason = refused.get(json.dumps(c["command"], sort_keys=True))
-                text = command_from_dict(c["command"]).describe()
+                text = command_label(self.session.model, command_from_dict(c["command"]))
                 out.append({"text": text, "accepted": reason is None, "reason": reason or ""})
         return out
 

@@ -48,7 +48,7 @@ def test_a_quarter_from_orders_to_results(playing):
                 break
     results = msg["view"]["results"]
     assert results["quarter"] == "2026Q1"
-    assert results["applied"] == [{"text": "build_datacenter(region=IND, it_mw=100.0)", "accepted": True, "reason": ""}]
+    assert results["applied"] == [{"text": "Datacenter 100 MW in India", "accepted": True, "reason": ""}]
     assert results["figures"]["cash_busd"]["after"] != results["figures"]["cash_busd"]["before"]
     assert not any(t["submitted"] for t in msg["view"]["status"]["teams"])
 
@@ -91,7 +91,7 @@ def test_end_quarter_now_and_a_second_device_keeps_the_orders(playing):
     pin = india.view()["team"]["pin"]
     phone = room.join("tigers", pin=pin)
     assert phone.team["id"] == india.team["id"] and phone.token != india.token
-    assert [q["text"] for q in phone.view()["queued"]] == ["build_datacenter(region=IND, it_mw=100.0)"]
+    assert [q["text"] for q in phone.view()["queued"]] == ["Datacenter 100 MW in India"]
     room.end_quarter()
     assert room.lesson.quarter == "2026Q2"
     assert phone.view()["results"]["applied"][0]["accepted"]

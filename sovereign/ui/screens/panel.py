@@ -21,7 +21,8 @@ import pygame
 import pygame_gui
 
 from sovereign.game import fmt
-from sovereign.game.actions import ACTION_BY_KEY, actions_for
+from sovereign.game.actions import actions_for
+from sovereign.game.words import command_label
 from sovereign.scenario.schema import quarter_index, quarter_label
 from sovereign.sim.phases.grid import expected_wait_quarters, others_queued_mw, queued_mw
 from sovereign.sim.phases.metrics import PILLARS
@@ -905,73 +906,6 @@ def _dc_line(w: Any, d: int) -> str:
     """A datacenter's size, accelerators and utilisation on one line."""
     size, chips = fmt.mw(float(w.dc_it_mw[d])), fmt.h100e(float(w.dc_stock[d].sum()))
     return f"{size} · {chips} · {fmt.pct(float(w.dc_util[d]))} used"
-
-
-class _Names:
-    """Scenario ids to the names a player reads (regions, accelerator classes, blocs)."""
-
-    def __init__(self, sc: Any) -> None:
-        self._names = {r.id: r.name for r in sc.regions} | {a.id: a.name for a in sc.accelerators}
-        self._names |= {b.id: b.name for b in sc.blocs}
-
-    def __call__(self, ident: str) -> str:
-        return self._names.get(ident, ident)
-
-
-def _cap(cap: float | None) -> str:
-    return "unlimited" if cap is None else ("barred" if cap == 0 else fmt.h100e(cap))
-
-
-#: A queued command in words, by kind: names, never ids or field names (``enabled=True``).
-_LABELS: dict[str, Any] = {
-    "build_datacenter": lambda n, c: (
-        f"Datacenter {fmt.mw(c.it_mw)} in {n(c.region)}" + (" with its own gas generation" if c.onsite else "")
-    ),
-    "build_plant": lambda n, c: f"{c.technology.capitalize()} plant {fmt.mw(c.mw)} in {n(c.region)}",
-    "build_fab": lambda n, c: f"Fab {fmt.h100e(c.h100e_per_quarter)}/q of {n(c.accelerator)} in {n(c.region)}",
-    "build_packaging": lambda n, c: f"Packaging line {fmt.h100e(c.h100e_per_quarter)}/q in {n(c.region)}",
-    "buy_accelerators": lambda n, c: (
-        f"Buy {fmt.h100e(c.h100e)} {n(c.accelerator)} at most ${c.max_price_usd:,.0f} in {n(c.region)}"
-        + (" (allocation contract)" if c.contract else "")
-    ),
-    "set_licence": lambda n, c: (
-        f"Revoke the licence for {n(c.accelerator)} to {n(c.region)}"
-        if c.cap_h100e is None
-        else f"Licence {fmt.h100e(c.cap_h100e)}/q of {n(c.accelerator)} to {n(c.region)}"
-        + (f" for {fmt.pct(c.revenue_share)} of sales" if c.revenue_share else "")
-    ),
-    "set_import_ban": lambda n, c: ("Bar" if c.banned else "Allow") + f" imports of {n(c.accelerator)}",
-    "set_enforcement": lambda n, c: f"Export-control enforcement {fmt.money(c.busd_per_year)}/yr",
-    "set_subsidy": lambda n, c: f"Subsidy {fmt.pct(c.rate)}",
-    "set_security_spending": lambda n, c: f"Cyber security {fmt.money(c.busd_per_year)}/yr",
-    "set_localisation": lambda n, c: "Data localisation law: " + ("on" if c.enabled else "off"),
-    "set_curtailment_priority": lambda n, c: (
-        "In power shortages, datacenters are cut " + ("last" if c.datacenters_last else "with other load")
-    ),
-    "permitting_reform": lambda n, c: "Permitting reform (one quarter faster)",
-    "set_large_load_rules": lambda n, c: (
-        ("Moratorium on datacenter connections" if c.moratorium else "Connect datacenters")
-        + (", on-site power required" if c.onsite_required else "")
-        + f", surcharge {fmt.usd_mwh(c.tariff_usd_mwh)}, minimum take {fmt.pct(c.min_take_share)}"
-    ),
-    "expand_grid": lambda n, c: f"Grid expansion: {fmt.mw(c.mw_per_year)} more connections a year",
-    "join_bloc": lambda n, c: f"Apply to join {n(c.bloc)}",
-    "vote_on_application": lambda n, c: f"{'Admit' if c.accept else 'Refuse'} {n(c.region)} to {n(c.bloc)}",
-    "leave_bloc": lambda n, c: f"Leave {n(c.bloc)}",
-    "set_export_controls": lambda n, c: f"Export cap for {n(c.accelerator)} to tier {c.tier}: {_cap(c.cap_h100e)}",
-    "set_export_tier": lambda n, c: f"{n(c.region)} to export tier {c.tier}",
-    "decide": lambda n, c: f"Decision on event {c.event_id}: option {c.option + 1}",
-    "raise_funding": lambda n, c: f"Raise {fmt.money(c.busd)}",
-}
-
-
-def command_label(model: Any, cmd: Any) -> str:
-    """A queued command in words: names, not ids or field names."""
-    label = _LABELS.get(cmd.kind)
-    if label is not None:
-        return str(label(_Names(model.scenario), cmd))
-    spec = ACTION_BY_KEY.get(cmd.kind)
-    return spec.label if spec is not None else cmd.kind.replace("_", " ").capitalize()
 
 
 def quarter_of(label: str) -> int:
