@@ -7,10 +7,10 @@ import re
 import typing
 
 from sovereign.game.actions import ACTIONS
+from sovereign.game.words import command_label
 from sovereign.sim import commands as c
 from sovereign.ui import events
 from sovereign.ui.app import SCREENS
-from sovereign.game.words import command_label
 
 #: What a player must never read: source tags, booleans and None, key=value dumps, snake_case names.
 DEVELOPER_TEXT = re.compile(r"CALIBRATION|\bassumption\b|=\s*(True|False)|\b(True|False|None)\b|\b[a-z]+_[a-z0-9_]+\b")
