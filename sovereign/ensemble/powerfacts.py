@@ -68,6 +68,15 @@ BASELINE_FACTS: tuple[Fact, ...] = (
         "{:.0f}",
     ),
     Fact(
+        "upgrades_installed",
+        "Efficiency upgrades (liquid cooling, 800 V DC, vertical power) AI owners installed",
+        1.0,
+        float("inf"),
+        "issue rule: efficiency is an investment owners make where it pays back (CALIBRATION 14 savings, "
+        "vendor claims marked)",
+        "{:.0f}",
+    ),
+    Fact(
         "us_capacity_price_2026",
         "US capacity price in 2026 ($/MW-day)",
         269.92,
@@ -153,6 +162,9 @@ def measure_baseline(model: Any) -> dict[str, float]:
         "variable_for_scarce_slice": float(len(bad)),
         "us_capacity_price_2026": _yearly(nations, "capacity_price_usd_mw_day", "USA")["2026"],
         "curtailed_or_refused": float(curtailed or refused),
+        "upgrades_installed": float(
+            sum(1 for e in model.command_log if e["command"]["kind"] == "upgrade_datacenter" and e["accepted"])
+        ),
     }
 
 

@@ -16,14 +16,15 @@ from typing import Any
 import numpy as np
 
 from sovereign.game import fmt
-from sovereign.scenario.schema import quarter_label
+from sovereign.scenario.schema import quarter_index, quarter_label
 from sovereign.sim import commands as c
 from sovereign.sim import economics
-from sovereign.sim.economics import HOURS_PER_QUARTER, KW_PER_MW
+from sovereign.sim.economics import HOURS_PER_QUARTER, HOURS_PER_YEAR, KW_PER_MW
 from sovereign.sim.model import SovereignModel
 from sovereign.sim.phases import orders
 from sovereign.sim.phases.finance import revenue_growth
 from sovereign.sim.phases.grid import contracted_dc_mw, expected_wait_quarters, firm_capacity, planning_margin
+from sovereign.sim.phases.power import ai_load_mw
 from sovereign.sim.world import TECHNOLOGIES
 
 
@@ -109,6 +110,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "build_plant",
         "Build power plant",
         "Add generation to a region's grid: lowers prices and shortages, raises the reserve margin.",
+        NATION | ALL_FIRMS,
+    ),
+    ActionSpec(
+        "upgrade_datacenter",
+        "Upgrade a datacenter",
+        "Install a power-delivery or cooling upgrade in one of your datacenters: it then needs less "
+        "energy for the same compute (its power bill and its grid load fall).",
         NATION | ALL_FIRMS,
     ),
     ActionSpec(
@@ -284,8 +292,8 @@ def fields_for(model: SovereignModel, seat: str, key: str, region: str | None) -
             )
         )
         r_fields.append(_onsite_field(model, target))
-    elif key in ("set_large_load_rules", "expand_grid"):
-        r_fields.extend(_grid_rule_fields(model, seat, key))
+    elif key in ("set_large_load_rules", "expand_grid", "upgrade_datacenter"):
+        r_fields.extend(_power_fields(model, seat, key))
     elif key == "build_plant":
         techs = list(sc.technologies)
         default = "solar" if "solar" in techs else techs[0]
@@ -479,6 +487,22 @@ def _bloc_fields(model: SovereignModel, seat: str, key: str) -> list[Field]:
     return r_fields
 
 
+def _upgrade_fields(model: SovereignModel, seat: str) -> list[Field]:
+    """Which of the seat's datacenters, and which upgrade available this quarter."""
+    w = model.world
+    mine = np.flatnonzero(w.dc_owner == model.seat_index(seat)).tolist()
+    halls = [(d, f"{w.dc_name[d]} ({fmt.mw(float(w.dc_it_mw[d]))})") for d in mine] or [(0, "(no datacenter)")]
+    ups = [
+        (u.id, u.name + (" (vendor claim)" if u.vendor_claim else ""))
+        for u in model.scenario.efficiency_upgrades
+        if model.quarter >= quarter_index(u.available_from)
+    ] or [("", "(none available yet)")]
+    return [
+        Field("datacenter", "Datacenter", "choice", halls, default=halls[0][0]),
+        Field("upgrade", "Upgrade", "choice", ups, default=ups[0][0]),
+    ]
+
+
 def _onsite_field(model: SovereignModel, target: str) -> Field:
     """Grid connection or on-site gas for a datacenter in `target`.
 
@@ -498,8 +522,10 @@ def _onsite_field(model: SovereignModel, target: str) -> Field:
     )
 
 
-def _grid_rule_fields(model: SovereignModel, seat: str, key: str) -> list[Field]:
-    """The fields of a nation's grid actions (large-load rules, network expansion)."""
+def _power_fields(model: SovereignModel, seat: str, key: str) -> list[Field]:
+    """The fields of the power actions: a datacenter upgrade, a nation's grid rules and network."""
+    if key == "upgrade_datacenter":
+        return _upgrade_fields(model, seat)
     w = model.world
     r_fields: list[Field] = []
     if key == "set_large_load_rules":
@@ -732,6 +758,17 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
             out.append("Shortages cut other load first: datacenters keep running (power adequacy, compute)")
         else:
             out.append("Shortages cut datacenters pro rata with other load")
+    elif isinstance(cmd, c.UpgradeDatacenter):
+        spec = c.upgrade_spec(model, cmd.upgrade)
+        if spec is not None and 0 <= cmd.datacenter < len(w.dc_it_mw):
+            d = cmd.datacenter
+            bill = float(ai_load_mw(model)[d]) * HOURS_PER_YEAR * float(res.power.dc_price[int(w.dc_region[d])]) / 1e9
+            out.append(
+                f"{w.dc_name[d]}: {fmt.pct(1.0 - spec.energy_factor)} less energy for the same compute, "
+                f"~{fmt.money(bill * (1.0 - spec.energy_factor))} a year off a ~{fmt.money(bill)} power bill"
+            )
+            if spec.vendor_claim:
+                out.append("The saving is the vendor's claim; no independent measurement was found")
     elif isinstance(cmd, c.SetLargeLoadRules):
         i = model.region_ix[seat]
         if cmd.moratorium:

@@ -19,6 +19,7 @@ class _Names:
     def __init__(self, sc: Any) -> None:
         self._names = {r.id: r.name for r in sc.regions} | {a.id: a.name for a in sc.accelerators}
         self._names |= {b.id: b.name for b in sc.blocs}
+        self._names |= {u.id: u.name for u in sc.efficiency_upgrades}
 
     def __call__(self, ident: str) -> str:
         return self._names.get(ident, ident)
@@ -73,6 +74,10 @@ _LABELS: dict[str, Any] = {
 
 def command_label(model: Any, cmd: Any) -> str:
     """A queued command in words: names, not ids or field names."""
+    if cmd.kind == "upgrade_datacenter":  # a datacenter is named by its row: its name is in the world
+        names, w = _Names(model.scenario), model.world
+        hall = w.dc_name[cmd.datacenter] if 0 <= cmd.datacenter < len(w.dc_name) else f"datacenter {cmd.datacenter}"
+        return f"Install {names(cmd.upgrade)} in {hall}"
     label = _LABELS.get(cmd.kind)
     if label is not None:
         return str(label(_Names(model.scenario), cmd))

@@ -475,6 +475,8 @@ _TABLES = {
         "dc_origin",
         "dc_util",
         "dc_contract_rent",
+        "dc_energy",
+        "dc_upgrades",
         "dc_name",
     ),
     "fab": ("fab_region", "fab_owner", "fab_class", "fab_capacity", "fab_online", "fab_name"),

@@ -587,6 +587,8 @@ WORLD = Record(
         "dc_origin": Arr("f", ("D", "R"), lo=0),
         "dc_util": Arr("f", ("D",), lo=0, hi=1),
         "dc_contract_rent": Arr("f", ("D",), lo=0),
+        "dc_energy": Arr("f", ("D",), lo=0.1, hi=1.0),
+        "dc_upgrades": Arr("i", ("D",), lo=0),
         "dc_name": ListOf(Text(), length="D"),
         "fab_region": Arr("i", ("F",), index="R"),
         "fab_owner": Arr("i", ("F",), index="N"),

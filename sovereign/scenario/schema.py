@@ -1069,6 +1069,24 @@ class Grid(Strict):
         return self
 
 
+class EfficiencyUpgrade(Strict):
+    """A power-delivery or cooling technology a datacenter owner can install (`upgrade_datacenter`)."""
+
+    id: str = F(description="Identifier used by commands", pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = F(description="Display name")
+    energy_factor: float = F(
+        description="Facility energy after the upgrade over before (0.95: 5% less for the same compute)",
+        gt=0.5,
+        le=1.0,
+    )
+    capex_musd_per_mw: float = F(description="Cost per MW of the hall's IT load", unit="$M/MW", ge=0, le=20)
+    available_from: QuarterLabel = F(description="First quarter it can be installed")
+    vendor_claim: bool = F(
+        False, description="Its saving is a vendor's claim, not an independent measurement (shown to players)"
+    )
+    source: str = F("", description="Calibration source or 'assumption'")
+
+
 class Finance(Strict):
     """How firms use their cash and how they are valued."""
 
@@ -1207,6 +1225,13 @@ class AIPolicy(Strict):
     bid_premium_per_utilisation: float = F(
         0.6, description="Rise of the bid multiple per unit of utilisation above 70%", ge=0, le=10
     )
+    upgrade_payback_years: float = F(
+        4.0,
+        description="Longest payback (capex over the energy bill it saves) of an efficiency upgrade an AI installs",
+        unit="years",
+        ge=0,
+        le=30,
+    )
     grid_expansion_share: float = F(
         0.25,
         description="More connection capacity a nation pays for at once when datacenters queue for years, as a "
@@ -1301,6 +1326,9 @@ class Scenario(Strict):
     actors: list[Actor] = F(default_factory=list, description="Named firms")
     startups: StartupSpawning
     grid: Grid = F(default_factory=Grid, description="Grid planning, connections and capacity prices")
+    efficiency_upgrades: list[EfficiencyUpgrade] = F(
+        default_factory=list, description="Power-delivery and cooling upgrades datacenter owners can install"
+    )
     finance: Finance = F(default_factory=Finance, description="Firms' cash use, debt and valuation")
     labs: Labs = F(default_factory=Labs, description="AI labs' and startups' revenue")
     policy: AIPolicy = F(default_factory=AIPolicy, description="Rules of thumb of the AI seats")
@@ -1333,6 +1361,7 @@ class Scenario(Strict):
         check.actors()
         check.export_controls()
         check.timeline()
+        check.upgrades()
         return check.problems
 
     # Convenience look-ups used by the model and the UI.
@@ -1462,6 +1491,14 @@ class _ReferenceCheck:
         for i, hbm in enumerate(self.sc.chips.hbm):
             for reg in hbm.fab_regions:
                 self.need_region(f"chips.hbm.{i}.fab_regions", reg)
+
+    def upgrades(self) -> None:
+        """Efficiency upgrade ids are unique (commands name them)."""
+        seen: set[str] = set()
+        for i, u in enumerate(self.sc.efficiency_upgrades):
+            if u.id in seen:
+                self.add(f"efficiency_upgrades.{i}.id", f"duplicate id {u.id!r}")
+            seen.add(u.id)
 
     def timeline(self) -> None:
         """Startup homes, injects (in the game's quarters) and objectives name what exists."""

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from sovereign.scenario.schema import Technology, quarter_label
+from sovereign.scenario.schema import Technology, quarter_index, quarter_label
 from sovereign.sim import economics as econ
 
 if TYPE_CHECKING:
-    from sovereign.scenario.schema import DecisionOption
+    from sovereign.scenario.schema import DecisionOption, EfficiencyUpgrade
     from sovereign.sim.agents import SeatAgent
     from sovereign.sim.model import SovereignModel
 
@@ -198,6 +198,14 @@ class SetCurtailmentPriority(_Command):
     datacenters_last: bool
 
 
+class UpgradeDatacenter(_Command):
+    """Install a power-delivery or cooling upgrade in one of one's datacenters (less energy per compute)."""
+
+    kind: Literal["upgrade_datacenter"] = "upgrade_datacenter"
+    datacenter: int = Field(ge=0, description="The datacenter's row (as the observation lists it)")
+    upgrade: str = Field(description="Upgrade id (the scenario's efficiency_upgrades)")
+
+
 class SetLargeLoadRules(_Command):
     """Nation: the rules for connecting datacenters to its grid (moratorium, on-site rule, tariffs)."""
 
@@ -256,6 +264,7 @@ Command = Annotated[
     | SetCurtailmentPriority
     | SetLargeLoadRules
     | ExpandGrid
+    | UpgradeDatacenter
     | PermittingReform
     | RaiseFunding
     | Decide,
@@ -278,6 +287,7 @@ NATION_ONLY = (
     SetCurtailmentPriority,
     SetLargeLoadRules,
     ExpandGrid,
+    UpgradeDatacenter,
     PermittingReform,
 )
 
@@ -350,6 +360,18 @@ def _datacenter_cost(model: SovereignModel, cmd: Any) -> float:
     return cost
 
 
+def _upgrade_cost(model: SovereignModel, cmd: Any) -> float:
+    spec = upgrade_spec(model, cmd.upgrade)
+    if spec is None or not 0 <= cmd.datacenter < len(model.world.dc_it_mw):
+        return 0.0
+    return float(model.world.dc_it_mw[cmd.datacenter] * spec.capex_musd_per_mw / 1000.0)
+
+
+def upgrade_spec(model: SovereignModel, upgrade: str) -> EfficiencyUpgrade | None:
+    """The scenario's efficiency upgrade of that id (None if there is none)."""
+    return next((u for u in model.scenario.efficiency_upgrades if u.id == upgrade), None)
+
+
 def _grid_cost(model: SovereignModel, cmd: Any) -> float:
     return float(cmd.mw_per_year * model.scenario.grid.network_capex_musd_per_mw / 1000.0)
 
@@ -400,6 +422,7 @@ _COSTS: dict[type, _CostFn] = {
     BuyAccelerators: _bid_cost,
     PermittingReform: _reform_cost,
     ExpandGrid: _grid_cost,
+    UpgradeDatacenter: _upgrade_cost,
     Decide: _decision_cost,
 }
 #: Builds whose host nation pays part of the capex (`SovereignModel.subsidy_for`).
@@ -543,6 +566,22 @@ def _grid_connects(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any)
     return None
 
 
+def _upgradable(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    w = model.world
+    spec = upgrade_spec(model, cmd.upgrade)
+    if spec is None:
+        known = ", ".join(u.id for u in model.scenario.efficiency_upgrades) or "none in this scenario"
+        return f"no efficiency upgrade {cmd.upgrade!r} (known: {known})"
+    if not 0 <= cmd.datacenter < len(w.dc_owner) or w.dc_owner[cmd.datacenter] != model.seat_index(seat):
+        return f"{agent.name} owns no datacenter number {cmd.datacenter}"
+    if model.quarter < quarter_index(spec.available_from):
+        return f"{spec.name} is available from {spec.available_from}"
+    bit = 1 << model.scenario.efficiency_upgrades.index(spec)
+    if int(w.dc_upgrades[cmd.datacenter]) & bit:
+        return f"{w.dc_name[cmd.datacenter]} already has {spec.name}"
+    return None
+
+
 _BUILD = (_region_exists, _build_site)
 _RULES: dict[type, tuple[_Rule, ...]] = {
     BuildDatacenter: (*_BUILD, _grid_connects),
@@ -564,6 +603,7 @@ _RULES: dict[type, tuple[_Rule, ...]] = {
     SetCurtailmentPriority: (_nation_only,),
     SetLargeLoadRules: (_nation_only,),
     ExpandGrid: (_nation_only,),
+    UpgradeDatacenter: (_upgradable,),
     PermittingReform: (_nation_only, _permits_can_speed_up),
     RaiseFunding: (_may_raise,),
     Decide: (_decision_pending,),

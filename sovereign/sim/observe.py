@@ -44,6 +44,7 @@ def observation(model: SovereignModel, seat_id: str) -> dict[str, Any]:
         },
     }
     mine = w.dc_owner == m.seat_index(seat_id)
+    curtailed = m.results.power.dc_curtail_rows
     private = {
         "seat": seat_id,
         "kind": agent.kind,
@@ -52,11 +53,15 @@ def observation(model: SovereignModel, seat_id: str) -> dict[str, Any]:
         "state": {k: v for k, v in agent.state.items() if isinstance(v, int | float | str | bool)},
         "datacenters": [
             {
+                "row": int(d),  # what upgrade_datacenter names
                 "name": w.dc_name[d],
                 "region": m.scenario.regions[int(w.dc_region[d])].id,
                 "it_mw": float(w.dc_it_mw[d]),
                 "h100e": float(w.dc_stock[d].sum()),
                 "utilisation": float(w.dc_util[d]),
+                "energy_factor": float(w.dc_energy[d]),
+                # share of its power cut in last quarter's shortages (rows opened since: none)
+                "curtailed": float(curtailed[d]) if d < len(curtailed) else 0.0,
             }
             for d in np.nonzero(mine)[0]
         ],

@@ -51,6 +51,8 @@ class World:
     dc_origin: np.ndarray  # (D, R) installed H100e by the region of the fab that made them
     dc_util: np.ndarray  # (D,) share of capacity sold last quarter
     dc_contract_rent: np.ndarray  # (D,) scarcity rent agreed on the contracted share, $/H100e-hour
+    dc_energy: np.ndarray  # (D,) facility energy per unit of compute after efficiency upgrades (1 = none)
+    dc_upgrades: np.ndarray  # (D,) int bit mask of the scenario's efficiency upgrades installed
     dc_name: list[str] = field(default_factory=list)
     # fabs (F)
     fab_region: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -127,6 +129,8 @@ class World:
         self.dc_origin = np.vstack([self.dc_origin, np.zeros((n, r))])
         self.dc_util = np.concatenate([self.dc_util, np.zeros(n)])
         self.dc_contract_rent = np.concatenate([self.dc_contract_rent, np.zeros(n)])
+        self.dc_energy = np.concatenate([self.dc_energy, np.ones(n)])
+        self.dc_upgrades = np.concatenate([self.dc_upgrades, np.zeros(n, np.int64)])
         self.dc_name.extend(name)
 
     def add_fab(self, region: int, owner: int, cls: int, capacity: float, online: int, name: str) -> int:
@@ -217,6 +221,8 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         dc_origin=np.zeros((0, n_r)),
         dc_util=np.zeros(0),
         dc_contract_rent=np.zeros(0),
+        dc_energy=np.zeros(0),
+        dc_upgrades=np.zeros(0, np.int64),
         hbm_capacity=np.array([h.h100e_per_quarter for h in sc.chips.hbm], float),
         licence_cap=np.full((n_r, n_g), np.nan),
         licence_share=np.zeros((n_r, n_g)),

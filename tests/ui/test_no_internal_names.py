@@ -36,6 +36,7 @@ SAMPLES = {
     "permitting_reform": {},
     "set_large_load_rules": {"moratorium": True, "onsite_required": False, "tariff_usd_mwh": 10.0},
     "expand_grid": {"mw_per_year": 1000.0},
+    "upgrade_datacenter": {"datacenter": 0, "upgrade": "liquid_cooling"},
     "raise_funding": {"busd": 1.0},
     "decide": {"event_id": 0, "option": 0},
 }

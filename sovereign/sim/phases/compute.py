@@ -76,7 +76,7 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
     avail = (1.0 - power.dc_curtail[r_k]) * sc.economics.fleet_availability
     capacity = stock[k_ix] * avail
     kw_per = w.dc_kw[k_ix] / stock[k_ix]
-    power_cost = econ.power_cost_usd_per_h100e_hour(kw_per, w.dc_pue[k_ix], power.dc_price[r_k])
+    power_cost = econ.power_cost_usd_per_h100e_hour(kw_per, w.dc_pue[k_ix] * w.dc_energy[k_ix], power.dc_price[r_k])
     cost = sc.demand.opex_usd_per_hour + power_cost
     allowed = _allowed(model, seg, r_k, k_ix)
     r_j = seg.region

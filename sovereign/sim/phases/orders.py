@@ -40,11 +40,13 @@ from sovereign.sim.commands import (
     SetLocalisation,
     SetSecuritySpending,
     SetSubsidy,
+    UpgradeDatacenter,
     VoteOnApplication,
     budget_refusal,
     command_cost_busd,
     decision_options,
     surely_affordable,
+    upgrade_spec,
 )
 from sovereign.sim.phases.grid import add_network, binding_slice, log_plant_order
 from sovereign.sim.world import project_record
@@ -169,8 +171,8 @@ def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
         w.security_busd[home] = cmd.busd_per_year
     elif isinstance(cmd, SetCurtailmentPriority):
         w.dc_last[home] = cmd.datacenters_last
-    elif isinstance(cmd, SetLargeLoadRules | ExpandGrid):
-        _apply_grid_rule(model, agent, home, cmd)
+    elif isinstance(cmd, SetLargeLoadRules | ExpandGrid | UpgradeDatacenter):
+        _apply_power_move(model, agent, home, cmd)
     elif isinstance(cmd, PermittingReform):
         model.transfer(seat, model.OUTSIDE, sc.economics.permitting_reform_busd, "reform")
         w.permitting_quarters[home] = max(0, int(w.permitting_quarters[home]) - 1)
@@ -266,9 +268,32 @@ def _apply_trade_rule(model: SovereignModel, agent: SeatAgent, cmd: SetLicence |
         w.enforcement_busd[home] = cmd.busd_per_year
 
 
-def _apply_grid_rule(model: SovereignModel, agent: SeatAgent, home: int, cmd: SetLargeLoadRules | ExpandGrid) -> None:
-    """A nation's grid move: its rules for connecting datacenters, or network it pays for."""
+def _upgrade(model: SovereignModel, agent: SeatAgent, cmd: UpgradeDatacenter) -> None:
+    """Pay for an efficiency upgrade and install it: the hall needs less energy for the same compute."""
+    w, sc = model.world, model.scenario
+    spec = upgrade_spec(model, cmd.upgrade)
+    assert spec is not None  # the validator checked it
+    model.transfer(agent.seat_id, model.OUTSIDE, command_cost_busd(model, agent.seat_id, cmd), "capex")
+    d = cmd.datacenter
+    w.dc_energy[d] *= spec.energy_factor
+    w.dc_upgrades[d] |= 1 << sc.efficiency_upgrades.index(spec)
+    if w.dc_it_mw[d] >= NEWSWORTHY_MW:
+        model.add_news(
+            "build",
+            f"{agent.name} installs {spec.name} in {w.dc_name[d]}",
+            sc.regions[int(w.dc_region[d])].id,
+            agent.seat_id,
+        )
+
+
+def _apply_power_move(
+    model: SovereignModel, agent: SeatAgent, home: int, cmd: SetLargeLoadRules | ExpandGrid | UpgradeDatacenter
+) -> None:
+    """A power move: a nation's rules for connecting datacenters or network it pays for, an upgrade."""
     w, seat = model.world, agent.seat_id
+    if isinstance(cmd, UpgradeDatacenter):
+        _upgrade(model, agent, cmd)
+        return
     if isinstance(cmd, ExpandGrid):
         model.transfer(seat, model.OUTSIDE, command_cost_busd(model, seat, cmd), "grid")
         done = add_network(model, home, cmd.mw_per_year)

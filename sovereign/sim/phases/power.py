@@ -45,11 +45,15 @@ NEWSWORTHY_CURTAILMENT = 0.005
 
 
 def ai_load_mw(model: SovereignModel) -> np.ndarray:
-    """(D,) facility power each AI hall draws: installed chips at their use last quarter, times PUE."""
+    """(D,) facility power each AI hall draws.
+
+    Installed chips at their use last quarter, times PUE and the hall's efficiency upgrades
+    (`World.dc_energy`).
+    """
     w, sc = model.world, model.scenario
     idle = sc.grid.idle_power_share
     use = idle + (1.0 - idle) * w.dc_util  # dc_util: share of the fleet sold (availability included)
-    return np.asarray(w.dc_kw * w.dc_pue * use / econ.KW_PER_MW)
+    return np.asarray(w.dc_kw * w.dc_pue * w.dc_energy * use / econ.KW_PER_MW)
 
 
 def peak_hours_short(demand: np.ndarray, supply: np.ndarray, swing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -30,8 +30,10 @@ from sovereign.sim.commands import (
     SetLocalisation,
     SetSecuritySpending,
     SetSubsidy,
+    UpgradeDatacenter,
     VoteOnApplication,
     decision_options,
+    upgrade_spec,
 )
 from sovereign.sim.phases.grid import best_firm_technology
 from sovereign.sim.policy.view import investor_margins, investor_view
@@ -123,6 +125,7 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
         want_h100e = gap * share
     want_mw = max(want_h100e, 0.0) * kw_new / econ.KW_PER_MW * p["invest"]
     min_mw, max_mw = rules.datacenter_mw
+    cmds.extend(_upgrade_order(agent, v["upgrade_by_seat"].get(me), cash_share))
     if best_score > 0 and want_mw >= min_mw:
         cost_per_mw = v["capex_per_kw"][best] / 1e6 * (1.0 - w.subsidy[best])
         mw = min(want_mw, max_mw, agent.cash_busd * cash_share / max(cost_per_mw, 1e-9))
@@ -173,6 +176,17 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                         budget -= amount * at / 1e9
             j += 1
     return cmds
+
+
+def _upgrade_order(agent: SeatAgent, upgrade: tuple[int, str] | None, cash_share: float) -> list[Command]:
+    """A firm's efficiency upgrade this quarter (the investor view's pick), if its cash allows."""
+    if upgrade is None or agent.kind == "nation":
+        return []
+    m = agent.model
+    d, uid = upgrade
+    spec = upgrade_spec(m, uid)
+    cost = float(m.world.dc_it_mw[d]) * spec.capex_musd_per_mw / 1000.0 if spec is not None else float("inf")
+    return [UpgradeDatacenter(datacenter=d, upgrade=uid)] if cost < agent.cash_busd * cash_share else []
 
 
 def nation(agent: SeatAgent) -> list[Command]:

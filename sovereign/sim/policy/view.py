@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sovereign.scenario.schema import quarter_index
 from sovereign.sim import economics as econ
 from sovereign.sim.phases.chips import destination_caps, may_receive
 from sovereign.sim.phases.grid import expected_wait_quarters
@@ -164,6 +165,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         if a.kind in ("lab", "startup"):
             demand_by_region[m.region_ix[a.state["home"]]] += d
     view = {
+        "upgrade_by_seat": _upgrades_worth_it(m),
         "quarter": m.quarter,
         "margin_inputs": margin_inputs,
         "margin_lists": {},  # lag -> (G, R) expected margins as lists, filled on demand
@@ -209,6 +211,37 @@ def threatened_share(model: SovereignModel) -> np.ndarray:
     total = np.bincount(w.fab_class, weights=cap, minlength=n_g)
     at_risk = np.bincount(w.fab_class, weights=cap * w.supply_threat[w.fab_region], minlength=n_g)
     return np.asarray(np.divide(at_risk, total, out=np.zeros(n_g), where=total > 0))
+
+
+def _upgrades_worth_it(model: SovereignModel) -> dict[int, tuple[int, str]]:
+    """Seat row -> (datacenter row, upgrade id): each owner's efficiency upgrade that pays back soonest.
+
+    Payback: the upgrade's capex over the energy bill it saves a year (the hall's draw last quarter
+    at the price datacenters pay there), within `policy.upgrade_payback_years`.
+    """
+    from sovereign.sim.phases.power import ai_load_mw
+
+    w, sc = model.world, model.scenario
+    ups = sc.efficiency_upgrades
+    if not ups or not len(w.dc_region):
+        return {}
+    price = np.asarray(model.results.power.dc_price, float)
+    if price.shape != (len(model.region_ix),):
+        return {}
+    bill = ai_load_mw(model) * econ.HOURS_PER_YEAR * price[w.dc_region] / 1e9  # $B a year
+    best: dict[int, tuple[float, int, str]] = {}
+    for u, spec in enumerate(ups):
+        if model.quarter < quarter_index(spec.available_from):
+            continue
+        saving = bill * (1.0 - spec.energy_factor)
+        capex = w.dc_it_mw * spec.capex_musd_per_mw / 1000.0
+        payback = np.divide(capex, saving, out=np.full(len(capex), np.inf), where=saving > 0)
+        ok = ((w.dc_upgrades >> u) & 1 == 0) & (payback <= sc.policy.upgrade_payback_years)
+        for d in np.flatnonzero(ok).tolist():
+            owner = int(w.dc_owner[d])
+            if owner not in best or payback[d] < best[owner][0]:
+                best[owner] = (float(payback[d]), d, spec.id)
+    return {owner: (d, uid) for owner, (_, d, uid) in best.items()}
 
 
 def investor_margins(model: SovereignModel, lag: int) -> list[list[float]]:
