@@ -77,7 +77,7 @@ def command_label(model: Any, cmd: Any) -> str:
     if cmd.kind == "upgrade_datacenter":  # a datacenter is named by its row: its name is in the world
         names, w = _Names(model.scenario), model.world
         hall = w.dc_name[cmd.datacenter] if 0 <= cmd.datacenter < len(w.dc_name) else f"datacenter {cmd.datacenter}"
-        return f"Install {names(cmd.upgrade)} in {hall}"
+        return f"Install {names(cmd.upgrade).replace('_', ' ')} in {hall}"
     label = _LABELS.get(cmd.kind)
     if label is not None:
         return str(label(_Names(model.scenario), cmd))

@@ -287,7 +287,6 @@ NATION_ONLY = (
     SetCurtailmentPriority,
     SetLargeLoadRules,
     ExpandGrid,
-    UpgradeDatacenter,
     PermittingReform,
 )
 
