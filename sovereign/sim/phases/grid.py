@@ -3,15 +3,17 @@
 Runs after the quarter's markets (it reads their prices) and before demand moves on. The
 utilities are outside the game (one per region) and follow published planning practice:
 
-- **adequacy**: they build firm capacity so that, in every time slice, what is available covers
-  the load they expect `grid.plan_horizon_quarters` ahead (grown base load, conventional
-  datacenters, connected and queued datacenters at their full load) at the annual peak hour
-  (`grid.peak_hour_factor`) plus `grid.target_reserve_margin`. They fill the slice that binds
-  with the technology whose capacity there is cheapest (capex over its availability in that
-  slice), among those that arrive within the horizon, so solar is never built for an evening
-  peak it cannot serve and a long gas-turbine backlog turns them to other technologies;
-- **energy**: merchant wind and solar are built where last quarter's prices, in the hours they
-  produce, pay back their capex (`grid.merchant_hurdle`), at most `merchant_build_share_per_year`;
+- **adequacy** (once a year): for each year ahead up to `grid.plan_horizon_quarters`, firm
+  capacity for the load they expect then (grown base load, conventional datacenters, connected and
+  queued datacenters at their full load), in the peak slice at the region's annual peak hour
+  (`peak_hour_factor`), plus `grid.target_reserve_margin`, against the fleet then (less
+  retirements) and what is on order by then. They fill the slice that binds with the technology
+  whose capacity there is cheapest (capex over its availability in that slice, at least
+  `MIN_AVAILABILITY`), among those that arrive in time, ordered in the last year it still can be;
+  when nothing arrives in time, the soonest, late. So solar is never built for an evening peak it
+  cannot serve, and a long gas-turbine backlog turns them to other technologies;
+- **energy** (once a year): merchant wind and solar are built where last quarter's prices, in the
+  hours they produce, pay back their capex (`grid.merchant_hurdle`), at most `merchant_build_share_per_year`;
 - **retirement**: their fleet of each technology closes at `retire_per_year` (players' plants do not);
 - **network**: where the connection queue is longer than `grid.network_target_wait_quarters`, they
   order more connection capacity (`network_build_quarters` to build, at most
