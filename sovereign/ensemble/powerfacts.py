@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from sovereign.ensemble.stylized import FACTS as ECONOMY_FACTS
 from sovereign.ensemble.stylized import Fact
 from sovereign.scenario.schema import Scenario
 from sovereign.sim.phases.grid import MIN_AVAILABILITY
@@ -26,6 +27,9 @@ WAIT_YEARS = ("2026", "2027", "2028")
 #: How much faster US conventional datacenter load grows in the price-response counterfactual.
 MORE_US_GROWTH = 0.10
 
+#: The IEA's 2030 range, held by the economy's facts too (one definition).
+TWH_2030 = next(f for f in ECONOMY_FACTS if f.key == "twh_2030")
+
 BASELINE_FACTS: tuple[Fact, ...] = (
     Fact(
         "ai_twh_2030_over_2026",
@@ -34,14 +38,7 @@ BASELINE_FACTS: tuple[Fact, ...] = (
         float("inf"),
         "IEA base case: accelerated servers' electricity grows ~30%/yr to 2030 (CALIBRATION 1), so 2030 >= 2x 2026",
     ),
-    Fact(
-        "twh_2030",
-        "Global datacenter electricity 2030 (TWh)",
-        669.0,
-        1264.0,
-        "IEA base 945; range 669 (Headwinds) to 1,264 (Lift-Off) (CALIBRATION 1)",
-        "{:.0f}",
-    ),
+    TWH_2030,
     Fact(
         "regions_price_moved_share",
         "Share of regions whose yearly wholesale price (energy + capacity) moves 10%+ from 2026, any year",

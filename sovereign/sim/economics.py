@@ -46,9 +46,10 @@ def plant_build_quarters(
     return sc.technologies[technology].build_quarters + int(permitting_quarters) + wait
 
 
-def turbine_wait_quarters(sc: Scenario, backlog_gw: float) -> int:
-    """Quarters until the turbine makers have delivered a backlog of `backlog_gw`."""
-    return int(np.ceil(max(backlog_gw, 0.0) / (sc.grid.turbine_supply_gw_per_year / 4.0) - 1e-9))
+def turbine_wait_quarters(sc: Scenario, backlog_gw: Any) -> Any:
+    """Quarters until the turbine makers have delivered a backlog of `backlog_gw` (a number or an array)."""
+    wait = np.ceil(np.maximum(backlog_gw, 0.0) / (sc.grid.turbine_supply_gw_per_year / 4.0) - 1e-9).astype(np.int64)
+    return int(wait) if wait.ndim == 0 else wait
 
 
 def datacenter_grid_mw(sc: Scenario, region_pue: float, it_mw: float) -> float:

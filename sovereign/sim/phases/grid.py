@@ -61,6 +61,15 @@ def contracted_dc_mw(model: SovereignModel) -> np.ndarray:
     return np.asarray(load)
 
 
+def peak_load(model: SovereignModel, base_mw: np.ndarray, dc_mw: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
+    """(R, S) the most each region's load reaches in each slice (for the regions `rows`).
+
+    Base load by slice plus datacenters, at the annual peak hour in the peak slice
+    (`ScenarioTables.slice_swing`).
+    """
+    return np.asarray((base_mw[:, None] * model.slice_factor[None, :] + dc_mw[:, None]) * model.slice_swing[:, rows].T)
+
+
 def planning_margin(
     model: SovereignModel, firm: np.ndarray, dc_mw: np.ndarray, base_mw: np.ndarray, rows: slice = slice(None)
 ) -> np.ndarray:
@@ -68,7 +77,7 @@ def planning_margin(
 
     `firm`, `dc_mw` and `base_mw` are for the regions `rows` (all by default).
     """
-    load = (base_mw[:, None] * model.slice_factor[None, :] + dc_mw[:, None]) * model.slice_swing[:, rows].T
+    load = peak_load(model, base_mw, dc_mw, rows)
     return np.asarray((firm / np.maximum(load, 1e-9)).min(axis=1) - 1.0)
 
 
@@ -195,22 +204,23 @@ def expected_wait_quarters(model: SovereignModel) -> np.ndarray:
 
 
 def best_firm_technology(
-    model: SovereignModel, r: int, allowed: np.ndarray, horizon: int, s: int | None = None, in_time: bool = False
+    model: SovereignModel, r: int, allowed: np.ndarray, horizon: int, s: int | None = None
 ) -> tuple[int, int]:
     """(technology, slice) to add in region `r`: the slice that binds, and the technology to serve it.
 
     Among the allowed technologies that arrive within `horizon` quarters (the soonest if none
-    does, unless `in_time`), the one whose capacity in that slice is cheapest: capex over its
-    availability there (`cheapest_in_time`). -1 when none can serve that slice (in time, if asked).
+    does), the one whose capacity in that slice is cheapest: capex over its availability there
+    (`cheapest_in_time`). -1 when none can serve that slice.
 
     The slice that binds is `s` if given, else the one with the thinnest planning margin today.
-    One home for the rule: the utilities, the nations' and the conglomerates' AI all use it.
+    The nations' and the conglomerates' AI use it; the utilities' yearly plan applies the same
+    `cheapest_in_time` to every region at once.
     """
     if s is None:
         s = binding_slice(model, r)
     lead = lead_quarters(model)[r : r + 1]
     t = int(cheapest_in_time(model, np.array([s]), allowed[None, :], lead, horizon)[0])
-    if t >= 0 or in_time:
+    if t >= 0:
         return t, s
     return int(soonest(model, np.array([s]), allowed[None, :], lead)[0]), s
 
@@ -249,9 +259,9 @@ def cheapest_in_time(
 
 def binding_slice(model: SovereignModel, r: int) -> int:
     """The time slice with region `r`'s thinnest planning margin today (connected load at full)."""
-    w = model.world
-    load = (w.base_demand_mw[r] * model.slice_factor + contracted_dc_mw(model)[r]) * model.slice_swing[:, r]
-    return int(np.argmin(firm_capacity(model, w.grid_mw[r : r + 1])[0] / np.maximum(load, 1e-9)))
+    w, rows = model.world, slice(r, r + 1)
+    load = peak_load(model, w.base_demand_mw[rows], contracted_dc_mw(model)[rows], rows)[0]
+    return int(np.argmin(firm_capacity(model, w.grid_mw[rows])[0] / np.maximum(load, 1e-9)))
 
 
 def log_plant_order(
@@ -287,11 +297,6 @@ def soonest(model: SovereignModel, s: np.ndarray, allowed: np.ndarray, lead: np.
     return np.where(ok.any(axis=1), np.argmin(np.where(ok, lead, NEVER), axis=1), -1)
 
 
-def order_plant(model: SovereignModel, r: int, t: int, mw: float) -> int:
-    """Order one plant for a region's utilities; returns the quarter it runs (see `order_plants`)."""
-    return int(order_plants(model, np.array([r]), np.array([t]), np.array([mw]))[0])
-
-
 def order_plants(
     model: SovereignModel,
     r: np.ndarray,
@@ -324,7 +329,7 @@ def _arrival_leads(model: SovereignModel, r: np.ndarray, t: np.ndarray, mw: np.n
     sc, w = model.scenario, model.world
     turbines = model.turbine_mask[t]
     queued = model.economy.turbine_backlog_gw + np.cumsum(np.where(turbines, mw, 0.0)) / 1000.0
-    wait = np.ceil(np.maximum(queued, 0.0) / (sc.grid.turbine_supply_gw_per_year / 4.0) - 1e-9).astype(np.int64)
+    wait = econ.turbine_wait_quarters(sc, queued)
     return np.asarray(model.tech_build[t] + w.permitting_quarters[r] + np.where(turbines, wait, 0))
 
 
@@ -362,11 +367,7 @@ def _plan_adequacy(model: SovereignModel) -> None:
         years = k / 4.0
         base = w.base_demand_mw * model.demand_growth_rate**years
         dc = dc_now + w.conventional_dc_mw * w.pue * (model.conventional_growth_rate**years - 1.0)
-        want = (
-            (base[:, None] * model.slice_factor[None, :] + dc[:, None])
-            * model.slice_swing.T
-            * (1 + gr.target_reserve_margin)
-        )
+        want = peak_load(model, base, dc) * (1 + gr.target_reserve_margin)
         retired = utility * (1.0 - (1.0 - model.tech_retire[None, :]) ** years)
         need = want - firm_capacity(model, w.grid_mw - retired + by_step[i] + added)  # (R, S)
         if not (need > 1.0).any():
@@ -519,7 +520,8 @@ def top_up_initial_grid(model: SovereignModel) -> None:
         return
     peaker = int(np.argmax(np.where(firm_always, model.tech_cost, -np.inf)))
     dc = contracted_dc_mw(model)
-    load = (w.base_demand_mw[:, None] * model.slice_factor[None, :] + dc[:, None]) * model.slice_swing.T
-    short = load * (1.0 + gr.initial_margin_floor) - firm_capacity(model, w.grid_mw)  # (R, S)
+    short = peak_load(model, w.base_demand_mw, dc) * (1.0 + gr.initial_margin_floor) - firm_capacity(
+        model, w.grid_mw
+    )  # (R, S)
     add = np.maximum(short / model.tech_avail[None, :, peaker], 0.0).max(axis=1)
     w.grid_mw[:, peaker] += add

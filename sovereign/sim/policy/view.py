@@ -16,6 +16,7 @@ from sovereign.scenario.schema import quarter_index
 from sovereign.sim import economics as econ
 from sovereign.sim.phases.chips import destination_caps, may_receive
 from sovereign.sim.phases.grid import expected_wait_quarters
+from sovereign.sim.phases.power import ai_load_mw
 from sovereign.sim.policy.difficulty import DIFFICULTY
 
 if TYPE_CHECKING:
@@ -219,8 +220,6 @@ def _upgrades_worth_it(model: SovereignModel) -> dict[int, tuple[int, str]]:
     Payback: the upgrade's capex over the energy bill it saves a year (the hall's draw last quarter
     at the price datacenters pay there), within `policy.upgrade_payback_years`.
     """
-    from sovereign.sim.phases.power import ai_load_mw
-
     w, sc = model.world, model.scenario
     ups = sc.efficiency_upgrades
     if not ups or not len(w.dc_region):
