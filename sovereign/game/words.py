@@ -83,3 +83,13 @@ def command_label(model: Any, cmd: Any) -> str:
         return str(label(_Names(model.scenario), cmd))
     spec = ACTION_BY_KEY.get(cmd.kind)
     return spec.label if spec is not None else cmd.kind.replace("_", " ").capitalize()
+
+
+def objective_text(obj: Any, end: str) -> str:
+    """An objective in words (the scenario's own text when it has one)."""
+    if obj.text:
+        return obj.text
+    metric = obj.metric.replace("_", " ")
+    if obj.threshold is not None:
+        return f"{metric} at least {obj.threshold:g} by {obj.by or end}"
+    return f"rank {obj.rank} or better by {metric} at the end"

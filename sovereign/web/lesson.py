@@ -38,7 +38,7 @@ import numpy as np
 from sovereign.game import fmt
 from sovereign.game.actions import actions_for, build_command, fields_for, preview
 from sovereign.game.session import GameSession, StepReport, new_session
-from sovereign.game.words import command_label
+from sovereign.game.words import command_label, objective_text
 from sovereign.scenario.schema import Inject, Scenario, quarter_index, quarter_label
 from sovereign.sim.commands import Command, CommandError, command_from_dict, command_to_dict
 
@@ -877,7 +877,7 @@ class Lesson:
             "team": {"id": team.id, "name": team.name, "seat": team.seat, "pin": team.pin, "muted": team.muted},
             "briefing": self.scenario.meta.briefing,
             "objectives": [
-                o.text or f"{o.metric} >= {o.threshold}" for o in self.scenario.objectives if o.seat == team.seat
+                objective_text(o, self.scenario.time.end) for o in self.scenario.objectives if o.seat == team.seat
             ],
             "teams": [{"id": t.id, "name": t.name} for t in self.teams.values() if t.id != team.id],
             "messages": [asdict(m) for m in self.messages if self.visible_to(team, m)][-200:],

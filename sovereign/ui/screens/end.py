@@ -10,13 +10,13 @@ import pygame
 import pygame_gui
 
 from sovereign.game import fmt
+from sovereign.game.words import objective_text
 from sovereign.scenario.schema import quarter_index, quarter_label
 from sovereign.ui import draw, events
 from sovereign.ui.charts import AsyncChart, render_charts
 from sovereign.ui.screens.base import Screen
 from sovereign.ui.screens.charts import firm_chart, nation_chart
 from sovereign.ui.screens.common import chart_or_placeholder, header
-from sovereign.ui.screens.new_game import objective_text
 
 
 @dataclass

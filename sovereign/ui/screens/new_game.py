@@ -20,6 +20,7 @@ import pygame
 import pygame_gui
 
 from sovereign.game.session import ScenarioInfo, find_scenarios, new_session
+from sovereign.game.words import objective_text
 from sovereign.ui import draw, events
 from sovereign.ui.screens.base import Screen
 from sovereign.ui.screens.common import header
@@ -585,13 +586,3 @@ def _set_selected(button: pygame_gui.elements.UIButton, selected: bool) -> None:
         button.select()
     elif not selected and button.is_selected:
         button.unselect()
-
-
-def objective_text(obj: Any, end: str) -> str:
-    """An objective in words (the scenario's own text when it has one)."""
-    if obj.text:
-        return obj.text
-    metric = obj.metric.replace("_", " ")
-    if obj.threshold is not None:
-        return f"{metric} at least {obj.threshold:g} by {obj.by or end}"
-    return f"rank {obj.rank} or better by {metric} at the end"
