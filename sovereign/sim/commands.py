@@ -609,12 +609,14 @@ _RULES: dict[type, tuple[_Rule, ...]] = {
 }
 
 
-def validate_command(model: SovereignModel, seat: str, cmd: Command) -> str | None:
+def validate_command(model: SovereignModel, seat: str, cmd: Command, budget: bool = True) -> str | None:
     """Accept (None) or refuse a command with a reason a player understands.
 
     This is the one gate for humans and AI alike; it reads the model and never changes it. The
     command is already a typed, field-checked object (pydantic checked it when it was made), so
-    only the game's rules are checked here: those of its kind (`_RULES`), then the budget.
+    only the game's rules are checked here: those of its kind (`_RULES`), then the budget. The
+    budget check is skipped (``budget=False``) only where `surely_affordable` has shown that the
+    whole batch the command comes in is paid for, so it could not refuse it.
     """
     agent = model.seats.get(seat)
     if agent is None:
@@ -626,23 +628,25 @@ def validate_command(model: SovereignModel, seat: str, cmd: Command) -> str | No
         reason = rule(model, seat, agent, cmd)
         if reason is not None:
             return reason
-    return budget_refusal(model, seat, cmd)
+    return budget_refusal(model, seat, cmd) if budget else None
 
 
-def surely_affordable(model: SovereignModel, seat: str, cmds: list[Command]) -> bool:
+def surely_affordable(model: SovereignModel, seat: str, cmds: list[Command], committed: float = 0.0) -> bool:
     """Whether a seat's whole queue is paid for with room to spare, so no command of it can be refused.
 
     Why: the queue is checked again when applied (`budget_refusal` per command), which is most of
     the validator's cost for the AI's many bids. When the seat's cash covers the sum of the queue's
     costs with a margin far above rounding, every one of those checks passes whatever the order, so
     they can be skipped. Not for builds whose cost depends on the host's cash at the time (subsidies).
+    `committed` is what the seat has already promised this quarter (when the batch joins a queue).
+    Every cost is >= 0, so no prefix of the batch costs more than the whole of it.
     """
     if any(type(c) in _SUBSIDISED for c in cmds):
         return False
     total = 0.0
     for c in cmds:
         total += net_cost_busd(model, seat, c)
-    return total <= model.seats[seat].cash_busd - 1e-6
+    return total <= model.seats[seat].cash_busd - committed - 1e-6
 
 
 def budget_refusal(model: SovereignModel, seat: str, cmd: Command) -> str | None:

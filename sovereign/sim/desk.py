@@ -18,6 +18,7 @@ from sovereign.sim.commands import (
     command_from_dict,
     command_to_dict,
     net_cost_busd,
+    surely_affordable,
     validate_command,
 )
 from sovereign.sim.gamestate import ModelParts
@@ -79,9 +80,21 @@ class CommandDesk(ModelParts):
         reason = self._submit(seat_id, cmd, origin)
         return CommandResult(accepted=reason is None, reason=reason or "")
 
-    def _submit(self, seat_id: str, cmd: Command, origin: str) -> str | None:
+    def submit_all(self, seat_id: str, cmds: list[Command], origin: str = "ai") -> None:
+        """Submit a seat's commands in order, as `submit` one by one would (the AI's quarter).
+
+        Why a batch: when the seat's cash surely covers the whole batch on top of its queue
+        (`surely_affordable`), no budget check of it can refuse, so they are skipped; every
+        outcome and log line is the one `submit` gives.
+        """
+        m = self.as_model()
+        budget = not surely_affordable(m, seat_id, cmds, self.committed_busd(seat_id))
+        for cmd in cmds:
+            self._submit(seat_id, cmd, origin, budget)
+
+    def _submit(self, seat_id: str, cmd: Command, origin: str, budget: bool = True) -> str | None:
         """`submit` for a typed command: validate, queue if accepted, log; the reason if refused."""
-        reason = validate_command(self.as_model(), seat_id, cmd)
+        reason = validate_command(self.as_model(), seat_id, cmd, budget)
         if reason is None:
             self.pending[seat_id].append(cmd)
         self.command_log.append(

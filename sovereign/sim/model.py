@@ -172,8 +172,7 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         self.flows = defaultdict(float)
         self.quarter_news = []
         for agent in self.ai_seats():
-            for cmd in agent.decide():
-                self._submit(agent.seat_id, cmd, "ai")
+            self.submit_all(agent.seat_id, agent.decide(), "ai")
         self.bids = apply_orders(self)
         effects = apply_events(self)
         complete_projects(self)
