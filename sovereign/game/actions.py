@@ -21,7 +21,7 @@ from sovereign.sim import commands as c
 from sovereign.sim import economics
 from sovereign.sim.economics import HOURS_PER_QUARTER, HOURS_PER_YEAR, KW_PER_MW
 from sovereign.sim.model import SovereignModel
-from sovereign.sim.phases import orders
+from sovereign.sim.phases import diplomacy, orders
 from sovereign.sim.phases.finance import revenue_growth
 from sovereign.sim.phases.grid import contracted_dc_mw, expected_wait_quarters, firm_capacity, planning_margin
 from sovereign.sim.phases.power import ai_load_mw
@@ -202,6 +202,26 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Chip-producing nations: move a destination region to another export-control tier.",
         NATION,
         chip_producer_only=True,
+    ),
+    ActionSpec(
+        "offer_deal",
+        "Offer a deal",
+        "Offer another seat a deal: a money transfer, a chip supply agreement, an export licence or a security "
+        "pact, with a payment each quarter if you like. They answer next quarter; once signed it binds for "
+        "its term, and breaking it costs you their trust.",
+        NATION | ALL_FIRMS,
+    ),
+    ActionSpec(
+        "answer_deal",
+        "Answer an offer",
+        "Accept or reject a deal another seat offered you (open the quarter after it was made).",
+        NATION | ALL_FIRMS,
+    ),
+    ActionSpec(
+        "break_deal",
+        "Break a deal",
+        "End one of your deals before its term: it stops at once, and the other side trusts your nation less.",
+        NATION | ALL_FIRMS,
     ),
     ActionSpec(
         "raise_funding",
@@ -415,8 +435,10 @@ def fields_for(model: SovereignModel, seat: str, key: str, region: str | None) -
                 default=not cur,
             )
         )
-    elif key in ("join_bloc", "leave_bloc", "vote_on_application"):
-        r_fields.extend(_bloc_fields(model, seat, key))
+    elif key in ("join_bloc", "leave_bloc", "vote_on_application", "offer_deal", "answer_deal", "break_deal"):
+        r_fields.extend(
+            _bloc_fields(model, seat, key) if "bloc" in key or "vote" in key else _deal_fields(model, seat, key)
+        )
     elif key == "set_export_controls":
         controlled = [(a.id, a.name) for a in sc.accelerators if a.controlled] or [
             (a.id, a.name) for a in sc.accelerators
@@ -485,6 +507,87 @@ def _bloc_fields(model: SovereignModel, seat: str, key: str) -> list[Field]:
         r_fields.append(Field("region", "Applicant", "choice", applicants, default=applicants[0][0]))
         r_fields.append(Field("accept", "Vote", "bool", [(True, "Admit"), (False, "Refuse")], default=True))
     return r_fields
+
+
+def _deal_fields(model: SovereignModel, seat: str, key: str) -> list[Field]:
+    """The fields of the deal actions: an offer's partner and terms, or which deal to answer or break."""
+    sc = model.scenario
+    if key == "answer_deal":
+        offers = [(d["id"], diplomacy.describe(model, d)) for d in diplomacy.open_offers(model, seat)]
+        offers = offers or [(0, "(no offer open to you)")]
+        return [
+            Field("deal", "Offer", "choice", offers, default=offers[0][0]),
+            Field("accept", "Answer", "bool", [(True, "Accept"), (False, "Reject")], default=True),
+        ]
+    if key == "break_deal":
+        mine = [
+            (d["id"], diplomacy.describe(model, d))
+            for d in model.world.deals
+            if d["status"] == "active" and seat in (d["proposer"], d["partner"])
+        ] or [(0, "(no active deal)")]
+        return [Field("deal", "Deal", "choice", mine, default=mine[0][0])]
+    partners = [(s, a.name) for s, a in model.seats.items() if s != seat]
+    kinds = [(k, diplomacy.DEAL_WORDS[k].capitalize()) for k in diplomacy.DEAL_KINDS]
+    classes = [(a.id, a.name) for a in sc.accelerators]
+    return [
+        Field("partner", "With", "choice", partners, default=partners[0][0]),
+        Field(
+            "deal_kind",
+            "Deal",
+            "choice",
+            kinds,
+            default="security_pact" if model.seats[seat].kind == "nation" else "chip_supply",
+        ),
+        Field(
+            "quarters", "Term", "number", lo=1, hi=sc.diplomacy.max_term_quarters, step=1, default=4, unit=fmt.quarters
+        ),
+        Field(
+            "payment_busd_per_quarter",
+            "Payment a quarter",
+            "number",
+            lo=-10.0,
+            hi=10.0,
+            step=0.1,
+            default=0.0,
+            unit=lambda v: (
+                "none" if v == 0 else (f"they pay you {fmt.money(v)}" if v > 0 else f"you pay {fmt.money(-v)}")
+            ),
+            tooltip="Positive: the partner pays you each quarter; negative: you pay the partner",
+        ),
+        Field(
+            "accelerator", "Chip class", "choice", classes, default=classes[0][0], tooltip="Chip supply and licences"
+        ),
+        Field(
+            "h100e_per_quarter",
+            "Chips a quarter",
+            "number",
+            lo=0,
+            hi=500_000,
+            step=5_000,
+            default=50_000,
+            unit=fmt.h100e,
+            tooltip="Chip supply and licences: H100e a quarter",
+        ),
+        Field(
+            "price_usd",
+            "Price per H100e",
+            "number",
+            lo=0,
+            hi=60_000,
+            step=500,
+            default=round(float(model.list_price_now()[0]), -2),
+            unit=lambda v: f"${v:,.0f}",
+            tooltip="Chip supply: what the buyer pays per H100e delivered",
+        ),
+        Field(
+            "supplier_is_proposer",
+            "Who sells or grants",
+            "bool",
+            [(True, "You"), (False, "The partner")],
+            default=True,
+            tooltip="Chip supply: who sells; export licence: who grants it",
+        ),
+    ]
 
 
 def _upgrade_fields(model: SovereignModel, seat: str) -> list[Field]:
@@ -816,8 +919,39 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
     elif isinstance(cmd, c.SetExportTier):
         r = model.region_ix[cmd.region]
         out.append(f"{sc.regions[r].name}: tier {int(w.export_tier[r])} -> {cmd.tier}")
+    elif isinstance(cmd, c.OfferDeal | c.AnswerDeal | c.BreakDeal):
+        out.extend(_deal_effects(model, seat, cmd))
     elif isinstance(cmd, c.RaiseFunding):
         st = model.seats[seat].state
         p = economics.funding_success_probability(sc, model.economy.funding_winter_left > 0, revenue_growth(st))
         out.append(f"Chance of success ~{fmt.pct(p)}; the money arrives when the quarter is played")
+    return out
+
+
+def _deal_effects(model: SovereignModel, seat: str, cmd: c.OfferDeal | c.AnswerDeal | c.BreakDeal) -> list[str]:
+    """What a deal action does, in words: the terms, the trust between the two nations, what follows."""
+    if isinstance(cmd, c.OfferDeal):
+        if cmd.partner not in model.seats:
+            return []
+        terms = cmd.model_dump()
+        terms.update(kind=cmd.deal_kind, proposer=seat, partner=cmd.partner)
+        trust = diplomacy.trust_between(model, cmd.partner, seat)
+        return [
+            diplomacy.describe(model, terms),
+            f"{model.seats[cmd.partner].name}'s trust in you: {trust:.2f} (AI seats refuse below "
+            f"{model.scenario.diplomacy.deal_min_trust:.2f})",
+            "They answer next quarter; the deal binds from the quarter they accept",
+        ]
+    deal = diplomacy.find_deal(model, cmd.deal)
+    if deal is None:
+        return []
+    out = [diplomacy.describe(model, deal)]
+    if isinstance(cmd, c.BreakDeal):
+        other = deal["partner"] if seat == deal["proposer"] else deal["proposer"]
+        lost = model.scenario.diplomacy.trust_on_break
+        out.append(
+            f"It ends at once; {model.seats[other].name if other in model.seats else other} trusts you {lost:.2f} less"
+        )
+    elif cmd.accept:
+        out.append(f"Binding from this quarter to {quarter_label(model.quarter + int(deal['quarters']) - 1)}")
     return out

@@ -14,12 +14,13 @@ from sovereign.game.actions import ACTION_BY_KEY
 
 
 class _Names:
-    """Scenario ids to the names a player reads (regions, accelerator classes, blocs)."""
+    """Scenario ids to the names a player reads (regions, accelerator classes, blocs, upgrades, firms)."""
 
     def __init__(self, sc: Any) -> None:
         self._names = {r.id: r.name for r in sc.regions} | {a.id: a.name for a in sc.accelerators}
         self._names |= {b.id: b.name for b in sc.blocs}
         self._names |= {u.id: u.name for u in sc.efficiency_upgrades}
+        self._names |= {a.id: a.name for a in sc.actors}
 
     def __call__(self, ident: str) -> str:
         return self._names.get(ident, ident)
@@ -69,6 +70,12 @@ _LABELS: dict[str, Any] = {
     "set_export_tier": lambda n, c: f"{n(c.region)} to export tier {c.tier}",
     "decide": lambda n, c: f"Decision on event {c.event_id}: option {c.option + 1}",
     "raise_funding": lambda n, c: f"Raise {fmt.money(c.busd)}",
+    "offer_deal": lambda n, c: (
+        f"Offer {n(c.partner)} a {c.deal_kind.replace('_', ' ')} for {c.quarters} quarters"
+        + (f" (counter-offer to deal {c.counter_to})" if c.counter_to is not None else "")
+    ),
+    "answer_deal": lambda n, c: f"{'Accept' if c.accept else 'Reject'} deal {c.deal}",
+    "break_deal": lambda n, c: f"Break deal {c.deal}",
 }
 
 

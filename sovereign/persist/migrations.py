@@ -59,7 +59,10 @@ LEGACY_KEY = "sovereign_save"
 #: Format 5 (Sovereign 0.5) made the grid planned (utilities' orders, connection queues, large-load
 #: rules, network charges in the world's state) and power prices move: a format-4 game would
 #: replay differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 5
+#: Format 6 (Sovereign 0.6) added trust between nations and deals between seats to the world's
+#: state, and weighted allied capacity below a nation's own in the sovereignty pillars (which the
+#: AI reads): a format-5 game would replay differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 6
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -205,7 +208,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.5 made the grid "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.6 added trust "
+            f"and deals between seats and weighted allies below a nation's own capacity, 0.5 made the grid "
             f"planned, with connection queues and moving prices, 0.4 added supply "
             f"threats and stockpiling, 0.3 rebuilt the chip market (packaging and memory limits, contracts "
             f"and a spot market, licences and smuggling) and 0.2 the economy); this "

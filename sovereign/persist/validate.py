@@ -560,6 +560,35 @@ PROJECT = Record(
     extra=Scalarish(),
 )
 
+#: A deal between seats (`sovereign.sim.phases.diplomacy`); quarters are -1 until they happen.
+DEAL = Record(
+    required={
+        "id": Num(lo=0, hi=1e7, integer=True),
+        "kind": OneOf(("money_transfer", "chip_supply", "export_licence", "security_pact")),
+        "proposer": Text(),  # seats that may have gone bankrupt since
+        "partner": Text(),
+        "status": OneOf(("offered", "active", "rejected", "expired", "ended", "broken")),
+        "offered": QUARTER_INDEX,
+        "start": Num(lo=-1, hi=40000, integer=True),
+        "end": Num(lo=-1, hi=40100, integer=True),
+        "closed": Num(lo=-1, hi=40100, integer=True),
+        "quarters": Num(lo=1, hi=80, integer=True),
+        "payment_busd_per_quarter": Num(lo=-100, hi=100),
+        "supplier_is_proposer": Flag(),
+        "accelerator": Maybe(Ref("accelerator")),
+        "h100e_per_quarter": AMOUNT,
+        "price_usd": AMOUNT,
+        "region": Maybe(Ref("region")),
+        "counter_to": Maybe(Num(lo=0, hi=1e7, integer=True)),
+        "broken_by": Maybe(Text()),
+        "delivered_h100e": AMOUNT,
+        "last_delivered_h100e": AMOUNT,
+        "paid_busd": AMOUNT,
+        "prior_licence": AnyValue(),
+        "note": Text(),
+    }
+)
+
 #: The world arrays (`sovereign.sim.world.World`): every field, its dtype kind and shape.
 WORLD = Record(
     required={
@@ -623,6 +652,8 @@ WORLD = Record(
         "min_take_share": Arr("f", ("R",), lo=0, hi=1),
         "network_charge": Arr("f", ("R",), allow_nan=True),
         "projects": ListOf(PROJECT),
+        "trust": Arr("f", ("R", "R"), lo=0, hi=1),
+        "deals": ListOf(DEAL),
     }
 )
 
@@ -1065,8 +1096,10 @@ def _check_queued_commands(state: dict[str, Any], ctx: Context) -> None:
         if not isinstance(cmd, dict):
             continue  # reported by the layout
         for key, kind in COMMAND_REFERENCES.items():
-            if key in cmd:
-                Ref(kind).check(cmd[key], f"{where}.{key}", ctx)
+            if key in cmd:  # optional in some commands (a deal's region defaults to the buyer's home)
+                Maybe(Ref(kind)).check(cmd[key], f"{where}.{key}", ctx)
+        if "partner" in cmd:
+            Ref("seat").check(cmd["partner"], f"{where}.partner", ctx)
 
 
 #: Checks relating several parts: (name, function(state, context)).

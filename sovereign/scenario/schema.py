@@ -857,6 +857,24 @@ class SovereigntyWeights(Strict):
     abroad_credit: float = F(
         0.5, description="Data governance: credit for regulated demand served in an allied country", ge=0, le=1
     )
+    foreign_credit: float = F(
+        0.5,
+        description="Compute self-reliance and chip security: credit, per unit of trust (0-1, "
+        "`diplomacy`), for capacity another nation hosts or owns and for chips it makes; a nation's own "
+        "count 1. Assumption: what others control can be withheld in a crisis, the less so the more they "
+        "are trusted, so an ally (trust 0.7) counts 0.35 and a neutral (0.5) 0.25 (issue 13: a "
+        "membership card must count for less than one's own capacity)",
+        ge=0,
+        le=1,
+    )
+    host_weight: float = F(
+        0.5,
+        description="Compute self-reliance: weight of where capacity runs (its host's credit) against who "
+        "owns it (the owner's credit). Assumption: a foreign cloud at home is under the nation's law "
+        "but not its control, so it counts halfway",
+        ge=0,
+        le=1,
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SovereigntyWeights:
@@ -864,6 +882,97 @@ class SovereigntyWeights(Strict):
         if not math.isclose(total, 1.0, abs_tol=1e-6):
             raise ValueError(f"sovereignty weights must sum to 1, found {total:.6g}")
         return self
+
+
+class Diplomacy(Strict):
+    """Relations between nations and deals between seats (`sovereign.sim.phases.diplomacy`).
+
+    Trust is each nation's 0-1 confidence in another; it starts from alignment (blocs, export
+    tiers), moves with what they do to each other and drifts back towards where it started. No
+    published scale exists for it: every value here is an assumption of the game, chosen so that
+    one broken deal or sanction outweighs several quarters of cooperation, as in negotiation games
+    (Intelligence Rising, Diplomacy), and stated as such in docs/validation.md.
+    """
+
+    trust_allied: float = F(0.7, description="Starting trust between members of a common bloc (assumption)", ge=0, le=1)
+    trust_neutral: float = F(0.5, description="Starting trust between nations otherwise (assumption)", ge=0, le=1)
+    trust_rivals: float = F(
+        0.2,
+        description="Starting trust between a tier-1 ally of the chip producers and a tier-3 destination "
+        "(assumption: the 2022-25 export controls name them as rivals)",
+        ge=0,
+        le=1,
+    )
+    trust_reversion_per_year: float = F(
+        0.2,
+        description="Share of the gap to the starting trust closed each year (memories fade; assumption)",
+        unit="1/year",
+        ge=0,
+        le=1,
+    )
+    trust_on_deal: float = F(0.05, description="Trust gained both ways when a deal is signed (assumption)", ge=0, le=1)
+    trust_per_quarter_honoured: float = F(
+        0.01, description="Trust gained both ways each quarter a deal is kept (assumption)", ge=0, le=1
+    )
+    trust_on_break: float = F(
+        0.3,
+        description="Trust the other side loses in a seat that breaks a deal or fails to pay (assumption)",
+        ge=0,
+        le=1,
+    )
+    trust_on_sanction: float = F(
+        0.15,
+        description="Trust a nation loses in a chip producer that moves it to a stricter export tier, bans "
+        "its chips or revokes its licence (assumption)",
+        ge=0,
+        le=1,
+    )
+    trust_on_refusal: float = F(
+        0.05, description="Trust an applicant loses in each bloc member that voted against it (assumption)", ge=0, le=1
+    )
+    trust_on_rival_join: float = F(
+        0.1,
+        description="Trust a bloc's members lose in a nation that joins a bloc with one of their rivals "
+        "(tier 3 for tier-1 members; assumption)",
+        ge=0,
+        le=1,
+    )
+    vote_min_trust: float = F(
+        0.35, description="AI bloc members refuse an applicant they trust less than this (assumption)", ge=0, le=1
+    )
+    deal_min_trust: float = F(
+        0.3,
+        description="AI seats refuse any deal from a nation (or a firm of a nation) they trust less than this "
+        "(assumption)",
+        ge=0,
+        le=1,
+    )
+    licence_min_trust: float = F(
+        0.45,
+        description="AI chip producers grant an export licence by deal only to nations they trust at least "
+        "this much (assumption)",
+        ge=0,
+        le=1,
+    )
+    pact_min_trust: float = F(
+        0.55,
+        description="AI nations sign a security pact only with nations they trust this much (assumption)",
+        ge=0,
+        le=1,
+    )
+    pact_incident_relief: float = F(
+        0.25,
+        description="Share of a cyber incident's penalty a security pact's shared threat intelligence "
+        "avoids (assumption)",
+        ge=0,
+        le=1,
+    )
+    supply_markup: dict[str, float] = F(
+        default_factory=lambda: {"easy": 0.0, "normal": 0.1, "hard": 0.25},
+        description="Markup over list price an AI seller asks before it signs a chip supply deal, by "
+        "difficulty (assumption: allocation contracts are at list, 2024-26)",
+    )
+    max_term_quarters: int = F(20, description="Longest deal term", unit="quarters", ge=1, le=80)
 
 
 class Objective(Strict):
@@ -1335,6 +1444,7 @@ class Scenario(Strict):
     events: EventProbabilities = F(default_factory=EventProbabilities, description="Stochastic shocks")
     injects: list[Inject] = F(default_factory=list, description="Scripted events")
     sovereignty: SovereigntyWeights = F(default_factory=SovereigntyWeights, description="Sovereignty index weights")
+    diplomacy: Diplomacy = F(default_factory=Diplomacy, description="Relations between nations and deals")
     objectives: list[Objective] = F(default_factory=list, description="Goals of seats")
     seats: SeatDefaults = F(default_factory=SeatDefaults, description="AI seat settings")
 

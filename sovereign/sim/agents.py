@@ -15,6 +15,7 @@ import mesa
 
 from sovereign.sim.commands import Command
 from sovereign.sim.policy import decide
+from sovereign.sim.policy.deals import answer_offers
 from sovereign.sim.policy.difficulty import DIFFICULTY
 
 if TYPE_CHECKING:
@@ -55,9 +56,12 @@ class SeatAgent(mesa.Agent):  # type: ignore[misc]  # mesa ships no types: its A
         return str(self.state.get("difficulty") or self.model.difficulty)
 
     def decide(self) -> list[Command]:
-        """This quarter's commands from the AI policy."""
+        """This quarter's commands from the AI policy, and its answers to the deals offered to it."""
         policy = type(self).policy
-        return policy(self) if policy is not None else []
+        cmds = policy(self) if policy is not None else []
+        if self.model.world.deals:
+            cmds.extend(answer_offers(self))
+        return cmds
 
     # -- what the policy perceives ------------------------------------------------------------
     def signal(self, key: str) -> Any:

@@ -244,6 +244,45 @@ class Decide(_Command):
     option: int = Field(ge=0)
 
 
+class OfferDeal(_Command):
+    """Offer another seat a deal; it answers this quarter or next (see `sovereign.sim.phases.diplomacy`).
+
+    ``deal_kind``: ``money_transfer``, ``chip_supply``, ``export_licence`` or ``security_pact``.
+    ``payment_busd_per_quarter`` is paid each quarter of the term by the partner to the proposer
+    (negative: by the proposer to the partner). A chip supply deal names the class, H100e a
+    quarter, the price per H100e and the region of the buyer's datacenters it is delivered to
+    (default: the buyer's home); ``supplier_is_proposer`` says who sells (or, for a licence, who
+    grants it). ``counter_to`` makes this a counter-offer to an open offer, which it rejects.
+    """
+
+    kind: Literal["offer_deal"] = "offer_deal"
+    partner: str
+    deal_kind: Literal["money_transfer", "chip_supply", "export_licence", "security_pact"]
+    quarters: int = Field(4, ge=1, le=80)
+    payment_busd_per_quarter: float = Field(0.0, ge=-100, le=100)
+    accelerator: str | None = None
+    h100e_per_quarter: float = Field(0.0, ge=0, le=5e6)
+    price_usd: float = Field(0.0, ge=0, le=1e6)
+    region: str | None = None
+    supplier_is_proposer: bool = True
+    counter_to: int | None = Field(None, ge=0)
+
+
+class AnswerDeal(_Command):
+    """Accept or reject a deal offered to this seat (open in the quarter it arrives and the next)."""
+
+    kind: Literal["answer_deal"] = "answer_deal"
+    deal: int = Field(ge=0)
+    accept: bool
+
+
+class BreakDeal(_Command):
+    """End an active deal before its term: the other side will trust this seat's nation less."""
+
+    kind: Literal["break_deal"] = "break_deal"
+    deal: int = Field(ge=0)
+
+
 Command = Annotated[
     BuildDatacenter
     | BuildPlant
@@ -267,7 +306,10 @@ Command = Annotated[
     | UpgradeDatacenter
     | PermittingReform
     | RaiseFunding
-    | Decide,
+    | Decide
+    | OfferDeal
+    | AnswerDeal
+    | BreakDeal,
     Field(discriminator="kind"),
 ]
 _ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
@@ -413,6 +455,17 @@ type _CostFn = Callable[[SovereignModel, Any], float]
 #: A validation rule: None when the command passes it, else the reason for the refusal.
 type _Rule = Callable[[SovereignModel, str, SeatAgent, Any], str | None]
 
+
+def _answer_cost(model: SovereignModel, cmd: Any) -> float:
+    """Accepting a deal the partner pays for: its first quarter's payment must be there."""
+    from sovereign.sim.phases.diplomacy import find_deal
+
+    deal = find_deal(model, cmd.deal)
+    if not cmd.accept or deal is None:
+        return 0.0
+    return max(float(deal["payment_busd_per_quarter"]), 0.0)
+
+
 _COSTS: dict[type, _CostFn] = {
     BuildDatacenter: _datacenter_cost,
     BuildPlant: _plant_cost,
@@ -423,6 +476,7 @@ _COSTS: dict[type, _CostFn] = {
     ExpandGrid: _grid_cost,
     UpgradeDatacenter: _upgrade_cost,
     Decide: _decision_cost,
+    AnswerDeal: _answer_cost,
 }
 #: Builds whose host nation pays part of the capex (`SovereignModel.subsidy_for`).
 _SUBSIDISED = frozenset({BuildDatacenter, BuildPlant})
@@ -581,6 +635,84 @@ def _upgradable(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) ->
     return None
 
 
+def _deal_terms(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    """An offer's partner and terms make sense for its kind (the rest is the partner's to judge)."""
+    from sovereign.sim.phases.diplomacy import find_deal
+
+    d = model.scenario.diplomacy
+    partner = model.seats.get(cmd.partner)
+    if partner is None:
+        return f"{cmd.partner!r} is not a seat in this game"
+    if cmd.partner == seat:
+        return "a seat cannot make a deal with itself"
+    if cmd.quarters > d.max_term_quarters:
+        return f"a deal runs at most {d.max_term_quarters} quarters"
+    if cmd.counter_to is not None:
+        old = find_deal(model, cmd.counter_to)
+        if old is None or old["status"] != "offered" or old["partner"] != seat or old["proposer"] != cmd.partner:
+            return f"deal {cmd.counter_to} is not an open offer from {partner.name} to answer"
+    kind = cmd.deal_kind
+    if kind == "money_transfer" and cmd.payment_busd_per_quarter == 0:
+        return "a money transfer needs a payment (positive: the partner pays you; negative: you pay)"
+    if kind == "security_pact" and (agent.kind != "nation" or partner.kind != "nation"):
+        return "only nations sign security pacts"
+    if kind in ("chip_supply", "export_licence"):
+        return _chip_deal_terms(model, seat, cmd)
+    return None
+
+
+def _chip_deal_terms(model: SovereignModel, seat: str, cmd: Any) -> str | None:
+    """A chip supply deal or an export licence: the class, the volume, who sells, where it goes."""
+    from sovereign.sim.phases.diplomacy import supplier_and_buyer
+
+    if cmd.accelerator not in model.class_ix:
+        return f"name the accelerator class ({', '.join(model.class_ix)})"
+    if cmd.h100e_per_quarter <= 0:
+        return "name how many H100e a quarter"
+    terms = {"proposer": seat, "partner": cmd.partner, "supplier_is_proposer": cmd.supplier_is_proposer}
+    seller, buyer = supplier_and_buyer(terms)
+    region = cmd.region or model.home_of(buyer)
+    if region not in model.region_ix:
+        return f"unknown region {region!r}"
+    r, g = model.region_ix[region], model.class_ix[cmd.accelerator]
+    w, name = model.world, model.scenario.accelerators[g].name
+    if cmd.deal_kind == "export_licence":
+        grantor, licensee = model.seats[seller], model.seats[buyer]
+        if grantor.kind != "nation" or not model.scenario.regions[model.region_ix[seller]].chip_producer:
+            return f"{grantor.name} does not control chip exports: a licence is granted by a chip-producing nation"
+        if licensee.kind != "nation" or region != buyer:
+            return "a licence is granted to a nation, for its own territory"
+        if not model.controlled[g]:
+            return f"{name} is not under export controls"
+        return None
+    if cmd.price_usd <= 0:
+        return "name the price per H100e"
+    if not bool(((w.fab_owner == model.seat_index(seller)) & (w.fab_class == g)).any()):
+        return f"{model.seats[seller].name} makes no {name} chips to supply"
+    if not bool(((w.dc_owner == model.seat_index(buyer)) & (w.dc_region == r)).any()):
+        return f"{model.seats[buyer].name} has no datacenter in {region} to take the chips"
+    return None
+
+
+def _deal_open(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    from sovereign.sim.phases.diplomacy import find_deal
+
+    deal = find_deal(model, cmd.deal)
+    if deal is None:
+        return f"there is no deal number {cmd.deal}"
+    if isinstance(cmd, AnswerDeal):
+        if deal["partner"] != seat:
+            return f"deal {cmd.deal} was not offered to {agent.name}"
+        if deal["status"] != "offered":
+            return f"deal {cmd.deal} is {deal['status']}, not open"
+    else:
+        if seat not in (deal["proposer"], deal["partner"]):
+            return f"{agent.name} is not a party to deal {cmd.deal}"
+        if deal["status"] != "active":
+            return f"deal {cmd.deal} is {deal['status']}, not active"
+    return None
+
+
 _BUILD = (_region_exists, _build_site)
 _RULES: dict[type, tuple[_Rule, ...]] = {
     BuildDatacenter: (*_BUILD, _grid_connects),
@@ -606,6 +738,9 @@ _RULES: dict[type, tuple[_Rule, ...]] = {
     PermittingReform: (_nation_only, _permits_can_speed_up),
     RaiseFunding: (_may_raise,),
     Decide: (_decision_pending,),
+    OfferDeal: (_deal_terms,),
+    AnswerDeal: (_deal_open,),
+    BreakDeal: (_deal_open,),
 }
 
 

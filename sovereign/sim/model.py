@@ -37,6 +37,7 @@ from sovereign.sim.phases.chips import clear_chips
 from sovereign.sim.phases.compute import clear_compute_market
 from sovereign.sim.phases.construction import complete_projects
 from sovereign.sim.phases.demand import advance
+from sovereign.sim.phases.diplomacy import end_terms, settle_deals
 from sovereign.sim.phases.events import apply_events
 from sovereign.sim.phases.finance import settle_finance
 from sovereign.sim.phases.grid import plan_grid, top_up_initial_grid
@@ -174,6 +175,7 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         for agent in self.ai_seats():
             self.submit_all(agent.seat_id, agent.decide(), "ai")
         self.bids = apply_orders(self)
+        settle_deals(self)
         effects = apply_events(self)
         complete_projects(self)
         chips = clear_chips(self, self.bids, effects)
@@ -184,6 +186,7 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         self.results.pillars = sovereignty_pillars(self)
         self.metrics.record(self, self.results.pillars)
         plan_grid(self)
+        end_terms(self)
         advance(self)
 
     def run(self, quarters: int | None = None, progress: Callable[[SovereignModel], None] | None = None) -> None:

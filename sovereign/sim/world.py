@@ -16,6 +16,7 @@ import numpy as np
 
 from sovereign.scenario.schema import Scenario, Technology, quarter_index
 from sovereign.sim.economics import new_datacenter_pue
+from sovereign.sim.phases.diplomacy import alignment_trust
 
 TECHNOLOGIES: tuple[Technology, ...] = ("solar", "wind", "hydro", "nuclear", "gas", "coal", "oil", "storage")
 THERMAL = np.array([t in ("nuclear", "gas", "coal", "oil") for t in TECHNOLOGIES])
@@ -105,6 +106,10 @@ class World:
     plant_mw: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # projects under construction: plain dicts, JSON-able
     projects: list[dict[str, Any]] = field(default_factory=list)
+    # (R, R) each nation's trust in another, 0-1 (`sovereign.sim.phases.diplomacy`), and every deal
+    # offered between seats, one JSON-able record each, numbered by position
+    trust: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    deals: list[dict[str, Any]] = field(default_factory=list)
 
     # -- growable tables -------------------------------------------------------------------
     def add_datacenter(self, region: int, owner: int, it_mw: float, pue: float, name: str) -> int:
@@ -261,6 +266,7 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         large_load_tariff=np.array([r.large_load_tariff_usd_mwh for r in regions], float),
         min_take_share=np.array([r.min_take_share for r in regions], float),
         network_charge=np.full(n_r, np.nan),
+        trust=alignment_trust(blocs, np.array([r.export_tier for r in regions], np.int64), sc.diplomacy),
     )
     _trade_rules(w, sc, rix, class_index)
     kw = np.array([a.kw_per_h100e for a in sc.accelerators])

@@ -39,7 +39,20 @@ PLAN: dict[str, list[tuple[str, dict[str, Any]]]] = {
         ),
         ("cloudco", {"kind": "set_subsidy", "rate": 0.1}),  # refused: only nations
     ],
-    "2026Q3": [("IND", {"kind": "set_localisation", "enabled": True})],
+    "2026Q3": [
+        ("IND", {"kind": "set_localisation", "enabled": True}),
+        # a deal the AI answers next quarter: India pays the United States for two quarters
+        (
+            "IND",
+            {
+                "kind": "offer_deal",
+                "partner": "USA",
+                "deal_kind": "money_transfer",
+                "quarters": 2,
+                "payment_busd_per_quarter": -0.1,
+            },
+        ),
+    ],
     "2026Q4": [
         ("IND", {"kind": "decide", "event_id": 0, "option": 1}),
         ("IND", {"kind": "build_datacenter", "region": "IND", "it_mw": 80.0}),

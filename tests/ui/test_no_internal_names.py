@@ -39,6 +39,9 @@ SAMPLES = {
     "upgrade_datacenter": {"datacenter": 0, "upgrade": "liquid_cooling"},
     "raise_funding": {"busd": 1.0},
     "decide": {"event_id": 0, "option": 0},
+    "offer_deal": {"partner": "USA", "deal_kind": "security_pact", "quarters": 4},
+    "answer_deal": {"deal": 0, "accept": True},
+    "break_deal": {"deal": 0},
 }
 
 

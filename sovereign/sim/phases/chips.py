@@ -37,6 +37,8 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     reserve = list_now * sc.economics.chip_reserve_share
     wafers_f = w.fab_capacity * (w.fab_online <= model.quarter) * _padded(effects.fab_derate, len(w.fab_capacity))
     output = upstream_output(model, wafers_f, effects)
+    # chip supply deals are served first, from their sellers' own fabs; the market gets the rest
+    output, by_deal = deliver_supply_deals(model, output)
     supply = np.bincount(w.fab_class, weights=output, minlength=n_g)
     # what the fabs could have made without this quarter's disruptions: a blockade's shortfall is
     # not a reason to build capacity (the fabs' own `capacity` signal)
@@ -82,6 +84,7 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
         remaining[h] -= qty[n] * kw
     ok = (price >= reserve[cls]) & (qty > 0) & may_receive(model, hq, region, cls)
     caps, barred = destination_caps(model)
+    caps = np.maximum(caps - by_deal, 0.0)  # what deals delivered counts against the caps
     # orders the market could honestly fill: not smuggling, and at most each destination's cap
     legit = ok & ~barred[region, cls]
     by_dest = np.bincount(region[legit] * n_g + cls[legit], weights=qty[legit], minlength=n_r * n_g)
@@ -149,6 +152,67 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
         grey=grey,
         licence_busd=licence if licensor is not None else np.zeros(n_g),
     )
+
+
+def deliver_supply_deals(model: SovereignModel, output: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Serve the active chip supply deals from their sellers' fabs, before the market.
+
+    Each deal (in the order offered) gets at most its H100e a quarter, within what the seller's
+    fabs of the class made this quarter, the buyer's free space in the deal's region, the export
+    rules (a deal never crosses a bar, and counts against the destination's cap) and what the
+    buyer can pay; the chips are installed pro rata to free space, the buyer pays the seller the
+    agreed price and the seller pays their production cost. A buyer that can pay for none breaks
+    the deal. Returns the fabs' output left for the market and the H100e delivered by (region,
+    class), which the market's caps then leave out.
+    """
+    from sovereign.sim.phases.diplomacy import active_supply, break_deal, deal_region, supplier_and_buyer
+
+    w, n_r, n_g = model.world, len(model.region_ix), len(model.class_ix)
+    by_dest = np.zeros((n_r, n_g))
+    deals = active_supply(model)
+    if not deals:
+        return output, by_dest
+    output = output.copy()
+    kw_new = model.kw_per_h100e * model.economy.efficiency_mult
+    caps, barred = destination_caps(model)
+    for deal in deals:
+        seller, buyer = supplier_and_buyer(deal)
+        g, r = model.class_ix[deal["accelerator"]], model.region_ix[deal_region(model, deal)]
+        fabs = (w.fab_owner == model.seat_pos[seller]) & (w.fab_class == g)
+        avail = float(output[fabs].sum())
+        mine = np.flatnonzero((w.dc_owner == model.seat_pos[buyer]) & (w.dc_region == r))
+        free = np.maximum(w.dc_it_mw[mine] * econ.KW_PER_MW - w.dc_kw[mine], 0.0)
+        hq = np.array([model.region_ix[model.home_of(buyer)]])
+        allowed = bool(may_receive(model, hq, np.array([r]), np.array([g]))[0]) and not barred[r, g]
+        qty = min(float(deal["h100e_per_quarter"]), avail, float(free.sum()) / kw_new[g], caps[r, g] - by_dest[r, g])
+        qty = max(qty, 0.0) if allowed else 0.0
+        price = float(deal["price_usd"])
+        cash = model.seats[buyer].cash_busd if buyer in model.seats else 0.0
+        if qty > 0 and cash * 1e9 < qty * price:
+            qty = max(cash, 0.0) * 1e9 / price
+            if qty < 1.0:
+                deal["last_delivered_h100e"] = 0.0
+                break_deal(model, deal, buyer, "it could not pay for the chips")
+                continue
+        deal["note"] = "" if allowed else "blocked by export controls"
+        deal["last_delivered_h100e"] = qty
+        if qty <= 0:
+            continue
+        deal["delivered_h100e"] += qty
+        by_dest[r, g] += qty
+        src = np.bincount(w.fab_region[fabs], weights=output[fabs], minlength=n_r) / avail
+        output[fabs] -= qty * output[fabs] / avail
+        part = qty * free / free.sum()
+        w.dc_stock[mine, g] += part
+        w.dc_kw[mine] += part * kw_new[g]
+        w.dc_origin[mine] += part[:, None] * src[None, :]
+        paid, cost = qty * price / 1e9, qty * float(model.production_cost[g]) / 1e9
+        model.transfer(buyer, seller, paid, "chip supply deals")
+        model.transfer(seller, model.OUTSIDE, cost, "chip production")
+        st = model.seats[seller].state
+        st["revenue_q"] = st.get("revenue_q", 0.0) + paid
+        st["costs_q"] = st.get("costs_q", 0.0) + cost
+    return output, by_dest
 
 
 def _padded(derate: np.ndarray, n: int) -> np.ndarray:

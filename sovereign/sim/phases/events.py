@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sovereign.scenario.schema import quarter_index
+from sovereign.sim.phases.diplomacy import pact_matrix
 from sovereign.sim.state import EventEffects
 
 if TYPE_CHECKING:
@@ -191,6 +192,8 @@ def _apply(
         rid = sc.regions[region].id
         exposure = sc.regions[region].threat_exposure * w.gdp_busd[region] * sc.events.threat_busd_per_gdp
         protection = w.security_busd[region] / (w.security_busd[region] + exposure + 1e-12)
+        if pact_matrix(model)[region].any():  # a security pact's shared threat intelligence
+            protection += (1.0 - protection) * sc.diplomacy.pact_incident_relief
         loss = magnitude * (1.0 - protection)
         model.transfer(rid, model.OUTSIDE, float(loss), "cyber losses")
         w.incident_penalty[region] += sc.events.incident_penalty * (1.0 - protection)

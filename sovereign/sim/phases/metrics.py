@@ -2,10 +2,13 @@
 
 Pillars per nation, each in [0, 1] (DESIGN.md, "Sovereignty and goals"):
 
-- compute self-reliance: share of the nation's AI compute demand served from facilities in the
-  nation or its blocs, owned by domestic or allied firms;
+- compute self-reliance: the nation's AI compute demand served, each unit weighted by the credit of
+  where it runs and of who owns it (`host_weight` each half): 1 for the nation itself, and
+  `foreign_credit` x trust for another nation (`World.trust`: allies 0.7, neutrals 0.5, rivals
+  0.2 at the start), so a membership card counts for less than one's own capacity;
 - power adequacy: 0.7 x (datacenter energy served / wanted) + 0.3 x min(1, reserve margin / 15%);
-- chip security: share of installed accelerators from domestic or allied fabs, times supplier
+- chip security: installed accelerators weighted by the credit of the nation whose fabs made them
+  (1 for one's own, `foreign_credit` x trust for others), times supplier
   diversity 0.5 + 0.5 x (1 - HHI) (the floor keeps a single trusted supplier from scoring zero);
 - data governance: regulated demand served at home, plus half of what is served in allied
   countries when no localisation law demands home, over regulated demand;
@@ -36,7 +39,11 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     """The five pillars and the index for every nation this quarter."""
     m, w, sc = model, model.world, model.scenario
     n_r = len(m.region_ix)
-    allied = m.allied_matrix()
+    # credit for what the nation itself hosts, owns or makes (1), and for what another nation does,
+    # in proportion to how much it trusts that nation (`foreign_credit` per unit of trust)
+    credit = sc.sovereignty.foreign_credit * w.trust
+    np.fill_diagonal(credit, 1.0)
+    host_w = sc.sovereignty.host_weight
     res = m.results
     seg = res.compute.segments
     alloc = res.compute.alloc  # (J, K)
@@ -45,8 +52,9 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     seat_home = np.array([m.region_ix[_home(m, s)] for s in m.seat_ids], np.int64)
     owner_home = seat_home[w.dc_owner[k_ix]]
     r_j = seg.region
-    # compute self-reliance: trusted = hosted and owned by allies of the buyer's region
-    trusted = (allied[:, r_k] & allied[:, owner_home])[r_j]  # (J, K)
+    # compute self-reliance: each unit served counts by the credit of where it runs and of who
+    # owns it (a foreign cloud at home counts halfway; one's own at home fully)
+    trusted = (host_w * credit[:, r_k] + (1.0 - host_w) * credit[:, owner_home])[r_j]  # (J, K)
     demand_r = np.bincount(r_j, weights=seg.qty, minlength=n_r)
     trusted_r = np.bincount(r_j, weights=(alloc * trusted).sum(1), minlength=n_r)
     compute = np.divide(trusted_r, demand_r, out=np.zeros(n_r), where=demand_r > 0)
@@ -63,7 +71,7 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     origin = np.bincount(cell, weights=w.dc_origin.ravel(), minlength=n_r * n_r).reshape(n_r, n_r)
     total = origin.sum(1)
     share = np.divide(origin, total[:, None], out=np.zeros_like(origin), where=total[:, None] > 0)
-    allied_share = (share * allied).sum(1)
+    allied_share = (share * credit).sum(1)
     hhi = (share**2).sum(1)
     floor = sc.sovereignty.diversity_floor
     chips = np.where(total > 0, allied_share * (floor + (1.0 - floor) * (1.0 - hhi)), 0.0)

@@ -18,6 +18,8 @@ from sovereign.scenario.schema import quarter_label
 from sovereign.sim import economics as econ
 from sovereign.sim.commands import (
     MORATORIUM_OPEN_ENDED,
+    AnswerDeal,
+    BreakDeal,
     BuildDatacenter,
     BuildFab,
     BuildPackaging,
@@ -28,6 +30,7 @@ from sovereign.sim.commands import (
     ExpandGrid,
     JoinBloc,
     LeaveBloc,
+    OfferDeal,
     PermittingReform,
     RaiseFunding,
     SetCurtailmentPriority,
@@ -48,6 +51,7 @@ from sovereign.sim.commands import (
     surely_affordable,
     upgrade_spec,
 )
+from sovereign.sim.phases import diplomacy
 from sovereign.sim.phases.grid import add_network, binding_slice, log_plant_order
 from sovereign.sim.world import project_record
 
@@ -108,6 +112,7 @@ def decide_applications(model: SovereignModel, votes: dict[tuple[int, int], dict
         members = int(w.bloc_member[b].sum())
         admitted = yes > no if members else True
         w.bloc_application[b, r] = -1
+        diplomacy.after_votes(model, int(r), [seat for seat, v in cast.items() if not v])
         bloc, nation = sc.blocs[int(b)].name, sc.regions[int(r)].name
         if admitted:
             w.bloc_member[b, r] = True
@@ -155,16 +160,10 @@ def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
             w.localisation[home] = cmd.enabled
             verb = "enacts" if cmd.enabled else "repeals"
             model.add_news("policy", f"{agent.name} {verb} a data-localisation law", agent.state["home"], seat)
-    elif isinstance(cmd, SetExportControls):
-        cap = np.inf if cmd.cap_h100e is None else cmd.cap_h100e
-        w.tier_cap[cmd.tier - 1, model.class_ix[cmd.accelerator]] = cap
-        name = sc.accelerators[model.class_ix[cmd.accelerator]].name
-        model.add_news("controls", f"{agent.name} sets the tier-{cmd.tier} cap on {name}", None, seat)
+    elif isinstance(cmd, SetExportControls | SetExportTier):
+        _apply_controls(model, agent, cmd)
     elif isinstance(cmd, SetLicence | SetImportBan | SetEnforcement):
         _apply_trade_rule(model, agent, cmd)
-    elif isinstance(cmd, SetExportTier):
-        w.export_tier[model.region_ix[cmd.region]] = cmd.tier
-        model.add_news("controls", f"{agent.name} moves {cmd.region} to export tier {cmd.tier}", cmd.region, seat)
     elif isinstance(cmd, JoinBloc | LeaveBloc):
         _apply_bloc_move(model, agent, cmd)
     elif isinstance(cmd, SetSecuritySpending):
@@ -181,6 +180,35 @@ def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
         agent.state["raise_busd"] = cmd.busd
     elif isinstance(cmd, Decide):
         _decide(model, agent, cmd)
+    elif isinstance(cmd, OfferDeal | AnswerDeal | BreakDeal):
+        _apply_deal_move(model, agent, cmd)
+
+
+def _apply_controls(model: SovereignModel, agent: SeatAgent, cmd: SetExportControls | SetExportTier) -> None:
+    """A chip producer's export caps by tier, or a destination moved to another tier."""
+    w, sc, seat = model.world, model.scenario, agent.seat_id
+    if isinstance(cmd, SetExportControls):
+        cap = np.inf if cmd.cap_h100e is None else cmd.cap_h100e
+        w.tier_cap[cmd.tier - 1, model.class_ix[cmd.accelerator]] = cap
+        name = sc.accelerators[model.class_ix[cmd.accelerator]].name
+        model.add_news("controls", f"{agent.name} sets the tier-{cmd.tier} cap on {name}", None, seat)
+    else:
+        r = model.region_ix[cmd.region]
+        diplomacy.after_tier_change(model, seat, r, int(w.export_tier[r]), cmd.tier)
+        w.export_tier[r] = cmd.tier
+        model.add_news("controls", f"{agent.name} moves {cmd.region} to export tier {cmd.tier}", cmd.region, seat)
+
+
+def _apply_deal_move(model: SovereignModel, agent: SeatAgent, cmd: OfferDeal | AnswerDeal | BreakDeal) -> None:
+    """An offer recorded, an answer given, or a deal broken (`sovereign.sim.phases.diplomacy`)."""
+    if isinstance(cmd, OfferDeal):
+        diplomacy.offer(model, agent, cmd)
+    elif isinstance(cmd, AnswerDeal):
+        diplomacy.answer(model, agent, cmd.deal, cmd.accept)
+    else:
+        deal = diplomacy.find_deal(model, cmd.deal)
+        if deal is not None and deal["status"] == "active":
+            diplomacy.break_deal(model, deal, agent.seat_id, "it withdrew")
 
 
 def _decide(model: SovereignModel, agent: SeatAgent, cmd: Decide) -> None:
@@ -233,6 +261,7 @@ def _apply_bloc_move(model: SovereignModel, agent: SeatAgent, cmd: JoinBloc | Le
     b, home = model.bloc_ix[cmd.bloc], model.region_ix[agent.state["home"]]
     if isinstance(cmd, JoinBloc):
         w.bloc_application[b, home] = model.quarter
+        diplomacy.after_application(model, home, b)
         msg = f"{agent.name} applies to join {sc.blocs[b].name}; its members decide next quarter"
     else:
         w.bloc_member[b, home] = False
@@ -248,6 +277,8 @@ def _apply_trade_rule(model: SovereignModel, agent: SeatAgent, cmd: SetLicence |
         r, g = model.region_ix[cmd.region], model.class_ix[cmd.accelerator]
         name, where = sc.accelerators[g].name, sc.regions[r].name
         if cmd.cap_h100e is None:
+            if not np.isnan(w.licence_cap[r, g]):
+                diplomacy.after_sanction(model, seat, r)
             w.licence_cap[r, g], w.licence_share[r, g] = np.nan, 0.0
             model.add_news("controls", f"{agent.name} revokes the licence for {name} to {where}", cmd.region, seat)
         else:

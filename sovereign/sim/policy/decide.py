@@ -318,15 +318,19 @@ def _votes(m: SovereignModel, r: int) -> list[Command]:
 
 
 def bloc_vote(model: SovereignModel, voter: int, applicant: int) -> bool:
-    """An AI member's vote on a nation's application to its bloc: its interest, in two rules.
+    """An AI member's vote on a nation's application to its bloc: its interest, in three rules.
 
     Security first: a nation the chip producers' controls treat as a rival (export tier 3) is
-    refused. Alignment second: a member in the closest tier of allies (tier 1) refuses a nation
+    refused. Trust second: an applicant the member trusts less than `diplomacy.vote_min_trust`
+    (after sanctions, broken deals, or applying to a rival's bloc) is refused. Alignment third: a
+    member in the closest tier of allies (tier 1) refuses a nation
     that belongs to a bloc with a tier-3 member, so joining one camp means leaving the other. Any
     other applicant is welcome: a larger alliance brings more allied capacity.
     """
     w = model.world
     if w.export_tier[applicant] == 3:
+        return False
+    if w.trust[voter, applicant] < model.scenario.diplomacy.vote_min_trust:
         return False
     if w.export_tier[voter] == 1:
         rival_blocs = (w.bloc_member & (w.export_tier == 3)[None, :]).any(axis=1)

@@ -1,0 +1,348 @@
+"""Diplomacy: trust between nations, and deals between seats that bind for their term.
+
+Trust (`World.trust`, (R, R), each nation's 0-1 confidence in another) starts from alignment: a
+common bloc, neutral, or rivals (a tier-1 ally of the chip producers and a tier-3 destination).
+It moves with what nations do to each other (a stricter export tier, a revoked licence, a vote
+against an application, joining a rival's bloc, a deal signed, kept or broken) and drifts back
+towards what their alignment of the day implies. AI seats read it: bloc members refuse applicants
+they distrust, and no AI signs a deal with a seat whose nation it distrusts.
+
+Deals (`World.deals`, one JSON-able record each) are offered with `OfferDeal`, answered by the
+other seat with `AnswerDeal` in the quarter they arrive or the next (AI seats answer when they
+next decide; a counter-offer rejects the original), and then bind for their term, enforced by
+the phases: payments here each quarter, chip deliveries in the chip market (before any bid),
+licences in the destination caps, security pacts in the sovereignty pillars and the cyber
+incidents. Breaking one (`BreakDeal`, or failing to pay) ends it and costs the breaker trust.
+
+Kinds: ``money_transfer`` (a payment each quarter), ``chip_supply`` (a seller's fabs deliver
+H100e a quarter at an agreed price into the buyer's datacenters in a region), ``export_licence``
+(a chip-producing nation licenses a class to the partner's region, H100e a quarter), and
+``security_pact`` (the two nations count as allies for sovereignty and share threat
+intelligence). Any deal can carry a payment each quarter from the partner to the proposer
+(negative: from the proposer).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sovereign.scenario.schema import quarter_label
+
+if TYPE_CHECKING:
+    from sovereign.scenario.schema import Diplomacy
+    from sovereign.sim.agents import SeatAgent
+    from sovereign.sim.commands import OfferDeal
+    from sovereign.sim.model import SovereignModel
+
+DEAL_KINDS = ("money_transfer", "chip_supply", "export_licence", "security_pact")
+DEAL_WORDS = {
+    "money_transfer": "money transfer",
+    "chip_supply": "chip supply agreement",
+    "export_licence": "export licence",
+    "security_pact": "security pact",
+}
+
+
+# -- trust ---------------------------------------------------------------------------------------
+def base_trust(model: SovereignModel) -> np.ndarray:
+    """(R, R) the trust the nations' alignment of the day implies (what trust drifts back to).
+
+    Nations bound by a security pact are aligned like bloc members while it lasts.
+    """
+    w = model.world
+    out = alignment_trust(w.bloc_member, w.export_tier, model.scenario.diplomacy)
+    pacts = pact_matrix(model)
+    if pacts.any():
+        out = np.where(pacts, np.maximum(out, model.scenario.diplomacy.trust_allied), out)
+    return out
+
+
+def alignment_trust(bloc_member: np.ndarray, export_tier: np.ndarray, d: Diplomacy) -> np.ndarray:
+    """(R, R) trust implied by blocs (B, R) and export tiers (R,): allies, rivals or neutral."""
+    bm = bloc_member.astype(np.int64)
+    allied = (bm.T @ bm) > 0
+    tier = export_tier
+    rivals = ((tier == 1)[:, None] & (tier == 3)[None, :]) | ((tier == 3)[:, None] & (tier == 1)[None, :])
+    out = np.where(allied, d.trust_allied, np.where(rivals, d.trust_rivals, d.trust_neutral))
+    np.fill_diagonal(out, 1.0)
+    return np.asarray(out, float)
+
+
+def shift_trust(model: SovereignModel, truster: int, trusted: int, delta: float) -> None:
+    """Move one nation's trust in another (clipped to 0-1; a nation always trusts itself)."""
+    if truster == trusted:
+        return
+    t = model.world.trust
+    t[truster, trusted] = min(max(float(t[truster, trusted]) + delta, 0.0), 1.0)
+
+
+def seat_region(model: SovereignModel, seat: str) -> int:
+    """The region a seat answers to: a nation's own, a firm's home."""
+    return model.region_ix[model.home_of(seat)]
+
+
+def trust_between(model: SovereignModel, truster: str, trusted: str) -> float:
+    """How much `truster`'s nation trusts `trusted`'s nation (1 within one nation)."""
+    return float(model.world.trust[seat_region(model, truster), seat_region(model, trusted)])
+
+
+def pact_matrix(model: SovereignModel) -> np.ndarray:
+    """(R, R) bool: nations bound by an active security pact (both ways)."""
+    n_r = len(model.region_ix)
+    out = np.zeros((n_r, n_r), bool)
+    for deal in model.world.deals:
+        if deal["status"] == "active" and deal["kind"] == "security_pact":
+            a, b = seat_region(model, deal["proposer"]), seat_region(model, deal["partner"])
+            out[a, b] = out[b, a] = True
+    return out
+
+
+# -- deals ---------------------------------------------------------------------------------------
+def find_deal(model: SovereignModel, deal_id: int) -> dict[str, Any] | None:
+    """The deal record with this id, or None."""
+    deals = model.world.deals
+    if 0 <= deal_id < len(deals) and deals[deal_id]["id"] == deal_id:
+        return deals[deal_id]
+    return None
+
+
+def open_offers(model: SovereignModel, seat: str) -> list[dict[str, Any]]:
+    """Offers made to `seat` that it may still answer (made this quarter or the last)."""
+    return [d for d in model.world.deals if d["status"] == "offered" and d["partner"] == seat]
+
+
+def supplier_and_buyer(deal: dict[str, Any]) -> tuple[str, str]:
+    """(seller, buyer) of a chip supply deal; (grantor, licensee) of an export licence."""
+    if deal["supplier_is_proposer"]:
+        return deal["proposer"], deal["partner"]
+    return deal["partner"], deal["proposer"]
+
+
+def deal_region(model: SovereignModel, deal: dict[str, Any]) -> str:
+    """Where a chip supply deal delivers, or where a licence applies: the buyer's choice or home."""
+    _, buyer = supplier_and_buyer(deal)
+    return str(deal["region"] or model.home_of(buyer))
+
+
+def describe(model: SovereignModel, deal: dict[str, Any]) -> str:
+    """A deal in words: who gives what to whom, for how long."""
+    name = _name(model)
+    p, q = name(deal["proposer"]), name(deal["partner"])
+    kind, quarters = deal["kind"], deal["quarters"]
+    if kind == "money_transfer":
+        text = f"Money transfer between {p} and {q}"
+    elif kind == "security_pact":
+        text = f"Security pact between {p} and {q}"
+    else:
+        seller, buyer = (name(s) for s in supplier_and_buyer(deal))
+        cls = model.scenario.accelerators[model.class_ix[deal["accelerator"]]].name
+        where = name(deal_region(model, deal))
+        if kind == "chip_supply":
+            text = (
+                f"{seller} supplies {buyer} {deal['h100e_per_quarter']:,.0f} H100e of {cls} a quarter "
+                f"at ${deal['price_usd']:,.0f} in {where}"
+            )
+        else:
+            text = f"{seller} licenses {deal['h100e_per_quarter']:,.0f} H100e of {cls} a quarter to {where}"
+    pay = deal["payment_busd_per_quarter"]
+    if pay > 0:
+        text += f"; {q} pays {p} ${pay:,.2f}B a quarter"
+    elif pay < 0:
+        text += f"; {p} pays {q} ${-pay:,.2f}B a quarter"
+    return f"{text}, for {quarters} quarter{'s' if quarters != 1 else ''}"
+
+
+def _name(model: SovereignModel) -> Any:
+    def name(seat: str) -> str:
+        agent = model.seats.get(seat)
+        if agent is not None:
+            return str(agent.name)
+        if seat in model.region_ix:
+            return str(model.scenario.regions[model.region_ix[seat]].name)
+        return seat
+
+    return name
+
+
+def offer(model: SovereignModel, agent: SeatAgent, cmd: OfferDeal) -> None:
+    """Record an offer (`OfferDeal`); a counter-offer rejects the offer it answers."""
+    w = model.world
+    if cmd.counter_to is not None:
+        old = find_deal(model, cmd.counter_to)
+        if old is not None and old["status"] == "offered" and old["partner"] == agent.seat_id:
+            old["status"], old["closed"] = "rejected", model.quarter
+    deal = {
+        "id": len(w.deals),
+        "kind": cmd.deal_kind,
+        "proposer": agent.seat_id,
+        "partner": cmd.partner,
+        "status": "offered",
+        "offered": model.quarter,
+        "start": -1,
+        "end": -1,
+        "closed": -1,
+        "quarters": cmd.quarters,
+        "payment_busd_per_quarter": cmd.payment_busd_per_quarter,
+        "supplier_is_proposer": cmd.supplier_is_proposer,
+        "accelerator": cmd.accelerator,
+        "h100e_per_quarter": cmd.h100e_per_quarter,
+        "price_usd": cmd.price_usd,
+        "region": cmd.region,
+        "counter_to": cmd.counter_to,
+        "broken_by": None,
+        "delivered_h100e": 0.0,
+        "last_delivered_h100e": 0.0,
+        "paid_busd": 0.0,
+        "prior_licence": None,
+        "note": "",
+    }
+    w.deals.append(deal)
+
+
+def answer(model: SovereignModel, agent: SeatAgent, deal_id: int, accept: bool) -> None:
+    """Accept (the deal binds from this quarter) or reject an offer."""
+    deal = find_deal(model, deal_id)
+    if deal is None or deal["status"] != "offered":
+        model.log_refused(agent.seat_id, _answer_cmd(deal_id, accept), f"deal {deal_id} is no longer open")
+        return
+    if not accept:
+        deal["status"], deal["closed"] = "rejected", model.quarter
+        return
+    deal["status"], deal["start"] = "active", model.quarter
+    deal["end"] = model.quarter + int(deal["quarters"]) - 1
+    d = model.scenario.diplomacy
+    a, b = seat_region(model, deal["proposer"]), seat_region(model, deal["partner"])
+    shift_trust(model, a, b, d.trust_on_deal)
+    shift_trust(model, b, a, d.trust_on_deal)
+    if deal["kind"] == "export_licence":
+        _grant_licence(model, deal)
+    text = describe(model, deal)
+    model.add_news("deal", f"Deal signed: {text}", model.home_of(deal["partner"]), deal["proposer"])
+
+
+def _answer_cmd(deal_id: int, accept: bool) -> Any:
+    from sovereign.sim.commands import AnswerDeal
+
+    return AnswerDeal(deal=deal_id, accept=accept)
+
+
+def break_deal(model: SovereignModel, deal: dict[str, Any], by: str, why: str) -> None:
+    """End an active deal early: the other side loses trust in the breaker; a licence is revoked."""
+    deal["status"], deal["closed"], deal["broken_by"], deal["note"] = "broken", model.quarter, by, why
+    other = deal["partner"] if by == deal["proposer"] else deal["proposer"]
+    shift_trust(model, seat_region(model, other), seat_region(model, by), -model.scenario.diplomacy.trust_on_break)
+    if deal["kind"] == "export_licence":
+        _revoke_licence(model, deal)
+    name = _name(model)
+    model.add_news("deal", f"{name(by)} breaks the {DEAL_WORDS[deal['kind']]} with {name(other)}: {why}", None, by)
+
+
+def _grant_licence(model: SovereignModel, deal: dict[str, Any]) -> None:
+    w = model.world
+    r, g = model.region_ix[deal_region(model, deal)], model.class_ix[deal["accelerator"]]
+    prior = float(w.licence_cap[r, g])
+    deal["prior_licence"] = None if np.isnan(prior) else [prior, float(w.licence_share[r, g])]
+    base = 0.0 if np.isnan(prior) else prior
+    w.licence_cap[r, g] = base + float(deal["h100e_per_quarter"])
+
+
+def _revoke_licence(model: SovereignModel, deal: dict[str, Any]) -> None:
+    w = model.world
+    r, g = model.region_ix[deal_region(model, deal)], model.class_ix[deal["accelerator"]]
+    left = float(w.licence_cap[r, g]) - float(deal["h100e_per_quarter"])
+    if deal["prior_licence"] is None and left <= 1e-6:
+        w.licence_cap[r, g], w.licence_share[r, g] = np.nan, 0.0
+    else:
+        w.licence_cap[r, g] = max(left, 0.0)
+
+
+def settle_deals(model: SovereignModel) -> None:
+    """This quarter's side of every deal: offers expire, payments are made, terms end, trust moves.
+
+    Runs after the orders (so a deal signed this quarter pays this quarter) and before the
+    markets. A payer that cannot pay breaks the deal. Trust then drifts back towards alignment.
+    """
+    w, d, q = model.world, model.scenario.diplomacy, model.quarter
+    for deal in w.deals:
+        status = deal["status"]
+        if status == "offered" and deal["offered"] < q:
+            deal["status"], deal["closed"] = "expired", q
+        elif status == "active":
+            pay = float(deal["payment_busd_per_quarter"])
+            payer, payee = (deal["partner"], deal["proposer"]) if pay > 0 else (deal["proposer"], deal["partner"])
+            if pay != 0.0:
+                if payer not in model.seats or model.seats[payer].cash_busd < abs(pay):
+                    break_deal(model, deal, payer, "it could not pay")
+                    continue
+                if payee in model.seats:
+                    model.transfer(payer, payee, abs(pay), "deals")
+                    deal["paid_busd"] += abs(pay)
+            a, b = seat_region(model, deal["proposer"]), seat_region(model, deal["partner"])
+            shift_trust(model, a, b, d.trust_per_quarter_honoured)
+            shift_trust(model, b, a, d.trust_per_quarter_honoured)
+    rate = 1.0 - (1.0 - d.trust_reversion_per_year) ** 0.25
+    w.trust += rate * (base_trust(model) - w.trust)
+
+
+def end_terms(model: SovereignModel) -> None:
+    """Deals whose term ends this quarter end (after the quarter's deliveries and payments)."""
+    for deal in model.world.deals:
+        if deal["status"] == "active" and deal["end"] <= model.quarter:
+            deal["status"], deal["closed"] = "ended", model.quarter
+            if deal["kind"] == "export_licence":
+                _revoke_licence(model, deal)
+
+
+def active_supply(model: SovereignModel) -> list[dict[str, Any]]:
+    """Active chip supply deals, in the order they were offered (the order they are served)."""
+    return [d for d in model.world.deals if d["status"] == "active" and d["kind"] == "chip_supply"]
+
+
+def deal_rows(model: SovereignModel) -> list[dict[str, Any]]:
+    """Every deal as a tidy row (quarters as labels), for tables, saves' readers and the UI."""
+    out = []
+    for deal in model.world.deals:
+        row = dict(deal)
+        for key in ("offered", "start", "end", "closed"):
+            row[key] = quarter_label(deal[key]) if deal[key] >= 0 else ""
+        row["text"] = describe(model, deal)
+        out.append(row)
+    return out
+
+
+# -- trust after actions -------------------------------------------------------------------------
+def after_tier_change(model: SovereignModel, actor: str, region: int, old: int, new: int) -> None:
+    """A stricter export tier costs the producer the destination's trust; a looser one earns some."""
+    d = model.scenario.diplomacy
+    if new > old:
+        shift_trust(model, region, seat_region(model, actor), -d.trust_on_sanction)
+    elif new < old:
+        shift_trust(model, region, seat_region(model, actor), d.trust_on_sanction / 2)
+
+
+def after_sanction(model: SovereignModel, actor: str, region: int) -> None:
+    """A licence revoked or a ban aimed at a nation: it trusts the actor less."""
+    shift_trust(model, region, seat_region(model, actor), -model.scenario.diplomacy.trust_on_sanction)
+
+
+def after_application(model: SovereignModel, applicant: int, bloc: int) -> None:
+    """Applying to a bloc with a rival of theirs costs the applicant other nations' trust.
+
+    A tier-1 nation distrusts a nation that applies to a bloc with a tier-3 member, and the other
+    way round: choosing a camp is seen by the other camp.
+    """
+    w, d = model.world, model.scenario.diplomacy
+    members = np.flatnonzero(w.bloc_member[bloc])
+    tiers = set(w.export_tier[members].tolist())
+    for r in range(len(model.region_ix)):
+        rival_tier = {1: 3, 3: 1}.get(int(w.export_tier[r]))
+        if r != applicant and rival_tier in tiers and not w.bloc_member[bloc, r]:
+            shift_trust(model, r, applicant, -d.trust_on_rival_join)
+
+
+def after_votes(model: SovereignModel, applicant: int, against: list[str]) -> None:
+    """An applicant trusts less each member that voted against it."""
+    for seat in against:
+        shift_trust(model, applicant, seat_region(model, seat), -model.scenario.diplomacy.trust_on_refusal)

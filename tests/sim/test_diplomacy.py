@@ -1,0 +1,250 @@
+"""Deals between seats and trust between nations (`sovereign.sim.phases.diplomacy`), on the tiny world.
+
+Each kind of deal: offered in one quarter, accepted the next, visible in the world's deals, enforced
+by the phases for its term (payments, deliveries, licences, pacts) and over when the term ends;
+breaking a deal costs trust; the AI answers by its interest; refusals say why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sovereign.scenario.loader import load_scenario
+from sovereign.sim.model import SovereignModel
+from sovereign.sim.phases.diplomacy import pact_matrix, trust_between
+from sovereign.sim.policy.deals import accepts
+
+TINY = Path(__file__).parent / "fixtures" / "tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_scenario(TINY)
+
+
+def game(tiny, humans=("USA", "IND", "fabco", "cloudco", "bharat")) -> SovereignModel:
+    return SovereignModel(tiny, rng=3, human_seats=set(humans))
+
+
+def offer(m: SovereignModel, seat: str, **terms) -> int:
+    res = m.submit(seat, {"kind": "offer_deal", **terms})
+    assert res.accepted, res.reason
+    m.step()
+    deal = m.world.deals[-1]
+    assert deal["status"] == "offered" and deal["proposer"] == seat
+    return int(deal["id"])
+
+
+def accept(m: SovereignModel, seat: str, deal: int) -> None:
+    res = m.submit(seat, {"kind": "answer_deal", "deal": deal, "accept": True})
+    assert res.accepted, res.reason
+
+
+def test_money_transfer_pays_each_quarter_of_its_term_and_then_stops(tiny):
+    m = game(tiny)
+    d = offer(m, "IND", partner="USA", deal_kind="money_transfer", quarters=2, payment_busd_per_quarter=-0.5)
+    accept(m, "USA", d)
+    paid = []
+    for _ in range(3):
+        before = m.seats["USA"].cash_busd, m.seats["IND"].cash_busd
+        flows_before = m.world.deals[d]["paid_busd"]
+        m.step()
+        paid.append(m.world.deals[d]["paid_busd"] - flows_before)
+        assert m.seats["USA"].cash_busd != before[0]
+    assert paid == [0.5, 0.5, 0.0]
+    assert m.world.deals[d]["status"] == "ended"
+    assert any("Deal signed" in n["headline"] for n in m.news)
+
+
+def test_offer_expires_when_not_answered_by_the_next_quarter(tiny):
+    m = game(tiny)
+    d = offer(m, "IND", partner="USA", deal_kind="security_pact", quarters=4)
+    m.step()
+    assert m.world.deals[d]["status"] == "expired"
+    res = m.submit("USA", {"kind": "answer_deal", "deal": d, "accept": True})
+    assert not res.accepted and "expired" in res.reason
+
+
+def test_chip_supply_deal_delivers_from_the_sellers_fabs_before_the_market(tiny):
+    m = game(tiny)
+    d = offer(
+        m,
+        "fabco",
+        partner="cloudco",
+        deal_kind="chip_supply",
+        quarters=2,
+        accelerator="frontier",
+        h100e_per_quarter=20_000,
+        price_usd=14_000,
+        region="USA",
+    )
+    accept(m, "cloudco", d)
+    m.step()
+    deal = m.world.deals[d]
+    assert deal["status"] == "active" and deal["last_delivered_h100e"] == pytest.approx(20_000)
+    # served before the market: FabCo's 120k of Blackwell-class less the deal's 20k is for sale
+    assert float(m.results.chips.supply[m.class_ix["frontier"]]) == pytest.approx(100_000)
+    # cloudco pays the deal's price for the 20k (and its running costs, which earnings may offset)
+    assert m.flows["out:chip production"] > 0 and m.world.deals[d]["delivered_h100e"] == pytest.approx(20_000)
+    m.step()
+    assert m.world.deals[d]["status"] == "ended" and m.world.deals[d]["delivered_h100e"] == pytest.approx(40_000)
+
+
+def test_export_licence_deal_opens_the_destination_for_its_term_only(tiny):
+    m = game(tiny)
+    ind, g = m.region_ix["IND"], m.class_ix["frontier"]
+    assert np.isnan(m.world.licence_cap[ind, g])
+    d = offer(
+        m,
+        "USA",
+        partner="IND",
+        deal_kind="export_licence",
+        quarters=2,
+        accelerator="frontier",
+        h100e_per_quarter=50_000,
+        payment_busd_per_quarter=0.2,
+    )
+    accept(m, "IND", d)
+    m.step()
+    assert m.world.licence_cap[ind, g] == 50_000
+    assert m.world.deals[d]["paid_busd"] == pytest.approx(0.2)
+    m.step()
+    assert np.isnan(m.world.licence_cap[ind, g]) and m.world.deals[d]["status"] == "ended"
+
+
+def test_security_pact_makes_allies_for_its_term_and_breaking_it_costs_trust(tiny):
+    m = game(tiny)
+    usa, ind = m.region_ix["USA"], m.region_ix["IND"]
+    d = offer(m, "USA", partner="IND", deal_kind="security_pact", quarters=8)
+    accept(m, "IND", d)
+    m.step()
+    assert pact_matrix(m)[usa, ind] and pact_matrix(m)[ind, usa]
+    trust = float(m.world.trust[usa, ind])
+    res = m.submit("IND", {"kind": "break_deal", "deal": d})
+    assert res.accepted, res.reason
+    m.step()
+    assert m.world.deals[d]["status"] == "broken" and m.world.deals[d]["broken_by"] == "IND"
+    assert not pact_matrix(m)[usa, ind]
+    assert float(m.world.trust[usa, ind]) < trust - 0.2  # the USA trusts India much less
+    assert any("breaks the security pact" in n["headline"] for n in m.news)
+
+
+def test_a_payer_who_cannot_pay_breaks_the_deal(tiny):
+    m = game(tiny)
+    d = offer(m, "bharat", partner="cloudco", deal_kind="money_transfer", quarters=8, payment_busd_per_quarter=-3.0)
+    accept(m, "cloudco", d)
+    for _ in range(6):
+        m.step()
+    deal = m.world.deals[d]
+    assert deal["status"] == "broken" and deal["broken_by"] == "bharat" and "could not pay" in deal["note"]
+    assert deal["paid_busd"] in (0.0, 3.0, 6.0) and m.seats["bharat"].cash_busd < 3.0 + 3.0
+
+
+@pytest.mark.parametrize(
+    ("seat", "terms", "reason"),
+    [
+        ("IND", {"partner": "IND", "deal_kind": "security_pact"}, "itself"),
+        ("IND", {"partner": "nobody", "deal_kind": "security_pact"}, "not a seat"),
+        ("cloudco", {"partner": "USA", "deal_kind": "security_pact"}, "only nations"),
+        ("IND", {"partner": "USA", "deal_kind": "money_transfer"}, "needs a payment"),
+        (
+            "cloudco",
+            {
+                "partner": "bharat",
+                "deal_kind": "chip_supply",
+                "accelerator": "frontier",
+                "h100e_per_quarter": 1000,
+                "price_usd": 10000,
+            },
+            "makes no",
+        ),
+        (
+            "IND",
+            {"partner": "USA", "deal_kind": "export_licence", "accelerator": "frontier", "h100e_per_quarter": 1000},
+            "does not control chip exports",
+        ),
+        ("IND", {"partner": "USA", "deal_kind": "security_pact", "quarters": 60}, "at most"),
+    ],
+)
+def test_offers_that_make_no_sense_are_refused_with_the_reason(tiny, seat, terms, reason):
+    m = game(tiny)
+    res = m.submit(seat, {"kind": "offer_deal", **terms})
+    assert not res.accepted and reason in res.reason
+
+
+def test_only_the_partner_answers_and_only_parties_break(tiny):
+    m = game(tiny)
+    d = offer(m, "IND", partner="USA", deal_kind="security_pact", quarters=4)
+    res = m.submit("bharat", {"kind": "answer_deal", "deal": d, "accept": True})
+    assert not res.accepted and "not offered to" in res.reason
+    accept(m, "USA", d)
+    m.step()
+    res = m.submit("cloudco", {"kind": "break_deal", "deal": d})
+    assert not res.accepted and "not a party" in res.reason
+
+
+def test_ai_accepts_money_and_refuses_to_give_it_away(tiny):
+    m = game(tiny, humans=("IND",))
+    give = offer(m, "IND", partner="USA", deal_kind="money_transfer", quarters=2, payment_busd_per_quarter=-0.1)
+    assert accepts(m.seats["USA"], m.world.deals[give])
+    m.step()  # the AI answers when it next decides
+    assert m.world.deals[give]["status"] == "active"
+    ask = offer(m, "IND", partner="USA", deal_kind="money_transfer", quarters=2, payment_busd_per_quarter=0.1)
+    assert not accepts(m.seats["USA"], m.world.deals[ask])
+    m.step()
+    assert m.world.deals[ask]["status"] == "rejected"
+
+
+def test_ai_refuses_a_seat_it_distrusts_and_a_licence_to_a_rival(tiny):
+    m = game(tiny, humans=("IND", "CHN"))
+    d = offer(m, "IND", partner="USA", deal_kind="money_transfer", quarters=2, payment_busd_per_quarter=-0.1)
+    m.world.trust[m.region_ix["USA"], m.region_ix["IND"]] = 0.1
+    assert not accepts(m.seats["USA"], m.world.deals[d])
+    lic = offer(
+        m,
+        "CHN",
+        partner="USA",
+        deal_kind="export_licence",
+        accelerator="frontier",
+        h100e_per_quarter=1000,
+        payment_busd_per_quarter=-1.0,
+        supplier_is_proposer=False,
+    )
+    assert trust_between(m, "USA", "CHN") == pytest.approx(tiny.diplomacy.trust_rivals, abs=0.05)
+    assert not accepts(m.seats["USA"], m.world.deals[lic])
+
+
+def test_a_stricter_export_tier_costs_the_producer_the_destinations_trust(tiny):
+    m = game(tiny)
+    usa, ind = m.region_ix["USA"], m.region_ix["IND"]
+    before = float(m.world.trust[ind, usa])
+    assert m.submit("USA", {"kind": "set_export_tier", "region": "IND", "tier": 3}).accepted
+    m.step()
+    assert float(m.world.trust[ind, usa]) < before - 0.1
+
+
+def test_trust_drifts_back_towards_alignment(tiny):
+    m = game(tiny)
+    usa, ind = m.region_ix["USA"], m.region_ix["IND"]
+    m.world.trust[ind, usa] = 0.0
+    m.step()
+    first = float(m.world.trust[ind, usa])
+    m.step()
+    assert 0.0 < first < float(m.world.trust[ind, usa]) < tiny.diplomacy.trust_neutral
+
+
+def test_foreign_capacity_counts_by_trust(tiny):
+    """The same chips count for more chip security when their maker's nation is trusted more."""
+    from sovereign.sim.phases.metrics import sovereignty_pillars
+
+    m = game(tiny)
+    m.step()
+    ind, usa = m.region_ix["IND"], m.region_ix["USA"]
+    low = float(sovereignty_pillars(m)["chip_security"][ind])
+    m.world.trust[ind, usa] = 1.0
+    high = float(sovereignty_pillars(m)["chip_security"][ind])
+    assert high > low > 0
+    assert high / low == pytest.approx(1.0 / float(tiny.diplomacy.trust_neutral), rel=0.35)
