@@ -224,6 +224,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         NATION | ALL_FIRMS,
     ),
     ActionSpec(
+        "covert_action",
+        "Covert operation",
+        "A secret operation: a cyber attack, industrial espionage or a chip smuggling network. Nobody knows it "
+        "was you until it is traced (each quarter it may be; better-defended targets trace it sooner); then it "
+        "is in the news and the target trusts you less.",
+        NATION,
+    ),
+    ActionSpec(
         "raise_funding",
         "Raise funding",
         "Try to raise a funding round this quarter; success is uncertain and harder in a funding winter.",
@@ -435,10 +443,9 @@ def fields_for(model: SovereignModel, seat: str, key: str, region: str | None) -
                 default=not cur,
             )
         )
-    elif key in ("join_bloc", "leave_bloc", "vote_on_application", "offer_deal", "answer_deal", "break_deal"):
-        r_fields.extend(
-            _bloc_fields(model, seat, key) if "bloc" in key or "vote" in key else _deal_fields(model, seat, key)
-        )
+    elif key in _BLOC_KEYS or key in _DEAL_KEYS:
+        bloc = key in _BLOC_KEYS
+        r_fields.extend(_bloc_fields(model, seat, key) if bloc else _deal_fields(model, seat, key, region))
     elif key == "set_export_controls":
         controlled = [(a.id, a.name) for a in sc.accelerators if a.controlled] or [
             (a.id, a.name) for a in sc.accelerators
@@ -484,6 +491,10 @@ def fields_for(model: SovereignModel, seat: str, key: str, region: str | None) -
     return r_fields
 
 
+_BLOC_KEYS = ("join_bloc", "leave_bloc", "vote_on_application")
+_DEAL_KEYS = ("offer_deal", "answer_deal", "break_deal", "covert_action")
+
+
 def _bloc_fields(model: SovereignModel, seat: str, key: str) -> list[Field]:
     """The fields of a nation's bloc actions (apply, leave, vote on an applicant)."""
     sc, w = model.scenario, model.world
@@ -509,9 +520,30 @@ def _bloc_fields(model: SovereignModel, seat: str, key: str) -> list[Field]:
     return r_fields
 
 
-def _deal_fields(model: SovereignModel, seat: str, key: str) -> list[Field]:
-    """The fields of the deal actions: an offer's partner and terms, or which deal to answer or break."""
+def _deal_fields(model: SovereignModel, seat: str, key: str, region: str | None) -> list[Field]:
+    """The fields of the diplomatic actions: deals and covert operations.
+
+    An offer's partner and terms, which deal to answer or break, or a covert operation's kind,
+    target and budget.
+    """
     sc = model.scenario
+    if key == "covert_action":
+        others = [(r.id, r.name) for r in sc.regions if r.id != seat]
+        return [
+            Field(
+                "operation",
+                "Operation",
+                "choice",
+                [
+                    ("cyber_operation", "Cyber attack on datacenters"),
+                    ("espionage", "Industrial espionage (fabs)"),
+                    ("smuggling_network", "Chip smuggling network"),
+                ],
+                default="cyber_operation",
+            ),
+            Field("target", "Target", "choice", others, default=region if region in dict(others) else others[0][0]),
+            Field("busd", "Budget", "number", lo=0.1, hi=5.0, step=0.1, default=0.5, unit=fmt.money),
+        ]
     if key == "answer_deal":
         offers = [(d["id"], diplomacy.describe(model, d)) for d in diplomacy.open_offers(model, seat)]
         offers = offers or [(0, "(no offer open to you)")]
@@ -921,6 +953,8 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
         out.append(f"{sc.regions[r].name}: tier {int(w.export_tier[r])} -> {cmd.tier}")
     elif isinstance(cmd, c.OfferDeal | c.AnswerDeal | c.BreakDeal):
         out.extend(_deal_effects(model, seat, cmd))
+    elif isinstance(cmd, c.CovertAction):
+        out.extend(_covert_effects(model, cmd))
     elif isinstance(cmd, c.RaiseFunding):
         st = model.seats[seat].state
         p = economics.funding_success_probability(sc, model.economy.funding_winter_left > 0, revenue_growth(st))
@@ -954,4 +988,37 @@ def _deal_effects(model: SovereignModel, seat: str, cmd: c.OfferDeal | c.AnswerD
         )
     elif cmd.accept:
         out.append(f"Binding from this quarter to {quarter_label(model.quarter + int(deal['quarters']) - 1)}")
+    return out
+
+
+def _covert_effects(model: SovereignModel, cmd: c.CovertAction) -> list[str]:
+    """What a covert operation would do, and the chance a quarter that it is traced to you."""
+    sc, w, d = model.scenario, model.world, model.scenario.diplomacy
+    out: list[str] = []
+    if cmd.operation == "smuggling_network":
+        out.append(
+            f"~{fmt.h100e(cmd.busd * d.smuggling_h100e_per_busd)} more barred chips a quarter can reach you, "
+            f"for {fmt.quarters(d.covert_quarters)}"
+        )
+        enforcement = float(w.enforcement_busd[model.chip_producer].sum())
+        protection = enforcement / (enforcement + 1.0)
+    elif cmd.target in model.region_ix:
+        t = model.region_ix[cmd.target]
+        exposure = _exposure(model, t)
+        protection = float(w.security_busd[t]) / (float(w.security_busd[t]) + exposure + 1e-12)
+        if cmd.operation == "cyber_operation":
+            out.append(
+                f"Damage to {sc.regions[t].name}: ~{fmt.money(cmd.busd * d.cyber_damage_per_busd * (1 - protection))} "
+                f"(its defences stop {fmt.pct(protection)}); its cyber resilience falls"
+            )
+        else:
+            gain = min(d.espionage_gain_per_busd * cmd.busd, 0.1)
+            out.append(f"Your fabs making the classes {sc.regions[t].name} makes gain {fmt.pct(gain)} capacity")
+    else:
+        return out
+    chance = d.reveal_base + d.reveal_security * protection
+    out.append(
+        f"Chance it is traced to you: {fmt.pct(chance)} a quarter; then it is news and the target trusts you "
+        f"{d.trust_on_exposure:.2f} less"
+    )
     return out

@@ -76,6 +76,14 @@ _LABELS: dict[str, Any] = {
     ),
     "answer_deal": lambda n, c: f"{'Accept' if c.accept else 'Reject'} deal {c.deal}",
     "break_deal": lambda n, c: f"Break deal {c.deal}",
+    "covert_action": lambda n, c: (
+        {
+            "cyber_operation": f"Covert: cyber attack on {n(c.target)}",
+            "espionage": f"Covert: industrial espionage against {n(c.target)}",
+            "smuggling_network": "Covert: a chip smuggling network",
+        }[c.operation]
+        + f" ({fmt.money(c.busd)})"
+    ),
 }
 
 

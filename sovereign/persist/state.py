@@ -506,7 +506,7 @@ def _checked_world(data: Any, fresh: Any, n_seats: int) -> dict[str, Any]:
         where = f"world.{name}"
         if isinstance(ref, list):
             _need(isinstance(value, list), f"{where}: a list")
-            if name in ("projects", "deals"):
+            if name in ("projects", "deals", "covert"):
                 _need(all(isinstance(p, dict) for p in value), f"{where}: a list of records")
             else:
                 _need(all(isinstance(v, str) for v in value), f"{where}: a list of names")

@@ -589,6 +589,21 @@ DEAL = Record(
     }
 )
 
+#: A covert operation (`sovereign.sim.phases.diplomacy`): secret until `revealed` >= 0.
+COVERT = Record(
+    required={
+        "id": Num(lo=0, hi=1e7, integer=True),
+        "operation": OneOf(("cyber_operation", "espionage", "smuggling_network")),
+        "actor": Ref("region"),
+        "target": Maybe(Ref("region")),
+        "quarter": QUARTER_INDEX,
+        "busd": AMOUNT,
+        "until": QUARTER_INDEX,
+        "revealed": Num(lo=-1, hi=40000, integer=True),
+        "seed": Num(lo=0, hi=2**31, integer=True),
+    }
+)
+
 #: The world arrays (`sovereign.sim.world.World`): every field, its dtype kind and shape.
 WORLD = Record(
     required={
@@ -654,6 +669,7 @@ WORLD = Record(
         "projects": ListOf(PROJECT),
         "trust": Arr("f", ("R", "R"), lo=0, hi=1),
         "deals": ListOf(DEAL),
+        "covert": ListOf(COVERT),
     }
 )
 
@@ -1069,6 +1085,7 @@ COMMAND_REFERENCES = {
     "accelerator": "accelerator",
     "technology": "built technology",
     "bloc": "bloc",
+    "target": "region",
 }
 
 

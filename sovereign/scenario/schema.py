@@ -973,6 +973,54 @@ class Diplomacy(Strict):
         "difficulty (assumption: allocation contracts are at list, 2024-26)",
     )
     max_term_quarters: int = F(20, description="Longest deal term", unit="quarters", ge=1, le=80)
+    reveal_base: float = F(
+        0.1,
+        description="Chance each quarter that a covert operation is traced to its sponsor, whatever the "
+        "target's defences (assumption: leaks, defectors, allied intelligence)",
+        unit="1/quarter",
+        ge=0,
+        le=1,
+    )
+    reveal_security: float = F(
+        0.4,
+        description="Added chance each quarter, times the target's cyber protection (spending over spending "
+        "plus exposure; for smuggling, the chip producers' enforcement share), that an operation is traced "
+        "(assumption: a well-defended target attributes attacks)",
+        unit="1/quarter",
+        ge=0,
+        le=1,
+    )
+    trust_on_exposure: float = F(
+        0.25,
+        description="Trust the target loses in the sponsor of a covert operation traced to it (assumption)",
+        ge=0,
+        le=1,
+    )
+    cyber_damage_per_busd: float = F(
+        5.0,
+        description="Damage to the target, before its protection, per $B spent on a cyber operation "
+        "(assumption: NotPetya, a state operation, cost its victims about $10B)",
+        unit="$B/$B",
+        ge=0,
+        le=100,
+    )
+    espionage_gain_per_busd: float = F(
+        0.01,
+        description="Share of capacity the sponsor's home fabs gain per $B of industrial espionage against a "
+        "nation making the same class (assumption; at most 10% per operation)",
+        unit="1/$B",
+        ge=0,
+        le=0.1,
+    )
+    smuggling_h100e_per_busd: float = F(
+        20000.0,
+        description="Extra smuggled H100e a quarter into the sponsor's territory per $B spent on a smuggling "
+        "network, for `covert_quarters` (derived: a reported $120M deal for 2,400 H100s, CALIBRATION 13)",
+        unit="H100e/quarter/$B",
+        ge=0,
+        le=1e6,
+    )
+    covert_quarters: int = F(4, description="Quarters a smuggling network keeps running", unit="quarters", ge=1, le=40)
 
 
 class Objective(Strict):

@@ -283,6 +283,23 @@ class BreakDeal(_Command):
     deal: int = Field(ge=0)
 
 
+class CovertAction(_Command):
+    """Nation: a secret operation, hidden from the others until it is traced to you.
+
+    ``cyber_operation``: an attack on the target nation's datacenters (its losses grow with what you
+    spend and shrink with its security spending). ``espionage``: steal fab know-how from a nation
+    making a class your own fabs make (their capacity grows). ``smuggling_network``: buy a channel
+    that brings more of the chips barred to you in, for a year. Each quarter an operation may be
+    traced to you (the likelier the better defended the target); then it is news, and the target
+    trusts you less.
+    """
+
+    kind: Literal["covert_action"] = "covert_action"
+    operation: Literal["cyber_operation", "espionage", "smuggling_network"]
+    target: str | None = None
+    busd: float = Field(gt=0, le=20)
+
+
 Command = Annotated[
     BuildDatacenter
     | BuildPlant
@@ -309,12 +326,14 @@ Command = Annotated[
     | Decide
     | OfferDeal
     | AnswerDeal
-    | BreakDeal,
+    | BreakDeal
+    | CovertAction,
     Field(discriminator="kind"),
 ]
 _ADAPTER: TypeAdapter[Command] = TypeAdapter(Command)
 
 NATION_ONLY = (
+    CovertAction,
     SetLicence,
     SetImportBan,
     SetEnforcement,
@@ -477,6 +496,7 @@ _COSTS: dict[type, _CostFn] = {
     UpgradeDatacenter: _upgrade_cost,
     Decide: _decision_cost,
     AnswerDeal: _answer_cost,
+    CovertAction: lambda model, cmd: float(cmd.busd),
 }
 #: Builds whose host nation pays part of the capex (`SovereignModel.subsidy_for`).
 _SUBSIDISED = frozenset({BuildDatacenter, BuildPlant})
@@ -713,6 +733,28 @@ def _deal_open(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> 
     return None
 
 
+def _covert_target(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    """A covert operation's target exists and the operation could do something there."""
+    w = model.world
+    home = model.region_ix[seat]
+    if cmd.operation == "smuggling_network":
+        from sovereign.sim.phases.chips import destination_caps
+
+        if not destination_caps(model)[1][home].any():
+            return "no chip class is barred to you: a smuggling network would bring nothing in"
+        return None
+    if cmd.target is None or cmd.target not in model.region_ix:
+        return f"name the target nation ({', '.join(model.region_ix)})"
+    if cmd.target == seat:
+        return "a nation does not run covert operations against itself"
+    if cmd.operation == "espionage":
+        theirs = set(w.fab_class[w.fab_region == model.region_ix[cmd.target]].tolist())
+        mine = set(w.fab_class[w.fab_region == home].tolist())
+        if not theirs & mine:
+            return f"your fabs make no class that {model.scenario.regions[model.region_ix[cmd.target]].name} makes"
+    return None
+
+
 _BUILD = (_region_exists, _build_site)
 _RULES: dict[type, tuple[_Rule, ...]] = {
     BuildDatacenter: (*_BUILD, _grid_connects),
@@ -741,6 +783,7 @@ _RULES: dict[type, tuple[_Rule, ...]] = {
     OfferDeal: (_deal_terms,),
     AnswerDeal: (_deal_open,),
     BreakDeal: (_deal_open,),
+    CovertAction: (_nation_only, _covert_target),
 }
 
 

@@ -37,7 +37,7 @@ from sovereign.sim.phases.chips import clear_chips
 from sovereign.sim.phases.compute import clear_compute_market
 from sovereign.sim.phases.construction import complete_projects
 from sovereign.sim.phases.demand import advance
-from sovereign.sim.phases.diplomacy import end_terms, settle_deals
+from sovereign.sim.phases.diplomacy import end_terms, reveal_covert, settle_deals
 from sovereign.sim.phases.events import apply_events
 from sovereign.sim.phases.finance import settle_finance
 from sovereign.sim.phases.grid import plan_grid, top_up_initial_grid
@@ -176,6 +176,7 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
             self.submit_all(agent.seat_id, agent.decide(), "ai")
         self.bids = apply_orders(self)
         settle_deals(self)
+        reveal_covert(self)
         effects = apply_events(self)
         complete_projects(self)
         chips = clear_chips(self, self.bids, effects)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sovereign.scenario.schema import quarter_label
+from sovereign.sim.phases.diplomacy import covert_rows, deal_rows, seat_region
 
 if TYPE_CHECKING:
     from sovereign.sim.model import SovereignModel
@@ -71,6 +72,12 @@ def observation(model: SovereignModel, seat_id: str) -> dict[str, Any]:
         ],
         "projects": [p for p in w.projects if p["owner"] == seat_id],
         "pending_decisions": m.pending_decisions.get(seat_id, {}),
+        # deals this seat is a party to (offers included: they are between the two seats), its
+        # nation's trust in each other nation, and the covert operations it may know of: its own,
+        # and others' once traced (an untraced operation of another seat is never here)
+        "deals": [d for d in deal_rows(m) if seat_id in (d["proposer"], d["partner"])],
+        "trust": {r.id: round(float(w.trust[seat_region(m, seat_id), i]), 4) for i, r in enumerate(m.scenario.regions)},
+        "covert": covert_rows(m, seat_id),
         "recent_commands": [c for c in m.command_log if c["seat"] == seat_id][-20:],
     }
     return {"public": public, "private": private}

@@ -110,6 +110,8 @@ class World:
     # offered between seats, one JSON-able record each, numbered by position
     trust: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     deals: list[dict[str, Any]] = field(default_factory=list)
+    # covert operations, one JSON-able record each: secret until traced (`revealed` >= 0)
+    covert: list[dict[str, Any]] = field(default_factory=list)
 
     # -- growable tables -------------------------------------------------------------------
     def add_datacenter(self, region: int, owner: int, it_mw: float, pue: float, name: str) -> int:

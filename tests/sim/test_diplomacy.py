@@ -248,3 +248,50 @@ def test_foreign_capacity_counts_by_trust(tiny):
     high = float(sovereignty_pillars(m)["chip_security"][ind])
     assert high > low > 0
     assert high / low == pytest.approx(1.0 / float(tiny.diplomacy.trust_neutral), rel=0.35)
+
+
+def test_a_covert_cyber_operation_is_hidden_from_others_until_traced(tiny):
+    """The attack is news at once, unattributed; only the sponsor's observation lists it, until traced."""
+    m = game(tiny, humans=("USA", "CHN", "IND"))
+    m.world.security_busd[m.region_ix["USA"]] = 0.0  # an undefended target: traced at the base chance
+    res = m.submit("CHN", {"kind": "covert_action", "operation": "cyber_operation", "target": "USA", "busd": 2.0})
+    assert res.accepted, res.reason
+    m.step()
+    attack = [n for n in m.quarter_news if "attackers are unknown" in n["headline"]]
+    assert attack and attack[0]["actor"] is None and "China" not in attack[0]["headline"]
+    assert m.flows["out:cyber losses"] >= 2.0 * tiny.diplomacy.cyber_damage_per_busd - 1e-9  # no protection
+    assert [op["operation"] for op in m.observe("CHN")["private"]["covert"]] == ["cyber_operation"]
+    for seat in ("USA", "IND"):
+        assert m.observe(seat)["private"]["covert"] == []
+    trust = float(m.world.trust[m.region_ix["USA"], m.region_ix["CHN"]])
+    revealed = -1
+    while not m.done and revealed < 0:
+        m.step()
+        revealed = m.world.covert[0]["revealed"]
+    assert revealed > 0, "an undefended target traces the attack at 10% a quarter: within 7 quarters here"
+    assert any("Revealed: China was behind a cyber attack on United States" in n["headline"] for n in m.news)
+    assert m.observe("USA")["private"]["covert"][0]["sponsor"] == "CHN"
+    assert float(m.world.trust[m.region_ix["USA"], m.region_ix["CHN"]]) < trust
+
+
+def test_a_smuggling_network_brings_more_barred_chips_in(tiny):
+    from sovereign.sim.phases.chips import destination_caps
+
+    m = game(tiny, humans=("CHN",))
+    chn, g = m.region_ix["CHN"], m.class_ix["frontier"]
+    before = float(destination_caps(m)[0][chn, g])
+    res = m.submit("CHN", {"kind": "covert_action", "operation": "smuggling_network", "busd": 1.0})
+    assert res.accepted, res.reason
+    m.step()
+    extra = tiny.diplomacy.smuggling_h100e_per_busd / int(destination_caps(m)[1][chn].sum())
+    assert float(destination_caps(m)[0][chn, g]) == pytest.approx(before + extra, rel=0.2)
+    res = m.submit("USA", {"kind": "covert_action", "operation": "smuggling_network", "busd": 1.0})
+    assert not res.accepted and "nothing" in res.reason
+
+
+def test_espionage_needs_a_class_both_make_and_grows_the_sponsors_fabs(tiny):
+    m = game(tiny, humans=("CHN", "USA"))
+    res = m.submit("CHN", {"kind": "covert_action", "operation": "espionage", "target": "USA", "busd": 1.0})
+    assert not res.accepted and "make no class" in res.reason
+    res = m.submit("CHN", {"kind": "covert_action", "operation": "espionage", "target": "CHN", "busd": 1.0})
+    assert not res.accepted and "itself" in res.reason

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sovereign.sim import economics as econ
@@ -54,6 +54,8 @@ def _queue(model, region, mw, owner="bharat", done=None):
     swing=st.floats(1.0, 1.9),
 )
 def test_peak_hours_short_is_the_expected_shortfall_of_demand_spread_over_the_slice(demand, supply_share, swing):
+    # a spread of a few ulps (swing 1 + 2e-16) makes the sampled reference's share of hours noise
+    assume(swing == 1.0 or swing > 1.0 + 1e-9)
     supply = demand * supply_share
     share, hours = peak_hours_short(np.array([[demand]]), np.array([[supply]]), np.array([[swing]]))
     lo, hi = demand * (2 - swing), demand * swing

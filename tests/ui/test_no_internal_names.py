@@ -42,6 +42,7 @@ SAMPLES = {
     "offer_deal": {"partner": "USA", "deal_kind": "security_pact", "quarters": 4},
     "answer_deal": {"deal": 0, "accept": True},
     "break_deal": {"deal": 0},
+    "covert_action": {"operation": "cyber_operation", "target": "CHN", "busd": 1.0},
 }
 
 

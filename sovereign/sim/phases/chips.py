@@ -23,6 +23,7 @@ import numpy as np
 
 from sovereign.markets import ChipResult, allocate_chips
 from sovereign.sim import economics as econ
+from sovereign.sim.phases.diplomacy import smuggling_extra
 from sovereign.sim.state import ChipResults, EventEffects
 
 if TYPE_CHECKING:
@@ -308,6 +309,11 @@ def destination_caps(model: SovereignModel) -> tuple[np.ndarray, np.ndarray]:
     gdp = np.where(barred, w.gdp_busd[:, None], 0.0)
     total = gdp.sum(0)
     leak = np.divide(gdp, total[None, :], out=np.zeros_like(gdp), where=total[None, :] > 0) * flow
+    # a nation's own smuggling networks (covert operations) bring more in, shared by its barred classes
+    if model.world.covert:
+        extra = smuggling_extra(model)
+        n_barred = barred.sum(1)
+        leak = leak + np.divide(extra, n_barred, out=np.zeros_like(extra), where=n_barred > 0)[:, None]
     caps = np.where(barred, leak, caps)
     caps = np.where(model.controlled[None, :], caps, np.inf)
     return caps, barred

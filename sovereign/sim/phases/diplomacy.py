@@ -14,6 +14,12 @@ the phases: payments here each quarter, chip deliveries in the chip market (befo
 licences in the destination caps, security pacts in the sovereignty pillars and the cyber
 incidents. Breaking one (`BreakDeal`, or failing to pay) ends it and costs the breaker trust.
 
+Covert operations (`CovertAction`, `World.covert`): a nation's cyber operation, industrial
+espionage or smuggling network takes effect at once but names no sponsor: the news reports an
+attack by "unknown" hackers, and only the sponsor's own observation lists the operation. Each
+quarter an operation may be traced (`reveal_covert`: a base chance plus one that grows with the
+target's defences); then the news names the sponsor and the target trusts it less.
+
 Kinds: ``money_transfer`` (a payment each quarter), ``chip_supply`` (a seller's fabs deliver
 H100e a quarter at an agreed price into the buyer's datacenters in a region), ``export_licence``
 (a chip-producing nation licenses a class to the partner's region, H100e a quarter), and
@@ -33,7 +39,7 @@ from sovereign.scenario.schema import quarter_label
 if TYPE_CHECKING:
     from sovereign.scenario.schema import Diplomacy
     from sovereign.sim.agents import SeatAgent
-    from sovereign.sim.commands import OfferDeal
+    from sovereign.sim.commands import CovertAction, OfferDeal
     from sovereign.sim.model import SovereignModel
 
 DEAL_KINDS = ("money_transfer", "chip_supply", "export_licence", "security_pact")
@@ -346,3 +352,116 @@ def after_votes(model: SovereignModel, applicant: int, against: list[str]) -> No
     """An applicant trusts less each member that voted against it."""
     for seat in against:
         shift_trust(model, applicant, seat_region(model, seat), -model.scenario.diplomacy.trust_on_refusal)
+
+
+# -- covert operations ---------------------------------------------------------------------------
+COVERT_WORDS = {
+    "cyber_operation": "a cyber attack on",
+    "espionage": "industrial espionage against",
+    "smuggling_network": "a chip smuggling network",
+}
+
+
+def covert_operation(model: SovereignModel, agent: SeatAgent, cmd: CovertAction) -> None:
+    """Carry out a covert operation: pay, take effect, and leave no name on it (yet)."""
+    w, d = model.world, model.scenario.diplomacy
+    seat = agent.seat_id
+    model.transfer(seat, model.OUTSIDE, float(cmd.busd), "covert operations")
+    op = {
+        "id": len(w.covert),
+        "operation": cmd.operation,
+        "actor": seat,
+        "target": cmd.target,
+        "quarter": model.quarter,
+        "busd": float(cmd.busd),
+        "until": model.quarter + d.covert_quarters - 1 if cmd.operation == "smuggling_network" else model.quarter,
+        "revealed": -1,
+        # the operation's own random stream for its tracing, drawn once: later quarters' draws do not
+        # shift the world's event stream (common random numbers for what-ifs)
+        "seed": int(model.rngs["events"].integers(1 << 31)),
+    }
+    w.covert.append(op)
+    if cmd.operation == "cyber_operation":
+        target = model.scenario.regions[model.region_ix[str(cmd.target)]]
+        model.economy.scheduled.append(
+            {
+                "quarter": model.quarter,
+                "kind": "cyber_incident",
+                "region": target.id,
+                "actor": None,
+                "magnitude": float(cmd.busd) * d.cyber_damage_per_busd,
+                "headline": f"Cyber attack on {target.name}'s datacenters: the attackers are unknown",
+                "text": "",
+            }
+        )
+    elif cmd.operation == "espionage":
+        home, there = model.region_ix[seat], model.region_ix[str(cmd.target)]
+        theirs = np.unique(w.fab_class[w.fab_region == there])
+        mine = (w.fab_region == home) & np.isin(w.fab_class, theirs)
+        w.fab_capacity[mine] *= 1.0 + min(d.espionage_gain_per_busd * float(cmd.busd), 0.1)
+
+
+def smuggling_extra(model: SovereignModel) -> np.ndarray:
+    """(R,) extra smuggled H100e a quarter each nation's running smuggling networks bring in."""
+    out = np.zeros(len(model.region_ix))
+    rate = model.scenario.diplomacy.smuggling_h100e_per_busd
+    for op in model.world.covert:
+        if op["operation"] == "smuggling_network" and op["quarter"] <= model.quarter <= op["until"]:
+            out[model.region_ix[op["actor"]]] += op["busd"] * rate
+    return out
+
+
+def reveal_covert(model: SovereignModel) -> None:
+    """Each untraced operation may be traced this quarter; a traced one is news and costs trust.
+
+    The chance: `reveal_base` plus `reveal_security` times the target's protection (its security
+    spending over spending plus exposure; for a smuggling network, the chip producers' enforcement
+    spending over itself plus $1B). Operations begun this quarter are traced from the next.
+    """
+    w, d, sc = model.world, model.scenario.diplomacy, model.scenario
+    name = _name(model)
+    for op in w.covert:
+        if op["revealed"] >= 0 or op["quarter"] >= model.quarter:
+            continue
+        if op["operation"] == "smuggling_network":
+            enforcement = float(w.enforcement_busd[model.chip_producer].sum())
+            protection = enforcement / (enforcement + 1.0)
+            victims = [int(r) for r in np.flatnonzero(model.chip_producer)]
+        else:
+            t = model.region_ix[op["target"]]
+            exposure = sc.regions[t].threat_exposure * float(w.gdp_busd[t]) * sc.events.threat_busd_per_gdp
+            protection = float(w.security_busd[t]) / (float(w.security_busd[t]) + exposure + 1e-12)
+            victims = [t]
+        chance = d.reveal_base + d.reveal_security * protection
+        if np.random.default_rng([op["seed"], model.quarter]).random() >= chance:
+            continue
+        op["revealed"] = model.quarter
+        sponsor = model.region_ix[op["actor"]]
+        for v in victims:
+            shift_trust(model, v, sponsor, -d.trust_on_exposure)
+        what = COVERT_WORDS[op["operation"]]
+        target = f" {name(op['target'])}" if op["target"] else ""
+        model.add_news(
+            "covert",
+            f"Revealed: {name(op['actor'])} was behind {what}{target} ({quarter_label(op['quarter'])})",
+            op["target"],
+            op["actor"],
+        )
+
+
+def covert_rows(model: SovereignModel, seat: str) -> list[dict[str, Any]]:
+    """The covert operations a seat may know of: its own, and others' once traced (public)."""
+    out = []
+    for op in model.world.covert:
+        if op["actor"] == seat or op["revealed"] >= 0:
+            out.append(
+                {
+                    "operation": op["operation"],
+                    "sponsor": op["actor"],
+                    "target": op["target"],
+                    "quarter": quarter_label(op["quarter"]),
+                    "busd": op["busd"],
+                    "revealed": quarter_label(op["revealed"]) if op["revealed"] >= 0 else "",
+                }
+            )
+    return out

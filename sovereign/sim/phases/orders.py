@@ -26,6 +26,7 @@ from sovereign.sim.commands import (
     BuildPlant,
     BuyAccelerators,
     Command,
+    CovertAction,
     Decide,
     ExpandGrid,
     JoinBloc,
@@ -180,7 +181,7 @@ def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
         agent.state["raise_busd"] = cmd.busd
     elif isinstance(cmd, Decide):
         _decide(model, agent, cmd)
-    elif isinstance(cmd, OfferDeal | AnswerDeal | BreakDeal):
+    elif isinstance(cmd, OfferDeal | AnswerDeal | BreakDeal | CovertAction):
         _apply_deal_move(model, agent, cmd)
 
 
@@ -199,9 +200,13 @@ def _apply_controls(model: SovereignModel, agent: SeatAgent, cmd: SetExportContr
         model.add_news("controls", f"{agent.name} moves {cmd.region} to export tier {cmd.tier}", cmd.region, seat)
 
 
-def _apply_deal_move(model: SovereignModel, agent: SeatAgent, cmd: OfferDeal | AnswerDeal | BreakDeal) -> None:
-    """An offer recorded, an answer given, or a deal broken (`sovereign.sim.phases.diplomacy`)."""
-    if isinstance(cmd, OfferDeal):
+def _apply_deal_move(
+    model: SovereignModel, agent: SeatAgent, cmd: OfferDeal | AnswerDeal | BreakDeal | CovertAction
+) -> None:
+    """An offer recorded, an answer given, a deal broken, or a covert operation run (`.diplomacy`)."""
+    if isinstance(cmd, CovertAction):
+        diplomacy.covert_operation(model, agent, cmd)
+    elif isinstance(cmd, OfferDeal):
         diplomacy.offer(model, agent, cmd)
     elif isinstance(cmd, AnswerDeal):
         diplomacy.answer(model, agent, cmd.deal, cmd.accept)
