@@ -105,6 +105,9 @@ def objective_text(obj: Any, end: str) -> str:
     if obj.text:
         return obj.text
     metric = obj.metric.replace("_", " ")
+    who = "Everyone together: " if obj.seat == "all" else ""
+    if obj.threshold is not None and obj.below:
+        return f"{who}keep {metric} at most {obj.threshold:g} until {obj.by or end}"
     if obj.threshold is not None:
-        return f"{metric} at least {obj.threshold:g} by {obj.by or end}"
+        return f"{who}{metric} at least {obj.threshold:g} by {obj.by or end}"
     return f"rank {obj.rank} or better by {metric} at the end"

@@ -696,13 +696,16 @@ ECONOMY = Obj(
                     "kind": Text(),
                     "region": Maybe(Ref("region")),
                     "actor": Maybe(Text()),
-                    "magnitude": Num(lo=0, hi=10),
+                    "magnitude": Num(lo=0, hi=1e4),
                     "headline": Text(),
                     "text": Text(),
                 }
             )
         ),
         "turbine_backlog_gw": Num(lo=0, hi=1e7),
+        "shared_risk": Num(lo=0, hi=1e3),
+        "shared_loss": Num(lo=-1, hi=40100, integer=True),
+        "tension_q": Num(lo=0, hi=1e6),
     },
 )
 

@@ -1023,12 +1023,48 @@ class Diplomacy(Strict):
     covert_quarters: int = F(4, description="Quarters a smuggling network keeps running", unit="quarters", ge=1, le=40)
 
 
-class Objective(Strict):
-    """A goal for a seat: reach a metric threshold by a date, or a rank at the end."""
+class SharedRisk(Strict):
+    """A risk every seat shares, which races raise and cooperation lowers: at the threshold all lose.
 
-    seat: str = F(description="Region or actor id the objective belongs to")
-    metric: str = F(description="Metric name, e.g. sovereignty_index, compute_share, cash_busd")
-    threshold: float | None = F(None, description="Value to reach or exceed")
+    Like the global stability and AI-incident risk of negotiation games (Intelligence Rising, World
+    Climate): a scenario that sets it gives the seats a reason to cooperate as well as compete.
+    Every weight is an assumption of the scenario's design, stated in its file.
+    """
+
+    name: str = F("AI incident risk", description="What the players see the risk called")
+    initial: float = F(0.2, description="Risk at the start", ge=0, le=10)
+    threshold: float = F(1.0, description="Risk at which the game ends and every seat loses", gt=0, le=10)
+    per_race_growth: float = F(
+        0.5,
+        description="Risk added per unit of quarterly growth of the world's installed AI compute (a race)",
+        ge=0,
+        le=100,
+    )
+    per_tension: float = F(
+        0.03,
+        description="Risk added per hostile move: a stricter export tier, a revoked licence, a covert "
+        "operation, a deal broken",
+        ge=0,
+        le=10,
+    )
+    per_deal: float = F(
+        0.005, description="Risk removed each quarter per active deal between seats (cooperation)", ge=0, le=1
+    )
+    per_pact: float = F(0.01, description="Further risk removed each quarter per active security pact", ge=0, le=1)
+    decay_per_quarter: float = F(0.01, description="Risk removed each quarter as tensions fade", ge=0, le=1)
+
+
+class Objective(Strict):
+    """A goal for a seat (or for every seat): reach a metric threshold by a date, or a rank at the end.
+
+    ``seat: all`` makes a cooperative objective every seat shares, on a world metric (e.g. the
+    scenario's shared risk); ``below`` makes the threshold a ceiling to stay under until ``by``.
+    """
+
+    seat: str = F(description="Region or actor id the objective belongs to, or 'all' (cooperative)")
+    metric: str = F(description="Metric name, e.g. sovereignty_index, compute_share, cash_busd, shared_risk")
+    threshold: float | None = F(None, description="Value to reach or exceed (or, with below, to stay under)")
+    below: bool = F(False, description="The threshold is a ceiling: met when the metric never exceeds it until by")
     by: QuarterLabel | None = F(None, description="Quarter by which to reach it (default: the end)")
     rank: int | None = F(None, description="Rank to reach among nations/firms at the end", ge=1)
     text: str = F("", description="How the objective is shown to the player")
@@ -1494,6 +1530,9 @@ class Scenario(Strict):
     sovereignty: SovereigntyWeights = F(default_factory=SovereigntyWeights, description="Sovereignty index weights")
     diplomacy: Diplomacy = F(default_factory=Diplomacy, description="Relations between nations and deals")
     objectives: list[Objective] = F(default_factory=list, description="Goals of seats")
+    shared_risk: SharedRisk | None = F(
+        None, description="A risk all seats share: at its threshold the game ends and everyone loses"
+    )
     seats: SeatDefaults = F(default_factory=SeatDefaults, description="AI seat settings")
 
     @model_validator(mode="after")
@@ -1677,7 +1716,9 @@ class _ReferenceCheck:
                 self.add(f"injects.{i}.quarter", f"{inj.quarter} is outside {sc.time.start}..{sc.time.end}")
         known = self.region_ids | set(self.actor_ids)
         for i, obj in enumerate(sc.objectives):
-            if obj.seat not in known:
+            if obj.seat == "all" and obj.metric == "shared_risk" and sc.shared_risk is None:
+                self.add(f"objectives.{i}.metric", "shared_risk needs the scenario's shared_risk section")
+            if obj.seat not in known and obj.seat != "all":
                 self.add(f"objectives.{i}.seat", f"{obj.seat!r} is neither a region nor an actor")
             if obj.threshold is None and obj.rank is None:
                 self.add(f"objectives.{i}", "give a threshold or a rank")

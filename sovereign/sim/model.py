@@ -37,7 +37,7 @@ from sovereign.sim.phases.chips import clear_chips
 from sovereign.sim.phases.compute import clear_compute_market
 from sovereign.sim.phases.construction import complete_projects
 from sovereign.sim.phases.demand import advance
-from sovereign.sim.phases.diplomacy import end_terms, reveal_covert, settle_deals
+from sovereign.sim.phases.diplomacy import end_terms, reveal_covert, settle_deals, update_shared_risk
 from sovereign.sim.phases.events import apply_events
 from sovereign.sim.phases.finance import settle_finance
 from sovereign.sim.phases.grid import plan_grid, top_up_initial_grid
@@ -111,6 +111,7 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
                 regional_demand_h100e=max(sc.demand.h100e_2026 - labs0, 0.05 * sc.demand.h100e_2026),
                 growth=sc.demand.growth_per_year,
                 turbine_backlog_gw=sc.grid.turbine_backlog_gw,
+                shared_risk=sc.shared_risk.initial if sc.shared_risk is not None else 0.0,
             ),
             pending=defaultdict(list),
             pending_decisions={},
@@ -169,7 +170,8 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
     def step(self) -> None:
         """Play one quarter: everyone has submitted; the world moves."""
         if self.done:
-            raise RuntimeError(f"the game ended after {quarter_label(self.end_q)}")
+            last = self.end_q if self.economy.shared_loss < 0 else self.economy.shared_loss
+            raise RuntimeError(f"the game ended after {quarter_label(last)}")
         self.flows = defaultdict(float)
         self.quarter_news = []
         for agent in self.ai_seats():
@@ -188,6 +190,7 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         self.metrics.record(self, self.results.pillars)
         plan_grid(self)
         end_terms(self)
+        update_shared_risk(self)
         advance(self)
 
     def run(self, quarters: int | None = None, progress: Callable[[SovereignModel], None] | None = None) -> None:
@@ -204,8 +207,8 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
 
     @property
     def done(self) -> bool:
-        """Whether the last quarter has been played."""
-        return self.quarter > self.end_q
+        """Whether the last quarter has been played, or the scenario's shared risk ended the game."""
+        return self.quarter > self.end_q or self.economy.shared_loss >= 0
 
     @property
     def quarter_label(self) -> str:

@@ -49,6 +49,10 @@ class Economy:
             actor, magnitude, headline, text), applied by the events phase.
         turbine_backlog_gw: gas turbines ordered and not yet delivered, world (grid phase and
             plant orders add to it; the makers deliver it at their yearly rate).
+        shared_risk: the scenario's shared risk (`Scenario.shared_risk`; 0 without one).
+        shared_loss: the quarter the shared risk reached its threshold and everyone lost (-1: not).
+        tension_q: hostile moves this quarter (stricter tiers, revoked licences, covert operations,
+            broken deals), counted by the diplomacy phase for the shared risk.
     """
 
     regional_demand_h100e: float
@@ -64,6 +68,9 @@ class Economy:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     scheduled: list[dict[str, Any]] = field(default_factory=list)
     turbine_backlog_gw: float = 0.0
+    shared_risk: float = 0.0
+    shared_loss: int = -1
+    tension_q: float = 0.0
 
 
 @dataclass

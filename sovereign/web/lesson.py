@@ -877,7 +877,9 @@ class Lesson:
             "team": {"id": team.id, "name": team.name, "seat": team.seat, "pin": team.pin, "muted": team.muted},
             "briefing": self.scenario.meta.briefing,
             "objectives": [
-                objective_text(o, self.scenario.time.end) for o in self.scenario.objectives if o.seat == team.seat
+                objective_text(o, self.scenario.time.end)
+                for o in self.scenario.objectives
+                if o.seat in (team.seat, "all")
             ],
             "teams": [{"id": t.id, "name": t.name} for t in self.teams.values() if t.id != team.id],
             "messages": [asdict(m) for m in self.messages if self.visible_to(team, m)][-200:],

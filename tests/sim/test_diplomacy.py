@@ -295,3 +295,56 @@ def test_espionage_needs_a_class_both_make_and_grows_the_sponsors_fabs(tiny):
     assert not res.accepted and "make no class" in res.reason
     res = m.submit("CHN", {"kind": "covert_action", "operation": "espionage", "target": "CHN", "busd": 1.0})
     assert not res.accepted and "itself" in res.reason
+
+
+def _with_risk(tiny, **rule):
+    from sovereign.scenario.schema import Objective, SharedRisk
+
+    objective = Objective(seat="all", metric="shared_risk", threshold=0.5, below=True, by="2027Q4")
+    return tiny.model_copy(update={"shared_risk": SharedRisk(**rule), "objectives": [*tiny.objectives, objective]})
+
+
+def test_shared_risk_rises_with_hostile_moves_and_ends_the_game_at_its_threshold(tiny):
+    from sovereign.ui.screens.end import evaluate_objectives
+
+    sc = _with_risk(tiny, initial=0.3, threshold=0.5, per_race_growth=0.0, per_tension=0.1, decay_per_quarter=0.0)
+    m = SovereignModel(sc, rng=3, human_seats={"USA", "CHN"})
+    assert m.economy.shared_risk == pytest.approx(0.3)
+    m.step()
+    assert m.economy.shared_risk == pytest.approx(0.3) and m.metrics.world[-1]["shared_risk"] == pytest.approx(0.3)
+    assert m.submit("USA", {"kind": "set_export_tier", "region": "IND", "tier": 3}).accepted
+    m.step()
+    assert m.economy.shared_risk == pytest.approx(0.4)
+    assert not m.done
+    assert m.submit(
+        "CHN", {"kind": "covert_action", "operation": "cyber_operation", "target": "USA", "busd": 1.0}
+    ).accepted
+    m.step()
+    assert m.economy.shared_risk == pytest.approx(0.5) and m.done and m.economy.shared_loss == m.quarter - 1
+    assert any("every seat has lost" in n["headline"] for n in m.quarter_news)
+    with pytest.raises(RuntimeError, match="ended"):
+        m.step()
+    assert all(r.met is False for r in evaluate_objectives(m))
+
+
+def test_cooperation_lowers_the_shared_risk_and_meets_a_cooperative_objective(tiny):
+    from sovereign.ui.screens.end import evaluate_objectives
+
+    sc = _with_risk(tiny, initial=0.45, threshold=1.0, per_race_growth=0.0, per_pact=0.05, decay_per_quarter=0.0)
+    m = SovereignModel(sc, rng=3, human_seats={"USA", "IND"})
+    d = offer(m, "USA", partner="IND", deal_kind="security_pact", quarters=8)
+    accept(m, "IND", d)
+    m.run()
+    risk = [r["shared_risk"] for r in m.metrics.world]
+    assert risk[-1] < risk[1] and max(risk) <= 0.5
+    shared = [r for r in evaluate_objectives(m) if r.seat == "all"]
+    assert shared and shared[0].met is True
+
+
+def test_an_objective_on_the_shared_risk_needs_the_section(tiny):
+    from sovereign.scenario.loader import ScenarioError, scenario_from_dict
+
+    data = tiny.model_dump(mode="json")
+    data["objectives"].append({"seat": "all", "metric": "shared_risk", "threshold": 0.5, "below": True})
+    with pytest.raises(ScenarioError, match="shared_risk needs"):
+        scenario_from_dict(data)

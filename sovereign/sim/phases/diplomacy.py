@@ -237,6 +237,7 @@ def _answer_cmd(deal_id: int, accept: bool) -> Any:
 def break_deal(model: SovereignModel, deal: dict[str, Any], by: str, why: str) -> None:
     """End an active deal early: the other side loses trust in the breaker; a licence is revoked."""
     deal["status"], deal["closed"], deal["broken_by"], deal["note"] = "broken", model.quarter, by, why
+    model.economy.tension_q += 1.0
     other = deal["partner"] if by == deal["proposer"] else deal["proposer"]
     shift_trust(model, seat_region(model, other), seat_region(model, by), -model.scenario.diplomacy.trust_on_break)
     if deal["kind"] == "export_licence":
@@ -323,6 +324,7 @@ def after_tier_change(model: SovereignModel, actor: str, region: int, old: int, 
     """A stricter export tier costs the producer the destination's trust; a looser one earns some."""
     d = model.scenario.diplomacy
     if new > old:
+        model.economy.tension_q += 1.0
         shift_trust(model, region, seat_region(model, actor), -d.trust_on_sanction)
     elif new < old:
         shift_trust(model, region, seat_region(model, actor), d.trust_on_sanction / 2)
@@ -330,6 +332,7 @@ def after_tier_change(model: SovereignModel, actor: str, region: int, old: int, 
 
 def after_sanction(model: SovereignModel, actor: str, region: int) -> None:
     """A licence revoked or a ban aimed at a nation: it trusts the actor less."""
+    model.economy.tension_q += 1.0
     shift_trust(model, region, seat_region(model, actor), -model.scenario.diplomacy.trust_on_sanction)
 
 
@@ -381,6 +384,7 @@ def covert_operation(model: SovereignModel, agent: SeatAgent, cmd: CovertAction)
         "seed": int(model.rngs["events"].integers(1 << 31)),
     }
     w.covert.append(op)
+    model.economy.tension_q += 1.0
     if cmd.operation == "cyber_operation":
         target = model.scenario.regions[model.region_ix[str(cmd.target)]]
         model.economy.scheduled.append(
@@ -465,3 +469,42 @@ def covert_rows(model: SovereignModel, seat: str) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+# -- the shared risk -----------------------------------------------------------------------------
+def update_shared_risk(model: SovereignModel) -> None:
+    """Move the scenario's shared risk (`Scenario.shared_risk`) and end the game at its threshold.
+
+    Up with the race (the quarter's growth of the world's installed AI compute) and with each
+    hostile move this quarter; down with every active deal and security pact and as tensions fade.
+    At the threshold the game ends: everyone has lost.
+    """
+    g, rule = model.economy, model.scenario.shared_risk
+    tension, g.tension_q = g.tension_q, 0.0
+    if rule is None:
+        return
+    rows = model.metrics.world
+    growth = 0.0
+    if len(rows) >= 2 and rows[-2]["compute_capacity_h100e"] > 0:
+        growth = max(rows[-1]["compute_capacity_h100e"] / rows[-2]["compute_capacity_h100e"] - 1.0, 0.0)
+    active = [d for d in model.world.deals if d["status"] == "active"]
+    pacts = sum(d["kind"] == "security_pact" for d in active)
+    risk = (
+        g.shared_risk
+        + rule.per_race_growth * growth
+        + rule.per_tension * tension
+        - rule.per_deal * len(active)
+        - rule.per_pact * pacts
+        - rule.decay_per_quarter
+    )
+    g.shared_risk = max(risk, 0.0)
+    if rows:
+        rows[-1]["shared_risk"] = g.shared_risk
+    if g.shared_risk >= rule.threshold and g.shared_loss < 0:
+        g.shared_loss = model.quarter
+        model.add_news(
+            "shared_loss",
+            f"{rule.name} reached {rule.threshold:g}: the game is over and every seat has lost",
+            None,
+            None,
+        )

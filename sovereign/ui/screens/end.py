@@ -41,17 +41,39 @@ def evaluate_objectives(model: Any) -> list[ObjectiveResult]:
     sc = model.scenario
     played = [w["quarter"] for w in model.metrics.world]
     last = played[-1] if played else None
+    lost = model.economy.shared_loss >= 0 and sc.shared_risk is not None
     for obj in sc.objectives:
         text = objective_text(obj, sc.time.end)
+        if lost:  # the shared risk ended the game: every seat has lost, whatever it reached
+            out.append(ObjectiveResult(obj.seat, text, False, f"{sc.shared_risk.name} ended the game"))
+            continue
         is_nation = obj.seat in model.region_ix
         rows = model.metrics.nations if is_nation else model.metrics.firms
         id_key = "region" if is_nation else "firm"
+        if obj.seat == "all":  # cooperative: a world metric every seat shares
+            rows, id_key = model.metrics.world, ""
         if obj.threshold is not None:
             when = obj.by or sc.time.end
             if last is None or quarter_index(when) > quarter_index(last):
                 out.append(ObjectiveResult(obj.seat, text, None, f"deadline {when} not reached"))
                 continue
-            row = next((r for r in rows if r["quarter"] == when and r[id_key] == obj.seat), None)
+            mine = [r for r in rows if not id_key or r[id_key] == obj.seat]
+            if obj.below:  # a ceiling to stay under until the deadline: the worst quarter counts
+                seen = [float(r[obj.metric]) for r in mine if obj.metric in r]
+                seen = [
+                    v for r, v in zip(mine, seen, strict=False) if quarter_index(r["quarter"]) <= quarter_index(when)
+                ]
+                if not seen:
+                    out.append(ObjectiveResult(obj.seat, text, None, f"{obj.metric} not recorded"))
+                    continue
+                worst = max(seen)
+                out.append(
+                    ObjectiveResult(
+                        obj.seat, text, worst <= obj.threshold, f"at most {_metric_value(obj.metric, worst)}"
+                    )
+                )
+                continue
+            row = next((r for r in mine if r["quarter"] == when), None)
             if row is None or obj.metric not in row:
                 out.append(ObjectiveResult(obj.seat, text, None, f"{obj.metric} not recorded"))
                 continue
@@ -265,9 +287,18 @@ class EndScreen(Screen):
         # the players' own objectives: an AI seat's objective is its scenario goal, not a result to
         # grade, and listing the rivals' goals as MISSED read as the players' failures
         every = evaluate_objectives(model)
-        results = sorted((r for r in every if r.seat in humans), key=lambda r: r.seat)
+        results = sorted((r for r in every if r.seat in humans or r.seat == "all"), key=lambda r: r.seat)
         draw.text(surface, f, "OBJECTIVES", (x, y), 13, pal.rgb("accent"), bold=True)
         y += f.line_height(13, True) + s(4)
+        risk = model.scenario.shared_risk
+        if risk is not None and model.economy.shared_loss >= 0:
+            lost = (
+                f"Everyone lost: {risk.name} reached {risk.threshold:g} in {quarter_label(model.economy.shared_loss)}"
+            )
+            for part in f.wrap(lost, 14, width, bold=True)[:2]:
+                draw.text(surface, f, part, (x, y), 14, pal.rgb("negative"), bold=True)
+                y += f.line_height(14, True)
+            y += s(4)
         if not results:
             why = "Your seat had no objective in this scenario" if every else "This scenario sets no objectives"
             draw.text(surface, f, f"{why}: see the ranking.", (x, y), 14, pal.rgb("text_muted"))
@@ -280,7 +311,11 @@ class EndScreen(Screen):
                 None: ("OPEN", pal.rgb("neutral")),
             }[res.met]
             draw.text(surface, f, status[0], (x, y), 14, status[1], bold=True)
-            who = self.session.seat_name(res.seat) if res.seat in model.seats else res.seat
+            who = (
+                "Everyone"
+                if res.seat == "all"
+                else (self.session.seat_name(res.seat) if res.seat in model.seats else res.seat)
+            )
             line = res.text if res.text.lower().startswith(who.lower()) else f"{who}: {res.text}"
             for part in f.wrap(line, 14, width - s(72), bold=mine)[:3]:
                 draw.text(

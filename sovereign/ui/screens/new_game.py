@@ -414,7 +414,7 @@ class NewGame(Screen):
             "",
             escape(sc.meta.briefing).replace("\n\n", "<br><br>").replace("\n", " "),
         ]
-        mine = [o for o in sc.objectives if o.seat == seat]
+        mine = [o for o in sc.objectives if o.seat in (seat, "all")]
         parts += ["", f"<b>Your objectives as {escape(self._seat_name(seat))}</b>"]
         if mine:
             for o in mine:
