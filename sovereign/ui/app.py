@@ -47,6 +47,7 @@ SCREENS: dict[str, str] = {
     "game": "sovereign.ui.screens.game:GameScreen",
     "charts": "sovereign.ui.screens.charts:ChartsScreen",
     "markets": "sovereign.ui.screens.markets:MarketsScreen",
+    "diplomacy": "sovereign.ui.screens.diplomacy:DiplomacyScreen",
     "end": "sovereign.ui.screens.end:EndScreen",
     "settings": "sovereign.ui.screens.settings:SettingsScreen",
     "load": "sovereign.ui.screens.load:LoadScreen",
@@ -729,7 +730,18 @@ class App:
             y = self._help_keys(surface, "Keys on this screen", top.keys, xs[0], y, col_w)
         # every other screen's keys, flowing over the next two columns
         sections: list[tuple[str, tuple[tuple[str, str], ...]]] = [("Everywhere", GLOBAL_KEYS)]
-        for name in ("game", "markets", "charts", "new_game", "load", "settings", "end", "handover", "menu"):
+        for name in (
+            "game",
+            "diplomacy",
+            "markets",
+            "charts",
+            "new_game",
+            "load",
+            "settings",
+            "end",
+            "handover",
+            "menu",
+        ):
             cls = screen_class(name)
             if top is not None and top.name == name:
                 continue

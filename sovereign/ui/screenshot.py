@@ -24,6 +24,7 @@ SCREENSHOT_SCREENS: dict[str, str] = {
     "handover": "hot-seat hand-over",
     "charts": "time series of every nation",
     "markets": "merit order and compute market of your region",
+    "diplomacy": "trust, offers and deals (your seat signs a security pact; other human seats make you offers)",
     "end": "end of game (plays the whole scenario first)",
     "help": "F1 help overlay over the map",
 }
@@ -78,13 +79,51 @@ def make_session(opts: ShotOptions, quarters: int) -> Any:
         autosave=False,
     )
     model = session.model
-    for q in range(min(quarters, model.end_q - model.start_q + 1)):
+    n = min(quarters, model.end_q - model.start_q + 1)
+    for q in range(n):
         if q == 0 and seat in model.region_ix:
-            session.submit(BuildDatacenter(region=seat, it_mw=300))
+            session.submit(BuildDatacenter(region=seat, it_mw=300), seat=seat)
+        if opts.screen == "diplomacy":
+            _stage_diplomacy(session, seat, first=q == 0, last=q == n - 1)
         while session.end_turn(wait=True) == "handover":
             pass  # hot seat: every human seat ends its turn, then the quarter is played
         session.poll()
+    while seat in session.human_seats and session.seat != seat and session.end_turn() == "handover":
+        pass  # hot seat: the seats before yours pass, so the picture shows your turn
     return session
+
+
+def _stage_diplomacy(session: Any, seat: str, first: bool, last: bool) -> None:
+    """Give the Diplomacy screen something to show, through the same commands a player gives.
+
+    In the first quarter the seat offers a security pact to the AI nation that trusts it most (AI
+    nations sign pacts with nations they trust, so it runs by the picture); in the last quarter it
+    offers one to the next most trusting, and every other human seat offers it a pact (or, for a
+    firm, a money transfer), so there are offers to answer and one waiting for an answer.
+    """
+    from sovereign.sim.commands import OfferDeal
+    from sovereign.sim.phases.diplomacy import seat_region
+
+    model = session.model
+    if not (first or last) or seat not in model.region_ix:
+        return
+    me = seat_region(model, seat)
+    ai_nations = [r.id for r in model.scenario.regions if r.id in model.seats and r.id not in session.human_seats]
+    by_trust = sorted(ai_nations, key=lambda r: -float(model.world.trust[model.region_ix[r], me]))
+    partners = by_trust[:1] if first else by_trust[1:2]
+    for partner in partners:
+        session.submit(OfferDeal(partner=partner, deal_kind="security_pact", quarters=8), seat=seat)
+    if last:
+        for other in session.human_seats:
+            if other == seat:
+                continue
+            pact = model.seats[other].kind == "nation"
+            offer = (
+                OfferDeal(partner=seat, deal_kind="security_pact", quarters=4)
+                if pact
+                else OfferDeal(partner=seat, deal_kind="money_transfer", quarters=4, payment_busd_per_quarter=-0.25)
+            )
+            session.submit(offer, seat=other)
 
 
 def render(opts: ShotOptions) -> Path:
@@ -119,34 +158,46 @@ def render(opts: ShotOptions) -> Path:
     elif session is None:
         app.open(opts.screen)
     else:
-        app.start_session(session)
-        game = app.top
-        if game is not None and game.name == "game":
-            if opts.layer:
-                game.set_layer(opts.layer)
-            if opts.region:
-                game.select(region=opts.region)
-            # decision dialogs would cover the picture; the player sees them in play
+        _open_with_game(app, opts, session)
+    return app.screenshot(opts.path, frames=4)
+
+
+def _open_with_game(app: Any, opts: ShotOptions, session: Any) -> None:
+    """Start the game in the app and bring the screen to picture on top, settled."""
+    app.start_session(session)
+    game = app.top
+    if game is not None and game.name == "game":
+        if opts.layer:
+            game.set_layer(opts.layer)
+        if opts.region:
+            game.select(region=opts.region)
+        # decision dialogs would cover the picture; the player sees them in play
+        for _ in range(2):
+            app.frame(dt=1 / 60)
+        _close_dialogs(app)
+    if opts.screen == "panel" and game is not None and game.name == "game":
+        game.set_tab("actions")
+        game.open_action("build_datacenter")
+    elif opts.screen == "handover":
+        app.open("handover", seat=session.seat)
+    elif opts.screen == "diplomacy":
+        if app.top is not None and app.top.name == "handover":
+            app.back()  # the seat in turn has sat down
             for _ in range(2):
                 app.frame(dt=1 / 60)
             _close_dialogs(app)
-        if opts.screen == "panel" and game is not None and game.name == "game":
-            game.set_tab("actions")
-            game.open_action("build_datacenter")
-        elif opts.screen == "handover":
-            app.open("handover", seat=session.seat)
-        elif opts.screen in ("charts", "markets"):
-            app.open(opts.screen, **({"region": opts.region} if opts.region and opts.screen == "markets" else {}))
-        elif opts.screen == "help":
-            app.help_open = True
-        if opts.screen == "end":
-            # the end screen compares the human seats with AI-only games on a worker thread: a
-            # picture of it shows the finished comparison, as a player sees it seconds later
-            app.frame(dt=1 / 60)
-            bots = getattr(app.top, "bots", None)
-            if bots is not None:
-                bots.wait(300)
-    return app.screenshot(opts.path, frames=4)
+        app.open("diplomacy")
+    elif opts.screen in ("charts", "markets"):
+        app.open(opts.screen, **({"region": opts.region} if opts.region and opts.screen == "markets" else {}))
+    elif opts.screen == "help":
+        app.help_open = True
+    if opts.screen == "end":
+        # the end screen compares the human seats with AI-only games on a worker thread: a
+        # picture of it shows the finished comparison, as a player sees it seconds later
+        app.frame(dt=1 / 60)
+        bots = getattr(app.top, "bots", None)
+        if bots is not None:
+            bots.wait(300)
 
 
 def _close_dialogs(app: Any) -> None:

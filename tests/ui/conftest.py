@@ -204,3 +204,42 @@ def clipped_text(manager) -> list[str]:
 def clipped():
     """The `clipped_text` check (a fixture, since tests/ui is not a package)."""
     return clipped_text
+
+
+def play_quarter(session) -> None:
+    """Every human seat ends its turn, then the quarter is played (on this thread)."""
+    while session.end_turn(wait=True) == "handover":
+        pass
+    session.poll()
+
+
+@pytest.fixture(scope="module")
+def diplomatic_session(tiny_scenario, tmp_path_factory):
+    """A tiny hot-seat game (United States and India, both human) in 2026Q3 with deals in every state.
+
+    The United States, whose turn it is, has an offer from India to answer (a money transfer), an
+    offer of its own out to China, a security pact with India running, an offer India rejected, and
+    India's application to join its bloc waiting for its vote. India also has an offer out to China
+    that the United States must not see.
+    """
+    from sovereign.game.session import new_session
+    from sovereign.sim.commands import AnswerDeal, JoinBloc, OfferDeal
+
+    s = new_session(tiny_scenario, ["IND", "USA"], seed=3, save_dir=tmp_path_factory.mktemp("saves"), autosave=False)
+    usa_pays = OfferDeal(partner="IND", deal_kind="money_transfer", quarters=2, payment_busd_per_quarter=-0.1)
+    for seat, cmd in (("USA", usa_pays), ("IND", OfferDeal(partner="USA", deal_kind="security_pact", quarters=4))):
+        assert s.submit(cmd, seat=seat).accepted
+    play_quarter(s)
+    for seat, cmd in (
+        ("USA", AnswerDeal(deal=1, accept=True)),
+        ("IND", AnswerDeal(deal=0, accept=False)),
+        ("IND", OfferDeal(partner="USA", deal_kind="money_transfer", quarters=4, payment_busd_per_quarter=0.2)),
+        ("USA", OfferDeal(partner="CHN", deal_kind="security_pact", quarters=4)),
+        ("IND", OfferDeal(partner="CHN", deal_kind="money_transfer", quarters=3, payment_busd_per_quarter=-0.3)),
+        ("IND", JoinBloc(bloc="allies")),
+    ):
+        assert s.submit(cmd, seat=seat).accepted, (seat, cmd)
+    play_quarter(s)
+    assert s.seat == "USA" and s.model.quarter_label == "2026Q3"
+    assert [d["status"] for d in s.model.world.deals] == ["rejected", "active", "offered", "offered", "offered"]
+    return s

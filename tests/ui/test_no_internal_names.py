@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import typing
 
+import pygame
+
 from sovereign.game.actions import ACTIONS
 from sovereign.game.words import command_label
 from sovereign.sim import commands as c
@@ -113,4 +115,38 @@ def test_no_screen_and_no_action_form_shows_developer_text(make_app, played_sess
             plain = _plain(text)
             if DEVELOPER_TEXT.search(plain) or ids.search(plain):
                 problems.append((spec.key, text))
+    assert not problems, problems[:10]
+
+
+def test_the_diplomacy_screen_with_deals_shows_no_developer_text(make_app, diplomatic_session, shown, monkeypatch):
+    """Offers, deals in every state and a bloc application, every card scrolled into view, and a row's tooltip."""
+    from sovereign.ui import draw
+
+    real_tooltip = draw.tooltip
+
+    def tooltip(surface, fonts, lines, *a, **k):
+        shown.extend(text for text, _, _ in lines)
+        return real_tooltip(surface, fonts, lines, *a, **k)
+
+    monkeypatch.setattr(draw, "tooltip", tooltip)
+    s = diplomatic_session
+    app, ui = make_app(session=s, size=(1280, 720))
+    app.start_session(s)
+    ui.key(pygame.K_RETURN)  # the hand-over
+    ui.close_dialogs()
+    shown.clear()
+    ui.key(pygame.K_d)
+    screen = app.top
+    texts = []
+    for first in range(screen._last_first_block() + 1):
+        screen.first_block = first
+        screen.rebuild()
+        ui.frames(2)
+        texts += _gui_texts(app)
+    band, _ = screen._row_rects[0]
+    pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=band.center, rel=(0, 0), buttons=(0, 0, 0)))
+    ui.frames(2)
+    assert any(t.startswith("Its trust in your nation") for t in shown), "the tooltip was drawn"
+    ids = _ids(s.model)
+    problems = [t for t in [*shown, *texts] if DEVELOPER_TEXT.search(_plain(t)) or ids.search(_plain(t))]
     assert not problems, problems[:10]

@@ -2,7 +2,8 @@
 
 It opens over the side panel when the player picks an action. Every change of a parameter
 re-runs the preview (cost after subsidy, time to build, expected effect, the validator's
-verdict) so the player sees the consequences before confirming. Confirm posts ``SUBMIT``; the
+verdict) so the player sees the consequences before confirming. Fields that do not all fit the
+window (a small window at a large UI scale) are shown a page at a time. Confirm posts ``SUBMIT``; the
 game screen submits the command through the session and answers with ``COMMAND_RESULT``. A
 refusal keeps the form open with the model's reason; an acceptance closes it.
 """
@@ -70,6 +71,11 @@ class ActionForm(pygame_gui.elements.UIWindow):
         self.widgets: dict[Any, Field] = {}
         self.value_labels: dict[str, pygame_gui.elements.UILabel] = {}
         self.result: tuple[bool, str] | None = None
+        #: The first field shown when they do not all fit (a short window, a large UI scale).
+        self.first_field = 0
+        #: The fields page up and down (None when every field fits).
+        self.page_buttons: tuple[Any, Any] | None = None
+        self._page = (0, 0, 0)  # (first shown, one past the last shown, number of fields)
         self._children: list[Any] = []
         self._layout(initial=True)
 
@@ -96,12 +102,22 @@ class ActionForm(pygame_gui.elements.UIWindow):
             if fd.kind in ("choice", "bool") and keep not in [v for v, _ in fd.choices]:
                 keep = fd.default
             self.values[fd.name] = keep
-        cw = self.get_container().get_size()[0]
+        cw, ch = self.get_container().get_size()
         pad = s(12)
         inner = cw - 2 * pad
         y = pad
         spec = ACTION_BY_KEY[self.key]
         desc_h = self._text_height(spec.tooltip, inner - s(8))
+        bh = s(38)
+        by = ch - bh - pad
+        # fields that do not all fit above the preview are paged: the description keeps two lines
+        # (it scrolls) and the fields show a page at a time, with buttons (and the wheel) to move
+        heights = [s(40) if fd.kind in ("choice", "bool") else s(54) for fd in fields]
+        preview_min = s(120)
+        paged = pad + desc_h + s(6) + sum(heights) + s(4) + preview_min > by - s(8)
+        if paged:
+            desc_h = min(desc_h, 3 * Fonts(s.factor).line_height(15))
+        self.first_field = min(self.first_field, max(0, len(fields) - 1)) if paged else 0
         desc = pygame_gui.elements.UITextBox(
             f"<font color='{_hex(self.palette.rgb('text_muted'))}'>{escape(spec.tooltip)}</font>",
             pygame.Rect(pad, y, inner, desc_h),
@@ -112,7 +128,15 @@ class ActionForm(pygame_gui.elements.UIWindow):
         self._children.append(desc)
         y += desc_h + s(6)
         label_w = s(130)
-        for fd in fields:
+        nav_h = s(30)
+        fields_bottom = by - s(8) - preview_min - (nav_h if paged else 0)
+        shown = 0
+        for k, fd in enumerate(fields):
+            if k < self.first_field:
+                continue
+            if paged and y + heights[k] > fields_bottom and shown > 0:
+                break
+            shown += 1
             lab = pygame_gui.elements.UILabel(
                 pygame.Rect(pad, y, label_w, s(32)), fd.label, self.ui_manager, container=self
             )
@@ -159,15 +183,17 @@ class ActionForm(pygame_gui.elements.UIWindow):
                 self.value_labels[fd.name] = val
                 self._children.append(val)
                 y += s(54)
+        self.page_buttons = None
+        if paged:
+            y = self._page_row(pad, y, inner, nav_h, self.first_field, self.first_field + shown, len(fields))
+        preview_h = max(preview_min, by - s(8) - y - s(4)) if paged else max(s(120), ch - y - s(64))
         self.preview_box = pygame_gui.elements.UITextBox(
             "",
-            pygame.Rect(pad, y + s(4), inner, max(s(120), self.get_container().get_size()[1] - y - s(64))),
+            pygame.Rect(pad, y + s(4), inner, preview_h),
             self.ui_manager,
             container=self,
         )
         self._children.append(self.preview_box)
-        bh = s(38)
-        by = self.get_container().get_size()[1] - bh - pad
         bw = (inner - s(10)) // 2
         self.confirm = pygame_gui.elements.UIButton(
             pygame.Rect(pad, by, bw, bh),
@@ -186,6 +212,54 @@ class ActionForm(pygame_gui.elements.UIWindow):
         )
         self._children += [self.confirm, self.cancel]
         self.refresh_preview()
+
+    def _page_row(self, x: int, y: int, width: int, height: int, first: int, end: int, n: int) -> int:
+        """The "Fields 1-4 of 8" row with buttons to the previous and next page; returns the y below it."""
+        s = self.s
+        fonts = Fonts(s.factor)
+        labels = ("Earlier fields", "More fields")
+        bws = [fonts.size(lab, 13)[0] + s(20) for lab in labels]
+        more = pygame_gui.elements.UIButton(
+            pygame.Rect(x + width - bws[1], y, bws[1], height - s(4)),
+            labels[1],
+            self.ui_manager,
+            container=self,
+            tool_tip_text="Show the next fields (Page Down or the wheel)",
+            object_id=pygame_gui.core.ObjectID(object_id="#more_fields", class_id="@small"),
+        )
+        back = pygame_gui.elements.UIButton(
+            pygame.Rect(x + width - bws[1] - s(6) - bws[0], y, bws[0], height - s(4)),
+            labels[0],
+            self.ui_manager,
+            container=self,
+            tool_tip_text="Show the fields above (Page Up or the wheel)",
+            object_id=pygame_gui.core.ObjectID(object_id="#earlier_fields", class_id="@small"),
+        )
+        if first == 0:
+            back.disable()
+        if end >= n:
+            more.disable()
+        note = pygame_gui.elements.UILabel(
+            pygame.Rect(x, y, max(s(20), width - bws[0] - bws[1] - s(12)), height - s(4)),
+            f"Fields {first + 1}-{end} of {n}",
+            self.ui_manager,
+            container=self,
+            object_id=pygame_gui.core.ObjectID(class_id="@muted"),
+        )
+        self.page_buttons = (back, more)
+        self._children += [more, back, note]
+        self._page = (first, end, n)
+        return y + height
+
+    def page(self, step: int) -> None:
+        """Show the previous (-1) or next (+1) page of fields, when they do not all fit."""
+        if self.page_buttons is None:
+            return
+        first, end, n = self._page
+        new = max(0, first - (end - first)) if step < 0 else (end if end < n else first)
+        if new != first:
+            self.first_field = new
+            self._layout()
 
     def _text_height(self, text: str, width: int) -> int:
         """Height a text box needs for ``text`` in the widget font (so it never scrolls)."""
@@ -273,6 +347,9 @@ class ActionForm(pygame_gui.elements.UIWindow):
             self.set_value(fd.name, value)
             return True
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
+            if self.page_buttons is not None and event.ui_element in self.page_buttons:
+                self.page(-1 if event.ui_element is self.page_buttons[0] else 1)
+                return True
             if event.ui_element is self.confirm:
                 self.confirm_action()
                 return True
@@ -286,6 +363,16 @@ class ActionForm(pygame_gui.elements.UIWindow):
             if event.key == pygame.K_ESCAPE:
                 self.kill()
                 return True
+            if event.key in (pygame.K_PAGEUP, pygame.K_PAGEDOWN) and self.page_buttons is not None:
+                self.page(-1 if event.key == pygame.K_PAGEUP else 1)
+                return True
+        if (
+            event.type == pygame.MOUSEWHEEL
+            and self.page_buttons is not None
+            and self.hover_point(*pygame.mouse.get_pos())
+        ):
+            self.page(-1 if event.y > 0 else 1)
+            return True
         if event.type == COMMAND_RESULT and getattr(event, "action", None) == self.key:
             if event.accepted:
                 self.kill()

@@ -28,7 +28,8 @@ import pygame_gui
 from sovereign.game import fmt
 from sovereign.game.actions import ACTION_BY_KEY
 from sovereign.scenario.schema import quarter_label
-from sovereign.sim.commands import Decide, command_to_dict
+from sovereign.sim.commands import AnswerDeal, Decide, command_to_dict
+from sovereign.sim.phases.diplomacy import open_offers
 from sovereign.ui import draw, events
 from sovereign.ui.geo import MapView
 from sovereign.ui.layers import LAYER_BY_KEY, LAYERS, LayerCache, latest_rows
@@ -74,7 +75,8 @@ class GameScreen(Screen):
         ("H", "select your own seat"),
         ("Tab", "switch the side panel between Overview and Actions"),
         ("M / C / N", "markets, charts, news log"),
-        ("D", "answer pending decisions"),
+        ("D", "diplomacy: trust between nations, offers to answer, your deals"),
+        ("E", "answer pending decisions"),
         ("Esc", "game menu (save, load, settings, quit)"),
     )
 
@@ -97,6 +99,15 @@ class GameScreen(Screen):
         self.form: ActionForm | None = None
         self._asked_decisions: set[tuple[str, int]] = set()
         self.renderer: MapRenderer | None = None
+
+    def _offers_waiting(self) -> int:
+        """Offers to your seat you have not answered yet (the Diplomacy button counts them)."""
+        session = self.session
+        seat = session.seat
+        if seat is None or session.busy:
+            return 0
+        answered = {c.deal for c in session.queued() if isinstance(c, AnswerDeal)}
+        return sum(1 for d in open_offers(session.model, seat) if d["id"] not in answered)
 
     def _home_selection(self) -> str | None:
         return self.session.seat  # a nation is its own region; a firm shows its own page
@@ -135,16 +146,23 @@ class GameScreen(Screen):
         x -= ew + s(8)
         self.top_buttons: dict[Any, str] = {}
         n_dec = len(self.session.pending_decisions())
+        n_offers = self._offers_waiting()
         specs = [
+            (
+                "diplomacy",
+                f"Diplomacy ({n_offers})" if n_offers else "Diplomacy",
+                "Trust between nations, offers waiting for your answer, your deals and bloc applications (D)",
+            ),
             ("markets", "Markets", "Why prices are what they are: merit order and compute market (M)"),
             ("charts", "Charts", "Time series of every nation and firm, yours highlighted (C)"),
             ("news", "News", "Everything that happened, quarter by quarter (N)"),
         ]
         if n_dec:
-            specs.insert(0, ("decide", f"Decide ({n_dec})", "Events waiting for your decision (D)"))
+            specs.insert(0, ("decide", f"Decide ({n_dec})", "Events waiting for your decision (E)"))
         for key, lab, tip in reversed(specs):
-            bw = self.fonts.size(lab, 15)[0] + s(28)
-            b = self.button((x - bw, by, bw, bh), lab, tip, "@primary" if key == "decide" else None)
+            primary = key == "decide" or (key == "diplomacy" and n_offers > 0)
+            bw = self.fonts.size(lab, 15, primary)[0] + s(28)
+            b = self.button((x - bw, by, bw, bh), lab, tip, "@primary" if primary else None)
             self.top_buttons[b] = key
             x -= bw + s(6)
         self.top_text_right = x - s(8)
@@ -421,7 +439,9 @@ class GameScreen(Screen):
         return False
 
     def _top_action(self, key: str) -> None:
-        if key == "markets":
+        if key == "diplomacy":
+            events.navigate("diplomacy")
+        elif key == "markets":
             events.navigate(
                 "markets", region=self.selection if self.selection in self.session.model.region_ix else None
             )
@@ -522,6 +542,8 @@ class GameScreen(Screen):
         elif k == pygame.K_n:
             self.open_news()
         elif k == pygame.K_d:
+            self._top_action("diplomacy")
+        elif k == pygame.K_e:
             self.open_decisions()
         elif k == pygame.K_ESCAPE:
             self.open_game_menu()

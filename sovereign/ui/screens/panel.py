@@ -169,7 +169,7 @@ class SidePanel:
             n = len(decisions)
             self.decision_button = sc.button(
                 (x, self._actions_top, w, s(34)),
-                f"Decide: {n} event{'s' if n > 1 else ''} waiting (D)",
+                f"Decide: {n} event{'s' if n > 1 else ''} waiting (E)",
                 "An event asks for your decision this quarter",
                 "@primary",
             )
