@@ -1,6 +1,6 @@
 """Issue 13's measurements: a bloc join against each national lever, and the baseline's risers.
 
-Run from the repo root: python experiments/i13/levers.py [seeds...]   (default seeds 1-5)
+Run from the repo root: python experiments/i13/levers.py [SCENARIO] [seeds...]   (default baseline, seeds 1-5)
 
 Every lever case plays India by script alone (`ai: off` all game, so nothing the AI does for India
 blurs the comparison) against the same passive India with no commands, on the same seeds:
@@ -12,6 +12,9 @@ blurs the comparison) against the same passive India with no commands, on the sa
 - programme: the IndiaAI compute programme at its calibrated size (CALIBRATION 12: about 38,000
   GPUs for Rs 10,372 crore, ~$1.25B over five years): a 50 MW state campus (room for about
   38,000 H100e) filled as it opens;
+- licence: a deal offered to the United States (whose AI answers): 100k H100e a quarter of the
+  frontier class licensed to India for 20 quarters for $0.2B a quarter; licence + build-out adds
+  the 500 MW state campus;
 - security: cyber-security spending raised to $3B a year from 2026Q1.
 
 Prints the 2030Q4 index and pillars per case (mean over seeds), each case's change against the
@@ -55,6 +58,22 @@ def _buys(quarters: list[str], h100e: float) -> list[dict[str, Any]]:
 
 
 FILL = [f"{y}Q{q}" for y in range(2027, 2031) for q in range(1, 5)]
+#: A deal with the United States (its AI answers): 100k H100e a quarter of the frontier class licensed
+#: to India for 20 quarters, India paying $0.2B a quarter (about 10% of the licensed chips' list value)
+LICENCE = {
+    "quarter": "2026Q1",
+    "seat": "IND",
+    "command": {
+        "kind": "offer_deal",
+        "partner": "USA",
+        "deal_kind": "export_licence",
+        "accelerator": "frontier",
+        "h100e_per_quarter": 100_000.0,
+        "quarters": 20,
+        "payment_busd_per_quarter": -0.2,
+        "supplier_is_proposer": False,
+    },
+}
 CASES: dict[str, list[dict[str, Any]]] = {
     "control": [],
     "join": [
@@ -72,15 +91,25 @@ CASES: dict[str, list[dict[str, Any]]] = {
         {"quarter": "2026Q1", "seat": "IND", "command": {"kind": "build_datacenter", "region": "IND", "it_mw": 50.0}},
         *_buys(FILL, 38_000.0),
     ],
+    "licence": [LICENCE],
+    "licence_buildout": [
+        LICENCE,
+        {"quarter": "2026Q1", "seat": "IND", "command": {"kind": "build_datacenter", "region": "IND", "it_mw": 200.0}},
+        {"quarter": "2026Q3", "seat": "IND", "command": {"kind": "build_datacenter", "region": "IND", "it_mw": 300.0}},
+        *_buys(FILL, 50_000.0),
+    ],
     "security": [
         {"quarter": "2026Q1", "seat": "IND", "command": {"kind": "set_security_spending", "busd_per_year": 3.0}}
     ],
 }
 
 
-def _play(args: tuple[str, int]) -> tuple[str, int, dict[str, float]]:
-    case, seed = args
-    scenario = load_scenario(resolve_scenario("baseline"))
+SCENARIO = "baseline"
+
+
+def _play(args: tuple[str, int, str]) -> tuple[str, int, dict[str, float]]:
+    case, seed, name = args
+    scenario = load_scenario(resolve_scenario(name))
     model = SovereignModel(scenario, rng=seed)
     script = script_from_dict({"seats": {"IND": {"ai": "off"}}, "commands": CASES[case]}, scenario)
     play_scripted(model, script)
@@ -88,8 +117,9 @@ def _play(args: tuple[str, int]) -> tuple[str, int, dict[str, float]]:
     return case, seed, {k: float(rows[0][k]) for k in ["sovereignty_index", *PILLARS]}
 
 
-def _baseline(seed: int) -> dict[str, Any]:
-    model = SovereignModel(load_scenario(resolve_scenario("baseline")), rng=seed)
+def _baseline(args: tuple[int, str]) -> dict[str, Any]:
+    seed, name = args
+    model = SovereignModel(load_scenario(resolve_scenario(name)), rng=seed)
     model.run()
     by = {(r["region"], r["quarter"]): r for r in model.metrics.nations}
     regions = sorted({r for r, _ in by})
@@ -104,11 +134,15 @@ def _baseline(seed: int) -> dict[str, Any]:
 
 def main() -> None:
     """Print the lever table and the baseline facts for the seeds given (default 1-5)."""
-    seeds = [int(s) for s in sys.argv[1:]] or [1, 2, 3, 4, 5]
-    jobs = [(case, seed) for case in CASES for seed in seeds]
+    args = sys.argv[1:]
+    name = SCENARIO
+    if args and not args[0].isdigit():
+        name, args = args[0], args[1:]
+    seeds = [int(s) for s in args] or [1, 2, 3, 4, 5]
+    jobs = [(case, seed, name) for case in CASES for seed in seeds]
     with ProcessPoolExecutor(2) as pool:
         results = list(pool.map(_play, jobs))
-        base = list(pool.map(_baseline, seeds))
+        base = list(pool.map(_baseline, [(seed, name) for seed in seeds]))
     table: dict[str, dict[int, dict[str, float]]] = {}
     for case, seed, row in results:
         table.setdefault(case, {})[seed] = row

@@ -128,10 +128,14 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     cmds.extend(_upgrade_order(agent, v["upgrade_by_seat"].get(me), cash_share))
     if best_score > 0 and want_mw >= min_mw:
         cost_per_mw = v["capex_per_kw"][best] / 1e6 * (1.0 - w.subsidy[best])
-        mw = min(want_mw, max_mw, agent.cash_busd * cash_share / max(cost_per_mw, 1e-9))
+        # where chip imports are capped, no bigger than the halls the caps can fill (less what
+        # others ordered there before this investor, this quarter)
+        room_mw = v["room_kw_list"][best] / econ.KW_PER_MW
+        mw = min(want_mw, max_mw, room_mw, agent.cash_busd * cash_share / max(cost_per_mw, 1e-9))
         if mw >= min_mw:
             onsite = bool(v["onsite_list"][best])
             cmds.append(BuildDatacenter(region=sc.regions[best].id, it_mw=round(float(mw), 1), onsite=onsite))
+            v["room_kw_list"][best] = room_mw * econ.KW_PER_MW - round(float(mw), 1) * econ.KW_PER_MW
     # buy accelerators for free space, region by region: the best class allowed there takes
     # most of the space, the next allowed class the rest (`investor_view`'s "bid_slots"), so
     # capped buyers still grow and older classes keep a market while they are made

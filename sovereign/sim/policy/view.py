@@ -58,9 +58,11 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     compute_now = compute_now if compute_now.shape == (n_r,) else np.zeros(n_r)
     value = econ.chip_value_usd_per_h100e(sc, compute_now[:, None], running)  # (R, G)
     building_by_seat: dict[str, float] = {}
+    building_kw = np.zeros(n_r)  # halls under construction by region, kW of IT load
     for p in w.projects:
         if p["kind"] == "build_datacenter":
             building_by_seat[p["owner"]] = building_by_seat.get(p["owner"], 0.0) + p["size"]
+            building_kw[m.region_ix[p["region"]]] += p["size"] * econ.KW_PER_MW
     free = np.maximum(w.dc_it_mw * econ.KW_PER_MW - w.dc_kw, 0.0)
     # bincount adds in row order, exactly like np.add.at, and is much faster
     owner_free = np.bincount(w.dc_owner * n_r + w.dc_region, weights=free, minlength=n_seats * n_r)
@@ -74,10 +76,20 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         out=np.full(n_seats, 0.8),
         where=n_dc > 0,
     )
-    region_cap = caps[np.arange(n_r), class_for]
-    capped = np.isfinite(region_cap) & m.controlled[class_for]
+    # a region whose chip imports are capped (every class its buyers may get) is full when the
+    # space already free there and the halls being built would take more than a year of the caps:
+    # counting the halls under construction keeps every investor from answering the same high
+    # price with a campus no chips can fill
+    allowed_caps = np.where(ok, caps, 0.0)
+    capped = (ok & (np.isfinite(caps) & m.controlled[None, :])).any(axis=1) & np.isfinite(allowed_caps).all(axis=1)
+    region_cap = allowed_caps.sum(axis=1)
     free_by_region = owner_free.sum(0)
-    full = capped & (free_by_region / kw_new[class_for] > 4.0 * region_cap)
+    full = capped & ((free_by_region + building_kw) / kw_new[class_for] > 4.0 * region_cap)
+    # room left for new halls where imports are capped, kW (inf elsewhere); investors use it up
+    # as they order this quarter (`invest`), so the next one sees the campuses already ordered
+    room_kw = np.where(
+        capped, np.maximum(4.0 * region_cap * kw_new[class_for] - free_by_region - building_kw, 0.0), np.inf
+    )
     # time to power: a hall waits for the region's connection queue beyond its own build, unless
     # it brings its own generation, which it does where the grid connects no one or the wait is long
     wait = expected_wait_quarters(m)
@@ -179,6 +191,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "demand_by_region": np.array(demand_by_region),
         "capex_per_kw": build_capex_per_kw,
         "onsite_list": onsite.tolist(),
+        "room_kw_list": room_kw.tolist(),
         "grid_wait_list": wait.tolist(),
         "demand_now": m.economy.regional_demand_h100e + sum(demands),
         "fleet": float(stock.sum()),
