@@ -113,7 +113,10 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     }
     tier = w.export_tier
     firm_candidates = m.allied_matrix() | (tier == 2)[None, :]
-    firm_candidates &= ~((tier == 1)[:, None] & (tier == 3)[None, :])
+    # firms of the chip producers' allies and of tier-2 countries keep out of tier-3 hosts (their chips
+    # could not go there, and secondary sanctions would follow them home: G42 left China in 2024 to
+    # keep its US chips); firms of tier-3 countries may build anywhere they may invest
+    firm_candidates &= ~((tier <= 2)[:, None] & (tier == 3)[None, :])
     # plain Python lists and floats: the per-seat loops of the AI policies index them one
     # number at a time, which is several times faster on lists than on arrays
     homes, cols = np.nonzero(firm_candidates)

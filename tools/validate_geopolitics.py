@@ -1,6 +1,8 @@
-"""Issue 13's measurements: a bloc join against each national lever, and the baseline's risers.
+"""Validate geopolitics (issue 13): a bloc join against each national lever, and the baseline's risers.
 
-Run from the repo root: python experiments/i13/levers.py [SCENARIO] [seeds...]   (default baseline, seeds 1-5)
+Usage: ``python tools/validate_geopolitics.py [SCENARIO] [seeds...] [--write docs/validation.md]``
+(default: the baseline, seeds 1-5; with ``--write`` the report replaces the ``geopolitics``
+section of the file, see `sovereign.ensemble.docsection`).
 
 Every lever case plays India by script alone (`ai: off` all game, so nothing the AI does for India
 blurs the comparison) against the same passive India with no commands, on the same seeds:
@@ -24,16 +26,23 @@ its own compute, power and chip pillars' rises, and Europe against Russia in the
 
 from __future__ import annotations
 
+import platform
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sovereign.scenario.catalog import resolve_scenario
-from sovereign.scenario.loader import load_scenario
-from sovereign.scenario.script import play_scripted, script_from_dict
-from sovereign.sim.model import SovereignModel
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sovereign.ensemble.docsection import write_section  # noqa: E402
+from sovereign.scenario.catalog import resolve_scenario  # noqa: E402
+from sovereign.scenario.loader import load_scenario  # noqa: E402
+from sovereign.scenario.script import play_scripted, script_from_dict  # noqa: E402
+from sovereign.sim.model import SovereignModel  # noqa: E402
 
 PILLARS = ["compute_self_reliance", "power_adequacy", "chip_security", "data_governance", "cyber_resilience"]
 EUROPE = ["DEU", "FRA", "EU_REST", "NORDICS", "IRL"]
@@ -132,9 +141,93 @@ def _baseline(args: tuple[int, str]) -> dict[str, Any]:
     return {"seed": seed, "rises": sorted(rises, reverse=True)[:3], "end": end}
 
 
+LEVERS = ("subsidy", "localisation_buildout", "programme")
+LABELS = {
+    "control": "India passive (no commands): the control",
+    "join": "leave BRICS, apply to us_allies (admitted)",
+    "subsidy": "50% datacenter subsidy",
+    "localisation_buildout": "localisation law + 500 MW state campus, filled",
+    "programme": "IndiaAI programme: 50 MW campus, ~38k H100e",
+    "licence": "export-licence deal with the US (100k H100e/q, $0.2B/q)",
+    "licence_buildout": "licence deal + 500 MW state campus",
+    "security": "security spending $3B/yr",
+}
+
+
+def report(
+    name: str, seeds: list[int], table: dict[str, dict[int, dict[str, float]]], base: list[dict[str, Any]]
+) -> str:
+    """The markdown section: the lever table, the issue's checks, the baseline's risers."""
+
+    def mean(case: str, key: str) -> float:
+        return float(np.mean([table[case][s][key] for s in seeds]))
+
+    def delta(case: str, key: str) -> float:
+        return mean(case, key) - mean("control", key)
+
+    command = "" if name == SCENARIO else name + " "
+    lines = [
+        "## Geopolitics and diplomacy",
+        "",
+        f"Produced by `python tools/validate_geopolitics.py {command}--write docs/validation.md` on "
+        f"{time.strftime('%Y-%m-%d')} (Python {platform.python_version()}, 2 workers): scenario `{name}`, "
+        f"seeds {seeds[0]}-{seeds[-1]}. India is played by a policy script alone in every case (`ai: off`), so "
+        "nothing the AI would do for it blurs the comparison; each case is one move against the same passive "
+        "India on the same seeds (common random numbers). Figures: India's 2030Q4 sovereignty index and "
+        "pillars, mean over the seeds, as changes against the control.",
+        "",
+        "| case | index 2030Q4 | change | compute | power | chips | data | cyber |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for case in table:
+        cells = [f"{delta(case, p):+.3f}" for p in PILLARS]
+        lines.append(
+            f"| {LABELS.get(case, case)} | {mean(case, 'sovereignty_index'):.3f} | "
+            f"{delta(case, 'sovereignty_index'):+.3f} | " + " | ".join(cells) + " |"
+        )
+    join = delta("join", "sovereignty_index")
+    lines += ["", "Checks of issue 13 (on these seeds):", ""]
+    for lever in LEVERS:
+        d = delta(lever, "sovereignty_index")
+        ok = "met" if join < d else "**not met**"
+        lines.append(f"- join ({join:+.3f}) below {LABELS[lever]} ({d:+.3f}): {ok}")
+    for lever, pillar in (
+        ("subsidy", "compute_self_reliance"),
+        ("localisation_buildout", "data_governance"),
+        ("security", "cyber_resilience"),
+        ("programme", "compute_self_reliance"),
+    ):
+        best = max(delta(lever, "sovereignty_index"), delta(lever, pillar))
+        ok = "met" if best >= 0.02 else "**not met**"
+        lines.append(f"- {LABELS[lever]}: index or {pillar.replace('_', ' ')} up by >= 0.02 ({best:+.3f}): {ok}")
+    risers = [(rise, b["seed"], r, own) for b in base for rise, r, own in b["rises"]]
+    worst = max(risers, key=lambda t: t[0])
+    unmatched = [t for t in risers if t[0] > 0.25 and max(t[3].values()) < t[0]]
+    lines.append(
+        f"- largest index rise of any nation 2026Q1-2035Q4 in the AI-only baseline: {worst[0]:+.3f} "
+        f"({worst[2]}, seed {worst[1]}); rises above 0.25 without a matching own pillar: {len(unmatched)}: "
+        + ("met" if not unmatched else "**not met**")
+    )
+    gaps = []
+    for b in base:
+        eu = min(b["end"][r] for r in EUROPE if r in b["end"])
+        gaps.append(eu - b["end"]["RUS"])
+    gap = float(np.median(gaps))
+    lines.append(
+        f"- lowest European state minus Russia, 2035Q4, median seed: {gap:+.3f}: "
+        + ("met" if gap > 0 else "**not met**")
+    )
+    return "\n".join(lines)
+
+
 def main() -> None:
-    """Print the lever table and the baseline facts for the seeds given (default 1-5)."""
-    args = sys.argv[1:]
+    """Print (or write) the section for the scenario and seeds given (default baseline, 1-5)."""
+    args = [a for a in sys.argv[1:] if a != "--write"]
+    out = None
+    if "--write" in sys.argv:
+        k = sys.argv.index("--write")
+        out = Path(sys.argv[k + 1])
+        args = [a for a in args if a != sys.argv[k + 1]]
     name = SCENARIO
     if args and not args[0].isdigit():
         name, args = args[0], args[1:]
@@ -146,23 +239,10 @@ def main() -> None:
     table: dict[str, dict[int, dict[str, float]]] = {}
     for case, seed, row in results:
         table.setdefault(case, {})[seed] = row
-    print(f"India, 2030Q4, mean over seeds {seeds} (India played by script alone in every case)")
-    print(f"{'case':24s} {'index':>7s} {'d index':>8s} " + " ".join(f"{p[:10]:>10s}" for p in PILLARS))
-    for case, rows in table.items():
-        mean = {k: float(np.mean([rows[s][k] for s in seeds])) for k in rows[seeds[0]]}
-        delta = mean["sovereignty_index"] - float(np.mean([table["control"][s]["sovereignty_index"] for s in seeds]))
-        deltas = [float(np.mean([rows[s][p] - table["control"][s][p] for s in seeds])) for p in PILLARS]
-        print(f"{case:24s} {mean['sovereignty_index']:7.3f} {delta:+8.3f} " + " ".join(f"{d:+10.3f}" for d in deltas))
-    print("\nBaseline (AI in every seat): largest index rises 2026Q1 -> 2035Q4 and own pillars' rises")
-    for b in base:
-        for rise, r, own in b["rises"]:
-            print(f"  seed {b['seed']} {r:8s} {rise:+.3f}  " + " ".join(f"{k[:7]} {v:+.3f}" for k, v in own.items()))
-    europe_over = []
-    for b in base:
-        eu = min(b["end"][r] for r in EUROPE if r in b["end"])
-        europe_over.append(eu - b["end"]["RUS"])
-        print(f"  seed {b['seed']}: lowest European state 2035Q4 {eu:.3f}, Russia {b['end']['RUS']:.3f}")
-    print(f"median seed: lowest European minus Russia {float(np.median(europe_over)):+.3f}")
+    text = report(name, seeds, table, base)
+    print(text)
+    if out is not None:
+        write_section(out, "geopolitics", text)
 
 
 if __name__ == "__main__":
