@@ -348,11 +348,30 @@ class Interconnector(Strict):
 
 
 class Bloc(Strict):
-    """An alliance whose members count as allied for sovereignty and data flows."""
+    """An alliance whose members count as allied for sovereignty and data flows.
+
+    Membership has obligations: a yearly contribution (a share of GDP, paid each quarter from the
+    member's budget) and a security floor (cyber-security spending of at least a share of the
+    nation's threat exposure). AI members refuse applicants below the floor; a member below it
+    loses the other members' trust each quarter; leaving costs their trust too.
+    """
 
     id: str = F(description="Identifier", pattern=r"^[a-z0-9_]+$")
     name: str = F(description="Display name")
     members: list[str] = F(description="Region ids of the members")
+    contribution_share_of_gdp: float = F(
+        0.0,
+        description="Yearly contribution of each member to the bloc's common programmes, as a share of its GDP",
+        unit="1/year",
+        ge=0,
+        le=0.05,
+    )
+    security_floor: float = F(
+        0.0,
+        description="Least cyber-security spending a member keeps, as a share of its threat exposure",
+        ge=0,
+        le=2,
+    )
 
 
 class DatacenterSpec(Strict):
@@ -929,6 +948,15 @@ class Diplomacy(Strict):
     )
     trust_on_refusal: float = F(
         0.05, description="Trust an applicant loses in each bloc member that voted against it (assumption)", ge=0, le=1
+    )
+    trust_on_leave: float = F(
+        0.1, description="Trust a bloc's members lose in a nation that leaves it (assumption)", ge=0, le=1
+    )
+    trust_per_quarter_shirking: float = F(
+        0.01,
+        description="Trust a bloc's members lose each quarter in a member below the bloc's security floor (assumption)",
+        ge=0,
+        le=1,
     )
     trust_on_rival_join: float = F(
         0.1,

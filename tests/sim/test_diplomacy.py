@@ -348,3 +348,44 @@ def test_an_objective_on_the_shared_risk_needs_the_section(tiny):
     data["objectives"].append({"seat": "all", "metric": "shared_risk", "threshold": 0.5, "below": True})
     with pytest.raises(ScenarioError, match="shared_risk needs"):
         scenario_from_dict(data)
+
+
+def _with_bloc_rules(tiny, **rules):
+    blocs = [b.model_copy(update=rules) if b.id == "allies" else b for b in tiny.blocs]
+    return tiny.model_copy(update={"blocs": blocs})
+
+
+def test_members_pay_their_blocs_contribution_each_quarter(tiny):
+    sc = _with_bloc_rules(tiny, contribution_share_of_gdp=0.001)
+    m = SovereignModel(sc, rng=3, human_seats={"USA"})
+    gdp = float(m.world.gdp_busd[m.region_ix["USA"]])
+    m.step()
+    assert m.flows["out:bloc contributions"] == pytest.approx(0.001 * gdp / 4.0)
+
+
+def test_a_member_below_the_security_floor_loses_trust_and_an_applicant_below_it_is_refused(tiny):
+    from sovereign.sim.policy.decide import bloc_vote
+
+    sc = _with_bloc_rules(tiny, security_floor=1.5, members=["USA", "CHN"])  # CHN spends 6 of 1.5 x 5.4
+    m = SovereignModel(sc, rng=3, human_seats={"USA", "CHN", "IND"})
+    usa, chn, ind = m.region_ix["USA"], m.region_ix["CHN"], m.region_ix["IND"]
+    m.world.security_busd[usa] = 100.0
+    before = float(m.world.trust[usa, chn])
+    m.step()
+    assert float(m.world.trust[usa, chn]) < before
+    b = m.bloc_ix["allies"]
+    m.world.bloc_member[m.bloc_ix["brics"], ind] = False  # not in a bloc with China, so only the floor decides
+    m.world.trust[usa, ind] = 0.9
+    m.world.security_busd[ind] = 0.0
+    assert not bloc_vote(m, usa, ind, [b])
+    m.world.security_busd[ind] = 1e3
+    assert bloc_vote(m, usa, ind, [b])
+
+
+def test_leaving_a_bloc_costs_the_members_trust(tiny):
+    m = game(tiny)
+    chn, ind = m.region_ix["CHN"], m.region_ix["IND"]
+    before = float(m.world.trust[chn, ind])
+    assert m.submit("IND", {"kind": "leave_bloc", "bloc": "brics"}).accepted
+    m.step()
+    assert float(m.world.trust[chn, ind]) < before - 0.05

@@ -289,8 +289,42 @@ def settle_deals(model: SovereignModel) -> None:
             a, b = seat_region(model, deal["proposer"]), seat_region(model, deal["partner"])
             shift_trust(model, a, b, d.trust_per_quarter_honoured)
             shift_trust(model, b, a, d.trust_per_quarter_honoured)
+    bloc_obligations(model)
     rate = 1.0 - (1.0 - d.trust_reversion_per_year) ** 0.25
     w.trust += rate * (base_trust(model) - w.trust)
+
+
+def exposure_busd(model: SovereignModel) -> np.ndarray:
+    """(R,) each nation's yearly cyber threat exposure, $B (what its security spending is set against)."""
+    sc, w = model.scenario, model.world
+    threat = np.array([r.threat_exposure for r in sc.regions])
+    return np.asarray(threat * w.gdp_busd * sc.events.threat_busd_per_gdp)
+
+
+def below_floor(model: SovereignModel, bloc: int) -> np.ndarray:
+    """(R,) nations whose security spending is below the bloc's security floor."""
+    floor = model.scenario.blocs[bloc].security_floor
+    return np.asarray(model.world.security_busd < floor * exposure_busd(model) - 1e-9)
+
+
+def bloc_obligations(model: SovereignModel) -> None:
+    """Members pay their blocs' contributions each quarter; members below a security floor lose trust."""
+    w, sc, d = model.world, model.scenario, model.scenario.diplomacy
+    for b, bloc in enumerate(sc.blocs):
+        members = np.flatnonzero(w.bloc_member[b])
+        if bloc.contribution_share_of_gdp > 0:
+            for r in members.tolist():
+                seat = sc.regions[r].id
+                if seat in model.seats:
+                    due = bloc.contribution_share_of_gdp * float(w.gdp_busd[r]) / 4.0
+                    model.transfer(
+                        seat, model.OUTSIDE, min(due, max(model.seats[seat].cash_busd, 0.0)), "bloc contributions"
+                    )
+        if bloc.security_floor > 0:
+            shirking = members[below_floor(model, b)[members]]
+            for r in shirking.tolist():
+                for other in members.tolist():
+                    shift_trust(model, other, r, -d.trust_per_quarter_shirking)
 
 
 def end_terms(model: SovereignModel) -> None:
@@ -349,6 +383,12 @@ def after_application(model: SovereignModel, applicant: int, bloc: int) -> None:
         rival_tier = {1: 3, 3: 1}.get(int(w.export_tier[r]))
         if r != applicant and rival_tier in tiers and not w.bloc_member[bloc, r]:
             shift_trust(model, r, applicant, -d.trust_on_rival_join)
+
+
+def after_leaving(model: SovereignModel, leaver: int, bloc: int) -> None:
+    """The members of a bloc a nation leaves trust it less."""
+    for r in np.flatnonzero(model.world.bloc_member[bloc]).tolist():
+        shift_trust(model, r, leaver, -model.scenario.diplomacy.trust_on_leave)
 
 
 def after_votes(model: SovereignModel, applicant: int, against: list[str]) -> None:

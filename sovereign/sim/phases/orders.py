@@ -270,6 +270,7 @@ def _apply_bloc_move(model: SovereignModel, agent: SeatAgent, cmd: JoinBloc | Le
         msg = f"{agent.name} applies to join {sc.blocs[b].name}; its members decide next quarter"
     else:
         w.bloc_member[b, home] = False
+        diplomacy.after_leaving(model, home, b)
         msg = f"{agent.name} leaves {sc.blocs[b].name}"
     model.add_news("policy", msg, None, seat)
 

@@ -35,6 +35,7 @@ from sovereign.sim.commands import (
     decision_options,
     upgrade_spec,
 )
+from sovereign.sim.phases.diplomacy import below_floor
 from sovereign.sim.phases.grid import best_firm_technology
 from sovereign.sim.policy.view import investor_margins, investor_view
 from sovereign.sim.world import TECHNOLOGIES
@@ -315,18 +316,19 @@ def _votes(m: SovereignModel, r: int) -> list[Command]:
         return []
     w, sc = m.world, m.scenario
     return [
-        VoteOnApplication(bloc=sc.blocs[b].id, region=sc.regions[a].id, accept=bloc_vote(m, r, a))
+        VoteOnApplication(bloc=sc.blocs[b].id, region=sc.regions[a].id, accept=bloc_vote(m, r, a, [b]))
         for b, a in due
         if w.bloc_member[b, r]
     ]
 
 
-def bloc_vote(model: SovereignModel, voter: int, applicant: int) -> bool:
+def bloc_vote(model: SovereignModel, voter: int, applicant: int, blocs: list[int] | None = None) -> bool:
     """An AI member's vote on a nation's application to its bloc: its interest, in three rules.
 
     Security first: a nation the chip producers' controls treat as a rival (export tier 3) is
     refused. Trust second: an applicant the member trusts less than `diplomacy.vote_min_trust`
-    (after sanctions, broken deals, or applying to a rival's bloc) is refused. Alignment third: a
+    (after sanctions, broken deals, or applying to a rival's bloc) is refused, and so is one whose
+    security spending is below the bloc's floor (`blocs`: the blocs applied to). Alignment third: a
     member in the closest tier of allies (tier 1) refuses a nation
     that belongs to a bloc with a tier-3 member, so joining one camp means leaving the other. Any
     other applicant is welcome: a larger alliance brings more allied capacity.
@@ -336,6 +338,8 @@ def bloc_vote(model: SovereignModel, voter: int, applicant: int) -> bool:
         return False
     if w.trust[voter, applicant] < model.scenario.diplomacy.vote_min_trust:
         return False
+    if blocs is not None and any(bool(below_floor(model, b)[applicant]) for b in blocs):
+        return False  # it would not meet the bloc's security floor
     if w.export_tier[voter] == 1:
         rival_blocs = (w.bloc_member & (w.export_tier == 3)[None, :]).any(axis=1)
         if bool((w.bloc_member[:, applicant] & rival_blocs).any()):
