@@ -41,6 +41,7 @@ from sovereign.game.session import GameSession, StepReport, new_session
 from sovereign.game.words import command_label, objective_text
 from sovereign.scenario.schema import Inject, Scenario, quarter_index, quarter_label
 from sovereign.sim.commands import Command, CommandError, command_from_dict, command_to_dict
+from sovereign.sim.phases.diplomacy import describe, open_offers
 
 #: Letters for room codes and PINs a class can read off a projector without confusing 0/O, 1/I.
 ROOM_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -624,6 +625,7 @@ class Lesson:
             figures = {k: {"before": before.get(team.seat, {}).get(k), "after": v} for k, v in after.items()}
             self.results[team.seat] = QuarterResults(played, jsonable(applied), jsonable(news), jsonable(figures))
         self._announce_decisions()
+        self._announce_offers()
         if model.done:
             self.phase = "over"
         self._restart_timer()
@@ -653,6 +655,19 @@ class Lesson:
                 headline, _ = self.session.decision_headline(event_id, options, team.seat)
                 text = f"Decision waiting: {headline}. Choose: {' / '.join(options)} (under Decisions waiting)."
                 self.post("game", "Sovereign", team.id, text, kind="decision")
+
+    def _announce_offers(self) -> None:
+        """A deal another seat offers a team arrives as a message to it, answered on its page."""
+        model = self.model
+        for team in self.teams.values():
+            for deal in open_offers(model, team.seat):
+                key = -1 - int(deal["id"])  # deals share the announced set with events: negative ids
+                if key in self.announced:
+                    continue
+                self.announced.add(key)
+                sender = self.session.seat_name(deal["proposer"]) if self.session is not None else deal["proposer"]
+                text = f"Offer from {sender}: {describe(model, deal)}. Accept or reject it under Offers waiting."
+                self.post("game", "Sovereign", team.id, text, kind="offer")
 
     def _fate(self, seat: str, played: str) -> list[dict[str, Any]]:
         """The seat's orders of a quarter and whether each was carried out.
@@ -906,6 +921,10 @@ class Lesson:
                 "effects": self.session.decision_effects(eid),
             }
             for eid, opts in self.session.pending_decisions(team.seat).items()
+        ]
+        out["offers"] = [
+            {"deal": int(d["id"]), "text": describe(model, d), "from": self.session.seat_name(d["proposer"])}
+            for d in open_offers(model, team.seat)
         ]
         res = self.results.get(team.seat)
         out["results"] = asdict(res) if res is not None else None

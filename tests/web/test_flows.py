@@ -59,7 +59,9 @@ def test_a_team_sees_only_its_own_seat(playing):
     mine, theirs = india.view(), china.view()
     assert mine["observation"]["private"]["seat"] == "IND" and theirs["observation"]["private"]["seat"] == "CHN"
     assert theirs["queued"] == [] and len(mine["queued"]) == 1
-    assert "IND" not in json.dumps(theirs["observation"]["private"])
+    # China's own trust in each nation names India; nothing else of India's is in China's view
+    private = {k: v for k, v in theirs["observation"]["private"].items() if k != "trust"}
+    assert "IND" not in json.dumps(private)
 
 
 def test_the_timer_ends_the_quarter_and_queued_orders_are_played(playing):
@@ -299,3 +301,33 @@ def test_the_class_against_the_bots_in_the_console(playing):
         assert res.status_code in (400, 422), (bad, res.text)
     res = india.post("/api/admin/debrief", {"runs": 3})
     assert res.status_code in (401, 403)
+
+
+def test_a_deal_offered_between_teams_arrives_as_a_message_and_is_answered_on_the_page(playing):
+    """Offers from the diplomacy mechanics reach the partner team as a message, with Accept/Reject."""
+    room, india, china = playing
+    offer = {
+        "command": {
+            "kind": "offer_deal",
+            "partner": "CHN",
+            "deal_kind": "security_pact",
+            "quarters": 4,
+            "payment_busd_per_quarter": 0.0,
+        }
+    }
+    assert india.post("/api/team/orders", offer).json()["accepted"]
+    room.end_quarter()
+    view = china.view()
+    assert [o["from"] for o in view["offers"]] == ["India"]
+    texts = [m["text"] for m in view["messages"] if m["kind"] == "offer"]
+    assert texts and texts[0].startswith("Offer from India: Security pact between India and China")
+    assert not [m for m in india.view()["messages"] if m["kind"] == "offer"], "the offer is China's to read"
+    answer = {"command": {"kind": "answer_deal", "deal": view["offers"][0]["deal"], "accept": True}}
+    assert china.post("/api/team/orders", answer).json()["accepted"]
+    forged = {"command": {"kind": "answer_deal", "deal": view["offers"][0]["deal"], "accept": True}}
+    assert not india.post("/api/team/orders", forged).json()["accepted"], "only the partner answers"
+    room.end_quarter()
+    assert room.lesson.model.world.deals[0]["status"] == "active"
+    assert china.view()["offers"] == []
+    room.end_quarter()
+    assert len([m for m in china.view()["messages"] if m["kind"] == "offer"]) == 1, "announced once"

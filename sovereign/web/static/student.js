@@ -105,6 +105,7 @@ function render(v) {
   renderDashboard(v);
   renderQueue(v);
   renderDecisions(v);
+  renderOffers(v);
   renderResults(v);
   if (firstRender || !$("#action").options.length) renderActions(v);
 }
@@ -145,6 +146,17 @@ function renderDecisions(v) {
     d.options.map((o, i) => `<button data-event="${d.event_id}" data-option="${i}">${esc(o)}</button>`).join("") + `</div>`).join("");
   for (const b of $("#decisions").querySelectorAll("button")) {
     b.onclick = () => sendOrder({ command: { kind: "decide", event_id: Number(b.dataset.event), option: Number(b.dataset.option) } });
+  }
+}
+
+function renderOffers(v) {
+  const offers = v.offers || [];
+  $("#offers-box").classList.toggle("hidden", !offers.length);
+  $("#offers").innerHTML = offers.map(o => `<p><b>From ${esc(o.from)}</b>: ${esc(o.text)}</p>` +
+    `<div class="row"><button data-deal="${o.deal}" data-accept="1">Accept</button>` +
+    `<button data-deal="${o.deal}" data-accept="0">Reject</button></div>`).join("");
+  for (const b of $("#offers").querySelectorAll("button")) {
+    b.onclick = () => sendOrder({ command: { kind: "answer_deal", deal: Number(b.dataset.deal), accept: b.dataset.accept === "1" } });
   }
 }
 
