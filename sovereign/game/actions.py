@@ -617,7 +617,7 @@ def _deal_fields(model: SovereignModel, seat: str, key: str, region: str | None)
             "bool",
             [(True, "You"), (False, "The partner")],
             default=True,
-            tooltip="Chip supply: who sells; export licence: who grants it",
+            tooltip="Chip supply: who sells; export licence: who grants it; technology sharing: who shares",
         ),
     ]
 

@@ -564,7 +564,7 @@ PROJECT = Record(
 DEAL = Record(
     required={
         "id": Num(lo=0, hi=1e7, integer=True),
-        "kind": OneOf(("money_transfer", "chip_supply", "export_licence", "security_pact")),
+        "kind": OneOf(("money_transfer", "chip_supply", "export_licence", "security_pact", "technology_sharing")),
         "proposer": Text(),  # seats that may have gone bankrupt since
         "partner": Text(),
         "status": OneOf(("offered", "active", "rejected", "expired", "ended", "broken")),

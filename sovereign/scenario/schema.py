@@ -995,6 +995,23 @@ class Diplomacy(Strict):
         ge=0,
         le=1,
     )
+    pact_offer_trust: float = F(
+        0.65,
+        description="AI nations offer a security pact to the nation they trust most, if at least this much "
+        "and they have no pact with it (one offer at a time; assumption: close partners formalise "
+        "cooperation, as in the 2024-25 bilateral AI and cyber agreements)",
+        ge=0,
+        le=1.01,
+    )
+    sharing_gain: float = F(
+        0.05,
+        description="Capacity the receiving seat's fabs gain, of the classes both make, when a technology-"
+        "sharing deal is signed (assumption: a process transfer like TSMC's to its Japanese and US sites "
+        "lifts yields by a few percent)",
+        ge=0,
+        le=0.5,
+    )
+    pact_offer_quarters: int = F(8, description="Term of the pacts AI nations offer", unit="quarters", ge=1, le=80)
     supply_markup: dict[str, float] = F(
         default_factory=lambda: {"easy": 0.0, "normal": 0.1, "hard": 0.25},
         description="Markup over list price an AI seller asks before it signs a chip supply deal, by "

@@ -247,7 +247,9 @@ class Decide(_Command):
 class OfferDeal(_Command):
     """Offer another seat a deal; it answers this quarter or next (see `sovereign.sim.phases.diplomacy`).
 
-    ``deal_kind``: ``money_transfer``, ``chip_supply``, ``export_licence`` or ``security_pact``.
+    ``deal_kind``: ``money_transfer``, ``chip_supply``, ``export_licence``, ``security_pact`` or
+    ``technology_sharing`` (the seller's fab know-how: the partner's fabs of the classes both make
+    gain capacity when it is signed).
     ``payment_busd_per_quarter`` is paid each quarter of the term by the partner to the proposer
     (negative: by the proposer to the partner). A chip supply deal names the class, H100e a
     quarter, the price per H100e and the region of the buyer's datacenters it is delivered to
@@ -257,7 +259,7 @@ class OfferDeal(_Command):
 
     kind: Literal["offer_deal"] = "offer_deal"
     partner: str
-    deal_kind: Literal["money_transfer", "chip_supply", "export_licence", "security_pact"]
+    deal_kind: Literal["money_transfer", "chip_supply", "export_licence", "security_pact", "technology_sharing"]
     quarters: int = Field(4, ge=1, le=80)
     payment_busd_per_quarter: float = Field(0.0, ge=-100, le=100)
     accelerator: str | None = None
@@ -678,6 +680,15 @@ def _deal_terms(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) ->
         return "only nations sign security pacts"
     if kind in ("chip_supply", "export_licence"):
         return _chip_deal_terms(model, seat, cmd)
+    if kind == "technology_sharing":
+        from sovereign.sim.phases.diplomacy import shared_classes, supplier_and_buyer
+
+        terms = {"proposer": seat, "partner": cmd.partner, "supplier_is_proposer": cmd.supplier_is_proposer}
+        giver, taker = supplier_and_buyer(terms)
+        if not shared_classes(model, giver, taker):
+            return (
+                f"{model.seats[taker].name} makes no chip class that {model.seats[giver].name} makes: nothing to share"
+            )
     return None
 
 

@@ -389,3 +389,39 @@ def test_leaving_a_bloc_costs_the_members_trust(tiny):
     assert m.submit("IND", {"kind": "leave_bloc", "bloc": "brics"}).accepted
     m.step()
     assert float(m.world.trust[chn, ind]) < before - 0.05
+
+
+def test_ai_nations_offer_their_most_trusted_partner_a_pact_and_mutual_offers_sign_at_once(tiny):
+    from sovereign.sim.policy.deals import propose_pact
+
+    m = game(tiny, humans=())
+    ind, chn = m.region_ix["IND"], m.region_ix["CHN"]
+    # India and China are BRICS partners (trust 0.7 >= pact_offer_trust 0.65); the US is neutral to both
+    offers = propose_pact(m.seats["IND"])
+    assert [(o.partner, o.deal_kind) for o in offers] == [("CHN", "security_pact")]
+    assert propose_pact(m.seats["USA"]) == [], "no nation trusts the US that much (0.5), and China is its rival"
+    m.step()  # the first quarter: no pillars yet, the AI nations only set their policies
+    m.step()  # both offer each other the same pact in the same quarter: one deal, signed at once
+    pacts = [d for d in m.world.deals if d["kind"] == "security_pact"]
+    assert len(pacts) == 1 and pacts[0]["status"] == "active"
+    assert pact_matrix(m)[ind, chn]
+    assert propose_pact(m.seats["IND"]) == [], "one pact at a time"
+
+
+def test_technology_sharing_lifts_the_receivers_fabs_of_the_classes_both_make(tiny):
+    m = game(tiny, humans=("fabco", "redfab", "USA"))
+    res = m.submit("fabco", {"kind": "offer_deal", "partner": "redfab", "deal_kind": "technology_sharing"})
+    assert not res.accepted and "nothing to share" in res.reason
+    g = m.class_ix["frontier"]
+    f = m.world.add_fab(m.region_ix["CHN"], m.seat_index("redfab"), g, 10_000.0, m.quarter, "RedFab frontier line")
+    before = float(m.world.fab_capacity[f])
+    domestic = float(m.world.fab_capacity[m.world.fab_class == m.class_ix["domestic"]].sum())
+    d = offer(m, "fabco", partner="redfab", deal_kind="technology_sharing", quarters=4, payment_busd_per_quarter=0.5)
+    accept(m, "redfab", d)
+    m.step()
+    assert float(m.world.fab_capacity[f]) == pytest.approx(before * (1 + tiny.diplomacy.sharing_gain))
+    assert float(m.world.fab_capacity[m.world.fab_class == m.class_ix["domestic"]].sum()) == pytest.approx(domestic)
+    assert m.world.deals[d]["paid_busd"] == pytest.approx(0.5)
+    from sovereign.sim.phases.diplomacy import describe
+
+    assert describe(m, m.world.deals[d]).startswith("FabCo shares its chipmaking know-how with RedFab")

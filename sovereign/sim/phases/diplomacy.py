@@ -42,12 +42,13 @@ if TYPE_CHECKING:
     from sovereign.sim.commands import CovertAction, OfferDeal
     from sovereign.sim.model import SovereignModel
 
-DEAL_KINDS = ("money_transfer", "chip_supply", "export_licence", "security_pact")
+DEAL_KINDS = ("money_transfer", "chip_supply", "export_licence", "security_pact", "technology_sharing")
 DEAL_WORDS = {
     "money_transfer": "money transfer",
     "chip_supply": "chip supply agreement",
     "export_licence": "export licence",
     "security_pact": "security pact",
+    "technology_sharing": "technology-sharing agreement",
 }
 
 
@@ -126,6 +127,14 @@ def supplier_and_buyer(deal: dict[str, Any]) -> tuple[str, str]:
     return deal["partner"], deal["proposer"]
 
 
+def shared_classes(model: SovereignModel, giver: str, taker: str) -> list[int]:
+    """Chip classes both seats' fabs make (what a technology-sharing deal improves)."""
+    w = model.world
+    mine = set(w.fab_class[w.fab_owner == model.seat_pos[giver]].tolist())
+    theirs = set(w.fab_class[w.fab_owner == model.seat_pos[taker]].tolist())
+    return sorted(mine & theirs)
+
+
 def deal_region(model: SovereignModel, deal: dict[str, Any]) -> str:
     """Where a chip supply deal delivers, or where a licence applies: the buyer's choice or home."""
     _, buyer = supplier_and_buyer(deal)
@@ -141,6 +150,9 @@ def describe(model: SovereignModel, deal: dict[str, Any]) -> str:
         text = f"Money transfer between {p} and {q}"
     elif kind == "security_pact":
         text = f"Security pact between {p} and {q}"
+    elif kind == "technology_sharing":
+        giver, taker = (name(s) for s in supplier_and_buyer(deal))
+        text = f"{giver} shares its chipmaking know-how with {taker}"
     else:
         seller, buyer = (name(s) for s in supplier_and_buyer(deal))
         cls = model.scenario.accelerators[model.class_ix[deal["accelerator"]]].name
@@ -173,8 +185,20 @@ def _name(model: SovereignModel) -> Any:
 
 
 def offer(model: SovereignModel, agent: SeatAgent, cmd: OfferDeal) -> None:
-    """Record an offer (`OfferDeal`); a counter-offer rejects the offer it answers."""
+    """Record an offer (`OfferDeal`); a counter-offer rejects the offer it answers.
+
+    The same security pact offered both ways (the two seats moved at once) is signed at once.
+    """
     w = model.world
+    if cmd.deal_kind == "security_pact" and cmd.counter_to is None:
+        # both sides offered each other the same pact: that is an agreement, signed now
+        for other in w.deals:
+            mirror = other["proposer"] == cmd.partner and other["partner"] == agent.seat_id
+            same = other["kind"] == "security_pact" and other["quarters"] == cmd.quarters
+            if other["status"] == "offered" and mirror and same and other["payment_busd_per_quarter"] == 0:
+                if cmd.payment_busd_per_quarter == 0:
+                    answer(model, agent, int(other["id"]), True)
+                    return
     if cmd.counter_to is not None:
         old = find_deal(model, cmd.counter_to)
         if old is not None and old["status"] == "offered" and old["partner"] == agent.seat_id:
@@ -224,6 +248,11 @@ def answer(model: SovereignModel, agent: SeatAgent, deal_id: int, accept: bool) 
     shift_trust(model, b, a, d.trust_on_deal)
     if deal["kind"] == "export_licence":
         _grant_licence(model, deal)
+    elif deal["kind"] == "technology_sharing":
+        giver, taker = supplier_and_buyer(deal)
+        w = model.world
+        gets = (w.fab_owner == model.seat_pos[taker]) & np.isin(w.fab_class, shared_classes(model, giver, taker))
+        w.fab_capacity[gets] *= 1.0 + d.sharing_gain
     text = describe(model, deal)
     model.add_news("deal", f"Deal signed: {text}", model.home_of(deal["partner"]), deal["proposer"])
 

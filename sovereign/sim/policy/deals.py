@@ -1,4 +1,7 @@
-"""How an AI seat answers the deals offered to it: by its own interest, in dollars over the term.
+"""How AI seats answer the deals offered to them, and the one deal AI nations offer themselves.
+
+Answers are by the seat's own interest, in dollars over the term; the offer is a security pact
+with the nation an AI nation trusts most (`propose_pact`).
 
 Every answer starts from trust: a seat refuses any deal from a seat whose nation its own nation
 trusts less than `diplomacy.deal_min_trust`. Then the deal is valued for the seat, in $B over
@@ -15,6 +18,9 @@ difficulty that asks no markup):
   `diplomacy.licence_min_trust` and never to a tier-3 destination (security first); worth the
   payment. As the licensee: worth 15% of the licensed volume at list price a quarter (what the
   makers paid the US for H20 licences, CALIBRATION 13) minus the payment.
+- technology sharing: worth a year of the extra chips the receiver's fabs make (`sharing_gain` of
+  their capacity, at list price less production cost); the giver asks that plus its markup, and
+  shares only with those it trusts as it would license them, never with a tier-3 nation.
 - security pact: only between nations trusting each other at least `diplomacy.pact_min_trust`,
   never across the tier-1 / tier-3 divide; worth a year of the cyber losses it would avoid
   (the pact's relief times the nation's threat exposure) plus the payment.
@@ -24,8 +30,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sovereign.sim.commands import AnswerDeal, Command
-from sovereign.sim.phases.diplomacy import deal_region, open_offers, supplier_and_buyer, trust_between
+import numpy as np
+
+from sovereign.sim.commands import AnswerDeal, Command, OfferDeal
+from sovereign.sim.phases.diplomacy import (
+    deal_region,
+    open_offers,
+    pact_matrix,
+    seat_region,
+    shared_classes,
+    supplier_and_buyer,
+    trust_between,
+)
 from sovereign.sim.policy.view import investor_view
 
 if TYPE_CHECKING:
@@ -75,6 +91,18 @@ def deal_value(agent: SeatAgent, deal: dict[str, Any]) -> float | None:
         exposure = sc.regions[mine].threat_exposure * float(w.gdp_busd[mine]) * sc.events.threat_busd_per_gdp
         return money + d.pact_incident_relief * exposure
     seller, buyer = supplier_and_buyer(deal)
+    if kind == "technology_sharing":
+        # a year of the extra chips the receiver's fabs make, at list price less production cost
+        w = m.world
+        classes = shared_classes(m, seller, buyer)
+        fabs = (w.fab_owner == m.seat_pos[buyer]) & np.isin(w.fab_class, classes)
+        unit = m.list_price_now()[w.fab_class[fabs]] - m.production_cost[w.fab_class[fabs]]
+        worth = 4.0 * d.sharing_gain * float((w.fab_capacity[fabs] * unit).sum()) / 1e9
+        if seller == me:  # giving know-how away: only to the trusted, never to a rival, and for more
+            if int(w.export_tier[theirs]) == 3 or trust_between(m, me, other) < d.licence_min_trust:
+                return None
+            return money - worth * (1.0 + d.supply_markup.get(agent.difficulty, 0.0))
+        return money + worth
     g = m.class_ix[deal["accelerator"]]
     qty = float(deal["h100e_per_quarter"]) * quarters
     list_price = float(m.list_price_now()[g])
@@ -94,3 +122,31 @@ def deal_value(agent: SeatAgent, deal: dict[str, Any]) -> float | None:
     worth = max(slot[5] for slot in view["bid_slots"][r]) if view["bid_slots"][r] else 0.0
     room = view["free_by_seat"].get(m.seat_pos[buyer], {}).get(r, 0.0) / view["kw_new_list"][g]
     return money + (float(worth) - price) * min(qty, float(room) * quarters) / 1e9
+
+
+def propose_pact(agent: SeatAgent) -> list[Command]:
+    """An AI nation's offer of a security pact to the nation it trusts most, if trusted enough.
+
+    Only when it is in no pact and has no offer waiting either way, to a nation in no pact, and
+    never across the tier-1 / tier-3 divide; easy AI proposes nothing. The partner answers by
+    `accepts` (a human partner on its Diplomacy screen).
+    """
+    m, d = agent.model, agent.model.scenario.diplomacy
+    if agent.difficulty == "easy":
+        return []
+    me = agent.seat_id
+    pacts = pact_matrix(m)
+    w, r = m.world, seat_region(m, me)
+    if pacts[r].any() or any(x["status"] == "offered" and me in (x["proposer"], x["partner"]) for x in w.deals):
+        return []  # one pact at a time, and no second offer while one is on the table
+    trust = w.trust[r].copy()
+    trust[r] = -1.0
+    trust[pacts.any(axis=1)] = -1.0  # nations already in a pact are taken
+    rivals = {1: 3, 3: 1}.get(int(w.export_tier[r]))
+    if rivals is not None:
+        trust[w.export_tier == rivals] = -1.0
+    best = int(np.argmax(trust))
+    partner = m.scenario.regions[best].id
+    if trust[best] < d.pact_offer_trust or partner not in m.seats:
+        return []
+    return [OfferDeal(partner=partner, deal_kind="security_pact", quarters=d.pact_offer_quarters)]

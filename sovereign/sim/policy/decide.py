@@ -37,6 +37,7 @@ from sovereign.sim.commands import (
 )
 from sovereign.sim.phases.diplomacy import below_floor
 from sovereign.sim.phases.grid import best_firm_technology
+from sovereign.sim.policy.deals import propose_pact
 from sovereign.sim.policy.view import investor_margins, investor_view
 from sovereign.sim.world import TECHNOLOGIES
 
@@ -244,6 +245,7 @@ def nation(agent: SeatAgent) -> list[Command]:
                 cmds.append(BuildPlant(region=agent.seat_id, technology=tech, mw=mw))
     if p["levers"]:
         cmds.extend(_expand_grid(agent, r))
+        cmds.extend(propose_pact(agent))
     # sovereign compute programme when self-reliance is low
     if short and agent.cash_busd > 1.0:
         cmds.extend(invest(agent, rules.programme_cash_share))
