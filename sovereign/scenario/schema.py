@@ -874,7 +874,11 @@ class SovereigntyWeights(Strict):
         le=1,
     )
     abroad_credit: float = F(
-        0.5, description="Data governance: credit for regulated demand served in an allied country", ge=0, le=1
+        0.5,
+        description="Data governance: credit for regulated data processed abroad (what is processed at home or "
+        "not at all counts fully). Assumption: half, as it stays under contracts and adequacy rules",
+        ge=0,
+        le=1,
     )
     foreign_credit: float = F(
         0.5,

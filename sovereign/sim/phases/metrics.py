@@ -10,8 +10,9 @@ Pillars per nation, each in [0, 1] (DESIGN.md, "Sovereignty and goals"):
 - chip security: installed accelerators weighted by the credit of the nation whose fabs made them
   (1 for one's own, `foreign_credit` x trust for others), times supplier
   diversity 0.5 + 0.5 x (1 - HHI) (the floor keeps a single trusted supplier from scoring zero);
-- data governance: regulated demand served at home, plus half of what is served in allied
-  countries when no localisation law demands home, over regulated demand;
+- data governance: the share of regulated data kept under the nation's jurisdiction: all of it but
+  half of what is processed abroad (a localisation law keeps it all home; demand it leaves unserved
+  costs compute self-reliance, not governance);
 - cyber resilience: spending / (spending + exposure) minus recent incident penalties.
 
 The index is the weighted geometric mean with each pillar floored at 0.01, so neglecting one
@@ -75,13 +76,16 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     hhi = (share**2).sum(1)
     floor = sc.sovereignty.diversity_floor
     chips = np.where(total > 0, allied_share * (floor + (1.0 - floor) * (1.0 - hhi)), 0.0)
-    # data governance
+    # data governance: the share of regulated data kept under the nation's jurisdiction; what is
+    # processed abroad counts `abroad_credit`, what is processed at home or not at all counts fully
+    # (a workload left unserved never left the country: its cost is in compute self-reliance)
     reg = seg.klass == "regulated"
     r_reg = r_j[reg]
-    credit = np.where(r_reg[:, None] == r_k[None, :], 1.0, sc.sovereignty.abroad_credit)  # home, or abroad
-    reg_served = np.bincount(r_reg, weights=(alloc[reg] * credit).sum(1), minlength=n_r)
+    abroad = (r_reg[:, None] != r_k[None, :]).astype(float)
+    reg_abroad = np.bincount(r_reg, weights=(alloc[reg] * abroad).sum(1), minlength=n_r)
     reg_demand = np.bincount(r_reg, weights=seg.qty[reg], minlength=n_r)
-    data = np.divide(reg_served, reg_demand, out=np.ones(n_r), where=reg_demand > 0)
+    lost = (1.0 - sc.sovereignty.abroad_credit) * reg_abroad
+    data = np.divide(reg_demand - lost, reg_demand, out=np.ones(n_r), where=reg_demand > 0)
     # cyber resilience
     exposure = np.array([r.threat_exposure for r in sc.regions]) * w.gdp_busd * sc.events.threat_busd_per_gdp
     paid = np.array(
