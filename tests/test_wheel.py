@@ -82,6 +82,7 @@ def test_the_wheel_holds_the_packaged_data_and_nothing_of_the_repository(install
     for needed in (
         "sovereign/scenarios/baseline.yaml",
         "sovereign/scenarios/taiwan_strait.yaml",
+        "sovereign/scenarios/lessons/export_controls.yaml",
         "sovereign/assets/world.geojson",
         "sovereign/assets/palettes.json",
         "sovereign/assets/theme.json",
@@ -117,3 +118,7 @@ def test_the_installed_wheel_plays_from_an_empty_folder(installed, tmp_path: Pat
 
     listed = run([sovereign, "scenarios"], empty, env)
     assert "taiwan_strait" in listed.stdout and "Taiwan Strait" in listed.stdout
+    assert "export_controls" in listed.stdout
+
+    run([sovereign, "handouts", "export_controls", "--out", "ho"], empty, env)
+    assert (empty / "ho" / "role-USA.html").is_file() and (empty / "ho" / "teacher-notes.html").is_file()

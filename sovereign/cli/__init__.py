@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "sovereign.cli.ensemble",
     "sovereign.cli.play",
     "sovereign.cli.classroom",
+    "sovereign.cli.lessons",
     "sovereign.cli.foresight",
 )
 

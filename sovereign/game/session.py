@@ -502,28 +502,10 @@ class GameSession:
 
     def decision_effects(self, event_id: int) -> list[str]:
         """What each option of a pending decision does, in words (shown before choosing)."""
-        from sovereign.game import fmt
+        from sovereign.game.words import option_effects
         from sovereign.sim.commands import decision_options
 
-        sc, out = self.model.scenario, []
-        for o in decision_options(self.model, event_id):
-            parts = [o.text] if o.text else []
-            if o.cash_busd:
-                parts.append(f"{'costs' if o.cash_busd < 0 else 'brings'} {fmt.money(abs(o.cash_busd))}")
-            if o.security_busd_per_year is not None:
-                parts.append(f"cyber security {fmt.money(o.security_busd_per_year)}/yr")
-            if o.subsidy is not None:
-                parts.append(f"subsidy {fmt.pct(o.subsidy)}")
-            if o.disruption_shield:
-                parts.append(
-                    f"keeps {fmt.pct(o.disruption_shield)} of your fabs' output in a disruption for "
-                    f"{fmt.quarters(o.shield_quarters)}"
-                )
-            for e in o.events:
-                when = "at once" if e.after_quarters == 0 else f"in {fmt.quarters(e.after_quarters)}"
-                parts.append(f"sets off: {fmt.in_words(sc, e.headline)} ({when})")
-            out.append("; ".join(parts) or "no other effect")
-        return out
+        return [option_effects(self.model.scenario, o) for o in decision_options(self.model, event_id)]
 
     def decision_headline(self, event_id: int, options: list[str], seat_id: str | None = None) -> tuple[str, str]:
         """Headline and text of the inject behind a pending decision (best effort)."""

@@ -111,3 +111,23 @@ def objective_text(obj: Any, end: str) -> str:
     if obj.threshold is not None:
         return f"{who}{metric} at least {obj.threshold:g} by {obj.by or end}"
     return f"rank {obj.rank} or better by {metric} at the end"
+
+
+def option_effects(scenario: Any, option: Any) -> str:
+    """What a decision's option does, in words: its text, money, policy, stockpiles, events set off."""
+    parts = [option.text] if option.text else []
+    if option.cash_busd:
+        parts.append(f"{'costs' if option.cash_busd < 0 else 'brings'} {fmt.money(abs(option.cash_busd))}")
+    if option.security_busd_per_year is not None:
+        parts.append(f"cyber security {fmt.money(option.security_busd_per_year)}/yr")
+    if option.subsidy is not None:
+        parts.append(f"subsidy {fmt.pct(option.subsidy)}")
+    if option.disruption_shield:
+        parts.append(
+            f"keeps {fmt.pct(option.disruption_shield)} of your fabs' output in a disruption for "
+            f"{fmt.quarters(option.shield_quarters)}"
+        )
+    for e in option.events:
+        when = "at once" if e.after_quarters == 0 else f"in {fmt.quarters(e.after_quarters)}"
+        parts.append(f"sets off: {fmt.in_words(scenario, e.headline)} ({when})")
+    return "; ".join(parts) or "no other effect"

@@ -4,9 +4,10 @@ A scenario is named on the command line either by a path (``my/lesson.yaml``) or
 (``baseline``, ``taiwan_strait``, ``my_lesson``). A path that exists is always taken as given;
 otherwise a name is looked up, in this order, in the user's scenario folders
 (`sovereign.data.user_scenario_folders`: ``SOVEREIGN_SCENARIO_PATH`` or the per-user data folder)
-and then among the scenarios bundled with the package. User folders come first so that a user can
-keep a modified copy of a bundled scenario under the same name; `list_scenarios` shows which file
-each name reaches.
+and then among the scenarios bundled with the package, then the bundled lessons (``lessons/``:
+scenarios with a ``lesson:`` section, such as ``export_controls``). User folders come first so
+that a user can keep a modified copy of a bundled scenario under the same name; `list_scenarios`
+shows which file each name reaches.
 
 `extends:` is confined for the same reason a browser confines a web page: a scenario is a file
 people download and share, and one that said ``extends: /etc/passwd`` or ``../../../.ssh/key``
@@ -28,6 +29,8 @@ from sovereign.fileio import file_kind
 
 #: File name endings of scenario files.
 SCENARIO_SUFFIXES = (".yaml", ".yml")
+#: Folder of the bundled scenarios that holds the classroom lessons (scenarios with a `lesson:`).
+LESSONS_FOLDER = "lessons"
 
 
 class ScenarioNotFoundError(LookupError):
@@ -67,10 +70,20 @@ def _find_in(folders: Iterable[Path], name: str) -> Path | None:
     return None
 
 
-def bundled_names() -> list[str]:
-    """Names of the bundled scenarios, sorted."""
+def bundled_folders() -> list[Path]:
+    """Folders of the bundled scenarios, in resolution order: the scenarios, then the lessons."""
     folder = bundled_scenarios_folder()
-    return sorted(p.stem for p in folder.iterdir() if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+    return [folder, folder / LESSONS_FOLDER]
+
+
+def bundled_names() -> list[str]:
+    """Names of the bundled scenarios and lessons, sorted."""
+    return sorted({p.stem for folder in bundled_folders() for p in _files_in(folder)})
+
+
+def bundled_lessons() -> list[Path]:
+    """The bundled lesson files, sorted by name."""
+    return _files_in(bundled_scenarios_folder() / LESSONS_FOLDER)
 
 
 def resolve_scenario(ref: str | os.PathLike[str]) -> Path:
@@ -98,7 +111,7 @@ def resolve_scenario(ref: str | os.PathLike[str]) -> Path:
         kind = file_kind(path.stat().st_mode)
         raise ScenarioNotFoundError(f"{text}: {kind}, not a regular file; expected a scenario file or name")
     if is_scenario_name(text):
-        found = _find_in([*user_scenario_folders(), bundled_scenarios_folder()], text)
+        found = _find_in([*user_scenario_folders(), *bundled_folders()], text)
         if found is not None:
             return found
     raise ScenarioNotFoundError(f"{text}: no such file, and no scenario of that name. {where_scenarios_are()}")
@@ -122,7 +135,7 @@ def list_scenarios(extra: Iterable[Path] = ()) -> list[ScenarioFile]:
     Args:
         extra: Scenario files named on the command line (``--scenario FILE``), listed as given.
     """
-    out = [ScenarioFile(p.stem, p, "bundled") for p in _files_in(bundled_scenarios_folder())]
+    out = [ScenarioFile(p.stem, p, "bundled") for folder in bundled_folders() for p in _files_in(folder)]
     users = [ScenarioFile(p.stem, p, "user") for folder in user_scenario_folders() for p in _files_in(folder)]
     # resolution order puts user folders first: a user file shadows a bundled one of the same name
     shadowing = {s.name for s in users}
@@ -142,7 +155,7 @@ def _files_in(folder: Path) -> list[Path]:
 
 def allowed_parent_folders(child: Path) -> list[Path]:
     """Folders whose files a scenario at `child` may extend: its own folder, the user's, the bundled one."""
-    return [child.parent, *user_scenario_folders(), bundled_scenarios_folder()]
+    return [child.parent, *user_scenario_folders(), *bundled_folders()]
 
 
 def extends_target(child: Path, value: str) -> Path:

@@ -1119,6 +1119,103 @@ class Objective(Strict):
     text: str = F("", description="How the objective is shown to the player")
 
 
+class RoleSheet(Strict):
+    """One team's seat in a lesson: the printable role sheet a team gets (`sovereign handouts`)."""
+
+    seat: str = F(description="Region or actor id the team plays")
+    role: str = F(description="The role in a few words, the sheet's title (e.g. 'The licensor')", min_length=1)
+    goals: list[str] = F(
+        description="What the team wants beyond its objectives (the role sheet lists those from `objectives`)",
+        min_length=1,
+    )
+    levers: list[str] = F(description="What the team can do: its actions and deals that matter here", min_length=1)
+    secrets: list[str] = F(
+        default_factory=list, description="What only this team knows or wants (not shown to other teams)"
+    )
+    knows: list[str] = F(default_factory=list, description="What the team knows at the start: figures and context")
+
+
+class TimingStep(Strict):
+    """One step of a lesson's minute-by-minute plan."""
+
+    minute: int = F(description="Minutes from the start of the lesson when the step begins", unit="min", ge=0, le=300)
+    what: str = F(description="What the teacher and the teams do", min_length=1)
+
+
+class LessonForm(Strict):
+    """A length a lesson can be taught in: how many quarters, how long each, minute by minute."""
+
+    minutes: int = F(description="Length of the lesson", unit="min", ge=20, le=300)
+    quarters: int = F(description="Quarters played, from the scenario's start", unit="quarters", ge=1, le=80)
+    minutes_per_quarter: float = F(
+        description="The quarter timer (`sovereign classroom --timer`, in seconds there)", unit="min", gt=0, le=60
+    )
+    timing: list[TimingStep] = F(
+        description="The lesson minute by minute: briefing, quarters, injects to watch, debrief", min_length=1
+    )
+
+
+class DebriefQuestion(Strict):
+    """A debrief question and where in the game its answer is shown."""
+
+    question: str = F(description="The question put to the class", min_length=1)
+    where: str = F(
+        description="The screen, chart or what-if that answers it (e.g. 'Charts > Nations > sovereignty index', "
+        "'sovereign whatif')",
+        min_length=1,
+    )
+
+
+class TeacherNotes(Strict):
+    """Teacher notes under the headings of NetLogo's Info tab."""
+
+    what_it_is: str = F(description="WHAT IS IT? What the lesson is about, in a paragraph", min_length=1)
+    how_it_works: str = F(description="HOW IT WORKS: the mechanics the lesson exercises", min_length=1)
+    how_to_use_it: str = F(description="HOW TO USE IT: setting up the room and running the lesson", min_length=1)
+    things_to_notice: list[str] = F(description="THINGS TO NOTICE while the class plays", min_length=1)
+    things_to_try: list[str] = F(description="THINGS TO TRY: variations for a second run", min_length=1)
+    extending_it: list[str] = F(description="EXTENDING THE MODEL: changes to the scenario worth making", min_length=1)
+    credits_and_sources: list[str] = F(description="CREDITS AND REFERENCES: where the lesson's figures come from")
+
+
+class ObjectiveCalibration(Strict):
+    """How often the AI alone, in every seat, meets each objective: the lesson is winnable and losable."""
+
+    seeds: int = F(description="AI-only games played (seeds 0..seeds-1)", ge=1, le=10000)
+    difficulty: Difficulty = F("normal", description="Difficulty of every AI seat in those games")
+    rates: list[float] = F(
+        description="Share of the games in which each objective was met, in the order of `objectives`",
+        unit="share",
+    )
+    measured: str = F("", description="When and how it was measured (tools/calibrate_lesson.py)")
+
+    @field_validator("rates")
+    @classmethod
+    def _shares(cls, rates: list[float]) -> list[float]:
+        for r in rates:
+            if not 0.0 <= r <= 1.0:
+                raise ValueError(f"each rate must be within [0, 1], found {r}")
+        return rates
+
+
+class Lesson(Strict):
+    """A classroom lesson built on the scenario: team seats with role sheets, forms, notes, debrief.
+
+    `sovereign handouts LESSON` prints its role sheets and teacher notes; docs/teaching.md lists the
+    bundled lessons.
+    """
+
+    topic: str = F(description="What the lesson is about, in a few words", min_length=1)
+    teaches: str = F(description="What students learn, in a sentence (for the lessons table)", min_length=1)
+    teams: list[RoleSheet] = F(description="The team seats and their role sheets", min_length=4, max_length=10)
+    forms: list[LessonForm] = F(description="Lengths it can be taught in (e.g. 45 and 90 minutes)", min_length=1)
+    notes: TeacherNotes = F(description="Teacher notes (NetLogo Info-tab headings)")
+    debrief: list[DebriefQuestion] = F(description="Debrief questions, each with where to look", min_length=1)
+    calibration: ObjectiveCalibration | None = F(
+        None, description="AI-only success rate of each objective (None: not measured yet)"
+    )
+
+
 class Economics(Strict):
     """Market-wide economic parameters: build times and costs, chip and compute pricing."""
 
@@ -1583,6 +1680,7 @@ class Scenario(Strict):
         None, description="A risk all seats share: at its threshold the game ends and everyone loses"
     )
     seats: SeatDefaults = F(default_factory=SeatDefaults, description="AI seat settings")
+    lesson: Lesson | None = F(None, description="A classroom lesson on this scenario (None: not a lesson)")
 
     @model_validator(mode="after")
     def _cross_references(self, info: ValidationInfo) -> Scenario:
@@ -1608,6 +1706,7 @@ class Scenario(Strict):
         check.export_controls()
         check.timeline()
         check.upgrades()
+        check.lesson()
         return check.problems
 
     # Convenience look-ups used by the model and the UI.
@@ -1771,3 +1870,63 @@ class _ReferenceCheck:
                 self.add(f"objectives.{i}.seat", f"{obj.seat!r} is neither a region nor an actor")
             if obj.threshold is None and obj.rank is None:
                 self.add(f"objectives.{i}", "give a threshold or a rank")
+
+    def lesson(self) -> None:
+        """A lesson's teams are distinct seats with objectives; its forms fit the game and their time."""
+        sc, lesson = self.sc, self.sc.lesson
+        if lesson is None:
+            return
+        known = self.region_ids | set(self.actor_ids)
+        seats = [t.seat for t in lesson.teams]
+        objective_seats = {o.seat for o in sc.objectives}
+        for i, team in enumerate(lesson.teams):
+            if team.seat not in known:
+                self.add(f"lesson.teams.{i}.seat", f"{team.seat!r} is neither a region nor an actor")
+            elif seats.index(team.seat) != i:
+                self.add(f"lesson.teams.{i}.seat", f"{team.seat!r} already has a role sheet")
+            elif team.seat not in objective_seats:
+                self.add(f"lesson.teams.{i}.seat", f"expected an objective for {team.seat!r} in objectives, found none")
+        n_quarters = sc.time.n_quarters
+        lengths = [f.minutes for f in lesson.forms]
+        for i, form in enumerate(lesson.forms):
+            if lengths.index(form.minutes) != i:
+                self.add(f"lesson.forms.{i}.minutes", f"a {form.minutes}-minute form is already given")
+            if form.quarters > n_quarters:
+                self.add(
+                    f"lesson.forms.{i}.quarters",
+                    f"expected at most the scenario's {n_quarters} quarters ({sc.time.start}..{sc.time.end}), "
+                    f"found {form.quarters}",
+                )
+            last = quarter_index(sc.time.start) + form.quarters - 1
+            late = [o.by or sc.time.end for o in sc.objectives if quarter_index(o.by or sc.time.end) > last]
+            if late:
+                self.add(
+                    f"lesson.forms.{i}.quarters",
+                    f"expected to reach every objective's deadline ({max(late, key=quarter_index)}), found "
+                    f"{form.quarters} quarters (to {quarter_label(last)})",
+                )
+            play = form.quarters * form.minutes_per_quarter
+            if play > form.minutes:
+                self.add(
+                    f"lesson.forms.{i}.minutes_per_quarter",
+                    f"expected {form.quarters} quarters to fit in {form.minutes} minutes, found "
+                    f"{form.quarters} x {form.minutes_per_quarter:g} = {play:g} minutes",
+                )
+            minutes = [step.minute for step in form.timing]
+            for j, step in enumerate(form.timing):
+                if step.minute >= form.minutes:
+                    self.add(
+                        f"lesson.forms.{i}.timing.{j}.minute",
+                        f"expected a minute before the end ({form.minutes}), found {step.minute}",
+                    )
+                if j and step.minute < minutes[j - 1]:
+                    self.add(
+                        f"lesson.forms.{i}.timing.{j}.minute",
+                        f"expected steps in time order, found {step.minute} after {minutes[j - 1]}",
+                    )
+        cal = lesson.calibration
+        if cal is not None and len(cal.rates) != len(sc.objectives):
+            self.add(
+                "lesson.calibration.rates",
+                f"expected one rate per objective ({len(sc.objectives)}), found {len(cal.rates)}",
+            )

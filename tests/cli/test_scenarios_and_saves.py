@@ -64,7 +64,7 @@ def test_an_unknown_name_is_a_usage_error_that_lists_the_bundled_ones(argv, caps
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "sovereign: error: baseilne: no such file, and no scenario of that name" in err
-    assert "baseline, taiwan_strait" in err
+    assert "baseline, export_controls, taiwan_strait" in err
 
 
 def test_validate_an_unknown_name_exits_1(capsys, tmp_path, monkeypatch) -> None:

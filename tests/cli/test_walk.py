@@ -53,6 +53,7 @@ def test_the_walk_covers_every_subcommand():
         "debrief",
         "whatif",
         "compare",
+        "handouts",
     }
 
 
@@ -130,6 +131,7 @@ def test_fifos_never_block(tmp_path, capsys, fifo):
         ["fan", str(save), "--runs", "1"],
         ["debrief", str(save), "--runs", "1"],
         ["whatif", str(save), "--at", "2026Q1", "--seat", "IND", "--drop", "1"],
+        ["handouts", str(scenario)],
     ):
         rc, _, err = call(argv, capsys)
         assert rc == 2 or (argv[0] == "validate" and rc == 1), (argv, rc, err)
@@ -165,6 +167,7 @@ def test_odd_and_unwritable_output_paths_are_refused_before_any_work(tmp_path, c
         ["report", str(tmp_path), "--out", out],
         ["screenshot", str(Path(out) / "shot.png")],
         ["fan", str(tmp_path / "absent.json.gz"), "--out", out],
+        ["handouts", "export_controls", "--out", out],
     ):
         t0 = time.perf_counter()
         rc, out_text, err = call(argv, capsys)

@@ -86,7 +86,7 @@ def test_an_unknown_name_says_what_exists(tmp_path: Path, monkeypatch, user_fold
         resolve_scenario("baseilne")
     message = str(info.value)
     assert message.startswith("baseilne: no such file, and no scenario of that name.")
-    assert "baseline, taiwan_strait" in message and str(user_folder) in message
+    assert "baseline, export_controls, taiwan_strait" in message and str(user_folder) in message
     with pytest.raises(ScenarioNotFoundError, match="no such file"):
         resolve_scenario("nowhere/lesson.yaml")  # a path is never looked up by name
     with pytest.raises(ScenarioNotFoundError, match="is a folder"):
@@ -98,7 +98,13 @@ def test_list_scenarios_bundled_user_and_extra_files(user_folder: Path, tmp_path
     (user_folder / "notes.txt").write_text("not a scenario")
     extra = write(tmp_path, "other.yaml", MINI_TEXT)
     listed = [(e.name, e.origin) for e in list_scenarios([extra])]
-    assert listed == [("baseline", "bundled"), ("taiwan_strait", "bundled"), ("lesson", "user"), ("other", "file")]
+    assert listed == [
+        ("baseline", "bundled"),
+        ("taiwan_strait", "bundled"),
+        ("export_controls", "bundled"),  # the bundled lessons, after the scenarios
+        ("lesson", "user"),
+        ("other", "file"),
+    ]
 
 
 # --------------------------------------------------------------------------- extends: what it may reach

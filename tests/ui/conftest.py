@@ -82,9 +82,14 @@ class Driver:
         self.frames(3)
 
     def close_dialogs(self) -> None:
-        """Answer open choice dialogs with their cancel choice (decisions: 'later')."""
+        """Close the quarter report that opens after a quarter, then answer open choice dialogs with
+        their cancel choice (decisions: 'later')."""
         from sovereign.ui.dialogs import ChoiceDialog
 
+        for _ in range(3):  # the report, then the map asks its decisions
+            if self.app.top is None or self.app.top.name != "report":
+                break
+            self.key(pygame.K_ESCAPE)
         for w in list(self.app.manager.get_window_stack().get_full_stack()):
             if isinstance(w, ChoiceDialog):
                 w.answer("later" if w.key.startswith("decision") else w.cancel_choice)
@@ -225,7 +230,10 @@ def diplomatic_session(tiny_scenario, tmp_path_factory):
     from sovereign.game.session import new_session
     from sovereign.sim.commands import AnswerDeal, JoinBloc, OfferDeal
 
-    s = new_session(tiny_scenario, ["IND", "USA"], seed=3, save_dir=tmp_path_factory.mktemp("saves"), autosave=False)
+    # the AI nations offer no pacts of their own here (China would offer India one), so the deals are the people's
+    quiet = tiny_scenario.diplomacy.model_copy(update={"pact_offer_trust": 1.01})
+    sc = tiny_scenario.model_copy(update={"diplomacy": quiet})
+    s = new_session(sc, ["IND", "USA"], seed=3, save_dir=tmp_path_factory.mktemp("saves"), autosave=False)
     usa_pays = OfferDeal(partner="IND", deal_kind="money_transfer", quarters=2, payment_busd_per_quarter=-0.1)
     for seat, cmd in (("USA", usa_pays), ("IND", OfferDeal(partner="USA", deal_kind="security_pact", quarters=4))):
         assert s.submit(cmd, seat=seat).accepted
