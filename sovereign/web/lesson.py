@@ -239,9 +239,18 @@ class Lesson:
 
     @staticmethod
     def _default_roles(scenario: Scenario) -> dict[str, str]:
-        """Every nation a team seat, every firm AI at the scenario's level: a class plays countries."""
+        """The seats teams play by default, the others AI at the scenario's level.
+
+        A lesson's team seats are its role sheets; in a scenario that is not a lesson every nation is
+        a team seat and every firm AI: a class plays countries.
+        """
+        level = scenario.seats.difficulty
+        if scenario.lesson is not None:
+            teams = {t.seat for t in scenario.lesson.teams}
+            seats = [r.id for r in scenario.regions] + [a.id for a in scenario.actors]
+            return {seat: "team" if seat in teams else level for seat in seats}
         roles = {r.id: "team" for r in scenario.regions}
-        roles.update({a.id: scenario.seats.difficulty for a in scenario.actors})
+        roles.update({a.id: level for a in scenario.actors})
         return roles
 
     def seat_list(self) -> list[dict[str, Any]]:
@@ -877,6 +886,7 @@ class Lesson:
             "paused": self.paused,
             "stepping": self.stepping,
             "locked": self.locked,
+            "shared_risk": self._shared_risk(),
             "timer_s": self.timer_s,
             "remaining": self.remaining(),
             "teams": [
@@ -884,6 +894,16 @@ class Lesson:
                 for t in self.teams.values()
             ],
         }
+
+    def _shared_risk(self) -> dict[str, Any] | None:
+        """The scenario's shared risk as every page shows it (None when the scenario sets none)."""
+        rule = self.scenario.shared_risk
+        if rule is None:
+            return None
+        model = self.session.model if self.session is not None else None
+        value = model.economy.shared_risk if model is not None else rule.initial
+        lost = model is not None and model.economy.shared_loss >= 0
+        return {"name": rule.name, "value": round(float(value), 3), "threshold": rule.threshold, "lost": lost}
 
     def team_view(self, team: Team) -> dict[str, Any]:
         """Everything the team's page shows: only its own seat's view of the world."""

@@ -331,3 +331,17 @@ def test_a_deal_offered_between_teams_arrives_as_a_message_and_is_answered_on_th
     assert china.view()["offers"] == []
     room.end_quarter()
     assert len([m for m in china.view()["messages"] if m["kind"] == "offer"]) == 1, "announced once"
+
+
+def test_a_lesson_picks_its_team_seats_and_every_page_shows_the_shared_risk(tmp_path):
+    """The export-control lesson: its six role-sheet seats are teams, the rest AI; the tension is on every page."""
+    from sovereign.scenario.catalog import resolve_scenario
+    from sovereign.scenario.loader import load_scenario
+
+    sc = load_scenario(resolve_scenario("export_controls"))
+    lesson = Lesson(sc, tmp_path / "lesson", resolve_scenario("export_controls"), seed=1)
+    teams = {t.seat for t in sc.lesson.teams}
+    assert {s for s, role in lesson.seat_roles.items() if role == "team"} == teams
+    risk = lesson.status()["shared_risk"]
+    assert risk["name"] == sc.shared_risk.name and risk["value"] == pytest.approx(sc.shared_risk.initial)
+    assert risk["lost"] is False

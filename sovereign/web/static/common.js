@@ -90,6 +90,17 @@ function sparkline(points, key, lo = null, hi = null) {
     `<div class="row muted"><span>${esc(points[0].quarter)}</span><span style="flex:1"></span><span>${esc(points[points.length - 1].quarter)}</span></div>`;
 }
 
+function sharedRisk(el, risk) {
+  // the scenario's shared risk (e.g. tech-war tension): everyone loses at the threshold
+  el.classList.toggle("hidden", !risk);
+  if (!risk) return;
+  const share = Math.min(risk.value / risk.threshold, 1);
+  el.classList.toggle("high", share >= 0.75);
+  el.innerHTML = `${esc(risk.name)}: <b>${risk.value.toFixed(2)}</b> of ${risk.threshold}` +
+    (risk.lost ? " · everyone has lost" : "") +
+    `<span class="bar-track"><span class="bar-fill" style="width:${Math.round(share * 100)}%"></span></span>`;
+}
+
 function messageItem(m, teamNames) {
   const to = m.to === "all" ? "everyone" : (teamNames[m.to] || m.to);
   return `<li class="msg ${esc(m.kind)}"><span class="who">${esc(m.sender_name)}</span> <span class="muted">→ ${esc(to)} · ${esc(m.quarter)}</span><br>${esc(m.text)}</li>`;

@@ -52,6 +52,7 @@ function drawMap() {
 
 function updateStatus(st) {
   $("#quarter").textContent = st.quarter;
+  sharedRisk($("#risk"), st.shared_risk);
   $("#title").textContent = st.title;
   $("#room").textContent = st.room;
   setClock(st);

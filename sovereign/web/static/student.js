@@ -67,6 +67,7 @@ function onPush(msg) {
 
 function updateStatus(st) {
   $("#quarter").textContent = st.quarter;
+  sharedRisk($("#risk"), st.shared_risk);
   setClock(st);
   const banner = $("#banner");
   banner.className = "banner";
