@@ -16,7 +16,8 @@ the final flip to a real screen differs):
 - every other screen's steady frame (charts and markets after their first matplotlib render,
   whose one-off cost is listed separately);
 - ending a quarter: ``model.step()`` with every AI seat deciding, plus the UI's own work after
-  it (market snapshot and the quarter's state digest), on the worker thread the game uses.
+  it (market snapshot and the quarter's state digest on the worker thread the game uses, then
+  the quarter report of the human seat).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame
 
+from sovereign.game.report import quarter_report, snapshot
 from sovereign.game.session import default_scenario_path, new_session
 from sovereign.scenario.loader import load_scenario
 from sovereign.ui.app import App
@@ -80,12 +82,16 @@ def main(argv: list[str] | None = None) -> int:
 
     # ---- ending quarters ------------------------------------------------------------------
     session = new_session(scenario, [seat], seed=0, autosave=False)
-    step_times, total_times = [], []
+    step_times, total_times, report_times = [], [], []
     for _ in range(args.quarters):
+        before = snapshot(session.model, seat)
         t0 = time.perf_counter()
         session.end_turn()  # on the worker thread, as in the game
         report = session.wait()
+        t1 = time.perf_counter()
+        quarter_report(session.model, seat, before)  # the app builds it when the worker is done
         total_times.append(time.perf_counter() - t0)
+        report_times.append(time.perf_counter() - t1)
         step_times.append(report.seconds)
     # ---- frames -----------------------------------------------------------------------------
     app = App(Settings(autosave=False), persist_settings=False, size=(w, h), session=session)
@@ -146,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     game.set_tab("overview")
     first_render: list[tuple[str, float]] = []
     for name, params in (
+        ("report", {}),
         ("markets", {}),
         ("charts", {}),
         ("menu", {}),
@@ -187,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
 
     step = stats_ms(step_times)
     total = stats_ms(total_times)
+    built = stats_ms(report_times)
     versions = f"Python {platform.python_version()}, pygame-ce {pygame.version.ver}"
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs ({platform.processor() or 'unknown CPU'}), {versions}"
     lines = [
@@ -217,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Ending a quarter with every AI seat ({args.quarters} quarters from {scenario.time.start}): "
         f"`model.step()` mean {step[0]:.0f} ms, median {step[1]:.0f} ms, p95 {step[2]:.0f} ms; with the UI's "
-        f"snapshot and state digest on the worker thread, mean {total[0]:.0f} ms, p95 {total[2]:.0f} ms. "
+        f"snapshot and state digest on the worker thread and the quarter report, mean {total[0]:.0f} ms, "
+        f"p95 {total[2]:.0f} ms. The quarter report alone (built on the main thread when the worker is done): "
+        f"mean {built[0]:.1f} ms, p95 {built[2]:.1f} ms. "
         "The window keeps drawing (a progress overlay) while the worker plays the quarter.",
         "",
     ]

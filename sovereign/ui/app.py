@@ -32,6 +32,7 @@ from typing import Any
 import pygame
 import pygame_gui
 
+from sovereign.game.report import QuarterReport, Snapshot, quarter_report, snapshot
 from sovereign.game.session import GameSession, SaveUnavailable, load_model
 from sovereign.ui import draw, events
 from sovereign.ui.dialogs import ChoiceDialog
@@ -48,6 +49,7 @@ SCREENS: dict[str, str] = {
     "charts": "sovereign.ui.screens.charts:ChartsScreen",
     "markets": "sovereign.ui.screens.markets:MarketsScreen",
     "diplomacy": "sovereign.ui.screens.diplomacy:DiplomacyScreen",
+    "report": "sovereign.ui.screens.report:ReportScreen",
     "end": "sovereign.ui.screens.end:EndScreen",
     "settings": "sovereign.ui.screens.settings:SettingsScreen",
     "load": "sovereign.ui.screens.load:LoadScreen",
@@ -129,6 +131,13 @@ class App:
         if session is not None and save_dir is not None:
             session.save_dir = save_dir
         self.screens: list[Screen] = []
+        #: The last quarter's report of each human seat, the reports already shown (seat, quarter),
+        #: and each human seat's figures at the start of the quarter being decided (to compare with).
+        self.reports: dict[str, QuarterReport] = {}
+        self.reports_seen: set[tuple[str, str]] = set()
+        self.report_before: dict[str, Snapshot] = {}
+        #: Milliseconds the last quarter's reports took to build (the UI benchmark reports it).
+        self.report_ms = 0.0
         self.toasts: list[Toast] = []
         #: Where the toasts were drawn in the last frame (tests check they cover no button).
         self.toast_rects: list[pygame.Rect] = []
@@ -283,6 +292,8 @@ class App:
             session.save_dir = self.save_dir
         session.autosave = self.settings.autosave
         self.session = session
+        self.reports, self.reports_seen = {}, set()
+        self._take_snapshots()
         if session.model.done:
             self.reset_to("end")
         elif session.hot_seat:
@@ -551,6 +562,7 @@ class App:
         if quitting and session.autosave and report.autosave is None:
             self.running = False  # the autosave holds everything up to this moment
             return
+        self._build_reports()
         events.post(events.QUARTER_ENDED, quarter=report.quarter, seconds=report.seconds)
         if session.model.done:
             self.reset_to("end")
@@ -558,6 +570,34 @@ class App:
             self.open("handover", seat=session.seat)
         if quitting:
             self.request_quit()  # not autosaved: ask, as quitting always does
+
+    def _take_snapshots(self) -> None:
+        """Each human seat's figures before the quarter is played, for its report afterwards."""
+        session = self.session
+        if session is None or session.model.done:
+            self.report_before = {}
+            return
+        self.report_before = {seat: snapshot(session.model, seat) for seat in session.human_seats}
+
+    def _build_reports(self) -> None:
+        """After a quarter: each human seat's report (the map opens it), then the next snapshots."""
+        session = self.session
+        assert session is not None
+        t0 = time.perf_counter()
+        self.reports = {
+            seat: quarter_report(session.model, seat, self.report_before.get(seat))
+            for seat in session.human_seats
+            if session.model.metrics.world
+        }
+        self._take_snapshots()
+        self.report_ms = (time.perf_counter() - t0) * 1000.0
+
+    def unseen_report(self) -> bool:
+        """Whether the seat whose turn it is has a report of the last quarter it has not seen."""
+        session = self.session
+        seat = session.seat if session is not None else None
+        report = self.reports.get(seat) if seat is not None else None
+        return report is not None and (report.seat, report.quarter) not in self.reports_seen
 
     def draw(self) -> None:
         """Draw the top screen (and what shows through it), widgets and overlays."""
@@ -733,6 +773,7 @@ class App:
         for name in (
             "game",
             "diplomacy",
+            "report",
             "markets",
             "charts",
             "new_game",

@@ -25,6 +25,7 @@ SCREENSHOT_SCREENS: dict[str, str] = {
     "charts": "time series of every nation",
     "markets": "merit order and compute market of your region",
     "diplomacy": "trust, offers and deals (your seat signs a security pact; other human seats make you offers)",
+    "report": "the quarter report after a quarter in which your seat built, bought chips and set policy",
     "end": "end of game (plays the whole scenario first)",
     "help": "F1 help overlay over the map",
 }
@@ -85,12 +86,43 @@ def make_session(opts: ShotOptions, quarters: int) -> Any:
             session.submit(BuildDatacenter(region=seat, it_mw=300), seat=seat)
         if opts.screen == "diplomacy":
             _stage_diplomacy(session, seat, first=q == 0, last=q == n - 1)
+        if opts.screen == "report" and q == n - 1:
+            _REPORT_BEFORE[id(session)] = _stage_report(session, seat)
         while session.end_turn(wait=True) == "handover":
             pass  # hot seat: every human seat ends its turn, then the quarter is played
         session.poll()
     while seat in session.human_seats and session.seat != seat and session.end_turn() == "handover":
         pass  # hot seat: the seats before yours pass, so the picture shows your turn
     return session
+
+
+#: The seat's figures before the last quarter a report picture shows, by session.
+_REPORT_BEFORE: dict[int, Any] = {}
+
+
+def _stage_report(session: Any, seat: str) -> Any:
+    """Give the quarter report something to show: a build, a chip bid, a policy and one refusal.
+
+    Returns the seat's snapshot before the quarter, which the report compares with.
+    """
+    from sovereign.game.report import snapshot
+    from sovereign.sim.commands import BuildFab, BuildPlant, BuyAccelerators, SetSecuritySpending
+
+    model = session.model
+    before = snapshot(model, seat)
+    home = model.home_of(seat)
+    chip = next((a for a in model.scenario.accelerators if not a.controlled), model.scenario.accelerators[0])
+    for cmd in (
+        BuildPlant(region=home, technology="solar", mw=500),
+        BuyAccelerators(region=home, accelerator=chip.id, h100e=20000, max_price_usd=chip.price_usd_per_h100e * 1.5),
+        BuildFab(region=home, accelerator=chip.id, h100e_per_quarter=5_000_000),  # far beyond the budget
+    ):
+        session.submit(cmd, seat=seat)
+    if seat in model.region_ix:
+        session.submit(
+            SetSecuritySpending(busd_per_year=float(model.world.security_busd[model.region_ix[seat]]) + 1.0), seat=seat
+        )
+    return before
 
 
 def _stage_diplomacy(session: Any, seat: str, first: bool, last: bool) -> None:
@@ -187,6 +219,12 @@ def _open_with_game(app: Any, opts: ShotOptions, session: Any) -> None:
                 app.frame(dt=1 / 60)
             _close_dialogs(app)
         app.open("diplomacy")
+    elif opts.screen == "report":
+        from sovereign.game.report import quarter_report
+
+        seat = session.seat
+        app.reports[seat] = quarter_report(session.model, seat, _REPORT_BEFORE.pop(id(session), None))
+        app.open("report")
     elif opts.screen in ("charts", "markets"):
         app.open(opts.screen, **({"region": opts.region} if opts.region and opts.screen == "markets" else {}))
     elif opts.screen == "help":

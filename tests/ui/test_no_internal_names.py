@@ -150,3 +150,32 @@ def test_the_diplomacy_screen_with_deals_shows_no_developer_text(make_app, diplo
     ids = _ids(s.model)
     problems = [t for t in [*shown, *texts] if DEVELOPER_TEXT.search(_plain(t)) or ids.search(_plain(t))]
     assert not problems, problems[:10]
+
+
+def test_the_quarter_report_shows_no_developer_text(make_app, tiny_scenario, tmp_path, shown):
+    """A report of builds, a chip bid, policies, an offer and a refusal, every line scrolled into view."""
+    from sovereign.game.session import new_session
+
+    s = new_session(tiny_scenario, ["IND"], seed=5, save_dir=tmp_path, autosave=False)
+    app, ui = make_app(session=s, size=(1280, 720))
+    app.start_session(s)
+    ui.close_dialogs()
+    for kind, fields in SAMPLES.items():
+        if kind in ("upgrade_datacenter", "answer_deal", "break_deal", "decide", "vote_on_application"):
+            continue  # they need a datacenter, a deal, an event or an application first
+        s.submit(c.command_from_dict({"kind": kind, **fields}))
+    shown.clear()
+    s.end_turn()
+    ui.wait_quarter()
+    screen = app.top
+    assert screen.name == "report" and len(screen.report.accounted()) > 10
+    texts = []
+    for first in range(max(screen._last_first(col) for col in screen.columns) + 1):
+        screen._first = [first, first]
+        screen.rebuild()
+        ui.frames(2)
+        texts += _gui_texts(app)
+        texts += [b.tool_tip_text or "" for b in screen.links]
+    ids = _ids(s.model)
+    problems = [t for t in [*shown, *texts] if DEVELOPER_TEXT.search(_plain(t)) or ids.search(_plain(t))]
+    assert not problems, problems[:10]

@@ -76,6 +76,7 @@ class GameScreen(Screen):
         ("Tab", "switch the side panel between Overview and Actions"),
         ("M / C / N", "markets, charts, news log"),
         ("D", "diplomacy: trust between nations, offers to answer, your deals"),
+        ("R", "the quarter report: your actions, score, money and rivals' moves last quarter"),
         ("E", "answer pending decisions"),
         ("Esc", "game menu (save, load, settings, quit)"),
     )
@@ -153,6 +154,7 @@ class GameScreen(Screen):
                 f"Diplomacy ({n_offers})" if n_offers else "Diplomacy",
                 "Trust between nations, offers waiting for your answer, your deals and bloc applications (D)",
             ),
+            ("report", "Report", "Last quarter: what became of your actions, your score and your money (R)"),
             ("markets", "Markets", "Why prices are what they are: merit order and compute market (M)"),
             ("charts", "Charts", "Time series of every nation and firm, yours highlighted (C)"),
             ("news", "News", "Everything that happened, quarter by quarter (N)"),
@@ -225,7 +227,10 @@ class GameScreen(Screen):
             self.zoom, self.center = self.view.zoom, self.view.center
 
     def on_enter(self) -> None:
-        """Ask pending decisions as soon as the map is shown."""
+        """Show the last quarter's report if this seat has not seen it; else ask pending decisions."""
+        if self.app.unseen_report() and not self.session.busy:
+            events.navigate("report")
+            return
         self._maybe_ask_decisions()
 
     def _end_label(self) -> str:
@@ -441,6 +446,8 @@ class GameScreen(Screen):
     def _top_action(self, key: str) -> None:
         if key == "diplomacy":
             events.navigate("diplomacy")
+        elif key == "report":
+            events.navigate("report")
         elif key == "markets":
             events.navigate(
                 "markets", region=self.selection if self.selection in self.session.model.region_ix else None
@@ -486,6 +493,9 @@ class GameScreen(Screen):
         events.toast(f"{event.quarter} played in {event.seconds * 1000:.0f} ms", "info")
         self.panel._content_key = None
         self.rebuild()
+        if self.app.unseen_report():
+            events.navigate("report")  # the decisions are asked when the map is back
+            return
         self._maybe_ask_decisions()
 
     def set_layer(self, key: str) -> None:
@@ -543,6 +553,8 @@ class GameScreen(Screen):
             self.open_news()
         elif k == pygame.K_d:
             self._top_action("diplomacy")
+        elif k == pygame.K_r:
+            self._top_action("report")
         elif k == pygame.K_e:
             self.open_decisions()
         elif k == pygame.K_ESCAPE:
