@@ -35,8 +35,6 @@ import numpy as np
 from sovereign.sim.commands import AnswerDeal, Command, OfferDeal
 from sovereign.sim.phases.diplomacy import (
     deal_region,
-    open_offers,
-    pact_matrix,
     seat_region,
     shared_classes,
     supplier_and_buyer,
@@ -53,9 +51,8 @@ LICENCE_WORTH_SHARE = 0.15
 
 def answer_offers(agent: SeatAgent) -> list[Command]:
     """An answer to every offer open to this seat (this quarter's decision on each)."""
-    return [
-        AnswerDeal(deal=deal["id"], accept=accepts(agent, deal)) for deal in open_offers(agent.model, agent.seat_id)
-    ]
+    offers = investor_view(agent.model)["open_offers"].get(agent.seat_id, [])  # found once a quarter
+    return [AnswerDeal(deal=deal["id"], accept=accepts(agent, deal)) for deal in offers]
 
 
 def accepts(agent: SeatAgent, deal: dict[str, Any]) -> bool:
@@ -135,9 +132,10 @@ def propose_pact(agent: SeatAgent) -> list[Command]:
     if agent.difficulty == "easy":
         return []
     me = agent.seat_id
-    pacts = pact_matrix(m)
+    view = investor_view(m)
+    pacts = view["pacts"]
     w, r = m.world, seat_region(m, me)
-    if pacts[r].any() or any(x["status"] == "offered" and me in (x["proposer"], x["partner"]) for x in w.deals):
+    if pacts[r].any() or me in view["offering"]:
         return []  # one pact at a time, and no second offer while one is on the table
     trust = w.trust[r].copy()
     trust[r] = -1.0

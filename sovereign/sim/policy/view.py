@@ -15,6 +15,7 @@ import numpy as np
 from sovereign.scenario.schema import quarter_index
 from sovereign.sim import economics as econ
 from sovereign.sim.phases.chips import destination_caps, may_receive
+from sovereign.sim.phases.diplomacy import pact_matrix
 from sovereign.sim.phases.grid import expected_wait_quarters
 from sovereign.sim.phases.power import ai_load_mw
 from sovereign.sim.policy.difficulty import DIFFICULTY
@@ -211,6 +212,16 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
             for b, a in zip(*np.nonzero((w.bloc_application >= 0) & (w.bloc_application < m.quarter)), strict=True)
         ],
     }
+    # the deals on the table as the AI seats decide (offers are registered after they decide, so
+    # this holds for the whole decision phase): open offers by partner, who has an offer out or in,
+    # and the security pacts in force
+    offers: dict[str, list[dict[str, Any]]] = {}
+    busy: set[str] = set()
+    for deal in w.deals:
+        if deal["status"] == "offered":
+            offers.setdefault(deal["partner"], []).append(deal)
+            busy.update((deal["proposer"], deal["partner"]))
+    view["open_offers"], view["offering"], view["pacts"] = offers, busy, pact_matrix(m)
     model.view_cache = view
     return view
 
