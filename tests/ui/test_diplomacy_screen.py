@@ -206,3 +206,15 @@ def test_e_answers_decisions_now_that_d_is_diplomacy(make_app, tiny_scenario, tm
     ui.close_dialogs()
     ui.key(pygame.K_d)
     assert app.top.name == "diplomacy"
+
+
+def test_the_header_names_the_scenarios_shared_risk(tiny_scenario):
+    """A scenario with a shared risk shows it on the Diplomacy screen; one without shows nothing."""
+    from sovereign.scenario.schema import SharedRisk
+    from sovereign.sim.model import SovereignModel
+    from sovereign.ui.screens.diplomacy import risk_line
+
+    assert risk_line(SovereignModel(tiny_scenario, rng=1)) == ""
+    tense = tiny_scenario.model_copy(update={"shared_risk": SharedRisk(name="Tech-war tension", initial=0.3)})
+    model = SovereignModel(tense, rng=1)
+    assert risk_line(model) == "Tech-war tension: 0.30 of 1 (everyone loses at 1)"

@@ -651,6 +651,9 @@ class DiplomacyScreen(Screen):
         session = self.session
         seat = session.seat
         subtitle = f"{seat_name(session.model, seat)}: trust, offers and deals" if seat else "trust, offers and deals"
+        line = risk_line(session.model)
+        if line:
+            subtitle += f" · {line}"
         room = self.offer_button.rect.left - s(56) - f.size(self.title, 24, True)[0]
         header(surface, f, pal, s, self.title, f.ellipsize(subtitle, 15, max(room, s(40))))
         if session.busy:
@@ -824,3 +827,12 @@ class DiplomacyScreen(Screen):
                 ("A security pact binds you: allies for sovereignty and cyber defence", pal.rgb("text_muted"), False)
             )
         draw.tooltip(surface, self.fonts, lines, self.mouse, pal.rgba("tooltip_bg"), pal.rgb("tooltip_edge"), self.s(8))
+
+
+def risk_line(model: Any) -> str:
+    """The scenario's shared risk in words for the header ('' when it sets none)."""
+    risk = model.scenario.shared_risk
+    if risk is None:
+        return ""
+    value = float(model.economy.shared_risk)
+    return f"{risk.name}: {value:.2f} of {risk.threshold:g} (everyone loses at {risk.threshold:g})"
