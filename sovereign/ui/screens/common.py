@@ -1,6 +1,12 @@
-"""Pieces several screens share: the decorative world backdrop and screen headers."""
+"""Pieces several screens share: the world backdrop, screen headers, scrolling columns of cards.
+
+The card columns are the Diplomacy screen's and the quarter report's.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
 
 import pygame
 
@@ -61,3 +67,34 @@ def header(
             surface, fonts, subtitle, (s(40) + tw, h // 2 + s(2)), 15, palette.rgb("text_muted"), anchor="midleft"
         )
     return h
+
+
+class _Stacked(Protocol):
+    height: int
+    heading: bool
+
+
+def visible_blocks[B: _Stacked](blocks: Sequence[B], first: int, top: int, bottom: int) -> list[tuple[B, int]]:
+    """The blocks of a column that fit between `top` and `bottom` from block `first` on, with their y.
+
+    The first one is always shown; a heading is never the last block in view while its section
+    goes on below (it goes with its section).
+    """
+    y, out = top, []
+    for k, block in enumerate(blocks[first:]):
+        if y + block.height > bottom and k > 0:
+            break
+        out.append((block, y))
+        y += block.height
+    if len(out) > 1 and out[-1][0].heading and len(out) < len(blocks) - first:
+        out.pop()
+    return out
+
+
+def last_first_block(blocks: Sequence[_Stacked], room: int) -> int:
+    """The last block a column of height `room` may start from: scrolling further leaves space empty."""
+    used, k = 0, len(blocks)
+    while k > 0 and used + blocks[k - 1].height <= room:
+        used += blocks[k - 1].height
+        k -= 1
+    return max(0, min(k, len(blocks) - 1))

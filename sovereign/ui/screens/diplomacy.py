@@ -29,7 +29,7 @@ from sovereign.sim.phases import diplomacy
 from sovereign.ui import draw, events
 from sovereign.ui.screens.action_form import COMMAND_RESULT, SUBMIT, ActionForm
 from sovereign.ui.screens.base import Screen
-from sovereign.ui.screens.common import header
+from sovereign.ui.screens.common import header, last_first_block, visible_blocks
 
 #: Ended deals listed under "Your deals", most recent first.
 PAST_SHOWN = 4
@@ -264,17 +264,8 @@ class DiplomacyScreen(Screen):
 
     def _visible_blocks(self) -> list[tuple[Block, int]]:
         """The blocks that fit the column from the first one scrolled to, with their top y."""
-        y = self.right_rect.top + self.s(8)
-        bottom = self.right_rect.bottom - self.s(8)
-        out = []
-        for k, block in enumerate(self.blocks[self.first_block :]):
-            if y + block.height > bottom and k > 0:
-                break
-            out.append((block, y))
-            y += block.height
-        if len(out) > 1 and out[-1][0].heading and len(out) < len(self.blocks) - self.first_block:
-            out.pop()  # a heading goes with its section: shown when the section's first card fits
-        return out
+        r = self.right_rect
+        return visible_blocks(self.blocks, self.first_block, r.top + self.s(8), r.bottom - self.s(8))
 
     # -- the right-hand column ----------------------------------------------------------------
 
@@ -630,12 +621,7 @@ class DiplomacyScreen(Screen):
 
     def _last_first_block(self) -> int:
         """The last block the column may start from: scrolling further would leave space empty."""
-        room = self.right_rect.height - 2 * self.s(8)
-        used, k = 0, len(self.blocks)
-        while k > 0 and used + self.blocks[k - 1].height <= room:
-            used += self.blocks[k - 1].height
-            k -= 1
-        return min(k, len(self.blocks) - 1)
+        return last_first_block(self.blocks, self.right_rect.height - 2 * self.s(8))
 
     def update(self, dt: float) -> None:
         """Notice a form closed by its own Cancel."""

@@ -22,7 +22,7 @@ import pygame_gui
 from sovereign.game.report import Link, QuarterReport, ReportLine, quarter_report
 from sovereign.ui import draw, events
 from sovereign.ui.screens.base import Screen
-from sovereign.ui.screens.common import header
+from sovereign.ui.screens.common import header, last_first_block, visible_blocks
 
 #: Colour of a line's headline by its tone.
 TONE_COLOUR = {"good": "positive", "bad": "negative", "neutral": "text"}
@@ -185,26 +185,11 @@ class ReportScreen(Screen):
 
     def _visible(self, col: Column) -> list[tuple[Block, int]]:
         """The blocks that fit the column from its first one scrolled to, with their top y."""
-        y = col.rect.top + self.s(8)
-        bottom = col.rect.bottom - self.s(8)
-        out = []
-        for k, block in enumerate(col.blocks[col.first :]):
-            if y + block.height > bottom and k > 0:
-                break
-            out.append((block, y))
-            y += block.height
-        if len(out) > 1 and out[-1][0].heading and len(out) < len(col.blocks) - col.first:
-            out.pop()  # a heading goes with its section
-        return out
+        return visible_blocks(col.blocks, col.first, col.rect.top + self.s(8), col.rect.bottom - self.s(8))
 
     def _last_first(self, col: Column) -> int:
         """The last block the column may start from: scrolling further would leave space empty."""
-        room = col.rect.height - 2 * self.s(8)
-        used, k = 0, len(col.blocks)
-        while k > 0 and used + col.blocks[k - 1].height <= room:
-            used += col.blocks[k - 1].height
-            k -= 1
-        return max(0, min(k, len(col.blocks) - 1))
+        return last_first_block(col.blocks, col.rect.height - 2 * self.s(8))
 
     # -- events -----------------------------------------------------------------------------------
 
