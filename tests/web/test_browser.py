@@ -171,6 +171,8 @@ def test_a_lesson_in_the_browser(server, browser, tmp_path):
     # Quarter 1: orders, a reload that keeps them, an inject, a pause.
     tigers = laptops["Tigers"]
     tigers.wait_for_selector("#verdict")
+    # the form's own words for a yes/no field
+    tigers.wait_for_selector("#fields option:text('Grid connection (queue)')", state="attached")
     tigers.click("#queue-btn")
     tigers.wait_for_selector("#order-result:text('Queued.')")
     tigers.reload()
@@ -203,6 +205,9 @@ def test_a_lesson_in_the_browser(server, browser, tmp_path):
         page.click("#turn-in")
     for page in [*laptops.values(), phone, teacher, projector]:
         quarter_is(page, "2026Q2")
+    # once a quarter is played, a nation's dashboard shows its industrial power price (not $0)
+    figures = laptops["Tigers"].text_content("#figures")
+    assert "Industrial power price" in figures and "$0/MWh" not in figures
     phone.wait_for_selector("#results-box:not(.hidden)")
     assert "Buy " in phone.text_content("#results") and "buy_accelerators" not in phone.text_content("#results")
     # the inject fired last quarter asks India a question: each answer's effects are listed first

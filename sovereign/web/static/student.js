@@ -117,7 +117,7 @@ function renderDashboard(v) {
   const figs = [[nation ? "Budget" : "Cash", money(priv.cash_busd)], ["Committed this quarter", v.committed]];
   if (nation) {
     figs.unshift(["Sovereignty index", pct(nation.sovereignty_index)]);
-    figs.push(["Power price", `$${Math.round(nation.power_price_usd_mwh ?? 0)}/MWh`]);
+    figs.push(["Industrial power price", `$${Math.round(nation.retail_price_usd_mwh ?? 0)}/MWh`]);
   }
   figs.push(["Datacenters", String(priv.datacenters.length)], ["Projects", String(priv.projects.length)]);
   $("#figures").innerHTML = figs.map(([k, val]) => `<div class="figure"><div class="muted">${esc(k)}</div><div class="v">${esc(val)}</div></div>`).join("");
@@ -219,7 +219,8 @@ function fieldHtml(f, i, keep) {
     return `<label for="f-${i}"${tip}>${esc(f.label)}: <b id="fv-${i}">${esc(numberText(f, val))}</b> <span class="muted">(${esc(f.lo_text)} – ${esc(f.hi_text)})</span></label>` +
       `<input id="f-${i}" name="${esc(f.name)}" type="range" min="${f.lo}" max="${f.hi}" step="${f.step}" value="${val}">`;
   }
-  const choices = f.kind === "bool" ? [[true, "yes"], [false, "no"]] : f.choices;
+  // a yes/no field shows the form's own words for each answer when it has them ("Own on-site gas")
+  const choices = f.kind === "bool" && !(f.choices && f.choices.length) ? [[true, "yes"], [false, "no"]] : f.choices;
   if (f.kind === "bool") f.choices = choices;
   const cur = keep !== undefined ? keep : f.default;
   const opts = choices.map((c, j) => `<option value="${j}"${JSON.stringify(c[0]) === JSON.stringify(cur) ? " selected" : ""}>${esc(c[1])}</option>`).join("");
