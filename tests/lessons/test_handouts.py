@@ -16,7 +16,8 @@ from sovereign.lessons.handouts import render_handouts, role_sheet_html, teacher
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_every_team_gets_its_role_sheet_with_its_objectives_and_secrets(lesson) -> None:
+def test_every_team_gets_its_role_sheet_with_its_objectives_and_secrets(each_lesson) -> None:
+    lesson = each_lesson
     pages = {p.filename: p.html for p in render_handouts(lesson)}
     assert set(pages) == {"index.html", "teacher-notes.html", *(f"role-{t.seat}.html" for t in lesson.lesson.teams)}
     shared = next(o for o in lesson.objectives if o.seat == "all")
@@ -56,7 +57,8 @@ def test_the_teacher_notes_have_the_info_tab_headings_timings_rates_and_debrief(
         assert escape(q.where) in html
 
 
-def test_pages_are_self_contained_printable_and_escape_the_scenarios_text(lesson) -> None:
+def test_pages_are_self_contained_printable_and_escape_the_scenarios_text(each_lesson) -> None:
+    lesson = each_lesson
     for page in render_handouts(lesson):
         assert "@media print" in page.html and "@page" in page.html
         assert "<script" not in page.html and "<link" not in page.html and "<img" not in page.html
@@ -71,7 +73,7 @@ def test_a_scenario_without_a_lesson_has_no_handouts() -> None:
     from sovereign.scenario.loader import load_scenario
 
     with pytest.raises(ValueError, match="not a lesson"):
-        render_handouts(load_scenario(resolve_scenario("taiwan_strait")))
+        render_handouts(load_scenario(resolve_scenario("baseline")))
 
 
 def test_the_handouts_command_writes_every_page(tmp_path, capsys) -> None:

@@ -10,7 +10,8 @@ from sovereign.lessons.calibrate import RATE_RANGE, calibrate, play_seed
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_the_lesson_plays_to_its_end_headless_and_every_objective_is_graded(lesson, seed) -> None:
+def test_every_lesson_plays_to_its_end_headless_and_every_objective_is_graded(each_lesson, seed) -> None:
+    lesson = each_lesson
     outcome = play_seed(lesson, seed)
     assert not outcome.ended_by_shared_risk
     assert len(outcome.met) == len(lesson.objectives)
@@ -35,7 +36,8 @@ def test_the_end_screen_grades_with_the_same_function() -> None:
 
 
 @pytest.mark.slow
-def test_ai_alone_meets_each_objective_in_20_to_60_percent_of_games_as_the_notes_say(lesson) -> None:
+def test_ai_alone_meets_each_objective_in_20_to_60_percent_of_games_as_the_notes_say(each_lesson) -> None:
+    lesson = each_lesson
     cal = lesson.lesson.calibration
     rates, outcomes = calibrate(lesson, seeds=cal.seeds, workers=2)
     measured = [round(r.rate, 2) for r in rates]
