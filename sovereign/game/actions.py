@@ -21,7 +21,7 @@ from sovereign.sim import commands as c
 from sovereign.sim import economics
 from sovereign.sim.economics import HOURS_PER_QUARTER, HOURS_PER_YEAR, KW_PER_MW
 from sovereign.sim.model import SovereignModel
-from sovereign.sim.phases import diplomacy, orders
+from sovereign.sim.phases import compute, diplomacy, orders
 from sovereign.sim.phases.finance import revenue_growth
 from sovereign.sim.phases.grid import contracted_dc_mw, expected_wait_quarters, firm_capacity, planning_margin
 from sovereign.sim.phases.power import ai_load_mw
@@ -206,9 +206,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "offer_deal",
         "Offer a deal",
-        "Offer another seat a deal: a money transfer, a chip supply agreement, an export licence or a security "
-        "pact, with a payment each quarter if you like. They answer next quarter; once signed it binds for "
-        "its term, and breaking it costs you their trust.",
+        "Offer another seat a deal: a money transfer, a chip supply agreement, a compute contract (your "
+        "datacenters serve a lab, a startup or a nation's programme at a price per H100e-hour), an export "
+        "licence or a security pact, with a payment each quarter if you like. They answer next quarter; "
+        "once signed it binds for its term, and breaking it costs you their trust.",
         NATION | ALL_FIRMS,
     ),
     ActionSpec(
@@ -230,6 +231,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "was you until it is traced (each quarter it may be; better-defended targets trace it sooner); then it "
         "is in the news and the target trusts you less.",
         NATION,
+    ),
+    ActionSpec(
+        "set_compute_price",
+        "Set your compute price",
+        "The lowest price you sell your compute at on the spot market, per H100e-hour. Above your running "
+        "cost it earns a margin on every hour sold, but buyers who will not pay it go to other clouds. "
+        "Contracts with customers keep their own price (Offer a deal: compute contract).",
+        ALL_FIRMS,
     ),
     ActionSpec(
         "raise_funding",
@@ -473,21 +482,8 @@ def fields_for(model: SovereignModel, seat: str, key: str, region: str | None) -
         r_fields.append(Field("region", "Region", "choice", others, default=default))
         cur = int(w.export_tier[model.region_ix[default]]) if default in model.region_ix else 2
         r_fields.append(Field("tier", "New tier", "choice", [(1, "Tier 1"), (2, "Tier 2"), (3, "Tier 3")], default=cur))
-    elif key == "raise_funding":
-        val = float(agent.state.get("valuation_busd", 1.0))
-        hi = max(0.5, round(min(500.0, 0.3 * val), 1))
-        r_fields.append(
-            Field(
-                "busd",
-                "Amount",
-                "number",
-                lo=0.1,
-                hi=hi,
-                step=0.1 if hi < 20 else 1.0,
-                default=round(min(hi, max(0.1, 0.05 * val)), 1),
-                unit=fmt.money,
-            )
-        )
+    elif key in ("set_compute_price", "raise_funding"):
+        r_fields.append(_price_field(model, seat) if key == "set_compute_price" else _funding_field(agent))
     return r_fields
 
 
@@ -598,7 +594,18 @@ def _deal_fields(model: SovereignModel, seat: str, key: str, region: str | None)
             step=5_000,
             default=50_000,
             unit=fmt.h100e,
-            tooltip="Chip supply and licences: H100e a quarter",
+            tooltip="Chip supply and licences: H100e a quarter; compute contracts: H100e of compute reserved",
+        ),
+        Field(
+            "price_usd_per_hour",
+            "Compute price",
+            "number",
+            lo=0.0,
+            hi=10.0,
+            step=0.05,
+            default=round(float(model.results.compute.price_global), 2),
+            unit=lambda v: f"${v:,.2f} per H100e-hour",
+            tooltip="Compute contract: what the buyer pays per H100e-hour reserved, used or not",
         ),
         Field(
             "price_usd",
@@ -620,6 +627,39 @@ def _deal_fields(model: SovereignModel, seat: str, key: str, region: str | None)
             tooltip="Chip supply: who sells; export licence: who grants it; technology sharing: who shares",
         ),
     ]
+
+
+def _funding_field(agent: Any) -> Field:
+    """The size of a funding round: up to 30% of the firm's valuation."""
+    val = float(agent.state.get("valuation_busd", 1.0))
+    hi = max(0.5, round(min(500.0, 0.3 * val), 1))
+    return Field(
+        "busd",
+        "Amount",
+        "number",
+        lo=0.1,
+        hi=hi,
+        step=0.1 if hi < 20 else 1.0,
+        default=round(min(hi, max(0.1, 0.05 * val)), 1),
+        unit=fmt.money,
+    )
+
+
+def _price_field(model: SovereignModel, seat: str) -> Field:
+    """The floor of a seat's compute price: now, and a scale up to twice what it earned."""
+    book = compute.compute_book(model, seat)
+    now = book["floor"] or 0.0
+    return Field(
+        "floor_usd_per_hour",
+        "Lowest price",
+        "number",
+        lo=0.0,
+        hi=max(10.0, round(2 * (book["price"] or book["market_price"]), 0)),
+        step=0.05,
+        default=round(now, 2),
+        unit=lambda v: "none: sell at the market's price" if not v else f"${v:,.2f} per H100e-hour",
+        tooltip="0 sells at whatever the market pays above your running cost",
+    )
 
 
 def _upgrade_fields(model: SovereignModel, seat: str) -> list[Field]:
@@ -955,10 +995,38 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
         out.extend(_deal_effects(model, seat, cmd))
     elif isinstance(cmd, c.CovertAction):
         out.extend(_covert_effects(model, cmd))
+    elif isinstance(cmd, c.SetComputePrice):
+        out.extend(_price_effects(model, seat, cmd))
     elif isinstance(cmd, c.RaiseFunding):
         st = model.seats[seat].state
         p = economics.funding_success_probability(sc, model.economy.funding_winter_left > 0, revenue_growth(st))
         out.append(f"Chance of success ~{fmt.pct(p)}; the money arrives when the quarter is played")
+    return out
+
+
+def _price_effects(model: SovereignModel, seat: str, cmd: c.SetComputePrice) -> list[str]:
+    """What a compute price floor would have meant last quarter: how much sold at or above it."""
+    book = compute.compute_book(model, seat)
+    if book["price"] is None:
+        return ["Your datacenters sold no compute last quarter: nothing to compare the price with"]
+    out = [
+        f"Last quarter you sold {fmt.h100e(book['spot'] + book['contracted'])} at "
+        f"${book['price']:,.2f} per H100e-hour on average (running cost ${book['cost']:,.2f}; "
+        f"world average ${book['market_price']:,.2f})"
+    ]
+    floor = cmd.floor_usd_per_hour
+    if not floor:
+        out.append("No floor: your compute sells at whatever the market pays above its running cost")
+        return out
+    res = model.results.compute
+    k_ix = np.asarray(res.clusters, np.int64)
+    mine = model.world.dc_owner[k_ix] == model.seat_index(seat)
+    sold = np.asarray(res.alloc).sum(0)[mine]
+    above = float(sold[np.asarray(res.price)[mine] >= floor].sum()) / max(float(sold.sum()), 1e-9)
+    out.append(
+        f"At ${floor:,.2f}, {fmt.pct(above)} of last quarter's sales were at or above it: "
+        "the rest would go to other clouds unless buyers are short of compute"
+    )
     return out
 
 
@@ -969,6 +1037,8 @@ def _deal_effects(model: SovereignModel, seat: str, cmd: c.OfferDeal | c.AnswerD
             return []
         terms = cmd.model_dump()
         terms.update(kind=cmd.deal_kind, proposer=seat, partner=cmd.partner)
+        if cmd.deal_kind == "compute_supply":
+            terms["price_usd"] = cmd.price_usd_per_hour
         trust = diplomacy.trust_between(model, cmd.partner, seat)
         return [
             diplomacy.describe(model, terms),

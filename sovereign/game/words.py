@@ -70,6 +70,11 @@ _LABELS: dict[str, Any] = {
     "set_export_tier": lambda n, c: f"{n(c.region)} to export tier {c.tier}",
     "decide": lambda n, c: f"Decision on event {c.event_id}: option {c.option + 1}",
     "raise_funding": lambda n, c: f"Raise {fmt.money(c.busd)}",
+    "set_compute_price": lambda n, c: (
+        f"Compute price floor ${c.floor_usd_per_hour:,.2f} per H100e-hour"
+        if c.floor_usd_per_hour
+        else "No compute price floor: sell at the market's price"
+    ),
     "offer_deal": lambda n, c: (
         f"Offer {n(c.partner)} a {c.deal_kind.replace('_', ' ')} for {c.quarters} quarters"
         + (f" (counter-offer to deal {c.counter_to})" if c.counter_to is not None else "")

@@ -525,6 +525,7 @@ SEAT_STATE = Record(
         "rounds_raised": COUNT,
         "failed_rounds": COUNT,
         "revenue_hist": ListOf(MONEY),
+        "compute_floor_usd": Num(lo=0, hi=200),  # $/H100e-hour (`SetComputePrice`)
     },
     extra=Scalarish(),
 )
@@ -564,7 +565,9 @@ PROJECT = Record(
 DEAL = Record(
     required={
         "id": Num(lo=0, hi=1e7, integer=True),
-        "kind": OneOf(("money_transfer", "chip_supply", "export_licence", "security_pact", "technology_sharing")),
+        "kind": OneOf(
+            ("money_transfer", "chip_supply", "export_licence", "security_pact", "technology_sharing", "compute_supply")
+        ),
         "proposer": Text(),  # seats that may have gone bankrupt since
         "partner": Text(),
         "status": OneOf(("offered", "active", "rejected", "expired", "ended", "broken")),

@@ -1021,6 +1021,31 @@ class Diplomacy(Strict):
         description="Markup over list price an AI seller asks before it signs a chip supply deal, by "
         "difficulty (assumption: allocation contracts are at list, 2024-26)",
     )
+    compute_offer_premium: float = F(
+        0.1,
+        description="Premium over what it paid last quarter that an AI lab short of compute offers a "
+        "player's cloud for a compute contract (assumption: capacity reservations are priced near the "
+        "going rate; committed-use discounts and scarcity premia of about 10% go either way)",
+        unit="share",
+        ge=0,
+        le=2,
+    )
+    compute_offer_quarters: int = F(
+        4,
+        description="Term of the compute contracts AI labs offer (assumption: a year, the shortest common "
+        "reserved-capacity commitment)",
+        unit="quarters",
+        ge=1,
+        le=80,
+    )
+    compute_offer_share: float = F(
+        0.25,
+        description="Largest share of a supplier's compute an AI lab asks to reserve in one contract "
+        "(assumption: a buyer spreads its reservations over suppliers)",
+        unit="share",
+        gt=0,
+        le=1,
+    )
     max_term_quarters: int = F(20, description="Longest deal term", unit="quarters", ge=1, le=80)
     reveal_base: float = F(
         0.1,

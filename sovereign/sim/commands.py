@@ -229,6 +229,19 @@ class PermittingReform(_Command):
     kind: Literal["permitting_reform"] = "permitting_reform"
 
 
+class SetComputePrice(_Command):
+    """Seat owning datacenters: the lowest price it sells its compute at on the spot market.
+
+    The floor is the seat's asking price: its clusters are offered at the higher of their running
+    cost and the floor, so they sell less but at a margin (a cloud's list price). ``None`` sells at
+    whatever the market pays above cost, as every AI owner does. Contracts (`OfferDeal` with
+    ``compute_supply``) are at their own agreed price.
+    """
+
+    kind: Literal["set_compute_price"] = "set_compute_price"
+    floor_usd_per_hour: float | None = Field(None, ge=0, le=200, description="$/H100e-hour; None = no floor")
+
+
 class RaiseFunding(_Command):
     """Firm: try to raise a funding round this quarter (success is uncertain)."""
 
@@ -247,9 +260,11 @@ class Decide(_Command):
 class OfferDeal(_Command):
     """Offer another seat a deal; it answers this quarter or next (see `sovereign.sim.phases.diplomacy`).
 
-    ``deal_kind``: ``money_transfer``, ``chip_supply``, ``export_licence``, ``security_pact`` or
+    ``deal_kind``: ``money_transfer``, ``chip_supply``, ``export_licence``, ``security_pact``,
     ``technology_sharing`` (the seller's fab know-how: the partner's fabs of the classes both make
-    gain capacity when it is signed).
+    gain capacity when it is signed) or ``compute_supply`` (a contract for compute: the supplier's
+    datacenters reserve H100e for the buyer, a lab, a startup or a nation's programme, which pays
+    ``price_usd_per_hour`` per H100e-hour for what is reserved, used or not: take or pay).
     ``payment_busd_per_quarter`` is paid each quarter of the term by the partner to the proposer
     (negative: by the proposer to the partner). A chip supply deal names the class, H100e a
     quarter, the price per H100e and the region of the buyer's datacenters it is delivered to
@@ -259,12 +274,15 @@ class OfferDeal(_Command):
 
     kind: Literal["offer_deal"] = "offer_deal"
     partner: str
-    deal_kind: Literal["money_transfer", "chip_supply", "export_licence", "security_pact", "technology_sharing"]
+    deal_kind: Literal[
+        "money_transfer", "chip_supply", "export_licence", "security_pact", "technology_sharing", "compute_supply"
+    ]
     quarters: int = Field(4, ge=1, le=80)
     payment_busd_per_quarter: float = Field(0.0, ge=-100, le=100)
     accelerator: str | None = None
     h100e_per_quarter: float = Field(0.0, ge=0, le=5e6)
     price_usd: float = Field(0.0, ge=0, le=1e6)
+    price_usd_per_hour: float = Field(0.0, ge=0, le=200)
     region: str | None = None
     supplier_is_proposer: bool = True
     counter_to: int | None = Field(None, ge=0)
@@ -324,6 +342,7 @@ Command = Annotated[
     | ExpandGrid
     | UpgradeDatacenter
     | PermittingReform
+    | SetComputePrice
     | RaiseFunding
     | Decide
     | OfferDeal
@@ -680,6 +699,8 @@ def _deal_terms(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) ->
         return "only nations sign security pacts"
     if kind in ("chip_supply", "export_licence"):
         return _chip_deal_terms(model, seat, cmd)
+    if kind == "compute_supply":
+        return _compute_deal_terms(model, seat, cmd)
     if kind == "technology_sharing":
         from sovereign.sim.phases.diplomacy import shared_classes, supplier_and_buyer
 
@@ -722,6 +743,36 @@ def _chip_deal_terms(model: SovereignModel, seat: str, cmd: Any) -> str | None:
         return f"{model.seats[seller].name} makes no {name} chips to supply"
     if not bool(((w.dc_owner == model.seat_index(buyer)) & (w.dc_region == r)).any()):
         return f"{model.seats[buyer].name} has no datacenter in {region} to take the chips"
+    return None
+
+
+def _compute_deal_terms(model: SovereignModel, seat: str, cmd: Any) -> str | None:
+    """A compute contract: a supplier with datacenters, a buyer with a use for compute, a volume, a price."""
+    from sovereign.sim.phases.diplomacy import supplier_and_buyer
+
+    if cmd.h100e_per_quarter <= 0:
+        return "name how many H100e of compute a quarter"
+    if cmd.price_usd_per_hour <= 0:
+        return "name the price per H100e-hour"
+    terms = {"proposer": seat, "partner": cmd.partner, "supplier_is_proposer": cmd.supplier_is_proposer}
+    seller, buyer = supplier_and_buyer(terms)
+    if model.seats[buyer].kind not in ("lab", "startup", "nation"):
+        return f"{model.seats[buyer].name} does not buy compute: a lab, a startup or a nation's programme does"
+    if cmd.region is not None and cmd.region not in model.region_ix:
+        return f"unknown region {cmd.region!r}"
+    w, pos = model.world, model.seat_index(seller)
+    where = w.dc_owner == pos
+    if cmd.region is not None:
+        where &= w.dc_region == model.region_ix[cmd.region]
+    if not bool(where.any()):
+        place = f" in {cmd.region}" if cmd.region is not None else ""
+        return f"{model.seats[seller].name} has no datacenter{place} to supply compute from"
+    return None
+
+
+def _owns_compute(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    if not bool((model.world.dc_owner == model.seat_index(seat)).any()):
+        return f"{agent.name} owns no datacenter whose compute it could price"
     return None
 
 
@@ -789,6 +840,7 @@ _RULES: dict[type, tuple[_Rule, ...]] = {
     ExpandGrid: (_nation_only,),
     UpgradeDatacenter: (_upgradable,),
     PermittingReform: (_nation_only, _permits_can_speed_up),
+    SetComputePrice: (_owns_compute,),
     RaiseFunding: (_may_raise,),
     Decide: (_decision_pending,),
     OfferDeal: (_deal_terms,),

@@ -7,11 +7,19 @@ agreed over the contract's life, which follows the spot rent slowly; on the rest
 Owners receive what buyers pay and pay power and opex once, for the hours they sell. So the price
 of every served cluster is at least its marginal cost. Owns: the segments' and owners' cash
 (through the ledger), the datacenters' utilisation and contracted rent; returns `ComputeResults`.
+
+Two levers of the seats that own datacenters act here. A price floor (`SetComputePrice`) is the
+owner's asking price on the spot market: its clusters enter the market at the higher of their
+running cost and the floor, so they sell less, at a margin (the owner still pays only the running
+cost). Compute contracts (`compute_supply` deals) are served first (`serve_compute_deals`): the
+supplier's clusters reserve the contracted H100e for the buyer, take or pay; the buyer's demand
+is met from the reservation before it goes to the market, and what is left of both goes to the
+spot market.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -79,6 +87,9 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
     power_cost = econ.power_cost_usd_per_h100e_hour(kw_per, w.dc_pue[k_ix] * w.dc_energy[k_ix], power.dc_price[r_k])
     cost = sc.demand.opex_usd_per_hour + power_cost
     allowed = _allowed(model, seg, r_k, k_ix)
+    contracted, contract_paid = serve_compute_deals(model, seg, capacity, allowed, k_ix)
+    floor = price_floors(model, k_ix)
+    ask = np.where(floor > 0, np.maximum(cost, floor), cost)
     r_j = seg.region
     penalty = np.where(
         seg.klass[:, None] == "training",
@@ -86,9 +97,9 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
         model.distance_km[r_j][:, r_k] / 1000.0 * sc.demand.latency_penalty_usd_per_1000km,
     )
     res = clear_compute(
-        capacity,
-        cost,
-        seg.qty,
+        capacity - contracted.sum(0),
+        ask,
+        seg.qty - contracted.sum(1),
         seg.wtp,
         allowed,
         penalty,
@@ -102,18 +113,22 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
     agreed = w.dc_contract_rent[k_ix] + (rent - w.dc_contract_rent[k_ix]) * step
     w.dc_contract_rent[k_ix] = agreed
     share = sc.economics.contract_share
-    price_k = cost + share * agreed + (1.0 - share) * rent
+    price_k = ask + share * agreed + (1.0 - share) * rent
+    _settle(model, seg, alloc, price_k, cost, k_ix)
+    if contracted.any() or contract_paid:
+        alloc = alloc + contracted
+        _settle_contract_use(model, seg, contracted, contract_paid, cost, k_ix)
     sold = alloc.sum(0)
     w.dc_util[:] = 0.0
     w.dc_util[k_ix] = np.divide(sold, stock[k_ix], out=np.zeros_like(sold), where=stock[k_ix] > 0)
     served = alloc.sum(1)
-    _settle(model, seg, alloc, price_k, cost, k_ix)
     n_r = len(model.region_ix)
-    sold_r = np.bincount(r_k, sold, n_r)
-    value_r = np.bincount(r_k, price_k * sold, n_r)
+    spot = alloc.sum(0) - contracted.sum(0)  # the market's prices are the spot market's
+    sold_r = np.bincount(r_k, spot, n_r)
+    value_r = np.bincount(r_k, price_k * spot, n_r)
     regional = np.divide(value_r, sold_r, out=np.full(n_r, np.nan), where=sold_r > 0)
-    if sold.sum() > 0:
-        glob = float((price_k * sold).sum() / sold.sum())
+    if spot.sum() > 0:
+        glob = float((price_k * spot).sum() / spot.sum())
     else:
         glob = float(np.mean(list(sc.demand.wtp_usd_per_hour.values())))
     return ComputeResults(
@@ -127,8 +142,135 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
         price=price_k,
         price_region=np.where(np.isnan(regional), glob, regional),
         price_global=glob,
-        contract_price=cost + agreed,
+        contract_price=ask + agreed,
     )
+
+
+def price_floors(model: SovereignModel, k_ix: np.ndarray) -> np.ndarray:
+    """(K,) each cluster's owner's asking price on the spot market, $/H100e-hour (0: none)."""
+    floors = np.zeros(len(model.seat_ids))
+    for agent in model.seats.values():
+        floor = agent.state.get("compute_floor_usd")
+        if floor:
+            floors[model.seat_pos[agent.seat_id]] = float(floor)
+    return np.asarray(floors[model.world.dc_owner[k_ix]], float)
+
+
+def buyer_segments(model: SovereignModel, seg: Segments, buyer: str) -> list[int]:
+    """The demand segments a compute contract's buyer uses it for, in the order they are served.
+
+    A lab or startup: its own segment (none in a quarter it wants no compute). A nation: its
+    programme serves its region's regulated demand first (public data), then inference, then
+    training.
+    """
+    agent = model.seats[buyer]
+    if agent.kind != "nation":
+        return [j for j, who in enumerate(seg.owner) if who == buyer]
+    r = model.region_ix[buyer]
+    rows = [j for j, who in enumerate(seg.owner) if who is None and seg.region[j] == r]
+    order = {"regulated": 0, "inference": 1, "training": 2}
+    return sorted(rows, key=lambda j: order[str(seg.klass[j])])
+
+
+def serve_compute_deals(
+    model: SovereignModel, seg: Segments, capacity: np.ndarray, allowed: np.ndarray, k_ix: np.ndarray
+) -> tuple[np.ndarray, dict[str, float]]:
+    """Reserve the active compute contracts' H100e on their suppliers' clusters; the buyers pay.
+
+    Each contract (in the order offered) reserves at most its H100e a quarter on the supplier's
+    clusters (in the contract's region, if it names one) that the buyer may use (localisation and
+    sanctions, as on the spot market), out of what earlier contracts left. Take or pay: the buyer
+    pays the agreed price for every reserved H100e-hour and the supplier pays the running cost of
+    the hours used; a buyer that cannot pay for one H100e breaks the contract. Returns the (J, K)
+    contracted allocation actually used, which the spot market leaves out (reserved but unused
+    hours stay idle), and what each buyer paid ($B).
+    """
+    from sovereign.sim.phases.diplomacy import active_compute, break_deal, supplier_and_buyer
+
+    out = np.zeros((len(seg.qty), len(k_ix)))
+    paid_by: dict[str, float] = {}
+    deals = active_compute(model)
+    if not deals:
+        return out, paid_by
+    w, hours = model.world, econ.HOURS_PER_QUARTER
+    left = capacity.copy()
+    want = seg.qty.copy()
+    owner_k = w.dc_owner[k_ix]
+    for deal in deals:
+        seller, buyer = supplier_and_buyer(deal)
+        if seller not in model.seats or buyer not in model.seats:
+            continue
+        mine = owner_k == model.seat_pos[seller]
+        if deal["region"]:
+            mine &= w.dc_region[k_ix] == model.region_ix[deal["region"]]
+        rows = buyer_segments(model, seg, buyer)
+        usable = mine & allowed[rows].any(0) if rows else np.zeros(len(k_ix), bool)
+        reserve_k = np.where(usable, left, 0.0)
+        qty = min(float(deal["h100e_per_quarter"]), float(reserve_k.sum()))
+        price = float(deal["price_usd"])
+        cash = model.seats[buyer].cash_busd
+        if qty > 0 and cash * 1e9 < qty * price * hours:
+            qty = max(cash, 0.0) * 1e9 / (price * hours)
+            if qty < 1.0:
+                deal["last_delivered_h100e"] = 0.0
+                break_deal(model, deal, buyer, "it could not pay for the compute")
+                continue
+        deal["last_delivered_h100e"] = qty
+        deal["note"] = "" if qty > 0 or rows else "the buyer wanted no compute this quarter"
+        if qty <= 0:
+            continue
+        reserved = reserve_k * (qty / reserve_k.sum())
+        left -= reserved
+        deal["delivered_h100e"] += qty
+        paid = qty * price * hours / 1e9
+        model.transfer(buyer, seller, paid, "compute contracts")
+        paid_by[buyer] = paid_by.get(buyer, 0.0) + paid
+        st = model.seats[seller].state
+        st["revenue_q"] = st.get("revenue_q", 0.0) + paid
+        free = reserved.copy()  # the buyer's segments use the reservation, most pressing first
+        for j in rows:
+            use_k = np.where(allowed[j], free, 0.0)
+            take = min(float(want[j]), float(use_k.sum()))
+            if take <= 0:
+                continue
+            part = use_k * (take / use_k.sum())
+            out[j] += part
+            free -= part
+            want[j] -= take
+    return out, paid_by
+
+
+def _settle_contract_use(
+    model: SovereignModel,
+    seg: Segments,
+    contracted: np.ndarray,
+    paid_by: dict[str, float],
+    cost: np.ndarray,
+    k_ix: np.ndarray,
+) -> None:
+    """After the spot market: the contracted hours used are counted and their running cost paid.
+
+    Suppliers pay power and opex for them; labs and startups count the compute their contracts
+    served (their revenue follows it) and what they paid.
+    """
+    hours = econ.HOURS_PER_QUARTER
+    owner_ix = model.world.dc_owner[k_ix]
+    op_o = np.bincount(owner_ix, contracted.sum(0) * cost * hours / 1e9, len(model.seat_ids))
+    for o in np.flatnonzero(op_o > 0).tolist():
+        who = model.seat_ids[o]
+        if who in model.seats:
+            model.transfer(who, model.OUTSIDE, float(op_o[o]), "power and opex")
+            st = model.seats[who].state
+            st["costs_q"] = st.get("costs_q", 0.0) + float(op_o[o])
+    used = contracted.sum(1)
+    for j, lab in enumerate(seg.owner):
+        if lab is not None and used[j] > 0:
+            st = model.seats[lab].state
+            st["served_h100e"] = st.get("served_h100e", 0.0) + float(used[j])
+    for who, paid in paid_by.items():
+        agent = model.seats.get(who)
+        if agent is not None and agent.kind in ("lab", "startup"):
+            agent.state["paid_q"] = agent.state.get("paid_q", 0.0) + paid
 
 
 def _allowed(model: SovereignModel, seg: Segments, r_k: np.ndarray, k_ix: np.ndarray) -> np.ndarray:
@@ -210,3 +352,62 @@ def _settle(
             st = model.seats[who].state
             st["served_h100e"] = float(served[j])
             st["paid_q"] = float(paid_j[j])
+
+
+def compute_book(model: SovereignModel, seat: str) -> dict[str, Any]:
+    """A seat's compute business last quarter, and the buyers it could sign (read only).
+
+    Why here: the firm's screen, its quarter report and the AI's contract offers read the same
+    figures the market produced. Keys: ``capacity`` (H100e for sale), ``spot`` and ``contracted``
+    (H100e sold each way), ``price`` (its average spot price, $/H100e-hour), ``cost`` (average
+    running cost of what it sold), ``market_price`` (the world's), ``floor`` (its asking price or
+    None), ``contracts`` (its active compute contracts as supplier or buyer) and ``buyers`` (every
+    lab and startup that wanted compute: demand, served, the price it paid, short or not).
+    """
+    res, w = model.results.compute, model.world
+    k_ix = np.asarray(res.clusters, np.int64)
+    pos = model.seat_pos.get(seat, -1)
+    mine = w.dc_owner[k_ix] == pos if len(k_ix) else np.zeros(0, bool)
+    alloc = np.asarray(res.alloc) if res.alloc.size else np.zeros((0, len(k_ix)))
+    sold = alloc.sum(0)[mine] if alloc.size else np.zeros(int(mine.sum()))
+    from sovereign.sim.phases.diplomacy import active_compute, supplier_and_buyer
+
+    deals = [d for d in active_compute(model) if seat in (d["proposer"], d["partner"])]
+    reserved = sum(float(d["last_delivered_h100e"]) for d in deals if supplier_and_buyer(d)[0] == seat)
+    spot = float(sold.sum()) - min(reserved, float(sold.sum()))
+    price = np.asarray(res.price)[mine] if len(res.price) else np.zeros(0)
+    cost = np.asarray(res.cluster_cost)[mine] if len(res.cluster_cost) else np.zeros(0)
+    total = float(sold.sum())
+    buyers = []
+    hours = econ.HOURS_PER_QUARTER
+    for agent in model.seats.values():
+        st = agent.state
+        demand = float(st.get("demand_h100e", 0.0))
+        if agent.kind not in ("lab", "startup") or demand <= 0:
+            continue
+        served = float(st.get("served_h100e", 0.0))
+        paid = float(st.get("paid_q", 0.0)) * 1e9 / (served * hours) if served > 0 else None
+        buyers.append(
+            {
+                "seat": agent.seat_id,
+                "name": agent.name,
+                "home": st["home"],
+                "demand_h100e": demand,
+                "served_h100e": served,
+                "paid_usd_per_hour": paid,
+                "short": served < 0.95 * demand,
+            }
+        )
+    buyers.sort(key=lambda b: -b["demand_h100e"])
+    floor = model.seats[seat].state.get("compute_floor_usd") if seat in model.seats else None
+    return {
+        "capacity": float(np.asarray(res.cluster_capacity)[mine].sum()) if len(res.cluster_capacity) else 0.0,
+        "spot": spot,
+        "contracted": min(reserved, total),
+        "price": float((price * sold).sum() / total) if total > 0 else None,
+        "cost": float((cost * sold).sum() / total) if total > 0 else None,
+        "market_price": float(res.price_global),
+        "floor": floor,
+        "contracts": deals,
+        "buyers": buyers,
+    }

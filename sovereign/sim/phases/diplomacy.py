@@ -22,9 +22,13 @@ target's defences); then the news names the sponsor and the target trusts it les
 
 Kinds: ``money_transfer`` (a payment each quarter), ``chip_supply`` (a seller's fabs deliver
 H100e a quarter at an agreed price into the buyer's datacenters in a region), ``export_licence``
-(a chip-producing nation licenses a class to the partner's region, H100e a quarter), and
+(a chip-producing nation licenses a class to the partner's region, H100e a quarter),
 ``security_pact`` (the two nations count as allies for sovereignty and share threat
-intelligence). Any deal can carry a payment each quarter from the partner to the proposer
+intelligence), ``technology_sharing`` and ``compute_supply`` (a supplier's datacenters reserve
+H100e of compute for a lab, a startup or a nation's programme at an agreed price per H100e-hour,
+take or pay, served in the compute market before the spot market: `compute.serve_compute_deals`).
+The record's ``price_usd`` is per H100e for chips and per H100e-hour for compute. Any deal can
+carry a payment each quarter from the partner to the proposer
 (negative: from the proposer).
 """
 
@@ -42,13 +46,21 @@ if TYPE_CHECKING:
     from sovereign.sim.commands import CovertAction, OfferDeal
     from sovereign.sim.model import SovereignModel
 
-DEAL_KINDS = ("money_transfer", "chip_supply", "export_licence", "security_pact", "technology_sharing")
+DEAL_KINDS = (
+    "money_transfer",
+    "chip_supply",
+    "export_licence",
+    "security_pact",
+    "technology_sharing",
+    "compute_supply",
+)
 DEAL_WORDS = {
     "money_transfer": "money transfer",
     "chip_supply": "chip supply agreement",
     "export_licence": "export licence",
     "security_pact": "security pact",
     "technology_sharing": "technology-sharing agreement",
+    "compute_supply": "compute contract",
 }
 
 
@@ -153,6 +165,13 @@ def describe(model: SovereignModel, deal: dict[str, Any]) -> str:
     elif kind == "technology_sharing":
         giver, taker = (name(s) for s in supplier_and_buyer(deal))
         text = f"{giver} shares its chipmaking know-how with {taker}"
+    elif kind == "compute_supply":
+        seller, buyer = (name(s) for s in supplier_and_buyer(deal))
+        where = f" in {name(deal['region'])}" if deal["region"] else ""
+        text = (
+            f"{seller} rents {buyer} {deal['h100e_per_quarter']:,.0f} H100e of compute{where} "
+            f"at ${deal['price_usd']:,.2f} an H100e-hour, take or pay"
+        )
     else:
         seller, buyer = (name(s) for s in supplier_and_buyer(deal))
         cls = model.scenario.accelerators[model.class_ix[deal["accelerator"]]].name
@@ -218,7 +237,7 @@ def offer(model: SovereignModel, agent: SeatAgent, cmd: OfferDeal) -> None:
         "supplier_is_proposer": cmd.supplier_is_proposer,
         "accelerator": cmd.accelerator,
         "h100e_per_quarter": cmd.h100e_per_quarter,
-        "price_usd": cmd.price_usd,
+        "price_usd": cmd.price_usd_per_hour if cmd.deal_kind == "compute_supply" else cmd.price_usd,
         "region": cmd.region,
         "counter_to": cmd.counter_to,
         "broken_by": None,
@@ -368,6 +387,11 @@ def end_terms(model: SovereignModel) -> None:
 def active_supply(model: SovereignModel) -> list[dict[str, Any]]:
     """Active chip supply deals, in the order they were offered (the order they are served)."""
     return [d for d in model.world.deals if d["status"] == "active" and d["kind"] == "chip_supply"]
+
+
+def active_compute(model: SovereignModel) -> list[dict[str, Any]]:
+    """Active compute contracts, in the order they were offered (the order they are served)."""
+    return [d for d in model.world.deals if d["status"] == "active" and d["kind"] == "compute_supply"]
 
 
 def deal_rows(model: SovereignModel) -> list[dict[str, Any]]:

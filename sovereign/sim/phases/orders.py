@@ -34,6 +34,7 @@ from sovereign.sim.commands import (
     OfferDeal,
     PermittingReform,
     RaiseFunding,
+    SetComputePrice,
     SetCurtailmentPriority,
     SetEnforcement,
     SetExportControls,
@@ -176,13 +177,24 @@ def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
     elif isinstance(cmd, PermittingReform):
         model.transfer(seat, model.OUTSIDE, sc.economics.permitting_reform_busd, "reform")
         w.permitting_quarters[home] = max(0, int(w.permitting_quarters[home]) - 1)
-    elif isinstance(cmd, RaiseFunding):
-        agent.state["raising"] = True
-        agent.state["raise_busd"] = cmd.busd
+    elif isinstance(cmd, SetComputePrice | RaiseFunding):
+        _apply_firm_move(agent, cmd)
     elif isinstance(cmd, Decide):
         _decide(model, agent, cmd)
     elif isinstance(cmd, OfferDeal | AnswerDeal | BreakDeal | CovertAction):
         _apply_deal_move(model, agent, cmd)
+
+
+def _apply_firm_move(agent: SeatAgent, cmd: SetComputePrice | RaiseFunding) -> None:
+    """A price floor on the seat's compute (none: sell at the market), or a funding round started."""
+    if isinstance(cmd, SetComputePrice):
+        if cmd.floor_usd_per_hour:
+            agent.state["compute_floor_usd"] = float(cmd.floor_usd_per_hour)
+        else:
+            agent.state.pop("compute_floor_usd", None)
+    else:
+        agent.state["raising"] = True
+        agent.state["raise_busd"] = cmd.busd
 
 
 def _apply_controls(model: SovereignModel, agent: SeatAgent, cmd: SetExportControls | SetExportTier) -> None:

@@ -24,6 +24,13 @@ difficulty that asks no markup):
 - security pact: only between nations trusting each other at least `diplomacy.pact_min_trust`,
   never across the tier-1 / tier-3 divide; worth a year of the cyber losses it would avoid
   (the pact's relief times the nation's threat exposure) plus the payment.
+- compute contract (`compute_value`), as buyer: a lab or startup values the hours it would use
+  (up to its demand) at what it paid per H100e-hour last quarter, or at its willingness to pay
+  when it was short of compute (served under 95% of its demand), less the price; hours beyond its
+  demand are paid for nothing (take or pay). A nation values its programme's hours at its region's
+  price last quarter less the price. It refuses what it cannot pay a quarter of. As supplier: the
+  price less its own average spot price last quarter plus the difficulty's markup, for volumes its
+  clusters can hold beside the contracts they already serve.
 """
 
 from __future__ import annotations
@@ -32,8 +39,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sovereign.sim import economics as econ
 from sovereign.sim.commands import AnswerDeal, Command, OfferDeal
 from sovereign.sim.phases.diplomacy import (
+    active_compute,
     deal_region,
     seat_region,
     shared_classes,
@@ -43,6 +52,7 @@ from sovereign.sim.phases.diplomacy import (
 from sovereign.sim.policy.view import investor_view
 
 if TYPE_CHECKING:
+    from sovereign.scenario.schema import DemandClass
     from sovereign.sim.agents import SeatAgent
 
 #: Share of licensed sales a licence is worth to the licensee a quarter (the 15% H20 deal, CALIBRATION 13).
@@ -88,6 +98,9 @@ def deal_value(agent: SeatAgent, deal: dict[str, Any]) -> float | None:
         exposure = sc.regions[mine].threat_exposure * float(w.gdp_busd[mine]) * sc.events.threat_busd_per_gdp
         return money + d.pact_incident_relief * exposure
     seller, buyer = supplier_and_buyer(deal)
+    if kind == "compute_supply":
+        worth = compute_value(agent, deal, seller == me)
+        return None if worth is None else money + worth
     if kind == "technology_sharing":
         # a year of the extra chips the receiver's fabs make, at list price less production cost
         w = m.world
@@ -119,6 +132,102 @@ def deal_value(agent: SeatAgent, deal: dict[str, Any]) -> float | None:
     worth = max(slot[5] for slot in view["bid_slots"][r]) if view["bid_slots"][r] else 0.0
     room = view["free_by_seat"].get(m.seat_pos[buyer], {}).get(r, 0.0) / view["kw_new_list"][g]
     return money + (float(worth) - price) * min(qty, float(room) * quarters) / 1e9
+
+
+#: A lab served less than this share of the compute it wanted was short of compute.
+SHORT_OF_COMPUTE = 0.95
+
+
+def compute_value(agent: SeatAgent, deal: dict[str, Any], selling: bool) -> float | None:
+    """A compute contract's worth to this seat over its term, $B (see the module docstring)."""
+    m = agent.model
+    sc, st, prev = m.scenario, agent.state, m.results.compute
+    qty, price, quarters = float(deal["h100e_per_quarter"]), float(deal["price_usd"]), int(deal["quarters"])
+    hours = econ.HOURS_PER_QUARTER
+    if not len(prev.price_region):
+        return None  # no market seen yet: nothing to judge the price by
+    if selling:
+        k_ix = np.asarray(prev.clusters)
+        mine = m.world.dc_owner[k_ix] == m.seat_pos[agent.seat_id]
+        if deal["region"]:
+            mine &= m.world.dc_region[k_ix] == m.region_ix[deal["region"]]
+        sold = np.asarray(prev.alloc).sum(0)[mine] if prev.alloc.size else np.zeros(int(mine.sum()))
+        capacity = float(np.asarray(prev.cluster_capacity)[mine].sum())
+        promised = sum(
+            float(d["h100e_per_quarter"]) for d in active_compute(m) if supplier_and_buyer(d)[0] == agent.seat_id
+        )
+        if qty > capacity - promised:
+            return None
+        own = np.asarray(prev.price)[mine]
+        reference = float((own * sold).sum() / sold.sum()) if sold.sum() > 0 else prev.price_global
+        markup = m.scenario.diplomacy.supply_markup.get(agent.difficulty, 0.0)
+        return (price - reference * (1.0 + markup)) * qty * hours * quarters / 1e9
+    if qty * price * hours / 1e9 > agent.cash_busd:
+        return None
+    if agent.kind == "nation":
+        reference = float(prev.price_region[m.region_ix[agent.seat_id]])
+        return (reference - price) * qty * hours * quarters / 1e9
+    demand, served = float(st.get("demand_h100e", 0.0)), float(st.get("served_h100e", 0.0))
+    if served < SHORT_OF_COMPUTE * demand:
+        klass: DemandClass = "training" if agent.kind == "lab" else "inference"
+        premium = sc.labs.lab_wtp_premium if agent.kind == "lab" else 1.0
+        reference = sc.demand.wtp_usd_per_hour[klass] * premium
+    else:
+        reference = float(st.get("paid_q", 0.0)) * 1e9 / (served * hours) if served > 0 else prev.price_global
+    use = min(qty, demand)
+    return ((reference - price) * use - price * max(qty - demand, 0.0)) * hours * quarters / 1e9
+
+
+def propose_compute_contract(agent: SeatAgent) -> list[Command]:
+    """A named AI lab short of compute offers a player's cloud a compute contract (startups are too small).
+
+    Only seats played by people are asked: between AI seats, long-term compute contracts are
+    modelled in aggregate by the market's contracted share (``economics.contract_share``), so an
+    explicit deal is the player's way into that business, and an AI-only game is unchanged. The lab
+    asks when it was served under 95% of what it wanted last quarter and has no offer on the
+    table: for its shortfall (at most ``diplomacy.compute_offer_share`` of the supplier's compute
+    beside its other contracts) from the player's seat with the most compute, at what it paid per
+    H100e-hour plus ``diplomacy.compute_offer_premium`` (never above its willingness to pay), for
+    ``diplomacy.compute_offer_quarters``. Easy AI asks nothing.
+    """
+    m = agent.model
+    if not m.human_seats or agent.difficulty == "easy" or agent.kind != "lab":
+        return []
+    st, d, prev = agent.state, m.scenario.diplomacy, m.results.compute
+    demand, served = float(st.get("demand_h100e", 0.0)), float(st.get("served_h100e", 0.0))
+    if served >= SHORT_OF_COMPUTE * demand or not len(prev.clusters):
+        return []
+    if agent.seat_id in investor_view(m)["offering"]:
+        return []
+    owner_k = m.world.dc_owner[np.asarray(prev.clusters)]
+    best, room = None, 0.0
+    for seat in sorted(m.human_seats):
+        if seat not in m.seats or trust_between(m, agent.seat_id, seat) < d.deal_min_trust:
+            continue
+        capacity = float(np.asarray(prev.cluster_capacity)[owner_k == m.seat_pos[seat]].sum())
+        promised = sum(float(x["h100e_per_quarter"]) for x in active_compute(m) if supplier_and_buyer(x)[0] == seat)
+        if capacity - promised > room:
+            best, room = seat, capacity - promised
+    qty = round(min(demand - served, d.compute_offer_share * room), -3)
+    if best is None or qty < 1000:
+        return []
+    sc, hours = m.scenario, econ.HOURS_PER_QUARTER
+    paid = float(st.get("paid_q", 0.0)) * 1e9 / (served * hours) if served > 0 else float(prev.price_global)
+    klass: DemandClass = "training" if agent.kind == "lab" else "inference"
+    wtp = sc.demand.wtp_usd_per_hour[klass] * (sc.labs.lab_wtp_premium if agent.kind == "lab" else 1.0)
+    price = round(min(paid * (1.0 + d.compute_offer_premium), wtp), 2)
+    if price <= 0 or qty * price * hours / 1e9 > agent.cash_busd:
+        return []
+    return [
+        OfferDeal(
+            partner=best,
+            deal_kind="compute_supply",
+            quarters=d.compute_offer_quarters,
+            h100e_per_quarter=qty,
+            price_usd_per_hour=price,
+            supplier_is_proposer=False,
+        )
+    ]
 
 
 def propose_pact(agent: SeatAgent) -> list[Command]:

@@ -37,7 +37,7 @@ from sovereign.sim.commands import (
 )
 from sovereign.sim.phases.diplomacy import below_floor
 from sovereign.sim.phases.grid import best_firm_technology
-from sovereign.sim.policy.deals import propose_pact
+from sovereign.sim.policy.deals import propose_compute_contract, propose_pact
 from sovereign.sim.policy.view import investor_margins, investor_view
 from sovereign.sim.world import TECHNOLOGIES
 
@@ -465,4 +465,5 @@ def lab(agent: SeatAgent) -> list[Command]:
             cmds.append(RaiseFunding(busd=round(ask, 3)))
     if agent.model.seat_pos[agent.seat_id] in investor_view(agent.model)["dc_owners"]:  # owns datacenters
         cmds.extend(invest(agent, sc.policy.programme_cash_share))
+    cmds.extend(propose_compute_contract(agent))
     return cmds
