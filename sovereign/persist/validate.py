@@ -526,6 +526,7 @@ SEAT_STATE = Record(
         "failed_rounds": COUNT,
         "revenue_hist": ListOf(MONEY),
         "compute_floor_usd": Num(lo=0, hi=200),  # $/H100e-hour (`SetComputePrice`)
+        "lapsed_busd": MONEY,  # a nation's budget returned to the treasury this quarter
     },
     extra=Scalarish(),
 )

@@ -1452,7 +1452,16 @@ class EfficiencyUpgrade(Strict):
 
 
 class Finance(Strict):
-    """How firms use their cash and how they are valued."""
+    """How firms use their cash and how they are valued; how long nations may hold their AI budget."""
+
+    budget_carryover_years: float | None = F(
+        None,
+        description="Unspent AI budget a nation may carry over, in years of its AI budget; above it the "
+        "rest returns to the treasury for other uses each quarter (None: no limit)",
+        unit="years",
+        ge=0,
+        le=20,
+    )
 
     payout_cash_years: float = F(
         1.0,

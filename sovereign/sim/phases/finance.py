@@ -3,7 +3,9 @@
 The rules, in the order they apply each quarter:
 
 1. Nations receive their quarterly AI budget (GDP x ``ai_budget_share`` / 4; GDP grows at the
-   region's ``gdp_growth``) and pay their cyber-security spending from it.
+   region's ``gdp_growth``) and pay their cyber-security spending from it. Budget left unspent
+   beyond ``finance.budget_carryover_years`` of it returns to the treasury (it lapses: holding
+   money has a cost), recorded as the nation's ``lapsed_busd`` for its report.
 2. Labs and startups earn from the compute they were served, along a demand curve: revenue =
    yield x reference scale x (served / reference scale) ^ ``labs.revenue_scale_exponent``, per
    hour. A named lab's yield is calibrated so its served demand at the start earns its 2026
@@ -70,6 +72,19 @@ def _budgets_and_security(model: SovereignModel) -> None:
         enforce = min(float(w.enforcement_busd[i]) / 4.0, max(nation.state["cash_busd"], 0.0))
         if enforce > 0:
             model.transfer(r.id, model.OUTSIDE, enforce, "enforcement")
+        _lapse(model, r.id)
+
+
+def _lapse(model: SovereignModel, nation: str) -> None:
+    """Budget beyond the carry-over limit goes back to the treasury (after this quarter's budget)."""
+    years = model.scenario.finance.budget_carryover_years
+    st = model.seats[nation].state
+    if years is None:
+        return
+    excess = float(st["cash_busd"]) - years * 4.0 * model.budget_busd(nation)
+    st["lapsed_busd"] = max(excess, 0.0)
+    if excess > 0:
+        model.transfer(nation, model.OUTSIDE, excess, "budget returned to the treasury")
 
 
 def lab_revenue_busd(sc: Scenario, state: dict[str, Any], served_h100e: float) -> float:
