@@ -912,6 +912,8 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
     elif isinstance(cmd, c.SetLocalisation):
         r = model.region_ix[seat]
         seg = res.compute.segments
+        if not len(seg.qty):  # before the first quarter: this quarter's demand, as the market will see it
+            seg = compute.demand_segments(model)
         m = (seg.region == r) & (seg.klass == "regulated")
         reg = float(seg.qty[m].sum())
         home_cap = float(np.bincount(w.dc_region, weights=w.dc_stock.sum(1), minlength=len(model.region_ix))[r])

@@ -1300,9 +1300,6 @@ class Economics(Strict):
         ge=0,
         le=2,
     )
-    initial_reserve_margin: float = F(
-        0.2, description="Peak reserve margin the AI assumes before the first quarter", ge=-1, le=5
-    )
     permitting_reform_busd: float = F(
         2.0, description="Cost to a nation of one permitting reform (one quarter off delays)", unit="$B", ge=0, le=100
     )

@@ -40,7 +40,13 @@ from sovereign.sim.phases.demand import advance
 from sovereign.sim.phases.diplomacy import end_terms, reveal_covert, settle_deals, update_shared_risk
 from sovereign.sim.phases.events import apply_events
 from sovereign.sim.phases.finance import settle_finance
-from sovereign.sim.phases.grid import plan_grid, top_up_initial_grid
+from sovereign.sim.phases.grid import (
+    contracted_dc_mw,
+    firm_capacity,
+    plan_grid,
+    planning_margin,
+    top_up_initial_grid,
+)
 from sovereign.sim.phases.metrics import sovereignty_pillars
 from sovereign.sim.phases.orders import apply_orders
 from sovereign.sim.phases.power import clear_power_markets
@@ -149,7 +155,19 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
                 raise ValueError(f"difficulty given for unknown seat {seat_id!r}")
             self.seats[seat_id].state["difficulty"] = lvl
         top_up_initial_grid(self)
+        self._initial_power_signals()
         self.economy.initial_money_busd = self.total_money_busd()
+
+    def _initial_power_signals(self) -> None:
+        """The grid's planning reserve margin and capacity price before the first quarter.
+
+        From the starting grid, as the power phase computes them each quarter, so that what the
+        player and the AI see before playing is what the first quarter will show.
+        """
+        w, power = self.world, self.results.power
+        firm = firm_capacity(self, w.grid_mw)
+        power.reserve_margin = planning_margin(self, firm, contracted_dc_mw(self), w.base_demand_mw)
+        power.capacity_usd_mw_day = np.asarray(econ.capacity_price_usd_mw_day(self.scenario, power.reserve_margin))
 
     # Mesa 3.5 has its own `scenario` (experimental parameter sets); ours is the game's scenario.
     # Mesa's value is kept aside so Mesa still works, and `model.scenario` means the game world.

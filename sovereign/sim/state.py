@@ -258,7 +258,7 @@ def initial_results(sc: Scenario, list_price: np.ndarray) -> QuarterResults:
             retail=np.array([r.electricity_price_usd_mwh for r in sc.regions], float),
             dc_price=np.array([r.electricity_price_usd_mwh + r.large_load_tariff_usd_mwh for r in sc.regions], float),
             capacity_usd_mw_day=np.zeros(n_r),
-            reserve_margin=np.full(n_r, sc.economics.initial_reserve_margin),
+            reserve_margin=np.zeros(n_r),  # the starting grid's, set by the model once it is built
             dc_curtail=np.zeros(n_r),
         ),
         chips=ChipResults(
