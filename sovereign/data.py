@@ -53,7 +53,7 @@ def packaged_folder(name: str) -> Path:
 
 
 def bundled_scenarios_folder() -> Path:
-    """The folder of the scenarios that ship with Sovereign (``baseline``, ``taiwan_strait``, ...)."""
+    """The folder of the scenarios that ship with Sovereign (``baseline``; lessons in ``lessons/``)."""
     return packaged_folder("scenarios")
 
 

@@ -81,7 +81,7 @@ def test_the_wheel_holds_the_packaged_data_and_nothing_of_the_repository(install
     names = zipfile.ZipFile(wheel).namelist()
     for needed in (
         "sovereign/scenarios/baseline.yaml",
-        "sovereign/scenarios/taiwan_strait.yaml",
+        "sovereign/scenarios/lessons/taiwan_strait.yaml",
         "sovereign/scenarios/lessons/export_controls.yaml",
         "sovereign/assets/world.geojson",
         "sovereign/assets/palettes.json",

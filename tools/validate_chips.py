@@ -54,7 +54,7 @@ def one_seed(job: tuple[np.random.SeedSequence, bool]) -> dict[str, Any]:
     base.run()
     out: dict[str, Any] = {"baseline": measure_baseline(base)}
     if shock:
-        lesson_sc = load_scenario(SCENARIOS / "taiwan_strait.yaml")
+        lesson_sc = load_scenario(SCENARIOS / "lessons" / "taiwan_strait.yaml")
         lesson, calm = SovereignModel(lesson_sc, rng=seed), SovereignModel(without_shock(lesson_sc), rng=seed)
         lesson.run()
         calm.run()

@@ -5,9 +5,9 @@ A scenario is named on the command line either by a path (``my/lesson.yaml``) or
 otherwise a name is looked up, in this order, in the user's scenario folders
 (`sovereign.data.user_scenario_folders`: ``SOVEREIGN_SCENARIO_PATH`` or the per-user data folder)
 and then among the scenarios bundled with the package, then the bundled lessons (``lessons/``:
-scenarios with a ``lesson:`` section, such as ``export_controls``). User folders come first so
-that a user can keep a modified copy of a bundled scenario under the same name; `list_scenarios`
-shows which file each name reaches.
+scenarios with a ``lesson:`` section, such as ``export_controls`` and ``taiwan_strait``). User
+folders come first so that a user can keep a modified copy of a bundled scenario under the same
+name; `list_scenarios` shows which file each name reaches.
 
 `extends:` is confined for the same reason a browser confines a web page: a scenario is a file
 people download and share, and one that said ``extends: /etc/passwd`` or ``../../../.ssh/key``

@@ -10,6 +10,7 @@ import pytest
 from sovereign import data
 from sovereign.cli import main
 from sovereign.data import SCENARIO_PATH_ENV
+from sovereign.scenario.catalog import bundled_names
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "sim" / "fixtures" / "tiny.yaml"
@@ -64,7 +65,7 @@ def test_an_unknown_name_is_a_usage_error_that_lists_the_bundled_ones(argv, caps
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "sovereign: error: baseilne: no such file, and no scenario of that name" in err
-    assert "baseline, export_controls, taiwan_strait" in err
+    assert f"Bundled scenarios: {', '.join(bundled_names())};" in err and "taiwan_strait" in err
 
 
 def test_validate_an_unknown_name_exits_1(capsys, tmp_path, monkeypatch) -> None:

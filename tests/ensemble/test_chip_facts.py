@@ -35,7 +35,7 @@ def _baseline(seed: np.random.SeedSequence) -> dict[str, float]:
 
 
 def _shock(seed: np.random.SeedSequence) -> dict[str, float]:
-    sc = load_scenario(SCENARIOS / "taiwan_strait.yaml")
+    sc = load_scenario(SCENARIOS / "lessons" / "taiwan_strait.yaml")
     lesson, calm = SovereignModel(sc, rng=seed), SovereignModel(without_shock(sc), rng=seed)
     lesson.run()
     calm.run()
@@ -74,7 +74,7 @@ def test_the_unmet_chip_facts_still_miss_somewhere(runs):
 
 def test_the_quarantine_counterfactual_differs_only_by_the_shock():
     """The comparison game keeps every inject but the quarantine's, and the same random streams."""
-    sc = load_scenario(SCENARIOS / "taiwan_strait.yaml")
+    sc = load_scenario(SCENARIOS / "lessons" / "taiwan_strait.yaml")
     calm = without_shock(sc)
     kinds = [i.kind for i in calm.injects]
     assert "fab_disruption" not in kinds and "export_escalation" not in kinds

@@ -83,7 +83,7 @@ def test_the_handouts_command_writes_every_page(tmp_path, capsys) -> None:
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["index.html", "teacher-notes.html"] + [f"role-{s}.html" for s in ("USA", "CHN", "ARE", "SAU", "IND", "SEA")]
     )
-    assert main(["handouts", "taiwan_strait", "--out", str(tmp_path / "x")]) == 2
+    assert main(["handouts", "baseline", "--out", str(tmp_path / "x")]) == 2
     assert "not a lesson" in capsys.readouterr().err
 
 

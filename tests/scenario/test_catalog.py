@@ -11,6 +11,7 @@ from sovereign.data import SCENARIO_PATH_ENV, bundled_scenarios_folder, user_sce
 from sovereign.scenario import load_scenario
 from sovereign.scenario.catalog import (
     ScenarioNotFoundError,
+    bundled_lessons,
     bundled_names,
     list_scenarios,
     resolve_scenario,
@@ -42,7 +43,7 @@ def test_bundled_scenarios_ship_inside_the_package() -> None:
 def test_a_name_reaches_the_bundled_scenario_with_or_without_suffix(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # an empty folder: nothing named baseline here
     assert resolve_scenario("baseline") == bundled_scenarios_folder() / "baseline.yaml"
-    assert resolve_scenario("taiwan_strait.yaml") == bundled_scenarios_folder() / "taiwan_strait.yaml"
+    assert resolve_scenario("taiwan_strait.yaml") == bundled_scenarios_folder() / "lessons" / "taiwan_strait.yaml"
 
 
 def test_an_existing_path_is_taken_as_given(tmp_path: Path, monkeypatch) -> None:
@@ -86,7 +87,8 @@ def test_an_unknown_name_says_what_exists(tmp_path: Path, monkeypatch, user_fold
         resolve_scenario("baseilne")
     message = str(info.value)
     assert message.startswith("baseilne: no such file, and no scenario of that name.")
-    assert "baseline, export_controls, taiwan_strait" in message and str(user_folder) in message
+    assert f"Bundled scenarios: {', '.join(bundled_names())};" in message and str(user_folder) in message
+    assert "baseline, " in message and "taiwan_strait" in message
     with pytest.raises(ScenarioNotFoundError, match="no such file"):
         resolve_scenario("nowhere/lesson.yaml")  # a path is never looked up by name
     with pytest.raises(ScenarioNotFoundError, match="is a folder"):
@@ -98,13 +100,9 @@ def test_list_scenarios_bundled_user_and_extra_files(user_folder: Path, tmp_path
     (user_folder / "notes.txt").write_text("not a scenario")
     extra = write(tmp_path, "other.yaml", MINI_TEXT)
     listed = [(e.name, e.origin) for e in list_scenarios([extra])]
-    assert listed == [
-        ("baseline", "bundled"),
-        ("taiwan_strait", "bundled"),
-        ("export_controls", "bundled"),  # the bundled lessons, after the scenarios
-        ("lesson", "user"),
-        ("other", "file"),
-    ]
+    lessons = [(p.stem, "bundled") for p in bundled_lessons()]  # the bundled lessons, after the scenarios
+    assert {("export_controls", "bundled"), ("taiwan_strait", "bundled")} <= set(lessons)
+    assert listed == [("baseline", "bundled"), *lessons, ("lesson", "user"), ("other", "file")]
 
 
 # --------------------------------------------------------------------------- extends: what it may reach
