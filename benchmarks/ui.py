@@ -18,6 +18,9 @@ the final flip to a real screen differs):
 - ending a quarter: ``model.step()`` with every AI seat deciding, plus the UI's own work after
   it (market snapshot and the quarter's state digest on the worker thread the game uses, then
   the quarter report of the human seat).
+- "What lies ahead?" (V, ``--fan-only`` for this alone): the frame rate of the real loop (capped at
+  60 frames per second, as in the game) while the fan's worker processes play the futures, on the
+  fan screen and on the map, and when the first future, the first band and the last future arrive.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame
 
+from sovereign.ensemble.foresight import WORKER_NICE
 from sovereign.game.report import quarter_report, snapshot
 from sovereign.game.session import default_scenario_path, new_session
 from sovereign.scenario.loader import load_scenario
@@ -74,12 +78,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quarters", type=int, default=8, help="quarters to end (timed)")
     parser.add_argument("--size", default="1600x900")
     parser.add_argument("--write", action="store_true", help="update the UI section of docs/benchmarks.md")
+    parser.add_argument("--fan-only", action="store_true", help="measure only What lies ahead? (its own section)")
+    parser.add_argument("--fan-runs", type=int, default=None, help="futures per fan (default: the game's)")
+    parser.add_argument("--fan-timeout", type=float, default=300.0, help="seconds to let a fan fill at most")
+    parser.add_argument("--fan-screenshot", type=Path, default=None, help="save the filled fan screen to this PNG")
     args = parser.parse_args(argv)
     w, h = (int(v) for v in args.size.split("x"))
     path = args.scenario or default_scenario_path()
     scenario = load_scenario(path)
     seat = "IND" if any(r.id == "IND" for r in scenario.regions) else scenario.regions[0].id
 
+    if args.fan_only:
+        return fan_only(args, scenario, path, seat, (w, h))
     # ---- ending quarters ------------------------------------------------------------------
     session = new_session(scenario, [seat], seed=0, autosave=False)
     step_times, total_times, report_times = [], [], []
@@ -239,13 +249,138 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def write_section(section: str) -> None:
-    """Replace (or add) the ``## UI`` section of docs/benchmarks.md, leaving other sections alone."""
+FAN_HEADING = "## UI: What lies ahead? while the futures are played"
+
+
+def fill_fan(app: App, on_map: bool, timeout: float) -> dict[str, float]:
+    """Run the real loop (60 frames per second at most) until the fan's futures are all played.
+
+    Returns the frames per second achieved, frame work times (mean, p95, max, frames over 33 ms),
+    when the first future, the first band and the last future arrived (seconds from V), and how
+    many had arrived when the loop stopped (after `timeout` seconds at most).
+    """
+    from sovereign.ui.screens.fan import MIN_FOR_BAND
+
+    app.clock.tick()  # the loop's clock starts now, not at the last frame timed elsewhere
+    t0 = time.perf_counter()
+    app.open("fan")  # what V does
+    opened = time.perf_counter() - t0  # the state is copied here, on the game's thread
+    if on_map:
+        app.back()  # the player goes back to the map: the futures keep coming
+    job = app.fan_job
+    first = band = None
+    frame_s: list[float] = []
+    while not job.complete and job.error is None and time.perf_counter() - t0 < timeout:
+        app.frame()  # capped at 60 frames per second by the app's clock, as in the game
+        frame_s.append(app.frame_ms / 1000.0)
+        now = time.perf_counter() - t0
+        if first is None and job.finished >= 1:
+            first = now
+        if band is None and job.finished >= MIN_FOR_BAND:
+            band = now
+    elapsed = time.perf_counter() - t0
+    if job.error:
+        raise RuntimeError(job.error)
+    mean, _, p95 = stats_ms(frame_s)
+    return {
+        "runs": job.runs,
+        "quarters": len(job.quarters),
+        "fps": len(frame_s) / elapsed,
+        "mean": mean,
+        "p95": p95,
+        "max": max(frame_s) * 1000,
+        "slow": sum(1 for f in frame_s if f > 1 / 30),
+        "frames": len(frame_s),
+        "first": first or float("nan"),
+        "band": band or float("nan"),
+        "all": elapsed if job.complete else float("nan"),
+        "finished": job.finished,
+        "elapsed": elapsed,
+        "opened": opened * 1000,
+    }
+
+
+def fan_only(args: argparse.Namespace, scenario, path: Path, seat: str, size: tuple[int, int]) -> int:
+    """Measure "What lies ahead?" in the game (a fresh process, so the first fan starts the workers cold)."""
+    import sovereign.ui.app as app_module
+
+    if args.fan_runs:
+        app_module.FAN_RUNS = args.fan_runs
+    session = new_session(scenario, [seat], seed=0, autosave=False)
+    for _ in range(args.quarters):
+        session.end_turn(wait=True)
+        session.poll()
+    app = App(Settings(autosave=False), persist_settings=False, size=size, session=session)
+    app.start_session(session)
+    from sovereign.ui.dialogs import ChoiceDialog
+
+    for win in list(app.manager.get_window_stack().get_full_stack()):
+        if isinstance(win, ChoiceDialog):
+            win.kill()
+    while app.top.name != "game":
+        app.back()
+    time_frames(app, 30)
+    load_before = os.getloadavg()[0]
+    rows = []
+    cold = fill_fan(app, on_map=False, timeout=args.fan_timeout)
+    rows.append(("Fan screen, workers started cold (the first fan of the process)", cold))
+    if args.fan_screenshot is not None:
+        app.screenshot(args.fan_screenshot)
+        print(f"wrote {args.fan_screenshot}", file=sys.stderr)
+    app.back()
+    app.fan_hold = not app.fan_hold  # other futures: a new job, the fork server already running
+    rows.append(
+        ("Map, while the futures are played (workers warm)", fill_fan(app, on_map=True, timeout=args.fan_timeout))
+    )
+    app.fan_hold = not app.fan_hold
+    app.cancel_fan(wait=True)
+    pygame.quit()
+    versions = f"Python {platform.python_version()}, pygame-ce {pygame.version.ver}"
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs ({platform.processor() or 'unknown CPU'}), {versions}"
+    r0 = rows[0][1]
+    lines = [
+        FAN_HEADING,
+        "",
+        f"Measured {datetime.now(UTC).strftime('%Y-%m-%d %H:%M')} UTC on {machine}, SDL video driver "
+        f"`{os.environ.get('SDL_VIDEODRIVER', 'default')}`, window {size[0]}x{size[1]}, scenario `{Path(path).name}` "
+        f"({len(scenario.regions)} regions, {len(scenario.actors)} firms), playing {seat} from "
+        f"{session.model.quarter_label} ({args.quarters} quarters played); {r0['runs']} futures of "
+        f"{r0['quarters']} quarters on {app_module.FAN_WORKERS} worker processes (niceness "
+        f"+{WORKER_NICE}); load average {load_before:.1f} "
+        "before (the machine was shared with other jobs).",
+        "",
+        f"Command: `python benchmarks/ui.py --fan-only --quarters {args.quarters}"
+        + (f" --fan-runs {args.fan_runs}`" if args.fan_runs else "`"),
+        "",
+        "The real loop, capped at 60 frames per second as in the game, runs until the last future is in. "
+        "*V ms*: pressing V (the game's state is copied on the game's thread, the workers start on "
+        "another); the frame columns are the frames drawn while the futures were played.",
+        "",
+        "| While the futures are played | V ms | frames/s | frame ms mean | p95 | max | frames > 33 ms "
+        "| first future s | first band s | all futures s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, r in rows:
+        done = f"{r['all']:.1f}" if r["finished"] == r["runs"] else f"{r['finished']:.0f} in {r['elapsed']:.0f} s"
+        lines.append(
+            f"| {label} | {r['opened']:.0f} | {r['fps']:.1f} | {r['mean']:.1f} | {r['p95']:.1f} | {r['max']:.0f} | "
+            f"{r['slow']:.0f} of {r['frames']:.0f} | {r['first']:.2f} | {r['band']:.2f} | {done} |"
+        )
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.write:
+        write_section(text, FAN_HEADING)
+        print(f"updated {DOC}", file=sys.stderr)
+    return 0
+
+
+def write_section(section: str, heading: str = "## UI") -> None:
+    """Replace (or add) the `heading` section of docs/benchmarks.md, leaving other sections alone."""
     if DOC.is_file():
         doc = DOC.read_text(encoding="utf-8")
     else:
         doc = "# Benchmarks\n"
-    pattern = re.compile(r"^## UI\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(doc):
         doc = pattern.sub(section.rstrip("\n") + "\n\n", doc)
     else:

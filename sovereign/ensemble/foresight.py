@@ -98,24 +98,48 @@ def check_column(model: SovereignModel, seat: str, column: str | None) -> str:
     return chosen
 
 
-def continuation(state: dict[str, Any], seed: int, k: int, quarters: int | None, seat: str, column: str) -> list[float]:
+def continuation(
+    state: dict[str, Any], seed: int, k: int, quarters: int | None, seat: str, column: str, *, hold: bool = False
+) -> list[float]:
     """Play continuation `k` of a saved state with AI in every seat; `column` of `seat` per quarter."""
+    return [row[0] for row in continuation_columns(state, seed, k, quarters, seat, (column,), hold=hold)]
+
+
+def continuation_columns(
+    state: dict[str, Any],
+    seed: int,
+    k: int,
+    quarters: int | None,
+    seat: str,
+    columns: Sequence[str],
+    *,
+    hold: bool = False,
+) -> list[list[float]]:
+    """Play continuation `k` of a saved state; `seat`'s `columns` per quarter ahead (NaN once it is gone).
+
+    With `hold`, the seat itself gives no new orders (the AI does not take it over): what it has
+    queued for the current quarter and the policies it has set stay as they are, so the fan shows
+    where the seat's current course leads while everyone else plays on.
+    """
     from sovereign.persist.state import model_from_state
 
     model = model_from_state(state)
     children = np.random.SeedSequence(seed, spawn_key=(k,)).spawn(len(STREAMS))
     model.rngs = {name: np.random.default_rng(child) for name, child in zip(STREAMS, children, strict=True)}
-    model.human_seats = set()
+    model.human_seats = {seat} if hold and seat in model.seats else set()
     table, key = seat_table(model, seat)
-    rows = getattr(model.metrics, table)
-    out: list[float] = []
+    out: list[list[float]] = []
     n = model.end_q - model.quarter + 1 if quarters is None else min(quarters, model.end_q - model.quarter + 1)
     for _ in range(n):
+        if model.done:  # the scenario's shared risk ended the game early: nothing more to show
+            out.append([float("nan")] * len(columns))
+            continue
+        rows = getattr(model.metrics, table)
         before = len(rows)
         model.step()
         rows = getattr(model.metrics, table)
         mine = [r for r in rows[before:] if r[key] == seat]
-        out.append(float(mine[0][column]) if mine else float("nan"))
+        out.append([float(mine[0][c]) for c in columns] if mine else [float("nan")] * len(columns))
     return out
 
 
@@ -194,6 +218,212 @@ def make_fan(
                     progress(done)
     values = np.array(results, dtype=float).reshape(runs, len(ahead))
     return Fan(seat, chosen, seat_series(model, seat, chosen), ahead, values, seed)
+
+
+# ------------------------------------------------------------------------------------------------
+# The fan of a game being played: computed on worker processes, read without waiting
+
+#: The seat's key metrics in the game's "What lies ahead?" view, by kind of seat: its score, its
+#: money, its share of the market.
+KEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "nation": ("sovereignty_index", "budget_busd", "compute_share"),
+    "firm": ("valuation_busd", "cash_busd", "market_share"),
+}
+#: Modules the fork server imports once, so every worker starts with the model and the compiled
+#: market kernels loaded (loading the kernels costs a process about 3 s, docs/benchmarks.md).
+FAN_PRELOAD = ["sovereign.sim.model", "sovereign.persist.state", "sovereign.ensemble._preload_kernels"]
+#: Niceness of the fan's workers (assumption: any value well below the UI's priority will do;
+#: 10 is the usual "background job" level): the game's own thread keeps its frame rate on a
+#: machine whose cores the workers would otherwise fill.
+WORKER_NICE = 10
+
+#: The state a fan worker plays continuations of (set once per worker by `_install_fan`).
+_FAN_STATE: dict[str, Any] = {}
+
+
+def _install_fan(state: dict[str, Any], nice: int) -> None:
+    import os
+
+    if nice:
+        os.nice(nice)
+    _FAN_STATE["state"] = state
+
+
+def _fan_run(
+    seed: int, k: int, quarters: int | None, seat: str, columns: tuple[str, ...], hold: bool
+) -> tuple[int, int, list[list[float]]]:
+    import os
+
+    return k, os.getpid(), continuation_columns(_FAN_STATE["state"], seed, k, quarters, seat, columns, hold=hold)
+
+
+def warm_up_workers() -> None:
+    """Start the fork server the fan's workers come from, with the model and kernels loaded (seconds).
+
+    Called on a background thread when a game starts, so the first futures arrive within a
+    second or two of the player asking instead of after the kernels have loaded.
+    """
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(FAN_PRELOAD)
+    forkserver.ensure_running()
+
+
+def key_columns(model: SovereignModel, seat: str) -> tuple[str, ...]:
+    """The key metrics of `seat` (`KEY_COLUMNS` of its kind)."""
+    table, _ = seat_table(model, seat)
+    return KEY_COLUMNS["nation" if table == "nations" else "firm"]
+
+
+class FanJob:
+    """The continuations of a game in progress, played by worker processes while the game goes on.
+
+    Why a job and not a call: the desktop game must keep drawing while the futures are played, so
+    the state is copied once (on the caller's thread, since the model is not to be read while a
+    quarter is played), a background thread starts a pool of worker processes (`WORKER_NICE`
+    below the game) and hands them the continuations, and every finished continuation is stored
+    as it arrives. `fan` gives the band of those finished so far, at once; `cancel` stops the
+    workers (they are terminated and waited for: none outlives the job).
+
+    Continuation ``k`` uses the same random numbers as in `make_fan` (common random numbers), so
+    a complete job gives the same fan as `make_fan` with the same seed, whatever the workers.
+
+    Args:
+        model: The game (not changed; read only here, on the calling thread).
+        seat: Whose metrics to follow.
+        runs: Continuations to play (>= 1).
+        columns: Metrics (default: `key_columns` of the seat).
+        quarters: Quarters ahead (default: to the end of the game).
+        seed: Root seed of the continuations.
+        workers: Worker processes (>= 1).
+        hold: The seat gives no new orders in the continuations (see `continuation_columns`).
+        nice: Niceness added to the workers (0: none).
+
+    Raises:
+        ForesightError: Unknown seat or column, a finished game, runs or workers < 1.
+    """
+
+    def __init__(
+        self,
+        model: SovereignModel,
+        seat: str,
+        runs: int,
+        *,
+        columns: Sequence[str] | None = None,
+        quarters: int | None = None,
+        seed: int = 0,
+        workers: int = 2,
+        hold: bool = False,
+        nice: int = WORKER_NICE,
+    ) -> None:
+        import threading
+
+        from sovereign.persist.state import model_to_state
+
+        if runs < 1:
+            raise ForesightError(f"runs must be at least 1, found {runs}")
+        if workers < 1:
+            raise ForesightError(f"workers must be at least 1, found {workers}")
+        if model.done:
+            raise ForesightError("the game is over: there is no quarter ahead to forecast")
+        self.seat = seat
+        self.columns = tuple(check_column(model, seat, c) for c in (columns or key_columns(model, seat)))
+        self.runs, self.seed, self.workers, self.hold, self.nice = runs, seed, workers, hold, nice
+        self.quarters = _quarters_ahead(model, quarters)
+        self._quarters_arg = quarters
+        self.start_quarter = model.quarter_label
+        self.history = {c: seat_series(model, seat, c) for c in self.columns}
+        self.state = model_to_state(model)
+        self._values = np.full((runs, len(self.quarters), len(self.columns)), np.nan)
+        self._finished = np.zeros(runs, bool)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.error: str | None = None
+        #: Process ids of the workers that played continuations (tests check none outlives the job).
+        self.worker_pids: set[int] = set()
+        self.started = 0.0
+        self.first_seconds: float | None = None
+        self.seconds: float | None = None
+        self._thread = threading.Thread(target=self._run, name="sovereign-fan", daemon=True)
+        self._thread.start()
+
+    # -- the background thread -------------------------------------------------------------
+
+    def _run(self) -> None:
+        import time
+
+        self.started = time.perf_counter()
+        try:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(FAN_PRELOAD)
+            args = (self.seed, self._quarters_arg, self.seat, self.columns, self.hold)
+            # leaving the block terminates the pool: its workers are stopped and joined
+            with ctx.Pool(self.workers, initializer=_install_fan, initargs=(self.state, self.nice)) as pool:
+                for k in range(self.runs):
+                    if self._stop.is_set():
+                        break
+                    pool.apply_async(
+                        _fan_run, (args[0], k, *args[1:]), callback=self._collect, error_callback=self._failed
+                    )
+                pool.close()
+                while not self._stop.wait(0.02) and not self.complete and self.error is None:
+                    pass
+        except Exception as exc:  # reported to the player by the view; the game goes on
+            self.error = f"{type(exc).__name__}: {exc}"
+        self.seconds = time.perf_counter() - self.started
+
+    def _collect(self, result: tuple[int, int, list[list[float]]]) -> None:
+        import time
+
+        k, pid, rows = result
+        with self._lock:
+            self._values[k] = np.asarray(rows, dtype=float).reshape(len(self.quarters), len(self.columns))
+            self._finished[k] = True
+            self.worker_pids.add(pid)
+            if self.first_seconds is None:
+                self.first_seconds = time.perf_counter() - self.started
+
+    def _failed(self, exc: BaseException) -> None:
+        self.error = f"{type(exc).__name__}: {exc}"
+
+    # -- read by the game ------------------------------------------------------------------
+
+    @property
+    def finished(self) -> int:
+        """Continuations played so far."""
+        return int(self._finished.sum())
+
+    @property
+    def complete(self) -> bool:
+        """Whether every continuation has been played."""
+        return bool(self._finished.all())
+
+    @property
+    def running(self) -> bool:
+        """Whether the background thread (and so possibly a worker) is still alive."""
+        return self._thread.is_alive()
+
+    def fan(self, column: str) -> Fan:
+        """The fan of `column` over the continuations finished so far (in the order of k)."""
+        j = self.columns.index(column)
+        with self._lock:
+            values = self._values[self._finished, :, j].copy()
+        return Fan(self.seat, column, self.history[column], self.quarters, values, self.seed)
+
+    def cancel(self, timeout: float = 10.0) -> bool:
+        """Stop the job: no new continuation starts and the workers are terminated.
+
+        Returns:
+            Whether the background thread (and with it every worker) is gone within `timeout`.
+        """
+        self._stop.set()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the job to finish (tests, benchmarks); whether it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
 
 def plot_fan(fan: Fan, path: Any, title: str = "") -> None:
@@ -382,7 +612,7 @@ def _altered(
     """The people's submissions with `seat`'s `n`-th command of quarter `at` dropped or replaced."""
     from sovereign.sim.commands import CommandError, command_from_dict, command_to_dict
 
-    mine = [e for e in submissions.get(at, []) if e["seat"] == seat]
+    mine = [e for e in submissions.get(at, []) if e["seat"] == seat and e.get("stage") != "control"]
     if not 1 <= n <= len(mine):
         listed = "; ".join(f"{i + 1}: {e['command'].get('kind')}" for i, e in enumerate(mine)) or "none"
         raise ForesightError(f"{seat} submitted {len(mine)} command(s) in {at} ({listed}); there is no command {n}")
@@ -428,13 +658,16 @@ def whatif(
     Raises:
         ForesightError: No such quarter, seat or command, or an invalid replacement.
     """
-    from sovereign.persist.replay import human_submissions, without_withdrawn
+    from sovereign.persist.replay import first_human_seats, human_submissions, resubmit, without_withdrawn
     from sovereign.persist.state import model_digest, seed_sequence
     from sovereign.scenario.loader import scenario_from_dict
     from sovereign.scenario.schema import quarter_index, quarter_label
     from sovereign.sim.model import SovereignModel
 
-    humans = set(state["human_seats"])
+    log = state["command_log"]
+    first = first_human_seats(log, state["human_seats"])
+    # a seat handed to the AI during the game was still played by people before that
+    humans = set(state["human_seats"]) | set(first) | {e["seat"] for e in log if e.get("stage") == "control"}
     if seat not in humans:
         raise ForesightError(f"{seat!r} is not a human seat of this game (human seats: {', '.join(sorted(humans))})")
     scenario = scenario_from_dict(state["scenario"]["content"], source="save (embedded scenario)")
@@ -445,12 +678,10 @@ def whatif(
         raise ForesightError(f"--at: {exc}") from None
     if not quarter_index(scenario.time.start) <= q_at < end:
         raise ForesightError(f"--at {at} is not a quarter this game has played")
-    submissions = without_withdrawn(human_submissions(state["command_log"], humans))
+    submissions = without_withdrawn(human_submissions(log, set(first), hand_overs=True))
     altered, changed = _altered(submissions, at, seat, n, replace)
     models = [
-        SovereignModel(
-            scenario, rng=seed_sequence(state["seed"]), human_seats=sorted(humans), difficulty=state["difficulty"]
-        )
+        SovereignModel(scenario, rng=seed_sequence(state["seed"]), human_seats=first, difficulty=state["difficulty"])
         for _ in range(2)
     ]
     diverged: str | None = None
@@ -461,7 +692,10 @@ def whatif(
             if m.quarter == end:  # past the save point: everyone AI, in both paths
                 m.human_seats = set()
             for entry in subs.get(label, []) if m.quarter < end else []:
-                m.submit(str(entry["seat"]), entry["command"])
+                if entry.get("stage") == "control":
+                    resubmit(m, entry)  # a seat handed between people and AI, at the same point
+                else:
+                    m.submit(str(entry["seat"]), entry["command"])
             m.step()
         if diverged is None:
             a, b = (model_digest(m) for m in models)

@@ -624,7 +624,50 @@ def _deal_fields(model: SovereignModel, seat: str, key: str, region: str | None)
             "bool",
             [(True, "You"), (False, "The partner")],
             default=True,
-            tooltip="Chip supply: who sells; export licence: who grants it; technology sharing: who shares",
+            tooltip="Chip supply: who sells; export licence: who grants it; technology sharing: who shares; "
+            "datacenter sale: who sells the hall",
+        ),
+        *_sale_fields(model, seat, region),
+    ]
+
+
+def _sale_fields(model: SovereignModel, seat: str, region: str | None) -> list[Field]:
+    """A datacenter sale's hall (those in the region selected on the map, or at home) and its price."""
+    w, sc = model.world, model.scenario
+    where = region if region in model.region_ix else _home(model, seat)
+    r = model.region_ix[where]
+    rows = np.flatnonzero(w.dc_region == r).tolist()
+    rows.sort(key=lambda d: -float(w.dc_it_mw[d]))
+
+    def owner(d: int) -> str:
+        seat_id = model.seat_ids[int(w.dc_owner[d])]
+        return model.seats[seat_id].name if seat_id in model.seats else "a closed firm"
+
+    halls: list[tuple[Any, str]] = [
+        (d, f"{w.dc_name[d]} ({owner(d)}, {fmt.mw(float(w.dc_it_mw[d]))})") for d in rows[:40]
+    ]
+    if not halls:
+        halls = [(None, f"(no datacenter in {sc.regions[r].name})")]
+    worth = diplomacy.hall_worth_busd(model, int(halls[0][0])) if halls[0][0] is not None else 1.0
+    return [
+        Field(
+            "datacenter",
+            "Datacenter",
+            "choice",
+            halls,
+            default=halls[0][0],
+            tooltip="Datacenter sale: the hall (select a region on the map to list its halls)",
+        ),
+        Field(
+            "price_busd",
+            "Sale price",
+            "number",
+            lo=0.0,
+            hi=max(10.0, round(3 * worth, 0)),
+            step=0.1,
+            default=round(worth, 1),
+            unit=fmt.money,
+            tooltip="Datacenter sale: paid once by the buyer when the sale is signed",
         ),
     ]
 
@@ -1039,11 +1082,16 @@ def _deal_effects(model: SovereignModel, seat: str, cmd: c.OfferDeal | c.AnswerD
             return []
         terms = cmd.model_dump()
         terms.update(kind=cmd.deal_kind, proposer=seat, partner=cmd.partner)
-        if cmd.deal_kind == "compute_supply":
-            terms["price_usd"] = cmd.price_usd_per_hour
+        terms["price_usd"] = diplomacy.record_price(cmd)
         trust = diplomacy.trust_between(model, cmd.partner, seat)
+        worth = []
+        if cmd.deal_kind == "datacenter_sale" and cmd.datacenter is not None:
+            if 0 <= cmd.datacenter < len(model.world.dc_owner):
+                value = diplomacy.hall_worth_busd(model, cmd.datacenter)
+                worth = [f"What it is worth to a buyer today: ~{fmt.money(value)} (its chips' earnings and the shell)"]
         return [
             diplomacy.describe(model, terms),
+            *worth,
             f"{model.seats[cmd.partner].name}'s trust in you: {trust:.2f} (AI seats refuse below "
             f"{model.scenario.diplomacy.deal_min_trust:.2f})",
             "They answer next quarter; the deal binds from the quarter they accept",

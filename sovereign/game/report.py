@@ -19,9 +19,11 @@ from typing import Any
 import numpy as np
 
 from sovereign.game import fmt
+from sovereign.game.business import business_book, money_hour, sales_words, valuation_cause
 from sovereign.game.words import command_label
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim.commands import command_from_dict
+from sovereign.sim.phases.diplomacy import supplier_and_buyer
 from sovereign.sim.phases.metrics import PILLARS
 
 #: News kinds that are a seat's own move (the rest are world events: quakes, heatwaves, booms).
@@ -92,6 +94,8 @@ class QuarterReport:
         score: The index and each pillar (a firm: valuation, revenue, market share), with causes.
         money: Cash at the start, money in and out by kind, cash at the end.
         rivals: The (at most) three moves by other seats that matter most to the seat.
+        warnings: The ways to lose within the scenario's warning horizon (`sovereign.game.outcome`),
+            nearest first, each linked to the charts that show the figure.
     """
 
     quarter: str
@@ -102,15 +106,23 @@ class QuarterReport:
     score: list[ReportLine] = field(default_factory=list)
     money: list[ReportLine] = field(default_factory=list)
     rivals: list[ReportLine] = field(default_factory=list)
+    warnings: list[ReportLine] = field(default_factory=list)
 
     def sections(self) -> list[tuple[str, list[ReportLine]]]:
-        """The report's sections in reading order, with their headings."""
-        return [
+        """The report's sections in reading order, with their headings (the warnings last, when any).
+
+        The first four are always there, in this order (the report screen lays them out in two
+        columns); the warnings follow only when a loss is near.
+        """
+        out = [
             ("Your actions", self.actions),
             ("Sovereignty index" if self.nation else "Your firm", self.score),
             ("Money in and out", self.money),
             ("Rival moves and news that matter to you", self.rivals),
         ]
+        if self.warnings:
+            out.append(("Warning: a way to lose is near", self.warnings))
+        return out
 
     def accounted(self) -> list[dict[str, Any]]:
         """Every command the report accounts for."""
@@ -128,6 +140,8 @@ class Snapshot:
         projects: Its builds under way (copies of the pipeline's records).
         stock: Installed H100e by (region id, accelerator id).
         deals_paid: Money paid so far on each deal it is part of, by deal id.
+        compute_sold: Its datacenters' compute sales in the quarter before (H100e sold, average
+            spot price or None), for what a price floor did to them; None when it owns none.
     """
 
     quarter: int
@@ -136,6 +150,7 @@ class Snapshot:
     projects: tuple[dict[str, Any], ...]
     stock: dict[tuple[str, str], float]
     deals_paid: dict[int, float]
+    compute_sold: tuple[float, float | None] | None = None
 
 
 def snapshot(model: Any, seat: str) -> Snapshot:
@@ -149,7 +164,16 @@ def snapshot(model: Any, seat: str) -> Snapshot:
         projects=tuple(dict(p) for p in w.projects if p["owner"] == seat),
         stock=_stock(model, seat),
         deals_paid={int(d["id"]): float(d["paid_busd"]) for d in w.deals if seat in (d["proposer"], d["partner"])},
+        compute_sold=_compute_sold(model, seat),
     )
+
+
+def _compute_sold(model: Any, seat: str) -> tuple[float, float | None] | None:
+    """(H100e sold, average spot price) of the seat's datacenters in the quarter last played."""
+    if seat in model.region_ix or not model.results.played:
+        return None
+    book = business_book(model, seat)
+    return (book.sold_h100e, book.price_usd_per_hour) if book.owns_datacenters else None
 
 
 def _stock(model: Any, seat: str) -> dict[tuple[str, str], float]:
@@ -203,7 +227,21 @@ def quarter_report(model: Any, seat: str, before: Snapshot | None = None) -> Qua
     report.score = _nation_score(model, seat) if nation else _firm_score(model, seat)
     report.money = _money(model, seat, played, before, chips_busd)
     report.rivals = rival_moves(model, seat, played)
+    report.warnings = loss_warnings(model, seat)
     return report
+
+
+def loss_warnings(model: Any, seat: str) -> list[ReportLine]:
+    """The ways to lose near the seat (`sovereign.game.outcome.warnings`), as report lines."""
+    from sovereign.game.outcome import warnings
+
+    if seat not in model.seats:
+        return []
+    out = []
+    for w in warnings(model, seat):
+        when = "now" if w.quarters_left <= 0 else f"in {fmt.quarters(w.quarters_left)}"
+        out.append(ReportLine(f"{w.title} {when} if nothing changes", w.text, "bad", Link("charts")))
+    return out
 
 
 # -- actions -------------------------------------------------------------------------------------
@@ -250,10 +288,14 @@ def _actions(model: Any, seat: str, played: int, before: Snapshot | None) -> tup
             continue
         if cmd.kind == "buy_accelerators":
             bids.append((cmd_dict, line))
+        elif cmd.kind == "set_compute_price":
+            line.detail, line.tone = price_floor_fate(model, seat, before)
+            line.link = Link("markets", model.home_of(seat))
         else:
             _fate(model, seat, played, cmd_dict, line, claimed)
     chips_busd = _chip_fills(model, seat, played, bids, before)
     out += _online(model, seat, played, before, claimed)
+    out += compute_contract_lines(model, seat, played)
     if not out:
         out.append(ReportLine("You queued no action this quarter", "The Actions tab lists what your role can do."))
     return out, chips_busd
@@ -329,6 +371,70 @@ FIXED_FATES = {
 }
 
 
+def price_floor_fate(model: Any, seat: str, before: Snapshot | None) -> tuple[str, str]:
+    """What a price floor did to the seat's compute sales: the quarter's sales against the one before.
+
+    Read from the seat's business book (`sovereign.game.business`): what sold, at what price, and
+    how much of its compute the floor left unsold; "bad" when the floor cost sales and revenue.
+    """
+    book = business_book(model, seat)
+    words = sales_words(book)
+    was = before.compute_sold if before is not None else None
+    if was is not None and book.owns_datacenters:
+        sold0, price0 = was
+        then = f"the quarter before {fmt.h100e(sold0)}" + (f" at {money_hour(price0)}" if price0 is not None else "")
+        words += f" ({then})"
+    floored = book.floor_usd_per_hour is not None and book.priced_out_h100e > 0.01 * max(book.capacity_h100e, 1.0)
+    rows = _rows(model.metrics.firms, "firm", seat)[-2:]
+    fell = len(rows) == 2 and rows[1]["revenue_busd"] < rows[0]["revenue_busd"]
+    return _sentence(words) + ".", "bad" if floored and fell else "neutral"
+
+
+def compute_contract_lines(model: Any, seat: str, played: int) -> list[ReportLine]:
+    """A line per compute contract of the seat served (or broken) in the quarter played.
+
+    "Reserved 50,000 H100e for Frontier Lab at $1.25/H100e-hour: $137M": what the contract
+    reserved on the supplier's datacenters and what the buyer paid for it (take or pay), or why
+    nothing was reserved.
+    """
+    from sovereign.sim.economics import HOURS_PER_QUARTER
+
+    names = _names(model)
+    out = []
+    for d in model.world.deals:
+        if d["kind"] != "compute_supply" or seat not in (d["proposer"], d["partner"]):
+            continue
+        running = d["status"] == "active" and d["start"] <= played
+        closed_now = d["status"] in ("ended", "broken") and d["closed"] == played
+        if not (running or closed_now):
+            continue
+        seller, buyer = supplier_and_buyer(d)
+        selling = seller == seat
+        other = names.get(buyer if selling else seller, "a firm that has left the game")
+        qty, price = float(d["last_delivered_h100e"]), float(d["price_usd"])
+        if d["status"] == "broken" and qty <= 0:
+            by = "you" if d["broken_by"] == seat else names.get(d["broken_by"], "the other side")
+            why = f": {d['note']}" if d["note"] else ""
+            out.append(ReportLine(f"Compute contract with {other}: broken by {by}{why}", tone="bad"))
+            continue
+        paid = qty * price * HOURS_PER_QUARTER / 1e9
+        if qty <= 0:
+            why = d["note"] or "no compute could be reserved for it"
+            out.append(ReportLine(f"Compute contract with {other}: nothing reserved", _sentence(why) + ".", "bad"))
+            continue
+        text = (
+            f"Reserved {qty:,.0f} H100e for {other} at ${price:,.2f}/H100e-hour: {fmt.money(paid)}"
+            if selling
+            else f"{other} reserved {qty:,.0f} H100e for you at ${price:,.2f}/H100e-hour: {fmt.money(paid)}"
+        )
+        left = int(d["end"]) - played
+        term = f"{fmt.quarters(left)} of the contract left" if left > 0 else "the contract has run its term"
+        detail = ("Paid to you, take or pay; " if selling else "You paid it, used or not; ") + term
+        tone = "good" if selling else "neutral"
+        out.append(ReportLine(text, detail + ".", tone, Link("markets", model.home_of(seat))))
+    return out
+
+
 def _funding_fate(model: Any, seat: str) -> tuple[str, str]:
     """Whether a funding round closed, from the firm's rounds raised and failed (two last quarters)."""
     rows = _rows(model.metrics.firms, "firm", seat)[-2:]
@@ -392,7 +498,7 @@ def _chip_fills(
             )
     start = before.stock if before is not None else _stock_from_history(model, seat, played)
     by_deal: dict[tuple[str, str], float] = {}
-    from sovereign.sim.phases.diplomacy import deal_region, supplier_and_buyer
+    from sovereign.sim.phases.diplomacy import deal_region
 
     for d in model.world.deals:
         if d["kind"] == "chip_supply" and d["start"] <= played and d["status"] in ("active", "ended", "broken"):
@@ -629,7 +735,7 @@ def _firm_score(model: Any, seat: str) -> list[ReportLine]:
         was = f" (was {show(prev[key])})" if prev and abs(delta) > 1e-9 else ""
         line = ReportLine(f"{name} {show(now[key])}{was}", tone=_tone(delta), link=Link("charts"))
         out.append(line)
-    out[0].detail = "Revenue, cash and growth set what investors think the firm is worth."
+    out[0].detail = valuation_cause(model, seat) or "Revenue, cash and growth set what investors think it is worth."
     out[1].detail = f"Profit {fmt.money(now['profit_busd'])} after running costs."
     sold = sum(
         float(row["h100e"])
@@ -664,9 +770,22 @@ def _money(model: Any, seat: str, played: int, before: Snapshot | None, chips_bu
                 "a quarter of the yearly spending",
             )
         )
+        years = model.scenario.finance.budget_carryover_years
+        if years is not None:
+            lines.append(
+                (
+                    "Returned to the treasury",
+                    -float(agent.state.get("lapsed_busd", 0.0)),
+                    f"budget left unspent beyond {years:g} years of it lapses",
+                )
+            )
     else:
         row = _rows(model.metrics.firms, "firm", seat)[-1]
-        lines.append(("Sales", float(row["revenue_busd"]), "compute, chips and services sold"))
+        contracts = business_book(model, seat).contract_revenue_busd if model.results.played else 0.0
+        sold = "compute, chips and services sold" + (
+            f", of which compute contracts {fmt.money(contracts)}" if contracts > 0 else ""
+        )
+        lines.append(("Sales", float(row["revenue_busd"]), sold))
         lines.append(
             (
                 "Running costs",
@@ -689,6 +808,8 @@ def _money(model: Any, seat: str, played: int, before: Snapshot | None, chips_bu
             if paid > 0 and seat in (d["proposer"], d["partner"]):
                 pay = float(d["payment_busd_per_quarter"])
                 payer = d["partner"] if pay > 0 else d["proposer"]
+                if d["kind"] == "datacenter_sale":  # the buyer pays the price, once
+                    payer = supplier_and_buyer(d)[1]
                 lines.append(("Deal payments", -paid if payer == seat else paid, "money agreed in a deal"))
     out = [
         ReportLine(f"Cash at the start: {fmt.money(start)}" if start is not None else "Cash at the start: not known")

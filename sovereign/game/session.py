@@ -348,7 +348,10 @@ class GameSession:
     _origin_before: np.ndarray | None = field(default=None, repr=False)
     _autosave_result: str | None = field(default=None, repr=False)
     _autosaver: Any = field(default=None, repr=False)
+    _handed: bool = field(default=False, repr=False)
     version: int = 0
+    #: Seats to hand between people ("human") and AI ("ai") once the quarter being decided is played.
+    handovers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         snap = market_snapshot(self.model)
@@ -403,6 +406,50 @@ class GameSession:
             if seat_id in self.model.seats and seat_id not in self.model.human_seats:
                 out.setdefault(self.controller(seat_id), []).append(seat_id)
         return out
+
+    def player_next_quarter(self, seat_id: str) -> str:
+        """Who will play a seat from the next quarter: ``"human"`` or ``"ai"`` (hand-overs included)."""
+        if seat_id in self.handovers:
+            return self.handovers[seat_id]
+        return "human" if seat_id in self.model.human_seats else "ai"
+
+    def hand_seat(self, seat_id: str, player: str) -> str | None:
+        """Hand a seat to people (``"human"``) or to the AI (``"ai"``) from the next quarter.
+
+        Why not at once: the quarter being decided is played by whoever plays the seats now, so
+        nobody's queued orders are doubled by an AI's and no seat skips its turn in the hot seat.
+        The model logs the hand-over when it happens (after the quarter is played), so a replay or
+        a what-if of the save hands the seat over at the same point. Asking again for the seat's
+        current player takes a waiting hand-over back.
+
+        Returns:
+            Why it cannot be done (None when done): the quarter is being played, the game is over,
+            the seat is unknown or `player` is not ``"human"`` or ``"ai"``.
+        """
+        if self.busy:
+            return "the quarter is being played; wait a moment"
+        if self.model.done:
+            return "the game is over"
+        if player not in ("human", "ai"):
+            return f"a seat is played by a person or the AI, not {player!r}"
+        if seat_id not in self.model.seats:
+            return f"{self.seat_name(seat_id)} is no longer in the game"
+        now = "human" if seat_id in self.model.human_seats else "ai"
+        if player == now:
+            self.handovers.pop(seat_id, None)
+        else:
+            self.handovers[seat_id] = player
+        self.version += 1
+        return None
+
+    def _apply_handovers(self) -> None:
+        """Hand the seats over after a quarter was played (on the worker, before anyone reads)."""
+        waiting, self.handovers = self.handovers, {}
+        if self.model.done:
+            return
+        for seat_id, player in waiting.items():
+            if seat_id in self.model.seats:  # a firm may have gone under in the quarter
+                self.model.hand_seat(seat_id, player)
 
     # -- commands --------------------------------------------------------------------------
 
@@ -589,6 +636,9 @@ class GameSession:
                 from sovereign.persist import record_quarter
 
                 record_quarter(self.model)  # so a later save needs no replay to fill its history
+            # after the quarter's digest and autosave: the hand-over belongs to the next quarter
+            self._handed = bool(self.handovers) and not self.model.done
+            self._apply_handovers()
 
     def _autosave(self) -> str | None:
         """Autosave after a quarter (on the worker, so the window never waits for the disk).
@@ -626,7 +676,8 @@ class GameSession:
         self.last_results = {}
         # a quarter that was autosaved is not unsaved progress: loading or quitting right after it
         # loses nothing, so the player is not asked to save it again
-        self.dirty = not (self.autosave and self._autosave_result is None)
+        self.dirty = not (self.autosave and self._autosave_result is None) or self._handed
+        self._handed = False
         self.version += 1
         return StepReport(played, self._step_seconds, autosave=self._autosave_result)
 

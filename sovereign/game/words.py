@@ -11,6 +11,7 @@ from typing import Any
 
 from sovereign.game import fmt
 from sovereign.game.actions import ACTION_BY_KEY
+from sovereign.sim.phases.diplomacy import DEAL_WORDS
 
 
 class _Names:
@@ -76,7 +77,12 @@ _LABELS: dict[str, Any] = {
         else "No compute price floor: sell at the market's price"
     ),
     "offer_deal": lambda n, c: (
-        f"Offer {n(c.partner)} a {c.deal_kind.replace('_', ' ')} for {c.quarters} quarters"
+        (
+            f"Offer to {'sell' if c.supplier_is_proposer else 'buy'} a datacenter "
+            f"{'to' if c.supplier_is_proposer else 'from'} {n(c.partner)} for {fmt.money(c.price_busd)}"
+            if c.deal_kind == "datacenter_sale"
+            else f"Offer {n(c.partner)} a {DEAL_WORDS[c.deal_kind]} for {fmt.quarters(c.quarters)}"
+        )
         + (f" (counter-offer to deal {c.counter_to})" if c.counter_to is not None else "")
     ),
     "answer_deal": lambda n, c: f"{'Accept' if c.accept else 'Reject'} deal {c.deal}",

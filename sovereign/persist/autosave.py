@@ -63,12 +63,19 @@ def game_id(model: SovereignModel) -> str:
     """A short id of a game's lineage: scenario, seed, difficulty and human seats.
 
     Why: autosaves of one game rotate among themselves, never deleting another game's saves in
-    the same folder; a loaded game keeps its id, so rotation carries on across sessions.
+    the same folder; a loaded game keeps its id, so rotation carries on across sessions. The
+    seats are those people played at the start, so handing a seat over keeps the game's id.
     """
+    from sovereign.persist.replay import first_human_seats
     from sovereign.scenario.loader import scenario_hash
 
     key = json.dumps(
-        [scenario_hash(model.scenario), seed_info(model), model.difficulty, sorted(model.human_seats)],
+        [
+            scenario_hash(model.scenario),
+            seed_info(model),
+            model.difficulty,
+            first_human_seats(model.command_log, model.human_seats),
+        ],
         sort_keys=True,
     )
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]

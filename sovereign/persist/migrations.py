@@ -62,7 +62,11 @@ LEGACY_KEY = "sovereign_save"
 #: Format 6 (Sovereign 0.6) added trust between nations and deals between seats to the world's
 #: state, and weighted allied capacity below a nation's own in the sovereignty pillars (which the
 #: AI reads): a format-5 game would replay differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 6
+#: Format 7 (Sovereign 0.7) lets nations carry over only two years of unspent budget, starts the
+#: grid's signals from the starting grid, and adds compute contracts, price floors, datacenter sales
+#: and seats handed between people and the AI: a format-6 game would replay differently, so it is
+#: refused too.
+FIRST_PLAYABLE_FORMAT = 7
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -208,7 +212,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.6 added trust "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.7 let unspent "
+            f"budgets lapse and added compute contracts and datacenter sales, 0.6 added trust "
             f"and deals between seats and weighted allies below a nation's own capacity, 0.5 made the grid "
             f"planned, with connection queues and moving prices, 0.4 added supply "
             f"threats and stockpiling, 0.3 rebuilt the chip market (packaging and memory limits, contracts "

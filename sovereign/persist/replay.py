@@ -80,23 +80,53 @@ class ReplayReport:
         )
 
 
-def human_submissions(command_log: list[dict[str, Any]], human_seats: set[str]) -> dict[str, list[dict[str, Any]]]:
+def human_submissions(
+    command_log: list[dict[str, Any]], human_seats: set[str], *, hand_overs: bool = False
+) -> dict[str, list[dict[str, Any]]]:
     """The commands people submitted or withdrew, by quarter label, in the order they did it.
 
     Why by seat: AI seats submit inside `step`, people before it; the log does not say who typed a
     command, so a seat counts as human if it is one in the save. An entry that carries an
     ``origin`` field (``"human"`` or ``"ai"``) is taken at its word. Withdrawals (stage
-    ``withdraw``) are kept in their place: `resubmit` plays both kinds back.
+    ``withdraw``) are kept in their place: `resubmit` plays both kinds back. With `hand_overs`,
+    the seats handed between people and AI (stage ``control``) are kept in their place too, for
+    the tools that play a game again (a replay, a what-if).
     """
+    stages = ("submit", "withdraw", "control") if hand_overs else ("submit", "withdraw")
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for entry in command_log:
-        if not isinstance(entry, dict) or entry.get("stage") not in ("submit", "withdraw"):
+        if not isinstance(entry, dict) or entry.get("stage") not in stages:
             continue
         origin = entry.get("origin")
         human = origin == "human" if origin is not None else entry.get("seat") in human_seats
-        if human:
+        if human or entry.get("stage") == "control":
             out[str(entry.get("quarter"))].append(entry)
     return out
+
+
+def hand_over_to(entry: dict[str, Any]) -> str | None:
+    """Who a logged hand-over gave its seat to (``"human"`` or ``"ai"``); None for any other entry."""
+    if entry.get("stage") != "control":
+        return None
+    to = entry.get("command", {}).get("kind") == "hand_seat" and entry["command"].get("to")
+    return to if to in ("human", "ai") else None
+
+
+def first_human_seats(command_log: list[dict[str, Any]], human_seats: list[str] | set[str]) -> list[str]:
+    """The seats people played at the start of a game that has `human_seats` now.
+
+    Seats handed between people and AI during the game are logged (`SovereignModel.hand_seat`);
+    undoing those hand-overs from the last to the first gives the seats of the first quarter,
+    which is where a replay has to start.
+    """
+    seats = set(human_seats)
+    for entry in reversed(command_log):
+        to = hand_over_to(entry) if isinstance(entry, dict) else None
+        if to == "human":
+            seats.discard(str(entry["seat"]))
+        elif to == "ai":
+            seats.add(str(entry["seat"]))
+    return sorted(seats)
 
 
 def without_withdrawn(submissions: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
@@ -116,14 +146,14 @@ def without_withdrawn(submissions: dict[str, list[dict[str, Any]]]) -> dict[str,
                 index = entry.get("index")
                 if isinstance(index, int) and 0 <= index < len(queues[seat]):
                     gone.add(queues[seat].pop(index))
-            elif entry.get("accepted"):
+            elif entry.get("stage") == "submit" and entry.get("accepted"):
                 queues[seat].append(pos)
         out[label] = [e for pos, e in enumerate(entries) if pos not in gone]
     return out
 
 
 def resubmit(model: SovereignModel, entry: dict[str, Any]) -> str | None:
-    """Play one logged human entry back: submit its command, or withdraw it from the queue.
+    """Play one logged entry back: submit a person's command, withdraw it, or hand a seat over.
 
     Returns:
         Why the model now answers differently from the log (None when it agrees).
@@ -135,6 +165,13 @@ def resubmit(model: SovereignModel, entry: dict[str, Any]) -> str | None:
 
     seat = str(entry["seat"])
     what = f"{seat}'s {entry['command'].get('kind', 'command')}"
+    to = hand_over_to(entry)
+    if to is not None:
+        try:
+            changed = model.hand_seat(seat, to)
+        except ValueError as exc:
+            return f"{seat} was handed to {to} in the game but cannot be now ({exc})"
+        return None if changed else f"{seat} was handed to {to} in the game, but that is who plays it now already"
     if entry.get("stage") == "withdraw":
         index = entry.get("index")
         queue = model.pending.get(seat, [])
@@ -189,7 +226,9 @@ def replay_state(  # noqa: C901
             scenario = scenario_from_dict(state["scenario"]["content"], source="save (embedded scenario)")
         except ScenarioError as exc:
             raise SaveError(f"the embedded scenario is invalid:\n{exc}") from None
-    humans = list(state["human_seats"] if human_seats is None else human_seats)
+    log = state["command_log"] if isinstance(state["command_log"], list) else []
+    # the seats people played in the first quarter: hand-overs during the game are replayed
+    humans = first_human_seats(log, state["human_seats"] if human_seats is None else human_seats)
     # per-seat AI levels live in the seats' states; the game's default level covers everyone else
     levels: dict[str, str] = {"*": state["difficulty"]}
     for item in state["seats"] if isinstance(state.get("seats"), list) else []:
@@ -199,8 +238,7 @@ def replay_state(  # noqa: C901
         }:
             levels[item["id"]] = level
     model = SovereignModel(scenario, rng=seed_sequence(state["seed"]), human_seats=humans, difficulty=levels)
-    log = state["command_log"]
-    submissions = human_submissions(log if isinstance(log, list) else [], set(humans))
+    submissions = human_submissions(log, set(humans), hand_overs=True)
     end = int(state["quarter"])
     hashes: dict[int, dict[str, Any]] = {}
     checked = 0

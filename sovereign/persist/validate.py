@@ -567,7 +567,15 @@ DEAL = Record(
     required={
         "id": Num(lo=0, hi=1e7, integer=True),
         "kind": OneOf(
-            ("money_transfer", "chip_supply", "export_licence", "security_pact", "technology_sharing", "compute_supply")
+            (
+                "money_transfer",
+                "chip_supply",
+                "export_licence",
+                "security_pact",
+                "technology_sharing",
+                "compute_supply",
+                "datacenter_sale",
+            )
         ),
         "proposer": Text(),  # seats that may have gone bankrupt since
         "partner": Text(),
@@ -590,7 +598,8 @@ DEAL = Record(
         "paid_busd": AMOUNT,
         "prior_licence": AnyValue(),
         "note": Text(),
-    }
+    },
+    optional={"datacenter": Maybe(Num(lo=0, hi=1e7, integer=True))},  # a datacenter sale's hall
 )
 
 #: A covert operation (`sovereign.sim.phases.diplomacy`): secret until `revealed` >= 0.

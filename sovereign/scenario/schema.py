@@ -1144,6 +1144,102 @@ class Objective(Strict):
     text: str = F("", description="How the objective is shown to the player")
 
 
+class Defeat(Strict):
+    """Ways a seat loses before the end (`sovereign.game.outcome`): each limit must hold for some quarters.
+
+    A seat played by people that breaks one is out (the AI takes it over); the tracker and the
+    quarter report warn `warning_quarters` ahead. AI seats are never put out, but the same rules are
+    measured on AI-only games (`tools/loss_rates.py`) so a limit the AI itself breaks often is
+    visibly mis-set. The defaults are assumptions of the game's design, each with its reason, checked
+    against seeds 1-10 of the bundled scenarios (docs/playing.md, "Ways to lose").
+    """
+
+    budget_deficit_quarters: float = F(
+        0.5,
+        description="How deep a nation's AI budget may go into the red before a quarter counts towards a "
+        "budget crisis, in quarters of its AI budget (assumption: half a quarter's budget is what a finance "
+        "ministry bridges without asking parliament; AI nations never go into the red at all)",
+        unit="quarters of budget",
+        ge=0,
+        le=20,
+    )
+    budget_crisis_quarters: int = F(
+        3,
+        description="Quarters in a row beyond the deficit limit that make a budget crisis (assumption: "
+        "three quarters, so the warning comes at least two quarters before it bites)",
+        unit="quarters",
+        ge=1,
+        le=40,
+    )
+    index_collapse_share: float = F(
+        0.6,
+        description="A nation's sovereignty index below this share of its first quarter's counts towards an "
+        "index collapse (assumption: losing 40% of it is a collapse; the AI's worst nation in ten baseline "
+        "games fell to 0.50 of its start, the 5th percentile of all nations to 0.65)",
+        unit="share of the first quarter's index",
+        ge=0,
+        le=1,
+    )
+    index_collapse_quarters: int = F(
+        4,
+        description="Quarters in a row below that share that make an index collapse (assumption: a year, "
+        "so a bad quarter or a heatwave alone never ends a game)",
+        unit="quarters",
+        ge=1,
+        le=40,
+    )
+    bankruptcy_debt_years: float = F(
+        6.0,
+        description="A firm with no cash that owes more than this many years of its revenue counts towards "
+        "bankruptcy (assumption: twice `finance.debt_capacity_years`, the line past which the model shuts "
+        "named labs down)",
+        unit="years of revenue",
+        ge=0,
+        le=100,
+    )
+    bankruptcy_quarters: int = F(
+        3,
+        description="Quarters in a row past that line that make a bankruptcy (assumption: creditors wait "
+        "three quarters, and the warning comes two quarters ahead)",
+        unit="quarters",
+        ge=1,
+        le=40,
+    )
+    takeover_hardware_share: float = F(
+        1.0,
+        description="A firm worth less than this share of the accelerators it owns counts towards a takeover: "
+        "a buyer gets its chips for less than they cost (assumption; AI firms trade at 1.9x their chips or "
+        "more in ten baseline games)",
+        unit="share of hardware value",
+        ge=0,
+        le=10,
+    )
+    takeover_usd_per_h100e: float = F(
+        22000.0,
+        description="What one installed H100e is worth to a buyer (CALIBRATION: a used H100 SXM sold for "
+        "$22-25k in 2026; the low end, as a buyer pays for used hardware)",
+        unit="$/H100e",
+        ge=0,
+        le=1e6,
+    )
+    takeover_quarters: int = F(
+        3,
+        description="Quarters in a row below that value that make a takeover (assumption: a bid takes about "
+        "three quarters to prepare and close)",
+        unit="quarters",
+        ge=1,
+        le=40,
+    )
+    warning_quarters: int = F(
+        2,
+        description="How far ahead the tracker and the quarter report warn: a limit broken now, or one the "
+        "last quarter's trend reaches within this many quarters",
+        unit="quarters",
+        ge=1,
+        le=12,
+    )
+
+
 class RoleSheet(Strict):
     """One team's seat in a lesson: the printable role sheet a team gets (`sovereign handouts`)."""
 
@@ -1709,6 +1805,9 @@ class Scenario(Strict):
     objectives: list[Objective] = F(default_factory=list, description="Goals of seats")
     shared_risk: SharedRisk | None = F(
         None, description="A risk all seats share: at its threshold the game ends and everyone loses"
+    )
+    defeat: Defeat = F(
+        default_factory=Defeat, description="Ways a seat loses before the end, and how early it is warned"
     )
     seats: SeatDefaults = F(default_factory=SeatDefaults, description="AI seat settings")
     lesson: Lesson | None = F(None, description="A classroom lesson on this scenario (None: not a lesson)")

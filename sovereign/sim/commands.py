@@ -264,7 +264,10 @@ class OfferDeal(_Command):
     ``technology_sharing`` (the seller's fab know-how: the partner's fabs of the classes both make
     gain capacity when it is signed) or ``compute_supply`` (a contract for compute: the supplier's
     datacenters reserve H100e for the buyer, a lab, a startup or a nation's programme, which pays
-    ``price_usd_per_hour`` per H100e-hour for what is reserved, used or not: take or pay).
+    ``price_usd_per_hour`` per H100e-hour for what is reserved, used or not: take or pay) or
+    ``datacenter_sale`` (the seller's built datacenter ``datacenter``, with its chips and its grid
+    connection, passes to the buyer for ``price_busd``, paid once when it is signed: an
+    acquisition, like Amazon's purchase of a campus in Ashburn).
     ``payment_busd_per_quarter`` is paid each quarter of the term by the partner to the proposer
     (negative: by the proposer to the partner). A chip supply deal names the class, H100e a
     quarter, the price per H100e and the region of the buyer's datacenters it is delivered to
@@ -275,7 +278,13 @@ class OfferDeal(_Command):
     kind: Literal["offer_deal"] = "offer_deal"
     partner: str
     deal_kind: Literal[
-        "money_transfer", "chip_supply", "export_licence", "security_pact", "technology_sharing", "compute_supply"
+        "money_transfer",
+        "chip_supply",
+        "export_licence",
+        "security_pact",
+        "technology_sharing",
+        "compute_supply",
+        "datacenter_sale",
     ]
     quarters: int = Field(4, ge=1, le=80)
     payment_busd_per_quarter: float = Field(0.0, ge=-100, le=100)
@@ -283,6 +292,8 @@ class OfferDeal(_Command):
     h100e_per_quarter: float = Field(0.0, ge=0, le=5e6)
     price_usd: float = Field(0.0, ge=0, le=1e6)
     price_usd_per_hour: float = Field(0.0, ge=0, le=200)
+    datacenter: int | None = Field(None, ge=0, description="A datacenter sale: the hall's row")
+    price_busd: float = Field(0.0, ge=0, le=1000, description="A datacenter sale: the price, paid once")
     region: str | None = None
     supplier_is_proposer: bool = True
     counter_to: int | None = Field(None, ge=0)
@@ -701,6 +712,8 @@ def _deal_terms(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) ->
         return _chip_deal_terms(model, seat, cmd)
     if kind == "compute_supply":
         return _compute_deal_terms(model, seat, cmd)
+    if kind == "datacenter_sale":
+        return _sale_terms(model, seat, cmd)
     if kind == "technology_sharing":
         from sovereign.sim.phases.diplomacy import shared_classes, supplier_and_buyer
 
@@ -767,6 +780,26 @@ def _compute_deal_terms(model: SovereignModel, seat: str, cmd: Any) -> str | Non
     if not bool(where.any()):
         place = f" in {cmd.region}" if cmd.region is not None else ""
         return f"{model.seats[seller].name} has no datacenter{place} to supply compute from"
+    return None
+
+
+def _sale_terms(model: SovereignModel, seat: str, cmd: Any) -> str | None:
+    """A datacenter sale: a built hall of the seller's, a price, a buyer that can run datacenters."""
+    from sovereign.sim.phases.diplomacy import supplier_and_buyer
+
+    w = model.world
+    if cmd.datacenter is None or not 0 <= cmd.datacenter < len(w.dc_owner):
+        return "name the datacenter to sell or buy"
+    if cmd.price_busd <= 0:
+        return "name the price"
+    if cmd.quarters != 1 or cmd.payment_busd_per_quarter != 0:
+        return "a datacenter sale is paid once, at its price: one quarter and no payments besides"
+    terms = {"proposer": seat, "partner": cmd.partner, "supplier_is_proposer": cmd.supplier_is_proposer}
+    seller, buyer = supplier_and_buyer(terms)
+    if int(w.dc_owner[cmd.datacenter]) != model.seat_index(seller):
+        return f"{w.dc_name[cmd.datacenter]} is not {model.seats[seller].name}'s to sell"
+    if model.seats[buyer].kind == "startup":
+        return f"{model.seats[buyer].name} is a startup: it rents compute and buys no datacenters"
     return None
 
 

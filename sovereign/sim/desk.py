@@ -136,6 +136,43 @@ class CommandDesk(ModelParts):
         )
         return cmd
 
+    def hand_seat(self, seat_id: str, player: str) -> bool:
+        """Give a seat to people (``"human"``) or to its AI policy (``"ai"``) from the next quarter played.
+
+        Who plays a seat only matters when the quarter is played (`step` lets the AI decide for
+        the seats that are not human), so a hand-over takes effect then; commands the seat has
+        already queued stand. Logged (stage ``control``, the new player as the command's ``to``)
+        so a replay hands the seat over at the same point of the log.
+
+        Returns:
+            Whether anything changed (False when the seat already had that player).
+
+        Raises:
+            ValueError: The seat is not playing, or `player` is neither "human" nor "ai".
+        """
+        if player not in ("human", "ai"):
+            raise ValueError(f"a seat is played by 'human' or 'ai', not {player!r}")
+        if seat_id not in self.seats:
+            raise ValueError(f"{seat_id!r} is not a seat still in the game")
+        if (seat_id in self.human_seats) == (player == "human"):
+            return False
+        if player == "human":
+            self.human_seats.add(seat_id)
+        else:
+            self.human_seats.discard(seat_id)
+        self.command_log.append(
+            {
+                "quarter": _quarter_label(self.quarter),
+                "seat": seat_id,
+                "command": {"kind": "hand_seat", "to": player},
+                "accepted": True,
+                "reason": "",
+                "stage": "control",
+                "origin": "human",
+            }
+        )
+        return True
+
     def log_refused(self, seat: str, cmd: Command, reason: str) -> None:
         """Log a queued command refused when it was applied (the money had gone)."""
         self.command_log.append(

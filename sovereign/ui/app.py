@@ -49,11 +49,27 @@ SCREENS: dict[str, str] = {
     "charts": "sovereign.ui.screens.charts:ChartsScreen",
     "markets": "sovereign.ui.screens.markets:MarketsScreen",
     "diplomacy": "sovereign.ui.screens.diplomacy:DiplomacyScreen",
+    "business": "sovereign.ui.screens.business:BusinessScreen",
     "report": "sovereign.ui.screens.report:ReportScreen",
+    "fan": "sovereign.ui.screens.fan:FanScreen",
     "end": "sovereign.ui.screens.end:EndScreen",
+    "goals": "sovereign.ui.screens.tracker:GoalsScreen",
+    "loss": "sovereign.ui.screens.loss:LossScreen",
     "settings": "sovereign.ui.screens.settings:SettingsScreen",
     "load": "sovereign.ui.screens.load:LoadScreen",
 }
+
+#: Futures played by "What lies ahead?" (assumption: 100 gives a 5-95% band whose ends move by a
+#: few percent of its width from one run of the fan to the next, and fills in well under a minute
+#: on two cores, docs/benchmarks.md).
+FAN_RUNS = 100
+#: Quarters ahead it plays at most: five years (the horizon of issue 15's benchmark; further out the
+#: band shows the model's assumptions more than the player's position).
+FAN_QUARTERS = 20
+#: Root seed of the futures: fixed, so two fans of the same game differ only by what was done.
+FAN_SEED = 0
+#: Worker processes of the fan: the machine's cores, at most 4 (they run below the game's priority).
+FAN_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 #: Keys that work on every screen, for the help overlay.
 GLOBAL_KEYS: tuple[tuple[str, str], ...] = (
@@ -84,6 +100,16 @@ def _warm_up() -> None:
         warm_up()
         scenarios()
     except Exception:  # warming up is an optimisation; the screens do it themselves if needed
+        pass
+
+
+def _warm_up_fan() -> None:
+    """Start the fan's fork server early, so the first futures of "What lies ahead?" come in quickly."""
+    from sovereign.ensemble.foresight import warm_up_workers
+
+    try:
+        warm_up_workers()
+    except Exception:  # an optimisation only: the fan starts the server itself if needed
         pass
 
 
@@ -143,6 +169,13 @@ class App:
         self.toast_rects: list[pygame.Rect] = []
         self.help_open = False
         self.running = True
+        #: The futures of "What lies ahead?" being played on worker processes (see `fan_job_for`),
+        #: what they were started from, whether the player's seat keeps its course in them, and
+        #: jobs being stopped on background threads (waited for at exit: no worker outlives the app).
+        self.fan_job: Any = None
+        self._fan_key: tuple[Any, ...] | None = None
+        self.fan_hold = False
+        self._fan_stopping: list[threading.Thread] = []
         #: The player asked to quit while a quarter was being played: quit once it is done.
         self.quit_after_quarter = False
         #: A game waiting for the answer to "save the current game first?" (and its toast).
@@ -156,6 +189,10 @@ class App:
         pygame.display.set_caption("Sovereign")
         pygame.key.set_repeat(250, 35)  # held arrow keys keep panning the map
         self._apply_settings(initial=True)
+        from sovereign.ui.screens.tutorial import TutorialPanel
+
+        #: The tutorial's card and progress (sovereign.game.tutorial has the steps).
+        self.tutorial = TutorialPanel(self)
         for p in problems:
             self.toast(f"Settings: {p}", "bad", seconds=8)
         self._warm = threading.Thread(target=_warm_up, name="sovereign-warm-up", daemon=True)
@@ -301,6 +338,7 @@ class App:
             self.open("handover", seat=session.seat)
         else:
             self.reset_to("game")
+        self.tutorial.on_session(session)
 
     def offer_session(self, session: GameSession, *, title: str, action: str, message: str | None = None) -> bool:
         """Play ``session`` instead of the current game, asking first when that has unsaved progress.
@@ -492,6 +530,8 @@ class App:
         top = self.top
         if et in (pygame.KEYDOWN, pygame.MOUSEBUTTONDOWN, pygame.MOUSEWHEEL) and self.modal_open():
             return  # a dialog is up: keys and clicks are its alone
+        if not consumed and self.tutorial.handle(event):
+            return
         if top is not None and (not consumed or et >= pygame.USEREVENT):
             top.process_events(event)
 
@@ -536,13 +576,77 @@ class App:
             return True
         return False
 
+    # ------------------------------------------------------------------------------------------
+    # what lies ahead: the futures played in the background
+
+    def fan_job_for(self, hold: bool) -> Any:
+        """The futures of the game as it stands for the seat whose turn it is, started if needed.
+
+        A job is kept while the game stays where it started (same game, quarter, orders and
+        choice of course): leaving the view and coming back shows the same futures, further
+        along. Anything else stops the old job and starts a new one.
+
+        Raises:
+            ForesightError: No seat to follow, or the game is over.
+        """
+        from sovereign.ensemble.foresight import FanJob, ForesightError
+
+        session = self.session
+        if session is None or session.seat is None:
+            raise ForesightError("No seat is played by a person in this game, so there is no future of yours to show.")
+        if session.busy:
+            raise ForesightError("The quarter is being played; the futures start from the next one.")
+        key = (id(session), session.seat, session.model.quarter, session.version, hold)
+        if self.fan_job is not None and self._fan_key == key:
+            return self.fan_job
+        self.cancel_fan()
+        left = session.model.end_q - session.model.quarter + 1
+        self.fan_job = FanJob(
+            session.model,
+            session.seat,
+            FAN_RUNS,
+            quarters=min(left, FAN_QUARTERS),
+            seed=FAN_SEED,
+            workers=FAN_WORKERS,
+            hold=hold,
+        )
+        self._fan_key = key
+        return self.fan_job
+
+    def cancel_fan(self, wait: bool = False) -> None:
+        """Stop the futures being played (the quarter ends, the game is left or the app closes).
+
+        Stopping terminates and waits for the worker processes, which takes a moment, so it is
+        done on a background thread unless `wait` (at exit: every worker is gone before the app).
+        """
+        job, self.fan_job, self._fan_key = self.fan_job, None, None
+        if job is not None:
+            stopper = threading.Thread(target=job.cancel, name="sovereign-fan-stop", daemon=True)
+            stopper.start()
+            self._fan_stopping.append(stopper)
+        self._fan_stopping = [t for t in self._fan_stopping if t.is_alive()]
+        if wait:
+            for t in self._fan_stopping:
+                t.join(timeout=30.0)
+
+    def _fan_still_current(self) -> bool:
+        """Whether the running futures still start from where the game stands (same game and quarter)."""
+        session, key = self.session, self._fan_key
+        if session is None or key is None or session.busy:
+            return False
+        playing = any(sc.name == "game" for sc in self.screens)  # not back at the menu, say
+        return playing and key[0] == id(session) and key[2] == session.model.quarter
+
     def update(self, dt: float) -> None:
         """Finish a played quarter, then advance widgets and the top screen."""
+        if self.fan_job is not None and not self._fan_still_current():
+            self.cancel_fan()  # the quarter is being played or the game was left: these futures are stale
         if self.session is not None:
             report = self.session.poll()
             if report is not None:
                 self._quarter_done(report)
         self.manager.update(dt)
+        self.tutorial.update(dt)
         if self.top is not None:
             self.top.update(dt)
         now = time.monotonic()
@@ -562,11 +666,14 @@ class App:
         if quitting and session.autosave and report.autosave is None:
             self.running = False  # the autosave holds everything up to this moment
             return
+        played_by_people = list(self.report_before)  # the seats people played in this quarter
         self._build_reports()
         events.post(events.QUARTER_ENDED, quarter=report.quarter, seconds=report.seconds)
+        from sovereign.ui.screens.loss import put_out_losers
+
         if session.model.done:
             self.reset_to("end")
-        elif session.hot_seat:
+        elif not put_out_losers(self, played_by_people) and session.hot_seat:
             self.open("handover", seat=session.seat)
         if quitting:
             self.request_quit()  # not autosaved: ask, as quitting always does
@@ -609,6 +716,7 @@ class App:
                 first -= 1
             for sc in stack[first:]:
                 sc.draw(surface)
+            self.tutorial.draw(surface)
         self.manager.draw_ui(surface)
         if stack:
             stack[-1].draw_overlay(surface)
@@ -643,8 +751,10 @@ class App:
                 self.start_session(self.session)
             else:
                 self.open(start or "menu")
+        threading.Thread(target=_warm_up_fan, name="sovereign-fan-warm-up", daemon=True).start()
         while self.frame():
             pass
+        self.cancel_fan(wait=True)
         self._warm.join(timeout=120.0)  # a quit in the first seconds: not while matplotlib loads
         pygame.quit()
         return 0
@@ -773,7 +883,9 @@ class App:
         for name in (
             "game",
             "diplomacy",
+            "business",
             "report",
+            "fan",
             "markets",
             "charts",
             "new_game",

@@ -25,6 +25,7 @@ SCREENSHOT_SCREENS: dict[str, str] = {
     "charts": "time series of every nation",
     "markets": "merit order and compute market of your region",
     "diplomacy": "trust, offers and deals (your seat signs a security pact; other human seats make you offers)",
+    "business": "a firm's compute, contracts, customers and valuation (it signs a lab, then sets a price floor)",
     "report": "the quarter report after a quarter in which your seat built, bought chips and set policy",
     "end": "end of game (plays the whole scenario first)",
     "help": "F1 help overlay over the map",
@@ -86,6 +87,8 @@ def make_session(opts: ShotOptions, quarters: int) -> Any:
             session.submit(BuildDatacenter(region=seat, it_mw=300), seat=seat)
         if opts.screen == "diplomacy":
             _stage_diplomacy(session, seat, first=q == 0, last=q == n - 1)
+        if opts.screen == "business":
+            _stage_business(session, seat, q, n)
         if opts.screen == "report" and q == n - 1:
             _REPORT_BEFORE[id(session)] = _stage_report(session, seat)
         while session.end_turn(wait=True) == "handover":
@@ -158,6 +161,30 @@ def _stage_diplomacy(session: Any, seat: str, first: bool, last: bool) -> None:
             session.submit(offer, seat=other)
 
 
+def _stage_business(session: Any, seat: str, q: int, n: int) -> None:
+    """Give the Business screen something to show, through the commands a player gives.
+
+    After the first quarter (a market to price by) the seat offers the customer that wanted the
+    most compute the contract the screen suggests (AI labs sign what is worth it to them); before
+    the last quarter it sets a price floor a tenth above its average price, so the valuation's
+    story has a floor to tell about. A nation (or a firm without datacenters) is left alone.
+    """
+    from sovereign.game.business import business_book
+    from sovereign.sim.commands import OfferDeal, SetComputePrice
+
+    model = session.model
+    if seat in model.region_ix or q == 0:
+        return
+    book = business_book(model, seat)
+    if not book.owns_datacenters:
+        return
+    offer = next((c.offer for c in book.customers if c.offer is not None), None)
+    if q == 1 and offer is not None:
+        session.submit(OfferDeal(**offer), seat=seat)
+    if q == n - 1 and book.price_usd_per_hour is not None:
+        session.submit(SetComputePrice(floor_usd_per_hour=round(1.1 * book.price_usd_per_hour, 2)), seat=seat)
+
+
 def render(opts: ShotOptions) -> Path:
     """Render one screen to ``opts.path``; returns the path written.
 
@@ -212,13 +239,13 @@ def _open_with_game(app: Any, opts: ShotOptions, session: Any) -> None:
         game.open_action("build_datacenter")
     elif opts.screen == "handover":
         app.open("handover", seat=session.seat)
-    elif opts.screen == "diplomacy":
+    elif opts.screen in ("diplomacy", "business"):
         if app.top is not None and app.top.name == "handover":
             app.back()  # the seat in turn has sat down
             for _ in range(2):
                 app.frame(dt=1 / 60)
             _close_dialogs(app)
-        app.open("diplomacy")
+        app.open(opts.screen)
     elif opts.screen == "report":
         from sovereign.game.report import quarter_report
 

@@ -46,6 +46,8 @@ class Settings:
         palette: ``"standard"`` or ``"colourblind"`` (Okabe-Ito categories, viridis ramps).
         autosave: Save automatically after every quarter.
         show_flows: Draw chip and compute flow arcs on the map.
+        tutorial: The player's progress through the tutorial (`sovereign.game.tutorial.Progress`
+            as JSON): kept here, not in a save, so skipping and resuming survive a restart.
     """
 
     window_size: tuple[int, int] = WINDOW_SIZES[0]
@@ -54,6 +56,7 @@ class Settings:
     palette: str = "standard"
     autosave: bool = True
     show_flows: bool = True
+    tutorial: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -107,6 +110,14 @@ def _check_palette(value: Any) -> str:
     return str(value)
 
 
+def _check_tutorial(value: Any) -> dict[str, Any]:
+    from sovereign.game.tutorial import progress_from_json
+
+    if value == {}:
+        return {}  # never offered: the first new game offers it
+    return progress_from_json(value).to_json()
+
+
 _CHECKS = {
     "window_size": _check_size,
     "fullscreen": _check_bool,
@@ -114,6 +125,7 @@ _CHECKS = {
     "palette": _check_palette,
     "autosave": _check_bool,
     "show_flows": _check_bool,
+    "tutorial": _check_tutorial,
 }
 
 

@@ -366,6 +366,13 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
         )
 
     @handle
+    async def tutorial_steps(request: Request) -> Response:
+        # the student page's tutorial card: the steps of sovereign.game.tutorial that apply to a team
+        from sovereign.game.tutorial import web_steps
+
+        return JSONResponse({"steps": web_steps()})
+
+    @handle
     async def join(request: Request) -> Response:
         address = request.client.host if request.client else "unknown"
         wait = limiter.allow(address)
@@ -441,7 +448,7 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
         return JSONResponse(lesson.admin_view())
 
     @handle
-    async def admin_action(request: Request) -> Response:
+    async def admin_action(request: Request) -> Response:  # noqa: C901  # a flat dispatch on the teacher's verb
         need_admin(request)
         verb = request.path_params["verb"]
         result: dict[str, Any] = {"ok": True}
@@ -485,6 +492,10 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
         elif verb == "mute":
             body = await read_json(request, s.MuteRequest)
             lesson.mute(body.team, body.muted)
+        elif verb == "hand-seat":
+            body = await read_json(request, s.HandSeatRequest)
+            lesson.hand_seat(body.seat, body.player)
+            full = True
         elif verb == "undo":
             await read_json(request, s.Request)
             result["quarter"] = lesson.undo()
@@ -571,6 +582,7 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
         Route("/world.geojson", world_map),
         Route("/qr.svg", qr_code),
         Route("/api/lesson", lesson_info),
+        Route("/api/tutorial", tutorial_steps),
         Route("/api/join", join, methods=["POST"]),
         Route("/api/team", team_view),
         Route("/api/team/form", form),

@@ -300,6 +300,34 @@ class Lesson:
         self.seat_roles[seat] = role
         self.save()
 
+    def hand_seat(self, seat: str, player: str) -> None:
+        """Hand a team's seat to the AI (``"ai"``) or back to its team (``"team"``) from the next quarter.
+
+        The quarter being decided is played as it stands (the team's queued orders included); the
+        game logs the hand-over when it happens, so a replay of the lesson's saves reproduces it.
+        Saying the seat's current player again takes a waiting hand-over back.
+        """
+        session = self._playing()
+        if seat not in self.seat_roles:
+            raise NotFound(f"no seat {seat!r} in {self.scenario.meta.title}")
+        if self.seat_roles[seat] != "team":
+            raise Invalid(f"{seat} is not a team seat; only a team's seat is handed to the AI and back")
+        if player not in ("team", "ai"):
+            raise Invalid(f"a team seat is played by its team or the AI, not {player!r}")
+        refusal = session.hand_seat(seat, "human" if player == "team" else "ai")
+        if refusal is not None:
+            raise LessonError(refusal)
+        self.save()
+
+    def played_by(self, seat: str) -> dict[str, str]:
+        """Who plays a seat this quarter and from the next (``team`` or ``ai``), for the console."""
+        if self.session is None:
+            role = "team" if self.seat_roles.get(seat) == "team" else "ai"
+            return {"now": role, "next": role}
+        now = "team" if seat in self.session.model.human_seats else "ai"
+        nxt = "team" if self.session.player_next_quarter(seat) == "human" else "ai"
+        return {"now": now, "next": nxt}
+
     def _need_setup(self, what: str) -> None:
         if self.phase != "setup":
             raise LessonError(f"{what} can only be changed before the lesson starts")
@@ -462,6 +490,8 @@ class Lesson:
             raise LessonError("the teacher has paused the game")
         if team.submitted:
             raise LessonError("your turn is in; take it back to change your orders")
+        if team.seat in session.model.seats and team.seat not in session.model.human_seats:
+            raise LessonError("the teacher has handed your seat to the AI for now: it decides this quarter")
         return session
 
     def command_from(
@@ -933,6 +963,7 @@ class Lesson:
         out["actions"] = [{"key": a.key, "label": a.label, "tooltip": a.tooltip} for a in actions_for(model, team.seat)]
         out["queued"] = self.queued(team)
         out["committed"] = fmt.money(self.session.committed_busd(team.seat))
+        out["played_by"] = self.played_by(team.seat)
         out["decisions"] = [
             {
                 "event_id": int(eid),
@@ -1011,6 +1042,7 @@ class Lesson:
                     "submitted": t.submitted,
                     "muted": t.muted,
                     "orders": len(self.session.queued(t.seat)) if self.session is not None and not self.stepping else 0,
+                    "played_by": self.played_by(t.seat),
                 }
                 for t in self.teams.values()
             ],
@@ -1055,6 +1087,7 @@ class Lesson:
             "own_injects": len(self.scenario.injects),
             "announced": sorted(self.announced),
             "results": {seat: asdict(r) for seat, r in self.results.items()},
+            "handovers": dict(self.session.handovers) if self.session is not None else {},
         }
 
     def save(self, sync: bool = True) -> None:
@@ -1148,6 +1181,7 @@ class Lesson:
             )
             lesson._refire()
             lesson._resubmit()
+            lesson.session.handovers = {str(k): str(v) for k, v in data.get("handovers", {}).items()}
         lesson._restart_timer()
         return lesson
 

@@ -114,6 +114,13 @@ class TeamRequest(Request):
     team: Annotated[str, StringConstraints(min_length=1, max_length=12)]
 
 
+class HandSeatRequest(Request):
+    """Hand a team's seat to the AI or back to its team (from the next quarter)."""
+
+    seat: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    player: Annotated[str, StringConstraints(pattern=r"^(team|ai)$")]
+
+
 class MuteRequest(Request):
     """Mute or unmute a team's messages."""
 

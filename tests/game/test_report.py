@@ -139,3 +139,22 @@ def test_rival_moves_are_other_seats_and_at_most_three(tiny_scenario, tmp_path, 
         assert 1 <= len(report.rivals) <= 3
         mine = {n["headline"] for n in s.model.news if n["actor"] == seat}
         assert not mine & {line.text for line in report.rivals}
+
+
+def test_a_nations_lapsed_budget_is_reported_as_money_out() -> None:
+    """Holding money has a cost: budget beyond the carry-over returns to the treasury, and the report says so."""
+    from sovereign.game.report import quarter_report, snapshot
+    from sovereign.scenario.catalog import resolve_scenario
+    from sovereign.scenario.loader import load_scenario
+    from sovereign.sim.model import SovereignModel
+
+    sc = load_scenario(resolve_scenario("baseline"))
+    sc = sc.model_copy(update={"finance": sc.finance.model_copy(update={"budget_carryover_years": 0.25})})
+    m = SovereignModel(sc, rng=1, human_seats=["IND"])
+    before = snapshot(m, "IND")
+    m.step()
+    lapsed = m.seats["IND"].state["lapsed_busd"]
+    assert lapsed > 0
+    report = quarter_report(m, "IND", before)
+    line = next(x for x in report.money if x.text.startswith("Returned to the treasury"))
+    assert "out" in line.text and "lapses" in f"{line.text} {line.detail}"

@@ -104,11 +104,12 @@ def test_missing_file_and_folder(tmp_path):
 def test_future_version(tmp_path, saved_bytes):
     path = tmp_path / "future.json.gz"
     body = saved_bytes[saved_bytes.index(b"\n") :]
-    path.write_bytes(b"sovereign-save 7 sha256:" + b"0" * 64 + body)
-    _check_error(path, "newer Sovereign", "format 7", "upgrade")
+    future = FORMAT_VERSION + 1
+    path.write_bytes(f"sovereign-save {future} sha256:".encode() + b"0" * 64 + body)
+    _check_error(path, "newer Sovereign", f"format {future}", "upgrade")
     # the same inside the document, behind a valid header
     doc = document(saved_bytes)
-    doc["format_version"] = 7
+    doc["format_version"] = future
     path.write_bytes(_with_valid_checksum(doc))
     _check_error(path, "format_version")
 

@@ -39,7 +39,7 @@ def test_current_fixture_loads_and_plays_on():
 
 @pytest.mark.parametrize("version", [v for v in VERSIONS if v < FIRST_PLAYABLE_FORMAT])
 def test_saves_made_under_older_rules_are_refused_with_a_reason(version):
-    """Formats 2-6 changed the rules (economy, chips, stockpiling, grid, diplomacy): older games cannot go on."""
+    """Formats 2-7 changed the rules (economy, chips, stockpiling, grid, diplomacy, budgets): refused."""
     with pytest.raises(SaveError, match=f"older version of Sovereign \\(save format {version}") as err:
         load_game(fixture(version))
     assert "start a new one" in str(err.value)

@@ -205,3 +205,82 @@ def test_an_ai_lab_short_of_compute_asks_a_players_cloud_for_a_contract(tiny):
     for _ in range(3):
         ai.step()
     assert not [d for d in ai.world.deals if d["kind"] == "compute_supply"]
+
+
+def sale(m: SovereignModel, proposer: str, partner: str, row: int, price: float, seller_proposes: bool) -> int:
+    res = m.submit(
+        proposer,
+        {
+            "kind": "offer_deal",
+            "partner": partner,
+            "deal_kind": "datacenter_sale",
+            "quarters": 1,
+            "datacenter": row,
+            "price_busd": price,
+            "supplier_is_proposer": seller_proposes,
+        },
+    )
+    assert res.accepted, res.reason
+    m.step()
+    return int(m.world.deals[-1]["id"])
+
+
+def test_a_datacenter_sale_moves_the_hall_and_its_chips_for_the_price_paid_once(tiny):
+    m = game(tiny)
+    row = int(next(d for d in range(len(m.world.dc_owner)) if m.world.dc_owner[d] == m.seat_index("bharat")))
+    stock = m.world.dc_stock[row].copy()
+    d = sale(m, "cloudco", "bharat", row, 2.5, seller_proposes=False)  # CloudCo offers to buy Bharat's hall
+    assert m.world.deals[d]["status"] == "offered" and m.world.deals[d]["datacenter"] == row
+    sign(m, "bharat", d)
+    total = m.total_money_busd()
+    m.step()
+    deal = m.world.deals[d]
+    assert deal["status"] == "ended" and deal["paid_busd"] == pytest.approx(2.5)
+    assert int(m.world.dc_owner[row]) == m.seat_index("cloudco")
+    # the chips come with the hall (less the fleet's retirements over two quarters)
+    assert m.world.dc_stock[row].sum() >= 0.8 * stock.sum()
+    assert any("buys" in n["headline"] and "Bharat" in n["headline"] for n in m.news)
+    assert m.total_money_busd() == pytest.approx(total, abs=1e-6)
+    # paid once: the next quarter moves no more money between them for it
+    m.step()
+    assert m.world.deals[d]["paid_busd"] == pytest.approx(2.5)
+
+
+def test_a_sale_refuses_a_hall_the_seller_does_not_own_and_a_buyer_that_cannot_pay_breaks_it(tiny):
+    m = game(tiny)
+    row = int(next(d for d in range(len(m.world.dc_owner)) if m.world.dc_owner[d] == m.seat_index("bharat")))
+    base = {"kind": "offer_deal", "deal_kind": "datacenter_sale", "quarters": 1, "datacenter": row, "price_busd": 1.0}
+    assert "not CloudCo's to sell" in m.submit("cloudco", {**base, "partner": "bharat"}).reason
+    assert (
+        "paid once"
+        in m.submit("cloudco", {**base, "partner": "bharat", "supplier_is_proposer": False, "quarters": 4}).reason
+    )
+    d = sale(m, "cloudco", "bharat", row, 30.0, seller_proposes=False)
+    sign(m, "bharat", d)
+    m.seats["cloudco"].state["cash_busd"] = 1.0
+    m.step()
+    assert m.world.deals[d]["status"] == "broken" and int(m.world.dc_owner[row]) == m.seat_index("bharat")
+
+
+def test_the_ai_sells_a_hall_only_above_its_worth(tiny):
+    from sovereign.sim.phases.diplomacy import hall_worth_busd
+
+    m = game(tiny, humans=("cloudco",))
+    row = int(next(d for d in range(len(m.world.dc_owner)) if m.world.dc_owner[d] == m.seat_index("bharat")))
+    worth = hall_worth_busd(m, row)
+    assert worth > 0
+    offer = {
+        "kind": "datacenter_sale",
+        "proposer": "cloudco",
+        "partner": "bharat",
+        "supplier_is_proposer": False,
+        "datacenter": row,
+        "price_usd": worth * 0.5 * 1e9,
+        "quarters": 1,
+        "payment_busd_per_quarter": 0.0,
+        "h100e_per_quarter": 0.0,
+        "region": None,
+    }
+    seller = m.seats["bharat"]
+    assert not accepts(seller, offer)
+    assert accepts(seller, {**offer, "price_usd": worth * 2.0 * 1e9})

@@ -40,6 +40,7 @@ SAMPLES = {
     "expand_grid": {"mw_per_year": 1000.0},
     "upgrade_datacenter": {"datacenter": 0, "upgrade": "liquid_cooling"},
     "raise_funding": {"busd": 1.0},
+    "set_compute_price": {"floor_usd_per_hour": 2.0},
     "decide": {"event_id": 0, "option": 0},
     "offer_deal": {"partner": "USA", "deal_kind": "security_pact", "quarters": 4},
     "answer_deal": {"deal": 0, "accept": True},

@@ -264,12 +264,13 @@ def test_pages_are_local_files(room, page):
 def test_each_bundled_scenario_plays_a_lesson_quarter(name, tmp_path):
     from starlette.testclient import TestClient
 
+    from sovereign.scenario.catalog import resolve_scenario
     from sovereign.scenario.loader import load_scenario
     from sovereign.web.app import create_app
 
-    from .conftest import ROOT, Room
+    from .conftest import Room
 
-    path = ROOT / "sovereign" / "scenarios" / f"{name}.yaml"
+    path = resolve_scenario(name)
     lesson = Lesson(load_scenario(path), tmp_path / name, path)
     room = Room(lesson, TestClient(create_app(lesson)))
     with room.client:

@@ -359,9 +359,11 @@ def compute_book(model: SovereignModel, seat: str) -> dict[str, Any]:
 
     Why here: the firm's screen, its quarter report and the AI's contract offers read the same
     figures the market produced. Keys: ``capacity`` (H100e for sale), ``spot`` and ``contracted``
-    (H100e sold each way), ``price`` (its average spot price, $/H100e-hour), ``cost`` (average
-    running cost of what it sold), ``market_price`` (the world's), ``floor`` (its asking price or
-    None), ``contracts`` (its active compute contracts as supplier or buyer) and ``buyers`` (every
+    (H100e sold each way), ``price`` (its average price, $/H100e-hour: each datacenter's spot price
+    weighted by all it sold, contracted hours included), ``cost`` (average running cost of what it
+    sold), ``market_price`` (the world's), ``floor`` (its asking price or None), ``contracts`` (its
+    running compute contracts, as supplier or buyer), ``served`` (those that reserved compute last
+    quarter: running, or ended or broken in that quarter) and ``buyers`` (every
     lab and startup that wanted compute: demand, served, the price it paid, short or not).
     """
     res, w = model.results.compute, model.world
@@ -370,10 +372,20 @@ def compute_book(model: SovereignModel, seat: str) -> dict[str, Any]:
     mine = w.dc_owner[k_ix] == pos if len(k_ix) else np.zeros(0, bool)
     alloc = np.asarray(res.alloc) if res.alloc.size else np.zeros((0, len(k_ix)))
     sold = alloc.sum(0)[mine] if alloc.size else np.zeros(int(mine.sum()))
-    from sovereign.sim.phases.diplomacy import active_compute, supplier_and_buyer
+    from sovereign.sim.phases.diplomacy import supplier_and_buyer
 
-    deals = [d for d in active_compute(model) if seat in (d["proposer"], d["partner"])]
-    reserved = sum(float(d["last_delivered_h100e"]) for d in deals if supplier_and_buyer(d)[0] == seat)
+    # the contracts that served last quarter: those running, and those whose term ended or broke in it
+    last = model.quarter - 1
+    ours = [d for d in model.world.deals if d["kind"] == "compute_supply" and seat in (d["proposer"], d["partner"])]
+    running = [d for d in ours if d["status"] == "active"]
+    served = [
+        d
+        for d in ours
+        if d["start"] <= last
+        and float(d["last_delivered_h100e"]) > 0
+        and (d["status"] == "active" or (d["status"] in ("ended", "broken") and d["closed"] == last))
+    ]
+    reserved = sum(float(d["last_delivered_h100e"]) for d in served if supplier_and_buyer(d)[0] == seat)
     spot = float(sold.sum()) - min(reserved, float(sold.sum()))
     price = np.asarray(res.price)[mine] if len(res.price) else np.zeros(0)
     cost = np.asarray(res.cluster_cost)[mine] if len(res.cluster_cost) else np.zeros(0)
@@ -385,17 +397,17 @@ def compute_book(model: SovereignModel, seat: str) -> dict[str, Any]:
         demand = float(st.get("demand_h100e", 0.0))
         if agent.kind not in ("lab", "startup") or demand <= 0:
             continue
-        served = float(st.get("served_h100e", 0.0))
-        paid = float(st.get("paid_q", 0.0)) * 1e9 / (served * hours) if served > 0 else None
+        got = float(st.get("served_h100e", 0.0))
+        paid = float(st.get("paid_q", 0.0)) * 1e9 / (got * hours) if got > 0 else None
         buyers.append(
             {
                 "seat": agent.seat_id,
                 "name": agent.name,
                 "home": st["home"],
                 "demand_h100e": demand,
-                "served_h100e": served,
+                "served_h100e": got,
                 "paid_usd_per_hour": paid,
-                "short": served < 0.95 * demand,
+                "short": got < 0.95 * demand,
             }
         )
     buyers.sort(key=lambda b: -b["demand_h100e"])
@@ -408,6 +420,7 @@ def compute_book(model: SovereignModel, seat: str) -> dict[str, Any]:
         "cost": float((cost * sold).sum() / total) if total > 0 else None,
         "market_price": float(res.price_global),
         "floor": floor,
-        "contracts": deals,
+        "contracts": running,
+        "served": served,
         "buyers": buyers,
     }

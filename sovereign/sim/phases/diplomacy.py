@@ -26,7 +26,9 @@ H100e a quarter at an agreed price into the buyer's datacenters in a region), ``
 ``security_pact`` (the two nations count as allies for sovereignty and share threat
 intelligence), ``technology_sharing`` and ``compute_supply`` (a supplier's datacenters reserve
 H100e of compute for a lab, a startup or a nation's programme at an agreed price per H100e-hour,
-take or pay, served in the compute market before the spot market: `compute.serve_compute_deals`).
+take or pay, served in the compute market before the spot market: `compute.serve_compute_deals`)
+and ``datacenter_sale`` (a built hall with its chips and grid connection changes owner for a price
+paid once, in the quarter it is signed: `settle_deals`).
 The record's ``price_usd`` is per H100e for chips and per H100e-hour for compute. Any deal can
 carry a payment each quarter from the partner to the proposer
 (negative: from the proposer).
@@ -53,6 +55,7 @@ DEAL_KINDS = (
     "security_pact",
     "technology_sharing",
     "compute_supply",
+    "datacenter_sale",
 )
 DEAL_WORDS = {
     "money_transfer": "money transfer",
@@ -61,6 +64,7 @@ DEAL_WORDS = {
     "security_pact": "security pact",
     "technology_sharing": "technology-sharing agreement",
     "compute_supply": "compute contract",
+    "datacenter_sale": "datacenter sale",
 }
 
 
@@ -165,6 +169,12 @@ def describe(model: SovereignModel, deal: dict[str, Any]) -> str:
     elif kind == "technology_sharing":
         giver, taker = (name(s) for s in supplier_and_buyer(deal))
         text = f"{giver} shares its chipmaking know-how with {taker}"
+    elif kind == "datacenter_sale":
+        seller, buyer = (name(s) for s in supplier_and_buyer(deal))
+        row = deal.get("datacenter")
+        w = model.world
+        hall = w.dc_name[row] if row is not None and 0 <= row < len(w.dc_name) else "a datacenter"
+        return f"{seller} sells {hall} to {buyer} for ${deal['price_usd'] / 1e9:,.2f}B"
     elif kind == "compute_supply":
         seller, buyer = (name(s) for s in supplier_and_buyer(deal))
         where = f" in {name(deal['region'])}" if deal["region"] else ""
@@ -237,7 +247,7 @@ def offer(model: SovereignModel, agent: SeatAgent, cmd: OfferDeal) -> None:
         "supplier_is_proposer": cmd.supplier_is_proposer,
         "accelerator": cmd.accelerator,
         "h100e_per_quarter": cmd.h100e_per_quarter,
-        "price_usd": cmd.price_usd_per_hour if cmd.deal_kind == "compute_supply" else cmd.price_usd,
+        "price_usd": record_price(cmd),
         "region": cmd.region,
         "counter_to": cmd.counter_to,
         "broken_by": None,
@@ -246,8 +256,18 @@ def offer(model: SovereignModel, agent: SeatAgent, cmd: OfferDeal) -> None:
         "paid_busd": 0.0,
         "prior_licence": None,
         "note": "",
+        "datacenter": cmd.datacenter,
     }
     w.deals.append(deal)
+
+
+def record_price(cmd: OfferDeal) -> float:
+    """The record's price: per H100e for chips, per H100e-hour for compute, in dollars for a hall."""
+    if cmd.deal_kind == "compute_supply":
+        return float(cmd.price_usd_per_hour)
+    if cmd.deal_kind == "datacenter_sale":
+        return float(cmd.price_busd) * 1e9
+    return float(cmd.price_usd)
 
 
 def answer(model: SovereignModel, agent: SeatAgent, deal_id: int, accept: bool) -> None:
@@ -324,6 +344,8 @@ def settle_deals(model: SovereignModel) -> None:
         status = deal["status"]
         if status == "offered" and deal["offered"] < q:
             deal["status"], deal["closed"] = "expired", q
+        elif status == "active" and deal["kind"] == "datacenter_sale":
+            _complete_sale(model, deal)
         elif status == "active":
             pay = float(deal["payment_busd_per_quarter"])
             payer, payee = (deal["partner"], deal["proposer"]) if pay > 0 else (deal["proposer"], deal["partner"])
@@ -340,6 +362,58 @@ def settle_deals(model: SovereignModel) -> None:
     bloc_obligations(model)
     rate = 1.0 - (1.0 - d.trust_reversion_per_year) ** 0.25
     w.trust += rate * (base_trust(model) - w.trust)
+
+
+def _complete_sale(model: SovereignModel, deal: dict[str, Any]) -> None:
+    """A signed datacenter sale: the buyer pays the price once and the hall changes owner.
+
+    The seller must still own the hall and the buyer must be able to pay; otherwise the side that
+    cannot deliver breaks the deal.
+    """
+    seller, buyer = supplier_and_buyer(deal)
+    row, price = deal.get("datacenter"), float(deal["price_usd"]) / 1e9
+    w = model.world
+    if deal["paid_busd"] > 0:
+        return  # paid and handed over in the quarter it was signed; the term then ends
+    if row is None or seller not in model.seats or int(w.dc_owner[row]) != model.seat_pos[seller]:
+        break_deal(model, deal, seller, "the datacenter is no longer its to sell")
+        return
+    if buyer not in model.seats or model.seats[buyer].cash_busd < price:
+        break_deal(model, deal, buyer, "it could not pay for the datacenter")
+        return
+    model.transfer(buyer, seller, price, "datacenter sales")
+    deal["paid_busd"] = price
+    w.dc_owner[row] = model.seat_pos[buyer]
+    name = _name(model)
+    model.add_news(
+        "deal",
+        f"{name(buyer)} buys {w.dc_name[row]} from {name(seller)} for ${price:,.2f}B",
+        model.scenario.regions[int(w.dc_region[row])].id,
+        buyer,
+    )
+
+
+def hall_worth_busd(model: SovereignModel, row: int) -> float:
+    """What a built datacenter is worth to a buyer in its region, $B (read only).
+
+    Its chips' net earnings over the payback period at the region's compute price, as an investor
+    values a chip (`economics.chip_value_usd_per_h100e`), plus the shell's capital cost (the chips'
+    running cost already pays for the shell, so this is what building it again would cost).
+    """
+    from sovereign.sim import economics as econ
+
+    sc, w = model.scenario, model.world
+    r = int(w.dc_region[row])
+    price = np.asarray(model.results.compute.price_region, float)
+    compute_price = float(price[r]) if price.shape == (len(model.region_ix),) else 0.0
+    capex_per_kw = sc.regions[r].dc_capex_musd_per_mw * 1e3
+    kw_per = model.kw_per_h100e * model.economy.efficiency_mult
+    power_price = np.asarray(model.results.power.dc_price, float)
+    dc_price = float(power_price[r]) if power_price.shape == (len(model.region_ix),) else 0.0
+    running = econ.running_cost_usd_per_h100e_hour(sc, kw_per, float(w.dc_pue[row]), dc_price, capex_per_kw)
+    chips = float((w.dc_stock[row] * econ.chip_value_usd_per_h100e(sc, compute_price, running)).sum()) / 1e9
+    shell = float(w.dc_it_mw[row]) * sc.regions[r].dc_capex_musd_per_mw / 1e3
+    return chips + shell
 
 
 def exposure_busd(model: SovereignModel) -> np.ndarray:

@@ -31,6 +31,9 @@ difficulty that asks no markup):
   price last quarter less the price. It refuses what it cannot pay a quarter of. As supplier: the
   price less its own average spot price last quarter plus the difficulty's markup, for volumes its
   clusters can hold beside the contracts they already serve.
+- datacenter sale (`_sale_value`): the price against the hall's worth (`hall_worth_busd`: its
+  chips' net earnings over the payback period plus the shell's cost); an AI seller asks its worth
+  plus the difficulty's markup, an AI cloud or conglomerate buys at most at its worth.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from sovereign.sim.commands import AnswerDeal, Command, OfferDeal
 from sovereign.sim.phases.diplomacy import (
     active_compute,
     deal_region,
+    hall_worth_busd,
     seat_region,
     shared_classes,
     supplier_and_buyer,
@@ -101,6 +105,8 @@ def deal_value(agent: SeatAgent, deal: dict[str, Any]) -> float | None:
     if kind == "compute_supply":
         worth = compute_value(agent, deal, seller == me)
         return None if worth is None else money + worth
+    if kind == "datacenter_sale":
+        return _sale_value(agent, deal, seller == me)
     if kind == "technology_sharing":
         # a year of the extra chips the receiver's fabs make, at list price less production cost
         w = m.world
@@ -132,6 +138,24 @@ def deal_value(agent: SeatAgent, deal: dict[str, Any]) -> float | None:
     worth = max(slot[5] for slot in view["bid_slots"][r]) if view["bid_slots"][r] else 0.0
     room = view["free_by_seat"].get(m.seat_pos[buyer], {}).get(r, 0.0) / view["kw_new_list"][g]
     return money + (float(worth) - price) * min(qty, float(room) * quarters) / 1e9
+
+
+def _sale_value(agent: SeatAgent, deal: dict[str, Any], selling: bool) -> float | None:
+    """A datacenter sale's worth: the price against what the hall is worth (`hall_worth_busd`).
+
+    A seller asks the hall's worth plus the difficulty's markup; a buyer, a cloud or conglomerate
+    that can pay, pays at most its worth. Other AI seats do not buy halls.
+    """
+    row = deal.get("datacenter")
+    if row is None or not 0 <= row < len(agent.model.world.dc_owner):
+        return None
+    worth = hall_worth_busd(agent.model, int(row))
+    price = float(deal["price_usd"]) / 1e9
+    if selling:
+        return price - worth * (1.0 + agent.model.scenario.diplomacy.supply_markup.get(agent.difficulty, 0.0))
+    if agent.kind not in ("cloud", "conglomerate") or price > agent.cash_busd:
+        return None
+    return worth - price
 
 
 #: A lab served less than this share of the compute it wanted was short of compute.

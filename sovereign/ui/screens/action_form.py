@@ -127,7 +127,10 @@ class ActionForm(pygame_gui.elements.UIWindow):
         )
         self._children.append(desc)
         y += desc_h + s(6)
-        label_w = s(130)
+        # the label column is as wide as the longest label (within half the form), so none is cut
+        fonts = Fonts(s.factor)
+        widest = max((fonts.size(fd.label, 15)[0] for fd in fields), default=0)
+        label_w = min(max(s(130), widest + s(12)), inner // 2)
         nav_h = s(30)
         fields_bottom = by - s(8) - preview_min - (nav_h if paged else 0)
         shown = 0

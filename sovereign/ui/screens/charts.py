@@ -114,13 +114,16 @@ class ChartsScreen(Screen):
             self.group_buttons[b] = g
         self.metric_buttons: dict[Any, int] = {}
         y = top + s(48)
+        back_top = h - s(60)
+        # rows shrink (down to the font's height) so that every metric sits above the Back button
+        step = max(min(s(36), (back_top - s(8) - y) // max(len(self.metrics), 1)), s(24))
         for k, (_, lab, _, _) in enumerate(self.metrics):
-            b = self.button((pad, y, col_w, s(32)), lab, f"Show {lab.lower()} over time", "@tab")
+            b = self.button((pad, y, col_w, step - s(4)), lab, f"Show {lab.lower()} over time", "@tab")
             if k == self.metric:
                 b.select()
             self.metric_buttons[b] = k
-            y += s(36)
-        self.back_button = self.button((pad, h - s(60), s(160), s(44)), "Back to map", "Return to the map (Esc)")
+            y += step
+        self.back_button = self.button((pad, back_top, s(160), s(44)), "Back to map", "Return to the map (Esc)")
         self.chart_rect = pygame.Rect(pad + col_w + s(20), top, w - col_w - 3 * pad - s(20), h - top - s(20))
 
     def process_events(self, event: pygame.event.Event) -> bool:

@@ -10,7 +10,8 @@ import pygame_gui
 
 from sovereign.game import fmt
 from sovereign.game.objectives import ObjectiveResult, evaluate_objectives
-from sovereign.scenario.schema import quarter_label
+from sovereign.game.outcome import Score, people_seats, score
+from sovereign.scenario.schema import quarter_index, quarter_label
 from sovereign.ui import draw, events
 from sovereign.ui.charts import AsyncChart, render_charts
 from sovereign.ui.screens.base import Screen
@@ -94,7 +95,8 @@ class EndScreen(Screen):
     summary = "objectives met or missed, final ranking, charts of the game"
     needs_session = True
     help_text = (
-        "The game is over. Left: the scenario's objectives (yours first) met or missed, how you did against the AI "
+        "The game is over. Left: the scenario's objectives (yours first) met or missed, your score (how well, not "
+        "only whether: docs/playing.md), how you did against the AI "
         "playing your seat in 20 games of the same scenario, and the final ranking of "
         "nations by sovereignty index and of firms by valuation. Right: the whole game in four charts, your seat "
         "highlighted. Below: the scenario's debrief questions, for discussion."
@@ -184,7 +186,8 @@ class EndScreen(Screen):
         last = quarter_label(model.quarter - 1)
         header(surface, f, pal, s, "Game over", f"{model.scenario.meta.title} · final quarter {last}")
         chart_or_placeholder(surface, self._chart_surface(), self.right, f, pal)
-        humans = (set(self.session.human_seats) | set(model.human_seats)) & set(model.seats)
+        # the AI comparison is for the seats people still play (one out of the game scores no final standing)
+        humans = set(model.human_seats) & set(model.seats)
         if self.bots is None and humans and model.metrics.world:
             self.bots = BotsComparison(model, humans)
         bots_version = (self.bots.version, self.bots.rows is None) if self.bots is not None else None
@@ -203,7 +206,7 @@ class EndScreen(Screen):
         model = self.session.model
         x, y = self.left.left, self.left.top
         width = self.left.width
-        humans = set(self.session.human_seats) | set(model.human_seats)
+        humans = set(self.session.human_seats) | set(people_seats(model))
         # the players' own objectives: an AI seat's objective is its scenario goal, not a result to
         # grade, and listing the rivals' goals as MISSED read as the players' failures
         every = evaluate_objectives(model)
@@ -223,6 +226,7 @@ class EndScreen(Screen):
             why = "Your seat had no objective in this scenario" if every else "This scenario sets no objectives"
             draw.text(surface, f, f"{why}: see the ranking.", (x, y), 14, pal.rgb("text_muted"))
             y += f.line_height(14)
+        out = {sc.seat: sc.loss for sc in self.scores() if sc.loss is not None and sc.loss.rule != "shared_loss"}
         for res in results[:8]:
             mine = res.seat in humans
             status = {
@@ -230,6 +234,12 @@ class EndScreen(Screen):
                 False: ("MISSED", pal.rgb("negative")),
                 None: ("OPEN", pal.rgb("neutral")),
             }[res.met]
+            loss = out.get(res.seat)
+            obj = model.scenario.objectives[res.index]
+            deadline = quarter_index(obj.by or model.scenario.time.end)
+            if loss is not None and quarter_index(loss.quarter) < deadline:  # whatever the AI reached after
+                status = ("OUT", pal.rgb("negative"))
+                res = ObjectiveResult(res.seat, res.text, False, f"{loss.title} in {loss.quarter}", res.index)
             draw.text(surface, f, status[0], (x, y), 14, status[1], bold=True)
             who = (
                 "Everyone"
@@ -244,6 +254,7 @@ class EndScreen(Screen):
                 y += f.line_height(14)
             draw.text(surface, f, res.detail, (x + s(72), y), 12, pal.rgb("text_muted"), max_width=width - s(72))
             y += f.line_height(12) + s(4)
+        y = self._score_lines(surface, x, y + s(6), width, humans)
         y = self._bots_lines(surface, x, y + s(6), width)
         nations, firms = final_ranking(model)
         y += s(8)
@@ -259,9 +270,10 @@ class EndScreen(Screen):
             cy = y
             draw.text(surface, f, title, (cx, cy), 13, pal.rgb("accent"), bold=True)
             cy += f.line_height(13, True) + s(2)
-            shown = rows[:12]
-            mine = [r for r in rows[12:] if r[0] in humans]
-            for rid, name, v in shown + mine:
+            room = (self.left.bottom - cy - 3 * f.line_height(13)) // f.line_height(13)
+            shown = rows[: max(3, min(12, room))]
+            yours = [r for r in rows[len(shown) :] if r[0] in humans]  # a player's seat is always listed
+            for rid, name, v in shown[: len(shown) - len(yours)] + yours:
                 rank = rows.index((rid, name, v)) + 1
                 col = pal.rgb("accent") if rid in humans else pal.rgb("text")
                 draw.text(
@@ -281,6 +293,38 @@ class EndScreen(Screen):
             for line in lines:
                 draw.text(surface, f, line, (x, yy), 13, pal.rgb("text_muted"))
                 yy += f.line_height(13)
+
+    def scores(self) -> list[Score]:
+        """The score of each seat people played (the AI comparison's share counts once it is in)."""
+        model = self.session.model
+        pct: dict[str, float] = {}
+        if self.bots is not None and self.bots.rows:
+            pct = {r.seat: float(r.percentile) for r in self.bots.rows}
+        return [score(model, seat, pct.get(seat)) for seat in people_seats(model)]
+
+    def _score_lines(self, surface: pygame.Surface, x: int, y: int, width: int, humans: set[str]) -> int:
+        """Each player's score and its parts (a seat that lost: why); returns the next y."""
+        pal, s, f = self.palette, self.s, self.fonts
+        scores = self.scores()
+        if not scores:
+            return y
+        draw.text(surface, f, "SCORE", (x, y), 13, pal.rgb("accent"), bold=True)
+        y += f.line_height(13, True) + s(2)
+        waiting = self.bots is not None and self.bots.rows is None
+        for sc in scores:
+            who = self.session.seat_name(sc.seat)
+            draw.text(surface, f, f"{who}: {sc.total:.0f} points", (x, y), 14, pal.rgb("text"), bold=True)
+            y += f.line_height(14, True)
+            parts = " · ".join(f"{p.label} {p.points:.0f}" for p in sc.parts)
+            if waiting:
+                parts += " · final standing against the AI when its games are in"
+            if sc.loss is not None:
+                parts = f"Out in {sc.loss.quarter}: {sc.loss.title.lower()}. " + parts
+            for line in f.wrap(parts, 12, width)[:2]:
+                draw.text(surface, f, line, (x, y), 12, pal.rgb("negative" if sc.loss else "text_muted"))
+                y += f.line_height(12)
+            y += s(2)
+        return y
 
     def _bots_lines(self, surface: pygame.Surface, x: int, y: int, width: int) -> int:
         """How each human seat did against the AI playing the same scenario; returns the next y."""

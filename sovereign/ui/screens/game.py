@@ -38,6 +38,7 @@ from sovereign.ui.maprender import MapRenderer, draw_legend, region_tooltip_line
 from sovereign.ui.screens.action_form import COMMAND_RESULT, SUBMIT, ActionForm
 from sovereign.ui.screens.base import Screen, object_id_of
 from sovereign.ui.screens.panel import KIND_LABELS, SidePanel, command_label
+from sovereign.ui.screens.tracker import ObjectiveTracker
 from sovereign.ui.theme import lerp_color
 
 LAYER_KEYS = {getattr(pygame, f"K_{spec.hotkey}"): spec.key for spec in LAYERS}
@@ -76,9 +77,13 @@ class GameScreen(Screen):
         ("Tab", "switch the side panel between Overview and Actions"),
         ("M / C / N", "markets, charts, news log"),
         ("D", "diplomacy: trust between nations, offers to answer, your deals"),
+        ("B", "business (firms): your compute, price, contracts, customers and valuation"),
         ("R", "the quarter report: your actions, score, money and rivals' moves last quarter"),
+        ("G", "goals: your objectives and their trend, the ways to lose, your score so far"),
         ("E", "answer pending decisions"),
-        ("Esc", "game menu (save, load, settings, quit)"),
+        ("T", "show or hide the tutorial (Tutorial in the main menu starts it)"),
+        ("V", "what lies ahead: the band of possible futures of your key figures"),
+        ("Esc", "game menu (save, load, settings, who plays which seat, quit)"),
     )
 
     def __init__(self, app: Any, **params: Any) -> None:
@@ -100,6 +105,7 @@ class GameScreen(Screen):
         self.form: ActionForm | None = None
         self._asked_decisions: set[tuple[str, int]] = set()
         self.renderer: MapRenderer | None = None
+        self.tracker = ObjectiveTracker()
 
     def _offers_waiting(self) -> int:
         """Offers to your seat you have not answered yet (the Diplomacy button counts them)."""
@@ -155,10 +161,13 @@ class GameScreen(Screen):
                 "Trust between nations, offers waiting for your answer, your deals and bloc applications (D)",
             ),
             ("report", "Report", "Last quarter: what became of your actions, your score and your money (R)"),
+            ("business", "Business", "Your compute, price, contracts, customers and valuation (B)"),
             ("markets", "Markets", "Why prices are what they are: merit order and compute market (M)"),
             ("charts", "Charts", "Time series of every nation and firm, yours highlighted (C)"),
             ("news", "News", "Everything that happened, quarter by quarter (N)"),
         ]
+        if self.session.seat is None or self.session.seat_kind(self.session.seat) == "nation":
+            specs = [spec for spec in specs if spec[0] != "business"]  # a firm's screen
         if n_dec:
             specs.insert(0, ("decide", f"Decide ({n_dec})", "Events waiting for your decision (E)"))
         for key, lab, tip in reversed(specs):
@@ -227,7 +236,14 @@ class GameScreen(Screen):
             self.zoom, self.center = self.view.zoom, self.view.center
 
     def on_enter(self) -> None:
-        """Show the last quarter's report if this seat has not seen it; else ask pending decisions."""
+        """Show the last quarter's report if this seat has not seen it; else ask pending decisions.
+
+        First, a seat people play that has already lost (a game loaded after its loss) is put out.
+        """
+        from sovereign.ui.screens.loss import put_out_losers
+
+        if not self.session.busy and put_out_losers(self.app, self.session.human_seats):
+            return
         if self.app.unseen_report() and not self.session.busy:
             events.navigate("report")
             return
@@ -350,12 +366,61 @@ class GameScreen(Screen):
                 ("save", "Save game", "Save to the saves folder (Ctrl+S)", None),
                 ("load", "Load game", "Open a saved game (Ctrl+O)", None),
                 ("settings", "Settings", "Window, UI scale, palette", None),
+                ("ahead", "What lies ahead?", "Possible futures of your key figures (V)", None),
+                ("seats", "Who plays this seat", "Hand the seat selected on the map to a person or the AI", None),
                 ("menu", "Main menu", "Leave this game (it stays open under Continue)", None),
                 ("quit", "Quit", "Close Sovereign (asks to save first)", "@danger"),
             ],
             vertical=True,
             width=380,
         )
+
+    def _selected_seat(self) -> str | None:
+        """The seat shown in the side panel (a nation is its region), else the seat whose turn it is."""
+        seats = self.session.model.seats
+        return self.selection if self.selection in seats else self.session.seat
+
+    def ask_hand_over(self) -> None:
+        """Ask who should play the selected seat from the next quarter: a person or the AI."""
+        session = self.session
+        seat = self._selected_seat()
+        if seat is None:
+            events.toast("Select a nation on the map or a firm in the side panel first", "bad")
+            return
+        name = session.seat_name(seat)
+        now = "a person" if seat in session.model.human_seats else f"the AI ({session.controller(seat)})"
+        nxt = session.player_next_quarter(seat)
+        later = ""
+        if seat in session.handovers:
+            later = f" From the next quarter on, {'a person' if nxt == 'human' else 'the AI'} will play it."
+        self.app.dialog(
+            f"hand:{seat}",
+            f"Who plays {name}?",
+            f"{name} is played by {now} this quarter.{later} A seat changes hands once this quarter has been "
+            "played: the quarter is played as it has been decided. To hand over another seat, select it on the "
+            "map or in the side panel first.",
+            [
+                ("human", "A person", f"From the next quarter, {name} takes its turn on this screen", "@primary"),
+                ("ai", "The AI", f"From the next quarter, the AI decides for {name}", None),
+                ("cancel", "Cancel", "Leave it as it is", None),
+            ],
+            width=560,
+        )
+
+    def hand_over(self, seat: str, player: str) -> None:
+        """Hand a seat to a person or the AI from the next quarter (at least one seat stays with people)."""
+        session = self.session
+        if player == "ai":
+            people = [s for s in session.model.seat_ids if s in session.model.seats and s != seat]
+            if not any(session.player_next_quarter(s) == "human" for s in people):
+                events.toast("At least one seat stays with a person: hand another seat to a person first", "bad")
+                return
+        refusal = session.hand_seat(seat, player)
+        if refusal is not None:
+            events.toast(f"Cannot hand it over: {refusal}", "bad")
+            return
+        who = "a person" if player == "human" else "the AI"
+        events.toast(f"{session.seat_name(seat)}: played by {who} from the next quarter", "good")
 
     def open_news(self) -> None:
         """The news log: every headline, latest quarter first."""
@@ -448,6 +513,8 @@ class GameScreen(Screen):
             events.navigate("diplomacy")
         elif key == "report":
             events.navigate("report")
+        elif key == "business":
+            events.navigate("business")
         elif key == "markets":
             events.navigate(
                 "markets", region=self.selection if self.selection in self.session.model.region_ix else None
@@ -467,10 +534,18 @@ class GameScreen(Screen):
                 events.navigate("load")
             elif choice == "settings":
                 events.navigate("settings")
+            elif choice == "ahead":
+                events.navigate("fan")
+            elif choice == "seats":
+                self.ask_hand_over()
             elif choice == "menu":
                 events.navigate("menu")
             elif choice == "quit":
                 events.post(events.QUIT_REQUEST)
+            return True
+        if dialog.startswith("hand:"):
+            if choice in ("human", "ai"):
+                self.hand_over(dialog.split(":", 1)[1], choice)
             return True
         if dialog.startswith("decision:"):
             if choice != "later" and choice != "cancel":
@@ -555,8 +630,14 @@ class GameScreen(Screen):
             self._top_action("diplomacy")
         elif k == pygame.K_r:
             self._top_action("report")
+        elif k == pygame.K_b:
+            self._top_action("business")
+        elif k == pygame.K_g:
+            events.navigate("goals")
         elif k == pygame.K_e:
             self.open_decisions()
+        elif k == pygame.K_v:
+            events.navigate("fan")
         elif k == pygame.K_ESCAPE:
             self.open_game_menu()
         else:
@@ -582,6 +663,9 @@ class GameScreen(Screen):
                 return True
             self._update_hover(event.pos)
             return False
+        if et == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.tracker.rect.collidepoint(event.pos):
+            events.navigate("goals")  # the tracker card opens the goals view, like G
+            return True
         if et == pygame.MOUSEBUTTONDOWN and event.button == 1 and self.map_rect.collidepoint(event.pos):
             self._drag_from = event.pos
             self._dragging = False
@@ -604,8 +688,8 @@ class GameScreen(Screen):
             self.select(region=region)
 
     def _update_hover(self, pos: tuple[int, int]) -> None:
-        if self.renderer is None or not self.map_rect.collidepoint(pos):
-            self.hover_region, self.hover_marker = None, None
+        if self.renderer is None or not self.map_rect.collidepoint(pos) or self.tracker.rect.collidepoint(pos):
+            self.hover_region, self.hover_marker = None, None  # the tracker card covers the map there
             return
         self.hover_marker = self.renderer.marker_at(pos)
         self.hover_region = self.hover_marker.region if self.hover_marker else self.renderer.region_at(pos)
@@ -656,7 +740,7 @@ class GameScreen(Screen):
             surface.blit(
                 legend, legend.get_rect(bottomleft=(self.map_rect.left + self.s(10), self.map_rect.bottom - self.s(10)))
             )
-            self._draw_zoom_hint(surface)
+        self._draw_tracker(surface)
         if session.busy and getattr(self, "_frozen_bars", None) is not None:
             # the worker is changing the model: show the bars as they were, read nothing
             top, ticker = self._frozen_bars
@@ -727,13 +811,30 @@ class GameScreen(Screen):
         agent = self.session.model.seats.get(seat)
         return agent.state.get("home") if agent is not None else None
 
-    def _draw_zoom_hint(self, surface: pygame.Surface) -> None:
+    def _draw_tracker(self, surface: pygame.Surface) -> None:
+        """The objective tracker in the map's top-right corner (the zoom hint goes under it)."""
+        s = self.s
+        # right of the layer controls (a drop-down and the flows button when the map is small)
+        controls = self.flows_button.rect.right if self.compact else self.map_rect.left + s(160)
+        room = self.map_rect.right - s(10) - (controls + s(10))
+        top = self.map_rect.top + s(10)
+        if room < s(240):  # too narrow beside them: under them
+            room, top = self.map_rect.width - s(20), self.flows_button.rect.bottom + s(10)
+        width = min(s(320), room)
+        if self.session.seat is None or (self.session.busy and self.tracker.rect.width == 0):
+            self.tracker.rect = pygame.Rect(self.map_rect.right - s(10), top, 0, 0)
+        else:
+            self.tracker.draw(surface, self, (self.map_rect.right - s(10), top), width)
+        if not self.session.busy:
+            self._draw_zoom_hint(surface, self.tracker.rect.bottom)
+
+    def _draw_zoom_hint(self, surface: pygame.Surface, below: int) -> None:
         if self.view.zoom > 1.01:
             draw.text(
                 surface,
                 self.fonts,
                 f"zoom ×{self.view.zoom:.1f} · Home resets",
-                (self.map_rect.right - self.s(10), self.map_rect.top + self.s(8)),
+                (self.map_rect.right - self.s(10), below + self.s(8)),
                 12,
                 self.palette.rgb("text_muted"),
                 anchor="topright",

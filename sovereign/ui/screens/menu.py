@@ -1,4 +1,4 @@
-"""Main menu: New game, Continue, Load, Settings, Quit."""
+"""Main menu: New game, Continue, Tutorial, Load, Settings, Quit."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pygame_gui
 from sovereign.ui import draw, events
 from sovereign.ui.screens.base import Screen
 from sovereign.ui.screens.common import backdrop
+from sovereign.ui.screens.tutorial import START_TUTORIAL
 
 
 class MainMenu(Screen):
@@ -24,6 +25,7 @@ class MainMenu(Screen):
     keys = (
         ("N", "new game"),
         ("C", "continue the current game"),
+        ("T", "tutorial: learn by playing (a new game as India, or the game being played)"),
         ("L", "load a saved game"),
         ("S", "settings"),
         ("Q / Esc", "quit"),
@@ -40,11 +42,18 @@ class MainMenu(Screen):
         if self.app.session is not None:
             items.append(("continue", "Continue", "Back to the game in progress (C)", None))
         items += [
+            ("tutorial", "Tutorial", "Learn by playing, one short step at a time (T)", None),
             ("load", "Load game", "Open a saved game (L)", None),
             ("settings", "Settings", "Window size, fullscreen, UI scale, colour-blind palette (S)", None),
             ("quit", "Quit", "Close Sovereign (Q)", "#menu@danger"),
         ]
         y = h // 2 - s(10)
+        bottom = h - s(40)  # above the footer line
+        if y + len(items) * (bh + gap) - gap > bottom:
+            # six items in a 720-pixel window: tighter buttons, started higher, still under the tagline
+            bh, gap = s(46), s(8)
+            y = max(h // 2 - s(60), min(y, bottom - len(items) * (bh + gap) + gap))
+            bh = max(s(36), min(bh, (bottom - y - (len(items) - 1) * gap) // len(items)))
         self.buttons: dict[pygame_gui.elements.UIButton, str] = {}
         for key, lab, tip, cls in items:
             rect = pygame.Rect(0, 0, bw, bh)
@@ -62,6 +71,8 @@ class MainMenu(Screen):
                 events.post(events.BACK)  # the game is right below the menu
             else:
                 events.navigate("game", replace=True)
+        elif key == "tutorial":
+            events.post(START_TUTORIAL)
         elif key == "load":
             events.navigate("load")
         elif key == "settings":
@@ -79,6 +90,7 @@ class MainMenu(Screen):
                 pygame.K_n: "new",
                 pygame.K_c: "continue",
                 pygame.K_l: "load",
+                pygame.K_t: "tutorial",
                 pygame.K_s: "settings",
                 pygame.K_q: "quit",
                 pygame.K_ESCAPE: "quit",

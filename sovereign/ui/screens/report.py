@@ -128,7 +128,8 @@ class ReportScreen(Screen):
         if self.report is None:
             return
         sections = self.report.sections()
-        for col, parts in ((left, (sections[0], sections[2])), (right, (sections[1], sections[3]))):
+        warned = tuple(sections[4:])  # a way to lose is near: first thing on the left
+        for col, parts in ((left, (*warned, sections[0], sections[2])), (right, (sections[1], sections[3]))):
             for k, (title, lines) in enumerate(parts):
                 col.blocks.append(self._heading(col, title, gap=k > 0))
                 col.blocks += [self._card(col, line) for line in lines]

@@ -58,10 +58,13 @@ async function start() {
   });
 }
 
+// tutorial.js ticks its steps off by what the page shows: tell it whenever that changes
+function tellTutorial() { if (view) document.dispatchEvent(new CustomEvent("sovereign:view", { detail: view })); }
+
 function onPush(msg) {
   if (msg.type === "view") render(msg.view);
-  else if (msg.type === "status") updateStatus(msg.status);
-  else if (msg.type === "queued" && view) { view.queued = msg.queued; view.committed = msg.committed; renderQueue(view); }
+  else if (msg.type === "status") { updateStatus(msg.status); if (view) { view.status = msg.status; tellTutorial(); } }
+  else if (msg.type === "queued" && view) { view.queued = msg.queued; view.committed = msg.committed; renderQueue(view); tellTutorial(); }
   else if (msg.type === "message" && view) { view.messages.push(msg.message); renderMessages(); }
 }
 
@@ -109,6 +112,7 @@ function render(v) {
   renderOffers(v);
   renderResults(v);
   if (firstRender || !$("#action").options.length) renderActions(v);
+  tellTutorial();
 }
 
 function renderDashboard(v) {
@@ -258,6 +262,7 @@ async function sendOrder(body) {
   if (res.ok) {
     out.className = "good"; out.textContent = "Queued.";
     view.queued = res.data.queued; view.committed = res.data.committed; renderQueue(view);
+    tellTutorial();
   }
   else { out.className = "error"; out.textContent = res.data.reason || res.data.error || `refused (${res.status})`; }
 }

@@ -38,10 +38,16 @@ function render(v) {
   $("#undo").disabled = !v.can_undo;
   if (document.activeElement !== $("#timer-s")) $("#timer-s").value = st.timer_s;
   const names = Object.fromEntries(v.teams.map(t => [t.id, t.name]));
-  $("#teams").innerHTML = `<tr><th>Team</th><th>Seat</th><th>PIN</th><th>Devices</th><th>Orders</th><th>Turn</th><th></th></tr>` +
+  $("#teams").innerHTML = `<tr><th>Team</th><th>Seat</th><th>PIN</th><th>Devices</th><th>Orders</th><th>Turn</th><th>Played by</th><th></th></tr>` +
     v.teams.map(t => `<tr data-team="${esc(t.id)}"><td>${esc(t.name)}</td><td>${esc(t.seat)}</td><td>${esc(t.pin)}</td><td>${t.devices}</td><td>${t.orders}</td>` +
-      `<td><span class="pill ${t.submitted ? "in" : "wait"}">${t.submitted ? "in" : "deciding"}</span></td>` +
-      `<td class="row"><button data-move="${esc(t.id)}">Move device</button><button data-mute="${esc(t.id)}" data-muted="${t.muted}">${t.muted ? "Unmute" : "Mute"}</button></td></tr>`).join("");
+      (t.played_by && t.played_by.now === "ai" ? `<td><span class="pill">the AI decides</span></td>` :
+        `<td><span class="pill ${t.submitted ? "in" : "wait"}">${t.submitted ? "in" : "deciding"}</span></td>`) +
+      `<td>${playedBy(t.played_by)}</td>` +
+      `<td class="row"><button data-move="${esc(t.id)}">Move device</button><button data-mute="${esc(t.id)}" data-muted="${t.muted}">${t.muted ? "Unmute" : "Mute"}</button>` +
+      `<button data-hand="${esc(t.seat)}" data-to="${handTo(t.played_by)}">${handTo(t.played_by) === "ai" ? "Hand to the AI" : "Back to the team"}</button></td></tr>`).join("");
+  for (const b of $("#teams").querySelectorAll("button[data-hand]")) {
+    b.onclick = () => act("hand-seat", { seat: b.dataset.hand, player: b.dataset.to });
+  }
   for (const b of $("#teams").querySelectorAll("button[data-move]")) {
     b.onclick = async () => {
       const res = await act("move", { team: b.dataset.move });
@@ -62,6 +68,16 @@ function render(v) {
   $("#exports").innerHTML = ["commands", "messages", "nations", "firms"].map(t =>
     `<li>${t}: <a href="/api/admin/export/${t}.csv${q}">CSV</a> · <a href="/api/admin/export/${t}.parquet${q}">Parquet</a></li>`).join("");
 }
+
+// Who plays a team's seat: this quarter, and from the next one when a hand-over is waiting.
+function playedBy(p) {
+  if (!p) return "";
+  const word = w => (w === "team" ? "the team" : "the AI");
+  return p.now === p.next ? word(p.now) : `${word(p.now)}, then ${word(p.next)} from next quarter`;
+}
+
+// The hand-over the button offers: to the AI, unless the AI plays (or is about to play) the seat.
+function handTo(p) { return p && p.next === "ai" ? "team" : "ai"; }
 
 function updateStatus(st) {
   $("#quarter").textContent = st.quarter;

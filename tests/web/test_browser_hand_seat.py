@@ -1,0 +1,39 @@
+"""The console in a real browser: the teacher hands a team's seat to the AI and back (issue 15)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_browser import join, quarter_is
+
+pytestmark = pytest.mark.browser
+# the fixtures of the browser test: a real `sovereign classroom` process and headless Chromium
+from .test_browser import browser, server  # noqa: E402, F401
+
+
+def test_the_console_hands_a_team_seat_to_the_ai_and_back(server, browser, tmp_path):  # noqa: F811
+    teacher = browser.new_page(viewport={"width": 1280, "height": 900})
+    teacher.goto(server.teacher)
+    teacher.wait_for_selector("#link:text('online')")
+    dragons = browser.new_page(viewport={"width": 1024, "height": 768})
+    join(dragons, server.url, server.room, "Dragons", "CHN")
+    teacher.wait_for_function("document.querySelectorAll('#teams tr[data-team]').length === 1")
+    teacher.click("#start")
+    quarter_is(dragons, "2026Q1")
+    row = "#teams tr:has-text('Dragons')"
+    teacher.wait_for_selector(f"{row} td:text-is('the team')")
+    teacher.click(f"{row} button:text('Hand to the AI')")
+    teacher.wait_for_selector(f"{row} td:text('the team, then the AI from next quarter')")
+    teacher.click("#end-quarter")
+    quarter_is(teacher, "2026Q2")
+    teacher.wait_for_selector(f"{row} td:text-is('the AI')")
+    dragons.click("#queue-btn")
+    dragons.wait_for_selector("#order-result:text('handed your seat to the AI')")
+    teacher.screenshot(path=str(tmp_path / "console-hand-seat.png"))
+    teacher.click(f"{row} button:text('Back to the team')")
+    teacher.wait_for_selector(f"{row} td:text('the AI, then the team from next quarter')")
+    teacher.click("#end-quarter")
+    quarter_is(teacher, "2026Q3")
+    teacher.wait_for_selector(f"{row} td:text-is('the team')")
+    dragons.click("#queue-btn")
+    dragons.wait_for_selector("#order-result:text('Queued.')")
