@@ -146,3 +146,11 @@ def test_a_refusal_reads_with_names_while_the_log_keeps_the_codes(tiny_scenario,
     result = s.submit(BuyAccelerators(accelerator="frontier", h100e=1000, max_price_usd=20000, region="IND"))
     assert not result.accepted and "in India" in result.reason and "IND" not in result.reason
     assert "in IND" in s.model.command_log[-1]["reason"]  # replays and researchers keep the stable id
+
+
+def test_a_finished_autosaved_game_is_not_unsaved_progress(tiny_scenario, tmp_path):
+    """Starting a new game after the end does not ask to save a game the autosave already kept."""
+    s = new_session(tiny_scenario, ["IND"], seed=4, save_dir=tmp_path, autosave=True)
+    while s.end_turn(wait=True) != "over":
+        s.poll()
+    assert s.model.done and not s.dirty

@@ -467,7 +467,12 @@ class SidePanel:
             ),
             ("Datacenter capacity", fmt.mw(dc_mw)),
             ("Accelerators", f"{fmt.h100e(h_region)} ({fmt.pct(h_region / h_total, 1)})"),
-            ("Compute price", fmt.usd_hour(float(model.results.compute.price_region[i]))),
+            (
+                "Compute price",
+                fmt.usd_hour(float(model.results.compute.price_region[i]))
+                if model.results.played
+                else f"~{fmt.usd_hour(float(model.results.compute.price_region[i]))} (estimate)",
+            ),
             ("Planning reserve margin", fmt.pct(float(power.reserve_margin[i]))),
             ("Grid wait (beyond build)", _grid_wait(model, i)),
             ("Datacenters curtailed", fmt.pct(float(power.dc_curtail[i]), 1)),
