@@ -555,7 +555,7 @@ def _deal_fields(model: SovereignModel, seat: str, key: str, region: str | None)
         ] or [(0, "(no active deal)")]
         return [Field("deal", "Deal", "choice", mine, default=mine[0][0])]
     partners = [(s, a.name) for s, a in model.seats.items() if s != seat]
-    kinds = [(k, diplomacy.DEAL_WORDS[k].capitalize()) for k in diplomacy.DEAL_KINDS]
+    kinds = [(k, diplomacy.DEAL_WORDS[k].capitalize()) for k in c.DEAL_KINDS]
     classes = [(a.id, a.name) for a in sc.accelerators]
     return [
         Field("partner", "With", "choice", partners, default=partners[0][0]),

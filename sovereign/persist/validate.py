@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from sovereign.persist.codec import CodecError, decode
+from sovereign.sim.commands import DEAL_KINDS
 
 #: How many problems a refusal lists (the rest are counted): enough to fix a file, not a flood.
 MAX_REPORTED = 20
@@ -566,17 +567,7 @@ PROJECT = Record(
 DEAL = Record(
     required={
         "id": Num(lo=0, hi=1e7, integer=True),
-        "kind": OneOf(
-            (
-                "money_transfer",
-                "chip_supply",
-                "export_licence",
-                "security_pact",
-                "technology_sharing",
-                "compute_supply",
-                "datacenter_sale",
-            )
-        ),
+        "kind": OneOf(DEAL_KINDS),
         "proposer": Text(),  # seats that may have gone bankrupt since
         "partner": Text(),
         "status": OneOf(("offered", "active", "rejected", "expired", "ended", "broken")),

@@ -8,7 +8,7 @@ a command or refuses it with a reason a player understands. The model applies on
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -257,6 +257,19 @@ class Decide(_Command):
     option: int = Field(ge=0)
 
 
+#: The kinds of deal between seats (`sovereign.sim.phases.diplomacy` enforces each).
+DealKind = Literal[
+    "money_transfer",
+    "chip_supply",
+    "export_licence",
+    "security_pact",
+    "technology_sharing",
+    "compute_supply",
+    "datacenter_sale",
+]
+DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
+
+
 class OfferDeal(_Command):
     """Offer another seat a deal; it answers this quarter or next (see `sovereign.sim.phases.diplomacy`).
 
@@ -277,15 +290,7 @@ class OfferDeal(_Command):
 
     kind: Literal["offer_deal"] = "offer_deal"
     partner: str
-    deal_kind: Literal[
-        "money_transfer",
-        "chip_supply",
-        "export_licence",
-        "security_pact",
-        "technology_sharing",
-        "compute_supply",
-        "datacenter_sale",
-    ]
+    deal_kind: DealKind
     quarters: int = Field(4, ge=1, le=80)
     payment_busd_per_quarter: float = Field(0.0, ge=-100, le=100)
     accelerator: str | None = None

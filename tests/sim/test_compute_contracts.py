@@ -284,3 +284,10 @@ def test_the_ai_sells_a_hall_only_above_its_worth(tiny):
     seller = m.seats["bharat"]
     assert not accepts(seller, offer)
     assert accepts(seller, {**offer, "price_usd": worth * 2.0 * 1e9})
+
+
+def test_every_deal_kind_has_words() -> None:
+    from sovereign.sim.commands import DEAL_KINDS
+    from sovereign.sim.phases.diplomacy import DEAL_WORDS
+
+    assert set(DEAL_WORDS) == set(DEAL_KINDS)

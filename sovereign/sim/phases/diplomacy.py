@@ -48,15 +48,6 @@ if TYPE_CHECKING:
     from sovereign.sim.commands import CovertAction, OfferDeal
     from sovereign.sim.model import SovereignModel
 
-DEAL_KINDS = (
-    "money_transfer",
-    "chip_supply",
-    "export_licence",
-    "security_pact",
-    "technology_sharing",
-    "compute_supply",
-    "datacenter_sale",
-)
 DEAL_WORDS = {
     "money_transfer": "money transfer",
     "chip_supply": "chip supply agreement",

@@ -36,13 +36,12 @@ from sovereign.game.business import (
     money_hour,
     valuation_story,
 )
-from sovereign.game.words import command_label
 from sovereign.sim.commands import AnswerDeal, BreakDeal, Command, OfferDeal
 from sovereign.sim.phases import diplomacy
 from sovereign.ui import draw, events
-from sovereign.ui.screens.action_form import COMMAND_RESULT, SUBMIT, ActionForm
-from sovereign.ui.screens.base import Screen
+from sovereign.ui.screens.action_form import SUBMIT, ActionForm
 from sovereign.ui.screens.common import header, last_first_block, visible_blocks
+from sovereign.ui.screens.sideform import SideFormScreen
 
 
 @dataclass
@@ -79,7 +78,7 @@ class Column:
 BAR_COLOURS = (("compute_flow", "Spot market"), ("accent", "Contracts"), ("panel_edge", "Idle"))
 
 
-class BusinessScreen(Screen):
+class BusinessScreen(SideFormScreen):
     """A firm seat's compute business, contracts, customers and valuation."""
 
     name = "business"
@@ -604,20 +603,7 @@ class BusinessScreen(Screen):
         session = self.session
         if session.seat is None or session.busy or not self._firm():
             return
-        if self.form is not None:
-            self.form.kill()
-        s = self.s
-        w, h = self.size
-        width = min(s(470), self.right.rect.width)
-        rect = pygame.Rect(w - s(20) - width, s(8), width, h - s(16))
-        self.form = ActionForm(self.manager, rect, session, key, None, s, self.palette, prefill)
-
-    def toast_area(self) -> pygame.Rect:
-        """Left of an open form, so a message never covers its Confirm button."""
-        area = super().toast_area()
-        if self.form is not None and self.form.alive():
-            area.width = max(0, self.form.rect.left - self.s(6))
-        return area
+        self.place_form(key, prefill, self.right.rect.width)
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -636,15 +622,7 @@ class BusinessScreen(Screen):
                 self.actions[el]()
                 return True
         if et == SUBMIT:
-            result = self.session.submit(event.command)
-            events.post(COMMAND_RESULT, accepted=result.accepted, reason=result.reason, action=event.action)
-            if result.accepted:
-                events.toast(f"Queued: {command_label(self.session.model, event.command)}", "good")
-                if self.form is not None:
-                    self.form.kill()
-                    self.form = None
-                self.rebuild()
-            return True
+            return self.submit_from_form(event)
         if et == pygame.MOUSEMOTION:
             self.mouse = event.pos
             return False
@@ -663,9 +641,6 @@ class BusinessScreen(Screen):
                 self.open_form("offer_deal", {"deal_kind": "compute_supply"})
                 return True
         return False
-
-    def _form_open(self) -> bool:
-        return self.form is not None and self.form.alive()
 
     def _scroll(self, steps: int) -> bool:
         """Scroll the column under the mouse by one block."""

@@ -22,14 +22,13 @@ import pygame
 import pygame_gui
 
 from sovereign.game import fmt
-from sovereign.game.words import command_label
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim.commands import AnswerDeal, BreakDeal, Command, JoinBloc, OfferDeal, VoteOnApplication
 from sovereign.sim.phases import diplomacy
 from sovereign.ui import draw, events
-from sovereign.ui.screens.action_form import COMMAND_RESULT, SUBMIT, ActionForm
-from sovereign.ui.screens.base import Screen
+from sovereign.ui.screens.action_form import SUBMIT, ActionForm
 from sovereign.ui.screens.common import header, last_first_block, visible_blocks
+from sovereign.ui.screens.sideform import SideFormScreen
 
 #: Ended deals listed under "Your deals", most recent first.
 PAST_SHOWN = 4
@@ -169,7 +168,7 @@ class Block:
     heading: bool = False
 
 
-class DiplomacyScreen(Screen):
+class DiplomacyScreen(SideFormScreen):
     """Relations, offers in and out, deals and bloc applications of the seat whose turn it is."""
 
     name = "diplomacy"
@@ -546,20 +545,7 @@ class DiplomacyScreen(Screen):
         session = self.session
         if session.seat is None or session.busy:
             return
-        if self.form is not None:
-            self.form.kill()
-        s = self.s
-        w, h = self.size
-        width = min(s(470), self.right_rect.width)
-        rect = pygame.Rect(w - s(20) - width, s(8), width, h - s(16))
-        self.form = ActionForm(self.manager, rect, session, key, None, s, self.palette, prefill)
-
-    def toast_area(self) -> pygame.Rect:
-        """Left of an open form, so a message never covers its Confirm button."""
-        area = super().toast_area()
-        if self.form is not None and self.form.alive():
-            area.width = max(0, self.form.rect.left - self.s(6))
-        return area
+        self.place_form(key, prefill, self.right_rect.width)
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -578,15 +564,7 @@ class DiplomacyScreen(Screen):
                 self.actions[el]()
                 return True
         if et == SUBMIT:
-            result = self.session.submit(event.command)
-            events.post(COMMAND_RESULT, accepted=result.accepted, reason=result.reason, action=event.action)
-            if result.accepted:
-                events.toast(f"Queued: {command_label(self.session.model, event.command)}", "good")
-                if self.form is not None:
-                    self.form.kill()
-                    self.form = None
-                self.rebuild()
-            return True
+            return self.submit_from_form(event)
         if et == pygame.MOUSEMOTION:
             self.mouse = event.pos
             return False
@@ -600,9 +578,6 @@ class DiplomacyScreen(Screen):
                 self.open_form("offer_deal")
                 return True
         return False
-
-    def _form_open(self) -> bool:
-        return self.form is not None and self.form.alive()
 
     def _scroll(self, steps: int) -> bool:
         """Scroll the column under the mouse: the table by three rows, the cards by one."""

@@ -1,0 +1,57 @@
+"""Screens with one action form at their right edge (Diplomacy, Business).
+
+Why one home: both open the map's action form over their right column, keep the toast area clear of
+its Confirm button, and queue what it submits the same way (a toast in words, the form closed and
+the screen rebuilt); a fix to one must reach the other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pygame
+
+from sovereign.game.words import command_label
+from sovereign.ui import events
+from sovereign.ui.screens.action_form import COMMAND_RESULT, SUBMIT, ActionForm
+from sovereign.ui.screens.base import Screen
+
+
+class SideFormScreen(Screen):
+    """A screen whose actions open an `ActionForm` at its right edge."""
+
+    form: ActionForm | None = None
+
+    def place_form(self, key: str, prefill: dict[str, Any] | None, column_width: int) -> None:
+        """Open the form for action `key` over the right column (at most 470 px wide, scaled)."""
+        if self.form is not None:
+            self.form.kill()
+        s = self.s
+        w, h = self.size
+        width = min(s(470), column_width)
+        rect = pygame.Rect(w - s(20) - width, s(8), width, h - s(16))
+        self.form = ActionForm(self.manager, rect, self.session, key, None, s, self.palette, prefill)
+
+    def toast_area(self) -> pygame.Rect:
+        """Left of an open form, so a message never covers its Confirm button."""
+        area = super().toast_area()
+        if self.form is not None and self.form.alive():
+            area.width = max(0, self.form.rect.left - self.s(6))
+        return area
+
+    def _form_open(self) -> bool:
+        return self.form is not None and self.form.alive()
+
+    def submit_from_form(self, event: pygame.event.Event) -> bool:
+        """Queue what the form submitted; on success say so, close the form and rebuild the screen."""
+        if event.type != SUBMIT:
+            return False
+        result = self.session.submit(event.command)
+        events.post(COMMAND_RESULT, accepted=result.accepted, reason=result.reason, action=event.action)
+        if result.accepted:
+            events.toast(f"Queued: {command_label(self.session.model, event.command)}", "good")
+            if self.form is not None:
+                self.form.kill()
+                self.form = None
+            self.rebuild()
+        return True
