@@ -30,6 +30,7 @@ import numpy as np
 from sovereign.game import fmt
 from sovereign.sim.economics import HOURS_PER_QUARTER
 from sovereign.sim.phases import compute, diplomacy
+from sovereign.sim.phases.finance import fundamental_value_busd
 
 #: The share of its demand a buyer fully served on the spot market is offered under contract
 #: (assumption: a buyer moves part of its compute to a new supplier at a time, as labs spread
@@ -355,7 +356,9 @@ class ValuationParts:
         revenue_value_busd: A year of revenue times the scenario's revenue multiple.
         growth_premium_busd: What revenue growth adds to (or takes from) that, $B.
         net_cash_busd: Cash less debt.
-        fundamental_busd: Their sum (never below zero): where the valuation is heading.
+        other_busd: The group's businesses the game does not model (a cloud's or conglomerate's
+            value beyond AI on its first quarter, held constant; 0 for labs and startups).
+        fundamental_busd: Their sum (the AI part never below zero): where the valuation is heading.
         valuation_busd: The valuation booked at the end of the quarter.
     """
 
@@ -365,6 +368,7 @@ class ValuationParts:
     revenue_value_busd: float
     growth_premium_busd: float
     net_cash_busd: float
+    other_busd: float
     fundamental_busd: float
     valuation_busd: float
 
@@ -409,17 +413,14 @@ def _growth(history: list[float]) -> float:
 
 
 def _parts(model: Any, rows: list[dict[str, Any]], i: int) -> ValuationParts:
-    """The parts of quarter ``rows[i]`` from the firm's rows up to it."""
-    sc = model.scenario
+    """The parts of quarter ``rows[i]`` from the firm's rows up to it, by the finance phase's rule."""
     row = rows[i]
     rev = float(row["revenue_busd"])
     growth = _growth([float(r["revenue_busd"]) for r in rows[max(0, i - 3) : i + 1]])
-    base = sc.economics.valuation_multiple
-    value = rev * 4.0 * base
-    premium = rev * 4.0 * base * sc.finance.valuation_growth_premium * growth
-    if value + premium < 0:  # the rule never lets the multiple go below zero
-        premium = -value
     net_cash = float(row["cash_busd"]) - float(row["debt_busd"])
+    agent = model.seats.get(row["firm"])
+    other = float(agent.state.get("other_business_busd") or 0.0) if agent is not None else 0.0
+    value, premium, fundamental = fundamental_value_busd(model.scenario, rev, growth, net_cash, other)
     return ValuationParts(
         quarter=str(row["quarter"]),
         revenue_busd=rev,
@@ -427,7 +428,8 @@ def _parts(model: Any, rows: list[dict[str, Any]], i: int) -> ValuationParts:
         revenue_value_busd=value,
         growth_premium_busd=premium,
         net_cash_busd=net_cash,
-        fundamental_busd=max(value + premium + net_cash, 0.0),
+        other_busd=other,
+        fundamental_busd=fundamental,
         valuation_busd=float(row["valuation_busd"]),
     )
 
@@ -529,7 +531,11 @@ def _worth(model: Any, now: ValuationParts, before: ValuationParts | None) -> st
     )
     if abs(now.growth_premium_busd) > 1e-9:
         worth += f", {_signed_money(now.growth_premium_busd)} for growth"
-    worth += f" and {_signed_money(now.net_cash_busd)} of net cash"
+    if now.other_busd > 1e-9:
+        worth += f", {_signed_money(now.net_cash_busd)} of net cash"
+        worth += f" and {fmt.money(now.other_busd)} for the group's other businesses (held as they were)"
+    else:
+        worth += f" and {_signed_money(now.net_cash_busd)} of net cash"
     if before is not None:
         worth += f" (last quarter {fmt.money(before.fundamental_busd)})"
     return worth + "."

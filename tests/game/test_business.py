@@ -123,9 +123,27 @@ def test_the_valuation_parts_rebuild_every_booked_valuation(tiny_scenario):
                 assert story.funding_busd == 0.0
                 checked += 1
             parts = story.now.revenue_value_busd + story.now.growth_premium_busd + story.now.net_cash_busd
-            assert story.now.fundamental_busd == pytest.approx(max(parts, 0.0))
+            assert story.now.fundamental_busd == pytest.approx(max(parts, 0.0) + story.now.other_busd)
+            assert (story.now.other_busd > 0) <= (agent.kind in ("cloud", "conglomerate", "fab"))
     assert checked >= 10
     assert valuation_story(m, "IND") is None, "a nation has no valuation"
+
+
+def test_a_groups_other_businesses_keep_their_value_and_the_ai_business_moves_it(tiny_scenario):
+    """CloudCo starts at $500B on $30B of revenue: the game models only its AI business, so the rest
+    of its value is held, and the valuation no longer collapses to its AI business alone."""
+    m = SovereignModel(tiny_scenario, rng=4)
+    m.step()
+    cloud = m.seats["cloudco"].state
+    assert cloud["other_business_busd"] > 100
+    assert cloud["valuation_busd"] == pytest.approx(500.0, rel=1e-9), "the first quarter books the start"
+    lab = m.seats["frontierlab"].state
+    assert "other_business_busd" not in lab, "a lab is all AI"
+    for _ in range(5):
+        m.step()
+    story = valuation_story(m, "cloudco")
+    assert story is not None and story.now.other_busd == pytest.approx(cloud["other_business_busd"])
+    assert cloud["valuation_busd"] > 0.5 * 500.0
 
 
 def test_a_price_floor_is_named_as_the_cause_of_falling_revenue(tiny_scenario):

@@ -20,7 +20,10 @@ The rules, in the order they apply each quarter:
    at least ``finance.min_cash_busd``), and pays out part of the rest (dividends, buybacks), so
    cash does not pile up. A named lab owing more than ``finance.debt_capacity_years`` of revenue
    cuts its compute plans by ``startups.demand_cut_on_failure``.
-6. Valuations move towards revenue x a multiple that rises with growth, plus net cash.
+6. Valuations move towards revenue x a multiple that rises with growth, plus net cash, plus (for
+   clouds, conglomerates and foundries) the businesses the game does not model: what a group's
+   starting valuation holds beyond its AI business on its first quarter's figures, held constant,
+   so Microsoft's or Adani's value moves with its AI business instead of collapsing to it.
 
 Every flow passes through the model's ledger (`SovereignModel.transfer`), so money is conserved.
 Owns: seats' cash, debt, revenue and valuation; the economy's startup counters.
@@ -195,6 +198,28 @@ def _use_cash(model: SovereignModel, agent: SeatAgent) -> None:
         st["demand_h100e"] = st.get("demand_h100e", 0.0) * (1.0 - sc.startups.demand_cut_on_failure)
 
 
+#: Firms whose starting valuation includes businesses the game does not model (a cloud's other
+#: software, a conglomerate's ports and refineries, a foundry's other chips); labs and startups are
+#: all AI.
+GROUP_KINDS = ("cloud", "conglomerate", "fab")
+
+
+def fundamental_value_busd(
+    sc: Scenario, revenue_q: float, growth: float, net_cash: float, other: float = 0.0
+) -> tuple[float, float, float]:
+    """What a quarter's figures say a firm is worth: (revenue value, growth premium, fundamental), $B.
+
+    A year of revenue times ``economics.valuation_multiple``, a premium (or discount) of
+    ``finance.valuation_growth_premium`` times the year's revenue growth on it (the multiple never
+    below zero), net cash, all at least zero, plus the businesses the game does not model.
+    """
+    value = revenue_q * 4.0 * sc.economics.valuation_multiple
+    premium = value * sc.finance.valuation_growth_premium * growth
+    if value + premium < 0.0:
+        premium = -value
+    return value, premium, max(value + premium + net_cash, 0.0) + other
+
+
 def _book_quarter(model: SovereignModel, agent: SeatAgent) -> None:
     """Close the quarter's books: revenue and profit, a year of history, the valuation."""
     fin, st = model.scenario.finance, agent.state
@@ -204,8 +229,14 @@ def _book_quarter(model: SovereignModel, agent: SeatAgent) -> None:
     hist = [*list(st.get("revenue_hist") or []), rev][-HISTORY_QUARTERS:]
     st["revenue_hist"] = hist
     growth = min(max(revenue_growth(st), -0.5), 2.0)  # like np.clip, without numpy's cost on a scalar
-    multiple = model.scenario.economics.valuation_multiple * (1.0 + fin.valuation_growth_premium * growth)
-    target = max(rev * 4.0 * max(multiple, 0.0) + st["cash_busd"] - float(st.get("debt_busd", 0.0)), 0.0)
+    net_cash = float(st["cash_busd"]) - float(st.get("debt_busd", 0.0))
+    other = st.get("other_business_busd")
+    if other is None and agent.kind in GROUP_KINDS:
+        # the first quarter: what the starting valuation holds beyond the AI business, held from now on
+        ai_only = fundamental_value_busd(model.scenario, rev, growth, net_cash)[2]
+        other = max(float(st.get("valuation_busd", ai_only)) - ai_only, 0.0)
+        st["other_business_busd"] = other
+    target = fundamental_value_busd(model.scenario, rev, growth, net_cash, float(other or 0.0))[2]
     old = float(st.get("valuation_busd", target))
     st["valuation_busd"] = old + fin.valuation_smoothing * (target - old)
     st["revenue_q"] = 0.0

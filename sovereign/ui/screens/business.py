@@ -349,6 +349,8 @@ class BusinessScreen(SideFormScreen):
             ("What the figures say", now.fundamental_busd, before.fundamental_busd if before else None),
             ("Valuation", now.valuation_busd, story.previous_busd),
         ]
+        if now.other_busd > 1e-9:  # a group's businesses beyond AI, held: a row above the total
+            rows.insert(3, ("Other businesses (held)", now.other_busd, before.other_busd if before else None))
         cols = (0, round(width * 0.56), round(width * 0.80))
         cell = (cols[1] - s(8), cols[2] - cols[1] - s(8), width - cols[2])
         row_h = f.line_height(13) + s(2)
