@@ -37,6 +37,7 @@ import numpy as np
 
 from sovereign.game import fmt
 from sovereign.game.actions import actions_for, build_command, fields_for, preview
+from sovereign.game.business import business_book, money_hour, sales_words, valuation_cause
 from sovereign.game.session import GameSession, StepReport, new_session
 from sovereign.game.words import command_label, objective_text
 from sovereign.scenario.schema import Inject, Scenario, quarter_index, quarter_label
@@ -979,7 +980,39 @@ class Lesson:
         ]
         res = self.results.get(team.seat)
         out["results"] = asdict(res) if res is not None else None
+        out["business"] = self.business(team.seat) if out["kind"] != "nation" else None
         return out
+
+    def business(self, seat: str) -> dict[str, Any] | None:
+        """A firm team's compute business and valuation in words (the desktop Business screen's book).
+
+        Lines of plain text: what its compute did last quarter, its price floor, its running
+        contracts, and why its valuation moved; None before the first quarter.
+        """
+        model = self.model
+        if not model.results.played or seat not in model.seats:
+            return None
+        book = business_book(model, seat)
+        lines = [sales_words(book)] if book.owns_datacenters else []
+        if book.owns_datacenters and book.cost_usd_per_hour is not None:
+            lines.append(
+                f"Running cost {money_hour(book.cost_usd_per_hour)}; the world's average price "
+                f"{money_hour(book.market_price_usd_per_hour)}"
+            )
+        if book.floor_usd_per_hour:
+            lines.append(f"Your price floor: {money_hour(book.floor_usd_per_hour)}")
+        for c in book.contracts:
+            verb = "You supply" if c.selling else "You buy from"
+            lines.append(
+                f"{verb} {c.other_name}: {fmt.h100e(c.h100e)} a quarter at {money_hour(c.price_usd_per_hour)}, "
+                f"{fmt.quarters(c.quarters_left)} left"
+            )
+        cause = valuation_cause(model, seat)
+        return {
+            "valuation": fmt.money(float(model.seats[seat].state.get("valuation_busd", 0.0))),
+            "lines": lines,
+            "valuation_cause": cause,
+        }
 
     def _public(self, model: Any, public: dict[str, Any]) -> Any:
         """The public part of an observation as JSON data, converted once per quarter for everyone.

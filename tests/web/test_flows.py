@@ -346,3 +346,20 @@ def test_a_lesson_picks_its_team_seats_and_every_page_shows_the_shared_risk(tmp_
     risk = lesson.status()["shared_risk"]
     assert risk["name"] == sc.shared_risk.name and risk["value"] == pytest.approx(sc.shared_risk.initial)
     assert risk["lost"] is False
+
+
+def test_a_firm_team_sees_its_business_and_why_its_valuation_moved(tiny_scenario, tmp_path):
+    """A firm team's dashboard shows its compute business in words, as the desktop Business screen does."""
+    r = make_room(tiny_scenario, tmp_path / "lesson", roles={"cloudco": "team"})
+    with r.client:
+        cloud = r.join("Clouds", "cloudco")
+        india = r.join("Tigers", "IND")
+        r.act("start")
+        assert cloud.view()["business"] is None, "nothing sold before the first quarter"
+        r.end_quarter()
+        assert r.lesson.quarter == "2026Q2"
+        view = cloud.view()
+        biz = view["business"]
+        assert biz is not None and biz["valuation"].startswith("$")
+        assert any("You sold" in line for line in biz["lines"]), biz
+        assert india.view()["business"] is None, "a nation has no business card"

@@ -123,7 +123,12 @@ function renderDashboard(v) {
     figs.unshift(["Sovereignty index", pct(nation.sovereignty_index)]);
     figs.push(["Industrial power price", `$${Math.round(nation.retail_price_usd_mwh ?? 0)}/MWh`]);
   }
+  const biz = v.business;
+  if (biz) figs.unshift(["Valuation", biz.valuation]);
   figs.push(["Datacenters", String(priv.datacenters.length)], ["Projects", String(priv.projects.length)]);
+  $("#business").classList.toggle("hidden", !biz);
+  $("#business-lines").innerHTML = biz ? biz.lines.map(l => `<li>${esc(l)}</li>`).join("") : "";
+  $("#business-valuation").textContent = biz && biz.valuation_cause ? `Why your valuation moved: ${biz.valuation_cause}` : "";
   $("#figures").innerHTML = figs.map(([k, val]) => `<div class="figure"><div class="muted">${esc(k)}</div><div class="v">${esc(val)}</div></div>`).join("");
   const pillars = [["compute_self_reliance", "Compute self-reliance"], ["power_adequacy", "Power adequacy"],
     ["chip_security", "Chip security"], ["data_governance", "Data governance"], ["cyber_resilience", "Cyber resilience"]];
