@@ -127,13 +127,18 @@ def _lesson(scenario: Scenario) -> Lesson:
     return scenario.lesson
 
 
+def _badge(scenario: Scenario, seat: str, name: str) -> str:
+    """The sheet's badge: a nation's code (USA, IND), a firm's name (ids like ``tata`` are not for print)."""
+    return seat if seat in {r.id for r in scenario.regions} else name
+
+
 def role_sheet_html(scenario: Scenario, team: RoleSheet) -> str:
     """The printable role sheet of one team: objectives, goals, levers, what it knows, its secrets."""
     end = scenario.time.end
     name = _seat_names(scenario).get(team.seat, team.seat)
     own, shared = _objectives_of(scenario, team.seat)
     body = [
-        f'<h1><span class="seat">{escape(team.seat)}</span>{escape(team.role)}</h1>',
+        f'<h1><span class="seat">{escape(_badge(scenario, team.seat, name))}</span>{escape(team.role)}</h1>',
         f'<p class="kicker">{escape(scenario.meta.title)} · you play {escape(name)}, '
         f"{escape(scenario.time.start)} to {escape(end)}</p>",
     ]

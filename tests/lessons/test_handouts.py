@@ -117,3 +117,14 @@ def test_a_role_sheet_renders_on_screen_and_prints_in_chromium(lesson, tmp_path)
     assert all(1 <= n <= 2 for n in pages.values()), f"a role sheet prints on one or two A4 pages: {pages}"
     if os.environ.get("SOVEREIGN_DOCS_SCREENSHOTS") == "1":
         shutil.copy(shot, ROOT / "docs" / "screenshots" / "role-sheet.png")
+
+
+def test_a_firm_team_is_named_on_its_sheet_not_by_its_id() -> None:
+    from sovereign.scenario.catalog import resolve_scenario
+    from sovereign.scenario.loader import load_scenario
+
+    sc = load_scenario(resolve_scenario("india_1gw"))
+    team = next(t for t in sc.lesson.teams if t.seat == "tata")
+    html = role_sheet_html(sc, team)
+    name = next(a.name for a in sc.actors if a.id == "tata")
+    assert f'<span class="seat">{escape(name)}</span>' in html and '<span class="seat">tata</span>' not in html
