@@ -139,6 +139,16 @@ class Screen:
 
     # -- helpers for subclasses -----------------------------------------------------------------
 
+    def header_back_button(self, tooltip: str = "Return to the map (Esc)") -> pygame_gui.elements.UIButton:
+        """The "Back to map" button at the right end of the header bar (`common.header`).
+
+        Every full-screen view places it there; a screen's own buttons go to its left.
+        """
+        s, w = self.s, self.size[0]
+        bh = s(36)
+        back_w = self.fonts.size("Back to map", 15)[0] + s(32)
+        return self.button((w - s(20) - back_w, (s(64) - bh) // 2, back_w, bh), "Back to map", tooltip)
+
     def button(
         self,
         rect: pygame.Rect | tuple[int, int, int, int],

@@ -40,7 +40,7 @@ from sovereign.sim.commands import AnswerDeal, BreakDeal, Command, OfferDeal
 from sovereign.sim.phases import diplomacy
 from sovereign.ui import draw, events
 from sovereign.ui.screens.action_form import SUBMIT, ActionForm
-from sovereign.ui.screens.common import header, last_first_block, visible_blocks
+from sovereign.ui.screens.common import column_scroll_bar, header, last_first_block, visible_blocks
 from sovereign.ui.screens.sideform import SideFormScreen
 
 
@@ -132,8 +132,7 @@ class BusinessScreen(SideFormScreen):
         self.top_h = s(64)
         bh = s(36)
         by = (self.top_h - bh) // 2
-        back_w = f.size("Back to map", 15)[0] + s(32)
-        self.back_button = self.button((w - pad - back_w, by, back_w, bh), "Back to map", "Return to the map (Esc)")
+        self.back_button = self.header_back_button()
         price_w = f.size("Set price", 15, True)[0] + s(32)
         self.price_button = self.button(
             (self.back_button.rect.left - s(10) - price_w, by, price_w, bh),
@@ -713,17 +712,8 @@ class BusinessScreen(SideFormScreen):
                 pygame.draw.rect(surface, pal.rgb(colour), bar.move(rect.left, y))
             for dx, dy, text, size, colour, bold in block.lines:
                 draw.text(surface, f, text, (rect.left + dx, y + dy), size, pal.rgb(colour), bold=bold)
-        if len(visible) < len(col.blocks):  # where the view is in the whole column
-            heights = [b.height for b in col.blocks]
-            total = sum(heights)
-            before = sum(heights[: col.first])
-            shown = sum(b.height for b, _ in visible)
-            track = rect.height - 2 * s(8)
-            bar_h = max(s(30), round(track * shown / total))
-            bar_y = rect.top + s(8) + round((track - bar_h) * before / max(1, total - shown))
-            pygame.draw.rect(
-                surface, pal.rgb("text_dim"), (rect.right - s(7), min(bar_y, rect.bottom - s(8) - bar_h), s(4), bar_h)
-            )
+        shown = sum(b.height for b, _ in visible)
+        column_scroll_bar(surface, pal, s, rect, col.blocks, col.first, shown)
 
 
 def _money(busd: float) -> str:

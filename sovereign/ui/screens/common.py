@@ -98,3 +98,30 @@ def last_first_block(blocks: Sequence[_Stacked], room: int) -> int:
         used += blocks[k - 1].height
         k -= 1
     return max(0, min(k, len(blocks) - 1))
+
+
+def column_scroll_bar(
+    surface: pygame.Surface,
+    palette: Palette,
+    s: Scale,
+    rect: pygame.Rect,
+    blocks: Sequence[_Stacked],
+    first: int,
+    shown: int,
+) -> None:
+    """Where the view is in a column of blocks that does not all fit: a thin bar at its right edge.
+
+    `first` is the first block in view and `shown` the height of the blocks in view; nothing is
+    drawn when every block is in view.
+    """
+    heights = [b.height for b in blocks]
+    total = sum(heights)
+    if shown >= total:
+        return
+    before = sum(heights[:first])
+    track = rect.height - 2 * s(8)
+    bar_h = max(s(30), round(track * shown / total))
+    bar_y = rect.top + s(8) + round((track - bar_h) * before / max(1, total - shown))
+    pygame.draw.rect(
+        surface, palette.rgb("text_dim"), (rect.right - s(7), min(bar_y, rect.bottom - s(8) - bar_h), s(4), bar_h)
+    )

@@ -27,7 +27,7 @@ from sovereign.sim.commands import AnswerDeal, BreakDeal, Command, JoinBloc, Off
 from sovereign.sim.phases import diplomacy
 from sovereign.ui import draw, events
 from sovereign.ui.screens.action_form import SUBMIT, ActionForm
-from sovereign.ui.screens.common import header, last_first_block, visible_blocks
+from sovereign.ui.screens.common import column_scroll_bar, header, last_first_block, visible_blocks
 from sovereign.ui.screens.sideform import SideFormScreen
 
 #: Ended deals listed under "Your deals", most recent first.
@@ -221,8 +221,7 @@ class DiplomacyScreen(SideFormScreen):
         self.top_h = s(64)
         bh = s(36)
         by = (self.top_h - bh) // 2
-        back_w = f.size("Back to map", 15)[0] + s(32)
-        self.back_button = self.button((w - pad - back_w, by, back_w, bh), "Back to map", "Return to the map (Esc)")
+        self.back_button = self.header_back_button()
         offer_w = f.size("Offer a deal", 15, True)[0] + s(32)
         self.offer_button = self.button(
             (self.back_button.rect.left - s(10) - offer_w, by, offer_w, bh),
@@ -755,18 +754,8 @@ class DiplomacyScreen(SideFormScreen):
                 draw.box(surface, card, pal.rgba("panel_alt"), pal.rgb("panel_edge"), radius=s(4))
             for dx, dy, text, size, colour, bold in block.lines:
                 draw.text(surface, f, text, (rect.left + dx, y + dy), size, pal.rgb(colour), bold=bold)
-        # where the view is in the whole column, when it does not all fit
-        if len(visible) < len(self.blocks):
-            heights = [b.height for b in self.blocks]
-            total = sum(heights)
-            before = sum(heights[: self.first_block])
-            shown = sum(b.height for b, _ in visible)
-            track = rect.height - 2 * s(8)
-            bar_h = max(s(30), round(track * shown / total))
-            bar_y = rect.top + s(8) + round((track - bar_h) * before / max(1, total - shown))
-            pygame.draw.rect(
-                surface, pal.rgb("text_dim"), (rect.right - s(7), min(bar_y, rect.bottom - s(8) - bar_h), s(4), bar_h)
-            )
+        shown = sum(b.height for b, _ in visible)
+        column_scroll_bar(surface, pal, s, rect, self.blocks, self.first_block, shown)
 
     def draw_overlay(self, surface: pygame.Surface) -> None:
         """A relation's details under the mouse."""

@@ -22,7 +22,7 @@ import pygame_gui
 from sovereign.game.report import Link, QuarterReport, ReportLine, quarter_report
 from sovereign.ui import draw, events
 from sovereign.ui.screens.base import Screen
-from sovereign.ui.screens.common import header, last_first_block, visible_blocks
+from sovereign.ui.screens.common import column_scroll_bar, header, last_first_block, visible_blocks
 
 #: Colour of a line's headline by its tone.
 TONE_COLOUR = {"good": "positive", "bad": "negative", "neutral": "text"}
@@ -107,14 +107,11 @@ class ReportScreen(Screen):
 
     def build(self) -> None:
         """The back button, both columns, and the link buttons of the lines in view."""
-        s, f = self.s, self.fonts
+        s = self.s
         w, h = self.size
         pad = s(20)
         self.top_h = s(64)
-        bh = s(36)
-        by = (self.top_h - bh) // 2
-        back_w = f.size("Back to map", 15)[0] + s(32)
-        self.back_button = self.button((w - pad - back_w, by, back_w, bh), "Back to map", "Return to the map (Esc)")
+        self.back_button = self.header_back_button()
         top = self.top_h + s(12)
         left_w = (w - 3 * pad) // 2
         self._layer = None
@@ -289,14 +286,5 @@ class ReportScreen(Screen):
                 draw.box(surface, card, pal.rgba("panel_alt"), pal.rgb("panel_edge"), radius=s(4))
             for dx, dy, text, size, colour, bold in block.lines:
                 draw.text(surface, f, text, (rect.left + dx, y + dy), size, pal.rgb(colour), bold=bold)
-        if len(visible) < len(col.blocks):  # where the view is in the whole column
-            heights = [b.height for b in col.blocks]
-            total = sum(heights)
-            before = sum(heights[: col.first])
-            shown = sum(b.height for b, _ in visible)
-            track = rect.height - 2 * s(8)
-            bar_h = max(s(30), round(track * shown / total))
-            bar_y = rect.top + s(8) + round((track - bar_h) * before / max(1, total - shown))
-            pygame.draw.rect(
-                surface, pal.rgb("text_dim"), (rect.right - s(7), min(bar_y, rect.bottom - s(8) - bar_h), s(4), bar_h)
-            )
+        shown = sum(b.height for b, _ in visible)
+        column_scroll_bar(surface, pal, s, rect, col.blocks, col.first, shown)

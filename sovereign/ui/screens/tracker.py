@@ -187,12 +187,7 @@ class GoalsScreen(Screen):
 
     def build(self) -> None:
         """The back button."""
-        s, f = self.s, self.fonts
-        w, _ = self.size
-        pad = s(20)
-        bh = s(36)
-        back_w = f.size("Back to map", 15)[0] + s(32)
-        self.back_button = self.button((w - pad - back_w, (s(64) - bh) // 2, back_w, bh), "Back to map", "Esc")
+        self.back_button = self.header_back_button("Esc")
 
     def process_events(self, event: pygame.event.Event) -> bool:
         """Back on the button or G / Esc / Enter."""
