@@ -994,11 +994,8 @@ class Lesson:
             return None
         book = business_book(model, seat)
         lines = [sales_words(book)] if book.owns_datacenters else []
-        if book.owns_datacenters and book.cost_usd_per_hour is not None:
-            lines.append(
-                f"Running cost {money_hour(book.cost_usd_per_hour)}; the world's average price "
-                f"{money_hour(book.market_price_usd_per_hour)}"
-            )
+        if book.owns_datacenters and book.cost_usd_per_hour is not None:  # the sales line gives the world's price
+            lines.append(f"Your running cost (power and operations): {money_hour(book.cost_usd_per_hour)}")
         if book.floor_usd_per_hour:
             lines.append(f"Your price floor: {money_hour(book.floor_usd_per_hour)}")
         for c in book.contracts:
