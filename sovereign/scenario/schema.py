@@ -1676,12 +1676,26 @@ class AIPolicy(Strict):
     min_order_h100e: float = F(
         1000.0, description="Smallest accelerator order worth a tender", unit="H100e", ge=0, le=1e6
     )
-    second_class_share: float = F(
-        0.3,
-        description="Share of free space offered to the second-best chip class by cost of ownership (buyers hedge "
-        "across generations)",
-        ge=0,
-        le=1,
+    chip_price_memory_quarters: int = F(
+        4,
+        description="Quarters of clearing prices a buyer averages to judge a chip class's cost of ownership "
+        "(adaptive expectations: judged by one quarter's price, every buyer leaves a class after a scarcity "
+        "spike and returns when its price collapses, a cobweb); assumption: a year, the span of a "
+        "hyperscaler's allocation planning",
+        unit="quarters",
+        ge=1,
+        le=12,
+    )
+    class_choice_spread_usd_per_hour: float = F(
+        0.1,
+        description="Spread of buyers' judgements between chip classes: the logit temperature by which the "
+        "free space is split between the two best classes by cost of ownership, each weighted by its share of "
+        "the fabs' output (buyers expect to get a class in proportion to what is made, so a scarce class that "
+        "is cheap for a quarter does not draw every order); assumption: about a tenth of a frontier chip's "
+        "cost of ownership per hour, so a class $0.1/hour dearer gets ~1/e of its weight",
+        unit="$/H100e-hour",
+        gt=0,
+        le=10,
     )
     bid_premium: tuple[NonNegative, NonNegative] = F(
         (0.8, 1.3),

@@ -295,3 +295,49 @@ def test_buyers_stockpile_the_classes_made_where_a_disruption_is_feared(tiny):
     calm_bids, feared_bids = bids(calm), bids(feared)
     top = lambda bids, cls: max((b["max_price_usd"] for b in bids if b["accelerator"] == cls), default=0.0)  # noqa: E731
     assert top(feared_bids, "frontier") > top(calm_bids, "frontier") * 1.3
+
+
+# -- how buyers choose a class -------------------------------------------------------------------
+def _usa_parts(model):
+    """The shares of free space USA's buyers offer each unlimited class this quarter (the bid slots)."""
+    from sovereign.sim.policy.view import investor_view
+
+    model.view_cache = None
+    slots = investor_view(model)["bid_slots"][model.region_ix["USA"]]
+    return {s[4]: s[0] for s in slots if s[0] > 0.0}
+
+
+def test_buyers_judge_a_class_by_its_price_over_the_last_year(tiny):
+    from sovereign.sim.policy.view import expected_chip_price
+
+    m = _model(tiny)
+    for _ in range(5):
+        m.step()
+    memory = m.scenario.policy.chip_price_memory_quarters
+    assert memory == 4
+    spike = m.metrics.signals[-1]["chip_price"].copy()
+    m.metrics.signals[-1]["chip_price"] = spike * 3.0  # one quarter's scarcity spike
+    expected = expected_chip_price(m)
+    recent = [s["chip_price"] for s in m.metrics.signals[-memory:]]
+    assert np.array_equal(expected, np.mean(recent, axis=0))
+    # the spike moves the expectation by a quarter of itself, not three times over
+    assert (expected < spike * 1.6).all()
+
+
+def test_buyers_split_their_space_between_two_classes_by_output_and_cost(tiny):
+    from sovereign.sim.policy.view import class_output
+
+    def spread(value):
+        return lambda data: data.setdefault("policy", {}).update(class_choice_spread_usd_per_hour=value)
+
+    wide, narrow = _model(tiny, spread(10.0)), _model(tiny, spread(0.001))
+    for m in (wide, narrow):
+        m.step()
+    made = class_output(wide)
+    f, a = wide.class_ix["frontier"], wide.class_ix["advanced"]
+    parts = _usa_parts(wide)
+    assert set(parts) == {"frontier", "advanced"} and sum(parts.values()) == pytest.approx(1.0)
+    # a spread far wider than the classes' difference in cost of ownership: shares follow output
+    assert parts["advanced"] == pytest.approx(made[a] / (made[a] + made[f]), rel=0.05)
+    # a spread far narrower: the class cheaper to own takes (almost) all the space
+    assert max(_usa_parts(narrow).values()) > 0.999

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from .test_browser import CHROMIUM
+
+if not CHROMIUM.is_file():  # skipped like the browser test it borrows from (whose import stops early)
+    pytest.skip("no /usr/bin/chromium (apt-get install chromium; .ci/run does)", allow_module_level=True)
+
 from .test_browser import join, quarter_is
 
 pytestmark = pytest.mark.browser

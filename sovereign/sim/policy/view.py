@@ -8,6 +8,7 @@ capital cost paid back at the firms' discount rate. Nothing is subtracted twice.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -50,7 +51,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     running = econ.running_cost_usd_per_h100e_hour(
         sc, kw_new[None, :], pue_new[:, None], power_now[:, None], capex_per_kw[:, None]
     )  # (R, G)
-    chip_price = np.asarray(m.results.chips.price, float)
+    chip_price = expected_chip_price(m)
     tco = np.where(ok, econ.chip_tco_usd_per_h100e_hour(sc, chip_price[None, :], running), np.inf)
     order = np.argsort(tco, axis=1, kind="stable")
     class_for = order[:, 0]
@@ -135,7 +136,11 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     stockpile = 1.0 + sc.chips.stockpile_premium * threatened
     scarcity = ((1.0 + sc.chips.scarcity_premium * m.results.chips.unmet_share()) * stockpile).tolist()
     value_list = value.tolist()
-    second_share = sc.policy.second_class_share
+    # the unlimited classes' shares of the space: by cost of ownership (a logit at
+    # `policy.class_choice_spread_usd_per_hour`) weighted by each class's share of the fabs' output,
+    # so buyers do not all turn to a class made in small numbers the quarter its price dips
+    made = class_output(m).tolist()
+    spread = sc.policy.class_choice_spread_usd_per_hour
     # classes with a volume cap at the destination (a tier cap, a licence, or the smuggled volume
     # where the class is barred) get a slot of at most that volume, bid first ("part" 0); the two
     # best uncapped classes by cost of ownership share the rest of the space
@@ -146,10 +151,13 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     for r in range(n_r):
         first = [(g, 0.0) for g in range(len(kw_list)) if limited_list[r][g]]
         free_classes = [g for g in order_list[r] if tco_list[r][g] < np.inf and not limited_list[r][g]][:2]
+        plan = [(g, 1.0) for g in free_classes]
         if len(free_classes) == 2:
-            plan = [(free_classes[0], 1.0 - second_share), (free_classes[1], second_share)]
-        else:
-            plan = [(g, 1.0) for g in free_classes]
+            best, second = free_classes
+            w1 = made[best]
+            w2 = made[second] * math.exp((tco_list[r][best] - tco_list[r][second]) / spread)
+            plan = [(best, w1 / (w1 + w2)), (second, w2 / (w1 + w2))] if w1 + w2 > 0 else [(best, 1.0)]
+            plan = [(g, part) for g, part in plan if part > 0.0]
         bid_slots.append(
             tuple(
                 (
@@ -224,6 +232,28 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     view["open_offers"], view["offering"], view["pacts"] = offers, busy, pact_matrix(m)
     model.view_cache = view
     return view
+
+
+def expected_chip_price(model: SovereignModel) -> np.ndarray:
+    """(G,) the price buyers expect to pay for each class: the mean of the last quarters' clearing prices.
+
+    Why a mean (`policy.chip_price_memory_quarters`), not last quarter's price: a buyer who
+    judged a class by one quarter's price would leave it the quarter after a scarcity spike and
+    return when its price had collapsed, and every buyer doing so at once makes orders swing
+    between classes from quarter to quarter (a cobweb) while chips go unsold. Adaptive
+    expectations damp that; a disruption that lasts still moves them within a year.
+    """
+    n = model.scenario.policy.chip_price_memory_quarters
+    now = np.asarray(model.results.chips.price, float)
+    recent = [s["chip_price"] for s in model.metrics.signals[-n:] if len(s["chip_price"]) == len(now)]
+    return np.mean(recent, axis=0) if recent else now
+
+
+def class_output(model: SovereignModel) -> np.ndarray:
+    """(G,) H100e per quarter the fabs in operation can make of each class (before packaging and memory)."""
+    w = model.world
+    on = w.fab_capacity * (w.fab_online <= model.quarter)
+    return np.bincount(w.fab_class, weights=on, minlength=len(model.class_ix))
 
 
 def threatened_share(model: SovereignModel) -> np.ndarray:
