@@ -45,13 +45,16 @@ def pending_event(model: SovereignModel, seat: str, quarter: str) -> int:
     return int(event)
 
 
-def played(strait: Scenario, seat: str, quarter: str, option: int | None, until: str) -> SovereignModel:
+def played(
+    strait: Scenario, seat: str, quarter: str, option: int | None, until: str, human: bool = False
+) -> SovereignModel:
     """The lesson played to `until` with the seat's answer to the `quarter` question scripted.
 
     `option` None leaves the answer to the AI. The scripted answer is queued before the AI's own,
-    which the model then refuses as a second answer: the seat is otherwise the AI's.
+    which the model then refuses as a second answer: the seat is otherwise the AI's, unless
+    `human` (then people hold it and do nothing else, so the AI's spending cannot empty its purse).
     """
-    model = SovereignModel(strait, rng=SEED)
+    model = SovereignModel(strait, rng=SEED, human_seats=[seat] if human else [])
     play_to(model, quarter)
     event = pending_event(model, seat, quarter)
     if option is not None:
@@ -113,10 +116,14 @@ def test_the_quarantine_is_the_one_the_chip_validation_measures(strait) -> None:
 
 @pytest.fixture(scope="module")
 def stockpile(strait) -> dict[str, SovereignModel]:
-    """Taiwan's answer to the 2027Q1 drills: stockpiles, or stay quiet; played through the quarantine."""
+    """Taiwan's answer to the 2027Q1 drills: stockpiles, or stay quiet; played through the quarantine.
+
+    Taiwan is held by people who answer and do nothing else: the AI spends Taiwan's small budget on
+    subsidies and campuses, and whether $1B is left in 2027 depends on the seed, not on the rule tested.
+    """
     return {
-        "stockpile": played(strait, "TWN", "2027Q1", 0, "2027Q3"),
-        "quiet": played(strait, "TWN", "2027Q1", 2, "2027Q3"),
+        "stockpile": played(strait, "TWN", "2027Q1", 0, "2027Q3", human=True),
+        "quiet": played(strait, "TWN", "2027Q1", 2, "2027Q3", human=True),
     }
 
 
@@ -131,7 +138,7 @@ def test_taiwans_stockpile_keeps_part_of_its_fabs_running_in_the_quarantine(stoc
     # cash alone would not show the price
     paid = {}
     for answer, option in (("stockpile", 0), ("quiet", 2)):
-        model = played(strait, "TWN", "2027Q1", option, "2027Q2")
+        model = played(strait, "TWN", "2027Q1", option, "2027Q2", human=True)
         assert model.quarter_label == "2027Q3"  # 2027Q2 is the quarter just played
         paid[answer] = model.flows.get("out:decisions", 0.0)
     assert paid["stockpile"] - paid["quiet"] == pytest.approx(1.0, abs=1e-9)
@@ -142,7 +149,12 @@ def test_the_ai_buys_the_stockpile_when_the_drills_raise_the_threat(strait) -> N
     play_to(model, "2027Q1")
     event = pending_event(model, "TWN", "2027Q1")
     assert model.world.supply_threat[model.region_ix["TWN"]] > 0.3  # the drills' 0.5, a quarter faded
-    assert choose_option(model.seats["TWN"], event) == 0
+    taiwan = model.seats["TWN"]
+    # the stockpile costs $1B; the AI answers with the best option it can pay for
+    taiwan.state["cash_busd"] = 0.5
+    assert choose_option(taiwan, event) != 0
+    taiwan.state["cash_busd"] = 2.0
+    assert choose_option(taiwan, event) == 0
 
 
 def test_publishing_the_warning_makes_buyers_stockpile_and_the_chip_price_rise(strait) -> None:

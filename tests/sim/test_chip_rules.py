@@ -341,3 +341,38 @@ def test_buyers_split_their_space_between_two_classes_by_output_and_cost(tiny):
     assert parts["advanced"] == pytest.approx(made[a] / (made[a] + made[f]), rel=0.05)
     # a spread far narrower: the class cheaper to own takes (almost) all the space
     assert max(_usa_parts(narrow).values()) > 0.999
+
+
+def test_buyers_bid_for_a_capped_volume_but_set_aside_only_their_share_of_it(tiny):
+    """Two clouds with equal space in China share its tier cap of 5,000 advanced H100e: each bids
+    for all of it, and keeps space (and money) for the other classes as if it will get half."""
+    from sovereign.sim.policy.decide import invest
+    from sovereign.sim.policy.view import investor_view
+
+    def twin(data):
+        dragon = _actor(data, "dragon")
+        data["actors"].append({**dragon, "id": "panda", "name": "Panda Cloud", "cash_busd": 500})
+        dragon["cash_busd"] = 500
+
+    m = _model(tiny, twin)
+    view = investor_view(m)
+    chn = m.region_ix["CHN"]
+    slots = {s[4]: s for s in view["bid_slots"][chn]}
+    cap = slots["advanced"][7]
+    assert slots["advanced"][0] == 0.0 and cap == 5000.0  # a limited slot: the tier-3 cap
+    assert view["free_kw_by_region"][chn] > 0
+    for seat in ("dragon", "panda"):
+        agent = m.seats[seat]
+        free_kw = view["free_by_seat"][m.seat_pos[seat]][chn]
+        share = free_kw / view["free_kw_by_region"][chn]
+        assert share == pytest.approx(0.5)
+        bids: dict[str, float] = {}
+        for c in invest(agent, 0.3):
+            if isinstance(c, BuyAccelerators):  # a contract part and a spot part
+                bids[c.accelerator] = bids.get(c.accelerator, 0.0) + c.h100e
+        assert bids["advanced"] == pytest.approx(min(cap, free_kw / slots["advanced"][1]), abs=0.1)
+        # the domestic class gets the space left after this buyer's expected half of each limited
+        # volume (the advanced cap and the smuggled frontier flow)
+        kept = free_kw - sum(s[7] * share * s[1] for s in slots.values() if s[0] == 0.0)
+        assert slots["frontier"][0] == 0.0 and 0 < slots["frontier"][7] < cap
+        assert bids["domestic"] == pytest.approx(kept / slots["domestic"][1], abs=0.1)

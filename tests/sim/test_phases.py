@@ -207,6 +207,22 @@ def test_startups_keep_being_founded_late_in_the_game(model):
     assert model.economy.startups_spawned > before
 
 
+def test_fewer_startups_are_founded_in_a_funding_winter(tiny):
+    """Foundings are Poisson at `rate_per_quarter`, times `winter_factor` while a winter lasts."""
+    founded = {}
+    for winter in (0, 10**6):
+        m = SovereignModel(tiny, rng=3)
+        m.scenario.startups.rate_per_quarter, m.scenario.startups.max_alive = 5.0, 1000
+        m.economy.funding_winter_left = winter
+        for _ in range(40):
+            found_startups(m)
+        founded[winter > 0] = m.economy.startups_spawned
+    sp = tiny.startups
+    assert founded[False] == pytest.approx(40 * 5.0, rel=0.2)  # ~200, sd ~14
+    assert founded[True] == pytest.approx(40 * 5.0 * sp.winter_factor, rel=0.25)
+    assert founded[True] < founded[False]
+
+
 def test_seed_funding_is_capped_by_expected_revenue(model):
     model.scenario.startups.rate_per_quarter = 20
     found_startups(model)

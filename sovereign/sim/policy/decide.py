@@ -152,9 +152,15 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     contract_share = sc.chips.contract_share if agent.kind == "cloud" else 0.0
     contract_min, min_order = sc.chips.contract_min_h100e, rules.min_order_h100e
     j = n_r  # the next misjudgement factor: one per bid slot
+    region_free = v["free_kw_by_region"]
     for r, free_kw in free_by_region.items():
+        # a slot with a volume limit (a cap, a licence, the smuggled flow) is shared by everyone with
+        # space in the region: a buyer bids for all of it but expects its share (by its share of the
+        # free space), and sets aside money and space for that share only, so its budget and halls
+        # are not tied up in a volume others will get
+        mine = free_kw / region_free[r] if region_free[r] > 0 else 0.0
         for part, kw, price, floor, accelerator, value, scarcity, most in slots[r]:
-            # a grey-market slot (share 0) asks for its smuggled volume at most, before the rest
+            # a limited slot (share 0) asks for its volume at most, before the rest
             free = min(free_kw / kw, most) if part == 0.0 else free_kw * part / kw
             if free >= min_order:
                 # a spot bid: list price, raised when busy and when the class was short last
@@ -164,8 +170,9 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                     j += 1
                     continue  # not worth its reserve price here
                 qty = min(free, budget * 1e9 / bid * 0.95)
+                expect = qty if part > 0.0 else min(qty, most * mine)  # what this buyer should get
                 if part == 0.0:
-                    free_kw -= qty * kw
+                    free_kw -= expect * kw
                 big = qty >= contract_min
                 on_contract = qty * contract_share if big and value >= price and part > 0.0 else 0.0
                 for amount, at, contract in ((on_contract, max(bid, price), True), (qty - on_contract, bid, False)):
@@ -179,7 +186,7 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                                 contract=contract,
                             )
                         )
-                        budget -= amount * at / 1e9
+                        budget -= amount * at / 1e9 * (expect / qty)
             j += 1
     return cmds
 

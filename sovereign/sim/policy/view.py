@@ -212,6 +212,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "owned_stock_list": owned_stock.tolist(),
         "util_list": util.tolist(),
         "free_by_seat": free_by_seat,
+        "free_kw_by_region": free_by_region.tolist(),
         "dc_owners": set(w.dc_owner.tolist()),
         "stockpile_budget": float(stockpile.max()) if len(stockpile) else 1.0,
         # applications to blocs due for a vote this quarter (bloc row, applicant row)
