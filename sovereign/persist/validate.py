@@ -657,6 +657,7 @@ WORLD = Record(
         "supply_threat": Arr("f", ("R",), lo=0, hi=1),
         "disruption_shield": Arr("f", ("R",), lo=0, hi=1),
         "shield_until": Arr("i", ("R",), lo=-1, hi=40000),
+        "build_delay": Arr("f", ("R",), lo=-0.5, hi=0.5),
         "plant_region": Arr("i", ("P",), index="R"),
         "plant_owner": Arr("i", ("P",), index="N"),
         "plant_tech": Arr("i", ("P",), index="T"),

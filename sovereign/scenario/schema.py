@@ -819,7 +819,9 @@ class Inject(Strict):
     actor: str | None = F(None, description="Actor concerned, if any")
     magnitude: float = F(
         1.0,
-        description="Size of the shock: fab_disruption = share of output lost this quarter; heatwave = demand "
+        description="Size of the shock: fab_disruption = share of output lost this quarter (a region-wide "
+        "one also loses that share of a quarter of building there: projects, new fabs and packaging lines, "
+        "utility plants and network orders finish later); heatwave = demand "
         "multiplier; cyber_incident = loss in $B before security; export_escalation = share cut from tier-2 caps; "
         "efficiency_breakthrough = fall in kW per H100e of new chips; demand_boom / demand_bust = share added to / "
         "cut from demand; funding_winter = length in years; supply_threat = the market's judged chance (0-1) that the "

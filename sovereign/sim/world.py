@@ -84,6 +84,9 @@ class World:
     # (stockpiles a decision paid for)
     disruption_shield: np.ndarray = field(default_factory=lambda: np.zeros(0))
     shield_until: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # (R,) building time lost to region-wide disruptions and not yet added to the schedules: a
+    # quarter is added once half of one has been lost (`sovereign.sim.phases.events.halt_building`)
+    build_delay: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # the grid's plans and rules by region (R): utility plants ordered and not yet running (N, 4:
     # done quarter, region, technology, MW), network expansions ordered (N, 3: done quarter, region,
     # MW per quarter), large loads the network can energise per quarter, the connection requests
@@ -238,6 +241,7 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         supply_threat=np.zeros(n_r),
         disruption_shield=np.zeros(n_r),
         shield_until=np.full(n_r, -1, np.int64),
+        build_delay=np.zeros(n_r),
         connection_mw_q=np.array(
             [
                 (

@@ -279,6 +279,28 @@ def test_events_return_their_effects_for_the_quarter(tiny):
     assert math.isfinite(float(power.price_avg.sum()))
 
 
+def test_a_regional_disruption_delays_everything_being_built_there(tiny):
+    """A blockade stops the building sites too: half a quarter lost adds a quarter to every schedule."""
+    from sovereign.sim.phases.events import halt_building
+    from sovereign.sim.world import project_record
+
+    m = SovereignModel(tiny.model_copy(deep=True), rng=0)
+    w, usa, chn = m.world, m.region_ix["USA"], m.region_ix["CHN"]
+    q = m.quarter
+    w.projects.append(project_record(1, "build_datacenter", "cloudco", "USA", 100.0, (q, q + 4), "hall"))
+    w.projects.append(project_record(2, "build_datacenter", "dragon", "CHN", 100.0, (q, q + 4), "far hall"))
+    fab = w.add_fab(usa, m.seat_pos["fabco"], 0, 10_000.0, q + 6, "new fab")
+    running = np.flatnonzero((w.fab_region == usa) & (w.fab_online < q))
+    before_running = w.fab_online[running].copy()
+    halt_building(m, usa, 0.3)  # under half a quarter: carried, nothing moves yet
+    assert [p["done"] for p in w.projects] == [q + 4, q + 4] and w.fab_online[fab] == q + 6
+    halt_building(m, usa, 0.6)  # 0.9 lost in all: a quarter added, 0.1 owed back
+    assert [p["done"] for p in w.projects] == [q + 5, q + 4]  # China's site is not blockaded
+    assert w.fab_online[fab] == q + 7
+    assert np.array_equal(w.fab_online[running], before_running)  # running fabs are not rebuilt
+    assert w.build_delay[usa] == pytest.approx(-0.1) and w.build_delay[chn] == 0.0
+
+
 def test_money_is_conserved_every_quarter_of_the_baseline(baseline):
     m = SovereignModel(baseline, rng=3)
     for _ in range(8):

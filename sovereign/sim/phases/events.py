@@ -169,6 +169,32 @@ def _disrupt_fabs(
     effects.pkg_derate[pkg_hit] *= 1.0 - loss * (1.0 - shielded[w.pkg_region[pkg_hit]])
 
 
+def halt_building(model: SovereignModel, region: int, magnitude: float) -> None:
+    """A disruption that stops a region's fabs stops its building sites too, for as long.
+
+    Why: a blockade or a great earthquake stops the tools, materials and crews that fabs,
+    packaging lines, datacenters and power plants under construction need, so everything being
+    built in the region finishes later: the disruption's magnitude (the share of a quarter's output
+    lost) is the share of a quarter of building lost. Whole quarters are added to the schedules
+    (projects, fabs and packaging lines not yet running, utility plants and network expansions on
+    order) once half a quarter has been lost; the rest is carried (`World.build_delay`).
+    """
+    w = model.world
+    w.build_delay[region] += min(max(magnitude, 0.0), 1.0)
+    if w.build_delay[region] < 0.5:
+        return
+    w.build_delay[region] -= 1.0
+    q, rid = model.quarter, model.scenario.regions[region].id
+    for p in w.projects:
+        if p["region"] == rid and p["done"] >= q:
+            p["done"] += 1
+    w.fab_online[(w.fab_region == region) & (w.fab_online >= q)] += 1
+    w.pkg_online[(w.pkg_region == region) & (w.pkg_online >= q)] += 1
+    for orders in (w.grid_orders, w.network_orders):
+        if len(orders):
+            orders[(orders[:, 1] == region) & (orders[:, 0] >= q), 0] += 1
+
+
 def _apply(
     model: SovereignModel,
     effects: EventEffects,
@@ -185,6 +211,8 @@ def _apply(
     rid: str | None  # the region hit, if any, as the news names it
     if kind == "fab_disruption":
         _disrupt_fabs(model, effects, magnitude, region, actor, fab)
+        if region is not None and actor is None and fab is None:
+            halt_building(model, region, magnitude)
     elif kind == "heatwave":
         if region is not None:
             effects.heat[region] = max(effects.heat[region], magnitude)
