@@ -193,7 +193,11 @@ class AcceleratorClass(Strict):
     )
     price_usd_per_h100e: float = F(description="List price per H100e at the start", unit="$", gt=0, le=1e6)
     production_cost_usd_per_h100e: float = F(
-        description="Fab's cost of producing one H100e of this class", unit="$", ge=0, le=1e6
+        description="Fab's cost of producing one H100e of this class at the start; it falls with the list "
+        "price (`list_price_decline_per_year`)",
+        unit="$",
+        ge=0,
+        le=1e6,
     )
     controlled: bool = F(True, description="Subject to export controls (frontier classes)")
     list_price_decline_per_year: float = F(

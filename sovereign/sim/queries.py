@@ -52,6 +52,17 @@ class WorldQueries(ModelParts):
         years = (self.quarter - self.start_q) / 4.0
         return np.asarray(self.list_price * (1.0 - self.list_decline) ** years)
 
+    def production_cost_now(self) -> np.ndarray:
+        """(G,) a fab's cost of making one H100e of each class this quarter.
+
+        It falls with the list price: a class stands for a line of products whose unit cost stays
+        about the same while each unit brings more H100e (the scenario sets the cost as a share of
+        the list price). A cost fixed in dollars per H100e while the list price halved every few
+        years made every older chip a loss, and the fabs that made them borrowed until bankrupt.
+        """
+        years = (self.quarter - self.start_q) / 4.0
+        return np.asarray(self.production_cost * (1.0 - self.list_decline) ** years)
+
     def signals_now(self) -> dict[str, np.ndarray]:
         """The latest market signals (the AI's view when its lag reaches before the first quarter)."""
         return {

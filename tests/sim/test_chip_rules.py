@@ -165,6 +165,25 @@ def test_list_prices_decline_over_the_years(tiny):
     np.testing.assert_allclose(m.list_price_now(), start * 0.8)
 
 
+def test_production_costs_fall_with_the_list_price_so_old_classes_keep_a_margin(tiny):
+    """A fab's cost per H100e falls as its class's list price does (the cost is a share of it)."""
+
+    def edit(data):
+        for a in data["accelerators"]:
+            a["list_price_decline_per_year"] = 0.25
+
+    m = _model(tiny, edit)
+    share = m.production_cost_now() / m.list_price_now()
+    for _ in range(8):
+        m.step()
+    np.testing.assert_allclose(m.production_cost_now() / m.list_price_now(), share)
+    # what the fabs paid in the quarter just played is what they made at that quarter's cost
+    made = m.results.chips.sold
+    m.quarter -= 1
+    cost = m.production_cost_now()
+    assert m.flows["out:chip production"] == pytest.approx(float((made * cost).sum()) / 1e9)
+
+
 # -- who may receive what ------------------------------------------------------------------------
 def test_a_class_sold_only_in_some_regions_goes_nowhere_else(tiny):
     def edit(data):

@@ -128,7 +128,7 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     gross = revenue[w.fab_class] * share
     fee = licence[w.fab_class] * share
     made = sold[w.fab_class] * share
-    cost = made * model.production_cost[w.fab_class] / 1e9
+    cost = made * model.production_cost_now()[w.fab_class] / 1e9
     licensor = licensing_nation(model)
     for f in np.nonzero(made > 0)[0].tolist():
         owner = model.seat_ids[w.fab_owner[f]]
@@ -207,7 +207,7 @@ def deliver_supply_deals(model: SovereignModel, output: np.ndarray) -> tuple[np.
         w.dc_stock[mine, g] += part
         w.dc_kw[mine] += part * kw_new[g]
         w.dc_origin[mine] += part[:, None] * src[None, :]
-        paid, cost = qty * price / 1e9, qty * float(model.production_cost[g]) / 1e9
+        paid, cost = qty * price / 1e9, qty * float(model.production_cost_now()[g]) / 1e9
         model.transfer(buyer, seller, paid, "chip supply deals")
         model.transfer(seller, model.OUTSIDE, cost, "chip production")
         st = model.seats[seller].state
