@@ -90,6 +90,31 @@ class BuyAccelerators(_Command):
     )
 
 
+def buy_accelerators(
+    accelerator: str, h100e: float, max_price_usd: float, region: str, contract: bool
+) -> BuyAccelerators:
+    """``BuyAccelerators(...)`` with these fields: the same object, the same checks and errors, sooner.
+
+    Why: the AI policies place about two hundred bids a quarter, and pydantic's ``__init__``
+    spends about as long on its Python-level wrapper (packing the keywords, checking what the
+    validator returned) as the validator spends checking the fields; calling the model's own
+    validator on the field dict is what ``__init__`` does, less that wrapper.
+    """
+    bid: BuyAccelerators = _BID_VALIDATOR.validate_python(
+        {
+            "accelerator": accelerator,
+            "h100e": h100e,
+            "max_price_usd": max_price_usd,
+            "region": region,
+            "contract": contract,
+        }
+    )
+    return bid
+
+
+_BID_VALIDATOR = BuyAccelerators.__pydantic_validator__
+
+
 class BuildPackaging(_Command):
     """Start building advanced packaging (CoWoS-like) for one's fabs' wafers."""
 

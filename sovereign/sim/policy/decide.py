@@ -20,7 +20,6 @@ from sovereign.sim.commands import (
     BuildFab,
     BuildPackaging,
     BuildPlant,
-    BuyAccelerators,
     Command,
     Decide,
     ExpandGrid,
@@ -32,6 +31,7 @@ from sovereign.sim.commands import (
     SetSubsidy,
     UpgradeDatacenter,
     VoteOnApplication,
+    buy_accelerators,
     decision_options,
     upgrade_spec,
 )
@@ -178,7 +178,7 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                 for amount, at, contract in ((on_contract, max(bid, price), True), (qty - on_contract, bid, False)):
                     if amount >= min_order:
                         cmds.append(
-                            BuyAccelerators(
+                            buy_accelerators(
                                 accelerator=accelerator,
                                 h100e=fast_round(amount, 1),
                                 max_price_usd=fast_round(at, 2),
