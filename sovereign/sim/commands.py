@@ -945,11 +945,13 @@ def surely_affordable(model: SovereignModel, seat: str, cmds: list[Command], com
     `committed` is what the seat has already promised this quarter (when the batch joins a queue).
     Every cost is >= 0, so no prefix of the batch costs more than the whole of it.
     """
-    if any(type(c) in _SUBSIDISED for c in cmds):
+    if not _SUBSIDISED.isdisjoint(map(type, cmds)):
         return False
     total = 0.0
     for c in cmds:
-        total += net_cost_busd(model, seat, c)
+        # most commands are bids: their cost written out (`net_cost_busd`'s first case, the same
+        # number: the fields are floats, so its ``float()`` changes nothing)
+        total += c.h100e * c.max_price_usd / 1e9 if type(c) is BuyAccelerators else net_cost_busd(model, seat, c)
     return total <= model.seats[seat].cash_busd - committed - 1e-6
 
 

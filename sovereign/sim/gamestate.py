@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -252,7 +252,9 @@ class ModelParts:
 
     def as_model(self) -> SovereignModel:
         """This object as the `SovereignModel` it is part of (for functions that take the model)."""
-        return cast("SovereignModel", self)  # the mixins live only in SovereignModel
+        # the mixins live only in SovereignModel; not ``typing.cast``, which is a function call
+        # (the validator asks for the model on every command)
+        return self  # type: ignore[return-value]
 
     difficulty: str
     human_seats: set[str]
