@@ -159,6 +159,7 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
         # free space), and sets aside money and space for that share only, so its budget and halls
         # are not tied up in a volume others will get
         mine = free_kw / region_free[r] if region_free[r] > 0 else 0.0
+        region_id = region_ids[r]
         for part, kw, price, floor, accelerator, value, scarcity, most in slots[r]:
             # a limited slot (share 0) asks for its volume at most, before the rest
             free = min(free_kw / kw, most) if part == 0.0 else free_kw * part / kw
@@ -175,18 +176,21 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                     free_kw -= expect * kw
                 big = qty >= contract_min
                 on_contract = qty * contract_share if big and value >= price and part > 0.0 else 0.0
-                for amount, at, contract in ((on_contract, max(bid, price), True), (qty - on_contract, bid, False)):
-                    if amount >= min_order:
-                        cmds.append(
-                            buy_accelerators(
-                                accelerator=accelerator,
-                                h100e=fast_round(amount, 1),
-                                max_price_usd=fast_round(at, 2),
-                                region=region_ids[r],
-                                contract=contract,
-                            )
-                        )
-                        budget -= amount * at / 1e9 * (expect / qty)
+                # the contract part first (at list price at least), then the spot part, each if
+                # large enough (written out, not looped: most bids have no contract part); money is
+                # set aside for what this buyer expects to get
+                if on_contract >= min_order:
+                    at = max(bid, price)
+                    cmds.append(
+                        buy_accelerators(accelerator, fast_round(on_contract, 1), fast_round(at, 2), region_id, True)
+                    )
+                    budget -= on_contract * at / 1e9 * (expect / qty)
+                spot = qty - on_contract
+                if spot >= min_order:
+                    cmds.append(
+                        buy_accelerators(accelerator, fast_round(spot, 1), fast_round(bid, 2), region_id, False)
+                    )
+                    budget -= spot * bid / 1e9 * (expect / qty)
             j += 1
     return cmds
 
