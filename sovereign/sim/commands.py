@@ -611,6 +611,24 @@ def _has_space(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> 
     return None
 
 
+def _bid_rules(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
+    """A bid's rules, `_region_exists`, `_accelerator_exists` then `_has_space`, in one call.
+
+    Why: bids are most of the commands (about two hundred a quarter); one rule that looks the
+    region and the class up once checks the same things in the same order, and a refusal's
+    reason is the one the rule that refuses gives.
+    """
+    r = model.region_ix.get(cmd.region)
+    if r is None:
+        return _region_exists(model, seat, agent, cmd)
+    g = model.class_ix.get(cmd.accelerator)
+    if g is None:
+        return _accelerator_exists(model, seat, agent, cmd)
+    if model.free_h100e(agent.seat_id, r, g) <= 0:
+        return _has_space(model, seat, agent, cmd)
+    return None
+
+
 def _controls_exports(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> str | None:
     if not model.scenario.regions[model.region_ix[seat]].chip_producer:
         return f"{agent.name} does not control chip exports (only chip-producing nations do)"
@@ -885,7 +903,7 @@ _RULES: dict[type, tuple[_Rule, ...]] = {
     BuildDatacenter: (*_BUILD, _grid_connects),
     BuildPlant: _BUILD,
     BuildFab: (_region_exists, _accelerator_exists, _runs_fabs, _build_site),
-    BuyAccelerators: (_region_exists, _accelerator_exists, _has_space),
+    BuyAccelerators: (_bid_rules,),  # _region_exists, _accelerator_exists, _has_space
     BuildPackaging: (_region_exists, _runs_fabs, _owns_fabs, _build_site),
     SetLicence: (_nation_only, _region_exists, _accelerator_exists, _controls_exports, _licence_destination),
     SetImportBan: (_nation_only, _accelerator_exists),

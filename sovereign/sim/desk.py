@@ -89,8 +89,23 @@ class CommandDesk(ModelParts):
         """
         m = self.as_model()
         budget = not surely_affordable(m, seat_id, cmds, self.committed_busd(seat_id))
+        # `_submit` written out, with what is the same for the whole batch looked up once
+        pending, log, quarter = self.pending, self.command_log, _quarter_label(self.quarter)
         for cmd in cmds:
-            self._submit(seat_id, cmd, origin, budget)
+            reason = validate_command(m, seat_id, cmd, budget)
+            if reason is None:
+                pending[seat_id].append(cmd)
+            log.append(
+                {
+                    "quarter": quarter,
+                    "seat": seat_id,
+                    "command": command_to_dict(cmd),
+                    "accepted": reason is None,
+                    "reason": reason or "",
+                    "stage": "submit",
+                    "origin": origin,
+                }
+            )
 
     def _submit(self, seat_id: str, cmd: Command, origin: str, budget: bool = True) -> str | None:
         """`submit` for a typed command: validate, queue if accepted, log; the reason if refused."""

@@ -35,3 +35,63 @@ def test_buy_accelerators_refuses_what_the_constructor_refuses(bad):
     with pytest.raises(ValidationError) as got:
         buy_accelerators(**fields)
     assert got.value.errors() == want.value.errors()
+
+
+def _played(scenario):
+    from sovereign.sim import SovereignModel
+
+    model = SovereignModel(scenario, rng=5)
+    model.run(3)
+    return model
+
+
+def test_submit_all_logs_and_queues_what_submit_one_by_one_does(baseline):
+    """The AI's batch submission (bids checked by one fused rule) against `submit`, command by command."""
+    batch_model, single_model = _played(baseline), _played(baseline)
+    seat = next(s for s, a in batch_model.seats.items() if a.kind == "cloud")
+    agent = batch_model.seats[seat]
+    region = agent.state["home"]
+    accelerator = baseline.accelerators[0].id
+    own = agent.decide()  # the AI's own quarter: mostly bids, usually paid for in full
+    bids = [c for c in own if isinstance(c, BuyAccelerators)]
+    assert bids, "the cloud should bid for chips"
+    crafted = [
+        BuyAccelerators(accelerator=accelerator, h100e=10.0, max_price_usd=1.0, region="atlantis"),
+        BuyAccelerators(accelerator="quantum", h100e=10.0, max_price_usd=1.0, region=region),
+        BuyAccelerators(
+            accelerator=accelerator,
+            h100e=10.0,
+            max_price_usd=1.0,
+            region=next(r.id for i, r in enumerate(baseline.regions) if batch_model.free_h100e(seat, i, 0) <= 0),
+        ),
+    ]
+    unaffordable = [BuyAccelerators(accelerator=accelerator, h100e=1e8, max_price_usd=1e6, region=bids[0].region)]
+    for cmds in (own, crafted + own, own + unaffordable + bids):
+        start = len(batch_model.command_log)
+        batch_model.submit_all(seat, cmds, "ai")
+        for cmd in cmds:
+            single_model.submit(seat, cmd, "ai")
+        assert batch_model.command_log[start:] == single_model.command_log[start:]
+        assert batch_model.pending.get(seat) == single_model.pending.get(seat)
+    reasons = [e["reason"] for e in batch_model.command_log if e["seat"] == seat and not e["accepted"]]
+    assert any("does not exist" in r and "atlantis" in r for r in reasons)
+    assert any("quantum" in r for r in reasons)
+    assert any("no free datacenter space" in r for r in reasons)
+    assert any("not enough cash" in r for r in reasons)
+
+
+def test_the_fused_bid_rule_gives_the_first_refusal_of_the_three_rules(baseline):
+    from sovereign.sim import commands as c
+
+    model = _played(baseline)
+    assert c._RULES[BuyAccelerators] == (c._bid_rules,)
+    separate = (c._region_exists, c._accelerator_exists, c._has_space)
+    seen = set()
+    for seat, agent in model.seats.items():
+        for region in [r.id for r in baseline.regions] + ["atlantis"]:
+            for accelerator in [a.id for a in baseline.accelerators] + ["quantum"]:
+                cmd = BuyAccelerators(accelerator=accelerator, h100e=1.0, max_price_usd=1.0, region=region)
+                want = next((r for rule in separate if (r := rule(model, seat, agent, cmd)) is not None), None)
+                assert c._bid_rules(model, seat, agent, cmd) == want
+                seen.add(want is None or want.split()[0])
+    assert seen == {True, "region", "accelerator", "no"}  # every outcome was tried
