@@ -50,7 +50,8 @@ class Ledger(ModelParts):
         """Home region of a seat, retired ones included."""
         agent = self.seats.get(seat_id)
         if agent is not None:
-            return str(agent.state["home"])
+            home: str = agent.state["home"]  # a region id, set when the seat was made
+            return home
         return self.retired_homes.get(seat_id, self.scenario.regions[0].id)
 
     def transfer(self, src: str, dst: str, busd: float, kind: str) -> None:

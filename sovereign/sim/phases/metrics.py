@@ -270,13 +270,18 @@ class MetricsRecorder:
         rows, cols = np.nonzero(cells > 0.5)
         classes = [a.id for a in sc.accelerators]
         regions = [r.id for r in sc.regions]
+        seat_ids, holdings = m.seat_ids, self.holdings
+        homes: dict[str, str] = {}  # a firm holds several cells: its home looked up once
         for cell, g, h in zip(rows.tolist(), cols.tolist(), cells[rows, cols].tolist(), strict=True):
-            seat = m.seat_ids[cell // n_r]
-            self.holdings.append(
+            seat = seat_ids[cell // n_r]
+            home = homes.get(seat)
+            if home is None:
+                home = homes[seat] = _home(m, seat)
+            holdings.append(
                 {
                     "quarter": q,
                     "firm": seat,
-                    "firm_home": _home(m, seat),
+                    "firm_home": home,
                     "region": regions[cell % n_r],
                     "accelerator": classes[g],
                     "h100e": h,
