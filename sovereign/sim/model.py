@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from typing import Any
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -171,17 +172,27 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
 
     # Mesa 3.5 has its own `scenario` (experimental parameter sets); ours is the game's scenario.
     # Mesa's value is kept aside so Mesa still works, and `model.scenario` means the game world.
-    @property
-    def scenario(self) -> Scenario:
-        """The game scenario being played."""
-        return self._game_scenario
-
-    @scenario.setter
-    def scenario(self, value: Any) -> None:
+    def _keep_scenario(self, value: Any) -> None:
         if isinstance(value, Scenario):
             self._game_scenario = value
         else:
             self._mesa_scenario = value
+
+    if TYPE_CHECKING:
+
+        @property
+        def scenario(self) -> Scenario:
+            """The game scenario being played."""
+            return self._game_scenario
+
+        @scenario.setter
+        def scenario(self, value: Any) -> None: ...
+
+    else:
+        # read through `operator.attrgetter` (C), like the parts' fields (`expose_parts`): the
+        # phases and policies read the scenario some 800 times a quarter, and a Python-level
+        # getter costs several times more
+        scenario = property(attrgetter("_game_scenario"), _keep_scenario, doc="The game scenario being played.")
 
     # ------------------------------------------------------------------------------------------
     # the rule book
