@@ -274,8 +274,11 @@ def log_plant_order(
     checks that nobody's AI builds solar for an evening it cannot serve.
     """
     t = TECHNOLOGIES.index(technology)
-    hours = model.slice_hours / model.slice_hours.sum()
-    avail = float(model.tech_avail[s, t]) if s is not None else float(hours @ model.tech_avail[:, t])
+    if s is not None:
+        avail = float(model.tech_avail[s, t])
+    else:  # the average over the year's hours (only energy orders need the hours' shares)
+        hours = model.slice_hours / model.slice_hours.sum()
+        avail = float(hours @ model.tech_avail[:, t])
     model.metrics.plant_orders.append(
         {
             "quarter": quarter_label(model.quarter),
