@@ -78,6 +78,16 @@ function updateStatus(st) {
   else if (st.stepping) { banner.textContent = "The quarter is being played…"; banner.classList.add("stepping"); }
   else if (st.paused) { banner.textContent = "Paused by the teacher"; banner.classList.add("paused"); }
   else if (st.phase === "over") { banner.textContent = "The game is over: time for the debrief"; }
+  else if (view && view.played_by && view.played_by.now === "ai") {
+    // the teacher handed the seat to the AI: say so, and when the team gets it back
+    banner.textContent = view.played_by.next === "team"
+      ? "The AI plays your seat this quarter; your team takes it back from the next one"
+      : "The teacher has handed your seat to the AI: it decides for you until the teacher hands it back";
+    banner.classList.add("paused");
+  }
+  else if (view && view.played_by && view.played_by.next === "ai") {
+    banner.textContent = "This quarter is still yours; from the next one the AI plays your seat (the teacher's choice)";
+  }
   else banner.classList.add("hidden");
   if (view) {
     const me = st.teams.find(t => t.id === view.team.id);
@@ -89,10 +99,13 @@ function updateStatus(st) {
 
 function setTurn(done) {
   view.submitted = done;
+  // while the teacher has the AI play the seat, the team watches: nothing to queue or hand in
+  const ai = Boolean(view.played_by && view.played_by.now === "ai");
   $("#turn-in").textContent = done ? "Take our turn back" : "Our turn is in";
-  $("#turn-state").textContent = done ? "our turn is in" : "still deciding";
-  $("#turn-state").className = `pill ${done ? "in" : "wait"}`;
-  $("#queue-btn").disabled = done;
+  $("#turn-in").disabled = ai;
+  $("#turn-state").textContent = ai ? "the AI decides" : done ? "our turn is in" : "still deciding";
+  $("#turn-state").className = `pill ${done && !ai ? "in" : "wait"}`;
+  $("#queue-btn").disabled = done || ai;
 }
 
 function render(v) {
