@@ -155,7 +155,6 @@ SHOCK_FACTS: tuple[Fact, ...] = (
 UNMET: frozenset[str] = frozenset(
     {
         "frontier_price_vs_list_2026_min",
-        "china_share_2026_30_min",
         "grey_2026",
         "frontier_price_peak_ratio",
         "frontier_price_vs_calm_peak",
