@@ -49,8 +49,7 @@ class WorldQueries(ModelParts):
 
         Also the price of long-term allocation contracts, and the base of the reserve price.
         """
-        years = (self.quarter - self.start_q) / 4.0
-        return np.asarray(self.list_price * (1.0 - self.list_decline) ** years)
+        return np.asarray(self.list_price * self._decline_since_start())
 
     def production_cost_now(self) -> np.ndarray:
         """(G,) a fab's cost of making one H100e of each class this quarter.
@@ -60,8 +59,12 @@ class WorldQueries(ModelParts):
         the list price). A cost fixed in dollars per H100e while the list price halved every few
         years made every older chip a loss, and the fabs that made them borrowed until bankrupt.
         """
+        return np.asarray(self.production_cost * self._decline_since_start())
+
+    def _decline_since_start(self) -> np.ndarray:
+        """(G,) how far each class's list price (and production cost) has fallen since the start."""
         years = (self.quarter - self.start_q) / 4.0
-        return np.asarray(self.production_cost * (1.0 - self.list_decline) ** years)
+        return np.asarray((1.0 - self.list_decline) ** years)
 
     def signals_now(self) -> dict[str, np.ndarray]:
         """The latest market signals (the AI's view when its lag reaches before the first quarter)."""
