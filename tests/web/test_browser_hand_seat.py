@@ -9,7 +9,7 @@ from .test_browser import CHROMIUM
 if not CHROMIUM.is_file():  # skipped like the browser test it borrows from (whose import stops early)
     pytest.skip("no /usr/bin/chromium (apt-get install chromium; .ci/run does)", allow_module_level=True)
 
-from .test_browser import join, quarter_is
+from .test_browser import join, quarter_is, shoot
 
 pytestmark = pytest.mark.browser
 # the fixtures of the browser test: a real `sovereign classroom` process and headless Chromium
@@ -40,9 +40,10 @@ def test_the_console_hands_a_team_seat_to_the_ai_and_back(server, browser, tmp_p
     dragons.wait_for_selector("#queue-btn:disabled")
     dragons.wait_for_selector("#turn-in:disabled")
     dragons.wait_for_selector("#turn-state:text('the AI decides')")
+    dragons.wait_for_selector("#tutorial-card.hidden", state="attached")  # nothing to practise meanwhile
     teacher.screenshot(path=str(tmp_path / "console-hand-seat.png"))
     dragons.evaluate("window.scrollTo(0, 0)")
-    dragons.screenshot(path=str(tmp_path / "student-handed-to-ai.png"))
+    shoot(dragons, "student-handed-to-ai", tmp_path)  # docs/teaching.md shows it
     teacher.click(f"{row} button:text('Back to the team')")
     teacher.wait_for_selector(f"{row} td:text('the AI, then the team from next quarter')")
     dragons.wait_for_selector("#banner:text('your team takes it back from the next one')")

@@ -83,9 +83,12 @@ function tutorialRender() {
   if (!s || !tutorial.steps.length) { card.classList.add("hidden"); open.classList.add("hidden"); return; }
   const ticked = tutorial.ticking ? tutorial.steps.find(x => x.key === tutorial.ticking) : null;
   const step = ticked || tutorialStep();
-  const showing = !s.hidden && step && (s.status === "active" || ticked);
+  // while the teacher has the AI play the seat there is nothing to practise: the tutorial waits
+  const v = tutorial.view;
+  const aiPlays = Boolean(v && v.played_by && v.played_by.now === "ai");
+  const showing = !aiPlays && !s.hidden && step && (s.status === "active" || ticked);
   card.classList.toggle("hidden", !showing);
-  open.classList.toggle("hidden", !!showing);
+  open.classList.toggle("hidden", !!showing || aiPlays);
   if (!showing) return;
   const n = tutorial.steps.indexOf(step) + 1;
   $("#tutorial-count").textContent = `Tutorial · step ${n} of ${tutorial.steps.length}`;
@@ -97,6 +100,7 @@ function tutorialRender() {
 
 function tutorialOnView(v) {
   tutorial.view = v;
+  tutorialRender();  // who plays the seat may have changed (the card waits while the AI plays)
   tutorialCheck();
 }
 
