@@ -782,7 +782,12 @@ class Lesson:
         ]
 
     def undo(self) -> str:
-        """Go back to the start of the last quarter played, with the orders teams had queued."""
+        """Go back to the start of the last quarter played, with the orders teams had queued.
+
+        And with the hand-overs the teacher had asked for in it: a seat handed to the AI (or back)
+        during that quarter is handed over again when it is replayed, as the teams' orders are
+        queued again. Requests made after it, like orders queued after it, are undone with it.
+        """
         from sovereign.persist import SaveError, load_game
 
         self._playing_or_over()
@@ -796,9 +801,18 @@ class Lesson:
         dropped = self.quarter_saves.pop()
         (self.folder / dropped).unlink(missing_ok=True)
         assert self.session is not None
+        # the hand-overs carried out when the undone quarter ended (logged under the quarter after it)
+        ended = self.session.model.quarter_label
+        handed = {
+            e["seat"]: e["command"]["to"]
+            for e in self.session.model.command_log
+            if e.get("stage") == "control" and e["quarter"] == ended
+        }
         self.session = GameSession(
             model=model, scenario_path=self.scenario_path, save_dir=self.folder, autosave=False, save_path=None
         )
+        for seat, player in handed.items():
+            self.session.hand_seat(seat, player)
         label = model.quarter_label
         self.fired = [f for f in self.fired if quarter_index(f["quarter"]) < model.quarter]
         self.orders = self.past_orders.pop(label, {})

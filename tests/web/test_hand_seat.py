@@ -67,3 +67,17 @@ def test_a_waiting_hand_over_survives_a_server_restart(tiny_scenario, tmp_path):
         first.act("hand-seat", {"seat": "IND", "player": "ai"})
     lesson = Lesson.resume(folder)
     assert lesson.played_by("IND") == {"now": "team", "next": "ai"}
+
+
+def test_undo_keeps_the_hand_overs_asked_for_in_the_undone_quarter(playing):
+    room, _, china = playing
+    room.act("hand-seat", {"seat": "CHN", "player": "ai"})
+    room.end_quarter()  # 2026Q1 played; China handed to the AI at its end
+    assert "CHN" not in room.lesson.model.human_seats
+    assert room.act("undo")["quarter"] == "2026Q1"
+    # back at the start of 2026Q1: the team plays it again, the AI takes over after it, as asked
+    assert "CHN" in room.lesson.model.human_seats
+    assert china.view()["played_by"] == {"now": "team", "next": "ai"}
+    room.end_quarter()
+    assert "CHN" not in room.lesson.model.human_seats
+    assert china.view()["played_by"] == {"now": "ai", "next": "ai"}
