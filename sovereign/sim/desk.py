@@ -95,34 +95,14 @@ class CommandDesk(ModelParts):
             reason = validate_command(m, seat_id, cmd, budget)
             if reason is None:
                 pending[seat_id].append(cmd)
-            log.append(
-                {
-                    "quarter": quarter,
-                    "seat": seat_id,
-                    "command": command_to_dict(cmd),
-                    "accepted": reason is None,
-                    "reason": reason or "",
-                    "stage": "submit",
-                    "origin": origin,
-                }
-            )
+            log.append(_submitted(quarter, seat_id, cmd, reason, origin))
 
     def _submit(self, seat_id: str, cmd: Command, origin: str, budget: bool = True) -> str | None:
         """`submit` for a typed command: validate, queue if accepted, log; the reason if refused."""
         reason = validate_command(self.as_model(), seat_id, cmd, budget)
         if reason is None:
             self.pending[seat_id].append(cmd)
-        self.command_log.append(
-            {
-                "quarter": _quarter_label(self.quarter),
-                "seat": seat_id,
-                "command": command_to_dict(cmd),
-                "accepted": reason is None,
-                "reason": reason or "",
-                "stage": "submit",
-                "origin": origin,
-            }
-        )
+        self.command_log.append(_submitted(_quarter_label(self.quarter), seat_id, cmd, reason, origin))
         return reason
 
     def withdraw(self, seat_id: str, index: int, origin: str = "human") -> Command | None:
@@ -218,3 +198,16 @@ class CommandDesk(ModelParts):
 
 #: Quarter labels of the log entries (~150 a quarter), computed once per quarter.
 _quarter_label = functools.lru_cache(maxsize=256)(quarter_label)
+
+
+def _submitted(quarter: str, seat_id: str, cmd: Command, reason: str | None, origin: str) -> dict[str, Any]:
+    """The command log's line for a submission (accepted when `reason` is None): one shape for all."""
+    return {
+        "quarter": quarter,
+        "seat": seat_id,
+        "command": command_to_dict(cmd),
+        "accepted": reason is None,
+        "reason": reason or "",
+        "stage": "submit",
+        "origin": origin,
+    }
