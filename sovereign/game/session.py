@@ -30,7 +30,7 @@ import numpy as np
 
 from sovereign.data import default_saves_folder
 from sovereign.game import fmt
-from sovereign.game.words import command_label
+from sovereign.game.words import command_label, seat_name
 from sovereign.scenario.catalog import list_scenarios, resolve_scenario
 from sovereign.scenario.schema import Scenario, quarter_index, quarter_label
 from sovereign.sim.commands import Command, Decide, command_cost_busd
@@ -379,9 +379,8 @@ class GameSession:
         return len(self.human_seats) > 1
 
     def seat_name(self, seat_id: str) -> str:
-        """Display name of a seat."""
-        agent = self.model.seats.get(seat_id)
-        return agent.name if agent is not None else seat_id
+        """Display name of a seat (`sovereign.game.words.seat_name`: a firm that left says so)."""
+        return seat_name(self.model, seat_id)
 
     def seat_kind(self, seat_id: str) -> str:
         """``nation`` or the firm's kind."""

@@ -98,6 +98,18 @@ _LABELS: dict[str, Any] = {
 }
 
 
+def seat_name(model: Any, seat: str | None) -> str:
+    """A seat's display name (a nation's, a firm's); a firm that left the game says so."""
+    if seat is None:
+        return "nobody"
+    agent = model.seats.get(seat)
+    if agent is not None:
+        return str(agent.name)
+    if seat in model.region_ix:
+        return str(model.scenario.regions[model.region_ix[seat]].name)
+    return "a firm that has left the game"
+
+
 def command_label(model: Any, cmd: Any) -> str:
     """A queued command in words: names, not ids or field names."""
     if cmd.kind == "upgrade_datacenter":  # a datacenter is named by its row: its name is in the world

@@ -565,40 +565,6 @@ class BusinessScreen(SideFormScreen):
 
     # -- what the buttons do --------------------------------------------------------------------
 
-    def _answer(self, deal_id: int, accept: bool) -> Callable[[], None]:
-        return lambda: self.answer(deal_id, accept)
-
-    def _withdraw(self, index: int) -> Callable[[], None]:
-        return lambda: self.withdraw(index)
-
-    def _open(self, key: str, prefill: dict[str, Any]) -> Callable[[], None]:
-        return lambda: self.open_form(key, prefill)
-
-    def answer(self, deal_id: int, accept: bool) -> None:
-        """Queue an answer to an offer through the session (as the Diplomacy screen does)."""
-        model = self.session.model
-        deal = diplomacy.find_deal(model, deal_id)
-        result = self.session.submit(AnswerDeal(deal=deal_id, accept=accept))
-        if result.accepted:
-            self.refused.pop(deal_id, None)
-            who = model.seats[deal["proposer"]].name if deal is not None and deal["proposer"] in model.seats else "them"
-            verb = "accept" if accept else "reject"
-            events.toast(
-                f"Queued: you {verb} the compute contract with {who} (applied when the quarter is played)", "good"
-            )
-        else:
-            self.refused[deal_id] = result.reason
-            events.toast(f"Refused: {result.reason}", "bad")
-        self.rebuild()
-
-    def withdraw(self, index: int) -> None:
-        """Take back a queued command (an answer, an offer, a break)."""
-        if self.session.withdraw(index) is None:
-            events.toast("That can no longer be withdrawn", "bad")
-        else:
-            events.toast("Withdrawn", "info")
-        self.rebuild()
-
     def open_form(self, key: str, prefill: dict[str, Any] | None = None) -> None:
         """Open an action form at the right (price floor, offer, break), as the Diplomacy screen does."""
         session = self.session

@@ -22,6 +22,7 @@ import pygame
 import pygame_gui
 
 from sovereign.game import fmt
+from sovereign.game.words import seat_name
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim.commands import AnswerDeal, BreakDeal, Command, JoinBloc, OfferDeal, VoteOnApplication
 from sovereign.sim.phases import diplomacy
@@ -91,18 +92,6 @@ def trust_word(model: Any, value: float) -> str:
     """A trust level in plain words: ``ally``, ``neutral`` or ``rival``."""
     ally, rival = trust_thresholds(model)
     return "ally" if value >= ally - 1e-9 else ("rival" if value <= rival + 1e-9 else "neutral")
-
-
-def seat_name(model: Any, seat: str | None) -> str:
-    """A seat's display name (a nation's, a firm's); a firm that left the game says so."""
-    if seat is None:
-        return "nobody"
-    agent = model.seats.get(seat)
-    if agent is not None:
-        return str(agent.name)
-    if seat in model.region_ix:
-        return str(model.scenario.regions[model.region_ix[seat]].name)
-    return "a firm that has left the game"
 
 
 def other_side(deal: dict[str, Any], seat: str) -> str:
@@ -364,9 +353,9 @@ class DiplomacyScreen(SideFormScreen):
                         "Accept",
                         "Sign it: it binds from this quarter for its term",
                         "#accept@primary",
-                        self._answer(deal, True),
+                        self._answer(int(deal["id"]), True),
                     ),
-                    ("Reject", "Turn it down", "#reject@small", self._answer(deal, False)),
+                    ("Reject", "Turn it down", "#reject@small", self._answer(int(deal["id"]), False)),
                 ]
             blocks.append(self._card(paras, buttons))
         return blocks
@@ -503,41 +492,8 @@ class DiplomacyScreen(SideFormScreen):
 
     # -- what the buttons do --------------------------------------------------------------------
 
-    def _answer(self, deal: dict[str, Any], accept: bool) -> Callable[[], None]:
-        return lambda: self.answer(int(deal["id"]), accept)
-
-    def _withdraw(self, index: int) -> Callable[[], None]:
-        return lambda: self.withdraw(index)
-
     def _break(self, deal_id: int) -> Callable[[], None]:
         return lambda: self.open_form("break_deal", {"deal": deal_id})
-
-    def _open(self, key: str, prefill: dict[str, Any]) -> Callable[[], None]:
-        return lambda: self.open_form(key, prefill)
-
-    def answer(self, deal_id: int, accept: bool) -> None:
-        """Queue an answer to an offer through the session; a refusal shows its reason on the card."""
-        model = self.session.model
-        deal = diplomacy.find_deal(model, deal_id)
-        result = self.session.submit(AnswerDeal(deal=deal_id, accept=accept))
-        if result.accepted:
-            self.refused.pop(deal_id, None)
-            what = diplomacy.DEAL_WORDS.get(deal["kind"], "deal") if deal is not None else "deal"
-            who = seat_name(model, deal["proposer"]) if deal is not None else "them"
-            verb = "accept" if accept else "reject"
-            events.toast(f"Queued: you {verb} the {what} with {who} (applied when the quarter is played)", "good")
-        else:
-            self.refused[deal_id] = result.reason
-            events.toast(f"Refused: {result.reason}", "bad")
-        self.rebuild()
-
-    def withdraw(self, index: int) -> None:
-        """Take back a queued command (an answer, an offer, a vote, a break)."""
-        if self.session.withdraw(index) is None:
-            events.toast("That can no longer be withdrawn", "bad")
-        else:
-            events.toast("Withdrawn", "info")
-        self.rebuild()
 
     def open_form(self, key: str, prefill: dict[str, Any] | None = None) -> None:
         """Open an action form (offer, break, vote) at the right, as the map's Actions tab does."""

@@ -1,17 +1,21 @@
 """Screens with one action form at their right edge (Diplomacy, Business).
 
 Why one home: both open the map's action form over their right column, keep the toast area clear of
-its Confirm button, and queue what it submits the same way (a toast in words, the form closed and
-the screen rebuilt); a fix to one must reach the other.
+its Confirm button, queue what it submits the same way (a toast in words, the form closed and the
+screen rebuilt), and answer offers and withdraw queued commands from their cards the same way; a
+fix to one must reach the other.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pygame
 
-from sovereign.game.words import command_label
+from sovereign.game.words import command_label, seat_name
+from sovereign.sim.commands import AnswerDeal
+from sovereign.sim.phases import diplomacy
 from sovereign.ui import events
 from sovereign.ui.screens.action_form import COMMAND_RESULT, SUBMIT, ActionForm
 from sovereign.ui.screens.base import Screen
@@ -21,6 +25,8 @@ class SideFormScreen(Screen):
     """A screen whose actions open an `ActionForm` at its right edge."""
 
     form: ActionForm | None = None
+    #: offers whose answer was refused, by deal id: the reason, shown on the offer's card
+    refused: dict[int, str]
 
     def place_form(self, key: str, prefill: dict[str, Any] | None, column_width: int) -> None:
         """Open the form for action `key` over the right column (at most 470 px wide, scaled)."""
@@ -55,3 +61,42 @@ class SideFormScreen(Screen):
                 self.form = None
             self.rebuild()
         return True
+
+    def open_form(self, key: str, prefill: dict[str, Any] | None = None) -> None:
+        """Open the form for action `key` (each screen says when it may, and how wide)."""
+        raise NotImplementedError
+
+    # -- what the cards' buttons do ---------------------------------------------------------------
+
+    def _answer(self, deal_id: int, accept: bool) -> Callable[[], None]:
+        return lambda: self.answer(deal_id, accept)
+
+    def _withdraw(self, index: int) -> Callable[[], None]:
+        return lambda: self.withdraw(index)
+
+    def _open(self, key: str, prefill: dict[str, Any]) -> Callable[[], None]:
+        return lambda: self.open_form(key, prefill)
+
+    def answer(self, deal_id: int, accept: bool) -> None:
+        """Queue an answer to an offer through the session; a refusal shows its reason on the card."""
+        model = self.session.model
+        deal = diplomacy.find_deal(model, deal_id)
+        result = self.session.submit(AnswerDeal(deal=deal_id, accept=accept))
+        if result.accepted:
+            self.refused.pop(deal_id, None)
+            what = diplomacy.DEAL_WORDS.get(deal["kind"], "deal") if deal is not None else "deal"
+            who = seat_name(model, deal["proposer"]) if deal is not None else "them"
+            verb = "accept" if accept else "reject"
+            events.toast(f"Queued: you {verb} the {what} with {who} (applied when the quarter is played)", "good")
+        else:
+            self.refused[deal_id] = result.reason
+            events.toast(f"Refused: {result.reason}", "bad")
+        self.rebuild()
+
+    def withdraw(self, index: int) -> None:
+        """Take back a queued command (an answer, an offer, a vote, a break)."""
+        if self.session.withdraw(index) is None:
+            events.toast("That can no longer be withdrawn", "bad")
+        else:
+            events.toast("Withdrawn", "info")
+        self.rebuild()
