@@ -12,9 +12,11 @@ import pytest
 
 from sovereign.scenario.catalog import resolve_scenario
 from sovereign.scenario.loader import load_scenario
-from sovereign.scenario.schema import Scenario, quarter_index
-from sovereign.sim.commands import BuildDatacenter, Decide, SetLocalisation
+from sovereign.scenario.schema import Scenario
+from sovereign.sim.commands import BuildDatacenter, SetLocalisation
 from sovereign.sim.model import SovereignModel
+
+from .helpers import answer, nation, play_to
 
 NATIONS = ["FRA", "DEU", "IRL", "NORDICS"]
 FIRMS = ["mistral", "ovhcloud", "nscale", "microsoft"]
@@ -23,27 +25,6 @@ FIRMS = ["mistral", "ovhcloud", "nscale", "microsoft"]
 @pytest.fixture(scope="module")
 def europe() -> Scenario:
     return load_scenario(resolve_scenario("europe_dilemma"))
-
-
-def nation(model: SovereignModel, region: str, quarter: str) -> dict:
-    """A nation's recorded metrics in one quarter."""
-    return next(r for r in model.metrics.nations if r["region"] == region and r["quarter"] == quarter)
-
-
-def play_to(model: SovereignModel, quarter: str) -> None:
-    """Play quarters until `quarter` has been played."""
-    while model.quarter <= quarter_index(quarter):
-        model.step()
-
-
-def answer(model: SovereignModel, seat: str, headline_start: str, option: int) -> None:
-    """Answer the pending question whose inject's headline starts with `headline_start`."""
-    [event] = [
-        d["event_id"]
-        for d in model.economy.decisions
-        if d["seat"] == seat and model.scenario.injects[d["inject"]].headline.startswith(headline_start)
-    ]
-    assert model.submit(seat, Decide(event_id=event, option=option)).accepted
 
 
 def test_the_teams_are_four_eu_members_three_european_firms_and_a_us_cloud(europe) -> None:
@@ -83,7 +64,7 @@ def test_buying_the_cheapest_cloud_invites_the_intrusion_certification_protects_
     for option in (0, 1):  # certify sovereign clouds / buy the cheapest (an intrusion three quarters later)
         m = SovereignModel(europe, rng=0, human_seats=["DEU"])
         play_to(m, "2027Q1")
-        answer(m, "DEU", "Hypothetical: Berlin asks", option)
+        answer(m, "DEU", option, headline="Hypothetical: Berlin asks")
         play_to(m, "2028Q1")
         runs[option] = nation(m, "DEU", "2028Q1")
     assert runs[0]["security_busd"] == pytest.approx(3.0)
@@ -95,7 +76,7 @@ def test_irelands_cyber_centre_raises_its_cyber_resilience(europe) -> None:
     for option in (0, 1):  # fund the centre / leave security to the tech firms
         m = SovereignModel(europe, rng=0, human_seats=["IRL"])
         play_to(m, "2026Q4")
-        answer(m, "IRL", "Hypothetical: Europe's cloud capital", option)
+        answer(m, "IRL", option, headline="Hypothetical: Europe's cloud capital")
         play_to(m, "2027Q4")
         runs[option] = nation(m, "IRL", "2027Q4")
     assert runs[0]["cyber_resilience"] > runs[1]["cyber_resilience"] + 0.05
@@ -106,7 +87,7 @@ def test_the_levy_on_us_clouds_pays_and_sets_off_a_funding_winter(europe) -> Non
     for option in (0, 1):  # negotiate / levy 3% (a year's funding winter from the next quarter)
         m = SovereignModel(europe, rng=0, human_seats=["FRA"])
         play_to(m, "2028Q3")
-        answer(m, "FRA", "Hypothetical: Washington threatens", option)
+        answer(m, "FRA", option, headline="Hypothetical: Washington threatens")
         play_to(m, "2028Q4")
         paid[option] = m.flows.get("in:decisions", 0.0)  # the ledger's flows of the quarter just played
         play_to(m, "2029Q1")

@@ -13,8 +13,10 @@ import pytest
 from sovereign.scenario.catalog import resolve_scenario
 from sovereign.scenario.loader import load_scenario
 from sovereign.scenario.schema import Scenario, quarter_index
-from sovereign.sim.commands import BuildDatacenter, Decide, SetLocalisation
+from sovereign.sim.commands import BuildDatacenter, SetLocalisation
 from sovereign.sim.model import SovereignModel
+
+from .helpers import answer, nation, play_to
 
 SEATS = ["IND", "tata", "adani", "reliance", "openai", "aws"]
 
@@ -22,27 +24,6 @@ SEATS = ["IND", "tata", "adani", "reliance", "openai", "aws"]
 @pytest.fixture(scope="module")
 def india() -> Scenario:
     return load_scenario(resolve_scenario("india_1gw"))
-
-
-def nation(model: SovereignModel, region: str, quarter: str) -> dict:
-    """A nation's recorded metrics in one quarter."""
-    return next(r for r in model.metrics.nations if r["region"] == region and r["quarter"] == quarter)
-
-
-def play_to(model: SovereignModel, quarter: str) -> None:
-    """Play quarters until `quarter` has been played."""
-    while model.quarter <= quarter_index(quarter):
-        model.step()
-
-
-def answer(model: SovereignModel, seat: str, headline_start: str, option: int) -> None:
-    """Answer the pending question whose inject's headline starts with `headline_start`."""
-    [event] = [
-        d["event_id"]
-        for d in model.economy.decisions
-        if d["seat"] == seat and model.scenario.injects[d["inject"]].headline.startswith(headline_start)
-    ]
-    assert model.submit(seat, Decide(event_id=event, option=option)).accepted
 
 
 def test_the_teams_are_india_its_conglomerates_openai_and_a_us_cloud(india) -> None:
@@ -86,7 +67,7 @@ def test_a_national_security_centre_protects_india_from_the_next_attack(india) -
     for option in (0, 1):  # fund the centre / leave security to the firms (a second attack in two quarters)
         m = SovereignModel(india, rng=0, human_seats=["IND"])
         play_to(m, "2026Q4")
-        answer(m, "IND", "Hypothetical: ransomware", option)
+        answer(m, "IND", option, headline="Hypothetical: ransomware")
         play_to(m, "2027Q3")
         runs[option] = nation(m, "IND", "2027Q3")
     assert runs[0]["security_busd"] == pytest.approx(2.0) and runs[1]["security_busd"] < 1.0
@@ -98,7 +79,7 @@ def test_refusing_us_end_use_checks_cuts_every_tier_two_cap(india) -> None:
     for option in (0, 1):  # accept the checks / refuse them
         m = SovereignModel(india, rng=0, human_seats=["IND"])
         play_to(m, "2027Q2")
-        answer(m, "IND", "Washington offers more AI chips", option)
+        answer(m, "IND", option, headline="Washington offers more AI chips")
         play_to(m, "2027Q4")
         caps[option] = m.world.tier_cap[1].copy()
     finite = caps[0] < float("inf")
@@ -111,7 +92,7 @@ def test_rationing_in_the_heatwave_brings_a_second_strained_summer(india) -> Non
     for option in (0, 1):  # import emergency gas / ration power (another peak a year later)
         m = SovereignModel(india, rng=0, human_seats=["IND"])
         play_to(m, "2028Q2")
-        answer(m, "IND", "Hypothetical: record heat", option)
+        answer(m, "IND", option, headline="Hypothetical: record heat")
         play_to(m, "2029Q3")
         prices[option] = nation(m, "IND", "2029Q3")["wholesale_price_usd_mwh"]
     assert prices[1] > prices[0]
@@ -122,7 +103,7 @@ def test_indias_capital_subsidy_pays_part_of_a_firms_campus(india) -> None:
     for option in (0, 2):  # a 30% capital subsidy / nothing more
         m = SovereignModel(india, rng=0, human_seats=["IND", "tata"])
         play_to(m, "2026Q2")
-        answer(m, "IND", "OpenAI's 1 GW campus", option)
+        answer(m, "IND", option, headline="OpenAI's 1 GW campus")
         play_to(m, "2026Q3")
         assert m.submit("tata", BuildDatacenter(region="IND", it_mw=50)).accepted
         play_to(m, "2026Q4")

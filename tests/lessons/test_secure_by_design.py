@@ -14,10 +14,12 @@ import pytest
 
 from sovereign.scenario.catalog import resolve_scenario
 from sovereign.scenario.loader import load_scenario
-from sovereign.scenario.schema import Scenario, quarter_index
-from sovereign.sim.commands import AnswerDeal, Decide, OfferDeal, SetSecuritySpending
+from sovereign.scenario.schema import Scenario
+from sovereign.sim.commands import AnswerDeal, OfferDeal, SetSecuritySpending
 from sovereign.sim.model import SovereignModel
 from sovereign.sim.phases.diplomacy import below_floor
+
+from .helpers import answer, nation, play_to
 
 SEATS = ["USA", "CHN", "RUS", "TWN", "GBR", "IRL"]
 SEED = 2
@@ -28,31 +30,11 @@ def cyber() -> Scenario:
     return load_scenario(resolve_scenario("secure_by_design"))
 
 
-def play_to(model: SovereignModel, quarter: str) -> None:
-    """Play quarters until `quarter` has been played."""
-    while model.quarter <= quarter_index(quarter):
-        model.step()
-
-
-def answer(model: SovereignModel, seat: str, quarter: str, option: int) -> None:
-    """Answer the seat's question asked by the inject of `quarter`."""
-    [event] = [
-        d["event_id"]
-        for d in model.economy.decisions
-        if d["seat"] == seat and model.scenario.injects[d["inject"]].quarter == quarter
-    ]
-    assert model.submit(seat, Decide(event_id=event, option=option)).accepted
-
-
-def nation(model: SovereignModel, region: str, quarter: str) -> dict:
-    return next(r for r in model.metrics.nations if r["region"] == region and r["quarter"] == quarter)
-
-
 def decided(cyber: Scenario, seat: str, quarter: str, option: int, until: str) -> SovereignModel:
     """The lesson to `until`, the seat a team seat that answers the `quarter` question with `option`."""
     model = SovereignModel(cyber, rng=SEED, human_seats=[seat])
     play_to(model, quarter)
-    answer(model, seat, quarter, option)
+    answer(model, seat, option, quarter=quarter)
     play_to(model, until)
     return model
 

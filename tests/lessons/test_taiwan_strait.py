@@ -15,10 +15,12 @@ import pytest
 from sovereign.data import bundled_scenarios_folder
 from sovereign.scenario.catalog import resolve_scenario
 from sovereign.scenario.loader import load_scenario
-from sovereign.scenario.schema import Scenario, quarter_index
+from sovereign.scenario.schema import Scenario
 from sovereign.sim.commands import Decide
 from sovereign.sim.model import SovereignModel
 from sovereign.sim.policy.decide import choose_option
+
+from .helpers import nation, pending_event, play_to, world
 
 SEATS = ["TWN", "CHN", "USA", "JPN", "IND", "samsung_foundry"]
 SEED = 3
@@ -27,22 +29,6 @@ SEED = 3
 @pytest.fixture(scope="module")
 def strait() -> Scenario:
     return load_scenario(resolve_scenario("taiwan_strait"))
-
-
-def play_to(model: SovereignModel, quarter: str) -> None:
-    """Play quarters until `quarter` has been played."""
-    while model.quarter <= quarter_index(quarter):
-        model.step()
-
-
-def pending_event(model: SovereignModel, seat: str, quarter: str) -> int:
-    """The id of the seat's question asked by the inject of `quarter` (asked, not yet answered)."""
-    [event] = [
-        d["event_id"]
-        for d in model.economy.decisions
-        if d["seat"] == seat and model.scenario.injects[d["inject"]].quarter == quarter
-    ]
-    return int(event)
 
 
 def played(
@@ -61,14 +47,6 @@ def played(
         assert model.submit(seat, Decide(event_id=event, option=option)).accepted
     play_to(model, until)
     return model
-
-
-def world(model: SovereignModel, quarter: str) -> dict:
-    return next(r for r in model.metrics.world if r["quarter"] == quarter)
-
-
-def nation(model: SovereignModel, region: str, quarter: str) -> dict:
-    return next(r for r in model.metrics.nations if r["region"] == region and r["quarter"] == quarter)
 
 
 def test_the_lesson_moved_to_the_lessons_folder_and_keeps_its_name(strait) -> None:
