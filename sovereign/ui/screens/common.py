@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import pygame
+import pygame_gui
 
 from sovereign.ui import draw
 from sovereign.ui.geo import MapView, draw_regions
@@ -72,6 +73,13 @@ def header(
 class _Stacked(Protocol):
     height: int
     heading: bool
+
+
+def continue_pressed(event: pygame.event.Event, button: object) -> bool:
+    """Whether `event` presses a one-button screen's button: a click on it, Enter or Space."""
+    if event.type == pygame_gui.UI_BUTTON_PRESSED:
+        return bool(event.ui_element is button)
+    return event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE)
 
 
 def visible_blocks[B: _Stacked](blocks: Sequence[B], first: int, top: int, bottom: int) -> list[tuple[B, int]]:

@@ -8,12 +8,11 @@ the people in turn order and how hard the AI seats play (public knowledge, not p
 from __future__ import annotations
 
 import pygame
-import pygame_gui
 
 from sovereign.game.session import GameSession
 from sovereign.ui import draw, events
 from sovereign.ui.screens.base import Screen
-from sovereign.ui.screens.common import backdrop
+from sovereign.ui.screens.common import backdrop, continue_pressed
 
 #: Easy first, so the AI line reads from the weakest to the strongest rivals.
 LEVEL_ORDER = {"easy": 0, "normal": 1, "hard": 2}
@@ -45,10 +44,7 @@ class Handover(Screen):
 
     def process_events(self, event: pygame.event.Event) -> bool:
         """Continue on the button, Enter or Space."""
-        if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.ready:
-            self.done()
-            return True
-        if event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
+        if continue_pressed(event, self.ready):
             self.done()
             return True
         return False

@@ -12,12 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import pygame
-import pygame_gui
 
 from sovereign.game.outcome import Loss, hand_over_losses, score
 from sovereign.ui import draw, events
 from sovereign.ui.screens.base import Screen
-from sovereign.ui.screens.common import backdrop
+from sovereign.ui.screens.common import backdrop, continue_pressed
 
 
 def put_out_losers(app: Any, seats: list[str]) -> list[Loss]:
@@ -83,10 +82,7 @@ class LossScreen(Screen):
 
     def process_events(self, event: pygame.event.Event) -> bool:
         """Continue on the button, Enter or Space."""
-        if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.continue_button:
-            self.done()
-            return True
-        if event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
+        if continue_pressed(event, self.continue_button):
             self.done()
             return True
         return False
