@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pygame
-import pygame_gui
 
 from sovereign.game import fmt
 from sovereign.game.business import (
@@ -38,8 +37,8 @@ from sovereign.game.business import (
 )
 from sovereign.sim.commands import AnswerDeal, BreakDeal, Command, OfferDeal
 from sovereign.sim.phases import diplomacy
-from sovereign.ui import draw, events
-from sovereign.ui.screens.action_form import SUBMIT, ActionForm
+from sovereign.ui import draw
+from sovereign.ui.screens.action_form import ActionForm
 from sovereign.ui.screens.common import column_scroll_bar, header, last_first_block, visible_blocks
 from sovereign.ui.screens.sideform import SideFormScreen
 
@@ -574,40 +573,18 @@ class BusinessScreen(SideFormScreen):
 
     # -- events ---------------------------------------------------------------------------------
 
-    def process_events(self, event: pygame.event.Event) -> bool:
-        """Buttons, the form's Confirm, the wheel and keys."""
-        et = event.type
-        if et == pygame_gui.UI_BUTTON_PRESSED:
-            el = event.ui_element
-            if el is self.back_button:
-                events.post(events.BACK)
-                return True
-            if el is self.price_button:
-                self.open_form("set_compute_price")
-                return True
-            if el in self.actions:
-                self.actions[el]()
-                return True
-        if et == SUBMIT:
-            return self.submit_from_form(event)
-        if et == pygame.MOUSEMOTION:
-            self.mouse = event.pos
-            return False
-        if et == pygame.MOUSEWHEEL and not self._form_open():
-            return self._scroll(-int(event.y))
-        if et == pygame.KEYDOWN and not self._form_open() and not self.text_input_active():
-            if event.key == pygame.K_ESCAPE:
-                events.post(events.BACK)
-                return True
-            if event.mod & pygame.KMOD_CTRL:
-                return False
-            if event.key == pygame.K_p and self.price_button.is_enabled:
-                self.open_form("set_compute_price")
-                return True
-            if event.key == pygame.K_o:
-                self.open_form("offer_deal", {"deal_kind": "compute_supply"})
-                return True
-        return False
+    def button_actions(self) -> dict[object, Callable[[], None]]:
+        """The price button opens the price-floor form."""
+        return {self.price_button: lambda: self.open_form("set_compute_price")}
+
+    def key_actions(self) -> dict[int, Callable[[], None]]:
+        """P: the price floor (when it may be set); O: offer a compute contract."""
+        keys: dict[int, Callable[[], None]] = {
+            pygame.K_o: lambda: self.open_form("offer_deal", {"deal_kind": "compute_supply"})
+        }
+        if self.price_button.is_enabled:
+            keys[pygame.K_p] = lambda: self.open_form("set_compute_price")
+        return keys
 
     def _scroll(self, steps: int) -> bool:
         """Scroll the column under the mouse by one block."""

@@ -19,15 +19,14 @@ from typing import Any
 
 import numpy as np
 import pygame
-import pygame_gui
 
 from sovereign.game import fmt
 from sovereign.game.words import seat_name
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim.commands import AnswerDeal, BreakDeal, Command, JoinBloc, OfferDeal, VoteOnApplication
 from sovereign.sim.phases import diplomacy
-from sovereign.ui import draw, events
-from sovereign.ui.screens.action_form import SUBMIT, ActionForm
+from sovereign.ui import draw
+from sovereign.ui.screens.action_form import ActionForm
 from sovereign.ui.screens.common import column_scroll_bar, header, last_first_block, visible_blocks
 from sovereign.ui.screens.sideform import SideFormScreen
 
@@ -504,35 +503,13 @@ class DiplomacyScreen(SideFormScreen):
 
     # -- events ---------------------------------------------------------------------------------
 
-    def process_events(self, event: pygame.event.Event) -> bool:
-        """Buttons, the form's Confirm, the wheel and keys."""
-        et = event.type
-        if et == pygame_gui.UI_BUTTON_PRESSED:
-            el = event.ui_element
-            if el is self.back_button:
-                events.post(events.BACK)
-                return True
-            if el is self.offer_button:
-                self.open_form("offer_deal")
-                return True
-            if el in self.actions:
-                self.actions[el]()
-                return True
-        if et == SUBMIT:
-            return self.submit_from_form(event)
-        if et == pygame.MOUSEMOTION:
-            self.mouse = event.pos
-            return False
-        if et == pygame.MOUSEWHEEL and not self._form_open():
-            return self._scroll(-int(event.y))
-        if et == pygame.KEYDOWN and not self._form_open() and not self.text_input_active():
-            if event.key == pygame.K_ESCAPE:
-                events.post(events.BACK)
-                return True
-            if event.key == pygame.K_o and not event.mod & pygame.KMOD_CTRL:
-                self.open_form("offer_deal")
-                return True
-        return False
+    def button_actions(self) -> dict[object, Callable[[], None]]:
+        """The offer button opens the offer form."""
+        return {self.offer_button: lambda: self.open_form("offer_deal")}
+
+    def key_actions(self) -> dict[int, Callable[[], None]]:
+        """O: make an offer."""
+        return {pygame.K_o: lambda: self.open_form("offer_deal")}
 
     def _scroll(self, steps: int) -> bool:
         """Scroll the column under the mouse: the table by three rows, the cards by one."""

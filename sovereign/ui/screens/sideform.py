@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pygame
+import pygame_gui
 
 from sovereign.game.words import command_label, seat_name
 from sovereign.sim.commands import AnswerDeal
@@ -100,3 +101,48 @@ class SideFormScreen(Screen):
         else:
             events.toast("Withdrawn", "info")
         self.rebuild()
+
+    # -- events -----------------------------------------------------------------------------------
+
+    def button_actions(self) -> dict[object, Callable[[], None]]:
+        """The screen's own header buttons and what each does (the cards' buttons are `actions`)."""
+        return {}
+
+    def key_actions(self) -> dict[int, Callable[[], None]]:
+        """The screen's keys (without Ctrl) and what each does; Escape always goes back."""
+        return {}
+
+    def _scroll(self, steps: int) -> bool:
+        """Scroll the column under the mouse by `steps`; whether anything scrolled."""
+        raise NotImplementedError
+
+    def process_events(self, event: pygame.event.Event) -> bool:
+        """Buttons, the form's Confirm, the wheel and keys."""
+        et = event.type
+        if et == pygame_gui.UI_BUTTON_PRESSED:
+            el = event.ui_element
+            if el is self.back_button:
+                events.post(events.BACK)
+                return True
+            action = self.button_actions().get(el) or self.actions.get(el)
+            if action is not None:
+                action()
+                return True
+        if et == SUBMIT:
+            return self.submit_from_form(event)
+        if et == pygame.MOUSEMOTION:
+            self.mouse = event.pos
+            return False
+        if et == pygame.MOUSEWHEEL and not self._form_open():
+            return self._scroll(-int(event.y))
+        if et == pygame.KEYDOWN and not self._form_open() and not self.text_input_active():
+            if event.key == pygame.K_ESCAPE:
+                events.post(events.BACK)
+                return True
+            if event.mod & pygame.KMOD_CTRL:
+                return False
+            action = self.key_actions().get(event.key)
+            if action is not None:
+                action()
+                return True
+        return False
