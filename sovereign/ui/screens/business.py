@@ -125,19 +125,13 @@ class BusinessScreen(SideFormScreen):
 
     def build(self) -> None:
         """Header buttons, both columns, and the buttons of the cards in view."""
-        s, f = self.s, self.fonts
+        s = self.s
         w, h = self.size
         pad = s(20)
         self.top_h = s(64)
-        bh = s(36)
-        by = (self.top_h - bh) // 2
         self.back_button = self.header_back_button()
-        price_w = f.size("Set price", 15, True)[0] + s(32)
-        self.price_button = self.button(
-            (self.back_button.rect.left - s(10) - price_w, by, price_w, bh),
-            "Set price",
-            "The lowest price you sell your compute at on the spot market (P)",
-            "@primary",
+        self.price_button = self.header_action_button(
+            "Set price", "The lowest price you sell your compute at on the spot market (P)"
         )
         top = self.top_h + s(12)
         left_w = round((w - 3 * pad) * 0.46)

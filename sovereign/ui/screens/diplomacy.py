@@ -203,19 +203,13 @@ class DiplomacyScreen(SideFormScreen):
 
     def build(self) -> None:
         """Header buttons, the two columns, and the buttons of the cards in view."""
-        s, f = self.s, self.fonts
+        s = self.s
         w, h = self.size
         pad = s(20)
         self.top_h = s(64)
-        bh = s(36)
-        by = (self.top_h - bh) // 2
         self.back_button = self.header_back_button()
-        offer_w = f.size("Offer a deal", 15, True)[0] + s(32)
-        self.offer_button = self.button(
-            (self.back_button.rect.left - s(10) - offer_w, by, offer_w, bh),
-            "Offer a deal",
-            "Offer another seat a money transfer, chip supply, export licence or security pact (O)",
-            "@primary",
+        self.offer_button = self.header_action_button(
+            "Offer a deal", "Offer another seat a money transfer, chip supply, export licence or security pact (O)"
         )
         top = self.top_h + s(12)
         left_w = round((w - 3 * pad) * 0.45)

@@ -39,6 +39,14 @@ class SideFormScreen(Screen):
         rect = pygame.Rect(w - s(20) - width, s(8), width, h - s(16))
         self.form = ActionForm(self.manager, rect, self.session, key, None, s, self.palette, prefill)
 
+    def header_action_button(self, label: str, tip: str) -> Any:
+        """The screen's main action, in the header left of its Back button (`top_h`, `back_button` set)."""
+        s = self.s
+        bh = s(36)
+        width = self.fonts.size(label, 15, True)[0] + s(32)
+        rect = (self.back_button.rect.left - s(10) - width, (self.top_h - bh) // 2, width, bh)
+        return self.button(rect, label, tip, "@primary")
+
     def toast_area(self) -> pygame.Rect:
         """Left of an open form, so a message never covers its Confirm button."""
         area = super().toast_area()
