@@ -1766,6 +1766,16 @@ class AIPolicy(Strict):
     fab_expansion_share: float = F(
         0.15, description="A fab's expansion as a share of its capacity when it sells out", ge=0, le=2
     )
+    fab_pipeline_share: float = F(
+        0.3,
+        description="Most fab capacity a chip maker has under construction at once, as a share of its "
+        "capacity: while its orders go unfilled it starts a new project each quarter (each at most "
+        "`fab_expansion_share`) until what it is building covers the shortfall or reaches this share. "
+        "Assumption: two expansions at a time (TSMC builds several fabs a year, within a capex budget); "
+        "one at a time held the fabs' growth to ~5% a year while orders went unfilled for years",
+        ge=0,
+        le=3,
+    )
     fab_sold_out_share: float = F(0.95, description="Share of supply sold that counts as sold out", ge=0, le=1)
     fab_cash_share: float = F(0.8, description="Most of its cash a fab puts into one expansion", ge=0, le=1)
     programme_demand_share: float = F(

@@ -395,3 +395,69 @@ def test_buyers_bid_for_a_capped_volume_but_set_aside_only_their_share_of_it(tin
         kept = free_kw - sum(s[7] * share * s[1] for s in slots.values() if s[0] == 0.0)
         assert slots["frontier"][0] == 0.0 and 0 < slots["frontier"][7] < cap
         assert bids["domestic"] == pytest.approx(kept / slots["domestic"][1], abs=0.1)
+
+
+# -- how fabs expand -----------------------------------------------------------------------------
+def _short_for_a_year(m, cls, unmet):
+    """Make the last year's signals say `cls` sold out with `unmet` H100e a quarter left unfilled."""
+    g = m.class_ix[cls]
+    for s in m.metrics.signals[-4:]:
+        s["chip_unmet"] = np.where(np.arange(len(m.class_ix)) == g, unmet, 0.0)
+        s["chip_price"] = m.list_price_now() * 2.0  # well above list: worth expanding for
+
+
+def test_a_fab_short_for_a_year_keeps_starting_projects_up_to_its_pipeline_share(tiny):
+    """While orders stay unfilled, a fab starts another project each quarter (each at most
+    `fab_expansion_share` of its capacity), until what it builds covers the shortfall or reaches
+    `fab_pipeline_share` of its capacity; it does not wait for the one under construction."""
+    from sovereign.sim.policy.decide import fab
+
+    m = _model(tiny, human_seats=["fabco"], difficulty={"fabco": "hard"})  # hard: no misjudgement
+    m.step()
+    rules = m.scenario.policy
+    capacity = 150_000.0  # fabco's frontier and advanced fabs
+    agent = m.seats["fabco"]
+    _short_for_a_year(m, "frontier", unmet=1e6)  # far more than the pipeline allows
+    started = []
+    for _ in range(4):
+        cmds = [c for c in fab(agent) if c.kind == "build_fab"]
+        for c in cmds:
+            assert m.submit("fabco", c).accepted
+            started.append(c.h100e_per_quarter)
+        m.step()  # the project is now under construction (fabs take years)
+        _short_for_a_year(m, "frontier", unmet=1e6)
+    assert started[0] == pytest.approx(rules.fab_expansion_share * capacity, rel=1e-6)
+    assert len(started) >= 2  # a second project while the first is being built
+    assert sum(started) <= rules.fab_pipeline_share * capacity + 1.0
+    # a shortfall smaller than one project is met by that much, not more
+    m2 = _model(tiny, human_seats=["fabco"], difficulty={"fabco": "hard"})
+    m2.step()
+    a2 = m2.seats["fabco"]
+    _short_for_a_year(m2, "frontier", unmet=8_000.0)
+    (small,) = [c for c in fab(a2) if c.kind == "build_fab"]
+    my_share = 120_000.0 / float(m2.results.chips.wafers[m2.class_ix["frontier"]])
+    assert small.h100e_per_quarter == pytest.approx(8_000.0 * my_share * a2.params["invest"], rel=1e-3)
+
+
+def test_packaging_keeps_pace_with_the_wafers_online_and_due_within_a_line_s_build(tiny):
+    """A short fab owner packages all its wafers: it orders lines for the wafers online and for
+    fabs due before a new line would be ready, not for fabs that come years later."""
+    from sovereign.sim.policy.decide import fab
+
+    def edit(data):
+        _actor(data, "fabco")["packaging"] = [{"region": "USA", "h100e_per_quarter": 100_000}]
+
+    m = _model(tiny, edit, human_seats=["fabco"], difficulty={"fabco": "hard"})
+    m.step()
+    agent = m.seats["fabco"]
+    _short_for_a_year(m, "frontier", unmet=1e6)
+    (pkg,) = [c for c in fab(agent) if c.kind == "build_packaging"]
+    assert pkg.h100e_per_quarter == pytest.approx(150_000 - 100_000)  # the wafers it cannot package
+    assert m.submit("fabco", pkg).accepted
+    m.step()
+    _short_for_a_year(m, "frontier", unmet=1e6)
+    # the line under construction covers the gap: no second line, though fab projects start (they
+    # are due in three years, after any line ordered now would be ready)
+    cmds = fab(agent)
+    assert not [c for c in cmds if c.kind == "build_packaging"]
+    assert [c for c in cmds if c.kind == "build_fab"]

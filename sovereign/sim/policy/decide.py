@@ -385,12 +385,13 @@ def cloud(agent: SeatAgent) -> list[Command]:
 
 
 def fab(agent: SeatAgent) -> list[Command]:
-    """Expand where last quarter's orders went unfilled at a good price: packaging first, then wafers.
+    """Expand where the last year's orders went unfilled at a good price: packaging and wafers.
 
     Buyers' unmet orders are the signal (not a fixed growth rate), so capacity follows demand
-    and a glut stops expansion. When the firm's packaging lines held its wafers back, a packaging
-    line (quick to build) closes the gap; otherwise a fab (three years) adds wafers. One project
-    of each kind at a time, paid from cash.
+    and a glut stops expansion. Packaging lines (a year to build) keep pace with the wafers online
+    and due within a year; fabs (three years) add wafers, a new project each quarter while the
+    shortfall exceeds what is already being built, up to `policy.fab_pipeline_share` of the
+    capacity. Paid from cash.
     """
     m, w, sc = agent.model, agent.model.world, agent.model.scenario
     rules = sc.policy
@@ -410,7 +411,7 @@ def fab(agent: SeatAgent) -> list[Command]:
     price = float(np.asarray(agent.signal("chip_price"))[cls])
     list_now = float(m.list_price_now()[cls])
     short = supply > 0 and unmet > (1.0 - rules.fab_sold_out_share) * supply
-    # (the misjudgement is drawn only for a short class; `building` is read only if needed)
+    # (the misjudgement is drawn only for a short class)
     if not (short and price >= 0.95 * list_now * agent.noise()):
         return cmds
     online = w.fab_online <= m.quarter
@@ -419,18 +420,25 @@ def fab(agent: SeatAgent) -> list[Command]:
         float(chips.wafers[cls]), 1.0
     )
     gap = unmet * my_share * agent.params["invest"]  # my part of the unfilled orders
+    # what is already on its way counts against the shortage: a shortage that lasts is answered by
+    # more projects, not by waiting for the one under construction (TSMC doubled CoWoS in 2024 and
+    # again in 2025, CALIBRATION 8), up to `policy.fab_pipeline_share` of the capacity at once
+    capacity = float(w.fab_capacity[mine].sum())
+    fab_coming = under_construction(agent, "build_fab")
     if len(w.pkg_capacity):
         lines = (w.pkg_owner == me) & (w.pkg_online <= m.quarter)
         packaging = float(w.pkg_capacity[lines].sum())
-        if packaging < wafers and not building(agent, "build_packaging"):
-            size = min(
-                gap, wafers - packaging, rules.fab_cash_share * agent.cash_busd / max(_pkg_cost_per_h100e(sc), 1e-12)
-            )
-            if size > 1000:
-                cmds.append(BuildPackaging(region=agent.state["home"], h100e_per_quarter=round(size, 1)))
-            return cmds
-    if not building(agent, "build_fab"):
-        size = min(max(gap, 0.0), rules.fab_expansion_share * float(w.fab_capacity[mine].sum()))
+        # packaging keeps pace with the wafers online and those due before a new line would be
+        # ready (wafers without packaging are not chips; lines for later fabs wait for them)
+        due = m.quarter + sc.chips.packaging_build_quarters
+        soon = under_construction(agent, "build_fab", by=due)
+        need = wafers + soon - packaging - under_construction(agent, "build_packaging")
+        size = min(need, rules.fab_cash_share * agent.cash_busd / max(_pkg_cost_per_h100e(sc), 1e-12))
+        if size > 1000:
+            cmds.append(BuildPackaging(region=agent.state["home"], h100e_per_quarter=round(size, 1)))
+    room = rules.fab_pipeline_share * capacity - fab_coming
+    size = min(gap - fab_coming, rules.fab_expansion_share * capacity, room)
+    if size > 1000:
         cost = econ.fab_capex_busd(sc, size)
         if cost > rules.fab_cash_share * agent.cash_busd:
             size *= rules.fab_cash_share * agent.cash_busd / cost
@@ -440,9 +448,6 @@ def fab(agent: SeatAgent) -> list[Command]:
                     region=agent.state["home"], accelerator=sc.accelerators[cls].id, h100e_per_quarter=round(size, 1)
                 )
             )
-            if len(w.pkg_capacity) and not building(agent, "build_packaging"):
-                # the new wafers will need packaging too, which takes less time to build
-                cmds.append(BuildPackaging(region=agent.state["home"], h100e_per_quarter=round(size, 1)))
     return cmds
 
 
@@ -451,9 +456,18 @@ def _pkg_cost_per_h100e(sc: Scenario) -> float:
     return sc.chips.packaging_capex_busd_per_kh100e_quarter / 1000.0
 
 
-def building(agent: SeatAgent, kind: str) -> bool:
-    """Whether one of this seat's projects of a kind (``build_fab``, ...) is under construction."""
-    return any(p["kind"] == kind and p["owner"] == agent.seat_id for p in agent.model.world.projects)
+def under_construction(agent: SeatAgent, kind: str, by: int | None = None) -> float:
+    """H100e per quarter of this seat's projects of a kind (``build_fab``, ``build_packaging``) being built.
+
+    With `by` (an absolute quarter index), only those done by then.
+    """
+    return float(
+        sum(
+            p["size"]
+            for p in agent.model.world.projects
+            if p["kind"] == kind and p["owner"] == agent.seat_id and (by is None or p["done"] <= by)
+        )
+    )
 
 
 def lab(agent: SeatAgent) -> list[Command]:
