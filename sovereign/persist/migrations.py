@@ -69,7 +69,10 @@ LEGACY_KEY = "sovereign_save"
 #: Format 8 (Sovereign 0.8) changed how the AI chooses between chip classes (expected prices over a
 #: year, classes weighted by their output): a format-7 game would replay differently, so it is
 #: refused too.
-FIRST_PLAYABLE_FORMAT = 8
+#: Format 9 (Sovereign 0.9) changed how chip makers expand (several projects at once while orders
+#: go unfilled, packaging kept in step with the wafers due): a format-8 game would replay
+#: differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 9
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -215,8 +218,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.8 changed how buyers "
-            f"choose between chip classes, 0.7 let unspent "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.9 changed how chip "
+            f"makers expand, 0.8 how buyers choose between chip classes, 0.7 let unspent "
             f"budgets lapse and added compute contracts and datacenter sales, 0.6 added trust "
             f"and deals between seats and weighted allies below a nation's own capacity, 0.5 made the grid "
             f"planned, with connection queues and moving prices, 0.4 added supply "
