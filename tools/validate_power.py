@@ -36,6 +36,7 @@ from sovereign.ensemble.powerfacts import (  # noqa: E402
     BASELINE_FACTS,
     ENSEMBLE_FACTS,
     RESPONSE_FACTS,
+    ensemble,
     measure_baseline,
     measure_response,
     more_us_load,
@@ -60,11 +61,6 @@ def one_seed(job: tuple[np.random.SeedSequence, bool]) -> dict[str, Any]:
         more.run()
         out["response"] = measure_response(more, base)
     return out
-
-
-def ensemble(base: list[dict[str, float]]) -> list[dict[str, float]]:
-    """The ensemble facts: shares of seeds, as one 'run' for `check` and `fact_table`."""
-    return [{f.key: float(np.mean([b[f.key] for b in base])) for f in ENSEMBLE_FACTS}]
 
 
 def main() -> int:
