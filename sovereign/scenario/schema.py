@@ -734,12 +734,16 @@ class EventProbabilities(Strict):
     cyber_loss_busd: float = F(
         2.0, description="Loss from an incident before security spending", unit="$B", ge=0, le=100
     )
-    export_escalation: float = F(0.02, description="Chance export controls tighten on tier 2", ge=0, le=1)
+    export_escalation: float = F(
+        0.02, description="Chance export controls tighten (tier-2 caps, licences to tier 3)", ge=0, le=1
+    )
     efficiency_breakthrough: float = F(0.03, description="Chance new chips become more efficient", ge=0, le=1)
     demand_boom: float = F(0.03, description="Chance of an AI demand boom", ge=0, le=1)
     demand_bust: float = F(0.02, description="Chance of an AI demand bust", ge=0, le=1)
     funding_winter: float = F(0.03, description="Chance a funding winter starts", ge=0, le=1)
-    export_escalation_cut: float = F(0.5, description="Share cut from tier-2 caps when controls tighten", ge=0, le=1)
+    export_escalation_cut: float = F(
+        0.5, description="Share cut from tier-2 caps and tier-3 licences when controls tighten", ge=0, le=1
+    )
     efficiency_gain: float = F(
         0.15, description="Fall in kW per H100e of new chips in an efficiency breakthrough", ge=0, le=0.9
     )
@@ -826,8 +830,9 @@ class Inject(Strict):
         description="Size of the shock: fab_disruption = share of output lost this quarter (a region-wide "
         "one also loses that share of a quarter of building there: projects, new fabs and packaging lines, "
         "utility plants and network orders finish later); heatwave = demand "
-        "multiplier; cyber_incident = loss in $B before security; export_escalation = share cut from tier-2 caps; "
-        "efficiency_breakthrough = fall in kW per H100e of new chips; demand_boom / demand_bust = share added to / "
+        "multiplier; cyber_incident = loss in $B before security; export_escalation = share cut from tier-2 caps "
+        "and licences to tier-3 destinations; efficiency_breakthrough = fall in kW per H100e of new chips; "
+        "demand_boom / demand_bust = share added to / "
         "cut from demand; funding_winter = length in years; supply_threat = the market's judged chance (0-1) that the "
         "region's chip output is disrupted soon (buyers stockpile); news = unused",
         ge=0,
@@ -1750,8 +1755,11 @@ class AIPolicy(Strict):
         0.5, description="Data governance below which a tier-2/3 nation enacts localisation", ge=0, le=1
     )
     subsidy_rates: tuple[NonNegative, NonNegative, NonNegative] = F(
-        (0.1, 0.2, 0.3),
-        description="Subsidy a nation sets when self-reliance is fine / short / short on hard",
+        (0.0, 0.1, 0.2),
+        description="Subsidy a nation sets when self-reliance is fine / short / short on hard (a share of "
+        "the capex of datacenters and their accelerators). Assumption: a state subsidises where its compute "
+        "is short, about as Japan (up to half of five firms' GPU clouds) and India (~40% of GPU-hours) do, "
+        "not everywhere",
         strict=False,
     )
     nation_reserve_margin: float = F(

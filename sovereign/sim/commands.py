@@ -153,7 +153,7 @@ class SetEnforcement(_Command):
 
 
 class SetSubsidy(_Command):
-    """Nation: share of datacenter and plant capex in its region the state pays."""
+    """Nation: share of the capex of datacenters, the accelerators in them and plants in its region the state pays."""
 
     kind: Literal["set_subsidy"] = "set_subsidy"
     rate: float = Field(ge=0, le=0.5)

@@ -52,16 +52,17 @@ def test_an_accepted_command_changes_the_world(env):
 
 
 def test_a_command_refused_when_applied_is_reported_too(tiny):
-    # India subsidises half of a datacenter on its soil, if it still has the money when the build
-    # is applied; its own build is applied first (nations before firms) and leaves too little, so
-    # CloudCo's build, affordable when submitted, is refused when applied.
-    scenario = load_scenario(TINY, overrides={"actors.0.cash_busd": 1.5})
+    # India subsidises half of a datacenter on its soil (and of the chips firms install there), if it
+    # still has the money when the build is applied; its own build is applied first (nations before
+    # firms) and leaves too little, so CloudCo's build, affordable when submitted, is refused when
+    # applied. (India has ~$3.0B after the first quarter's chip subsidies; CloudCo ~$4.1B.)
+    scenario = load_scenario(TINY, overrides={"actors.0.cash_busd": 1.8})
     env = SovereignParallelEnv(scenario, ["IND", "cloudco"], seed=0)
     env.reset()
     c = env.codec
     env.step({"IND": c.encode_kind("set_subsidy", amount=4)})
     builds = {
-        "IND": c.encode_kind("build_datacenter", amount=2),  # 250 MW at home: $1.75B of its $3.8B
+        "IND": c.encode_kind("build_datacenter", amount=2),  # 250 MW at home: $1.75B of its ~$3.0B
         "cloudco": c.encode_kind("build_datacenter", region=2, amount=4),  # 1,000 MW in India: $7B
     }
     _, _, _, _, infos = env.step(builds)

@@ -461,3 +461,63 @@ def test_packaging_keeps_pace_with_the_wafers_online_and_due_within_a_line_s_bui
     cmds = fab(agent)
     assert not [c for c in cmds if c.kind == "build_packaging"]
     assert [c for c in cmds if c.kind == "build_fab"]
+
+
+# -- a datacenter subsidy covers the chips in the halls -------------------------------------------
+def test_the_host_pays_its_subsidy_share_of_chips_firms_install_on_its_territory(tiny):
+    """A firm buying chips for its halls in a subsidising nation gets the rate back from that nation
+    (as far as the nation's cash goes); chips elsewhere, and a state's own purchases, get nothing."""
+    m = _model(tiny, human_seats=["USA", "IND", "cloudco", "bharat"])
+    ind = m.region_ix["IND"]
+    m.world.subsidy[ind] = 0.4
+    bids = [_bid(m, "bharat", "frontier", "IND", 5_000.0), _bid(m, "cloudco", "frontier", "USA", 5_000.0)]
+    before = {s: m.seats[s].state["cash_busd"] for s in ("IND", "bharat", "cloudco")}
+    res = clear_chips(m, bids, _calm(m))
+    spot = float(res.price[m.class_ix["frontier"]])
+    paid_bharat = 5_000.0 * spot / 1e9
+    assert m.seats["bharat"].state["cash_busd"] - before["bharat"] == pytest.approx(-paid_bharat * 0.6)
+    assert before["IND"] - m.seats["IND"].state["cash_busd"] == pytest.approx(paid_bharat * 0.4)
+    assert before["cloudco"] - m.seats["cloudco"].state["cash_busd"] == pytest.approx(5_000.0 * spot / 1e9)
+    # a nation with no cash left pays nothing more (the subsidy is paid only if it can)
+    m2 = _model(tiny, human_seats=["USA", "IND", "cloudco", "bharat"])
+    m2.world.subsidy[ind] = 0.4
+    m2.seats["IND"].state["cash_busd"] = 0.0
+    cash = m2.seats["bharat"].state["cash_busd"]
+    res2 = clear_chips(m2, [_bid(m2, "bharat", "frontier", "IND", 5_000.0)], _calm(m2))
+    assert cash - m2.seats["bharat"].state["cash_busd"] == pytest.approx(5_000.0 * float(res2.price[0]) / 1e9)
+
+
+def test_a_subsidy_raises_investors_expected_margin_by_its_share_of_the_chips(tiny):
+    """Where to build: a host's subsidy lowers the building's and the chips' capital cost per H100e-hour."""
+    from sovereign.sim import economics as econ
+    from sovereign.sim.policy.view import investor_margins
+
+    m = _model(tiny)
+    m.step()
+    ind = m.region_ix["IND"]
+    before = [row[ind] for row in investor_margins(m, 1)]
+    m.world.subsidy[ind] = 0.5
+    m.view_cache = None  # the quarter's investor view, rebuilt with the subsidy
+    after = [row[ind] for row in investor_margins(m, 1)]
+    chips = econ.chip_tco_usd_per_h100e_hour(m.scenario, m.list_price_now(), 0.0)
+    for g, (a, b) in enumerate(zip(before, after, strict=True)):
+        assert b - a > 0.5 * float(chips[g])  # at least half the chips' capital cost, plus the building's
+
+
+def test_an_escalation_cuts_tier_two_caps_and_the_licences_to_tier_three(tiny):
+    """Export controls tighten where they bind: tier-2 caps (where a scenario has them) and the
+    licences tier-3 destinations buy under; tier-1 stays free."""
+    from sovereign.sim.phases.events import apply_events
+
+    def edit(data):
+        data["injects"] = [{"quarter": "2026Q1", "kind": "export_escalation", "magnitude": 0.25, "headline": "Tighter"}]
+
+    m = _model(tiny, edit)
+    chn, adv = m.region_ix["CHN"], m.class_ix["advanced"]
+    m.world.licence_cap[chn, adv] = 40_000.0
+    caps_before = m.world.tier_cap.copy()
+    apply_events(m)
+    assert m.world.licence_cap[chn, adv] == pytest.approx(30_000.0)
+    assert np.isnan(m.world.licence_cap[m.region_ix["IND"], adv])  # no licence there: none made up
+    assert np.allclose(m.world.tier_cap[1], caps_before[1] * 0.75)
+    assert np.array_equal(m.world.tier_cap[0], caps_before[0])  # inf stays inf

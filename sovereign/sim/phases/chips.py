@@ -120,6 +120,7 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     first_bid = np.unique(buyers, return_index=True)[1]
     for row in buyers[np.sort(first_bid)].tolist():
         model.transfer(model.seat_ids[row], model.OUTSIDE, float(paid[row]), "chip purchases")
+    subsidise_chips(model, buyers, region[delivered], paid_each[delivered])
     # fabs are paid their share of their class's sales, and pay its production cost and the
     # licence share on sales to licensed destinations
     revenue = np.bincount(cls, weights=paid_each, minlength=n_g) / 1e9
@@ -317,6 +318,35 @@ def destination_caps(model: SovereignModel) -> tuple[np.ndarray, np.ndarray]:
     caps = np.where(barred, leak, caps)
     caps = np.where(model.controlled[None, :], caps, np.inf)
     return caps, barred
+
+
+def subsidise_chips(model: SovereignModel, buyers: np.ndarray, regions: np.ndarray, paid_usd: np.ndarray) -> None:
+    """The host nation pays its subsidy rate of what firms paid for chips installed on its territory.
+
+    A datacenter subsidy covers the building and the accelerators in it, as Japan's 2024 GPU-cloud
+    subsidies covered up to half of each firm's investment (METI, up to Y72.5B to five firms) and
+    IndiaAI pays ~40% of GPU-hours: paying for the shell alone (a twentieth of an AI campus's cost)
+    moved no investor. Each host pays each buyer once a quarter, in the order the buyers first bid,
+    as far as its cash allows; states buying for their own halls get nothing from themselves.
+    """
+    w = model.world
+    rate = w.subsidy[regions]
+    if not (rate > 0).any():
+        return
+    n_r = len(model.region_ix)
+    keys = buyers * n_r + regions
+    owed = np.bincount(keys, weights=rate * paid_usd / 1e9, minlength=int(keys.max()) + 1)
+    _, first = np.unique(keys, return_index=True)
+    for key in keys[np.sort(first)].tolist():
+        if owed[key] <= 0:
+            continue
+        seat = model.seat_ids[key // n_r]
+        if model.seats[seat].kind == "nation":
+            continue
+        host = model.scenario.regions[key % n_r].id
+        amount = min(float(owed[key]), max(float(model.seats[host].state["cash_busd"]), 0.0))
+        if amount > 0:
+            model.transfer(host, seat, amount, "subsidy")
 
 
 def licensing_nation(model: SovereignModel) -> str | None:

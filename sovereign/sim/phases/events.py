@@ -228,9 +228,13 @@ def _apply(
     elif kind == "supply_threat" and region is not None:
         w.supply_threat[region] = max(float(w.supply_threat[region]), min(magnitude, 1.0))
     elif kind == "export_escalation":
+        # the controls tighten: tier-2 caps where there are any, and the licences to tier-3
+        # destinations (every US escalation of 2022-26 narrowed what China may buy, CALIBRATION 5)
+        cut = 1.0 - min(magnitude, 1.0)
         caps = w.tier_cap[1]
-        finite = np.isfinite(caps)
-        w.tier_cap[1] = np.where(finite, caps * (1.0 - min(magnitude, 1.0)), caps)
+        w.tier_cap[1] = np.where(np.isfinite(caps), caps * cut, caps)
+        t3 = (w.export_tier == 3)[:, None] & ~np.isnan(w.licence_cap)
+        w.licence_cap = np.where(t3, w.licence_cap * cut, w.licence_cap)
     elif kind == "efficiency_breakthrough":
         g.efficiency_mult *= 1.0 - min(magnitude, 0.9)
     elif kind == "demand_boom":

@@ -99,11 +99,14 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     build_capex_per_kw = capex_per_kw + onsite * sc.grid.onsite_capex_musd_per_mw * 1e3 * pue_new
     # finished by `investor_margins` for a price lag when an AI with that lag first asks
     hist = m.metrics.signals
+    list_now = m.list_price_now()
     margin_inputs = {
         "kw": kw_new[:, None],
         "pue_new": econ.new_datacenter_pue(sc, w.pue),
         "capex_per_kw": build_capex_per_kw,
         "subsidy": w.subsidy.copy(),
+        # each class's chip paid back over its life, per H100e-hour (the host's subsidy pays a share)
+        "chip_capital": econ.chip_tco_usd_per_h100e_hour(sc, list_now, 0.0),
         "permitting": w.permitting_quarters + np.where(onsite, 0.0, wait),
         "curtail": np.asarray(m.results.power.dc_curtail, float),
         "full": full,
@@ -127,7 +130,6 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     # a bid slot per class a region's buyers bid for: (share of the free space, kW per H100e,
     # list price, reserve price, class id, what the chip is worth there, scarcity multiple): the
     # scarcity multiple raises spot bids by the share of last quarter's orders left unfilled
-    list_now = m.list_price_now()
     kw_list, price_list = kw_new.tolist(), list_now.tolist()
     class_ids, reserve_share = [a.id for a in sc.accelerators], sc.economics.chip_reserve_share
     # stockpiling: a class whose makers stand in a threatened region (a supply_threat event) is bid
@@ -322,6 +324,7 @@ def investor_margins(model: SovereignModel, lag: int) -> list[list[float]]:
             - econ.power_cost_usd_per_h100e_hour(kw, x["pue_new"][None, :], power[None, :])
             - sc.demand.opex_usd_per_hour
             - capital * (1.0 - x["subsidy"][None, :])
+            + x["chip_capital"][:, None] * x["subsidy"][None, :]  # the state pays its share of the chips too
             - (sc.policy.permitting_penalty_usd_per_quarter * x["permitting"] + price * x["curtail"])[None, :]
         )
         margin[:, x["full"]] = -np.inf
