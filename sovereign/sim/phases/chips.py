@@ -69,7 +69,9 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     wanted = np.array([b.h100e for _, b in bids])
     price = np.array([b.max_price_usd for _, b in bids])
     contract = np.array([b.contract for _, b in bids], bool)
-    hq = np.array([region_ix[model.home_of(seat)] for seat, _ in bids])
+    # home regions looked up once per seat (a seat places dozens of bids a quarter)
+    home = {seat: region_ix[model.home_of(seat)] for seat in {seat for seat, _ in bids}}
+    hq = np.array([home[seat] for seat, _ in bids])
     # a bid is capped by the buyer's free space, shared by its bids in order, so the halls can
     # never be overfilled whatever the market grants; a hall = a seat's datacenters in a region
     halls = Halls(w.dc_owner, w.dc_region, n_r)

@@ -52,13 +52,16 @@ def contracted_dc_mw(model: SovereignModel) -> np.ndarray:
     Conventional (non-AI) datacenters at the region's PUE, AI halls running at IT MW x PUE, and
     halls whose connection is granted but which are still being built.
     """
-    w = model.world
+    w, region_ix = model.world, model.region_ix
     n_r = len(w.base_demand_mw)
-    load = w.conventional_dc_mw * w.pue + np.bincount(w.dc_region, weights=w.dc_it_mw * w.dc_pue, minlength=n_r)
+    halls = w.conventional_dc_mw * w.pue + np.bincount(w.dc_region, weights=w.dc_it_mw * w.dc_pue, minlength=n_r)
+    # Python floats while adding the projects (the same float64 sums, in the same order): a
+    # hundred projects, and this is asked some two hundred times a game
+    load = halls.tolist()
     for p in w.projects:
         if p["kind"] == "build_datacenter" and p["connected"] >= 0:
-            load[model.region_ix[p["region"]]] += p["grid_mw"]
-    return np.asarray(load)
+            load[region_ix[p["region"]]] += p["grid_mw"]
+    return np.array(load, float)
 
 
 def peak_load(model: SovereignModel, base_mw: np.ndarray, dc_mw: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
