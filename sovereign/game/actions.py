@@ -103,7 +103,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "buy_accelerators",
         "Buy accelerators",
         "Bid for chips this quarter, delivered into your free datacenter space in a region. Fabs sell to "
-        "the highest bids within export-control caps.",
+        "the highest bids within export-control caps; a host nation's subsidy pays back its share.",
         NATION | ALL_FIRMS,
     ),
     ActionSpec(
@@ -129,7 +129,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "set_subsidy",
         "Set subsidy",
-        "Share of firms' datacenter and plant capex in your country paid from your budget. Attracts builders.",
+        "Share of firms' datacenter and plant capex in your country paid from your budget, the accelerators "
+        "they install in their halls included (paid back after each delivery). Attracts builders.",
         NATION,
     ),
     ActionSpec(
