@@ -307,7 +307,8 @@ def investor_margins(model: SovereignModel, lag: int) -> list[list[float]]:
     """Expected margin per H100e-hour of a new datacenter, by chip class (rows) and region.
 
     From prices `lag` quarters old (what an AI with that lag perceives): the price buyers pay
-    minus power, opex and the building's capital cost (net of the host's subsidy), minus an
+    minus power, opex and the building's capital cost (net of the host's subsidy), plus the
+    subsidy's share of the chips' capital cost (the host pays it back after delivery), minus an
     allowance for permitting delay and expected curtailment; -inf where export caps cannot fill
     the halls. Computed once per quarter and lag, from the quarter's `investor_view`.
     """
