@@ -34,3 +34,25 @@ def test_data_governance_counts_what_is_processed_abroad_at_half_and_a_law_keeps
     assert law.submit("IND", {"kind": "set_localisation", "enabled": True}).accepted
     law.step()
     assert float(sovereignty_pillars(law)["data_governance"][ind]) == pytest.approx(1.0)
+
+
+def test_a_states_own_halls_serve_its_own_demand_only(tiny):
+    """A sovereign compute programme's campus (a datacenter owned by a nation) sells only to that
+    nation's demand; a firm's halls next door sell to anyone."""
+    m = SovereignModel(tiny, rng=2)
+    w, ind = m.world, m.region_ix["IND"]
+    g = m.class_ix["frontier"]
+    kw = float(m.kw_per_h100e[g])
+    for owner in (m.seat_pos["IND"], m.seat_pos["bharat"]):
+        d = w.add_datacenter(ind, owner, 100.0, 1.3, "campus")
+        w.dc_stock[d, g] = 50_000.0
+        w.dc_kw[d] = 50_000.0 * kw
+        w.dc_origin[d, m.region_ix["USA"]] = 50_000.0
+    state_row, firm_row = len(w.dc_region) - 2, len(w.dc_region) - 1
+    m.step()
+    res = m.results.compute
+    seg, alloc, clusters = res.segments, res.alloc, list(res.clusters)
+    state_buyers = seg.region[alloc[:, clusters.index(state_row)] > 1e-9]
+    firm_buyers = seg.region[alloc[:, clusters.index(firm_row)] > 1e-9]
+    assert len(state_buyers) and set(state_buyers.tolist()) == {ind}
+    assert set(firm_buyers.tolist()) - {ind}, "a firm's campus in India also serves demand from elsewhere"
