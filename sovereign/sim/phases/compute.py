@@ -282,11 +282,14 @@ def _allowed(model: SovereignModel, seg: Segments, r_k: np.ndarray, k_ix: np.nda
     allied = model.allied_matrix()[r_j][:, r_k]
     # localisation: regulated data stays home (or with allies where no law demands home)
     allowed = np.where(regulated[:, None], same | (allied & ~w.localisation[r_j][:, None]), True)
-    owner_home = np.array([model.region_ix[model.home_of(model.seat_ids[o])] for o in w.dc_owner[k_ix]], np.int64)
+    # per seat, then per cluster (seats are few, clusters many)
+    seat_home = np.array([model.region_ix[model.home_of(s)] for s in model.seat_ids], np.int64)
+    seat_state = np.array([s in model.seats and model.seats[s].kind == "nation" for s in model.seat_ids], bool)
+    owner = w.dc_owner[k_ix]
+    owner_home = seat_home[owner]
     # a state's own halls (a sovereign compute programme: IndiaAI's GPUs for Indian startups and
     # researchers, Korea's public-sector GPUs, CALIBRATION 12) serve that nation's demand only
-    state = np.array([model.seats[model.seat_ids[o]].kind == "nation" for o in w.dc_owner[k_ix]], bool)
-    allowed &= ~state[None, :] | (r_j[:, None] == owner_home[None, :])
+    allowed &= ~seat_state[owner][None, :] | (r_j[:, None] == owner_home[None, :])
     # tier-3 buyers may be barred from the clouds of chip-producing nations' firms
     if sc.export_controls.remote_access_barred:
         barred = (w.export_tier[r_j] == 3)[:, None] & model.chip_producer[owner_home][None, :]
