@@ -154,11 +154,10 @@ SHOCK_FACTS: tuple[Fact, ...] = (
 #: test holds the others in every seed and expects these to fail, so meeting one is noticed.
 UNMET: frozenset[str] = frozenset(
     {
-        "frontier_sold_2026_min",
-        "grey_2026",
+        "sold_share_2026_29_min",
+        "china_share_2026_30_min",
         "frontier_price_peak_ratio",
         "frontier_price_vs_calm_peak",
-        "frontier_high_quarters",
         "compute_price_rise",
     }
 )

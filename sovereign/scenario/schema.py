@@ -675,6 +675,17 @@ class ChipMarket(Strict):
         ge=0,
         le=1e8,
     )
+    order_share_per_quarter: float = F(
+        0.33,
+        description="Share of its free datacenter space a buyer orders chips for in one quarter (capped, "
+        "licensed and smuggled volumes are bid for whole). AI server lead times of 36-52 weeks (Omdia, late "
+        "2023, via Tom's Hardware) and 8-12 weeks (TSMC, 2024, via UDN), ~52 weeks quoted again in early "
+        "2026: buyers order a hall's chips in tranches over about three quarters, not all at once "
+        "(assumption from those lead times). At 1 (every free kW bid for every quarter) three quarters of "
+        "2026Q1's orders went unfilled and the calm market's frontier price spiked to 2.5-2.8x list",
+        ge=0.05,
+        le=1,
+    )
     stockpile_premium: float = F(
         1.0,
         description="Rise of bids (as a multiple of list) and of the chip budget per unit of a class's supply under "

@@ -48,8 +48,11 @@ def test_the_injects_cover_the_campus_power_chips_security_and_data(india) -> No
     assert len(asked) >= 3 and all(i.region == "IND" for i in asked), "India's team answers every question"
 
 
-def test_a_localisation_law_keeps_regulated_data_home_and_cuts_what_is_served(india) -> None:
-    # India on easy: it sets no policy of its own, so the law is the only difference
+def test_a_localisation_law_keeps_regulated_data_home(india) -> None:
+    # India on easy: it sets no policy of its own, so the law is the only difference. Whether the law
+    # also cuts what is served depends on the halls at home (in this seed firms build enough by 2027:
+    # compute served moves by 0.2%); the rule that regulated work left without a hall at home goes
+    # unserved is tested on the tiny world (tests/sim/test_pillars.py)
     runs = {}
     for law in (False, True):
         m = SovereignModel(india, rng=0, difficulty={"IND": "easy"})
@@ -58,8 +61,8 @@ def test_a_localisation_law_keeps_regulated_data_home_and_cuts_what_is_served(in
         play_to(m, "2027Q4")
         runs[law] = nation(m, "IND", "2027Q4")
     assert runs[True]["localisation"] and not runs[False]["localisation"]
+    assert runs[True]["data_governance"] == pytest.approx(1.0)  # none of it processed abroad
     assert runs[True]["data_governance"] > runs[False]["data_governance"] + 0.1
-    assert runs[True]["compute_served_h100e"] < runs[False]["compute_served_h100e"]
 
 
 def test_a_national_security_centre_protects_india_from_the_next_attack(india) -> None:

@@ -391,10 +391,11 @@ def test_buyers_bid_for_a_capped_volume_but_set_aside_only_their_share_of_it(tin
                 bids[c.accelerator] = bids.get(c.accelerator, 0.0) + c.h100e
         assert bids["advanced"] == pytest.approx(min(cap, free_kw / slots["advanced"][1]), abs=0.1)
         # the domestic class gets the space left after this buyer's expected half of each limited
-        # volume (the advanced cap and the smuggled frontier flow)
+        # volume (the advanced cap and the smuggled frontier flow), a quarter's tranche of it
         kept = free_kw - sum(s[7] * share * s[1] for s in slots.values() if s[0] == 0.0)
         assert slots["frontier"][0] == 0.0 and 0 < slots["frontier"][7] < cap
-        assert bids["domestic"] == pytest.approx(kept / slots["domestic"][1], abs=0.1)
+        tranche = m.scenario.chips.order_share_per_quarter
+        assert bids["domestic"] == pytest.approx(kept / slots["domestic"][1] * tranche, abs=0.1)
 
 
 # -- how fabs expand -----------------------------------------------------------------------------

@@ -56,3 +56,29 @@ def test_a_states_own_halls_serve_its_own_demand_only(tiny):
     firm_buyers = seg.region[alloc[:, clusters.index(firm_row)] > 1e-9]
     assert len(state_buyers) and set(state_buyers.tolist()) == {ind}
     assert set(firm_buyers.tolist()) - {ind}, "a firm's campus in India also serves demand from elsewhere"
+
+
+def test_a_localisation_law_leaves_regulated_work_undone_when_home_halls_are_short(tiny):
+    """Under the law India's regulated demand may use halls at home only; what they cannot take goes
+    unserved (it is not sent abroad), so less of it is served than without the law."""
+    from sovereign.scenario.schema import Scenario
+
+    data = tiny.model_dump(mode="json")
+    bharat = next(a for a in data["actors"] if a["id"] == "bharat")
+    bharat["datacenters"][0]["accelerators"] = {"advanced": 5000}  # India's only halls: a quarter full
+    short = Scenario.model_validate(data)
+    served = {}
+    for law in (False, True):
+        m = SovereignModel(short, rng=2, human_seats={"IND"})
+        if law:
+            assert m.submit("IND", {"kind": "set_localisation", "enabled": True}).accepted
+        m.step()
+        seg, alloc, w = m.results.compute.segments, m.results.compute.alloc, m.world
+        ind = m.region_ix["IND"]
+        reg = (seg.klass == "regulated") & (seg.region == ind)
+        abroad = w.dc_region[m.results.compute.clusters] != ind
+        if law:
+            assert float(alloc[reg][:, abroad].sum()) == 0.0
+        served[law] = float(alloc[reg].sum())
+        demand = float(seg.qty[reg].sum())
+    assert served[True] < served[False] <= demand + 1e-6

@@ -151,6 +151,9 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     # clouds place part of each order as a long-term allocation contract at list price
     contract_share = sc.chips.contract_share if agent.kind == "cloud" else 0.0
     contract_min, min_order = sc.chips.contract_min_h100e, rules.min_order_h100e
+    # a buyer orders chips for a tranche of its free space each quarter (lead times of two to four
+    # quarters), not for all of it at once; a capped volume is bid for whole
+    tranche = sc.chips.order_share_per_quarter
     j = n_r  # the next misjudgement factor: one per bid slot
     region_free = v["free_kw_by_region"]
     for r, free_kw in free_by_region.items():
@@ -162,7 +165,7 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
         region_id = region_ids[r]
         for part, kw, price, floor, accelerator, value, scarcity, most in slots[r]:
             # a limited slot (share 0) asks for its volume at most, before the rest
-            free = min(free_kw / kw, most) if part == 0.0 else free_kw * part / kw
+            free = min(free_kw / kw, most) if part == 0.0 else free_kw * part / kw * tranche
             if free >= min_order:
                 # a spot bid: list price, raised when busy and when the class was short last
                 # quarter, never above what the chip is worth to this buyer
