@@ -49,10 +49,12 @@ class CommandDesk(ModelParts):
         if not isinstance(cmd, BuildDatacenter | BuildPlant) or self.seats[seat_id].kind == "nation":
             return 0.0
         r = self.region_ix[cmd.region]
-        want = command_cost_busd(self.as_model(), seat_id, cmd) * float(self.world.subsidy[r])
-        host = self.seats[self.scenario.regions[r].id]
-        host_cash: float = host.state["cash_busd"]
-        return min(want, max(host_cash, 0.0))
+        return self.subsidy_payable(r, command_cost_busd(self.as_model(), seat_id, cmd) * float(self.world.subsidy[r]))
+
+    def subsidy_payable(self, region: int, want_busd: float) -> float:
+        """What the host nation of `region` can pay of a subsidy owed: all of it, or the cash it has."""
+        host_cash: float = self.seats[self.scenario.regions[region].id].state["cash_busd"]
+        return min(want_busd, max(host_cash, 0.0))
 
     def committed_busd(self, seat_id: str) -> float:
         """Cash already promised this quarter by queued commands (bids, builds).

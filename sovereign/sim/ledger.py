@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from sovereign.sim.gamestate import ModelParts
 
 if TYPE_CHECKING:
@@ -53,6 +55,10 @@ class Ledger(ModelParts):
             home: str = agent.state["home"]  # a region id, set when the seat was made
             return home
         return self.retired_homes.get(seat_id, self.scenario.regions[0].id)
+
+    def seat_home_index(self) -> np.ndarray:
+        """(S,) home region row of every seat by its owner-array row, retired seats included."""
+        return np.array([self.region_ix[self.home_of(s)] for s in self.seat_ids], np.int64)
 
     def transfer(self, src: str, dst: str, busd: float, kind: str) -> None:
         """Move money between seats or the outside economy; the one place cash changes."""

@@ -327,9 +327,10 @@ def subsidise_chips(model: SovereignModel, buyers: np.ndarray, regions: np.ndarr
 
     A datacenter subsidy covers the building and the accelerators in it, as Japan's 2024 GPU-cloud
     subsidies covered up to half of each firm's investment (METI, up to Y72.5B to five firms) and
-    IndiaAI pays ~40% of GPU-hours: paying for the shell alone (a twentieth of an AI campus's cost)
-    moved no investor. Each host pays each buyer once a quarter, in the order the buyers first bid,
-    as far as its cash allows; states buying for their own halls get nothing from themselves.
+    IndiaAI pays ~40% of GPU-hours: the shell alone ($0.07-0.13 an H100e-hour of capital against
+    $0.43-0.77 for the chips) moved no investor. Each host pays each buyer once a quarter, in the
+    order the buyers first bid, as far as its cash allows (`subsidy_payable`, as for builds); states
+    buying for their own halls get nothing from themselves.
     """
     w = model.world
     rate = w.subsidy[regions]
@@ -345,10 +346,9 @@ def subsidise_chips(model: SovereignModel, buyers: np.ndarray, regions: np.ndarr
         seat = model.seat_ids[key // n_r]
         if model.seats[seat].kind == "nation":
             continue
-        host = model.scenario.regions[key % n_r].id
-        amount = min(float(owed[key]), max(float(model.seats[host].state["cash_busd"]), 0.0))
+        amount = model.subsidy_payable(key % n_r, float(owed[key]))
         if amount > 0:
-            model.transfer(host, seat, amount, "subsidy")
+            model.transfer(model.scenario.regions[key % n_r].id, seat, amount, "subsidy")
 
 
 def licensing_nation(model: SovereignModel) -> str | None:

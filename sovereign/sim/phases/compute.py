@@ -283,7 +283,7 @@ def _allowed(model: SovereignModel, seg: Segments, r_k: np.ndarray, k_ix: np.nda
     # localisation: regulated data stays home (or with allies where no law demands home)
     allowed = np.where(regulated[:, None], same | (allied & ~w.localisation[r_j][:, None]), True)
     # per seat, then per cluster (seats are few, clusters many)
-    seat_home = np.array([model.region_ix[model.home_of(s)] for s in model.seat_ids], np.int64)
+    seat_home = model.seat_home_index()
     seat_state = np.array([s in model.seats and model.seats[s].kind == "nation" for s in model.seat_ids], bool)
     owner = w.dc_owner[k_ix]
     owner_home = seat_home[owner]

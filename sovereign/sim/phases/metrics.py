@@ -50,7 +50,7 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     alloc = res.compute.alloc  # (J, K)
     k_ix = res.compute.clusters
     r_k = w.dc_region[k_ix]
-    seat_home = np.array([m.region_ix[_home(m, s)] for s in m.seat_ids], np.int64)
+    seat_home = m.seat_home_index()
     owner_home = seat_home[w.dc_owner[k_ix]]
     r_j = seg.region
     # compute self-reliance: each unit served counts by the credit of where it runs and of who
@@ -105,14 +105,6 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     stack = np.maximum(np.stack([out[p] for p in PILLARS]), PILLAR_FLOOR)
     out["sovereignty_index"] = np.exp((weights[:, None] * np.log(stack)).sum(0))
     return out
-
-
-def _home(model: SovereignModel, seat_id: str) -> str:
-    agent = model.seats.get(seat_id)
-    if agent is not None:
-        home: str = agent.state["home"]
-        return home
-    return model.retired_homes.get(seat_id, model.scenario.regions[0].id)
 
 
 class MetricsRecorder:
@@ -276,7 +268,7 @@ class MetricsRecorder:
             seat = seat_ids[cell // n_r]
             home = homes.get(seat)
             if home is None:
-                home = homes[seat] = _home(m, seat)
+                home = homes[seat] = m.home_of(seat)
             holdings.append(
                 {
                     "quarter": q,
