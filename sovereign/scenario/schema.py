@@ -950,7 +950,19 @@ class Diplomacy(Strict):
     )
     trust_reversion_per_year: float = F(
         0.2,
-        description="Share of the gap to the starting trust closed each year (memories fade; assumption)",
+        description="Share of the gap closed each year when trust is above what alignment implies (goodwill "
+        "from deals fades; assumption)",
+        unit="1/year",
+        ge=0,
+        le=1,
+    )
+    trust_gain_per_year: float = F(
+        0.05,
+        description="Share of the gap closed each year when trust is below what alignment implies (a new ally, "
+        "a pact partner, a nation recovering from a sanction): trust is slow to earn and quick to lose. "
+        "Assumption: new members' integration takes a decade (Finland's 2023 NATO accession capped three "
+        "decades of partnership), so a membership card alone is worth about a fifth of allied trust within "
+        "four years; deals kept earn it faster (`trust_on_deal`, `trust_per_quarter_honoured`)",
         unit="1/year",
         ge=0,
         le=1,
@@ -1748,6 +1760,16 @@ class AIPolicy(Strict):
         unit="quarters",
         ge=0,
         le=200,
+    )
+    regional_outlook_quarters: float = F(
+        8.0,
+        description="Quarters ahead an AI investor looks at a region's own AI demand when judging whether "
+        "its scarcity premium will last: halls already there or ordered that cover that demand take the "
+        "premium away (assumption: a hall ordered now opens in 1.5-3 years, CALIBRATION 3's build and "
+        "connection times)",
+        unit="quarters",
+        ge=0,
+        le=40,
     )
     permitting_penalty_usd_per_quarter: float = F(
         0.02,

@@ -236,6 +236,34 @@ def test_trust_drifts_back_towards_alignment(tiny):
     assert 0.0 < first < float(m.world.trust[ind, usa]) < tiny.diplomacy.trust_neutral
 
 
+def test_trust_is_slow_to_earn_and_quick_to_lose(tiny):
+    """The same gap to alignment closes at `trust_gain_per_year` upwards, `trust_reversion_per_year` downwards."""
+    d = tiny.diplomacy
+    assert d.trust_gain_per_year < d.trust_reversion_per_year
+    m = game(tiny)
+    usa, ind = m.region_ix["USA"], m.region_ix["IND"]
+    base = float(m.world.trust[ind, usa])
+    m.world.trust[ind, usa] = base - 0.2
+    m.world.trust[usa, ind] = base + 0.2
+    m.step()
+    rise = float(m.world.trust[ind, usa]) - (base - 0.2)
+    fall = (base + 0.2) - float(m.world.trust[usa, ind])
+    assert rise == pytest.approx(0.2 * (1 - (1 - d.trust_gain_per_year) ** 0.25), rel=1e-9)
+    assert fall == pytest.approx(0.2 * (1 - (1 - d.trust_reversion_per_year) ** 0.25), rel=1e-9)
+
+
+def test_a_new_member_earns_allied_trust_over_years_not_at_once(tiny):
+    """Admission moves what alignment implies to allied trust; the members' trust gets there slowly."""
+    m = game(tiny)
+    usa, ind = m.region_ix["USA"], m.region_ix["IND"]
+    m.world.bloc_member[:, ind] = m.world.bloc_member[:, usa]  # India admitted to every US bloc
+    for _ in range(4):
+        m.step()
+    gained = float(m.world.trust[usa, ind]) - tiny.diplomacy.trust_neutral
+    full = tiny.diplomacy.trust_allied - tiny.diplomacy.trust_neutral
+    assert 0.0 < gained < 0.1 * full
+
+
 def test_foreign_capacity_counts_by_trust(tiny):
     """The same chips count for more chip security when their maker's nation is trusted more."""
     from sovereign.sim.phases.metrics import sovereignty_pillars

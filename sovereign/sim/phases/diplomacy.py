@@ -3,9 +3,11 @@
 Trust (`World.trust`, (R, R), each nation's 0-1 confidence in another) starts from alignment: a
 common bloc, neutral, or rivals (a tier-1 ally of the chip producers and a tier-3 destination).
 It moves with what nations do to each other (a stricter export tier, a revoked licence, a vote
-against an application, joining a rival's bloc, a deal signed, kept or broken) and drifts back
-towards what their alignment of the day implies. AI seats read it: bloc members refuse applicants
-they distrust, and no AI signs a deal with a seat whose nation it distrusts.
+against an application, joining a rival's bloc, a deal signed, kept or broken) and drifts towards
+what their alignment of the day implies: down quickly (`trust_reversion_per_year`), up slowly
+(`trust_gain_per_year`), so a new membership card or pact earns allied trust over years, not at
+once. AI seats read it: bloc members refuse applicants they distrust, and no AI signs a deal with a
+seat whose nation it distrusts.
 
 Deals (`World.deals`, one JSON-able record each) are offered with `OfferDeal`, answered by the
 other seat with `AnswerDeal` in the quarter they arrive or the next (AI seats answer when they
@@ -351,8 +353,12 @@ def settle_deals(model: SovereignModel) -> None:
             shift_trust(model, a, b, d.trust_per_quarter_honoured)
             shift_trust(model, b, a, d.trust_per_quarter_honoured)
     bloc_obligations(model)
-    rate = 1.0 - (1.0 - d.trust_reversion_per_year) ** 0.25
-    w.trust += rate * (base_trust(model) - w.trust)
+    # trust drifts towards what the nations' alignment implies: down quickly, up slowly (a
+    # membership card or a pact is a promise; trust comes from deals kept over the years)
+    gap = base_trust(model) - w.trust
+    fall = 1.0 - (1.0 - d.trust_reversion_per_year) ** 0.25
+    rise = 1.0 - (1.0 - d.trust_gain_per_year) ** 0.25
+    w.trust += np.where(gap > 0.0, rise, fall) * gap
 
 
 def _complete_sale(model: SovereignModel, deal: dict[str, Any]) -> None:

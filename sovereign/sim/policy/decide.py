@@ -99,11 +99,15 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     cls = v["class_for_list"][home]
     kw_new = v["kw_new_list"][cls]
     margin = investor_margins(m, p["lag"])[cls]
+    # where others' halls already cover a region's own demand, its scarcity premium will not last
+    margin_covered = investor_margins(m, p["lag"], covered=True)[cls]
+    premium_room = v["premium_room_kw_list"]
     # the best candidate (like numpy's argmax over scores that are -inf off the candidates:
     # the first maximum, or the first NaN)
     best, best_score = 0, -math.inf
     for r in cand:
-        score = ((margin[r] + rules.home_bias_usd_per_hour) if r == home else margin[r]) * noise[r]
+        mr = margin[r] if premium_room[r] > 0.0 else margin_covered[r]
+        score = ((mr + rules.home_bias_usd_per_hour) if r == home else mr) * noise[r]
         if score > best_score:
             best, best_score = r, score
         elif score != score:
@@ -138,6 +142,7 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
             onsite = bool(v["onsite_list"][best])
             cmds.append(BuildDatacenter(region=sc.regions[best].id, it_mw=round(float(mw), 1), onsite=onsite))
             v["room_kw_list"][best] = room_mw * econ.KW_PER_MW - round(float(mw), 1) * econ.KW_PER_MW
+            premium_room[best] -= round(float(mw), 1) * econ.KW_PER_MW
     # buy accelerators for free space, region by region: the best class allowed there takes
     # most of the space, the next allowed class the rest (`investor_view`'s "bid_slots"), so
     # capped buyers still grow and older classes keep a market while they are made

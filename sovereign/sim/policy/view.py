@@ -191,18 +191,29 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         demands.append(d)
         if a.kind in ("lab", "startup"):
             demand_by_region[m.region_ix[a.state["home"]]] += d
+    # a region's compute price carries a scarcity premium while its own demand outruns its halls; an
+    # investor counts on it only for the part of the shortfall (demand `regional_outlook_quarters`
+    # ahead, less the chips, free space and halls already there or ordered) no one has built for yet,
+    # and uses it up as it orders (`invest`): otherwise every investor answers the same premium with a
+    # campus, and a region of 200 MW of demand gets 2 GW of halls whose price then collapses
+    demand_r = np.array(demand_by_region)
+    outlook = (1.0 + m.economy.growth) ** (sc.policy.regional_outlook_quarters / 4.0) / sc.economics.fleet_availability
+    stock_r = np.bincount(w.dc_region, weights=stock, minlength=n_r)
+    short_h100e = demand_r * outlook - stock_r - (free_by_region + building_kw) / kw_new[class_for]
+    premium_room = np.maximum(short_h100e, 0.0) * kw_new[class_for]
     view = {
+        "premium_room_kw_list": premium_room.tolist(),
         "upgrade_by_seat": _upgrades_worth_it(m),
         "quarter": m.quarter,
         "margin_inputs": margin_inputs,
-        "margin_lists": {},  # lag -> (G, R) expected margins as lists, filled on demand
+        "margin_lists": {},  # (lag, covered) -> (G, R) expected margins as lists, filled on demand
         "firm_candidates_list": [cols_list[e0:e1] for e0, e1 in zip([0, *ends[:-1]], ends, strict=True)],
         "class_for_list": class_for.tolist(),
         "kw_new_list": kw_list,
         "bid_slots": bid_slots,
         "region_ids": [r.id for r in sc.regions],
         "building_by_seat": building_by_seat,
-        "demand_by_region": np.array(demand_by_region),
+        "demand_by_region": demand_r,
         "capex_per_kw": build_capex_per_kw,
         "onsite_list": onsite.tolist(),
         "room_kw_list": room_kw.tolist(),
@@ -303,7 +314,7 @@ def _upgrades_worth_it(model: SovereignModel) -> dict[int, tuple[int, str]]:
     return {owner: (d, uid) for owner, (_, d, uid) in best.items()}
 
 
-def investor_margins(model: SovereignModel, lag: int) -> list[list[float]]:
+def investor_margins(model: SovereignModel, lag: int, covered: bool = False) -> list[list[float]]:
     """Expected margin per H100e-hour of a new datacenter, by chip class (rows) and region.
 
     From prices `lag` quarters old (what an AI with that lag perceives): the price buyers pay
@@ -311,13 +322,22 @@ def investor_margins(model: SovereignModel, lag: int) -> list[list[float]]:
     subsidy's share of the chips' capital cost (the host pays it back after delivery), minus an
     allowance for permitting delay and expected curtailment; -inf where export caps cannot fill
     the halls. Computed once per quarter and lag, from the quarter's `investor_view`.
+
+    ``covered``: the margin once the region's own demand is built for, when its scarcity premium is
+    gone: the price is then no higher than the world's demand-weighted mean (its halls compete to
+    serve everyone), which is what an investor expects where others' halls already cover the
+    region's demand (`investor_view`'s "premium_room_kw_list").
     """
     view = investor_view(model)
-    cached: list[list[float]] | None = view["margin_lists"].get(lag)
+    cached: list[list[float]] | None = view["margin_lists"].get((lag, covered))
     if cached is None:
         sc = model.scenario
         x = view["margin_inputs"]
         price, power = x["prices"][lag]
+        if covered:
+            weights = view["demand_by_region"]
+            mean = float((price * weights).sum() / weights.sum()) if weights.sum() > 0 else 0.0
+            price = np.minimum(price, mean)
         kw = x["kw"]
         capital = econ.datacenter_capex_usd_per_h100e_hour(sc, x["capex_per_kw"][None, :], kw)
         margin = (
@@ -329,5 +349,5 @@ def investor_margins(model: SovereignModel, lag: int) -> list[list[float]]:
             - (sc.policy.permitting_penalty_usd_per_quarter * x["permitting"] + price * x["curtail"])[None, :]
         )
         margin[:, x["full"]] = -np.inf
-        cached = view["margin_lists"][lag] = margin.tolist()
+        cached = view["margin_lists"][(lag, covered)] = margin.tolist()
     return cached

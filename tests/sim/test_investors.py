@@ -1,0 +1,91 @@
+"""Where AI investors build: a region's scarcity premium counts only for demand no one has built for yet.
+
+`investor_view` gives each region the room (kW) its own demand two years ahead leaves after the chips,
+free space and halls already there or ordered; `invest` values a region at its full price while room
+is left and at the world's mean price once it is used up, and uses it up as it orders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sovereign.scenario.loader import load_scenario
+from sovereign.sim import economics as econ
+from sovereign.sim.commands import BuildDatacenter
+from sovereign.sim.model import SovereignModel
+from sovereign.sim.policy.decide import invest
+from sovereign.sim.policy.view import investor_margins, investor_view
+
+TINY = Path(__file__).parent / "fixtures" / "tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_scenario(TINY)
+
+
+def _started(tiny) -> SovereignModel:
+    m = SovereignModel(tiny, rng=1)
+    m.step()
+    m.view_cache = None
+    return m
+
+
+def test_a_covered_regions_margin_is_valued_at_no_more_than_the_worlds_mean_price(tiny):
+    m = _started(tiny)
+    full, covered = np.array(investor_margins(m, 1)), np.array(investor_margins(m, 1, covered=True))
+    assert (covered <= full + 1e-12).all()
+    price = np.asarray(m.metrics.signals[-1]["compute_price_region"], float)
+    weights = investor_view(m)["demand_by_region"]
+    mean = float((price * weights).sum() / weights.sum())
+    dear, cheap = price > mean, price <= mean
+    assert dear.any() and cheap.any()
+    # the difference is the price premium above the mean, for every class, and nothing where the price is below it
+    premium = np.broadcast_to(price[dear] - mean, full[:, dear].shape)
+    np.testing.assert_allclose(full[:, dear] - covered[:, dear], premium)
+    np.testing.assert_array_equal(full[:, cheap], covered[:, cheap])
+
+
+def test_halls_ordered_for_a_regions_demand_use_up_its_premium_room(tiny):
+    m = _started(tiny)
+    ind = m.region_ix["IND"]
+    room = investor_view(m)["premium_room_kw_list"][ind]
+    assert room > 0  # India's demand outruns its halls at the start
+    hall = next(dict(p) for p in m.world.projects if p["kind"] == "build_datacenter")
+    hall.update(region="IND", size=room / econ.KW_PER_MW / 2, id=10_000)
+    m.world.projects.append(hall)
+    m.view_cache = None
+    half = investor_view(m)["premium_room_kw_list"][ind]
+    assert half == pytest.approx(room / 2, rel=1e-9)
+
+
+def test_an_investor_leaves_a_region_whose_room_is_used_up_and_uses_up_what_it_orders(tiny):
+    m = _started(tiny)
+    agent = m.seats["cloudco"]
+    agent.state["cash_busd"] = 1_000.0
+    agent.state["difficulty"] = "hard"  # no misjudgement (noise 0): the best region by the rule
+    v = investor_view(m)
+    orders = [c for c in invest(agent, 1.0) if isinstance(c, BuildDatacenter)]
+    assert orders, "a rich cloud builds somewhere"
+    first = m.region_ix[orders[0].region]
+    # the order used up its size of the region's room
+    m.view_cache = None
+    fresh = investor_view(m)["premium_room_kw_list"][first]
+    assert v["premium_room_kw_list"][first] == pytest.approx(fresh - orders[0].it_mw * econ.KW_PER_MW)
+    # with no room left anywhere, the same investor values every region at its covered margin: it
+    # builds where that is best, not where the premium was
+    m.view_cache = None
+    v = investor_view(m)
+    v["premium_room_kw_list"][:] = [0.0] * len(v["premium_room_kw_list"])
+    again = [c for c in invest(agent, 1.0) if isinstance(c, BuildDatacenter)]
+    covered = investor_margins(m, agent.params["lag"], covered=True)[v["class_for_list"][m.region_ix["USA"]]]
+    assert again
+    home = m.region_ix["USA"]
+    scores = {
+        r: covered[r] + (m.scenario.policy.home_bias_usd_per_hour if r == home else 0.0)
+        for r in v["firm_candidates_list"][home]
+    }
+    assert m.region_ix[again[0].region] == max(scores, key=scores.__getitem__)
