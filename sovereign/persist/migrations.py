@@ -72,7 +72,10 @@ LEGACY_KEY = "sovereign_save"
 #: Format 9 (Sovereign 0.9) changed how chip makers expand (several projects at once while orders
 #: go unfilled, packaging kept in step with the wafers due): a format-8 game would replay
 #: differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 9
+#: Format 10 (Sovereign 0.10) made trust slow to earn (a new ally's trust grows over years) and
+#: investors count a region's scarcity premium only for demand no hall already covers: a format-9
+#: game would replay differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 10
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -218,8 +221,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.9 changed how chip "
-            f"makers expand, 0.8 how buyers choose between chip classes, 0.7 let unspent "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.10 made trust slow "
+            f"to earn and investors mindful of halls already ordered, 0.9 changed how chip makers expand, 0.8 how buyers choose between chip classes, 0.7 let unspent "
             f"budgets lapse and added compute contracts and datacenter sales, 0.6 added trust "
             f"and deals between seats and weighted allies below a nation's own capacity, 0.5 made the grid "
             f"planned, with connection queues and moving prices, 0.4 added supply "
