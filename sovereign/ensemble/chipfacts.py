@@ -155,7 +155,6 @@ SHOCK_FACTS: tuple[Fact, ...] = (
 UNMET: frozenset[str] = frozenset(
     {
         "sold_share_2026_29_min",
-        "china_share_2026_30_min",
         "frontier_price_peak_ratio",
         "frontier_price_vs_calm_peak",
         "compute_price_rise",
