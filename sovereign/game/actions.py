@@ -1019,9 +1019,12 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
             out.append(f"Members: {', '.join(members) or 'none'}")
         if isinstance(cmd, c.JoinBloc):
             out.append("An application: the members vote at the start of next quarter (more for than against admits)")
-            out.append("Once admitted, allied facilities and firms count for compute self-reliance and chip security")
+            out.append(
+                "Once admitted, the members' trust grows towards allies' over years (a fifth of the way in four), "
+                "and their facilities and chips count for your sovereignty by that trust"
+            )
         else:
-            out.append("Facilities in former allies stop counting for your sovereignty")
+            out.append("Former allies trust you less at once: their facilities and chips count for less")
     elif isinstance(cmd, c.VoteOnApplication):
         out.append("The members' votes are counted at the start of next quarter: more for than against admits")
     elif isinstance(cmd, c.SetExportControls):

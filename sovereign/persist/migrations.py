@@ -222,7 +222,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
             f"it was made by an older version of Sovereign (save format {version}, before 0.10 made trust slow "
-            f"to earn and investors mindful of halls already ordered, 0.9 changed how chip makers expand, 0.8 how buyers choose between chip classes, 0.7 let unspent "
+            f"to earn and investors mindful of halls already ordered, 0.9 changed how chip makers expand, "
+            f"0.8 how buyers choose between chip classes, 0.7 let unspent "
             f"budgets lapse and added compute contracts and datacenter sales, 0.6 added trust "
             f"and deals between seats and weighted allies below a nation's own capacity, 0.5 made the grid "
             f"planned, with connection queues and moving prices, 0.4 added supply "

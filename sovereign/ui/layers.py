@@ -55,7 +55,7 @@ LAYERS: tuple[LayerSpec, ...] = (
         "compute_share", "Compute share", "Compute share", "4", "Share of the world's installed accelerators (H100e)"
     ),
     LayerSpec("emissions", "Emissions", "Emissions", "5", "CO2 from power generation last quarter, Mt"),
-    LayerSpec("blocs", "Blocs", "Blocs", "6", "Alliances: allied facilities and firms count for sovereignty"),
+    LayerSpec("blocs", "Blocs", "Blocs", "6", "Alliances: allied facilities and firms count for sovereignty by trust"),
     LayerSpec(
         "export_tier",
         "Export-control tier",
