@@ -89,3 +89,17 @@ def test_an_investor_leaves_a_region_whose_room_is_used_up_and_uses_up_what_it_o
         for r in v["firm_candidates_list"][home]
     }
     assert m.region_ix[again[0].region] == max(scores, key=scores.__getitem__)
+
+
+def test_firms_of_tier_one_countries_may_build_in_any_tier_one_country_and_tier_three_firms_may_not(tiny):
+    """US clouds build in Europe (tier 1, not a US bloc); a Chinese firm does not build in a tier-1 country."""
+    m = _started(tiny)
+    usa, chn, ind = m.region_ix["USA"], m.region_ix["CHN"], m.region_ix["IND"]
+    m.world.export_tier[ind] = 1  # India as a tier-1 country in no bloc with the US or China
+    m.world.bloc_member[:, ind] = False
+    m.view_cache = None
+    cands = investor_view(m)["firm_candidates_list"]
+    assert not m.allied_matrix()[usa, ind]
+    assert ind in cands[usa]  # tier-1 capital in a tier-1 host
+    assert ind not in cands[chn] and chn not in cands[usa]  # screened; and no tier-3 hosts for tier-1 firms
+    assert set(cands[ind]) >= {usa, ind}

@@ -117,7 +117,12 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         },
     }
     tier = w.export_tier
-    firm_candidates = m.allied_matrix() | (tier == 2)[None, :]
+    # where a firm builds: at home and with its blocs' members, in tier-2 markets, and, for firms of the
+    # chip producers' tier-1 allies, in any tier-1 country (France's Feb 2025 pledges include Canada's
+    # Brookfield, EUR 20B, and the UK's Fluidstack, EUR 10B, CALIBRATION 12). Tier-1 hosts screen
+    # investors from tier-3 countries (CFIUS, the EU's FDI screening); tier-2 capital abroad (the UAE's
+    # MGX, EUR 30-50B in France) is left out: an assumption that keeps such groups building at home
+    firm_candidates = m.allied_matrix() | (tier == 2)[None, :] | ((tier == 1)[:, None] & (tier == 1)[None, :])
     # firms of the chip producers' allies and of tier-2 countries keep out of tier-3 hosts (their chips
     # could not go there, and secondary sanctions would follow them home: G42 left China in 2024 to
     # keep its US chips); firms of tier-3 countries may build anywhere they may invest
