@@ -19,6 +19,9 @@ blurs the comparison) against the same passive India with no commands, on the sa
   the 500 MW state campus;
 - security: cyber-security spending raised to $3B a year from 2026Q1.
 
+Then each of four levers (50% subsidy, localisation, $3B/yr security, the 50 MW programme) alone
+for France, Germany, Japan, Korea and Brazil, the same way.
+
 Prints the 2030Q4 index and pillars per case (mean over seeds), each case's change against the
 control, and for the AI-only baseline: the largest rise of any nation's index over 2026-35 with
 its own compute, power and chip pillars' rises, and Europe against Russia in the median seed.
@@ -114,6 +117,96 @@ CASES: dict[str, list[dict[str, Any]]] = {
 
 
 SCENARIO = "baseline"
+
+#: Other nations whose levers are measured the same way (each alone, the nation played by script,
+#: against the same passive nation): Europe, East Asia and Latin America.
+OTHERS = ("FRA", "DEU", "JPN", "KOR", "BRA")
+#: Each lever and the pillar it aims at.
+OTHER_LEVERS = {
+    "subsidy": "compute_self_reliance",
+    "localisation": "data_governance",
+    "security": "cyber_resilience",
+    "programme": "compute_self_reliance",
+}
+
+
+def other_cases(nation: str) -> dict[str, list[dict[str, Any]]]:
+    """The levers of `nation`, each alone: as India's, the programme a 50 MW state campus filled as it opens."""
+    buys = [
+        {
+            "quarter": q,
+            "seat": nation,
+            "command": {
+                "kind": "buy_accelerators",
+                "accelerator": "frontier",
+                "h100e": 38_000.0,
+                "max_price_usd": 30000.0,
+                "region": nation,
+            },
+        }
+        for q in FILL
+    ]
+    return {
+        "control": [],
+        "subsidy": [{"quarter": "2026Q1", "seat": nation, "command": {"kind": "set_subsidy", "rate": 0.5}}],
+        "localisation": [
+            {"quarter": "2026Q1", "seat": nation, "command": {"kind": "set_localisation", "enabled": True}}
+        ],
+        "security": [
+            {"quarter": "2026Q1", "seat": nation, "command": {"kind": "set_security_spending", "busd_per_year": 3.0}}
+        ],
+        "programme": [
+            {
+                "quarter": "2026Q1",
+                "seat": nation,
+                "command": {"kind": "build_datacenter", "region": nation, "it_mw": 50.0},
+            },
+            *buys,
+        ],
+    }
+
+
+def _play_other(args: tuple[str, str, int, str]) -> tuple[str, str, int, dict[str, float]]:
+    nation, case, seed, name = args
+    scenario = load_scenario(resolve_scenario(name))
+    model = SovereignModel(scenario, rng=seed)
+    script = script_from_dict({"seats": {nation: {"ai": "off"}}, "commands": other_cases(nation)[case]}, scenario)
+    play_scripted(model, script)
+    rows = [r for r in model.metrics.nations if r["region"] == nation and r["quarter"] == "2030Q4"]
+    return nation, case, seed, {k: float(rows[0][k]) for k in ["sovereignty_index", *PILLARS]}
+
+
+def report_others(seeds: list[int], others: dict[tuple[str, str], list[dict[str, float]]]) -> str:
+    """The same levers for other nations: each lever's change of its pillar and of the index, 2030Q4."""
+
+    def delta(nation: str, case: str, key: str) -> float:
+        rows, base = others[(nation, case)], others[(nation, "control")]
+        return float(np.mean([r[key] for r in rows]) - np.mean([r[key] for r in base]))
+
+    lines = [
+        "",
+        f"The same levers for other nations (each alone, the nation played by script against the same passive "
+        f"nation, seeds {seeds[0]}-{seeds[-1]}, 2030Q4): the change of the lever's pillar / of the index.",
+        "",
+        "| nation | 50% subsidy (compute) | localisation (data) | security $3B/yr (cyber) "
+        "| 50 MW programme (compute) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    short: dict[str, list[str]] = {lever: [] for lever in OTHER_LEVERS}
+    for nation in OTHERS:
+        cells = []
+        for lever, pillar in OTHER_LEVERS.items():
+            d_p, d_i = delta(nation, lever, pillar), delta(nation, lever, "sovereignty_index")
+            cells.append(f"{d_p:+.3f} / {d_i:+.3f}")
+            if max(d_p, d_i) < 0.02:
+                short[lever].append(nation)
+        lines.append(f"| {nation} | " + " | ".join(cells) + " |")
+    lines += ["", "Checks (index or the lever's pillar up by >= 0.02 by 2030Q4):", ""]
+    for lever, missed in short.items():
+        n = len(OTHERS) - len(missed)
+        verdict = "met" if not missed else "**not met** for " + ", ".join(missed)
+        lines.append(f"- {lever}: {n} of {len(OTHERS)} nations: {verdict}")
+    return "\n".join(lines)
 
 
 def _play(args: tuple[str, int, str]) -> tuple[str, int, dict[str, float]]:
@@ -233,13 +326,18 @@ def main() -> None:
         name, args = args[0], args[1:]
     seeds = [int(s) for s in args] or [1, 2, 3, 4, 5]
     jobs = [(case, seed, name) for case in CASES for seed in seeds]
+    other_jobs = [(n, case, seed, name) for n in OTHERS for case in other_cases(n) for seed in seeds]
     with ProcessPoolExecutor(2) as pool:
         results = list(pool.map(_play, jobs))
         base = list(pool.map(_baseline, [(seed, name) for seed in seeds]))
+        other_rows = list(pool.map(_play_other, other_jobs))
     table: dict[str, dict[int, dict[str, float]]] = {}
     for case, seed, row in results:
         table.setdefault(case, {})[seed] = row
-    text = report(name, seeds, table, base)
+    others: dict[tuple[str, str], list[dict[str, float]]] = {}
+    for nation, case, _, row in other_rows:
+        others.setdefault((nation, case), []).append(row)
+    text = report(name, seeds, table, base) + "\n" + report_others(seeds, others)
     print(text)
     if out is not None:
         write_section(out, "geopolitics", text)

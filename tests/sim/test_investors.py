@@ -103,3 +103,34 @@ def test_firms_of_tier_one_countries_may_build_in_any_tier_one_country_and_tier_
     assert ind in cands[usa]  # tier-1 capital in a tier-1 host
     assert ind not in cands[chn] and chn not in cands[usa]  # screened; and no tier-3 hosts for tier-1 firms
     assert set(cands[ind]) >= {usa, ind}
+
+
+def test_a_hosts_subsidy_draws_a_hall_for_its_own_unmet_demand_when_the_world_needs_none(tiny):
+    """With the world's pipeline full (no gap), an investor builds only where a host subsidises: up to the
+    subsidy's rate of the room the host's own demand leaves (times the AI's investment appetite)."""
+    m = _started(tiny)
+    agent = m.seats["cloudco"]
+    agent.state["cash_busd"] = 1_000.0
+    agent.state["difficulty"] = "hard"  # no misjudgement
+    ind = m.region_ix["IND"]
+
+    def orders(subsidy: float) -> list[BuildDatacenter]:
+        m.view_cache = None
+        m.world.subsidy[:] = 0.0
+        m.world.subsidy[ind] = subsidy
+        v = investor_view(m)
+        v["demand_now"] = 0.0  # the world's demand is built for: no gap anywhere
+        lag = agent.params["lag"]
+        for covered in (False, True):  # India the best place to build, by far
+            rows = [[1.0 if r == ind else 0.1 for r in range(len(m.region_ix))] for _ in v["kw_new_list"]]
+            v["margin_lists"][(lag, covered)] = rows
+        v["premium_room_kw_list"][ind] = 200_000.0  # 200 MW of India's own demand unbuilt for
+        v["room_kw_list"][ind] = float("inf")  # and no export cap on what halls there could fill
+        return [c for c in invest(agent, 1.0) if isinstance(c, BuildDatacenter)]
+
+    assert orders(0.0) == []
+    built = orders(0.5)
+    assert [c.region for c in built] == ["IND"]
+    _, hi = tiny.policy.datacenter_mw
+    expected = min(0.5 * 200.0 * agent.params["invest"], hi)
+    assert built[0].it_mw == pytest.approx(expected, abs=0.05)

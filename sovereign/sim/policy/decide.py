@@ -9,7 +9,7 @@ the investor view, which uses the phases' own economics.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -113,23 +113,7 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
         elif score != score:
             best, best_score = r, score
             break
-    # how much to build: my share of the gap between demand ahead and capacity in the pipeline
-    availability = sc.economics.fleet_availability
-    ahead = v["demand_now"] * (1.0 + m.economy.growth) ** (p["horizon_q"] / 4.0)
-    gap = ahead / availability - v["fleet"] - (v["space_kw"] + v["building_mw"] * econ.KW_PER_MW) / kw_new
-    owned = v["owned_stock_list"]
-    mine = owned[me] if me < len(owned) else 0.0
-    if agent.kind == "nation":
-        # a sovereign programme sizes itself to the nation's own untrusted demand, not the world's
-        pillars = m.results.pillars
-        demand = v["demand_by_region"][home]
-        trusted = float(pillars["compute_self_reliance"][home]) if pillars is not None else 0.0
-        building = v["building_by_seat"].get(agent.seat_id, 0.0) * econ.KW_PER_MW / kw_new
-        want_h100e = demand * (1.0 - trusted) * rules.programme_demand_share - building
-    else:
-        share = max(mine / max(v["fleet"], 1.0), 0.02)
-        want_h100e = gap * share
-    want_mw = max(want_h100e, 0.0) * kw_new / econ.KW_PER_MW * p["invest"]
+    want_mw = _build_wanted(agent, v, home, best, kw_new)
     min_mw, max_mw = rules.datacenter_mw
     cmds.extend(_upgrade_order(agent, v["upgrade_by_seat"].get(me), cash_share))
     if best_score > 0 and want_mw >= min_mw:
@@ -201,6 +185,41 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                     budget -= spot * bid / 1e9 * (expect / qty)
             j += 1
     return cmds
+
+
+def _build_wanted(agent: SeatAgent, v: dict[str, Any], home: int, best: int, kw_new: float) -> float:
+    """MW of halls an investor wants to order this quarter (before its cash and the region's room).
+
+    A firm takes its share (by its fleet, at least 2%) of the gap between the world's demand ahead
+    and the capacity in the pipeline; a nation's programme sizes itself to its own untrusted demand.
+    """
+    m, w, rules, p = agent.model, agent.model.world, agent.model.scenario.policy, agent.params
+    me = m.seat_pos[agent.seat_id]
+    premium_room = v["premium_room_kw_list"]
+    availability = m.scenario.economics.fleet_availability
+    ahead = v["demand_now"] * (1.0 + m.economy.growth) ** (p["horizon_q"] / 4.0)
+    gap = ahead / availability - v["fleet"] - (v["space_kw"] + v["building_mw"] * econ.KW_PER_MW) / kw_new
+    owned = v["owned_stock_list"]
+    mine = owned[me] if me < len(owned) else 0.0
+    if agent.kind == "nation":
+        # a sovereign programme sizes itself to the nation's own untrusted demand, not the world's
+        pillars = m.results.pillars
+        demand = v["demand_by_region"][home]
+        trusted = float(pillars["compute_self_reliance"][home]) if pillars is not None else 0.0
+        building = v["building_by_seat"].get(agent.seat_id, 0.0) * econ.KW_PER_MW / kw_new
+        want_h100e = demand * (1.0 - trusted) * rules.programme_demand_share - building
+    else:
+        share = max(mine / max(v["fleet"], 1.0), 0.02)
+        want_h100e = gap * share
+    want_mw = max(want_h100e, 0.0) * kw_new / econ.KW_PER_MW * p["invest"]
+    if agent.kind != "nation" and w.subsidy[best] > 0.0:
+        # a host that pays a share of the capital makes a hall for its own unmet demand worth building
+        # even when the world's pipeline covers the world's demand: METI's April 2024 grants of up to
+        # half of five GPU-cloud projects (Y72.5B; Sakura Internet Y50.1B, KDDI Y10.2B; Impress Watch,
+        # watch.impress.co.jp/docs/news/1585751.html) drew in-country capacity the global market had
+        # not built; up to the subsidy's rate of the room that demand leaves there
+        want_mw = max(want_mw, w.subsidy[best] * premium_room[best] / econ.KW_PER_MW * p["invest"])
+    return float(want_mw)
 
 
 def _upgrade_order(agent: SeatAgent, upgrade: tuple[int, str] | None, cash_share: float) -> list[Command]:
