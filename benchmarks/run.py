@@ -35,7 +35,8 @@ stays under 0.5 s median on one core"):
   from wrapped runs and the difference is printed as the instrumentation overhead.
 
 ``--lp`` adds the old side-by-side of the same game with the compute market solved exactly as an
-LP by HiGHS (``temperature=0``), the way a straightforward implementation would clear it: the
+LP (``temperature=0``: the kernel's exact mode, a network simplex since 2026-12-04, HiGHS before), the
+way a straightforward implementation would clear it: the
 game's compute market is a logit equilibrium at the scenario's temperature, so this run plays a
 slightly different game and is a reference for speed only.
 """
@@ -241,7 +242,7 @@ def time_run(scenario: Any, seed: int, phases: bool) -> dict[str, Any]:
 
 
 def lp_compute_patch() -> tuple[Any, str, Any]:
-    """(target, name, value) that makes the model clear compute exactly by HiGHS (temperature 0)."""
+    """(target, name, value) that makes the model clear compute exactly (temperature 0, the exact mode)."""
     import sovereign.sim.model as model_mod
     from sovereign.markets import clear_compute
 
@@ -462,7 +463,7 @@ def report(sides: list[Side], args: argparse.Namespace, lp: dict[str, Any] | Non
     if lp is not None:
         lp_med = statistics.median(r["cpu_s"] for r in lp["plain"])
         con.print(
-            f"LP baseline (this tree, compute market solved exactly by HiGHS): median {lp_med:.3f} s over "
+            f"LP baseline (this tree, compute market solved exactly, temperature 0): median {lp_med:.3f} s over "
             f"{len(lp['plain'])} runs; the game as played is {lp_med / new_med:.1f}x faster"
         )
 
