@@ -173,8 +173,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "join_bloc",
         "Join bloc",
-        "Apply to join an alliance; its members vote at the start of next quarter. Once admitted, allied "
-        "facilities and firms count towards compute self-reliance and chip security.",
+        "Apply to join an alliance; its members vote at the start of next quarter. Once admitted, their "
+        "facilities and firms count for your sovereignty as far as you trust them.",
         NATION,
     ),
     ActionSpec(
