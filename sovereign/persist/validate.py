@@ -528,6 +528,7 @@ SEAT_STATE = Record(
         "revenue_hist": ListOf(MONEY),
         "compute_floor_usd": Num(lo=0, hi=200),  # $/H100e-hour (`SetComputePrice`)
         "lapsed_busd": MONEY,  # a nation's budget returned to the treasury this quarter
+        "other_business_busd": AMOUNT,  # a group's valuation beyond its AI business, held from its first quarter
     },
     extra=Scalarish(),
 )

@@ -60,10 +60,14 @@ def _seat(doc: dict, seat_id: str) -> dict:
 
 
 def _set_cash(value):
+    return _set_state("cloudco", "cash_busd", value)
+
+
+def _set_state(seat_id, key, value):
     def change(doc):
-        seat = _seat(doc, "cloudco")
+        seat = _seat(doc, seat_id)
         state = decode(seat["state"])
-        state["cash_busd"] = value
+        state[key] = value
         seat["state"] = encode(state)
 
     return change
@@ -115,6 +119,8 @@ FORGERIES = [
         "pending.IND.1.region",
     ),
     ("queued answer to no decision", lambda d: d["game"]["pending"]["IND"][0].update(event_id=99), "pending.IND.0"),
+    # found by the long fuzz: a group's other business as text reached the finance phase
+    ("other business as text", _set_state("bharat", "other_business_busd", "text"), "state.other_business_busd"),
 ]
 
 
