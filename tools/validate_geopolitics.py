@@ -51,18 +51,18 @@ PILLARS = ["compute_self_reliance", "power_adequacy", "chip_security", "data_gov
 EUROPE = ["DEU", "FRA", "EU_REST", "NORDICS", "IRL"]
 
 
-def _buys(quarters: list[str], h100e: float) -> list[dict[str, Any]]:
+def _buys(quarters: list[str], h100e: float, nation: str = "IND") -> list[dict[str, Any]]:
     """Bids each quarter for the state campus (refused while it has no free space: logged, harmless)."""
     return [
         {
             "quarter": q,
-            "seat": "IND",
+            "seat": nation,
             "command": {
                 "kind": "buy_accelerators",
                 "accelerator": "frontier",
                 "h100e": h100e,
                 "max_price_usd": 30000.0,
-                "region": "IND",
+                "region": nation,
             },
         }
         for q in quarters
@@ -132,20 +132,6 @@ OTHER_LEVERS = {
 
 def other_cases(nation: str) -> dict[str, list[dict[str, Any]]]:
     """The levers of `nation`, each alone: as India's, the programme a 50 MW state campus filled as it opens."""
-    buys = [
-        {
-            "quarter": q,
-            "seat": nation,
-            "command": {
-                "kind": "buy_accelerators",
-                "accelerator": "frontier",
-                "h100e": 38_000.0,
-                "max_price_usd": 30000.0,
-                "region": nation,
-            },
-        }
-        for q in FILL
-    ]
     return {
         "control": [],
         "subsidy": [{"quarter": "2026Q1", "seat": nation, "command": {"kind": "set_subsidy", "rate": 0.5}}],
@@ -161,7 +147,7 @@ def other_cases(nation: str) -> dict[str, list[dict[str, Any]]]:
                 "seat": nation,
                 "command": {"kind": "build_datacenter", "region": nation, "it_mw": 50.0},
             },
-            *buys,
+            *_buys(FILL, 38_000.0, nation),
         ],
     }
 

@@ -33,9 +33,12 @@ def _tool():  # the report's own cases and player, so the test checks what the r
     return module
 
 
+_PLAY = _tool()._play  # loaded once; the forked workers inherit it
+
+
 def _play(args: tuple[str, int]) -> tuple[str, int, dict[str, float]]:
     case, seed = args
-    return _tool()._play((case, seed, "baseline"))
+    return _PLAY((case, seed, "baseline"))
 
 
 @pytest.mark.slow

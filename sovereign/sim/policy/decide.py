@@ -191,16 +191,12 @@ def _build_wanted(agent: SeatAgent, v: dict[str, Any], home: int, best: int, kw_
     """MW of halls an investor wants to order this quarter (before its cash and the region's room).
 
     A firm takes its share (by its fleet, at least 2%) of the gap between the world's demand ahead
-    and the capacity in the pipeline; a nation's programme sizes itself to its own untrusted demand.
+    and the capacity in the pipeline, or, where the best region's host subsidises, the subsidy's rate
+    of the room that region's own demand leaves, if that is more; a nation's programme sizes itself
+    to its own untrusted demand.
     """
     m, w, rules, p = agent.model, agent.model.world, agent.model.scenario.policy, agent.params
-    me = m.seat_pos[agent.seat_id]
     premium_room = v["premium_room_kw_list"]
-    availability = m.scenario.economics.fleet_availability
-    ahead = v["demand_now"] * (1.0 + m.economy.growth) ** (p["horizon_q"] / 4.0)
-    gap = ahead / availability - v["fleet"] - (v["space_kw"] + v["building_mw"] * econ.KW_PER_MW) / kw_new
-    owned = v["owned_stock_list"]
-    mine = owned[me] if me < len(owned) else 0.0
     if agent.kind == "nation":
         # a sovereign programme sizes itself to the nation's own untrusted demand, not the world's
         pillars = m.results.pillars
@@ -209,6 +205,11 @@ def _build_wanted(agent: SeatAgent, v: dict[str, Any], home: int, best: int, kw_
         building = v["building_by_seat"].get(agent.seat_id, 0.0) * econ.KW_PER_MW / kw_new
         want_h100e = demand * (1.0 - trusted) * rules.programme_demand_share - building
     else:
+        availability = m.scenario.economics.fleet_availability
+        ahead = v["demand_now"] * (1.0 + m.economy.growth) ** (p["horizon_q"] / 4.0)
+        gap = ahead / availability - v["fleet"] - (v["space_kw"] + v["building_mw"] * econ.KW_PER_MW) / kw_new
+        owned, me = v["owned_stock_list"], m.seat_pos[agent.seat_id]
+        mine = owned[me] if me < len(owned) else 0.0
         share = max(mine / max(v["fleet"], 1.0), 0.02)
         want_h100e = gap * share
     want_mw = max(want_h100e, 0.0) * kw_new / econ.KW_PER_MW * p["invest"]
