@@ -51,5 +51,9 @@ def test_the_console_hands_a_team_seat_to_the_ai_and_back(server, browser, tmp_p
     quarter_is(teacher, "2026Q3")
     teacher.wait_for_selector(f"{row} td:text-is('the team')")
     dragons.wait_for_selector("#banner.hidden", state="attached")
+    # the team's page has re-rendered its orders form for the new quarter (under load in CI the click
+    # could come before it, and the order was refused)
+    dragons.wait_for_selector("#turn-state:text('still deciding')")
+    dragons.wait_for_selector("#verdict.good")
     dragons.click("#queue-btn")
     dragons.wait_for_selector("#order-result:text('Queued.')")
