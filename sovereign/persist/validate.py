@@ -913,6 +913,8 @@ METRICS = Record(
                         "dc_power_price": Arr("f", ("R",)),
                         "chip_price": Arr("f", ("G",)),
                     },
+                    # orders the fabs could not fill, by class (what fabs expand for)
+                    optional={"chip_unmet": Arr("f", ("G",))},
                     extra=AnyValue(),
                 )
             )

@@ -93,6 +93,12 @@ def _metrics_row_without_quarter(doc):
     doc["game"]["metrics"]["nations"] = encode(rows)
 
 
+def _signals_unmet_as_text(doc):
+    rows = decode(doc["game"]["metrics"]["signals"])
+    rows[0]["chip_unmet"] = "text"
+    doc["game"]["metrics"]["signals"] = encode(rows)
+
+
 def _last_wrong_shape(doc):
     edit_decoded(doc, "results", lambda res: setattr(res.power, "dc_curtail", np.zeros(7)))
 
@@ -121,6 +127,12 @@ FORGERIES = [
     ("queued answer to no decision", lambda d: d["game"]["pending"]["IND"][0].update(event_id=99), "pending.IND.0"),
     # found by the long fuzz: a group's other business as text reached the finance phase
     ("other business as text", _set_state("bharat", "other_business_busd", "text"), "state.other_business_busd"),
+    # and text in the unfilled chip orders the fabs read
+    (
+        "unfilled chip orders as text",
+        _signals_unmet_as_text,
+        "metrics.signals.0.chip_unmet",
+    ),
 ]
 
 
