@@ -20,7 +20,8 @@ blurs the comparison) against the same passive India with no commands, on the sa
 - security: cyber-security spending raised to $3B a year from 2026Q1.
 
 Then each of four levers (50% subsidy, localisation, $3B/yr security, the 50 MW programme) alone
-for France, Germany, Japan, Korea and Brazil, the same way.
+for France, Germany, Japan, Korea and Brazil, the same way (the programme's campus with its own
+generation where the grid would connect it only after it is built: Germany).
 
 Prints the 2030Q4 index and pillars per case (mean over seeds), each case's change against the
 control, and for the AI-only baseline: the largest rise of any nation's index over 2026-35 with
@@ -46,6 +47,7 @@ from sovereign.scenario.catalog import resolve_scenario  # noqa: E402
 from sovereign.scenario.loader import load_scenario  # noqa: E402
 from sovereign.scenario.script import play_scripted, script_from_dict  # noqa: E402
 from sovereign.sim.model import SovereignModel  # noqa: E402
+from sovereign.sim.phases.grid import expected_wait_quarters  # noqa: E402
 
 PILLARS = ["compute_self_reliance", "power_adequacy", "chip_security", "data_governance", "cyber_resilience"]
 EUROPE = ["DEU", "FRA", "EU_REST", "NORDICS", "IRL"]
@@ -130,8 +132,14 @@ OTHER_LEVERS = {
 }
 
 
-def other_cases(nation: str) -> dict[str, list[dict[str, Any]]]:
-    """The levers of `nation`, each alone: as India's, the programme a 50 MW state campus filled as it opens."""
+def other_cases(nation: str, onsite: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """The levers of `nation`, each alone: as India's, the programme a 50 MW state campus filled as it opens.
+
+    `onsite`: the campus brings its own generation. A government with a 2030 target does so where
+    the grid would connect the campus only after it is built (Frankfurt's queue: four years and
+    more, CALIBRATION 11; CyrusOne's 61 MW on-site gas plant there), as the game's build form
+    suggests; otherwise the programme would measure the queue, not the programme.
+    """
     return {
         "control": [],
         "subsidy": [{"quarter": "2026Q1", "seat": nation, "command": {"kind": "set_subsidy", "rate": 0.5}}],
@@ -145,7 +153,7 @@ def other_cases(nation: str) -> dict[str, list[dict[str, Any]]]:
             {
                 "quarter": "2026Q1",
                 "seat": nation,
-                "command": {"kind": "build_datacenter", "region": nation, "it_mw": 50.0},
+                "command": {"kind": "build_datacenter", "region": nation, "it_mw": 50.0, "onsite": onsite},
             },
             *_buys(FILL, 38_000.0, nation),
         ],
@@ -156,7 +164,9 @@ def _play_other(args: tuple[str, str, int, str]) -> tuple[str, str, int, dict[st
     nation, case, seed, name = args
     scenario = load_scenario(resolve_scenario(name))
     model = SovereignModel(scenario, rng=seed)
-    script = script_from_dict({"seats": {nation: {"ai": "off"}}, "commands": other_cases(nation)[case]}, scenario)
+    onsite = float(expected_wait_quarters(model)[model.region_ix[nation]]) > 0.0  # see `other_cases`
+    commands = other_cases(nation, onsite)[case]
+    script = script_from_dict({"seats": {nation: {"ai": "off"}}, "commands": commands}, scenario)
     play_scripted(model, script)
     rows = [r for r in model.metrics.nations if r["region"] == nation and r["quarter"] == "2030Q4"]
     return nation, case, seed, {k: float(rows[0][k]) for k in ["sovereignty_index", *PILLARS]}
