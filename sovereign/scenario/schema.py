@@ -275,7 +275,8 @@ class Region(Strict):
     export_tier: Literal[1, 2, 3] = F(description="Export-control tier as a chip destination (1 free, 3 barred)")
     localisation_law: bool = F(False, description="Data-localisation law in force at the start")
     permitting_quarters: int = F(
-        description="Extra delay for permits and grid connection of new projects",
+        description="Extra delay for planning and permits of new projects (the wait for a grid connection is the "
+        "connection queue, `connection_queue_mw`)",
         unit="quarters",
         ge=0,
         le=40,

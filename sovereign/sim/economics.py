@@ -29,7 +29,7 @@ def new_datacenter_pue(sc: Scenario, region_pue: float | np.ndarray) -> Any:
 
 
 def datacenter_build_quarters(sc: Scenario, permitting_quarters: int) -> int:
-    """Quarters from order to operation of a datacenter: construction plus permitting and grid."""
+    """Quarters from order to operation of a datacenter: construction plus permits (the grid's queue comes after)."""
     return sc.economics.datacenter_build_quarters + int(permitting_quarters)
 
 
