@@ -16,6 +16,14 @@ from numba import njit
 BIG = 1e50
 #: Status codes returned by :func:`stage`.
 CONVERGED, CERTIFIED, BUDGET = 0, 1, 2
+#: Plain iterations between two looks for a stalled drift of the potentials (see :func:`_leap`).
+RATE_EVERY = 250
+#: A stage whose error fell by less than 1 - this between two looks has stalled.
+STALL = 0.98
+#: A stage whose error fell by less than half between two looks converges slowly (see :func:`_leap`).
+SLOW = 0.5
+#: The longest leap along a drift, in looks' worth of it.
+MAX_LEAP = 1000.0
 
 
 @njit(cache=True)
@@ -214,6 +222,11 @@ def stage(
     inv_d = 1.0 / d
     inv_c = 1.0 / c
     b_next = np.empty(n_k)
+    # the potentials and the error at the last look for a stall (`_leap`, every RATE_EVERY iterations)
+    last_err = np.inf
+    have_prev = False
+    f_prev = np.empty(n_j)
+    g_prev = np.empty(n_k)
     for it in range(max_iter):
         if it == plain_after:
             w = 1.0  # over-relaxation can stall at low temperature; plain Sinkhorn always converges
@@ -262,7 +275,71 @@ def stage(
         if out:
             _absorb(f, g, a, b, tau, amax, bmax)
             _kernel(s, m, f, g, tau, ker, ker_t)
+        if it >= plain_after and (it - plain_after) % RATE_EVERY == 0:
+            if _leap(f, g, a, b, tau, f_prev, g_prev, err / last_err if have_prev else 0.0):
+                _absorb(f, g, a, b, tau, amax, bmax)
+                _kernel(s, m, f, g, tau, ker, ker_t)
+                have_prev = False
+            else:
+                have_prev = True
+            last_err = err
     return a, b, ker, ker_t, max_iter, BUDGET
+
+
+@njit(cache=True)
+def _leap(
+    f: np.ndarray,
+    g: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    tau: float,
+    f_prev: np.ndarray,
+    g_prev: np.ndarray,
+    ratio: float,
+) -> bool:
+    """Leap along a stalled drift of the potentials; remember them for the next look.
+
+    Why: where a block of segments and clusters cannot balance (its demand and capacity differ),
+    the dual has a flat direction: the block's potentials drift together, a little each iteration,
+    while the error stays put, until one of them reaches its bound (zero: a price or a rent that
+    vanishes) and the scaling converges. The drift took thousands of iterations (the budget ran out
+    in 2 of 5 games and the LP was solved instead). When the error stalled over the last look,
+    the potentials move along their drift since then until the first one reaches zero, and the
+    scaling goes on from there; its fixed point is the same, only reached sooner. Returns whether
+    it leapt (the scalings are then 1 and the potentials the new ones).
+    """
+    n_j, n_k = f.shape[0], g.shape[0]
+    fe = np.empty(n_j)
+    ge = np.empty(n_k)
+    for j in range(n_j):
+        fe[j] = f[j] - tau * np.log(a[j]) if a[j] > 0.0 else f[j]
+    for k in range(n_k):
+        ge[k] = g[k] - tau * np.log(b[k]) if b[k] > 0.0 else g[k]
+    slow = ratio > SLOW
+    # how far the drift goes on: Aitken's limit of a geometric series of steps shrinking by
+    # `ratio` a look, unbounded when it has stalled, and never past the first potential's zero
+    steps = ratio / (1.0 - ratio) if ratio < STALL else np.inf
+    if slow:
+        for j in range(n_j):
+            drift = fe[j] - f_prev[j]
+            if drift < 0.0 and fe[j] > 0.0:
+                steps = min(steps, fe[j] / -drift)
+        for k in range(n_k):
+            drift = ge[k] - g_prev[k]
+            if drift < 0.0 and ge[k] > 0.0:
+                steps = min(steps, ge[k] / -drift)
+    leap = slow and 1.0 < steps < np.inf
+    if leap:
+        steps = min(steps, MAX_LEAP)
+        for j in range(n_j):
+            f[j] = max(fe[j] + steps * (fe[j] - f_prev[j]), 0.0)
+            a[j] = 1.0
+        for k in range(n_k):
+            g[k] = max(ge[k] + steps * (ge[k] - g_prev[k]), 0.0)
+            b[k] = 1.0
+    f_prev[:] = fe
+    g_prev[:] = ge
+    return leap
 
 
 @njit(cache=True)
@@ -282,7 +359,7 @@ def finish(
 
     Rows are scaled down onto demand, then columns onto capacity (the projection of
     :func:`certify`); a last pass shaves any round-off excess (``1 - 1e-14``) so that no
-    constraint is broken even by an ulp.
+    constraint is broken even by an ulp, whichever order the allocation is summed in.
 
     Returns:
         ``(allocation, price, served, welfare, bound)``.
@@ -296,7 +373,7 @@ def finish(
             v = ar[j] * ker[j, k] * bc[k]
             x[j, k] = v
             tot += v
-        if tot > d[j]:
+        if tot > d[j] * (1 - 1e-14):  # within round-off of the limit too: another sum may exceed it
             f = d[j] / tot * (1 - 1e-14)
             for k in range(n_k):
                 x[j, k] *= f
@@ -305,7 +382,7 @@ def finish(
         for k in range(n_k):
             col_tot[k] += x[j, k]
     for k in range(n_k):
-        if col_tot[k] > c[k]:
+        if col_tot[k] > c[k] * (1 - 1e-14):
             f = c[k] / col_tot[k] * (1 - 1e-14)
             for j in range(n_j):
                 x[j, k] *= f
