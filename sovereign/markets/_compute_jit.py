@@ -276,14 +276,35 @@ def stage(
             _absorb(f, g, a, b, tau, amax, bmax)
             _kernel(s, m, f, g, tau, ker, ker_t)
         if it >= plain_after and (it - plain_after) % RATE_EVERY == 0:
-            if _leap(f, g, a, b, tau, f_prev, g_prev, err / last_err if have_prev else 0.0):
-                _absorb(f, g, a, b, tau, amax, bmax)
-                _kernel(s, m, f, g, tau, ker, ker_t)
-                have_prev = False
-            else:
-                have_prev = True
+            ratio = err / last_err if have_prev else 0.0
+            have_prev = not _look(s, m, f, g, a, b, tau, amax, bmax, ker, ker_t, f_prev, g_prev, ratio)
             last_err = err
     return a, b, ker, ker_t, max_iter, BUDGET
+
+
+@njit(cache=True)
+def _look(
+    s: np.ndarray,
+    m: np.ndarray,
+    f: np.ndarray,
+    g: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    tau: float,
+    amax: np.ndarray,
+    bmax: np.ndarray,
+    ker: np.ndarray,
+    ker_t: np.ndarray,
+    f_prev: np.ndarray,
+    g_prev: np.ndarray,
+    ratio: float,
+) -> bool:
+    """`_leap` if the drift calls for it, then the kernel of the new potentials; whether it leapt."""
+    if not _leap(f, g, a, b, tau, f_prev, g_prev, ratio):
+        return False
+    _absorb(f, g, a, b, tau, amax, bmax)
+    _kernel(s, m, f, g, tau, ker, ker_t)
+    return True
 
 
 @njit(cache=True)
