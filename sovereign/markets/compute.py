@@ -32,6 +32,20 @@ Guarantees, each returned with its certificate:
 
 Prices are the shadow prices of capacity (``>= 0``); where they are not unique the exact mode
 returns the network simplex's dual.
+
+The logit's reference measure. By default the regularisation is the plain entropy of the
+allocation, so a segment rationed at prices ``p`` buys ``exp((s_jk - p_k) / temperature)`` from
+each cluster, in the unit of quantity: its price then depends on that unit (all quantities x10
+lowers prices by ``temperature * ln 10``) and a shortage of 20% moves it by ``temperature * ln
+1.25``. With ``relative=True`` the entropy is taken relative to ``demand_j * capacity_k / C``
+(``C``: the capacity of every cluster anyone may trade with): a segment spreads over its clusters
+by capacity and preference and is served in full until the prices near its surplus (less
+``temperature * ln(C / reach_j)`` for a segment that may use only a part ``reach_j`` of the
+market), and only then rationed. Nothing depends on the unit, and a rule that bars a segment from
+some clusters never serves it more (weights that depended on its reach would: its demand would
+crowd onto the clusters left to it). The demand curve is the segments' willingness to pay (the
+game splits each segment into tranches for a sloping one). As the temperature goes to zero both
+tend to the same LP optimum.
 """
 
 from __future__ import annotations
@@ -93,6 +107,7 @@ def clear_compute(
     *,
     temperature: float | None = None,
     warm_start: ArrayLike | None = None,
+    relative: bool = False,
 ) -> ComputeResult:
     """Match compute supply to demand segments; see the module docstring for guarantees.
 
@@ -110,6 +125,10 @@ def clear_compute(
         warm_start: Optional guess of the capacity prices ``(K,)``, e.g. last quarter's
             ``price``: the scaling starts from it and needs far fewer iterations when the market
             changed little. The answer does not depend on it beyond the solver's tolerances.
+        relative: The logit relative to the market's sizes (see the module docstring): a
+            segment spreads over the clusters it may use in proportion to their capacity and is
+            served in full until the prices near its surplus, whatever the unit of quantity.
+            Default: relative to one unit of quantity per pair (plain entropy).
 
     Returns:
         A :class:`ComputeResult`.
@@ -161,8 +180,22 @@ def clear_compute(
 
     if temperature is not None and temperature <= _EXACT_BELOW * s_max:
         return _exact(cap, dem, surplus, mask)
-    out = _sinkhorn(cap, dem, surplus, mask, temperature, s_max, atol, warm)
+    log_prior = _log_sizes(cap, dem, mask) if relative else None
+    out = _sinkhorn(cap, dem, surplus, mask, temperature, s_max, atol, warm, log_prior)
     return out if out is not None else _exact(cap, dem, surplus, mask)
+
+
+def _log_sizes(cap: NDArray[np.float64], dem: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """``log(demand_j * capacity_k / C)`` on the tradeable pairs (0 elsewhere): the relative logit's prior.
+
+    ``C`` is the capacity of the clusters anyone may trade with, the same for every segment (see
+    the module docstring), so a segment free to use the whole market would be served in full at
+    zero surplus, spread over the clusters by capacity.
+    """
+    reach = float(cap[mask.any(axis=0)].sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.log(dem)[:, None] + np.log(cap)[None, :] - np.log(reach)
+    return np.where(mask, out, 0.0)
 
 
 def _finish(
@@ -235,6 +268,7 @@ def _sinkhorn(
     s_max: float,
     atol: float,
     warm: NDArray[np.float64] | None,
+    log_prior: NDArray[np.float64] | None = None,
 ) -> ComputeResult | None:
     """Annealed log-stabilised Sinkhorn for the inequality-constrained entropic transport.
 
@@ -252,6 +286,9 @@ def _sinkhorn(
     full = bool(rows.all() and cols.all())
     s = surplus if full else np.ascontiguousarray(surplus[np.ix_(rows, cols)])
     m = mask if full else np.ascontiguousarray(mask[np.ix_(rows, cols)])
+    lp = None
+    if log_prior is not None:
+        lp = np.where(m, log_prior if full else log_prior[np.ix_(rows, cols)], 0.0)
     # Surplus with zeros off the allowed pairs (welfare) and with -1e300 there (rents).
     s_m = np.where(m, s, 0.0)
     s_rent = np.where(m, s, -1e300)
@@ -273,7 +310,7 @@ def _sinkhorn(
         if final and target is not None:  # `final` implies a target; said again for the type checker
             tau = target
         a, b, ker, ker_t, n, status = jit.stage(
-            s,
+            s if lp is None else s + tau * lp,
             m,
             s_m,
             s_rent,

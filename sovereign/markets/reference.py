@@ -106,12 +106,15 @@ def compute_logit_reference(
     penalty: ArrayLike,
     temperature: float,
     sweeps: int = 20_000,
+    relative: bool = False,
 ) -> list[list[float]]:
     """The logit equilibrium at ``temperature`` by plain coordinate ascent on its dual.
 
-    Segment ``j`` buys ``exp((s_jk - u_j - p_k) / T)`` from each tradeable cluster ``k``
+    Segment ``j`` buys ``w_jk exp((s_jk - u_j - p_k) / T)`` from each tradeable cluster ``k``
     (allowed and ``s_jk > 0``), where ``u_j >= 0`` and ``p_k >= 0`` are the smallest multipliers
-    keeping demand and capacity; each sweep sets every ``u_j`` then every ``p_k`` exactly.
+    keeping demand and capacity; each sweep sets every ``u_j`` then every ``p_k`` exactly. The
+    weights ``w_jk`` are 1, or with ``relative`` ``demand_j * capacity_k`` over the capacity of
+    the clusters anyone may trade with.
     """
     cap = [float(v) for v in np.asarray(capacity, float)]
     cst = [float(v) for v in np.asarray(cost, float)]
@@ -123,6 +126,12 @@ def compute_logit_reference(
     t = float(temperature)
     s = [[w[j] - cst[k] - float(pen[j, k]) for k in range(n_k)] for j in range(n_j)]
     ok = [[bool(allow[j, k]) and s[j][k] > 0 and dem[j] > 0 and cap[k] > 0 for k in range(n_k)] for j in range(n_j)]
+    if relative:  # fold the weights into the surplus: w exp(s / T) = exp((s + T ln w) / T)
+        reach = sum(cap[k] for k in range(n_k) if any(ok[j][k] for j in range(n_j)))
+        for j in range(n_j):
+            for k in range(n_k):
+                if ok[j][k]:
+                    s[j][k] += t * math.log(dem[j] * cap[k] / reach)
     u = [0.0] * n_j
     p = [0.0] * n_k
 

@@ -572,6 +572,15 @@ class Demand(Strict):
         ge=0,
         le=5,
     )
+    wtp_tranches: list[Annotated[float, Field(gt=0, le=10)]] = F(
+        [1.5, 1.0, 0.5],
+        description="Regional demand of each class is split into equal tranches willing to pay these multiples "
+        "of the class's price: the demand curve along which the buyers who value compute least are rationed "
+        "first when capacity is short",
+        unit="x",
+        min_length=1,
+        max_length=8,
+    )
 
     @field_validator("wtp_usd_per_hour")
     @classmethod

@@ -45,6 +45,32 @@ def _random_market(rng, n_j, n_k):
     )
 
 
+def _entropic_objective(x, inst, t, relative=False):
+    """Surplus minus the temperature times the entropy (relative to the logit's weights)."""
+    cap, cost, dem, wtp, allowed, pen = inst
+    surplus = wtp[:, None] - cost[None, :] - pen
+    ok = allowed & (surplus > 0) & (dem[:, None] > 0) & (cap[None, :] > 0)
+    weight = np.ones_like(surplus)
+    if relative:
+        reach = cap[ok.any(axis=0)].sum()
+        weight = np.where(ok, dem[:, None] * cap[None, :] / max(reach, 1e-300), 1.0)
+    x = np.where(ok, x, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ent = np.where(x > 0, x * (np.log(x / weight) - 1.0), 0.0)
+    return float((x * np.where(ok, surplus, 0.0)).sum() - t * ent.sum())
+
+
+def _assert_logit(res, ref, inst, t, relative=False):
+    """The allocation is the reference's, or, where the reference's coordinate ascent stalled on a
+    flat direction of the dual (it stops after its sweeps), a better value of the same strictly
+    concave objective (the kernel's scaling leaps along such drifts; the optimum is unique)."""
+    scale = max(1.0, inst[2].max())
+    if np.allclose(res.allocation, ref, rtol=1e-5, atol=1e-6 * scale):
+        return
+    mine, theirs = _entropic_objective(res.allocation, inst, t, relative), _entropic_objective(ref, inst, t, relative)
+    assert mine >= theirs - 1e-9 * max(1.0, abs(theirs)), (mine, theirs)
+
+
 def _check_feasible(res, cap, cost, dem, wtp, allowed, pen):
     x = res.allocation
     s = wtp[:, None] - cost[None, :] - pen
@@ -112,7 +138,7 @@ def test_logit_equals_loop_reference(inst, t):
         ref_welfare = compute_welfare(ref, cost, wtp, pen)
         assert res.welfare >= ref_welfare - 1e-9 * max(1.0, float(dem.sum()) * float(wtp.max()))
         return
-    np.testing.assert_allclose(res.allocation, ref, rtol=1e-5, atol=1e-6 * max(1.0, inst[2].max()))
+    _assert_logit(res, ref, inst, t)
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -156,7 +182,7 @@ def test_warm_start_keeps_every_guarantee(inst, guess, t, oracle_compute):
         assert res.welfare >= opt - _gap_tol(5e-3, opt, dem, cap, wtp)
     else:
         ref = np.array(compute_logit_reference(*inst, temperature=t))
-        np.testing.assert_allclose(res.allocation, ref, rtol=1e-5, atol=1e-6 * max(1.0, dem.max()))
+        _assert_logit(res, ref, inst, t)
 
 
 def test_warm_start_from_last_prices_saves_iterations():
@@ -246,3 +272,62 @@ def test_a_drifting_scaling_leaps_to_the_logit_equilibrium(seed):
     assert res.iterations < 1_500
     ref = np.array(compute_logit_reference(*inst, temperature=0.1, sweeps=200_000))
     np.testing.assert_allclose(res.allocation, ref, rtol=1e-5, atol=1e-6 * inst[2].max())
+
+
+@settings(max_examples=40, deadline=None)
+@given(inst=compute_instances(max_n=4), t=st.sampled_from([0.3, 1.0, 3.0]))
+def test_relative_logit_equals_loop_reference(inst, t):
+    res = clear_compute(*inst, temperature=t, relative=True)
+    _check_feasible(res, *inst)
+    ref = np.array(compute_logit_reference(*inst, temperature=t, relative=True))
+    if res.exact:  # the documented fallback, as for the plain logit
+        _, cost, dem, wtp, _, pen = inst
+        assert res.welfare >= compute_welfare(ref, cost, wtp, pen) - 1e-9 * max(1.0, float(dem.sum() * wtp.max()))
+        return
+    _assert_logit(res, ref, inst, t, relative=True)
+
+
+@pytest.mark.parametrize("relative", [False, True])
+def test_only_the_relative_logit_is_free_of_the_unit_of_quantity(relative):
+    # The same market counted in H100e and in thousands of H100e: the relative logit's prices are
+    # the same and its allocation scales; the plain logit's prices move by temperature * ln(1000).
+    rng = np.random.default_rng(3)
+    cap, cost, dem, wtp, allowed, pen = _random_market(rng, 12, 9)
+    small = clear_compute(cap, cost, dem, wtp, allowed, pen, temperature=0.1, relative=relative)
+    big = clear_compute(cap * 1000, cost, dem * 1000, wtp, allowed, pen, temperature=0.1, relative=relative)
+    moved = float(np.abs(big.price - small.price).max())
+    if relative:
+        assert moved < 1e-6
+        np.testing.assert_allclose(big.allocation, small.allocation * 1000, rtol=1e-5, atol=1e-3)
+    else:
+        assert moved > 0.5 * 0.1 * np.log(1000)
+
+
+def test_relative_logit_serves_in_full_until_prices_near_the_surplus():
+    # One segment worth $3 above cost, two clusters with room to spare: served in full (the plain
+    # logit leaves most of it unserved, its demand counted in units it cannot tell apart).
+    cap, cost, dem = np.array([600.0, 400.0]), np.array([1.0, 1.0]), np.array([500.0])
+    wtp, allowed = np.array([4.0]), np.ones((1, 2), bool)
+    rel = clear_compute(cap, cost, dem, wtp, allowed, temperature=0.1, relative=True)
+    plain = clear_compute(cap, cost, dem, wtp, allowed, temperature=0.1)
+    assert rel.served[0] >= 0.999 * dem[0]
+    np.testing.assert_allclose(rel.allocation[0], [300.0, 200.0], rtol=1e-3)  # spread by capacity
+    assert plain.served[0] >= 0.999 * dem[0]  # exp(30) per cluster is plenty here too ...
+    short = clear_compute(cap / 4, cost, dem, wtp, allowed, temperature=0.1, relative=True)
+    # ... and when capacity is short the relative price rises to the surplus, the plain one does not
+    short_plain = clear_compute(cap / 4, cost, dem, wtp, allowed, temperature=0.1)
+    assert short.price.min() > 2.5
+    assert short_plain.price.min() < short.price.min()
+
+
+def test_barring_a_segment_from_clusters_never_serves_it_more():
+    # A localisation rule in miniature: the local segment may use cluster 0 only, or both. Barring
+    # the second may only lower what it gets (the weights do not depend on a segment's reach).
+    cap, cost = np.array([50.0, 400.0]), np.array([1.0, 1.0])
+    dem, wtp = np.array([80.0, 500.0]), np.array([5.0, 3.5])
+    pen = np.array([[0.0, 0.3], [0.0, 0.0]])
+    free = clear_compute(cap, cost, dem, wtp, np.ones((2, 2), bool), pen, temperature=0.1, relative=True)
+    barred = np.array([[True, False], [True, True]])
+    local = clear_compute(cap, cost, dem, wtp, barred, pen, temperature=0.1, relative=True)
+    assert local.served[0] <= free.served[0] + 1e-9
+    assert local.allocation[0, 1] == 0.0

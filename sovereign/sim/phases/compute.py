@@ -33,10 +33,11 @@ if TYPE_CHECKING:
 
 
 def demand_segments(model: SovereignModel) -> Segments:
-    """Demand segments of the compute market: regional demand by class, and each lab/startup."""
+    """Demand segments of the compute market: regional demand by class in tranches, and each lab/startup."""
     sc, n_r = model.scenario, len(model.region_ix)
     pool = model.economy.regional_demand_h100e
     wtp = sc.demand.wtp_usd_per_hour
+    tranches = sc.demand.wtp_tranches
     share = np.array([r.ai_demand_share for r in sc.regions])
     reg_share = np.array([r.regulated_share for r in sc.regions])
     tr = sc.demand.training_share
@@ -51,11 +52,15 @@ def demand_segments(model: SovereignModel) -> Segments:
         ("inference", (1 - reg_share) * (1 - tr)),
         ("regulated", reg_share),
     ):
-        region.extend(range(n_r))
-        klass.extend([c] * n_r)
-        qty.extend((pool * share * frac).tolist())
-        price.extend([wtp[c]] * n_r)
-        owner.extend([None] * n_r)
+        # a demand curve: equal tranches willing to pay multiples of the class's price, so a
+        # shortage rations those who value compute least and raises the price as it deepens
+        part = (pool * share * frac / len(tranches)).tolist()
+        for mult in tranches:
+            region.extend(range(n_r))
+            klass.extend([c] * n_r)
+            qty.extend(part)
+            price.extend([wtp[c] * mult] * n_r)
+            owner.extend([None] * n_r)
     for agent in model.seats.values():
         d = agent.state.get("demand_h100e", 0.0)
         if agent.kind in ("lab", "startup") and d > 0:
@@ -91,11 +96,8 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
     floor = price_floors(model, k_ix)
     ask = np.where(floor > 0, np.maximum(cost, floor), cost)
     r_j = seg.region
-    penalty = np.where(
-        seg.klass[:, None] == "training",
-        0.0,
-        model.distance_km[r_j][:, r_k] / 1000.0 * sc.demand.latency_penalty_usd_per_1000km,
-    )
+    latency = model.distance_km[:, r_k] / 1000.0 * sc.demand.latency_penalty_usd_per_1000km  # (R, K)
+    penalty = np.where(seg.klass[:, None] == "training", 0.0, latency[r_j])
     res = clear_compute(
         capacity - contracted.sum(0),
         ask,
@@ -105,6 +107,7 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
         penalty,
         temperature=sc.demand.preference_spread_usd_per_hour,
         warm_start=_warm_start(model, k_ix, r_k),
+        relative=True,  # prices free of the unit of quantity (see `sovereign.markets.compute`)
     )
     alloc = np.asarray(res.allocation)
     rent = np.asarray(res.price)
@@ -274,10 +277,21 @@ def _settle_contract_use(
 
 
 def _allowed(model: SovereignModel, seg: Segments, r_k: np.ndarray, k_ix: np.ndarray) -> np.ndarray:
-    """(J, K) which segment may buy from which cluster: localisation and sanctions rules."""
+    """(J, K) which segment may buy from which cluster: localisation and sanctions rules.
+
+    The rules read only a segment's region and whether its data is regulated, so they are worked
+    out once per such pair (a region's tranches and labs share a row) and the rows copied.
+    """
+    key = seg.region * 2 + (seg.klass == "regulated")
+    pairs, row = np.unique(key, return_inverse=True)
+    return _allowed_rows(model, pairs // 2, pairs % 2 == 1, r_k, k_ix)[row]
+
+
+def _allowed_rows(
+    model: SovereignModel, r_j: np.ndarray, regulated: np.ndarray, r_k: np.ndarray, k_ix: np.ndarray
+) -> np.ndarray:
+    """`_allowed` for buyers in regions `r_j` whose data is regulated or not."""
     w, sc = model.world, model.scenario
-    r_j = seg.region
-    regulated = seg.klass == "regulated"
     same = r_j[:, None] == r_k[None, :]
     allied = model.allied_matrix()[r_j][:, r_k]
     # localisation: regulated data stays home (or with allies where no law demands home)
@@ -335,8 +349,9 @@ def _settle(
     # per-row numbers as Python floats (``tolist`` gives exactly what ``float()`` of each element
     # gives): these loops index one number at a time, which is much faster on lists
     paid, seats, seat_ids = paid_j.tolist(), model.seats, model.seat_ids
-    for j, who in enumerate(owners):
-        if who is not None and paid[j] > 0:
+    owned = [(j, who) for j, who in enumerate(owners) if who is not None]  # labs' and startups' rows
+    for j, who in owned:
+        if paid[j] > 0:
             model.transfer(who, model.OUTSIDE, paid[j], "compute purchases")
     pooled = float(paid_j[[j for j, who in enumerate(owners) if who is None]].sum())
     model.transfer(model.OUTSIDE, model.OUTSIDE, pooled, "compute purchases")
@@ -357,11 +372,10 @@ def _settle(
         if agent.kind in ("lab", "startup"):
             agent.state["served_h100e"] = 0.0
             agent.state["paid_q"] = 0.0
-    for j, who in enumerate(owners):
-        if who is not None:
-            st = seats[who].state
-            st["served_h100e"] = served[j]
-            st["paid_q"] = paid[j]
+    for j, who in owned:
+        st = seats[who].state
+        st["served_h100e"] = served[j]
+        st["paid_q"] = paid[j]
 
 
 def compute_book(model: SovereignModel, seat: str) -> dict[str, Any]:
