@@ -61,6 +61,72 @@ def _matvec(ker: np.ndarray, x: np.ndarray, out: np.ndarray) -> None:
 
 
 @njit(cache=True)
+def _kernel_any(
+    s: np.ndarray,
+    m: np.ndarray,
+    f: np.ndarray,
+    g: np.ndarray,
+    tau: float,
+    ker: np.ndarray,
+    ker_t: np.ndarray,
+    group: np.ndarray,
+    delta: np.ndarray,
+    e_row: np.ndarray,
+) -> None:
+    """`_kernel`, or for grouped rows the groups' kernel with zero row potentials and each row's factor."""
+    if group.shape[0] == 0:
+        _kernel(s, m, f, g, tau, ker, ker_t)
+        return
+    _kernel(s, m, np.zeros(s.shape[0]), g, tau, ker, ker_t)
+    for j in range(group.shape[0]):
+        e_row[j] = np.exp(min(max((delta[j] - f[j]) / tau, -700.0), 700.0))
+
+
+@njit(cache=True)
+def _rows_times(
+    ker: np.ndarray, x: np.ndarray, out: np.ndarray, group: np.ndarray, e_row: np.ndarray, part: np.ndarray
+) -> None:
+    """``out = K @ x`` for the stage's kernel (grouped: one product per group, then each row's factor)."""
+    if group.shape[0] == 0:
+        _matvec(ker, x, out)
+        return
+    _matvec(ker, x, part)
+    for j in range(group.shape[0]):
+        out[j] = e_row[j] * part[group[j]]
+
+
+@njit(cache=True)
+def _cols_times(
+    ker_t: np.ndarray, y: np.ndarray, out: np.ndarray, group: np.ndarray, e_row: np.ndarray, part: np.ndarray
+) -> None:
+    """``out = K.T @ y`` for the stage's kernel (grouped: the rows' weights summed per group first)."""
+    if group.shape[0] == 0:
+        _matvec(ker_t, y, out)
+        return
+    part[:] = 0.0
+    for j in range(group.shape[0]):
+        part[group[j]] += y[j] * e_row[j]
+    _matvec(ker_t, part, out)
+
+
+@njit(cache=True)
+def _dense(ker: np.ndarray, ker_t: np.ndarray, group: np.ndarray, e_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The stage's kernel and its transpose as full (J, K) and (K, J) arrays."""
+    if group.shape[0] == 0:
+        return ker, ker_t
+    n_j, n_k = group.shape[0], ker.shape[1]
+    full = np.empty((n_j, n_k))
+    full_t = np.empty((n_k, n_j))
+    for j in range(n_j):
+        row = ker[group[j]]
+        for k in range(n_k):
+            v = e_row[j] * row[k]
+            full[j, k] = v
+            full_t[k, j] = v
+    return full, full_t
+
+
+@njit(cache=True)
 def _absorb(
     f: np.ndarray, g: np.ndarray, a: np.ndarray, b: np.ndarray, tau: float, amax: np.ndarray, bmax: np.ndarray
 ) -> None:
@@ -195,6 +261,8 @@ def stage(
     gap: float,
     atol: float,
     max_iter: int,
+    group: np.ndarray,
+    delta: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Run Sinkhorn at temperature ``tau`` from potentials ``f``, ``g`` (updated in place).
 
@@ -202,20 +270,30 @@ def stage(
     cap, i.e. a constraint that does not bind), when ``check_gap`` and the certified welfare gap is
     at most ``max(gap * welfare, atol)``, or after ``max_iter`` iterations.
 
+    Grouped rows (``group`` non-empty, not with ``check_gap``): ``s`` and ``m`` hold one row per
+    group, and row ``j``'s surplus is its group's plus ``delta[j]`` on the same allowed pairs, so its
+    kernel row is its group's times ``exp((delta[j] - f[j]) / tau)``: each matrix-vector product
+    then costs one row per group (the tranches of a demand segment), and the full kernel is built
+    once at the end.
+
     Returns:
         ``(a, b, ker, ker_t, iterations, status)`` with status CONVERGED, CERTIFIED or BUDGET.
     """
-    n_j, n_k = s.shape
-    ker = np.empty((n_j, n_k))
-    ker_t = np.empty((n_k, n_j))
+    grouped = group.shape[0] > 0
+    n_k = s.shape[1]
+    n_j = group.shape[0] if grouped else s.shape[0]
+    ker = np.empty(s.shape)
+    ker_t = np.empty((n_k, s.shape[0]))
+    e_row = np.ones(n_j)  # grouped rows' factors
     amax = np.empty(n_j)
     bmax = np.empty(n_k)
     a = np.ones(n_j)
     b = np.ones(n_k)
     _absorb(f, g, a, b, tau, amax, bmax)
-    _kernel(s, m, f, g, tau, ker, ker_t)
+    _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row)
     kb = np.empty(n_j)
     kta = np.empty(n_k)
+    part = np.empty(s.shape[0])  # grouped: a product's per-group part
     w = omega
     interval = 4.0
     next_check = 4
@@ -230,7 +308,7 @@ def stage(
     for it in range(max_iter):
         if it == plain_after:
             w = 1.0  # over-relaxation can stall at low temperature; plain Sinkhorn always converges
-        _matvec(ker, b, kb)
+        _rows_times(ker, b, kb, group, e_row, part)
         out = False
         # Update a, and measure the row errors of the new iterate (new a, old b) on the way:
         # rows a * (K b), one-sided where a scaling sits at its cap (a demand that does not bind).
@@ -247,9 +325,9 @@ def stage(
             err = max(err, e * inv_d[j])
         if out:
             _absorb(f, g, a, b, tau, amax, bmax)
-            _kernel(s, m, f, g, tau, ker, ker_t)
+            _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row)
             continue
-        _matvec(ker_t, a, kta)
+        _cols_times(ker_t, a, kta, group, e_row, part)
         # Column errors of the same iterate, and the next b (committed after the checks).
         for k in range(n_k):
             bk = b[k]
@@ -262,7 +340,8 @@ def stage(
                     out = True
             b_next[k] = bk
         if err <= tol:
-            return a, b, ker, ker_t, it + 1, CONVERGED
+            full, full_t = _dense(ker, ker_t, group, e_row)
+            return a, b, full, full_t, it + 1, CONVERGED
         if check_gap and err <= 1e-2 and it >= next_check:
             # The certificate cannot pass while the marginals are far off: check it only near,
             # and at growing intervals (it costs about three iterations).
@@ -274,12 +353,14 @@ def stage(
         b[:] = b_next
         if out:
             _absorb(f, g, a, b, tau, amax, bmax)
-            _kernel(s, m, f, g, tau, ker, ker_t)
+            _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row)
         if it >= plain_after and (it - plain_after) % RATE_EVERY == 0:
             ratio = err / last_err if have_prev else 0.0
-            have_prev = not _look(s, m, f, g, a, b, tau, amax, bmax, ker, ker_t, f_prev, g_prev, ratio)
+            leapt = _look(s, m, f, g, a, b, tau, amax, bmax, ker, ker_t, group, delta, e_row, f_prev, g_prev, ratio)
+            have_prev = not leapt
             last_err = err
-    return a, b, ker, ker_t, max_iter, BUDGET
+    full, full_t = _dense(ker, ker_t, group, e_row)
+    return a, b, full, full_t, max_iter, BUDGET
 
 
 @njit(cache=True)
@@ -295,6 +376,9 @@ def _look(
     bmax: np.ndarray,
     ker: np.ndarray,
     ker_t: np.ndarray,
+    group: np.ndarray,
+    delta: np.ndarray,
+    e_row: np.ndarray,
     f_prev: np.ndarray,
     g_prev: np.ndarray,
     ratio: float,
@@ -303,7 +387,7 @@ def _look(
     if not _leap(f, g, a, b, tau, f_prev, g_prev, ratio):
         return False
     _absorb(f, g, a, b, tau, amax, bmax)
-    _kernel(s, m, f, g, tau, ker, ker_t)
+    _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row)
     return True
 
 

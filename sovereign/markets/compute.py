@@ -108,6 +108,7 @@ def clear_compute(
     temperature: float | None = None,
     warm_start: ArrayLike | None = None,
     relative: bool = False,
+    groups: ArrayLike | None = None,
 ) -> ComputeResult:
     """Match compute supply to demand segments; see the module docstring for guarantees.
 
@@ -129,6 +130,9 @@ def clear_compute(
             segment spreads over the clusters it may use in proportion to their capacity and is
             served in full until the prices near its surplus, whatever the unit of quantity.
             Default: relative to one unit of quantity per pair (plain entropy).
+        groups: Optional ``(J,)`` labels of segments that share their allowed clusters and penalties
+            (the tranches of one buyer): at a given temperature their kernel rows differ by a factor,
+            and the scaling computes one row per group. Same answer as without, to round-off.
 
     Returns:
         A :class:`ComputeResult`.
@@ -164,6 +168,7 @@ def clear_compute(
         if t_arr.ndim != 0 or float(t_arr) < 0:
             raise ValueError(f"temperature: expected a scalar >= 0, got {temperature!r}")
         temperature = float(t_arr)
+    group_ix = None if groups is None else _checked_groups(groups, allow, pen)
     warm = None
     if warm_start is not None:
         warm = as_float("warm_start", warm_start, ndim=1)
@@ -181,7 +186,7 @@ def clear_compute(
     if temperature is not None and temperature <= _EXACT_BELOW * s_max:
         return _exact(cap, dem, surplus, mask)
     log_prior = _log_sizes(cap, dem, mask) if relative else None
-    out = _sinkhorn(cap, dem, surplus, mask, temperature, s_max, atol, warm, log_prior)
+    out = _sinkhorn(cap, dem, surplus, mask, temperature, s_max, atol, warm, log_prior, group_ix)
     return out if out is not None else _exact(cap, dem, surplus, mask)
 
 
@@ -196,6 +201,44 @@ def _log_sizes(cap: NDArray[np.float64], dem: NDArray[np.float64], mask: NDArray
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.log(dem)[:, None] + np.log(cap)[None, :] - np.log(reach)
     return np.where(mask, out, 0.0)
+
+
+def _checked_groups(groups: ArrayLike, allow: NDArray[np.bool_], pen: NDArray[np.float64]) -> NDArray[np.integer]:
+    """`clear_compute`'s ``groups`` as an array, or ValueError if they do not share what they must."""
+    group_ix = np.asarray(groups)
+    n_j = allow.shape[0]
+    if group_ix.shape != (n_j,) or not np.issubdtype(group_ix.dtype, np.integer):
+        raise ValueError(f"groups: expected ({n_j},) integer labels, got {group_ix.dtype} {group_ix.shape}")
+    _, first, inverse = np.unique(group_ix, return_index=True, return_inverse=True)
+    if not ((allow == allow[first[inverse]]).all() and (pen == pen[first[inverse]]).all()):
+        raise ValueError("groups: segments of a group must share their allowed clusters and penalties")
+    return group_ix
+
+
+_NO_GROUPS = np.zeros(0, np.int64)
+_NO_ROWS = np.zeros(0)
+
+
+def _grouping(
+    groups: NDArray[np.integer] | None, m: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Dense group ids of the tradeable rows, each group's first row, and a tradeable column per row.
+
+    Rows of a group share their allowed clusters and penalties, but a low bidder may find some of
+    them loss-making (its tradeable pairs are fewer): such a row is a group of its own. When every
+    row is its own group the scaling runs on the full kernel (empty ids).
+    """
+    if groups is None:
+        return _NO_GROUPS, _NO_GROUPS, _NO_GROUPS
+    labels, group = np.unique(groups, return_inverse=True)
+    rep = np.unique(group, return_index=True)[1]
+    apart = ~(m == m[rep[group]]).all(axis=1)
+    group = np.where(apart, len(labels) + np.arange(len(group)), group)
+    labels, group = np.unique(group, return_inverse=True)
+    if len(labels) == len(group):
+        return _NO_GROUPS, _NO_GROUPS, _NO_GROUPS
+    rep = np.unique(group, return_index=True)[1]
+    return group.astype(np.int64), rep.astype(np.int64), np.argmax(m, axis=1).astype(np.int64)
 
 
 def _finish(
@@ -269,6 +312,7 @@ def _sinkhorn(
     atol: float,
     warm: NDArray[np.float64] | None,
     log_prior: NDArray[np.float64] | None = None,
+    groups: NDArray[np.integer] | None = None,
 ) -> ComputeResult | None:
     """Annealed log-stabilised Sinkhorn for the inequality-constrained entropic transport.
 
@@ -294,6 +338,8 @@ def _sinkhorn(
     s_rent = np.where(m, s, -1e300)
     d = dem[rows]
     c = cap[cols]
+    # grouped rows (see `_grouping`): the scaling's products cost one row per group
+    group, rep, k0 = _grouping(groups[rows] if groups is not None else None, m)
     f = np.zeros(len(d))
     g = np.zeros(len(c))
     # Anneal from a sixteenth of the mean surplus: the first stage only needs to get the scale
@@ -309,9 +355,16 @@ def _sinkhorn(
         final = target is not None and tau <= target
         if final and target is not None:  # `final` implies a target; said again for the type checker
             tau = target
+        s_tau = s if lp is None else s + tau * lp
+        if len(group) and target is not None:
+            rows_j = np.arange(len(group))
+            delta = s_tau[rows_j, k0] - s_tau[rep[group], k0]
+            s_stage, m_stage, group_stage = np.ascontiguousarray(s_tau[rep]), np.ascontiguousarray(m[rep]), group
+        else:
+            delta, s_stage, m_stage, group_stage = _NO_ROWS, s_tau, m, _NO_GROUPS
         a, b, ker, ker_t, n, status = jit.stage(
-            s if lp is None else s + tau * lp,
-            m,
+            s_stage,
+            m_stage,
             s_m,
             s_rent,
             d,
@@ -326,6 +379,8 @@ def _sinkhorn(
             DEFAULT_GAP,
             atol,
             _MAX_ITER - iters,
+            group_stage,
+            delta,
         )
         iters += n
         if status == jit.BUDGET:

@@ -331,3 +331,31 @@ def test_barring_a_segment_from_clusters_never_serves_it_more():
     local = clear_compute(cap, cost, dem, wtp, barred, pen, temperature=0.1, relative=True)
     assert local.served[0] <= free.served[0] + 1e-9
     assert local.allocation[0, 1] == 0.0
+
+
+@pytest.mark.parametrize("relative", [False, True])
+def test_grouped_rows_give_the_same_market(relative):
+    # Each segment in three tranches (willing to pay 1.5x, 1x, 0.5x), sharing allowed clusters and
+    # penalties: scaling one row per group gives the dense scaling's allocation and prices.
+    # (+5: every tranche gains on every allowed pair, so the groups' tradeable pairs are the same and
+    # the grouped scaling runs; +1: some low tranches lose on some pairs, and the dense one runs)
+    rng = np.random.default_rng(8)
+    cap, cost, dem, wtp, allowed, pen = _random_market(rng, 10, 14)
+    mult = np.array([1.5, 1.0, 0.5])
+    groups = np.repeat(np.arange(10), 3)
+    for lift, warm in ((5.0, None), (5.0, np.full(14, 0.5)), (1.0, None)):
+        inst = (
+            cap,
+            cost,
+            np.repeat(dem / 3, 3),
+            (wtp[:, None] * mult[None, :]).ravel() + lift,
+            np.repeat(allowed, 3, axis=0),
+            np.repeat(pen, 3, axis=0),
+        )
+        dense = clear_compute(*inst, temperature=0.1, relative=relative, warm_start=warm)
+        grouped = clear_compute(*inst, temperature=0.1, relative=relative, warm_start=warm, groups=groups)
+        _check_feasible(grouped, *inst)
+        np.testing.assert_allclose(grouped.allocation, dense.allocation, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(grouped.price, dense.price, rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="share their allowed clusters"):
+        clear_compute(*inst, temperature=0.1, groups=np.arange(30) % 2)

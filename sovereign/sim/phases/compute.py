@@ -108,6 +108,7 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
         temperature=sc.demand.preference_spread_usd_per_hour,
         warm_start=_warm_start(model, k_ix, r_k),
         relative=True,  # prices free of the unit of quantity (see `sovereign.markets.compute`)
+        groups=_tranche_groups(seg),
     )
     alloc = np.asarray(res.allocation)
     rent = np.asarray(res.price)
@@ -274,6 +275,19 @@ def _settle_contract_use(
         agent = model.seats.get(who)
         if agent is not None and agent.kind in ("lab", "startup"):
             agent.state["paid_q"] = agent.state.get("paid_q", 0.0) + paid
+
+
+def _tranche_groups(seg: Segments) -> np.ndarray:
+    """(J,) a label per demand segment, shared by the tranches of a region's class.
+
+    They share their allowed clusters (`_allowed` reads only the region and whether the data is
+    regulated) and their latency penalties, so the market scales them as one row; each lab and
+    startup is a group of its own.
+    """
+    owned = np.array([who is not None for who in seg.owner], bool)
+    klass = np.searchsorted(np.array(["inference", "regulated", "training"]), seg.klass)
+    base = seg.region * 3 + klass
+    return np.where(owned, base.max(initial=0) + 1 + np.arange(len(seg.qty)), base).astype(np.int64)
 
 
 def _allowed(model: SovereignModel, seg: Segments, r_k: np.ndarray, k_ix: np.ndarray) -> np.ndarray:
