@@ -8,13 +8,14 @@ import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import annotated_types as at
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic.fields import FieldInfo
 
 from sovereign.scenario import (
     Scenario,
@@ -203,7 +204,10 @@ def leaf_strategy(path: tuple[Any, ...], value: Any) -> st.SearchStrategy[Any] |
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return st.booleans() if isinstance(value, bool) else None
     lo, hi, exclude_lo = 0.0, 1.0, False  # unbounded numbers (shares, stocks) stay in [0, 1]
-    for m in info.metadata if info is not None and tp in (int, float) else []:
+    bounds: list[Any] = list(info.metadata) if info is not None and tp in (int, float) else []
+    if get_origin(tp) is Annotated:  # a list's or mapping's items bounded by their own annotation
+        bounds = [m for a in get_args(tp)[1:] for m in (a.metadata if isinstance(a, FieldInfo) else [a])]
+    for m in bounds:
         if isinstance(m, at.Ge):
             lo = float(m.ge)
         elif isinstance(m, at.Gt):
