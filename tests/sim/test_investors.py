@@ -134,3 +134,57 @@ def test_a_hosts_subsidy_draws_a_hall_for_its_own_unmet_demand_when_the_world_ne
     _, hi = tiny.policy.datacenter_mw
     expected = min(0.5 * 200.0 * agent.params["invest"], hi)
     assert built[0].it_mw == pytest.approx(expected, abs=0.05)
+
+
+def test_an_empty_new_hall_does_not_make_its_owner_bid_as_if_its_fleet_were_idle(tiny):
+    """Utilisation is the share of a seat's installed chips that sold, weighted by the chips: a new
+    hall with nothing in it leaves it as it was (counted as a hall at 0%, it made the owner bid the
+    least for the chips that would fill it, so it lost every scarce quarter)."""
+    m = _started(tiny)
+    w = m.world
+    owner = int(w.dc_owner[np.argmax(w.dc_stock.sum(1))])
+    mine = np.nonzero(w.dc_owner == owner)[0]
+    w.dc_util[mine] = np.linspace(0.6, 0.9, len(mine))
+    stock = w.dc_stock[mine].sum(1)
+    expected = float((w.dc_util[mine] * stock).sum() / stock.sum())
+    m.view_cache = None
+    before = investor_view(m)["util_list"][owner]
+    assert before == pytest.approx(expected, rel=1e-12)
+    # a new empty hall of the same owner: nothing installed, nothing sold
+    d = len(w.dc_owner)
+    for name in ("dc_region", "dc_owner", "dc_it_mw", "dc_pue", "dc_kw", "dc_util", "dc_contract_rent", "dc_energy"):
+        arr = getattr(w, name)
+        setattr(w, name, np.append(arr, 0.0 if name in ("dc_kw", "dc_util", "dc_contract_rent") else arr[mine[0]]))
+    for name in ("dc_stock", "dc_origin"):
+        arr = getattr(w, name)
+        setattr(w, name, np.vstack([arr, np.zeros((1, arr.shape[1]))]))
+    w.dc_upgrades = np.append(w.dc_upgrades, 0)
+    w.dc_name.append("new, empty")
+    assert len(w.dc_owner) == d + 1 and w.dc_stock[d].sum() == 0
+    m.view_cache = None
+    assert investor_view(m)["util_list"][owner] == pytest.approx(before, rel=1e-12)
+
+
+def test_a_subsidised_buyer_bids_its_subsidy_higher_for_the_same_net_cost(tiny):
+    """The host pays its rate of what a buyer paid for chips installed there, so the buyer's bid there
+    is its unsubsidised bid over (1 - rate), and its budget is charged the net cost."""
+    m = _started(tiny)
+    agent = m.seats["cloudco"]
+    agent.state["cash_busd"] = 1_000.0
+    agent.state["difficulty"] = "hard"  # no misjudgement
+
+    def bids(subsidy: float) -> dict[tuple[str, str, bool], tuple[float, float]]:
+        m.view_cache = None
+        m.world.subsidy[:] = subsidy
+        return {
+            (c.region, c.accelerator, c.contract): (c.h100e, c.max_price_usd)
+            for c in invest(agent, 1.0)
+            if c.kind == "buy_accelerators"
+        }
+
+    plain, helped = bids(0.0), bids(0.4)
+    assert plain and plain.keys() == helped.keys()
+    for key, (qty, price) in plain.items():
+        if not key[2]:  # spot bids: the price over (1 - rate), the same quantity (space, not money, binds)
+            assert helped[key][1] == pytest.approx(price / 0.6, abs=0.01)
+            assert helped[key][0] == pytest.approx(qty, abs=0.05)

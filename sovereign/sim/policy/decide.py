@@ -145,6 +145,7 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     tranche = sc.chips.order_share_per_quarter
     j = n_r  # the next misjudgement factor: one per bid slot
     region_free = v["free_kw_by_region"]
+    subsidy = v["subsidy_list"]
     for r, free_kw in free_by_region.items():
         # a slot with a volume limit (a cap, a licence, the smuggled flow) is shared by everyone with
         # space in the region: a buyer bids for all of it but expects its share (by its share of the
@@ -152,17 +153,22 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
         # are not tied up in a volume others will get
         mine = free_kw / region_free[r] if region_free[r] > 0 else 0.0
         region_id = region_ids[r]
+        # the share of a chip's price the buyer bears: the host pays its subsidy rate back after
+        # delivery (`subsidise_chips`), so a subsidised buyer can bid that much higher for the same
+        # net cost and the same return; this is how a state's GPU subsidy wins its halls chips in a
+        # shortage (METI's 2024 grants paid up to half of five GPU clouds' purchases)
+        keep = 1.0 - min(subsidy[r], 0.9)
         for part, kw, price, floor, accelerator, value, scarcity, most in slots[r]:
             # a limited slot (share 0) asks for its volume at most, before the rest
             free = min(free_kw / kw, most) if part == 0.0 else free_kw * part / kw * tranche
             if free >= min_order:
                 # a spot bid: list price, raised when busy and when the class was short last
                 # quarter, never above what the chip is worth to this buyer
-                bid = min(price * premium * scarcity, value) * noise[j]
+                bid = min(price * premium * scarcity, value) / keep * noise[j]
                 if bid < floor:
                     j += 1
                     continue  # not worth its reserve price here
-                qty = min(free, budget * 1e9 / bid * 0.95)
+                qty = min(free, budget * 1e9 / (bid * keep) * 0.95)
                 expect = qty if part > 0.0 else min(qty, most * mine)  # what this buyer should get
                 if part == 0.0:
                     free_kw -= expect * kw
@@ -176,13 +182,13 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                     cmds.append(
                         buy_accelerators(accelerator, fast_round(on_contract, 1), fast_round(at, 2), region_id, True)
                     )
-                    budget -= on_contract * at / 1e9 * (expect / qty)
+                    budget -= on_contract * at * keep / 1e9 * (expect / qty)
                 spot = qty - on_contract
                 if spot >= min_order:
                     cmds.append(
                         buy_accelerators(accelerator, fast_round(spot, 1), fast_round(bid, 2), region_id, False)
                     )
-                    budget -= spot * bid / 1e9 * (expect / qty)
+                    budget -= spot * bid * keep / 1e9 * (expect / qty)
             j += 1
     return cmds
 

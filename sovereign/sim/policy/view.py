@@ -71,12 +71,15 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     owner_free = owner_free.reshape(n_seats, n_r)
     stock = w.dc_stock.sum(1)
     owned_stock = np.bincount(w.dc_owner, weights=stock, minlength=n_seats)
-    n_dc = np.bincount(w.dc_owner, minlength=n_seats)
+    # how busy a seat's installed fleet is: the share of its chips' compute sold last quarter,
+    # weighted by the chips (an empty new hall has sold nothing but is not idle: counting it as a
+    # hall at 0% made a firm with new halls bid the least for the chips to fill them, so it lost
+    # every scarce quarter and its halls stood empty for a year or more)
     util = np.divide(
-        np.bincount(w.dc_owner, weights=w.dc_util, minlength=n_seats),
-        n_dc,
+        np.bincount(w.dc_owner, weights=w.dc_util * stock, minlength=n_seats),
+        owned_stock,
         out=np.full(n_seats, 0.8),
-        where=n_dc > 0,
+        where=owned_stock > 0,
     )
     # a region whose chip imports are capped (every class its buyers may get) is full when the
     # space already free there and the halls being built would take more than a year of the caps:
@@ -229,6 +232,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "building_mw": sum(p["size"] for p in w.projects if p["kind"] == "build_datacenter"),
         "owned_stock_list": owned_stock.tolist(),
         "util_list": util.tolist(),
+        "subsidy_list": w.subsidy.tolist(),
         "free_by_seat": free_by_seat,
         "free_kw_by_region": free_by_region.tolist(),
         "dc_owners": set(w.dc_owner.tolist()),
