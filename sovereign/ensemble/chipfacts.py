@@ -154,7 +154,6 @@ SHOCK_FACTS: tuple[Fact, ...] = (
 #: test holds the others in every seed and expects these to fail, so meeting one is noticed.
 UNMET: frozenset[str] = frozenset(
     {
-        "china_share_2026_30_min",
         "frontier_price_peak_ratio",
         "frontier_price_vs_calm_peak",
         "compute_price_rise",
