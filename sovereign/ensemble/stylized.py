@@ -95,8 +95,9 @@ FACTS: tuple[Fact, ...] = (
         "Carta: ~3% of startups shut down a year, only ~20% of seed-funded reach Series A "
         "(CALIBRATION 10); the 4%/yr hazard alone, over the ~5 years a startup founded in the run "
         "lives on average, gives ~18%, +-5 points from seed to seed; Ghosh (HBS, 2,000 VC-backed "
-        "firms 2004-10): 30-40% liquidated; US Census: 55% of new ventures die within 5 years, "
-        "~65% within 10; held to 10-65% (no cohort fails more than all new US firms do in ten years)",
+        "firms 2004-10): 30-40% liquidated; US Census: 55% of new ventures die within 5 years; "
+        "BLS: ~35% of new businesses survive 10; held to 10-65% (no cohort fails more than all new "
+        "US businesses do in ten years)",
         "{:.0%}",
     ),
     Fact(
