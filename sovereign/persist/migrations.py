@@ -78,7 +78,10 @@ LEGACY_KEY = "sovereign_save"
 #: Format 11 (Sovereign 0.11) cleared the compute market relative to its sizes along a demand curve (tranches
 #: of each region's demand), let the market's scaling leap along a stalled drift, and shortened Europe's
 #: permits: a format-10 game would replay differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 11
+#: Format 12 (Sovereign 0.12) made buyers judge how busy they are by their chips, not their halls
+#: (an empty new hall no longer lowers its owner's bids), and bid a host's subsidy higher: a
+#: format-11 game would replay differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 12
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -224,8 +227,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.11 changed how the compute "
-            f"market prices a shortage, 0.10 made trust slow "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.12 made buyers bid for chips by how busy their chips are "
+            f"and count a host's subsidy, 0.11 changed how the compute market prices a shortage, 0.10 made trust slow "
             f"to earn and investors mindful of halls already ordered, 0.9 changed how chip makers expand, "
             f"0.8 how buyers choose between chip classes, 0.7 let unspent "
             f"budgets lapse and added compute contracts and datacenter sales, 0.6 added trust "
