@@ -227,8 +227,9 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.12 made buyers bid for chips by how busy their chips are "
-            f"and count a host's subsidy, 0.11 changed how the compute market prices a shortage, 0.10 made trust slow "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.12 made buyers "
+            f"bid for chips by how busy their chips are and count a host's subsidy, 0.11 changed how the "
+            f"compute market prices a shortage, 0.10 made trust slow "
             f"to earn and investors mindful of halls already ordered, 0.9 changed how chip makers expand, "
             f"0.8 how buyers choose between chip classes, 0.7 let unspent "
             f"budgets lapse and added compute contracts and datacenter sales, 0.6 added trust "

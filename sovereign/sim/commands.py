@@ -26,6 +26,9 @@ MAX_BID_H100E = 1e8
 MAX_BID_PRICE_USD = 1e6
 #: Largest plant one command builds, MW (bigger programmes are several plants).
 MAX_PLANT_MW = 20000.0
+#: Largest fab or packaging line one command builds, and largest supply one deal carries, H100e a quarter
+#: (bigger expansions are several projects).
+MAX_BUILD_H100E_PER_QUARTER = 5e6
 #: A moratorium a nation sets by command lasts until it lifts it: "until" this quarter index.
 MORATORIUM_OPEN_ENDED = 1_000_000
 
@@ -72,7 +75,7 @@ class BuildFab(_Command):
     kind: Literal["build_fab"] = "build_fab"
     region: str
     accelerator: str
-    h100e_per_quarter: float = Field(gt=0, le=5e6)
+    h100e_per_quarter: float = Field(gt=0, le=MAX_BUILD_H100E_PER_QUARTER)
 
 
 class BuyAccelerators(_Command):
@@ -120,7 +123,7 @@ class BuildPackaging(_Command):
 
     kind: Literal["build_packaging"] = "build_packaging"
     region: str
-    h100e_per_quarter: float = Field(gt=0, le=5e6)
+    h100e_per_quarter: float = Field(gt=0, le=MAX_BUILD_H100E_PER_QUARTER)
 
 
 class SetLicence(_Command):
@@ -319,7 +322,7 @@ class OfferDeal(_Command):
     quarters: int = Field(4, ge=1, le=80)
     payment_busd_per_quarter: float = Field(0.0, ge=-100, le=100)
     accelerator: str | None = None
-    h100e_per_quarter: float = Field(0.0, ge=0, le=5e6)
+    h100e_per_quarter: float = Field(0.0, ge=0, le=MAX_BUILD_H100E_PER_QUARTER)
     price_usd: float = Field(0.0, ge=0, le=1e6)
     price_usd_per_hour: float = Field(0.0, ge=0, le=200)
     datacenter: int | None = Field(None, ge=0, description="A datacenter sale: the hall's row")

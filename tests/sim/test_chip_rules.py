@@ -464,6 +464,29 @@ def test_packaging_keeps_pace_with_the_wafers_online_and_due_within_a_line_s_bui
     assert [c for c in cmds if c.kind == "build_fab"]
 
 
+def test_a_chip_maker_short_of_everything_orders_no_project_beyond_what_one_command_may_build(tiny):
+    """The policy keeps its fab and packaging projects within the command's bounds (a bigger gap is
+    met by more projects in later quarters): with 40M H100e a quarter of wafers and one small line,
+    the packaging it needs (~40M) once made the AI's own command fail validation and stop the game."""
+    from sovereign.sim.commands import MAX_BUILD_H100E_PER_QUARTER
+    from sovereign.sim.policy.decide import fab
+
+    def edit(data):
+        _actor(data, "fabco")["packaging"] = [{"region": "USA", "h100e_per_quarter": 100_000}]
+
+    m = _model(tiny, edit, human_seats=["fabco"], difficulty={"fabco": "hard"})
+    m.step()
+    agent = m.seats["fabco"]
+    agent.state["cash_busd"] = 1e6
+    mine = m.world.fab_owner == m.seat_index("fabco")
+    m.world.fab_capacity[mine] *= 40e6 / m.world.fab_capacity[mine].sum()
+    _short_for_a_year(m, "frontier", unmet=30e6)
+    cmds = [c for c in fab(agent) if c.kind in ("build_packaging", "build_fab")]
+    assert {c.kind for c in cmds} == {"build_packaging", "build_fab"}
+    assert all(c.h100e_per_quarter == MAX_BUILD_H100E_PER_QUARTER for c in cmds)
+    assert all(m.submit("fabco", c).accepted for c in cmds)
+
+
 # -- a datacenter subsidy covers the chips in the halls -------------------------------------------
 def test_the_host_pays_its_subsidy_share_of_chips_firms_install_on_its_territory(tiny):
     """A firm buying chips for its halls in a subsidising nation gets the rate back from that nation

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sovereign.sim import economics as econ
-from sovereign.sim.commands import AnswerDeal, Command, OfferDeal
+from sovereign.sim.commands import MAX_BUILD_H100E_PER_QUARTER, AnswerDeal, Command, OfferDeal
 from sovereign.sim.phases.diplomacy import (
     active_compute,
     deal_region,
@@ -232,7 +232,8 @@ def propose_compute_contract(agent: SeatAgent) -> list[Command]:
         promised = sum(float(x["h100e_per_quarter"]) for x in active_compute(m) if supplier_and_buyer(x)[0] == seat)
         if capacity - promised > room:
             best, room = seat, capacity - promised
-    qty = round(min(demand - served, d.compute_offer_share * room), -3)
+    # (a deal carries at most the command's largest supply; a bigger shortfall is offered again later)
+    qty = round(min(demand - served, d.compute_offer_share * room, MAX_BUILD_H100E_PER_QUARTER), -3)
     if best is None or qty < 1000:
         return []
     sc, hours = m.scenario, econ.HOURS_PER_QUARTER

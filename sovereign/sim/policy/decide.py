@@ -15,6 +15,7 @@ import numpy as np
 
 from sovereign.sim import economics as econ
 from sovereign.sim.commands import (
+    MAX_BUILD_H100E_PER_QUARTER,
     MAX_PLANT_MW,
     BuildDatacenter,
     BuildFab,
@@ -467,11 +468,15 @@ def fab(agent: SeatAgent) -> list[Command]:
         due = m.quarter + sc.chips.packaging_build_quarters
         soon = under_construction(agent, "build_fab", by=due)
         need = wafers + soon - packaging - under_construction(agent, "build_packaging")
-        size = min(need, rules.fab_cash_share * agent.cash_busd / max(_pkg_cost_per_h100e(sc), 1e-12))
+        size = min(
+            need,
+            rules.fab_cash_share * agent.cash_busd / max(_pkg_cost_per_h100e(sc), 1e-12),
+            MAX_BUILD_H100E_PER_QUARTER,  # a bigger need is met by more lines in the quarters after
+        )
         if size > 1000:
             cmds.append(BuildPackaging(region=agent.state["home"], h100e_per_quarter=round(size, 1)))
     room = rules.fab_pipeline_share * capacity - fab_coming
-    size = min(gap - fab_coming, rules.fab_expansion_share * capacity, room)
+    size = min(gap - fab_coming, rules.fab_expansion_share * capacity, room, MAX_BUILD_H100E_PER_QUARTER)
     if size > 1000:
         cost = econ.fab_capex_busd(sc, size)
         if cost > rules.fab_cash_share * agent.cash_busd:
