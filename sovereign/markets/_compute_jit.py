@@ -24,6 +24,8 @@ STALL = 0.98
 SLOW = 0.5
 #: The longest leap along a drift, in looks' worth of it.
 MAX_LEAP = 1000.0
+#: A grouped kernel's exponents above this many temperatures could overflow (see :func:`_kernel_any`).
+OVERFLOW_RISK = 300.0
 
 
 @njit(cache=True)
@@ -73,13 +75,33 @@ def _kernel_any(
     delta: np.ndarray,
     e_row: np.ndarray,
 ) -> None:
-    """`_kernel`, or for grouped rows the groups' kernel with zero row potentials and each row's factor."""
+    """`_kernel`, or for grouped rows the groups' kernel and each row's factor.
+
+    Row ``j``'s kernel is ``exp((s_q + delta_j - f_j - g) / tau)`` for its group ``q``, split as the
+    group's ``exp((s_q - h_q - g) / tau)`` times ``exp((delta_j - f_j + h_q) / tau)`` for any shift
+    ``h_q``. The shift is zero, unless a group's surplus over a price exceeds ``OVERFLOW_RISK``
+    temperatures (prices of hundreds of dollars at a temperature of cents): then both parts could
+    reach the clip at ``exp(700)`` and their product overflow to inf (and 0 * inf to NaN), so each
+    group is shifted by the least of its rows' ``f_j - delta_j``, which keeps every row's factor at
+    most 1 and the group's kernel as large as its largest row's (the ungrouped kernel's scale).
+    """
     if group.shape[0] == 0:
         _kernel(s, m, f, g, tau, ker, ker_t)
         return
-    _kernel(s, m, np.zeros(s.shape[0]), g, tau, ker, ker_t)
+    n_q, n_k = s.shape
+    h = np.zeros(n_q)
+    risk = False
+    for q in range(n_q):
+        for k in range(n_k):
+            if m[q, k] and s[q, k] - g[k] > OVERFLOW_RISK * tau:
+                risk = True
+    if risk:
+        h[:] = np.inf
+        for j in range(group.shape[0]):
+            h[group[j]] = min(h[group[j]], f[j] - delta[j])
+    _kernel(s, m, h, g, tau, ker, ker_t)
     for j in range(group.shape[0]):
-        e_row[j] = np.exp(min(max((delta[j] - f[j]) / tau, -700.0), 700.0))
+        e_row[j] = np.exp(min(max((delta[j] - f[j] + h[group[j]]) / tau, -700.0), 700.0))
 
 
 @njit(cache=True)

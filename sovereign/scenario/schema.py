@@ -93,6 +93,18 @@ def quarter_label(index: int) -> str:
 #: A number that must not be negative (stocks, prices, caps).
 NonNegative = Annotated[float, StrictMode(), Field(ge=0)]
 
+#: The most a state pays of a build's capex (and of the chips installed in it): the bound of the
+#: ``set_subsidy`` command, so a scenario cannot ask its AI nations or its decisions for a rate the
+#: command would refuse. METI paid up to half of five GPU clouds in April 2024 (Impress Watch,
+#: watch.impress.co.jp/docs/news/1585751.html).
+MAX_SUBSIDY_RATE = 0.5
+SubsidyRate = Annotated[float, StrictMode(), Field(ge=0, le=MAX_SUBSIDY_RATE)]
+
+#: The largest datacenter one ``build_datacenter`` command orders, MW of IT load (Stargate's Abilene
+#: campus is ~1.2 GW; bigger campuses are several orders): the AI's order sizes are held to it.
+MAX_DATACENTER_MW = 10000.0
+DatacenterMw = Annotated[float, StrictMode(), Field(ge=0, le=MAX_DATACENTER_MW)]
+
 QuarterLabel = Annotated[
     str,
     Field(pattern=r"^\d{4}Q[1-4]$", description="A quarter, e.g. 2026Q1", examples=["2026Q1"]),
@@ -826,7 +838,10 @@ class DecisionOption(Strict):
         le=1000,
     )
     subsidy: float | None = F(
-        None, description="A nation's new datacenter and plant subsidy (None: unchanged)", ge=0, le=1
+        None,
+        description="A nation's new datacenter and plant subsidy (None: unchanged)",
+        ge=0,
+        le=MAX_SUBSIDY_RATE,
     )
     disruption_shield: float = F(
         0.0,
@@ -1706,7 +1721,7 @@ class AIPolicy(Strict):
         ge=0,
         le=5,
     )
-    datacenter_mw: tuple[NonNegative, NonNegative] = F(
+    datacenter_mw: tuple[DatacenterMw, DatacenterMw] = F(
         (20.0, 2000.0),
         description="Smallest and largest datacenter an AI orders at once",
         unit="MW",
@@ -1797,7 +1812,7 @@ class AIPolicy(Strict):
     data_governance_target: float = F(
         0.5, description="Data governance below which a tier-2/3 nation enacts localisation", ge=0, le=1
     )
-    subsidy_rates: tuple[NonNegative, NonNegative, NonNegative] = F(
+    subsidy_rates: tuple[SubsidyRate, SubsidyRate, SubsidyRate] = F(
         (0.0, 0.1, 0.2),
         description="Subsidy a nation sets when self-reliance is fine / short / short on hard (a share of "
         "the capex of datacenters and their accelerators). Assumption: a state subsidises where its compute "

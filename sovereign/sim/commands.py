@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from sovereign.scenario.schema import Technology, quarter_index, quarter_label
+from sovereign.scenario.schema import (
+    MAX_DATACENTER_MW,
+    MAX_SUBSIDY_RATE,
+    Technology,
+    quarter_index,
+    quarter_label,
+)
 from sovereign.sim import economics as econ
 
 if TYPE_CHECKING:
@@ -29,6 +35,10 @@ MAX_PLANT_MW = 20000.0
 #: Largest fab or packaging line one command builds, and largest supply one deal carries, H100e a quarter
 #: (bigger expansions are several projects).
 MAX_BUILD_H100E_PER_QUARTER = 5e6
+#: Most a nation spends on cyber security a year by one command, $B.
+MAX_SECURITY_BUSD_PER_YEAR = 500.0
+#: Most network one ``expand_grid`` command adds, MW of large-load connections a year.
+MAX_GRID_MW_PER_YEAR = 100000.0
 #: A moratorium a nation sets by command lasts until it lifts it: "until" this quarter index.
 MORATORIUM_OPEN_ENDED = 1_000_000
 
@@ -52,7 +62,7 @@ class BuildDatacenter(_Command):
 
     kind: Literal["build_datacenter"] = "build_datacenter"
     region: str
-    it_mw: float = Field(gt=0, le=10000)
+    it_mw: float = Field(gt=0, le=MAX_DATACENTER_MW)
     onsite: bool = Field(
         False,
         description="Bring its own gas generation for its whole load (behind the meter): it skips the "
@@ -159,7 +169,7 @@ class SetSubsidy(_Command):
     """Nation: share of the capex of datacenters, the accelerators in them and plants in its region the state pays."""
 
     kind: Literal["set_subsidy"] = "set_subsidy"
-    rate: float = Field(ge=0, le=0.5)
+    rate: float = Field(ge=0, le=MAX_SUBSIDY_RATE)
 
 
 class SetLocalisation(_Command):
@@ -216,7 +226,7 @@ class SetSecuritySpending(_Command):
     """Nation: yearly cyber-security spending."""
 
     kind: Literal["set_security_spending"] = "set_security_spending"
-    busd_per_year: float = Field(ge=0, le=500)
+    busd_per_year: float = Field(ge=0, le=MAX_SECURITY_BUSD_PER_YEAR)
 
 
 class SetCurtailmentPriority(_Command):
@@ -248,7 +258,7 @@ class ExpandGrid(_Command):
     """Nation: pay for network (lines, substations) that connects more datacenters per year."""
 
     kind: Literal["expand_grid"] = "expand_grid"
-    mw_per_year: float = Field(gt=0, le=100000, description="More large-load connections per year, MW")
+    mw_per_year: float = Field(gt=0, le=MAX_GRID_MW_PER_YEAR, description="More large-load connections per year, MW")
 
 
 class PermittingReform(_Command):

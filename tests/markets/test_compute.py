@@ -359,3 +359,27 @@ def test_grouped_rows_give_the_same_market(relative):
         np.testing.assert_allclose(grouped.price, dense.price, rtol=1e-6, atol=1e-7)
     with pytest.raises(ValueError, match="share their allowed clusters"):
         clear_compute(*inst, temperature=0.1, groups=np.arange(30) % 2)
+
+
+@pytest.mark.parametrize("scale", [1.0, 30.0, 100.0, 1000.0])
+def test_grouped_rows_give_the_same_market_when_surpluses_are_thousands_of_temperatures(scale):
+    # Willingness to pay of hundreds of dollars at a temperature of $0.1: a group's kernel and its
+    # rows' factors each reach exp(700), and without a shift their product overflowed to inf and the
+    # allocation to NaN (a scenario with `demand.wtp_usd_per_hour` of 100 stopped the game).
+    rng = np.random.default_rng(11)
+    cap, cost, dem, wtp, allowed, pen = _random_market(rng, 10, 14)
+    mult = np.array([1.5, 1.0, 0.5])
+    inst = (
+        cap,
+        cost,
+        np.repeat(dem / 3, 3),
+        (wtp[:, None] * mult[None, :]).ravel() * scale + 5.0,
+        np.repeat(allowed, 3, axis=0),
+        np.repeat(pen, 3, axis=0),
+    )
+    dense = clear_compute(*inst, temperature=0.1, relative=True)
+    grouped = clear_compute(*inst, temperature=0.1, relative=True, groups=np.repeat(np.arange(10), 3))
+    assert np.isfinite(grouped.allocation).all() and np.isfinite(grouped.price).all()
+    _check_feasible(grouped, *inst)
+    np.testing.assert_allclose(grouped.allocation, dense.allocation, rtol=1e-6, atol=1e-6 * scale)
+    np.testing.assert_allclose(grouped.price, dense.price, rtol=1e-6, atol=1e-7 * scale)

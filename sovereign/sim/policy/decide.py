@@ -15,8 +15,12 @@ import numpy as np
 
 from sovereign.sim import economics as econ
 from sovereign.sim.commands import (
+    MAX_BID_H100E,
+    MAX_BID_PRICE_USD,
     MAX_BUILD_H100E_PER_QUARTER,
+    MAX_GRID_MW_PER_YEAR,
     MAX_PLANT_MW,
+    MAX_SECURITY_BUSD_PER_YEAR,
     BuildDatacenter,
     BuildFab,
     BuildPackaging,
@@ -165,11 +169,12 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
             if free >= min_order:
                 # a spot bid: list price, raised when busy and when the class was short last
                 # quarter, never above what the chip is worth to this buyer
-                bid = min(price * premium * scarcity, value) / keep * noise[j]
+                # (within the command's bounds, which only a scenario of extreme values could reach)
+                bid = min(min(price * premium * scarcity, value) / keep * noise[j], MAX_BID_PRICE_USD)
                 if bid < floor:
                     j += 1
                     continue  # not worth its reserve price here
-                qty = min(free, budget * 1e9 / (bid * keep) * 0.95)
+                qty = min(free, budget * 1e9 / (bid * keep) * 0.95, MAX_BID_H100E)
                 expect = qty if part > 0.0 else min(qty, most * mine)  # what this buyer should get
                 if part == 0.0:
                     free_kw -= expect * kw
@@ -253,7 +258,7 @@ def nation(agent: SeatAgent) -> list[Command]:
     pillars = m.results.pillars
     income = m.budget_busd(agent.seat_id) * 4.0  # per year
     exposure = reg.threat_exposure * float(w.gdp_busd[r]) * sc.events.threat_busd_per_gdp
-    target = min(p["security"] * exposure, rules.security_income_cap * income)
+    target = min(p["security"] * exposure, rules.security_income_cap * income, MAX_SECURITY_BUSD_PER_YEAR)
     if abs(target - w.security_busd[r]) > rules.security_adjust_share * max(target, 1e-6):
         cmds.append(SetSecuritySpending(busd_per_year=round(target, 3)))
     for event_id in sorted(m.pending_decisions.get(agent.seat_id, {})):
@@ -308,7 +313,7 @@ def _expand_grid(agent: SeatAgent, r: int) -> list[Command]:
         return []  # the utilities (or an earlier order) are already building network here
     if m.quarter + sc.grid.network_build_quarters + int(w.permitting_quarters[r]) > m.end_q:
         return []  # it would come after the game
-    mw_year = round(rules.grid_expansion_share * float(w.connection_mw_q[r]) * 4.0, -1)
+    mw_year = round(min(rules.grid_expansion_share * float(w.connection_mw_q[r]) * 4.0, MAX_GRID_MW_PER_YEAR), -1)
     cost = mw_year * sc.grid.network_capex_musd_per_mw / 1000.0
     if mw_year <= 0 or cost >= rules.plant_cash_share * agent.cash_busd:
         return []
