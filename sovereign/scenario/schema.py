@@ -729,7 +729,7 @@ class ChipMarket(Strict):
         le=20,
     )
     chip_life_years: float = F(
-        5.0, description="Useful life a buyer expects of an accelerator", unit="years", gt=0, le=15
+        5.0, description="Useful life a buyer expects of an accelerator", unit="years", ge=1, le=15
     )
     expected_utilisation: float = F(
         0.8, description="Share of hours a buyer expects its chips to be sold", ge=0.05, le=1
@@ -1426,7 +1426,7 @@ class Economics(Strict):
         15.0,
         description="Life over which a datacenter building (shell, power, cooling) is paid back",
         unit="years",
-        gt=0,
+        ge=1,
         le=50,
     )
     fleet_availability: float = F(
@@ -1492,7 +1492,11 @@ class Grid(Strict):
         le=1,
     )
     plan_horizon_quarters: int = F(
-        16, description="How far ahead the utilities plan capacity", unit="quarters", ge=1, le=60
+        16,
+        description="How far ahead the utilities plan capacity (year by year: at least one year)",
+        unit="quarters",
+        ge=4,
+        le=60,
     )
     utility_technologies: list[Technology] = F(
         default_factory=lambda: ["solar", "wind", "gas", "nuclear", "hydro", "storage"],
@@ -1513,7 +1517,7 @@ class Grid(Strict):
         ge=0,
         le=1,
     )
-    plant_life_years: float = F(25.0, description="Life over which plants are paid back", unit="years", gt=0, le=80)
+    plant_life_years: float = F(25.0, description="Life over which plants are paid back", unit="years", ge=1, le=80)
     turbine_technologies: list[Technology] = F(
         default_factory=lambda: ["gas"], description="Technologies that wait for gas turbines"
     )
@@ -1521,7 +1525,11 @@ class Grid(Strict):
         80.0, description="Gas-turbine orders waiting at the start, world", unit="GW", ge=0, le=1e4
     )
     turbine_supply_gw_per_year: float = F(
-        20.0, description="Gas turbines delivered per year, world", unit="GW/year", gt=0, le=1e4
+        20.0,
+        description="Gas turbines delivered per year, world (at least 0.1: a world with none never ends a backlog)",
+        unit="GW/year",
+        ge=0.1,
+        le=1e4,
     )
     connection_share_per_year: float = F(
         0.01,

@@ -104,6 +104,8 @@ def capital_recovery_factor(rate_per_year: float, life_years: float) -> float:
     if rate_per_year <= 0.0:
         return 1.0 / life_years
     discount: float = (1.0 + rate_per_year) ** -life_years  # float ** float is typed Any
+    if discount >= 1.0:  # a rate too small to discount at all in floating point: straight-line
+        return 1.0 / life_years
     return rate_per_year / (1.0 - discount)
 
 

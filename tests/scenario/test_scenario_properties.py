@@ -238,6 +238,19 @@ def valid_scenarios(draw: st.DrawFn) -> Scenario:
     return scenario_from_dict(data)  # must not raise: the strategy only draws valid values
 
 
+@FUZZ
+@given(scenario=valid_scenarios(), seed=st.integers(0, 2**32 - 1))
+def test_any_valid_scenario_plays_without_an_error(scenario: Scenario, seed: int) -> None:
+    """A scenario the loader accepts is a game the model can play: no value within the schema's
+    bounds may stop it (found this way: a utilities' planning horizon under a year, a discount rate
+    too small to discount, a list price so low that bids rounded to zero, a demand volatility near 1)."""
+    from sovereign.sim.model import SovereignModel
+
+    m = SovereignModel(scenario, rng=seed)
+    m.run(6)
+    assert all(r["compute_served_h100e"] == r["compute_served_h100e"] for r in m.metrics.world)  # no NaN
+
+
 def test_the_valid_scenario_strategy_varies_many_leaves() -> None:
     assert len(LEAVES) > 150
 

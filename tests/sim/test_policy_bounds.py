@@ -65,3 +65,13 @@ def test_a_scenario_asking_the_ai_for_more_than_a_command_allows_is_refused_nami
     with pytest.raises(ScenarioError) as err:
         load_scenario(BASELINE, overrides={field: value})
     assert expected in str(err.value)
+
+
+def test_the_capital_recovery_factor_is_the_annuity_factor_and_straight_line_at_no_discount():
+    from sovereign.sim.economics import capital_recovery_factor
+
+    r, n = 0.07, 20.0
+    assert capital_recovery_factor(r, n) == pytest.approx(r / (1 - (1 + r) ** -n))
+    assert capital_recovery_factor(0.0, 10.0) == pytest.approx(0.1)
+    # a rate too small to discount in floating point ((1 + r) ** -n == 1): straight-line, not 1/0
+    assert capital_recovery_factor(1.4e-45, 10.0) == pytest.approx(0.1)

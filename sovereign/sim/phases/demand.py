@@ -28,7 +28,9 @@ def advance(model: SovereignModel) -> None:
     sc, w, g = model.scenario, model.world, model.economy
     shock = float(model.rngs["events"].normal(0.0, sc.demand.volatility))
     g.growth = max(-0.5, g.growth * (1.0 - sc.demand.growth_decay_per_year / 4.0))
-    g.regional_demand_h100e *= (1.0 + g.growth) ** 0.25 * (1.0 + shock)
+    # (a shock can at most take nine tenths of a quarter's demand: a volatility near 1 drew factors
+    # below zero, and negative demand stopped the compute market)
+    g.regional_demand_h100e *= (1.0 + g.growth) ** 0.25 * (1.0 + max(shock, -0.9))
     g.efficiency_mult *= (1.0 - sc.demand.efficiency_gain_per_year) ** 0.25
     keep = 1.0 - 1.0 / sc.demand.accelerator_life_quarters
     w.dc_stock *= keep

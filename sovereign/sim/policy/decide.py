@@ -144,7 +144,8 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     slots, region_ids = v["bid_slots"], v["region_ids"]
     # clouds place part of each order as a long-term allocation contract at list price
     contract_share = sc.chips.contract_share if agent.kind == "cloud" else 0.0
-    contract_min, min_order = sc.chips.contract_min_h100e, rules.min_order_h100e
+    # (an order is named in tenths of an H100e: a smaller one is none)
+    contract_min, min_order = sc.chips.contract_min_h100e, max(rules.min_order_h100e, 0.1)
     # a buyer orders chips for a tranche of its free space each quarter (lead times of two to four
     # quarters), not for all of it at once; a capped volume is bid for whole
     tranche = sc.chips.order_share_per_quarter
@@ -171,9 +172,9 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                 # quarter, never above what the chip is worth to this buyer
                 # (within the command's bounds, which only a scenario of extreme values could reach)
                 bid = min(min(price * premium * scarcity, value) / keep * noise[j], MAX_BID_PRICE_USD)
-                if bid < floor:
+                if bid < floor or bid < 0.01:
                     j += 1
-                    continue  # not worth its reserve price here
+                    continue  # not worth its reserve price here (or under the cent a price is named in)
                 qty = min(free, budget * 1e9 / (bid * keep) * 0.95, MAX_BID_H100E)
                 expect = qty if part > 0.0 else min(qty, most * mine)  # what this buyer should get
                 if part == 0.0:
