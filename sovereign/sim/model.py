@@ -223,9 +223,14 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         advance(self)
 
     def run(self, quarters: int | None = None, progress: Callable[[SovereignModel], None] | None = None) -> None:
-        """Play `quarters` quarters (default: to the end); `progress(model)` is called after each."""
+        """Play `quarters` quarters (default: to the end); `progress(model)` is called after each.
+
+        Stops early when the game ends before them (a scenario's shared loss ends it at once).
+        """
         n = self.end_q - self.quarter + 1 if quarters is None else min(quarters, self.end_q - self.quarter + 1)
         for _ in range(n):
+            if self.done:
+                break
             self.step()
             if progress is not None:
                 progress(self)

@@ -75,3 +75,19 @@ def test_the_capital_recovery_factor_is_the_annuity_factor_and_straight_line_at_
     assert capital_recovery_factor(0.0, 10.0) == pytest.approx(0.1)
     # a rate too small to discount in floating point ((1 + r) ** -n == 1): straight-line, not 1/0
     assert capital_recovery_factor(1.4e-45, 10.0) == pytest.approx(0.1)
+
+
+def test_a_game_a_shared_loss_ends_early_plays_to_that_end_without_an_error():
+    """`run()` stops where the game ends (it stepped on and raised "the game ended" before, so an
+    ensemble of a lesson whose shared risk ends some games failed on them)."""
+    sc = load_scenario(
+        "sovereign/scenarios/lessons/export_controls.yaml",
+        overrides={"shared_risk.initial": 1.5, "shared_risk.threshold": 1.0},
+    )
+    m = SovereignModel(sc, rng=1)
+    m.run()
+    assert m.done and m.economy.shared_loss >= 0
+    assert len(m.metrics.world) < m.end_q - m.start_q + 1
+    m.run(4)  # nothing more to play: no error either
+    with pytest.raises(RuntimeError, match="the game ended"):
+        m.step()  # stepping a finished game by hand still says why it cannot
