@@ -79,8 +79,9 @@ LEGACY_KEY = "sovereign_save"
 #: of each region's demand), let the market's scaling leap along a stalled drift, and shortened Europe's
 #: permits: a format-10 game would replay differently, so it is refused too.
 #: Format 12 (Sovereign 0.12) made buyers judge how busy they are by their chips, not their halls
-#: (an empty new hall no longer lowers its owner's bids), and bid a host's subsidy higher: a
-#: format-11 game would replay differently, so it is refused too.
+#: (an empty new hall no longer lowers its owner's bids), and bid a host's subsidy higher, and let a
+#: nation pay for a lab's state compute (IndiaAI and Sarvam): a format-11 game would replay
+#: differently, so it is refused too.
 FIRST_PLAYABLE_FORMAT = 12
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")

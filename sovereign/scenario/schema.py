@@ -457,11 +457,30 @@ class Actor(Strict):
         ge=0,
         le=1e9,
     )
+    state_compute_h100e: float = F(
+        0.0,
+        description="Labs: compute (H100e) of its demand its home nation pays for in full each quarter, as a "
+        "sovereign programme's allocation does (IndiaAI pays 100% for foundation-model builders: Sarvam's "
+        "4,096 H100s, CALIBRATION 12); paid as far as the nation's AI budget allows",
+        unit="H100e",
+        ge=0,
+        le=1e7,
+    )
+    state_compute_until: QuarterLabel | None = F(
+        None, description="Last quarter the home nation pays for the lab's state compute (none: the whole game)"
+    )
     datacenters: list[DatacenterSpec] = F(default_factory=list, description="Datacenters owned at the start")
     fabs: list[FabSpec] = F(default_factory=list, description="Fabs owned at the start")
     packaging: list[PackagingSpec] = F(default_factory=list, description="Advanced packaging lines owned at the start")
     plants: list[PlantSpec] = F(default_factory=list, description="Power plants owned at the start")
     source: str = F("", description="Calibration source or 'assumption'")
+
+    @field_validator("state_compute_h100e")
+    @classmethod
+    def _labs_only(cls, h100e: float, info: ValidationInfo) -> float:
+        if h100e > 0 and info.data.get("kind") not in (None, "lab"):
+            raise ValueError(f"only a lab's compute is paid for by its state, not a {info.data.get('kind')}'s")
+        return h100e
 
 
 class StartupSpawning(Strict):

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from sovereign.scenario.schema import Scenario, quarter_label
+from sovereign.scenario.schema import Scenario, quarter_index, quarter_label
 from sovereign.sim import economics as econ
 from sovereign.sim.agents import AGENT_CLASSES, Nation, SeatAgent
 from sovereign.sim.commands import (
@@ -144,6 +144,13 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
                 "demand_h100e": a.compute_demand_h100e,
                 "named": True,
             }
+            if a.state_compute_h100e > 0:
+                # the home nation pays for this much of the lab's compute each quarter, up to and
+                # including `state_compute_until` (the compute phase's `_settle`)
+                state["state_compute_h100e"] = a.state_compute_h100e
+                state["state_compute_until"] = (
+                    quarter_index(a.state_compute_until) if a.state_compute_until is not None else self.end_q
+                )
             if a.kind == "lab":
                 # calibrated so that the lab's demand, served in full, earns its 2026 revenue
                 state["scale_h100e"] = a.compute_demand_h100e

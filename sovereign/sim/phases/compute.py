@@ -389,7 +389,24 @@ def _settle(
     for j, who in owned:
         st = seats[who].state
         st["served_h100e"] = served[j]
-        st["paid_q"] = paid[j]
+        st["paid_q"] = paid[j] - _state_pays(model, who, served[j], paid[j])
+
+
+def _state_pays(model: SovereignModel, lab: str, served: float, paid: float) -> float:
+    """The home nation pays for the lab's state compute (`Actor.state_compute_h100e`); what it paid, $B.
+
+    Its share of what the lab paid this quarter: the allocation over what it was served (all of it when
+    served no more), while the programme runs, as far as the nation's cash allows (as for subsidies).
+    """
+    st = model.seats[lab].state
+    h100e = float(st.get("state_compute_h100e", 0.0))
+    if h100e <= 0.0 or paid <= 0.0 or served <= 0.0 or model.quarter > st["state_compute_until"]:
+        return 0.0
+    home = st["home"]
+    amount = model.subsidy_payable(model.region_ix[home], paid * min(h100e / served, 1.0))
+    if amount > 0.0:
+        model.transfer(home, lab, amount, "state compute")
+    return amount
 
 
 def compute_book(model: SovereignModel, seat: str) -> dict[str, Any]:
