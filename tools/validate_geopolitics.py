@@ -280,6 +280,15 @@ def report(
         d = delta(lever, "sovereignty_index")
         ok = "met" if join < d else "**not met**"
         lines.append(f"- join ({join:+.3f}) below {LABELS[lever]} ({d:+.3f}): {ok}")
+
+    def per_seed(case: str) -> str:
+        key = "sovereignty_index"
+        return ", ".join(f"{table[case][s][key] - table['control'][s][key]:+.3f}" for s in seeds)
+
+    lines.append(
+        "- the same index changes seed by seed (how far the means above are from noise): "
+        + "; ".join(f"{LABELS.get(c, c)} {per_seed(c)}" for c in ("join", *LEVERS))
+    )
     for lever, pillar in (
         ("subsidy", "compute_self_reliance"),
         ("localisation_buildout", "data_governance"),
