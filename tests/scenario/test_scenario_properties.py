@@ -187,6 +187,7 @@ FROZEN = {
     "subsidy_rates",
     "capacity_margin_at_cap",
     "capacity_margin_at_zero",
+    "state_compute_h100e",  # labs only (a rule tied to the actor's kind)
     "id",
 }
 FREE_TEXT = {"title", "briefing", "debrief", "source", "name", "headline", "text"}
