@@ -95,6 +95,9 @@ def _kernel_any(
         for k in range(n_k):
             if m[q, k] and s[q, k] - g[k] > OVERFLOW_RISK * tau:
                 risk = True
+                break
+        if risk:
+            break
     if risk:
         h[:] = np.inf
         for j in range(group.shape[0]):

@@ -163,7 +163,8 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
         # delivery (`subsidise_chips`), so a subsidised buyer can bid that much higher for the same
         # net cost and the same return; this is how a state's GPU subsidy wins its halls chips in a
         # shortage (METI's 2024 grants paid up to half of five GPU clouds' purchases)
-        keep = 1.0 - min(subsidy[r], 0.9)
+        # (at most `MAX_SUBSIDY_RATE`, 0.5: the command, the scenario and its decisions are all bounded)
+        keep = 1.0 - subsidy[r]
         for part, kw, price, floor, accelerator, value, scarcity, most in slots[r]:
             # a limited slot (share 0) asks for its volume at most, before the rest
             free = min(free_kw / kw, most) if part == 0.0 else free_kw * part / kw * tranche
