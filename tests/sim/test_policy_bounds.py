@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from sovereign.scenario import ScenarioError, load_scenario
-from sovereign.sim.commands import MAX_BID_PRICE_USD
+from sovereign.sim.commands import MAX_BID_PRICE_USD, MAX_PLANT_MW
 from sovereign.sim.model import SovereignModel
 
 BASELINE = "sovereign/scenarios/baseline.yaml"
@@ -91,3 +91,19 @@ def test_a_game_a_shared_loss_ends_early_plays_to_that_end_without_an_error():
     m.run(4)  # nothing more to play: no error either
     with pytest.raises(RuntimeError, match="the game ended"):
         m.step()  # stepping a finished game by hand still says why it cannot
+
+
+@pytest.mark.parametrize("sizes", [[0.0, 0.0], [0.0, 1.0e6]])
+def test_a_conglomerate_never_orders_a_plant_of_nothing_or_beyond_the_largest(sizes):
+    # a scenario's smallest plant of 0 MW met a conglomerate with no cash to spare: it ordered a
+    # plant of 0.0 MW and the command's validation stopped the game (CI, session 13's property test)
+    over = {"policy.firm_plant_mw": sizes, "policy.firm_reserve_margin": 2.0}
+    if sizes[1] == 0.0:
+        over["policy.firm_plant_cash_share"] = 0.0
+    m = SovereignModel(load_scenario(BASELINE, overrides=over), rng=1)
+    for _ in range(6):
+        m.step()
+    plants = [e["command"]["mw"] for e in m.command_log if e["command"]["kind"] == "build_plant"]
+    assert all(0 < mw <= MAX_PLANT_MW for mw in plants)
+    if sizes[1] > 0:
+        assert any(mw > 1000 for mw in plants)  # the larger bound was used, held to the command's

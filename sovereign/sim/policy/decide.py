@@ -415,8 +415,9 @@ def conglomerate(agent: SeatAgent) -> list[Command]:
             budget_mw = (
                 agent.cash_busd * sc.policy.firm_plant_cash_share / sc.technologies[tech].capex_musd_per_mw * 1000
             )
-            mw = round(min(hi, budget_mw), 1)
-            if mw >= lo:
+            # a plant of nothing (a scenario's smallest size of 0 MW and no cash) is no command
+            mw = round(min(hi, budget_mw, MAX_PLANT_MW), 1)
+            if mw >= max(lo, 0.1):
                 cmds.append(BuildPlant(region=agent.state["home"], technology=tech, mw=mw))
     return cmds
 
