@@ -198,9 +198,11 @@ class AcceleratorClass(Strict):
     name: str = F(description="Display name, e.g. 'Blackwell-class'")
     h100e_per_unit: float = F(description="Dense BF16 throughput relative to an H100 SXM", unit="H100e", gt=0, le=20)
     kw_per_h100e: float = F(
-        description="IT power per H100e including host and network share, for chips made in the first quarter",
+        description="IT power per H100e including host and network share, for chips made in the first quarter "
+        "(at least 0.01: 10 W an H100e, 75 times under a 2025 Blackwell's 0.75 kW; a power of almost nothing "
+        "made an order for a hall's space infinite)",
         unit="kW/H100e",
-        gt=0,
+        ge=0.01,
         le=5,
     )
     price_usd_per_h100e: float = F(description="List price per H100e at the start", unit="$", gt=0, le=1e6)
