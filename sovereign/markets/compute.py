@@ -64,6 +64,8 @@ __all__ = ["ComputeResult", "clear_compute"]
 DEFAULT_GAP = 4e-3
 _EXACT_BELOW = 1e-7  # temperature / max surplus under which the LP is solved exactly
 _MAX_ITER = 5_000
+_NEGLIGIBLE = 1e-100  # a quantity under this share of the market's largest is treated as zero (none in a real game: a
+# datacenter with 1e-9 GPU-hours left, 1e-16 of the largest, clears as before, bit for bit)
 _OMEGA = 1.7  # over-relaxation of the scaling updates (SOR in the log domain): ~3x fewer iterations
 _START = 16.0  # the cold anneal starts at the mean surplus / this
 _FLOOR = 1.0 / 8.0  # smallest step of the adaptive anneal
@@ -176,7 +178,10 @@ def clear_compute(
             raise ValueError(f"warm_start: shape {warm.shape} does not match capacity {cap.shape}")
 
     surplus = w[:, None] - cst[None, :] - pen
-    mask = allow & (surplus > 0) & (dem[:, None] > 0) & (cap[None, :] > 0)
+    # quantities 1e100 times under the market's largest are none: a segment of 5e-324 (a valid
+    # scenario's lab wanting almost nothing) divided the scaling's potentials by zero
+    negligible = _NEGLIGIBLE * max(float(dem.max(initial=0.0)), float(cap.max(initial=0.0)))
+    mask = allow & (surplus > 0) & (dem[:, None] > negligible) & (cap[None, :] > negligible)
     if not mask.any():
         zero = np.zeros((n_j, n_k))
         return ComputeResult(zero, np.zeros(n_k), np.zeros(n_j), 0.0, 0.0, temperature or 0.0, True, 0)

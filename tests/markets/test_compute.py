@@ -212,6 +212,28 @@ def test_degenerate_instances():
     assert res.allocation.tolist() == [[0.0]]
 
 
+@pytest.mark.parametrize("tiny", [5e-324, 1e-310, 1e-120])
+@pytest.mark.parametrize("relative", [False, True])
+def test_a_segment_or_cluster_of_almost_nothing_is_none(tiny, relative):
+    # a valid scenario's lab wanting 5e-324 H100e divided the scaling by zero (found by the property
+    # test that plays random valid scenarios): a quantity 1e100 times under the market's largest is
+    # treated as zero, and the rest of the market clears as it would without it
+    cap, cost, dem, wtp = [4.0e6, 2.0e6], [0.5, 0.6], [3.0e6, 2.5e6], [2.0, 3.0]
+    allowed = [[True, True], [True, False]]
+    plain = clear_compute(cap, cost, dem, wtp, allowed, relative=relative)
+    res = clear_compute(
+        [*cap, tiny],
+        [*cost, 0.1],
+        [*dem, tiny],
+        [*wtp, 4.0],
+        [[*r, True] for r in allowed] + [[True] * 3],
+        relative=relative,
+    )
+    assert np.isfinite(res.allocation).all() and np.isfinite(res.price).all()
+    assert res.served[-1] == 0.0 and res.allocation[:, -1].sum() == 0.0
+    np.testing.assert_allclose(res.allocation[:2, :2], plain.allocation, rtol=1e-6, atol=1e-3)
+
+
 GOOD = {
     "capacity": [1.0],
     "cost": [1.0],
