@@ -82,7 +82,9 @@ LEGACY_KEY = "sovereign_save"
 #: (an empty new hall no longer lowers its owner's bids), and bid a host's subsidy higher, and let a
 #: nation pay for a lab's state compute (IndiaAI and Sarvam): a format-11 game would replay
 #: differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 12
+#: Format 13 (Sovereign 0.13) let a host's subsidy draw halls where it is not the investor's best region
+#: by margin: a format-12 game would replay differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 13
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -228,7 +230,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.12 made buyers "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.13 let a host's "
+            f"subsidy draw halls beyond the investors' best regions, 0.12 made buyers "
             f"bid for chips by how busy their chips are and count a host's subsidy, 0.11 changed how the "
             f"compute market prices a shortage, 0.10 made trust slow "
             f"to earn and investors mindful of halls already ordered, 0.9 changed how chip makers expand, "

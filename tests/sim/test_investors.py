@@ -136,6 +136,39 @@ def test_a_hosts_subsidy_draws_a_hall_for_its_own_unmet_demand_when_the_world_ne
     assert built[0].it_mw == pytest.approx(expected, abs=0.05)
 
 
+def test_a_subsidy_draws_a_hall_even_where_another_region_ranks_first_and_needs_none(tiny):
+    """The subsidised site need not be the best region by margin: when the best region gives the firm
+    nothing to build (the world's pipeline is full), the best subsidised candidate with room does.
+    Before, Japan's 50% subsidy drew no hall for a year because other regions ranked first."""
+    m = _started(tiny)
+    agent = m.seats["cloudco"]
+    agent.state["cash_busd"] = 1_000.0
+    agent.state["difficulty"] = "hard"  # no misjudgement
+    ind, usa = m.region_ix["IND"], m.region_ix["USA"]
+
+    def orders(subsidy: float, ind_margin: float) -> list[BuildDatacenter]:
+        m.view_cache = None
+        m.world.subsidy[:] = 0.0
+        m.world.subsidy[ind] = subsidy
+        v = investor_view(m)
+        v["demand_now"] = 0.0  # the world's demand is built for: no gap anywhere
+        lag = agent.params["lag"]
+        for covered in (False, True):  # the United States the best place to build, India second
+            margins = [1.0 if r == usa else ind_margin if r == ind else 0.1 for r in range(len(m.region_ix))]
+            v["margin_lists"][(lag, covered)] = [margins for _ in v["kw_new_list"]]
+        v["premium_room_kw_list"][:] = [0.0] * len(m.region_ix)
+        v["premium_room_kw_list"][ind] = 200_000.0  # 200 MW of India's own demand unbuilt for
+        v["room_kw_list"][ind] = float("inf")
+        return [c for c in invest(agent, 1.0) if isinstance(c, BuildDatacenter)]
+
+    assert orders(0.0, 0.5) == []  # no subsidy: nothing to build anywhere
+    built = orders(0.5, 0.5)
+    assert [c.region for c in built] == ["IND"]
+    _, hi = tiny.policy.datacenter_mw
+    assert built[0].it_mw == pytest.approx(min(0.5 * 200.0 * agent.params["invest"], hi), abs=0.05)
+    assert orders(0.5, -0.2) == []  # a subsidised site that still loses money draws nothing
+
+
 def test_an_empty_new_hall_does_not_make_its_owner_bid_as_if_its_fleet_were_idle(tiny):
     """Utilisation is the share of a seat's installed chips that sold, weighted by the chips: a new
     hall with nothing in it leaves it as it was (counted as a hall at 0%, it made the owner bid the

@@ -118,7 +118,8 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
         elif score != score:
             best, best_score = r, score
             break
-    want_mw = _build_wanted(agent, v, home, best, kw_new)
+    choice = (best, best_score, _build_wanted(agent, v, home, best, kw_new))
+    best, best_score, want_mw = _or_subsidised_site(agent, v, cand, home, kw_new, margin, noise, choice)
     min_mw, max_mw = rules.datacenter_mw
     cmds.extend(_upgrade_order(agent, v["upgrade_by_seat"].get(me), cash_share))
     if best_score > 0 and want_mw >= min_mw:
@@ -199,6 +200,46 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                     budget -= spot * bid * keep / 1e9 * (expect / qty)
             j += 1
     return cmds
+
+
+def _or_subsidised_site(
+    agent: SeatAgent,
+    v: dict[str, Any],
+    cand: Any,
+    home: int,
+    kw_new: float,
+    margin: list[float],
+    noise: Any,
+    choice: tuple[int, float, float],
+) -> tuple[int, float, float]:
+    """Where a firm with nothing to build for the world's demand builds for a host's subsidy, if anywhere.
+
+    `choice` is the best region by margin, its score and the MW wanted there; returned as it is
+    when it gives something to build, when the investor is a nation, or when no subsidised
+    candidate with room left earns a margin; otherwise the subsidised site, its score and MW.
+
+    Why: a host's subsidy draws halls for its own unmet demand (`_build_wanted`), but only the best
+    region by margin was looked at, so a subsidy in a region that ranked second to an unsubsidised
+    one drew nothing while the world's pipeline covered the world's demand: Japan's 50% subsidy
+    from 2026Q1 drew its first hall in 2027, when the world's gap opened, and its halls were
+    energised after 2030 (14 quarters of permits and building). A firm now looks at the best
+    subsidised candidate whose own demand is short (same score, same misjudgement) when the best
+    region gives it nothing to build; the host's scheme (METI's 2024 GPU-cloud grants drew five
+    in-country projects within a year, Impress Watch) is what makes that site worth it.
+    """
+    rules, w = agent.model.scenario.policy, agent.model.world
+    if choice[2] >= rules.datacenter_mw[0] or agent.kind == "nation":
+        return choice
+    premium_room = v["premium_room_kw_list"]
+    site, site_score = -1, 0.0
+    for r in cand:
+        if w.subsidy[r] > 0.0 and premium_room[r] > 0.0:
+            score = ((margin[r] + rules.home_bias_usd_per_hour) if r == home else margin[r]) * noise[r]
+            if score > site_score:
+                site, site_score = r, score
+    if site < 0:
+        return choice
+    return site, site_score, _build_wanted(agent, v, home, site, kw_new)
 
 
 def _build_wanted(agent: SeatAgent, v: dict[str, Any], home: int, best: int, kw_new: float) -> float:
