@@ -157,6 +157,9 @@ UNMET: frozenset[str] = frozenset(
         "frontier_price_peak_ratio",
         "frontier_price_vs_calm_peak",
         "compute_price_rise",
+        # China's share falls steadily to its 2030Q4 minimum, 7.95-9.0% over the 20 seeds (8.0-9.1% in
+        # session 13): at the 8% floor, one seed's churn puts it either side
+        "china_share_2026_30_min",
     }
 )
 
