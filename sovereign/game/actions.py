@@ -620,16 +620,45 @@ def _deal_fields(model: SovereignModel, seat: str, key: str, region: str | None)
             tooltip="Chip supply: what the buyer pays per H100e delivered",
         ),
         Field(
+            "mw",
+            "Power",
+            "number",
+            lo=0,
+            hi=5_000,
+            step=50,
+            default=500,
+            unit=lambda v: f"{v:,.0f} MW",
+            tooltip="Power contract: MW the seller's grid delivers to the buyer's all quarter, over an interconnector",
+        ),
+        Field(
+            "price_usd_per_mwh",
+            "Power price",
+            "number",
+            lo=0,
+            hi=500,
+            step=1,
+            default=_power_price_default(model, seat),
+            unit=lambda v: f"${v:,.0f} a MWh",
+            tooltip="Power contract: what the buyer pays for every MWh delivered",
+        ),
+        Field(
             "supplier_is_proposer",
             "Who sells or grants",
             "bool",
             [(True, "You"), (False, "The partner")],
             default=True,
             tooltip="Chip supply: who sells; export licence: who grants it; technology sharing: who shares; "
-            "datacenter sale: who sells the hall",
+            "datacenter sale: who sells the hall; power contract: whose grid supplies",
         ),
         *_sale_fields(model, seat, region),
     ]
+
+
+def _power_price_default(model: SovereignModel, seat: str) -> float:
+    """A power contract's starting price: the seat's home wholesale price last quarter (energy and capacity)."""
+    prices = model.results.power.wholesale_avg
+    r = model.region_ix.get(_home(model, seat), -1)
+    return float(round(prices[r])) if 0 <= r < len(prices) and np.isfinite(prices[r]) else 60.0
 
 
 def _sale_fields(model: SovereignModel, seat: str, region: str | None) -> list[Field]:
@@ -1093,6 +1122,15 @@ def _deal_effects(model: SovereignModel, seat: str, cmd: c.OfferDeal | c.AnswerD
             if 0 <= cmd.datacenter < len(model.world.dc_owner):
                 value = diplomacy.hall_worth_busd(model, cmd.datacenter)
                 worth = [f"What it is worth to a buyer today: ~{fmt.money(value)} (its chips' earnings and the shell)"]
+        if cmd.deal_kind == "power_supply":
+            room = diplomacy.link_room_mw(model, seat, cmd.partner)
+            mwh = cmd.mw * float(model.slice_hours.sum())
+            worth = [
+                "No interconnector joins the two grids"
+                if room is None
+                else f"The interconnector has {room:,.0f} MW left for contracts",
+                f"A quarter's power: {mwh / 1e6:,.2f} TWh for {fmt.money(mwh * cmd.price_usd_per_mwh / 1e9)}",
+            ]
         return [
             diplomacy.describe(model, terms),
             *worth,

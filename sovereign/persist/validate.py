@@ -591,7 +591,11 @@ DEAL = Record(
         "prior_licence": AnyValue(),
         "note": Text(),
     },
-    optional={"datacenter": Maybe(Num(lo=0, hi=1e7, integer=True))},  # a datacenter sale's hall
+    optional={
+        "datacenter": Maybe(Num(lo=0, hi=1e7, integer=True)),  # a datacenter sale's hall
+        "mw": AMOUNT,  # a power contract's MW
+        "delivered_mwh": AMOUNT,  # and the energy it has delivered
+    },
 )
 
 #: A covert operation (`sovereign.sim.phases.diplomacy`): secret until `revealed` >= 0.

@@ -304,6 +304,7 @@ DealKind = Literal[
     "technology_sharing",
     "compute_supply",
     "datacenter_sale",
+    "power_supply",
 ]
 DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
 
@@ -318,7 +319,10 @@ class OfferDeal(_Command):
     ``price_usd_per_hour`` per H100e-hour for what is reserved, used or not: take or pay) or
     ``datacenter_sale`` (the seller's built datacenter ``datacenter``, with its chips and its grid
     connection, passes to the buyer for ``price_busd``, paid once when it is signed: an
-    acquisition, like Amazon's purchase of a campus in Ashburn).
+    acquisition, like Amazon's purchase of a campus in Ashburn) or ``power_supply`` (a power contract
+    between two nations whose grids an interconnector joins: the seller's grid delivers ``mw`` all
+    quarter to the buyer's, on capacity of the link reserved for it, and the buyer pays
+    ``price_usd_per_mwh`` for every MWh; France's nuclear exports, Norway's hydropower to Germany).
     ``payment_busd_per_quarter`` is paid each quarter of the term by the partner to the proposer
     (negative: by the proposer to the partner). A chip supply deal names the class, H100e a
     quarter, the price per H100e and the region of the buyer's datacenters it is delivered to
@@ -337,6 +341,8 @@ class OfferDeal(_Command):
     price_usd_per_hour: float = Field(0.0, ge=0, le=200)
     datacenter: int | None = Field(None, ge=0, description="A datacenter sale: the hall's row")
     price_busd: float = Field(0.0, ge=0, le=1000, description="A datacenter sale: the price, paid once")
+    mw: float = Field(0.0, ge=0, le=MAX_PLANT_MW, description="A power contract: MW delivered all quarter")
+    price_usd_per_mwh: float = Field(0.0, ge=0, le=10_000, description="A power contract: the price per MWh")
     region: str | None = None
     supplier_is_proposer: bool = True
     counter_to: int | None = Field(None, ge=0)
@@ -775,6 +781,8 @@ def _deal_terms(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) ->
         return _compute_deal_terms(model, seat, cmd)
     if kind == "datacenter_sale":
         return _sale_terms(model, seat, cmd)
+    if kind == "power_supply":
+        return _power_deal_terms(model, seat, cmd)
     if kind == "technology_sharing":
         from sovereign.sim.phases.diplomacy import shared_classes, supplier_and_buyer
 
@@ -784,6 +792,24 @@ def _deal_terms(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) ->
             return (
                 f"{model.seats[taker].name} makes no chip class that {model.seats[giver].name} makes: nothing to share"
             )
+    return None
+
+
+def _power_deal_terms(model: SovereignModel, seat: str, cmd: Any) -> str | None:
+    """A power contract: between two nations, on an interconnector with room left for the MW."""
+    from sovereign.sim.phases.diplomacy import link_room_mw
+
+    if model.seats[seat].kind != "nation" or model.seats[cmd.partner].kind != "nation":
+        return "power contracts are between nations (their grids)"
+    if cmd.mw <= 0:
+        return "name how many MW the contract delivers"
+    if cmd.price_usd_per_mwh <= 0:
+        return "name the price per MWh"
+    room = link_room_mw(model, seat, cmd.partner)
+    if room is None:
+        return f"no interconnector joins {model.seats[seat].name}'s grid to {model.seats[cmd.partner].name}'s"
+    if cmd.mw > room + 1e-9:
+        return f"the interconnector has {room:,.0f} MW left for contracts, not {cmd.mw:,.0f}"
     return None
 
 

@@ -30,8 +30,11 @@ intelligence), ``technology_sharing`` and ``compute_supply`` (a supplier's datac
 H100e of compute for a lab, a startup or a nation's programme at an agreed price per H100e-hour,
 take or pay, served in the compute market before the spot market: `compute.serve_compute_deals`)
 and ``datacenter_sale`` (a built hall with its chips and grid connection changes owner for a price
-paid once, in the quarter it is signed: `settle_deals`).
-The record's ``price_usd`` is per H100e for chips and per H100e-hour for compute. Any deal can
+paid once, in the quarter it is signed: `settle_deals`) and ``power_supply`` (the seller nation's
+grid delivers ``mw`` all quarter to the buyer's over an interconnector whose capacity it reserves:
+the power market serves that much less load in the buyer's region and that much more in the
+seller's, `power_contract_flows`; the utilities plan for it; the buyer pays for every MWh here).
+The record's ``price_usd`` is per H100e for chips, per H100e-hour for compute and per MWh for power. Any deal can
 carry a payment each quarter from the partner to the proposer
 (negative: from the proposer).
 """
@@ -58,6 +61,7 @@ DEAL_WORDS = {
     "technology_sharing": "technology-sharing agreement",
     "compute_supply": "compute contract",
     "datacenter_sale": "datacenter sale",
+    "power_supply": "power supply contract",
 }
 
 
@@ -168,6 +172,9 @@ def describe(model: SovereignModel, deal: dict[str, Any]) -> str:
         w = model.world
         hall = w.dc_name[row] if row is not None and 0 <= row < len(w.dc_name) else "a datacenter"
         return f"{seller} sells {hall} to {buyer} for ${deal['price_usd'] / 1e9:,.2f}B"
+    elif kind == "power_supply":
+        seller, buyer = (name(s) for s in supplier_and_buyer(deal))
+        text = f"{seller} supplies {buyer} {deal.get('mw', 0.0):,.0f} MW of power at ${deal['price_usd']:,.2f} a MWh"
     elif kind == "compute_supply":
         seller, buyer = (name(s) for s in supplier_and_buyer(deal))
         where = f" in {name(deal['region'])}" if deal["region"] else ""
@@ -250,6 +257,8 @@ def offer(model: SovereignModel, agent: SeatAgent, cmd: OfferDeal) -> None:
         "prior_licence": None,
         "note": "",
         "datacenter": cmd.datacenter,
+        "mw": cmd.mw,
+        "delivered_mwh": 0.0,
     }
     w.deals.append(deal)
 
@@ -260,6 +269,8 @@ def record_price(cmd: OfferDeal) -> float:
         return float(cmd.price_usd_per_hour)
     if cmd.deal_kind == "datacenter_sale":
         return float(cmd.price_busd) * 1e9
+    if cmd.deal_kind == "power_supply":
+        return float(cmd.price_usd_per_mwh)
     return float(cmd.price_usd)
 
 
@@ -340,6 +351,8 @@ def settle_deals(model: SovereignModel) -> None:
         elif status == "active" and deal["kind"] == "datacenter_sale":
             _complete_sale(model, deal)
         elif status == "active":
+            if deal["kind"] == "power_supply" and not _pay_for_power(model, deal):
+                continue  # the buyer could not pay for its power: broken
             pay = float(deal["payment_busd_per_quarter"])
             payer, payee = (deal["partner"], deal["proposer"]) if pay > 0 else (deal["proposer"], deal["partner"])
             if pay != 0.0:
@@ -359,6 +372,80 @@ def settle_deals(model: SovereignModel) -> None:
     fall = 1.0 - (1.0 - d.trust_reversion_per_year) ** 0.25
     rise = 1.0 - (1.0 - d.trust_gain_per_year) ** 0.25
     w.trust += np.where(gap > 0.0, rise, fall) * gap
+
+
+def _pay_for_power(model: SovereignModel, deal: dict[str, Any]) -> bool:
+    """A power contract's quarter: the buyer pays for the MWh delivered; False if it could not (broken).
+
+    Delivered all quarter at the contracted MW (`power_contract_flows` takes it off the buyer's load
+    and puts it on the seller's in this quarter's power market), paid here, before the markets.
+    """
+    seller, buyer = supplier_and_buyer(deal)
+    mwh = float(deal.get("mw", 0.0)) * float(model.slice_hours.sum())
+    cost = mwh * float(deal["price_usd"]) / 1e9
+    if buyer not in model.seats or model.seats[buyer].cash_busd < cost:
+        break_deal(model, deal, buyer, "it could not pay for its power")
+        return False
+    if seller in model.seats:
+        model.transfer(buyer, seller, cost, "power contracts")
+    deal["paid_busd"] += cost
+    deal["delivered_mwh"] = float(deal.get("delivered_mwh", 0.0)) + mwh
+    return True
+
+
+def _link(model: SovereignModel, a: int, b: int) -> int | None:
+    """The interconnector joining regions `a` and `b` (its row in `model.links`), if any."""
+    if model.links is None:
+        return None
+    src, dst, _ = model.links
+    for i, (x, y) in enumerate(zip(src.tolist(), dst.tolist(), strict=True)):
+        if {x, y} == {a, b}:
+            return i
+    return None
+
+
+def active_power(model: SovereignModel) -> list[dict[str, Any]]:
+    """The power contracts in force."""
+    return [d for d in model.world.deals if d["status"] == "active" and d["kind"] == "power_supply"]
+
+
+def link_room_mw(model: SovereignModel, seat: str, other: str) -> float | None:
+    """MW of the interconnector between two nations' grids not yet reserved by contracts; None if none joins them."""
+    a, b = seat_region(model, seat), seat_region(model, other)
+    i = _link(model, a, b)
+    if i is None or model.links is None:
+        return None
+    used = sum(float(d.get("mw", 0.0)) for d in active_power(model) if _link(model, *_ends(model, d)) == i)
+    return float(model.links[2][i]) - used
+
+
+def _ends(model: SovereignModel, deal: dict[str, Any]) -> tuple[int, int]:
+    seller, buyer = supplier_and_buyer(deal)
+    return seat_region(model, seller), seat_region(model, buyer)
+
+
+def power_contract_flows(model: SovereignModel) -> np.ndarray:
+    """(R,) MW each region's grid exports under power contracts in force (negative: imports)."""
+    out = np.zeros(len(model.region_ix))
+    for deal in active_power(model):
+        s, b = _ends(model, deal)
+        out[s] += float(deal.get("mw", 0.0))
+        out[b] -= float(deal.get("mw", 0.0))
+    return out
+
+
+def contracted_links(model: SovereignModel) -> Any:
+    """`model.links` with the capacity power contracts reserve taken off (the market trades the rest)."""
+    links = model.links
+    deals = active_power(model)
+    if links is None or not deals:
+        return links
+    cap = links[2].copy()
+    for deal in deals:
+        i = _link(model, *_ends(model, deal))
+        if i is not None:
+            cap[i] = max(cap[i] - float(deal.get("mw", 0.0)), 0.0)
+    return (links[0], links[1], cap)
 
 
 def _complete_sale(model: SovereignModel, deal: dict[str, Any]) -> None:

@@ -35,6 +35,7 @@ import numpy as np
 
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim import economics as econ
+from sovereign.sim.phases.diplomacy import power_contract_flows
 from sovereign.sim.world import TECHNOLOGIES
 
 if TYPE_CHECKING:
@@ -68,9 +69,11 @@ def peak_load(model: SovereignModel, base_mw: np.ndarray, dc_mw: np.ndarray, row
     """(R, S) the most each region's load reaches in each slice (for the regions `rows`).
 
     Base load by slice plus datacenters, at the annual peak hour in the peak slice
-    (`ScenarioTables.slice_swing`).
+    (`ScenarioTables.slice_swing`), plus what the region's grid delivers to other nations' under power
+    contracts (less what it receives: `diplomacy.power_contract_flows`), at every hour.
     """
-    return np.asarray((base_mw[:, None] * model.slice_factor[None, :] + dc_mw[:, None]) * model.slice_swing[:, rows].T)
+    load = (base_mw[:, None] * model.slice_factor[None, :] + dc_mw[:, None]) * model.slice_swing[:, rows].T
+    return np.asarray(np.maximum(load + power_contract_flows(model)[rows][:, None], 0.0))
 
 
 def planning_margin(

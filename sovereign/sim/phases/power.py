@@ -33,6 +33,7 @@ import numpy as np
 from sovereign.markets import clear_power
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim import economics as econ
+from sovereign.sim.phases.diplomacy import contracted_links, power_contract_flows
 from sovereign.sim.phases.grid import contracted_dc_mw, firm_capacity, planning_margin
 from sovereign.sim.state import EventEffects, PowerResults
 from sovereign.sim.world import THERMAL
@@ -82,13 +83,16 @@ def clear_power_markets(model: SovereignModel, effects: EventEffects) -> PowerRe
     ai_mw = np.bincount(w.dc_region, weights=row_mw, minlength=n_r)
     dc_mw = w.conventional_dc_mw * w.pue + ai_mw
     base = w.base_demand_mw[None, :] * model.slice_factor[:, None] * heat[None, :]  # (S, R)
+    # power contracts between nations: the seller's grid serves the MW, the buyer's that much less
+    # (`diplomacy.power_contract_flows`), over link capacity they reserve (`contracted_links`)
+    base = np.maximum(base + power_contract_flows(model)[None, :], 0.0)
     demand = base + dc_mw[None, :]
     # heat derates thermal plants (cooling water) by the scenario's share
     derate = np.where(THERMAL[None, :], 1.0 - sc.events.heatwave_thermal_derate * (heat[:, None] > 1.0), 1.0)
     capacity = w.grid_mw[None, :, :] * model.tech_avail[:, None, :] * derate[None, :, :]
     cost = np.broadcast_to(model.tech_cost[None, None, :] * model.fuel_factor[None, :, None], capacity.shape)
     voll = sc.economics.voll_usd_mwh
-    res = clear_power(np.ascontiguousarray(cost), capacity, demand, voll=voll, links=model.links)
+    res = clear_power(np.ascontiguousarray(cost), capacity, demand, voll=voll, links=contracted_links(model))
     dispatch = np.asarray(res.dispatch)  # (S, R, T)
     # the most each region can serve in a slice: what it served plus its idle local capacity
     supply = demand - np.asarray(res.unserved) + np.maximum(capacity.sum(2) - dispatch.sum(2), 0.0)

@@ -34,6 +34,12 @@ difficulty that asks no markup):
 - datacenter sale (`_sale_value`): the price against the hall's worth (`hall_worth_busd`: its
   chips' net earnings over the payback period plus the shell's cost); an AI seller asks its worth
   plus the difficulty's markup, an AI cloud or conglomerate buys at most at its worth.
+- power contract (`_power_value`), as seller: the price less its own wholesale price last quarter
+  (energy plus capacity) plus the difficulty's markup, for the MWh of the term; refused when the
+  export would take its planning reserve margin under `policy.nation_reserve_margin` (its own
+  lights first). As buyer: its own wholesale price less the price, or its retail (industrial)
+  price less the price while its margin is under that target (power it would otherwise go short
+  of is worth what its industry pays); refused when it cannot pay a quarter.
 """
 
 from __future__ import annotations
@@ -107,6 +113,9 @@ def deal_value(agent: SeatAgent, deal: dict[str, Any]) -> float | None:
         return None if worth is None else money + worth
     if kind == "datacenter_sale":
         return _sale_value(agent, deal, seller == me)
+    if kind == "power_supply":
+        worth = _power_value(agent, deal, seller == me)
+        return None if worth is None else money + worth
     if kind == "technology_sharing":
         # a year of the extra chips the receiver's fabs make, at list price less production cost
         w = m.world
@@ -156,6 +165,30 @@ def _sale_value(agent: SeatAgent, deal: dict[str, Any], selling: bool) -> float 
     if agent.kind not in ("cloud", "conglomerate") or price > agent.cash_busd:
         return None
     return worth - price
+
+
+def _power_value(agent: SeatAgent, deal: dict[str, Any], selling: bool) -> float | None:
+    """A power contract's worth to this nation over its term, $B (see the module docstring)."""
+    m = agent.model
+    power = m.results.power
+    r = m.region_ix[agent.seat_id] if agent.seat_id in m.region_ix else -1
+    if r < 0 or power.wholesale_avg.shape != (len(m.region_ix),):
+        return None  # not a nation, or no market seen yet: nothing to judge the price by
+    mw, price, quarters = float(deal.get("mw", 0.0)), float(deal["price_usd"]), int(deal["quarters"])
+    mwh = mw * float(m.slice_hours.sum()) * quarters
+    margin, target = float(power.reserve_margin[r]), m.scenario.policy.nation_reserve_margin
+    peak = float(power.demand_mw[:, r].max()) if power.demand_mw.size else 0.0
+    if selling:
+        # the margin with the export as load all year: firm capacity is (1 + margin) x peak
+        after = (1.0 + margin) * peak / max(peak + mw, 1e-9) - 1.0
+        if after < target:
+            return None
+        markup = m.scenario.diplomacy.supply_markup.get(agent.difficulty, 0.0)
+        return (price - float(power.wholesale_avg[r]) * (1.0 + markup)) * mwh / 1e9
+    if mw * float(m.slice_hours.sum()) * price / 1e9 > agent.cash_busd:
+        return None
+    reference = float(power.retail[r]) if margin < target else float(power.wholesale_avg[r])
+    return (reference - price) * mwh / 1e9
 
 
 #: A lab served less than this share of the compute it wanted was short of compute.

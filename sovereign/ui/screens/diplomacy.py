@@ -134,6 +134,7 @@ def offer_terms(seat: str, cmd: OfferDeal) -> dict[str, Any]:
     """A queued offer as a deal record, so it reads like the deals ``describe`` already words."""
     terms = cmd.model_dump()
     terms.update(kind=cmd.deal_kind, proposer=seat, partner=cmd.partner)
+    terms["price_usd"] = diplomacy.record_price(cmd)  # per H100e, H100e-hour or MWh, as the record keeps it
     return terms
 
 
