@@ -25,6 +25,7 @@ from sovereign.sim.phases import compute, diplomacy, orders
 from sovereign.sim.phases.finance import revenue_growth
 from sovereign.sim.phases.grid import contracted_dc_mw, expected_wait_quarters, firm_capacity, planning_margin
 from sovereign.sim.phases.power import ai_load_mw
+from sovereign.sim.policy.deals import venture_outlook
 from sovereign.sim.world import TECHNOLOGIES
 
 
@@ -648,9 +649,11 @@ def _deal_fields(model: SovereignModel, seat: str, key: str, region: str | None)
             [(True, "You"), (False, "The partner")],
             default=True,
             tooltip="Chip supply: who sells; export licence: who grants it; technology sharing: who shares; "
-            "datacenter sale: who sells the hall; power contract: whose grid supplies",
+            "datacenter sale: who sells the hall; power contract: whose grid supplies; joint venture: who "
+            "operates the facility",
         ),
         *_sale_fields(model, seat, region),
+        *_venture_fields(model, seat),
     ]
 
 
@@ -659,6 +662,46 @@ def _power_price_default(model: SovereignModel, seat: str) -> float:
     prices = model.results.power.wholesale_avg
     r = model.region_ix.get(_home(model, seat), -1)
     return float(round(prices[r])) if 0 <= r < len(prices) and np.isfinite(prices[r]) else 60.0
+
+
+def _venture_fields(model: SovereignModel, seat: str) -> list[Field]:
+    """A joint venture's stake, and the fab or build under way it is in (the hall is the sale's field)."""
+    w = model.world
+
+    def owner(seat_row: int) -> str:
+        seat_id = model.seat_ids[seat_row]
+        return model.seats[seat_id].name if seat_id in model.seats else "a closed firm"
+
+    fabs: list[tuple[Any, str]] = [(None, "(a datacenter: the hall above)")]
+    fabs += [(f, f"{w.fab_name[f]} ({owner(int(w.fab_owner[f]))})") for f in range(len(w.fab_owner))][:40]
+    builds: list[tuple[Any, str]] = [(None, "(a built facility)")]
+    builds += [
+        (p["id"], f"{p['name']} (due {quarter_label(int(p['done']))})")
+        for p in w.projects
+        if p["kind"] in ("build_datacenter", "build_fab") and p["id"] >= 0 and p["owner"] in model.seats
+    ][:40]
+    return [
+        Field(
+            "share",
+            "Stake",
+            "number",
+            lo=0.0,
+            hi=c.MAX_VENTURE_SHARE,
+            step=0.05,
+            default=0.25,
+            unit=fmt.pct,
+            tooltip="Joint venture: the investor's share of the facility's operating profit for the term",
+        ),
+        Field("fab", "Fab", "choice", fabs, default=None, tooltip="Joint venture: a stake in a fab instead of a hall"),
+        Field(
+            "project",
+            "Build under way",
+            "choice",
+            builds,
+            default=None,
+            tooltip="Joint venture: a stake in a hall or fab being built (its profit is shared once it runs)",
+        ),
+    ]
 
 
 def _sale_fields(model: SovereignModel, seat: str, region: str | None) -> list[Field]:
@@ -697,7 +740,8 @@ def _sale_fields(model: SovereignModel, seat: str, region: str | None) -> list[F
             step=0.1,
             default=round(worth, 1),
             unit=fmt.money,
-            tooltip="Datacenter sale: paid once by the buyer when the sale is signed",
+            tooltip="Datacenter sale: paid once by the buyer when the sale is signed; joint venture: "
+            "what the investor pays for its stake, once",
         ),
     ]
 
@@ -1122,6 +1166,16 @@ def _deal_effects(model: SovereignModel, seat: str, cmd: c.OfferDeal | c.AnswerD
             if 0 <= cmd.datacenter < len(model.world.dc_owner):
                 value = diplomacy.hall_worth_busd(model, cmd.datacenter)
                 worth = [f"What it is worth to a buyer today: ~{fmt.money(value)} (its chips' earnings and the shell)"]
+        if cmd.deal_kind == "joint_venture":
+            terms["datacenter"], terms["fab"], terms["project"] = c.venture_facility(
+                cmd.datacenter, cmd.fab, cmd.project
+            )
+            profit, running = venture_outlook(model, terms, cmd.quarters)
+            worth = [
+                f"Its operating profit: ~{fmt.money(profit)} a quarter (last quarter's, or the world's halls' rent "
+                f"for one being built), {running:.0f} quarters of it in the term: the stake's share "
+                f"~{fmt.money(cmd.share * profit * running)}"
+            ]
         if cmd.deal_kind == "power_supply":
             room = diplomacy.link_room_mw(model, seat, cmd.partner)
             mwh = cmd.mw * float(model.slice_hours.sum())

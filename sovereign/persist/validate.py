@@ -544,8 +544,8 @@ SEAT = Record(
 
 PROJECT = Record(
     required={
-        # a build's command-log position; negative for a campus under construction at the start
-        "id": Num(lo=-1e6, integer=True),
+        # a build's unique id (its quarter and place in it); negative for a campus under construction at the start
+        "id": Num(lo=-1e6, hi=1e12, integer=True),
         "kind": OneOf(("build_datacenter", "build_plant", "build_fab", "build_packaging")),
         "owner": Text(),  # a seat that may have gone bankrupt since (the project is then dropped)
         "region": Ref("region"),
@@ -595,6 +595,10 @@ DEAL = Record(
         "datacenter": Maybe(Num(lo=0, hi=1e7, integer=True)),  # a datacenter sale's hall
         "mw": AMOUNT,  # a power contract's MW
         "delivered_mwh": AMOUNT,  # and the energy it has delivered
+        "fab": Maybe(Num(lo=0, hi=1e7, integer=True)),  # a joint venture's fab
+        "project": Maybe(Num(lo=0, hi=1e12, integer=True)),  # or its build under way
+        "share": Num(lo=0, hi=1),  # the investor's stake
+        "earned_busd": AMOUNT,  # and what it has earned
     },
 )
 

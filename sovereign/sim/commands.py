@@ -32,6 +32,8 @@ MAX_BID_H100E = 1e8
 MAX_BID_PRICE_USD = 1e6
 #: Largest plant one command builds, MW (bigger programmes are several plants).
 MAX_PLANT_MW = 20000.0
+#: The largest stake investors may hold in one facility together: its operator keeps a tenth.
+MAX_VENTURE_SHARE = 0.9
 #: Largest fab or packaging line one command builds, and largest supply one deal carries, H100e a quarter
 #: (bigger expansions are several projects).
 MAX_BUILD_H100E_PER_QUARTER = 5e6
@@ -305,6 +307,7 @@ DealKind = Literal[
     "compute_supply",
     "datacenter_sale",
     "power_supply",
+    "joint_venture",
 ]
 DEAL_KINDS: tuple[str, ...] = get_args(DealKind)
 
@@ -322,7 +325,12 @@ class OfferDeal(_Command):
     acquisition, like Amazon's purchase of a campus in Ashburn) or ``power_supply`` (a power contract
     between two nations whose grids an interconnector joins: the seller's grid delivers ``mw`` all
     quarter to the buyer's, on capacity of the link reserved for it, and the buyer pays
-    ``price_usd_per_mwh`` for every MWh; France's nuclear exports, Norway's hydropower to Germany).
+    ``price_usd_per_mwh`` for every MWh; France's nuclear exports, Norway's hydropower to Germany) or
+    ``joint_venture`` (a stake of ``share`` in the operator's ``datacenter`` or ``fab``, built, or in
+    its ``project`` under construction: the investor pays ``price_busd`` once when it is signed and
+    takes its share of the facility's operating profit each quarter of the term once it runs; ESMC
+    in Dresden, TSMC's fab with 10% stakes for Bosch, Infineon and NXP; ``supplier_is_proposer``:
+    the proposer operates it).
     ``payment_busd_per_quarter`` is paid each quarter of the term by the partner to the proposer
     (negative: by the proposer to the partner). A chip supply deal names the class, H100e a
     quarter, the price per H100e and the region of the buyer's datacenters it is delivered to
@@ -342,6 +350,9 @@ class OfferDeal(_Command):
     datacenter: int | None = Field(None, ge=0, description="A datacenter sale: the hall's row")
     price_busd: float = Field(0.0, ge=0, le=1000, description="A datacenter sale: the price, paid once")
     mw: float = Field(0.0, ge=0, le=MAX_PLANT_MW, description="A power contract: MW delivered all quarter")
+    fab: int | None = Field(None, ge=0, description="A joint venture: the operator's fab (its row)")
+    project: int | None = Field(None, ge=0, description="A joint venture: the operator's build under way (its id)")
+    share: float = Field(0.0, ge=0, le=MAX_VENTURE_SHARE, description="A joint venture: the investor's stake")
     price_usd_per_mwh: float = Field(0.0, ge=0, le=10_000, description="A power contract: the price per MWh")
     region: str | None = None
     supplier_is_proposer: bool = True
@@ -783,6 +794,8 @@ def _deal_terms(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) ->
         return _sale_terms(model, seat, cmd)
     if kind == "power_supply":
         return _power_deal_terms(model, seat, cmd)
+    if kind == "joint_venture":
+        return _venture_terms(model, seat, cmd)
     if kind == "technology_sharing":
         from sovereign.sim.phases.diplomacy import shared_classes, supplier_and_buyer
 
@@ -810,6 +823,48 @@ def _power_deal_terms(model: SovereignModel, seat: str, cmd: Any) -> str | None:
         return f"no interconnector joins {model.seats[seat].name}'s grid to {model.seats[cmd.partner].name}'s"
     if cmd.mw > room + 1e-9:
         return f"the interconnector has {room:,.0f} MW left for contracts, not {cmd.mw:,.0f}"
+    return None
+
+
+def venture_facility(datacenter: int | None, fab: int | None, project: int | None) -> tuple[int | None, ...]:
+    """A joint venture's one facility from the offer's fields, as (datacenter, fab, project).
+
+    The build under way if one is named, else the fab if one is named, else the datacenter (the
+    offer form always names a hall, so a fab or a build named beside it is the one meant).
+    """
+    if project is not None:
+        return None, None, project
+    if fab is not None:
+        return None, fab, None
+    return datacenter, None, None
+
+
+def _venture_terms(model: SovereignModel, seat: str, cmd: Any) -> str | None:
+    """A joint venture: one facility of the operator's (built, or under way), a stake, room for it."""
+    from sovereign.sim.phases.diplomacy import supplier_and_buyer, venture_stakes
+
+    datacenter, fab, project = venture_facility(cmd.datacenter, cmd.fab, cmd.project)
+    if datacenter is None and fab is None and project is None:
+        return "name the facility: a datacenter, a fab or a build under way"
+    if cmd.share <= 0:
+        return "name the investor's share"
+    terms = {"proposer": seat, "partner": cmd.partner, "supplier_is_proposer": cmd.supplier_is_proposer}
+    operator, investor = supplier_and_buyer(terms)
+    w, me = model.world, model.seat_index(operator)
+    if datacenter is not None and not (0 <= datacenter < len(w.dc_owner) and w.dc_owner[datacenter] == me):
+        return f"datacenter {datacenter} is not {model.seats[operator].name}'s"
+    if fab is not None and not (0 <= fab < len(w.fab_owner) and w.fab_owner[fab] == me):
+        return f"fab {fab} is not {model.seats[operator].name}'s"
+    if project is not None and not any(
+        p["id"] == project and p["owner"] == operator and p["kind"] in ("build_datacenter", "build_fab")
+        for p in w.projects
+    ):
+        return f"{model.seats[operator].name} has no datacenter or fab build {project} under way"
+    if model.seats[investor].kind == "startup":
+        return f"{model.seats[investor].name} is a startup: it has no capital to put into a facility"
+    held = venture_stakes(model, datacenter, fab, project)
+    if held + cmd.share > MAX_VENTURE_SHARE + 1e-9:
+        return f"investors hold {held:.0%} of it already; the operator keeps at least {1 - MAX_VENTURE_SHARE:.0%}"
     return None
 
 

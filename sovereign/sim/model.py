@@ -38,7 +38,13 @@ from sovereign.sim.phases.chips import clear_chips
 from sovereign.sim.phases.compute import clear_compute_market
 from sovereign.sim.phases.construction import complete_projects
 from sovereign.sim.phases.demand import advance
-from sovereign.sim.phases.diplomacy import end_terms, reveal_covert, settle_deals, update_shared_risk
+from sovereign.sim.phases.diplomacy import (
+    end_terms,
+    reveal_covert,
+    settle_deals,
+    share_venture_profits,
+    update_shared_risk,
+)
 from sovereign.sim.phases.events import apply_events
 from sovereign.sim.phases.finance import settle_finance
 from sovereign.sim.phases.grid import (
@@ -221,6 +227,7 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         power = clear_power_markets(self, effects)
         compute = clear_compute_market(self, power)
         self.results = QuarterResults(played=True, power=power, chips=chips, compute=compute, effects=effects)
+        share_venture_profits(self)
         settle_finance(self)
         self.results.pillars = sovereignty_pillars(self)
         self.metrics.record(self, self.results.pillars)

@@ -349,8 +349,8 @@ def project_record(
     """A project in the pipeline (`World.projects`): the one shape every build takes until it is done.
 
     Args:
-        pid: the command-log position of the order that started it; negative for a campus already
-            under construction at the start (no command started it).
+        pid: a unique id (`orders.project_id`: the quarter it started and its place in that quarter);
+            negative for a campus already under construction at the start (no command started it).
         kind: the build command's kind (``build_datacenter``, ``build_plant``...).
         owner: the seat that will own it.
         region: the region id where it stands.

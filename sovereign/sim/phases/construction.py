@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sovereign.sim import economics as econ
+from sovereign.sim.phases.diplomacy import ventures_built
 from sovereign.sim.phases.grid import connection_row
 from sovereign.sim.world import TECHNOLOGIES
 
@@ -27,6 +28,8 @@ def complete_projects(model: SovereignModel) -> list[dict[str, Any]]:
     keep, finished = [], []
     dcs: tuple[list[Any], ...] = ([], [], [], [], [])  # region, owner, MW, PUE, name
     plants: tuple[list[Any], ...] = ([], [], [], [])  # region, owner, technology, MW
+    built: dict[int, tuple[str, int]] = {}  # project id -> the datacenter or fab row it became
+    first_dc = len(w.dc_owner)
     for p in w.projects:
         waiting = p["kind"] == "build_datacenter" and p["connected"] < 0 and not p["onsite"]
         if p["done"] > model.quarter or waiting:
@@ -39,6 +42,7 @@ def complete_projects(model: SovereignModel) -> list[dict[str, Any]]:
         owner = model.seat_index(owner_id)
         r = model.region_ix[p["region"]]
         if p["kind"] == "build_datacenter":
+            built[int(p["id"])] = ("datacenter", first_dc + len(dcs[0]))
             pue = float(econ.new_datacenter_pue(sc, float(w.pue[r])))
             for column, value in zip(dcs, (r, owner, p["size"], pue, p["name"].split(": ", 1)[-1]), strict=True):
                 column.append(value)
@@ -55,7 +59,9 @@ def complete_projects(model: SovereignModel) -> list[dict[str, Any]]:
             w.add_packaging(r, owner, p["size"], model.quarter, p["name"])
         else:
             w.add_fab(r, owner, model.class_ix[p["detail"]], p["size"], model.quarter, p["name"])
+            built[int(p["id"])] = ("fab", len(w.fab_owner) - 1)
     w.add_datacenters(*dcs)
     w.add_plants(*plants)
     w.projects = keep
+    ventures_built(model, built)
     return finished

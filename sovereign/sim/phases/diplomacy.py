@@ -33,7 +33,10 @@ and ``datacenter_sale`` (a built hall with its chips and grid connection changes
 paid once, in the quarter it is signed: `settle_deals`) and ``power_supply`` (the seller nation's
 grid delivers ``mw`` all quarter to the buyer's over an interconnector whose capacity it reserves:
 the power market serves that much less load in the buyer's region and that much more in the
-seller's, `power_contract_flows`; the utilities plan for it; the buyer pays for every MWh here).
+seller's, `power_contract_flows`; the utilities plan for it; the buyer pays for every MWh here)
+and ``joint_venture`` (an investor pays once for a ``share`` of an operator's datacenter or fab,
+built or under way, and takes that share of its operating profit each quarter of the term once it
+runs: `share_venture_profits`, after the markets).
 The record's ``price_usd`` is per H100e for chips, per H100e-hour for compute and per MWh for power. Any deal can
 carry a payment each quarter from the partner to the proposer
 (negative: from the proposer).
@@ -46,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sovereign.scenario.schema import quarter_label
+from sovereign.sim import economics as econ
 
 if TYPE_CHECKING:
     from sovereign.scenario.schema import Diplomacy
@@ -62,6 +66,7 @@ DEAL_WORDS = {
     "compute_supply": "compute contract",
     "datacenter_sale": "datacenter sale",
     "power_supply": "power supply contract",
+    "joint_venture": "joint venture",
 }
 
 
@@ -172,6 +177,12 @@ def describe(model: SovereignModel, deal: dict[str, Any]) -> str:
         w = model.world
         hall = w.dc_name[row] if row is not None and 0 <= row < len(w.dc_name) else "a datacenter"
         return f"{seller} sells {hall} to {buyer} for ${deal['price_usd'] / 1e9:,.2f}B"
+    elif kind == "joint_venture":
+        operator, investor = (name(s) for s in supplier_and_buyer(deal))
+        text = (
+            f"{investor} takes {deal.get('share', 0.0):.0%} of {operator}'s {venture_name(model, deal)} "
+            f"for ${deal['price_usd'] / 1e9:,.2f}B, and that share of its operating profit"
+        )
     elif kind == "power_supply":
         seller, buyer = (name(s) for s in supplier_and_buyer(deal))
         text = f"{seller} supplies {buyer} {deal.get('mw', 0.0):,.0f} MW of power at ${deal['price_usd']:,.2f} a MWh"
@@ -232,6 +243,11 @@ def offer(model: SovereignModel, agent: SeatAgent, cmd: OfferDeal) -> None:
         old = find_deal(model, cmd.counter_to)
         if old is not None and old["status"] == "offered" and old["partner"] == agent.seat_id:
             old["status"], old["closed"] = "rejected", model.quarter
+    datacenter, fab, project = cmd.datacenter, cmd.fab, cmd.project
+    if cmd.deal_kind == "joint_venture":  # its one facility (`venture_facility`)
+        from sovereign.sim.commands import venture_facility
+
+        datacenter, fab, project = venture_facility(datacenter, fab, project)
     deal = {
         "id": len(w.deals),
         "kind": cmd.deal_kind,
@@ -256,9 +272,13 @@ def offer(model: SovereignModel, agent: SeatAgent, cmd: OfferDeal) -> None:
         "paid_busd": 0.0,
         "prior_licence": None,
         "note": "",
-        "datacenter": cmd.datacenter,
+        "datacenter": datacenter,
         "mw": cmd.mw,
         "delivered_mwh": 0.0,
+        "fab": fab,
+        "project": project,
+        "share": cmd.share,
+        "earned_busd": 0.0,
     }
     w.deals.append(deal)
 
@@ -267,7 +287,7 @@ def record_price(cmd: OfferDeal) -> float:
     """The record's price: per H100e for chips, per H100e-hour for compute, in dollars for a hall."""
     if cmd.deal_kind == "compute_supply":
         return float(cmd.price_usd_per_hour)
-    if cmd.deal_kind == "datacenter_sale":
+    if cmd.deal_kind in ("datacenter_sale", "joint_venture"):
         return float(cmd.price_busd) * 1e9
     if cmd.deal_kind == "power_supply":
         return float(cmd.price_usd_per_mwh)
@@ -353,6 +373,8 @@ def settle_deals(model: SovereignModel) -> None:
         elif status == "active":
             if deal["kind"] == "power_supply" and not _pay_for_power(model, deal):
                 continue  # the buyer could not pay for its power: broken
+            if deal["kind"] == "joint_venture" and not _pay_into_venture(model, deal):
+                continue  # the investor could not pay for its stake, or the facility is gone: broken
             pay = float(deal["payment_busd_per_quarter"])
             payer, payee = (deal["partner"], deal["proposer"]) if pay > 0 else (deal["proposer"], deal["partner"])
             if pay != 0.0:
@@ -391,6 +413,128 @@ def _pay_for_power(model: SovereignModel, deal: dict[str, Any]) -> bool:
     deal["paid_busd"] += cost
     deal["delivered_mwh"] = float(deal.get("delivered_mwh", 0.0)) + mwh
     return True
+
+
+def _pay_into_venture(model: SovereignModel, deal: dict[str, Any]) -> bool:
+    """A joint venture's quarter before the markets: the investor's stake is paid for when it is signed.
+
+    False (the deal broken) when the investor cannot pay, or the operator no longer holds the
+    facility (sold, or a build abandoned when its owner went bankrupt).
+    """
+    operator, investor = supplier_and_buyer(deal)
+    w = model.world
+    row, table = venture_row(deal)
+    owners = w.dc_owner if table == "datacenter" else w.fab_owner
+    if operator not in model.seats:
+        break_deal(model, deal, operator, "the operator is gone")
+        return False
+    if table is None:
+        if not any(p["id"] == deal.get("project") and p["owner"] == operator for p in w.projects):
+            break_deal(model, deal, operator, "the build was abandoned")
+            return False
+    elif not 0 <= row < len(owners) or int(owners[row]) != model.seat_pos[operator]:
+        break_deal(model, deal, operator, "the facility is no longer its own")
+        return False
+    if deal["start"] == model.quarter and deal["paid_busd"] == 0.0:
+        price = float(deal["price_usd"]) / 1e9
+        if investor not in model.seats or model.seats[investor].cash_busd < price:
+            break_deal(model, deal, investor, "it could not pay for its stake")
+            return False
+        model.transfer(investor, operator, price, "joint ventures")
+        deal["paid_busd"] = price
+    return True
+
+
+def venture_row(deal: dict[str, Any]) -> tuple[int, str | None]:
+    """A joint venture's facility: (row, "datacenter" or "fab"), or (-1, None) while it is being built."""
+    if deal.get("datacenter") is not None:
+        return int(deal["datacenter"]), "datacenter"
+    if deal.get("fab") is not None:
+        return int(deal["fab"]), "fab"
+    return -1, None
+
+
+def venture_name(model: SovereignModel, deal: dict[str, Any]) -> str:
+    """A joint venture's facility in words."""
+    w = model.world
+    row, table = venture_row(deal)
+    if table == "datacenter" and 0 <= row < len(w.dc_name):
+        return str(w.dc_name[row])
+    if table == "fab" and 0 <= row < len(w.fab_name):
+        return str(w.fab_name[row])
+    for p in w.projects:
+        if p["id"] == deal.get("project"):
+            return f"{p['name'].split(': ', 1)[-1]} (being built)"
+    return "facility"
+
+
+def venture_stakes(model: SovereignModel, datacenter: int | None, fab: int | None, project: int | None) -> float:
+    """The share of one facility investors hold under joint ventures in force or on offer."""
+    held = 0.0
+    for d in model.world.deals:
+        if d["kind"] != "joint_venture" or d["status"] not in ("active", "offered"):
+            continue
+        same = (
+            (datacenter is not None and d.get("datacenter") == datacenter)
+            or (fab is not None and d.get("fab") == fab)
+            or (project is not None and d.get("project") == project)
+        )
+        held += float(d.get("share", 0.0)) if same else 0.0
+    return held
+
+
+def ventures_built(model: SovereignModel, built: dict[int, tuple[str, int]]) -> None:
+    """Builds finished this quarter (project id -> its new datacenter or fab row): their ventures follow them."""
+    if not built:
+        return
+    for d in model.world.deals:
+        project = d.get("project")
+        if d["kind"] == "joint_venture" and project is not None and project in built:
+            table, row = built[project]
+            d[table] = row
+
+
+def venture_profit_busd(model: SovereignModel, deal: dict[str, Any]) -> float:
+    """The operating profit of a joint venture's facility this quarter, $B (zero while it is built).
+
+    A datacenter's: what its compute sold for less its power and opex (its scarcity rent); a fab's:
+    its chip sales less their production cost.
+    """
+    row, table = venture_row(deal)
+    res = model.results
+    if table == "datacenter":
+        comp = res.compute
+        at = np.flatnonzero(np.asarray(comp.clusters) == row)
+        if not len(at) or not comp.alloc.size:
+            return 0.0
+        sold = np.asarray(comp.alloc)[:, at].sum(0)
+        rent = np.asarray(comp.price)[at] - np.asarray(comp.cluster_cost)[at]
+        return float((sold * rent).sum()) * econ.HOURS_PER_QUARTER / 1e9
+    if table == "fab":
+        chips = res.chips
+        if not 0 <= row < len(chips.fab_revenue_busd):
+            return 0.0
+        return float(chips.fab_revenue_busd[row] - chips.fab_cost_busd[row])
+    return 0.0
+
+
+def share_venture_profits(model: SovereignModel) -> None:
+    """After the markets: each joint venture's operator pays its investor its share of the quarter's profit.
+
+    An operator that cannot pay breaks the deal.
+    """
+    for deal in model.world.deals:
+        if deal["status"] != "active" or deal["kind"] != "joint_venture":
+            continue
+        operator, investor = supplier_and_buyer(deal)
+        due = float(deal.get("share", 0.0)) * max(venture_profit_busd(model, deal), 0.0)
+        if due <= 0.0 or investor not in model.seats:
+            continue
+        if operator not in model.seats or model.seats[operator].cash_busd < due:
+            break_deal(model, deal, operator, "it could not pay its partner's share")
+            continue
+        model.transfer(operator, investor, due, "joint ventures")
+        deal["earned_busd"] = float(deal.get("earned_busd", 0.0)) + due
 
 
 def _link(model: SovereignModel, a: int, b: int) -> int | None:

@@ -68,6 +68,20 @@ NEWSWORTHY_MW = 300.0
 Bids = list[tuple[str, BuyAccelerators]]
 
 
+#: Builds a quarter may start, at most: a build's id is its quarter times this plus its place in the quarter.
+BUILDS_PER_QUARTER_IDS = 100_000
+
+
+def project_id(model: SovereignModel) -> int:
+    """A unique id for a build started now: the quarter times `BUILDS_PER_QUARTER_IDS` plus its place.
+
+    Why not its command-log position: every build applied in a quarter saw the same log, so they
+    shared it, and a joint venture names the build it is in (`OfferDeal.project`).
+    """
+    started = sum(1 for p in model.world.projects if p["started"] == model.quarter and p["id"] >= 0)
+    return model.quarter * BUILDS_PER_QUARTER_IDS + started
+
+
 def apply_orders(model: SovereignModel) -> Bids:
     """Apply queued commands in seat order; return the chip bids for the chip market.
 
@@ -402,9 +416,7 @@ def _start_project(
     name = f"{agent.name}: {what} in {sc.regions[r].name}"
     when = (model.quarter, model.quarter + delay)
     w.projects.append(
-        project_record(
-            len(model.command_log), cmd.kind, seat, cmd.region, size, when, name, detail, (cost, subsidy), grid
-        )
+        project_record(project_id(model), cmd.kind, seat, cmd.region, size, when, name, detail, (cost, subsidy), grid)
     )
     if (isinstance(cmd, BuildDatacenter) and cmd.it_mw >= NEWSWORTHY_MW) or isinstance(cmd, BuildFab):
         model.add_news("build", f"{agent.name} starts a {what} in {sc.regions[r].name}", cmd.region, seat)

@@ -40,6 +40,11 @@ difficulty that asks no markup):
   lights first). As buyer: its own wholesale price less the price, or its retail (industrial)
   price less the price while its margin is under that target (power it would otherwise go short
   of is worth what its industry pays); refused when it cannot pay a quarter.
+- joint venture (`_venture_value`): the stake's share of the facility's operating profit over the
+  quarters of the term it runs, judged by last quarter's (a build under way: the rent per H100e of
+  the world's halls last quarter, or its class's margin for a fab, times its size, from when it is
+  due), against the price; an AI operator asks that plus the difficulty's markup; an AI investor
+  (not a lab or startup, which want compute rather than stakes) pays at most that, if it can.
 """
 
 from __future__ import annotations
@@ -58,6 +63,8 @@ from sovereign.sim.phases.diplomacy import (
     shared_classes,
     supplier_and_buyer,
     trust_between,
+    venture_profit_busd,
+    venture_row,
 )
 from sovereign.sim.policy.view import investor_view
 
@@ -108,14 +115,12 @@ def deal_value(agent: SeatAgent, deal: dict[str, Any]) -> float | None:
         exposure = sc.regions[mine].threat_exposure * float(w.gdp_busd[mine]) * sc.events.threat_busd_per_gdp
         return money + d.pact_incident_relief * exposure
     seller, buyer = supplier_and_buyer(deal)
-    if kind == "compute_supply":
-        worth = compute_value(agent, deal, seller == me)
+    valued = {"compute_supply": compute_value, "power_supply": _power_value, "joint_venture": _venture_value}
+    if kind in valued:  # the deal's worth for this side of it, beside the payments
+        worth = valued[kind](agent, deal, seller == me)
         return None if worth is None else money + worth
     if kind == "datacenter_sale":
         return _sale_value(agent, deal, seller == me)
-    if kind == "power_supply":
-        worth = _power_value(agent, deal, seller == me)
-        return None if worth is None else money + worth
     if kind == "technology_sharing":
         # a year of the extra chips the receiver's fabs make, at list price less production cost
         w = m.world
@@ -189,6 +194,44 @@ def _power_value(agent: SeatAgent, deal: dict[str, Any], selling: bool) -> float
         return None
     reference = float(power.retail[r]) if margin < target else float(power.wholesale_avg[r])
     return (reference - price) * mwh / 1e9
+
+
+def _venture_value(agent: SeatAgent, deal: dict[str, Any], operating: bool) -> float | None:
+    """A joint venture's worth to this seat over its term, $B (see the module docstring)."""
+    m = agent.model
+    price, quarters = float(deal["price_usd"]) / 1e9, int(deal["quarters"])
+    profit, running = venture_outlook(m, deal, quarters)
+    earned = float(deal.get("share", 0.0)) * profit * running
+    if operating:
+        return price - earned * (1.0 + m.scenario.diplomacy.supply_markup.get(agent.difficulty, 0.0))
+    if agent.kind in ("lab", "startup") or price > agent.cash_busd:
+        return None
+    return earned - price
+
+
+def venture_outlook(m: Any, deal: dict[str, Any], quarters: int) -> tuple[float, float]:
+    """A venture's expected operating profit a quarter, $B, and the quarters of the term it will run."""
+    if venture_row(deal)[1] is not None:  # built: judged by last quarter's profit
+        return max(venture_profit_busd(m, deal), 0.0), float(quarters)
+    build = next((p for p in m.world.projects if p["id"] == deal.get("project")), None)
+    if build is None:
+        return 0.0, 0.0
+    running = float(max(quarters - max(int(build["done"]) - m.quarter, 0), 0))
+    if build["kind"] == "build_fab":
+        g = m.class_ix[build["detail"]]
+        sold = m.results.chips.sold
+        supply = m.results.chips.supply
+        sold_share = float(sold[g] / supply[g]) if len(supply) and supply[g] > 0 else 1.0
+        margin = float(m.list_price_now()[g] - m.production_cost_now()[g])
+        return float(build["size"]) * sold_share * margin / 1e9, running
+    comp = m.results.compute
+    capacity = float(np.asarray(comp.cluster_capacity).sum()) if len(comp.cluster_capacity) else 0.0
+    if capacity <= 0 or not comp.alloc.size:
+        return 0.0, running
+    rent = (np.asarray(comp.alloc).sum(0) * (np.asarray(comp.price) - np.asarray(comp.cluster_cost))).sum()
+    per_h100e = float(rent) / capacity * econ.HOURS_PER_QUARTER / 1e9
+    kw = float(min(investor_view(m)["kw_new_list"]))
+    return per_h100e * float(build["size"]) * econ.KW_PER_MW / kw, running
 
 
 #: A lab served less than this share of the compute it wanted was short of compute.

@@ -23,7 +23,15 @@ import pygame
 from sovereign.game import fmt
 from sovereign.game.words import seat_name
 from sovereign.scenario.schema import quarter_label
-from sovereign.sim.commands import AnswerDeal, BreakDeal, Command, JoinBloc, OfferDeal, VoteOnApplication
+from sovereign.sim.commands import (
+    AnswerDeal,
+    BreakDeal,
+    Command,
+    JoinBloc,
+    OfferDeal,
+    VoteOnApplication,
+    venture_facility,
+)
 from sovereign.sim.phases import diplomacy
 from sovereign.ui import draw
 from sovereign.ui.screens.action_form import ActionForm
@@ -135,6 +143,8 @@ def offer_terms(seat: str, cmd: OfferDeal) -> dict[str, Any]:
     terms = cmd.model_dump()
     terms.update(kind=cmd.deal_kind, proposer=seat, partner=cmd.partner)
     terms["price_usd"] = diplomacy.record_price(cmd)  # per H100e, H100e-hour or MWh, as the record keeps it
+    if cmd.deal_kind == "joint_venture":  # its one facility, as the record keeps it
+        terms["datacenter"], terms["fab"], terms["project"] = venture_facility(cmd.datacenter, cmd.fab, cmd.project)
     return terms
 
 

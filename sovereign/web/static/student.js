@@ -210,13 +210,26 @@ function renderActions(v) {
 
 $("#action").addEventListener("change", () => loadForm());
 
+// The form being shown: a load or a preview that a newer load has overtaken is dropped, and an
+// order for an action whose form is still loading is sent once it is in (a click while the new
+// quarter's form loaded sent the new action with the old form's values, which the server refused
+// as missing fields).
+let formSeq = 0;
+let formReady = false;
+let formAction = null;  // the action the fields on the page belong to
+let orderWaiting = false;
+
 async function loadForm(region) {
+  const seq = ++formSeq;
+  formReady = false;
+  $("#preview").innerHTML = "";  // the last form's verdict says nothing about this one
   const action = $("#action").value;
   const a = view.actions.find(x => x.key === action);
   $("#action-help").textContent = a ? a.tooltip : "";
   let q = `/api/team/form?action=${encodeURIComponent(action)}`;
   if (region) q += `&region=${encodeURIComponent(region)}`;
   const res = await api("GET", q, undefined, auth());
+  if (seq !== formSeq) return;
   if (!res.ok) { $("#fields").innerHTML = `<p class="error">${esc(res.data.error)}</p>`; return; }
   const keep = region ? currentValues() : {};
   fields = res.data.fields;
@@ -228,7 +241,10 @@ async function loadForm(region) {
       if (f.name === "region") loadForm(el.value === "" ? null : f.choices[Number(el.value)][0]); else schedulePreview();
     });
   });
+  formReady = true;
+  formAction = action;
   schedulePreview();
+  if (orderWaiting) { orderWaiting = false; queueOrder(); }
 }
 
 function numberText(f, x) { return f.none_at_max && x >= f.hi ? "unlimited" : String(x); }
@@ -263,7 +279,10 @@ function currentValues() {
 function schedulePreview() { clearTimeout(previewTimer); previewTimer = setTimeout(runPreview, 150); }
 
 async function runPreview() {
+  if (!formReady) return;  // the form it would judge is still loading; its own preview follows
+  const seq = formSeq;
   const res = await api("POST", "/api/team/preview", { action: $("#action").value, values: currentValues() }, auth());
+  if (seq !== formSeq) return;
   const box = $("#preview");
   if (!res.ok) { box.innerHTML = `<span class="error">${esc(res.data.error)}</span>`; return; }
   const p = res.data;
@@ -285,7 +304,18 @@ async function sendOrder(body) {
   else { out.className = "error"; out.textContent = res.data.reason || res.data.error || `refused (${res.status})`; }
 }
 
-$("#queue-btn").addEventListener("click", () => sendOrder({ action: $("#action").value, values: currentValues() }));
+function queueOrder() {
+  const action = $("#action").value;
+  if (action !== formAction) {  // its form is loading: the order goes when it is in
+    orderWaiting = true;
+    const out = $("#order-result");
+    out.className = "muted"; out.textContent = "One moment: the form is loading.";
+    return;
+  }
+  sendOrder({ action, values: currentValues() });
+}
+
+$("#queue-btn").addEventListener("click", queueOrder);
 
 $("#turn-in").addEventListener("click", async () => {
   const res = await api("POST", "/api/team/done", { done: !view.submitted }, auth());
