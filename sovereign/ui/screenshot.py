@@ -137,7 +137,7 @@ def _stage_diplomacy(session: Any, seat: str, first: bool, last: bool) -> None:
     firm, a money transfer), so there are offers to answer and one waiting for an answer.
     """
     from sovereign.sim.commands import OfferDeal
-    from sovereign.sim.phases.diplomacy import seat_region
+    from sovereign.sim.phases.diplomacy import link_room_mw, seat_region
 
     model = session.model
     if not (first or last) or seat not in model.region_ix:
@@ -148,6 +148,16 @@ def _stage_diplomacy(session: Any, seat: str, first: bool, last: bool) -> None:
     partners = by_trust[:1] if first else by_trust[1:2]
     for partner in partners:
         session.submit(OfferDeal(partner=partner, deal_kind="security_pact", quarters=8), seat=seat)
+    prices = model.results.power.wholesale_avg
+    if last and prices.size:
+        # and power to the AI neighbour its grid is joined to that pays the most for power, at the
+        # midpoint of the two wholesale prices (so there is an offer out, waiting for an answer)
+        linked = [p for p in ai_nations if (link_room_mw(model, seat, p) or 0.0) >= 500]
+        if linked:
+            partner = max(linked, key=lambda p: float(prices[model.region_ix[p]]))
+            price = round((float(prices[me]) + float(prices[model.region_ix[partner]])) / 2)
+            offer = OfferDeal(partner=partner, deal_kind="power_supply", mw=500.0, price_usd_per_mwh=price, quarters=8)
+            session.submit(offer, seat=seat)
     if last:
         for other in session.human_seats:
             if other == seat:
