@@ -536,6 +536,7 @@ def _deal_fields(model: SovereignModel, seat: str, key: str, region: str | None)
                     ("cyber_operation", "Cyber attack on datacenters"),
                     ("espionage", "Industrial espionage (fabs)"),
                     ("smuggling_network", "Chip smuggling network"),
+                    ("stockpiling", "Secret chip stockpile"),
                 ],
                 default="cyber_operation",
             ),
@@ -1116,7 +1117,7 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
     elif isinstance(cmd, c.OfferDeal | c.AnswerDeal | c.BreakDeal):
         out.extend(_deal_effects(model, seat, cmd))
     elif isinstance(cmd, c.CovertAction):
-        out.extend(_covert_effects(model, cmd))
+        out.extend(_covert_effects(model, seat, cmd))
     elif isinstance(cmd, c.SetComputePrice):
         out.extend(_price_effects(model, seat, cmd))
     elif isinstance(cmd, c.RaiseFunding):
@@ -1207,7 +1208,7 @@ def _deal_effects(model: SovereignModel, seat: str, cmd: c.OfferDeal | c.AnswerD
     return out
 
 
-def _covert_effects(model: SovereignModel, cmd: c.CovertAction) -> list[str]:
+def _covert_effects(model: SovereignModel, seat: str, cmd: c.CovertAction) -> list[str]:
     """What a covert operation would do, and the chance a quarter that it is traced to you."""
     sc, w, d = model.scenario, model.world, model.scenario.diplomacy
     out: list[str] = []
@@ -1215,6 +1216,19 @@ def _covert_effects(model: SovereignModel, cmd: c.CovertAction) -> list[str]:
         out.append(
             f"~{fmt.h100e(cmd.busd * d.smuggling_h100e_per_busd)} more barred chips a quarter can reach you, "
             f"for {fmt.quarters(d.covert_quarters)}"
+        )
+        enforcement = float(w.enforcement_busd[model.chip_producer].sum())
+        protection = enforcement / (enforcement + 1.0)
+    elif cmd.operation == "stockpiling":
+        g = diplomacy.stockpile_class(model, seat) if seat in model.region_ix else None
+        if g is None:
+            return ["Every chip class is barred to you: a smuggling network is the way in"]
+        price = float(model.list_price_now()[g]) * (1.0 + d.stockpile_markup)
+        out.append(
+            f"Buys ~{fmt.h100e(cmd.busd * 1e9 / price)} of {sc.accelerators[g].name} over "
+            f"{fmt.quarters(d.covert_quarters)} through intermediaries (list price plus {fmt.pct(d.stockpile_markup)}, "
+            f"at most {fmt.pct(d.stockpile_output_share)} of its makers' output a quarter), held out of sight; "
+            "they go into your territory's halls when the time is up or the stockpile is traced"
         )
         enforcement = float(w.enforcement_busd[model.chip_producer].sum())
         protection = enforcement / (enforcement + 1.0)

@@ -92,6 +92,7 @@ _LABELS: dict[str, Any] = {
             "cyber_operation": f"Covert: cyber attack on {n(c.target)}",
             "espionage": f"Covert: industrial espionage against {n(c.target)}",
             "smuggling_network": "Covert: a chip smuggling network",
+            "stockpiling": "Covert: a secret chip stockpile",
         }[c.operation]
         + f" ({fmt.money(c.busd)})"
     ),

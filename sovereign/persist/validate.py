@@ -606,7 +606,7 @@ DEAL = Record(
 COVERT = Record(
     required={
         "id": Num(lo=0, hi=1e7, integer=True),
-        "operation": OneOf(("cyber_operation", "espionage", "smuggling_network")),
+        "operation": OneOf(("cyber_operation", "espionage", "smuggling_network", "stockpiling")),
         "actor": Ref("region"),
         "target": Maybe(Ref("region")),
         "quarter": QUARTER_INDEX,
@@ -614,7 +614,14 @@ COVERT = Record(
         "until": QUARTER_INDEX,
         "revealed": Num(lo=-1, hi=40000, integer=True),
         "seed": Num(lo=0, hi=2**31, integer=True),
-    }
+    },
+    optional={  # a covert stockpile's class, chips held, money spent, where they were made, release
+        "accelerator": Ref("accelerator"),
+        "stock_h100e": AMOUNT,
+        "spent_busd": AMOUNT,
+        "origin": ListOf(AMOUNT, "R"),
+        "released": Num(lo=-1, hi=40000, integer=True),
+    },
 )
 
 #: The world arrays (`sovereign.sim.world.World`): every field, its dtype kind and shape.

@@ -1174,7 +1174,24 @@ class Diplomacy(Strict):
         ge=0,
         le=1e6,
     )
-    covert_quarters: int = F(4, description="Quarters a smuggling network keeps running", unit="quarters", ge=1, le=40)
+    covert_quarters: int = F(
+        4, description="Quarters a smuggling network or a covert stockpile keeps running", unit="quarters", ge=1, le=40
+    )
+    stockpile_markup: float = F(
+        0.2,
+        description="What a covert stockpile pays above list price for chips bought through intermediaries "
+        "(assumption: less than the smuggled H100's ~$50k against $25-30k list, CALIBRATION 13, since the chips "
+        "may legally go there and only the buyer is hidden)",
+        ge=0,
+        le=2,
+    )
+    stockpile_output_share: float = F(
+        0.1,
+        description="Most of a class's output in a quarter a covert stockpile can buy unnoticed (assumption: "
+        "a larger share would show in the makers' order books)",
+        ge=0,
+        le=1,
+    )
 
 
 class SharedRisk(Strict):

@@ -380,13 +380,16 @@ class CovertAction(_Command):
     ``cyber_operation``: an attack on the target nation's datacenters (its losses grow with what you
     spend and shrink with its security spending). ``espionage``: steal fab know-how from a nation
     making a class your own fabs make (their capacity grows). ``smuggling_network``: buy a channel
-    that brings more of the chips barred to you in, for a year. Each quarter an operation may be
-    traced to you (the likelier the better defended the target); then it is news, and the target
-    trusts you less.
+    that brings more of the chips barred to you in, for a year. ``stockpiling``: buy chips you may
+    receive through intermediaries for a year, hidden (not installed, not in anyone's holdings) and
+    put into your territory's halls when the year is over or the stockpile is traced. Each quarter an
+    operation may be traced to you (the likelier the better defended the target, or the chip
+    producers' enforcement for smuggling and stockpiles); then it is news, and the target trusts you
+    less.
     """
 
     kind: Literal["covert_action"] = "covert_action"
-    operation: Literal["cyber_operation", "espionage", "smuggling_network"]
+    operation: Literal["cyber_operation", "espionage", "smuggling_network", "stockpiling"]
     target: str | None = None
     busd: float = Field(gt=0, le=20)
 
@@ -979,6 +982,12 @@ def _covert_target(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any)
 
         if not destination_caps(model)[1][home].any():
             return "no chip class is barred to you: a smuggling network would bring nothing in"
+        return None
+    if cmd.operation == "stockpiling":
+        from sovereign.sim.phases.diplomacy import stockpile_class
+
+        if stockpile_class(model, seat) is None:
+            return "every chip class is barred to you: a smuggling network is the way in"
         return None
     if cmd.target is None or cmd.target not in model.region_ix:
         return f"name the target nation ({', '.join(model.region_ix)})"

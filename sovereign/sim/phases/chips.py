@@ -38,8 +38,11 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     reserve = list_now * sc.economics.chip_reserve_share
     wafers_f = w.fab_capacity * (w.fab_online <= model.quarter) * _padded(effects.fab_derate, len(w.fab_capacity))
     output = upstream_output(model, wafers_f, effects)
-    # chip supply deals are served first, from their sellers' own fabs; the market gets the rest
+    # chip supply deals are served first, from their sellers' own fabs; then covert stockpiles buy
+    # their share unnoticed; the market gets the rest
     output, by_deal = deliver_supply_deals(model, output)
+    output = buy_stockpiles(model, output, by_deal)
+    release_stockpiles(model)
     supply = np.bincount(w.fab_class, weights=output, minlength=n_g)
     # what the fabs could have made without this quarter's disruptions: a blockade's shortfall is
     # not a reason to build capacity (the fabs' own `capacity` signal)
@@ -217,6 +220,103 @@ def deliver_supply_deals(model: SovereignModel, output: np.ndarray) -> tuple[np.
         st["revenue_q"] = st.get("revenue_q", 0.0) + paid
         st["costs_q"] = st.get("costs_q", 0.0) + cost
     return output, by_dest
+
+
+def buy_stockpiles(model: SovereignModel, output: np.ndarray, by_dest: np.ndarray) -> np.ndarray:
+    """Covert stockpiles buy their quarter's chips from their class's fabs, before the market.
+
+    Each running `stockpiling` operation (`CovertAction`) spends its budget evenly over its
+    quarters: at list price plus `diplomacy.stockpile_markup` (the intermediaries keep the markup),
+    at most `diplomacy.stockpile_output_share` of the class's output this quarter, within the
+    sponsor's export cap (it counts against it, in `by_dest`). The fabs are paid list price and pay
+    the production cost; the chips are held in the operation's hidden stockpile (not installed,
+    in nobody's holdings) until `release_stockpiles`. Returns the fabs' output left.
+    """
+    w, d = model.world, model.scenario.diplomacy
+    ops = [op for op in w.covert if op["operation"] == "stockpiling" and op["quarter"] <= model.quarter <= op["until"]]
+    if not ops:
+        return output
+    output = output.copy()
+    caps, barred = destination_caps(model)
+    list_now, cost_now = model.list_price_now(), model.production_cost_now()
+    n_r = len(model.region_ix)
+    for op in ops:
+        if op["revealed"] >= 0:
+            continue  # traced: its intermediaries are known, it buys no more
+        g, r = model.class_ix[op["accelerator"]], model.region_ix[op["actor"]]
+        if barred[r, g] or not bool(may_receive(model, np.array([r]), np.array([r]), np.array([g]))[0]):
+            continue  # barred since it began: it buys nothing while the bar stands
+        fabs = w.fab_class == g
+        made = float(output[fabs].sum())
+        left = float(op["busd"]) - float(op["spent_busd"])
+        quarters = int(op["until"]) - int(op["quarter"]) + 1
+        price = float(list_now[g]) * (1.0 + d.stockpile_markup)
+        want = min(left, float(op["busd"]) / quarters) * 1e9 / price  # the budget spent evenly
+        qty = max(min(want, d.stockpile_output_share * made, float(caps[r, g] - by_dest[r, g])), 0.0)
+        if qty <= 0.0 or made <= 0.0:
+            continue
+        by_dest[r, g] += qty
+        share = output[fabs] / made
+        op["origin"] = (
+            np.asarray(op["origin"]) + qty * np.bincount(w.fab_region[fabs], weights=share, minlength=n_r)
+        ).tolist()
+        output[fabs] -= qty * share
+        op["stock_h100e"] = float(op["stock_h100e"]) + qty
+        op["spent_busd"] = float(op["spent_busd"]) + qty * price / 1e9
+        for f, part in zip(np.flatnonzero(fabs).tolist(), (qty * share).tolist(), strict=True):
+            owner = model.seat_ids[w.fab_owner[f]]
+            if part <= 0.0 or owner not in model.seats:
+                continue
+            paid, cost = part * float(list_now[g]) / 1e9, part * float(cost_now[g]) / 1e9
+            model.transfer(model.OUTSIDE, owner, paid, "chip sales")
+            model.transfer(owner, model.OUTSIDE, cost, "chip production")
+            st = model.seats[owner].state
+            st["revenue_q"] = st.get("revenue_q", 0.0) + paid
+            st["costs_q"] = st.get("costs_q", 0.0) + cost
+    return output
+
+
+def release_stockpiles(model: SovereignModel) -> None:
+    """Stockpiles whose year is over, or that were traced, go into their nation's halls.
+
+    Into the free space of the datacenters in the sponsor's territory (its own and its firms', by
+    free space); what does not fit waits for space. The budget the stockpile did not spend comes
+    back to the nation when it is released.
+    """
+    w = model.world
+    kw_new = model.kw_per_h100e * model.economy.efficiency_mult
+    for op in w.covert:
+        if op["operation"] != "stockpiling":
+            continue
+        if op.get("released", -1) >= 0 and float(op["stock_h100e"]) <= 0.0:
+            continue  # released, and all of it installed
+        due = op["revealed"] >= 0 or model.quarter > op["until"]
+        if not due:
+            continue
+        if op.get("released", -1) < 0:
+            op["released"] = model.quarter
+            refund = float(op["busd"]) - float(op["spent_busd"])
+            if refund > 0 and op["actor"] in model.seats:
+                model.transfer(model.OUTSIDE, op["actor"], refund, "covert operations")
+                op["spent_busd"] = float(op["busd"])
+        stock = float(op["stock_h100e"])
+        if stock <= 0.0:
+            continue
+        g, r = model.class_ix[op["accelerator"]], model.region_ix[op["actor"]]
+        rows = np.flatnonzero(w.dc_region == r)
+        free = np.maximum(w.dc_it_mw[rows] * econ.KW_PER_MW - w.dc_kw[rows], 0.0)
+        room = float(free.sum()) / float(kw_new[g])
+        qty = min(stock, room)
+        if qty <= 0.0:
+            continue
+        part = qty * free / free.sum()
+        origin = np.asarray(op["origin"], float)
+        source = origin / origin.sum() if origin.sum() > 0 else np.eye(len(model.region_ix))[r]
+        w.dc_stock[rows, g] += part
+        w.dc_kw[rows] += part * kw_new[g]
+        w.dc_origin[rows] += part[:, None] * source[None, :]
+        op["origin"] = (origin * (1.0 - qty / stock)).tolist()
+        op["stock_h100e"] = stock - qty
 
 
 def _padded(derate: np.ndarray, n: int) -> np.ndarray:

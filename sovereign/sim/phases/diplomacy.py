@@ -757,6 +757,7 @@ COVERT_WORDS = {
     "cyber_operation": "a cyber attack on",
     "espionage": "industrial espionage against",
     "smuggling_network": "a chip smuggling network",
+    "stockpiling": "a secret chip stockpile",
 }
 
 
@@ -765,19 +766,30 @@ def covert_operation(model: SovereignModel, agent: SeatAgent, cmd: CovertAction)
     w, d = model.world, model.scenario.diplomacy
     seat = agent.seat_id
     model.transfer(seat, model.OUTSIDE, float(cmd.busd), "covert operations")
-    op = {
+    op: dict[str, Any] = {
         "id": len(w.covert),
         "operation": cmd.operation,
         "actor": seat,
         "target": cmd.target,
         "quarter": model.quarter,
         "busd": float(cmd.busd),
-        "until": model.quarter + d.covert_quarters - 1 if cmd.operation == "smuggling_network" else model.quarter,
+        "until": model.quarter + d.covert_quarters - 1
+        if cmd.operation in ("smuggling_network", "stockpiling")
+        else model.quarter,
         "revealed": -1,
         # the operation's own random stream for its tracing, drawn once: later quarters' draws do not
         # shift the world's event stream (common random numbers for what-ifs)
         "seed": int(model.rngs["events"].integers(1 << 31)),
     }
+    if cmd.operation == "stockpiling":  # what it buys, and holds until released (`chips.buy_stockpiles`)
+        g = stockpile_class(model, seat)
+        op.update(
+            accelerator=model.scenario.accelerators[g if g is not None else 0].id,
+            stock_h100e=0.0,
+            spent_busd=0.0,
+            origin=[0.0] * len(model.region_ix),
+            released=-1,
+        )
     w.covert.append(op)
     model.economy.tension_q += 1.0
     if cmd.operation == "cyber_operation":
@@ -822,7 +834,7 @@ def reveal_covert(model: SovereignModel) -> None:
     for op in w.covert:
         if op["revealed"] >= 0 or op["quarter"] >= model.quarter:
             continue
-        if op["operation"] == "smuggling_network":
+        if op["operation"] in ("smuggling_network", "stockpiling"):
             enforcement = float(w.enforcement_busd[model.chip_producer].sum())
             protection = enforcement / (enforcement + 1.0)
             victims = [int(r) for r in np.flatnonzero(model.chip_producer)]
@@ -861,9 +873,28 @@ def covert_rows(model: SovereignModel, seat: str) -> list[dict[str, Any]]:
                     "quarter": quarter_label(op["quarter"]),
                     "busd": op["busd"],
                     "revealed": quarter_label(op["revealed"]) if op["revealed"] >= 0 else "",
+                    # a stockpile's chips bought so far and still held (not yet in halls)
+                    "h100e": float(op.get("stock_h100e", 0.0)),
                 }
             )
     return out
+
+
+def stockpile_class(model: SovereignModel, seat: str) -> int | None:
+    """The class a nation's covert stockpile buys: the most power-efficient it may receive at home.
+
+    None when every class is barred there (a smuggling network is the way in then).
+    """
+    from sovereign.sim.phases.chips import destination_caps, may_receive
+
+    r = model.region_ix[seat]
+    caps, barred = destination_caps(model)
+    n_g = len(model.class_ix)
+    ok = may_receive(model, np.full(n_g, r), np.full(n_g, r), np.arange(n_g)) & ~barred[r] & (caps[r] > 0)
+    if not ok.any():
+        return None
+    kw = np.where(ok, model.kw_per_h100e, np.inf)
+    return int(np.argmin(kw))
 
 
 # -- the shared risk -----------------------------------------------------------------------------
