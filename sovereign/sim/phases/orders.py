@@ -78,7 +78,12 @@ def project_id(model: SovereignModel) -> int:
     Why not its command-log position: every build applied in a quarter saw the same log, so they
     shared it, and a joint venture names the build it is in (`OfferDeal.project`).
     """
-    started = sum(1 for p in model.world.projects if p["started"] == model.quarter and p["id"] >= 0)
+    # the builds started this quarter are the last ones in the pipeline (builds are appended in order)
+    started = 0
+    for p in reversed(model.world.projects):
+        if p["started"] != model.quarter or p["id"] < 0:
+            break
+        started += 1
     return model.quarter * BUILDS_PER_QUARTER_IDS + started
 
 
