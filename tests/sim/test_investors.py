@@ -105,34 +105,37 @@ def test_firms_of_tier_one_countries_may_build_in_any_tier_one_country_and_tier_
     assert set(cands[ind]) >= {usa, ind}
 
 
-def test_a_hosts_subsidy_draws_a_hall_for_its_own_unmet_demand_when_the_world_needs_none(tiny):
-    """With the world's pipeline full (no gap), an investor builds only where a host subsidises: up to the
-    subsidy's rate of the room the host's own demand leaves (times the AI's investment appetite)."""
-    m = _started(tiny)
+def _subsidised_orders(m: SovereignModel, subsidy: float, margin_of: dict[str, float]) -> list[BuildDatacenter]:
+    """CloudCo's build orders with the world's pipeline full (no gap anywhere), India subsidising at
+    `subsidy` with 200 MW of its own demand unbuilt for, and these margins by region (0.1 elsewhere)."""
     agent = m.seats["cloudco"]
     agent.state["cash_busd"] = 1_000.0
     agent.state["difficulty"] = "hard"  # no misjudgement
     ind = m.region_ix["IND"]
+    m.view_cache = None
+    m.world.subsidy[:] = 0.0
+    m.world.subsidy[ind] = subsidy
+    v = investor_view(m)
+    v["demand_now"] = 0.0  # the world's demand is built for: no gap anywhere
+    margins = [margin_of.get(r.id, 0.1) for r in m.scenario.regions]
+    for covered in (False, True):
+        v["margin_lists"][(agent.params["lag"], covered)] = [margins for _ in v["kw_new_list"]]
+    v["premium_room_kw_list"][:] = [0.0] * len(m.region_ix)
+    v["premium_room_kw_list"][ind] = 200_000.0  # 200 MW of India's own demand unbuilt for
+    v["room_kw_list"][ind] = float("inf")  # and no export cap on what halls there could fill
+    return [c for c in invest(agent, 1.0) if isinstance(c, BuildDatacenter)]
 
-    def orders(subsidy: float) -> list[BuildDatacenter]:
-        m.view_cache = None
-        m.world.subsidy[:] = 0.0
-        m.world.subsidy[ind] = subsidy
-        v = investor_view(m)
-        v["demand_now"] = 0.0  # the world's demand is built for: no gap anywhere
-        lag = agent.params["lag"]
-        for covered in (False, True):  # India the best place to build, by far
-            rows = [[1.0 if r == ind else 0.1 for r in range(len(m.region_ix))] for _ in v["kw_new_list"]]
-            v["margin_lists"][(lag, covered)] = rows
-        v["premium_room_kw_list"][ind] = 200_000.0  # 200 MW of India's own demand unbuilt for
-        v["room_kw_list"][ind] = float("inf")  # and no export cap on what halls there could fill
-        return [c for c in invest(agent, 1.0) if isinstance(c, BuildDatacenter)]
 
-    assert orders(0.0) == []
-    built = orders(0.5)
+def test_a_hosts_subsidy_draws_a_hall_for_its_own_unmet_demand_when_the_world_needs_none(tiny):
+    """With the world's pipeline full (no gap), an investor builds only where a host subsidises: up to the
+    subsidy's rate of the room the host's own demand leaves (times the AI's investment appetite)."""
+    m = _started(tiny)
+    best = {"IND": 1.0}  # India the best place to build, by far
+    assert _subsidised_orders(m, 0.0, best) == []
+    built = _subsidised_orders(m, 0.5, best)
     assert [c.region for c in built] == ["IND"]
     _, hi = tiny.policy.datacenter_mw
-    expected = min(0.5 * 200.0 * agent.params["invest"], hi)
+    expected = min(0.5 * 200.0 * m.seats["cloudco"].params["invest"], hi)
     assert built[0].it_mw == pytest.approx(expected, abs=0.05)
 
 
@@ -141,32 +144,13 @@ def test_a_subsidy_draws_a_hall_even_where_another_region_ranks_first_and_needs_
     nothing to build (the world's pipeline is full), the best subsidised candidate with room does.
     Before, Japan's 50% subsidy drew no hall for a year because other regions ranked first."""
     m = _started(tiny)
-    agent = m.seats["cloudco"]
-    agent.state["cash_busd"] = 1_000.0
-    agent.state["difficulty"] = "hard"  # no misjudgement
-    ind, usa = m.region_ix["IND"], m.region_ix["USA"]
-
-    def orders(subsidy: float, ind_margin: float) -> list[BuildDatacenter]:
-        m.view_cache = None
-        m.world.subsidy[:] = 0.0
-        m.world.subsidy[ind] = subsidy
-        v = investor_view(m)
-        v["demand_now"] = 0.0  # the world's demand is built for: no gap anywhere
-        lag = agent.params["lag"]
-        for covered in (False, True):  # the United States the best place to build, India second
-            margins = [1.0 if r == usa else ind_margin if r == ind else 0.1 for r in range(len(m.region_ix))]
-            v["margin_lists"][(lag, covered)] = [margins for _ in v["kw_new_list"]]
-        v["premium_room_kw_list"][:] = [0.0] * len(m.region_ix)
-        v["premium_room_kw_list"][ind] = 200_000.0  # 200 MW of India's own demand unbuilt for
-        v["room_kw_list"][ind] = float("inf")
-        return [c for c in invest(agent, 1.0) if isinstance(c, BuildDatacenter)]
-
-    assert orders(0.0, 0.5) == []  # no subsidy: nothing to build anywhere
-    built = orders(0.5, 0.5)
+    second = {"USA": 1.0, "IND": 0.5}  # the United States the best place to build, India second
+    assert _subsidised_orders(m, 0.0, second) == []  # no subsidy: nothing to build anywhere
+    built = _subsidised_orders(m, 0.5, second)
     assert [c.region for c in built] == ["IND"]
     _, hi = tiny.policy.datacenter_mw
-    assert built[0].it_mw == pytest.approx(min(0.5 * 200.0 * agent.params["invest"], hi), abs=0.05)
-    assert orders(0.5, -0.2) == []  # a subsidised site that still loses money draws nothing
+    assert built[0].it_mw == pytest.approx(min(0.5 * 200.0 * m.seats["cloudco"].params["invest"], hi), abs=0.05)
+    assert _subsidised_orders(m, 0.5, {"USA": 1.0, "IND": -0.2}) == []  # a subsidised site that loses money: none
 
 
 def test_an_empty_new_hall_does_not_make_its_owner_bid_as_if_its_fleet_were_idle(tiny):
