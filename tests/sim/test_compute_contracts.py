@@ -291,3 +291,23 @@ def test_every_deal_kind_has_words() -> None:
     from sovereign.sim.phases.diplomacy import DEAL_WORDS
 
     assert set(DEAL_WORDS) == set(DEAL_KINDS)
+
+
+def test_contracts_that_fill_a_cluster_to_the_last_bit_leave_the_market_none_not_less(tiny, monkeypatch):
+    # contracts reserving all of a cluster's compute left -1e-11 H100e for the market (round-off),
+    # which the market refused as negative capacity and the game stopped (found by playing random
+    # deals in the baseline, session 14): what is left is at least zero
+    from sovereign.sim.phases import compute
+
+    m = SovereignModel(tiny, rng=1)
+    real = compute.serve_compute_deals
+
+    def every_bit(model, seg, capacity, allowed, k_ix):
+        used, paid = real(model, seg, capacity, allowed, k_ix)
+        used = used.copy()
+        used[0, :] = capacity * (1.0 + 1e-15) + 1e-11  # a hair over what the clusters have
+        return used, paid
+
+    monkeypatch.setattr(compute, "serve_compute_deals", every_bit)
+    m.step()  # raised "capacity: contains negative values" before
+    assert (m.results.compute.alloc >= 0).all()

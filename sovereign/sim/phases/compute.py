@@ -98,10 +98,11 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
     r_j = seg.region
     latency = model.distance_km[:, r_k] / 1000.0 * sc.demand.latency_penalty_usd_per_1000km  # (R, K)
     penalty = np.where(seg.klass[:, None] == "training", 0.0, latency[r_j])
+    # (what contracts took, at most all of it: a cluster its contracts fill left -1e-11 to the market)
     res = clear_compute(
-        capacity - contracted.sum(0),
+        np.maximum(capacity - contracted.sum(0), 0.0),
         ask,
-        seg.qty - contracted.sum(1),
+        np.maximum(seg.qty - contracted.sum(1), 0.0),
         seg.wtp,
         allowed,
         penalty,
