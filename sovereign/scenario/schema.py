@@ -1118,6 +1118,22 @@ class Diplomacy(Strict):
         ge=1,
         le=80,
     )
+    power_offer_premium: float = F(
+        0.1,
+        description="Premium over the seller's own wholesale price last quarter that an AI nation short of "
+        "power offers a player's nation for a power contract (assumption: long-term cross-border contracts "
+        "price near the seller's market, plus a margin for firmness; no higher than the buyer's retail price)",
+        ge=0,
+        le=2,
+    )
+    power_offer_quarters: int = F(
+        8,
+        description="Term of the power contracts AI nations offer (assumption: two years, the horizon of a "
+        "capacity auction's delivery year and the one after)",
+        unit="quarters",
+        ge=1,
+        le=80,
+    )
     compute_offer_share: float = F(
         0.25,
         description="Largest share of a supplier's compute an AI lab asks to reserve in one contract "

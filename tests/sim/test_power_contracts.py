@@ -150,3 +150,34 @@ def test_the_ai_sells_power_it_can_spare_at_a_price_above_its_own_and_buys_below
     power.reserve_margin[chn] = target - 0.05  # short of margin: its own lights first
     assert not accepts(china, deal(False, 100.0, dear))
     assert accepts(china, deal(True, 100.0, 0.9 * float(power.retail[chn])))  # short: buys up to its retail price
+
+
+def test_an_ai_nation_short_of_power_asks_a_players_neighbour_for_a_contract(tiny):
+    m = game(tiny, humans=("IND",))  # China, an AI, is joined to India's grid
+    m.step()
+    power = m.results.power
+    chn, ind = m.region_ix["CHN"], m.region_ix["IND"]
+    target = tiny.policy.nation_reserve_margin
+    power.reserve_margin = power.reserve_margin.copy()
+    power.reserve_margin[chn], power.reserve_margin[ind] = target - 0.05, target + 0.2
+    m.view_cache = None
+    from sovereign.sim.policy.deals import propose_power_contract
+
+    china = m.seats["CHN"]
+    china.state["difficulty"] = "normal"
+    (offer,) = propose_power_contract(china)
+    assert offer.partner == "IND" and offer.deal_kind == "power_supply" and not offer.supplier_is_proposer
+    peak = float(power.demand_mw[:, chn].max())
+    assert offer.mw == pytest.approx(min(round(0.05 * peak, -1), 500.0), abs=10.0)  # its shortfall, within the link
+    ind_price = float(power.wholesale_avg[ind]) * (1 + tiny.diplomacy.power_offer_premium)
+    assert offer.price_usd_per_mwh == pytest.approx(min(ind_price, float(power.retail[chn])), abs=0.01)
+    assert m.submit("CHN", offer).accepted  # a valid offer the player can answer
+    power.reserve_margin[chn] = target + 0.1  # not short: no offer
+    assert propose_power_contract(china) == []
+    china.state["difficulty"] = "easy"
+    power.reserve_margin[chn] = target - 0.05
+    assert propose_power_contract(china) == []  # easy AI asks nothing
+    # an AI-only game is unchanged: no player's nation to ask
+    ai_only = SovereignModel(tiny, rng=5)
+    ai_only.step()
+    assert propose_power_contract(ai_only.seats["CHN"]) == []

@@ -1,7 +1,9 @@
-"""How AI seats answer the deals offered to them, and the one deal AI nations offer themselves.
+"""How AI seats answer the deals offered to them, and the deals AI seats offer themselves.
 
-Answers are by the seat's own interest, in dollars over the term; the offer is a security pact
-with the nation an AI nation trusts most (`propose_pact`).
+Answers are by the seat's own interest, in dollars over the term. The offers: a security pact with
+the nation an AI nation trusts most (`propose_pact`); and, to players' seats only, a compute contract
+from an AI lab short of compute (`propose_compute_contract`) and a power contract from an AI nation
+short of power (`propose_power_contract`).
 
 Every answer starts from trust: a seat refuses any deal from a seat whose nation its own nation
 trusts less than `diplomacy.deal_min_trust`. Then the deal is valued for the seat, in $B over
@@ -54,11 +56,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sovereign.sim import economics as econ
-from sovereign.sim.commands import MAX_BUILD_H100E_PER_QUARTER, AnswerDeal, Command, OfferDeal
+from sovereign.sim.commands import MAX_BUILD_H100E_PER_QUARTER, MAX_PLANT_MW, AnswerDeal, Command, OfferDeal
 from sovereign.sim.phases.diplomacy import (
     active_compute,
     deal_region,
     hall_worth_busd,
+    link_room_mw,
     seat_region,
     shared_classes,
     supplier_and_buyer,
@@ -326,6 +329,54 @@ def propose_compute_contract(agent: SeatAgent) -> list[Command]:
             quarters=d.compute_offer_quarters,
             h100e_per_quarter=qty,
             price_usd_per_hour=price,
+            supplier_is_proposer=False,
+        )
+    ]
+
+
+def propose_power_contract(agent: SeatAgent) -> list[Command]:
+    """An AI nation short of power offers a player's nation whose grid its own is joined to a power contract.
+
+    Only seats played by people are asked (between AI nations the market's interconnector flows do
+    the trading, so an AI-only game is unchanged), and only when the nation's planning reserve
+    margin is under `policy.nation_reserve_margin` and it has no offer on the table: for the MW that
+    would bring it back to that margin, within the link's room, from the trusted player's nation with
+    the widest margin, at that nation's wholesale price plus `diplomacy.power_offer_premium` (never
+    above its own retail price), for `diplomacy.power_offer_quarters`. Easy AI asks nothing.
+    """
+    m = agent.model
+    if not m.human_seats or agent.difficulty == "easy" or agent.seat_id not in m.region_ix:
+        return []
+    power, d = m.results.power, m.scenario.diplomacy
+    r, target = m.region_ix[agent.seat_id], m.scenario.policy.nation_reserve_margin
+    if power.wholesale_avg.shape != (len(m.region_ix),) or float(power.reserve_margin[r]) >= target:
+        return []
+    if agent.seat_id in investor_view(m)["offering"]:
+        return []
+    peak = float(power.demand_mw[:, r].max()) if power.demand_mw.size else 0.0
+    short = (target - float(power.reserve_margin[r])) * peak  # MW of firm capacity it lacks, about
+    best, best_margin, room = None, target, 0.0
+    for seat in sorted(m.human_seats):
+        if seat not in m.region_ix or seat not in m.seats or trust_between(m, agent.seat_id, seat) < d.deal_min_trust:
+            continue
+        left = link_room_mw(m, agent.seat_id, seat)
+        margin = float(power.reserve_margin[m.region_ix[seat]])
+        if left is not None and left >= 1.0 and margin > best_margin:
+            best, best_margin, room = seat, margin, left
+    mw = round(min(short, room, MAX_PLANT_MW), -1)
+    if best is None or mw < 10.0:
+        return []
+    theirs = float(power.wholesale_avg[m.region_ix[best]]) * (1.0 + d.power_offer_premium)
+    price = round(min(theirs, float(power.retail[r])), 2)
+    if price <= 0 or mw * float(m.slice_hours.sum()) * price / 1e9 > agent.cash_busd:
+        return []
+    return [
+        OfferDeal(
+            partner=best,
+            deal_kind="power_supply",
+            quarters=d.power_offer_quarters,
+            mw=mw,
+            price_usd_per_mwh=price,
             supplier_is_proposer=False,
         )
     ]

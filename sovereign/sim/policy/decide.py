@@ -42,7 +42,7 @@ from sovereign.sim.commands import (
 )
 from sovereign.sim.phases.diplomacy import below_floor
 from sovereign.sim.phases.grid import best_firm_technology
-from sovereign.sim.policy.deals import propose_compute_contract, propose_pact
+from sovereign.sim.policy.deals import propose_compute_contract, propose_pact, propose_power_contract
 from sovereign.sim.policy.view import investor_margins, investor_view
 from sovereign.sim.world import TECHNOLOGIES
 
@@ -340,6 +340,7 @@ def nation(agent: SeatAgent) -> list[Command]:
     if p["levers"]:
         cmds.extend(_expand_grid(agent, r))
         cmds.extend(propose_pact(agent))
+        cmds.extend(propose_power_contract(agent))
     # sovereign compute programme when self-reliance is low
     if short and agent.cash_busd > 1.0:
         cmds.extend(invest(agent, rules.programme_cash_share))
