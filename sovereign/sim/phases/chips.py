@@ -209,17 +209,28 @@ def deliver_supply_deals(model: SovereignModel, output: np.ndarray) -> tuple[np.
         by_dest[r, g] += qty
         src = np.bincount(w.fab_region[fabs], weights=output[fabs], minlength=n_r) / avail
         output[fabs] -= qty * output[fabs] / avail
-        part = qty * free / free.sum()
-        w.dc_stock[mine, g] += part
-        w.dc_kw[mine] += part * kw_new[g]
-        w.dc_origin[mine] += part[:, None] * src[None, :]
+        _fill(model, mine, free, g, qty, src)
         paid, cost = qty * price / 1e9, qty * float(model.production_cost_now()[g]) / 1e9
-        model.transfer(buyer, seller, paid, "chip supply deals")
-        model.transfer(seller, model.OUTSIDE, cost, "chip production")
-        st = model.seats[seller].state
-        st["revenue_q"] = st.get("revenue_q", 0.0) + paid
-        st["costs_q"] = st.get("costs_q", 0.0) + cost
+        _book_sale(model, buyer, seller, paid, cost, "chip supply deals")
     return output, by_dest
+
+
+def _fill(model: SovereignModel, rows: np.ndarray, free: np.ndarray, g: int, qty: float, source: np.ndarray) -> None:
+    """Put `qty` H100e of class `g` into datacenters `rows` by their `free` space; `source`: where they were made."""
+    w = model.world
+    part = qty * free / free.sum()
+    w.dc_stock[rows, g] += part
+    w.dc_kw[rows] += part * (model.kw_per_h100e * model.economy.efficiency_mult)[g]
+    w.dc_origin[rows] += part[:, None] * source[None, :]
+
+
+def _book_sale(model: SovereignModel, payer: str, maker: str, paid: float, cost: float, kind: str) -> None:
+    """A maker sells chips outside the market: paid by `payer`, it pays their production cost."""
+    model.transfer(payer, maker, paid, kind)
+    model.transfer(maker, model.OUTSIDE, cost, "chip production")
+    st = model.seats[maker].state
+    st["revenue_q"] = st.get("revenue_q", 0.0) + paid
+    st["costs_q"] = st.get("costs_q", 0.0) + cost
 
 
 def buy_stockpiles(model: SovereignModel, output: np.ndarray, by_dest: np.ndarray) -> np.ndarray:
@@ -268,23 +279,20 @@ def buy_stockpiles(model: SovereignModel, output: np.ndarray, by_dest: np.ndarra
             if part <= 0.0 or owner not in model.seats:
                 continue
             paid, cost = part * float(list_now[g]) / 1e9, part * float(cost_now[g]) / 1e9
-            model.transfer(model.OUTSIDE, owner, paid, "chip sales")
-            model.transfer(owner, model.OUTSIDE, cost, "chip production")
-            st = model.seats[owner].state
-            st["revenue_q"] = st.get("revenue_q", 0.0) + paid
-            st["costs_q"] = st.get("costs_q", 0.0) + cost
+            _book_sale(model, model.OUTSIDE, owner, paid, cost, "chip sales")  # through the intermediaries
     return output
 
 
 def release_stockpiles(model: SovereignModel) -> None:
     """Stockpiles whose year is over, or that were traced, go into their nation's halls.
 
-    Into the free space of the datacenters in the sponsor's territory (its own and its firms', by
-    free space); what does not fit waits for space. The budget the stockpile did not spend comes
-    back to the nation when it is released.
+    Into the free space of the datacenters in the sponsor's territory that it or its own firms
+    own (by free space; a foreign cloud's hall there gets none); what does not fit waits for space.
+    The budget the stockpile did not spend comes back to the nation when it is released.
     """
     w = model.world
     kw_new = model.kw_per_h100e * model.economy.efficiency_mult
+    owner_home = model.seat_home_index()[w.dc_owner]
     for op in w.covert:
         if op["operation"] != "stockpiling":
             continue
@@ -303,18 +311,14 @@ def release_stockpiles(model: SovereignModel) -> None:
         if stock <= 0.0:
             continue
         g, r = model.class_ix[op["accelerator"]], model.region_ix[op["actor"]]
-        rows = np.flatnonzero(w.dc_region == r)
+        rows = np.flatnonzero((w.dc_region == r) & (owner_home == r))
         free = np.maximum(w.dc_it_mw[rows] * econ.KW_PER_MW - w.dc_kw[rows], 0.0)
-        room = float(free.sum()) / float(kw_new[g])
-        qty = min(stock, room)
+        qty = min(stock, float(free.sum()) / float(kw_new[g]))
         if qty <= 0.0:
             continue
-        part = qty * free / free.sum()
         origin = np.asarray(op["origin"], float)
         source = origin / origin.sum() if origin.sum() > 0 else np.eye(len(model.region_ix))[r]
-        w.dc_stock[rows, g] += part
-        w.dc_kw[rows] += part * kw_new[g]
-        w.dc_origin[rows] += part[:, None] * source[None, :]
+        _fill(model, rows, free, g, qty, source)
         op["origin"] = (origin * (1.0 - qty / stock)).tolist()
         op["stock_h100e"] = stock - qty
 
