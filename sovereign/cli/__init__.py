@@ -59,11 +59,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sovereign: error: {inert(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        _stop_listening_for_ctrl_c()
-        print("sovereign: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted()
+    except ImportError:
+        # a Ctrl-C that lands while numpy loads its C modules comes out as their ImportError
+        # ("_multiarray_umath failed to import"), the KeyboardInterrupt swallowed: seen once in CI
+        if not _CTRL_C_SEEN:
+            raise
+        return _interrupted()
     except BrokenPipeError:  # `sovereign saves | head`: the reader left, nothing to report
         return 141
+
+
+def _interrupted() -> int:
+    _stop_listening_for_ctrl_c()
+    print("sovereign: interrupted", file=sys.stderr)
+    return 130
+
+
+#: Set when a Ctrl-C reached this process (`entry` installs `_ctrl_c` as its SIGINT handler).
+_CTRL_C_SEEN = False
+
+
+def _ctrl_c(signum: int, frame: Any) -> None:
+    """Python's own Ctrl-C behaviour (a KeyboardInterrupt), remembering that it came."""
+    global _CTRL_C_SEEN
+    _CTRL_C_SEEN = True
+    raise KeyboardInterrupt
 
 
 #: Set by `entry`: this process is the `sovereign` command, so after a Ctrl-C has been handled no
@@ -100,6 +121,11 @@ def entry() -> None:
     global _PROCESS_ENTRY
     _PROCESS_ENTRY = True
     sys.unraisablehook = _unraisable
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _ctrl_c)
     code = main()
     if _INTERRUPTED_UNRAISABLY and code != 130:
         # whatever the command did after the lost Ctrl-C (a scenario half-compiled, say) is moot

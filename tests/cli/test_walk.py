@@ -263,3 +263,29 @@ def test_ctrl_c_while_the_workers_start_is_never_ignored(tmp_path, delay):
     assert "Traceback" not in err
     assert code == 130 or (code == -signal.SIGINT and "interrupted" in err), (code, err)
     assert time.monotonic() - t0 < delay + 60
+
+
+def test_a_ctrl_c_that_numpy_turns_into_an_import_error_stops_the_command_as_interrupted(monkeypatch, capsys):
+    """A Ctrl-C while numpy loads its C modules surfaced as "_multiarray_umath failed to import" with a
+    traceback (CI, `sovereign run` interrupted at 0.32 s); the command now stops as interrupted. An
+    import error with no Ctrl-C behind it is still an error."""
+    import sovereign.cli as cli
+
+    def import_interrupted_by_ctrl_c() -> None:
+        try:
+            cli._ctrl_c(signal.SIGINT, None)  # what `entry`'s handler does when Ctrl-C arrives
+        except KeyboardInterrupt:
+            raise ImportError("_multiarray_umath failed to import") from None
+
+    monkeypatch.setattr(cli, "build_parser", import_interrupted_by_ctrl_c)
+    monkeypatch.setattr(cli, "_CTRL_C_SEEN", False)
+    assert main(["run", "baseline"]) == 130
+    assert capsys.readouterr().err == "sovereign: interrupted\n"
+
+    def broken_import() -> None:
+        raise ImportError("no module named nothing")
+
+    monkeypatch.setattr(cli, "build_parser", broken_import)
+    monkeypatch.setattr(cli, "_CTRL_C_SEEN", False)
+    with pytest.raises(ImportError, match="nothing"):
+        main(["run", "baseline"])
