@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import io
 import json
+import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -88,6 +89,15 @@ class JoinLimiter:
             return self.window_s - (now - times[0])
         times.append(now)
         return 0.0
+
+
+LOG = logging.getLogger("sovereign.classroom")
+
+
+def log_failure(task: asyncio.Task[Any]) -> None:
+    """Write a background task's exception, with its traceback, to the server's log."""
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        LOG.error("a background task of the classroom failed", exc_info=exc)
 
 
 def error(reason: str, status: int) -> JSONResponse:
@@ -256,10 +266,14 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
     tasks: set[asyncio.Task[None]] = set()
 
     def background(coro: Any) -> None:
-        """Run a coroutine after the response, keeping a reference until it ends."""
+        """Run a coroutine after the response, keeping a reference until it ends.
+
+        A failure is written to the server's log: nobody awaits the task, so it would be lost.
+        """
         task = asyncio.create_task(coro)
         tasks.add(task)
         task.add_done_callback(tasks.discard)
+        task.add_done_callback(log_failure)
 
     async def end_quarter(quarter: str) -> None:
         """Play ``quarter`` on a worker thread, then show everyone the results.
@@ -274,10 +288,16 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
                 lesson.begin_quarter_end()
             except LessonError:
                 return
-            await hub.status()
-            await asyncio.to_thread(lesson.play_quarter)
-            await hub.everything()  # everyone sees the new quarter first,
-            await asyncio.to_thread(lesson.autosave_quarter)  # then it is saved
+            try:
+                await hub.status()
+                await asyncio.to_thread(lesson.play_quarter)
+            finally:
+                # even after a failure (logged by `background`): pages show where the game stands
+                # and the lesson never stays "being saved"
+                try:
+                    await hub.everything()  # everyone sees the new quarter first,
+                finally:
+                    await asyncio.to_thread(lesson.autosave_quarter)  # then it is saved
             await hub.status()
 
     async def ticker() -> None:

@@ -640,6 +640,7 @@ class Lesson:
         """Play the quarter (worker thread): teams that did not submit keep what they queued."""
         session = self.session
         assert session is not None
+        self.last_error = None
         try:
             before = {t.seat: self._figures(t.seat) for t in self.teams.values()}
             session.end_quarter(wait=True)
@@ -650,6 +651,9 @@ class Lesson:
             elif report is not None:
                 self.last_error = report.error
             return report
+        except Exception as exc:
+            self.last_error = f"{type(exc).__name__}: {exc}"  # the console shows it; the server logs it
+            raise
         finally:
             self.stepping = False
 

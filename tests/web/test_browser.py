@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -74,7 +75,17 @@ class Server:
         self.room = re.search(r"room code: (\w+)", text).group(1)
         self.teacher = re.search(r"teacher \(keep it secret\): (\S+)", text).group(1)
         self.lesson_dir = re.search(r"lesson folder: (\S+)", text).group(1)
+        self.output = lines
+        # Keep reading what the server prints: a pipe nobody drains fills up (64 KiB) and the
+        # server then blocks on its next log line, in the middle of a quarter.
+        self.reader = threading.Thread(target=self._drain, args=(self.proc.stdout, lines), daemon=True)
+        self.reader.start()
         self.wait_until_up()
+
+    @staticmethod
+    def _drain(stream, lines: list[str]) -> None:
+        for line in stream:
+            lines.append(line)
 
     def wait_until_up(self) -> None:
         import urllib.request
@@ -93,6 +104,8 @@ class Server:
         return f"http://127.0.0.1:{self.port}/"
 
     def stop(self) -> None:
+        # what the server said, in the report of a test that fails
+        print("".join(getattr(self, "output", [])))
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)
             try:
@@ -138,7 +151,14 @@ def join(page, url: str, room: str, team: str, seat: str) -> None:
 
 
 def quarter_is(page, label: str) -> None:
-    page.wait_for_function(f"document.querySelector('#quarter').textContent === '{label}'", timeout=30000)
+    try:
+        page.wait_for_function(f"document.querySelector('#quarter').textContent === '{label}'", timeout=30000)
+    except playwright_api.Error as exc:
+        shown = page.evaluate(
+            "[...document.querySelectorAll('#quarter, #banner, #play-error, #order-result, #link')]"
+            ".map(e => `${e.id}: ${e.textContent}`).join(' | ')"
+        )
+        raise AssertionError(f"{page.url} never showed {label}; it shows {shown}") from exc
 
 
 def test_a_lesson_in_the_browser(server, browser, tmp_path):

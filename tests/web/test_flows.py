@@ -363,3 +363,24 @@ def test_a_firm_team_sees_its_business_and_why_its_valuation_moved(tiny_scenario
         assert biz is not None and biz["valuation"].startswith("$")
         assert any("You sold" in line for line in biz["lines"]), biz
         assert india.view()["business"] is None, "a nation has no business card"
+
+
+def test_a_quarter_that_fails_to_play_is_logged_and_the_lesson_is_not_left_busy(playing, monkeypatch, caplog):
+    room, india, _ = playing
+
+    def fail(*args):
+        raise RuntimeError("disk on fire")
+
+    # the lesson's own bookkeeping after the quarter fails (the model's errors are reported apart)
+    monkeypatch.setattr(room.lesson, "_after_quarter", fail)
+    room.act("end-quarter")
+    room.wait_for(lambda: "disk on fire" in caplog.text)
+    room.wait_for(lambda: not (room.lesson.stepping or room.lesson.saving))
+    assert "a background task of the classroom failed" in caplog.text
+    assert "disk on fire" in room.state()["error"]
+    # the lesson goes on: orders are taken and the next quarter is played
+    monkeypatch.undo()
+    assert india.post("/api/team/orders", DC).json()["accepted"]
+    before = room.lesson.quarter
+    room.end_quarter()
+    assert room.lesson.quarter != before

@@ -9,12 +9,14 @@ function esc(text) {
 
 // A JSON request; resolves to {ok, status, data} and never throws on an HTTP error,
 // so every page can show the server's refusal reason as it is.
-// A "one moment" answer (the quarter being saved) carries retry_ms: try again a few times.
-async function api(method, path, body, headers = {}, tries = 8) {
+// A "one moment" answer (the quarter being saved) carries retry_ms: try again, waiting a little
+// longer each time (a save on a busy school laptop can take seconds), for about half a minute.
+async function api(method, path, body, headers = {}, tries = 20, wait = 0) {
   const res = await request(method, path, body, headers);
   if (res.status === 409 && res.data.retry_ms && tries > 1) {
-    await new Promise(ok => setTimeout(ok, res.data.retry_ms));
-    return api(method, path, body, headers, tries - 1);
+    const next = Math.min(Math.max(wait * 1.5, res.data.retry_ms), 2000);
+    await new Promise(ok => setTimeout(ok, next));
+    return api(method, path, body, headers, tries - 1, next);
   }
   return res;
 }

@@ -21,6 +21,7 @@ function render(v) {
   $("#briefing").textContent = v.briefing || "";
   $("#debrief").textContent = v.debrief || "This scenario has no debrief questions.";
   updateStatus(st);
+  $("#quarter-error").textContent = v.error ? `The last quarter could not be played: ${v.error}. Try again; the server's log has the details.` : "";
   $("#setup-box").classList.toggle("hidden", st.phase !== "setup");
   $("#play-box").classList.toggle("hidden", st.phase === "setup");
   $("#scenario").innerHTML = v.scenarios.map(s => `<option value="${esc(s.id)}"${s.id === v.scenario ? " selected" : ""}>${esc(s.title)}</option>`).join("");
