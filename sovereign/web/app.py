@@ -304,9 +304,12 @@ def create_app(lesson: Lesson, join_url: str | None = None, join_limit: int = JO
         """Write new orders to the lesson file; end the quarter when its time is up."""
         while True:
             await asyncio.sleep(TICK_S)
-            lesson.save_if_changed()
-            if lesson.timer_expired() and not lesson.stepping:
-                await end_quarter(lesson.quarter)
+            try:
+                lesson.save_if_changed()
+                if lesson.timer_expired() and not lesson.stepping:
+                    await end_quarter(lesson.quarter)
+            except Exception:  # one bad tick must not stop the saves and the timer for the lesson
+                LOG.exception("the classroom's tick failed")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
