@@ -244,6 +244,7 @@ class ModelParts:
     tables: ScenarioTables
     view_cache: dict[str, Any] | None
     committed_cache: dict[str, tuple[list[Command], int, float]]
+    home_cache: tuple[list[str], int, np.ndarray] | None
 
     @property
     def scenario(self) -> Scenario:

@@ -57,8 +57,18 @@ class Ledger(ModelParts):
         return self.retired_homes.get(seat_id, self.scenario.regions[0].id)
 
     def seat_home_index(self) -> np.ndarray:
-        """(S,) home region row of every seat by its owner-array row, retired seats included."""
-        return np.array([self.region_ix[self.home_of(s)] for s in self.seat_ids], np.int64)
+        """(S,) home region row of every seat by its owner-array row, retired seats included (read-only).
+
+        Cached: a seat's home is fixed when it is made and seats only ever join the end of
+        `seat_ids`, so the array changes only when that list is replaced (a load) or grows; three
+        phases ask for it every quarter.
+        """
+        cache = self.home_cache
+        if cache is None or cache[0] is not self.seat_ids or cache[1] != len(self.seat_ids):
+            index = np.array([self.region_ix[self.home_of(s)] for s in self.seat_ids], np.int64)
+            index.flags.writeable = False
+            cache = self.home_cache = (self.seat_ids, len(self.seat_ids), index)
+        return cache[2]
 
     def transfer(self, src: str, dst: str, busd: float, kind: str) -> None:
         """Move money between seats or the outside economy; the one place cash changes."""

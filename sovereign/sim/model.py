@@ -131,11 +131,13 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
             bids=[],
             results=initial_results(sc, self.tables.list_price),
         )
-        # caches of the quarter's AI view and of cash promised by queued commands (see `committed_busd`):
+        # caches of the quarter's AI view, of cash promised by queued commands (see `committed_busd`)
+        # and of the seats' home rows:
         # not state, they recompute equal after a load (the model's only attributes besides
         # `game`, `tables`, the scenario and Mesa's own)
         self.view_cache: dict[str, Any] | None = None
         self.committed_cache: dict[str, tuple[list[Command], int, float]] = {}
+        self.home_cache: tuple[list[str], int, np.ndarray] | None = None  # see `seat_home_index`
         for r in sc.regions:
             self.add_seat(
                 Nation, r.id, {"name": r.name, "home": r.id, "cash_busd": r.gdp_busd * r.ai_budget_share / 4.0}

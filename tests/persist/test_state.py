@@ -27,7 +27,7 @@ def test_the_model_keeps_its_state_in_one_game_state(played):
     mesa_own = set(vars(mesa.Model(rng=0)))
     own = set(vars(played)) - mesa_own
     own -= {"_mesa_scenario"}  # Mesa's own scenario, kept aside by `SovereignModel.scenario`
-    assert own == {"game", "tables", "_game_scenario", "view_cache", "committed_cache"}, sorted(own)
+    assert own == {"game", "tables", "_game_scenario", "view_cache", "committed_cache", "home_cache"}, sorted(own)
     assert isinstance(played.game, GameState) and isinstance(played.tables, ScenarioTables)
 
 

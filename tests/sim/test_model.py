@@ -249,3 +249,17 @@ def test_a_campus_under_construction_cannot_hold_chips(tiny, tmp_path):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(ScenarioError, match="holds no accelerators at the start"):
         load_scenario(path)
+
+
+def test_the_seats_home_rows_follow_new_seats_and_a_load(tiny):
+    m = SovereignModel(tiny, rng=3)
+    first = m.seat_home_index()
+    assert not first.flags.writeable, "the cached rows are shared: nobody may change them"
+    assert first.tolist() == [m.region_ix[m.home_of(s)] for s in m.seat_ids]
+    while not m.done:  # startups are founded as the game goes
+        m.step()
+        now = m.seat_home_index()
+        assert now.tolist() == [m.region_ix[m.home_of(s)] for s in m.seat_ids]
+    assert len(m.seat_ids) > len(first), "no startup was founded: the test proves nothing"
+    m.seat_ids = list(reversed(m.seat_ids))  # a new list of the same length (as a load makes)
+    assert m.seat_home_index().tolist() == [m.region_ix[m.home_of(s)] for s in m.seat_ids]

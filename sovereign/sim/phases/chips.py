@@ -291,6 +291,8 @@ def release_stockpiles(model: SovereignModel) -> None:
     The budget the stockpile did not spend comes back to the nation when it is released.
     """
     w = model.world
+    if not any(op["operation"] == "stockpiling" for op in w.covert):
+        return
     kw_new = model.kw_per_h100e * model.economy.efficiency_mult
     owner_home = model.seat_home_index()[w.dc_owner]
     for op in w.covert:
