@@ -19,9 +19,10 @@ blurs the comparison) against the same passive India with no commands, on the sa
   the 500 MW state campus;
 - security: cyber-security spending raised to $3B a year from 2026Q1.
 
-Then each of four levers (50% subsidy, localisation, $3B/yr security, the 50 MW programme) alone
-for France, Germany, Japan, Korea and Brazil, the same way (the programme's campus with its own
-generation where the grid would connect it only after it is built: Germany).
+Then each of four levers (50% subsidy, localisation, security, the 50 MW programme) alone for
+every other nation of the scenario, the same way, sized to the nation (`lever_terms`: the campus
+ordered when its budget pays for it, with its own generation where the grid would connect it only
+after it is built; security $3B a year or twice its spending).
 
 Prints the 2030 index and pillars per case (the mean of the year's four quarters, `year_mean`; mean
 over seeds), each case's change against the
@@ -46,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 from sovereign.ensemble.docsection import write_section  # noqa: E402
 from sovereign.scenario.catalog import resolve_scenario  # noqa: E402
 from sovereign.scenario.loader import load_scenario  # noqa: E402
+from sovereign.scenario.schema import quarter_label  # noqa: E402
 from sovereign.scenario.script import play_scripted, script_from_dict  # noqa: E402
 from sovereign.sim.model import SovereignModel  # noqa: E402
 from sovereign.sim.phases.grid import expected_wait_quarters  # noqa: E402
@@ -54,7 +56,9 @@ PILLARS = ["compute_self_reliance", "power_adequacy", "chip_security", "data_gov
 EUROPE = ["DEU", "FRA", "EU_REST", "NORDICS", "IRL"]
 
 
-def _buys(quarters: list[str], h100e: float, nation: str = "IND") -> list[dict[str, Any]]:
+def _buys(
+    quarters: list[str], h100e: float, nation: str = "IND", accelerator: str = "frontier"
+) -> list[dict[str, Any]]:
     """Bids each quarter for the state campus (refused while it has no free space: logged, harmless)."""
     return [
         {
@@ -62,7 +66,7 @@ def _buys(quarters: list[str], h100e: float, nation: str = "IND") -> list[dict[s
             "seat": nation,
             "command": {
                 "kind": "buy_accelerators",
-                "accelerator": "frontier",
+                "accelerator": accelerator,
                 "h100e": h100e,
                 "max_price_usd": 30000.0,
                 "region": nation,
@@ -73,6 +77,8 @@ def _buys(quarters: list[str], h100e: float, nation: str = "IND") -> list[dict[s
 
 
 FILL = [f"{y}Q{q}" for y in range(2027, 2031) for q in range(1, 5)]
+#: H100e the programme's 50 MW campus is filled with (IndiaAI's ~38,000 GPUs, CALIBRATION 12)
+PROGRAMME_H100E = 38_000.0
 #: A deal with the United States (its AI answers): 100k H100e a quarter of the frontier class licensed
 #: to India for 20 quarters, India paying $0.2B a quarter (about 10% of the licensed chips' list value)
 LICENCE = {
@@ -104,7 +110,7 @@ CASES: dict[str, list[dict[str, Any]]] = {
     ],
     "programme": [
         {"quarter": "2026Q1", "seat": "IND", "command": {"kind": "build_datacenter", "region": "IND", "it_mw": 50.0}},
-        *_buys(FILL, 38_000.0),
+        *_buys(FILL, PROGRAMME_H100E),
     ],
     "licence": [LICENCE],
     "licence_buildout": [
@@ -121,9 +127,9 @@ CASES: dict[str, list[dict[str, Any]]] = {
 
 SCENARIO = "baseline"
 
-#: Other nations whose levers are measured the same way (each alone, the nation played by script,
-#: against the same passive nation): Europe, East Asia and Latin America.
-OTHERS = ("FRA", "DEU", "JPN", "KOR", "BRA")
+#: India, whose levers the cases above measure; every other nation of the scenario is measured the
+#: same way (each lever alone, the nation played by script against the same passive nation).
+ACTING = "IND"
 #: Each lever and the pillar it aims at.
 OTHER_LEVERS = {
     "subsidy": "compute_self_reliance",
@@ -133,13 +139,24 @@ OTHER_LEVERS = {
 }
 
 
-def other_cases(nation: str, onsite: bool = False) -> dict[str, list[dict[str, Any]]]:
+def other_cases(
+    nation: str,
+    onsite: bool = False,
+    campus_quarter: str = "2026Q1",
+    security_busd: float = 3.0,
+    accelerator: str = "frontier",
+) -> dict[str, list[dict[str, Any]]]:
     """The levers of `nation`, each alone: as India's, the programme a 50 MW state campus filled as it opens.
 
     `onsite`: the campus brings its own generation. A government with a 2030 target does so where
     the grid would connect the campus only after it is built (Frankfurt's queue: four years and
     more, CALIBRATION 11; CyrusOne's 61 MW on-site gas plant there), as the game's build form
     suggests; otherwise the programme would measure the queue, not the programme.
+    `campus_quarter`: when the campus is ordered, the first quarter the nation's AI budget pays for
+    it (`lever_terms`): a nation whose quarter's budget is less than the campus is refused in 2026Q1
+    ("not enough budget"), and a programme is funded over the quarters it takes.
+    `security_busd`: the yearly security spending the lever sets, a rise for every nation.
+    `accelerator`: the class the campus is filled with, one the nation may import.
     """
     return {
         "control": [],
@@ -148,16 +165,64 @@ def other_cases(nation: str, onsite: bool = False) -> dict[str, list[dict[str, A
             {"quarter": "2026Q1", "seat": nation, "command": {"kind": "set_localisation", "enabled": True}}
         ],
         "security": [
-            {"quarter": "2026Q1", "seat": nation, "command": {"kind": "set_security_spending", "busd_per_year": 3.0}}
-        ],
-        "programme": [
             {
                 "quarter": "2026Q1",
                 "seat": nation,
+                "command": {"kind": "set_security_spending", "busd_per_year": round(security_busd, 2)},
+            }
+        ],
+        "programme": [
+            {
+                "quarter": campus_quarter,
+                "seat": nation,
                 "command": {"kind": "build_datacenter", "region": nation, "it_mw": 50.0, "onsite": onsite},
             },
-            *_buys(FILL, 38_000.0, nation),
+            *_buys(FILL, PROGRAMME_H100E, nation, accelerator),
         ],
+    }
+
+
+def lever_terms(model: SovereignModel, nation: str) -> dict[str, Any]:
+    """`other_cases`' terms for `nation` at the start of `model`'s game.
+
+    The campus: with its own generation where the grid would connect it only after it is built;
+    ordered in the first quarter the nation's cash covers it, where a passive nation's cash grows
+    by its quarter's budget less its security spending, up to the scenario's carry-over limit
+    (never, within two years, gives 2026Q1: the refusal is then the measurement). Security:
+    $3B a year, or twice what the nation spends already where that is more (the United States
+    and China spend more than $3B: $3B would be a cut). The chips: the first class of the scenario
+    the nation may import (China's programme fills its campus with the domestic class: the
+    frontier class is barred to it).
+    """
+    from sovereign.sim.commands import BuildDatacenter, command_cost_busd
+    from sovereign.sim.phases.chips import destination_caps, may_receive
+
+    r = model.region_ix[nation]
+    onsite = float(expected_wait_quarters(model)[r]) > 0.0
+    cost = command_cost_busd(model, nation, BuildDatacenter(region=nation, it_mw=50.0, onsite=onsite))
+    security = float(model.world.security_busd[r])
+    budget = model.budget_busd(nation)
+    years = model.scenario.finance.budget_carryover_years
+    cash, quarter = float(model.seats[nation].cash_busd), model.quarter
+    for q in range(model.quarter, model.quarter + 8):
+        if cash >= cost * 1.01:
+            quarter = q
+            break
+        cash += budget - security / 4.0
+        if years is not None:
+            cash = min(cash, years * 4.0 * budget)
+    caps, barred = destination_caps(model)
+    here = np.array([r])
+    importable = [
+        a.id
+        for g, a in enumerate(model.scenario.accelerators)
+        if bool(may_receive(model, here, here, np.array([g]))[0]) and not barred[r, g] and caps[r, g] > 0
+    ]
+    return {
+        "onsite": onsite,
+        "campus_quarter": quarter_label(quarter),
+        "security_busd": max(3.0, 2.0 * security),
+        "accelerator": importable[0] if importable else "frontier",
     }
 
 
@@ -175,22 +240,32 @@ def year_mean(model: SovereignModel, nation: str, year: str = YEAR) -> dict[str,
     are not (seeds 1-10, measured in session 14).
     """
     rows = [r for r in model.metrics.nations if r["region"] == nation and r["quarter"].startswith(year)]
-    return {k: float(np.mean([r[k] for r in rows])) for k in ["sovereignty_index", *PILLARS]}
+    return {k: float(np.mean([r[k] for r in rows])) for k in ["sovereignty_index", *PILLARS, "compute_demand_h100e"]}
 
 
 def _play_other(args: tuple[str, str, int, str]) -> tuple[str, str, int, dict[str, float]]:
     nation, case, seed, name = args
     scenario = load_scenario(resolve_scenario(name))
     model = SovereignModel(scenario, rng=seed)
-    onsite = float(expected_wait_quarters(model)[model.region_ix[nation]]) > 0.0  # see `other_cases`
-    commands = other_cases(nation, onsite)[case]
+    commands = other_cases(nation, **lever_terms(model, nation))[case]
     script = script_from_dict({"seats": {nation: {"ai": "off"}}, "commands": commands}, scenario)
     play_scripted(model, script)
     return nation, case, seed, year_mean(model, nation)
 
 
-def report_others(seeds: list[int], others: dict[tuple[str, str], list[dict[str, float]]]) -> str:
-    """The same levers for other nations: each lever's change of its pillar and of the index, in 2030."""
+def report_others(
+    seeds: list[int],
+    others: dict[tuple[str, str], list[dict[str, float]]],
+    reasons: dict[tuple[str, str], str] | None = None,
+) -> str:
+    """The same levers for other nations: each lever's change of its pillar and of the index, in 2030.
+
+    A nation a lever cannot move by 0.02 is named with the reason where the report can tell it: the
+    pillar already at its ceiling in the control (0.95 or more), or a reason from the scenario
+    (`reasons`, by lever and nation, from `scenario_reasons`); the others are listed as misses.
+    """
+    reasons = reasons or {}
+    nations = sorted({n for n, _ in others}, key=lambda n: [n for n, _ in others].index(n))
 
     def delta(nation: str, case: str, key: str) -> float:
         rows, base = others[(nation, case)], others[(nation, "control")]
@@ -198,28 +273,60 @@ def report_others(seeds: list[int], others: dict[tuple[str, str], list[dict[str,
 
     lines = [
         "",
-        f"The same levers for other nations (each alone, the nation played by script against the same passive "
-        f"nation, seeds {seeds[0]}-{seeds[-1]}, 2030 mean): the change of the lever's pillar / of the index.",
+        f"The same levers for every other nation (each alone, the nation played by script against the same "
+        f"passive nation, seeds {seeds[0]}-{seeds[-1]}, 2030 mean): the change of the lever's pillar / of the "
+        "index (the pillar's level in the control). The campus is ordered in the first quarter the nation's "
+        "budget pays for it and filled with a class it may import; security is $3B a year or twice the "
+        "nation's spending, whichever is more (`lever_terms`).",
         "",
-        "| nation | 50% subsidy (compute) | localisation (data) | security $3B/yr (cyber) "
-        "| 50 MW programme (compute) |",
+        "| nation | 50% subsidy (compute) | localisation (data) | security (cyber) | 50 MW programme (compute) |",
         "|---|---:|---:|---:|---:|",
     ]
     short: dict[str, list[str]] = {lever: [] for lever in OTHER_LEVERS}
-    for nation in OTHERS:
+    excused: dict[str, list[str]] = {lever: [] for lever in OTHER_LEVERS}
+    for nation in nations:
         cells = []
         for lever, pillar in OTHER_LEVERS.items():
             d_p, d_i = delta(nation, lever, pillar), delta(nation, lever, "sovereignty_index")
-            cells.append(f"{d_p:+.3f} / {d_i:+.3f}")
-            if max(d_p, d_i) < 0.02:
+            level = float(np.mean([r[pillar] for r in others[(nation, "control")]]))
+            cells.append(f"{d_p:+.3f} / {d_i:+.3f} ({level:.2f})")
+            if max(d_p, d_i) >= 0.02:
+                continue
+            ceiling = level >= 0.95
+            demand = float(np.mean([r["compute_demand_h100e"] for r in others[(nation, "control")]]))
+            if (lever, nation) in reasons:
+                excused[lever].append(f"{nation} ({reasons[(lever, nation)]})")
+            elif lever == "programme" and PROGRAMME_H100E < 0.02 * demand:
+                excused[lever].append(f"{nation} (the campus is {PROGRAMME_H100E / demand:.1%} of its demand)")
+            elif ceiling:
+                excused[lever].append(f"{nation} (pillar at its ceiling)")
+            else:
                 short[lever].append(nation)
         lines.append(f"| {nation} | " + " | ".join(cells) + " |")
     lines += ["", "Checks (index or the lever's pillar up by >= 0.02 in 2030):", ""]
     for lever, missed in short.items():
-        n = len(OTHERS) - len(missed)
-        verdict = "met" if not missed else "**not met** for " + ", ".join(missed)
-        lines.append(f"- {lever}: {n} of {len(OTHERS)} nations: {verdict}")
+        moved = len(nations) - len(missed) - len(excused[lever])
+        text = f"- {lever}: {moved} of {len(nations)} nations"
+        if excused[lever]:
+            text += "; cannot move: " + ", ".join(excused[lever])
+        text += "; " + ("every other one moves" if not missed else "**not met** for " + ", ".join(missed))
+        lines.append(text)
     return "\n".join(lines)
+
+
+def scenario_reasons(scenario: Any) -> dict[tuple[str, str], str]:
+    """Levers a nation cannot use at the start of the scenario, with the reason, by (lever, nation).
+
+    Localisation where the law is already in force (Russia, China); security where the nation's
+    yearly AI budget is less than what it spends on security already (it cannot pay a rise).
+    """
+    out: dict[tuple[str, str], str] = {}
+    for r in scenario.regions:
+        if r.localisation_law:
+            out[("localisation", r.id)] = "law in force"
+        if r.gdp_busd * r.ai_budget_share < r.security_spend_busd:
+            out[("security", r.id)] = "budget below its security spending"
+    return out
 
 
 def _play(args: tuple[str, int, str]) -> tuple[str, int, dict[str, float]]:
@@ -347,18 +454,20 @@ def main() -> None:
         name, args = args[0], args[1:]
     seeds = [int(s) for s in args] or [1, 2, 3, 4, 5]
     jobs = [(case, seed, name) for case in CASES for seed in seeds]
-    other_jobs = [(n, case, seed, name) for n in OTHERS for case in other_cases(n) for seed in seeds]
+    scenario = load_scenario(resolve_scenario(name))
+    nations = [r.id for r in scenario.regions if r.id != ACTING]
+    other_jobs = [(n, case, seed, name) for n in nations for case in other_cases(n) for seed in seeds]
     with ProcessPoolExecutor(2) as pool:
         results = list(pool.map(_play, jobs))
         base = list(pool.map(_baseline, [(seed, name) for seed in seeds]))
-        other_rows = list(pool.map(_play_other, other_jobs))
+        other_rows = list(pool.map(_play_other, other_jobs, chunksize=4))
     table: dict[str, dict[int, dict[str, float]]] = {}
     for case, seed, row in results:
         table.setdefault(case, {})[seed] = row
     others: dict[tuple[str, str], list[dict[str, float]]] = {}
     for nation, case, _, row in other_rows:
         others.setdefault((nation, case), []).append(row)
-    text = report(name, seeds, table, base) + "\n" + report_others(seeds, others)
+    text = report(name, seeds, table, base) + "\n" + report_others(seeds, others, scenario_reasons(scenario))
     print(text)
     if out is not None:
         write_section(out, "geopolitics", text)

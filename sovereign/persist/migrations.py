@@ -84,7 +84,9 @@ LEGACY_KEY = "sovereign_save"
 #: differently, so it is refused too.
 #: Format 13 (Sovereign 0.13) let a host's subsidy draw halls where it is not the investor's best region
 #: by margin: a format-12 game would replay differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 13
+#: Format 14 (Sovereign 0.14) made investors count a host's subsidy only as far as the host pays it
+#: (`world.subsidy_credibility`): a format-13 game would replay differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 14
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -230,7 +232,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.13 let a host's "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.14 made investors "
+            f"count a host's subsidy only as far as it pays it, 0.13 let a host's "
             f"subsidy draw halls beyond the investors' best regions, 0.12 made buyers "
             f"bid for chips by how busy their chips are and count a host's subsidy, 0.11 changed how the "
             f"compute market prices a shortage, 0.10 made trust slow "

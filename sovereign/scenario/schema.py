@@ -1776,6 +1776,15 @@ class AIPolicy(Strict):
     docs/validation.md. Difficulty levels scale some of them (sovereign.sim.policy.difficulty).
     """
 
+    subsidy_credibility_recovery: float = F(
+        0.25,
+        description="Share of its lost credibility a host's subsidy scheme regains each quarter it owes "
+        "nothing: investors count a subsidy at the share of it the host paid the last quarter it owed "
+        "any (a scheme whose budget ran dry is discounted until it has been quiet for a while); an "
+        "assumption (adaptive expectations, like the prices investors judge by)",
+        ge=0,
+        le=1,
+    )
     home_bias_usd_per_hour: float = F(
         0.15,
         description="Extra margin a firm sees at home (familiar permits, customers)",

@@ -46,15 +46,35 @@ class CommandDesk(ModelParts):
 
     def subsidy_for(self, seat_id: str, cmd: Command) -> float:
         """State subsidy a firm would receive for a build (paid by the host nation, if it can)."""
+        owed = self.subsidy_owed(seat_id, cmd)
+        if owed <= 0 or not isinstance(cmd, BuildDatacenter | BuildPlant):
+            return 0.0
+        return self.subsidy_payable(self.region_ix[cmd.region], owed)
+
+    def subsidy_owed(self, seat_id: str, cmd: Command) -> float:
+        """State subsidy a build earns a firm at the host's rate, whether or not the host can pay it ($B)."""
         if not isinstance(cmd, BuildDatacenter | BuildPlant) or self.seats[seat_id].kind == "nation":
             return 0.0
-        r = self.region_ix[cmd.region]
-        return self.subsidy_payable(r, command_cost_busd(self.as_model(), seat_id, cmd) * float(self.world.subsidy[r]))
+        return command_cost_busd(self.as_model(), seat_id, cmd) * float(self.world.subsidy[self.region_ix[cmd.region]])
 
     def subsidy_payable(self, region: int, want_busd: float) -> float:
         """What the host nation of `region` can pay of a subsidy owed: all of it, or the cash it has."""
         host_cash: float = self.seats[self.scenario.regions[region].id].state["cash_busd"]
         return min(want_busd, max(host_cash, 0.0))
+
+    def pay_subsidy(self, region: int, seat_id: str, want_busd: float) -> float:
+        """The host of `region` pays `seat_id` a subsidy owed, as far as its cash allows; what it paid.
+
+        Owed and paid are counted for the quarter: investors judge the host's scheme by them
+        (`credible_subsidy`).
+        """
+        w = self.world
+        amount = self.subsidy_payable(region, want_busd)
+        w.subsidy_owed_busd[region] += want_busd
+        w.subsidy_paid_busd[region] += amount
+        if amount > 0:
+            self.as_model().transfer(self.scenario.regions[region].id, seat_id, amount, "subsidy")
+        return amount
 
     def committed_busd(self, seat_id: str) -> float:
         """Cash already promised this quarter by queued commands (bids, builds).

@@ -34,6 +34,10 @@ class World:
     export_tier: np.ndarray  # (R,) int 1..3
     localisation: np.ndarray  # (R,) bool
     subsidy: np.ndarray  # (R,) share of capex the state pays
+    # (R,) share of the subsidies it owed that the host paid, as investors judge it (`credible_subsidy`)
+    subsidy_credibility: np.ndarray
+    subsidy_owed_busd: np.ndarray  # (R,) subsidies owed this quarter so far (last quarter's until orders)
+    subsidy_paid_busd: np.ndarray  # (R,) of which paid
     security_busd: np.ndarray  # (R,) yearly cyber-security spending
     dc_last: np.ndarray  # (R,) bool: datacenters curtailed last in a shortage
     permitting_quarters: np.ndarray  # (R,) int
@@ -214,6 +218,9 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         export_tier=np.array([r.export_tier for r in regions], np.int64),
         localisation=np.array([r.localisation_law for r in regions], bool),
         subsidy=np.zeros(n_r),
+        subsidy_credibility=np.ones(n_r),
+        subsidy_owed_busd=np.zeros(n_r),
+        subsidy_paid_busd=np.zeros(n_r),
         security_busd=np.array([r.security_spend_busd for r in regions], float),
         dc_last=np.zeros(n_r, bool),
         permitting_quarters=np.array([r.permitting_quarters for r in regions], np.int64),

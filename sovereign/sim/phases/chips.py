@@ -452,9 +452,7 @@ def subsidise_chips(model: SovereignModel, buyers: np.ndarray, regions: np.ndarr
         seat = model.seat_ids[key // n_r]
         if model.seats[seat].kind == "nation":
             continue
-        amount = model.subsidy_payable(key % n_r, float(owed[key]))
-        if amount > 0:
-            model.transfer(model.scenario.regions[key % n_r].id, seat, amount, "subsidy")
+        model.pay_subsidy(key % n_r, seat, float(owed[key]))
 
 
 def licensing_nation(model: SovereignModel) -> str | None:

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from sovereign.sim import economics as econ
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ NEWSWORTHY_ROUND_BUSD = 0.5
 
 def settle_finance(model: SovereignModel) -> list[str]:
     """Apply the quarter's finance rules; return the seat ids of startups that shut down."""
+    judge_subsidies(model)
     _budgets_and_security(model)
     winter = model.economy.funding_winter_left > 0
     for agent in list(model.seats.values()):
@@ -62,6 +65,25 @@ def settle_finance(model: SovereignModel) -> list[str]:
             _use_cash(model, agent)
             _book_quarter(model, agent)
     return failed
+
+
+def judge_subsidies(model: SovereignModel) -> None:
+    """How far investors count on each host's subsidy next quarter, from what it paid this quarter.
+
+    A host that paid a share of the subsidies it owed this quarter (its budget ran dry: a 50% US
+    subsidy owes more than the whole US AI budget) is counted at that share; a host that owed nothing
+    regains `policy.subsidy_credibility_recovery` of the gap each quarter. Before, every investor
+    counted the full rate whatever the host could pay: bid chips up to twice their price and built
+    for a subsidy that never came, and a US 50% subsidy left the US with 13% fewer halls by 2030.
+    Called once every subsidy of the quarter is paid (builds, then chips).
+    """
+    w = model.world
+    owed, paid = w.subsidy_owed_busd, w.subsidy_paid_busd
+    recovered = w.subsidy_credibility + model.scenario.policy.subsidy_credibility_recovery * (
+        1.0 - w.subsidy_credibility
+    )
+    share = np.divide(paid, owed, out=np.ones_like(owed), where=owed > 0)
+    w.subsidy_credibility = np.clip(np.where(owed > 1e-12, share, recovered), 0.0, 1.0)
 
 
 def _budgets_and_security(model: SovereignModel) -> None:

@@ -94,6 +94,9 @@ def apply_orders(model: SovereignModel) -> Bids:
     """
     bids: Bids = []
     votes: dict[tuple[int, int], dict[str, bool]] = {}
+    # the quarter's subsidies are counted from here (`pay_subsidy`) until finance judges them
+    model.world.subsidy_owed_busd[:] = 0.0
+    model.world.subsidy_paid_busd[:] = 0.0
     pending, model.pending = model.pending, defaultdict(list)
     for seat in model.seat_ids:
         queue = pending.get(seat)
@@ -394,10 +397,9 @@ def _start_project(
     w, sc, seat = model.world, model.scenario, agent.seat_id
     r = model.region_ix[cmd.region]
     cost = command_cost_busd(model, seat, cmd)
-    subsidy = model.subsidy_for(seat, cmd)
     model.transfer(seat, model.OUTSIDE, cost, "capex")
-    if subsidy > 0:
-        model.transfer(sc.regions[r].id, seat, subsidy, "subsidy")
+    owed = model.subsidy_owed(seat, cmd)
+    subsidy = model.pay_subsidy(r, seat, owed) if owed > 0 else 0.0
     delay = build_quarters(model, cmd) or 0
     grid: tuple[float, int, bool] = (0.0, -1, False)
     if isinstance(cmd, BuildDatacenter):

@@ -86,7 +86,7 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     per-seat part is a few dozen float operations, which Python does faster than numpy on
     arrays this small.
     """
-    m, w, sc = agent.model, agent.model.world, agent.model.scenario
+    m, sc = agent.model, agent.model.scenario
     rules = sc.policy
     v = investor_view(m)
     p = agent.params
@@ -123,7 +123,7 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     min_mw, max_mw = rules.datacenter_mw
     cmds.extend(_upgrade_order(agent, v["upgrade_by_seat"].get(me), cash_share))
     if best_score > 0 and want_mw >= min_mw:
-        cost_per_mw = v["capex_per_kw"][best] / 1e6 * (1.0 - w.subsidy[best])
+        cost_per_mw = v["capex_per_kw"][best] / 1e6 * (1.0 - v["subsidy_list"][best])
         # where chip imports are capped, no bigger than the halls the caps can fill (less what
         # others ordered there before this investor, this quarter)
         room_mw = v["room_kw_list"][best] / econ.KW_PER_MW
@@ -227,13 +227,13 @@ def _or_subsidised_site(
     region gives it nothing to build; the host's scheme (METI's 2024 GPU-cloud grants drew five
     in-country projects within a year, Impress Watch) is what makes that site worth it.
     """
-    rules, w = agent.model.scenario.policy, agent.model.world
+    rules = agent.model.scenario.policy
     if choice[2] >= rules.datacenter_mw[0] or agent.kind == "nation":
         return choice
     premium_room = v["premium_room_kw_list"]
     site, site_score = -1, 0.0
     for r in cand:
-        if w.subsidy[r] > 0.0 and premium_room[r] > 0.0:
+        if v["subsidy_list"][r] > 0.0 and premium_room[r] > 0.0:
             score = ((margin[r] + rules.home_bias_usd_per_hour) if r == home else margin[r]) * noise[r]
             if score > site_score:
                 site, site_score = r, score
@@ -250,7 +250,7 @@ def _build_wanted(agent: SeatAgent, v: dict[str, Any], home: int, best: int, kw_
     of the room that region's own demand leaves, if that is more; a nation's programme sizes itself
     to its own untrusted demand.
     """
-    m, w, rules, p = agent.model, agent.model.world, agent.model.scenario.policy, agent.params
+    m, rules, p = agent.model, agent.model.scenario.policy, agent.params
     premium_room = v["premium_room_kw_list"]
     if agent.kind == "nation":
         # a sovereign programme sizes itself to the nation's own untrusted demand, not the world's
@@ -268,13 +268,13 @@ def _build_wanted(agent: SeatAgent, v: dict[str, Any], home: int, best: int, kw_
         share = max(mine / max(v["fleet"], 1.0), 0.02)
         want_h100e = gap * share
     want_mw = max(want_h100e, 0.0) * kw_new / econ.KW_PER_MW * p["invest"]
-    if agent.kind != "nation" and w.subsidy[best] > 0.0:
+    if agent.kind != "nation" and v["subsidy_list"][best] > 0.0:
         # a host that pays a share of the capital makes a hall for its own unmet demand worth building
         # even when the world's pipeline covers the world's demand: METI's April 2024 grants of up to
         # half of five GPU-cloud projects (Y72.5B; Sakura Internet Y50.1B, KDDI Y10.2B; Impress Watch,
         # watch.impress.co.jp/docs/news/1585751.html) drew in-country capacity the global market had
         # not built; up to the subsidy's rate of the room that demand leaves there
-        want_mw = max(want_mw, w.subsidy[best] * premium_room[best] / econ.KW_PER_MW * p["invest"])
+        want_mw = max(want_mw, v["subsidy_list"][best] * premium_room[best] / econ.KW_PER_MW * p["invest"])
     return float(want_mw)
 
 

@@ -107,7 +107,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "kw": kw_new[:, None],
         "pue_new": econ.new_datacenter_pue(sc, w.pue),
         "capex_per_kw": build_capex_per_kw,
-        "subsidy": w.subsidy.copy(),
+        "subsidy": credible_subsidy(m),
         # each class's chip paid back over its life, per H100e-hour (the host's subsidy pays a share)
         "chip_capital": econ.chip_tco_usd_per_h100e_hour(sc, list_now, 0.0),
         "permitting": w.permitting_quarters + np.where(onsite, 0.0, wait),
@@ -232,7 +232,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "building_mw": sum(p["size"] for p in w.projects if p["kind"] == "build_datacenter"),
         "owned_stock_list": owned_stock.tolist(),
         "util_list": util.tolist(),
-        "subsidy_list": w.subsidy.tolist(),
+        "subsidy_list": credible_subsidy(m).tolist(),
         "free_by_seat": free_by_seat,
         "free_kw_by_region": free_by_region.tolist(),
         "dc_owners": set(w.dc_owner.tolist()),
@@ -255,6 +255,17 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     view["open_offers"], view["offering"], view["pacts"] = offers, busy, pact_matrix(m)
     model.view_cache = view
     return view
+
+
+def credible_subsidy(model: SovereignModel) -> np.ndarray:
+    """(R,) the subsidy rate investors count on in each region: the rate, at the share the host paid.
+
+    See `sovereign.sim.phases.finance.judge_subsidies`: a host whose budget could not pay what it
+    owed is believed only as far as it paid.
+    """
+    w = model.world
+    rate: np.ndarray = w.subsidy * w.subsidy_credibility
+    return rate
 
 
 def expected_chip_price(model: SovereignModel) -> np.ndarray:
