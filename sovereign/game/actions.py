@@ -1027,6 +1027,14 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
             f"Now {fmt.pct(float(w.subsidy[r]))}; firms building here get {fmt.pct(cmd.rate)} of capex from your budget"
         )
         out.append("Lowers builders' costs, so AI firms pick your country more often")
+        credibility = float(w.subsidy_credibility[r])
+        if credibility < 0.995:
+            out.append(
+                f"Your budget paid {fmt.pct(credibility)} of the subsidies it owed: investors count your rate "
+                "at that share until you pay in full (a quarter of the gap back each quarter you owe nothing)"
+            )
+        else:
+            out.append("Investors count it only as far as your budget pays it: an unpaid subsidy loses their trust")
     elif isinstance(cmd, c.SetLocalisation):
         r = model.region_ix[seat]
         seg = res.compute.segments

@@ -86,3 +86,23 @@ def test_the_quarters_counts_start_afresh_and_a_played_game_keeps_them_consisten
         w = game.world
         assert (w.subsidy_paid_busd <= w.subsidy_owed_busd + 1e-12).all()
         assert ((w.subsidy_credibility >= 0.0) & (w.subsidy_credibility <= 1.0)).all()
+
+
+def test_the_host_is_told_when_it_falls_short_and_its_subsidy_form_says_what_investors_count(tiny):
+    from sovereign.game import fmt
+    from sovereign.game.actions import preview
+    from sovereign.sim.commands import SetSubsidy
+
+    m = _build_under_subsidy(tiny, host_cash=0.1)
+    ind = m.region_ix["IND"]
+    form = " ".join(preview(m, "IND", SetSubsidy(rate=0.5)).effects)
+    assert "only as far as your budget pays it" in form
+    judge_subsidies(m)
+    news = [n for n in m.quarter_news if n["region"] == "IND" and "subsidies it owed" in n["headline"]]
+    assert len(news) == 1, m.quarter_news
+    share = m.world.subsidy_credibility[ind]
+    assert f"{share:.0%}" in news[0]["headline"]
+    form = " ".join(preview(m, "IND", SetSubsidy(rate=0.5)).effects)
+    assert f"Your budget paid {fmt.pct(float(share))} of the subsidies it owed" in form
+    judge_subsidies(m)  # short again: no second headline while it stays short
+    assert len([n for n in m.quarter_news if "subsidies it owed" in n["headline"]]) == 1

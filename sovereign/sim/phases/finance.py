@@ -83,7 +83,18 @@ def judge_subsidies(model: SovereignModel) -> None:
         1.0 - w.subsidy_credibility
     )
     share = np.divide(paid, owed, out=np.ones_like(owed), where=owed > 0)
+    before = w.subsidy_credibility
     w.subsidy_credibility = np.clip(np.where(owed > 1e-12, share, recovered), 0.0, 1.0)
+    # the news the first quarter a host falls short (investors read it; the host's player is told)
+    for r in np.nonzero((w.subsidy_credibility < 0.995) & (before >= 0.995))[0].tolist():
+        region = model.scenario.regions[r]
+        model.add_news(
+            "policy",
+            f"{region.name} paid only {w.subsidy_credibility[r]:.0%} of the datacenter subsidies it owed",
+            region.id,
+            region.id,
+            "Its budget ran dry: investors now count its subsidy at the share it paid.",
+        )
 
 
 def _budgets_and_security(model: SovereignModel) -> None:
