@@ -240,6 +240,9 @@ def year_mean(model: SovereignModel, nation: str, year: str = YEAR) -> dict[str,
     are not (seeds 1-10, measured in session 14).
     """
     rows = [r for r in model.metrics.nations if r["region"] == nation and r["quarter"].startswith(year)]
+    if not rows:  # a scenario that ends before `year` (a lesson): the last year it plays
+        last = max(r["quarter"] for r in model.metrics.nations)[:4]
+        rows = [r for r in model.metrics.nations if r["region"] == nation and r["quarter"].startswith(last)]
     return {k: float(np.mean([r[k] for r in rows])) for k in ["sovereignty_index", *PILLARS, "compute_demand_h100e"]}
 
 
@@ -344,13 +347,14 @@ def _baseline(args: tuple[int, str]) -> dict[str, Any]:
     model.run()
     by = {(r["region"], r["quarter"]): r for r in model.metrics.nations}
     regions = sorted({r for r, _ in by})
+    first, last = min(q for _, q in by), max(q for _, q in by)  # the scenario's own span
     rises = []
     for r in regions:
-        a, b = by[(r, "2026Q1")], by[(r, "2035Q4")]
+        a, b = by[(r, first)], by[(r, last)]
         own = {p: b[p] - a[p] for p in ("compute_self_reliance", "power_adequacy", "chip_security")}
         rises.append((b["sovereignty_index"] - a["sovereignty_index"], r, own))
-    end = {r: by[(r, "2035Q4")]["sovereignty_index"] for r in regions}
-    return {"seed": seed, "rises": sorted(rises, reverse=True)[:3], "end": end}
+    end = {r: by[(r, last)]["sovereignty_index"] for r in regions}
+    return {"seed": seed, "rises": sorted(rises, reverse=True)[:3], "end": end, "span": (first, last)}
 
 
 LEVERS = ("subsidy", "localisation_buildout", "programme")
@@ -425,19 +429,22 @@ def report(
     worst = max(risers, key=lambda t: t[0])
     unmatched = [t for t in risers if t[0] > 0.25 and max(t[3].values()) < t[0]]
     lines.append(
-        f"- largest index rise of any nation 2026Q1-2035Q4 in the AI-only baseline: {worst[0]:+.3f} "
+        f"- largest index rise of any nation {base[0]['span'][0]}-{base[0]['span'][1]} in the AI-only game: "
+        f"{worst[0]:+.3f} "
         f"({worst[2]}, seed {worst[1]}); rises above 0.25 without a matching own pillar: {len(unmatched)}: "
         + ("met" if not unmatched else "**not met**")
     )
     gaps = []
     for b in base:
-        eu = min(b["end"][r] for r in EUROPE if r in b["end"])
-        gaps.append(eu - b["end"]["RUS"])
-    gap = float(np.median(gaps))
-    lines.append(
-        f"- lowest European state minus Russia, 2035Q4, median seed: {gap:+.3f}: "
-        + ("met" if gap > 0 else "**not met**")
-    )
+        europe = [b["end"][r] for r in EUROPE if r in b["end"]]
+        if europe and "RUS" in b["end"]:
+            gaps.append(min(europe) - b["end"]["RUS"])
+    if gaps:
+        gap = float(np.median(gaps))
+        lines.append(
+            f"- lowest European state minus Russia, {base[0]['span'][1]}, median seed: {gap:+.3f}: "
+            + ("met" if gap > 0 else "**not met**")
+        )
     return "\n".join(lines)
 
 
