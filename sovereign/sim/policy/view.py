@@ -103,11 +103,12 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     # finished by `investor_margins` for a price lag when an AI with that lag first asks
     hist = m.metrics.signals
     list_now = m.list_price_now()
+    subsidy = credible_subsidy(m)  # the rate investors count on, where the host has paid
     margin_inputs = {
         "kw": kw_new[:, None],
         "pue_new": econ.new_datacenter_pue(sc, w.pue),
         "capex_per_kw": build_capex_per_kw,
-        "subsidy": credible_subsidy(m),
+        "subsidy": subsidy,
         # each class's chip paid back over its life, per H100e-hour (the host's subsidy pays a share)
         "chip_capital": econ.chip_tco_usd_per_h100e_hour(sc, list_now, 0.0),
         "permitting": w.permitting_quarters + np.where(onsite, 0.0, wait),
@@ -232,7 +233,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "building_mw": sum(p["size"] for p in w.projects if p["kind"] == "build_datacenter"),
         "owned_stock_list": owned_stock.tolist(),
         "util_list": util.tolist(),
-        "subsidy_list": credible_subsidy(m).tolist(),
+        "subsidy_list": subsidy.tolist(),
         "free_by_seat": free_by_seat,
         "free_kw_by_region": free_by_region.tolist(),
         "dc_owners": set(w.dc_owner.tolist()),
