@@ -24,8 +24,6 @@ STALL = 0.98
 SLOW = 0.5
 #: The longest leap along a drift, in looks' worth of it.
 MAX_LEAP = 1000.0
-#: A grouped kernel's exponents above this many temperatures could overflow (see :func:`_kernel_any`).
-OVERFLOW_RISK = 300.0
 
 
 @njit(cache=True)
@@ -74,78 +72,121 @@ def _kernel_any(
     group: np.ndarray,
     delta: np.ndarray,
     e_row: np.ndarray,
+    cgroup: np.ndarray,
+    eps: np.ndarray,
+    e_col: np.ndarray,
 ) -> None:
-    """`_kernel`, or for grouped rows the groups' kernel and each row's factor.
+    """`_kernel`, or for grouped rows and/or columns the groups' kernel and each row's and column's factor.
 
-    Row ``j``'s kernel is ``exp((s_q + delta_j - f_j - g) / tau)`` for its group ``q``, split as the
-    group's ``exp((s_q - h_q - g) / tau)`` times ``exp((delta_j - f_j + h_q) / tau)`` for any shift
-    ``h_q``. The shift is zero, unless a group's surplus over a price exceeds ``OVERFLOW_RISK``
-    temperatures (prices of hundreds of dollars at a temperature of cents): then both parts could
-    reach the clip at ``exp(700)`` and their product overflow to inf (and 0 * inf to NaN), so each
-    group is shifted by the least of its rows' ``f_j - delta_j``, which keeps every row's factor at
-    most 1 and the group's kernel as large as its largest row's (the ungrouped kernel's scale).
+    Row ``j`` of group ``q`` and column ``k`` of group ``h`` have the surplus ``s_qh + delta_j +
+    eps_k`` (``delta``, ``eps``: zero for a group's first member), so their kernel
+    ``exp((s_qh + delta_j + eps_k - f_j - g_k) / tau)`` splits into the groups' ``exp((s_qh - hr_q
+    - hc_h) / tau)`` times the row's ``exp((delta_j - f_j + hr_q) / tau)`` times the column's
+    ``exp((eps_k - g_k + hc_h) / tau)``, for any shifts ``hr``, ``hc``. Each group is shifted by
+    the least of its members' ``f_j - delta_j`` (``g_k - eps_k``), so every factor is at most 1 and
+    the groups' kernel is as large as its largest member's, the ungrouped kernel's scale: without
+    a shift, a surplus of hundreds of dollars at a temperature of cents put both parts at the clip
+    of ``exp(700)`` and their product overflowed to inf (and 0 * inf to NaN). An ungrouped
+    dimension is its own groups, shifted by its potentials.
     """
-    if group.shape[0] == 0:
+    rows_grouped = group.shape[0] > 0
+    cols_grouped = cgroup.shape[0] > 0
+    if not rows_grouped and not cols_grouped:
         _kernel(s, m, f, g, tau, ker, ker_t)
         return
-    n_q, n_k = s.shape
-    h = np.zeros(n_q)
-    risk = False
-    for q in range(n_q):
-        for k in range(n_k):
-            if m[q, k] and s[q, k] - g[k] > OVERFLOW_RISK * tau:
-                risk = True
-                break
-        if risk:
-            break
-    if risk:
-        h[:] = np.inf
+    n_q, n_h = s.shape
+    hr = np.empty(n_q)
+    hc = np.empty(n_h)
+    if rows_grouped:
+        hr[:] = np.inf
         for j in range(group.shape[0]):
-            h[group[j]] = min(h[group[j]], f[j] - delta[j])
-    _kernel(s, m, h, g, tau, ker, ker_t)
-    for j in range(group.shape[0]):
-        e_row[j] = np.exp(min(max((delta[j] - f[j] + h[group[j]]) / tau, -700.0), 700.0))
+            hr[group[j]] = min(hr[group[j]], f[j] - delta[j])
+    else:
+        hr[:] = f
+    if cols_grouped:
+        hc[:] = np.inf
+        for k in range(cgroup.shape[0]):
+            hc[cgroup[k]] = min(hc[cgroup[k]], g[k] - eps[k])
+    else:
+        hc[:] = g
+    _kernel(s, m, hr, hc, tau, ker, ker_t)
+    if rows_grouped:
+        for j in range(group.shape[0]):
+            e_row[j] = np.exp(min(max((delta[j] - f[j] + hr[group[j]]) / tau, -700.0), 700.0))
+    if cols_grouped:
+        for k in range(cgroup.shape[0]):
+            e_col[k] = np.exp(min(max((eps[k] - g[k] + hc[cgroup[k]]) / tau, -700.0), 700.0))
 
 
 @njit(cache=True)
-def _rows_times(
-    ker: np.ndarray, x: np.ndarray, out: np.ndarray, group: np.ndarray, e_row: np.ndarray, part: np.ndarray
+def _gather(x: np.ndarray, group: np.ndarray, factor: np.ndarray, out: np.ndarray) -> None:
+    """``out[q] = sum of factor_j * x_j over the members j of group q``."""
+    out[:] = 0.0
+    for j in range(group.shape[0]):
+        out[group[j]] += x[j] * factor[j]
+
+
+@njit(cache=True)
+def _spread(part: np.ndarray, group: np.ndarray, factor: np.ndarray, out: np.ndarray) -> None:
+    """``out[j] = factor_j * part[group of j]``."""
+    for j in range(group.shape[0]):
+        out[j] = factor[j] * part[group[j]]
+
+
+@njit(cache=True)
+def _product(
+    ker: np.ndarray,
+    x: np.ndarray,
+    out: np.ndarray,
+    group_out: np.ndarray,
+    factor_out: np.ndarray,
+    part_out: np.ndarray,
+    group_in: np.ndarray,
+    factor_in: np.ndarray,
+    part_in: np.ndarray,
 ) -> None:
-    """``out = K @ x`` for the stage's kernel (grouped: one product per group, then each row's factor)."""
-    if group.shape[0] == 0:
+    """``out = K @ x`` for a grouped kernel: ``x`` summed per input group, one product per group, spread.
+
+    ``group_out`` groups the rows of ``ker`` (the output), ``group_in`` its columns (the input);
+    either may be empty (ungrouped).
+    """
+    if group_in.shape[0] > 0:
+        _gather(x, group_in, factor_in, part_in)
+        if group_out.shape[0] > 0:
+            _matvec(ker, part_in, part_out)
+            _spread(part_out, group_out, factor_out, out)
+        else:
+            _matvec(ker, part_in, out)
+    elif group_out.shape[0] > 0:
+        _matvec(ker, x, part_out)
+        _spread(part_out, group_out, factor_out, out)
+    else:
         _matvec(ker, x, out)
-        return
-    _matvec(ker, x, part)
-    for j in range(group.shape[0]):
-        out[j] = e_row[j] * part[group[j]]
 
 
 @njit(cache=True)
-def _cols_times(
-    ker_t: np.ndarray, y: np.ndarray, out: np.ndarray, group: np.ndarray, e_row: np.ndarray, part: np.ndarray
-) -> None:
-    """``out = K.T @ y`` for the stage's kernel (grouped: the rows' weights summed per group first)."""
-    if group.shape[0] == 0:
-        _matvec(ker_t, y, out)
-        return
-    part[:] = 0.0
-    for j in range(group.shape[0]):
-        part[group[j]] += y[j] * e_row[j]
-    _matvec(ker_t, part, out)
-
-
-@njit(cache=True)
-def _dense(ker: np.ndarray, ker_t: np.ndarray, group: np.ndarray, e_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _dense(
+    ker: np.ndarray,
+    ker_t: np.ndarray,
+    group: np.ndarray,
+    e_row: np.ndarray,
+    cgroup: np.ndarray,
+    e_col: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
     """The stage's kernel and its transpose as full (J, K) and (K, J) arrays."""
-    if group.shape[0] == 0:
+    rows_grouped = group.shape[0] > 0
+    cols_grouped = cgroup.shape[0] > 0
+    if not rows_grouped and not cols_grouped:
         return ker, ker_t
-    n_j, n_k = group.shape[0], ker.shape[1]
+    n_j = group.shape[0] if rows_grouped else ker.shape[0]
+    n_k = cgroup.shape[0] if cols_grouped else ker.shape[1]
     full = np.empty((n_j, n_k))
     full_t = np.empty((n_k, n_j))
     for j in range(n_j):
-        row = ker[group[j]]
+        row = ker[group[j]] if rows_grouped else ker[j]
+        fj = e_row[j] if rows_grouped else 1.0
         for k in range(n_k):
-            v = e_row[j] * row[k]
+            v = fj * (row[cgroup[k]] * e_col[k] if cols_grouped else row[k])
             full[j, k] = v
             full_t[k, j] = v
     return full, full_t
@@ -288,6 +329,8 @@ def stage(
     max_iter: int,
     group: np.ndarray,
     delta: np.ndarray,
+    cgroup: np.ndarray,
+    eps: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Run Sinkhorn at temperature ``tau`` from potentials ``f``, ``g`` (updated in place).
 
@@ -299,26 +342,29 @@ def stage(
     group, and row ``j``'s surplus is its group's plus ``delta[j]`` on the same allowed pairs, so its
     kernel row is its group's times ``exp((delta[j] - f[j]) / tau)``: each matrix-vector product
     then costs one row per group (the tranches of a demand segment), and the full kernel is built
-    once at the end.
+    once at the end. Grouped columns (``cgroup``, ``eps``) likewise: ``s`` and ``m`` then hold one
+    column per group (the datacenters of a region that serve the same segments), and the products
+    cost one group by one group (`_kernel_any`).
 
     Returns:
         ``(a, b, ker, ker_t, iterations, status)`` with status CONVERGED, CERTIFIED or BUDGET.
     """
-    grouped = group.shape[0] > 0
-    n_k = s.shape[1]
-    n_j = group.shape[0] if grouped else s.shape[0]
+    n_j = group.shape[0] if group.shape[0] > 0 else s.shape[0]
+    n_k = cgroup.shape[0] if cgroup.shape[0] > 0 else s.shape[1]
     ker = np.empty(s.shape)
-    ker_t = np.empty((n_k, s.shape[0]))
+    ker_t = np.empty((s.shape[1], s.shape[0]))
     e_row = np.ones(n_j)  # grouped rows' factors
+    e_col = np.ones(n_k)  # grouped columns' factors
     amax = np.empty(n_j)
     bmax = np.empty(n_k)
     a = np.ones(n_j)
     b = np.ones(n_k)
     _absorb(f, g, a, b, tau, amax, bmax)
-    _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row)
+    _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row, cgroup, eps, e_col)
     kb = np.empty(n_j)
     kta = np.empty(n_k)
-    part = np.empty(s.shape[0])  # grouped: a product's per-group part
+    part = np.empty(s.shape[0])  # grouped rows: a product's per-group part
+    cpart = np.empty(s.shape[1])  # grouped columns: likewise
     w = omega
     interval = 4.0
     next_check = 4
@@ -333,7 +379,7 @@ def stage(
     for it in range(max_iter):
         if it == plain_after:
             w = 1.0  # over-relaxation can stall at low temperature; plain Sinkhorn always converges
-        _rows_times(ker, b, kb, group, e_row, part)
+        _product(ker, b, kb, group, e_row, part, cgroup, e_col, cpart)
         out = False
         # Update a, and measure the row errors of the new iterate (new a, old b) on the way:
         # rows a * (K b), one-sided where a scaling sits at its cap (a demand that does not bind).
@@ -350,9 +396,9 @@ def stage(
             err = max(err, e * inv_d[j])
         if out:
             _absorb(f, g, a, b, tau, amax, bmax)
-            _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row)
+            _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row, cgroup, eps, e_col)
             continue
-        _cols_times(ker_t, a, kta, group, e_row, part)
+        _product(ker_t, a, kta, cgroup, e_col, cpart, group, e_row, part)
         # Column errors of the same iterate, and the next b (committed after the checks).
         for k in range(n_k):
             bk = b[k]
@@ -365,7 +411,7 @@ def stage(
                     out = True
             b_next[k] = bk
         if err <= tol:
-            full, full_t = _dense(ker, ker_t, group, e_row)
+            full, full_t = _dense(ker, ker_t, group, e_row, cgroup, e_col)
             return a, b, full, full_t, it + 1, CONVERGED
         if check_gap and err <= 1e-2 and it >= next_check:
             # The certificate cannot pass while the marginals are far off: check it only near,
@@ -378,13 +424,16 @@ def stage(
         b[:] = b_next
         if out:
             _absorb(f, g, a, b, tau, amax, bmax)
-            _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row)
+            _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row, cgroup, eps, e_col)
         if it >= plain_after and (it - plain_after) % RATE_EVERY == 0:
             ratio = err / last_err if have_prev else 0.0
-            leapt = _look(s, m, f, g, a, b, tau, amax, bmax, ker, ker_t, group, delta, e_row, f_prev, g_prev, ratio)
+            leapt = _look(
+                s, m, f, g, a, b, tau, amax, bmax, ker, ker_t, group, delta, e_row, cgroup, eps, e_col,
+                f_prev, g_prev, ratio,
+            )  # fmt: skip
             have_prev = not leapt
             last_err = err
-    full, full_t = _dense(ker, ker_t, group, e_row)
+    full, full_t = _dense(ker, ker_t, group, e_row, cgroup, e_col)
     return a, b, full, full_t, max_iter, BUDGET
 
 
@@ -404,6 +453,9 @@ def _look(
     group: np.ndarray,
     delta: np.ndarray,
     e_row: np.ndarray,
+    cgroup: np.ndarray,
+    eps: np.ndarray,
+    e_col: np.ndarray,
     f_prev: np.ndarray,
     g_prev: np.ndarray,
     ratio: float,
@@ -412,7 +464,7 @@ def _look(
     if not _leap(f, g, a, b, tau, f_prev, g_prev, ratio):
         return False
     _absorb(f, g, a, b, tau, amax, bmax)
-    _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row)
+    _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row, cgroup, eps, e_col)
     return True
 
 
@@ -530,3 +582,76 @@ def finish(
     for k in range(n_k):
         bound += c[k] * price[k]
     return x, price, served, welfare, bound
+
+
+@njit(cache=True)
+def first_members(labels: np.ndarray) -> np.ndarray:
+    """For each member, the index of the first member with its label (itself if it is the first)."""
+    n = labels.shape[0]
+    order = np.argsort(labels, kind="mergesort")  # stable: a label's members in index order
+    first = np.empty(n, np.int64)
+    i = 0
+    while i < n:
+        lead = order[i]
+        j = i
+        while j < n and labels[order[j]] == labels[lead]:
+            first[order[j]] = lead
+            j += 1
+        i = j
+    return first
+
+
+@njit(cache=True)
+def groups_agree(first: np.ndarray, allow: np.ndarray, pen: np.ndarray, columns: bool) -> bool:
+    """Whether every member's row (``columns``: column) of ``allow`` and ``pen`` equals its group's first member's."""
+    if columns:  # swept row by row, the arrays' order
+        for j in range(allow.shape[0]):
+            for k in range(first.shape[0]):
+                lead = first[k]
+                if lead != k and (allow[j, k] != allow[j, lead] or pen[j, k] != pen[j, lead]):
+                    return False
+        return True
+    for i in range(first.shape[0]):
+        lead = first[i]
+        if lead != i:
+            for k in range(allow.shape[1]):
+                if allow[i, k] != allow[lead, k] or pen[i, k] != pen[lead, k]:
+                    return False
+    return True
+
+
+@njit(cache=True)
+def dense_groups(first: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dense group ids of the rows of ``m``, each group's first row, and a tradeable column per row.
+
+    A row joins its label's first row when their tradeable pairs (``m``) are the same, else it is
+    a group of its own; when every row is its own group, three empty arrays (the full kernel runs).
+    """
+    n, n_k = m.shape
+    group = np.empty(n, np.int64)
+    rep = np.empty(n, np.int64)
+    n_g = 0
+    for i in range(n):
+        lead = first[i]
+        same = lead != i
+        if same:
+            for k in range(n_k):
+                if m[i, k] != m[lead, k]:
+                    same = False
+                    break
+        if same:
+            group[i] = group[lead]
+        else:
+            group[i] = n_g
+            rep[n_g] = i
+            n_g += 1
+    if n_g == n:
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty
+    tradeable = np.zeros(n, np.int64)
+    for i in range(n):
+        for k in range(n_k):
+            if m[i, k]:
+                tradeable[i] = k
+                break
+    return group, rep[:n_g].copy(), tradeable

@@ -34,6 +34,9 @@ def warm_up() -> float:
     args = ([1.0, 2.0], [1.0, 1.5], [1.0, 1.0], [3.0, 4.0], [[True, True], [True, False]])
     clear_compute(*args)
     clear_compute(*args, temperature=0.1, warm_start=[0.5, 0.5])
+    # the game's call: tranches of one buyer and datacenters of one site, scaled as one row and column
+    both = ([1.0, 2.0], [1.0, 1.5], [1.0, 1.0], [3.0, 4.0], [[True, True], [True, True]])
+    clear_compute(*both, temperature=0.1, relative=True, groups=[0, 0], cluster_groups=[0, 0])
     return time.perf_counter() - t0
 
 

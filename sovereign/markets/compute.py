@@ -111,6 +111,7 @@ def clear_compute(
     warm_start: ArrayLike | None = None,
     relative: bool = False,
     groups: ArrayLike | None = None,
+    cluster_groups: ArrayLike | None = None,
 ) -> ComputeResult:
     """Match compute supply to demand segments; see the module docstring for guarantees.
 
@@ -135,6 +136,10 @@ def clear_compute(
         groups: Optional ``(J,)`` labels of segments that share their allowed clusters and penalties
             (the tranches of one buyer): at a given temperature their kernel rows differ by a factor,
             and the scaling computes one row per group. Same answer as without, to round-off.
+        cluster_groups: Optional ``(K,)`` labels of clusters that share the segments allowed to use
+            them and their penalties (a region's datacenters): their kernel columns differ by a
+            factor too, and the scaling computes one column per group. Same answer as without, to
+            round-off. Only with a fixed ``temperature``, like ``groups``.
 
     Returns:
         A :class:`ComputeResult`.
@@ -171,6 +176,7 @@ def clear_compute(
             raise ValueError(f"temperature: expected a scalar >= 0, got {temperature!r}")
         temperature = float(t_arr)
     group_ix = None if groups is None else _checked_groups(groups, allow, pen)
+    cluster_ix = None if cluster_groups is None else _checked_groups(cluster_groups, allow, pen, "cluster_groups")
     warm = None
     if warm_start is not None:
         warm = as_float("warm_start", warm_start, ndim=1)
@@ -191,7 +197,7 @@ def clear_compute(
     if temperature is not None and temperature <= _EXACT_BELOW * s_max:
         return _exact(cap, dem, surplus, mask)
     log_prior = _log_sizes(cap, dem, mask) if relative else None
-    out = _sinkhorn(cap, dem, surplus, mask, temperature, s_max, atol, warm, log_prior, group_ix)
+    out = _sinkhorn(cap, dem, surplus, mask, temperature, s_max, atol, warm, log_prior, group_ix, cluster_ix)
     return out if out is not None else _exact(cap, dem, surplus, mask)
 
 
@@ -208,16 +214,24 @@ def _log_sizes(cap: NDArray[np.float64], dem: NDArray[np.float64], mask: NDArray
     return np.where(mask, out, 0.0)
 
 
-def _checked_groups(groups: ArrayLike, allow: NDArray[np.bool_], pen: NDArray[np.float64]) -> NDArray[np.integer]:
-    """`clear_compute`'s ``groups`` as an array, or ValueError if they do not share what they must."""
+def _checked_groups(
+    groups: ArrayLike, allow: NDArray[np.bool_], pen: NDArray[np.float64], name: str = "groups"
+) -> NDArray[np.integer]:
+    """`clear_compute`'s ``groups`` or ``cluster_groups`` as an array, or ValueError if they share too little."""
+    clusters = name == "cluster_groups"
     group_ix = np.asarray(groups)
-    n_j = allow.shape[0]
-    if group_ix.shape != (n_j,) or not np.issubdtype(group_ix.dtype, np.integer):
-        raise ValueError(f"groups: expected ({n_j},) integer labels, got {group_ix.dtype} {group_ix.shape}")
-    _, first, inverse = np.unique(group_ix, return_index=True, return_inverse=True)
-    if not ((allow == allow[first[inverse]]).all() and (pen == pen[first[inverse]]).all()):
-        raise ValueError("groups: segments of a group must share their allowed clusters and penalties")
-    return group_ix
+    n = allow.shape[1 if clusters else 0]
+    if group_ix.shape != (n,) or not np.issubdtype(group_ix.dtype, np.integer):
+        raise ValueError(f"{name}: expected ({n},) integer labels, got {group_ix.dtype} {group_ix.shape}")
+    from sovereign.markets import _compute_jit as jit  # numba: compiled on first use
+
+    first = jit.first_members(group_ix.astype(np.int64))
+    if clusters:
+        if not jit.groups_agree(first, allow, pen, True):
+            raise ValueError(f"{name}: clusters of a group must share their allowed segments and penalties")
+    elif not jit.groups_agree(first, allow, pen, False):
+        raise ValueError(f"{name}: segments of a group must share their allowed clusters and penalties")
+    return group_ix.astype(np.int64)
 
 
 _NO_GROUPS = np.zeros(0, np.int64)
@@ -235,15 +249,9 @@ def _grouping(
     """
     if groups is None:
         return _NO_GROUPS, _NO_GROUPS, _NO_GROUPS
-    labels, group = np.unique(groups, return_inverse=True)
-    rep = np.unique(group, return_index=True)[1]
-    apart = ~(m == m[rep[group]]).all(axis=1)
-    group = np.where(apart, len(labels) + np.arange(len(group)), group)
-    labels, group = np.unique(group, return_inverse=True)
-    if len(labels) == len(group):
-        return _NO_GROUPS, _NO_GROUPS, _NO_GROUPS
-    rep = np.unique(group, return_index=True)[1]
-    return group.astype(np.int64), rep.astype(np.int64), np.argmax(m, axis=1).astype(np.int64)
+    from sovereign.markets import _compute_jit as jit  # numba: compiled on first use
+
+    return jit.dense_groups(jit.first_members(groups), m)
 
 
 def _finish(
@@ -318,6 +326,7 @@ def _sinkhorn(
     warm: NDArray[np.float64] | None,
     log_prior: NDArray[np.float64] | None = None,
     groups: NDArray[np.integer] | None = None,
+    cluster_groups: NDArray[np.integer] | None = None,
 ) -> ComputeResult | None:
     """Annealed log-stabilised Sinkhorn for the inequality-constrained entropic transport.
 
@@ -345,6 +354,8 @@ def _sinkhorn(
     c = cap[cols]
     # grouped rows (see `_grouping`): the scaling's products cost one row per group
     group, rep, k0 = _grouping(groups[rows] if groups is not None else None, m)
+    # likewise the clusters of a group (a region's datacenters), on the transposed mask
+    cgroup, crep, j0 = _grouping(cluster_groups[cols] if cluster_groups is not None else None, m.T)
     f = np.zeros(len(d))
     g = np.zeros(len(c))
     # Anneal from a sixteenth of the mean surplus: the first stage only needs to get the scale
@@ -361,12 +372,16 @@ def _sinkhorn(
         if final and target is not None:  # `final` implies a target; said again for the type checker
             tau = target
         s_tau = s if lp is None else s + tau * lp
+        delta, group_stage, eps, cgroup_stage = _NO_ROWS, _NO_GROUPS, _NO_ROWS, _NO_GROUPS
+        s_stage, m_stage = s_tau, m
         if len(group) and target is not None:
-            rows_j = np.arange(len(group))
-            delta = s_tau[rows_j, k0] - s_tau[rep[group], k0]
-            s_stage, m_stage, group_stage = np.ascontiguousarray(s_tau[rep]), np.ascontiguousarray(m[rep]), group
-        else:
-            delta, s_stage, m_stage, group_stage = _NO_ROWS, s_tau, m, _NO_GROUPS
+            delta = s_tau[np.arange(len(group)), k0] - s_tau[rep[group], k0]
+            s_stage, m_stage, group_stage = s_stage[rep], m_stage[rep], group
+        if len(cgroup) and target is not None:
+            cols_k = np.arange(len(cgroup))
+            eps = s_tau[j0, cols_k] - s_tau[j0, crep[cgroup]]
+            s_stage, m_stage, cgroup_stage = s_stage[:, crep], m_stage[:, crep], cgroup
+        s_stage, m_stage = np.ascontiguousarray(s_stage), np.ascontiguousarray(m_stage)
         a, b, ker, ker_t, n, status = jit.stage(
             s_stage,
             m_stage,
@@ -386,6 +401,8 @@ def _sinkhorn(
             _MAX_ITER - iters,
             group_stage,
             delta,
+            cgroup_stage,
+            eps,
         )
         iters += n
         if status == jit.BUDGET:

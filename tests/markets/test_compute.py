@@ -383,6 +383,60 @@ def test_grouped_rows_give_the_same_market(relative):
         clear_compute(*inst, temperature=0.1, groups=np.arange(30) % 2)
 
 
+def _tranched_market(rng, scale=1.0, lift=5.0):
+    """10 segments in 3 tranches and 7 sites of 3 datacenters each (costs +0, +0.2, +0.6, capacity split unevenly).
+
+    Tranches share their allowed sites and penalties; so do a site's datacenters: the market's
+    row and column groups. Returns the instance and both label arrays.
+    """
+    cap, cost, dem, wtp, allowed, pen = _random_market(rng, 10, 7)
+    mult, extra, split = np.array([1.5, 1.0, 0.5]), np.array([0.0, 0.2, 0.6]), np.array([0.5, 0.3, 0.2])
+    inst = (
+        (cap[:, None] * split[None, :]).ravel(),
+        (cost[:, None] + extra[None, :]).ravel(),
+        np.repeat(dem / 3, 3),
+        (wtp[:, None] * mult[None, :]).ravel() * scale + lift,
+        np.repeat(np.repeat(allowed, 3, axis=0), 3, axis=1),
+        np.repeat(np.repeat(pen, 3, axis=0), 3, axis=1),
+    )
+    return inst, np.repeat(np.arange(10), 3), np.repeat(np.arange(7), 3)
+
+
+@pytest.mark.parametrize("relative", [False, True])
+@pytest.mark.parametrize("lift", [5.0, 1.0])
+def test_grouped_clusters_give_the_same_market(relative, lift):
+    # A region's datacenters serve the same segments with the same latency and differ only in cost
+    # and size: scaling one column per group (with or without grouped rows) gives the dense
+    # scaling's allocation and prices. (lift 1: some low tranches lose on some dear datacenters,
+    # so a group's members differ in what they may trade, and those run apart.)
+    inst, groups, sites = _tranched_market(np.random.default_rng(12), lift=lift)
+    for warm in (None, np.full(21, 0.5)):
+        dense = clear_compute(*inst, temperature=0.1, relative=relative, warm_start=warm)
+        for rows in (None, groups):
+            grouped = clear_compute(
+                *inst, temperature=0.1, relative=relative, warm_start=warm, groups=rows, cluster_groups=sites
+            )
+            _check_feasible(grouped, *inst)
+            np.testing.assert_allclose(grouped.allocation, dense.allocation, rtol=1e-6, atol=1e-6)
+            np.testing.assert_allclose(grouped.price, dense.price, rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="cluster_groups: clusters of a group must share"):
+        clear_compute(*inst, temperature=0.1, cluster_groups=np.arange(21) % 2)
+    with pytest.raises(ValueError, match=r"cluster_groups: expected \(21,\) integer labels"):
+        clear_compute(*inst, temperature=0.1, cluster_groups=np.zeros(20, int))
+
+
+@pytest.mark.parametrize("scale", [1.0, 100.0, 1000.0])
+def test_grouped_clusters_give_the_same_market_when_surpluses_are_thousands_of_temperatures(scale):
+    # As for grouped rows below: each factor is shifted so that no product overflows.
+    inst, groups, sites = _tranched_market(np.random.default_rng(13), scale=scale)
+    dense = clear_compute(*inst, temperature=0.1, relative=True)
+    grouped = clear_compute(*inst, temperature=0.1, relative=True, groups=groups, cluster_groups=sites)
+    assert np.isfinite(grouped.allocation).all() and np.isfinite(grouped.price).all()
+    _check_feasible(grouped, *inst)
+    np.testing.assert_allclose(grouped.allocation, dense.allocation, rtol=1e-6, atol=1e-6 * scale)
+    np.testing.assert_allclose(grouped.price, dense.price, rtol=1e-6, atol=1e-7 * scale)
+
+
 @pytest.mark.parametrize("scale", [1.0, 30.0, 100.0, 1000.0])
 def test_grouped_rows_give_the_same_market_when_surpluses_are_thousands_of_temperatures(scale):
     # Willingness to pay of hundreds of dollars at a temperature of $0.1: a group's kernel and its

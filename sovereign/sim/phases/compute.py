@@ -91,7 +91,7 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
     kw_per = w.dc_kw[k_ix] / stock[k_ix]
     power_cost = econ.power_cost_usd_per_h100e_hour(kw_per, w.dc_pue[k_ix] * w.dc_energy[k_ix], power.dc_price[r_k])
     cost = sc.demand.opex_usd_per_hour + power_cost
-    allowed = _allowed(model, seg, r_k, k_ix)
+    allowed, sites = _allowed(model, seg, r_k, k_ix)
     contracted, contract_paid = serve_compute_deals(model, seg, capacity, allowed, k_ix)
     floor = price_floors(model, k_ix)
     ask = np.where(floor > 0, np.maximum(cost, floor), cost)
@@ -110,6 +110,7 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
         warm_start=_warm_start(model, k_ix, r_k),
         relative=True,  # prices free of the unit of quantity (see `sovereign.markets.compute`)
         groups=_tranche_groups(seg),
+        cluster_groups=sites,
     )
     alloc = np.asarray(res.allocation)
     rent = np.asarray(res.price)
@@ -291,22 +292,32 @@ def _tranche_groups(seg: Segments) -> np.ndarray:
     return np.where(owned, base.max(initial=0) + 1 + np.arange(len(seg.qty)), base).astype(np.int64)
 
 
-def _allowed(model: SovereignModel, seg: Segments, r_k: np.ndarray, k_ix: np.ndarray) -> np.ndarray:
-    """(J, K) which segment may buy from which cluster: localisation and sanctions rules.
+def _allowed(model: SovereignModel, seg: Segments, r_k: np.ndarray, k_ix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(J, K) which segment may buy from which cluster (localisation and sanctions rules), and the clusters' groups.
 
     The rules read only a segment's region and whether its data is regulated, so they are worked
-    out once per such pair (a region's tranches and labs share a row) and the rows copied.
+    out once per such pair (a region's tranches and labs share a row) and the rows copied. The
+    groups (K,) label the datacenters of a region that the same segments may use: they also share
+    their latency penalties, so the market scales them as one column (`clear_compute`'s
+    ``cluster_groups``).
     """
     key = seg.region * 2 + (seg.klass == "regulated")
     pairs, row = np.unique(key, return_inverse=True)
-    return _allowed_rows(model, pairs // 2, pairs % 2 == 1, r_k, k_ix)[row]
+    small, sites = _allowed_rows(model, pairs // 2, pairs % 2 == 1, r_k, k_ix)
+    return small[row], sites
 
 
 def _allowed_rows(
     model: SovereignModel, r_j: np.ndarray, regulated: np.ndarray, r_k: np.ndarray, k_ix: np.ndarray
-) -> np.ndarray:
-    """`_allowed` for buyers in regions `r_j` whose data is regulated or not."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """`_allowed` for buyers in regions `r_j` whose data is regulated or not, and the clusters' groups.
+
+    A cluster's column reads its region and its owner's home and kind, so clusters that agree on
+    what the rules read are allowed to the same buyers; a rule that reads more of a cluster must
+    add it to the group's key (the market checks that a group's columns agree).
+    """
     w, sc = model.world, model.scenario
+    n_r = len(model.region_ix)
     same = r_j[:, None] == r_k[None, :]
     allied = model.allied_matrix()[r_j][:, r_k]
     # localisation: regulated data stays home (or with allies where no law demands home)
@@ -316,6 +327,8 @@ def _allowed_rows(
     seat_state = np.array([s in model.seats and model.seats[s].kind == "nation" for s in model.seat_ids], bool)
     owner = w.dc_owner[k_ix]
     owner_home = seat_home[owner]
+    state_home = np.where(seat_state[owner], owner_home, -1)  # a state's halls: its home; -1 for a firm's
+    key = r_k * (n_r + 1) + state_home + 1
     # a state's own halls (a sovereign compute programme: IndiaAI's GPUs for Indian startups and
     # researchers, Korea's public-sector GPUs, CALIBRATION 12) serve that nation's demand only
     allowed &= ~seat_state[owner][None, :] | (r_j[:, None] == owner_home[None, :])
@@ -323,7 +336,8 @@ def _allowed_rows(
     if sc.export_controls.remote_access_barred:
         barred = (w.export_tier[r_j] == 3)[:, None] & model.chip_producer[owner_home][None, :]
         allowed &= ~barred
-    return np.asarray(allowed, bool)
+        key = key * 2 + model.chip_producer[owner_home]
+    return np.asarray(allowed, bool), key.astype(np.int64)
 
 
 def _warm_start(model: SovereignModel, k_ix: np.ndarray, r_k: np.ndarray) -> np.ndarray | None:
