@@ -459,3 +459,42 @@ def test_grouped_rows_give_the_same_market_when_surpluses_are_thousands_of_tempe
     _check_feasible(grouped, *inst)
     np.testing.assert_allclose(grouped.allocation, dense.allocation, rtol=1e-6, atol=1e-6 * scale)
     np.testing.assert_allclose(grouped.price, dense.price, rtol=1e-6, atol=1e-7 * scale)
+
+
+@st.composite
+def grouped_instances(draw):
+    """A market of members copied from a few base segments and clusters, with their group labels.
+
+    Each copy of a segment keeps its allowed clusters and penalties but has its own demand and
+    willingness to pay; each copy of a cluster keeps the segments allowed to it and its penalties
+    but has its own capacity and cost: exactly what `groups` and `cluster_groups` promise.
+    """
+    base, n_j, n_k = draw(compute_instances(max_n=4)), draw(st.integers(1, 8)), draw(st.integers(1, 8))
+    _, _, _, _, allowed, pen = base
+    rows = np.array(draw(st.lists(st.integers(0, allowed.shape[0] - 1), min_size=n_j, max_size=n_j)))
+    cols = np.array(draw(st.lists(st.integers(0, allowed.shape[1] - 1), min_size=n_k, max_size=n_k)))
+    vals = st.sampled_from
+    cap = np.array(draw(st.lists(vals([0.0, 1.0, 5.0, 20.0]), min_size=n_k, max_size=n_k)))
+    cost = np.array(draw(st.lists(vals([0.0, 1.0, 2.0, 4.0]), min_size=n_k, max_size=n_k)))
+    dem = np.array(draw(st.lists(vals([0.0, 2.0, 8.0, 13.0]), min_size=n_j, max_size=n_j)))
+    wtp = np.array(draw(st.lists(vals([0.5, 2.0, 3.0, 6.0, 10.0]), min_size=n_j, max_size=n_j)))
+    inst = (cap, cost, dem, wtp, allowed[np.ix_(rows, cols)], pen[np.ix_(rows, cols)])
+    return inst, rows, cols
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=grouped_instances(), relative=st.booleans(), warm=st.booleans())
+def test_grouped_rows_and_clusters_give_the_dense_market(case, relative, warm):
+    # Any members that share what the labels promise (some of them loss-making on some pairs,
+    # some of nothing) clear as the dense market does, to the solver's tolerance.
+    inst, rows, cols = case
+    start = np.full(len(cols), 0.5) if warm else None
+    dense = clear_compute(*inst, temperature=0.3, relative=relative, warm_start=start)
+    grouped = clear_compute(
+        *inst, temperature=0.3, relative=relative, warm_start=start, groups=rows, cluster_groups=cols
+    )
+    _check_feasible(grouped, *inst)
+    scale = max(float(inst[0].sum()), float(inst[2].sum()), 1.0)
+    np.testing.assert_allclose(grouped.allocation, dense.allocation, rtol=1e-5, atol=1e-5 * scale)
+    np.testing.assert_allclose(grouped.served, dense.served, rtol=1e-5, atol=1e-5 * scale)
+    assert grouped.welfare == pytest.approx(dense.welfare, rel=1e-5, abs=1e-5 * scale)
