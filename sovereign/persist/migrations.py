@@ -86,7 +86,10 @@ LEGACY_KEY = "sovereign_save"
 #: by margin: a format-12 game would replay differently, so it is refused too.
 #: Format 14 (Sovereign 0.14) made investors count a host's subsidy only as far as the host pays it
 #: (`world.subsidy_credibility`): a format-13 game would replay differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 14
+#: Format 15 (Sovereign 0.15) clears the compute market with a region's datacenters scaled as one
+#: (`clear_compute`'s ``cluster_groups``): the same market to round-off, not to the bit, so a
+#: format-14 game would replay differently and is refused too.
+FIRST_PLAYABLE_FORMAT = 15
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -232,7 +235,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.14 made investors "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.15 changed the "
+            f"compute market's arithmetic, 0.14 made investors "
             f"count a host's subsidy only as far as it pays it, 0.13 let a host's "
             f"subsidy draw halls beyond the investors' best regions, 0.12 made buyers "
             f"bid for chips by how busy their chips are and count a host's subsidy, 0.11 changed how the "

@@ -198,14 +198,17 @@ def expected_wait_quarters(model: SovereignModel) -> np.ndarray:
     sc, w = model.scenario, model.world
     ahead = others_queued_mw(model) + queued_mw(model)
     build = sc.economics.datacenter_build_quarters + w.permitting_quarters
-    queue = np.divide(
-        ahead,
-        w.connection_mw_q,
-        out=np.full(len(ahead), float(sc.grid.network_build_quarters)),
-        where=w.connection_mw_q > 0,
-    )
+    with np.errstate(over="ignore"):  # a queue of 1e300 MW at a trickle: as long as forever, below
+        queue = np.divide(
+            ahead,
+            w.connection_mw_q,
+            out=np.full(len(ahead), float(sc.grid.network_build_quarters)),
+            where=w.connection_mw_q > 0,
+        )
+    # waits beyond 40 years (a game's longest horizon, like a moratorium's) are all "never"
     return np.asarray(
-        np.maximum(queue - build, 0.0) + np.maximum(w.moratorium_until - model.quarter, 0).clip(max=4 * 40)
+        np.maximum(queue.clip(max=4 * 40) - build, 0.0)
+        + np.maximum(w.moratorium_until - model.quarter, 0).clip(max=4 * 40)
     )
 
 
