@@ -4,6 +4,8 @@ Workers are forked from the fork server, so they inherit the loaded machine code
 spending a second or more loading it from numba's cache (or compiling it on a first run).
 """
 
+from sovereign.ensemble.heap import settle_heap
 from sovereign.markets import warm_up
 
 warm_up()
+settle_heap()  # the children forked from here start with the kernels and modules out of the collector's sight

@@ -35,9 +35,11 @@ class ContextPlugin(WorkerPlugin):
         """
         try:
             prepare(self.ctx)
+            from sovereign.ensemble.heap import settle_heap
             from sovereign.markets import warm_up
 
             warm_up()
+            settle_heap()
         except Exception as exc:
             # Dask only logs a failing plugin; keep the reason so each task can report it.
             CONTEXT_ERRORS[self.token] = f"{type(exc).__name__}: {exc}"

@@ -137,9 +137,11 @@ def _worker_main(conn: Connection, ctx: RunContext, env: dict[str, str]) -> None
         del os.environ[key]  # a fork server's environment may be older than the parent's
     os.environ.update(env)
     try:
+        from sovereign.ensemble.heap import settle_heap
         from sovereign.ensemble.worker import execute, prepare
 
         prepare(ctx)
+        settle_heap()  # the scenario and script this worker keeps, out of the collector's sight
     except BaseException:
         with contextlib.suppress(OSError):
             conn.send(("init_error", traceback.format_exc()))

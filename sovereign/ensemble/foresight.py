@@ -148,7 +148,10 @@ _INSTALLED: dict[str, Any] = {}
 
 
 def _install_state(state: dict[str, Any]) -> None:
+    from sovereign.ensemble.heap import settle_heap
+
     _INSTALLED["state"] = state
+    settle_heap()
 
 
 def _installed_continuation(seed: int, k: int, quarters: int | None, seat: str, column: str) -> list[float]:
@@ -244,9 +247,12 @@ _FAN_STATE: dict[str, Any] = {}
 def _install_fan(state: dict[str, Any], nice: int) -> None:
     import os
 
+    from sovereign.ensemble.heap import settle_heap
+
     if nice:
         os.nice(nice)
     _FAN_STATE["state"] = state
+    settle_heap()
 
 
 def _fan_run(
