@@ -12,9 +12,12 @@ the LP optimum as the temperature goes to zero. It is solved by log-stabilised S
 with temperature annealing (each stage warm-starts the next, the default anneal steps aimed at
 the certified gap), every iteration two dense matrix-vector products; the stages run compiled
 (numba, :mod:`sovereign.markets._compute_jit`). A ``warm_start`` (last quarter's prices) lets a
-market that moved little clear in a few dozen iterations. The final allocation is scaled down
-onto the constraints, so it never breaks a capacity, a demand, the allowed mask, or the no-loss
-rule.
+market that moved little clear in a few dozen iterations. Segments that share their allowed
+clusters and penalties (a buyer's tranches, ``groups``) and clusters that share their allowed
+segments and penalties (a region's datacenters, ``cluster_groups``) have kernel rows or columns
+that differ by a factor, so each product costs one group by one group (the game's ~270 x 260
+market is ~64 x 40 groups). The final allocation is scaled down onto the constraints, so it never
+breaks a capacity, a demand, the allowed mask, or the no-loss rule.
 
 Guarantees, each returned with its certificate:
 
