@@ -655,3 +655,94 @@ def dense_groups(first: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarr
                 tradeable[i] = k
                 break
     return group, rep[:n_g].copy(), tradeable
+
+
+@njit(cache=True)
+def tradeable(
+    wtp: np.ndarray,
+    cost: np.ndarray,
+    pen: np.ndarray,
+    allow: np.ndarray,
+    dem: np.ndarray,
+    cap: np.ndarray,
+    negligible: float,
+) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """The surplus of every pair, the pairs that may trade at a profit, the largest such surplus, their count.
+
+    One sweep for what numpy did in six passes over the (J, K) arrays: a pair trades when it is
+    allowed, earns a surplus, and both its quantities are more than negligible.
+    """
+    n_j, n_k = pen.shape
+    surplus = np.empty((n_j, n_k))
+    mask = np.zeros((n_j, n_k), np.bool_)
+    s_max = -np.inf
+    count = 0
+    for j in range(n_j):
+        big_j = dem[j] > negligible
+        for k in range(n_k):
+            s = wtp[j] - cost[k] - pen[j, k]
+            surplus[j, k] = s
+            if s > 0.0 and allow[j, k] and big_j and cap[k] > negligible:
+                mask[j, k] = True
+                count += 1
+                if s > s_max:
+                    s_max = s
+    return surplus, mask, s_max, count
+
+
+@njit(cache=True)
+def sub_problem(
+    surplus: np.ndarray, mask: np.ndarray, dem: np.ndarray, cap: np.ndarray, relative: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """The scaling's inputs on the rows and columns with a tradeable pair, in one sweep.
+
+    Returns the rows and columns kept, the surplus and mask on them, the relative logit's prior
+    ``log(demand_j * capacity_k / C)`` on the tradeable pairs (0 elsewhere; ``C`` the capacity of
+    the columns kept; all zeros unless ``relative``), the surplus with zeros off the tradeable pairs
+    (welfare) and with -1e300 there (rents), and the mean surplus of the tradeable pairs.
+    """
+    n_j, n_k = mask.shape
+    row_any = np.zeros(n_j, np.bool_)
+    col_any = np.zeros(n_k, np.bool_)
+    for j in range(n_j):
+        for k in range(n_k):
+            if mask[j, k]:
+                row_any[j] = True
+                col_any[k] = True
+    rows = np.flatnonzero(row_any)
+    cols = np.flatnonzero(col_any)
+    n_r, n_c = rows.shape[0], cols.shape[0]
+    reach = 0.0
+    for b in range(n_c):
+        reach += cap[cols[b]]
+    log_c = np.zeros(n_c)  # log(capacity / C) of each column kept: one log per column, not per pair
+    if relative:
+        for b in range(n_c):
+            log_c[b] = np.log(cap[cols[b]]) - np.log(reach)
+    s = np.empty((n_r, n_c))
+    m = np.empty((n_r, n_c), np.bool_)
+    lp = np.zeros((n_r, n_c))
+    s_m = np.empty((n_r, n_c))
+    s_rent = np.empty((n_r, n_c))
+    total = 0.0
+    count = 0
+    for a in range(n_r):
+        j = rows[a]
+        log_d = np.log(dem[j]) if relative else 0.0
+        for b in range(n_c):
+            k = cols[b]
+            v = surplus[j, k]
+            t = mask[j, k]
+            s[a, b] = v
+            m[a, b] = t
+            if t:
+                s_m[a, b] = v
+                s_rent[a, b] = v
+                total += v
+                count += 1
+                if relative:
+                    lp[a, b] = log_d + log_c[b]
+            else:
+                s_m[a, b] = 0.0
+                s_rent[a, b] = -1e300
+    return rows, cols, s, m, lp, s_m, s_rent, total / count

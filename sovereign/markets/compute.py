@@ -186,35 +186,21 @@ def clear_compute(
         if warm.shape != cap.shape:
             raise ValueError(f"warm_start: shape {warm.shape} does not match capacity {cap.shape}")
 
-    surplus = w[:, None] - cst[None, :] - pen
+    from sovereign.markets import _compute_jit as jit  # numba: compiled on first use
+
     # quantities 1e100 times under the market's largest are none: a segment of 5e-324 (a valid
     # scenario's lab wanting almost nothing) divided the scaling's potentials by zero
     negligible = _NEGLIGIBLE * max(float(dem.max(initial=0.0)), float(cap.max(initial=0.0)))
-    mask = allow & (surplus > 0) & (dem[:, None] > negligible) & (cap[None, :] > negligible)
-    if not mask.any():
+    surplus, mask, s_max, count = jit.tradeable(w, cst, pen, allow, dem, cap, negligible)
+    if not count:
         zero = np.zeros((n_j, n_k))
         return ComputeResult(zero, np.zeros(n_k), np.zeros(n_j), 0.0, 0.0, temperature or 0.0, True, 0)
-    s_max = float(surplus[mask].max())
     atol = 1e-9 * s_max * min(float(dem.sum()), float(cap.sum()))
 
     if temperature is not None and temperature <= _EXACT_BELOW * s_max:
         return _exact(cap, dem, surplus, mask)
-    log_prior = _log_sizes(cap, dem, mask) if relative else None
-    out = _sinkhorn(cap, dem, surplus, mask, temperature, s_max, atol, warm, log_prior, group_ix, cluster_ix)
+    out = _sinkhorn(cap, dem, surplus, mask, temperature, s_max, atol, warm, relative, group_ix, cluster_ix)
     return out if out is not None else _exact(cap, dem, surplus, mask)
-
-
-def _log_sizes(cap: NDArray[np.float64], dem: NDArray[np.float64], mask: NDArray[np.bool_]) -> NDArray[np.float64]:
-    """``log(demand_j * capacity_k / C)`` on the tradeable pairs (0 elsewhere): the relative logit's prior.
-
-    ``C`` is the capacity of the clusters anyone may trade with, the same for every segment (see
-    the module docstring), so a segment free to use the whole market would be served in full at
-    zero surplus, spread over the clusters by capacity.
-    """
-    reach = float(cap[mask.any(axis=0)].sum())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.log(dem)[:, None] + np.log(cap)[None, :] - np.log(reach)
-    return np.where(mask, out, 0.0)
 
 
 def _checked_groups(
@@ -327,7 +313,7 @@ def _sinkhorn(
     s_max: float,
     atol: float,
     warm: NDArray[np.float64] | None,
-    log_prior: NDArray[np.float64] | None = None,
+    relative: bool = False,
     groups: NDArray[np.integer] | None = None,
     cluster_groups: NDArray[np.integer] | None = None,
 ) -> ComputeResult | None:
@@ -342,17 +328,14 @@ def _sinkhorn(
     """
     from sovereign.markets import _compute_jit as jit  # numba: compiled on first use
 
-    rows = mask.any(axis=1)
-    cols = mask.any(axis=0)
-    full = bool(rows.all() and cols.all())
-    s = surplus if full else np.ascontiguousarray(surplus[np.ix_(rows, cols)])
-    m = mask if full else np.ascontiguousarray(mask[np.ix_(rows, cols)])
-    lp = None
-    if log_prior is not None:
-        lp = np.where(m, log_prior if full else log_prior[np.ix_(rows, cols)], 0.0)
-    # Surplus with zeros off the allowed pairs (welfare) and with -1e300 there (rents).
-    s_m = np.where(m, s, 0.0)
-    s_rent = np.where(m, s, -1e300)
+    # the rows and columns with a tradeable pair; the surplus there with zeros off the tradeable
+    # pairs (welfare) and with -1e300 there (rents); the relative logit's prior ``log(demand_j *
+    # capacity_k / C)``, ``C`` the capacity of the clusters anyone may trade with, the same for every
+    # segment (see the module docstring), so a segment free to use the whole market would be served
+    # in full at zero surplus, spread over the clusters by capacity
+    rows, cols, s, m, lp_all, s_m, s_rent, mean_surplus = jit.sub_problem(surplus, mask, dem, cap, relative)
+    lp = lp_all if relative else None
+    full = len(rows) == mask.shape[0] and len(cols) == mask.shape[1]
     d = dem[rows]
     c = cap[cols]
     # grouped rows (see `_grouping`): the scaling's products cost one row per group
@@ -363,7 +346,7 @@ def _sinkhorn(
     g = np.zeros(len(c))
     # Anneal from a sixteenth of the mean surplus: the first stage only needs to get the scale
     # right, and the adaptive steps below reach the certified gap in two or three stages.
-    tau = float(s_m.sum() / m.sum()) / _START
+    tau = mean_surplus / _START
     if warm is not None:
         g = np.minimum(np.maximum(warm[cols], 0.0), s_max)
         tau = min(tau, _WARM_TAU * s_max) if temperature is None else temperature

@@ -65,7 +65,10 @@ class Ledger(ModelParts):
         """
         cache = self.home_cache
         if cache is None or cache[0] is not self.seat_ids or cache[1] != len(self.seat_ids):
-            index = np.array([self.region_ix[self.home_of(s)] for s in self.seat_ids], np.int64)
+            # the same list grown (startups founded this quarter): only the new seats are looked up
+            done = cache[1] if cache is not None and cache[0] is self.seat_ids and cache[1] < len(self.seat_ids) else 0
+            new = np.array([self.region_ix[self.home_of(s)] for s in self.seat_ids[done:]], np.int64)
+            index = np.concatenate([cache[2][:done], new]) if done and cache is not None else new
             index.flags.writeable = False
             cache = self.home_cache = (self.seat_ids, len(self.seat_ids), index)
         return cache[2]
