@@ -165,34 +165,6 @@ def _product(
 
 
 @njit(cache=True)
-def _dense(
-    ker: np.ndarray,
-    ker_t: np.ndarray,
-    group: np.ndarray,
-    e_row: np.ndarray,
-    cgroup: np.ndarray,
-    e_col: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The stage's kernel and its transpose as full (J, K) and (K, J) arrays."""
-    rows_grouped = group.shape[0] > 0
-    cols_grouped = cgroup.shape[0] > 0
-    if not rows_grouped and not cols_grouped:
-        return ker, ker_t
-    n_j = group.shape[0] if rows_grouped else ker.shape[0]
-    n_k = cgroup.shape[0] if cols_grouped else ker.shape[1]
-    full = np.empty((n_j, n_k))
-    full_t = np.empty((n_k, n_j))
-    for j in range(n_j):
-        row = ker[group[j]] if rows_grouped else ker[j]
-        fj = e_row[j] if rows_grouped else 1.0
-        for k in range(n_k):
-            v = fj * (row[cgroup[k]] * e_col[k] if cols_grouped else row[k])
-            full[j, k] = v
-            full_t[k, j] = v
-    return full, full_t
-
-
-@njit(cache=True)
 def _absorb(
     f: np.ndarray, g: np.ndarray, a: np.ndarray, b: np.ndarray, tau: float, amax: np.ndarray, bmax: np.ndarray
 ) -> None:
@@ -245,6 +217,97 @@ def _project(
         ar[j] = a[j] * min(1.0, d[j] / row) if row > 1e-300 else a[j]
     kta = np.empty(n_k)
     _matvec(ker_t, ar, kta)
+    bc = np.empty(n_k)
+    price = np.empty(n_k)
+    for k in range(n_k):
+        col = b[k] * kta[k]
+        bc[k] = b[k] * min(1.0, c[k] / col) if col > 1e-300 else b[k]
+        price[k] = max(g[k] - tau * np.log(b[k]), 0.0) if b[k] > 0.0 else g[k]
+    return ar, bc, price
+
+
+@njit(cache=True)
+def _expand_columns(
+    ker: np.ndarray, ker_t: np.ndarray, cgroup: np.ndarray, e_col: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel of grouped columns spread onto every column, ``K_qh * e_col[k]``, and its transpose.
+
+    Row ``j`` of the full kernel (`_kernel_any`'s split) is then ``e_row[j]`` times row ``q`` of it
+    (times 1 for ungrouped rows, which changes no bit): the same product, in the same order, as
+    the full kernel's entries.
+    """
+    if cgroup.shape[0] == 0:
+        return ker, ker_t
+    n_q, n_k = ker.shape[0], cgroup.shape[0]
+    spread = np.empty((n_q, n_k))
+    spread_t = np.empty((n_k, n_q))
+    for q in range(n_q):
+        for k in range(n_k):
+            v = ker[q, cgroup[k]] * e_col[k]
+            spread[q, k] = v
+            spread_t[k, q] = v
+    return spread, spread_t
+
+
+@njit(cache=True)
+def _full_row(spread: np.ndarray, group: np.ndarray, e_row: np.ndarray, j: int, out: np.ndarray) -> None:
+    """Row ``j`` of the full kernel into ``out[0]``: ``e_row[j]`` times its group's row of `_expand_columns`."""
+    if group.shape[0] > 0:
+        fj = e_row[j]
+        row = spread[group[j]]
+        for k in range(out.shape[1]):
+            out[0, k] = fj * row[k]
+    else:
+        out[0, :] = spread[j]
+
+
+@njit(cache=True)
+def _full_col(spread_t: np.ndarray, group: np.ndarray, e_row: np.ndarray, k: int, out: np.ndarray) -> None:
+    """Column ``k`` of the full kernel into ``out[0]`` (`_full_row`'s entries)."""
+    col = spread_t[k]
+    if group.shape[0] > 0:
+        for j in range(out.shape[1]):
+            out[0, j] = e_row[j] * col[group[j]]
+    else:
+        out[0, :] = col
+
+
+@njit(cache=True)
+def _project_grouped(
+    a: np.ndarray,
+    b: np.ndarray,
+    spread: np.ndarray,
+    spread_t: np.ndarray,
+    group: np.ndarray,
+    e_row: np.ndarray,
+    d: np.ndarray,
+    c: np.ndarray,
+    g: np.ndarray,
+    tau: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_project` of the full kernel of a grouped one, read a row or a column at a time.
+
+    Each product is `_matvec` of one row of the full kernel (or of its transpose), the very sums
+    `_project` makes on the full arrays, without building them (two (J, K) arrays a quarter).
+    """
+    n_j, n_k = a.shape[0], b.shape[0]
+    buf_r = np.empty((1, n_k))
+    buf_c = np.empty((1, n_j))
+    one = np.empty(1)
+    kb = np.empty(n_j)
+    for j in range(n_j):
+        _full_row(spread, group, e_row, j, buf_r)
+        _matvec(buf_r, b, one)
+        kb[j] = one[0]
+    ar = np.empty(n_j)
+    for j in range(n_j):
+        row = a[j] * kb[j]
+        ar[j] = a[j] * min(1.0, d[j] / row) if row > 1e-300 else a[j]
+    kta = np.empty(n_k)
+    for k in range(n_k):
+        _full_col(spread_t, group, e_row, k, buf_c)
+        _matvec(buf_c, ar, one)
+        kta[k] = one[0]
     bc = np.empty(n_k)
     price = np.empty(n_k)
     for k in range(n_k):
@@ -331,7 +394,7 @@ def stage(
     delta: np.ndarray,
     cgroup: np.ndarray,
     eps: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
     """Run Sinkhorn at temperature ``tau`` from potentials ``f``, ``g`` (updated in place).
 
     Stops when both marginals are within ``tol`` (relative; one-sided where a scaling sits at its
@@ -341,13 +404,15 @@ def stage(
     Grouped rows (``group`` non-empty, not with ``check_gap``): ``s`` and ``m`` hold one row per
     group, and row ``j``'s surplus is its group's plus ``delta[j]`` on the same allowed pairs, so its
     kernel row is its group's times ``exp((delta[j] - f[j]) / tau)``: each matrix-vector product
-    then costs one row per group (the tranches of a demand segment), and the full kernel is built
-    once at the end. Grouped columns (``cgroup``, ``eps``) likewise: ``s`` and ``m`` then hold one
-    column per group (the datacenters of a region that serve the same segments), and the products
-    cost one group by one group (`_kernel_any`).
+    then costs one row per group (the tranches of a demand segment), and :func:`finish` reads the
+    full kernel from the groups'. Grouped columns (``cgroup``, ``eps``) likewise: ``s`` and ``m``
+    then hold one column per group (the datacenters of a region that serve the same segments), and
+    the products cost one group by one group (`_kernel_any`).
 
     Returns:
-        ``(a, b, ker, ker_t, iterations, status)`` with status CONVERGED, CERTIFIED or BUDGET.
+        ``(a, b, ker, ker_t, e_row, e_col, iterations, status)`` with status CONVERGED, CERTIFIED or
+        BUDGET: the kernel (the groups' one, and its transpose) and the grouped rows' and columns'
+        factors, from which :func:`finish` reads the full kernel one row or column at a time.
     """
     n_j = group.shape[0] if group.shape[0] > 0 else s.shape[0]
     n_k = cgroup.shape[0] if cgroup.shape[0] > 0 else s.shape[1]
@@ -411,14 +476,13 @@ def stage(
                     out = True
             b_next[k] = bk
         if err <= tol:
-            full, full_t = _dense(ker, ker_t, group, e_row, cgroup, e_col)
-            return a, b, full, full_t, it + 1, CONVERGED
+            return a, b, ker, ker_t, e_row, e_col, it + 1, CONVERGED
         if check_gap and err <= 1e-2 and it >= next_check:
             # The certificate cannot pass while the marginals are far off: check it only near,
             # and at growing intervals (it costs about three iterations).
             welfare, bound = certify(s_m, s_rent, d, c, g, a, b, ker, ker_t, tau)
             if bound - welfare <= max(gap * welfare, atol):
-                return a, b, ker, ker_t, it + 1, CERTIFIED
+                return a, b, ker, ker_t, e_row, e_col, it + 1, CERTIFIED
             interval = min(interval * 1.5, 25.0)
             next_check = it + int(interval)
         b[:] = b_next
@@ -433,8 +497,7 @@ def stage(
             )  # fmt: skip
             have_prev = not leapt
             last_err = err
-    full, full_t = _dense(ker, ker_t, group, e_row, cgroup, e_col)
-    return a, b, full, full_t, max_iter, BUDGET
+    return a, b, ker, ker_t, e_row, e_col, max_iter, BUDGET
 
 
 @njit(cache=True)
@@ -530,58 +593,88 @@ def finish(
     b: np.ndarray,
     ker: np.ndarray,
     ker_t: np.ndarray,
+    group: np.ndarray,
+    e_row: np.ndarray,
+    cgroup: np.ndarray,
+    e_col: np.ndarray,
     s_m: np.ndarray,
     s_rent: np.ndarray,
     d: np.ndarray,
     c: np.ndarray,
     g: np.ndarray,
     tau: float,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    n_rows: int,
+    n_cols: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
     """The allocation, prices, served quantities, welfare and dual bound of a scaling.
 
     Rows are scaled down onto demand, then columns onto capacity (the projection of
     :func:`certify`); a last pass shaves any round-off excess (``1 - 1e-14``) so that no
-    constraint is broken even by an ulp, whichever order the allocation is summed in.
+    constraint is broken even by an ulp, whichever order the allocation is summed in. The
+    kernel is the groups' (``group``, ``cgroup``: see :func:`stage`), read a row at a time. The
+    scaling ran on the rows ``rows`` and columns ``cols`` of an ``(n_rows, n_cols)`` market
+    (`sub_problem`): the allocation, prices and served quantities are returned at that size,
+    zero on the rest, so that no pass over the full market is left to numpy.
 
     Returns:
         ``(allocation, price, served, welfare, bound)``.
     """
-    n_j, n_k = ker.shape
-    ar, bc, price = _project(a, b, ker, ker_t, d, c, g, tau)
+    n_j, n_k = a.shape[0], b.shape[0]
+    grouped = group.shape[0] > 0 or cgroup.shape[0] > 0
+    spread = ker
+    if grouped:
+        spread, spread_t = _expand_columns(ker, ker_t, cgroup, e_col)
+        ar, bc, price = _project_grouped(a, b, spread, spread_t, group, e_row, d, c, g, tau)
+    else:
+        ar, bc, price = _project(a, b, ker, ker_t, d, c, g, tau)
     x = np.empty((n_j, n_k))
+    col_tot = np.zeros(n_k)  # each column summed over the rows in order, as they are finished
+    buf = np.empty((1, n_k))
     for j in range(n_j):
         tot = 0.0
+        if grouped:
+            _full_row(spread, group, e_row, j, buf)
+        row_k = buf[0] if grouped else ker[j]
         for k in range(n_k):
-            v = ar[j] * ker[j, k] * bc[k]
+            v = ar[j] * row_k[k] * bc[k]
             x[j, k] = v
             tot += v
         if tot > d[j] * (1 - 1e-14):  # within round-off of the limit too: another sum may exceed it
             f = d[j] / tot * (1 - 1e-14)
             for k in range(n_k):
                 x[j, k] *= f
-    col_tot = np.zeros(n_k)
-    for j in range(n_j):
         for k in range(n_k):
             col_tot[k] += x[j, k]
+    col_f = np.ones(n_k)  # x 1.0 leaves a column that fits as it is, to the bit
     for k in range(n_k):
         if col_tot[k] > c[k] * (1 - 1e-14):
-            f = c[k] / col_tot[k] * (1 - 1e-14)
-            for j in range(n_j):
-                x[j, k] *= f
-    served = np.zeros(n_j)
+            col_f[k] = c[k] / col_tot[k] * (1 - 1e-14)
+    # the allocation at its place in the full market (rows[j], cols[k]), zero elsewhere
+    full = n_j == n_rows and n_k == n_cols
+    out = x if full else np.zeros((n_rows, n_cols))
+    served = np.zeros(n_rows)
     welfare = 0.0
     bound = 0.0
     for j in range(n_j):
         rent = 0.0
+        sj = 0.0
+        row = out[rows[j]]
         for k in range(n_k):
-            served[j] += x[j, k]
-            welfare += x[j, k] * s_m[j, k]
+            v = x[j, k] * col_f[k]
+            row[cols[k]] = v
+            sj += v
+            welfare += v * s_m[j, k]
             r = s_rent[j, k] - price[k]
             rent = r if r > rent else rent
+        served[rows[j]] = sj
         bound += d[j] * rent
+    price_full = np.zeros(n_cols)
     for k in range(n_k):
         bound += c[k] * price[k]
-    return x, price, served, welfare, bound
+        price_full[cols[k]] = price[k]
+    return out, price_full, served, welfare, bound
 
 
 @njit(cache=True)
@@ -746,3 +839,57 @@ def sub_problem(
                 s_m[a, b] = 0.0
                 s_rent[a, b] = -1e300
     return rows, cols, s, m, lp, s_m, s_rent, total / count
+
+
+@njit(cache=True)
+def stage_inputs(
+    s: np.ndarray,
+    m: np.ndarray,
+    lp: np.ndarray,
+    tau: float,
+    relative: bool,
+    group: np.ndarray,
+    rep: np.ndarray,
+    k0: np.ndarray,
+    cgroup: np.ndarray,
+    crep: np.ndarray,
+    j0: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A stage's surplus and mask (one row per row group, one column per column group) and the offsets.
+
+    The stage's surplus is ``s + tau * lp`` (``s`` alone unless ``relative``); grouped rows
+    (``group``, their first rows ``rep`` and a tradeable column ``k0`` of each row) keep the
+    groups' first rows and each row's ``delta`` from its group's, grouped columns (``cgroup``,
+    ``crep``, ``j0``) likewise their first columns and ``eps``; empty arrays leave a dimension
+    whole. Only the entries the stage reads are computed, one at a time as numpy did over the
+    whole array (a product, then a sum), so the values are the same to the bit.
+    """
+    rows_grouped = group.shape[0] > 0
+    cols_grouped = cgroup.shape[0] > 0
+    n_q = rep.shape[0] if rows_grouped else s.shape[0]
+    n_h = crep.shape[0] if cols_grouped else s.shape[1]
+    s_stage = np.empty((n_q, n_h))
+    m_stage = np.empty((n_q, n_h), np.bool_)
+    for q in range(n_q):
+        j = rep[q] if rows_grouped else q
+        for h in range(n_h):
+            k = crep[h] if cols_grouped else h
+            s_stage[q, h] = s[j, k] + tau * lp[j, k] if relative else s[j, k]
+            m_stage[q, h] = m[j, k]
+    delta = np.zeros(group.shape[0])
+    for j in range(group.shape[0]):
+        k = k0[j]
+        i = rep[group[j]]
+        if relative:
+            delta[j] = (s[j, k] + tau * lp[j, k]) - (s[i, k] + tau * lp[i, k])
+        else:
+            delta[j] = s[j, k] - s[i, k]
+    eps = np.zeros(cgroup.shape[0])
+    for k in range(cgroup.shape[0]):
+        j = j0[k]
+        h = crep[cgroup[k]]
+        if relative:
+            eps[k] = (s[j, k] + tau * lp[j, k]) - (s[j, h] + tau * lp[j, h])
+        else:
+            eps[k] = s[j, k] - s[j, h]
+    return s_stage, m_stage, delta, eps

@@ -224,7 +224,6 @@ def _checked_groups(
 
 
 _NO_GROUPS = np.zeros(0, np.int64)
-_NO_ROWS = np.zeros(0)
 
 
 def _grouping(
@@ -333,15 +332,17 @@ def _sinkhorn(
     # capacity_k / C)``, ``C`` the capacity of the clusters anyone may trade with, the same for every
     # segment (see the module docstring), so a segment free to use the whole market would be served
     # in full at zero surplus, spread over the clusters by capacity
-    rows, cols, s, m, lp_all, s_m, s_rent, mean_surplus = jit.sub_problem(surplus, mask, dem, cap, relative)
-    lp = lp_all if relative else None
-    full = len(rows) == mask.shape[0] and len(cols) == mask.shape[1]
+    rows, cols, s, m, lp, s_m, s_rent, mean_surplus = jit.sub_problem(surplus, mask, dem, cap, relative)
     d = dem[rows]
     c = cap[cols]
-    # grouped rows (see `_grouping`): the scaling's products cost one row per group
-    group, rep, k0 = _grouping(groups[rows] if groups is not None else None, m)
-    # likewise the clusters of a group (a region's datacenters), on the transposed mask
-    cgroup, crep, j0 = _grouping(cluster_groups[cols] if cluster_groups is not None else None, m.T)
+    # grouped rows (see `_grouping`): the scaling's products cost one row per group; likewise the
+    # clusters of a group (a region's datacenters), on the transposed mask. Only at a given
+    # temperature: the default anneal's certificate reads the full kernel.
+    group, rep, k0 = _NO_GROUPS, _NO_GROUPS, _NO_GROUPS
+    cgroup, crep, j0 = _NO_GROUPS, _NO_GROUPS, _NO_GROUPS
+    if temperature is not None:
+        group, rep, k0 = _grouping(groups[rows] if groups is not None else None, m)
+        cgroup, crep, j0 = _grouping(cluster_groups[cols] if cluster_groups is not None else None, m.T)
     f = np.zeros(len(d))
     g = np.zeros(len(c))
     # Anneal from a sixteenth of the mean surplus: the first stage only needs to get the scale
@@ -357,18 +358,10 @@ def _sinkhorn(
         final = target is not None and tau <= target
         if final and target is not None:  # `final` implies a target; said again for the type checker
             tau = target
-        s_tau = s if lp is None else s + tau * lp
-        delta, group_stage, eps, cgroup_stage = _NO_ROWS, _NO_GROUPS, _NO_ROWS, _NO_GROUPS
-        s_stage, m_stage = s_tau, m
-        if len(group) and target is not None:
-            delta = s_tau[np.arange(len(group)), k0] - s_tau[rep[group], k0]
-            s_stage, m_stage, group_stage = s_stage[rep], m_stage[rep], group
-        if len(cgroup) and target is not None:
-            cols_k = np.arange(len(cgroup))
-            eps = s_tau[j0, cols_k] - s_tau[j0, crep[cgroup]]
-            s_stage, m_stage, cgroup_stage = s_stage[:, crep], m_stage[:, crep], cgroup
-        s_stage, m_stage = np.ascontiguousarray(s_stage), np.ascontiguousarray(m_stage)
-        a, b, ker, ker_t, n, status = jit.stage(
+        # the stage's surplus and mask, one row and column per group (grouped rows' and columns'
+        # offsets from their groups': delta, eps)
+        s_stage, m_stage, delta, eps = jit.stage_inputs(s, m, lp, tau, relative, group, rep, k0, cgroup, crep, j0)
+        a, b, ker, ker_t, e_row, e_col, n, status = jit.stage(
             s_stage,
             m_stage,
             s_m,
@@ -385,9 +378,9 @@ def _sinkhorn(
             DEFAULT_GAP,
             atol,
             _MAX_ITER - iters,
-            group_stage,
+            group,
             delta,
-            cgroup_stage,
+            cgroup,
             eps,
         )
         iters += n
@@ -396,18 +389,12 @@ def _sinkhorn(
         if n > _PLAIN_AFTER:
             omega = 1.0  # over-relaxation stalled once: anneal on with plain Sinkhorn
         if final or status == jit.CERTIFIED:
-            x, price, served, welfare, bound = jit.finish(a, b, ker, ker_t, s_m, s_rent, d, c, g, tau)
-            if full:
-                return ComputeResult(x, price, served, welfare, bound, tau, False, iters)
-            x_full = np.zeros(mask.shape)
-            x_full[np.ix_(rows, cols)] = x
-            p_full = np.zeros(len(cap))
-            p_full[cols] = price
-            s_full = np.zeros(len(dem))
-            s_full[rows] = served
-            # Rows and columns without a tradeable pair add nothing to welfare or the bound
-            # (their rent and price are zero).
-            return ComputeResult(x_full, p_full, s_full, welfare, bound, tau, False, iters)
+            # rows and columns without a tradeable pair get nothing, their price is zero, and they
+            # add nothing to welfare or the bound
+            x, price, served, welfare, bound = jit.finish(
+                a, b, ker, ker_t, group, e_row, cgroup, e_col, s_m, s_rent, d, c, g, tau, rows, cols, len(dem), len(cap)
+            )
+            return ComputeResult(x, price, served, welfare, bound, tau, False, iters)
         if target is None:
             # The gap shrinks about in proportion to the temperature: aim the next stage just
             # under the certificate instead of stepping down by a fixed factor.

@@ -98,9 +98,10 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
     r_j = seg.region
     latency = model.distance_km[:, r_k] / 1000.0 * sc.demand.latency_penalty_usd_per_1000km  # (R, K)
     penalty = np.where(seg.klass[:, None] == "training", 0.0, latency[r_j])
+    contracted_k = contracted.sum(0)
     # (what contracts took, at most all of it: a cluster its contracts fill left -1e-11 to the market)
     res = clear_compute(
-        np.maximum(capacity - contracted.sum(0), 0.0),
+        np.maximum(capacity - contracted_k, 0.0),
         ask,
         np.maximum(seg.qty - contracted.sum(1), 0.0),
         seg.wtp,
@@ -129,7 +130,7 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
     w.dc_util[k_ix] = np.divide(sold, stock[k_ix], out=np.zeros_like(sold), where=stock[k_ix] > 0)
     served = alloc.sum(1)
     n_r = len(model.region_ix)
-    spot = alloc.sum(0) - contracted.sum(0)  # the market's prices are the spot market's
+    spot = sold - contracted_k  # the market's prices are the spot market's
     sold_r = np.bincount(r_k, spot, n_r)
     value_r = np.bincount(r_k, price_k * spot, n_r)
     regional = np.divide(value_r, sold_r, out=np.full(n_r, np.nan), where=sold_r > 0)
