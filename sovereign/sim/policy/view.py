@@ -36,10 +36,9 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     caps, barred = destination_caps(m)  # (R, G), after licences
     # which classes a region's buyers may receive: the chip market's rules for a buyer at home
     # (tier-1 firms abroad avoid tier-3 hosts, so the destination's rules are the ones that bind)
-    ok = np.ones((n_r, len(kw_new)), bool)
-    rows = np.arange(n_r)
-    for g in range(len(kw_new)):
-        ok[:, g] = may_receive(m, rows, rows, np.full(n_r, g))
+    # (one call for every region and class: rows region-major, so it reshapes to (R, G))
+    rows = np.repeat(np.arange(n_r), len(kw_new))
+    ok = may_receive(m, rows, rows, np.tile(np.arange(len(kw_new)), n_r)).reshape(n_r, len(kw_new))
     ok &= ~barred  # smuggled volumes are not for sale to honest buyers
     # buyers rank the classes they may get by total cost of ownership per useful H100e-hour at
     # last quarter's chip prices and their region's power price: the best takes most of the
@@ -59,12 +58,17 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     compute_now = np.asarray(m.results.compute.price_region, float)
     compute_now = compute_now if compute_now.shape == (n_r,) else np.zeros(n_r)
     value = econ.chip_value_usd_per_h100e(sc, compute_now[:, None], running)  # (R, G)
+    # halls under construction: MW by owner, and kW of IT load by region (bincount adds in order)
+    halls = [(p["owner"], p["region"], p["size"]) for p in w.projects if p["kind"] == "build_datacenter"]
     building_by_seat: dict[str, float] = {}
-    building_kw = np.zeros(n_r)  # halls under construction by region, kW of IT load
-    for p in w.projects:
-        if p["kind"] == "build_datacenter":
-            building_by_seat[p["owner"]] = building_by_seat.get(p["owner"], 0.0) + p["size"]
-            building_kw[m.region_ix[p["region"]]] += p["size"] * econ.KW_PER_MW
+    for owner, _, size in halls:
+        building_by_seat[owner] = building_by_seat.get(owner, 0.0) + size
+    region_ix = m.region_ix
+    building_kw = np.bincount(
+        np.array([region_ix[region] for _, region, _ in halls], np.int64),
+        weights=np.array([size * econ.KW_PER_MW for _, _, size in halls], float),
+        minlength=n_r,
+    ).astype(float, copy=False)  # (an empty bincount is of ints)
     free = np.maximum(w.dc_it_mw * econ.KW_PER_MW - w.dc_kw, 0.0)
     # bincount adds in row order, exactly like np.add.at, and is much faster
     owner_free = np.bincount(w.dc_owner * n_r + w.dc_region, weights=free, minlength=n_seats * n_r)
@@ -230,7 +234,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "demand_now": m.economy.regional_demand_h100e + sum(demands),
         "fleet": float(stock.sum()),
         "space_kw": float(free.sum()),
-        "building_mw": sum(p["size"] for p in w.projects if p["kind"] == "build_datacenter"),
+        "building_mw": sum(size for _, _, size in halls),
         "owned_stock_list": owned_stock.tolist(),
         "util_list": util.tolist(),
         "subsidy_list": subsidy.tolist(),
