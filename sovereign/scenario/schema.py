@@ -759,8 +759,8 @@ class ChipMarket(Strict):
         4, description="Time to add advanced packaging capacity", unit="quarters", ge=1, le=20
     )
     packaging_capex_busd_per_kh100e_quarter: float = F(
-        0.004,
-        description="Capex per 1,000 H100e/quarter of packaging capacity",
+        0.0087,
+        description="Capex per 1,000 H100e/quarter of packaging capacity (~$3B per 10k CoWoS wafers/month, an assumption)",
         unit="$B per kH100e/quarter",
         ge=0,
         le=1,
