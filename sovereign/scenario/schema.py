@@ -760,7 +760,8 @@ class ChipMarket(Strict):
     )
     packaging_capex_busd_per_kh100e_quarter: float = F(
         0.0087,
-        description="Capex per 1,000 H100e/quarter of packaging capacity (~$3B per 10k CoWoS wafers/month, an assumption)",
+        description="Capex per 1,000 H100e/quarter of packaging capacity "
+        "(~$3B per 10k CoWoS wafers/month, an assumption)",
         unit="$B per kH100e/quarter",
         ge=0,
         le=1,
@@ -1904,12 +1905,13 @@ class AIPolicy(Strict):
         0.15, description="A fab's expansion as a share of its capacity when it sells out", ge=0, le=2
     )
     fab_pipeline_share: float = F(
-        0.3,
+        1.0,
         description="Most fab capacity a chip maker has under construction at once, as a share of its "
         "capacity: while its orders go unfilled it starts a new project each quarter (each at most "
         "`fab_expansion_share`) until what it is building covers the shortfall or reaches this share. "
-        "Assumption: two expansions at a time (TSMC builds several fabs a year, within a capex budget); "
-        "one at a time held the fabs' growth to ~5% a year while orders went unfilled for years",
+        "TSMC started nine facilities in 2025 (eight fabs, one CoWoS plant; five a year in 2021-24, "
+        "CALIBRATION 5), each about three years to build: about as much under construction as it runs. "
+        "At 0.3 TSMC sat on $100-200B of cash for years while its orders went unfilled",
         ge=0,
         le=3,
     )
