@@ -89,7 +89,10 @@ LEGACY_KEY = "sovereign_save"
 #: Format 15 (Sovereign 0.15) clears the compute market with a region's datacenters scaled as one
 #: (`clear_compute`'s ``cluster_groups``): the same market to round-off, not to the bit, so a
 #: format-14 game would replay differently and is refused too.
-FIRST_PLAYABLE_FORMAT = 15
+#: Format 16 (Sovereign 0.16) lets buyers accept a longer payback for a class whose fabs are
+#: disrupted (`sovereign.sim.policy.view.disruption_stretch`): a format-15 game would replay
+#: differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 16
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -235,7 +238,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.15 changed the "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.16 let buyers "
+            f"pay more for chips whose fabs are disrupted, 0.15 changed the "
             f"compute market's arithmetic, 0.14 made investors "
             f"count a host's subsidy only as far as it pays it, 0.13 let a host's "
             f"subsidy draw halls beyond the investors' best regions, 0.12 made buyers "

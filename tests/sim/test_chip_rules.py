@@ -316,6 +316,51 @@ def test_buyers_stockpile_the_classes_made_where_a_disruption_is_feared(tiny):
     assert top(feared_bids, "frontier") > top(calm_bids, "frontier") * 1.3
 
 
+def test_a_disruption_stretches_the_payback_buyers_accept_up_to_the_chips_life(tiny):
+    """While a share d of a class's output is lost, a chip is worth payback + d x (life - payback) years."""
+    from sovereign.sim.policy.view import disruption_stretch
+
+    m = _model(tiny)
+    m.step()
+    assert (disruption_stretch(m) == 1.0).all()  # nothing lost: the normal payback
+    chips, sc = m.results.chips, m.scenario.chips
+    f = m.class_ix["frontier"]
+    chips.capacity = np.where(chips.capacity > 0, chips.capacity, 1.0)
+    chips.supply = chips.capacity.copy()
+    chips.supply[f] = 0.3 * chips.capacity[f]  # 70% of the frontier output lost
+    longest = sc.chip_life_years / sc.payback_years
+    stretch = disruption_stretch(m)
+    assert stretch[f] == pytest.approx(1.0 + 0.7 * (longest - 1.0))
+    assert np.delete(stretch, f) == pytest.approx(1.0)  # the other classes were made as usual
+    chips.supply[f] = 0.0  # all of it lost: the chip's whole life
+    assert disruption_stretch(m)[f] == pytest.approx(longest)
+
+
+def test_buyers_bid_more_for_a_class_whose_fabs_are_disrupted(tiny):
+    """The value cap on spot bids rises with the disruption: a quarantine's spike is not held at ~1.3x list."""
+
+    def bids(m):
+        m.step()
+        return [
+            e["command"]
+            for e in m.command_log
+            if e["seat"] == "cloudco" and e["command"]["kind"] == "buy_accelerators" and e["quarter"] == "2026Q2"
+        ]
+
+    calm, hit = _model(tiny), _model(tiny)
+    for m in (calm, hit):
+        m.step()
+    chips = hit.results.chips
+    f = hit.class_ix["frontier"]
+    chips.supply = chips.supply.copy()
+    chips.supply[f] = 0.2 * chips.capacity[f]  # last quarter's frontier output mostly lost
+    hit.view_cache = None
+    top = lambda bids: max((b["max_price_usd"] for b in bids if b["accelerator"] == "frontier"), default=0.0)  # noqa: E731
+    calm_top, hit_top = top(bids(calm)), top(bids(hit))
+    assert calm_top > 0
+    assert hit_top > calm_top * 1.2
+
+
 # -- how buyers choose a class -------------------------------------------------------------------
 def _usa_parts(model):
     """The shares of free space USA's buyers offer each unlimited class this quarter (the bid slots)."""

@@ -150,7 +150,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     threatened = threatened_share(m)
     stockpile = 1.0 + sc.chips.stockpile_premium * threatened
     scarcity = ((1.0 + sc.chips.scarcity_premium * m.results.chips.unmet_share()) * stockpile).tolist()
-    value_list = value.tolist()
+    value_list = (value * disruption_stretch(m)[None, :]).tolist()
     # the unlimited classes' shares of the space: by cost of ownership (a logit at
     # `policy.class_choice_spread_usd_per_hour`) weighted by each class's share of the fabs' output,
     # so buyers do not all turn to a class made in small numbers the quarter its price dips
@@ -293,6 +293,28 @@ def class_output(model: SovereignModel) -> np.ndarray:
     w = model.world
     on = w.fab_capacity * (w.fab_online <= model.quarter)
     return np.bincount(w.fab_class, weights=on, minlength=len(model.class_ix))
+
+
+def disruption_stretch(model: SovereignModel) -> np.ndarray:
+    """(G,) how much longer a payback buyers accept for each class while its fabs are disrupted.
+
+    A chip is worth its net earnings over ``chips.payback_years`` in normal times; while a share
+    ``d`` of a class's output was lost to a disruption last quarter (a quarantine, an outage: the
+    chip phase's supply against what the fabs could have made), every buyer knows the shortage
+    will last and that compute will stay scarce, so a chip is worth up to its whole life of
+    earnings: the payback stretches to ``payback + d * (life - payback)``. Ordinary tightness
+    (orders left unfilled, stockpiling before a threat) raises bids through the scarcity multiple
+    only, within the normal payback.
+    """
+    chips, sc = model.results.chips, model.scenario.chips
+    n_g = len(model.class_ix)
+    if len(chips.capacity) != n_g or len(chips.supply) != n_g:
+        return np.ones(n_g)
+    lost = np.divide(
+        np.maximum(chips.capacity - chips.supply, 0.0), chips.capacity, out=np.zeros(n_g), where=chips.capacity > 0
+    )
+    longest = max(sc.chip_life_years / sc.payback_years, 1.0)
+    return np.asarray(1.0 + lost * (longest - 1.0))
 
 
 def threatened_share(model: SovereignModel) -> np.ndarray:
