@@ -140,6 +140,15 @@ SHOCK_FACTS: tuple[Fact, ...] = (
         "{:.1%}",
     ),
     Fact(
+        "compute_price_vs_calm_peak",
+        "Peak rise of the world compute price over the same quarter's price without the quarantine (same seed)",
+        0.20,
+        float("inf"),
+        "the quarantine's own effect on the compute price (the level before mixes in the trend: the calm game's "
+        "price falls as its fleet grows); held to the issue's >= 20%",
+        "{:.1%}",
+    ),
+    Fact(
         "taiwan_fab_revenue_change",
         "Change of Taiwan's fabs' chip revenue 2027Q3-2028Q4 against the lesson without it (same seed)",
         -1.0,
@@ -158,6 +167,9 @@ UNMET: frozenset[str] = frozenset(
         # longer payback while a class's fabs are disrupted, `policy.view.disruption_stretch`)
         "frontier_price_vs_calm_peak",
         "compute_price_rise",
+        # against the same seed's calm game the quarantine raises the compute price 20% or more in 9
+        # of 10 seeds (15% in one) and 20 of 20 on root 7; against the level before it in 8 of 10
+        "compute_price_vs_calm_peak",
         # China's share falls steadily to its 2030Q4 minimum, 7.95-9.0% over the 20 seeds (8.0-9.1% in
         # session 13): at the issue's 8% floor, one seed's churn puts it either side
         "china_share_2026_30_min",
@@ -242,6 +254,7 @@ def measure_shock(shocked: Any, baseline: Any, fab_region: str = "TWN") -> dict[
     before = float(np.mean(price[max(0, k - 2) : k]))
     after = price[k:]
     compute = np.array([r["compute_price_usd_hour"] for r in world])
+    calm_compute = np.array([r["compute_price_usd_hour"] for r in base_world])
     compute_before = float(np.mean(compute[max(0, k - 2) : k]))
     window = [q for q in quarters[k:] if q <= "2030Q4"]
 
@@ -256,6 +269,7 @@ def measure_shock(shocked: Any, baseline: Any, fab_region: str = "TWN") -> dict[
         "frontier_price_vs_calm_peak": float(np.max(after / calm_price[k:])),
         "frontier_delivery_loss": 1.0 - delivered(world) / max(delivered([base_by_q[q] for q in window]), 1.0),
         "compute_price_rise": float(compute[k:].max() / compute_before - 1.0),
+        "compute_price_vs_calm_peak": float(np.max(compute[k:] / calm_compute[k:]) - 1.0),
         "taiwan_fab_revenue_change": _fab_revenue(shocked, fab_region, to_2028)
         / max(_fab_revenue(baseline, fab_region, to_2028), 1e-9)
         - 1.0,
