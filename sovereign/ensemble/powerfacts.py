@@ -37,7 +37,8 @@ BASELINE_FACTS: tuple[Fact, ...] = (
         "AI (accelerator) electricity 2030 over 2026",
         2.0,
         float("inf"),
-        "IEA base case: accelerated servers' electricity grows ~30%/yr to 2030 (CALIBRATION 1), so 2030 >= 2x 2026",
+        "IEA base case: accelerated servers' electricity grows ~30%/yr to 2030, +225% 2025-30, ~2.6x 2026-30 "
+        "(CALIBRATION 1); issue: 2030 >= 2x 2026",
     ),
     TWH_2030,
     Fact(
@@ -117,9 +118,9 @@ ENSEMBLE_FACTS: tuple[Fact, ...] = (
         "AI (accelerator) electricity 2030 over 2026, median seed",
         2.0,
         float("inf"),
-        "IEA base case: accelerated servers' electricity grows ~30%/yr to 2030 (CALIBRATION 1), so 2030 >= 2x "
-        "2026; the median seed stands for the base case (a seed with an efficiency breakthrough or a demand "
-        "bust plays the IEA's High Efficiency or Headwinds case)",
+        "IEA base case: accelerated servers' electricity grows ~30%/yr to 2030, ~2.6x 2026-30 (CALIBRATION 1); "
+        "issue: 2030 >= 2x 2026; the median seed stands for the base case (a seed with an efficiency "
+        "breakthrough or a demand bust plays the IEA's High Efficiency or Headwinds case)",
         "{:.2f}",
     ),
     Fact(
