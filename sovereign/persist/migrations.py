@@ -92,7 +92,10 @@ LEGACY_KEY = "sovereign_save"
 #: Format 16 (Sovereign 0.16) lets buyers accept a longer payback for a class whose fabs are
 #: disrupted (`sovereign.sim.policy.view.disruption_stretch`): a format-15 game would replay
 #: differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 16
+#: Format 17 (Sovereign 0.17) adds the memory makers' expansions under way to the world's state
+#: (`world.hbm_orders`; they expand where their HBM limits the chips): a format-16 game's state
+#: lacks them and its replay's state hashes would not match, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 17
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -238,7 +241,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.16 let buyers "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.17 let memory makers "
+            f"expand their HBM, 0.16 let buyers "
             f"pay more for chips whose fabs are disrupted, 0.15 changed the "
             f"compute market's arithmetic, 0.14 made investors "
             f"count a host's subsidy only as far as it pays it, 0.13 let a host's "

@@ -485,6 +485,7 @@ _TABLES = {
     # the grid's growable lists (one array each: its columns are fixed, its rows grow)
     "grid_order": ("grid_orders",),
     "network_order": ("network_orders",),
+    "hbm_order": ("hbm_orders",),
     "queued_request": ("queue_others",),
 }
 
@@ -529,6 +530,8 @@ def _checked_world(data: Any, fresh: Any, n_seats: int) -> dict[str, Any]:
     for name, col in (("grid_orders", 1), ("network_orders", 1), ("queue_others", 0)):
         regions = data[name][:, col]
         _need(bool(np.all((regions >= 0) & (regions < n_r))), f"world.{name}: region index out of range")
+    pools = data["hbm_orders"][:, 1]
+    _need(bool(np.all(pools < len(expected["hbm_capacity"]))), "world.hbm_orders: supply index out of range")
     return data
 
 

@@ -669,6 +669,7 @@ WORLD = Record(
         "pkg_online": Arr("i", ("L",), lo=0, hi=40000),
         "pkg_name": ListOf(Text(), length="L"),
         "hbm_capacity": Arr("f", ("H",), lo=0),
+        "hbm_orders": Arr("f", ("Ho", 3), lo=0),
         "licence_cap": Arr("f", ("R", "G"), lo=0, allow_nan=True),
         "licence_share": Arr("f", ("R", "G"), lo=0, hi=1),
         "import_ban": Arr("b", ("R", "G")),

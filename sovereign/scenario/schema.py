@@ -680,7 +680,10 @@ class HBMSupply(Strict):
     """High-bandwidth memory for the accelerators made in some regions.
 
     Memory makers (SK hynix, Samsung, Micron; CXMT in China) are outside the game: their output
-    grows at a set rate, and it limits how many packaged chips become accelerators.
+    grows at a set rate, and it limits how many packaged chips become accelerators. When their
+    memory is what limits the chips (the packaged wafers need more than they make), they also
+    expand, by at most `expansion_share_per_year` of their capacity a year, each expansion arriving
+    `build_quarters` later (`sovereign.sim.phases.chips.expand_hbm`).
     """
 
     name: str = F(description="Display name, e.g. 'SK hynix, Samsung, Micron'")
@@ -689,6 +692,21 @@ class HBMSupply(Strict):
         description="Memory for this many H100e of accelerators per quarter at the start", unit="H100e/quarter", gt=0
     )
     growth_per_year: float = F(description="Yearly growth of the supply", unit="1/year", ge=-0.5, le=3)
+    expansion_share_per_year: float = F(
+        0.0,
+        description="Most capacity the makers add in a year, as a share of their capacity, while their memory "
+        "limits the chips made (on top of growth_per_year); 0: they keep to their set growth",
+        unit="1/year",
+        ge=0,
+        le=3,
+    )
+    build_quarters: int = F(
+        4,
+        description="Quarters from the makers' decision to expand to the new memory output",
+        unit="quarters",
+        ge=1,
+        le=20,
+    )
     source: str = F("", description="Calibration source or 'assumption'")
 
 

@@ -74,6 +74,8 @@ class World:
     pkg_name: list[str] = field(default_factory=list)
     # high-bandwidth memory supplies (H), in the scenario's `chips.hbm` order: H100e per quarter
     hbm_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # the memory makers' expansions under way (Ho, 3): quarter done, supply index, H100e per quarter
+    hbm_orders: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     # chip trade rules by destination region and class (R, G): a licence replaces the tier cap
     # (NaN: none) and pays a share of the sales to the licensing nation; an import ban is the
     # destination's own rule (its territory and its firms); enforcement (R,) shrinks smuggling
@@ -241,6 +243,7 @@ def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[st
         dc_energy=np.zeros(0),
         dc_upgrades=np.zeros(0, np.int64),
         hbm_capacity=np.array([h.h100e_per_quarter for h in sc.chips.hbm], float),
+        hbm_orders=np.zeros((0, 3)),
         licence_cap=np.full((n_r, n_g), np.nan),
         licence_share=np.zeros((n_r, n_g)),
         import_ban=np.zeros((n_r, n_g), bool),

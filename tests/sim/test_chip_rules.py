@@ -89,6 +89,73 @@ def test_hbm_supply_limits_the_fabs_of_its_regions_only(tiny):
     assert res.supply[m.class_ix["domestic"]] == pytest.approx(30_000)
 
 
+def _short_memory(expansion):
+    def edit(data):
+        data["chips"]["hbm"] = [
+            {
+                "name": "US memory",
+                "fab_regions": ["USA"],
+                "h100e_per_quarter": 75_000,
+                "growth_per_year": 0.0,
+                "expansion_share_per_year": expansion,
+                "build_quarters": 2,
+            }
+        ]
+
+    return edit
+
+
+def test_memory_makers_expand_where_their_memory_limits_the_chips(tiny):
+    """A short HBM supply orders at most a quarter of its yearly share a quarter, done after its lead time."""
+    from sovereign.sim.phases.chips import expand_hbm, hbm_need
+
+    m = _model(tiny, _short_memory(0.4))
+    assert hbm_need(m)[0] == pytest.approx(150_000)  # the US wafers online, all packaged
+    expand_hbm(m)
+    q = m.quarter
+    np.testing.assert_allclose(m.world.hbm_orders, [[q + 2, 0, 0.1 * 75_000]])  # 0.4 a year / 4
+    m.quarter = q + 1
+    expand_hbm(m)  # the next quarter's order counts what is on the way (still short by 67.5k)
+    np.testing.assert_allclose(m.world.hbm_orders[1], [q + 3, 0, 7_500])
+    m.quarter = q + 2  # the first expansion is done, the second on its way
+    expand_hbm(m)
+    assert m.world.hbm_capacity[0] == pytest.approx(82_500)
+    assert m.world.hbm_orders[:, 0].min() == q + 3
+
+
+def test_memory_makers_stop_expanding_when_memory_no_longer_limits_the_chips(tiny):
+    from sovereign.sim.phases.chips import expand_hbm
+
+    m = _model(tiny, _short_memory(0.4))
+    m.world.hbm_capacity[0] = 150_000.0  # as much as the wafers need
+    expand_hbm(m)
+    assert len(m.world.hbm_orders) == 0
+
+
+def test_memory_makers_keep_to_their_set_growth_without_an_expansion_share(tiny):
+    from sovereign.sim.phases.chips import expand_hbm
+
+    m = _model(tiny, _short_memory(0.0))
+    expand_hbm(m)
+    assert len(m.world.hbm_orders) == 0
+
+
+def test_more_memory_means_more_chips_once_the_expansion_is_done(tiny):
+    """Played quarter by quarter: the expanding supply delivers more chips than the one that keeps its level."""
+    still, growing = _model(tiny, _short_memory(0.0)), _model(tiny, _short_memory(1.0))
+    made = {}
+    for m in (still, growing):
+        f = m.class_ix["frontier"]
+        made[id(m)] = []
+        for _ in range(6):
+            m.step()
+            made[id(m)].append(float(m.results.chips.supply[f]))
+    assert growing.world.hbm_capacity[0] > still.world.hbm_capacity[0] == pytest.approx(75_000)
+    # the same until the first expansion is done (two quarters and the quarter it is used in), then more
+    assert made[id(growing)][:3] == made[id(still)][:3]
+    assert sum(made[id(growing)]) > sum(made[id(still)]) * 1.1
+
+
 # -- the two rounds and the price ---------------------------------------------------------------
 def test_contracts_pay_list_and_are_filled_pro_rata_when_short(tiny):
     m = _model(tiny)

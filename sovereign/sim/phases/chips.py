@@ -341,6 +341,19 @@ def upstream_output(model: SovereignModel, wafers: np.ndarray, effects: EventEff
     fabs of regions no supply covers are not limited by memory.
     """
     w = model.world
+    out = _packaged(model, wafers, effects)
+    if len(w.hbm_capacity):
+        pool = model.hbm_pool[w.fab_region]
+        covered = pool >= 0
+        need_h = np.bincount(pool[covered], weights=out[covered], minlength=len(w.hbm_capacity))
+        ratio_h = np.minimum(np.divide(w.hbm_capacity, need_h, out=np.ones(len(need_h)), where=need_h > 0), 1.0)
+        out = np.where(covered, out * ratio_h[np.maximum(pool, 0)], out)
+    return out
+
+
+def _packaged(model: SovereignModel, wafers: np.ndarray, effects: EventEffects) -> np.ndarray:
+    """(F,) each fab's wafers that its owner's packaging lines can package (pro rata when short)."""
+    w = model.world
     out = wafers.copy()
     if len(w.pkg_capacity):
         online = w.pkg_online <= model.quarter
@@ -350,13 +363,48 @@ def upstream_output(model: SovereignModel, wafers: np.ndarray, effects: EventEff
         need = np.bincount(w.fab_owner, weights=wafers, minlength=n_s)
         ratio = np.minimum(np.divide(have, need, out=np.ones(n_s), where=need > 0), 1.0)
         out = out * ratio[w.fab_owner]
-    if len(w.hbm_capacity):
-        pool = model.hbm_pool[w.fab_region]
-        covered = pool >= 0
-        need_h = np.bincount(pool[covered], weights=out[covered], minlength=len(w.hbm_capacity))
-        ratio_h = np.minimum(np.divide(w.hbm_capacity, need_h, out=np.ones(len(need_h)), where=need_h > 0), 1.0)
-        out = np.where(covered, out * ratio_h[np.maximum(pool, 0)], out)
     return out
+
+
+def hbm_need(model: SovereignModel) -> np.ndarray:
+    """(H,) memory each HBM supply's fabs need a quarter: their wafers online, as far as packaged."""
+    w = model.world
+    wafers = w.fab_capacity * (w.fab_online <= model.quarter)
+    out = _packaged(model, wafers, EventEffects())
+    pool = model.hbm_pool[w.fab_region]
+    covered = pool >= 0
+    return np.bincount(pool[covered], weights=out[covered], minlength=len(w.hbm_capacity)).astype(float)
+
+
+def expand_hbm(model: SovereignModel) -> None:
+    """The memory makers' own expansions: those due arrive, and where memory limits the chips, more start.
+
+    Memory makers are outside the game, but they answer a shortage of their memory as the chip
+    makers answer theirs: while the packaged wafers online need more memory than a supply makes
+    (less what it already has on the way), its makers start an expansion of at most
+    ``expansion_share_per_year / 4`` of their capacity, done ``build_quarters`` later. HBM sold out
+    in 2024-26 and its makers moved ~14% of the world's DRAM capacity to HBM in 2024 (CALIBRATION 8).
+    """
+    w, sc, q = model.world, model.scenario, model.quarter
+    n_h = len(w.hbm_capacity)
+    if not n_h:
+        return
+    if len(w.hbm_orders):
+        due = w.hbm_orders[:, 0] <= q
+        if due.any():
+            rows = w.hbm_orders[due]
+            np.add.at(w.hbm_capacity, rows[:, 1].astype(np.int64), rows[:, 2])
+            w.hbm_orders = w.hbm_orders[~due]
+    share = np.array([h.expansion_share_per_year for h in sc.chips.hbm])
+    if not (share > 0).any():
+        return
+    coming = np.zeros(n_h)
+    if len(w.hbm_orders):
+        np.add.at(coming, w.hbm_orders[:, 1].astype(np.int64), w.hbm_orders[:, 2])
+    size = np.minimum(hbm_need(model) - w.hbm_capacity - coming, share / 4.0 * w.hbm_capacity)
+    for h in np.flatnonzero((share > 0) & (size > 1.0)).tolist():
+        done = q + sc.chips.hbm[h].build_quarters
+        w.hbm_orders = np.vstack([w.hbm_orders, [[done, h, size[h]]]])
 
 
 def spot_price(

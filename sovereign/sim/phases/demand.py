@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sovereign.sim import economics as econ
+from sovereign.sim.phases.chips import expand_hbm
 
 if TYPE_CHECKING:
     from sovereign.sim.agents import SeatAgent
@@ -43,6 +44,7 @@ def advance(model: SovereignModel) -> None:
     # memory makers outside the game grow their HBM output at their own pace
     if len(w.hbm_capacity):
         w.hbm_capacity *= np.array([(1 + h.growth_per_year) ** 0.25 for h in sc.chips.hbm])
+        expand_hbm(model)  # and expand where their memory is what limits the chips
     w.incident_penalty *= 1.0 - sc.events.incident_decay_per_quarter
     w.supply_threat *= 1.0 - sc.chips.threat_decay_per_quarter
     g.funding_winter_left = max(0, g.funding_winter_left - 1)
