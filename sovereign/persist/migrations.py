@@ -95,7 +95,10 @@ LEGACY_KEY = "sovereign_save"
 #: Format 17 (Sovereign 0.17) adds the memory makers' expansions under way to the world's state
 #: (`world.hbm_orders`; they expand where their HBM limits the chips): a format-16 game's state
 #: lacks them and its replay's state hashes would not match, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 17
+#: Format 18 (Sovereign 0.18) keeps what the fabs made before supply deals and covert stockpiles
+#: took their part (`ChipResults.made`): buyers measure a disruption by it, so a deal is no longer
+#: read as one. A format-17 game lacks it and is refused too.
+FIRST_PLAYABLE_FORMAT = 18
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -241,7 +244,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.17 let memory makers "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.18 measured disruptions "
+            f"before supply deals, 0.17 let memory makers "
             f"expand their HBM, 0.16 let buyers "
             f"pay more for chips whose fabs are disrupted, 0.15 changed the "
             f"compute market's arithmetic, 0.14 made investors "

@@ -795,6 +795,7 @@ RESULTS = Obj(
                 "fab_cost_busd": Arr("f", ("F?",), lo=0),
                 "wafers": Arr("f", ("G",), lo=0),
                 "capacity": Arr("f", ("G",), lo=0),
+                "made": Arr("f", ("G",), lo=0),
                 "ordered": Arr("f", ("G",), lo=0),
                 "contract_price": Arr("f", ("G",), lo=0),
                 "grey": Arr("f", ("G",), lo=0),

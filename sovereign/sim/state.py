@@ -164,6 +164,8 @@ class ChipResults:
         fab_cost_busd: (F,) each fab's production cost of what it delivered, $B.
         wafers: (G,) H100e the fabs' wafers could have made, before packaging and memory limits.
         capacity: (G,) H100e the fabs could have delivered without this quarter's disruptions.
+        made: (G,) H100e the fabs delivered this quarter, disruptions included (before supply deals
+            and covert stockpiles took their part: `supply` is what the market got).
         ordered: (G,) H100e ordered at or above the reserve by buyers allowed to receive the class.
         contract_price: (G,) list price paid on long-term allocation contracts this quarter.
         grey: (G,) H100e smuggled past a bar (delivered to destinations the controls bar).
@@ -177,10 +179,24 @@ class ChipResults:
     fab_cost_busd: np.ndarray = field(default_factory=_empty)
     wafers: np.ndarray = field(default_factory=_empty)
     capacity: np.ndarray = field(default_factory=_empty)
+    made: np.ndarray = field(default_factory=_empty)
     ordered: np.ndarray = field(default_factory=_empty)
     contract_price: np.ndarray = field(default_factory=_empty)
     grey: np.ndarray = field(default_factory=_empty)
     licence_busd: np.ndarray = field(default_factory=_empty)
+
+    def lost_share(self) -> np.ndarray:
+        """(G,) share of what the fabs could have made that this quarter's disruptions cost (0 when none)."""
+        if len(self.made) != len(self.capacity):
+            return np.zeros(len(self.capacity))
+        return np.asarray(
+            np.divide(
+                np.maximum(self.capacity - self.made, 0.0),
+                self.capacity,
+                out=np.zeros(len(self.capacity)),
+                where=self.capacity > 0,
+            )
+        )
 
     def unmet_share(self) -> np.ndarray:
         """(G,) share of last quarter's orders for each class that went unfilled (0 when none)."""
@@ -267,6 +283,7 @@ def initial_results(sc: Scenario, list_price: np.ndarray) -> QuarterResults:
             sold=np.zeros(n_g),
             wafers=np.zeros(n_g),
             capacity=np.zeros(n_g),
+            made=np.zeros(n_g),
             ordered=np.zeros(n_g),
             contract_price=list_price.copy(),
             grey=np.zeros(n_g),

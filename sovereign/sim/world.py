@@ -194,6 +194,20 @@ class World:
         return cls(**{f.name: data[f.name] for f in fields(cls)})
 
 
+def take_due(orders: np.ndarray, quarter: int) -> tuple[np.ndarray, np.ndarray]:
+    """An order table's rows done by `quarter` (column 0: the quarter done), and the rest.
+
+    The world's growable order tables (the utilities' plants and network, the memory makers'
+    expansions) arrive the same way: the phase adds the due rows where they belong.
+    """
+    if not len(orders):
+        return orders, orders
+    due = orders[:, 0] <= quarter
+    if not due.any():
+        return orders[:0], orders
+    return orders[due], orders[~due]
+
+
 def initial_world(sc: Scenario, seat_index: dict[str, int], class_index: dict[str, int]) -> World:
     """Build the 2026 world from a scenario: grids, policies, and the actors' assets."""
     regions = sc.regions

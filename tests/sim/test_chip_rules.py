@@ -383,6 +383,18 @@ def test_buyers_stockpile_the_classes_made_where_a_disruption_is_feared(tiny):
     assert top(feared_bids, "frontier") > top(calm_bids, "frontier") * 1.3
 
 
+def test_what_a_disruption_costs_is_measured_before_deals_take_their_part(tiny):
+    """`lost_share`: made against what the fabs could have made; half the frontier wafers lost is half."""
+    m = _model(tiny)
+    effects = _calm(m)
+    f = m.class_ix["frontier"]
+    effects.fab_derate = np.where(m.world.fab_class == f, 0.5, 1.0)
+    res = clear_chips(m, [], effects)
+    assert res.made[f] == pytest.approx(0.5 * res.capacity[f])
+    assert res.lost_share()[f] == pytest.approx(0.5)
+    assert np.delete(res.lost_share(), f) == pytest.approx(0.0)
+
+
 def test_a_disruption_stretches_the_payback_buyers_accept_up_to_the_chips_life(tiny):
     """While a share d of a class's output is lost, a chip is worth payback + d x (life - payback) years."""
     from sovereign.sim.policy.view import disruption_stretch
@@ -393,13 +405,13 @@ def test_a_disruption_stretches_the_payback_buyers_accept_up_to_the_chips_life(t
     chips, sc = m.results.chips, m.scenario.chips
     f = m.class_ix["frontier"]
     chips.capacity = np.where(chips.capacity > 0, chips.capacity, 1.0)
-    chips.supply = chips.capacity.copy()
-    chips.supply[f] = 0.3 * chips.capacity[f]  # 70% of the frontier output lost
+    chips.made = chips.capacity.copy()
+    chips.made[f] = 0.3 * chips.capacity[f]  # 70% of the frontier output lost
     longest = sc.chip_life_years / sc.payback_years
     stretch = disruption_stretch(m)
     assert stretch[f] == pytest.approx(1.0 + 0.7 * (longest - 1.0))
     assert np.delete(stretch, f) == pytest.approx(1.0)  # the other classes were made as usual
-    chips.supply[f] = 0.0  # all of it lost: the chip's whole life
+    chips.made[f] = 0.0  # all of it lost: the chip's whole life
     assert disruption_stretch(m)[f] == pytest.approx(longest)
 
 
@@ -419,8 +431,8 @@ def test_buyers_bid_more_for_a_class_whose_fabs_are_disrupted(tiny):
         m.step()
     chips = hit.results.chips
     f = hit.class_ix["frontier"]
-    chips.supply = chips.supply.copy()
-    chips.supply[f] = 0.2 * chips.capacity[f]  # last quarter's frontier output mostly lost
+    chips.made = chips.made.copy()
+    chips.made[f] = 0.2 * chips.capacity[f]  # last quarter's frontier output mostly lost
     hit.view_cache = None
     top = lambda bids: max((b["max_price_usd"] for b in bids if b["accelerator"] == "frontier"), default=0.0)  # noqa: E731
     calm_top, hit_top = top(bids(calm)), top(bids(hit))

@@ -87,6 +87,9 @@ def test_chip_supply_deal_delivers_from_the_sellers_fabs_before_the_market(tiny)
     assert deal["status"] == "active" and deal["last_delivered_h100e"] == pytest.approx(20_000)
     # served before the market: FabCo's 120k of Blackwell-class less the deal's 20k is for sale
     assert float(m.results.chips.supply[m.class_ix["frontier"]]) == pytest.approx(100_000)
+    # a deal takes its part of what was made; nothing was lost, so buyers do not read it as a disruption
+    assert float(m.results.chips.made[m.class_ix["frontier"]]) == pytest.approx(120_000)
+    assert (m.results.chips.lost_share() == 0.0).all()
     # cloudco pays the deal's price for the 20k (and its running costs, which earnings may offset)
     assert m.flows["out:chip production"] > 0 and m.world.deals[d]["delivered_h100e"] == pytest.approx(20_000)
     m.step()

@@ -25,6 +25,7 @@ from sovereign.markets import ChipResult, allocate_chips
 from sovereign.sim import economics as econ
 from sovereign.sim.phases.diplomacy import smuggling_extra
 from sovereign.sim.state import ChipResults, EventEffects
+from sovereign.sim.world import take_due
 
 if TYPE_CHECKING:
     from sovereign.sim.model import SovereignModel
@@ -38,6 +39,7 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     reserve = list_now * sc.economics.chip_reserve_share
     wafers_f = w.fab_capacity * (w.fab_online <= model.quarter) * _padded(effects.fab_derate, len(w.fab_capacity))
     output = upstream_output(model, wafers_f, effects)
+    made_g = np.bincount(w.fab_class, weights=output, minlength=n_g)  # disruptions included, before deals
     # chip supply deals are served first, from their sellers' own fabs; then covert stockpiles buy
     # their share unnoticed; the market gets the rest
     output, by_deal = deliver_supply_deals(model, output)
@@ -59,6 +61,7 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
             fab_cost_busd=np.zeros(n_f),
             wafers=wafers,
             capacity=capacity,
+            made=made_g,
             ordered=np.zeros(n_g),
             contract_price=list_now,
             grey=np.zeros(n_g),
@@ -154,6 +157,7 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
         fab_cost_busd=cost,
         wafers=wafers,
         capacity=capacity,
+        made=made_g,
         ordered=ordered,
         contract_price=list_now,
         grey=grey,
@@ -344,11 +348,18 @@ def upstream_output(model: SovereignModel, wafers: np.ndarray, effects: EventEff
     out = _packaged(model, wafers, effects)
     if len(w.hbm_capacity):
         pool = model.hbm_pool[w.fab_region]
-        covered = pool >= 0
-        need_h = np.bincount(pool[covered], weights=out[covered], minlength=len(w.hbm_capacity))
+        need_h = _memory_need(model, out)
         ratio_h = np.minimum(np.divide(w.hbm_capacity, need_h, out=np.ones(len(need_h)), where=need_h > 0), 1.0)
-        out = np.where(covered, out * ratio_h[np.maximum(pool, 0)], out)
+        out = np.where(pool >= 0, out * ratio_h[np.maximum(pool, 0)], out)
     return out
+
+
+def _memory_need(model: SovereignModel, packaged: np.ndarray) -> np.ndarray:
+    """(H,) memory each HBM supply's fabs need for their packaged wafers `packaged` (F,)."""
+    w = model.world
+    pool = model.hbm_pool[w.fab_region]
+    covered = pool >= 0
+    return np.bincount(pool[covered], weights=packaged[covered], minlength=len(w.hbm_capacity))
 
 
 def _packaged(model: SovereignModel, wafers: np.ndarray, effects: EventEffects) -> np.ndarray:
@@ -370,10 +381,7 @@ def hbm_need(model: SovereignModel) -> np.ndarray:
     """(H,) memory each HBM supply's fabs need a quarter: their wafers online, as far as packaged."""
     w = model.world
     wafers = w.fab_capacity * (w.fab_online <= model.quarter)
-    out = _packaged(model, wafers, EventEffects())
-    pool = model.hbm_pool[w.fab_region]
-    covered = pool >= 0
-    return np.bincount(pool[covered], weights=out[covered], minlength=len(w.hbm_capacity)).astype(float)
+    return _memory_need(model, _packaged(model, wafers, EventEffects())).astype(float)
 
 
 def expand_hbm(model: SovereignModel) -> None:
@@ -389,12 +397,8 @@ def expand_hbm(model: SovereignModel) -> None:
     n_h = len(w.hbm_capacity)
     if not n_h:
         return
-    if len(w.hbm_orders):
-        due = w.hbm_orders[:, 0] <= q
-        if due.any():
-            rows = w.hbm_orders[due]
-            np.add.at(w.hbm_capacity, rows[:, 1].astype(np.int64), rows[:, 2])
-            w.hbm_orders = w.hbm_orders[~due]
+    rows, w.hbm_orders = take_due(w.hbm_orders, q)
+    np.add.at(w.hbm_capacity, rows[:, 1].astype(np.int64), rows[:, 2])
     share = np.array([h.expansion_share_per_year for h in sc.chips.hbm])
     if not (share > 0).any():
         return

@@ -36,7 +36,7 @@ import numpy as np
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim import economics as econ
 from sovereign.sim.phases.diplomacy import power_contract_flows
-from sovereign.sim.world import TECHNOLOGIES
+from sovereign.sim.world import TECHNOLOGIES, take_due
 
 if TYPE_CHECKING:
     from sovereign.sim.model import SovereignModel
@@ -109,18 +109,10 @@ def _deliver(model: SovereignModel) -> None:
     owned = np.zeros_like(w.grid_mw)
     np.add.at(owned, (w.plant_region, w.plant_tech), w.plant_mw)
     w.grid_mw -= np.maximum(w.grid_mw - owned, 0.0) * model.tech_retire[None, :] / 4.0
-    if len(w.grid_orders):
-        due = w.grid_orders[:, 0] <= q
-        if due.any():
-            rows = w.grid_orders[due]
-            np.add.at(w.grid_mw, (rows[:, 1].astype(np.int64), rows[:, 2].astype(np.int64)), rows[:, 3])
-            w.grid_orders = w.grid_orders[~due]
-    if len(w.network_orders):
-        due = w.network_orders[:, 0] <= q
-        if due.any():
-            rows = w.network_orders[due]
-            np.add.at(w.connection_mw_q, rows[:, 1].astype(np.int64), rows[:, 2])
-            w.network_orders = w.network_orders[~due]
+    rows, w.grid_orders = take_due(w.grid_orders, q)
+    np.add.at(w.grid_mw, (rows[:, 1].astype(np.int64), rows[:, 2].astype(np.int64)), rows[:, 3])
+    rows, w.network_orders = take_due(w.network_orders, q)
+    np.add.at(w.connection_mw_q, rows[:, 1].astype(np.int64), rows[:, 2])
 
 
 def _pipeline(model: SovereignModel, by: int) -> np.ndarray:

@@ -299,22 +299,17 @@ def disruption_stretch(model: SovereignModel) -> np.ndarray:
     """(G,) how much longer a payback buyers accept for each class while its fabs are disrupted.
 
     A chip is worth its net earnings over ``chips.payback_years`` in normal times; while a share
-    ``d`` of a class's output was lost to a disruption last quarter (a quarantine, an outage: the
-    chip phase's supply against what the fabs could have made), every buyer knows the shortage
+    ``d`` of a class's output was lost to a disruption last quarter (a quarantine, an outage: what
+    the fabs made against what they could have made, `ChipResults.lost_share`; what supply deals
+    and stockpiles take afterwards is no loss), every buyer knows the shortage
     will last and that compute will stay scarce, so a chip is worth up to its whole life of
     earnings: the payback stretches to ``payback + d * (life - payback)``. Ordinary tightness
     (orders left unfilled, stockpiling before a threat) raises bids through the scarcity multiple
     only, within the normal payback.
     """
-    chips, sc = model.results.chips, model.scenario.chips
-    n_g = len(model.class_ix)
-    if len(chips.capacity) != n_g or len(chips.supply) != n_g:
-        return np.ones(n_g)
-    lost = np.divide(
-        np.maximum(chips.capacity - chips.supply, 0.0), chips.capacity, out=np.zeros(n_g), where=chips.capacity > 0
-    )
+    sc = model.scenario.chips
     longest = max(sc.chip_life_years / sc.payback_years, 1.0)
-    return np.asarray(1.0 + lost * (longest - 1.0))
+    return np.asarray(1.0 + model.results.chips.lost_share() * (longest - 1.0))
 
 
 def threatened_share(model: SovereignModel) -> np.ndarray:
