@@ -98,7 +98,10 @@ LEGACY_KEY = "sovereign_save"
 #: Format 18 (Sovereign 0.18) keeps what the fabs made before supply deals and covert stockpiles
 #: took their part (`ChipResults.made`): buyers measure a disruption by it, so a deal is no longer
 #: read as one. A format-17 game lacks it and is refused too.
-FIRST_PLAYABLE_FORMAT = 18
+#: Format 19 (Sovereign 0.19) makes an efficiency breakthrough bring the next chip generation early
+#: instead of a lasting extra gain (the trend waits until it has caught up): a format-18 game with a
+#: breakthrough would replay differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 19
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -244,7 +247,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.18 measured disruptions "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.19 made an efficiency "
+            f"breakthrough bring the next chip generation early, 0.18 measured disruptions "
             f"before supply deals, 0.17 let memory makers "
             f"expand their HBM, 0.16 let buyers "
             f"pay more for chips whose fabs are disrupted, 0.15 changed the "

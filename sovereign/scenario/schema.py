@@ -818,7 +818,11 @@ class EventProbabilities(Strict):
         0.5, description="Share cut from tier-2 caps and tier-3 licences when controls tighten", ge=0, le=1
     )
     efficiency_gain: float = F(
-        0.15, description="Fall in kW per H100e of new chips in an efficiency breakthrough", ge=0, le=0.9
+        0.15,
+        description="Fall in kW per H100e of new chips in an efficiency breakthrough: the next generation comes early, "
+        "and the yearly trend (demand.efficiency_gain_per_year) waits until it has caught up",
+        ge=0,
+        le=0.9,
     )
     demand_shock: float = F(0.1, description="Share of demand added in a boom or cut in a bust", ge=0, le=1)
     demand_shock_growth: float = F(

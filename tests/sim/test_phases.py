@@ -301,6 +301,35 @@ def test_a_regional_disruption_delays_everything_being_built_there(tiny):
     assert w.build_delay[usa] == pytest.approx(-0.1) and w.build_delay[chn] == 0.0
 
 
+def test_an_efficiency_breakthrough_brings_the_next_generation_early_then_the_trend_waits(tiny):
+    """New chips' power per H100e follows the yearly trend; a breakthrough puts it ahead, it stays
+    there until the trend catches up, then follows the trend again: the long-run path is the trend's."""
+    from sovereign.sim.phases.events import _apply
+
+    m = SovereignModel(tiny.model_copy(deep=True), rng=0)
+    m.scenario.demand.efficiency_gain_per_year = 0.15
+    m.scenario.events.efficiency_gain = 0.15
+    g, step = m.economy, 0.85**0.25
+    advance(m)
+    assert g.efficiency_mult == pytest.approx(step)  # on the trend
+    _apply(m, _no_events(m), "efficiency_breakthrough", None, None, 0.15, "breakthrough", "")
+    ahead = g.efficiency_mult
+    assert ahead == pytest.approx(step * 0.85)  # a year ahead of the trend
+    path = []
+    for _ in range(6):
+        advance(m)
+        path.append(g.efficiency_mult)
+    # flat while ahead (the trend reaches it after 4 more quarters), then the trend's own values
+    assert path[:3] == [ahead, ahead, ahead]
+    assert path[3:] == pytest.approx([step**5, step**6, step**7])
+    # without a trend, a breakthrough's gain lasts
+    m.scenario.demand.efficiency_gain_per_year = 0.0
+    before = g.efficiency_mult
+    _apply(m, _no_events(m), "efficiency_breakthrough", None, None, 0.15, "breakthrough", "")
+    advance(m)
+    assert g.efficiency_mult == pytest.approx(before * 0.85)
+
+
 def test_money_is_conserved_every_quarter_of_the_baseline(baseline):
     m = SovereignModel(baseline, rng=3)
     for _ in range(8):
