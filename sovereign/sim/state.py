@@ -26,6 +26,16 @@ def _empty() -> np.ndarray:
     return np.zeros(0)
 
 
+def _short_share(whole: np.ndarray, got: np.ndarray, n: int) -> np.ndarray:
+    """(n,) share of `whole` that `got` fell short of (0 where `whole` is 0).
+
+    Zeros before play, when the two differ in length (one home for the lost and the unmet shares).
+    """
+    if len(whole) != len(got):
+        return np.zeros(n)
+    return np.asarray(np.divide(np.maximum(whole - got, 0.0), whole, out=np.zeros(len(whole)), where=whole > 0))
+
+
 @dataclass
 class Economy:
     """World-level quantities that move during a game (all owned by the phases named below).
@@ -187,29 +197,11 @@ class ChipResults:
 
     def lost_share(self) -> np.ndarray:
         """(G,) share of what the fabs could have made that this quarter's disruptions cost (0 when none)."""
-        if len(self.made) != len(self.capacity):
-            return np.zeros(len(self.capacity))
-        return np.asarray(
-            np.divide(
-                np.maximum(self.capacity - self.made, 0.0),
-                self.capacity,
-                out=np.zeros(len(self.capacity)),
-                where=self.capacity > 0,
-            )
-        )
+        return _short_share(self.capacity, self.made, len(self.capacity))
 
     def unmet_share(self) -> np.ndarray:
         """(G,) share of last quarter's orders for each class that went unfilled (0 when none)."""
-        if len(self.ordered) != len(self.sold):
-            return np.zeros(len(self.sold))
-        return np.asarray(
-            np.divide(
-                np.maximum(self.ordered - self.sold, 0.0),
-                self.ordered,
-                out=np.zeros(len(self.sold)),
-                where=self.ordered > 0,
-            )
-        )
+        return _short_share(self.ordered, self.sold, len(self.sold))
 
 
 @dataclass
