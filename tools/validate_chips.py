@@ -1,6 +1,7 @@
 """Validate the chip market and the export controls: the stylized facts of issue #11.
 
-Usage: ``python tools/validate_chips.py [--seeds N] [--shock-seeds M] [--workers W] [--write docs/validation.md]``
+Usage: ``python tools/validate_chips.py [--seeds N] [--shock-seeds M] [--other-roots 7,99] [--workers W]
+[--write docs/validation.md]``
 
 Plays the baseline with AI in every seat for N seeds (one SeedSequence child per seed, as the
 Monte Carlo runner does) and the Taiwan Strait lesson for the first M of the same seeds, and
@@ -11,7 +12,9 @@ under the controls, smuggling against the CNAS estimate; and for the quarantine,
 the same lesson and seed without the quarantine: the price spike and how long it lasts, lost deliveries,
 the compute price and the quarantined fabs' revenue.
 
-With ``--write FILE`` the report replaces the ``chips`` section of FILE (see
+The same facts are then counted on the same number of seeds of other root seeds (``--other-roots``,
+default 7 and 99; ``--other-roots ""`` for none), so that a fact that holds only on the seeds it was
+looked at on shows. With ``--write FILE`` the report replaces the ``chips`` section of FILE (see
 `sovereign.ensemble.docsection`). Exits 1 if a fact fails in any seed.
 """
 
@@ -39,7 +42,7 @@ from sovereign.ensemble.chipfacts import (  # noqa: E402
     without_shock,
 )
 from sovereign.ensemble.docsection import write_section  # noqa: E402
-from sovereign.ensemble.stylized import check, fact_table  # noqa: E402
+from sovereign.ensemble.stylized import check, fact_table, other_roots, roots_table  # noqa: E402
 
 SCENARIOS = ROOT / "sovereign" / "scenarios"
 
@@ -62,26 +65,38 @@ def one_seed(job: tuple[np.random.SeedSequence, bool]) -> dict[str, Any]:
     return out
 
 
+def play(pool: ProcessPoolExecutor, root: int, seeds: int, shock_seeds: int) -> tuple[list[dict], list[dict]]:
+    """The baseline facts of `seeds` children of `root`, and the shock facts of the first `shock_seeds`."""
+    children = np.random.SeedSequence(root).spawn(seeds)
+    runs = list(pool.map(one_seed, [(s, i < shock_seeds) for i, s in enumerate(children)]))
+    return [r["baseline"] for r in runs], [r["shock"] for r in runs if "shock" in r]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seeds", type=int, default=20, help="baseline games")
     p.add_argument("--shock-seeds", type=int, default=10, help="Taiwan Strait games (the first of the same seeds)")
     p.add_argument("--seed", type=int, default=2026, help="root seed of the SeedSequence")
+    p.add_argument("--other-roots", default="7,99", help="comma-separated root seeds to count the facts on too")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--write", type=Path, default=None, help="replace the 'chips' section of this markdown file")
     args = p.parse_args()
     if args.seeds < 1 or not 0 <= args.shock_seeds <= args.seeds:
         p.error("--seeds must be at least 1 and --shock-seeds between 0 and --seeds")
-    children = np.random.SeedSequence(args.seed).spawn(args.seeds)
-    jobs = [(s, i < args.shock_seeds) for i, s in enumerate(children)]
+    try:
+        others = other_roots(args.other_roots, args.seed)
+    except ValueError as e:
+        p.error(str(e))
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
-        runs = list(pool.map(one_seed, jobs))
+        played = {root: play(pool, root, args.seeds, args.shock_seeds) for root in (args.seed, *others)}
     elapsed = time.perf_counter() - t0
-    base = [r["baseline"] for r in runs]
-    shock = [r["shock"] for r in runs if "shock" in r]
+    base, shock = played[args.seed]
     problems = check(base, BASELINE_FACTS) + (check(shock, SHOCK_FACTS) if shock else [])
-    cmd = f"python tools/validate_chips.py --seeds {args.seeds} --shock-seeds {args.shock_seeds} --seed {args.seed}"
+    cmd = (
+        f"python tools/validate_chips.py --seeds {args.seeds} --shock-seeds {args.shock_seeds} --seed {args.seed}"
+        f" --other-roots {','.join(map(str, others))}"
+    )
     lines = [
         "## Chips and export controls",
         "",
@@ -104,9 +119,20 @@ def main() -> int:
             "",
             *fact_table(SHOCK_FACTS, shock),
         ]
+    if others:
+        lines += [
+            "",
+            f"### The same facts on other seeds (root {', '.join(map(str, others))}: "
+            f"{args.seeds} and {args.shock_seeds} games each)",
+            "",
+            *roots_table(BASELINE_FACTS, {r: played[r][0] for r in played}),
+        ]
+        if shock:
+            lines += ["", *roots_table(SHOCK_FACTS, {r: played[r][1] for r in played})]
     lines += [
         "",
-        f"**Chip facts: {'all hold in every seed' if not problems else f'{len(problems)} misses (seed, value)'}.**",
+        f"**Chip facts on root {args.seed}: "
+        f"{'all hold in every seed' if not problems else f'{len(problems)} misses (seed, value)'}.**",
         "",
         "How each is measured: sold / supply is what the chip phase sold of what packaging, HBM and wafers",
         "allowed; a price 'at its reserve' is within 0.1% of the class's list price times",

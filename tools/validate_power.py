@@ -1,6 +1,7 @@
 """Validate power and grids: the stylized facts of issue #12.
 
-Usage: ``python tools/validate_power.py [--seeds N] [--response-seeds M] [--workers W] [--write docs/validation.md]``
+Usage: ``python tools/validate_power.py [--seeds N] [--response-seeds M] [--other-roots 7,99] [--workers W]
+[--write docs/validation.md]``
 
 Plays the baseline with AI in every seat for N seeds (one SeedSequence child per seed, as the
 Monte Carlo runner does) and, for the first M of the same seeds, the baseline with US datacenter
@@ -11,7 +12,9 @@ waits against the published range, no solar or wind built for a slice it cannot 
 US capacity price against PJM's, the price response to more datacenter load, and curtailment or
 refused connections.
 
-With ``--write FILE`` the report replaces the ``power`` section of FILE (see
+The same facts are then counted on the same number of seeds of other root seeds (``--other-roots``,
+default 7 and 99; ``--other-roots ""`` for none), so that a fact that holds only on the seeds it was
+looked at on shows. With ``--write FILE`` the report replaces the ``power`` section of FILE (see
 `sovereign.ensemble.docsection`). Exits 1 if a fact fails.
 """
 
@@ -41,7 +44,7 @@ from sovereign.ensemble.powerfacts import (  # noqa: E402
     measure_response,
     more_us_load,
 )
-from sovereign.ensemble.stylized import check, fact_table  # noqa: E402
+from sovereign.ensemble.stylized import check, fact_table, other_roots, roots_table  # noqa: E402
 
 SCENARIOS = ROOT / "sovereign" / "scenarios"
 
@@ -63,28 +66,38 @@ def one_seed(job: tuple[np.random.SeedSequence, bool]) -> dict[str, Any]:
     return out
 
 
+def play(pool: ProcessPoolExecutor, root: int, seeds: int, response_seeds: int) -> tuple[list[dict], list[dict]]:
+    """The baseline facts of `seeds` children of `root`, and the response facts of the first `response_seeds`."""
+    children = np.random.SeedSequence(root).spawn(seeds)
+    runs = list(pool.map(one_seed, [(s, i < response_seeds) for i, s in enumerate(children)]))
+    return [r["baseline"] for r in runs], [r["response"] for r in runs if "response" in r]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seeds", type=int, default=20, help="baseline games")
     p.add_argument("--response-seeds", type=int, default=10, help="games with more US load (the first of the seeds)")
     p.add_argument("--seed", type=int, default=2026, help="root seed of the SeedSequence")
+    p.add_argument("--other-roots", default="7,99", help="comma-separated root seeds to count the facts on too")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--write", type=Path, default=None, help="replace the 'power' section of this markdown file")
     args = p.parse_args()
     if args.seeds < 1 or not 0 <= args.response_seeds <= args.seeds:
         p.error("--seeds must be at least 1 and --response-seeds between 0 and --seeds")
-    children = np.random.SeedSequence(args.seed).spawn(args.seeds)
-    jobs = [(s, i < args.response_seeds) for i, s in enumerate(children)]
+    try:
+        others = other_roots(args.other_roots, args.seed)
+    except ValueError as e:
+        p.error(str(e))
     t0 = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
-        runs = list(pool.map(one_seed, jobs))
+        played = {root: play(pool, root, args.seeds, args.response_seeds) for root in (args.seed, *others)}
     elapsed = time.perf_counter() - t0
-    base = [r["baseline"] for r in runs]
-    response = [r["response"] for r in runs if "response" in r]
+    base, response = played[args.seed]
     shares = ensemble(base)
     problems = check(base, BASELINE_FACTS) + check(response, RESPONSE_FACTS) + check(shares, ENSEMBLE_FACTS)
     cmd = (
         f"python tools/validate_power.py --seeds {args.seeds} --response-seeds {args.response_seeds} --seed {args.seed}"
+        f" --other-roots {','.join(map(str, others))}"
     )
     lines = [
         "## Power and grids",
@@ -107,8 +120,22 @@ def main() -> int:
         "### Across the seeds",
         "",
         *fact_table(ENSEMBLE_FACTS, shares),
+    ]
+    if others:
+        lines += [
+            "",
+            f"### The same facts on other seeds (root {', '.join(map(str, others))}: "
+            f"{args.seeds} and {args.response_seeds} games each)",
+            "",
+            *roots_table(BASELINE_FACTS, {r: played[r][0] for r in played}),
+        ]
+        if response:
+            lines += ["", *roots_table(RESPONSE_FACTS, {r: played[r][1] for r in played})]
+        lines += ["", *roots_table(ENSEMBLE_FACTS, {r: ensemble(played[r][0]) for r in played})]
+    lines += [
         "",
-        f"**Power facts: {'all hold' if not problems else f'{len(problems)} misses (seed, value)'}.**",
+        f"**Power facts on root {args.seed}: "
+        f"{'all hold' if not problems else f'{len(problems)} misses (seed, value)'}.**",
         "",
         "How each is measured: AI electricity is what installed accelerators draw (IT x PUE, idle chips at",
         "`grid.idle_power_share`) and were served; the wholesale price is the merit-order energy price with",

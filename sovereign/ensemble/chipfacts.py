@@ -133,19 +133,20 @@ SHOCK_FACTS: tuple[Fact, ...] = (
     ),
     Fact(
         "compute_price_rise",
-        "Peak rise of the world compute price after the quarantine, against its level before",
+        "Peak rise of the world price of new compute after the quarantine, against its level before",
         0.20,
         float("inf"),
-        "issue: >= 20% (H100 rental +40% on 1-yr contracts when supply tightened, Oct 2025 - Mar 2026, CALIBRATION 9)",
+        "issue: >= 20% (H100 rental +40% on new 1-yr contracts when supply tightened, Oct 2025 - Mar 2026, "
+        "CALIBRATION 9)",
         "{:.1%}",
     ),
     Fact(
         "compute_price_vs_calm_peak",
-        "Peak rise of the world compute price over the same quarter's price without the quarantine (same seed)",
+        "Peak rise of the world price of new compute over the same quarter's price without the quarantine (same seed)",
         0.20,
         float("inf"),
-        "the quarantine's own effect on the compute price (the level before mixes in the trend: the calm game's "
-        "price falls as its fleet grows); held to the issue's >= 20%",
+        "the quarantine's own effect on the price of new compute (the level before mixes in the trend: the calm "
+        "game's price falls as its fleet grows); held to the issue's >= 20%",
         "{:.1%}",
     ),
     Fact(
@@ -161,18 +162,14 @@ SHOCK_FACTS: tuple[Fact, ...] = (
 
 #: Facts the model does not meet yet in every seed (measured in docs/validation.md); the slow
 #: test holds the others in every seed and expects these to fail, so meeting one is noticed.
-UNMET: frozenset[str] = frozenset(
-    {
-        # (the peak over the pre-shock level holds in every seed since session 18: buyers accept a
-        # longer payback while a class's fabs are disrupted, `policy.view.disruption_stretch`; China's
-        # lowest share holds since session 19, 8.1-9.2%: its memory makers expand where HBM binds)
-        "frontier_price_vs_calm_peak",
-        "compute_price_rise",
-        # against the same seed's calm game the quarantine raises the compute price 20% or more in 9
-        # of 10 seeds (15% in one) and 20 of 20 on root 7; against the level before it in 8 of 10
-        "compute_price_vs_calm_peak",
-    }
-)
+UNMET: frozenset[str] = frozenset()
+# (every chip fact holds in every seed of the slow test's root since session 20: buyers scale their
+# whole bid by the longer payback they accept while a class's fabs are disrupted,
+# `policy.view.disruption_stretch`, and the compute-price facts read the price of new compute, as a
+# rental index quotes it, not the average paid on three-year contracts. On two other seed roots,
+# docs/validation.md lists the misses: the price of new compute rises less than 20% in 3 of 20
+# quarantine games, in a seed whose calm game has a demand bust and where the market was already at
+# the labs' willingness to pay; the frontier price stays >= 1.3x for 2 quarters in one.)
 
 
 def _price_rows(scenario: Scenario, world: list[dict[str, Any]], cls: str) -> tuple[np.ndarray, np.ndarray]:
@@ -200,7 +197,12 @@ def measure_baseline(model: Any) -> dict[str, float]:
         price, listed = _price_rows(sc, world, a.id)
         pinned.append(float(np.mean(price <= listed * reserve_share * 1.001)))
     f_price, f_list = _price_rows(sc, first_year, FRONTIER)
-    sold_2026 = [r[f"chip_sold_{FRONTIER}_h100e"] / max(r[f"chip_supply_{FRONTIER}_h100e"], 1.0) for r in first_year]
+    # (to nine decimals: sold is the sum of the bids' allocations, which can exceed the supply it was
+    # clipped to by a unit in the last place, 1 + 2e-16, outside a bound of exactly 1; an oversale
+    # of any real size still shows)
+    sold_2026 = [
+        round(r[f"chip_sold_{FRONTIER}_h100e"] / max(r[f"chip_supply_{FRONTIER}_h100e"], 1.0), 9) for r in first_year
+    ]
     # who holds the Chinese class (made mostly in tier-3 countries): by the firm's home and host region
     tiers = {r.id: r.export_tier for r in sc.regions}
     chinese = {a.id for a in sc.accelerators if a.sold_only_in and all(tiers[x] == 3 for x in a.sold_only_in)}
@@ -251,8 +253,10 @@ def measure_shock(shocked: Any, baseline: Any, fab_region: str = "TWN") -> dict[
     calm_price = np.array([r[f"chip_price_{FRONTIER}_usd"] for r in base_world])
     before = float(np.mean(price[max(0, k - 2) : k]))
     after = price[k:]
-    compute = np.array([r["compute_price_usd_hour"] for r in world])
-    calm_compute = np.array([r["compute_price_usd_hour"] for r in base_world])
+    # the price of new compute (a rental index's quote), not the average paid: 70% of capacity is
+    # on contracts whose rents follow the market over three years (`economics.contract_share`)
+    compute = np.array([r["compute_spot_price_usd_hour"] for r in world])
+    calm_compute = np.array([r["compute_spot_price_usd_hour"] for r in base_world])
     compute_before = float(np.mean(compute[max(0, k - 2) : k]))
     window = [q for q in quarters[k:] if q <= "2030Q4"]
 

@@ -233,6 +233,47 @@ def fact_table(facts: tuple[Fact, ...], runs: list[dict[str, Any]]) -> list[str]
     return lines
 
 
+def other_roots(text: str, main_root: int) -> list[int]:
+    """The root seeds of a validation tool's ``--other-roots`` ("7,99"), without the main root or repeats.
+
+    Raises:
+        ValueError: a part is not a whole number >= 0 (the message names it).
+    """
+    roots: list[int] = []
+    for part in filter(None, (x.strip() for x in text.split(","))):
+        if not part.isdigit():
+            raise ValueError(f"--other-roots: {part!r} is not a root seed (a whole number >= 0)")
+        if int(part) != main_root and int(part) not in roots:
+            roots.append(int(part))
+    return roots
+
+
+def roots_table(facts: tuple[Fact, ...], runs_by_root: dict[int, list[dict[str, Any]]]) -> list[str]:
+    """Markdown rows, one per fact: how many runs meet it under each root seed, and the worst value.
+
+    Why: a report on one root's seeds can be tuned to them without anyone noticing; the same facts on
+    other roots' seeds (other games, the same rules) show whether a fact holds in general. The worst
+    value is the one farthest outside the bound (or, when all are inside, the one nearest to it).
+    """
+    roots = list(runs_by_root)
+    lines = [
+        "| figure | held to | " + " | ".join(f"root {r}: seeds inside (worst)" for r in roots) + " |",
+        "|---|---|" + "---:|" * len(roots),
+    ]
+    for f in facts:
+        lo = "-" if f.lo == -np.inf else f.fmt.format(f.lo)
+        hi = "-" if f.hi == np.inf else f.fmt.format(f.hi)
+        cells = []
+        for root in roots:
+            values = [r[f.key] for r in runs_by_root[root]]
+            inside = sum(f.lo <= v <= f.hi for v in values)
+            # distance below the lower bound or above the upper one (negative: inside, by this much)
+            worst = max(values, key=lambda v: max(f.lo - v, v - f.hi))
+            cells.append(f"{inside} of {len(values)} ({f.fmt.format(worst)})")
+        lines.append(f"| {f.label} | [{lo}, {hi}] | " + " | ".join(cells) + " |")
+    return lines
+
+
 def check(runs: list[dict[str, float]], facts: tuple[Fact, ...] = FACTS) -> list[str]:
     """Every fact that fails in some run, as 'label: value outside [lo, hi] (seed i)'."""
     problems = []

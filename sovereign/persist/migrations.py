@@ -101,7 +101,11 @@ LEGACY_KEY = "sovereign_save"
 #: Format 19 (Sovereign 0.19) makes an efficiency breakthrough bring the next chip generation early
 #: instead of a lasting extra gain (the trend waits until it has caught up): a format-18 game with a
 #: breakthrough would replay differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 19
+#: Format 20 (Sovereign 0.20) has buyers scale their whole chip bid, not only its cap, by the longer
+#: payback they accept while a class's fabs are disrupted, and records the price of new compute
+#: (`ComputeResults.spot_price_global`): a format-19 game with a disruption would replay
+#: differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 20
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -247,7 +251,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.19 made an efficiency "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.20 let buyers "
+            f"scale their whole bid while a class's fabs are disrupted, 0.19 made an efficiency "
             f"breakthrough bring the next chip generation early, 0.18 measured disruptions "
             f"before supply deals, 0.17 let memory makers "
             f"expand their HBM, 0.16 let buyers "

@@ -824,6 +824,7 @@ RESULTS = Obj(
                 "price": Arr("f", ("K",)),
                 "price_region": Arr("f", ("R",)),
                 "price_global": Num(),
+                "spot_price_global": Num(),
                 "contract_price": Arr("f", ("K",)),
             },
         ),

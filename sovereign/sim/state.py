@@ -218,7 +218,10 @@ class ComputeResults:
         alloc: (J, K) H100e of segment j served by cluster k.
         price: (K,) price buyers pay per H100e-hour: marginal cost plus scarcity rent.
         price_region: (R,) sales-weighted price by region (the world's where a region sold none).
-        price_global: the sales-weighted world price.
+        price_global: the sales-weighted world price: what buyers paid, on the contracted share at
+            rents agreed over past quarters.
+        spot_price_global: the sales-weighted world price of new compute (running cost plus this
+            quarter's rent): what a rental index quotes, and what moves first in a shortage.
         contract_price: (K,) price of each cluster's contracted share this quarter.
     """
 
@@ -232,6 +235,7 @@ class ComputeResults:
     price: np.ndarray = field(default_factory=_empty)
     price_region: np.ndarray = field(default_factory=_empty)
     price_global: float = 0.0
+    spot_price_global: float = 0.0
     contract_price: np.ndarray = field(default_factory=_empty)
 
 

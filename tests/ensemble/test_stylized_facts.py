@@ -38,3 +38,22 @@ def test_every_stylized_fact_holds_in_twenty_seeds():
     with ProcessPoolExecutor(2) as pool:
         runs = list(pool.map(_facts, np.random.SeedSequence(2026).spawn(20)))
     assert check(runs) == []
+
+
+def test_other_roots_are_parsed_without_the_main_root_and_a_bad_one_is_named():
+    from sovereign.ensemble.stylized import other_roots
+
+    assert other_roots("7, 99,7,2026", 2026) == [7, 99]
+    assert other_roots("", 2026) == []
+    with pytest.raises(ValueError, match="'x9' is not a root seed"):
+        other_roots("7,x9", 2026)
+
+
+def test_the_roots_table_counts_each_root_and_shows_the_worst_value():
+    """Worst = farthest outside the bounds, or nearest to them when all are inside."""
+    from sovereign.ensemble.stylized import Fact, roots_table
+
+    fact = Fact("x", "a share", 0.2, float("inf"), "rule", "{:.2f}")
+    rows = roots_table((fact,), {1: [{"x": 0.5}, {"x": 0.1}, {"x": 0.3}], 2: [{"x": 0.4}, {"x": 0.25}]})
+    assert rows[0].startswith("| figure | held to | root 1: seeds inside (worst) | root 2:")
+    assert rows[2] == "| a share | [0.20, -] | 2 of 3 (0.10) | 2 of 2 (0.25) |"

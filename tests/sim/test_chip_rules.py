@@ -440,6 +440,44 @@ def test_buyers_bid_more_for_a_class_whose_fabs_are_disrupted(tiny):
     assert hit_top > calm_top * 1.2
 
 
+def test_in_a_disruption_buyers_scale_their_whole_bid_by_the_stretch(tiny):
+    """Not only the value cap: the bid itself (list x premium x scarcity) rises by the stretch.
+
+    With the same misjudgement draws in both games and nothing else changed, every frontier bid is
+    the calm game's times the stretch (to rounding): a buyer who accepts a payback `stretch` times
+    longer pays that much more whichever of its rules set the bid. With the cap alone stretched, a
+    bid set by list x scarcity did not move, and the quarantine's spike stopped at ~2.2x list.
+    """
+    from sovereign.sim.policy.view import disruption_stretch
+
+    calm, hit = _model(tiny), _model(tiny)
+    for m in (calm, hit):
+        m.step()
+    chips = hit.results.chips
+    f = hit.class_ix["frontier"]
+    chips.made = chips.made.copy()
+    chips.made[f] = 0.2 * chips.capacity[f]
+    hit.view_cache = None
+    stretch = float(disruption_stretch(hit)[f])
+    assert stretch > 1.5
+
+    def bids(m):
+        m.step()
+        return [
+            e["command"]["max_price_usd"]
+            for e in m.command_log
+            if e["command"]["kind"] == "buy_accelerators"
+            and e["command"]["accelerator"] == "frontier"
+            and not e["command"]["contract"]
+            and e["quarter"] == "2026Q2"
+        ]
+
+    calm_bids, hit_bids = bids(calm), bids(hit)
+    assert calm_bids and len(hit_bids) == len(calm_bids)
+    for c, h in zip(calm_bids, hit_bids, strict=True):
+        assert h == pytest.approx(c * stretch, abs=0.02)  # both rounded to the cent
+
+
 # -- how buyers choose a class -------------------------------------------------------------------
 def _usa_parts(model):
     """The shares of free space USA's buyers offer each unlimited class this quarter (the bid slots)."""

@@ -136,8 +136,11 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
     regional = np.divide(value_r, sold_r, out=np.full(n_r, np.nan), where=sold_r > 0)
     if spot.sum() > 0:
         glob = float((price_k * spot).sum() / spot.sum())
+        # what new compute costs this quarter (a new contract's first rent is the spot rent), the
+        # price a rental index quotes; `glob` is what buyers paid, most of it at rents agreed earlier
+        glob_spot = float(((ask + rent) * spot).sum() / spot.sum())
     else:
-        glob = float(np.mean(list(sc.demand.wtp_usd_per_hour.values())))
+        glob = glob_spot = float(np.mean(list(sc.demand.wtp_usd_per_hour.values())))
     return ComputeResults(
         segments=seg,
         market=res,
@@ -149,6 +152,7 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
         price=price_k,
         price_region=np.where(np.isnan(regional), glob, regional),
         price_global=glob,
+        spot_price_global=glob_spot,
         contract_price=ask + agreed,
     )
 

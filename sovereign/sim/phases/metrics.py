@@ -216,6 +216,7 @@ class MetricsRecorder:
             "compute_demand_h100e": float(seg.qty.sum()),
             "compute_served_h100e": float(compute.served.sum()),
             "compute_price_usd_hour": float(compute.price_global),
+            "compute_spot_price_usd_hour": float(compute.spot_price_global),
             "emissions_mt": float(power.emissions_mt.sum()),
             "turbine_backlog_gw": float(m.economy.turbine_backlog_gw),
             "startups_alive": sum(1 for a in m.seats.values() if a.kind == "startup"),

@@ -149,8 +149,11 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     # up, and buyers spend more of their cash on chips, before the disruption comes
     threatened = threatened_share(m)
     stockpile = 1.0 + sc.chips.stockpile_premium * threatened
-    scarcity = ((1.0 + sc.chips.scarcity_premium * m.results.chips.unmet_share()) * stockpile).tolist()
-    value_list = (value * disruption_stretch(m)[None, :]).tolist()
+    # while a class's fabs are disrupted, buyers accept a longer payback: both the bid by list and
+    # scarcity and the value cap rise by it (`disruption_stretch`)
+    stretch = disruption_stretch(m)
+    scarcity = ((1.0 + sc.chips.scarcity_premium * m.results.chips.unmet_share()) * stockpile * stretch).tolist()
+    value_list = (value * stretch[None, :]).tolist()
     # the unlimited classes' shares of the space: by cost of ownership (a logit at
     # `policy.class_choice_spread_usd_per_hour`) weighted by each class's share of the fabs' output,
     # so buyers do not all turn to a class made in small numbers the quarter its price dips
@@ -303,9 +306,13 @@ def disruption_stretch(model: SovereignModel) -> np.ndarray:
     the fabs made against what they could have made, `ChipResults.lost_share`; what supply deals
     and stockpiles take afterwards is no loss), every buyer knows the shortage
     will last and that compute will stay scarce, so a chip is worth up to its whole life of
-    earnings: the payback stretches to ``payback + d * (life - payback)``. Ordinary tightness
-    (orders left unfilled, stockpiling before a threat) raises bids through the scarcity multiple
-    only, within the normal payback.
+    earnings: the payback stretches to ``payback + d * (life - payback)``, and a buyer pays that
+    many times more, whichever of its rules set the bid (the value cap, or list x premium x
+    scarcity: `investor_view` multiplies both). With the cap alone stretched, the bid a buyer
+    makes by list and scarcity stayed where it was, so a quarantine's spike stopped at ~2.2x list
+    (~$42k in every seed), twice a pre-shock price that stockpiling had already lifted in only 7
+    of 10 seeds of a third seed root. Ordinary tightness (orders left unfilled, stockpiling before
+    a threat) raises bids through the scarcity multiple only, within the normal payback.
     """
     sc = model.scenario.chips
     longest = max(sc.chip_life_years / sc.payback_years, 1.0)
