@@ -53,7 +53,11 @@ class WorldQueries(ModelParts):
 
         Also the price of long-term allocation contracts, and the base of the reserve price.
         """
-        return np.asarray(self.list_price * self._decline_since_start())
+        return self.list_price_in(self.quarter)
+
+    def list_price_in(self, quarter: int) -> np.ndarray:
+        """(G,) list price per H100e in a quarter (`quarter_index`): what a chart compares prices with."""
+        return np.asarray(self.list_price * self._decline_in(quarter))
 
     def production_cost_now(self) -> np.ndarray:
         """(G,) a fab's cost of making one H100e of each class this quarter.
@@ -63,11 +67,11 @@ class WorldQueries(ModelParts):
         the list price). A cost fixed in dollars per H100e while the list price halved every few
         years made every older chip a loss, and the fabs that made them borrowed until bankrupt.
         """
-        return np.asarray(self.production_cost * self._decline_since_start())
+        return np.asarray(self.production_cost * self._decline_in(self.quarter))
 
-    def _decline_since_start(self) -> np.ndarray:
-        """(G,) how far each class's list price (and production cost) has fallen since the start."""
-        years = (self.quarter - self.start_q) / 4.0
+    def _decline_in(self, quarter: int) -> np.ndarray:
+        """(G,) how far each class's list price (and production cost) has fallen from the start to `quarter`."""
+        years = (quarter - self.start_q) / 4.0
         return np.asarray((1.0 - self.list_decline) ** years)
 
     def signals_now(self) -> dict[str, np.ndarray]:

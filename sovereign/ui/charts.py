@@ -41,6 +41,9 @@ class ChartSpec:
     ylim: tuple[float, float] | None = None
     label_top: int = 5
     extra_lines: list[tuple[str, list[float], str]] = field(default_factory=list)
+    #: what the highlighted lines' end labels add: the player's own line is "(you)"; a world chart's
+    #: highlighted line (the frontier class) is no one's
+    highlight_suffix: str = " (you)"
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,7 @@ def render_charts(  # noqa: C901
         accent = palette.hex("accent")
         for s in mine:
             ax.plot(x[: len(s.values)], s.values, color=accent, linewidth=3.2 * scale, zorder=5)
-            labels.append((last(s), f"{s.label} (you)", accent))
+            labels.append((last(s), f"{s.label}{spec.highlight_suffix}", accent))
         for lab, values, col in spec.extra_lines:
             ax.plot(x[: len(values)], values, color=col, linewidth=1.2 * scale, linestyle="--")
             labels.append((float(values[-1]) if values else 0.0, lab, col))
@@ -339,11 +342,34 @@ def merit_order_chart(
         x += mw / 1000.0
     d = demand_mw / 1000.0
     ax.axvline(d, color=palette.hex("demand_line"), linewidth=2.0 * scale, linestyle="-")
-    ax.text(d, top_cost * 1.18, f" demand {d:,.0f} GW", color=palette.hex("demand_line"), fontsize=fs, va="bottom")
+    # (left of the line when it stands in the right part of the chart, where the label was cut off)
+    near_right = d > 0.75 * (max(x, d) * 1.05 + 0.001)
+    ax.text(
+        d,
+        top_cost * 1.18,
+        f"demand {d:,.0f} GW " if near_right else f" demand {d:,.0f} GW",
+        color=palette.hex("demand_line"),
+        fontsize=fs,
+        va="bottom",
+        ha="right" if near_right else "left",
+    )
     shortage = price >= voll * 0.999
     if not shortage:
         ax.axhline(price, color=palette.hex("price_line"), linewidth=2.0 * scale, linestyle="--")
-        ax.text(0.0, price, f" price ${price:,.0f}/MWh", color=palette.hex("price_line"), fontsize=fs, va="bottom")
+        # the label beside the demand line (left of it, unless the demand line stands near the left
+        # edge), just above the price line: the legend stands at the upper left, where a high price's
+        # label ran into it, and the demand line would cross a label at the right end
+        right = max(x, d) * 1.05 + 0.001
+        left_of = d > 0.35 * right
+        ax.text(
+            d - 0.01 * right if left_of else d + 0.01 * right,
+            price,
+            f"price ${price:,.0f}/MWh",
+            color=palette.hex("price_line"),
+            fontsize=fs,
+            va="bottom",
+            ha="right" if left_of else "left",
+        )
     else:
         ax.text(
             0.02,
@@ -370,11 +396,15 @@ def merit_order_chart(
     ax.set_xlim(0, max(x, d) * 1.05 + 0.001)
     ax.set_xlabel("available capacity, GW (bright: dispatched)", color=palette.hex("text_muted"), fontsize=fs)
     ax.set_ylabel("marginal cost, $/MWh", color=palette.hex("text_muted"), fontsize=fs)
+    # on a panel-coloured box, so the price line or a tall block behind it does not run through the text
     leg = ax.legend(
         loc="upper left",
         bbox_to_anchor=(0.0, 0.82 if abs(net_import_mw) > 1 or shortage else 0.9),
         fontsize=fs * 0.9,
-        frameon=False,
+        frameon=True,
+        facecolor=palette.hex("panel"),
+        edgecolor=palette.hex("panel"),
+        framealpha=0.9,
     )
     for t in leg.get_texts():
         t.set_color(palette.hex("text"))

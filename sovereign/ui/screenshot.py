@@ -23,6 +23,7 @@ SCREENSHOT_SCREENS: dict[str, str] = {
     "panel": "world map with the Actions tab and the build-datacenter form",
     "handover": "hot-seat hand-over",
     "charts": "time series of every nation",
+    "world": "the world's chip and compute markets over time (the Charts screen's World tab)",
     "markets": "merit order and compute market of your region",
     "diplomacy": "trust, offers and deals (your seat signs a security pact; other human seats make you offers)",
     "business": "a firm's compute, contracts, customers and valuation (it signs a lab, then sets a price floor)",
@@ -262,8 +263,10 @@ def _open_with_game(app: Any, opts: ShotOptions, session: Any) -> None:
         seat = session.seat
         app.reports[seat] = quarter_report(session.model, seat, _REPORT_BEFORE.pop(id(session), None))
         app.open("report")
-    elif opts.screen in ("charts", "markets"):
-        app.open(opts.screen, **({"region": opts.region} if opts.region and opts.screen == "markets" else {}))
+    elif opts.screen in ("charts", "markets", "world"):
+        # (the World tab of the Charts screen is a picture of its own)
+        params = {"markets": {"region": opts.region} if opts.region else {}, "world": {"group": "world"}}
+        app.open("charts" if opts.screen == "world" else opts.screen, **params.get(opts.screen, {}))
     elif opts.screen == "help":
         app.help_open = True
     if opts.screen == "end":

@@ -125,6 +125,11 @@ def test_markets_and_charts_navigation_keys(make_app, played_session, fingerprin
     ui.key(pygame.K_DOWN)
     ui.key(pygame.K_TAB)
     assert app.top.group == "firms"
+    ui.key(pygame.K_TAB)
+    assert app.top.group == "world" and app.top.metric == 0
+    ui.frames(2)
+    ui.key(pygame.K_TAB)
+    assert app.top.group == "nations"
     ui.key(pygame.K_ESCAPE)
     assert app.top.name == "game"
     assert fingerprint(played_session.model) == before
@@ -410,3 +415,25 @@ def test_the_load_list_tells_saves_from_autosaves(make_app, tiny_scenario, tmp_p
         load.index = k
         details = load._details_html()
         assert ("Kind: autosave" in details) == label.startswith("Autosave")
+
+
+def test_the_world_charts_show_each_chip_class_against_its_list_price(played_session):
+    """One line per class, its price over the list price of that quarter; new and paid compute prices."""
+    from sovereign.scenario.schema import quarter_index
+    from sovereign.ui.screens.charts import WORLD_METRICS, world_chart
+
+    m = played_session.model
+    world = m.metrics.world
+    by_key = {key: (title, f, ylim) for key, title, f, ylim in WORLD_METRICS}
+    spec = world_chart(m, "chip_price_vs_list", *by_key["chip_price_vs_list"])
+    assert [s.label for s in spec.series] == [a.name.split(" (")[0] for a in m.scenario.accelerators]
+    assert [s.highlight for s in spec.series] == [g == 0 for g in range(len(m.scenario.accelerators))]
+    assert spec.highlight_suffix == ""  # the frontier line is no one's
+    for g, a in enumerate(m.scenario.accelerators):
+        for row, value in zip(world, spec.series[g].values, strict=True):
+            listed = m.list_price * (1 - m.list_decline) ** ((quarter_index(row["quarter"]) - m.start_q) / 4)
+            assert value == pytest.approx(row[f"chip_price_{a.id}_usd"] / listed[g])
+    compute = world_chart(m, "compute_price", *by_key["compute_price"])
+    assert compute.series[0].values == [r["compute_spot_price_usd_hour"] for r in world]
+    assert compute.series[1].values == [r["compute_price_usd_hour"] for r in world]
+    assert all(v > 0 for v in compute.series[0].values)

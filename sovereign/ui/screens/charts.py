@@ -1,4 +1,4 @@
-"""Charts: every nation's or firm's key metrics over the game so far, yours highlighted."""
+"""Charts: every nation's or firm's key metrics over the game so far, yours highlighted, and the world's markets."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pygame
 import pygame_gui
 
 from sovereign.game import fmt
+from sovereign.scenario.schema import quarter_index
 from sovereign.ui import events
 from sovereign.ui.charts import AsyncChart, ChartSpec, Series, render_charts
 from sovereign.ui.screens.base import Screen
@@ -39,6 +40,52 @@ FIRM_METRICS: tuple[Metric, ...] = (
     ("compute_h100e", "Accelerators owned (H100e)", fmt.count, None),
     ("served_h100e", "Compute served to labs (H100e)", fmt.count, None),
 )
+
+
+#: The world's markets: each metric is several lines (one per chip class, or paid and new compute).
+WORLD_METRICS: tuple[Metric, ...] = (
+    ("chip_price_vs_list", "Chip price over its list price, by class", lambda v: f"{v:.2f}x", None),
+    ("chip_price", "Chip price ($ per H100e), by class", lambda v: f"${v:,.0f}", None),
+    ("chip_sold", "Chips sold (H100e per quarter), by class", fmt.count, None),
+    ("compute_price", "Compute price, new and paid ($/h)", lambda v: f"${v:,.2f}", None),
+    ("electricity", "Electricity, datacenters and AI (TWh)", lambda v: f"{v:,.1f}", None),
+)
+GROUPS = ("nations", "firms", "world")
+
+
+def world_chart(model: Any, key: str, title: str, f: Callable[[float], str], ylim: Any) -> ChartSpec:
+    """A chart of one of the world's markets (`WORLD_METRICS`): a line per chip class, or per measure.
+
+    Why a world view: a chip shortage (the Taiwan Strait lesson's quarantine) shows in the chip
+    classes' prices and sales, which no nation's or firm's line carries. The first class (the
+    frontier) and the price of new compute are highlighted: they move first in a shortage.
+    """
+    world = model.metrics.world
+    quarters = [w["quarter"] for w in world]
+    classes = model.scenario.accelerators
+    series: list[Series] = []
+    if key in ("chip_price_vs_list", "chip_price", "chip_sold"):
+        for g, a in enumerate(classes):
+            if key == "chip_sold":
+                vals = [float(w[f"chip_sold_{a.id}_h100e"]) for w in world]
+            else:
+                vals = [float(w[f"chip_price_{a.id}_usd"]) for w in world]
+                if key == "chip_price_vs_list":
+                    vals = [
+                        v / float(model.list_price_in(quarter_index(q))[g]) for v, q in zip(vals, quarters, strict=True)
+                    ]
+            series.append(Series(a.name.split(" (")[0], vals, g == 0))  # "Hopper-class (H100/H200)": short
+    elif key == "compute_price":
+        series = [
+            Series("new compute", [float(w.get("compute_spot_price_usd_hour", np.nan)) for w in world], True),
+            Series("paid (most on contracts)", [float(w["compute_price_usd_hour"]) for w in world]),
+        ]
+    else:
+        series = [
+            Series("datacenters", [float(w["dc_electricity_twh"]) for w in world]),
+            Series("AI accelerators", [float(w["ai_electricity_twh"]) for w in world], True),
+        ]
+    return ChartSpec(title, quarters, series, fmt=f, ylim=ylim, highlight_suffix="")
 
 
 def nation_chart(model: Any, key: str, title: str, f: Callable[[float], str], ylim: Any, you: str | None) -> ChartSpec:
@@ -82,21 +129,23 @@ class ChartsScreen(Screen):
     help_text = (
         "Pick a metric on the left. Every nation (or named firm) is a line: yours is the thick highlighted one, "
         "the five highest are coloured and labelled at the right end, the rest are thin grey lines. Firms' cash "
-        "is private and not charted."
+        "is private and not charted. World: the chip classes' prices (against their list prices) and sales, the "
+        "price of new compute and the price paid, and electricity: where a chip shortage shows first."
     )
-    keys = (("Tab", "nations / firms"), ("Up / Down", "previous / next metric"), ("Esc", "back to the map"))
+    keys = (("Tab", "nations / firms / world"), ("Up / Down", "previous / next metric"), ("Esc", "back to the map"))
 
     def __init__(self, app: Any, **params: Any) -> None:
         super().__init__(app, **params)
         seat = self.session.seat
-        self.group = "nations" if seat is None or seat in self.session.model.region_ix else "firms"
+        own = "nations" if seat is None or seat in self.session.model.region_ix else "firms"
+        self.group = params["group"] if params.get("group") in GROUPS else own  # opened on a tab by a link
         self.metric = 0
         self.chart = AsyncChart()
 
     @property
     def metrics(self) -> tuple[Metric, ...]:
         """Metrics of the current group."""
-        return NATION_METRICS if self.group == "nations" else FIRM_METRICS
+        return {"nations": NATION_METRICS, "firms": FIRM_METRICS, "world": WORLD_METRICS}[self.group]
 
     def build(self) -> None:
         """Group tabs and one button per metric."""
@@ -106,9 +155,11 @@ class ChartsScreen(Screen):
         top = s(64) + s(16)
         col_w = s(290)
         self.group_buttons: dict[Any, str] = {}
-        bw = (col_w - s(8)) // 2
-        for k, (g, lab) in enumerate((("nations", "Nations"), ("firms", "Firms"))):
-            b = self.button((pad + k * (bw + s(8)), top, bw, s(34)), lab, f"Charts of every {g[:-1]} (Tab)", "@tab")
+        bw = (col_w - 2 * s(8)) // 3
+        tips = {"nations": "Charts of every nation (Tab)", "firms": "Charts of every firm (Tab)"}
+        tips["world"] = "The world's chip and compute markets and electricity (Tab)"
+        for k, (g, lab) in enumerate((("nations", "Nations"), ("firms", "Firms"), ("world", "World"))):
+            b = self.button((pad + k * (bw + s(8)), top, bw, s(34)), lab, tips[g], "@tab")
             if g == self.group:
                 b.select()
             self.group_buttons[b] = g
@@ -144,7 +195,7 @@ class ChartsScreen(Screen):
             if event.key == pygame.K_ESCAPE:
                 events.post(events.BACK)
             elif event.key == pygame.K_TAB:
-                self.set_group("firms" if self.group == "nations" else "nations")
+                self.set_group(GROUPS[(GROUPS.index(self.group) + 1) % len(GROUPS)])
             elif event.key in (pygame.K_UP, pygame.K_DOWN):
                 self.metric = (self.metric + (1 if event.key == pygame.K_DOWN else -1)) % len(self.metrics)
                 self.rebuild()
@@ -170,8 +221,10 @@ class ChartsScreen(Screen):
         model = session.model
         if self.group == "nations":
             spec = nation_chart(model, mkey, title, f, ylim, session.seat)
-        else:
+        elif self.group == "firms":
             spec = firm_chart(model, mkey, title, f, ylim, session.seat)
+        else:
+            spec = world_chart(model, mkey, title, f, ylim)
         size, palette, scale = self.chart_rect.size, self.palette, self.s.factor
         return self.chart.get(key, lambda: render_charts([spec], size, palette, scale))
 
