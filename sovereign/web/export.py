@@ -1,12 +1,14 @@
 """The lesson's data for grading and for research: commands, messages and per-quarter results.
 
-Four tidy tables, each as CSV (opens in any spreadsheet) and Parquet (typed, for pandas/R/polars):
+Five tidy tables, each as CSV (opens in any spreadsheet) and Parquet (typed, for pandas/R/polars):
 
 - ``commands``: every order of the game, teams' and AI seats', with the quarter, the seat, the
   team that played it, whether it was accepted and why not;
 - ``messages``: every message between teams, to everyone, from the teacher, and fired headlines;
 - ``nations`` and ``firms``: the per-quarter results the game records (sovereignty pillars,
-  budgets, revenue, valuation, market share).
+  budgets, revenue, valuation, market share);
+- ``world``: the world's markets quarter by quarter (each chip class's price, supply and sales, the
+  price of new compute and the average paid, electricity): where a chip shortage shows first.
 """
 
 from __future__ import annotations
@@ -24,12 +26,12 @@ import pyarrow.parquet as pq
 if TYPE_CHECKING:
     from sovereign.web.lesson import Lesson
 
-TABLES = ("commands", "messages", "nations", "firms")
+TABLES = ("commands", "messages", "nations", "firms", "world")
 FORMATS = ("csv", "parquet")
 
 
 def tables(lesson: Lesson) -> dict[str, list[dict[str, Any]]]:
-    """The lesson's four tables as rows of plain values."""
+    """The lesson's tables (`TABLES`) as rows of plain values."""
     team_of = {t.seat: t.name for t in lesson.teams.values()}
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     out["messages"] = [
@@ -54,6 +56,7 @@ def tables(lesson: Lesson) -> dict[str, list[dict[str, Any]]]:
     ]
     out["nations"] = [_plain(r) for r in model.metrics.nations]
     out["firms"] = [_plain(r) for r in model.metrics.firms]
+    out["world"] = [_plain(r) for r in model.metrics.world]
     return out
 
 

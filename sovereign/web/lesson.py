@@ -1071,9 +1071,12 @@ class Lesson:
 
     def admin_view(self) -> dict[str, Any]:
         """The teacher's console: every seat and team, every message, the injects."""
+        from sovereign.web.export import TABLES  # pyarrow, loaded with the console rather than the game
+
         return {
             "status": self.status(),
             "room": self.room,
+            "exports": list(TABLES),  # the tables the console offers to download, one list for both
             "scenarios": [{"id": k, "title": v[1].meta.title} for k, v in sorted(self.scenarios.items())],
             "scenario": self.scenario.meta.id,
             "briefing": self.scenario.meta.briefing,

@@ -249,6 +249,11 @@ def test_a_lesson_in_the_browser(server, browser, tmp_path):
     for page in [*laptops.values(), phone]:
         quarter_is(page, "2026Q3")
     shoot(teacher, "console", tmp_path)
+    # the console offers every table the server exports, the world's markets among them
+    links = teacher.eval_on_selector_all("#exports a", "as => as.map(a => a.getAttribute('href'))")
+    assert any(h.startswith("/api/admin/export/world.csv") for h in links), links
+    world_csv = teacher.request.get(server.url + next(h for h in links if "world.csv" in h).lstrip("/"))
+    assert world_csv.ok and world_csv.text().startswith("quarter,")
 
     # The server restarts; every page reconnects to the same lesson and plays on.
     tigers.click("#queue-btn")

@@ -214,8 +214,19 @@ def test_export_commands_messages_and_results(playing):
         io.BytesIO(room.client.get(f"/api/admin/export/lesson.zip?key={room.lesson.admin_key}").content)
     )
     assert sorted(zipped.namelist()) == sorted(
-        f"{t}.{f}" for t in ("commands", "messages", "nations", "firms") for f in ("csv", "parquet")
+        f"{t}.{f}" for t in ("commands", "messages", "nations", "firms", "world") for f in ("csv", "parquet")
     )
+    world = pq.read_table(io.BytesIO(room.client.get("/api/admin/export/world.parquet", headers=room.admin).content))
+    assert world.column("quarter").to_pylist() == ["2026Q1"]
+    assert {"compute_price_usd_hour", "compute_spot_price_usd_hour"} <= set(world.column_names)
+    assert any(c.startswith("chip_price_") for c in world.column_names)
+    assert room.client.get("/api/admin", headers=room.admin).json()["exports"] == [
+        "commands",
+        "messages",
+        "nations",
+        "firms",
+        "world",
+    ]
     assert b"hi" in zipped.read("messages.csv")
     assert room.client.get("/api/admin/export/secrets.csv", headers=room.admin).status_code == 404
 

@@ -66,7 +66,7 @@ function render(v) {
   $("#messages").innerHTML = v.messages.map(m => messageItem(m, names)).join("") || `<li class="muted">No messages yet.</li>`;
   const q = `?key=${encodeURIComponent(adminKey)}`;
   $("#export-zip").href = `/api/admin/export/lesson.zip${q}`;
-  $("#exports").innerHTML = ["commands", "messages", "nations", "firms"].map(t =>
+  $("#exports").innerHTML = v.exports.map(t =>
     `<li>${t}: <a href="/api/admin/export/${t}.csv${q}">CSV</a> · <a href="/api/admin/export/${t}.parquet${q}">Parquet</a></li>`).join("");
 }
 
