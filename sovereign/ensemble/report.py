@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sovereign.ensemble.design import param_column
-from sovereign.ensemble.store import StoreError, part_files, read_json, read_table
+from sovereign.ensemble.store import StoreError, open_dataset, part_files, read_json, read_table
 from sovereign.ensemble.summary import Stat, Summary, summarize
 
 DPI = 110
@@ -46,10 +46,13 @@ NATION_METRICS = (
     ("retail_price_usd_mwh", "Electricity price, industrial (wholesale + capacity + network)", "$/MWh", 1.0, False),
     ("wholesale_price_usd_mwh", "Wholesale electricity price (energy + capacity)", "$/MWh", 1.0, False),
 )
-#: (column, label, unit, scale) of the world fan chart.
+#: (column, label, unit, scale) of the world fan chart. A column an older ensemble did not record (the
+#: price of new compute, from Sovereign 0.20) is left out of its report.
 WORLD_METRICS = (
     ("dc_electricity_twh", "Datacenter electricity", "TWh/quarter", 1.0),
-    ("compute_price_usd_hour", "Compute price", "$/H100e-hour", 1.0),
+    ("ai_electricity_twh", "AI accelerator electricity", "TWh/quarter", 1.0),
+    ("compute_price_usd_hour", "Compute price paid (most on contracts)", "$/H100e-hour", 1.0),
+    ("compute_spot_price_usd_hour", "Price of new compute", "$/H100e-hour", 1.0),
     ("compute_capacity_h100e", "Compute capacity", "million H100e", 1e-6),
     ("emissions_mt", "Power-sector emissions", "Mt CO2/quarter", 1.0),
 )
@@ -109,9 +112,11 @@ def write_report(results: Path | str, out: Path | str) -> Path:
         _fan_figure(out / file, f"{label} ({unit}) per nation, {n_runs} runs", quarters, panels, shared, unit)
         charts.append(Chart(file, f"{label} per nation", "Median, p25-p75 and p5-p95 over runs, per quarter."))
 
-    world = read_table(results, "world", columns=["run_id", "quarter", *(m[0] for m in WORLD_METRICS)], sort=False)
+    recorded = set(open_dataset(results, "world").schema.names)
+    world_metrics = [m for m in WORLD_METRICS if m[0] in recorded]
+    world = read_table(results, "world", columns=["run_id", "quarter", *(m[0] for m in world_metrics)], sort=False)
     panels = []
-    for metric, label, unit, scale in WORLD_METRICS:
+    for metric, label, unit, scale in world_metrics:
         cube = _cube(world, metric, quarters, None, None)
         panels.append((f"{label} ({unit})", cube[:, :, 0] * scale))
     _fan_figure(out / "fan_world.png", f"World, {n_runs} runs", quarters, panels, False, "", ncols=2)

@@ -67,3 +67,36 @@ def test_report_of_a_sobol_design(tiny_scenario, tmp_path):
     rows = json.loads((tmp_path / "report" / "sobol.json").read_text())
     assert {r["parameter"] for r in rows} == {"regions.USA.base_demand_mw", "economics.voll_usd_mwh"}
     assert all({"S1", "S1_conf", "ST", "ST_conf"} <= set(r) for r in rows)
+
+
+def test_the_world_fans_leave_out_a_column_an_older_ensemble_did_not_record(reference, tmp_path, monkeypatch):
+    """An ensemble written before the price of new compute existed still gets its world chart, without it."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from sovereign.ensemble import report
+    from sovereign.ensemble.store import part_files
+
+    old = tmp_path / "old"
+    shutil.copytree(reference, old)
+    for part in part_files(old, "world"):
+        table = pq.read_table(part)
+        pq.write_table(table.drop_columns(["compute_spot_price_usd_hour"]), part)
+    drawn: list[list[str]] = []
+    real = report._fan_figure
+    monkeypatch.setattr(
+        report,
+        "_fan_figure",
+        lambda path, title, q, panels, *a, **k: (
+            drawn.append([p[0] for p in panels]),
+            real(path, title, q, panels, *a, **k),
+        )[1],
+    )
+    write_report(old, tmp_path / "old-report")
+    write_report(reference, tmp_path / "new-report")
+    worlds = [labels for labels in drawn if any("Datacenter electricity" in x for x in labels)]
+    assert len(worlds) == 2
+    assert not any("new compute" in x for x in worlds[0]) and len(worlds[0]) == len(report.WORLD_METRICS) - 1
+    assert any("Price of new compute" in x for x in worlds[1]) and len(worlds[1]) == len(report.WORLD_METRICS)
+    assert "fan_world.png" in pngs(tmp_path / "old-report")
