@@ -121,6 +121,14 @@ def write_report(results: Path | str, out: Path | str) -> Path:
         panels.append((f"{label} ({unit})", cube[:, :, 0] * scale))
     _fan_figure(out / "fan_world.png", f"World, {n_runs} runs", quarters, panels, False, "", ncols=2)
     charts.append(Chart("fan_world.png", "World", "Median, p25-p75 and p5-p95 over runs, per quarter."))
+    if _chip_fans(results, out / "fan_chips.png", quarters, recorded, n_runs):
+        charts.append(
+            Chart(
+                "fan_chips.png",
+                "Chip markets",
+                "Each accelerator class's clearing price and sales: median, p25-p75 and p5-p95 over runs, per quarter.",
+            )
+        )
 
     _final_boxes(out / "final_sovereignty.png", runs, regions)
     charts.append(
@@ -176,6 +184,39 @@ def write_report(results: Path | str, out: Path | str) -> Path:
 
 
 # --------------------------------------------------------------------------- data
+
+
+def _chip_fans(results: Path, path: Path, quarters: list[str], recorded: set[str], n_runs: int) -> bool:
+    """Fans of each chip class's price and sales (the world table's ``chip_price_<class>_usd`` columns).
+
+    Why: a supply shock (the Taiwan Strait quarantine) shows first in the chip classes' prices, which
+    no nation's metric carries. The classes are read from the columns, so any scenario's classes
+    appear; False (nothing drawn) for an ensemble that recorded none.
+    """
+    classes = sorted(
+        c[len("chip_price_") : -len("_usd")]
+        for c in recorded
+        if c.startswith("chip_price_")
+        and c.endswith("_usd")
+        and f"chip_sold_{c[len('chip_price_') : -len('_usd')]}_h100e" in recorded
+    )
+    if not classes:
+        return False
+    columns = [f"chip_price_{c}_usd" for c in classes] + [f"chip_sold_{c}_h100e" for c in classes]
+    world = read_table(results, "world", columns=["run_id", "quarter", *columns], sort=False)
+    panels = [
+        (f"{c} price ($k per H100e)", _cube(world, f"chip_price_{c}_usd", quarters, None, None)[:, :, 0] / 1e3)
+        for c in classes
+    ]
+    panels += [
+        (
+            f"{c} sold (M H100e a quarter)",
+            _cube(world, f"chip_sold_{c}_h100e", quarters, None, None)[:, :, 0] / 1e6,
+        )
+        for c in classes
+    ]
+    _fan_figure(path, f"Chip markets, {n_runs} runs", quarters, panels, False, "", ncols=len(classes))
+    return True
 
 
 def _cube(table: pa.Table, metric: str, quarters: list[str], key: str | None, keys: list[str] | None) -> np.ndarray:

@@ -29,6 +29,7 @@ def test_report_of_repeats(reference, tiny_scenario, tmp_path, capsys):
         "fan_retail_price_usd_mwh.png",
         "fan_wholesale_price_usd_mwh.png",
         "fan_world.png",
+        "fan_chips.png",
         "final_sovereignty.png",
         "final_world.png",
     }
@@ -41,6 +42,7 @@ def test_report_of_repeats(reference, tiny_scenario, tmp_path, capsys):
         scenario_hash(tiny_scenario),
         "No failed attempt",
         "fan_world.png",
+        "Chip markets",
     ):
         assert text in page
 
