@@ -100,7 +100,7 @@ ELECTRICITY = {
 
 
 def main() -> int:
-    from sovereign.ensemble.stylized import FACTS, check, fact_table, other_roots, roots_table, spread
+    from sovereign.ensemble.stylized import FACTS, check, fact_table, other_roots, roots_section, spread
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seeds", type=int, default=20)
@@ -145,13 +145,7 @@ def main() -> int:
         "",
         *fact_table(FACTS, runs),
     ]
-    if others:
-        lines += [
-            "",
-            f"The same facts on {args.seeds} seeds of each of the root seeds {', '.join(map(str, others))}:",
-            "",
-            *roots_table(FACTS, played),
-        ]
+    lines += roots_section(others, f"{args.seeds} games each", [(FACTS, played)])
     failed_labs = sorted({lab for r in runs for lab in r["labs_failed"]})
     drift = max(r["money_drift_busd"] for r in runs)
     lines += [

@@ -42,7 +42,7 @@ from sovereign.ensemble.chipfacts import (  # noqa: E402
     without_shock,
 )
 from sovereign.ensemble.docsection import write_section  # noqa: E402
-from sovereign.ensemble.stylized import check, fact_table, other_roots, roots_table  # noqa: E402
+from sovereign.ensemble.stylized import check, fact_table, other_roots, roots_section  # noqa: E402
 
 SCENARIOS = ROOT / "sovereign" / "scenarios"
 
@@ -119,16 +119,11 @@ def main() -> int:
             "",
             *fact_table(SHOCK_FACTS, shock),
         ]
-    if others:
-        lines += [
-            "",
-            f"### The same facts on other seeds (root {', '.join(map(str, others))}: "
-            f"{args.seeds} and {args.shock_seeds} games each)",
-            "",
-            *roots_table(BASELINE_FACTS, {r: played[r][0] for r in played}),
-        ]
-        if shock:
-            lines += ["", *roots_table(SHOCK_FACTS, {r: played[r][1] for r in played})]
+    lines += roots_section(
+        others,
+        f"{args.seeds} and {args.shock_seeds} games each",
+        [(BASELINE_FACTS, {r: p[0] for r, p in played.items()}), (SHOCK_FACTS, {r: p[1] for r, p in played.items()})],
+    )
     lines += [
         "",
         f"**Chip facts on root {args.seed}: "

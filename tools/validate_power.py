@@ -44,7 +44,7 @@ from sovereign.ensemble.powerfacts import (  # noqa: E402
     measure_response,
     more_us_load,
 )
-from sovereign.ensemble.stylized import check, fact_table, other_roots, roots_table  # noqa: E402
+from sovereign.ensemble.stylized import check, fact_table, other_roots, roots_section  # noqa: E402
 
 SCENARIOS = ROOT / "sovereign" / "scenarios"
 
@@ -121,17 +121,15 @@ def main() -> int:
         "",
         *fact_table(ENSEMBLE_FACTS, shares),
     ]
-    if others:
-        lines += [
-            "",
-            f"### The same facts on other seeds (root {', '.join(map(str, others))}: "
-            f"{args.seeds} and {args.response_seeds} games each)",
-            "",
-            *roots_table(BASELINE_FACTS, {r: played[r][0] for r in played}),
-        ]
-        if response:
-            lines += ["", *roots_table(RESPONSE_FACTS, {r: played[r][1] for r in played})]
-        lines += ["", *roots_table(ENSEMBLE_FACTS, {r: ensemble(played[r][0]) for r in played})]
+    lines += roots_section(
+        others,
+        f"{args.seeds} and {args.response_seeds} games each",
+        [
+            (BASELINE_FACTS, {r: p[0] for r, p in played.items()}),
+            (RESPONSE_FACTS, {r: p[1] for r, p in played.items()}),
+            (ENSEMBLE_FACTS, {r: ensemble(p[0]) for r, p in played.items()}),
+        ],
+    )
     lines += [
         "",
         f"**Power facts on root {args.seed}: "

@@ -172,13 +172,11 @@ UNMET: frozenset[str] = frozenset()
 # the labs' willingness to pay; the frontier price stays >= 1.3x for 2 quarters in one.)
 
 
-def _price_rows(scenario: Scenario, world: list[dict[str, Any]], cls: str) -> tuple[np.ndarray, np.ndarray]:
-    """The class's price and its list price, quarter by quarter."""
-    acc = next(a for a in scenario.accelerators if a.id == cls)
-    start = quarter_index(scenario.time.start)
+def _price_rows(model: Any, world: list[dict[str, Any]], cls: str) -> tuple[np.ndarray, np.ndarray]:
+    """The class's price and its list price (the model's own rule, `list_price_in`), quarter by quarter."""
+    g = model.class_ix[cls]
     price = np.array([r[f"chip_price_{cls}_usd"] for r in world])
-    years = np.array([(quarter_index(r["quarter"]) - start) / 4.0 for r in world])
-    listed = acc.price_usd_per_h100e * (1.0 - acc.list_price_decline_per_year) ** years
+    listed = np.array([model.list_price_in(quarter_index(r["quarter"]))[g] for r in world])
     return price, listed
 
 
@@ -194,9 +192,9 @@ def measure_baseline(model: Any) -> dict[str, float]:
         supply = sum(r[f"chip_supply_{a.id}_h100e"] for r in early)
         if supply > 0:
             shares.append(sum(r[f"chip_sold_{a.id}_h100e"] for r in early) / supply)
-        price, listed = _price_rows(sc, world, a.id)
+        price, listed = _price_rows(model, world, a.id)
         pinned.append(float(np.mean(price <= listed * reserve_share * 1.001)))
-    f_price, f_list = _price_rows(sc, first_year, FRONTIER)
+    f_price, f_list = _price_rows(model, first_year, FRONTIER)
     # (to nine decimals: sold is the sum of the bids' allocations, which can exceed the supply it was
     # clipped to by a unit in the last place, 1 + 2e-16, outside a bound of exactly 1; an oversale
     # of any real size still shows)

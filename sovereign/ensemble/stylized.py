@@ -274,6 +274,23 @@ def roots_table(facts: tuple[Fact, ...], runs_by_root: dict[int, list[dict[str, 
     return lines
 
 
+def roots_section(
+    roots: list[int], counts: str, tables: list[tuple[tuple[Fact, ...], dict[int, list[dict[str, Any]]]]]
+) -> list[str]:
+    """The validation tools' section on other seed roots: a heading, then a `roots_table` per set of facts.
+
+    `counts` says how many games each root played; a table whose runs are empty (no shock games asked
+    for) is left out; nothing at all when there are no other roots.
+    """
+    if not roots:
+        return []
+    lines = ["", f"### The same facts on other seeds (root {', '.join(map(str, roots))}: {counts})"]
+    for facts, runs_by_root in tables:
+        if all(runs_by_root.values()):
+            lines += ["", *roots_table(facts, runs_by_root)]
+    return lines
+
+
 def check(runs: list[dict[str, float]], facts: tuple[Fact, ...] = FACTS) -> list[str]:
     """Every fact that fails in some run, as 'label: value outside [lo, hi] (seed i)'."""
     problems = []

@@ -57,3 +57,16 @@ def test_the_roots_table_counts_each_root_and_shows_the_worst_value():
     rows = roots_table((fact,), {1: [{"x": 0.5}, {"x": 0.1}, {"x": 0.3}], 2: [{"x": 0.4}, {"x": 0.25}]})
     assert rows[0].startswith("| figure | held to | root 1: seeds inside (worst) | root 2:")
     assert rows[2] == "| a share | [0.20, -] | 2 of 3 (0.10) | 2 of 2 (0.25) |"
+
+
+def test_the_roots_section_leaves_out_empty_tables_and_is_empty_without_other_roots():
+    from sovereign.ensemble.stylized import Fact, roots_section
+
+    fact = Fact("x", "a share", 0.2, float("inf"), "rule", "{:.2f}")
+    assert roots_section([], "2 games each", [((fact,), {1: [{"x": 0.5}]})]) == []
+    lines = roots_section(
+        [7], "2 games each", [((fact,), {1: [{"x": 0.5}], 7: [{"x": 0.1}]}), ((fact,), {1: [], 7: []})]
+    )
+    assert lines[1] == "### The same facts on other seeds (root 7: 2 games each)"
+    assert sum(line.startswith("| figure |") for line in lines) == 1  # the empty second table is left out
+    assert "| a share | [0.20, -] | 1 of 1 (0.50) | 0 of 1 (0.10) |" in lines

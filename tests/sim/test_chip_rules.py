@@ -415,6 +415,19 @@ def test_a_disruption_stretches_the_payback_buyers_accept_up_to_the_chips_life(t
     assert disruption_stretch(m)[f] == pytest.approx(longest)
 
 
+def _calm_and_hit(tiny):
+    """Two games one quarter in, the same but for the second's frontier output: 80% of it lost."""
+    calm, hit = _model(tiny), _model(tiny)
+    for m in (calm, hit):
+        m.step()
+    chips = hit.results.chips
+    f = hit.class_ix["frontier"]
+    chips.made = chips.made.copy()
+    chips.made[f] = 0.2 * chips.capacity[f]  # last quarter's frontier output mostly lost
+    hit.view_cache = None
+    return calm, hit
+
+
 def test_buyers_bid_more_for_a_class_whose_fabs_are_disrupted(tiny):
     """The value cap on spot bids rises with the disruption: a quarantine's spike is not held at ~1.3x list."""
 
@@ -426,14 +439,7 @@ def test_buyers_bid_more_for_a_class_whose_fabs_are_disrupted(tiny):
             if e["seat"] == "cloudco" and e["command"]["kind"] == "buy_accelerators" and e["quarter"] == "2026Q2"
         ]
 
-    calm, hit = _model(tiny), _model(tiny)
-    for m in (calm, hit):
-        m.step()
-    chips = hit.results.chips
-    f = hit.class_ix["frontier"]
-    chips.made = chips.made.copy()
-    chips.made[f] = 0.2 * chips.capacity[f]  # last quarter's frontier output mostly lost
-    hit.view_cache = None
+    calm, hit = _calm_and_hit(tiny)
     top = lambda bids: max((b["max_price_usd"] for b in bids if b["accelerator"] == "frontier"), default=0.0)  # noqa: E731
     calm_top, hit_top = top(bids(calm)), top(bids(hit))
     assert calm_top > 0
@@ -450,15 +456,8 @@ def test_in_a_disruption_buyers_scale_their_whole_bid_by_the_stretch(tiny):
     """
     from sovereign.sim.policy.view import disruption_stretch
 
-    calm, hit = _model(tiny), _model(tiny)
-    for m in (calm, hit):
-        m.step()
-    chips = hit.results.chips
-    f = hit.class_ix["frontier"]
-    chips.made = chips.made.copy()
-    chips.made[f] = 0.2 * chips.capacity[f]
-    hit.view_cache = None
-    stretch = float(disruption_stretch(hit)[f])
+    calm, hit = _calm_and_hit(tiny)
+    stretch = float(disruption_stretch(hit)[hit.class_ix["frontier"]])
     assert stretch > 1.5
 
     def bids(m):

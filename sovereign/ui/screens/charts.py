@@ -65,15 +65,15 @@ def world_chart(model: Any, key: str, title: str, f: Callable[[float], str], yli
     classes = model.scenario.accelerators
     series: list[Series] = []
     if key in ("chip_price_vs_list", "chip_price", "chip_sold"):
+        # (G, Q) list prices, or ones: what each class's price is divided by
+        listed = np.ones((len(classes), len(quarters)))
+        if key == "chip_price_vs_list":
+            listed = np.array([model.list_price_in(quarter_index(q)) for q in quarters], float).T
         for g, a in enumerate(classes):
             if key == "chip_sold":
                 vals = [float(w[f"chip_sold_{a.id}_h100e"]) for w in world]
             else:
-                vals = [float(w[f"chip_price_{a.id}_usd"]) for w in world]
-                if key == "chip_price_vs_list":
-                    vals = [
-                        v / float(model.list_price_in(quarter_index(q))[g]) for v, q in zip(vals, quarters, strict=True)
-                    ]
+                vals = [float(w[f"chip_price_{a.id}_usd"]) / float(listed[g, i]) for i, w in enumerate(world)]
             series.append(Series(a.name.split(" (")[0], vals, g == 0))  # "Hopper-class (H100/H200)": short
     elif key == "compute_price":
         series = [
