@@ -285,5 +285,7 @@ def initial_results(sc: Scenario, list_price: np.ndarray) -> QuarterResults:
             grey=np.zeros(n_g),
             licence_busd=np.zeros(n_g),
         ),
-        compute=ComputeResults(price_region=np.full(n_r, start_price), price_global=start_price),
+        compute=ComputeResults(
+            price_region=np.full(n_r, start_price), price_global=start_price, spot_price_global=start_price
+        ),
     )
