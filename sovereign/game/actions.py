@@ -104,7 +104,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "buy_accelerators",
         "Buy accelerators",
         "Bid for chips this quarter, delivered into your free datacenter space in a region. Fabs sell to "
-        "the highest bids within export-control caps; a host nation's subsidy pays back its share.",
+        "the highest bids within export-control caps; a host nation's subsidy pays back its share "
+        "(of the list price at most).",
         NATION | ALL_FIRMS,
     ),
     ActionSpec(
@@ -1026,6 +1027,7 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
         out.append(
             f"Now {fmt.pct(float(w.subsidy[r]))}; firms building here get {fmt.pct(cmd.rate)} of capex from your budget"
         )
+        out.append("For chips, the rate of what they paid up to the list price: a shortage's premium is theirs")
         out.append("Lowers builders' costs, so AI firms pick your country more often")
         credibility = float(w.subsidy_credibility[r])
         if credibility < 0.995:
@@ -1041,7 +1043,7 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
         if not len(seg.qty):  # before the first quarter: this quarter's demand, as the market will see it
             seg = compute.demand_segments(model)
         m = (seg.region == r) & (seg.klass == "regulated")
-        reg = float(seg.qty[m].sum())
+        reg = float(seg.wanted()[m].sum())
         home_cap = float(np.bincount(w.dc_region, weights=w.dc_stock.sum(1), minlength=len(model.region_ix))[r])
         if cmd.enabled:
             out.append(f"Regulated demand ({fmt.h100e(reg)}) must then be served at home")

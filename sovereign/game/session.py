@@ -133,6 +133,7 @@ class MarketSnapshot:
         seg_owner: (J,) display name of the lab or startup behind a segment, "" for regional pools.
         seg_qty: (J,) H100e wanted.
         seg_wtp: (J,) willingness to pay, $/H100e-hour.
+        seg_fringe: (J,) whether a segment is the low-price fringe (bought only when compute is cheap).
         cluster_region: (K,) region row of each supplying datacenter.
         cluster_owner: (K,) owner display name.
         cluster_name: (K,) datacenter name.
@@ -177,6 +178,7 @@ class MarketSnapshot:
     link_flow: np.ndarray | None = None
     link_congested: np.ndarray | None = None
     voll: float = 0.0
+    seg_fringe: np.ndarray | None = None
 
     def compute_flow(self, n_regions: int) -> np.ndarray:
         """(R, R) H100e served [from the cluster's region, to the buyer's region]."""
@@ -260,6 +262,7 @@ def market_snapshot(model: SovereignModel, origin_before: np.ndarray | None = No
         link_flow=np.array(res.flow, float) if model.links is not None else None,
         link_congested=np.array(res.congested) if hasattr(res, "congested") and model.links is not None else None,
         voll=float(sc.economics.voll_usd_mwh),
+        seg_fringe=np.array(seg.fringe, bool) if len(seg.fringe) == len(seg.qty) else np.zeros(len(seg.qty), bool),
     )
 
 

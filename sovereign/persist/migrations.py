@@ -105,7 +105,10 @@ LEGACY_KEY = "sovereign_save"
 #: payback they accept while a class's fabs are disrupted, and records the price of new compute
 #: (`ComputeResults.spot_price_global`): a format-19 game with a disruption would replay
 #: differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 20
+#: Format 21 (Sovereign 0.21) has a host's chip subsidy pay its rate of the list price at most (and the AI
+#: bid accordingly) and adds the compute market's low-price fringe (`Segments.fringe`): a format-20 game
+#: would replay differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 21
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -251,7 +254,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.20 let buyers "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.21 capped chip subsidies "
+            f"at the list price and added buyers of cheap compute, 0.20 let buyers "
             f"scale their whole bid while a class's fabs are disrupted, 0.19 made an efficiency "
             f"breakthrough bring the next chip generation early, 0.18 measured disruptions "
             f"before supply deals, 0.17 let memory makers "

@@ -813,6 +813,7 @@ RESULTS = Obj(
                         "qty": Arr("f", ("M",), lo=0),
                         "wtp": Arr("f", ("M",)),
                         "owner": ListOf(Maybe(Text()), length="M"),
+                        "fringe": Arr("b", ("M",)),
                     },
                 ),
                 "market": Maybe(ResultObject(("ComputeResult", "SimpleNamespace"))),

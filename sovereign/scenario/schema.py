@@ -615,6 +615,23 @@ class Demand(Strict):
         max_length=8,
     )
 
+    fringe_demand_share: float = F(
+        0.0,
+        description="Compute wanted only when it is cheap (batch inference, fine-tuning, research runs), as a "
+        "share of each class's regional demand on top of it: in a glut it is served at its low price instead "
+        "of the rent falling to the running cost; it is not counted as demand wanted (sovereignty, tables)",
+        unit="x",
+        ge=0,
+        le=3,
+    )
+    fringe_wtp_share: float = F(
+        0.35,
+        description="What that low-price demand pays, as a multiple of each class's willingness to pay",
+        unit="x",
+        gt=0,
+        le=1,
+    )
+
     @field_validator("wtp_usd_per_hour")
     @classmethod
     def _all_classes(cls, v: dict[str, float]) -> dict[str, float]:

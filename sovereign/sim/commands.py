@@ -168,7 +168,10 @@ class SetEnforcement(_Command):
 
 
 class SetSubsidy(_Command):
-    """Nation: share of the capex of datacenters, the accelerators in them and plants in its region the state pays."""
+    """Nation: share of the capex of datacenters, the accelerators in them and plants in its region the state pays.
+
+    For accelerators the share is of the price paid up to the list price (`subsidise_chips`).
+    """
 
     kind: Literal["set_subsidy"] = "set_subsidy"
     rate: float = Field(ge=0, le=MAX_SUBSIDY_RATE)

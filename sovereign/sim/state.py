@@ -108,6 +108,8 @@ class Segments:
         qty: (J,) H100e wanted.
         wtp: (J,) willingness to pay, $/H100e-hour.
         owner: (J,) seat id of the lab or startup behind a segment, None for regional demand.
+        fringe: (J,) whether the segment is the low-price fringe (`demand.fringe_demand_share`): compute
+            bought only when cheap, left out of the demand wanted (sovereignty, tables).
     """
 
     region: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -115,6 +117,11 @@ class Segments:
     qty: np.ndarray = field(default_factory=_empty)
     wtp: np.ndarray = field(default_factory=_empty)
     owner: list[str | None] = field(default_factory=list)
+    fringe: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+    def wanted(self) -> np.ndarray:
+        """(J,) the H100e each segment wants, 0 for the low-price fringe (not demand a nation is short of)."""
+        return np.where(self.fringe, 0.0, self.qty) if len(self.fringe) == len(self.qty) else self.qty
 
 
 @dataclass

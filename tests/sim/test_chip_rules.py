@@ -655,7 +655,11 @@ def test_the_host_pays_its_subsidy_share_of_chips_firms_install_on_its_territory
     m = _model(tiny, human_seats=["USA", "IND", "cloudco", "bharat"])
     ind = m.region_ix["IND"]
     m.world.subsidy[ind] = 0.4
-    bids = [_bid(m, "bharat", "frontier", "IND", 5_000.0), _bid(m, "cloudco", "frontier", "USA", 5_000.0)]
+    at_list = float(m.list_price_now()[m.class_ix["frontier"]])  # (above list the rate applies to list only)
+    bids = [
+        _bid(m, "bharat", "frontier", "IND", 5_000.0, price=at_list),
+        _bid(m, "cloudco", "frontier", "USA", 5_000.0, price=at_list),
+    ]
     before = {s: m.seats[s].state["cash_busd"] for s in ("IND", "bharat", "cloudco")}
     res = clear_chips(m, bids, _calm(m))
     spot = float(res.price[m.class_ix["frontier"]])
@@ -670,6 +674,23 @@ def test_the_host_pays_its_subsidy_share_of_chips_firms_install_on_its_territory
     cash = m2.seats["bharat"].state["cash_busd"]
     res2 = clear_chips(m2, [_bid(m2, "bharat", "frontier", "IND", 5_000.0)], _calm(m2))
     assert cash - m2.seats["bharat"].state["cash_busd"] == pytest.approx(5_000.0 * float(res2.price[0]) / 1e9)
+
+
+def test_a_chip_subsidy_pays_its_rate_of_the_list_price_at_most(tiny):
+    """A host's scheme budgets a share of the planned purchase: above list the buyer bears every dollar,
+    so a shortage's price is not half paid by the state (Japan's 50% set the quarantine's spot price)."""
+    m = _model(tiny, human_seats=["USA", "IND", "cloudco", "bharat"])
+    ind, g = m.region_ix["IND"], m.class_ix["frontier"]
+    m.world.subsidy[ind] = 0.4
+    list_price = float(m.list_price_now()[g])
+    before = {s: m.seats[s].state["cash_busd"] for s in ("IND", "bharat")}
+    res = clear_chips(m, [_bid(m, "bharat", "frontier", "IND", 5_000.0, price=3 * list_price)], _calm(m))
+    got, spot = float(res.sold[g]), float(res.price[g])
+    assert got > 0 and spot == pytest.approx(3 * list_price)  # the lowest accepted bid
+    assert before["IND"] - m.seats["IND"].state["cash_busd"] == pytest.approx(0.4 * list_price * got / 1e9)
+    assert before["bharat"] - m.seats["bharat"].state["cash_busd"] == pytest.approx(
+        (spot - 0.4 * list_price) * got / 1e9
+    )
 
 
 def test_a_subsidy_raises_investors_expected_margin_by_its_share_of_the_chips(tiny):

@@ -183,8 +183,9 @@ def test_an_empty_new_hall_does_not_make_its_owner_bid_as_if_its_fleet_were_idle
 
 
 def test_a_subsidised_buyer_bids_its_subsidy_higher_for_the_same_net_cost(tiny):
-    """The host pays its rate of what a buyer paid for chips installed there, so the buyer's bid there
-    is its unsubsidised bid over (1 - rate), and its budget is charged the net cost."""
+    """The host pays its rate of what a buyer paid for chips installed there (of the list price at
+    most), so the buyer's bid there is its unsubsidised bid over (1 - rate) up to list, and above list
+    its unsubsidised bid plus the rate of the list price: the same net cost either way."""
     m = _started(tiny)
     agent = m.seats["cloudco"]
     agent.state["cash_busd"] = 1_000.0
@@ -201,7 +202,12 @@ def test_a_subsidised_buyer_bids_its_subsidy_higher_for_the_same_net_cost(tiny):
 
     plain, helped = bids(0.0), bids(0.4)
     assert plain and plain.keys() == helped.keys()
+    over_list = 0
     for key, (qty, price) in plain.items():
         if not key[2]:  # spot bids: the price over (1 - rate), the same quantity (space, not money, binds)
-            assert helped[key][1] == pytest.approx(price / 0.6, abs=0.01)
+            list_price = float(m.list_price_now()[m.class_ix[key[1]]])
+            over_list += price / 0.6 > list_price
+            grossed = price / 0.6 if price / 0.6 <= list_price else price + 0.4 * list_price
+            assert helped[key][1] == pytest.approx(grossed, abs=0.01)
             assert helped[key][0] == pytest.approx(qty, abs=0.05)
+    assert over_list  # the rule above list is the one exercised (a bid over 0.6 x list)

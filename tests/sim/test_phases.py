@@ -90,6 +90,51 @@ def test_compute_toy_case_willingness_3_cost_1(model):
     assert 1.0 + float(scarce.price[0]) == pytest.approx(3.0)  # scarce: the price rises to willingness to pay
 
 
+def _demand_scaled(model, factor):
+    """Scale the compute demand wanted (the regional pool and every lab's and startup's) by `factor`."""
+    model.economy.regional_demand_h100e *= factor
+    for agent in model.seats.values():
+        if "demand_h100e" in agent.state:
+            agent.state["demand_h100e"] *= factor
+
+
+def test_compute_glut_goes_to_the_low_price_fringe_at_its_price_not_at_running_cost(tiny):
+    """Capacity beyond the demand wanted is bought by the fringe (compute wanted only when cheap), at
+    about its price; without a fringe the rent falls to zero and compute sells at its running cost.
+    The fringe is not demand wanted: the recorded demand is the same with and without it."""
+    games = {}
+    for share in (0.0, 3.0):
+        m = SovereignModel(tiny.model_copy(deep=True), rng=1)
+        m.scenario.demand.fringe_demand_share = share
+        _demand_scaled(m, 0.3)  # a glut: far more capacity than demand
+        games[share] = (m, clear_compute_market(m, _power(m)))
+    plain, fringed = games[0.0][1], games[3.0][1]
+    assert fringed.segments.fringe.sum() == 3 * len(games[3.0][0].region_ix)  # one row per region and class
+    assert not plain.segments.fringe.any()
+    wtp = tiny.demand.wtp_usd_per_hour
+    cheapest = min(wtp.values()) * tiny.demand.fringe_wtp_share
+    # no fringe: no rent anywhere, the price of new compute is the running cost
+    assert float(np.asarray(plain.market.price).max()) < 0.05
+    # with it: served at about its price (the training fringe's, the cheapest, within the logit's spread)
+    fringe_served = float(fringed.served[fringed.segments.fringe].sum())
+    assert fringe_served > 0
+    assert fringed.spot_price_global > plain.spot_price_global + 0.3
+    assert fringed.spot_price_global > cheapest - 3 * tiny.demand.preference_spread_usd_per_hour
+    # the demand wanted is the same in both games (the fringe is left out)
+    assert float(fringed.segments.wanted().sum()) == pytest.approx(float(plain.segments.wanted().sum()), rel=1e-12)
+
+
+def test_compute_fringe_gets_almost_nothing_when_capacity_is_short(tiny):
+    """In a shortage the fringe, paying a third of the lowest tranche's price, is rationed first."""
+    m = SovereignModel(tiny.model_copy(deep=True), rng=1)
+    m.scenario.demand.fringe_demand_share = 0.3
+    _demand_scaled(m, 3.0)  # demand far over capacity
+    res = clear_compute_market(m, _power(m))
+    fringe = res.segments.fringe
+    assert fringe.any()
+    assert float(res.served[fringe].sum()) < 0.01 * float(res.segments.qty[fringe].sum())
+
+
 # -- chips ---------------------------------------------------------------------------------------
 def test_chips_fabs_book_what_buyers_paid(model):
     free = model.free_h100e("cloudco", model.region_ix["USA"], model.class_ix["frontier"])

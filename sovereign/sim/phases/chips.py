@@ -128,7 +128,10 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     first_bid = np.unique(buyers, return_index=True)[1]
     for row in buyers[np.sort(first_bid)].tolist():
         model.transfer(model.seat_ids[row], model.OUTSIDE, float(paid[row]), "chip purchases")
-    subsidise_chips(model, buyers, region[delivered], paid_each[delivered])
+    # a host's subsidy pays its rate of the price paid, of the list price at most (what its scheme
+    # budgeted), so a shortage's price is not half paid by the state
+    eligible = np.minimum(paid_each, list_now[cls] * got)
+    subsidise_chips(model, buyers, region[delivered], eligible[delivered])
     # fabs are paid their share of their class's sales, and pay its production cost and the
     # licence share on sales to licensed destinations
     revenue = np.bincount(cls, weights=paid_each, minlength=n_g) / 1e9
@@ -480,8 +483,13 @@ def destination_caps(model: SovereignModel) -> tuple[np.ndarray, np.ndarray]:
     return caps, barred
 
 
-def subsidise_chips(model: SovereignModel, buyers: np.ndarray, regions: np.ndarray, paid_usd: np.ndarray) -> None:
+def subsidise_chips(model: SovereignModel, buyers: np.ndarray, regions: np.ndarray, eligible_usd: np.ndarray) -> None:
     """The host nation pays its subsidy rate of what firms paid for chips installed on its territory.
+
+    `eligible_usd` is what each delivery's subsidy is counted on: the price paid, at most the list
+    price (a scheme budgets a share of the planned purchase; METI's grants were fixed sums approved
+    against each firm's plan). Paying a share of any price made subsidised buyers bid their value
+    grossed up by the subsidy, so in the Taiwan quarantine Japan's 50% set the spot price at 5-8x list.
 
     A datacenter subsidy covers the building and the accelerators in it, as Japan's 2024 GPU-cloud
     subsidies covered up to half of each firm's investment (METI, up to Y72.5B to five firms) and
@@ -496,7 +504,7 @@ def subsidise_chips(model: SovereignModel, buyers: np.ndarray, regions: np.ndarr
         return
     n_r = len(model.region_ix)
     keys = buyers * n_r + regions
-    owed = np.bincount(keys, weights=rate * paid_usd / 1e9, minlength=int(keys.max()) + 1)
+    owed = np.bincount(keys, weights=rate * eligible_usd / 1e9, minlength=int(keys.max()) + 1)
     _, first = np.unique(keys, return_index=True)
     for key in keys[np.sort(first)].tolist():
         if owed[key] <= 0:

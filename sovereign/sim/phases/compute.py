@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 
 def demand_segments(model: SovereignModel) -> Segments:
-    """Demand segments of the compute market: regional demand by class in tranches, and each lab/startup."""
+    """The compute market's demand: regional demand by class in tranches, its low-price fringe, each lab."""
     sc, n_r = model.scenario, len(model.region_ix)
     pool = model.economy.regional_demand_h100e
     wtp = sc.demand.wtp_usd_per_hour
@@ -47,11 +47,12 @@ def demand_segments(model: SovereignModel) -> Segments:
     price: list[float] = []
     owner: list[str | None] = []
     c: DemandClass
-    for c, frac in (
+    classes: tuple[tuple[DemandClass, np.ndarray], ...] = (
         ("training", (1 - reg_share) * tr),
         ("inference", (1 - reg_share) * (1 - tr)),
         ("regulated", reg_share),
-    ):
+    )
+    for c, frac in classes:
         # a demand curve: equal tranches willing to pay multiples of the class's price, so a
         # shortage rations those who value compute least and raises the price as it deepens
         part = (pool * share * frac / len(tranches)).tolist()
@@ -61,6 +62,20 @@ def demand_segments(model: SovereignModel) -> Segments:
             qty.extend(part)
             price.extend([wtp[c] * mult] * n_r)
             owner.extend([None] * n_r)
+    # the low-price fringe: compute bought only when cheap. Without it the demand curve stopped at
+    # the lowest tranche, so capacity 2% over demand dropped the rent to zero and the price of new
+    # compute to the running cost ($0.5 an H100e-hour) for years in 9 of 20 baseline games, flipping
+    # back to $1.7 whenever the fleet fell short; the 2025 glut's H100 trough was $1.70 (CALIBRATION 9)
+    n_core = len(qty)
+    fringe = sc.demand.fringe_demand_share
+    if fringe > 0:
+        for c, frac in classes:
+            region.extend(range(n_r))
+            klass.extend([c] * n_r)
+            qty.extend((pool * share * frac * fringe).tolist())
+            price.extend([wtp[c] * sc.demand.fringe_wtp_share] * n_r)
+            owner.extend([None] * n_r)
+    n_fringe = len(qty) - n_core
     for agent in model.seats.values():
         d = agent.state.get("demand_h100e", 0.0)
         if agent.kind in ("lab", "startup") and d > 0:
@@ -70,12 +85,15 @@ def demand_segments(model: SovereignModel) -> Segments:
             qty.append(d)
             price.append(wtp[c] * (sc.labs.lab_wtp_premium if agent.kind == "lab" else 1.0))
             owner.append(agent.seat_id)
+    is_fringe = np.zeros(len(qty), bool)
+    is_fringe[n_core : n_core + n_fringe] = True
     return Segments(
         region=np.array(region, np.int64),
         klass=np.array(klass),
         qty=np.array(qty, float),
         wtp=np.array(price, float),
         owner=owner,
+        fringe=is_fringe,
     )
 
 
@@ -178,7 +196,7 @@ def buyer_segments(model: SovereignModel, seg: Segments, buyer: str) -> list[int
     if agent.kind != "nation":
         return [j for j, who in enumerate(seg.owner) if who == buyer]
     r = model.region_ix[buyer]
-    rows = [j for j, who in enumerate(seg.owner) if who is None and seg.region[j] == r]
+    rows = [j for j, who in enumerate(seg.owner) if who is None and seg.region[j] == r and not seg.fringe[j]]
     order = {"regulated": 0, "inference": 1, "training": 2}
     return sorted(rows, key=lambda j: order[str(seg.klass[j])])
 

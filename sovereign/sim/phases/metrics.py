@@ -56,8 +56,10 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     # compute self-reliance: each unit served counts by the credit of where it runs and of who
     # owns it (a foreign cloud at home counts halfway; one's own at home fully)
     trusted = (host_w * credit[:, r_k] + (1.0 - host_w) * credit[:, owner_home])[r_j]  # (J, K)
-    demand_r = np.bincount(r_j, weights=seg.qty, minlength=n_r)
-    trusted_r = np.bincount(r_j, weights=(alloc * trusted).sum(1), minlength=n_r)
+    # the low-price fringe is neither demand a nation is short of nor self-reliance it gains
+    core = ~seg.fringe if len(seg.fringe) == len(r_j) else np.ones(len(r_j), bool)
+    demand_r = np.bincount(r_j, weights=seg.wanted(), minlength=n_r)
+    trusted_r = np.bincount(r_j, weights=(alloc * trusted).sum(1) * core, minlength=n_r)
     compute = np.divide(trusted_r, demand_r, out=np.zeros(n_r), where=demand_r > 0)
     # power adequacy
     wanted = res.power.dc_energy_wanted_mwh
@@ -79,7 +81,7 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     # data governance: the share of regulated data kept under the nation's jurisdiction; what is
     # processed abroad counts `abroad_credit`, what is processed at home or not at all counts fully
     # (a workload left unserved never left the country: its cost is in compute self-reliance)
-    reg = seg.klass == "regulated"
+    reg = (seg.klass == "regulated") & core
     r_reg = r_j[reg]
     abroad = (r_reg[:, None] != r_k[None, :]).astype(float)
     reg_abroad = np.bincount(r_reg, weights=(alloc[reg] * abroad).sum(1), minlength=n_r)
@@ -138,8 +140,11 @@ class MetricsRecorder:
         dc_twh = power.dc_energy_mwh / 1e6
         ai_twh = power.ai_energy_mwh / 1e6
         seg = compute.segments
-        served_r = np.bincount(seg.region, weights=compute.served, minlength=n_r)
-        demand_r = np.bincount(seg.region, weights=seg.qty, minlength=n_r)
+        # demand wanted and served without the low-price fringe (compute bought only when cheap)
+        fringe = seg.fringe if len(seg.fringe) == len(seg.qty) else np.zeros(len(seg.qty), bool)
+        core_served = np.where(fringe, 0.0, compute.served)
+        served_r = np.bincount(seg.region, weights=core_served, minlength=n_r)
+        demand_r = np.bincount(seg.region, weights=seg.wanted(), minlength=n_r)
         sold = compute.alloc.sum(0)
         sold_r = np.bincount(w.dc_region[compute.clusters], weights=sold, minlength=n_r)
         # one list per column, then one row per region: converting whole arrays with tolist()
@@ -213,8 +218,9 @@ class MetricsRecorder:
             "dc_electricity_twh": float(dc_twh.sum()),
             "ai_electricity_twh": float(ai_twh.sum()),
             "compute_capacity_h100e": float(capacity.sum()),
-            "compute_demand_h100e": float(seg.qty.sum()),
-            "compute_served_h100e": float(compute.served.sum()),
+            "compute_demand_h100e": float(seg.wanted().sum()),
+            "compute_served_h100e": float(core_served.sum()),
+            "compute_fringe_served_h100e": float(compute.served.sum() - core_served.sum()),
             "compute_price_usd_hour": float(compute.price_global),
             "compute_spot_price_usd_hour": float(compute.spot_price_global),
             "emissions_mt": float(power.emissions_mt.sum()),

@@ -163,9 +163,12 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
         # the share of a chip's price the buyer bears: the host pays its subsidy rate back after
         # delivery (`subsidise_chips`), so a subsidised buyer can bid that much higher for the same
         # net cost and the same return; this is how a state's GPU subsidy wins its halls chips in a
-        # shortage (METI's 2024 grants paid up to half of five GPU clouds' purchases)
+        # shortage (METI's 2024 grants paid up to half of five GPU clouds' purchases). The scheme pays
+        # its rate of the list price at most, so above list the buyer bears every extra dollar
+        # (`net_chip_cost`) and bids its net cost plus the subsidy it gets, not its net cost grossed up
         # (at most `MAX_SUBSIDY_RATE`, 0.5: the command, the scenario and its decisions are all bounded)
-        keep = 1.0 - subsidy[r]
+        sub = subsidy[r]
+        keep = 1.0 - sub
         for part, kw, price, floor, accelerator, value, scarcity, most in slots[r]:
             # a limited slot (share 0) asks for its volume at most, before the rest
             free = min(free_kw / kw, most) if part == 0.0 else free_kw * part / kw * tranche
@@ -173,11 +176,15 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                 # a spot bid: list price, raised when busy and when the class was short last
                 # quarter, never above what the chip is worth to this buyer
                 # (within the command's bounds, which only a scenario of extreme values could reach)
-                bid = min(min(price * premium * scarcity, value) / keep * noise[j], MAX_BID_PRICE_USD)
+                bid = min(price * premium * scarcity, value) / keep * noise[j]
+                if sub > 0.0 and bid > price:
+                    bid = bid * keep + sub * price  # the same net cost: the subsidy stops at list
+                bid = min(bid, MAX_BID_PRICE_USD)
                 if bid < floor or bid < 0.01:
                     j += 1
                     continue  # not worth its reserve price here (or under the cent a price is named in)
-                qty = min(free, budget * 1e9 / (bid * keep) * 0.95, MAX_BID_H100E)
+                net = net_chip_cost(bid, price, sub)
+                qty = min(free, budget * 1e9 / net * 0.95, MAX_BID_H100E)
                 expect = qty if part > 0.0 else min(qty, most * mine)  # what this buyer should get
                 if part == 0.0:
                     free_kw -= expect * kw
@@ -191,15 +198,25 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                     cmds.append(
                         buy_accelerators(accelerator, fast_round(on_contract, 1), fast_round(at, 2), region_id, True)
                     )
-                    budget -= on_contract * at * keep / 1e9 * (expect / qty)
+                    budget -= on_contract * net_chip_cost(at, price, sub) / 1e9 * (expect / qty)
                 spot = qty - on_contract
                 if spot >= min_order:
                     cmds.append(
                         buy_accelerators(accelerator, fast_round(spot, 1), fast_round(bid, 2), region_id, False)
                     )
-                    budget -= spot * bid * keep / 1e9 * (expect / qty)
+                    budget -= spot * net / 1e9 * (expect / qty)
             j += 1
     return cmds
+
+
+def net_chip_cost(paid: float, list_price: float, rate: float) -> float:
+    """What a chip bought at `paid` costs its buyer after the host's subsidy at `rate` ($ per H100e).
+
+    The host pays its rate of the price, but of the list price at most (`subsidise_chips`): a GPU
+    scheme budgets a share of the planned purchase (METI's 2024 grants were fixed sums approved
+    against each firm's plan), not of whatever a shortage makes the chips cost.
+    """
+    return paid * (1.0 - rate) if paid <= list_price else paid - rate * list_price
 
 
 def _or_subsidised_site(

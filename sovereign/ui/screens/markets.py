@@ -237,9 +237,12 @@ class MarketsScreen(Screen):
         r = self.region
         mask = snap.seg_region == r
         groups: dict[str, list[int]] = {}
+        fringe = snap.seg_fringe if snap.seg_fringe is not None else np.zeros(len(snap.seg_qty), bool)
         for j in np.flatnonzero(mask):
             owner = snap.seg_owner[j]
             label = f"{owner} ({snap.seg_class[j]})" if owner else f"{snap.seg_class[j].capitalize()} demand"
+            if fringe[j]:
+                label = f"Low-price {snap.seg_class[j]} demand"  # bought only when compute is cheap
             groups.setdefault(label, []).append(int(j))
         # named labs and startups: the biggest few, the rest pooled
         pooled = sorted(
@@ -345,16 +348,21 @@ class MarketsScreen(Screen):
         r = self.region
         x, y = rect.left + s(12), rect.top + s(8)
         mask = snap.seg_region == r
-        wanted = float(snap.seg_qty[mask].sum())
-        served = float(snap.alloc[mask].sum())
-        paid = float((snap.alloc[mask] * snap.cluster_price[None, :]).sum())
+        fringe = snap.seg_fringe if snap.seg_fringe is not None else np.zeros(len(snap.seg_qty), bool)
+        core = mask & ~fringe  # the low-price fringe is not demand wanted (it buys only when cheap)
+        wanted = float(snap.seg_qty[core].sum())
+        served = float(snap.alloc[core].sum())
+        cheap = float(snap.alloc[mask & fringe].sum())
+        paid = float((snap.alloc[core] * snap.cluster_price[None, :]).sum())
         avg = paid / served if served > 0 else float("nan")
         draw.text(surface, f, "COMPUTE MARKET", (x, y), 12, pal.rgb("accent"), bold=True)
         y += f.line_height(12, True) + s(4)
         wtp = model.scenario.demand.wtp_usd_per_hour
         summary = (
             f"Wanted {fmt.h100e(wanted)}, served {fmt.h100e(served)} ({fmt.pct(served / wanted if wanted else 0)}); "
-            f"buyers here paid {fmt.usd_hour(avg)} on average. A price is the datacenter's cost (power and "
+            f"buyers here paid {fmt.usd_hour(avg)} on average"
+            + (f" ({fmt.h100e(cheap)} more went to buyers of cheap compute only)" if cheap >= 1 else "")
+            + f". A price is the datacenter's cost (power and "
             f"running costs) plus a scarcity rent: a datacenter that sells out is bid up towards buyers' willingness "
             f"to pay (training ${wtp['training']:.2f}, inference ${wtp['inference']:.2f}, regulated "
             f"${wtp['regulated']:.2f}), one with spare capacity earns no rent on the spot market. "
