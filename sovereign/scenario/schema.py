@@ -616,17 +616,18 @@ class Demand(Strict):
     )
 
     fringe_demand_share: float = F(
-        0.0,
+        0.45,
         description="Compute wanted only when it is cheap (batch inference, fine-tuning, research runs), as a "
-        "share of each class's regional demand on top of it: in a glut it is served at its low price instead "
-        "of the rent falling to the running cost; it is not counted as demand wanted (sovereignty, tables)",
+        "share of each region's unregulated demand on top of it: in a glut it is served at its low price instead "
+        "of the rent falling to the running cost; it goes wherever compute is cheapest (no latency penalty, no "
+        "regulated data) and is not counted as demand wanted (sovereignty, tables)",
         unit="x",
         ge=0,
         le=3,
     )
     fringe_wtp_share: float = F(
-        0.35,
-        description="What that low-price demand pays, as a multiple of each class's willingness to pay",
+        0.45,
+        description="What that low-price demand pays, as a multiple of training's willingness to pay",
         unit="x",
         gt=0,
         le=1,

@@ -66,15 +66,17 @@ def demand_segments(model: SovereignModel) -> Segments:
     # the lowest tranche, so capacity 2% over demand dropped the rent to zero and the price of new
     # compute to the running cost ($0.5 an H100e-hour) for years in 9 of 20 baseline games, flipping
     # back to $1.7 whenever the fleet fell short; the 2025 glut's H100 trough was $1.70 (CALIBRATION 9)
+    # It is batch work (inference in bulk, fine-tuning, research runs): it goes wherever compute is
+    # cheapest, so it pays no latency penalty and carries no regulated data, and one row a region (as
+    # training, whose rows share those rules) is the whole of it: a row per class cost 14% of a run
     n_core = len(qty)
     fringe = sc.demand.fringe_demand_share
     if fringe > 0:
-        for c, frac in classes:
-            region.extend(range(n_r))
-            klass.extend([c] * n_r)
-            qty.extend((pool * share * frac * fringe).tolist())
-            price.extend([wtp[c] * sc.demand.fringe_wtp_share] * n_r)
-            owner.extend([None] * n_r)
+        region.extend(range(n_r))
+        klass.extend(["training"] * n_r)
+        qty.extend((pool * share * (1 - reg_share) * fringe).tolist())
+        price.extend([wtp["training"] * sc.demand.fringe_wtp_share] * n_r)
+        owner.extend([None] * n_r)
     n_fringe = len(qty) - n_core
     for agent in model.seats.values():
         d = agent.state.get("demand_h100e", 0.0)

@@ -242,7 +242,7 @@ class MarketsScreen(Screen):
             owner = snap.seg_owner[j]
             label = f"{owner} ({snap.seg_class[j]})" if owner else f"{snap.seg_class[j].capitalize()} demand"
             if fringe[j]:
-                label = f"Low-price {snap.seg_class[j]} demand"  # bought only when compute is cheap
+                label = "Low-price batch demand"  # bought only when compute is cheap, wherever it is
             groups.setdefault(label, []).append(int(j))
         # named labs and startups: the biggest few, the rest pooled
         pooled = sorted(
