@@ -262,7 +262,7 @@ def market_snapshot(model: SovereignModel, origin_before: np.ndarray | None = No
         link_flow=np.array(res.flow, float) if model.links is not None else None,
         link_congested=np.array(res.congested) if hasattr(res, "congested") and model.links is not None else None,
         voll=float(sc.economics.voll_usd_mwh),
-        seg_fringe=np.array(seg.fringe, bool) if len(seg.fringe) == len(seg.qty) else np.zeros(len(seg.qty), bool),
+        seg_fringe=np.array(seg.fringe_mask(), bool),
     )
 
 

@@ -119,9 +119,13 @@ class Segments:
     owner: list[str | None] = field(default_factory=list)
     fringe: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
+    def fringe_mask(self) -> np.ndarray:
+        """(J,) `fringe` as a mask, all False for segments made without one (before the first quarter)."""
+        return self.fringe if len(self.fringe) == len(self.qty) else np.zeros(len(self.qty), bool)
+
     def wanted(self) -> np.ndarray:
         """(J,) the H100e each segment wants, 0 for the low-price fringe (not demand a nation is short of)."""
-        return np.where(self.fringe, 0.0, self.qty) if len(self.fringe) == len(self.qty) else self.qty
+        return np.where(self.fringe_mask(), 0.0, self.qty)
 
 
 @dataclass

@@ -57,7 +57,7 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     # owns it (a foreign cloud at home counts halfway; one's own at home fully)
     trusted = (host_w * credit[:, r_k] + (1.0 - host_w) * credit[:, owner_home])[r_j]  # (J, K)
     # the low-price fringe is neither demand a nation is short of nor self-reliance it gains
-    core = ~seg.fringe if len(seg.fringe) == len(r_j) else np.ones(len(r_j), bool)
+    core = ~seg.fringe_mask()
     demand_r = np.bincount(r_j, weights=seg.wanted(), minlength=n_r)
     trusted_r = np.bincount(r_j, weights=(alloc * trusted).sum(1) * core, minlength=n_r)
     compute = np.divide(trusted_r, demand_r, out=np.zeros(n_r), where=demand_r > 0)
@@ -141,8 +141,7 @@ class MetricsRecorder:
         ai_twh = power.ai_energy_mwh / 1e6
         seg = compute.segments
         # demand wanted and served without the low-price fringe (compute bought only when cheap)
-        fringe = seg.fringe if len(seg.fringe) == len(seg.qty) else np.zeros(len(seg.qty), bool)
-        core_served = np.where(fringe, 0.0, compute.served)
+        core_served = np.where(seg.fringe_mask(), 0.0, compute.served)
         served_r = np.bincount(seg.region, weights=core_served, minlength=n_r)
         demand_r = np.bincount(seg.region, weights=seg.wanted(), minlength=n_r)
         sold = compute.alloc.sum(0)
