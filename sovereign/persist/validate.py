@@ -511,6 +511,7 @@ SEAT_STATE = Record(
         "security_paid_busd": MONEY,
         "demand_h100e": AMOUNT,
         "served_h100e": AMOUNT,
+        "served_share": Num(lo=0, hi=1),
         "raise_busd": AMOUNT,
         "raising": Flag(),
         "named": Flag(),

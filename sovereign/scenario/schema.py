@@ -1799,6 +1799,21 @@ class Labs(Strict):
         ge=0.5,
         le=5,
     )
+    rationed_wtp_per_unmet: float = F(
+        3.0,
+        description="How much more a lab pays for compute per unit of its demand left unserved last quarter "
+        "(0.2 unserved and 3: 60% more)",
+        unit="x per share",
+        ge=0,
+        le=20,
+    )
+    rationed_wtp_max: float = F(
+        2.5,
+        description="The most a rationed lab's willingness to pay rises to, as a multiple of its usual one",
+        unit="x",
+        ge=1,
+        le=10,
+    )
 
     @field_validator("startup_yield_usd_per_h100e_hour")
     @classmethod

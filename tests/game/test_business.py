@@ -146,7 +146,20 @@ def test_a_groups_other_businesses_keep_their_value_and_the_ai_business_moves_it
     assert cloud["valuation_busd"] > 0.5 * 500.0
 
 
-def test_a_price_floor_is_named_as_the_cause_of_falling_revenue(tiny_scenario):
+@pytest.fixture
+def steady_labs(tiny_scenario):
+    """The tiny world with labs that do not bid up when rationed, so a floor is all that moves a price.
+
+    (In the tiny world the labs are short from the start; their rising bids lift the world's price by
+    half in a few quarters, which would hide what a floor does to one cloud's sales.)
+    """
+    sc = tiny_scenario.model_copy(deep=True)
+    sc.labs.rationed_wtp_per_unmet = 0.0
+    return sc
+
+
+def test_a_price_floor_is_named_as_the_cause_of_falling_revenue(steady_labs):
+    tiny_scenario = steady_labs
     free, floored = contract_game(tiny_scenario, quarters=4), contract_game(tiny_scenario, quarters=4)
     price = business_book(floored, "cloudco").price_usd_per_hour
     assert price is not None
@@ -178,7 +191,8 @@ def play(session, commands=()):
     return {seat: quarter_report(session.model, seat, before[seat]) for seat in HUMANS}
 
 
-def test_the_report_accounts_for_contracts_and_a_price_floor(tiny_scenario, tmp_path):
+def test_the_report_accounts_for_contracts_and_a_price_floor(steady_labs, tmp_path):
+    tiny_scenario = steady_labs
     s = new_session(tiny_scenario, list(HUMANS), seed=3, save_dir=tmp_path, autosave=False)
     play(s)
     offer = OfferDeal(

@@ -135,6 +135,35 @@ def test_compute_fringe_gets_almost_nothing_when_capacity_is_short(tiny):
     assert float(res.served[fringe].sum()) < 0.01 * float(res.segments.qty[fringe].sum())
 
 
+def test_a_rationed_lab_bids_more_for_compute_up_to_its_cap(model):
+    """A lab left short last quarter pays `rationed_wtp_per_unmet` points more per point unmet, up to
+    `rationed_wtp_max` times its usual price; a lab served in full, and every startup, pays as usual."""
+    from sovereign.sim.phases.compute import demand_segments
+
+    labs = model.scenario.labs
+    lab = next(a for a in model.seats.values() if a.kind == "lab" and a.state.get("demand_h100e", 0.0) > 0)
+    base = model.scenario.demand.wtp_usd_per_hour["training"] * labs.lab_wtp_premium
+
+    def lab_wtp(served_share):
+        lab.state["served_share"] = served_share
+        seg = demand_segments(model)
+        return float(seg.wtp[seg.owner.index(lab.seat_id)])
+
+    assert lab_wtp(1.0) == pytest.approx(base)
+    assert lab_wtp(0.9) == pytest.approx(base * (1 + labs.rationed_wtp_per_unmet * 0.1))
+    assert lab_wtp(0.0) == pytest.approx(base * labs.rationed_wtp_max)  # capped
+    startups = [j for j, who in enumerate(demand_segments(model).owner) if who and model.seats[who].kind == "startup"]
+    assert all(demand_segments(model).wtp[j] == model.scenario.demand.wtp_usd_per_hour["inference"] for j in startups)
+
+
+def test_a_labs_served_share_is_kept_when_plans_are_adjusted(model):
+    """`advance` records what share of its demand each lab was served (what it bids up by next quarter)."""
+    model.step()
+    for agent in model.seats.values():
+        if agent.kind == "lab" and agent.state.get("demand_h100e", 0.0) > 0:
+            assert 0.0 <= agent.state["served_share"] <= 1.0
+
+
 # -- chips ---------------------------------------------------------------------------------------
 def test_chips_fabs_book_what_buyers_paid(model):
     free = model.free_h100e("cloudco", model.region_ix["USA"], model.class_ix["frontier"])

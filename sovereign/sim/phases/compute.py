@@ -28,7 +28,7 @@ from sovereign.sim import economics as econ
 from sovereign.sim.state import ComputeResults, PowerResults, Segments
 
 if TYPE_CHECKING:
-    from sovereign.scenario.schema import DemandClass
+    from sovereign.scenario.schema import DemandClass, Scenario
     from sovereign.sim.model import SovereignModel
 
 
@@ -85,7 +85,7 @@ def demand_segments(model: SovereignModel) -> Segments:
             region.append(model.region_ix[agent.state["home"]])
             klass.append(c)
             qty.append(d)
-            price.append(wtp[c] * (sc.labs.lab_wtp_premium if agent.kind == "lab" else 1.0))
+            price.append(wtp[c] * (lab_wtp_multiple(sc, agent.state) if agent.kind == "lab" else 1.0))
             owner.append(agent.seat_id)
     is_fringe = np.zeros(len(qty), bool)
     is_fringe[n_core : n_core + n_fringe] = True
@@ -97,6 +97,22 @@ def demand_segments(model: SovereignModel) -> Segments:
         owner=owner,
         fringe=is_fringe,
     )
+
+
+def lab_wtp_multiple(sc: Scenario, state: dict[str, Any]) -> float:
+    """A lab's willingness to pay for training compute, over the regional training segment's.
+
+    A frontier lab outbids the regional market (`labs.lab_wtp_premium`), and more so when it was
+    rationed last quarter (`served_share`, kept by `demand.advance`): each point of unmet share
+    raises its price by `labs.rationed_wtp_per_unmet` points, up to `labs.rationed_wtp_max` times.
+    Why: with a fixed $3.30 the labs' block of demand (half the market) was rationed rather than
+    priced when capacity fell short, so in a deep shortage the price of compute stood still at
+    $3.3-3.4 whatever the fleet lost (a Taiwan quarantine raised it 10% in such games); in the 2023
+    H100 shortage, rentals reached $8-12 an hour against ~$2.85 a year later (CALIBRATION 9).
+    """
+    labs = sc.labs
+    unmet = 1.0 - float(state.get("served_share", 1.0))
+    return float(labs.lab_wtp_premium * min(1.0 + labs.rationed_wtp_per_unmet * unmet, labs.rationed_wtp_max))
 
 
 def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeResults:

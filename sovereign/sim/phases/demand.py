@@ -68,6 +68,7 @@ def _adjust_plans(model: SovereignModel, agent: SeatAgent) -> None:
     labs, st = model.scenario.labs, agent.state
     d = st.get("demand_h100e", 0.0)
     served = st.get("served_h100e", 0.0) / max(d, 1e-9)
+    st["served_share"] = min(served, 1.0)  # what a rationed lab bids up by (`lab_wtp_multiple`)
     g = model.economy.growth * (labs.startup_growth_factor if agent.kind == "startup" else 1.0)
     if served >= labs.served_share_to_grow and st["cash_busd"] > 0:
         st["demand_h100e"] = d * (1.0 + g) ** 0.25
