@@ -180,6 +180,10 @@ class MarketSnapshot:
     voll: float = 0.0
     seg_fringe: np.ndarray | None = None
 
+    def fringe_mask(self) -> np.ndarray:
+        """(J,) which segments are the low-price fringe (all False for a snapshot made without it)."""
+        return self.seg_fringe if self.seg_fringe is not None else np.zeros(len(self.seg_qty), bool)
+
     def compute_flow(self, n_regions: int) -> np.ndarray:
         """(R, R) H100e served [from the cluster's region, to the buyer's region]."""
         out = np.zeros((n_regions, n_regions))

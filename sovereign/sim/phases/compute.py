@@ -47,12 +47,11 @@ def demand_segments(model: SovereignModel) -> Segments:
     price: list[float] = []
     owner: list[str | None] = []
     c: DemandClass
-    classes: tuple[tuple[DemandClass, np.ndarray], ...] = (
+    for c, frac in (
         ("training", (1 - reg_share) * tr),
         ("inference", (1 - reg_share) * (1 - tr)),
         ("regulated", reg_share),
-    )
-    for c, frac in classes:
+    ):
         # a demand curve: equal tranches willing to pay multiples of the class's price, so a
         # shortage rations those who value compute least and raises the price as it deepens
         part = (pool * share * frac / len(tranches)).tolist()
@@ -214,7 +213,8 @@ def buyer_segments(model: SovereignModel, seg: Segments, buyer: str) -> list[int
     if agent.kind != "nation":
         return [j for j, who in enumerate(seg.owner) if who == buyer]
     r = model.region_ix[buyer]
-    rows = [j for j, who in enumerate(seg.owner) if who is None and seg.region[j] == r and not seg.fringe[j]]
+    fringe = seg.fringe_mask()  # the low-price fringe is no one's programme to serve
+    rows = [j for j, who in enumerate(seg.owner) if who is None and seg.region[j] == r and not fringe[j]]
     order = {"regulated": 0, "inference": 1, "training": 2}
     return sorted(rows, key=lambda j: order[str(seg.klass[j])])
 

@@ -237,7 +237,7 @@ class MarketsScreen(Screen):
         r = self.region
         mask = snap.seg_region == r
         groups: dict[str, list[int]] = {}
-        fringe = snap.seg_fringe if snap.seg_fringe is not None else np.zeros(len(snap.seg_qty), bool)
+        fringe = snap.fringe_mask()
         for j in np.flatnonzero(mask):
             owner = snap.seg_owner[j]
             label = f"{owner} ({snap.seg_class[j]})" if owner else f"{snap.seg_class[j].capitalize()} demand"
@@ -348,7 +348,7 @@ class MarketsScreen(Screen):
         r = self.region
         x, y = rect.left + s(12), rect.top + s(8)
         mask = snap.seg_region == r
-        fringe = snap.seg_fringe if snap.seg_fringe is not None else np.zeros(len(snap.seg_qty), bool)
+        fringe = snap.fringe_mask()
         core = mask & ~fringe  # the low-price fringe is not demand wanted (it buys only when cheap)
         wanted = float(snap.seg_qty[core].sum())
         served = float(snap.alloc[core].sum())
