@@ -108,7 +108,9 @@ LEGACY_KEY = "sovereign_save"
 #: Format 21 (Sovereign 0.21) has a host's chip subsidy pay its rate of the list price at most (and the AI
 #: bid accordingly) and adds the compute market's low-price fringe (`Segments.fringe`): a format-20 game
 #: would replay differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 21
+#: Format 22 (Sovereign 0.22) has investors size a hall to what they can pay for it and the chips that
+#: fill it (not the shell alone): a format-21 game would replay differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 22
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -254,7 +256,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.21 capped chip subsidies "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.22 sized halls to the "
+            f"chips that fill them, 0.21 capped chip subsidies "
             f"at the list price and added buyers of cheap compute, 0.20 let buyers "
             f"scale their whole bid while a class's fabs are disrupted, 0.19 made an efficiency "
             f"breakthrough bring the next chip generation early, 0.18 measured disruptions "

@@ -211,3 +211,27 @@ def test_a_subsidised_buyer_bids_its_subsidy_higher_for_the_same_net_cost(tiny):
             assert helped[key][1] == pytest.approx(grossed, abs=0.01)
             assert helped[key][0] == pytest.approx(qty, abs=0.05)
     assert over_list  # the rule above list is the one exercised (a bid over 0.6 x list)
+
+
+def test_a_cash_short_investor_sizes_its_hall_to_pay_for_the_chips_that_fill_it_too(tiny):
+    """A hall is built to be filled: its size is what the investor's cash share pays for, shell and chips."""
+    m = _started(tiny)
+    agent = m.seats["cloudco"]
+    agent.state["difficulty"] = "hard"  # no misjudgement: the sizes below are the rule's
+    v = investor_view(m)
+    # wanting far more than it can pay for, at any cash: the cash share decides the size
+    agent.state["cash_busd"] = 2.0
+    share = 0.5
+    orders = [c for c in invest(agent, share) if isinstance(c, BuildDatacenter)]
+    assert orders, "the cloud builds a hall it can pay for"
+    r = m.region_ix[orders[0].region]
+    g = v["class_for_list"][r]
+    shell = v["capex_per_kw"][r] / 1e6  # $B per MW
+    chips = econ.KW_PER_MW / v["kw_new_list"][g] * v["list_price_list"][g] / 1e9  # $B per MW of chips
+    keep = 1.0 - v["subsidy_list"][r]
+    min_mw, max_mw = m.scenario.policy.datacenter_mw
+    paid_for = 2.0 * share / ((shell + chips) * keep)
+    assert min_mw <= paid_for < max_mw
+    assert orders[0].it_mw == pytest.approx(round(paid_for, 1), abs=0.051)
+    # and far smaller than the shell alone would allow (the chips cost more than the building)
+    assert orders[0].it_mw < 0.6 * 2.0 * share / (shell * keep)

@@ -123,7 +123,15 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     min_mw, max_mw = rules.datacenter_mw
     cmds.extend(_upgrade_order(agent, v["upgrade_by_seat"].get(me), cash_share))
     if best_score > 0 and want_mw >= min_mw:
-        cost_per_mw = v["capex_per_kw"][best] / 1e6 * (1.0 - v["subsidy_list"][best])
+        # a hall is paid for with the chips that fill it: sized to what the investor can pay for both
+        # (the chips at list, net of the host's subsidy), not the shell alone. Sized by the shell, cash-
+        # short investors built campuses they could not fill: China's clouds had 2.6-2.8M H100e of
+        # empty halls in 2027-29 and no cash left for chips, so a fifth to a third of the domestic output
+        # went unsold and its fabs stopped expanding, while Huawei's 2025-26 output is short of China's
+        # own demand (CALIBRATION 8, 13)
+        fill = v["class_for_list"][best]
+        chips_per_mw = econ.KW_PER_MW / v["kw_new_list"][fill] * v["list_price_list"][fill] / 1e9
+        cost_per_mw = (v["capex_per_kw"][best] / 1e6 + chips_per_mw) * (1.0 - v["subsidy_list"][best])
         # where chip imports are capped, no bigger than the halls the caps can fill (less what
         # others ordered there before this investor, this quarter)
         room_mw = v["room_kw_list"][best] / econ.KW_PER_MW

@@ -226,6 +226,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "firm_candidates_list": [cols_list[e0:e1] for e0, e1 in zip([0, *ends[:-1]], ends, strict=True)],
         "class_for_list": class_for.tolist(),
         "kw_new_list": kw_list,
+        "list_price_list": price_list,
         "bid_slots": bid_slots,
         "region_ids": [r.id for r in sc.regions],
         "building_by_seat": building_by_seat,
