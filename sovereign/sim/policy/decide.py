@@ -125,10 +125,10 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     if best_score > 0 and want_mw >= min_mw:
         # a hall is paid for with the chips that fill it: sized to what the investor can pay for both
         # (the chips at list, net of the host's subsidy), not the shell alone. Sized by the shell, cash-
-        # short investors built campuses they could not fill: China's clouds had 2.6-2.8M H100e of
-        # empty halls in 2027-29 and no cash left for chips, so a fifth to a third of the domestic output
-        # went unsold and its fabs stopped expanding, while Huawei's 2025-26 output is short of China's
-        # own demand (CALIBRATION 8, 13)
+        # short investors built campuses they could not fill: in one baseline game (seed 31) China's
+        # clouds had 2.6-2.8M H100e of empty halls in 2027-29 and no cash left for chips, so a fifth to a
+        # third of the domestic output went unsold and its fabs stopped expanding, while Huawei's 2025-26
+        # output is short of China's own demand (CALIBRATION 8, 13)
         fill = v["class_for_list"][best]
         chips_per_mw = econ.KW_PER_MW / v["kw_new_list"][fill] * v["list_price_list"][fill] / 1e9
         cost_per_mw = (v["capex_per_kw"][best] / 1e6 + chips_per_mw) * (1.0 - v["subsidy_list"][best])
