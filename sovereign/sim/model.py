@@ -28,6 +28,7 @@ import numpy as np
 from sovereign.scenario.schema import Scenario, quarter_index, quarter_label
 from sovereign.sim import economics as econ
 from sovereign.sim.agents import AGENT_CLASSES, Nation, SeatAgent
+from sovereign.sim.allocator import tune_allocator
 from sovereign.sim.commands import (
     Command,
 )
@@ -86,6 +87,7 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         human_seats: tuple[str, ...] | list[str] = (),
         difficulty: str | Mapping[str, str] | None = None,
     ) -> None:
+        tune_allocator()  # once per process: the quarter's arrays reuse heap memory (see the module)
         if isinstance(rng, np.random.SeedSequence):
             # a copy: spawning from the caller's own sequence would advance its child counter, so
             # the same sequence passed to a second model (a counterfactual) would give other streams
