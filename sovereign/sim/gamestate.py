@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -213,15 +212,26 @@ def expose_parts(cls: type, **parts: type) -> None:
     ``model.game.world``. Why: the phases, policies, UI and tests read ``model.world`` or
     ``model.region_ix``; keeping those names while the values live in `GameState` /
     `ScenarioTables` means one object is the state (and the save) without renaming every reader.
-    Reads go through `operator.attrgetter` (C), so they cost about 40 ns more than a plain
-    attribute: a Python-level descriptor cost five times that on the hot paths. The class
+    Reads go through a getter written out for each field (``return self.game.world``), which
+    Python 3.12's specialising interpreter runs inline: ~50 ns a read against ~140-190 ns through
+    an `operator.attrgetter` property (C, but opaque to the specialiser) and ~40 ns for
+    ``model.game.world`` itself, over ~190,000 reads a baseline run (3-4% of it). The class
     declares the attributes' types for the type checker.
     """
     for holder, part in parts.items():
         for f in fields(part):
             if f.name in vars(cls):
                 raise TypeError(f"{cls.__name__}.{f.name} already exists; {part.__name__}.{f.name} would hide it")
-            setattr(cls, f.name, property(attrgetter(f"{holder}.{f.name}"), _setter(holder, f.name)))
+            setattr(cls, f.name, property(_getter(holder, f.name), _setter(holder, f.name)))
+
+
+def _getter(holder: str, name: str) -> Any:
+    """``lambda obj: obj.<holder>.<name>`` as plain attribute loads (see `expose_parts` for why)."""
+    if not (holder.isidentifier() and name.isidentifier()):
+        raise ValueError(f"not attribute names: {holder!r}, {name!r}")
+    namespace: dict[str, Any] = {}
+    exec(f"def get_{name}(obj):\n    return obj.{holder}.{name}\n", namespace)  # names checked above
+    return namespace[f"get_{name}"]
 
 
 def _setter(holder: str, name: str) -> Any:
