@@ -97,13 +97,14 @@ def apply_orders(model: SovereignModel) -> Bids:
     # the quarter's subsidies are counted from here (`pay_subsidy`) until finance judges them
     model.world.subsidy_owed_busd[:] = 0.0
     model.world.subsidy_paid_busd[:] = 0.0
-    pending, model.pending = model.pending, defaultdict(list)
-    for seat in model.seat_ids:
+    game = model.game  # the state read directly in the loop over every seat: its properties cost more
+    pending, game.pending = game.pending, defaultdict(list)
+    for seat in game.seat_ids:
         queue = pending.get(seat)
-        agent = model.seats.get(seat) if queue else None
+        agent = game.seats.get(seat) if queue else None
         if agent is None or queue is None:
             continue
-        reserved = model.pending[seat]
+        reserved = game.pending[seat]
         sure = surely_affordable(model, seat, queue)
         for cmd in queue:
             reason = None if sure else budget_refusal(model, seat, cmd)
