@@ -50,7 +50,7 @@ class Ledger(ModelParts):
 
     def home_of(self, seat_id: str) -> str:
         """Home region of a seat, retired ones included."""
-        agent = self.seats.get(seat_id)
+        agent = self.game.seats.get(seat_id)  # not the `seats` property: asked ~8,000 times a game
         if agent is not None:
             home: str = agent.state["home"]  # a region id, set when the seat was made
             return home
