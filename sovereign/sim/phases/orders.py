@@ -79,12 +79,12 @@ def project_id(model: SovereignModel) -> int:
     shared it, and a joint venture names the build it is in (`OfferDeal.project`).
     """
     # the builds started this quarter are the last ones in the pipeline (builds are appended in order)
-    started = 0
+    started, quarter = 0, model.quarter  # the quarter read once, not once per build passed
     for p in reversed(model.world.projects):
-        if p["started"] != model.quarter or p["id"] < 0:
+        if p["started"] != quarter or p["id"] < 0:
             break
         started += 1
-    return model.quarter * BUILDS_PER_QUARTER_IDS + started
+    return quarter * BUILDS_PER_QUARTER_IDS + started
 
 
 def apply_orders(model: SovereignModel) -> Bids:
