@@ -654,10 +654,11 @@ def _bid_rules(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> 
     region and the class up once checks the same things in the same order, and a refusal's
     reason is the one the rule that refuses gives.
     """
-    r = model.region_ix.get(cmd.region)
+    tables = model.tables  # read once: the model's properties for its parts cost several times more
+    r = tables.region_ix.get(cmd.region)
     if r is None:
         return _region_exists(model, seat, agent, cmd)
-    g = model.class_ix.get(cmd.accelerator)
+    g = tables.class_ix.get(cmd.accelerator)
     if g is None:
         return _accelerator_exists(model, seat, agent, cmd)
     if model.free_h100e(agent.seat_id, r, g) <= 0:
@@ -1046,7 +1047,7 @@ def validate_command(model: SovereignModel, seat: str, cmd: Command, budget: boo
     budget check is skipped (``budget=False``) only where `surely_affordable` has shown that the
     whole batch the command comes in is paid for, so it could not refuse it.
     """
-    agent = model.seats.get(seat)
+    agent = model.game.seats.get(seat)  # not the `seats` property: this runs for every command
     if agent is None:
         return f"unknown seat {seat!r}"
     rules = _RULES.get(type(cmd)) or _dispatch(_RULES, type(cmd))
@@ -1065,18 +1066,26 @@ def surely_affordable(model: SovereignModel, seat: str, cmds: list[Command], com
     Why: the queue is checked again when applied (`budget_refusal` per command), which is most of
     the validator's cost for the AI's many bids. When the seat's cash covers the sum of the queue's
     costs with a margin far above rounding, every one of those checks passes whatever the order, so
-    they can be skipped. Not for builds whose cost depends on the host's cash at the time (subsidies).
-    `committed` is what the seat has already promised this quarter (when the batch joins a queue).
-    Every cost is >= 0, so no prefix of the batch costs more than the whole of it.
+    they can be skipped. `committed` is what the seat has already promised this quarter (when the
+    batch joins a queue). Every cost is >= 0, so no prefix of the batch costs more than the whole of it.
+
+    A build the host subsidises is counted at its full cost: what it takes from the seat's cash
+    (`net_cost_busd`, less the subsidy the host can pay at the time the check is made) is never
+    more than that (a subsidy is >= 0), and when it is applied its full cost is paid and the subsidy
+    comes back after, so the bound holds for the check made then too. Why a bound and not the
+    batch left to the per-command checks: nearly every batch that has a build also has its bids.
     """
-    if not _SUBSIDISED.isdisjoint(map(type, cmds)):
-        return False
     total = 0.0
     for c in cmds:
         # most commands are bids: their cost written out (`net_cost_busd`'s first case, the same
         # number: the fields are floats, so its ``float()`` changes nothing)
-        total += c.h100e * c.max_price_usd / 1e9 if type(c) is BuyAccelerators else net_cost_busd(model, seat, c)
-    return total <= model.seats[seat].cash_busd - committed - 1e-6
+        if type(c) is BuyAccelerators:
+            total += c.h100e * c.max_price_usd / 1e9
+        elif type(c) in _SUBSIDISED:
+            total += command_cost_busd(model, seat, c)
+        else:
+            total += net_cost_busd(model, seat, c)
+    return total <= model.game.seats[seat].cash_busd - committed - 1e-6
 
 
 def budget_refusal(model: SovereignModel, seat: str, cmd: Command) -> str | None:

@@ -81,7 +81,9 @@ class CommandDesk(ModelParts):
 
         Cached per seat and extended as commands queue, so a quarter's validation stays linear.
         """
-        queue = self.pending.get(seat_id)  # .get: reading must not create an entry in the defaultdict
+        # .get: reading must not create an entry in the defaultdict; through `game`, not the
+        # property, as this is asked once per seat's batch and per budget check
+        queue = self.game.pending.get(seat_id)
         if not queue:
             return 0.0
         cache = self.committed_cache.get(seat_id)
@@ -109,10 +111,10 @@ class CommandDesk(ModelParts):
         (`surely_affordable`), no budget check of it can refuse, so they are skipped; every
         outcome and log line is the one `submit` gives.
         """
-        m = self.as_model()
+        m, game = self.as_model(), self.game
         budget = not surely_affordable(m, seat_id, cmds, self.committed_busd(seat_id))
         # `_submit` written out, with what is the same for the whole batch looked up once
-        pending, log, quarter = self.pending, self.command_log, _quarter_label(self.quarter)
+        pending, log, quarter = game.pending, game.command_log, _quarter_label(game.quarter)
         for cmd in cmds:
             reason = validate_command(m, seat_id, cmd, budget)
             if reason is None:

@@ -95,3 +95,54 @@ def test_the_fused_bid_rule_gives_the_first_refusal_of_the_three_rules(baseline)
                 assert c._bid_rules(model, seat, agent, cmd) == want
                 seen.add(want is None or want.split()[0])
     assert seen == {True, "region", "accelerator", "no"}  # every outcome was tried
+
+
+def _subsidised_batch(model):
+    """A cloud's own quarter with a datacenter build at home first, where the host pays a subsidy."""
+    from sovereign.sim.commands import BuildDatacenter
+
+    seat = next(s for s, a in model.seats.items() if a.kind == "cloud")
+    home = model.seats[seat].state["home"]
+    model.world.subsidy[model.region_ix[home]] = 0.3
+    build = BuildDatacenter(region=home, it_mw=50.0, onsite=True)
+    return seat, [build, *model.seats[seat].decide()]
+
+
+def test_a_batch_with_a_subsidised_build_is_logged_and_queued_as_one_by_one(baseline):
+    """A build the host subsidises is counted at its full cost, so its batch's bids skip the budget checks."""
+    from sovereign.sim.commands import surely_affordable
+
+    batch_model, single_model = _played(baseline), _played(baseline)
+    seat, cmds = _subsidised_batch(batch_model)
+    single_seat, single_cmds = _subsidised_batch(single_model)
+    assert (single_seat, single_cmds) == (seat, cmds)
+    assert batch_model.subsidy_for(seat, cmds[0]) > 0  # the host pays part of it
+    assert surely_affordable(batch_model, seat, cmds)  # the shortcut is what is tested
+    start = len(batch_model.command_log)
+    batch_model.submit_all(seat, cmds, "ai")
+    for cmd in cmds:
+        single_model.submit(seat, cmd, "ai")
+    assert batch_model.command_log[start:] == single_model.command_log[start:]
+    assert batch_model.pending.get(seat) == single_model.pending.get(seat)
+    assert batch_model.command_log[start]["accepted"]
+
+
+def test_applied_orders_skip_only_budget_checks_that_could_not_refuse(baseline, monkeypatch):
+    """`apply_orders` with the shortcut, against every queued command checked again one by one."""
+    from sovereign.sim.phases import orders
+
+    fast, checked = _played(baseline), _played(baseline)
+    for model in (fast, checked):
+        seat, cmds = _subsidised_batch(model)
+        for agent in model.ai_seats():
+            model.submit_all(agent.seat_id, cmds if agent.seat_id == seat else agent.decide(), "ai")
+    fast_bids = orders.apply_orders(fast)
+    monkeypatch.setattr(orders, "surely_affordable", lambda *args, **kwargs: False)
+    checked_bids = orders.apply_orders(checked)
+    assert fast_bids == checked_bids
+    assert fast.command_log == checked.command_log
+    assert {s: a.state["cash_busd"] for s, a in fast.seats.items()} == {
+        s: a.state["cash_busd"] for s, a in checked.seats.items()
+    }
+    assert fast.world.projects == checked.world.projects
+    assert any(p["kind"] == "build_datacenter" and p["started"] == fast.quarter for p in fast.world.projects)

@@ -79,12 +79,12 @@ def project_id(model: SovereignModel) -> int:
     shared it, and a joint venture names the build it is in (`OfferDeal.project`).
     """
     # the builds started this quarter are the last ones in the pipeline (builds are appended in order)
-    started = 0
+    started, quarter = 0, model.quarter  # the quarter read once, not once per build passed
     for p in reversed(model.world.projects):
-        if p["started"] != model.quarter or p["id"] < 0:
+        if p["started"] != quarter or p["id"] < 0:
             break
         started += 1
-    return model.quarter * BUILDS_PER_QUARTER_IDS + started
+    return quarter * BUILDS_PER_QUARTER_IDS + started
 
 
 def apply_orders(model: SovereignModel) -> Bids:
@@ -97,13 +97,14 @@ def apply_orders(model: SovereignModel) -> Bids:
     # the quarter's subsidies are counted from here (`pay_subsidy`) until finance judges them
     model.world.subsidy_owed_busd[:] = 0.0
     model.world.subsidy_paid_busd[:] = 0.0
-    pending, model.pending = model.pending, defaultdict(list)
-    for seat in model.seat_ids:
+    game = model.game  # the state read directly in the loop over every seat: its properties cost more
+    pending, game.pending = game.pending, defaultdict(list)
+    for seat in game.seat_ids:
         queue = pending.get(seat)
-        agent = model.seats.get(seat) if queue else None
+        agent = game.seats.get(seat) if queue else None
         if agent is None or queue is None:
             continue
-        reserved = model.pending[seat]
+        reserved = game.pending[seat]
         sure = surely_affordable(model, seat, queue)
         for cmd in queue:
             reason = None if sure else budget_refusal(model, seat, cmd)
