@@ -30,9 +30,10 @@ def complete_projects(model: SovereignModel) -> list[dict[str, Any]]:
     plants: tuple[list[Any], ...] = ([], [], [], [])  # region, owner, technology, MW
     built: dict[int, tuple[str, int]] = {}  # project id -> the datacenter or fab row it became
     first_dc = len(w.dc_owner)
+    quarter = model.quarter  # read once: a property of the model, and the list holds ~150 projects
     for p in w.projects:
-        waiting = p["kind"] == "build_datacenter" and p["connected"] < 0 and not p["onsite"]
-        if p["done"] > model.quarter or waiting:
+        # still being built, or a datacenter built and waiting for its grid connection
+        if p["done"] > quarter or (p["kind"] == "build_datacenter" and p["connected"] < 0 and not p["onsite"]):
             keep.append(p)
             continue
         owner_id = p["owner"]
@@ -51,14 +52,14 @@ def complete_projects(model: SovereignModel) -> list[dict[str, Any]]:
                 for column, value in zip(plants, (r, owner, gas, p["grid_mw"]), strict=True):
                     column.append(value)
             if p["id"] >= 0:  # a request made in the game (campuses under way at the start had theirs before)
-                model.metrics.connections.append(connection_row(p, model.quarter))
+                model.metrics.connections.append(connection_row(p, quarter))
         elif p["kind"] == "build_plant":
             for column, value in zip(plants, (r, owner, TECHNOLOGIES.index(p["detail"]), p["size"]), strict=True):
                 column.append(value)
         elif p["kind"] == "build_packaging":
-            w.add_packaging(r, owner, p["size"], model.quarter, p["name"])
+            w.add_packaging(r, owner, p["size"], quarter, p["name"])
         else:
-            w.add_fab(r, owner, model.class_ix[p["detail"]], p["size"], model.quarter, p["name"])
+            w.add_fab(r, owner, model.class_ix[p["detail"]], p["size"], quarter, p["name"])
             built[int(p["id"])] = ("fab", len(w.fab_owner) - 1)
     w.add_datacenters(*dcs)
     w.add_plants(*plants)

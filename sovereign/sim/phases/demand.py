@@ -17,6 +17,7 @@ from sovereign.sim import economics as econ
 from sovereign.sim.phases.chips import expand_hbm
 
 if TYPE_CHECKING:
+    from sovereign.scenario.schema import Labs
     from sovereign.sim.agents import SeatAgent
     from sovereign.sim.model import SovereignModel
 
@@ -57,19 +58,23 @@ def advance(model: SovereignModel) -> None:
     yield_step = (1.0 + sc.labs.yield_growth_per_year) ** 0.25
     for agent in model.seats.values():
         if agent.kind in ("lab", "startup"):
-            _adjust_plans(model, agent)
+            _adjust_plans(sc.labs, g.growth, agent)
             agent.state["yield_usd"] = float(agent.state.get("yield_usd", 0.0)) * yield_step
     found_startups(model)
     model.quarter += 1
 
 
-def _adjust_plans(model: SovereignModel, agent: SeatAgent) -> None:
-    """Demand grows when the lab is served and solvent, and shrinks when it is not."""
-    labs, st = model.scenario.labs, agent.state
+def _adjust_plans(labs: Labs, growth: float, agent: SeatAgent) -> None:
+    """Demand grows when the lab is served and solvent, and shrinks when it is not.
+
+    `growth` is the economy's AI demand growth this year; the scenario's lab rules come in as
+    `labs` (read once for the ~80 labs and startups a quarter).
+    """
+    st = agent.state
     d = st.get("demand_h100e", 0.0)
     served = st.get("served_h100e", 0.0) / max(d, 1e-9)
     st["served_share"] = min(served, 1.0)  # what a rationed lab bids up by (`lab_wtp_multiple`)
-    g = model.economy.growth * (labs.startup_growth_factor if agent.kind == "startup" else 1.0)
+    g = growth * (labs.startup_growth_factor if agent.kind == "startup" else 1.0)
     if served >= labs.served_share_to_grow and st["cash_busd"] > 0:
         st["demand_h100e"] = d * (1.0 + g) ** 0.25
     else:

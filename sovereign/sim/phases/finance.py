@@ -52,18 +52,20 @@ def settle_finance(model: SovereignModel) -> list[str]:
     """Apply the quarter's finance rules; return the seat ids of startups that shut down."""
     judge_subsidies(model)
     _budgets_and_security(model)
+    # the scenario is read once and handed down: the per-firm rules below run ~100 times a quarter
+    sc = model.scenario
     winter = model.economy.funding_winter_left > 0
     for agent in list(model.seats.values()):
         st = agent.state
         if agent.kind in ("lab", "startup"):
-            _lab_revenue(model, agent)
+            _lab_revenue(model, sc, agent)
         if st.pop("raising", False):
             _close_round(model, agent, float(st.pop("raise_busd", 0.0)), winter)
     failed = _failures(model)
     for agent in model.seats.values():
         if agent.kind != "nation":
-            _use_cash(model, agent)
-            _book_quarter(model, agent)
+            _use_cash(model, sc, agent)
+            _book_quarter(model, sc, agent)
     return failed
 
 
@@ -98,26 +100,28 @@ def judge_subsidies(model: SovereignModel) -> None:
 
 
 def _budgets_and_security(model: SovereignModel) -> None:
-    w = model.world
-    for i, r in enumerate(model.scenario.regions):
-        nation = model.seats[r.id]
-        model.transfer(model.OUTSIDE, r.id, model.budget_busd(r.id), "state budget")
-        spend = min(float(w.security_busd[i]) / 4.0, max(nation.state["cash_busd"], 0.0))
-        model.transfer(r.id, model.OUTSIDE, spend, "security")
-        nation.state["security_paid_busd"] = spend * 4.0
-        enforce = min(float(w.enforcement_busd[i]) / 4.0, max(nation.state["cash_busd"], 0.0))
-        if enforce > 0:
-            model.transfer(r.id, model.OUTSIDE, enforce, "enforcement")
-        _lapse(model, r.id)
-
-
-def _lapse(model: SovereignModel, nation: str) -> None:
-    """Budget beyond the carry-over limit goes back to the treasury (after this quarter's budget)."""
+    w, outside = model.world, model.OUTSIDE
     years = model.scenario.finance.budget_carryover_years
+    # whole columns to Python floats at once (the same values as float() of each element)
+    security, enforcement = w.security_busd.tolist(), w.enforcement_busd.tolist()
+    for r, security_busd, enforcement_busd in zip(model.scenario.regions, security, enforcement, strict=True):
+        st = model.seats[r.id].state
+        budget = model.budget_busd(r.id)
+        model.transfer(outside, r.id, budget, "state budget")
+        spend = min(float(security_busd) / 4.0, max(st["cash_busd"], 0.0))
+        model.transfer(r.id, outside, spend, "security")
+        st["security_paid_busd"] = spend * 4.0
+        enforce = min(float(enforcement_busd) / 4.0, max(st["cash_busd"], 0.0))
+        if enforce > 0:
+            model.transfer(r.id, outside, enforce, "enforcement")
+        if years is not None:
+            _lapse(model, r.id, budget, years)
+
+
+def _lapse(model: SovereignModel, nation: str, budget_busd: float, years: float) -> None:
+    """Budget beyond `years` of `budget_busd` goes back to the treasury (after this quarter's budget)."""
     st = model.seats[nation].state
-    if years is None:
-        return
-    excess = float(st["cash_busd"]) - years * 4.0 * model.budget_busd(nation)
+    excess = float(st["cash_busd"]) - years * 4.0 * budget_busd
     st["lapsed_busd"] = max(excess, 0.0)
     if excess > 0:
         model.transfer(nation, model.OUTSIDE, excess, "budget returned to the treasury")
@@ -137,9 +141,9 @@ def lab_revenue_busd(sc: Scenario, state: dict[str, Any], served_h100e: float) -
     return per_hour * econ.HOURS_PER_QUARTER / 1e9
 
 
-def _lab_revenue(model: SovereignModel, agent: SeatAgent) -> None:
+def _lab_revenue(model: SovereignModel, sc: Scenario, agent: SeatAgent) -> None:
     st = agent.state
-    income = lab_revenue_busd(model.scenario, st, st.get("served_h100e", 0.0))
+    income = lab_revenue_busd(sc, st, st.get("served_h100e", 0.0))
     model.transfer(model.OUTSIDE, agent.seat_id, income, "lab revenue")
     st["revenue_q"] = st.get("revenue_q", 0.0) + income
     st["costs_q"] = st.get("costs_q", 0.0) + st.get("paid_q", 0.0)
@@ -204,9 +208,9 @@ def _failures(model: SovereignModel) -> list[str]:
     return failed
 
 
-def _use_cash(model: SovereignModel, agent: SeatAgent) -> None:
+def _use_cash(model: SovereignModel, sc: Scenario, agent: SeatAgent) -> None:
     """Borrow when short, pay interest, repay debt and pay out cash above the firm's keep."""
-    sc, st, seat = model.scenario, agent.state, agent.seat_id
+    st, seat = agent.state, agent.seat_id
     fin = sc.finance
     debt = float(st.get("debt_busd", 0.0))
     if debt > 0:
@@ -253,23 +257,22 @@ def fundamental_value_busd(
     return value, premium, max(value + premium + net_cash, 0.0) + other
 
 
-def _book_quarter(model: SovereignModel, agent: SeatAgent) -> None:
+def _book_quarter(model: SovereignModel, sc: Scenario, agent: SeatAgent) -> None:
     """Close the quarter's books: revenue and profit, a year of history, the valuation."""
-    fin, st = model.scenario.finance, agent.state
+    fin, st = sc.finance, agent.state
     rev = float(st.get("revenue_q", 0.0))
     st["revenue_busd"] = rev
     st["profit_busd"] = rev - float(st.get("costs_q", 0.0))
-    hist = [*list(st.get("revenue_hist") or []), rev][-HISTORY_QUARTERS:]
-    st["revenue_hist"] = hist
+    st["revenue_hist"] = [*(st.get("revenue_hist") or ()), rev][-HISTORY_QUARTERS:]
     growth = min(max(revenue_growth(st), -0.5), 2.0)  # like np.clip, without numpy's cost on a scalar
     net_cash = float(st["cash_busd"]) - float(st.get("debt_busd", 0.0))
     other = st.get("other_business_busd")
     if other is None and agent.kind in GROUP_KINDS:
         # the first quarter: what the starting valuation holds beyond the AI business, held from now on
-        ai_only = fundamental_value_busd(model.scenario, rev, growth, net_cash)[2]
+        ai_only = fundamental_value_busd(sc, rev, growth, net_cash)[2]
         other = max(float(st.get("valuation_busd", ai_only)) - ai_only, 0.0)
         st["other_business_busd"] = other
-    target = fundamental_value_busd(model.scenario, rev, growth, net_cash, float(other or 0.0))[2]
+    target = fundamental_value_busd(sc, rev, growth, net_cash, float(other or 0.0))[2]
     old = float(st.get("valuation_busd", target))
     st["valuation_busd"] = old + fin.valuation_smoothing * (target - old)
     st["revenue_q"] = 0.0
