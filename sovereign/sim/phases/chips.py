@@ -517,7 +517,7 @@ def subsidise_chips(model: SovereignModel, buyers: np.ndarray, regions: np.ndarr
         return
     n_r = len(model.region_ix)
     keys = buyers * n_r + regions
-    owed = np.bincount(keys, weights=rate * eligible_usd / 1e9, minlength=int(keys.max()) + 1).tolist()
+    owed = np.bincount(keys, weights=rate * eligible_usd / 1e9, minlength=int(keys.max()) + 1)
     _, first = np.unique(keys, return_index=True)
     for key in keys[np.sort(first)].tolist():
         if owed[key] <= 0:
@@ -525,7 +525,7 @@ def subsidise_chips(model: SovereignModel, buyers: np.ndarray, regions: np.ndarr
         seat = model.seat_ids[key // n_r]
         if model.seats[seat].kind == "nation":
             continue
-        model.pay_subsidy(key % n_r, seat, owed[key])
+        model.pay_subsidy(key % n_r, seat, float(owed[key]))
 
 
 def licensing_nation(model: SovereignModel) -> str | None:
