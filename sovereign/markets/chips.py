@@ -105,15 +105,20 @@ def allocate_chips(
     res = res if res.ndim == 1 else np.full(n_class, float(res))
 
     want = np.where(price >= res[cls], qty, 0.0)
-    idx = np.arange(n_bid)
-    # Within each (class, tier), in priority order: clip the running total at the tier cap.
-    o_t = np.lexsort((idx, -price, tier, cls))
+    # Priority order within each class: descending price, equal prices in bid order (lexsort is
+    # stable, so the bid index needs no key of its own).
+    o_c = np.lexsort((-price, cls))
+    # Within each (class, tier), in priority order: clip the running total at the tier cap. A
+    # stable sort of the class order by (class, tier) keeps the priority order within each.
+    group_c = (cls * n_tier + tier)[o_c]
+    by_tier = np.argsort(group_c, kind="stable")
+    o_t = o_c[by_tier]
     capped = np.empty(n_bid)
-    capped[o_t] = _clip_running(cls[o_t] * n_tier + tier[o_t], want[o_t], caps[tier, cls][o_t])
+    capped[o_t] = _clip_running(group_c[by_tier], want[o_t], caps[tier[o_t], cls[o_t]])
     # Within each class, in priority order: clip the running total at the supply.
-    o_c = np.lexsort((idx, -price, cls))
+    cls_c = cls[o_c]
     alloc = np.empty(n_bid)
-    alloc[o_c] = _clip_running(cls[o_c], capped[o_c], sup[cls][o_c])
+    alloc[o_c] = _clip_running(cls_c, capped[o_c], sup[cls_c])
 
     offered = np.bincount(cls, capped, n_class)
     sold = np.minimum(offered, sup)

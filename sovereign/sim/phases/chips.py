@@ -17,6 +17,7 @@ the bids' reserved cash, the buyers' and fabs' cash (through the ledger).
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,24 +35,29 @@ if TYPE_CHECKING:
 
 def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> ChipResults:
     """Allocate this quarter's chips to the bids, install them, and settle the payments."""
-    w, sc, n_g = model.world, model.scenario, len(model.class_ix)
+    w, sc, n_g, n_f = model.world, model.scenario, len(model.class_ix), len(model.world.fab_capacity)
     list_now = model.list_price_now()
     reserve = list_now * sc.economics.chip_reserve_share
-    wafers_f = w.fab_capacity * (w.fab_online <= model.quarter) * _padded(effects.fab_derate, len(w.fab_capacity))
+    wafers_now = w.fab_capacity * (w.fab_online <= model.quarter)
+    wafers_f = wafers_now * _padded(effects.fab_derate, n_f)
     output = upstream_output(model, wafers_f, effects)
     made_g = np.bincount(w.fab_class, weights=output, minlength=n_g)  # disruptions included, before deals
+    # what the fabs could have made without this quarter's disruptions: a blockade's shortfall is
+    # not a reason to build capacity (the fabs' own `capacity` signal); in a quarter whose events
+    # hit no fab or packaging line (every derate exactly 1, the usual quarter) that is what they
+    # made, bit for bit (x * 1.0 == x), so it is not computed twice
+    if _disrupted(effects, n_f, len(w.pkg_capacity)):
+        undisrupted = upstream_output(model, wafers_now, EventEffects())
+        capacity = np.bincount(w.fab_class, weights=undisrupted, minlength=n_g)
+    else:
+        capacity = made_g.copy()
     # chip supply deals are served first, from their sellers' own fabs; then covert stockpiles buy
     # their share unnoticed; the market gets the rest
     output, by_deal = deliver_supply_deals(model, output)
     output = buy_stockpiles(model, output, by_deal)
     release_stockpiles(model)
     supply = np.bincount(w.fab_class, weights=output, minlength=n_g)
-    # what the fabs could have made without this quarter's disruptions: a blockade's shortfall is
-    # not a reason to build capacity (the fabs' own `capacity` signal)
-    undisrupted = upstream_output(model, w.fab_capacity * (w.fab_online <= model.quarter), EventEffects())
-    capacity = np.bincount(w.fab_class, weights=undisrupted, minlength=n_g)
     wafers = np.bincount(w.fab_class, weights=wafers_f, minlength=n_g)
-    n_f = len(w.fab_capacity)
     if not bids:
         return ChipResults(
             supply=supply,
@@ -75,9 +81,7 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     wanted = np.array([b.h100e for _, b in bids])
     price = np.array([b.max_price_usd for _, b in bids])
     contract = np.array([b.contract for _, b in bids], bool)
-    # home regions looked up once per seat (a seat places dozens of bids a quarter)
-    home = {seat: region_ix[model.home_of(seat)] for seat in {seat for seat, _ in bids}}
-    hq = np.array([home[seat] for seat, _ in bids])
+    hq = model.seat_home_index()[buyer]  # each bidder's home region (cached by the ledger)
     # a bid is capped by the buyer's free space, shared by its bids in order, so the halls can
     # never be overfilled whatever the market grants; a hall = a seat's datacenters in a region
     halls = Halls(w.dc_owner, w.dc_region, n_r)
@@ -85,9 +89,11 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     remaining = halls.sums(np.maximum(w.dc_it_mw * econ.KW_PER_MW - w.dc_kw, 0.0)[halls.rows])
     kw_new = model.kw_per_h100e * model.economy.efficiency_mult
     qty = np.zeros(len(bids))
-    rank = rank_within(hall)  # a hall's k-th bid comes after its first k
-    for k in range(int(rank.max()) + 1):
-        n = np.nonzero((rank == k) & (hall >= 0))[0]
+    placed = np.flatnonzero(hall >= 0)
+    order, bounds = in_rounds(hall[placed])  # a hall's k-th bid comes after its first k
+    order = placed[order]
+    for lo, hi in pairwise(bounds):
+        n = order[lo:hi]
         h, kw = hall[n], kw_new[cls[n]]
         qty[n] = np.minimum(wanted[n], remaining[h] / kw)
         remaining[h] -= qty[n] * kw
@@ -142,16 +148,18 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     made = sold[w.fab_class] * share
     cost = made * model.production_cost_now()[w.fab_class] / 1e9
     licensor = licensing_nation(model)
+    # as Python floats: the loop reads each a few times, and a numpy scalar costs more to index and add
+    owners, gross_f, cost_f, fee_f = w.fab_owner.tolist(), gross.tolist(), cost.tolist(), fee.tolist()
     for f in np.nonzero(made > 0)[0].tolist():
-        owner = model.seat_ids[w.fab_owner[f]]
+        owner = model.seat_ids[owners[f]]
         if owner in model.seats:
-            model.transfer(model.OUTSIDE, owner, float(gross[f]), "chip sales")
-            model.transfer(owner, model.OUTSIDE, float(cost[f]), "chip production")
-            if fee[f] > 0 and licensor is not None:
-                model.transfer(owner, licensor, float(fee[f]), "licence fees")
+            model.transfer(model.OUTSIDE, owner, gross_f[f], "chip sales")
+            model.transfer(owner, model.OUTSIDE, cost_f[f], "chip production")
+            if fee_f[f] > 0 and licensor is not None:
+                model.transfer(owner, licensor, fee_f[f], "licence fees")
             st = model.seats[owner].state
-            st["revenue_q"] = st.get("revenue_q", 0.0) + float(gross[f])
-            st["costs_q"] = st.get("costs_q", 0.0) + float(cost[f] + (fee[f] if licensor is not None else 0.0))
+            st["revenue_q"] = st.get("revenue_q", 0.0) + gross_f[f]
+            st["costs_q"] = st.get("costs_q", 0.0) + (cost_f[f] + (fee_f[f] if licensor is not None else 0.0))
     return ChipResults(
         supply=supply,
         price=spot,
@@ -330,6 +338,11 @@ def release_stockpiles(model: SovereignModel) -> None:
         _fill(model, rows, free, g, qty, source)
         op["origin"] = (origin * (1.0 - qty / stock)).tolist()
         op["stock_h100e"] = stock - qty
+
+
+def _disrupted(effects: EventEffects, n_fabs: int, n_lines: int) -> bool:
+    """Whether this quarter's events cut any of the `n_fabs` fabs or `n_lines` packaging lines."""
+    return bool((effects.fab_derate[:n_fabs] != 1.0).any() or (effects.pkg_derate[:n_lines] != 1.0).any())
 
 
 def _padded(derate: np.ndarray, n: int) -> np.ndarray:
@@ -554,19 +567,26 @@ def _install(
     from_fabs = np.divide(origin, totals[:, None], out=np.zeros_like(origin), where=totals[:, None] > 0)
     source = np.where((totals[g] > 0)[:, None], from_fabs[g], np.eye(n_r)[region])  # (N, R)
     kw = model.kw_per_h100e * model.economy.efficiency_mult
-    rounds = rank_within(hall)
-    for k in range(int(rounds.max()) + 1):
-        n = np.nonzero(rounds == k)[0]
-        rows, lengths = halls.rows_of(hall[n])
-        free = np.maximum(w.dc_it_mw[rows] * econ.KW_PER_MW - w.dc_kw[rows], 0.0)
-        total = segment_sums(free, lengths)
-        keep = np.repeat(total > 0, lengths)  # a hall with no space left gets nothing
-        each = np.repeat(n, lengths)[keep]
-        rows, free = rows[keep], free[keep]
-        part = qty[each] * free / np.repeat(total, lengths)[keep]
-        w.dc_stock[rows, g[each]] += part
-        w.dc_kw[rows] += part * kw[g[each]]
-        w.dc_origin[rows] += part[:, None] * source[each]
+    # the deliveries round by round, each round's datacenters one contiguous run of `rows`, and
+    # what each datacenter's share is computed from looked up once for all rounds
+    order, bounds = in_rounds(hall)
+    rows, lengths = halls.rows_of(hall[order])
+    row_bounds = np.concatenate(([0], np.cumsum(lengths)))[bounds].tolist()
+    each = order[np.repeat(np.arange(len(order)), lengths)]  # the delivery of each row
+    g_row, qty_row, source_row = g[each], qty[each], source[each]
+    kw_row = kw[g_row]
+    for (lo, hi), (row_lo, row_hi) in zip(pairwise(bounds), pairwise(row_bounds), strict=True):
+        at: slice | np.ndarray = slice(row_lo, row_hi)
+        dc = rows[at]
+        free = np.maximum(w.dc_it_mw[dc] * econ.KW_PER_MW - w.dc_kw[dc], 0.0)
+        total = np.repeat(segment_sums(free, lengths[lo:hi]), lengths[lo:hi])
+        if not (total > 0).all():  # a hall with no space left gets nothing
+            keep = total > 0
+            at, dc, free, total = np.arange(row_lo, row_hi)[keep], dc[keep], free[keep], total[keep]
+        part = qty_row[at] * free / total
+        w.dc_stock[dc, g_row[at]] += part
+        w.dc_kw[dc] += part * kw_row[at]
+        w.dc_origin[dc] += part[:, None] * source_row[at]
 
 
 class Halls:
@@ -581,8 +601,9 @@ class Halls:
         key = owner * n_regions + region
         self.rows = np.argsort(key, kind="stable")
         sorted_key = key[self.rows]
-        self.start = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]]) if len(key) else np.zeros(0, int)
-        self.length = np.diff(np.r_[self.start, len(key)])
+        new = np.concatenate(([True], sorted_key[1:] != sorted_key[:-1])) if len(key) else np.zeros(0, bool)
+        self.start = np.flatnonzero(new)
+        self.length = np.diff(self.start, append=len(key))
         self.keys = sorted_key[self.start]
 
     def find(self, keys: np.ndarray) -> np.ndarray:
@@ -607,11 +628,23 @@ def rank_within(groups: np.ndarray) -> np.ndarray:
     """For each element, how many earlier elements have the same value (0 for the first)."""
     order = np.argsort(groups, kind="stable")
     ordered = groups[order]
-    start = np.r_[True, ordered[1:] != ordered[:-1]] if len(groups) else np.zeros(0, bool)
+    start = np.concatenate(([True], ordered[1:] != ordered[:-1])) if len(groups) else np.zeros(0, bool)
     first = np.maximum.accumulate(np.where(start, np.arange(len(groups)), 0))
     rank = np.empty(len(groups), np.int64)
     rank[order] = np.arange(len(groups)) - first
     return rank
+
+
+def in_rounds(groups: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """The elements in rounds: round k holds each group's k-th element, in element order.
+
+    Returns the elements' positions round after round and the rounds' bounds in it (round k is
+    ``order[bounds[k]:bounds[k + 1]]``). Why: a round's elements are then one slice, which costs
+    less than picking them out of all elements by their rank every round.
+    """
+    rank = rank_within(groups)
+    order = np.argsort(rank, kind="stable")
+    return order, [0, *np.cumsum(np.bincount(rank)).tolist()]
 
 
 def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -619,20 +652,18 @@ def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
     Why not ``np.add.reduceat``: it adds in another order than ``ndarray.sum`` (which adds fewer
     than 8 numbers one after the other and longer runs pairwise), and the results must not change
-    with how the datacenters happen to be grouped.
+    with how the datacenters happen to be grouped. Segments of up to 7 values are laid side by
+    side in a table padded with zeros and summed along its rows (one after the other, as
+    ``ndarray.sum``); longer ones are summed one by one.
     """
     n = len(lengths)
     if n == 0:
         return np.zeros(0)
-    starts = np.cumsum(lengths) - lengths
-    seg = np.repeat(np.arange(n), lengths)
-    pos = np.arange(len(values)) - starts[seg]
-    short = pos < 7
-    table = np.zeros((n, min(int(lengths.max()), 7)))
-    table[seg[short], pos[short]] = values[short]
-    out = table[:, 0].copy()
-    for j in range(1, table.shape[1]):
-        out += table[:, j]
-    for s in np.nonzero(lengths >= 8)[0].tolist():
-        out[s] = values[starts[s] : starts[s] + lengths[s]].sum()
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    col = np.arange(max(min(int(lengths.max()), 7), 1))
+    table = np.where(col < lengths[:, None], values.take(starts[:, None] + col, mode="clip"), 0.0)
+    out: np.ndarray = table.sum(axis=1)
+    for s in np.flatnonzero(lengths >= 8).tolist():
+        out[s] = values[starts[s] : ends[s]].sum()
     return out
