@@ -573,15 +573,12 @@ def _pkg_cost_per_h100e(sc: Scenario) -> float:
 def under_construction(agent: SeatAgent, kind: str, by: int | None = None) -> float:
     """H100e per quarter of this seat's projects of a kind (``build_fab``, ``build_packaging``) being built.
 
-    With `by` (an absolute quarter index), only those done by then.
+    With `by` (an absolute quarter index), only those done by then. The projects are the investor
+    view's, grouped by owner once a quarter (the world's list, in order, as the AI seats decide), so
+    a fab asking three times a quarter does not scan every project three times.
     """
-    return float(
-        sum(
-            p["size"]
-            for p in agent.model.world.projects
-            if p["kind"] == kind and p["owner"] == agent.seat_id and (by is None or p["done"] <= by)
-        )
-    )
+    projects = investor_view(agent.model)["projects_by_seat"].get(agent.seat_id, ())
+    return float(sum(size for k, size, done in projects if k == kind and (by is None or done <= by)))
 
 
 def lab(agent: SeatAgent) -> list[Command]:
