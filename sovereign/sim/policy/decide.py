@@ -43,7 +43,7 @@ from sovereign.sim.commands import (
 from sovereign.sim.phases.diplomacy import below_floor
 from sovereign.sim.phases.grid import best_firm_technology
 from sovereign.sim.policy.deals import propose_compute_contract, propose_pact, propose_power_contract
-from sovereign.sim.policy.view import investor_margins, investor_view
+from sovereign.sim.policy.view import investor_margins, investor_view, seat_projects
 from sovereign.sim.world import TECHNOLOGIES
 
 if TYPE_CHECKING:
@@ -573,12 +573,15 @@ def _pkg_cost_per_h100e(sc: Scenario) -> float:
 def under_construction(agent: SeatAgent, kind: str, by: int | None = None) -> float:
     """H100e per quarter of this seat's projects of a kind (``build_fab``, ``build_packaging``) being built.
 
-    With `by` (an absolute quarter index), only those done by then. The projects are the investor
-    view's, grouped by owner once a quarter (the world's list, in order, as the AI seats decide), so
-    a fab asking three times a quarter does not scan every project three times.
+    With `by` (an absolute quarter index), only those done by then.
     """
-    projects = investor_view(agent.model)["projects_by_seat"].get(agent.seat_id, ())
-    return float(sum(size for k, size, done in projects if k == kind and (by is None or done <= by)))
+    return float(
+        sum(
+            p["size"]
+            for p in seat_projects(agent.model, agent.seat_id)
+            if p["kind"] == kind and (by is None or p["done"] <= by)
+        )
+    )
 
 
 def lab(agent: SeatAgent) -> list[Command]:

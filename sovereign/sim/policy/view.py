@@ -61,14 +61,12 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     compute_now = compute_now if compute_now.shape == (n_r,) else np.zeros(n_r)
     value = econ.chip_value_usd_per_h100e(sc, compute_now[:, None], running)  # (R, G)
     # halls under construction, in one pass over the projects: MW by owner, and kW of IT load by
-    # region (bincount adds in order); and every project by owner, in order, for `under_construction`
+    # region (bincount adds in order)
     region_ix = m.region_ix
     building_by_seat: dict[str, float] = {}
     hall_regions: list[int] = []
     hall_mw: list[float] = []
-    projects_by_seat: dict[str, list[tuple[str, float, int]]] = {}
     for p in w.projects:
-        projects_by_seat.setdefault(p["owner"], []).append((p["kind"], p["size"], p["done"]))
         if p["kind"] == "build_datacenter":
             owner, size = p["owner"], p["size"]
             building_by_seat[owner] = building_by_seat.get(owner, 0.0) + size
@@ -246,7 +244,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "bid_slots": bid_slots,
         "region_ids": [r.id for r in sc.regions],
         "building_by_seat": building_by_seat,
-        "projects_by_seat": projects_by_seat,
+        "projects_by_seat": None,  # seat -> its projects, grouped when first asked (`seat_projects`)
         "demand_by_region": demand_r,
         "capex_per_kw": build_capex_per_kw,
         "onsite_list": onsite.tolist(),
@@ -379,6 +377,22 @@ def _upgrades_worth_it(model: SovereignModel) -> dict[int, tuple[int, str]]:
             if owner not in best or payback[d] < best[owner][0]:
                 best[owner] = (float(payback[d]), d, spec.id)
     return {owner: (d, uid) for owner, (_, d, uid) in best.items()}
+
+
+def seat_projects(model: SovereignModel, seat_id: str) -> list[dict[str, Any]]:
+    """A seat's projects under construction, in the world's order, as the AI seats decide this quarter.
+
+    Grouped by owner once a quarter, when a policy first asks, and kept in the investor view: a
+    fab asks three times a quarter (`under_construction`), and scanning every project each time
+    cost more than grouping them once.
+    """
+    view = investor_view(model)
+    by_seat: dict[str, list[dict[str, Any]]] | None = view["projects_by_seat"]
+    if by_seat is None:
+        by_seat = view["projects_by_seat"] = {}
+        for p in model.world.projects:
+            by_seat.setdefault(p["owner"], []).append(p)
+    return by_seat.get(seat_id, [])
 
 
 def investor_margins(model: SovereignModel, lag: int, covered: bool = False) -> list[list[float]]:
