@@ -74,6 +74,7 @@ from sovereign.sim.policy.view import investor_view
 if TYPE_CHECKING:
     from sovereign.scenario.schema import DemandClass
     from sovereign.sim.agents import SeatAgent
+    from sovereign.sim.model import SovereignModel
 
 #: Share of licensed sales a licence is worth to the licensee a quarter (the 15% H20 deal, CALIBRATION 13).
 LICENCE_WORTH_SHARE = 0.15
@@ -394,18 +395,35 @@ def propose_pact(agent: SeatAgent) -> list[Command]:
         return []
     me = agent.seat_id
     view = investor_view(m)
-    pacts = view["pacts"]
-    w, r = m.world, seat_region(m, me)
-    if pacts[r].any() or me in view["offering"]:
+    choices: tuple[list[bool], list[int], list[float]] | None = view.get("pact_choices")
+    if choices is None:  # the first nation to ask this quarter finds every nation's choice
+        choices = view["pact_choices"] = pact_choices(m, view["pacts"])
+    in_pact, partners, trusts = choices
+    r = seat_region(m, me)
+    if in_pact[r] or me in view["offering"]:
         return []  # one pact at a time, and no second offer while one is on the table
-    trust = w.trust[r].copy()
-    trust[r] = -1.0
-    trust[pacts.any(axis=1)] = -1.0  # nations already in a pact are taken
-    rivals = {1: 3, 3: 1}.get(int(w.export_tier[r]))
-    if rivals is not None:
-        trust[w.export_tier == rivals] = -1.0
-    best = int(np.argmax(trust))
-    partner = m.scenario.regions[best].id
-    if trust[best] < d.pact_offer_trust or partner not in m.seats:
+    partner = m.scenario.regions[partners[r]].id
+    if trusts[r] < d.pact_offer_trust or partner not in m.seats:
         return []
     return [OfferDeal(partner=partner, deal_kind="security_pact", quarters=d.pact_offer_quarters)]
+
+
+def pact_choices(model: SovereignModel, pacts: np.ndarray) -> tuple[list[bool], list[int], list[float]]:
+    """By nation: whether it is in a pact, the nation it would offer one to, and how much it trusts that one.
+
+    The partner is the nation it trusts most, leaving out itself, nations already in a pact (`pacts`,
+    `pact_matrix`) and its rivals across the tier-1 / tier-3 divide (trust -1 there; the first
+    of equals, like `np.argmax`). Found for every nation at once, once a quarter (`propose_pact`
+    keeps it in the investor view): the same few masks on the (R, R) trust matrix, in place of a
+    copy, three masks and an argmax on one row for each nation that asks.
+    """
+    w = model.world
+    tier = w.export_tier
+    in_pact = pacts.any(axis=1)
+    trust = w.trust.copy()
+    np.fill_diagonal(trust, -1.0)
+    trust[:, in_pact] = -1.0  # nations already in a pact are taken
+    rivals = ((tier == 1)[:, None] & (tier == 3)[None, :]) | ((tier == 3)[:, None] & (tier == 1)[None, :])
+    trust[rivals] = -1.0
+    best = trust.argmax(axis=1)
+    return in_pact.tolist(), best.tolist(), trust[np.arange(len(best)), best].tolist()

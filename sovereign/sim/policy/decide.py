@@ -43,7 +43,7 @@ from sovereign.sim.commands import (
 from sovereign.sim.phases.diplomacy import below_floor
 from sovereign.sim.phases.grid import best_firm_technology
 from sovereign.sim.policy.deals import propose_compute_contract, propose_pact, propose_power_contract
-from sovereign.sim.policy.view import investor_margins, investor_view
+from sovereign.sim.policy.view import investor_margins, investor_view, seat_projects
 from sovereign.sim.world import TECHNOLOGIES
 
 if TYPE_CHECKING:
@@ -578,8 +578,8 @@ def under_construction(agent: SeatAgent, kind: str, by: int | None = None) -> fl
     return float(
         sum(
             p["size"]
-            for p in agent.model.world.projects
-            if p["kind"] == kind and p["owner"] == agent.seat_id and (by is None or p["done"] <= by)
+            for p in seat_projects(agent.model, agent.seat_id)
+            if p["kind"] == kind and (by is None or p["done"] <= by)
         )
     )
 

@@ -33,12 +33,14 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     m, w, sc = model, model.world, model.scenario
     n_r, n_seats = len(m.region_ix), len(m.seat_ids)
     kw_new = m.kw_per_h100e * m.economy.efficiency_mult
+    n_g = len(kw_new)
     caps, barred = destination_caps(m)  # (R, G), after licences
     # which classes a region's buyers may receive: the chip market's rules for a buyer at home
     # (tier-1 firms abroad avoid tier-3 hosts, so the destination's rules are the ones that bind)
-    # (one call for every region and class: rows region-major, so it reshapes to (R, G))
-    rows = np.repeat(np.arange(n_r), len(kw_new))
-    ok = may_receive(m, rows, rows, np.tile(np.arange(len(kw_new)), n_r)).reshape(n_r, len(kw_new))
+    # (one call for every region and class: rows region-major, so it reshapes to (R, G); divmod
+    # makes the region and class of each row faster than np.repeat and np.tile)
+    rows, classes = np.divmod(np.arange(n_r * n_g), n_g)
+    ok = may_receive(m, rows, rows, classes).reshape(n_r, n_g)
     ok &= ~barred  # smuggled volumes are not for sale to honest buyers
     # buyers rank the classes they may get by total cost of ownership per useful H100e-hour at
     # last quarter's chip prices and their region's power price: the best takes most of the
@@ -58,16 +60,20 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     compute_now = np.asarray(m.results.compute.price_region, float)
     compute_now = compute_now if compute_now.shape == (n_r,) else np.zeros(n_r)
     value = econ.chip_value_usd_per_h100e(sc, compute_now[:, None], running)  # (R, G)
-    # halls under construction: MW by owner, and kW of IT load by region (bincount adds in order)
-    halls = [(p["owner"], p["region"], p["size"]) for p in w.projects if p["kind"] == "build_datacenter"]
-    building_by_seat: dict[str, float] = {}
-    for owner, _, size in halls:
-        building_by_seat[owner] = building_by_seat.get(owner, 0.0) + size
+    # halls under construction, in one pass over the projects: MW by owner, and kW of IT load by
+    # region (bincount adds in order)
     region_ix = m.region_ix
+    building_by_seat: dict[str, float] = {}
+    hall_regions: list[int] = []
+    hall_mw: list[float] = []
+    for p in w.projects:
+        if p["kind"] == "build_datacenter":
+            owner, size = p["owner"], p["size"]
+            building_by_seat[owner] = building_by_seat.get(owner, 0.0) + size
+            hall_regions.append(region_ix[p["region"]])
+            hall_mw.append(size)
     building_kw = np.bincount(
-        np.array([region_ix[region] for _, region, _ in halls], np.int64),
-        weights=np.array([size * econ.KW_PER_MW for _, _, size in halls], float),
-        minlength=n_r,
+        np.array(hall_regions, np.int64), weights=np.array(hall_mw, float) * econ.KW_PER_MW, minlength=n_r
     ).astype(float, copy=False)  # (an empty bincount is of ints)
     free = np.maximum(w.dc_it_mw * econ.KW_PER_MW - w.dc_kw, 0.0)
     # bincount adds in row order, exactly like np.add.at, and is much faster
@@ -145,6 +151,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     # scarcity multiple raises spot bids by the share of last quarter's orders left unfilled
     kw_list, price_list = kw_new.tolist(), list_now.tolist()
     class_ids, reserve_share = [a.id for a in sc.accelerators], sc.economics.chip_reserve_share
+    reserve_list = [price * reserve_share for price in price_list]
     # stockpiling: a class whose makers stand in a threatened region (a supply_threat event) is bid
     # up, and buyers spend more of their cash on chips, before the disruption comes
     threatened = threatened_share(m)
@@ -166,47 +173,54 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     cap_list, limited_list, tco_list = caps.tolist(), limited.tolist(), tco.tolist()
     order_list = order.tolist()
     bid_slots: list[tuple[tuple[float, float, float, float, str, float, float, float], ...]] = []
-    for r in range(n_r):
-        first = [(g, 0.0) for g in range(len(kw_list)) if limited_list[r][g]]
-        free_classes = [g for g in order_list[r] if tco_list[r][g] < np.inf and not limited_list[r][g]][:2]
+    inf = math.inf
+    rows_by_region = zip(limited_list, tco_list, order_list, value_list, cap_list, strict=True)
+    for limited_r, tco_r, order_r, value_r, cap_r in rows_by_region:
+        first = [(g, 0.0) for g in range(n_g) if limited_r[g]]
+        free_classes = [g for g in order_r if tco_r[g] < inf and not limited_r[g]][:2]
         plan = [(g, 1.0) for g in free_classes]
         if len(free_classes) == 2:
             best, second = free_classes
             w1 = made[best]
-            w2 = made[second] * math.exp((tco_list[r][best] - tco_list[r][second]) / spread)
+            w2 = made[second] * math.exp((tco_r[best] - tco_r[second]) / spread)
             plan = [(best, w1 / (w1 + w2)), (second, w2 / (w1 + w2))] if w1 + w2 > 0 else [(best, 1.0)]
             plan = [(g, part) for g, part in plan if part > 0.0]
+        # (a list made into a tuple: a list comprehension runs inline, a generator does not)
         bid_slots.append(
             tuple(
-                (
-                    part,
-                    kw_list[c],
-                    price_list[c],
-                    price_list[c] * reserve_share,
-                    class_ids[c],
-                    value_list[r][c],
-                    scarcity[c],
-                    cap_list[r][c] if part == 0.0 else np.inf,
-                )
-                for c, part in (*first, *plan)
+                [
+                    (
+                        part,
+                        kw_list[c],
+                        price_list[c],
+                        reserve_list[c],
+                        class_ids[c],
+                        value_r[c],
+                        scarcity[c],
+                        cap_r[c] if part == 0.0 else inf,
+                    )
+                    for c, part in (*first, *plan)
+                ]
             )
         )
     # free kW by seat row and region, where there is any (regions in ascending order)
     free_by_seat: dict[int, dict[int, float]] = {}
     rows, regions = np.nonzero(owner_free > 0)
     for row, r, kw_free in zip(rows.tolist(), regions.tolist(), owner_free[rows, regions].tolist(), strict=True):
-        if row not in free_by_seat:
-            free_by_seat[row] = {}
-        free_by_seat[row][r] = kw_free
+        seat_free = free_by_seat.get(row)
+        if seat_free is None:
+            seat_free = free_by_seat[row] = {}
+        seat_free[r] = kw_free
     # AI compute demand: everyone's, and by home region (regional demand plus home labs)
     share = np.array([r.ai_demand_share for r in sc.regions])
     demand_by_region = (m.economy.regional_demand_h100e * share).tolist()
     demands = []
     for a in m.seats.values():
-        d = a.state.get("demand_h100e", 0.0)
+        st = a.state
+        d = st.get("demand_h100e", 0.0)
         demands.append(d)
         if a.kind in ("lab", "startup"):
-            demand_by_region[m.region_ix[a.state["home"]]] += d
+            demand_by_region[region_ix[st["home"]]] += d
     # a region's compute price carries a scarcity premium while its own demand outruns its halls; an
     # investor counts on it only for the part of the shortfall (demand `regional_outlook_quarters`
     # ahead, less the chips, free space and halls already there or ordered) no one has built for yet,
@@ -230,6 +244,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "bid_slots": bid_slots,
         "region_ids": [r.id for r in sc.regions],
         "building_by_seat": building_by_seat,
+        "projects_by_seat": None,  # seat -> its projects, grouped when first asked (`seat_projects`)
         "demand_by_region": demand_r,
         "capex_per_kw": build_capex_per_kw,
         "onsite_list": onsite.tolist(),
@@ -238,7 +253,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "demand_now": m.economy.regional_demand_h100e + sum(demands),
         "fleet": float(stock.sum()),
         "space_kw": float(free.sum()),
-        "building_mw": sum(size for _, _, size in halls),
+        "building_mw": sum(hall_mw),
         "owned_stock_list": owned_stock.tolist(),
         "util_list": util.tolist(),
         "subsidy_list": subsidy.tolist(),
@@ -362,6 +377,22 @@ def _upgrades_worth_it(model: SovereignModel) -> dict[int, tuple[int, str]]:
             if owner not in best or payback[d] < best[owner][0]:
                 best[owner] = (float(payback[d]), d, spec.id)
     return {owner: (d, uid) for owner, (_, d, uid) in best.items()}
+
+
+def seat_projects(model: SovereignModel, seat_id: str) -> list[dict[str, Any]]:
+    """A seat's projects under construction, in the world's order, as the AI seats decide this quarter.
+
+    Grouped by owner once a quarter, when a policy first asks, and kept in the investor view: a
+    fab asks three times a quarter (`under_construction`), and scanning every project each time
+    cost more than grouping them once.
+    """
+    view = investor_view(model)
+    by_seat: dict[str, list[dict[str, Any]]] | None = view["projects_by_seat"]
+    if by_seat is None:
+        by_seat = view["projects_by_seat"] = {}
+        for p in model.world.projects:
+            by_seat.setdefault(p["owner"], []).append(p)
+    return by_seat.get(seat_id, [])
 
 
 def investor_margins(model: SovereignModel, lag: int, covered: bool = False) -> list[list[float]]:
