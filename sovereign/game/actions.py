@@ -23,7 +23,7 @@ from sovereign.sim.economics import HOURS_PER_QUARTER, HOURS_PER_YEAR, KW_PER_MW
 from sovereign.sim.model import SovereignModel
 from sovereign.sim.phases import compute, diplomacy, orders
 from sovereign.sim.phases.finance import revenue_growth
-from sovereign.sim.phases.grid import contracted_dc_mw, expected_wait_quarters, firm_capacity, planning_margin
+from sovereign.sim.phases.grid import expected_dc_mw, expected_wait_quarters, firm_capacity, planning_margin
 from sovereign.sim.phases.power import ai_load_mw
 from sovereign.sim.policy.deals import venture_outlook
 from sovereign.sim.world import TECHNOLOGIES
@@ -984,7 +984,7 @@ def _effects(model: SovereignModel, seat: str, cmd: c.Command) -> list[str]:  # 
         avg = float((avail * hours).sum() / hours.sum())
         rows = slice(r, r + 1)
         grid = w.grid_mw[rows].copy()
-        dc, base = contracted_dc_mw(model)[rows], w.base_demand_mw[rows]
+        dc, base = expected_dc_mw(model)[rows], w.base_demand_mw[rows]
         margin_now = float(planning_margin(model, firm_capacity(model, grid), dc, base, rows)[0])
         grid[0, t] += cmd.mw
         margin_new = float(planning_margin(model, firm_capacity(model, grid), dc, base, rows)[0])

@@ -48,7 +48,7 @@ from sovereign.sim.phases.diplomacy import (
 from sovereign.sim.phases.events import apply_events
 from sovereign.sim.phases.finance import settle_finance
 from sovereign.sim.phases.grid import (
-    contracted_dc_mw,
+    expected_dc_mw,
     firm_capacity,
     plan_grid,
     planning_margin,
@@ -183,7 +183,7 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         """
         w, power = self.world, self.results.power
         firm = firm_capacity(self, w.grid_mw)
-        power.reserve_margin = planning_margin(self, firm, contracted_dc_mw(self), w.base_demand_mw)
+        power.reserve_margin = planning_margin(self, firm, expected_dc_mw(self), w.base_demand_mw)
         power.capacity_usd_mw_day = np.asarray(econ.capacity_price_usd_mw_day(self.scenario, power.reserve_margin))
 
     # Mesa 3.5 has its own `scenario` (experimental parameter sets); ours is the game's scenario.

@@ -150,8 +150,8 @@ class PowerResults:
         grid_intensity: (R,) t CO2 per MWh generated.
         dc_emissions_mt: (R,) CO2 of datacenter energy, Mt.
         reserve_margin: (R,) planning reserve margin: firm capacity over the annual peak hour (every
-            slice's demand times `grid.peak_hour_factor`, datacenters at their connected load),
-            minus 1, in the slice where it is thinnest.
+            slice's demand times `grid.peak_hour_factor`, datacenters at the load the utilities plan
+            for: `grid.expected_dc_mw`), minus 1, in the slice where it is thinnest.
     """
 
     market: Any = None

@@ -169,7 +169,7 @@ def test_a_short_region_is_planned_back_to_its_target_margin_within_the_horizon(
 
     def margin():
         firm = grid.firm_capacity(model, w.grid_mw[rows])
-        return grid.planning_margin(model, firm, grid.contracted_dc_mw(model)[rows], w.base_demand_mw[rows], rows)[0]
+        return grid.planning_margin(model, firm, grid.expected_dc_mw(model)[rows], w.base_demand_mw[rows], rows)[0]
 
     assert margin() < 0.0
     for q in range(max(model.scenario.grid.plan_horizon_quarters, 40) + 8):
@@ -180,6 +180,44 @@ def test_a_short_region_is_planned_back_to_its_target_margin_within_the_horizon(
     assert margin() >= model.scenario.grid.target_reserve_margin - 0.02
     orders = [p for p in model.metrics.plant_orders if p["region"] == "IND"]
     assert orders and all(p["availability"] >= grid.MIN_AVAILABILITY for p in orders)
+
+
+def _adequacy_mw(model, region):
+    return sum(p["mw"] for p in model.metrics.plant_orders if p["region"] == region and p["purpose"] == "adequacy")
+
+
+def test_utilities_plan_for_what_halls_draw_not_their_nameplate(tiny):
+    """An empty hall connected orders no plants; its chips do once installed; a queued hall counts at the fill."""
+    plain, empty = (SovereignModel(tiny.model_copy(deep=True), rng=1) for _ in range(2))
+    r = plain.region_ix["IND"]
+    for m in (plain, empty):
+        m.world.grid_mw[r] *= 0.7  # short: the utilities order plants either way
+    w = empty.world
+    d = w.add_datacenter(r, empty.seat_index("bharat"), 2000.0, 1.3, "empty campus")
+    assert grid.contracted_dc_mw(empty)[r] == pytest.approx(grid.contracted_dc_mw(plain)[r] + 2600.0)
+    assert grid.expected_dc_mw(empty)[r] == pytest.approx(grid.expected_dc_mw(plain)[r])
+    grid._plan_adequacy(plain)
+    grid._plan_adequacy(empty)
+    assert _adequacy_mw(plain, "IND") > 0.0
+    # planned at its nameplate, the empty campus would have ordered ~2,600 MW x margin x peak more
+    assert _adequacy_mw(empty, "IND") == pytest.approx(_adequacy_mw(plain, "IND"))
+    before = grid.expected_dc_mw(empty)[r]
+    w.dc_kw[d] = 500.0 * econ.KW_PER_MW  # a quarter full
+    assert grid.expected_dc_mw(empty)[r] == pytest.approx(before + 500.0 * 1.3)
+    # a hall still queued counts at the share of the region's hall capacity the chips fill
+    fill = grid.installed_ai_mw(empty)[w.dc_region == r].sum() / (w.dc_it_mw * w.dc_pue)[w.dc_region == r].sum()
+    before = grid.expected_dc_mw(empty)[r]
+    _queue(empty, "IND", 650.0)
+    assert grid.expected_dc_mw(empty)[r] == pytest.approx(before + fill * 650.0)
+
+
+def test_the_reserve_margin_and_capacity_price_count_halls_at_what_they_are_expected_to_draw(model):
+    r = model.region_ix["IND"]
+    before = clear_power_markets(model, _calm(model))
+    model.world.add_datacenter(r, model.seat_index("bharat"), 2000.0, 1.3, "empty campus")
+    after = clear_power_markets(model, _calm(model))
+    assert after.reserve_margin[r] == pytest.approx(before.reserve_margin[r])
+    assert after.capacity_usd_mw_day[r] == pytest.approx(before.capacity_usd_mw_day[r])
 
 
 def test_retirement_closes_the_utilities_fleet_not_the_players_plants(model):

@@ -5,13 +5,15 @@ utilities are outside the game (one per region) and follow published planning pr
 
 - **adequacy** (once a year): for each year ahead up to `grid.plan_horizon_quarters`, firm
   capacity for the load they expect then (grown base load, conventional datacenters, connected and
-  queued datacenters at their full load), in the peak slice at the region's annual peak hour
-  (`peak_hour_factor`), plus `grid.target_reserve_margin`, against the fleet then (less
-  retirements) and what is on order by then. They fill the slice that binds with the technology
-  whose capacity there is cheapest (capex over its availability in that slice, at least
-  `MIN_AVAILABILITY`), among those that arrive in time, ordered in the last year it still can be;
-  when nothing arrives in time, the soonest, late. So solar is never built for an evening peak it
-  cannot serve, and a long gas-turbine backlog turns them to other technologies;
+  queued halls at what they are expected to draw, not their nameplate: `expected_dc_mw`), in the
+  peak slice at the region's annual peak hour (`peak_hour_factor`), plus
+  `grid.target_reserve_margin`, against the fleet then (less retirements) and what is on order by
+  then. They fill the slice that binds with the technology whose capacity there is cheapest (capex
+  over its availability in that slice, at least `MIN_AVAILABILITY`), among those that arrive in
+  time, ordered in the last year it still can be; when nothing arrives in time, the soonest, late.
+  So solar is never built for an evening peak it cannot serve, and a long gas-turbine backlog turns
+  them to other technologies. The reserve margin and the capacity price (`power`) count the same
+  datacenter load;
 - **energy** (once a year): merchant wind and solar are built where last quarter's prices, in the
   hours they produce, pay back their capex (`grid.merchant_hurdle`), at most `merchant_build_share_per_year`;
 - **retirement**: their fleet of each technology closes at `retire_per_year` (players' plants do not);
@@ -48,21 +50,67 @@ def firm_capacity(model: SovereignModel, grid_mw: np.ndarray) -> np.ndarray:
 
 
 def contracted_dc_mw(model: SovereignModel) -> np.ndarray:
-    """(R,) datacenter load the grid must be ready for: every connected hall at its full facility load.
+    """(R,) datacenter load the grid has agreed to serve: every connected hall at its full facility load.
 
     Conventional (non-AI) datacenters at the region's PUE, AI halls running at IT MW x PUE, and
-    halls whose connection is granted but which are still being built.
+    halls whose connection is granted but which are still being built. Connections are granted
+    against it (a hall may draw its full load any hour); the utilities plan for `expected_dc_mw`.
+    """
+    w = model.world
+    n_r = len(w.base_demand_mw)
+    halls = np.bincount(w.dc_region, weights=w.dc_it_mw * w.dc_pue, minlength=n_r)
+    return np.asarray(w.conventional_dc_mw * w.pue + halls + _hall_projects_mw(model)[0])
+
+
+def installed_ai_mw(model: SovereignModel) -> np.ndarray:
+    """(D,) facility power each AI hall's installed accelerators draw at full use.
+
+    Their IT kW x the hall's PUE x its efficiency upgrades (`World.dc_energy`); what a hall draws
+    in a quarter (`power.ai_load_mw`) is this at its use.
+    """
+    w = model.world
+    return np.asarray(w.dc_kw * w.dc_pue * w.dc_energy / econ.KW_PER_MW)
+
+
+def expected_dc_mw(model: SovereignModel) -> np.ndarray:
+    """(R,) datacenter load the utilities plan for: what the halls are expected to draw, not their nameplate.
+
+    Conventional datacenters at the region's PUE; running AI halls at what their installed
+    accelerators draw at full use (`installed_ai_mw`); halls connected but still being built and
+    halls queued for a connection at their facility load times the share of the region's running
+    hall capacity that accelerators fill (the world's where none runs there yet, full where none
+    runs anywhere). Halls open empty and fill with chips over years while new ones are built, so
+    that share moves slowly (a quarter to a half of US hall capacity stands empty through a
+    baseline game) and is taken to hold: planning every hall at its nameplate built plants years
+    ahead of the load. The yearly plan, the planning reserve margin and so the capacity price use
+    this load; connections are granted against `contracted_dc_mw`.
+    """
+    w = model.world
+    n_r = len(w.base_demand_mw)
+    halls = np.bincount(w.dc_region, weights=w.dc_it_mw * w.dc_pue, minlength=n_r)
+    drawn = np.bincount(w.dc_region, weights=installed_ai_mw(model), minlength=n_r)
+    world = float(drawn.sum() / halls.sum()) if halls.sum() > 0 else 1.0
+    fill = np.divide(drawn, halls, out=np.full(n_r, world), where=halls > 0)
+    building, queued = _hall_projects_mw(model)
+    return np.asarray(w.conventional_dc_mw * w.pue + drawn + fill * (building + queued))
+
+
+def _hall_projects_mw(model: SovereignModel) -> tuple[np.ndarray, np.ndarray]:
+    """(R,) facility MW of the game's halls still being built whose connection is granted, and of those queued.
+
+    On-site builds are in neither: they bring their own generation. Python floats while adding
+    the projects: a hundred of them, and this is asked some two hundred times a game.
     """
     w, region_ix = model.world, model.region_ix
     n_r = len(w.base_demand_mw)
-    halls = w.conventional_dc_mw * w.pue + np.bincount(w.dc_region, weights=w.dc_it_mw * w.dc_pue, minlength=n_r)
-    # Python floats while adding the projects (the same float64 sums, in the same order): a
-    # hundred projects, and this is asked some two hundred times a game
-    load = halls.tolist()
+    building, queued = [0.0] * n_r, [0.0] * n_r
     for p in w.projects:
-        if p["kind"] == "build_datacenter" and p["connected"] >= 0:
-            load[region_ix[p["region"]]] += p["grid_mw"]
-    return np.array(load, float)
+        if p["kind"] == "build_datacenter":
+            if p["connected"] >= 0:
+                building[region_ix[p["region"]]] += p["grid_mw"]
+            elif not p["onsite"]:
+                queued[region_ix[p["region"]]] += p["grid_mw"]
+    return np.array(building, float), np.array(queued, float)
 
 
 def peak_load(model: SovereignModel, base_mw: np.ndarray, dc_mw: np.ndarray, rows: slice = slice(None)) -> np.ndarray:
@@ -172,12 +220,7 @@ def _serve_others(model: SovereignModel, budget: np.ndarray) -> None:
 
 def queued_mw(model: SovereignModel) -> np.ndarray:
     """(R,) facility MW of the game's datacenters waiting for a grid connection."""
-    w = model.world
-    queued = np.zeros(len(w.base_demand_mw))
-    for p in w.projects:
-        if p["kind"] == "build_datacenter" and p["connected"] < 0 and not p["onsite"]:
-            queued[model.region_ix[p["region"]]] += p["grid_mw"]
-    return queued
+    return _hall_projects_mw(model)[1]
 
 
 def expected_wait_quarters(model: SovereignModel) -> np.ndarray:
@@ -341,18 +384,19 @@ def _plan_adequacy(model: SovereignModel) -> None:
     """Order firm capacity for the slice that binds, year by year up to the planning horizon.
 
     For each year ahead (nearest first), the load then (grown base, conventional datacenters,
-    connected and queued halls at full load) at the peak hour plus the target margin, against the
-    fleet then (less retirements) and what is ordered by then; a shortfall is filled with what
-    arrives in time (`cheapest_in_time`), so a plant that comes late is never counted on for the
-    years before it, and ordered in the last year it still can be (just in time: no earlier than
-    its lead time needs). All regions at once, one slice at a time.
+    connected and queued halls at what they are expected to draw: `expected_dc_mw`) at the peak
+    hour plus the target margin, against the fleet then (less retirements) and what is ordered by
+    then; a shortfall is filled with what arrives in time (`cheapest_in_time`), so a plant that
+    comes late is never counted on for the years before it, and ordered in the last year it still
+    can be (just in time: no earlier than its lead time needs). All regions at once, one slice at a
+    time.
     """
     w, gr = model.world, model.scenario.grid
     h = gr.plan_horizon_quarters
     owned = np.zeros_like(w.grid_mw)
     np.add.at(owned, (w.plant_region, w.plant_tech), w.plant_mw)
     utility = np.maximum(w.grid_mw - owned, 0.0)
-    dc_now = contracted_dc_mw(model) + queued_mw(model)
+    dc_now = expected_dc_mw(model)
     rows = np.arange(len(w.base_demand_mw))
     steps = range(4, h + 1, 4)
     # capacity ordered earlier that runs by each step (one pass over the orders), plus what this

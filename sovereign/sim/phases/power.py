@@ -15,13 +15,13 @@ where the nation protects them; each datacenter's share is reported, and the new
 regions that curtailed.
 
 Prices: the wholesale energy price is the merit order's (with those scarcity hours); a capacity
-price follows the planning reserve margin (`economics.capacity_price_usd_mw_day`, PJM-like) and
-is spread over the region's energy; the retail (industrial) price adds network charges and taxes,
-calibrated in the first quarter so that it equals the region's 2026 reference price; datacenters
-pay retail plus the region's large-load tariff, and at least the minimum take of their connected
-load. Owned plants earn the margin between the price and their marginal cost. Owns: the plant
-owners' and datacenter owners' power bills and earnings (through the ledger), the regions'
-network charges; returns `PowerResults`.
+price follows the planning reserve margin (`economics.capacity_price_usd_mw_day`, PJM-like; with
+datacenters at the load the utilities plan for, `grid.expected_dc_mw`) and is spread over the
+region's energy; the retail (industrial) price adds network charges and taxes, calibrated in the
+first quarter so that it equals the region's 2026 reference price; datacenters pay retail plus the
+region's large-load tariff, and at least the minimum take of their connected load. Owned plants earn
+the margin between the price and their marginal cost. Owns: the plant owners' and datacenter owners'
+power bills and earnings (through the ledger), the regions' network charges; returns `PowerResults`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from sovereign.markets import clear_power
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim import economics as econ
 from sovereign.sim.phases.diplomacy import contracted_links, power_contract_flows
-from sovereign.sim.phases.grid import contracted_dc_mw, firm_capacity, planning_margin
+from sovereign.sim.phases.grid import expected_dc_mw, firm_capacity, installed_ai_mw, planning_margin
 from sovereign.sim.state import EventEffects, PowerResults
 from sovereign.sim.world import THERMAL
 
@@ -54,7 +54,7 @@ def ai_load_mw(model: SovereignModel) -> np.ndarray:
     w, sc = model.world, model.scenario
     idle = sc.grid.idle_power_share
     use = idle + (1.0 - idle) * w.dc_util  # dc_util: share of the fleet sold (availability included)
-    return np.asarray(w.dc_kw * w.dc_pue * w.dc_energy * use / econ.KW_PER_MW)
+    return np.asarray(installed_ai_mw(model) * use)
 
 
 def peak_hours_short(demand: np.ndarray, supply: np.ndarray, swing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -112,9 +112,10 @@ def clear_power_markets(model: SovereignModel, effects: EventEffects) -> PowerRe
     emissions_t = gen_mwh @ model.tech_emissions
     total_mwh = np.maximum(gen_mwh.sum(1), 1e-9)
     intensity = emissions_t / total_mwh  # t/MWh
-    # prices: energy, capacity (from the planning margin with datacenters at their connected load)
+    # prices: energy, capacity (from the planning margin of the load the utilities plan for: the
+    # halls at what they are expected to draw, as a capacity auction clears against the forecast)
     price_avg = (price * hours[:, None]).sum(0) / hours.sum()
-    margin = planning_margin(model, firm_capacity(model, w.grid_mw), contracted_dc_mw(model), w.base_demand_mw)
+    margin = planning_margin(model, firm_capacity(model, w.grid_mw), expected_dc_mw(model), w.base_demand_mw)
     capacity_price = np.asarray(econ.capacity_price_usd_mw_day(sc, margin), float)
     load_mwh = (demand * hours[:, None]).sum(0)
     peak_mw = (demand * model.slice_swing).max(axis=0)
