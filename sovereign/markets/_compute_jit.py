@@ -16,8 +16,13 @@ from numba import njit
 BIG = 1e50
 #: Status codes returned by :func:`stage`.
 CONVERGED, CERTIFIED, BUDGET = 0, 1, 2
-#: Plain iterations between two looks for a stalled drift of the potentials (see :func:`_leap`).
-RATE_EVERY = 250
+#: Iterations between two looks for a stalled drift of the potentials (see :func:`_leap`), from
+#: the first look on. Looking every 250 plain iterations after 300 over-relaxed ones, a stage that
+#: stalled at its 16th iteration ran 4,221 in one quarter of 120 (mean 217, median 47): the
+#: over-relaxed scaling sat at one error for 284 iterations, the plain one for 250 more before its
+#: first leap. Every 20 from the 20th: at most 722 in 380 quarters of five scenarios' games, 30-60%
+#: fewer iterations in all; every 10 leapt on drifts too short to extrapolate and ran out of budget.
+LOOK_EVERY = 20
 #: A stage whose error fell by less than 1 - this between two looks has stalled.
 STALL = 0.98
 #: A stage whose error fell by less than half between two looks converges slowly (see :func:`_leap`).
@@ -436,7 +441,7 @@ def stage(
     inv_d = 1.0 / d
     inv_c = 1.0 / c
     b_next = np.empty(n_k)
-    # the potentials and the error at the last look for a stall (`_leap`, every RATE_EVERY iterations)
+    # the potentials and the error at the last look for a stall (`_leap`, every LOOK_EVERY iterations)
     last_err = np.inf
     have_prev = False
     f_prev = np.empty(n_j)
@@ -489,8 +494,10 @@ def stage(
         if out:
             _absorb(f, g, a, b, tau, amax, bmax)
             _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row, cgroup, eps, e_col)
-        if it >= plain_after and (it - plain_after) % RATE_EVERY == 0:
+        if it >= LOOK_EVERY and it % LOOK_EVERY == 0:
             ratio = err / last_err if have_prev else 0.0
+            if w != 1.0 and have_prev and ratio > STALL:
+                w = 1.0  # the over-relaxed scaling stalled: on plainly (it always converges), leaping
             leapt = _look(
                 s, m, f, g, a, b, tau, amax, bmax, ker, ker_t, group, delta, e_row, cgroup, eps, e_col,
                 f_prev, g_prev, ratio,
