@@ -110,7 +110,11 @@ LEGACY_KEY = "sovereign_save"
 #: would replay differently, so it is refused too.
 #: Format 22 (Sovereign 0.22) has investors size a hall to what they can pay for it and the chips that
 #: fill it (not the shell alone): a format-21 game would replay differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 22
+#: Format 23 (Sovereign 0.23) has the utilities plan, and the capacity price count, datacenters at
+#: the load they are expected to draw (not their nameplate), and the compute market look for a
+#: stalled scaling sooner (the same market to its tolerance, but not bit for bit): a format-22 game
+#: would replay differently, so it is refused too.
+FIRST_PLAYABLE_FORMAT = 23
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -256,8 +260,8 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.22 sized halls to the "
-            f"chips that fill them, 0.21 capped chip subsidies "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.23 planned the "
+            f"grid for the load halls draw, 0.22 sized halls to the chips that fill them, 0.21 capped chip subsidies "
             f"at the list price and added buyers of cheap compute, 0.20 let buyers "
             f"scale their whole bid while a class's fabs are disrupted, 0.19 made an efficiency "
             f"breakthrough bring the next chip generation early, 0.18 measured disruptions "
