@@ -115,6 +115,7 @@ def clear_compute(
     relative: bool = False,
     groups: ArrayLike | None = None,
     cluster_groups: ArrayLike | None = None,
+    check_groups: bool = True,
 ) -> ComputeResult:
     """Match compute supply to demand segments; see the module docstring for guarantees.
 
@@ -143,6 +144,12 @@ def clear_compute(
             them and their penalties (a region's datacenters): their kernel columns differ by a
             factor too, and the scaling computes one column per group. Same answer as without, to
             round-off. Only with a fixed ``temperature``, like ``groups``.
+        check_groups: Whether to check that the members of each group (of ``groups`` and
+            ``cluster_groups``) share their allowed pairs and penalties, a pass over the whole
+            ``(J, K)`` market each. ``False`` is for a caller that builds ``allowed``, ``penalty``
+            and the labels from the same keys, so that they agree by construction (the game's
+            compute phase, whose test plays games with the check on): wrong labels then give a
+            wrong answer without an error. Labels of the wrong shape or type are refused either way.
 
     Returns:
         A :class:`ComputeResult`.
@@ -178,8 +185,10 @@ def clear_compute(
         if t_arr.ndim != 0 or float(t_arr) < 0:
             raise ValueError(f"temperature: expected a scalar >= 0, got {temperature!r}")
         temperature = float(t_arr)
-    group_ix = None if groups is None else _checked_groups(groups, allow, pen)
-    cluster_ix = None if cluster_groups is None else _checked_groups(cluster_groups, allow, pen, "cluster_groups")
+    group_ix = None if groups is None else _checked_groups(groups, allow, pen, check=check_groups)
+    cluster_ix = (
+        None if cluster_groups is None else _checked_groups(cluster_groups, allow, pen, "cluster_groups", check_groups)
+    )
     warm = None
     if warm_start is not None:
         warm = as_float("warm_start", warm_start, ndim=1)
@@ -204,14 +213,19 @@ def clear_compute(
 
 
 def _checked_groups(
-    groups: ArrayLike, allow: NDArray[np.bool_], pen: NDArray[np.float64], name: str = "groups"
+    groups: ArrayLike, allow: NDArray[np.bool_], pen: NDArray[np.float64], name: str = "groups", check: bool = True
 ) -> NDArray[np.integer]:
-    """`clear_compute`'s ``groups`` or ``cluster_groups`` as an array, or ValueError if they share too little."""
+    """`clear_compute`'s ``groups`` or ``cluster_groups`` as an array, or ValueError if they share too little.
+
+    Only their shape and type unless `check` (see ``clear_compute``'s ``check_groups``).
+    """
     clusters = name == "cluster_groups"
     group_ix = np.asarray(groups)
     n = allow.shape[1 if clusters else 0]
     if group_ix.shape != (n,) or not np.issubdtype(group_ix.dtype, np.integer):
         raise ValueError(f"{name}: expected ({n},) integer labels, got {group_ix.dtype} {group_ix.shape}")
+    if not check:
+        return group_ix.astype(np.int64)
     from sovereign.markets import _compute_jit as jit  # numba: compiled on first use
 
     first = jit.first_members(group_ix.astype(np.int64))

@@ -421,3 +421,32 @@ def test_chips_made_in_tier3_never_go_to_a_tier1_buyer(model):
     w.export_tier[other], w.export_tier[model.region_ix["USA"]] = 3, 1
     res = clear_chips(model, [("cloudco", bid)], _no_events(model))
     assert res.sold[model.class_ix["frontier"]] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("scenario", "quarters"),
+    [("baseline.yaml", 16), ("lessons/export_controls.yaml", 10), ("lessons/india_1gw.yaml", 10)],
+)
+def test_compute_phase_groups_agree_with_its_allowed_pairs_and_penalties(monkeypatch, scenario, quarters):
+    """The phase skips the market's group check (`CHECK_GROUPS`): its labels must pass it in real games.
+
+    With the check on, a tranche or site group whose members differ in the pairs they may trade or
+    their penalties raises ValueError; and the check changes nothing else (same game either way).
+    """
+    from pathlib import Path
+
+    import sovereign
+    from sovereign.scenario import load_scenario
+    from sovereign.sim.phases import compute as phase
+
+    sc = load_scenario(Path(sovereign.__file__).parent / "scenarios" / scenario)
+    if "export" in scenario:  # tier-3 buyers barred from the producers' clouds: a key of the site groups
+        sc = sc.model_copy(deep=True)
+        sc.export_controls.remote_access_barred = True
+    games = {}
+    for check in (True, False):
+        monkeypatch.setattr(phase, "CHECK_GROUPS", check)
+        m = SovereignModel(sc, rng=5)
+        m.run(quarters)
+        games[check] = m
+    assert games[True].metrics.tables() == games[False].metrics.tables()

@@ -32,6 +32,11 @@ if TYPE_CHECKING:
     from sovereign.sim.model import SovereignModel
 
 
+#: Whether the market checks the tranche and site groups against the allowed pairs and penalties
+#: (`clear_compute`'s ``check_groups``); a test turns it on and plays games.
+CHECK_GROUPS = False
+
+
 def demand_segments(model: SovereignModel) -> Segments:
     """The compute market's demand: regional demand by class in tranches, its low-price fringe, each lab."""
     sc, n_r = model.scenario, len(model.region_ix)
@@ -147,6 +152,10 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
         relative=True,  # prices free of the unit of quantity (see `sovereign.markets.compute`)
         groups=_tranche_groups(seg),
         cluster_groups=sites,
+        # `_allowed` and the penalties read only what the labels are keyed on, so they agree by
+        # construction (the check, two passes over the market, is ~1.5% of a run; a test plays
+        # games with it on: tests/sim/test_compute_phase.py)
+        check_groups=CHECK_GROUPS,
     )
     alloc = np.asarray(res.allocation)
     rent = np.asarray(res.price)
