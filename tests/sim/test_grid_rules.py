@@ -211,6 +211,23 @@ def test_utilities_plan_for_what_halls_draw_not_their_nameplate(tiny):
     assert grid.expected_dc_mw(empty)[r] == pytest.approx(before + fill * 650.0)
 
 
+def test_a_queued_hall_counts_at_most_at_its_nameplate_even_where_halls_are_overfull(tiny):
+    """The fill is a share of the halls: at most 1, and finite for a hall of 5e-324 MW holding chips.
+
+    Found by the scenario fuzzer: a scenario's hall of 5e-324 MW with 800,000 H100e installed made
+    the fill overflow to inf, and a queued hall's load NaN.
+    """
+    m = SovereignModel(tiny.model_copy(deep=True), rng=1)
+    r, w = m.region_ix["IND"], m.world
+    d = w.add_datacenter(r, m.seat_index("bharat"), 5e-324, 1.3, "a sliver")
+    w.dc_kw[d] = 800_000.0  # far more than it holds
+    before = grid.expected_dc_mw(m)[r]
+    assert np.isfinite(before)
+    _queue(m, "IND", 650.0)
+    after = grid.expected_dc_mw(m)[r]
+    assert np.isfinite(after) and before < after <= before + 650.0 + 1e-6
+
+
 def test_the_reserve_margin_and_capacity_price_count_halls_at_what_they_are_expected_to_draw(model):
     r = model.region_ix["IND"]
     before = clear_power_markets(model, _calm(model))

@@ -89,8 +89,10 @@ def expected_dc_mw(model: SovereignModel) -> np.ndarray:
     n_r = len(w.base_demand_mw)
     halls = np.bincount(w.dc_region, weights=w.dc_it_mw * w.dc_pue, minlength=n_r)
     drawn = np.bincount(w.dc_region, weights=installed_ai_mw(model), minlength=n_r)
-    world = float(drawn.sum() / halls.sum()) if halls.sum() > 0 else 1.0
-    fill = np.divide(drawn, halls, out=np.full(n_r, world), where=halls > 0)
+    # a share of the halls, so at most 1, written so that it cannot overflow: a scenario may give a
+    # hall more accelerators than its IT capacity holds, or a capacity of 5e-324 MW
+    world = float(min(drawn.sum(), halls.sum()) / halls.sum()) if halls.sum() > 0 else 1.0
+    fill = np.divide(np.minimum(drawn, halls), halls, out=np.full(n_r, world), where=halls > 0)
     building, queued = _hall_projects_mw(model)
     return np.asarray(w.conventional_dc_mw * w.pue + drawn + fill * (building + queued))
 
