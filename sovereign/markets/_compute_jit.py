@@ -496,8 +496,7 @@ def stage(
             _kernel_any(s, m, f, g, tau, ker, ker_t, group, delta, e_row, cgroup, eps, e_col)
         if it >= LOOK_EVERY and it % LOOK_EVERY == 0:
             ratio = err / last_err if have_prev else 0.0
-            if w != 1.0 and have_prev and ratio > STALL:
-                w = 1.0  # the over-relaxed scaling stalled: on plainly (it always converges), leaping
+            w = _omega_after_look(w, ratio, have_prev)
             leapt = _look(
                 s, m, f, g, a, b, tau, amax, bmax, ker, ker_t, group, delta, e_row, cgroup, eps, e_col,
                 f_prev, g_prev, ratio,
@@ -505,6 +504,18 @@ def stage(
             have_prev = not leapt
             last_err = err
     return a, b, ker, ker_t, e_row, e_col, max_iter, BUDGET
+
+
+@njit(cache=True)
+def _omega_after_look(omega: float, ratio: float, have_prev: bool) -> float:
+    """The over-relaxation to go on with after a look: plain (1) once the over-relaxed scaling stalled.
+
+    An over-relaxed stage can sit at one error for hundreds of iterations (284 in one quarter); the
+    plain scaling always converges, and the look's leap (`_leap`) moves it along a stalled drift.
+    """
+    if omega != 1.0 and have_prev and ratio > STALL:
+        return 1.0
+    return omega
 
 
 @njit(cache=True)
