@@ -67,12 +67,7 @@ def test_submit_all_logs_and_queues_what_submit_one_by_one_does(baseline):
     ]
     unaffordable = [BuyAccelerators(accelerator=accelerator, h100e=1e8, max_price_usd=1e6, region=bids[0].region)]
     for cmds in (own, crafted + own, own + unaffordable + bids):
-        start = len(batch_model.command_log)
-        batch_model.submit_all(seat, cmds, "ai")
-        for cmd in cmds:
-            single_model.submit(seat, cmd, "ai")
-        assert batch_model.command_log[start:] == single_model.command_log[start:]
-        assert batch_model.pending.get(seat) == single_model.pending.get(seat)
+        _submit_both_ways(batch_model, single_model, seat, cmds)
     reasons = [e["reason"] for e in batch_model.command_log if e["seat"] == seat and not e["accepted"]]
     assert any("does not exist" in r and "atlantis" in r for r in reasons)
     assert any("quantum" in r for r in reasons)
@@ -108,6 +103,20 @@ def _subsidised_batch(model):
     return seat, [build, *model.seats[seat].decide()]
 
 
+def _submit_both_ways(batch_model, single_model, seat, cmds) -> int:
+    """Submit `cmds` as one batch to one model and one by one to the other; they must log and queue alike.
+
+    Returns where this batch's log lines start.
+    """
+    start = len(batch_model.command_log)
+    batch_model.submit_all(seat, cmds, "ai")
+    for cmd in cmds:
+        single_model.submit(seat, cmd, "ai")
+    assert batch_model.command_log[start:] == single_model.command_log[start:]
+    assert batch_model.pending.get(seat) == single_model.pending.get(seat)
+    return start
+
+
 def test_a_batch_with_a_subsidised_build_is_logged_and_queued_as_one_by_one(baseline):
     """A build the host subsidises is counted at its full cost, so its batch's bids skip the budget checks."""
     from sovereign.sim.commands import surely_affordable
@@ -118,12 +127,7 @@ def test_a_batch_with_a_subsidised_build_is_logged_and_queued_as_one_by_one(base
     assert (single_seat, single_cmds) == (seat, cmds)
     assert batch_model.subsidy_for(seat, cmds[0]) > 0  # the host pays part of it
     assert surely_affordable(batch_model, seat, cmds)  # the shortcut is what is tested
-    start = len(batch_model.command_log)
-    batch_model.submit_all(seat, cmds, "ai")
-    for cmd in cmds:
-        single_model.submit(seat, cmd, "ai")
-    assert batch_model.command_log[start:] == single_model.command_log[start:]
-    assert batch_model.pending.get(seat) == single_model.pending.get(seat)
+    start = _submit_both_ways(batch_model, single_model, seat, cmds)
     assert batch_model.command_log[start]["accepted"]
 
 
