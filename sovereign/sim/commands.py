@@ -654,11 +654,10 @@ def _bid_rules(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) -> 
     region and the class up once checks the same things in the same order, and a refusal's
     reason is the one the rule that refuses gives.
     """
-    tables = model.tables  # read once: the model's properties for its parts cost several times more
-    r = tables.region_ix.get(cmd.region)
+    r = model.region_ix.get(cmd.region)
     if r is None:
         return _region_exists(model, seat, agent, cmd)
-    g = tables.class_ix.get(cmd.accelerator)
+    g = model.class_ix.get(cmd.accelerator)
     if g is None:
         return _accelerator_exists(model, seat, agent, cmd)
     if model.free_h100e(agent.seat_id, r, g) <= 0:
@@ -1047,7 +1046,7 @@ def validate_command(model: SovereignModel, seat: str, cmd: Command, budget: boo
     budget check is skipped (``budget=False``) only where `surely_affordable` has shown that the
     whole batch the command comes in is paid for, so it could not refuse it.
     """
-    agent = model.game.seats.get(seat)  # not the `seats` property: this runs for every command
+    agent = model.seats.get(seat)
     if agent is None:
         return f"unknown seat {seat!r}"
     rules = _RULES.get(type(cmd)) or _dispatch(_RULES, type(cmd))
@@ -1085,7 +1084,7 @@ def surely_affordable(model: SovereignModel, seat: str, cmds: list[Command], com
             total += command_cost_busd(model, seat, c)
         else:
             total += net_cost_busd(model, seat, c)
-    return total <= model.game.seats[seat].cash_busd - committed - 1e-6
+    return total <= model.seats[seat].cash_busd - committed - 1e-6
 
 
 def budget_refusal(model: SovereignModel, seat: str, cmd: Command) -> str | None:

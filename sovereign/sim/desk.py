@@ -81,9 +81,7 @@ class CommandDesk(ModelParts):
 
         Cached per seat and extended as commands queue, so a quarter's validation stays linear.
         """
-        # .get: reading must not create an entry in the defaultdict; through `game`, not the
-        # property, as this is asked once per seat's batch and per budget check
-        queue = self.game.pending.get(seat_id)
+        queue = self.pending.get(seat_id)  # .get: reading must not create an entry in the defaultdict
         if not queue:
             return 0.0
         cache = self.committed_cache.get(seat_id)
@@ -111,10 +109,10 @@ class CommandDesk(ModelParts):
         (`surely_affordable`), no budget check of it can refuse, so they are skipped; every
         outcome and log line is the one `submit` gives.
         """
-        m, game = self.as_model(), self.game
+        m = self.as_model()
         budget = not surely_affordable(m, seat_id, cmds, self.committed_busd(seat_id))
         # `_submit` written out, with what is the same for the whole batch looked up once
-        pending, log, quarter = game.pending, game.command_log, _quarter_label(game.quarter)
+        pending, log, quarter = self.pending, self.command_log, _quarter_label(self.quarter)
         for cmd in cmds:
             reason = validate_command(m, seat_id, cmd, budget)
             if reason is None:

@@ -50,7 +50,7 @@ class Ledger(ModelParts):
 
     def home_of(self, seat_id: str) -> str:
         """Home region of a seat, retired ones included."""
-        agent = self.game.seats.get(seat_id)  # not the `seats` property: asked ~8,000 times a game
+        agent = self.seats.get(seat_id)
         if agent is not None:
             home: str = agent.state["home"]  # a region id, set when the seat was made
             return home
@@ -76,8 +76,8 @@ class Ledger(ModelParts):
     def transfer(self, src: str, dst: str, busd: float, kind: str) -> None:
         """Move money between seats or the outside economy; the one place cash changes.
 
-        The game state is read once (``self.game``), not through the model's properties
-        (`expose_parts`) three times: some 16,000 transfers a game cost mostly such look-ups.
+        The game state is read once (``self.game``) rather than through three of the model's
+        properties (`expose_parts`): some 16,000 transfers a game.
         """
         if busd == 0.0:
             return

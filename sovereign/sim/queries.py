@@ -38,10 +38,10 @@ class WorldQueries(ModelParts):
         quarter), so the view cached for this quarter is read directly, which halves the cost of
         a call; `investor_view` computes it when there is none yet.
         """
-        game, view = self.game, self.view_cache  # `game` read once: its properties cost more than the look-ups
-        if view is None or view["quarter"] != game.quarter:
+        view = self.view_cache
+        if view is None or view["quarter"] != self.quarter:
             view = investor_view(self.as_model())
-        free = view["free_by_seat"].get(game.seat_pos.get(seat_id))
+        free = view["free_by_seat"].get(self.seat_pos.get(seat_id))
         return 0.0 if free is None else float(free.get(region, 0.0) / view["kw_new_list"][cls])
 
     def new_chip_kw(self, cls: int) -> float:

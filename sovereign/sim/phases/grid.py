@@ -304,9 +304,9 @@ def cheapest_in_time(
 
 
 def binding_slice(model: SovereignModel, r: int) -> int:
-    """The time slice with region `r`'s thinnest planning margin today (connected load at full)."""
+    """The time slice with region `r`'s thinnest planning margin today (datacenters at `expected_dc_mw`)."""
     w, rows = model.world, slice(r, r + 1)
-    load = peak_load(model, w.base_demand_mw[rows], contracted_dc_mw(model)[rows], rows)[0]
+    load = peak_load(model, w.base_demand_mw[rows], expected_dc_mw(model)[rows], rows)[0]
     return int(np.argmin(firm_capacity(model, w.grid_mw[rows])[0] / np.maximum(load, 1e-9)))
 
 

@@ -97,7 +97,7 @@ def apply_orders(model: SovereignModel) -> Bids:
     # the quarter's subsidies are counted from here (`pay_subsidy`) until finance judges them
     model.world.subsidy_owed_busd[:] = 0.0
     model.world.subsidy_paid_busd[:] = 0.0
-    game = model.game  # the state read directly in the loop over every seat: its properties cost more
+    game = model.game  # read once for the loop over every seat (each property read is a call)
     pending, game.pending = game.pending, defaultdict(list)
     for seat in game.seat_ids:
         queue = pending.get(seat)
