@@ -109,6 +109,8 @@ class CommandDesk(ModelParts):
         (`surely_affordable`), no budget check of it can refuse, so they are skipped; every
         outcome and log line is the one `submit` gives.
         """
+        if not cmds:  # a third of the AI's seats have nothing to do in a quarter: nothing to check or log
+            return
         m = self.as_model()
         budget = not surely_affordable(m, seat_id, cmds, self.committed_busd(seat_id))
         # `_submit` written out, with what is the same for the whole batch looked up once

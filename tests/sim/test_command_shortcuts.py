@@ -150,3 +150,13 @@ def test_applied_orders_skip_only_budget_checks_that_could_not_refuse(baseline, 
     }
     assert fast.world.projects == checked.world.projects
     assert any(p["kind"] == "build_datacenter" and p["started"] == fast.quarter for p in fast.world.projects)
+
+
+def test_an_empty_batch_queues_and_logs_nothing(baseline):
+    """A seat with nothing to do this quarter: no log line, no queue entry (as no `submit` call gives)."""
+    model = _played(baseline)
+    seat = next(iter(model.seats))
+    log, pending = list(model.command_log), dict(model.pending)
+    model.submit_all(seat, [], "ai")
+    assert model.command_log == log
+    assert dict(model.pending) == pending and seat not in model.pending
