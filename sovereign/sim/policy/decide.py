@@ -158,9 +158,10 @@ def _chip_bids(
     """An investor's orders for accelerators to fill its free space (`invest`), one misjudgement per bid slot.
 
     `noise` holds the investor's misjudgement factors for its bid slots, in order. The loop runs for
-    every bid of every investor (some 300 a quarter), so its smallest and largest-of-two are written
-    as comparisons, exactly as ``min`` and ``max`` choose (the first of equals): a builtin call costs
-    more than the arithmetic around it.
+    every bid of every investor (some 300 a quarter), so the caps every bid passes through (the
+    chip's value, the command's bounds, what the budget affords) are comparisons that pick exactly
+    what ``min`` would (the first of equals, NaN kept): a builtin call costs more than the
+    arithmetic around it.
     """
     sc, me = agent.model.scenario, agent.model.seat_pos[agent.seat_id]
     rules = sc.policy
