@@ -118,8 +118,11 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
         elif score != score:
             best, best_score = r, score
             break
-    choice = (best, best_score, _build_wanted(agent, v, home, best, kw_new))
-    best, best_score, want_mw = _or_subsidised_site(agent, v, cand, home, kw_new, margin, noise, choice)
+    # the MW wanted for the world's (or the nation's) demand is the same in every region: found once,
+    # then raised where a host subsidises (`_wanted_in`)
+    base_mw = _build_wanted(agent, v, p, home, kw_new)
+    choice = (best, best_score, _wanted_in(agent, v, p, best, base_mw))
+    best, best_score, want_mw = _or_subsidised_site(agent, v, p, cand, home, margin, noise, base_mw, choice)
     min_mw, max_mw = rules.datacenter_mw
     cmds.extend(_upgrade_order(agent, v["upgrade_by_seat"].get(me), cash_share))
     if best_score > 0 and want_mw >= min_mw:
@@ -144,8 +147,25 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     # buy accelerators for free space, region by region: the best class allowed there takes
     # most of the space, the next allowed class the rest (`investor_view`'s "bid_slots"), so
     # capped buyers still grow and older classes keep a market while they are made
-    if not free_by_region:
-        return cmds
+    if free_by_region:
+        cmds.extend(_chip_bids(agent, v, free_by_region, noise[n_r:]))
+    return cmds
+
+
+def _chip_bids(
+    agent: SeatAgent, v: dict[str, Any], free_by_region: dict[int, float], noise: list[float]
+) -> list[Command]:
+    """An investor's orders for accelerators to fill its free space (`invest`), one misjudgement per bid slot.
+
+    `noise` holds the investor's misjudgement factors for its bid slots, in order. The loop runs for
+    every bid of every investor (some 300 a quarter), so the caps every bid passes through (the
+    chip's value, the command's bounds, what the budget affords) are comparisons that pick exactly
+    what ``min`` would (the first of equals, NaN kept): a builtin call costs more than the
+    arithmetic around it.
+    """
+    sc, me = agent.model.scenario, agent.model.seat_pos[agent.seat_id]
+    rules = sc.policy
+    cmds: list[Command] = []
     budget = min(agent.cash_busd * rules.chip_budget_share * v["stockpile_budget"], agent.cash_busd)
     util = v["util_list"][me]
     lo, hi = rules.bid_premium
@@ -158,9 +178,10 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     # a buyer orders chips for a tranche of its free space each quarter (lead times of two to four
     # quarters), not for all of it at once; a capped volume is bid for whole
     tranche = sc.chips.order_share_per_quarter
-    j = n_r  # the next misjudgement factor: one per bid slot
+    j = 0  # the next misjudgement factor: one per bid slot
     region_free = v["free_kw_by_region"]
     subsidy = v["subsidy_list"]
+    max_price, max_qty = MAX_BID_PRICE_USD, MAX_BID_H100E  # the command's bounds
     for r, free_kw in free_by_region.items():
         # a slot with a volume limit (a cap, a licence, the smuggled flow) is shared by everyone with
         # space in the region: a buyer bids for all of it but expects its share (by its share of the
@@ -184,20 +205,24 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
                 # a spot bid: list price, raised when busy and when the class was short last
                 # quarter, never above what the chip is worth to this buyer
                 # (within the command's bounds, which only a scenario of extreme values could reach)
-                bid = min(price * premium * scarcity, value) / keep * noise[j]
+                ask = price * premium * scarcity
+                bid = (value if value < ask else ask) / keep * noise[j]
                 if sub > 0.0 and bid > price:
                     bid = bid * keep + sub * price  # the same net cost: the subsidy stops at list
-                bid = min(bid, MAX_BID_PRICE_USD)
+                if bid > max_price:
+                    bid = max_price
                 if bid < floor or bid < 0.01:
                     j += 1
                     continue  # not worth its reserve price here (or under the cent a price is named in)
                 net = net_chip_cost(bid, price, sub)
-                qty = min(free, budget * 1e9 / net * 0.95, MAX_BID_H100E)
+                affordable = budget * 1e9 / net * 0.95
+                qty = affordable if affordable < free else free
+                if max_qty < qty:
+                    qty = max_qty
                 expect = qty if part > 0.0 else min(qty, most * mine)  # what this buyer should get
                 if part == 0.0:
                     free_kw -= expect * kw
-                big = qty >= contract_min
-                on_contract = qty * contract_share if big and value >= price and part > 0.0 else 0.0
+                on_contract = qty * contract_share if qty >= contract_min and value >= price and part > 0.0 else 0.0
                 # the contract part first (at list price at least), then the spot part, each if
                 # large enough (written out, not looped: most bids have no contract part); money is
                 # set aside for what this buyer expects to get
@@ -230,20 +255,22 @@ def net_chip_cost(paid: float, list_price: float, rate: float) -> float:
 def _or_subsidised_site(
     agent: SeatAgent,
     v: dict[str, Any],
+    p: dict[str, Any],
     cand: Any,
     home: int,
-    kw_new: float,
     margin: list[float],
     noise: Any,
+    base_mw: float,
     choice: tuple[int, float, float],
 ) -> tuple[int, float, float]:
     """Where a firm with nothing to build for the world's demand builds for a host's subsidy, if anywhere.
 
     `choice` is the best region by margin, its score and the MW wanted there; returned as it is
     when it gives something to build, when the investor is a nation, or when no subsidised
-    candidate with room left earns a margin; otherwise the subsidised site, its score and MW.
+    candidate with room left earns a margin; otherwise the subsidised site, its score and MW
+    (`base_mw`, the MW wanted before any subsidy, raised there by `_wanted_in`).
 
-    Why: a host's subsidy draws halls for its own unmet demand (`_build_wanted`), but only the best
+    Why: a host's subsidy draws halls for its own unmet demand (`_wanted_in`), but only the best
     region by margin was looked at, so a subsidy in a region that ranked second to an unsubsidised
     one drew nothing while the world's pipeline covered the world's demand: Japan's 50% subsidy
     from 2026Q1 drew its first hall in 2027, when the world's gap opened, and its halls were
@@ -264,19 +291,17 @@ def _or_subsidised_site(
                 site, site_score = r, score
     if site < 0:
         return choice
-    return site, site_score, _build_wanted(agent, v, home, site, kw_new)
+    return site, site_score, _wanted_in(agent, v, p, site, base_mw)
 
 
-def _build_wanted(agent: SeatAgent, v: dict[str, Any], home: int, best: int, kw_new: float) -> float:
-    """MW of halls an investor wants to order this quarter (before its cash and the region's room).
+def _build_wanted(agent: SeatAgent, v: dict[str, Any], p: dict[str, Any], home: int, kw_new: float) -> float:
+    """MW of halls an investor wants to order this quarter, before a host's subsidy, its cash and the room.
 
     A firm takes its share (by its fleet, at least 2%) of the gap between the world's demand ahead
-    and the capacity in the pipeline, or, where the best region's host subsidises, the subsidy's rate
-    of the room that region's own demand leaves, if that is more; a nation's programme sizes itself
-    to its own untrusted demand.
+    and the capacity in the pipeline; a nation's programme sizes itself to its own untrusted
+    demand. The same in every region (`_wanted_in` adds what a host's subsidy draws).
     """
-    m, rules, p = agent.model, agent.model.scenario.policy, agent.params
-    premium_room = v["premium_room_kw_list"]
+    m, rules = agent.model, agent.model.scenario.policy
     if agent.kind == "nation":
         # a sovereign programme sizes itself to the nation's own untrusted demand, not the world's
         pillars = m.results.pillars
@@ -292,15 +317,23 @@ def _build_wanted(agent: SeatAgent, v: dict[str, Any], home: int, best: int, kw_
         mine = owned[me] if me < len(owned) else 0.0
         share = max(mine / max(v["fleet"], 1.0), 0.02)
         want_h100e = gap * share
-    want_mw = max(want_h100e, 0.0) * kw_new / econ.KW_PER_MW * p["invest"]
-    if agent.kind != "nation" and v["subsidy_list"][best] > 0.0:
+    return float(max(want_h100e, 0.0) * kw_new / econ.KW_PER_MW * p["invest"])
+
+
+def _wanted_in(agent: SeatAgent, v: dict[str, Any], p: dict[str, Any], r: int, base_mw: float) -> float:
+    """MW of halls a firm wants to order in region `r`: `base_mw`, or more where the host subsidises.
+
+    Where the host subsidises, a firm wants the subsidy's rate of the room that region's own demand
+    leaves, if that is more than its share of the world's gap; a nation's programme wants `base_mw`.
+    """
+    if agent.kind != "nation" and v["subsidy_list"][r] > 0.0:
         # a host that pays a share of the capital makes a hall for its own unmet demand worth building
         # even when the world's pipeline covers the world's demand: METI's April 2024 grants of up to
         # half of five GPU-cloud projects (Y72.5B; Sakura Internet Y50.1B, KDDI Y10.2B; Impress Watch,
         # watch.impress.co.jp/docs/news/1585751.html) drew in-country capacity the global market had
         # not built; up to the subsidy's rate of the room that demand leaves there
-        want_mw = max(want_mw, v["subsidy_list"][best] * premium_room[best] / econ.KW_PER_MW * p["invest"])
-    return float(want_mw)
+        return float(max(base_mw, v["subsidy_list"][r] * v["premium_room_kw_list"][r] / econ.KW_PER_MW * p["invest"]))
+    return base_mw
 
 
 def _upgrade_order(agent: SeatAgent, upgrade: tuple[int, str] | None, cash_share: float) -> list[Command]:

@@ -116,7 +116,7 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     subsidy = credible_subsidy(m)  # the rate investors count on, where the host has paid
     margin_inputs = {
         "kw": kw_new[:, None],
-        "pue_new": econ.new_datacenter_pue(sc, w.pue),
+        "pue_new": pue_new,
         "capex_per_kw": build_capex_per_kw,
         "subsidy": subsidy,
         # each class's chip paid back over its life, per H100e-hour (the host's subsidy pays a share)
