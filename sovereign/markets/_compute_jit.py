@@ -804,7 +804,7 @@ def tradeable(
 
 @njit(cache=True)
 def sub_problem(
-    surplus: np.ndarray, mask: np.ndarray, dem: np.ndarray, cap: np.ndarray, relative: bool
+    surplus: np.ndarray, mask: np.ndarray, dem: np.ndarray, cap: np.ndarray, relative: bool, mean: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
     """The scaling's inputs on the rows and columns with a tradeable pair, in one sweep.
 
@@ -812,9 +812,11 @@ def sub_problem(
     every row and column is kept, as in a game's quarter: no copy), the relative logit's prior
     ``log(demand_j * capacity_k / C)`` as its row and column parts (``C`` the capacity of the
     columns kept; zeros unless ``relative``; see `prior`), and the mean surplus of the tradeable
-    pairs. Why no (rows x columns) arrays beyond these: at the game's 300 x 300 pairs the five it
-    once built (prior, welfare and rent surplus among them) were most of a quarter's fixed cost in
-    memory traffic; their entries are read where they are used (`prior`, `_pair_surplus`).
+    pairs if ``mean`` (else NaN: a warm-started solve at a given temperature does not read it, and
+    its sum, one addition after another over every pair, was most of this sweep's time). Why no
+    (rows x columns) arrays beyond these: at the game's 300 x 300 pairs the five it once built
+    (prior, welfare and rent surplus among them) were most of a quarter's fixed cost in memory
+    traffic; their entries are read where they are used (`prior`, `_pair_surplus`).
     """
     n_j, n_k = mask.shape
     row_any = np.zeros(n_j, np.bool_)
@@ -826,8 +828,9 @@ def sub_problem(
             if mask[j, k]:
                 row_any[j] = True
                 col_any[k] = True
-                total += surplus[j, k]
-                count += 1
+                if mean:
+                    total += surplus[j, k]
+                    count += 1
     rows = np.flatnonzero(row_any)
     cols = np.flatnonzero(col_any)
     n_r, n_c = rows.shape[0], cols.shape[0]
@@ -850,7 +853,7 @@ def sub_problem(
             for b in range(n_c):
                 s[a, b] = surplus[rows[a], cols[b]]
                 m[a, b] = mask[rows[a], cols[b]]
-    return rows, cols, s, m, log_d, log_c, total / count
+    return rows, cols, s, m, log_d, log_c, total / count if mean else np.nan
 
 
 @njit(cache=True, inline="always")

@@ -346,7 +346,9 @@ def _sinkhorn(
     # clusters anyone may trade with, the same for every segment (see the module docstring), so a
     # segment free to use the whole market would be served in full at zero surplus, spread over the
     # clusters by capacity
-    rows, cols, s, m, log_d, log_c, mean_surplus = jit.sub_problem(surplus, mask, dem, cap, relative)
+    # (the mean surplus sets the first temperature of an anneal from cold, or of the default mode's)
+    cold = warm is None or temperature is None
+    rows, cols, s, m, log_d, log_c, mean_surplus = jit.sub_problem(surplus, mask, dem, cap, relative, cold)
     d = dem[rows]
     c = cap[cols]
     # grouped rows (see `_grouping`): the scaling's products cost one row per group; likewise the
@@ -361,7 +363,7 @@ def _sinkhorn(
     g = np.zeros(len(c))
     # Anneal from a sixteenth of the mean surplus: the first stage only needs to get the scale
     # right, and the adaptive steps below reach the certified gap in two or three stages.
-    tau = mean_surplus / _START
+    tau = mean_surplus / _START  # NaN unless `cold`: replaced by `temperature` just below then
     if warm is not None:
         g = np.minimum(np.maximum(warm[cols], 0.0), s_max)
         tau = min(tau, _WARM_TAU * s_max) if temperature is None else temperature
