@@ -324,8 +324,8 @@ def _project_grouped(
 
 @njit(cache=True)
 def certify(
-    s_m: np.ndarray,
-    s_rent: np.ndarray,
+    s: np.ndarray,
+    m: np.ndarray,
     d: np.ndarray,
     c: np.ndarray,
     g: np.ndarray,
@@ -341,9 +341,9 @@ def certify(
     that of an allocation the market could actually make; the bound is the dual objective at the
     capacity prices ``g - tau log b`` (an upper bound on the LP optimum for any prices >= 0).
     """
-    n_k = s_m.shape[1]
+    n_k = s.shape[1]
     ar, bc, price = _project(a, b, ker, ker_t, d, c, g, tau)
-    welfare, bound = _welfare_bound(s_m, s_rent, ker, ar, bc, price, d)
+    welfare, bound = _welfare_bound(s, m, ker, ar, bc, price, d)
     for k in range(n_k):
         bound += c[k] * price[k]
     return welfare, bound
@@ -351,26 +351,26 @@ def certify(
 
 @njit(cache=True, fastmath=_FAST)
 def _welfare_bound(
-    s_m: np.ndarray,
-    s_rent: np.ndarray,
+    s: np.ndarray,
+    m: np.ndarray,
     ker: np.ndarray,
     ar: np.ndarray,
     bc: np.ndarray,
     price: np.ndarray,
     d: np.ndarray,
 ) -> tuple[float, float]:
-    """``sum(ar_j K_jk s_jk bc_k)`` and ``sum_j d_j max(0, max_k s_jk - price_k)`` in one sweep."""
+    """``sum(ar_j K_jk s_jk bc_k)`` and ``sum_j d_j max(0, max_k s_jk - price_k)`` on the tradeable pairs, one sweep."""
     welfare = 0.0
     bound = 0.0
-    for j in range(s_m.shape[0]):
+    for j in range(s.shape[0]):
         acc = 0.0
         rent = 0.0
         row_k = ker[j]
-        row_s = s_m[j]
-        row_r = s_rent[j]
-        for k in range(s_m.shape[1]):
-            acc += row_k[k] * row_s[k] * bc[k]
-            r = row_r[k] - price[k]
+        row_s = s[j]
+        row_m = m[j]
+        for k in range(s.shape[1]):
+            acc += row_k[k] * (row_s[k] if row_m[k] else 0.0) * bc[k]
+            r = (row_s[k] if row_m[k] else -1e300) - price[k]
             rent = r if r > rent else rent
         welfare += ar[j] * acc
         bound += d[j] * rent
@@ -381,8 +381,8 @@ def _welfare_bound(
 def stage(
     s: np.ndarray,
     m: np.ndarray,
-    s_m: np.ndarray,
-    s_rent: np.ndarray,
+    s_sub: np.ndarray,
+    m_sub: np.ndarray,
     d: np.ndarray,
     c: np.ndarray,
     f: np.ndarray,
@@ -404,7 +404,8 @@ def stage(
 
     Stops when both marginals are within ``tol`` (relative; one-sided where a scaling sits at its
     cap, i.e. a constraint that does not bind), when ``check_gap`` and the certified welfare gap is
-    at most ``max(gap * welfare, atol)``, or after ``max_iter`` iterations.
+    at most ``max(gap * welfare, atol)``, or after ``max_iter`` iterations. ``s_sub`` and ``m_sub``
+    are the sub-problem's surplus and tradeable pairs (`sub_problem`), which the certificate reads.
 
     Grouped rows (``group`` non-empty, not with ``check_gap``): ``s`` and ``m`` hold one row per
     group, and row ``j``'s surplus is its group's plus ``delta[j]`` on the same allowed pairs, so its
@@ -485,7 +486,7 @@ def stage(
         if check_gap and err <= 1e-2 and it >= next_check:
             # The certificate cannot pass while the marginals are far off: check it only near,
             # and at growing intervals (it costs about three iterations).
-            welfare, bound = certify(s_m, s_rent, d, c, g, a, b, ker, ker_t, tau)
+            welfare, bound = certify(s_sub, m_sub, d, c, g, a, b, ker, ker_t, tau)
             if bound - welfare <= max(gap * welfare, atol):
                 return a, b, ker, ker_t, e_row, e_col, it + 1, CERTIFIED
             interval = min(interval * 1.5, 25.0)
@@ -615,8 +616,8 @@ def finish(
     e_row: np.ndarray,
     cgroup: np.ndarray,
     e_col: np.ndarray,
-    s_m: np.ndarray,
-    s_rent: np.ndarray,
+    s: np.ndarray,
+    m: np.ndarray,
     d: np.ndarray,
     c: np.ndarray,
     g: np.ndarray,
@@ -683,8 +684,8 @@ def finish(
             v = x[j, k] * col_f[k]
             row[cols[k]] = v
             sj += v
-            welfare += v * s_m[j, k]
-            r = s_rent[j, k] - price[k]
+            welfare += v * _pair_surplus(s, m, j, k, 0.0)
+            r = _pair_surplus(s, m, j, k, -1e300) - price[k]
             rent = r if r > rent else rent
         served[rows[j]] = sj
         bound += d[j] * rent
@@ -803,23 +804,33 @@ def tradeable(
 
 @njit(cache=True)
 def sub_problem(
-    surplus: np.ndarray, mask: np.ndarray, dem: np.ndarray, cap: np.ndarray, relative: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    surplus: np.ndarray, mask: np.ndarray, dem: np.ndarray, cap: np.ndarray, relative: bool, mean: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
     """The scaling's inputs on the rows and columns with a tradeable pair, in one sweep.
 
-    Returns the rows and columns kept, the surplus and mask on them, the relative logit's prior
-    ``log(demand_j * capacity_k / C)`` on the tradeable pairs (0 elsewhere; ``C`` the capacity of
-    the columns kept; all zeros unless ``relative``), the surplus with zeros off the tradeable pairs
-    (welfare) and with -1e300 there (rents), and the mean surplus of the tradeable pairs.
+    Returns the rows and columns kept, the surplus and mask on them (the arrays themselves when
+    every row and column is kept, as in a game's quarter: no copy), the relative logit's prior
+    ``log(demand_j * capacity_k / C)`` as its row and column parts (``C`` the capacity of the
+    columns kept; zeros unless ``relative``; see `prior`), and the mean surplus of the tradeable
+    pairs if ``mean`` (else NaN: a warm-started solve at a given temperature does not read it, and
+    its sum, one addition after another over every pair, was most of this sweep's time). Why no
+    (rows x columns) arrays beyond these: at the game's 300 x 300 pairs the five it once built
+    (prior, welfare and rent surplus among them) were most of a quarter's fixed cost in memory
+    traffic; their entries are read where they are used (`prior`, `_pair_surplus`).
     """
     n_j, n_k = mask.shape
     row_any = np.zeros(n_j, np.bool_)
     col_any = np.zeros(n_k, np.bool_)
-    for j in range(n_j):
+    total = 0.0
+    count = 0
+    for j in range(n_j):  # the mean over the tradeable pairs too: rows and columns without one add nothing
         for k in range(n_k):
             if mask[j, k]:
                 row_any[j] = True
                 col_any[k] = True
+                if mean:
+                    total += surplus[j, k]
+                    count += 1
     rows = np.flatnonzero(row_any)
     cols = np.flatnonzero(col_any)
     n_r, n_c = rows.shape[0], cols.shape[0]
@@ -827,43 +838,42 @@ def sub_problem(
     for b in range(n_c):
         reach += cap[cols[b]]
     log_c = np.zeros(n_c)  # log(capacity / C) of each column kept: one log per column, not per pair
+    log_d = np.zeros(n_r)  # log(demand) of each row kept
     if relative:
         for b in range(n_c):
             log_c[b] = np.log(cap[cols[b]]) - np.log(reach)
-    s = np.empty((n_r, n_c))
-    m = np.empty((n_r, n_c), np.bool_)
-    lp = np.zeros((n_r, n_c))
-    s_m = np.empty((n_r, n_c))
-    s_rent = np.empty((n_r, n_c))
-    total = 0.0
-    count = 0
-    for a in range(n_r):
-        j = rows[a]
-        log_d = np.log(dem[j]) if relative else 0.0
-        for b in range(n_c):
-            k = cols[b]
-            v = surplus[j, k]
-            t = mask[j, k]
-            s[a, b] = v
-            m[a, b] = t
-            if t:
-                s_m[a, b] = v
-                s_rent[a, b] = v
-                total += v
-                count += 1
-                if relative:
-                    lp[a, b] = log_d + log_c[b]
-            else:
-                s_m[a, b] = 0.0
-                s_rent[a, b] = -1e300
-    return rows, cols, s, m, lp, s_m, s_rent, total / count
+        for a in range(n_r):
+            log_d[a] = np.log(dem[rows[a]])
+    if n_r == n_j and n_c == n_k:
+        s, m = surplus, mask
+    else:
+        s = np.empty((n_r, n_c))
+        m = np.empty((n_r, n_c), np.bool_)
+        for a in range(n_r):
+            for b in range(n_c):
+                s[a, b] = surplus[rows[a], cols[b]]
+                m[a, b] = mask[rows[a], cols[b]]
+    return rows, cols, s, m, log_d, log_c, total / count if mean else np.nan
+
+
+@njit(cache=True, inline="always")
+def prior(m: np.ndarray, log_d: np.ndarray, log_c: np.ndarray, j: int, k: int) -> float:
+    """The relative logit's prior of pair ``(j, k)`` of the sub-problem (`sub_problem`): 0 off the tradeable pairs."""
+    return log_d[j] + log_c[k] if m[j, k] else 0.0
+
+
+@njit(cache=True, inline="always")
+def _pair_surplus(s: np.ndarray, m: np.ndarray, j: int, k: int, off: float) -> float:
+    """The surplus of pair ``(j, k)``, ``off`` where it may not trade (0 for welfare, -1e300 for rents)."""
+    return s[j, k] if m[j, k] else off
 
 
 @njit(cache=True)
 def stage_inputs(
     s: np.ndarray,
     m: np.ndarray,
-    lp: np.ndarray,
+    log_d: np.ndarray,
+    log_c: np.ndarray,
     tau: float,
     relative: bool,
     group: np.ndarray,
@@ -875,7 +885,7 @@ def stage_inputs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """A stage's surplus and mask (one row per row group, one column per column group) and the offsets.
 
-    The stage's surplus is ``s + tau * lp`` (``s`` alone unless ``relative``); grouped rows
+    The stage's surplus is ``s + tau * prior`` (``s`` alone unless ``relative``); grouped rows
     (``group``, their first rows ``rep`` and a tradeable column ``k0`` of each row) keep the
     groups' first rows and each row's ``delta`` from its group's, grouped columns (``cgroup``,
     ``crep``, ``j0``) likewise their first columns and ``eps``; empty arrays leave a dimension
@@ -892,14 +902,14 @@ def stage_inputs(
         j = rep[q] if rows_grouped else q
         for h in range(n_h):
             k = crep[h] if cols_grouped else h
-            s_stage[q, h] = s[j, k] + tau * lp[j, k] if relative else s[j, k]
+            s_stage[q, h] = s[j, k] + tau * prior(m, log_d, log_c, j, k) if relative else s[j, k]
             m_stage[q, h] = m[j, k]
     delta = np.zeros(group.shape[0])
     for j in range(group.shape[0]):
         k = k0[j]
         i = rep[group[j]]
         if relative:
-            delta[j] = (s[j, k] + tau * lp[j, k]) - (s[i, k] + tau * lp[i, k])
+            delta[j] = (s[j, k] + tau * prior(m, log_d, log_c, j, k)) - (s[i, k] + tau * prior(m, log_d, log_c, i, k))
         else:
             delta[j] = s[j, k] - s[i, k]
     eps = np.zeros(cgroup.shape[0])
@@ -907,7 +917,7 @@ def stage_inputs(
         j = j0[k]
         h = crep[cgroup[k]]
         if relative:
-            eps[k] = (s[j, k] + tau * lp[j, k]) - (s[j, h] + tau * lp[j, h])
+            eps[k] = (s[j, k] + tau * prior(m, log_d, log_c, j, k)) - (s[j, h] + tau * prior(m, log_d, log_c, j, h))
         else:
             eps[k] = s[j, k] - s[j, h]
     return s_stage, m_stage, delta, eps

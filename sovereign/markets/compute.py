@@ -341,12 +341,14 @@ def _sinkhorn(
     """
     from sovereign.markets import _compute_jit as jit  # numba: compiled on first use
 
-    # the rows and columns with a tradeable pair; the surplus there with zeros off the tradeable
-    # pairs (welfare) and with -1e300 there (rents); the relative logit's prior ``log(demand_j *
-    # capacity_k / C)``, ``C`` the capacity of the clusters anyone may trade with, the same for every
-    # segment (see the module docstring), so a segment free to use the whole market would be served
-    # in full at zero surplus, spread over the clusters by capacity
-    rows, cols, s, m, lp, s_m, s_rent, mean_surplus = jit.sub_problem(surplus, mask, dem, cap, relative)
+    # the rows and columns with a tradeable pair, the surplus and mask there; the relative logit's
+    # prior ``log(demand_j * capacity_k / C)`` (as ``log_d[j] + log_c[k]``), ``C`` the capacity of the
+    # clusters anyone may trade with, the same for every segment (see the module docstring), so a
+    # segment free to use the whole market would be served in full at zero surplus, spread over the
+    # clusters by capacity
+    # (the mean surplus sets the first temperature of an anneal from cold, or of the default mode's)
+    cold = warm is None or temperature is None
+    rows, cols, s, m, log_d, log_c, mean_surplus = jit.sub_problem(surplus, mask, dem, cap, relative, cold)
     d = dem[rows]
     c = cap[cols]
     # grouped rows (see `_grouping`): the scaling's products cost one row per group; likewise the
@@ -361,7 +363,7 @@ def _sinkhorn(
     g = np.zeros(len(c))
     # Anneal from a sixteenth of the mean surplus: the first stage only needs to get the scale
     # right, and the adaptive steps below reach the certified gap in two or three stages.
-    tau = mean_surplus / _START
+    tau = mean_surplus / _START  # NaN unless `cold`: replaced by `temperature` just below then
     if warm is not None:
         g = np.minimum(np.maximum(warm[cols], 0.0), s_max)
         tau = min(tau, _WARM_TAU * s_max) if temperature is None else temperature
@@ -374,12 +376,14 @@ def _sinkhorn(
             tau = target
         # the stage's surplus and mask, one row and column per group (grouped rows' and columns'
         # offsets from their groups': delta, eps)
-        s_stage, m_stage, delta, eps = jit.stage_inputs(s, m, lp, tau, relative, group, rep, k0, cgroup, crep, j0)
+        s_stage, m_stage, delta, eps = jit.stage_inputs(
+            s, m, log_d, log_c, tau, relative, group, rep, k0, cgroup, crep, j0
+        )
         a, b, ker, ker_t, e_row, e_col, n, status = jit.stage(
             s_stage,
             m_stage,
-            s_m,
-            s_rent,
+            s,
+            m,
             d,
             c,
             f,
@@ -406,13 +410,13 @@ def _sinkhorn(
             # rows and columns without a tradeable pair get nothing, their price is zero, and they
             # add nothing to welfare or the bound
             x, price, served, welfare, bound = jit.finish(
-                a, b, ker, ker_t, group, e_row, cgroup, e_col, s_m, s_rent, d, c, g, tau, rows, cols, len(dem), len(cap)
+                a, b, ker, ker_t, group, e_row, cgroup, e_col, s, m, d, c, g, tau, rows, cols, len(dem), len(cap)
             )
             return ComputeResult(x, price, served, welfare, bound, tau, False, iters)
         if target is None:
             # The gap shrinks about in proportion to the temperature: aim the next stage just
             # under the certificate instead of stepping down by a fixed factor.
-            welfare, bound = jit.certify(s_m, s_rent, d, c, g, a, b, ker, ker_t, tau)
+            welfare, bound = jit.certify(s, m, d, c, g, a, b, ker, ker_t, tau)
             ratio = DEFAULT_GAP * max(welfare, 1e-300) / max(bound - welfare, 1e-300)
             factor = min(max(_AIM * ratio, _FLOOR), 0.5)
         else:

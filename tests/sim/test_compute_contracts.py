@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sovereign.scenario.loader import load_scenario
@@ -304,7 +305,7 @@ def test_contracts_that_fill_a_cluster_to_the_last_bit_leave_the_market_none_not
 
     def every_bit(model, seg, capacity, allowed, k_ix):
         used, paid = real(model, seg, capacity, allowed, k_ix)
-        used = used.copy()
+        used = np.zeros((len(seg.qty), len(k_ix))) if used is None else used.copy()  # None: no contract runs
         used[0, :] = capacity * (1.0 + 1e-15) + 1e-11  # a hair over what the clusters have
         return used, paid
 

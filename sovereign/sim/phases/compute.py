@@ -131,26 +131,27 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
     kw_per = w.dc_kw[k_ix] / stock[k_ix]
     power_cost = econ.power_cost_usd_per_h100e_hour(kw_per, w.dc_pue[k_ix] * w.dc_energy[k_ix], power.dc_price[r_k])
     cost = sc.demand.opex_usd_per_hour + power_cost
-    allowed, sites = _allowed(model, seg, r_k, k_ix)
+    regulated = seg.klass == "regulated"
+    training = seg.klass == "training"
+    allowed, sites = _allowed(model, seg.region, regulated, r_k, k_ix)
     contracted, contract_paid = serve_compute_deals(model, seg, capacity, allowed, k_ix)
     floor = price_floors(model, k_ix)
     ask = np.where(floor > 0, np.maximum(cost, floor), cost)
-    r_j = seg.region
-    latency = model.distance_km[:, r_k] / 1000.0 * sc.demand.latency_penalty_usd_per_1000km  # (R, K)
-    penalty = np.where(seg.klass[:, None] == "training", 0.0, latency[r_j])
-    contracted_k = contracted.sum(0)
+    # no contract running (most quarters): nothing reserved, and no (J, K) array of zeros summed
+    contracted_k = np.zeros(len(k_ix)) if contracted is None else contracted.sum(0)
+    contracted_j = np.zeros(len(seg.qty)) if contracted is None else contracted.sum(1)
     # (what contracts took, at most all of it: a cluster its contracts fill left -1e-11 to the market)
     res = clear_compute(
         np.maximum(capacity - contracted_k, 0.0),
         ask,
-        np.maximum(seg.qty - contracted.sum(1), 0.0),
+        np.maximum(seg.qty - contracted_j, 0.0),
         seg.wtp,
         allowed,
-        penalty,
+        _latency_penalty(model, seg.region, training, r_k),
         temperature=sc.demand.preference_spread_usd_per_hour,
         warm_start=_warm_start(model, k_ix, r_k),
         relative=True,  # prices free of the unit of quantity (see `sovereign.markets.compute`)
-        groups=_tranche_groups(seg),
+        groups=_tranche_groups(seg, regulated, training),
         cluster_groups=sites,
         # `_allowed` and the penalties read only what the labels are keyed on, so they agree by
         # construction (the check, two passes over the market, is ~1.5% of a run; a test plays
@@ -165,14 +166,15 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
     w.dc_contract_rent[k_ix] = agreed
     share = sc.economics.contract_share
     price_k = ask + share * agreed + (1.0 - share) * rent
-    _settle(model, seg, alloc, price_k, cost, k_ix)
-    if contracted.any() or contract_paid:
+    # the spot market's sales and purchases, summed once: they are all there is without contracts
+    sold, served = alloc.sum(0), alloc.sum(1)
+    _settle(model, seg, alloc, sold, served, price_k, cost, k_ix)
+    if contracted is not None and (contracted.any() or contract_paid):
         alloc = alloc + contracted
         _settle_contract_use(model, seg, contracted, contract_paid, cost, k_ix)
-    sold = alloc.sum(0)
+        sold, served = alloc.sum(0), alloc.sum(1)
     w.dc_util[:] = 0.0
     w.dc_util[k_ix] = np.divide(sold, stock[k_ix], out=np.zeros_like(sold), where=stock[k_ix] > 0)
-    served = alloc.sum(1)
     n_r = len(model.region_ix)
     spot = sold - contracted_k  # the market's prices are the spot market's
     sold_r = np.bincount(r_k, spot, n_r)
@@ -230,7 +232,7 @@ def buyer_segments(model: SovereignModel, seg: Segments, buyer: str) -> list[int
 
 def serve_compute_deals(
     model: SovereignModel, seg: Segments, capacity: np.ndarray, allowed: np.ndarray, k_ix: np.ndarray
-) -> tuple[np.ndarray, dict[str, float]]:
+) -> tuple[np.ndarray | None, dict[str, float]]:
     """Reserve the active compute contracts' H100e on their suppliers' clusters; the buyers pay.
 
     Each contract (in the order offered) reserves at most its H100e a quarter on the supplier's
@@ -239,15 +241,15 @@ def serve_compute_deals(
     pays the agreed price for every reserved H100e-hour and the supplier pays the running cost of
     the hours used; a buyer that cannot pay for one H100e breaks the contract. Returns the (J, K)
     contracted allocation actually used, which the spot market leaves out (reserved but unused
-    hours stay idle), and what each buyer paid ($B).
+    hours stay idle), None when no contract is running, and what each buyer paid ($B).
     """
     from sovereign.sim.phases.diplomacy import active_compute, break_deal, supplier_and_buyer
 
-    out = np.zeros((len(seg.qty), len(k_ix)))
     paid_by: dict[str, float] = {}
     deals = active_compute(model)
     if not deals:
-        return out, paid_by
+        return None, paid_by
+    out = np.zeros((len(seg.qty), len(k_ix)))
     w, hours = model.world, econ.HOURS_PER_QUARTER
     left = capacity.copy()
     want = seg.qty.copy()
@@ -329,32 +331,48 @@ def _settle_contract_use(
             agent.state["paid_q"] = agent.state.get("paid_q", 0.0) + paid
 
 
-def _tranche_groups(seg: Segments) -> np.ndarray:
+def _tranche_groups(seg: Segments, regulated: np.ndarray, training: np.ndarray) -> np.ndarray:
     """(J,) a label per demand segment, shared by the tranches of a region's class.
 
     They share their allowed clusters (`_allowed` reads only the region and whether the data is
-    regulated) and their latency penalties, so the market scales them as one row; each lab and
-    startup is a group of its own.
+    regulated) and their latency penalties (`_latency_penalty`: the region and whether it is
+    training), so the market scales them as one row; each lab and startup is a group of its own.
+    `regulated` and `training` are (J,) the segments of those classes (the rest are inference).
     """
     owned = np.array([who is not None for who in seg.owner], bool)
-    klass = np.searchsorted(np.array(["inference", "regulated", "training"]), seg.klass)
-    base = seg.region * 3 + klass
+    base: np.ndarray = seg.region * 3 + regulated + 2 * training  # the class: inference 0, regulated 1, training 2
     return np.where(owned, base.max(initial=0) + 1 + np.arange(len(seg.qty)), base).astype(np.int64)
 
 
-def _allowed(model: SovereignModel, seg: Segments, r_k: np.ndarray, k_ix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _allowed(
+    model: SovereignModel, region: np.ndarray, regulated: np.ndarray, r_k: np.ndarray, k_ix: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(J, K) which segment may buy from which cluster (localisation and sanctions rules), and the clusters' groups.
 
-    The rules read only a segment's region and whether its data is regulated, so they are worked
-    out once per such pair (a region's tranches and labs share a row) and the rows copied. The
-    groups (K,) label the datacenters of a region that the same segments may use: they also share
-    their latency penalties, so the market scales them as one column (`clear_compute`'s
-    ``cluster_groups``).
+    The rules read only a segment's region and whether its data is regulated (`regulated`, (J,)),
+    so they are worked out once per such pair, for every region, and each segment's row gathered
+    from them (a region's tranches and labs share a row). The groups (K,) label the datacenters
+    of a region that the same segments may use: they also share their latency penalties, so the
+    market scales them as one column (`clear_compute`'s ``cluster_groups``).
     """
-    key = seg.region * 2 + (seg.klass == "regulated")
-    pairs, row = np.unique(key, return_inverse=True)
+    pairs = np.arange(2 * len(model.region_ix))  # region * 2 + regulated
     small, sites = _allowed_rows(model, pairs // 2, pairs % 2 == 1, r_k, k_ix)
-    return small[row], sites
+    return small[region * 2 + regulated], sites
+
+
+def _latency_penalty(model: SovereignModel, region: np.ndarray, training: np.ndarray, r_k: np.ndarray) -> np.ndarray:
+    """(J, K) what serving each segment from each cluster costs in latency, $/H100e-hour.
+
+    Inference and regulated work pays for the distance from its region to the cluster's; training
+    (and the low-price fringe, batch work filed as training) pays nothing. The penalty reads only
+    the region and whether the segment is training (`training`, (J,)), so each segment's row is
+    gathered from a table of those pairs: one pass over the market.
+    """
+    latency = model.distance_km[:, r_k] / 1000.0 * model.scenario.demand.latency_penalty_usd_per_1000km  # (R, K)
+    table = np.zeros((len(latency), 2, len(r_k)))  # (region, training): training's rows stay 0
+    table[:, 0] = latency
+    penalty: np.ndarray = table.reshape(-1, len(r_k))[region * 2 + training]
+    return penalty
 
 
 def _allowed_rows(
@@ -374,7 +392,8 @@ def _allowed_rows(
     allowed = np.where(regulated[:, None], same | (allied & ~w.localisation[r_j][:, None]), True)
     # per seat, then per cluster (seats are few, clusters many)
     seat_home = model.seat_home_index()
-    seat_state = np.array([s in model.seats and model.seats[s].kind == "nation" for s in model.seat_ids], bool)
+    seat_state = np.zeros(len(model.seat_ids), bool)  # by owner-array row: the seats that are states
+    seat_state[[model.seat_pos[a.seat_id] for a in model.seats.values() if a.kind == "nation"]] = True
     owner = w.dc_owner[k_ix]
     owner_home = seat_home[owner]
     state_home = np.where(seat_state[owner], owner_home, -1)  # a state's halls: its home; -1 for a firm's
@@ -414,14 +433,18 @@ def _settle(
     model: SovereignModel,
     seg: Segments,
     alloc: np.ndarray,
+    sold: np.ndarray,
+    served_j: np.ndarray,
     price_k: np.ndarray,
     cost: np.ndarray,
     k_ix: np.ndarray,
 ) -> None:
-    """Buyers pay each cluster's price; owners receive it and pay power and opex for what they sell."""
+    """Buyers pay each cluster's price; owners receive it and pay power and opex for what they sell.
+
+    ``sold`` (K,) and ``served_j`` (J,) are `alloc` summed over its rows and its columns.
+    """
     w = model.world
     hours = econ.HOURS_PER_QUARTER
-    sold = alloc.sum(0)
     paid_j = (alloc * price_k[None, :]).sum(1) * hours / 1e9
     # regional demand (no owner) is the outside economy: it pays from the outside account
     owners = seg.owner
@@ -446,7 +469,7 @@ def _settle(
             st = seats[who].state
             st["revenue_q"] = st.get("revenue_q", 0.0) + rev_o[o]
             st["costs_q"] = st.get("costs_q", 0.0) + op_o[o]
-    served = alloc.sum(1).tolist()
+    served = served_j.tolist()
     for agent in seats.values():  # a lab without a segment this quarter was served nothing
         if agent.kind in ("lab", "startup"):
             agent.state["served_h100e"] = 0.0
