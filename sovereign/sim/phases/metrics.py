@@ -304,13 +304,11 @@ class MetricsRecorder:
         # every seat's home once (the cached index the pillars use), not once per cell
         homes = [regions[i] for i in m.seat_home_index().tolist()]
         seat_ids = m.seat_ids
+        cell_rows = zip(owner.tolist(), region.tolist(), g.tolist(), cells[flat].tolist(), strict=True)
         self._due["holdings"].append(
             (
                 HOLDING_COLUMNS,
-                [
-                    (q, seat_ids[o], homes[o], regions[r], classes[c], h)
-                    for o, r, c, h in zip(owner.tolist(), region.tolist(), g.tolist(), cells[flat].tolist(), strict=True)
-                ],
+                [(q, seat_ids[o], homes[o], regions[r], classes[c], h) for o, r, c, h in cell_rows],
             )
         )
 
