@@ -20,6 +20,7 @@ def warm_up() -> float:
     machine code), about ten seconds on a machine's first run (compiling).
     """
     from sovereign.markets.compute import clear_compute
+    from sovereign.markets.halls import cap_to_space, install_deliveries
     from sovereign.markets.power import clear_power
 
     t0 = time.perf_counter()
@@ -37,6 +38,12 @@ def warm_up() -> float:
     # the game's call: tranches of one buyer and datacenters of one site, scaled as one row and column
     both = ([1.0, 2.0], [1.0, 1.5], [1.0, 1.0], [3.0, 4.0], [[True, True], [True, True]])
     clear_compute(*both, temperature=0.1, relative=True, groups=[0, 0], cluster_groups=[0, 0])
+    # the chip phase's halls: one bid into a hall of one datacenter, then its delivery installed
+    one, row, count = np.ones(1), np.zeros(1, np.int64), np.ones(1, np.int64)
+    it_kw, dc_kw = np.full(1, 2.0), np.zeros(1)
+    qty = cap_to_space(row, one, one, row, row, count, it_kw, dc_kw)
+    fabs, stock, origin = np.ones((1, 1)), np.zeros((1, 1)), np.zeros((1, 1))
+    install_deliveries(row, row, qty, one, row, fabs, np.ones(1, bool), row, row, count, it_kw, dc_kw, stock, origin)
     return time.perf_counter() - t0
 
 
@@ -50,8 +57,9 @@ def compiled_kernels_cached() -> bool:
 
     from sovereign.markets._compute_jit import finish, stage
     from sovereign.markets._power_jit import clear_linked
+    from sovereign.markets.halls import cap_to_space, install_deliveries
 
-    for kernel in (clear_linked, stage, finish):
+    for kernel in (clear_linked, stage, finish, cap_to_space, install_deliveries):
         folder = getattr(getattr(kernel, "_cache", None), "_cache_path", None)  # numba's locator
         name = kernel.py_func.__name__
         if folder is None or not any(Path(folder).glob(f"*{name}*.nbi")):
