@@ -142,9 +142,11 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     # buyers pay what their round cleared at, each its bids in order, seats in the order they first bid
     buyers = buyer[delivered]
     paid = np.bincount(buyers, weights=paid_each[delivered] / 1e9)
-    first_bid = np.unique(buyers, return_index=True)[1]
-    for row in buyers[np.sort(first_bid)].tolist():
-        model.transfer(model.seat_ids[row], model.OUTSIDE, float(paid[row]), "chip purchases")
+    # (`dict.fromkeys` keeps each buyer once, where it first comes: a fraction of `np.unique`'s cost)
+    seat_ids, transfer, outside = model.seat_ids, model.transfer, model.OUTSIDE
+    paid_f = paid.tolist()
+    for row in dict.fromkeys(buyers.tolist()):
+        transfer(seat_ids[row], outside, paid_f[row], "chip purchases")
     # a host's subsidy pays its rate of the price paid, of the list price at most (what its scheme
     # budgeted), so a shortage's price is not half paid by the state
     eligible = np.minimum(paid_each, list_now[cls] * got)
@@ -161,14 +163,15 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     licensor = licensing_nation(model)
     # as Python floats: the loop reads each a few times, and a numpy scalar costs more to index and add
     owners, gross_f, cost_f, fee_f = w.fab_owner.tolist(), gross.tolist(), cost.tolist(), fee.tolist()
+    seats = model.seats
     for f in np.nonzero(made > 0)[0].tolist():
-        owner = model.seat_ids[owners[f]]
-        if owner in model.seats:
-            model.transfer(model.OUTSIDE, owner, gross_f[f], "chip sales")
-            model.transfer(owner, model.OUTSIDE, cost_f[f], "chip production")
+        owner = seat_ids[owners[f]]
+        if owner in seats:
+            transfer(outside, owner, gross_f[f], "chip sales")
+            transfer(owner, outside, cost_f[f], "chip production")
             if fee_f[f] > 0 and licensor is not None:
-                model.transfer(owner, licensor, fee_f[f], "licence fees")
-            st = model.seats[owner].state
+                transfer(owner, licensor, fee_f[f], "licence fees")
+            st = seats[owner].state
             st["revenue_q"] = st.get("revenue_q", 0.0) + gross_f[f]
             st["costs_q"] = st.get("costs_q", 0.0) + (cost_f[f] + (fee_f[f] if licensor is not None else 0.0))
     return ChipResults(
@@ -529,14 +532,14 @@ def subsidise_chips(model: SovereignModel, buyers: np.ndarray, regions: np.ndarr
     n_r = len(model.region_ix)
     keys = buyers * n_r + regions
     owed = np.bincount(keys, weights=rate * eligible_usd / 1e9, minlength=int(keys.max()) + 1)
-    _, first = np.unique(keys, return_index=True)
-    for key in keys[np.sort(first)].tolist():
-        if owed[key] <= 0:
+    owed_f = owed.tolist()  # Python floats: the same values as float() of each
+    for key in dict.fromkeys(keys.tolist()):  # each (buyer, host) once, where it first comes
+        if owed_f[key] <= 0:
             continue
         seat = model.seat_ids[key // n_r]
         if model.seats[seat].kind == "nation":
             continue
-        model.pay_subsidy(key % n_r, seat, float(owed[key]))
+        model.pay_subsidy(key % n_r, seat, owed_f[key])
 
 
 def licensing_nation(model: SovereignModel) -> str | None:
