@@ -1,9 +1,9 @@
 """Chips into halls: bids capped by a buyer's free space, and deliveries installed by free space.
 
-A hall is a seat's datacenters in one region (the chip phase's `sovereign.sim.phases.chips.Halls`,
-which lays them out as ``rows``, ``start`` and ``length``). Both kernels walk the bids or
-deliveries one by one in bid order, each seeing the space the earlier ones of its hall took: the
-rule as it reads. Why compiled (numba, cached on disk and loaded by `warm_up` like the market
+A hall is a seat's datacenters in one region; `hall_layout` lays them out hall by hall (``rows``,
+``start``, ``length``) and finds each bid's. `cap_to_space` and `install_deliveries` walk the bids
+or deliveries one by one in bid order, each seeing the space the earlier ones of its hall took:
+the rule as it reads. Why compiled (numba, cached on disk and loaded by `warm_up` like the market
 kernels): a quarter has a few hundred bids over a few hundred halls of one to a few datacenters
 each, so numpy's per-call cost dominated (the same rule in numpy, in rounds of one bid per hall,
 was ~3% of a game's run; these kernels take microseconds a quarter).
@@ -86,6 +86,40 @@ def np_sum(values: np.ndarray, lo: int, n: int) -> float:
 
 
 @njit(cache=True)
+def hall_layout(
+    owner: np.ndarray, region: np.ndarray, n_regions: int, keys: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The datacenters (D,) laid out hall by hall, and the hall of each of `keys` (``owner * R + region``).
+
+    Returns ``rows`` (D,): the datacenters hall by hall, each hall's in ascending row order (a
+    stable sort); ``start`` and ``length`` (H,): where each hall's run is in ``rows``, halls
+    numbered in ascending ``owner * R + region``; and ``hall`` (N,): each key's hall, -1 where the
+    seat has no datacenter in that region.
+    """
+    dc_key = owner * n_regions + region
+    rows = np.argsort(dc_key, kind="mergesort")
+    n_dc = len(rows)
+    start = np.empty(n_dc, np.int64)
+    n_halls = 0
+    for i in range(n_dc):
+        if i == 0 or dc_key[rows[i]] != dc_key[rows[i - 1]]:
+            start[n_halls] = i
+            n_halls += 1
+    start = start[:n_halls].copy()
+    length = np.empty(n_halls, np.int64)
+    hall_key = np.empty(n_halls, np.int64)
+    for h in range(n_halls):
+        length[h] = (start[h + 1] if h + 1 < n_halls else n_dc) - start[h]
+        hall_key[h] = dc_key[rows[start[h]]]
+    hall = np.full(len(keys), -1, np.int64)
+    for i in range(len(keys)):
+        h = np.searchsorted(hall_key, keys[i])
+        if h < n_halls and hall_key[h] == keys[i]:
+            hall[i] = h
+    return rows, start, length, hall
+
+
+@njit(cache=True)
 def _free_kw(
     h: int,
     rows: np.ndarray,
@@ -120,7 +154,7 @@ def cap_to_space(
     """(N,) H100e each bid may take: what it wants, within its hall's free space left by its earlier bids.
 
     `hall` is each bid's hall (-1: none, nothing), `kw_bid` the kW an H100e of its class draws;
-    `rows`, `start`, `length` locate each hall's datacenters (`chips.Halls`), whose IT capacity
+    `rows`, `start`, `length` locate each hall's datacenters (`hall_layout`), whose IT capacity
     and installed load are `it_kw` and `dc_kw` (kW).
     """
     qty = np.zeros(len(hall))

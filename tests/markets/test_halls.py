@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sovereign.markets.halls import cap_to_space, install_deliveries, np_sum
+from sovereign.markets.halls import cap_to_space, hall_layout, install_deliveries, np_sum
 
 
 @pytest.mark.parametrize("n", [*range(0, 140), 255, 256, 257, 300, 1000, 1029, 4096, 10001])
@@ -24,6 +24,21 @@ def _halls(rng: np.random.Generator, n_dc: int, n_halls: int) -> tuple[np.ndarra
     length = np.bincount(hall_of, minlength=n_halls)
     start = np.concatenate(([0], np.cumsum(length)[:-1]))
     return rows, start, length
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_hall_layout_groups_a_seats_datacenters_in_a_region_in_row_order(seed):
+    rng = np.random.default_rng(seed)
+    n_dc, n_r = int(rng.integers(0, 50)), 4
+    owner, region = rng.integers(0, 6, n_dc), rng.integers(0, n_r, n_dc)
+    keys = rng.integers(0, 6 * n_r, 30)
+    rows, start, length, hall = hall_layout(owner, region, n_r, keys)
+    dc_key = owner * n_r + region
+    halls = sorted(set(dc_key.tolist()))
+    assert start.tolist() == np.concatenate(([0], np.cumsum(length)[:-1])).astype(int).tolist()
+    for h, key in enumerate(halls):
+        assert rows[start[h] : start[h] + length[h]].tolist() == np.flatnonzero(dc_key == key).tolist()
+    assert hall.tolist() == [halls.index(k) if k in halls else -1 for k in keys.tolist()]
 
 
 def _free(it_kw: np.ndarray, dc_kw: np.ndarray, dcs: np.ndarray) -> np.ndarray:

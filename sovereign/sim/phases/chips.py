@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sovereign.markets import ChipResult, allocate_chips
-from sovereign.markets.halls import cap_to_space, install_deliveries
+from sovereign.markets.halls import cap_to_space, hall_layout, install_deliveries
 from sovereign.sim import economics as econ
 from sovereign.sim.phases.diplomacy import smuggling_extra
 from sovereign.sim.state import ChipResults, EventEffects
@@ -84,11 +84,11 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     hq = model.seat_home_index()[buyer]  # each bidder's home region (cached by the ledger)
     # a bid is capped by the buyer's free space, shared by its bids in order, so the halls can
     # never be overfilled whatever the market grants; a hall = a seat's datacenters in a region
-    halls = Halls(w.dc_owner, w.dc_region, n_r)
-    hall = halls.find(buyer * n_r + region)  # -1: no datacenter there (any more): nothing
+    # each bid's hall (-1: no datacenter there any more: nothing), its datacenters at rows[start:start + length]
+    rows, start, length, hall = hall_layout(w.dc_owner, w.dc_region, n_r, buyer * n_r + region)
     it_kw = w.dc_it_mw * econ.KW_PER_MW
     kw_new = model.kw_per_h100e * model.economy.efficiency_mult
-    qty = cap_to_space(hall, wanted, kw_new[cls], halls.rows, halls.start, halls.length, it_kw, w.dc_kw)
+    qty = cap_to_space(hall, wanted, kw_new[cls], rows, start, length, it_kw, w.dc_kw)
     ok = (price >= reserve[cls]) & (qty > 0) & may_receive(model, hq, region, cls)
     caps, barred = destination_caps(model)
     caps = np.maximum(caps - by_deal, 0.0)  # what deals delivered counts against the caps
@@ -131,9 +131,9 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
         region[delivered],
         from_fabs,
         made_in > 0,
-        halls.rows,
-        halls.start,
-        halls.length,
+        rows,
+        start,
+        length,
         it_kw,
         w.dc_kw,
         w.dc_stock,
@@ -554,28 +554,3 @@ def sanctioned_classes(model: SovereignModel) -> np.ndarray:
     cap_all = np.bincount(w.fab_class, weights=w.fab_capacity, minlength=n_g)
     cap_t3 = np.bincount(w.fab_class, weights=w.fab_capacity * (w.export_tier[w.fab_region] == 3), minlength=n_g)
     return np.asarray(cap_t3 > 0.5 * cap_all)
-
-
-class Halls:
-    """Datacenters grouped into halls: a seat's datacenters in one region.
-
-    ``rows`` lists the datacenters hall by hall (each hall's in ascending row order), ``start``
-    and ``length`` locate each hall in it, and ``keys`` holds each hall's ``owner * R + region``
-    (ascending: halls are numbered in key order).
-    """
-
-    def __init__(self, owner: np.ndarray, region: np.ndarray, n_regions: int) -> None:
-        key = owner * n_regions + region
-        self.rows = np.argsort(key, kind="stable")
-        sorted_key = key[self.rows]
-        new = np.concatenate(([True], sorted_key[1:] != sorted_key[:-1])) if len(key) else np.zeros(0, bool)
-        self.start = np.flatnonzero(new)
-        self.length = np.diff(self.start, append=len(key))
-        self.keys = sorted_key[self.start]
-
-    def find(self, keys: np.ndarray) -> np.ndarray:
-        """Hall number of each key ``owner * R + region``, -1 where there is no such hall."""
-        pos = np.searchsorted(self.keys, keys)
-        found = pos < len(self.keys)
-        found[found] = self.keys[pos[found]] == keys[found]
-        return np.where(found, pos, -1)
