@@ -131,12 +131,12 @@ def _free_kw(
 ) -> float:
     """Fill ``out[:length[h]]`` with each of hall `h`'s datacenters' free kW; return their sum.
 
-    Free kW is ``max(IT kW - installed kW, 0)`` as ``np.maximum`` takes it (the first when equal).
+    Free kW is ``np.maximum(IT kW - installed kW, 0.0)``: NaN kept, the second when equal (+0.0 for -0.0).
     """
     for j in range(length[h]):
         d = rows[start[h] + j]
         free = it_kw[d] - dc_kw[d]
-        out[j] = free if (free >= 0.0 or free != free) else 0.0
+        out[j] = free if (free > 0.0 or free != free) else 0.0
     return np_sum(out, 0, length[h])
 
 
@@ -170,7 +170,7 @@ def cap_to_space(
             seen[h] = True
         fits = left[h] / kw_bid[i]
         want = wanted[i]
-        q = want if (want <= fits or want != want) else fits  # np.minimum
+        q = want if (want < fits or want != want) else fits  # np.minimum: the second when equal
         qty[i] = q
         left[h] -= q * kw_bid[i]
     return qty
