@@ -532,14 +532,14 @@ def subsidise_chips(model: SovereignModel, buyers: np.ndarray, regions: np.ndarr
     n_r = len(model.region_ix)
     keys = buyers * n_r + regions
     owed = np.bincount(keys, weights=rate * eligible_usd / 1e9, minlength=int(keys.max()) + 1)
-    owed_f = owed.tolist()  # Python floats: the same values as float() of each
-    for key in dict.fromkeys(keys.tolist()):  # each (buyer, host) once, where it first comes
-        if owed_f[key] <= 0:
+    pairs = list(dict.fromkeys(keys.tolist()))  # each (buyer, host) once, where it first comes
+    for key, amount in zip(pairs, owed[pairs].tolist(), strict=True):  # as Python floats
+        if amount <= 0:
             continue
         seat = model.seat_ids[key // n_r]
         if model.seats[seat].kind == "nation":
             continue
-        model.pay_subsidy(key % n_r, seat, owed_f[key])
+        model.pay_subsidy(key % n_r, seat, amount)
 
 
 def licensing_nation(model: SovereignModel) -> str | None:
