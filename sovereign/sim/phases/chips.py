@@ -84,7 +84,8 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     hq = model.seat_home_index()[buyer]  # each bidder's home region (cached by the ledger)
     # a bid is capped by the buyer's free space, shared by its bids in order, so the halls can
     # never be overfilled whatever the market grants; a hall = a seat's datacenters in a region
-    # each bid's hall (-1: no datacenter there any more: nothing), its datacenters at rows[start:start + length]
+    # each bid's hall (-1: the seat has no datacenter there (any more): nothing); hall h's datacenters
+    # are rows[start[h]:start[h] + length[h]]
     rows, start, length, hall = hall_layout(w.dc_owner, w.dc_region, n_r, buyer * n_r + region)
     it_kw = w.dc_it_mw * econ.KW_PER_MW
     kw_new = model.kw_per_h100e * model.economy.efficiency_mult
