@@ -19,7 +19,9 @@ def warm_up() -> float:
     About half a second when the on-disk cache is present (importing numba and loading the
     machine code), about ten seconds on a machine's first run (compiling).
     """
+    from sovereign.markets.chips import allocate_chips
     from sovereign.markets.compute import clear_compute
+    from sovereign.markets.halls import cap_to_space, hall_layout, install_deliveries
     from sovereign.markets.power import clear_power
 
     t0 = time.perf_counter()
@@ -37,6 +39,13 @@ def warm_up() -> float:
     # the game's call: tranches of one buyer and datacenters of one site, scaled as one row and column
     both = ([1.0, 2.0], [1.0, 1.5], [1.0, 1.0], [3.0, 4.0], [[True, True], [True, True]])
     clear_compute(*both, temperature=0.1, relative=True, groups=[0, 0], cluster_groups=[0, 0])
+    allocate_chips([2.0], [0, 0], [1.0, 2.0], [3.0, 1.0], [0, 0], [[np.inf]])
+    # the chip phase's halls: one bid into a hall of one datacenter, then its delivery installed
+    one, it_kw, dc_kw = np.ones(1), np.full(1, 2.0), np.zeros(1)
+    row, start, count, hall = hall_layout(np.zeros(1, np.int64), np.zeros(1, np.int64), 1, np.zeros(1, np.int64))
+    qty = cap_to_space(hall, one, one, row, start, count, it_kw, dc_kw)
+    fabs, stock, origin = np.ones((1, 1)), np.zeros((1, 1)), np.zeros((1, 1))
+    install_deliveries(hall, row, qty, one, row, fabs, np.ones(1, bool), row, start, count, it_kw, dc_kw, stock, origin)
     return time.perf_counter() - t0
 
 
@@ -48,10 +57,12 @@ def compiled_kernels_cached() -> bool:
     """
     from pathlib import Path
 
+    from sovereign.markets._chips_jit import allocate
     from sovereign.markets._compute_jit import finish, stage
     from sovereign.markets._power_jit import clear_linked
+    from sovereign.markets.halls import cap_to_space, hall_layout, install_deliveries
 
-    for kernel in (clear_linked, stage, finish):
+    for kernel in (clear_linked, stage, finish, allocate, hall_layout, cap_to_space, install_deliveries):
         folder = getattr(getattr(kernel, "_cache", None), "_cache_path", None)  # numba's locator
         name = kernel.py_func.__name__
         if folder is None or not any(Path(folder).glob(f"*{name}*.nbi")):

@@ -17,12 +17,12 @@ the bids' reserved cash, the buyers' and fabs' cash (through the ledger).
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sovereign.markets import ChipResult, allocate_chips
+from sovereign.markets.halls import cap_to_space, hall_layout, install_deliveries
 from sovereign.sim import economics as econ
 from sovereign.sim.phases.diplomacy import smuggling_extra
 from sovereign.sim.state import ChipResults, EventEffects
@@ -84,19 +84,12 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     hq = model.seat_home_index()[buyer]  # each bidder's home region (cached by the ledger)
     # a bid is capped by the buyer's free space, shared by its bids in order, so the halls can
     # never be overfilled whatever the market grants; a hall = a seat's datacenters in a region
-    halls = Halls(w.dc_owner, w.dc_region, n_r)
-    hall = halls.find(buyer * n_r + region)  # -1: no datacenter there (any more): nothing
-    remaining = halls.sums(np.maximum(w.dc_it_mw * econ.KW_PER_MW - w.dc_kw, 0.0)[halls.rows])
+    # each bid's hall (-1: the seat has no datacenter there (any more): nothing); hall h's datacenters
+    # are rows[start[h]:start[h] + length[h]]
+    rows, start, length, hall = hall_layout(w.dc_owner, w.dc_region, n_r, buyer * n_r + region)
+    it_kw = w.dc_it_mw * econ.KW_PER_MW
     kw_new = model.kw_per_h100e * model.economy.efficiency_mult
-    qty = np.zeros(len(bids))
-    placed = np.flatnonzero(hall >= 0)
-    order, bounds = in_rounds(hall[placed])  # a hall's k-th bid comes after its first k
-    order = placed[order]
-    for lo, hi in pairwise(bounds):
-        n = order[lo:hi]
-        h, kw = hall[n], kw_new[cls[n]]
-        qty[n] = np.minimum(wanted[n], remaining[h] / kw)
-        remaining[h] -= qty[n] * kw
+    qty = cap_to_space(hall, wanted, kw_new[cls], rows, start, length, it_kw, w.dc_kw)
     ok = (price >= reserve[cls]) & (qty > 0) & may_receive(model, hq, region, cls)
     caps, barred = destination_caps(model)
     caps = np.maximum(caps - by_deal, 0.0)  # what deals delivered counts against the caps
@@ -127,13 +120,34 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     origin = np.zeros((n_g, n_r))
     np.add.at(origin, (w.fab_class, w.fab_region), share)
     delivered = np.nonzero(got > 0)[0]
-    _install(model, halls, hall[delivered], cls[delivered], got[delivered], region[delivered], origin)
+    # chips of a class come from its fabs' regions pro rata to output (from the buyer's own region
+    # if none of the class was made)
+    made_in = np.array([origin[c].sum() for c in range(n_g)])
+    from_fabs = np.divide(origin, made_in[:, None], out=np.zeros_like(origin), where=made_in[:, None] > 0)
+    install_deliveries(
+        hall[delivered],
+        cls[delivered],
+        got[delivered],
+        kw_new,
+        region[delivered],
+        from_fabs,
+        made_in > 0,
+        rows,
+        start,
+        length,
+        it_kw,
+        w.dc_kw,
+        w.dc_stock,
+        w.dc_origin,
+    )
     # buyers pay what their round cleared at, each its bids in order, seats in the order they first bid
     buyers = buyer[delivered]
     paid = np.bincount(buyers, weights=paid_each[delivered] / 1e9)
-    first_bid = np.unique(buyers, return_index=True)[1]
-    for row in buyers[np.sort(first_bid)].tolist():
-        model.transfer(model.seat_ids[row], model.OUTSIDE, float(paid[row]), "chip purchases")
+    # (`dict.fromkeys` keeps each buyer once, where it first comes: a fraction of `np.unique`'s cost)
+    seat_ids, transfer, outside = model.seat_ids, model.transfer, model.OUTSIDE
+    paid_f = paid.tolist()
+    for row in dict.fromkeys(buyers.tolist()):
+        transfer(seat_ids[row], outside, paid_f[row], "chip purchases")
     # a host's subsidy pays its rate of the price paid, of the list price at most (what its scheme
     # budgeted), so a shortage's price is not half paid by the state
     eligible = np.minimum(paid_each, list_now[cls] * got)
@@ -150,14 +164,15 @@ def clear_chips(model: SovereignModel, bids: Bids, effects: EventEffects) -> Chi
     licensor = licensing_nation(model)
     # as Python floats: the loop reads each a few times, and a numpy scalar costs more to index and add
     owners, gross_f, cost_f, fee_f = w.fab_owner.tolist(), gross.tolist(), cost.tolist(), fee.tolist()
+    seats = model.seats
     for f in np.nonzero(made > 0)[0].tolist():
-        owner = model.seat_ids[owners[f]]
-        if owner in model.seats:
-            model.transfer(model.OUTSIDE, owner, gross_f[f], "chip sales")
-            model.transfer(owner, model.OUTSIDE, cost_f[f], "chip production")
+        owner = seat_ids[owners[f]]
+        if owner in seats:
+            transfer(outside, owner, gross_f[f], "chip sales")
+            transfer(owner, outside, cost_f[f], "chip production")
             if fee_f[f] > 0 and licensor is not None:
-                model.transfer(owner, licensor, fee_f[f], "licence fees")
-            st = model.seats[owner].state
+                transfer(owner, licensor, fee_f[f], "licence fees")
+            st = seats[owner].state
             st["revenue_q"] = st.get("revenue_q", 0.0) + gross_f[f]
             st["costs_q"] = st.get("costs_q", 0.0) + (cost_f[f] + (fee_f[f] if licensor is not None else 0.0))
     return ChipResults(
@@ -518,14 +533,14 @@ def subsidise_chips(model: SovereignModel, buyers: np.ndarray, regions: np.ndarr
     n_r = len(model.region_ix)
     keys = buyers * n_r + regions
     owed = np.bincount(keys, weights=rate * eligible_usd / 1e9, minlength=int(keys.max()) + 1)
-    _, first = np.unique(keys, return_index=True)
-    for key in keys[np.sort(first)].tolist():
-        if owed[key] <= 0:
+    pairs = list(dict.fromkeys(keys.tolist()))  # each (buyer, host) once, where it first comes
+    for key, amount in zip(pairs, owed[pairs].tolist(), strict=True):  # as Python floats
+        if amount <= 0:
             continue
         seat = model.seat_ids[key // n_r]
         if model.seats[seat].kind == "nation":
             continue
-        model.pay_subsidy(key % n_r, seat, float(owed[key]))
+        model.pay_subsidy(key % n_r, seat, amount)
 
 
 def licensing_nation(model: SovereignModel) -> str | None:
@@ -540,130 +555,3 @@ def sanctioned_classes(model: SovereignModel) -> np.ndarray:
     cap_all = np.bincount(w.fab_class, weights=w.fab_capacity, minlength=n_g)
     cap_t3 = np.bincount(w.fab_class, weights=w.fab_capacity * (w.export_tier[w.fab_region] == 3), minlength=n_g)
     return np.asarray(cap_t3 > 0.5 * cap_all)
-
-
-def _install(
-    model: SovereignModel,
-    halls: Halls,
-    hall: np.ndarray,
-    g: np.ndarray,
-    qty: np.ndarray,
-    region: np.ndarray,
-    origin: np.ndarray,
-) -> None:
-    """Put delivered accelerators into the buyers' datacenters, in each hall by free space.
-
-    One delivery per element of `hall` (hall number), `g` (class), `qty` (H100e) and `region`,
-    in bid order; `origin` is (G, R), where each class was made. Halls share no datacenter, so
-    the k-th deliveries of all halls are installed together ("round" k) and a hall's later
-    deliveries see the space its earlier ones took: the same numbers as one by one.
-    """
-    if not len(hall):
-        return
-    w, n_r = model.world, len(model.region_ix)
-    # chips of a class come from its fabs' regions pro rata to output (from the buyer's own
-    # region if none of the class was made)
-    totals = np.array([origin[c].sum() for c in range(len(origin))])
-    from_fabs = np.divide(origin, totals[:, None], out=np.zeros_like(origin), where=totals[:, None] > 0)
-    source = np.where((totals[g] > 0)[:, None], from_fabs[g], np.eye(n_r)[region])  # (N, R)
-    kw = model.kw_per_h100e * model.economy.efficiency_mult
-    # the deliveries round by round, each round's datacenters one contiguous run of `rows`, and
-    # what each datacenter's share is computed from looked up once for all rounds
-    order, bounds = in_rounds(hall)
-    rows, lengths = halls.rows_of(hall[order])
-    row_bounds = np.concatenate(([0], np.cumsum(lengths)))[bounds].tolist()
-    each = order[np.repeat(np.arange(len(order)), lengths)]  # the delivery of each row
-    g_row, qty_row, source_row = g[each], qty[each], source[each]
-    kw_row = kw[g_row]
-    for (lo, hi), (row_lo, row_hi) in zip(pairwise(bounds), pairwise(row_bounds), strict=True):
-        at: slice | np.ndarray = slice(row_lo, row_hi)
-        dc = rows[at]
-        free = np.maximum(w.dc_it_mw[dc] * econ.KW_PER_MW - w.dc_kw[dc], 0.0)
-        total = np.repeat(segment_sums(free, lengths[lo:hi]), lengths[lo:hi])
-        if not (total > 0).all():  # a hall with no space left gets nothing
-            keep = total > 0
-            at, dc, free, total = np.arange(row_lo, row_hi)[keep], dc[keep], free[keep], total[keep]
-        part = qty_row[at] * free / total
-        w.dc_stock[dc, g_row[at]] += part
-        w.dc_kw[dc] += part * kw_row[at]
-        w.dc_origin[dc] += part[:, None] * source_row[at]
-
-
-class Halls:
-    """Datacenters grouped into halls: a seat's datacenters in one region.
-
-    ``rows`` lists the datacenters hall by hall (each hall's in ascending row order), ``start``
-    and ``length`` locate each hall in it, and ``keys`` holds each hall's ``owner * R + region``
-    (ascending: halls are numbered in key order).
-    """
-
-    def __init__(self, owner: np.ndarray, region: np.ndarray, n_regions: int) -> None:
-        key = owner * n_regions + region
-        self.rows = np.argsort(key, kind="stable")
-        sorted_key = key[self.rows]
-        new = np.concatenate(([True], sorted_key[1:] != sorted_key[:-1])) if len(key) else np.zeros(0, bool)
-        self.start = np.flatnonzero(new)
-        self.length = np.diff(self.start, append=len(key))
-        self.keys = sorted_key[self.start]
-
-    def find(self, keys: np.ndarray) -> np.ndarray:
-        """Hall number of each key ``owner * R + region``, -1 where there is no such hall."""
-        pos = np.searchsorted(self.keys, keys)
-        found = pos < len(self.keys)
-        found[found] = self.keys[pos[found]] == keys[found]
-        return np.where(found, pos, -1)
-
-    def sums(self, values: np.ndarray) -> np.ndarray:
-        """Per hall, the sum of `values` (one per datacenter, in ``rows`` order)."""
-        return segment_sums(values, self.length)
-
-    def rows_of(self, halls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The datacenter rows of some halls, one hall after the other, and each hall's count."""
-        lengths = self.length[halls]
-        first = np.repeat(self.start[halls] - np.cumsum(lengths) + lengths, lengths)
-        return self.rows[first + np.arange(len(first))], lengths
-
-
-def rank_within(groups: np.ndarray) -> np.ndarray:
-    """For each element, how many earlier elements have the same value (0 for the first)."""
-    order = np.argsort(groups, kind="stable")
-    ordered = groups[order]
-    start = np.concatenate(([True], ordered[1:] != ordered[:-1])) if len(groups) else np.zeros(0, bool)
-    first = np.maximum.accumulate(np.where(start, np.arange(len(groups)), 0))
-    rank = np.empty(len(groups), np.int64)
-    rank[order] = np.arange(len(groups)) - first
-    return rank
-
-
-def in_rounds(groups: np.ndarray) -> tuple[np.ndarray, list[int]]:
-    """The elements in rounds: round k holds each group's k-th element, in element order.
-
-    Returns the elements' positions round after round and the rounds' bounds in it (round k is
-    ``order[bounds[k]:bounds[k + 1]]``). Why: a round's elements are then one slice, which costs
-    less than picking them out of all elements by their rank every round.
-    """
-    rank = rank_within(groups)
-    order = np.argsort(rank, kind="stable")
-    return order, [0, *np.cumsum(np.bincount(rank)).tolist()]
-
-
-def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Sums of consecutive segments of `values`, bit for bit equal to ``segment.sum()`` each.
-
-    Why not ``np.add.reduceat``: it adds in another order than ``ndarray.sum`` (which adds fewer
-    than 8 numbers one after the other and longer runs pairwise), and the results must not change
-    with how the datacenters happen to be grouped. Segments of up to 7 values are laid side by
-    side in a table padded with zeros and summed along its rows (one after the other, as
-    ``ndarray.sum``); longer ones are summed one by one.
-    """
-    n = len(lengths)
-    if n == 0:
-        return np.zeros(0)
-    ends = np.cumsum(lengths)
-    starts = ends - lengths
-    col = np.arange(max(min(int(lengths.max()), 7), 1))
-    table = np.where(col < lengths[:, None], values.take(starts[:, None] + col, mode="clip"), 0.0)
-    out: np.ndarray = table.sum(axis=1)
-    for s in np.flatnonzero(lengths >= 8).tolist():
-        out[s] = values[starts[s] : ends[s]].sum()
-    return out

@@ -413,6 +413,8 @@ def _plan_adequacy(model: SovereignModel) -> None:
         by_step = np.cumsum(by_step, axis=0)
     added = np.zeros_like(w.grid_mw)
     no_turbines = np.zeros(len(rows), bool)
+    # lead times move only with the turbine backlog: computed once, and again after each gas order
+    lead = lead_quarters(model)
     for i, k in enumerate(steps):
         years = k / 4.0
         base = w.base_demand_mw * model.demand_growth_rate**years
@@ -422,7 +424,6 @@ def _plan_adequacy(model: SovereignModel) -> None:
         need = want - firm_capacity(model, w.grid_mw - retired + by_step[i] + added)  # (R, S)
         if not (need > 1.0).any():
             continue
-        lead = lead_quarters(model)
         for _ in range(len(model.slice_factor) + 2):
             short = need.max(axis=1) > 1.0
             if not short.any():
@@ -435,7 +436,8 @@ def _plan_adequacy(model: SovereignModel) -> None:
             tt = np.maximum(t, 0)
             # none in time, or it can still be ordered next year: nothing this year for that slice
             go = short & (t >= 0) & (lead[rows, tt] > k - 4)
-            need[rows[short & ~go], s[short & ~go]] = 0.0
+            wait = short & ~go
+            need[rows[wait], s[wait]] = 0.0
             if not go.any():
                 continue
             r_go, s_go, t_go = rows[go], s[go], t[go]

@@ -34,6 +34,28 @@ if TYPE_CHECKING:
 
 PILLARS = ("compute_self_reliance", "power_adequacy", "chip_security", "data_governance", "cyber_resilience")
 PILLAR_FLOOR = 0.01
+#: The columns of the firms table, in order.
+FIRM_COLUMNS = (
+    "quarter",
+    "firm",
+    "name",
+    "kind",
+    "home",
+    "cash_busd",
+    "revenue_busd",
+    "valuation_busd",
+    "market_share",
+    "compute_h100e",
+    "demand_h100e",
+    "served_h100e",
+    "profit_busd",
+    "debt_busd",
+    "rounds_raised",
+    "failed_rounds",
+    "born",
+)
+#: The columns of the holdings table, in order.
+HOLDING_COLUMNS = ("quarter", "firm", "firm_home", "region", "accelerator", "h100e")
 
 
 def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
@@ -121,10 +143,12 @@ class MetricsRecorder:
     TABLES = ("nations", "firms", "world", "holdings", "connections", "plant_orders", "signals")
 
     def __init__(self) -> None:
-        self.nations: list[dict[str, Any]] = []
-        self.firms: list[dict[str, Any]] = []
+        # the nations', firms' and holdings' rows are made on first read (`_made`): ~13,000 rows a
+        # game that a headless run never reads, ~2% of its time as dicts; each quarter keeps its
+        # values as plain tuples until then (the same Python values the rows then hold)
+        self._rows: dict[str, list[dict[str, Any]]] = {"nations": [], "firms": [], "holdings": []}
+        self._due: dict[str, list[tuple[tuple[str, ...], list[tuple[Any, ...]]]]] = {t: [] for t in self._rows}
         self.world: list[dict[str, Any]] = []
-        self.holdings: list[dict[str, Any]] = []
         #: every datacenter energised: where, whose, how big, when asked, how long it waited
         #: (appended by the grid phase and by construction for on-site builds)
         self.connections: list[dict[str, Any]] = []
@@ -182,37 +206,41 @@ class MetricsRecorder:
         columns["localisation"] = np.asarray(w.localisation, bool).tolist()
         columns["export_tier"] = np.asarray(w.export_tier, np.int64).tolist()
         columns["security_busd"] = np.asarray(w.security_busd, float).tolist()
-        names = list(columns)
-        self.nations += [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+        self._due["nations"].append((tuple(columns), list(zip(*columns.values(), strict=True))))
         firms = [a for a in m.seats.values() if a.kind != "nation"]
         total_rev = sum(a.state.get("revenue_busd", 0.0) for a in firms)
         owned = np.bincount(w.dc_owner, weights=w.dc_stock.sum(1), minlength=len(m.seat_ids)).tolist()
         seat_pos = m.seat_pos
-        # one comprehension of dict displays (``for st, revenue in ((...),)`` binds a firm's state
-        # and revenue once): a loop of appends costs some 10-15% more on ~100 firms a quarter
-        self.firms += [
-            {
-                "quarter": q,
-                "firm": agent.seat_id,
-                "name": str(st["name"]),
-                "kind": agent.kind,
-                "home": st["home"],
-                "cash_busd": float(st["cash_busd"]),
-                "revenue_busd": float(revenue),
-                "valuation_busd": float(st.get("valuation_busd", 0.0)),
-                "market_share": float(revenue / total_rev) if total_rev > 0 else 0.0,
-                "compute_h100e": owned[seat_pos[agent.seat_id]],
-                "demand_h100e": float(st.get("demand_h100e", 0.0)),
-                "served_h100e": float(st.get("served_h100e", 0.0)),
-                "profit_busd": float(st.get("profit_busd", 0.0)),
-                "debt_busd": float(st.get("debt_busd", 0.0)),
-                "rounds_raised": int(st.get("rounds_raised", 0)),
-                "failed_rounds": int(st.get("failed_rounds", 0)),
-                "born": quarter_label(int(st["born"])) if "born" in st else "",
-            }
-            for agent in firms
-            for st, revenue in ((agent.state, agent.state.get("revenue_busd", 0.0)),)
-        ]
+        # one comprehension of tuples in `FIRM_COLUMNS` order (``for st, revenue in ((...),)`` binds
+        # a firm's state and revenue once): a loop of appends costs some 10-15% more
+        self._due["firms"].append(
+            (
+                FIRM_COLUMNS,
+                [
+                    (
+                        q,
+                        agent.seat_id,
+                        str(st["name"]),
+                        agent.kind,
+                        st["home"],
+                        float(st["cash_busd"]),
+                        float(revenue),
+                        float(st.get("valuation_busd", 0.0)),
+                        float(revenue / total_rev) if total_rev > 0 else 0.0,
+                        owned[seat_pos[agent.seat_id]],
+                        float(st.get("demand_h100e", 0.0)),
+                        float(st.get("served_h100e", 0.0)),
+                        float(st.get("profit_busd", 0.0)),
+                        float(st.get("debt_busd", 0.0)),
+                        int(st.get("rounds_raised", 0)),
+                        int(st.get("failed_rounds", 0)),
+                        quarter_label(int(st["born"])) if "born" in st else "",
+                    )
+                    for agent in firms
+                    for st, revenue in ((agent.state, agent.state.get("revenue_busd", 0.0)),)
+                ],
+            )
+        )
         chip_price = np.asarray(chips.price, float)
         world: dict[str, Any] = {
             "quarter": q,
@@ -276,17 +304,53 @@ class MetricsRecorder:
         # every seat's home once (the cached index the pillars use), not once per cell
         homes = [regions[i] for i in m.seat_home_index().tolist()]
         seat_ids = m.seat_ids
-        self.holdings += [
-            {
-                "quarter": q,
-                "firm": seat_ids[o],
-                "firm_home": homes[o],
-                "region": regions[r],
-                "accelerator": classes[c],
-                "h100e": h,
-            }
-            for o, r, c, h in zip(owner.tolist(), region.tolist(), g.tolist(), cells[flat].tolist(), strict=True)
-        ]
+        cell_rows = zip(owner.tolist(), region.tolist(), g.tolist(), cells[flat].tolist(), strict=True)
+        self._due["holdings"].append(
+            (
+                HOLDING_COLUMNS,
+                [(q, seat_ids[o], homes[o], regions[r], classes[c], h) for o, r, c, h in cell_rows],
+            )
+        )
+
+    def _made(self, table: str) -> list[dict[str, Any]]:
+        """The rows of `table` ("nations", "firms" or "holdings"), the quarters not yet read made into dicts."""
+        rows, due = self._rows[table], self._due[table]
+        for names, values in due:
+            rows += [dict(zip(names, row, strict=True)) for row in values]
+        due.clear()
+        return rows
+
+    def _replace(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Set the rows of `table` (a loaded save's), dropping any not yet made."""
+        self._rows[table] = rows
+        self._due[table].clear()
+
+    @property
+    def nations(self) -> list[dict[str, Any]]:
+        """One row per nation and quarter: the pillars, the index and the nation's figures."""
+        return self._made("nations")
+
+    @nations.setter
+    def nations(self, rows: list[dict[str, Any]]) -> None:
+        self._replace("nations", rows)
+
+    @property
+    def firms(self) -> list[dict[str, Any]]:
+        """One row per firm and quarter (`FIRM_COLUMNS`)."""
+        return self._made("firms")
+
+    @firms.setter
+    def firms(self, rows: list[dict[str, Any]]) -> None:
+        self._replace("firms", rows)
+
+    @property
+    def holdings(self) -> list[dict[str, Any]]:
+        """Installed H100e by firm, host region and class, non-zero cells, per quarter (`HOLDING_COLUMNS`)."""
+        return self._made("holdings")
+
+    @holdings.setter
+    def holdings(self, rows: list[dict[str, Any]]) -> None:
+        self._replace("holdings", rows)
 
     def tables(self) -> dict[str, list[dict[str, Any]]]:
         """The tidy tables as lists of rows."""
