@@ -714,20 +714,25 @@ def first_members(labels: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def groups_agree(first: np.ndarray, allow: np.ndarray, pen: np.ndarray, columns: bool) -> bool:
-    """Whether every member's row (``columns``: column) of ``allow`` and ``pen`` equals its group's first member's."""
+def groups_agree(first: np.ndarray, allow: np.ndarray, pen: np.ndarray, pen_key: np.ndarray, columns: bool) -> bool:
+    """Whether every member's row (``columns``: column) of ``allow`` and the penalty equals its group's first member's.
+
+    The penalty of pair ``(j, k)`` is ``pen[pen_key[j], k]`` (see `tradeable`).
+    """
     if columns:  # swept row by row, the arrays' order
         for j in range(allow.shape[0]):
+            row = pen[pen_key[j]]
             for k in range(first.shape[0]):
                 lead = first[k]
-                if lead != k and (allow[j, k] != allow[j, lead] or pen[j, k] != pen[j, lead]):
+                if lead != k and (allow[j, k] != allow[j, lead] or row[k] != row[lead]):
                     return False
         return True
     for i in range(first.shape[0]):
         lead = first[i]
         if lead != i:
+            row, row_lead = pen[pen_key[i]], pen[pen_key[lead]]
             for k in range(allow.shape[1]):
-                if allow[i, k] != allow[lead, k] or pen[i, k] != pen[lead, k]:
+                if allow[i, k] != allow[lead, k] or row[k] != row_lead[k]:
                     return False
     return True
 
@@ -774,6 +779,7 @@ def tradeable(
     wtp: np.ndarray,
     cost: np.ndarray,
     pen: np.ndarray,
+    pen_key: np.ndarray,
     allow: np.ndarray,
     dem: np.ndarray,
     cap: np.ndarray,
@@ -782,17 +788,20 @@ def tradeable(
     """The surplus of every pair, the pairs that may trade at a profit, the largest such surplus, their count.
 
     One sweep for what numpy did in six passes over the (J, K) arrays: a pair trades when it is
-    allowed, earns a surplus, and both its quantities are more than negligible.
+    allowed, earns a surplus, and both its quantities are more than negligible. The penalty of pair
+    ``(j, k)`` is ``pen[pen_key[j], k]``: a table of the distinct rows (a game's: one per region and
+    class, `clear_compute_keyed`), or the full ``(J, K)`` penalty with ``pen_key`` the rows' own.
     """
-    n_j, n_k = pen.shape
+    n_j, n_k = allow.shape
     surplus = np.empty((n_j, n_k))
     mask = np.zeros((n_j, n_k), np.bool_)
     s_max = -np.inf
     count = 0
     for j in range(n_j):
         big_j = dem[j] > negligible
+        row = pen[pen_key[j]]
         for k in range(n_k):
-            s = wtp[j] - cost[k] - pen[j, k]
+            s = wtp[j] - cost[k] - row[k]
             surplus[j, k] = s
             if s > 0.0 and allow[j, k] and big_j and cap[k] > negligible:
                 mask[j, k] = True

@@ -60,7 +60,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from sovereign.markets._validation import as_float
 
-__all__ = ["ComputeResult", "clear_compute"]
+__all__ = ["ComputeResult", "clear_compute", "clear_compute_keyed"]
 
 #: Certified welfare gap the default temperature anneals down to: 0.4%, so that welfare is within
 #: the promised 0.5% of the LP optimum with a margin (the bound is an upper bound on the optimum).
@@ -158,6 +158,99 @@ def clear_compute(
         ValueError: On shape mismatches, NaN or infinite values, negative capacity or demand,
             a non-boolean ``allowed``, or a negative ``temperature``.
     """
+    return _clear(
+        capacity,
+        cost,
+        demand,
+        wtp,
+        allowed,
+        penalty,
+        None,
+        temperature=temperature,
+        warm_start=warm_start,
+        relative=relative,
+        groups=groups,
+        cluster_groups=cluster_groups,
+        check_groups=check_groups,
+    )
+
+
+def clear_compute_keyed(
+    capacity: ArrayLike,
+    cost: ArrayLike,
+    demand: ArrayLike,
+    wtp: ArrayLike,
+    allowed: ArrayLike,
+    penalty_rows: ArrayLike,
+    penalty_key: ArrayLike,
+    *,
+    temperature: float | None = None,
+    warm_start: ArrayLike | None = None,
+    relative: bool = False,
+    groups: ArrayLike | None = None,
+    cluster_groups: ArrayLike | None = None,
+    check_groups: bool = True,
+) -> ComputeResult:
+    """`clear_compute` with the penalty given as its distinct rows: segment ``j``'s is ``penalty_rows[penalty_key[j]]``.
+
+    The same market, answer and checks as ``clear_compute(..., penalty_rows[penalty_key], ...)``, to
+    the bit. Why: a game's penalties read only a segment's region and class (a few dozen rows), and
+    building and checking the full ``(J, K)`` array each quarter, then reading it once, was most of
+    the cost of the penalty (the market reads each pair's from the table instead).
+
+    Args:
+        capacity: As in :func:`clear_compute`.
+        cost: As in :func:`clear_compute`.
+        demand: As in :func:`clear_compute`.
+        wtp: As in :func:`clear_compute`.
+        allowed: As in :func:`clear_compute`.
+        penalty_rows: ``(P, K)`` the distinct rows of the penalty ($/GPU-hour), finite.
+        penalty_key: ``(J,)`` integers, each segment's row of ``penalty_rows``.
+        temperature: As in :func:`clear_compute`.
+        warm_start: As in :func:`clear_compute`.
+        relative: As in :func:`clear_compute`.
+        groups: As in :func:`clear_compute`.
+        cluster_groups: As in :func:`clear_compute`.
+        check_groups: As in :func:`clear_compute`.
+
+    Raises:
+        ValueError: As :func:`clear_compute`, and on a ``penalty_key`` that is not ``(J,)`` integers
+            indexing ``penalty_rows``.
+    """
+    return _clear(
+        capacity,
+        cost,
+        demand,
+        wtp,
+        allowed,
+        penalty_rows,
+        penalty_key,
+        temperature=temperature,
+        warm_start=warm_start,
+        relative=relative,
+        groups=groups,
+        cluster_groups=cluster_groups,
+        check_groups=check_groups,
+    )
+
+
+def _clear(
+    capacity: ArrayLike,
+    cost: ArrayLike,
+    demand: ArrayLike,
+    wtp: ArrayLike,
+    allowed: ArrayLike,
+    penalty: ArrayLike | None,
+    penalty_key: ArrayLike | None,
+    *,
+    temperature: float | None,
+    warm_start: ArrayLike | None,
+    relative: bool,
+    groups: ArrayLike | None,
+    cluster_groups: ArrayLike | None,
+    check_groups: bool,
+) -> ComputeResult:
+    """`clear_compute` and `clear_compute_keyed`: the penalty is ``(J, K)`` if ``penalty_key`` is None, else rows."""
     cap = as_float("capacity", capacity, ndim=1, nonnegative=True)
     cst = as_float("cost", cost, ndim=1)
     if cst.shape != cap.shape:
@@ -174,21 +267,16 @@ def clear_compute(
         if not np.issubdtype(allow.dtype, np.number) or not np.isin(allow, (0, 1)).all():
             raise ValueError("allowed: expected booleans (or 0/1)")
         allow = allow.astype(bool)
-    if penalty is None:
-        pen = np.zeros((n_j, n_k))
-    else:
-        pen = as_float("penalty", penalty, ndim=2)
-        if pen.shape != (n_j, n_k):
-            raise ValueError(f"penalty: shape {pen.shape} does not match (J, K) = {(n_j, n_k)}")
+    pen, pen_key = _penalty_table(penalty, penalty_key, n_j, n_k)
     if temperature is not None:
         t_arr = as_float("temperature", temperature)
         if t_arr.ndim != 0 or float(t_arr) < 0:
             raise ValueError(f"temperature: expected a scalar >= 0, got {temperature!r}")
         temperature = float(t_arr)
-    group_ix = None if groups is None else _checked_groups(groups, allow, pen, check=check_groups)
-    cluster_ix = (
-        None if cluster_groups is None else _checked_groups(cluster_groups, allow, pen, "cluster_groups", check_groups)
-    )
+    group_ix = None if groups is None else _checked_groups(groups, allow, pen, pen_key, check=check_groups)
+    cluster_ix = None
+    if cluster_groups is not None:
+        cluster_ix = _checked_groups(cluster_groups, allow, pen, pen_key, "cluster_groups", check_groups)
     warm = None
     if warm_start is not None:
         warm = as_float("warm_start", warm_start, ndim=1)
@@ -200,7 +288,7 @@ def clear_compute(
     # quantities 1e100 times under the market's largest are none: a segment of 5e-324 (a valid
     # scenario's lab wanting almost nothing) divided the scaling's potentials by zero
     negligible = _NEGLIGIBLE * max(float(dem.max(initial=0.0)), float(cap.max(initial=0.0)))
-    surplus, mask, s_max, count = jit.tradeable(w, cst, pen, allow, dem, cap, negligible)
+    surplus, mask, s_max, count = jit.tradeable(w, cst, pen, pen_key, allow, dem, cap, negligible)
     if not count:
         zero = np.zeros((n_j, n_k))
         return ComputeResult(zero, np.zeros(n_k), np.zeros(n_j), 0.0, 0.0, temperature or 0.0, True, 0)
@@ -212,12 +300,44 @@ def clear_compute(
     return out if out is not None else _exact(cap, dem, surplus, mask)
 
 
+def _penalty_table(
+    penalty: ArrayLike | None, penalty_key: ArrayLike | None, n_j: int, n_k: int
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """The checked penalty as a table of rows and each segment's row in it (`clear_compute_keyed`).
+
+    A full ``(J, K)`` penalty is its own table (each segment its own row); no penalty is a row of
+    zeros that every segment reads.
+    """
+    if penalty is None:
+        return np.zeros((1, n_k)), np.zeros(n_j, np.int64)
+    if penalty_key is None:
+        pen = as_float("penalty", penalty, ndim=2)
+        if pen.shape != (n_j, n_k):
+            raise ValueError(f"penalty: shape {pen.shape} does not match (J, K) = {(n_j, n_k)}")
+        return pen, np.arange(n_j, dtype=np.int64)
+    pen = as_float("penalty_rows", penalty, ndim=2)
+    if pen.shape[1:] != (n_k,):
+        raise ValueError(f"penalty_rows: shape {pen.shape} does not match (P, K) with K = {n_k}")
+    key = np.asarray(penalty_key)
+    if key.shape != (n_j,) or not np.issubdtype(key.dtype, np.integer):
+        raise ValueError(f"penalty_key: expected ({n_j},) integer rows, got {key.dtype} {key.shape}")
+    if n_j and (int(key.min()) < 0 or int(key.max()) >= pen.shape[0]):
+        raise ValueError(f"penalty_key: rows must index penalty_rows' {pen.shape[0]}")
+    return pen, key.astype(np.int64)
+
+
 def _checked_groups(
-    groups: ArrayLike, allow: NDArray[np.bool_], pen: NDArray[np.float64], name: str = "groups", check: bool = True
+    groups: ArrayLike,
+    allow: NDArray[np.bool_],
+    pen: NDArray[np.float64],
+    pen_key: NDArray[np.int64],
+    name: str = "groups",
+    check: bool = True,
 ) -> NDArray[np.integer]:
     """`clear_compute`'s ``groups`` or ``cluster_groups`` as an array, or ValueError if they share too little.
 
-    Only their shape and type unless `check` (see ``clear_compute``'s ``check_groups``).
+    Only their shape and type unless `check` (see ``clear_compute``'s ``check_groups``). The
+    penalty is the table ``pen`` and each segment's row of it ``pen_key`` (see `_clear`).
     """
     clusters = name == "cluster_groups"
     group_ix = np.asarray(groups)
@@ -230,9 +350,9 @@ def _checked_groups(
 
     first = jit.first_members(group_ix.astype(np.int64))
     if clusters:
-        if not jit.groups_agree(first, allow, pen, True):
+        if not jit.groups_agree(first, allow, pen, pen_key, True):
             raise ValueError(f"{name}: clusters of a group must share their allowed segments and penalties")
-    elif not jit.groups_agree(first, allow, pen, False):
+    elif not jit.groups_agree(first, allow, pen, pen_key, False):
         raise ValueError(f"{name}: segments of a group must share their allowed clusters and penalties")
     return group_ix.astype(np.int64)
 

@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sovereign.markets import ComputeResult, clear_compute
-from sovereign.markets.compute import DEFAULT_GAP
+from sovereign.markets.compute import DEFAULT_GAP, clear_compute_keyed
 from sovereign.markets.reference import compute_logit_reference, compute_welfare
 
 
@@ -498,3 +498,54 @@ def test_grouped_rows_and_clusters_give_the_dense_market(case, relative, warm):
     np.testing.assert_allclose(grouped.allocation, dense.allocation, rtol=1e-5, atol=1e-5 * scale)
     np.testing.assert_allclose(grouped.served, dense.served, rtol=1e-5, atol=1e-5 * scale)
     assert grouped.welfare == pytest.approx(dense.welfare, rel=1e-5, abs=1e-5 * scale)
+
+
+def _same_result(a: ComputeResult, b: ComputeResult) -> None:
+    """Two results equal to the bit (arrays byte for byte, scalars exactly)."""
+    for name in ("allocation", "price", "served"):
+        assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
+    assert (a.welfare, a.welfare_bound, a.temperature, a.exact, a.iterations) == (
+        b.welfare,
+        b.welfare_bound,
+        b.temperature,
+        b.exact,
+        b.iterations,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    case=grouped_instances(),
+    relative=st.booleans(),
+    t=st.sampled_from([None, 0.0, 0.3]),
+    labels=st.booleans(),
+)
+def test_keyed_penalty_gives_the_full_penalty_market_to_the_bit(case, relative, t, labels):
+    # The penalty as its distinct rows and each segment's row (the game's path) is the same market
+    # as the full (J, K) penalty, bit for bit, with or without group labels (checked or not).
+    inst, rows, cols = case
+    table = np.unique(inst[5], axis=0)
+    key = np.array([int(np.flatnonzero((table == row).all(1))[0]) for row in inst[5]])
+    extra = {"groups": rows, "cluster_groups": cols} if labels and t else {}
+    for check in (True, False):
+        full = clear_compute(*inst, temperature=t, relative=relative, check_groups=check, **extra)
+        keyed = clear_compute_keyed(
+            *inst[:5], table, key, temperature=t, relative=relative, check_groups=check, **extra
+        )
+        _same_result(keyed, full)
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "match"),
+    [
+        ([[0.0, 1.0]], [0, 0, 0], "penalty_rows: shape"),
+        ([[0.0, 1.0, 2.0]], [0, 0], "penalty_key: expected"),
+        ([[0.0, 1.0, 2.0]], [0.0, 0.0, 0.0], "penalty_key: expected"),
+        ([[0.0, 1.0, 2.0]], [0, 1, 0], "penalty_key: rows"),
+        ([[0.0, 1.0, 2.0]], [0, -1, 0], "penalty_key: rows"),
+        ([[0.0, np.nan, 2.0]], [0, 0, 0], "penalty_rows"),
+    ],
+)
+def test_keyed_penalty_bad_input_raises(table, key, match):
+    with pytest.raises(ValueError, match=match):
+        clear_compute_keyed(np.ones(3), np.ones(3), np.ones(3), np.full(3, 5.0), np.ones((3, 3), bool), table, key)

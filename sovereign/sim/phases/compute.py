@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sovereign.markets import clear_compute
+from sovereign.markets.compute import clear_compute_keyed
 from sovereign.sim import economics as econ
 from sovereign.sim.state import ComputeResults, PowerResults, Segments
 
@@ -141,13 +141,13 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
     contracted_k = np.zeros(len(k_ix)) if contracted is None else contracted.sum(0)
     contracted_j = np.zeros(len(seg.qty)) if contracted is None else contracted.sum(1)
     # (what contracts took, at most all of it: a cluster its contracts fill left -1e-11 to the market)
-    res = clear_compute(
+    res = clear_compute_keyed(
         np.maximum(capacity - contracted_k, 0.0),
         ask,
         np.maximum(seg.qty - contracted_j, 0.0),
         seg.wtp,
         allowed,
-        _latency_penalty(model, seg.region, training, r_k),
+        *_latency_penalty(model, seg.region, training, r_k),
         temperature=sc.demand.preference_spread_usd_per_hour,
         warm_start=_warm_start(model, k_ix, r_k),
         relative=True,  # prices free of the unit of quantity (see `sovereign.markets.compute`)
@@ -360,19 +360,23 @@ def _allowed(
     return small[region * 2 + regulated], sites
 
 
-def _latency_penalty(model: SovereignModel, region: np.ndarray, training: np.ndarray, r_k: np.ndarray) -> np.ndarray:
-    """(J, K) what serving each segment from each cluster costs in latency, $/H100e-hour.
+def _latency_penalty(
+    model: SovereignModel, region: np.ndarray, training: np.ndarray, r_k: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """What serving each segment from each cluster costs in latency, $/H100e-hour: a table of rows, each segment's row.
 
     Inference and regulated work pays for the distance from its region to the cluster's; training
     (and the low-price fringe, batch work filed as training) pays nothing. The penalty reads only
-    the region and whether the segment is training (`training`, (J,)), so each segment's row is
-    gathered from a table of those pairs: one pass over the market.
+    the region and whether the segment is training (`training`, (J,)), so it is a table of those
+    pairs ((2R, K), row ``region * 2 + training``) and each segment's row in it ((J,)), which the
+    market reads as its (J, K) penalty (`clear_compute_keyed`): gathering and checking the full
+    array each quarter cost more than the market's one read of it.
     """
     latency = model.distance_km[:, r_k] / 1000.0 * model.scenario.demand.latency_penalty_usd_per_1000km  # (R, K)
     table = np.zeros((len(latency), 2, len(r_k)))  # (region, training): training's rows stay 0
     table[:, 0] = latency
-    penalty: np.ndarray = table.reshape(-1, len(r_k))[region * 2 + training]
-    return penalty
+    key: np.ndarray = region * 2 + training
+    return table.reshape(-1, len(r_k)), key.astype(np.int64)
 
 
 def _allowed_rows(
