@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sovereign.markets.compute import clear_compute_keyed
+from sovereign.markets import clear_compute_keyed
 from sovereign.sim import economics as econ
 from sovereign.sim.state import ComputeResults, PowerResults, Segments
 
