@@ -48,6 +48,7 @@ from sovereign.sim.phases.diplomacy import (
 from sovereign.sim.phases.events import apply_events
 from sovereign.sim.phases.finance import settle_finance
 from sovereign.sim.phases.grid import (
+    computed_once,
     expected_dc_mw,
     firm_capacity,
     plan_grid,
@@ -132,13 +133,14 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
             bids=[],
             results=initial_results(sc, self.tables.list_price),
         )
-        # caches of the quarter's AI view, of cash promised by queued commands (see `committed_busd`)
-        # and of the seats' home rows:
+        # caches of the quarter's AI view, of cash promised by queued commands (see `committed_busd`),
+        # of the seats' home rows and of the grid's figures within a span of `step` (`computed_once`):
         # not state, they recompute equal after a load (the model's only attributes besides
         # `game`, `tables`, the scenario and Mesa's own)
         self.view_cache: dict[str, Any] | None = None
         self.committed_cache: dict[str, tuple[list[Command], int, float]] = {}
         self.home_cache: tuple[list[str], int, np.ndarray] | None = None  # see `seat_home_index`
+        self.grid_memo: dict[Any, Any] | None = None
         for r in sc.regions:
             self.add_seat(
                 Nation, r.id, {"name": r.name, "home": r.id, "cash_busd": r.gdp_busd * r.ai_budget_share / 4.0}
@@ -212,21 +214,23 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
             raise RuntimeError(f"the game ended after {quarter_label(last)}")
         self.flows = defaultdict(float)
         self.quarter_news = []
-        for agent in self.ai_seats():
-            self.submit_all(agent.seat_id, agent.decide(), "ai")
+        with computed_once(self, all_fixed=True):  # the AI reads the model; its commands come next
+            for agent in self.ai_seats():
+                self.submit_all(agent.seat_id, agent.decide(), "ai")
         self.bids = apply_orders(self)
         settle_deals(self)
         reveal_covert(self)
         effects = apply_events(self)
         complete_projects(self)
-        chips = clear_chips(self, self.bids, effects)
-        power = clear_power_markets(self, effects)
-        compute = clear_compute_market(self, power)
-        self.results = QuarterResults(played=True, power=power, chips=chips, compute=compute, effects=effects)
-        share_venture_profits(self)
-        settle_finance(self)
-        self.results.pillars = sovereignty_pillars(self)
-        self.metrics.record(self, self.results.pillars)
+        with computed_once(self, all_fixed=False):  # the projects stay as they are until the grid's connections
+            chips = clear_chips(self, self.bids, effects)
+            power = clear_power_markets(self, effects)
+            compute = clear_compute_market(self, power)
+            self.results = QuarterResults(played=True, power=power, chips=chips, compute=compute, effects=effects)
+            share_venture_profits(self)
+            settle_finance(self)
+            self.results.pillars = sovereignty_pillars(self)
+            self.metrics.record(self, self.results.pillars)
         plan_grid(self)
         end_terms(self)
         update_shared_risk(self)

@@ -19,7 +19,7 @@ from .helpers import HUMANS, PLAN, dump, metrics_json, new_game, play, submit_pl
 
 def test_the_model_keeps_its_state_in_one_game_state(played):
     """State outside `model.game` would be lost by saves: the model holds nothing else but the
-    scenario, its derived tables, two caches and Mesa's own attributes."""
+    scenario, its derived tables, its caches and Mesa's own attributes."""
     import mesa
 
     from sovereign.sim.gamestate import GameState, ScenarioTables
@@ -27,7 +27,9 @@ def test_the_model_keeps_its_state_in_one_game_state(played):
     mesa_own = set(vars(mesa.Model(rng=0)))
     own = set(vars(played)) - mesa_own
     own -= {"_mesa_scenario"}  # Mesa's own scenario, kept aside by `SovereignModel.scenario`
-    assert own == {"game", "tables", "_game_scenario", "view_cache", "committed_cache", "home_cache"}, sorted(own)
+    assert own == {"game", "tables", "_game_scenario", "view_cache", "committed_cache", "home_cache", "grid_memo"}, (
+        sorted(own)
+    )
     assert isinstance(played.game, GameState) and isinstance(played.tables, ScenarioTables)
 
 

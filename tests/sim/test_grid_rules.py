@@ -367,3 +367,49 @@ def test_an_ai_nation_pays_for_network_only_where_datacenters_queue_and_nobody_b
     model.scenario.grid.network_build_quarters = 40  # it would come after the game: not worth paying
     model.view_cache = None
     assert not [c for c in nation(model.seats["IND"]) if isinstance(c, ExpandGrid)]
+
+
+def test_the_figures_kept_within_a_span_of_the_quarter_equal_a_fresh_computation(baseline, monkeypatch):
+    """`computed_once`: every figure a phase or an AI reads while one is kept is what computing it
+    afresh at that moment gives, bit for bit (so the memo cannot change a game), and the memo is
+    used and gone between quarters."""
+    import sys
+
+    fresh = {
+        "_hall_projects_mw": grid._add_hall_projects,
+        "expected_dc_mw": grid._expected_dc_mw,
+        "lead_quarters": grid._lead_quarters,
+        "binding_slice": grid._binding_slice,
+    }
+    hits = dict.fromkeys(fresh, 0)
+
+    def checked(name, kept):
+        def check(model, *args):
+            got = kept(model, *args)
+            want = fresh[name](model, *args)
+            for g, w in zip(got, want, strict=True) if isinstance(got, tuple) else [(got, want)]:
+                assert type(g) is type(w) and np.array_equal(g, w), name
+                assert not isinstance(g, np.ndarray) or g.dtype == w.dtype, name
+            if model.grid_memo is not None:
+                hits[name] += 1
+            return got
+
+        return check
+
+    for name in fresh:
+        kept = getattr(grid, name)
+        for mod_name, mod in list(sys.modules.items()):
+            if mod_name.startswith("sovereign") and getattr(mod, name, None) is kept:
+                monkeypatch.setattr(mod, name, checked(name, kept))
+    model = SovereignModel(baseline, rng=3)
+    for _ in range(10):  # two yearly plans, the AI's plants and hall orders
+        model.step()
+        assert model.grid_memo is None
+    assert all(hits.values()), hits
+
+
+def test_a_kept_figure_cannot_be_changed_by_its_reader(model):
+    with grid.computed_once(model, all_fixed=True):
+        for kept in (grid.expected_dc_mw(model), grid.lead_quarters(model), grid.queued_mw(model)):
+            assert kept is not None and not kept.flags.writeable
+    assert model.grid_memo is None and grid.queued_mw(model).flags.writeable

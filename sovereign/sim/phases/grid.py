@@ -31,6 +31,8 @@ capacity and queue (datacenter projects' ``connected``), the world's turbine bac
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -72,6 +74,38 @@ def installed_ai_mw(model: SovereignModel) -> np.ndarray:
     return np.asarray(w.dc_kw * w.dc_pue * w.dc_energy / econ.KW_PER_MW)
 
 
+@contextmanager
+def computed_once(model: SovereignModel, *, all_fixed: bool) -> Iterator[None]:
+    """Within it, the grid's figures of today are computed once and kept (read-only) until it ends.
+
+    Why: the AI asks for the same figures seat after seat (`best_firm_technology`, the queue's
+    wait), and the phases ask for the halls under way several times a quarter; adding the hundred
+    or so projects again each time cost ~1.5% of a run. `SovereignModel.step` opens it only over
+    spans where nothing these figures read can change, and nothing is kept past them (between
+    quarters, the UI and tests compute afresh):
+
+    - ``all_fixed``: the AI's decisions, which read the model (their commands are applied later):
+      `_hall_projects_mw`, `expected_dc_mw`, `lead_quarters` and each region's `binding_slice`;
+    - otherwise, from the projects' completion to the quarter's record: the projects change only
+      when orders start them, events delay them, they complete, or they are connected (`orders`,
+      `events`, `construction`, `connect_datacenters`), all outside it; halls get accelerators
+      within it, so only `_hall_projects_mw` is kept.
+
+    The kept arrays are read-only, so a caller cannot change them for the next one.
+    """
+    model.grid_memo = {"all_fixed": all_fixed}
+    try:
+        yield
+    finally:
+        model.grid_memo = None
+
+
+def _kept(array: np.ndarray) -> np.ndarray:
+    """`array` made read-only, to be kept by `computed_once`."""
+    array.flags.writeable = False
+    return array
+
+
 def expected_dc_mw(model: SovereignModel) -> np.ndarray:
     """(R,) datacenter load the utilities plan for: what the halls are expected to draw, not their nameplate.
 
@@ -85,6 +119,16 @@ def expected_dc_mw(model: SovereignModel) -> np.ndarray:
     ahead of the load. The yearly plan, the planning reserve margin and so the capacity price use
     this load; connections are granted against `contracted_dc_mw`.
     """
+    memo = model.grid_memo
+    if memo is not None and memo["all_fixed"]:
+        if "expected_dc" not in memo:
+            memo["expected_dc"] = _kept(_expected_dc_mw(model))
+        return np.asarray(memo["expected_dc"])
+    return _expected_dc_mw(model)
+
+
+def _expected_dc_mw(model: SovereignModel) -> np.ndarray:
+    """`expected_dc_mw`, computed."""
     w = model.world
     n_r = len(w.base_demand_mw)
     halls = np.bincount(w.dc_region, weights=w.dc_it_mw * w.dc_pue, minlength=n_r)
@@ -101,8 +145,21 @@ def _hall_projects_mw(model: SovereignModel) -> tuple[np.ndarray, np.ndarray]:
     """(R,) facility MW of the game's halls still being built whose connection is granted, and of those queued.
 
     On-site builds are in neither: they bring their own generation. Python floats while adding
-    the projects: a hundred of them, and this is asked some two hundred times a game.
+    the projects: a hundred of them, and this is asked some two hundred times a game (kept
+    within `computed_once`).
     """
+    memo = model.grid_memo
+    if memo is not None:
+        if "halls" not in memo:
+            building, queued = _add_hall_projects(model)
+            memo["halls"] = (_kept(building), _kept(queued))
+        halls: tuple[np.ndarray, np.ndarray] = memo["halls"]
+        return halls
+    return _add_hall_projects(model)
+
+
+def _add_hall_projects(model: SovereignModel) -> tuple[np.ndarray, np.ndarray]:
+    """`_hall_projects_mw`, computed."""
     w, region_ix = model.world, model.region_ix
     n_r = len(w.base_demand_mw)
     building, queued = [0.0] * n_r, [0.0] * n_r
@@ -283,6 +340,16 @@ def lead_quarters(model: SovereignModel) -> np.ndarray:
 
     `economics.plant_build_quarters` for every region and technology at once (a test holds them equal).
     """
+    memo = model.grid_memo
+    if memo is not None and memo["all_fixed"]:
+        if "lead" not in memo:
+            memo["lead"] = _kept(_lead_quarters(model))
+        return np.asarray(memo["lead"])
+    return _lead_quarters(model)
+
+
+def _lead_quarters(model: SovereignModel) -> np.ndarray:
+    """`lead_quarters`, computed."""
     w = model.world
     wait = econ.turbine_wait_quarters(model.scenario, model.economy.turbine_backlog_gw)
     return np.asarray(model.tech_build[None, :] + w.permitting_quarters[:, None] + wait * model.turbine_mask[None, :])
@@ -305,6 +372,16 @@ def cheapest_in_time(
 
 def binding_slice(model: SovereignModel, r: int) -> int:
     """The time slice with region `r`'s thinnest planning margin today (datacenters at `expected_dc_mw`)."""
+    memo = model.grid_memo
+    if memo is not None and memo["all_fixed"]:
+        if ("slice", r) not in memo:
+            memo["slice", r] = _binding_slice(model, r)
+        return int(memo["slice", r])
+    return _binding_slice(model, r)
+
+
+def _binding_slice(model: SovereignModel, r: int) -> int:
+    """`binding_slice`, computed."""
     w, rows = model.world, slice(r, r + 1)
     load = peak_load(model, w.base_demand_mw[rows], expected_dc_mw(model)[rows], rows)[0]
     return int(np.argmin(firm_capacity(model, w.grid_mw[rows])[0] / np.maximum(load, 1e-9)))
