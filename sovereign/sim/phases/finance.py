@@ -182,11 +182,11 @@ def _failures(model: SovereignModel) -> list[str]:
     leaves the game; its datacenters stay but earn nothing for it.
     """
     fin = model.scenario.finance
+    hazard = 1.0 - (1.0 - model.scenario.startups.shutdown_rate_per_year) ** 0.25  # a startup's, each quarter
     failed = []
     for agent in list(model.seats.values()):
         st = agent.state
         if agent.kind == "startup":
-            hazard = 1.0 - (1.0 - model.scenario.startups.shutdown_rate_per_year) ** 0.25
             broke = st["cash_busd"] < 0 or bool(model.rngs["startups"].random() < hazard)
         elif agent.kind == "lab":
             revenue_year = 4.0 * float(st.get("revenue_q", 0.0))
