@@ -530,6 +530,14 @@ def upgrade_spec(model: SovereignModel, upgrade: str) -> EfficiencyUpgrade | Non
     return next((u for u in model.scenario.efficiency_upgrades if u.id == upgrade), None)
 
 
+def upgrade_available(model: SovereignModel, spec: EfficiencyUpgrade) -> bool:
+    """Whether an efficiency upgrade may be ordered this quarter (from its ``available_from`` on).
+
+    The one home of that rule: the validator refuses an order before it, the AI does not consider it.
+    """
+    return model.quarter >= quarter_index(spec.available_from)
+
+
 def _grid_cost(model: SovereignModel, cmd: Any) -> float:
     return float(cmd.mw_per_year * model.scenario.grid.network_capex_musd_per_mw / 1000.0)
 
@@ -763,7 +771,7 @@ def _upgradable(model: SovereignModel, seat: str, agent: SeatAgent, cmd: Any) ->
         return f"no efficiency upgrade {cmd.upgrade!r} (known: {known})"
     if not 0 <= cmd.datacenter < len(w.dc_owner) or w.dc_owner[cmd.datacenter] != model.seat_index(seat):
         return f"{agent.name} owns no datacenter number {cmd.datacenter}"
-    if model.quarter < quarter_index(spec.available_from):
+    if not upgrade_available(model, spec):
         return f"{spec.name} is available from {spec.available_from}"
     bit = 1 << model.scenario.efficiency_upgrades.index(spec)
     if int(w.dc_upgrades[cmd.datacenter]) & bit:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sovereign.scenario.schema import quarter_index
 from sovereign.sim import economics as econ
+from sovereign.sim.commands import upgrade_available
 from sovereign.sim.phases.chips import destination_caps, may_receive
 from sovereign.sim.phases.diplomacy import pact_matrix
 from sovereign.sim.phases.grid import expected_wait_quarters
@@ -366,7 +366,7 @@ def _upgrades_worth_it(model: SovereignModel) -> dict[int, tuple[int, str]]:
     bill = ai_load_mw(model) * econ.HOURS_PER_YEAR * price[w.dc_region] / 1e9  # $B a year
     best: dict[int, tuple[float, int, str]] = {}
     for u, spec in enumerate(ups):
-        if model.quarter < quarter_index(spec.available_from):
+        if not upgrade_available(model, spec):
             continue
         saving = bill * (1.0 - spec.energy_factor)
         capex = w.dc_it_mw * spec.capex_musd_per_mw / 1000.0
