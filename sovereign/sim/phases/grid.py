@@ -31,7 +31,7 @@ capacity and queue (datacenter projects' ``connected``), the world's turbine bac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -106,6 +106,20 @@ def _kept(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def _once(model: SovereignModel, key: Any, compute: Callable[[], Any]) -> Any:
+    """`compute()`, kept under `key` within a `computed_once` span over the AI's decisions (``all_fixed``).
+
+    Outside such a span it is computed afresh each time; a kept array is read-only.
+    """
+    memo = model.grid_memo
+    if memo is None or not memo["all_fixed"]:
+        return compute()
+    if key not in memo:
+        value = compute()
+        memo[key] = _kept(value) if isinstance(value, np.ndarray) else value
+    return memo[key]
+
+
 def expected_dc_mw(model: SovereignModel) -> np.ndarray:
     """(R,) datacenter load the utilities plan for: what the halls are expected to draw, not their nameplate.
 
@@ -119,12 +133,8 @@ def expected_dc_mw(model: SovereignModel) -> np.ndarray:
     ahead of the load. The yearly plan, the planning reserve margin and so the capacity price use
     this load; connections are granted against `contracted_dc_mw`.
     """
-    memo = model.grid_memo
-    if memo is not None and memo["all_fixed"]:
-        if "expected_dc" not in memo:
-            memo["expected_dc"] = _kept(_expected_dc_mw(model))
-        return np.asarray(memo["expected_dc"])
-    return _expected_dc_mw(model)
+    expected: np.ndarray = _once(model, "expected_dc", lambda: _expected_dc_mw(model))
+    return expected
 
 
 def _expected_dc_mw(model: SovereignModel) -> np.ndarray:
@@ -340,12 +350,8 @@ def lead_quarters(model: SovereignModel) -> np.ndarray:
 
     `economics.plant_build_quarters` for every region and technology at once (a test holds them equal).
     """
-    memo = model.grid_memo
-    if memo is not None and memo["all_fixed"]:
-        if "lead" not in memo:
-            memo["lead"] = _kept(_lead_quarters(model))
-        return np.asarray(memo["lead"])
-    return _lead_quarters(model)
+    lead: np.ndarray = _once(model, "lead", lambda: _lead_quarters(model))
+    return lead
 
 
 def _lead_quarters(model: SovereignModel) -> np.ndarray:
@@ -372,12 +378,7 @@ def cheapest_in_time(
 
 def binding_slice(model: SovereignModel, r: int) -> int:
     """The time slice with region `r`'s thinnest planning margin today (datacenters at `expected_dc_mw`)."""
-    memo = model.grid_memo
-    if memo is not None and memo["all_fixed"]:
-        if ("slice", r) not in memo:
-            memo["slice", r] = _binding_slice(model, r)
-        return int(memo["slice", r])
-    return _binding_slice(model, r)
+    return int(_once(model, ("slice", r), lambda: _binding_slice(model, r)))
 
 
 def _binding_slice(model: SovereignModel, r: int) -> int:
