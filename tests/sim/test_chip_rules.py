@@ -415,6 +415,29 @@ def test_a_disruption_stretches_the_payback_buyers_accept_up_to_the_chips_life(t
     assert disruption_stretch(m)[f] == pytest.approx(longest)
 
 
+def test_a_payback_too_short_to_divide_by_stretches_nothing_into_nan(tiny):
+    """A scenario's payback may be as short as it likes: the life over it overflows, and the classes
+    that lost nothing stay at 1 (0 x inf made them NaN, and every bid for them a refused NaN price)."""
+    from sovereign.sim.policy.view import disruption_stretch
+
+    def shortest(data):
+        data["chips"]["payback_years"] = 5e-324
+
+    m = _model(tiny, shortest)
+    m.step()
+    assert (disruption_stretch(m) == 1.0).all()
+    chips, f = m.results.chips, m.class_ix["frontier"]
+    chips.capacity = np.where(chips.capacity > 0, chips.capacity, 1.0)
+    chips.made = chips.capacity.copy()
+    chips.made[f] = 0.5 * chips.capacity[f]
+    stretch = disruption_stretch(m)
+    assert np.isfinite(stretch).all() and stretch[f] > 1e300
+    assert np.delete(stretch, f) == pytest.approx(1.0)
+    m.view_cache = None
+    m.run(3)  # the AI bids with it, and every bid it places is a valid command
+    assert not any(e["reason"] for e in m.command_log if e["command"]["kind"] == "buy_accelerators")
+
+
 def _calm_and_hit(tiny):
     """Two games one quarter in, the same but for the second's frontier output: 80% of it lost."""
     calm, hit = _model(tiny), _model(tiny)

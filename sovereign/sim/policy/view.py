@@ -9,6 +9,7 @@ capital cost paid back at the firms' discount rate. Nothing is subtracted twice.
 from __future__ import annotations
 
 import math
+import sys
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -331,7 +332,9 @@ def disruption_stretch(model: SovereignModel) -> np.ndarray:
     a threat) raises bids through the scarcity multiple only, within the normal payback.
     """
     sc = model.scenario.chips
-    longest = max(sc.chip_life_years / sc.payback_years, 1.0)
+    # (finite: a payback so short that the life over it overflows, which a scenario may set, would
+    # make the classes that lost nothing 1 + 0 x inf, NaN, and so every bid for them)
+    longest = max(min(sc.chip_life_years / sc.payback_years, sys.float_info.max), 1.0)
     return np.asarray(1.0 + model.results.chips.lost_share() * (longest - 1.0))
 
 
