@@ -7,7 +7,7 @@ quantities and what the UI needs to explain them. A plain-loop reference of each
 
 from sovereign.markets._warmup import warm_up
 from sovereign.markets.chips import ChipResult, allocate_chips
-from sovereign.markets.compute import ComputeResult, clear_compute, clear_compute_keyed
+from sovereign.markets.compute import ComputeResult, clear_compute
 from sovereign.markets.power import PowerResult, clear_power
 
 __all__ = [
@@ -16,7 +16,6 @@ __all__ = [
     "PowerResult",
     "allocate_chips",
     "clear_compute",
-    "clear_compute_keyed",
     "clear_power",
     "warm_up",
 ]

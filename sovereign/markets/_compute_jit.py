@@ -790,7 +790,7 @@ def tradeable(
     One sweep for what numpy did in six passes over the (J, K) arrays: a pair trades when it is
     allowed, earns a surplus, and both its quantities are more than negligible. The penalty of pair
     ``(j, k)`` is ``pen[pen_key[j], k]``: a table of the distinct rows (a game's: one per region and
-    class, `clear_compute_keyed`), or the full ``(J, K)`` penalty with ``pen_key`` the rows' own.
+    class, `clear_compute`'s ``penalty_key``), or the full ``(J, K)`` penalty with ``pen_key`` the rows' own.
     """
     n_j, n_k = allow.shape
     surplus = np.empty((n_j, n_k))

@@ -60,7 +60,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from sovereign.markets._validation import as_float
 
-__all__ = ["ComputeResult", "clear_compute", "clear_compute_keyed"]
+__all__ = ["ComputeResult", "clear_compute"]
 
 #: Certified welfare gap the default temperature anneals down to: 0.4%, so that welfare is within
 #: the promised 0.5% of the LP optimum with a margin (the bound is an upper bound on the optimum).
@@ -110,6 +110,7 @@ def clear_compute(
     allowed: ArrayLike,
     penalty: ArrayLike | None = None,
     *,
+    penalty_key: ArrayLike | None = None,
     temperature: float | None = None,
     warm_start: ArrayLike | None = None,
     relative: bool = False,
@@ -127,7 +128,12 @@ def clear_compute(
         allowed: Whether segment ``j`` may use cluster ``k`` (data localisation, sanctions),
             ``(J, K)`` booleans.
         penalty: Extra cost of serving ``j`` from ``k`` ($/GPU-hour, e.g. latency), ``(J, K)``;
-            default zero.
+            default zero. With ``penalty_key``, its distinct rows instead, ``(P, K)``.
+        penalty_key: Optional ``(J,)`` integers, each segment's row of ``penalty`` (segment ``j``'s
+            penalty is ``penalty[penalty_key[j]]``): the same market, answer and checks as the full
+            array, to the bit. Why: a game's penalties read only a segment's region and kind (a few
+            dozen rows), and building and checking the full ``(J, K)`` array each quarter, to read
+            it once, was most of the penalty's cost; the market reads each pair's from the rows.
         temperature: Logit temperature ($/GPU-hour). ``None`` anneals until welfare is certified
             within 0.4% of the LP optimum; ``0`` solves the LP exactly.
         warm_start: Optional guess of the capacity prices ``(K,)``, e.g. last quarter's
@@ -156,101 +162,9 @@ def clear_compute(
 
     Raises:
         ValueError: On shape mismatches, NaN or infinite values, negative capacity or demand,
-            a non-boolean ``allowed``, or a negative ``temperature``.
+            a non-boolean ``allowed``, a negative ``temperature``, or a ``penalty_key`` that is
+            not ``(J,)`` integers indexing ``penalty``'s rows.
     """
-    return _clear(
-        capacity,
-        cost,
-        demand,
-        wtp,
-        allowed,
-        penalty,
-        None,
-        temperature=temperature,
-        warm_start=warm_start,
-        relative=relative,
-        groups=groups,
-        cluster_groups=cluster_groups,
-        check_groups=check_groups,
-    )
-
-
-def clear_compute_keyed(
-    capacity: ArrayLike,
-    cost: ArrayLike,
-    demand: ArrayLike,
-    wtp: ArrayLike,
-    allowed: ArrayLike,
-    penalty_rows: ArrayLike,
-    penalty_key: ArrayLike,
-    *,
-    temperature: float | None = None,
-    warm_start: ArrayLike | None = None,
-    relative: bool = False,
-    groups: ArrayLike | None = None,
-    cluster_groups: ArrayLike | None = None,
-    check_groups: bool = True,
-) -> ComputeResult:
-    """`clear_compute` with the penalty given as its distinct rows: segment ``j``'s is ``penalty_rows[penalty_key[j]]``.
-
-    The same market, answer and checks as ``clear_compute(..., penalty_rows[penalty_key], ...)``, to
-    the bit. Why: a game's penalties read only a segment's region and class (a few dozen rows), and
-    building and checking the full ``(J, K)`` array each quarter, then reading it once, was most of
-    the cost of the penalty (the market reads each pair's from the table instead).
-
-    Args:
-        capacity: As in :func:`clear_compute`.
-        cost: As in :func:`clear_compute`.
-        demand: As in :func:`clear_compute`.
-        wtp: As in :func:`clear_compute`.
-        allowed: As in :func:`clear_compute`.
-        penalty_rows: ``(P, K)`` the distinct rows of the penalty ($/GPU-hour), finite.
-        penalty_key: ``(J,)`` integers, each segment's row of ``penalty_rows``.
-        temperature: As in :func:`clear_compute`.
-        warm_start: As in :func:`clear_compute`.
-        relative: As in :func:`clear_compute`.
-        groups: As in :func:`clear_compute`.
-        cluster_groups: As in :func:`clear_compute`.
-        check_groups: As in :func:`clear_compute`.
-
-    Raises:
-        ValueError: As :func:`clear_compute`, and on a ``penalty_key`` that is not ``(J,)`` integers
-            indexing ``penalty_rows``.
-    """
-    return _clear(
-        capacity,
-        cost,
-        demand,
-        wtp,
-        allowed,
-        penalty_rows,
-        penalty_key,
-        temperature=temperature,
-        warm_start=warm_start,
-        relative=relative,
-        groups=groups,
-        cluster_groups=cluster_groups,
-        check_groups=check_groups,
-    )
-
-
-def _clear(
-    capacity: ArrayLike,
-    cost: ArrayLike,
-    demand: ArrayLike,
-    wtp: ArrayLike,
-    allowed: ArrayLike,
-    penalty: ArrayLike | None,
-    penalty_key: ArrayLike | None,
-    *,
-    temperature: float | None,
-    warm_start: ArrayLike | None,
-    relative: bool,
-    groups: ArrayLike | None,
-    cluster_groups: ArrayLike | None,
-    check_groups: bool,
-) -> ComputeResult:
-    """`clear_compute` and `clear_compute_keyed`: the penalty is ``(J, K)`` if ``penalty_key`` is None, else rows."""
     cap = as_float("capacity", capacity, ndim=1, nonnegative=True)
     cst = as_float("cost", cost, ndim=1)
     if cst.shape != cap.shape:
@@ -303,7 +217,7 @@ def _clear(
 def _penalty_table(
     penalty: ArrayLike | None, penalty_key: ArrayLike | None, n_j: int, n_k: int
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """The checked penalty as a table of rows and each segment's row in it (`clear_compute_keyed`).
+    """The checked penalty as a table of rows and each segment's row in it (`clear_compute`'s ``penalty_key``).
 
     A full ``(J, K)`` penalty is its own table (each segment its own row); no penalty is a row of
     zeros that every segment reads.
@@ -315,14 +229,14 @@ def _penalty_table(
         if pen.shape != (n_j, n_k):
             raise ValueError(f"penalty: shape {pen.shape} does not match (J, K) = {(n_j, n_k)}")
         return pen, np.arange(n_j, dtype=np.int64)
-    pen = as_float("penalty_rows", penalty, ndim=2)
+    pen = as_float("penalty", penalty, ndim=2)
     if pen.shape[1:] != (n_k,):
-        raise ValueError(f"penalty_rows: shape {pen.shape} does not match (P, K) with K = {n_k}")
+        raise ValueError(f"penalty: shape {pen.shape} does not match (P, K) rows with K = {n_k}")
     key = np.asarray(penalty_key)
     if key.shape != (n_j,) or not np.issubdtype(key.dtype, np.integer):
         raise ValueError(f"penalty_key: expected ({n_j},) integer rows, got {key.dtype} {key.shape}")
     if n_j and (int(key.min()) < 0 or int(key.max()) >= pen.shape[0]):
-        raise ValueError(f"penalty_key: rows must index penalty_rows' {pen.shape[0]}")
+        raise ValueError(f"penalty_key: rows must index penalty's {pen.shape[0]}")
     return pen, key.astype(np.int64)
 
 

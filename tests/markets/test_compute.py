@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sovereign.markets import ComputeResult, clear_compute
-from sovereign.markets.compute import DEFAULT_GAP, clear_compute_keyed
+from sovereign.markets.compute import DEFAULT_GAP
 from sovereign.markets.reference import compute_logit_reference, compute_welfare
 
 
@@ -529,8 +529,8 @@ def test_keyed_penalty_gives_the_full_penalty_market_to_the_bit(case, relative, 
     extra = {"groups": rows, "cluster_groups": cols} if labels and t else {}
     for check in (True, False):
         full = clear_compute(*inst, temperature=t, relative=relative, check_groups=check, **extra)
-        keyed = clear_compute_keyed(
-            *inst[:5], table, key, temperature=t, relative=relative, check_groups=check, **extra
+        keyed = clear_compute(
+            *inst[:5], table, penalty_key=key, temperature=t, relative=relative, check_groups=check, **extra
         )
         _same_result(keyed, full)
 
@@ -538,14 +538,16 @@ def test_keyed_penalty_gives_the_full_penalty_market_to_the_bit(case, relative, 
 @pytest.mark.parametrize(
     ("table", "key", "match"),
     [
-        ([[0.0, 1.0]], [0, 0, 0], "penalty_rows: shape"),
+        ([[0.0, 1.0]], [0, 0, 0], "penalty: shape"),
         ([[0.0, 1.0, 2.0]], [0, 0], "penalty_key: expected"),
         ([[0.0, 1.0, 2.0]], [0.0, 0.0, 0.0], "penalty_key: expected"),
         ([[0.0, 1.0, 2.0]], [0, 1, 0], "penalty_key: rows"),
         ([[0.0, 1.0, 2.0]], [0, -1, 0], "penalty_key: rows"),
-        ([[0.0, np.nan, 2.0]], [0, 0, 0], "penalty_rows"),
+        ([[0.0, np.nan, 2.0]], [0, 0, 0], "penalty"),
     ],
 )
 def test_keyed_penalty_bad_input_raises(table, key, match):
     with pytest.raises(ValueError, match=match):
-        clear_compute_keyed(np.ones(3), np.ones(3), np.ones(3), np.full(3, 5.0), np.ones((3, 3), bool), table, key)
+        clear_compute(
+            np.ones(3), np.ones(3), np.ones(3), np.full(3, 5.0), np.ones((3, 3), bool), table, penalty_key=key
+        )

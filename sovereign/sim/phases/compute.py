@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sovereign.markets import clear_compute_keyed
+from sovereign.markets import clear_compute
 from sovereign.sim import economics as econ
 from sovereign.sim.state import ComputeResults, PowerResults, Segments
 
@@ -141,13 +141,15 @@ def clear_compute_market(model: SovereignModel, power: PowerResults) -> ComputeR
     contracted_k = np.zeros(len(k_ix)) if contracted is None else contracted.sum(0)
     contracted_j = np.zeros(len(seg.qty)) if contracted is None else contracted.sum(1)
     # (what contracts took, at most all of it: a cluster its contracts fill left -1e-11 to the market)
-    res = clear_compute_keyed(
+    penalty, penalty_key = _latency_penalty(model, seg.region, training, r_k)
+    res = clear_compute(
         np.maximum(capacity - contracted_k, 0.0),
         ask,
         np.maximum(seg.qty - contracted_j, 0.0),
         seg.wtp,
         allowed,
-        *_latency_penalty(model, seg.region, training, r_k),
+        penalty,
+        penalty_key=penalty_key,
         temperature=sc.demand.preference_spread_usd_per_hour,
         warm_start=_warm_start(model, k_ix, r_k),
         relative=True,  # prices free of the unit of quantity (see `sovereign.markets.compute`)
@@ -369,7 +371,7 @@ def _latency_penalty(
     (and the low-price fringe, batch work filed as training) pays nothing. The penalty reads only
     the region and whether the segment is training (`training`, (J,)), so it is a table of those
     pairs ((2R, K), row ``region * 2 + training``) and each segment's row in it ((J,)), which the
-    market reads as its (J, K) penalty (`clear_compute_keyed`): gathering and checking the full
+    market reads as its (J, K) penalty (`clear_compute`'s ``penalty_key``): gathering and checking the full
     array each quarter cost more than the market's one read of it.
     """
     latency = model.distance_km[:, r_k] / 1000.0 * model.scenario.demand.latency_penalty_usd_per_1000km  # (R, K)
