@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numba import njit
 
 if TYPE_CHECKING:
     from sovereign.scenario.schema import Scenario, Technology
@@ -46,10 +47,19 @@ def plant_build_quarters(
     return sc.technologies[technology].build_quarters + int(permitting_quarters) + wait
 
 
-def turbine_wait_quarters(sc: Scenario, backlog_gw: Any) -> Any:
-    """Quarters until the turbine makers have delivered a backlog of `backlog_gw` (a number or an array)."""
-    wait = np.ceil(np.maximum(backlog_gw, 0.0) / (sc.grid.turbine_supply_gw_per_year / 4.0) - 1e-9).astype(np.int64)
-    return int(wait) if wait.ndim == 0 else wait
+def turbine_wait_quarters(sc: Scenario, backlog_gw: float) -> int:
+    """Quarters until the turbine makers have delivered a backlog of `backlog_gw`."""
+    return int(turbine_wait(float(backlog_gw), sc.grid.turbine_supply_gw_per_year / 4.0))
+
+
+@njit(cache=True)
+def turbine_wait(backlog_gw: float, supply_gw_per_quarter: float) -> int:
+    """`turbine_wait_quarters` given the makers' deliveries a quarter: the rule's one home.
+
+    Compiled because the utilities' yearly plan (`grid._plan_adequacy`) books its orders in a
+    compiled pass and reads it there once per order.
+    """
+    return int(np.ceil(np.maximum(backlog_gw, 0.0) / supply_gw_per_quarter - 1e-9))
 
 
 def datacenter_grid_mw(sc: Scenario, region_pue: float, it_mw: float) -> float:

@@ -36,7 +36,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numba import njit
 
+from sovereign.markets.halls import np_sum
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim import economics as econ
 from sovereign.sim.phases.diplomacy import power_contract_flows
@@ -356,9 +358,18 @@ def lead_quarters(model: SovereignModel) -> np.ndarray:
 
 def _lead_quarters(model: SovereignModel) -> np.ndarray:
     """`lead_quarters`, computed."""
-    w = model.world
     wait = econ.turbine_wait_quarters(model.scenario, model.economy.turbine_backlog_gw)
-    return np.asarray(model.tech_build[None, :] + w.permitting_quarters[:, None] + wait * model.turbine_mask[None, :])
+    return _leads(model.tech_build, model.world.permitting_quarters, model.turbine_mask, wait)
+
+
+@njit(cache=True)
+def _leads(tech_build: np.ndarray, permitting: np.ndarray, turbine_mask: np.ndarray, wait: int) -> np.ndarray:
+    """(R, T) `lead_quarters` with a turbine wait of `wait` quarters: build, permitting, turbines."""
+    lead = np.empty((len(permitting), len(tech_build)), np.int64)
+    for r in range(len(permitting)):
+        for t in range(len(tech_build)):
+            lead[r, t] = tech_build[t] + permitting[r] + wait * turbine_mask[t]
+    return lead
 
 
 def cheapest_in_time(
@@ -369,11 +380,31 @@ def cheapest_in_time(
     Among `allowed` technologies (R, T) available there (`MIN_AVAILABILITY`) that arrive within
     `horizon` quarters (`lead`, R x T); -1 where none does.
     """
-    avail = model.tech_avail[s]  # (R, T)
-    ok = allowed & (avail >= MIN_AVAILABILITY) & (lead <= horizon)
-    cost = np.where(ok, model.tech_capex[None, :] / np.maximum(avail, 1e-9), np.inf)
-    t = np.argmin(cost, axis=1)
-    return np.where(ok.any(axis=1), t, -1)
+    return _cheapest_rows(s, allowed, lead, horizon, model.tech_avail, model.tech_capex)
+
+
+@njit(cache=True)
+def _cheapest_rows(
+    s: np.ndarray, allowed: np.ndarray, lead: np.ndarray, horizon: int, tech_avail: np.ndarray, tech_capex: np.ndarray
+) -> np.ndarray:
+    """`cheapest_in_time`, row by row: compiled, as the utilities' plan calls it in its compiled passes.
+
+    The cheapest is the first of the least costs, a NaN cost first of all (as ``np.argmin``).
+    """
+    n_r, n_t = lead.shape
+    out = np.full(n_r, -1, np.int64)
+    for r in range(n_r):
+        avail = tech_avail[s[r]]
+        best, best_cost, nan, any_ok = 0, np.inf, False, False
+        for t in range(n_t):
+            ok = allowed[r, t] and avail[t] >= MIN_AVAILABILITY and lead[r, t] <= horizon
+            cost = tech_capex[t] / np.maximum(avail[t], 1e-9) if ok else np.inf
+            any_ok |= ok
+            if t == 0 or (not nan and not cost >= best_cost):
+                best, best_cost, nan = t, cost, np.isnan(cost)
+        if any_ok:
+            out[r] = best
+    return out
 
 
 def binding_slice(model: SovereignModel, r: int) -> int:
@@ -420,8 +451,25 @@ def log_plant_order(
 
 def soonest(model: SovereignModel, s: np.ndarray, allowed: np.ndarray, lead: np.ndarray) -> np.ndarray:
     """(R,) the allowed technology available in slice ``s[r]`` that would run soonest; -1 if none."""
-    ok = allowed & (model.tech_avail[s] >= MIN_AVAILABILITY)
-    return np.where(ok.any(axis=1), np.argmin(np.where(ok, lead, NEVER), axis=1), -1)
+    return _soonest_rows(s, allowed, lead, model.tech_avail)
+
+
+@njit(cache=True)
+def _soonest_rows(s: np.ndarray, allowed: np.ndarray, lead: np.ndarray, tech_avail: np.ndarray) -> np.ndarray:
+    """`soonest`, row by row (compiled like `_cheapest_rows`); the first of the soonest."""
+    n_r, n_t = lead.shape
+    out = np.full(n_r, -1, np.int64)
+    for r in range(n_r):
+        best, best_lead, any_ok = 0, NEVER, False
+        for t in range(n_t):
+            ok = allowed[r, t] and tech_avail[s[r], t] >= MIN_AVAILABILITY
+            lead_t = lead[r, t] if ok else NEVER
+            any_ok |= ok
+            if t == 0 or lead_t < best_lead:
+                best, best_lead = t, lead_t
+        if any_ok:
+            out[r] = best
+    return out
 
 
 def order_plants(
@@ -437,27 +485,89 @@ def order_plants(
     Gas plants wait for their turbines: each order joins the world's backlog in turn (the turbine
     makers deliver in order of booking), so its wait includes the orders booked before it.
     """
-    lead = _arrival_leads(model, r, t, mw)
-    model.economy.turbine_backlog_gw += float(mw[model.turbine_mask[t]].sum()) / 1000.0
-    for i in range(len(r)):
-        slice_i = int(s[i]) if s is not None else None
-        log_plant_order(model, int(r[i]), TECHNOLOGIES[int(t[i])], float(mw[i]), "utilities", purpose, slice_i)
+    lead, model.economy.turbine_backlog_gw = _book(model.economy.turbine_backlog_gw, *_booking_tables(model), r, t, mw)
     done = model.quarter + lead
-    rows = np.column_stack([done, r, t, mw]).astype(float)
-    model.world.grid_orders = np.vstack([model.world.grid_orders, rows])
+    _log_orders(model, r, t, mw, done, purpose, s)
     return np.asarray(done)
 
 
-def _arrival_leads(model: SovereignModel, r: np.ndarray, t: np.ndarray, mw: np.ndarray) -> np.ndarray:
-    """Lead times of orders booked one after the other.
+def _booking_tables(model: SovereignModel) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """What booking an order reads besides the backlog (`_book`'s arguments after it).
 
-    Each gas plant waits for the backlog ahead of it, the earlier orders of the same batch included.
+    The turbine makers' deliveries a quarter, the technologies' turbine needs and build times,
+    and the regions' permitting.
     """
-    sc, w = model.scenario, model.world
-    turbines = model.turbine_mask[t]
-    queued = model.economy.turbine_backlog_gw + np.cumsum(np.where(turbines, mw, 0.0)) / 1000.0
-    wait = econ.turbine_wait_quarters(sc, queued)
-    return np.asarray(model.tech_build[t] + w.permitting_quarters[r] + np.where(turbines, wait, 0))
+    supply_q = model.scenario.grid.turbine_supply_gw_per_year / 4.0
+    return supply_q, model.turbine_mask, model.tech_build, model.world.permitting_quarters
+
+
+def _log_orders(
+    model: SovereignModel,
+    r: np.ndarray,
+    t: np.ndarray,
+    mw: np.ndarray,
+    done: np.ndarray,
+    purpose: str,
+    s: np.ndarray | None,
+) -> None:
+    """The utilities' booked orders into the plant orders table and the world's grid orders, in order."""
+    for i in range(len(r)):
+        slice_i = int(s[i]) if s is not None else None
+        log_plant_order(model, int(r[i]), TECHNOLOGIES[int(t[i])], float(mw[i]), "utilities", purpose, slice_i)
+    rows = np.column_stack([done, r, t, mw]).astype(float)
+    model.world.grid_orders = np.vstack([model.world.grid_orders, rows])
+
+
+@njit(cache=True)
+def _arrival_leads(
+    backlog_gw: float,
+    supply_q: float,
+    turbine_mask: np.ndarray,
+    tech_build: np.ndarray,
+    permitting: np.ndarray,
+    r: np.ndarray,
+    t: np.ndarray,
+    mw: np.ndarray,
+) -> np.ndarray:
+    """Lead times of orders booked one after the other, with `backlog_gw` of turbines ahead of them.
+
+    Each gas plant waits for the backlog ahead of it, the earlier orders of the same batch included
+    (their MW added one after the other, as ``np.cumsum``).
+    """
+    lead = np.empty(len(r), np.int64)
+    booked = 0.0
+    for i in range(len(r)):
+        wait = 0
+        if turbine_mask[t[i]]:
+            booked += mw[i]
+            wait = econ.turbine_wait(backlog_gw + booked / 1000.0, supply_q)
+        lead[i] = tech_build[t[i]] + permitting[r[i]] + wait
+    return lead
+
+
+@njit(cache=True)
+def _book(
+    backlog_gw: float,
+    supply_q: float,
+    turbine_mask: np.ndarray,
+    tech_build: np.ndarray,
+    permitting: np.ndarray,
+    r: np.ndarray,
+    t: np.ndarray,
+    mw: np.ndarray,
+) -> tuple[np.ndarray, float]:
+    """Book orders in turn: their lead times (`_arrival_leads`) and the turbine backlog after them.
+
+    The booked gas MW are summed as numpy sums them (`np_sum`), so the backlog is the same number.
+    """
+    lead = _arrival_leads(backlog_gw, supply_q, turbine_mask, tech_build, permitting, r, t, mw)
+    gas = np.empty(len(r))
+    n = 0
+    for i in range(len(r)):
+        if turbine_mask[t[i]]:
+            gas[n] = mw[i]
+            n += 1
+    return lead, backlog_gw + np_sum(gas, 0, n) / 1000.0
 
 
 def _plan_adequacy(model: SovereignModel) -> None:
@@ -493,6 +603,8 @@ def _plan_adequacy(model: SovereignModel) -> None:
     no_turbines = np.zeros(len(rows), bool)
     # lead times move only with the turbine backlog: computed once, and again after each gas order
     lead = lead_quarters(model)
+    booking = _booking_tables(model)
+    plant_tables = (model.utility_allowed, model.tech_avail, model.tech_capex)
     for i, k in enumerate(steps):
         years = k / 4.0
         base = w.base_demand_mw * model.demand_growth_rate**years
@@ -502,37 +614,110 @@ def _plan_adequacy(model: SovereignModel) -> None:
         need = want - firm_capacity(model, w.grid_mw - retired + by_step[i] + added)  # (R, S)
         if not (need > 1.0).any():
             continue
-        for _ in range(len(model.slice_factor) + 2):
-            short = need.max(axis=1) > 1.0
-            if not short.any():
-                break
-            s = np.argmax(need, axis=1)
-            t = cheapest_in_time(model, s, model.utility_allowed, lead, k)
-            if k == h:  # the last year: what nothing can serve in time is served late, by the soonest
-                allowed = model.utility_allowed & ~(no_turbines[:, None] & model.turbine_mask[None, :])
-                t = np.where(t >= 0, t, soonest(model, s, allowed, lead))
-            tt = np.maximum(t, 0)
-            # none in time, or it can still be ordered next year: nothing this year for that slice
-            go = short & (t >= 0) & (lead[rows, tt] > k - 4)
-            wait = short & ~go
-            need[rows[wait], s[wait]] = 0.0
-            if not go.any():
-                continue
-            r_go, s_go, t_go = rows[go], s[go], t[go]
-            mw = need[r_go, s_go] / model.tech_avail[s_go, t_go]
-            # gas plants booked in this pass queue behind each other: those that would then come
-            # too late wait for the next pass, which sees the longer backlog and picks otherwise
-            turbines = model.turbine_mask[t_go]
-            if turbines.any():
-                arrive = _arrival_leads(model, r_go, t_go, mw)
-                fits = (arrive <= k) | ((k == h) & ((arrive <= lead[r_go, t_go] + 4) | ~turbines))
-                no_turbines[r_go[~fits]] = True  # sold out for years: the next pass looks elsewhere
-                r_go, s_go, t_go, mw = r_go[fits], s_go[fits], t_go[fits], mw[fits]
-            order_plants(model, r_go, t_go, mw, "adequacy", s_go)
-            if turbines.any():
-                lead = lead_quarters(model)  # the backlog grew
-            np.add.at(added, (r_go, t_go), mw)
-            need[r_go] -= mw[:, None] * model.tech_avail[:, t_go].T
+        orders, lead, model.economy.turbine_backlog_gw = _fill_shortfalls(
+            need, added, no_turbines, lead, k, h, model.economy.turbine_backlog_gw, *booking, *plant_tables
+        )
+        if orders.shape[1]:
+            r_o, s_o, t_o = orders[0].astype(np.int64), orders[1].astype(np.int64), orders[2].astype(np.int64)
+            _log_orders(model, r_o, t_o, orders[3], model.quarter + orders[4].astype(np.int64), "adequacy", s_o)
+
+
+@njit(cache=True)
+def _fill_shortfalls(
+    need: np.ndarray,
+    added: np.ndarray,
+    no_turbines: np.ndarray,
+    lead: np.ndarray,
+    k: int,
+    h: int,
+    backlog_gw: float,
+    supply_q: float,
+    turbine_mask: np.ndarray,
+    tech_build: np.ndarray,
+    permitting: np.ndarray,
+    allowed: np.ndarray,
+    tech_avail: np.ndarray,
+    tech_capex: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """One year of `_plan_adequacy`: fill the shortfalls `need` (R, S) with plants running by quarter `k`.
+
+    In passes, at most two more than the slices: each region short by more than 1 MW takes the
+    slice where it is shortest, and the cheapest technology there that arrives in time
+    (`cheapest_in_time`; in the last year, `h`, the soonest if none does) is ordered unless it
+    can wait for next year's plan. Gas plants booked in a pass queue behind each other: those that
+    would then come too late wait for the next pass, which sees the longer backlog and picks
+    otherwise. Updates `need`, `added` (R, T) and `no_turbines` (R,) in place. Returns the orders
+    booked, in order, as columns (region, slice, technology, MW, lead quarters), the lead times
+    after them (`lead_quarters`) and the turbine backlog after them.
+
+    Compiled: a yearly plan has some twenty passes over a dozen regions, and numpy's per-call
+    cost on arrays that small was most of the utilities' planning.
+    """
+    n_r, n_s = need.shape
+    rows = np.arange(n_r)
+    orders = np.empty((5, (n_s + 2) * n_r))
+    n = 0
+    for _ in range(n_s + 2):
+        short, s = _shortest_slices(need)
+        if not short.any():
+            break
+        t = _cheapest_rows(s, allowed, lead, k, tech_avail, tech_capex)
+        if k == h:  # the last year: what nothing can serve in time is served late, by the soonest
+            late = _soonest_rows(s, allowed & ~(no_turbines[:, None] & turbine_mask[None, :]), lead, tech_avail)
+            t = np.where(t >= 0, t, late)
+        # none in time, or it can still be ordered next year: nothing this year for that slice
+        go = short & (t >= 0)
+        for r in range(n_r):
+            if go[r] and lead[r, t[r]] <= k - 4:
+                go[r] = False
+            if short[r] and not go[r]:
+                need[r, s[r]] = 0.0
+        if not go.any():
+            continue
+        r_go, s_go, t_go = rows[go], s[go], t[go]
+        mw = np.empty(len(r_go))
+        for i in range(len(r_go)):
+            mw[i] = need[r_go[i], s_go[i]] / tech_avail[s_go[i], t_go[i]]
+        turbines = turbine_mask[t_go]
+        if turbines.any():
+            arrive = _arrival_leads(backlog_gw, supply_q, turbine_mask, tech_build, permitting, r_go, t_go, mw)
+            late_ok = np.zeros(len(r_go), np.bool_)
+            if k == h:
+                for i in range(len(r_go)):
+                    late_ok[i] = arrive[i] <= lead[r_go[i], t_go[i]] + 4 or not turbines[i]
+            fits = (arrive <= k) | late_ok
+            no_turbines[r_go[~fits]] = True  # sold out for years: the next pass looks elsewhere
+            r_go, s_go, t_go, mw = r_go[fits], s_go[fits], t_go[fits], mw[fits]
+        booked, backlog_gw = _book(backlog_gw, supply_q, turbine_mask, tech_build, permitting, r_go, t_go, mw)
+        for i in range(len(r_go)):
+            orders[0, n], orders[1, n], orders[2, n] = r_go[i], s_go[i], t_go[i]
+            orders[3, n], orders[4, n] = mw[i], booked[i]
+            n += 1
+            added[r_go[i], t_go[i]] += mw[i]
+            for j in range(n_s):
+                need[r_go[i], j] -= mw[i] * tech_avail[j, t_go[i]]
+        if turbines.any():  # the backlog grew
+            lead = _leads(tech_build, permitting, turbine_mask, econ.turbine_wait(backlog_gw, supply_q))
+    return orders[:, :n], lead, backlog_gw
+
+
+@njit(cache=True)
+def _shortest_slices(need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(R,) whether each region is short by more than 1 MW in some slice, and (R,) the slice where most.
+
+    The first of equal shortfalls, a NaN first of all (as ``np.argmax``); a row with a NaN is not
+    short (its ``max`` is NaN).
+    """
+    n_r, n_s = need.shape
+    short, s = np.zeros(n_r, np.bool_), np.zeros(n_r, np.int64)
+    for r in range(n_r):
+        top, nan = need[r, 0], np.isnan(need[r, 0])
+        for j in range(1, n_s):
+            if not nan and not need[r, j] <= top:
+                top, nan = need[r, j], np.isnan(need[r, j])
+                s[r] = j
+        short[r] = not nan and top > 1.0
+    return short, s
 
 
 def _plan_merchant(model: SovereignModel) -> None:
@@ -655,3 +840,21 @@ def top_up_initial_grid(model: SovereignModel) -> None:
     )  # (R, S)
     add = np.maximum(short / model.tech_avail[None, :, peaker], 0.0).max(axis=1)
     w.grid_mw[:, peaker] += add
+
+
+def warm_up_kernels() -> None:
+    """Load (or, on a machine's first run, compile) the grid's compiled kernels on a tiny instance.
+
+    One region, two slices, two technologies (one waits for turbines), laid out as the model's
+    tables are (`ScenarioTables.tech_avail` is a transpose, so Fortran-ordered); both the yearly
+    plan's calls and the AI's (`best_firm_technology`, with lead times kept read-only or not).
+    """
+    need, added, no_turbines = np.full((1, 2), 10.0), np.zeros((1, 2)), np.zeros(1, bool)
+    mask, build, permitting = np.array([True, False]), np.array([4, 8], np.int64), np.zeros(1, np.int64)
+    allowed, avail, capex = np.ones((1, 2), bool), np.asfortranarray(np.ones((2, 2))), np.ones(2)
+    lead = _leads(build, permitting, mask, econ.turbine_wait(1.0, 0.5))
+    _fill_shortfalls(need, added, no_turbines, lead, 4, 4, 0.0, 0.5, mask, build, permitting, allowed, avail, capex)
+    _book(0.0, 0.5, mask, build, permitting, np.zeros(1, np.int64), np.zeros(1, np.int64), np.ones(1))
+    for kept in (lead, _kept(lead.copy())):
+        _cheapest_rows(np.zeros(1, np.int64), allowed, kept, 4, avail, capex)
+        _soonest_rows(np.zeros(1, np.int64), allowed, kept, avail)
