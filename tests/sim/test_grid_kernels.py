@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from sovereign.sim import economics as econ
+from sovereign.sim.model import SovereignModel
 from sovereign.sim.phases import grid
+from sovereign.sim.warmup import warm_up
 
 
 def _waits(backlog: np.ndarray | float, supply_q: float) -> np.ndarray:
@@ -95,3 +97,18 @@ def test_the_compiled_plan_orders_what_the_numpy_rule_orders(seed):
     assert np.array_equal(got_lead, want_lead) and got_backlog == want_backlog
     for mine, theirs in zip(state, ref_state, strict=True):
         assert np.array_equal(mine, theirs)
+
+
+def test_the_warm_up_compiles_every_grid_kernel_a_game_calls(baseline):
+    kernels = (
+        grid._leads,
+        grid._cheapest_rows,
+        grid._soonest_rows,
+        grid._book,
+        grid._fill_shortfalls,
+        econ.turbine_wait,
+    )
+    warm_up()
+    compiled = [len(k.signatures) for k in kernels]
+    SovereignModel(baseline, rng=1).run(quarters=5)  # two yearly plans, the AI's choices of plant
+    assert [len(k.signatures) for k in kernels] == compiled
