@@ -23,10 +23,10 @@ stays under 0.5 s median on one core"):
   shows how much to trust it.
 * CPU time (``time.process_time``) of one process, with numpy/numba thread pools held to one
   thread, so it is the cost on one core and other jobs on the machine disturb it less than wall
-  time. The compiled market kernels are loaded (or compiled, on a tree's first run) by
-  ``sovereign.markets.warm_up()`` before anything is timed, then one untimed run loads the lazy
-  imports and caches, and a full garbage collection precedes each timed run, so that neither tree
-  pays for the previous run's garbage.
+  time. The compiled kernels are loaded (or compiled, on a tree's first run) by
+  ``sovereign.sim.warmup.warm_up()`` (``sovereign.markets.warm_up()`` in trees before it) before
+  anything is timed, then one untimed run loads the lazy imports and caches, and a full garbage
+  collection precedes each timed run, so that neither tree pays for the previous run's garbage.
 * The per-phase breakdown wraps the phase functions where the model looks them up (the names in
   ``sovereign.sim.model`` for the phase-module model; the ``_phase`` methods for the older
   single-module model) with an exclusive clock: a phase called inside another is charged to
@@ -267,9 +267,12 @@ def worker(tree: Path, scenario_path: str, seeds: Sequence[int], phases: bool, l
     imported = Path(sovereign.__file__).resolve().parents[1]
     if imported != tree.resolve():
         raise BenchError(f"the worker imported sovereign from {imported}, not from {tree}")
-    from sovereign.markets import warm_up
     from sovereign.scenario import load_scenario
 
+    try:  # every compiled kernel a game uses (the simulation's since 2026-12-06, the markets' before)
+        from sovereign.sim.warmup import warm_up
+    except ImportError:
+        from sovereign.markets import warm_up
     warm_s = warm_up()
     found = scenario_in(tree, scenario_path)
     if found is None:

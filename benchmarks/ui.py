@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.fan_only:
         return fan_only(args, scenario, path, seat, (w, h))
     # ---- ending quarters ------------------------------------------------------------------
-    from sovereign.markets import warm_up
+    from sovereign.sim.warmup import warm_up
 
     warm_up()  # as `sovereign play` does before the window opens: the kernels load once, not in a quarter
     session = new_session(scenario, [seat], seed=0, autosave=False)

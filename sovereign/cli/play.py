@@ -190,7 +190,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     if args.screenshot is not None:
         return _shot(args, args.screenshot)
     _need_display()
-    from sovereign.markets._warmup import prepare_kernels
+    from sovereign.sim.warmup import prepare_kernels
 
     # Before the window opens: a first run's compile would otherwise stall the first quarter.
     prepare_kernels(lambda text: print(f"sovereign: {text}", flush=True))

@@ -151,7 +151,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     console = Console(stderr=False)
     saves = SaveSession.from_args(args, console)
     model = SovereignModel(scenario, rng=args.seed, difficulty=args.difficulty)
-    from sovereign.markets._warmup import prepare_kernels
+    from sovereign.sim.warmup import prepare_kernels
 
     prepare_kernels(None if args.quiet else console.print)
     n = (

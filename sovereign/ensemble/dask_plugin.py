@@ -36,7 +36,7 @@ class ContextPlugin(WorkerPlugin):
         try:
             prepare(self.ctx)
             from sovereign.ensemble.heap import settle_heap
-            from sovereign.markets import warm_up
+            from sovereign.sim.warmup import warm_up
 
             warm_up()
             settle_heap()

@@ -8,7 +8,8 @@ pays for the compile stalls for about ten seconds; the game and the headless run
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -49,20 +50,25 @@ def warm_up() -> float:
     return time.perf_counter() - t0
 
 
-def compiled_kernels_cached() -> bool:
-    """Whether numba's on-disk cache already holds the compiled kernels (no compile needed).
+def market_kernels() -> tuple[Any, ...]:
+    """The markets' compiled kernels (numba dispatchers), as :func:`warm_up` loads them."""
+    from sovereign.markets._chips_jit import allocate
+    from sovereign.markets._compute_jit import finish, stage
+    from sovereign.markets._power_jit import clear_linked
+    from sovereign.markets.halls import cap_to_space, hall_layout, install_deliveries
+
+    return (clear_linked, stage, finish, allocate, hall_layout, cap_to_space, install_deliveries)
+
+
+def kernels_cached(kernels: Iterable[Any]) -> bool:
+    """Whether numba's on-disk cache already holds each of these compiled kernels (no compile needed).
 
     Looks where numba itself caches each kernel: ``__pycache__`` beside the source, or a user
     cache folder when the install is read-only.
     """
     from pathlib import Path
 
-    from sovereign.markets._chips_jit import allocate
-    from sovereign.markets._compute_jit import finish, stage
-    from sovereign.markets._power_jit import clear_linked
-    from sovereign.markets.halls import cap_to_space, hall_layout, install_deliveries
-
-    for kernel in (clear_linked, stage, finish, allocate, hall_layout, cap_to_space, install_deliveries):
+    for kernel in kernels:
         folder = getattr(getattr(kernel, "_cache", None), "_cache_path", None)  # numba's locator
         name = kernel.py_func.__name__
         if folder is None or not any(Path(folder).glob(f"*{name}*.nbi")):
@@ -70,8 +76,6 @@ def compiled_kernels_cached() -> bool:
     return True
 
 
-def prepare_kernels(say: Callable[[str], object] | None = None) -> float:
-    """:func:`warm_up`, first telling ``say`` when a compile (the first run) is coming."""
-    if say is not None and not compiled_kernels_cached():
-        say("Compiling the market kernels (first run on this machine, about 10 s; cached afterwards)...")
-    return warm_up()
+def compiled_kernels_cached() -> bool:
+    """Whether numba's on-disk cache already holds the market kernels (no compile needed)."""
+    return kernels_cached(market_kernels())

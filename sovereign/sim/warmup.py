@@ -2,17 +2,23 @@
 
 The markets' kernels (`sovereign.markets.warm_up`) and the simulation's own (the utilities'
 yearly plan, `sovereign.sim.phases.grid`). `sovereign.markets` may not import the simulation, so
-the simulation's kernels are warmed here; callers that run games call this `warm_up` rather than
-the markets' alone, so no quarter pays for a compile.
+the simulation's kernels are warmed here; everything that runs games (the CLI, the game window,
+the ensembles' workers, the benchmarks) calls this `warm_up` rather than the markets' alone, so no
+quarter pays for a compile.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 
 def warm_up() -> float:
-    """Run every compiled kernel once on a tiny instance; return the seconds it took."""
+    """Run every compiled kernel once on a tiny instance; return the seconds it took.
+
+    About half a second when numba's on-disk cache is present, ten seconds or more on a
+    machine's first run (compiling).
+    """
     from sovereign.markets import warm_up as warm_up_markets
     from sovereign.sim.phases.grid import warm_up_kernels as warm_up_grid
 
@@ -20,3 +26,19 @@ def warm_up() -> float:
     warm_up_markets()
     warm_up_grid()
     return time.perf_counter() - t0
+
+
+def compiled_kernels_cached() -> bool:
+    """Whether numba's on-disk cache already holds every kernel a game uses (no compile needed)."""
+    from sovereign.markets import compiled_kernels_cached as markets_cached
+    from sovereign.markets import kernels_cached
+    from sovereign.sim.phases.grid import compiled_kernels as grid_kernels
+
+    return markets_cached() and kernels_cached(grid_kernels())
+
+
+def prepare_kernels(say: Callable[[str], object] | None = None) -> float:
+    """:func:`warm_up`, first telling ``say`` when a compile (the first run) is coming."""
+    if say is not None and not compiled_kernels_cached():
+        say("Compiling the simulation's kernels (first run on this machine, about 15 s; cached afterwards)...")
+    return warm_up()

@@ -357,10 +357,15 @@ class Lesson:
     def warm_up(self) -> float:
         """Play one quarter of a throwaway game so the first real quarter does not wait.
 
-        The first quarter a process plays loads the compiled market kernels (numba's cache);
-        doing it while the class joins keeps that wait out of the lesson. Returns the seconds spent.
+        The first quarters a process plays load the compiled kernels (numba's cache; the grid's
+        yearly plan only comes in a year's first quarter, so they are loaded explicitly) and the
+        lazy imports; doing it while the class joins keeps that wait out of the lesson. Returns
+        the seconds spent.
         """
+        from sovereign.sim.warmup import warm_up as load_kernels
+
         t0 = time.perf_counter()
+        load_kernels()
         throwaway = new_session(self.scenario, [], seed=self.seed, save_dir=self.folder, autosave=False)
         throwaway.model.step()
         return time.perf_counter() - t0

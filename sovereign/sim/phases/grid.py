@@ -842,6 +842,20 @@ def top_up_initial_grid(model: SovereignModel) -> None:
     w.grid_mw[:, peaker] += add
 
 
+def compiled_kernels() -> tuple[Any, ...]:
+    """The grid's compiled kernels (numba dispatchers), as `warm_up_kernels` loads them."""
+    return (
+        _leads,
+        _cheapest_rows,
+        _soonest_rows,
+        _arrival_leads,
+        _book,
+        _fill_shortfalls,
+        _shortest_slices,
+        econ.turbine_wait,
+    )
+
+
 def warm_up_kernels() -> None:
     """Load (or, on a machine's first run, compile) the grid's compiled kernels on a tiny instance.
 
