@@ -11,6 +11,7 @@ from sovereign.sim import economics as econ
 from sovereign.sim.commands import BuildDatacenter, ExpandGrid, SetLargeLoadRules
 from sovereign.sim.model import SovereignModel
 from sovereign.sim.phases import grid
+from sovereign.sim.phases import power as power_phase
 from sovereign.sim.phases.construction import complete_projects
 from sovereign.sim.phases.orders import apply_orders
 from sovereign.sim.phases.power import ai_load_mw, clear_power_markets, peak_hours_short
@@ -63,6 +64,57 @@ def test_peak_hours_short_is_the_expected_shortfall_of_demand_spread_over_the_sl
     expected = np.mean(np.maximum(grid_d - supply, 0.0)) / demand
     assert share[0, 0] == pytest.approx(min(expected, 1.0), abs=1e-3)
     assert hours[0, 0] == pytest.approx(np.mean(grid_d > supply), abs=1e-3)
+
+
+def _settle_slices_numpy(demand, base, spare, unserved, price, swing, hours, voll, dc_mw, ai_mw, dc_last, dispatch):
+    """The power phase's settlement as numpy computed it before it was compiled: the reference."""
+    d, s, f = demand, demand - unserved + spare, swing
+    lo, hi = d * (2.0 - f), d * f
+    width = np.maximum(hi - lo, 1e-9)
+    cut = np.clip(s, lo, hi)
+    above = (hi - cut) ** 2 / (2.0 * width) + np.maximum(lo - s, 0.0)
+    short = np.minimum(np.divide(above, d, out=np.zeros_like(d), where=d > 0), 1.0)
+    short_hours = np.where(s < hi, np.clip((hi - s) / width, 0.0, 1.0), 0.0)
+    unserved = short * demand
+    price = price + short_hours * np.maximum(voll - price, 0.0)
+    first = np.minimum(1.0, np.divide(unserved, demand, out=np.zeros_like(demand), where=demand > 0))
+    last = np.minimum(1.0, np.maximum(unserved - base, 0.0) / np.maximum(dc_mw[None, :], 1e-9))
+    curtail = np.where(dc_mw[None, :] > 0, np.where(dc_last[None, :], last, first), 0.0)
+    return (
+        price,
+        (curtail * hours[:, None]).sum(0) / hours.sum(),
+        (dc_mw[None, :] * (1.0 - curtail) * hours[:, None]).sum(0),
+        (ai_mw[None, :] * (1.0 - curtail) * hours[:, None]).sum(0),
+        (price * hours[:, None]).sum(0) / hours.sum(),
+        (demand * hours[:, None]).sum(0),
+        (demand * swing).max(axis=0),
+        (dispatch * hours[:, None, None]).sum(0),
+    )
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_compiled_settlement_is_the_numpy_rule_to_the_bit(seed):
+    """Shortfalls, scarcity prices, curtailment (first or last) and the quarter's sums, bit for bit."""
+    rng = np.random.default_rng(seed)
+    n_s, n_r, n_t = int(rng.integers(1, 5)), int(rng.integers(1, 30)), int(rng.integers(1, 10))
+
+    def some(*shape, zeros=0.3, scale=1000.0):
+        x = rng.random(shape) * scale
+        return np.where(rng.random(shape) < zeros, 0.0, x)
+
+    demand, base = some(n_s, n_r), some(n_s, n_r)
+    spare, unserved = some(n_s, n_r, zeros=0.5), np.minimum(some(n_s, n_r, zeros=0.6), demand)
+    price = rng.normal(60.0, 80.0, (n_s, n_r))
+    swing = np.where(rng.random((n_s, n_r)) < 0.5, 1.0, 1.0 + rng.random((n_s, n_r)))
+    hours = rng.random(n_s) * 1000.0 + 1.0
+    dc_mw, ai_mw = some(n_r), some(n_r)
+    dc_last, dispatch = rng.random(n_r) < 0.5, some(n_s, n_r, n_t)
+    args = (demand, base, spare, unserved, price, swing, hours)
+    rest = (dc_mw, ai_mw, dc_last, dispatch)
+    got = power_phase._settle_slices(*args, hours.sum(), 3000.0, *rest)
+    want = _settle_slices_numpy(*args, 3000.0, *rest)
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == w.shape and g.tobytes() == w.tobytes()
 
 
 def test_capacity_price_is_the_cap_when_thin_nothing_when_ample_and_falls_between(tiny):

@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sovereign.markets import clear_power
 from sovereign.scenario.schema import quarter_label
@@ -62,16 +63,114 @@ def peak_hours_short(demand: np.ndarray, supply: np.ndarray, swing: np.ndarray) 
 
     Demand (S, R) within a slice is taken as spread evenly between ``(2 - f) x`` and ``f x`` its
     average, f = `swing` (S, R) (the region's peak-hour factor in the peak slice, 1 elsewhere);
-    `supply` is the most the region can serve in the slice.
+    `supply` is the most the region can serve in the slice. The rule is `_short_one`'s.
     """
-    f = swing
-    lo, hi = demand * (2.0 - f), demand * f
-    width = np.maximum(hi - lo, 1e-9)
-    cut = np.clip(supply, lo, hi)
-    above = (hi - cut) ** 2 / (2.0 * width) + np.maximum(lo - supply, 0.0)
-    share = np.divide(above, demand, out=np.zeros_like(demand), where=demand > 0)
-    hours = np.where(supply < hi, np.clip((hi - supply) / width, 0.0, 1.0), 0.0)
-    return np.minimum(share, 1.0), hours
+    d, s, f = np.broadcast_arrays(*(np.asarray(a, float) for a in (demand, supply, swing)))
+    share, hours = _peak_hours_short_flat(d.ravel(), s.ravel(), f.ravel())
+    return share.reshape(d.shape), hours.reshape(d.shape)
+
+
+@njit(cache=True)
+def _short_one(d: float, supply: float, f: float) -> tuple[float, float]:
+    """`peak_hours_short` of one region and slice: demand `d` spread over ``[(2 - f) d, f d]``.
+
+    The load above `supply` in those hours, as a share of the energy (at most all of it), and the
+    share of the hours it is above; written as the numpy rule was, operation for operation.
+    """
+    lo, hi = d * (2.0 - f), d * f
+    width = max(hi - lo, 1e-9)
+    cut = min(max(supply, lo), hi)
+    gap = hi - cut
+    above = gap * gap / (2.0 * width) + max(lo - supply, 0.0)
+    share = above / d if d > 0 else 0.0
+    hours = min(max((hi - supply) / width, 0.0), 1.0) if supply < hi else 0.0
+    return min(share, 1.0), hours
+
+
+@njit(cache=True)
+def _peak_hours_short_flat(d: np.ndarray, supply: np.ndarray, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`_short_one` of each element of flat arrays."""
+    share, hours = np.empty(d.shape[0]), np.empty(d.shape[0])
+    for i in range(d.shape[0]):
+        share[i], hours[i] = _short_one(d[i], supply[i], f[i])
+    return share, hours
+
+
+@njit(cache=True)
+def _settle_slices(
+    demand: np.ndarray,
+    base: np.ndarray,
+    spare: np.ndarray,
+    market_unserved: np.ndarray,
+    market_price: np.ndarray,
+    swing: np.ndarray,
+    hours: np.ndarray,
+    hours_total: float,
+    voll: float,
+    dc_mw: np.ndarray,
+    ai_mw: np.ndarray,
+    dc_last: np.ndarray,
+    dispatch: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """The quarter's shortfalls, prices, curtailment and energy from the market's clearing of each slice.
+
+    Arrays (S, R) by slice and region unless said: `spare` is each region's idle capacity, the
+    market's `dispatch` is (S, R, T). Within a slice the region serves at most what the market
+    served plus its idle capacity (`_short_one` then gives the load above it over the slice's
+    hours); the price in the hours short is VOLL. Unserved load curtails datacenters pro rata with
+    all load, or, where the nation protects them (`dc_last`), only after other load. Sums over the
+    slices are taken slice after slice (a scenario has at least one slice).
+
+    Why compiled: some forty numpy calls on (3, R) arrays were most of the power phase's own time;
+    each formula is written as the numpy version computed it, in the same order, so the numbers
+    are the same to the bit (`tests/sim/test_grid_rules.py` holds it equal to that version).
+
+    Returns:
+        ``(price (S, R), dc_curtail, served_dc_mwh, ai_energy_mwh, price_avg, load_mwh, peak_mw,
+        gen_mwh (R, T))``: (R,) unless said; `dc_curtail` and `price_avg` weighted by the hours.
+    """
+    n_s, n_r = demand.shape
+    n_t = dispatch.shape[2]
+    price = np.empty((n_s, n_r))
+    dc_curtail, served, ai_energy = np.empty(n_r), np.empty(n_r), np.empty(n_r)
+    price_avg, load, peak = np.empty(n_r), np.empty(n_r), np.empty(n_r)
+    gen = np.empty((n_r, n_t))
+    for r in range(n_r):
+        for s in range(n_s):
+            d = demand[s, r]
+            short, short_hours = _short_one(d, d - market_unserved[s, r] + spare[s, r], swing[s, r])
+            unserved = short * d
+            p = market_price[s, r]
+            p = p + short_hours * max(voll - p, 0.0)
+            price[s, r] = p
+            if dc_mw[r] > 0:
+                if dc_last[r]:
+                    c = min(1.0, max(unserved - base[s, r], 0.0) / max(dc_mw[r], 1e-9))
+                else:
+                    c = min(1.0, unserved / d if d > 0 else 0.0)
+            else:
+                c = 0.0
+            h = hours[s]
+            c_h, served_h, ai_h = c * h, dc_mw[r] * (1.0 - c) * h, ai_mw[r] * (1.0 - c) * h
+            p_h, load_h, peak_s = p * h, d * h, d * swing[s, r]
+            if s == 0:
+                dc_curtail[r], served[r], ai_energy[r] = c_h, served_h, ai_h
+                price_avg[r], load[r], peak[r] = p_h, load_h, peak_s
+            else:
+                dc_curtail[r] += c_h
+                served[r] += served_h
+                ai_energy[r] += ai_h
+                price_avg[r] += p_h
+                load[r] += load_h
+                peak[r] = max(peak[r], peak_s)
+        dc_curtail[r] /= hours_total
+        price_avg[r] /= hours_total
+        for t in range(n_t):
+            g = dispatch[0, r, t] * hours[0]
+            for s in range(1, n_s):
+                g += dispatch[s, r, t] * hours[s]
+            gen[r, t] = g
+    return price, dc_curtail, served, ai_energy, price_avg, load, peak, gen
 
 
 def clear_power_markets(model: SovereignModel, effects: EventEffects) -> PowerResults:
@@ -94,31 +193,32 @@ def clear_power_markets(model: SovereignModel, effects: EventEffects) -> PowerRe
     voll = sc.economics.voll_usd_mwh
     res = clear_power(np.ascontiguousarray(cost), capacity, demand, voll=voll, links=contracted_links(model))
     dispatch = np.asarray(res.dispatch)  # (S, R, T)
-    # the most each region can serve in a slice: what it served plus its idle local capacity
-    supply = demand - np.asarray(res.unserved) + np.maximum(capacity.sum(2) - dispatch.sum(2), 0.0)
-    short, short_hours = peak_hours_short(demand, supply, model.slice_swing)
-    unserved = short * demand
-    price = np.asarray(res.price) + short_hours * np.maximum(voll - np.asarray(res.price), 0.0)
-    # curtailment of datacenters: first (pro rata with all load) or last (only after other load)
-    dc_share_first = np.minimum(1.0, np.divide(unserved, demand, out=np.zeros_like(demand), where=demand > 0))
-    dc_share_last = np.minimum(1.0, np.maximum(unserved - base, 0.0) / np.maximum(dc_mw[None, :], 1e-9))
-    curtail = np.where(w.dc_last[None, :], dc_share_last, dc_share_first)
-    curtail = np.where(dc_mw[None, :] > 0, curtail, 0.0)
     hours = model.slice_hours
-    dc_curtail = (curtail * hours[:, None]).sum(0) / hours.sum()  # (R,)
-    served_dc = (dc_mw[None, :] * (1.0 - curtail) * hours[:, None]).sum(0)  # MWh per region
-    ai_energy = (ai_mw[None, :] * (1.0 - curtail) * hours[:, None]).sum(0)
-    gen_mwh = (dispatch * hours[:, None, None]).sum(0)  # (R, T)
+    hours_total = hours.sum()
+    # the most each region can serve in a slice: what it served plus its idle local capacity
+    spare = np.maximum(capacity.sum(2) - dispatch.sum(2), 0.0)
+    price, dc_curtail, served_dc, ai_energy, price_avg, load_mwh, peak_mw, gen_mwh = _settle_slices(
+        demand,
+        base,
+        spare,
+        np.asarray(res.unserved),
+        np.asarray(res.price),
+        model.slice_swing,
+        hours,
+        hours_total,
+        voll,
+        dc_mw,
+        ai_mw,
+        w.dc_last,
+        dispatch,
+    )
     emissions_t = gen_mwh @ model.tech_emissions
     total_mwh = np.maximum(gen_mwh.sum(1), 1e-9)
     intensity = emissions_t / total_mwh  # t/MWh
     # prices: energy, capacity (from the planning margin of the load the utilities plan for: the
     # halls at what they are expected to draw, as a capacity auction clears against the forecast)
-    price_avg = (price * hours[:, None]).sum(0) / hours.sum()
     margin = planning_margin(model, firm_capacity(model, w.grid_mw), expected_dc_mw(model), w.base_demand_mw)
     capacity_price = np.asarray(econ.capacity_price_usd_mw_day(sc, margin), float)
-    load_mwh = (demand * hours[:, None]).sum(0)
-    peak_mw = (demand * model.slice_swing).max(axis=0)
     capacity_usd_mwh = np.divide(capacity_price * peak_mw * 91.25, load_mwh, out=np.zeros(n_r), where=load_mwh > 0)
     wholesale = price_avg + capacity_usd_mwh
     if np.isnan(w.network_charge).any():  # first quarter: the 2026 reference price fixes network charges
@@ -129,7 +229,7 @@ def clear_power_markets(model: SovereignModel, effects: EventEffects) -> PowerRe
     retail = wholesale + w.network_charge
     dc_price = retail + w.large_load_tariff
     rows_curtail = dc_curtail[w.dc_region]
-    _bill_min_take(model, row_mw, rows_curtail, dc_price, hours.sum())
+    _bill_min_take(model, row_mw, rows_curtail, dc_price, hours_total)
     _pay_plant_owners(model, price, cost, dispatch, hours)
     _report_curtailment(model, dc_curtail, dc_mw)
     return PowerResults(
@@ -139,7 +239,7 @@ def clear_power_markets(model: SovereignModel, effects: EventEffects) -> PowerRe
         price_avg=price_avg,
         dc_curtail=dc_curtail,
         dc_energy_mwh=served_dc,
-        dc_energy_wanted_mwh=dc_mw * hours.sum(),
+        dc_energy_wanted_mwh=dc_mw * hours_total,
         ai_energy_mwh=ai_energy,
         emissions_mt=emissions_t / 1e6,
         grid_intensity=intensity,
