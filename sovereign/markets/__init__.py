@@ -5,7 +5,7 @@ quantities and what the UI needs to explain them. A plain-loop reference of each
 :mod:`sovereign.markets.reference` and the tests hold the two equal.
 """
 
-from sovereign.markets._warmup import compiled_kernels_cached, kernels_cached, warm_up
+from sovereign.markets._warmup import compiled_kernels_cached, kernels_cached, market_kernels, warm_up
 from sovereign.markets.chips import ChipResult, allocate_chips
 from sovereign.markets.compute import ComputeResult, clear_compute
 from sovereign.markets.power import PowerResult, clear_power
@@ -19,5 +19,6 @@ __all__ = [
     "clear_power",
     "compiled_kernels_cached",
     "kernels_cached",
+    "market_kernels",
     "warm_up",
 ]

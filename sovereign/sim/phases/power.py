@@ -26,7 +26,7 @@ power bills and earnings (through the ledger), the regions' network charges; ret
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numba import njit
@@ -305,3 +305,27 @@ def _pay_plant_owners(
             model.transfer(model.OUTSIDE, owner, float(income[p]), "power sales")
             st = model.seats[owner].state
             st["revenue_q"] = st.get("revenue_q", 0.0) + float(income[p])
+
+
+def compiled_kernels() -> tuple[Any, ...]:
+    """The power phase's compiled kernels (numba dispatchers), as `warm_up_kernels` loads them."""
+    return (_short_one, _peak_hours_short_flat, _settle_slices)
+
+
+def warm_up_kernels() -> None:
+    """Load (or, on a machine's first run, compile) the power phase's kernels on a tiny instance.
+
+    Two slices, one region, two technologies, the arrays made as `clear_power_markets` makes them
+    (the market's results as it returns them), so the game's calls find these signatures.
+    """
+    capacity = np.array([[[30.0, 5.0]], [[30.0, 5.0]]])
+    demand = np.full((2, 1), 10.0)
+    res = clear_power(np.ones((2, 1, 2)), capacity, demand, voll=1000.0, links=None)
+    dispatch = np.asarray(res.dispatch)
+    spare = np.maximum(capacity.sum(2) - dispatch.sum(2), 0.0)
+    swing, hours, one = np.ones((2, 1)), np.array([1000.0, 1184.0]), np.ones(1)
+    _settle_slices(
+        demand, demand, spare, np.asarray(res.unserved), np.asarray(res.price), swing, hours, float(hours.sum()),
+        1000.0, one, one, np.zeros(1, bool), dispatch,
+    )  # fmt: skip
+    peak_hours_short(demand, demand, swing)
