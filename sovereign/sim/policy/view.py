@@ -383,24 +383,18 @@ def _upgrades_worth_it(model: SovereignModel) -> dict[int, tuple[int, str]]:
     if price.shape != (len(model.region_ix),):
         return {}
     bill = ai_load_mw(model) * econ.HOURS_PER_YEAR * price[w.dc_region] / 1e9  # $B a year
-    # every upgrade available at once, (U, D) with a row per upgrade: a few array operations in
-    # place of the same ones upgrade by upgrade (the numbers are the same, element by element)
-    ids = [u for u, spec in enumerate(ups) if upgrade_available(model, spec)]
-    if not ids:
-        return {}
-    factor = np.array([ups[u].energy_factor for u in ids])[:, None]
-    capex_per_mw = np.array([ups[u].capex_musd_per_mw for u in ids])[:, None]
-    saving = bill[None, :] * (1.0 - factor)
-    capex = w.dc_it_mw[None, :] * capex_per_mw / 1000.0
-    payback = np.divide(capex, saving, out=np.full(saving.shape, np.inf), where=saving > 0)
-    installed = (w.dc_upgrades[None, :] >> np.array(ids, np.int64)[:, None]) & 1
-    rows, halls = np.nonzero((installed == 0) & (payback <= sc.policy.upgrade_payback_years))
     best: dict[int, tuple[float, int, str]] = {}
-    # upgrade by upgrade, hall by hall (np.nonzero's order): the first of equal paybacks is kept
-    owners, years = w.dc_owner[halls].tolist(), payback[rows, halls].tolist()
-    for row, d, owner, payback_years in zip(rows.tolist(), halls.tolist(), owners, years, strict=True):
-        if owner not in best or payback_years < best[owner][0]:
-            best[owner] = (payback_years, d, ups[ids[row]].id)
+    for u, spec in enumerate(ups):
+        if not upgrade_available(model, spec):
+            continue
+        saving = bill * (1.0 - spec.energy_factor)
+        capex = w.dc_it_mw * spec.capex_musd_per_mw / 1000.0
+        payback = np.divide(capex, saving, out=np.full(len(capex), np.inf), where=saving > 0)
+        ok = ((w.dc_upgrades >> u) & 1 == 0) & (payback <= sc.policy.upgrade_payback_years)
+        for d in np.flatnonzero(ok).tolist():
+            owner = int(w.dc_owner[d])
+            if owner not in best or payback[d] < best[owner][0]:
+                best[owner] = (float(payback[d]), d, spec.id)
     return {owner: (d, uid) for owner, (_, d, uid) in best.items()}
 
 
