@@ -131,22 +131,14 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
             for sig in [hist[-lag] if len(hist) >= lag else m.signals_now()]
         },
     }
-    tier = w.export_tier
-    # where a firm builds: at home and with its blocs' members, in tier-2 markets, and, for firms of the
-    # chip producers' tier-1 allies, in any tier-1 country (France's Feb 2025 pledges include Canada's
-    # Brookfield, EUR 20B, and the UK's Fluidstack, EUR 10B, CALIBRATION 12). Tier-1 hosts screen
-    # investors from tier-3 countries (CFIUS, the EU's FDI screening); tier-2 capital abroad (the UAE's
-    # MGX, EUR 30-50B in France) is left out: an assumption that keeps such groups building at home
-    firm_candidates = m.allied_matrix() | (tier == 2)[None, :] | ((tier == 1)[:, None] & (tier == 1)[None, :])
-    # firms of the chip producers' allies and of tier-2 countries keep out of tier-3 hosts (their chips
-    # could not go there, and secondary sanctions would follow them home: G42 left China in 2024 to
-    # keep its US chips); firms of tier-3 countries may build anywhere they may invest
-    firm_candidates &= ~((tier <= 2)[:, None] & (tier == 3)[None, :])
-    # plain Python lists and floats: the per-seat loops of the AI policies index them one
-    # number at a time, which is several times faster on lists than on arrays
-    homes, cols = np.nonzero(firm_candidates)
-    ends = np.cumsum(np.bincount(homes, minlength=n_r)).tolist()
-    cols_list = cols.tolist()
+    # where a firm builds changes only when a bloc or an export tier does: kept from the last
+    # quarter's view while both are as they were (finding it took ~5% of the view's build)
+    previous = model.view_cache
+    candidates_key = (w.bloc_member.shape, w.bloc_member.tobytes(), w.export_tier.tobytes())
+    if previous is not None and previous.get("candidates_key") == candidates_key:
+        firm_candidates_list: list[list[int]] = previous["firm_candidates_list"]
+    else:
+        firm_candidates_list = firm_candidates(m)
     # a bid slot per class a region's buyers bid for: (share of the free space, kW per H100e,
     # list price, reserve price, class id, what the chip is worth there, scarcity multiple): the
     # scarcity multiple raises spot bids by the share of last quarter's orders left unfilled
@@ -238,7 +230,8 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "quarter": m.quarter,
         "margin_inputs": margin_inputs,
         "margin_lists": {},  # (lag, covered) -> (G, R) expected margins as lists, filled on demand
-        "firm_candidates_list": [cols_list[e0:e1] for e0, e1 in zip([0, *ends[:-1]], ends, strict=True)],
+        "firm_candidates_list": firm_candidates_list,  # (read-only: a later quarter's view may share it)
+        "candidates_key": candidates_key,
         "class_for_list": class_for.tolist(),
         "kw_new_list": kw_list,
         "list_price_list": price_list,
@@ -280,6 +273,29 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
     view["open_offers"], view["offering"], view["pacts"] = offers, busy, pact_matrix(m)
     model.view_cache = view
     return view
+
+
+def firm_candidates(model: SovereignModel) -> list[list[int]]:
+    """By a firm's home region: the regions it may build in, in ascending order (plain lists).
+
+    At home and with its blocs' members, in tier-2 markets, and, for firms of the chip producers'
+    tier-1 allies, in any tier-1 country (France's Feb 2025 pledges include Canada's Brookfield,
+    EUR 20B, and the UK's Fluidstack, EUR 10B, CALIBRATION 12). Tier-1 hosts screen investors from
+    tier-3 countries (CFIUS, the EU's FDI screening); tier-2 capital abroad (the UAE's MGX, EUR
+    30-50B in France) is left out: an assumption that keeps such groups building at home.
+    """
+    tier, n_r = model.world.export_tier, len(model.region_ix)
+    candidates = model.allied_matrix() | (tier == 2)[None, :] | ((tier == 1)[:, None] & (tier == 1)[None, :])
+    # firms of the chip producers' allies and of tier-2 countries keep out of tier-3 hosts (their chips
+    # could not go there, and secondary sanctions would follow them home: G42 left China in 2024 to
+    # keep its US chips); firms of tier-3 countries may build anywhere they may invest
+    candidates &= ~((tier <= 2)[:, None] & (tier == 3)[None, :])
+    # plain Python lists: the per-seat loops of the AI policies index them one number at a time,
+    # which is several times faster on lists than on arrays
+    homes, cols = np.nonzero(candidates)
+    ends = np.cumsum(np.bincount(homes, minlength=n_r)).tolist()
+    cols_list = cols.tolist()
+    return [cols_list[e0:e1] for e0, e1 in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def credible_subsidy(model: SovereignModel) -> np.ndarray:
