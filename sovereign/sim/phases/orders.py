@@ -10,7 +10,8 @@ queues, projects, the policy arrays of the world, and the builders' cash (throug
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -176,40 +177,48 @@ def build_quarters(model: SovereignModel, cmd: Command) -> int | None:
 
 def apply_one(model: SovereignModel, agent: SeatAgent, cmd: Command) -> None:
     """Apply one accepted command (not a chip bid) for a seat."""
-    w, sc, seat = model.world, model.scenario, agent.seat_id
-    home = model.region_ix[agent.state["home"]]
-    # the commonest first (builds, then funding rounds, then deals): each isinstance of a pydantic
-    # model is a Python-level check, and the command classes are disjoint, so the order is free
-    if isinstance(cmd, BuildDatacenter | BuildPlant | BuildFab | BuildPackaging):
-        _start_project(model, agent, cmd)
-    elif isinstance(cmd, SetComputePrice | RaiseFunding):
-        _apply_firm_move(agent, cmd)
-    elif isinstance(cmd, OfferDeal | AnswerDeal | BreakDeal | CovertAction):
-        _apply_deal_move(model, agent, cmd)
-    elif isinstance(cmd, SetSubsidy):
-        w.subsidy[home] = cmd.rate
-    elif isinstance(cmd, SetLocalisation):
-        if bool(w.localisation[home]) != cmd.enabled:
-            w.localisation[home] = cmd.enabled
-            verb = "enacts" if cmd.enabled else "repeals"
-            model.add_news("policy", f"{agent.name} {verb} a data-localisation law", agent.state["home"], seat)
-    elif isinstance(cmd, SetExportControls | SetExportTier):
-        _apply_controls(model, agent, cmd)
-    elif isinstance(cmd, SetLicence | SetImportBan | SetEnforcement):
-        _apply_trade_rule(model, agent, cmd)
-    elif isinstance(cmd, JoinBloc | LeaveBloc):
-        _apply_bloc_move(model, agent, cmd)
-    elif isinstance(cmd, SetSecuritySpending):
-        w.security_busd[home] = cmd.busd_per_year
-    elif isinstance(cmd, SetCurtailmentPriority):
-        w.dc_last[home] = cmd.datacenters_last
-    elif isinstance(cmd, SetLargeLoadRules | ExpandGrid | UpgradeDatacenter):
-        _apply_power_move(model, agent, home, cmd)
-    elif isinstance(cmd, PermittingReform):
-        model.transfer(seat, model.OUTSIDE, sc.economics.permitting_reform_busd, "reform")
-        w.permitting_quarters[home] = max(0, int(w.permitting_quarters[home]) - 1)
-    elif isinstance(cmd, Decide):
-        _decide(model, agent, cmd)
+    # looked up by the command's class: the commands are final classes, and a chain of isinstance
+    # checks against unions of pydantic models (each ``A | B`` built anew) cost ~2 us a command
+    # (a subclass of a command class is applied as its nearest base class, as isinstance did)
+    apply = _APPLY.get(type(cmd)) or next((_APPLY[c] for c in type(cmd).__mro__ if c in _APPLY), None)
+    if apply is not None:
+        apply(model, agent, cmd)
+
+
+def _home(model: SovereignModel, agent: SeatAgent) -> int:
+    """Row of the seat's home region."""
+    return model.region_ix[agent.state["home"]]
+
+
+def _set_subsidy(model: SovereignModel, agent: SeatAgent, cmd: SetSubsidy) -> None:
+    """A nation's subsidy rate on builds at home."""
+    model.world.subsidy[_home(model, agent)] = cmd.rate
+
+
+def _set_localisation(model: SovereignModel, agent: SeatAgent, cmd: SetLocalisation) -> None:
+    """A nation enacts or repeals a data-localisation law (news when it changes)."""
+    w, home = model.world, _home(model, agent)
+    if bool(w.localisation[home]) != cmd.enabled:
+        w.localisation[home] = cmd.enabled
+        verb = "enacts" if cmd.enabled else "repeals"
+        model.add_news("policy", f"{agent.name} {verb} a data-localisation law", agent.state["home"], agent.seat_id)
+
+
+def _set_security(model: SovereignModel, agent: SeatAgent, cmd: SetSecuritySpending) -> None:
+    """A nation's cyber-security spending."""
+    model.world.security_busd[_home(model, agent)] = cmd.busd_per_year
+
+
+def _set_curtailment(model: SovereignModel, agent: SeatAgent, cmd: SetCurtailmentPriority) -> None:
+    """Whether a nation curtails datacenters last in a shortage."""
+    model.world.dc_last[_home(model, agent)] = cmd.datacenters_last
+
+
+def _reform_permitting(model: SovereignModel, agent: SeatAgent, cmd: PermittingReform) -> None:
+    """A nation pays for a permitting reform: a quarter less to permit each build."""
+    w, home = model.world, _home(model, agent)
+    model.transfer(agent.seat_id, model.OUTSIDE, model.scenario.economics.permitting_reform_busd, "reform")
+    w.permitting_quarters[home] = max(0, int(w.permitting_quarters[home]) - 1)
 
 
 def _apply_firm_move(agent: SeatAgent, cmd: SetComputePrice | RaiseFunding) -> None:
@@ -363,10 +372,10 @@ def _upgrade(model: SovereignModel, agent: SeatAgent, cmd: UpgradeDatacenter) ->
 
 
 def _apply_power_move(
-    model: SovereignModel, agent: SeatAgent, home: int, cmd: SetLargeLoadRules | ExpandGrid | UpgradeDatacenter
+    model: SovereignModel, agent: SeatAgent, cmd: SetLargeLoadRules | ExpandGrid | UpgradeDatacenter
 ) -> None:
     """A power move: a nation's rules for connecting datacenters or network it pays for, an upgrade."""
-    w, seat = model.world, agent.seat_id
+    w, seat, home = model.world, agent.seat_id, _home(model, agent)
     if isinstance(cmd, UpgradeDatacenter):
         _upgrade(model, agent, cmd)
         return
@@ -432,3 +441,34 @@ def _start_project(
     )
     if (isinstance(cmd, BuildDatacenter) and cmd.it_mw >= NEWSWORTHY_MW) or isinstance(cmd, BuildFab):
         model.add_news("build", f"{agent.name} starts a {what} in {sc.regions[r].name}", cmd.region, seat)
+
+
+#: What applies each command (`apply_one`); bids and votes are handled by `apply_orders` itself.
+_APPLY: dict[type, Callable[[SovereignModel, SeatAgent, Any], None]] = {
+    BuildDatacenter: _start_project,
+    BuildPlant: _start_project,
+    BuildFab: _start_project,
+    BuildPackaging: _start_project,
+    SetComputePrice: lambda model, agent, cmd: _apply_firm_move(agent, cmd),
+    RaiseFunding: lambda model, agent, cmd: _apply_firm_move(agent, cmd),
+    OfferDeal: _apply_deal_move,
+    AnswerDeal: _apply_deal_move,
+    BreakDeal: _apply_deal_move,
+    CovertAction: _apply_deal_move,
+    SetSubsidy: _set_subsidy,
+    SetLocalisation: _set_localisation,
+    SetExportControls: _apply_controls,
+    SetExportTier: _apply_controls,
+    SetLicence: _apply_trade_rule,
+    SetImportBan: _apply_trade_rule,
+    SetEnforcement: _apply_trade_rule,
+    JoinBloc: _apply_bloc_move,
+    LeaveBloc: _apply_bloc_move,
+    SetSecuritySpending: _set_security,
+    SetCurtailmentPriority: _set_curtailment,
+    SetLargeLoadRules: _apply_power_move,
+    ExpandGrid: _apply_power_move,
+    UpgradeDatacenter: _apply_power_move,
+    PermittingReform: _reform_permitting,
+    Decide: _decide,
+}
