@@ -637,7 +637,7 @@ def finish(
     (`sub_problem`): the allocation, prices and served quantities are returned at that size,
     zero on the rest, so that no pass over the full market is left to numpy. The served
     quantities and the welfare are summed a row at a time, reassociated like the products
-    (`_row_served_welfare`): they feed neither the allocation nor the prices.
+    (`_row_totals`): they feed neither the allocation nor the prices.
 
     Returns:
         ``(allocation, price, served, welfare, bound)``.
@@ -678,6 +678,7 @@ def finish(
     served = np.zeros(n_rows)
     welfare = 0.0
     bound = 0.0
+    rents = np.empty(n_k)  # a row's pairs' rents (`_row_totals`)
     for j in range(n_j):
         x_row = x[j]
         for k in range(n_k):
@@ -686,10 +687,10 @@ def finish(
             row = out[rows[j]]
             for k in range(n_k):
                 row[cols[k]] = x_row[k]
-        sj, wj = _row_served_welfare(x_row, s, m, j)
+        sj, wj, rent = _row_totals(x_row, s, m, j, price, rents)
         served[rows[j]] = sj
         welfare += wj
-        bound += d[j] * _row_rent(s, m, j, price)
+        bound += d[j] * rent
     price_full = np.zeros(n_cols)
     for k in range(n_k):
         bound += c[k] * price[k]
@@ -698,12 +699,18 @@ def finish(
 
 
 @njit(cache=True, fastmath=_FAST)
-def _row_served_welfare(x_row: np.ndarray, s: np.ndarray, m: np.ndarray, j: int) -> tuple[float, float]:
-    """Row ``j`` of the allocation (``x_row``) summed, and its welfare ``sum_k x_k s_jk`` on the tradeable pairs.
+def _row_totals(
+    x_row: np.ndarray, s: np.ndarray, m: np.ndarray, j: int, price: np.ndarray, rents: np.ndarray
+) -> tuple[float, float, float]:
+    """Row ``j`` of the allocation (``x_row``) summed, its welfare ``sum_k x_k s_jk`` and its best rent.
 
-    Reassociated (vectorised) like `_matvec`: summed one pair after another, the welfare of the
-    whole market was one chain of dependent additions, the longest pass of :func:`finish` (a
-    quarter's ~60,000 pairs). Neither sum feeds the allocation or the prices: they are reported.
+    The best rent is ``max(0, max_k s_jk - price_k)`` on the tradeable pairs (a dual bound's term).
+    Why this form: one pass over the row, which the compiler vectorises. The sums are reassociated
+    like `_matvec`'s (summed one pair after another, the welfare of the whole market was one chain
+    of dependent additions, the longest pass of :func:`finish`); neither feeds the allocation or
+    the prices, they are reported. The rent is exact: each pair's is kept if positive (0 if not,
+    which a best rent of at least 0 ignores) in ``rents``, and the largest is found on their bits,
+    which order non-negative doubles as integers do (a maximum of floats is not vectorised).
     """
     sj = 0.0
     wj = 0.0
@@ -711,34 +718,16 @@ def _row_served_welfare(x_row: np.ndarray, s: np.ndarray, m: np.ndarray, j: int)
         v = x_row[k]
         sj += v
         wj += v * _pair_surplus(s, m, j, k, 0.0)
-    return sj, wj
-
-
-@njit(cache=True)
-def _row_rent(s: np.ndarray, m: np.ndarray, j: int, price: np.ndarray) -> float:
-    """Segment ``j``'s best rent ``max(0, max_k s_jk - price_k)`` on its tradeable pairs (a dual bound's term).
-
-    Four running maxima of every fourth pair, then theirs: a maximum is the same in any order (to
-    the bit), and four short chains of comparisons run side by side where one long one waited on
-    each comparison in turn (the compiler does not vectorise it by itself).
-    """
-    n = s.shape[1]
-    r0 = r1 = r2 = r3 = 0.0
-    for k in range(0, n - n % 4, 4):
         r = _pair_surplus(s, m, j, k, -1e300) - price[k]
-        r0 = r if r > r0 else r0
-        r = _pair_surplus(s, m, j, k + 1, -1e300) - price[k + 1]
-        r1 = r if r > r1 else r1
-        r = _pair_surplus(s, m, j, k + 2, -1e300) - price[k + 2]
-        r2 = r if r > r2 else r2
-        r = _pair_surplus(s, m, j, k + 3, -1e300) - price[k + 3]
-        r3 = r if r > r3 else r3
-    for k in range(n - n % 4, n):
-        r = _pair_surplus(s, m, j, k, -1e300) - price[k]
-        r0 = r if r > r0 else r0
-    r0 = r1 if r1 > r0 else r0
-    r2 = r3 if r3 > r2 else r2
-    return r2 if r2 > r0 else r0
+        rents[k] = r if r > 0.0 else 0.0
+    bits = rents.view(np.int64)
+    top = 0
+    for k in range(bits.shape[0]):
+        top = bits[k] if bits[k] > top else top
+    if not bits.shape[0]:
+        return sj, wj, 0.0
+    bits[0] = top  # the best rent's bits, read back as a double
+    return sj, wj, rents[0]
 
 
 @njit(cache=True)
