@@ -130,6 +130,45 @@ def buy_accelerators(
 _BID_VALIDATOR = BuyAccelerators.__pydantic_validator__
 
 
+def buy_accelerators_in_bounds(
+    accelerator: str, h100e: float, max_price_usd: float, region: str, contract: bool
+) -> BuyAccelerators:
+    """The bid `buy_accelerators` would make of fields already known to pass its checks, unchecked.
+
+    Only for a maker whose fields pass `BuyAccelerators`' checks by construction: strings, floats
+    (Python's, not numpy's) within the bounds, a bool. The AI's bids are (`policy.decide._chip_bids`
+    says why, and a test re-validates every AI bid of games against the validator); a player's bid,
+    a replay's and a deal's always go through `buy_accelerators` or pydantic.
+
+    Why: the AI places about ten thousand bids a game, and the validator, though compiled, is half
+    the cost of making one. The object is put together as pydantic's own ``model_construct`` does
+    it (the field dict, the set of fields given, no extras, no private state), without its generic
+    per-field loop: the same frozen `BuyAccelerators`, equal to the validated one in every attribute.
+    """
+    bid: BuyAccelerators = _new_object(BuyAccelerators)
+    _set_attribute(
+        bid,
+        "__dict__",
+        {
+            "kind": "buy_accelerators",
+            "accelerator": accelerator,
+            "h100e": h100e,
+            "max_price_usd": max_price_usd,
+            "region": region,
+            "contract": contract,
+        },
+    )
+    _set_attribute(bid, "__pydantic_fields_set__", {"accelerator", "h100e", "max_price_usd", "region", "contract"})
+    _set_attribute(bid, "__pydantic_extra__", None)
+    _set_attribute(bid, "__pydantic_private__", None)
+    return bid
+
+
+# (the builtins, bound once: a frozen model refuses its own ``__setattr__``, as it should)
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
 class BuildPackaging(_Command):
     """Start building advanced packaging (CoWoS-like) for one's fabs' wafers."""
 
