@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from sovereign.sim.commands import BuyAccelerators, buy_accelerators
+from sovereign.sim.commands import BuyAccelerators, buy_accelerators, buy_accelerators_in_bounds
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,28 @@ def test_buy_accelerators_refuses_what_the_constructor_refuses(bad):
     with pytest.raises(ValidationError) as got:
         buy_accelerators(**fields)
     assert got.value.errors() == want.value.errors()
+
+
+def test_the_ai_bids_made_without_the_validator_are_the_validated_bids(baseline, revalidated_bids):
+    """A whole baseline game: every AI bid, made in bounds by construction, is what the validator makes."""
+    from sovereign.sim import SovereignModel
+
+    model = SovereignModel(baseline, rng=3)
+    model.run()
+    bids = [e for e in model.command_log if e["command"]["kind"] == "buy_accelerators" and e["origin"] == "ai"]
+    assert len(revalidated_bids) == len(bids) > 5000  # every bid of the game was checked as it was made
+    assert any(b.contract for b in revalidated_bids) and not all(b.contract for b in revalidated_bids)
+
+
+def test_a_bid_made_in_bounds_is_the_validated_bid():
+    fields = {"accelerator": "h100", "h100e": 1234.5, "max_price_usd": 25000.25, "region": "us", "contract": True}
+    got, want = buy_accelerators_in_bounds(**fields), BuyAccelerators(**fields)
+    assert got == want and hash(got) == hash(want)
+    assert got.model_dump() == want.model_dump() and got.model_fields_set == want.model_fields_set
+    assert got.describe() == want.describe()
+    assert got.model_copy(update={"h100e": 1.0}) == want.model_copy(update={"h100e": 1.0})
+    with pytest.raises(ValidationError):
+        got.h100e = 2.0  # frozen, like every command
 
 
 def _played(scenario):

@@ -3,7 +3,9 @@
 A command an AI makes is a pydantic object checked when it is made: a size or a rate beyond the
 command's bound stops the game with a validation error. So every number a policy derives from
 the scenario is held to the bound (or the scenario field is bounded like the command), and a
-scenario asking for more is refused when it is loaded, naming the field.
+scenario asking for more is refused when it is loaded, naming the field. The AI's chip bids are
+made without the check, their fields being in bounds by construction: here every one of them is
+checked against the validator as it is made (`revalidated_bids`).
 """
 
 from __future__ import annotations
@@ -38,11 +40,12 @@ PRICES = {
 
 
 @pytest.mark.parametrize(("extreme", "seed"), [(POLICY, 1), (POLICY, 2), (PRICES, 1)])
-def test_ai_seats_play_a_whole_game_of_extreme_valid_settings_without_a_command_error(extreme, seed):
+def test_ai_seats_play_a_whole_game_of_extreme_valid_settings_without_a_command_error(extreme, seed, revalidated_bids):
     sc = load_scenario(BASELINE, overrides=extreme)
     m = SovereignModel(sc, rng=seed)
     m.run()  # a policy's command beyond its bound, or a market's NaN, raises here
     assert m.done
+    assert len(revalidated_bids) > 1000  # every AI bid was made in bounds (checked as it was made)
     kinds = {e["command"]["kind"] for e in m.command_log if e["origin"] == "ai"}
     assert {"set_subsidy", "buy_accelerators", "build_datacenter", "build_fab"} <= kinds
     assert all(r["compute_served_h100e"] == r["compute_served_h100e"] for r in m.metrics.world)  # no NaN

@@ -37,6 +37,7 @@ from sovereign.sim.commands import (
     UpgradeDatacenter,
     VoteOnApplication,
     buy_accelerators,
+    buy_accelerators_in_bounds,
     decision_options,
     upgrade_spec,
 )
@@ -214,6 +215,14 @@ def _chip_bids(
                 if bid < floor or bid < 0.01:
                     j += 1
                     continue  # not worth its reserve price here (or under the cent a price is named in)
+                # the bids' fields are within the command's bounds by construction, so they are made
+                # without the validator (`buy_accelerators_in_bounds`): a price of at least a cent
+                # (above) and at most `max_price` (above; a contract's list price is at most that too,
+                # the scenario's bound on a list price that only falls), a volume of at least
+                # `min_order` (>= 0.1) and at most `max_qty` (below), each rounded, which keeps a value
+                # within bounds that are themselves round; strings and a bool. Only a NaN price
+                # (a bug upstream) passes the comparisons: it goes to the validator, which refuses it
+                make = buy_accelerators_in_bounds if bid == bid else buy_accelerators
                 net = net_chip_cost(bid, price, sub)
                 affordable = budget * 1e9 / net * 0.95
                 qty = affordable if affordable < free else free
@@ -228,15 +237,11 @@ def _chip_bids(
                 # set aside for what this buyer expects to get
                 if on_contract >= min_order:
                     at = max(bid, price)
-                    cmds.append(
-                        buy_accelerators(accelerator, fast_round(on_contract, 1), fast_round(at, 2), region_id, True)
-                    )
+                    cmds.append(make(accelerator, fast_round(on_contract, 1), fast_round(at, 2), region_id, True))
                     budget -= on_contract * net_chip_cost(at, price, sub) / 1e9 * (expect / qty)
                 spot = qty - on_contract
                 if spot >= min_order:
-                    cmds.append(
-                        buy_accelerators(accelerator, fast_round(spot, 1), fast_round(bid, 2), region_id, False)
-                    )
+                    cmds.append(make(accelerator, fast_round(spot, 1), fast_round(bid, 2), region_id, False))
                     budget -= spot * net / 1e9 * (expect / qty)
             j += 1
     return cmds
