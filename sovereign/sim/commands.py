@@ -141,9 +141,10 @@ def buy_accelerators_in_bounds(
     a replay's and a deal's always go through `buy_accelerators` or pydantic.
 
     Why: the AI places about ten thousand bids a game, and the validator, though compiled, is a
-    third of the cost of making one (~0.4 of ~1.2 us). The object is put together as pydantic's own ``model_construct`` does
-    it (the field dict, the set of fields given, no extras, no private state), without its generic
-    per-field loop: the same frozen `BuyAccelerators`, equal to the validated one in every attribute.
+    third of the cost of making one (~0.4 of ~1.2 us). The object is put together as pydantic's
+    own ``model_construct`` does it (the field dict, the set of fields given, no extras, no private
+    state), without its generic per-field loop: the same frozen `BuyAccelerators`, equal to the
+    validated one in every attribute.
     """
     bid: BuyAccelerators = _new_object(BuyAccelerators)
     _set_dict(
