@@ -352,13 +352,12 @@ def _allowed(
     """(J, K) which segment may buy from which cluster (localisation and sanctions rules), and the clusters' groups.
 
     The rules read only a segment's region and whether its data is regulated (`regulated`, (J,)),
-    so they are worked out once per such pair, for every region, and each segment's row gathered
-    from them (a region's tranches and labs share a row). The groups (K,) label the datacenters
-    of a region that the same segments may use: they also share their latency penalties, so the
-    market scales them as one column (`clear_compute`'s ``cluster_groups``).
+    so they are worked out once per such pair, for every region (`_allowed_rows`), and each
+    segment's row gathered from them (a region's tranches and labs share a row). The groups (K,)
+    label the datacenters of a region that the same segments may use: they also share their
+    latency penalties, so the market scales them as one column (`clear_compute`'s ``cluster_groups``).
     """
-    pairs = np.arange(2 * len(model.region_ix))  # region * 2 + regulated
-    small, sites = _allowed_rows(model, pairs // 2, pairs % 2 == 1, r_k, k_ix)
+    small, sites = _allowed_rows(model, r_k, k_ix)
     return small[region * 2 + regulated], sites
 
 
@@ -381,22 +380,23 @@ def _latency_penalty(
     return table.reshape(-1, len(r_k)), key.astype(np.int64)
 
 
-def _allowed_rows(
-    model: SovereignModel, r_j: np.ndarray, regulated: np.ndarray, r_k: np.ndarray, k_ix: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """`_allowed` for buyers in regions `r_j` whose data is regulated or not, and the clusters' groups.
+def _allowed_rows(model: SovereignModel, r_k: np.ndarray, k_ix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`_allowed` for a buyer of each region, regulated or not (row ``region * 2 + regulated``), and the groups.
 
-    A cluster's column reads its region and its owner's home and kind, so clusters that agree on
-    what the rules read are allowed to the same buyers; a rule that reads more of a cluster must
-    add it to the group's key (the market checks that a group's columns agree).
+    Returns the (2R, K) allowed pairs and the clusters' groups (K,). A cluster's column reads its
+    region and its owner's home and kind, so clusters that agree on what the rules read are
+    allowed to the same buyers; a rule that reads more of a cluster must add it to the group's
+    key (the market checks that a group's columns agree).
+
+    Why by region and then by data class: the owners' rules (a state's halls, barred clouds) do
+    not read the data class, and localisation reads only the buyer's and the cluster's regions,
+    so each is a small table, (R, K) or (R, R), and the two rows of a region are its (R, K) row
+    and that row with the localisation rule: a few passes over (R, K) booleans rather than
+    broadcasting every rule over (2R, K) (the same booleans).
     """
     w, sc = model.world, model.scenario
     n_r = len(model.region_ix)
-    same = r_j[:, None] == r_k[None, :]
-    allied = model.allied_matrix()[r_j][:, r_k]
-    # localisation: regulated data stays home (or with allies where no law demands home)
-    allowed = np.where(regulated[:, None], same | (allied & ~w.localisation[r_j][:, None]), True)
-    # per seat, then per cluster (seats are few, clusters many)
+    regions = np.arange(n_r)
     seat_home = model.seat_home_index()
     seat_state = np.zeros(len(model.seat_ids), bool)  # by owner-array row: the seats that are states
     seat_state[[model.seat_pos[a.seat_id] for a in model.seats.values() if a.kind == "nation"]] = True
@@ -406,13 +406,18 @@ def _allowed_rows(
     key = r_k * (n_r + 1) + state_home + 1
     # a state's own halls (a sovereign compute programme: IndiaAI's GPUs for Indian startups and
     # researchers, Korea's public-sector GPUs, CALIBRATION 12) serve that nation's demand only
-    allowed &= ~seat_state[owner][None, :] | (r_j[:, None] == owner_home[None, :])
+    open_to = ~seat_state[owner][None, :] | (regions[:, None] == owner_home[None, :])  # (R, K) by buyer region
     # tier-3 buyers may be barred from the clouds of chip-producing nations' firms
     if sc.export_controls.remote_access_barred:
-        barred = (w.export_tier[r_j] == 3)[:, None] & model.chip_producer[owner_home][None, :]
-        allowed &= ~barred
+        open_to &= ~((w.export_tier == 3)[:, None] & model.chip_producer[owner_home][None, :])
         key = key * 2 + model.chip_producer[owner_home]
-    return np.asarray(allowed, bool), key.astype(np.int64)
+    # localisation: regulated data stays home (or with allies where no law demands home); (R, R)
+    # by the buyer's region and the cluster's
+    kept = np.eye(n_r, dtype=bool) | (model.allied_matrix() & ~w.localisation[:, None])
+    allowed = np.empty((n_r, 2, len(r_k)), bool)
+    allowed[:, 0] = open_to
+    np.logical_and(kept[:, r_k], open_to, out=allowed[:, 1])
+    return allowed.reshape(2 * n_r, len(r_k)), key.astype(np.int64)
 
 
 def _warm_start(model: SovereignModel, k_ix: np.ndarray, r_k: np.ndarray) -> np.ndarray | None:
