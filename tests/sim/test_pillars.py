@@ -86,8 +86,10 @@ def test_a_localisation_law_leaves_regulated_work_undone_when_home_halls_are_sho
     assert served[True] < served[False] <= demand + 1e-6
 
 
-def _served_sums_numpy(trusted_by_region, r_j, alloc, core, reg, r_k, n_r):
+def _served_sums_numpy(credit, host_w, owner_home, r_j, alloc, core, reg, r_k):
     """The two sums as numpy wrote them before they were compiled (`metrics._served_sums`)."""
+    n_r = len(credit)
+    trusted_by_region = host_w * credit[:, r_k] + (1.0 - host_w) * credit[:, owner_home]
     trusted = trusted_by_region.take(r_j, axis=0)
     trusted *= alloc
     trusted_r = np.bincount(r_j, weights=trusted.sum(1) * core, minlength=n_r)
@@ -107,12 +109,25 @@ def test_the_compiled_served_sums_equal_numpys_bit_for_bit(seed):
     # quantities over many magnitudes, with zeros, so a reordered sum would show in the last bits
     alloc = rng.random((n_j, n_k)) * 10.0 ** rng.integers(-3, 5, (n_j, n_k))
     alloc[rng.random((n_j, n_k)) < 0.4] = 0.0
-    trusted_by_region = rng.random((n_r, n_k))
+    credit = rng.random((n_r, n_r))
+    host_w = float(rng.random())
     r_j = rng.integers(0, n_r, n_j)
     r_k = rng.integers(0, n_r, n_k)
+    owner_home = rng.integers(0, n_r, n_k)
     core = rng.random(n_j) < 0.8
     reg = (rng.random(n_j) < 0.4) & core
-    got = metrics._served_sums(trusted_by_region, r_j, alloc, core, reg, r_k, n_r)
-    want = _served_sums_numpy(trusted_by_region, r_j, alloc, core, reg, r_k, n_r)
+    got = metrics._served_sums(credit, host_w, owner_home, r_j, alloc, core, reg, r_k)
+    want = _served_sums_numpy(credit, host_w, owner_home, r_j, alloc, core, reg, r_k)
     for g, e in zip(got, want, strict=True):
         assert g.tobytes() == e.tobytes()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_installed_chips_by_origin_add_like_numpys_bincount(seed):
+    rng = np.random.default_rng(seed)
+    n_r, n_d = int(rng.integers(1, 25)), int(rng.integers(0, 500))
+    dc_region = rng.integers(0, n_r, n_d)
+    dc_origin = rng.random((n_d, n_r)) * 10.0 ** rng.integers(-3, 6, (n_d, n_r))
+    cell = (dc_region[:, None] * n_r + np.arange(n_r)[None, :]).ravel()
+    want = np.bincount(cell, weights=dc_origin.ravel(), minlength=n_r * n_r).reshape(n_r, n_r)
+    assert metrics._installed_by_origin(dc_region, dc_origin).tobytes() == want.tobytes()
