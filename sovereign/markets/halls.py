@@ -49,17 +49,29 @@ def np_sum(values: np.ndarray, lo: int, n: int) -> float:
     """``values[lo:lo + n].sum()`` as numpy adds a contiguous float64 run (its pairwise sum).
 
     Fewer than 8 values one after the other; up to 128 in eight interleaved partial sums; more
-    split in two halves (the first a multiple of 8) summed alike and added. The halving is walked
-    with a stack of its own: numba's on-disk cache does not load a self-recursive kernel safely.
+    split in two halves (the first a multiple of 8) summed alike and added (`np_sum_with`).
     A test holds it equal to numpy's.
+    """
+    if n <= 128:
+        return _run_sum(values, lo, n)
+    return np_sum_with(values, lo, n, np.empty((3, 64), np.int64), np.empty(64))
+
+
+@njit(cache=True)
+def np_sum_with(values: np.ndarray, lo: int, n: int, frames: np.ndarray, sums: np.ndarray) -> float:
+    """`np_sum` with its work arrays given: ``frames`` (3, 64) int64 and ``sums`` (64,) float64.
+
+    A kernel that sums many runs (rows of a matrix) allocates them once rather than `np_sum`
+    allocating them for every run past 128 values (an allocation costs about as much as summing
+    a hundred values). The halving is walked with a stack of its own: numba's on-disk cache does
+    not load a self-recursive kernel safely.
     """
     if n <= 128:
         return _run_sum(values, lo, n)
     # depth-first over the halves: each frame is a run and how far it is (0: left half next,
     # 1: right half next, 2: both summed, on top of the sums stack)
-    run_lo, run_n, stage = np.empty(64, np.int64), np.empty(64, np.int64), np.zeros(64, np.int64)
-    sums = np.empty(64)
-    run_lo[0], run_n[0], top, done = lo, n, 1, 0
+    run_lo, run_n, stage = frames[0], frames[1], frames[2]
+    run_lo[0], run_n[0], stage[0], top, done = lo, n, 0, 1, 0
     while top:
         f = top - 1
         if run_n[f] <= 128:

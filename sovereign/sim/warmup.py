@@ -1,7 +1,8 @@
 """Load (or, on a machine's first run, compile) every compiled kernel the simulation uses, up front.
 
 The markets' kernels (`sovereign.markets.warm_up`) and the simulation's own (the utilities' yearly
-plan, `sovereign.sim.phases.grid`; the power phase's settlement, `sovereign.sim.phases.power`).
+plan, `sovereign.sim.phases.grid`; the power phase's settlement, `sovereign.sim.phases.power`; the
+pillars' sums of what is served, `sovereign.sim.phases.metrics`).
 `sovereign.markets` may not import the simulation, so the simulation's kernels are warmed here;
 everything that runs games (the CLI, the game window, the ensembles' workers, the classroom, the
 benchmarks) calls this `warm_up` rather than the markets' alone, so no quarter pays for a compile.
@@ -22,12 +23,14 @@ def warm_up() -> float:
     """
     from sovereign.markets import warm_up as warm_up_markets
     from sovereign.sim.phases.grid import warm_up_kernels as warm_up_grid
+    from sovereign.sim.phases.metrics import warm_up_kernels as warm_up_metrics
     from sovereign.sim.phases.power import warm_up_kernels as warm_up_power
 
     t0 = time.perf_counter()
     warm_up_markets()
     warm_up_grid()
     warm_up_power()
+    warm_up_metrics()
     return time.perf_counter() - t0
 
 
@@ -42,9 +45,10 @@ def compiled_kernels() -> tuple[Any, ...]:
     """Every compiled kernel a game calls (numba dispatchers): the markets' and the simulation's."""
     from sovereign.markets import market_kernels
     from sovereign.sim.phases.grid import compiled_kernels as grid_kernels
+    from sovereign.sim.phases.metrics import compiled_kernels as metrics_kernels
     from sovereign.sim.phases.power import compiled_kernels as power_kernels
 
-    return market_kernels() + grid_kernels() + power_kernels()
+    return market_kernels() + grid_kernels() + power_kernels() + metrics_kernels()
 
 
 def prepare_kernels(say: Callable[[str], object] | None = None) -> float:

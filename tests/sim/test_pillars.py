@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sovereign.scenario.loader import load_scenario
 from sovereign.sim.model import SovereignModel
+from sovereign.sim.phases import metrics
 from sovereign.sim.phases.metrics import sovereignty_pillars
 
 TINY = Path(__file__).parent / "fixtures" / "tiny.yaml"
@@ -82,3 +84,50 @@ def test_a_localisation_law_leaves_regulated_work_undone_when_home_halls_are_sho
         served[law] = float(alloc[reg].sum())
         demand = float(seg.qty[reg].sum())
     assert served[True] < served[False] <= demand + 1e-6
+
+
+def _served_sums_numpy(credit, host_w, owner_home, r_j, alloc, core, reg, r_k):
+    """The two sums as numpy wrote them before they were compiled (`metrics._served_sums`)."""
+    n_r = len(credit)
+    trusted_by_region = host_w * credit[:, r_k] + (1.0 - host_w) * credit[:, owner_home]
+    trusted = trusted_by_region.take(r_j, axis=0)
+    trusted *= alloc
+    trusted_r = np.bincount(r_j, weights=trusted.sum(1) * core, minlength=n_r)
+    r_reg = r_j[reg]
+    reg_alloc = alloc[reg]
+    reg_alloc *= r_reg[:, None] != r_k[None, :]
+    return trusted_r, np.bincount(r_reg, weights=reg_alloc.sum(1), minlength=n_r)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_compiled_served_sums_equal_numpys_bit_for_bit(seed):
+    """Row sums of 0 to ~1,100 clusters (numpy's pairwise sum splits past 128), many segments a region."""
+    rng = np.random.default_rng(seed)
+    n_r = int(rng.integers(1, 12))
+    n_j = int(rng.integers(0, 400))
+    n_k = int(rng.choice([0, 1, 7, 8, 9, 127, 128, 129, 255, 300, 1100]) if seed < 6 else rng.integers(0, 700))
+    # quantities over many magnitudes, with zeros, so a reordered sum would show in the last bits
+    alloc = rng.random((n_j, n_k)) * 10.0 ** rng.integers(-3, 5, (n_j, n_k))
+    alloc[rng.random((n_j, n_k)) < 0.4] = 0.0
+    credit = rng.random((n_r, n_r))
+    host_w = float(rng.random())
+    r_j = rng.integers(0, n_r, n_j)
+    r_k = rng.integers(0, n_r, n_k)
+    owner_home = rng.integers(0, n_r, n_k)
+    core = rng.random(n_j) < 0.8
+    reg = (rng.random(n_j) < 0.4) & core
+    got = metrics._served_sums(credit, host_w, owner_home, r_j, alloc, core, reg, r_k)
+    want = _served_sums_numpy(credit, host_w, owner_home, r_j, alloc, core, reg, r_k)
+    for g, e in zip(got, want, strict=True):
+        assert g.tobytes() == e.tobytes()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_installed_chips_by_origin_add_like_numpys_bincount(seed):
+    rng = np.random.default_rng(seed)
+    n_r, n_d = int(rng.integers(1, 25)), int(rng.integers(0, 500))
+    dc_region = rng.integers(0, n_r, n_d)
+    dc_origin = rng.random((n_d, n_r)) * 10.0 ** rng.integers(-3, 6, (n_d, n_r))
+    cell = (dc_region[:, None] * n_r + np.arange(n_r)[None, :]).ravel()
+    want = np.bincount(cell, weights=dc_origin.ravel(), minlength=n_r * n_r).reshape(n_r, n_r)
+    assert metrics._installed_by_origin(dc_region, dc_origin).tobytes() == want.tobytes()

@@ -37,8 +37,19 @@ if TYPE_CHECKING:
 CHECK_GROUPS = False
 
 
+#: The demand classes, in the order of the regional rows; a segment's class is its index here.
+DEMAND_CLASSES: tuple[DemandClass, ...] = ("training", "inference", "regulated")
+_CLASS_NAMES = np.array(DEMAND_CLASSES)
+
+
 def demand_segments(model: SovereignModel) -> Segments:
-    """The compute market's demand: regional demand by class in tranches, its low-price fringe, each lab."""
+    """The compute market's demand: regional demand by class in tranches, its low-price fringe, each lab.
+
+    The regional rows (class by class, tranche by tranche, one a region) are built as whole
+    arrays and the classes as indices into `DEMAND_CLASSES`: the same rows as appending them one
+    class and tranche at a time, and converting some 300 class names a quarter from a list was a
+    third of this function's time.
+    """
     sc, n_r = model.scenario, len(model.region_ix)
     pool = model.economy.regional_demand_h100e
     wtp = sc.demand.wtp_usd_per_hour
@@ -46,26 +57,17 @@ def demand_segments(model: SovereignModel) -> Segments:
     share = np.array([r.ai_demand_share for r in sc.regions])
     reg_share = np.array([r.regulated_share for r in sc.regions])
     tr = sc.demand.training_share
-    region: list[int] = []
-    klass: list[str] = []
-    qty: list[float] = []
-    price: list[float] = []
-    owner: list[str | None] = []
-    c: DemandClass
-    for c, frac in (
-        ("training", (1 - reg_share) * tr),
-        ("inference", (1 - reg_share) * (1 - tr)),
-        ("regulated", reg_share),
-    ):
-        # a demand curve: equal tranches willing to pay multiples of the class's price, so a
-        # shortage rations those who value compute least and raises the price as it deepens
-        part = (pool * share * frac / len(tranches)).tolist()
-        for mult in tranches:
-            region.extend(range(n_r))
-            klass.extend([c] * n_r)
-            qty.extend(part)
-            price.extend([wtp[c] * mult] * n_r)
-            owner.extend([None] * n_r)
+    regions = np.arange(n_r)
+    # by class (rows in the order of DEMAND_CLASSES), the share of each region's demand
+    frac = np.array([(1 - reg_share) * tr, (1 - reg_share) * (1 - tr), reg_share])
+    # a demand curve: equal tranches willing to pay multiples of the class's price, so a
+    # shortage rations those who value compute least and raises the price as it deepens
+    part = pool * share * frac / len(tranches)  # (class, region)
+    n_t = len(tranches)
+    region = [np.broadcast_to(regions, (len(DEMAND_CLASSES) * n_t, n_r)).ravel()]
+    klass = [np.repeat(np.arange(len(DEMAND_CLASSES)), n_t * n_r)]
+    qty = [np.repeat(part[:, None, :], n_t, axis=1).ravel()]
+    price = [np.repeat(np.array([wtp[c] * mult for c in DEMAND_CLASSES for mult in tranches], float), n_r)]
     # the low-price fringe: compute bought only when cheap. Without it the demand curve stopped at
     # the lowest tranche, so capacity 2% over demand dropped the rent to zero and the price of new
     # compute to the running cost ($0.5 an H100e-hour) for years in 9 of 20 baseline games, flipping
@@ -73,31 +75,39 @@ def demand_segments(model: SovereignModel) -> Segments:
     # It is batch work (inference in bulk, fine-tuning, research runs): it goes wherever compute is
     # cheapest, so it pays no latency penalty and carries no regulated data, and one row a region (as
     # training, whose rows share those rules) is the whole of it: a row per class cost 14% of a run
-    n_core = len(qty)
+    n_core = len(qty[0])
     fringe = sc.demand.fringe_demand_share
+    n_fringe = n_r if fringe > 0 else 0
     if fringe > 0:
-        region.extend(range(n_r))
-        klass.extend(["training"] * n_r)
-        qty.extend((pool * share * (1 - reg_share) * fringe).tolist())
-        price.extend([wtp["training"] * sc.demand.fringe_wtp_share] * n_r)
-        owner.extend([None] * n_r)
-    n_fringe = len(qty) - n_core
+        region.append(regions)
+        klass.append(np.zeros(n_r, np.int64))  # training
+        qty.append(pool * share * (1 - reg_share) * fringe)
+        price.append(np.full(n_r, wtp["training"] * sc.demand.fringe_wtp_share))
+    owner: list[str | None] = [None] * (n_core + n_fringe)
+    lab_region: list[int] = []
+    lab_class: list[int] = []
+    lab_qty: list[float] = []
+    lab_price: list[float] = []
     for agent in model.seats.values():
         d = agent.state.get("demand_h100e", 0.0)
         if agent.kind in ("lab", "startup") and d > 0:
-            c = "training" if agent.kind == "lab" else "inference"
-            region.append(model.region_ix[agent.state["home"]])
-            klass.append(c)
-            qty.append(d)
-            price.append(wtp[c] * (lab_wtp_multiple(sc, agent.state) if agent.kind == "lab" else 1.0))
+            c: DemandClass = "training" if agent.kind == "lab" else "inference"
+            lab_region.append(model.region_ix[agent.state["home"]])
+            lab_class.append(DEMAND_CLASSES.index(c))
+            lab_qty.append(d)
+            lab_price.append(wtp[c] * (lab_wtp_multiple(sc, agent.state) if agent.kind == "lab" else 1.0))
             owner.append(agent.seat_id)
-    is_fringe = np.zeros(len(qty), bool)
+    region.append(np.array(lab_region, np.int64))
+    klass.append(np.array(lab_class, np.int64))
+    qty.append(np.array(lab_qty, float))
+    price.append(np.array(lab_price, float))
+    is_fringe = np.zeros(len(owner), bool)
     is_fringe[n_core : n_core + n_fringe] = True
     return Segments(
-        region=np.array(region, np.int64),
-        klass=np.array(klass),
-        qty=np.array(qty, float),
-        wtp=np.array(price, float),
+        region=np.concatenate(region),
+        klass=_CLASS_NAMES[np.concatenate(klass)],
+        qty=np.concatenate(qty),
+        wtp=np.concatenate(price),
         owner=owner,
         fringe=is_fringe,
     )
@@ -352,13 +362,12 @@ def _allowed(
     """(J, K) which segment may buy from which cluster (localisation and sanctions rules), and the clusters' groups.
 
     The rules read only a segment's region and whether its data is regulated (`regulated`, (J,)),
-    so they are worked out once per such pair, for every region, and each segment's row gathered
-    from them (a region's tranches and labs share a row). The groups (K,) label the datacenters
-    of a region that the same segments may use: they also share their latency penalties, so the
-    market scales them as one column (`clear_compute`'s ``cluster_groups``).
+    so they are worked out once per such pair, for every region (`_allowed_rows`), and each
+    segment's row gathered from them (a region's tranches and labs share a row). The groups (K,)
+    label the datacenters of a region that the same segments may use: they also share their
+    latency penalties, so the market scales them as one column (`clear_compute`'s ``cluster_groups``).
     """
-    pairs = np.arange(2 * len(model.region_ix))  # region * 2 + regulated
-    small, sites = _allowed_rows(model, pairs // 2, pairs % 2 == 1, r_k, k_ix)
+    small, sites = _allowed_rows(model, r_k, k_ix)
     return small[region * 2 + regulated], sites
 
 
@@ -381,22 +390,23 @@ def _latency_penalty(
     return table.reshape(-1, len(r_k)), key.astype(np.int64)
 
 
-def _allowed_rows(
-    model: SovereignModel, r_j: np.ndarray, regulated: np.ndarray, r_k: np.ndarray, k_ix: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """`_allowed` for buyers in regions `r_j` whose data is regulated or not, and the clusters' groups.
+def _allowed_rows(model: SovereignModel, r_k: np.ndarray, k_ix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`_allowed` for a buyer of each region, regulated or not (row ``region * 2 + regulated``), and the groups.
 
-    A cluster's column reads its region and its owner's home and kind, so clusters that agree on
-    what the rules read are allowed to the same buyers; a rule that reads more of a cluster must
-    add it to the group's key (the market checks that a group's columns agree).
+    Returns the (2R, K) allowed pairs and the clusters' groups (K,). A cluster's column reads its
+    region and its owner's home and kind, so clusters that agree on what the rules read are
+    allowed to the same buyers; a rule that reads more of a cluster must add it to the group's
+    key (the market checks that a group's columns agree).
+
+    Why by region and then by data class: the owners' rules (a state's halls, barred clouds) do
+    not read the data class, and localisation reads only the buyer's and the cluster's regions,
+    so each is a small table, (R, K) or (R, R), and the two rows of a region are its (R, K) row
+    and that row with the localisation rule: a few passes over (R, K) booleans rather than
+    broadcasting every rule over (2R, K) (the same booleans).
     """
     w, sc = model.world, model.scenario
     n_r = len(model.region_ix)
-    same = r_j[:, None] == r_k[None, :]
-    allied = model.allied_matrix()[r_j][:, r_k]
-    # localisation: regulated data stays home (or with allies where no law demands home)
-    allowed = np.where(regulated[:, None], same | (allied & ~w.localisation[r_j][:, None]), True)
-    # per seat, then per cluster (seats are few, clusters many)
+    regions = np.arange(n_r)
     seat_home = model.seat_home_index()
     seat_state = np.zeros(len(model.seat_ids), bool)  # by owner-array row: the seats that are states
     seat_state[[model.seat_pos[a.seat_id] for a in model.seats.values() if a.kind == "nation"]] = True
@@ -406,13 +416,18 @@ def _allowed_rows(
     key = r_k * (n_r + 1) + state_home + 1
     # a state's own halls (a sovereign compute programme: IndiaAI's GPUs for Indian startups and
     # researchers, Korea's public-sector GPUs, CALIBRATION 12) serve that nation's demand only
-    allowed &= ~seat_state[owner][None, :] | (r_j[:, None] == owner_home[None, :])
+    open_to = ~seat_state[owner][None, :] | (regions[:, None] == owner_home[None, :])  # (R, K) by buyer region
     # tier-3 buyers may be barred from the clouds of chip-producing nations' firms
     if sc.export_controls.remote_access_barred:
-        barred = (w.export_tier[r_j] == 3)[:, None] & model.chip_producer[owner_home][None, :]
-        allowed &= ~barred
+        open_to &= ~((w.export_tier == 3)[:, None] & model.chip_producer[owner_home][None, :])
         key = key * 2 + model.chip_producer[owner_home]
-    return np.asarray(allowed, bool), key.astype(np.int64)
+    # localisation: regulated data stays home (or with allies where no law demands home); (R, R)
+    # by the buyer's region and the cluster's
+    kept = np.eye(n_r, dtype=bool) | (model.allied_matrix() & ~w.localisation[:, None])
+    allowed = np.empty((n_r, 2, len(r_k)), bool)
+    allowed[:, 0] = open_to
+    np.logical_and(kept[:, r_k], open_to, out=allowed[:, 1])
+    return allowed.reshape(2 * n_r, len(r_k)), key.astype(np.int64)
 
 
 def _warm_start(model: SovereignModel, k_ix: np.ndarray, r_k: np.ndarray) -> np.ndarray | None:

@@ -24,7 +24,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numba import njit
 
+from sovereign.markets.halls import np_sum_with
 from sovereign.scenario.schema import quarter_label
 from sovereign.sim.economics import HOURS_PER_QUARTER
 from sovereign.sim.phases.grid import others_queued_mw, queued_mw
@@ -58,6 +60,89 @@ FIRM_COLUMNS = (
 HOLDING_COLUMNS = ("quarter", "firm", "firm_home", "region", "accelerator", "h100e")
 
 
+@njit(cache=True)
+def _served_sums(
+    credit: np.ndarray,
+    host_w: float,
+    owner_home: np.ndarray,
+    r_j: np.ndarray,
+    alloc: np.ndarray,
+    core: np.ndarray,
+    reg: np.ndarray,
+    r_k: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two per-region sums of what the segments are served, (R,) each: trusted and regulated-abroad.
+
+    Trusted: each core segment's row of ``trusted_by_region[r_j[j]] * alloc[j]``, summed, by the
+    segment's region; a region's trust in a cluster (``trusted_by_region``, (R, K)) is the
+    `credit` (R, R) it gives the cluster's region (`r_k`) and its owner's home (`owner_home`),
+    weighted `host_w` and the rest.
+    Regulated abroad: each regulated core segment's row of ``alloc[j]`` on the clusters outside its
+    region, summed, by its region. `core` and `reg` are (J,) the segments counted in each sum.
+
+    Why compiled: in numpy each sum was a (J, K) product array, a row sum and a bincount, ~a
+    quarter of `sovereignty_pillars`' time for a few hundred segments by a few hundred clusters.
+    The numbers are numpy's bit for bit: the same products (a segment outside a sum, or a
+    cluster at home, is multiplied by 0.0 as numpy multiplied it by False), each row summed as
+    numpy sums a row of a (J, K) array (``0.0`` plus its pairwise sum, `np_sum_with`), and the rows
+    added to their region in row order, as `np.bincount` adds its weights. A test holds it equal
+    to the numpy form.
+    """
+    n_j, n_k = alloc.shape
+    n_r = len(credit)
+    trusted_by_region = np.empty((n_r, n_k))
+    for r in range(n_r):
+        for k in range(n_k):
+            trusted_by_region[r, k] = host_w * credit[r, r_k[k]] + (1.0 - host_w) * credit[r, owner_home[k]]
+    trusted_r = np.zeros(n_r)
+    abroad_r = np.zeros(n_r)
+    row = np.empty(n_k)
+    frames, sums = np.empty((3, 64), np.int64), np.empty(64)  # the pairwise sums' work, once
+    for j in range(n_j):
+        r = r_j[j]
+        for k in range(n_k):
+            row[k] = trusted_by_region[r, k] * alloc[j, k]
+        trusted_r[r] += (0.0 + np_sum_with(row, 0, n_k, frames, sums)) * (1.0 if core[j] else 0.0)
+        if reg[j]:
+            for k in range(n_k):
+                row[k] = alloc[j, k] * (1.0 if r != r_k[k] else 0.0)
+            abroad_r[r] += 0.0 + np_sum_with(row, 0, n_k, frames, sums)
+    return trusted_r, abroad_r
+
+
+@njit(cache=True)
+def _installed_by_origin(dc_region: np.ndarray, dc_origin: np.ndarray) -> np.ndarray:
+    """(R, R) the accelerators installed by the region that hosts them and the region whose fabs made them.
+
+    Each datacenter's row (`dc_origin`, (D, R)) added to its host region's (`dc_region`, (D,))
+    in datacenter order, as ``np.bincount`` over the flattened cells added them: the same sums.
+    Why compiled: the cells' (D, R) index array and the bincount were ~20 us a quarter.
+    """
+    n_r = dc_origin.shape[1]
+    origin = np.zeros((n_r, n_r))
+    for d in range(len(dc_region)):
+        for o in range(n_r):
+            origin[dc_region[d], o] += dc_origin[d, o]
+    return origin
+
+
+def compiled_kernels() -> tuple[Any, ...]:
+    """The metrics' compiled kernels (numba dispatchers), as `warm_up_kernels` loads them."""
+    return (_served_sums, _installed_by_origin)
+
+
+def warm_up_kernels() -> None:
+    """Load (or, on a machine's first run, compile) the metrics' kernels on a tiny instance.
+
+    Two segments, one region, two clusters (and two datacenters), the arrays of the types
+    `sovereignty_pillars` passes, so the game's calls find these signatures.
+    """
+    yes = np.ones(2, bool)
+    region = np.zeros(2, np.int64)
+    _served_sums(np.ones((1, 1)), 0.5, region, region, np.ones((2, 2)), yes, yes, region)
+    _installed_by_origin(region, np.ones((2, 1)))
+
+
 def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     """The five pillars and the index for every nation this quarter."""
     m, w, sc = model, model.world, model.scenario
@@ -76,16 +161,13 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     owner_home = seat_home[w.dc_owner[k_ix]]
     r_j = seg.region
     # compute self-reliance: each unit served counts by the credit of where it runs and of who
-    # owns it (a foreign cloud at home counts halfway; one's own at home fully)
-    trusted_by_region = host_w * credit[:, r_k] + (1.0 - host_w) * credit[:, owner_home]  # (R, K)
-    # the (J, K) products built in one buffer: `take` gathers the rows faster than fancy indexing,
-    # and multiplying in place saves a second (J, K) array (the same products, summed alike)
-    trusted = trusted_by_region.take(r_j, axis=0)
-    trusted *= alloc
+    # owns it, `host_w` each (a foreign cloud at home counts halfway; one's own at home fully);
     # the low-price fringe is neither demand a nation is short of nor self-reliance it gains
     core = ~seg.fringe_mask()
+    # data governance's regulated segments (below); both sums of what is served in one pass
+    reg = (seg.klass == "regulated") & core
+    trusted_r, reg_abroad = _served_sums(credit, host_w, owner_home, r_j, alloc, core, reg, r_k)
     demand_r = np.bincount(r_j, weights=seg.wanted(), minlength=n_r)
-    trusted_r = np.bincount(r_j, weights=trusted.sum(1) * core, minlength=n_r)
     compute = np.divide(trusted_r, demand_r, out=np.zeros(n_r), where=demand_r > 0)
     # power adequacy
     wanted = res.power.dc_energy_wanted_mwh
@@ -95,9 +177,8 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     margin_score = np.clip(res.power.reserve_margin / sw.reserve_margin_target, 0.0, 1.0)
     power = sw.power_served_weight * served_share + (1.0 - sw.power_served_weight) * margin_score
     # chip security
-    # installed chips by (host region, fab region); bincount adds in row order, like np.add.at
-    cell = (w.dc_region[:, None] * n_r + np.arange(n_r)[None, :]).ravel()
-    origin = np.bincount(cell, weights=w.dc_origin.ravel(), minlength=n_r * n_r).reshape(n_r, n_r)
+    # installed chips by (host region, fab region), added in datacenter order
+    origin = _installed_by_origin(w.dc_region, w.dc_origin)
     total = origin.sum(1)
     share = np.divide(origin, total[:, None], out=np.zeros_like(origin), where=total[:, None] > 0)
     allied_share = (share * credit).sum(1)
@@ -107,12 +188,7 @@ def sovereignty_pillars(model: SovereignModel) -> dict[str, np.ndarray]:
     # data governance: the share of regulated data kept under the nation's jurisdiction; what is
     # processed abroad counts `abroad_credit`, what is processed at home or not at all counts fully
     # (a workload left unserved never left the country: its cost is in compute self-reliance)
-    reg = (seg.klass == "regulated") & core
-    r_reg = r_j[reg]
-    reg_alloc = alloc[reg]  # a copy: multiplied in place by where it runs abroad (1) or at home (0)
-    reg_alloc *= r_reg[:, None] != r_k[None, :]
-    reg_abroad = np.bincount(r_reg, weights=reg_alloc.sum(1), minlength=n_r)
-    reg_demand = np.bincount(r_reg, weights=seg.qty[reg], minlength=n_r)
+    reg_demand = np.bincount(r_j[reg], weights=seg.qty[reg], minlength=n_r)
     lost = (1.0 - sc.sovereignty.abroad_credit) * reg_abroad
     data = np.divide(reg_demand - lost, reg_demand, out=np.ones(n_r), where=reg_demand > 0)
     # cyber resilience
