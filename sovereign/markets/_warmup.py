@@ -1,8 +1,9 @@
 """Load (or, on a machine's first run, compile) the numba-compiled market kernels up front.
 
 The kernels compile on first use and are cached on disk (``__pycache__``). A first quarter that
-pays for the compile stalls for about ten seconds; the game and the headless runner call
-:func:`warm_up` before the first quarter instead, so the wait happens once, where it is announced.
+pays for the compile stalls for seconds; the simulation's warm-up (`sovereign.sim.warmup`, which
+the game, the headless runner and the workers call before the first quarter) runs :func:`warm_up`
+with its own kernels instead, so the wait happens once, where it is announced.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from typing import Any
 def warm_up() -> float:
     """Run every compiled kernel once on a tiny instance; return the seconds it took.
 
-    About half a second when numba's on-disk cache is present, ten seconds or more on a
-    machine's first run (compiling).
+    About 0.4 s when numba's on-disk cache is present, about 30 s on a machine's first run
+    (compiling; measured on a 2-core machine, 2026-12-06).
     """
     from sovereign.markets import warm_up as warm_up_markets
     from sovereign.sim.phases.grid import warm_up_kernels as warm_up_grid
@@ -54,5 +54,5 @@ def compiled_kernels() -> tuple[Any, ...]:
 def prepare_kernels(say: Callable[[str], object] | None = None) -> float:
     """:func:`warm_up`, first telling ``say`` when a compile (the first run) is coming."""
     if say is not None and not compiled_kernels_cached():
-        say("Compiling the simulation's kernels (first run on this machine, about 15 s; cached afterwards)...")
+        say("Compiling the simulation's kernels (first run on this machine, about 30 s; cached afterwards)...")
     return warm_up()

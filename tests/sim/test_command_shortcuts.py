@@ -182,3 +182,14 @@ def test_an_empty_batch_queues_and_logs_nothing(baseline):
     model.submit_all(seat, [], "ai")
     assert model.command_log == log
     assert dict(model.pending) == pending and seat not in model.pending
+
+
+def test_every_command_but_bids_and_votes_has_its_rule_in_the_orders_table():
+    """`apply_one` finds a command's rule by its class: a command missing from the table would do nothing."""
+    from typing import get_args
+
+    from sovereign.sim.commands import BuyAccelerators, Command, VoteOnApplication
+    from sovereign.sim.phases import orders
+
+    classes = set(get_args(get_args(Command)[0]))
+    assert classes - {BuyAccelerators, VoteOnApplication} == set(orders._APPLY)
