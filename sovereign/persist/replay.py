@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +81,7 @@ class ReplayReport:
 
 
 def human_submissions(
-    command_log: list[dict[str, Any]], human_seats: set[str], *, hand_overs: bool = False
+    command_log: Sequence[dict[str, Any]], human_seats: set[str], *, hand_overs: bool = False
 ) -> dict[str, list[dict[str, Any]]]:
     """The commands people submitted or withdrew, by quarter label, in the order they did it.
 
@@ -112,7 +112,7 @@ def hand_over_to(entry: dict[str, Any]) -> str | None:
     return to if to in ("human", "ai") else None
 
 
-def first_human_seats(command_log: list[dict[str, Any]], human_seats: list[str] | set[str]) -> list[str]:
+def first_human_seats(command_log: Sequence[dict[str, Any]], human_seats: list[str] | set[str]) -> list[str]:
     """The seats people played at the start of a game that has `human_seats` now.
 
     Seats handed between people and AI during the game are logged (`SovereignModel.hand_seat`);

@@ -29,6 +29,7 @@ import numpy as np
 
 from sovereign.persist.codec import CodecError, decode, encode
 from sovereign.persist.errors import SaveError
+from sovereign.sim.commandlog import CommandLog
 from sovereign.sim.gamestate import GameState
 from sovereign.sim.phases.metrics import MetricsRecorder
 
@@ -279,6 +280,14 @@ def _load_metrics(model: SovereignModel, data: Any, where: str) -> None:
     model.metrics = recorder
 
 
+def _dump_command_log(log: CommandLog, where: str) -> Any:
+    return encode(list(log), where)
+
+
+def _load_command_log(model: SovereignModel, data: Any, where: str) -> None:
+    model.command_log = CommandLog(_list_of_dicts(decode(data, where), where))
+
+
 def _load_human_seats(model: SovereignModel, data: Any, where: str) -> None:
     _need(isinstance(data, list) and all(isinstance(s, str) for s in data), f"{where}: a list of seat ids")
     _need(set(data) <= set(model.seats), f"{where}: names a seat that is not in the game")
@@ -298,6 +307,7 @@ def _codecs() -> dict[Any, Codec]:
         defaultdict[str, list[Command]]: Codec(_dump_pending, _load_pending),
         list[tuple[str, Command]]: Codec(_dump_bids, _load_bids),
         MetricsRecorder: Codec(_dump_metrics, _load_metrics),
+        CommandLog: Codec(_dump_command_log, _load_command_log),
     }
 
 

@@ -114,19 +114,24 @@ class CommandDesk(ModelParts):
         m = self.as_model()
         budget = not surely_affordable(m, seat_id, cmds, self.committed_busd(seat_id))
         # `_submit` written out, with what is the same for the whole batch looked up once
-        pending, log, quarter = self.pending, self.command_log, _quarter_label(self.quarter)
-        for cmd in cmds:
+        pending = self.pending
+        refused: dict[int, str] = {}
+        for i, cmd in enumerate(cmds):
             reason = validate_command(m, seat_id, cmd, budget)
             if reason is None:
                 pending[seat_id].append(cmd)
-            log.append(_submitted(quarter, seat_id, cmd, reason, origin))
+            else:
+                refused[i] = reason
+        self.command_log.add_submissions(_quarter_label(self.quarter), seat_id, cmds, refused, origin)
 
     def _submit(self, seat_id: str, cmd: Command, origin: str, budget: bool = True) -> str | None:
         """`submit` for a typed command: validate, queue if accepted, log; the reason if refused."""
         reason = validate_command(self.as_model(), seat_id, cmd, budget)
         if reason is None:
             self.pending[seat_id].append(cmd)
-        self.command_log.append(_submitted(_quarter_label(self.quarter), seat_id, cmd, reason, origin))
+        self.command_log.add_submissions(
+            _quarter_label(self.quarter), seat_id, [cmd], {} if reason is None else {0: reason}, origin
+        )
         return reason
 
     def withdraw(self, seat_id: str, index: int, origin: str = "human") -> Command | None:
@@ -222,16 +227,3 @@ class CommandDesk(ModelParts):
 
 #: Quarter labels of the log entries (~150 a quarter), computed once per quarter.
 _quarter_label = functools.lru_cache(maxsize=256)(quarter_label)
-
-
-def _submitted(quarter: str, seat_id: str, cmd: Command, reason: str | None, origin: str) -> dict[str, Any]:
-    """The command log's line for a submission (accepted when `reason` is None): one shape for all."""
-    return {
-        "quarter": quarter,
-        "seat": seat_id,
-        "command": command_to_dict(cmd),
-        "accepted": reason is None,
-        "reason": reason or "",
-        "stage": "submit",
-        "origin": origin,
-    }

@@ -24,6 +24,7 @@ import numpy as np
 
 from sovereign.scenario.schema import Scenario, quarter_index
 from sovereign.sim import economics as econ
+from sovereign.sim.commandlog import CommandLog
 from sovereign.sim.phases.metrics import MetricsRecorder
 from sovereign.sim.state import Economy, QuarterResults
 
@@ -78,7 +79,7 @@ class GameState:
     pending: defaultdict[str, list[Command]]
     pending_decisions: dict[str, dict[int, list[str]]]
     bids: list[tuple[str, Command]]
-    command_log: list[dict[str, Any]] = field(default_factory=list, metadata=LOG)
+    command_log: CommandLog = field(default_factory=CommandLog, metadata=LOG)
     news: list[dict[str, Any]] = field(default_factory=list, metadata=LOG)
     quarter_news: list[dict[str, Any]] = field(default_factory=list)
     flows: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
@@ -280,7 +281,7 @@ class ModelParts:
     pending: defaultdict[str, list[Command]]
     pending_decisions: dict[str, dict[int, list[str]]]
     bids: Bids
-    command_log: list[dict[str, Any]]
+    command_log: CommandLog
     news: list[dict[str, Any]]
     quarter_news: list[dict[str, Any]]
     flows: defaultdict[str, float]
