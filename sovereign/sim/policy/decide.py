@@ -43,6 +43,7 @@ from sovereign.sim.commands import (
 )
 from sovereign.sim.phases.diplomacy import below_floor
 from sovereign.sim.phases.grid import best_firm_technology
+from sovereign.sim.policy.chip_bids import chip_bid_rows, rounded
 from sovereign.sim.policy.deals import propose_compute_contract, propose_pact, propose_power_contract
 from sovereign.sim.policy.view import investor_margins, investor_view, seat_projects
 from sovereign.sim.world import TECHNOLOGIES
@@ -54,25 +55,16 @@ if TYPE_CHECKING:
 
 
 def fast_round(x: float, ndigits: int) -> float:
-    """``round(x, ndigits)`` exactly, about twice as fast for the bids' prices and quantities.
+    """``round(x, ndigits)`` exactly: `chip_bids.rounded` where it can tell, else the builtin.
 
     Why: the builtin rounds through a decimal string (correctly rounded, ties to even), which is
-    slow, and the AI rounds two numbers per bid. Scaled by ``10**ndigits``, a number that is not
-    within 1e-6 of a tie rounds to the same integer whether the scaling was exact or not (the
-    scaling errs by under 1e-7 below 2**30), and that integer divided by ``10**ndigits`` is the
-    float nearest the decimal, which is what the builtin returns. Near ties, large, negative or
-    non-float numbers go to the builtin.
+    slow, and the AI rounds two numbers per bid (in the compiled bid loop, `chip_bids.chip_bid_rows`,
+    with the same rule); this is the rule for a caller in Python, for any float or int.
     """
     if type(x) is float and 0 <= ndigits < len(_POW10):
-        scale = _POW10[ndigits]
-        y = x * scale
-        if 0.0 <= y < 1073741824.0:  # 2**30
-            n = math.floor(y)
-            frac = y - n  # exact
-            if frac < 0.5 - 1e-6:
-                return n / scale
-            if frac > 0.5 + 1e-6:
-                return (n + 1) / scale
+        y = rounded(x, _POW10[ndigits])
+        if y == y:
+            return y
     return round(x, ndigits)
 
 
@@ -149,112 +141,62 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     # most of the space, the next allowed class the rest (`investor_view`'s "bid_slots"), so
     # capped buyers still grow and older classes keep a market while they are made
     if free_by_region:
-        cmds.extend(_chip_bids(agent, v, free_by_region, noise[n_r:]))
+        cmds.extend(_chip_bids(agent, v, noise[n_r:]))
     return cmds
 
 
-def _chip_bids(
-    agent: SeatAgent, v: dict[str, Any], free_by_region: dict[int, float], noise: list[float]
-) -> list[Command]:
+def _chip_bids(agent: SeatAgent, v: dict[str, Any], noise: list[float]) -> list[Command]:
     """An investor's orders for accelerators to fill its free space (`invest`), one misjudgement per bid slot.
 
-    `noise` holds the investor's misjudgement factors for its bid slots, in order. The loop runs for
-    every bid of every investor (some 300 a quarter), so the caps every bid passes through (the
-    chip's value, the command's bounds, what the budget affords) are comparisons that pick exactly
-    what ``min`` would (the first of equals, NaN kept): a builtin call costs more than the
-    arithmetic around it.
+    `noise` holds the investor's misjudgement factors for its bid slots, in order. The loop over the
+    slots (some 250 bids a quarter, more slots) is compiled (`chip_bids.chip_bid_rows`, the rules'
+    home): here only what is the same for all of the investor's bids is worked out, and the bids'
+    fields made into commands.
     """
     sc, me = agent.model.scenario, agent.model.seat_pos[agent.seat_id]
     rules = sc.policy
-    cmds: list[Command] = []
-    budget = min(agent.cash_busd * rules.chip_budget_share * v["stockpile_budget"], agent.cash_busd)
+    cash = agent.cash_busd
+    budget = min(cash * rules.chip_budget_share * v["stockpile_budget"], cash)
     util = v["util_list"][me]
     lo, hi = rules.bid_premium
     premium = min(hi, max(lo, 0.95 + rules.bid_premium_per_utilisation * (util - 0.7)))  # pay up when busy
-    slots, region_ids = v["bid_slots"], v["region_ids"]
     # clouds place part of each order as a long-term allocation contract at list price
     contract_share = sc.chips.contract_share if agent.kind == "cloud" else 0.0
-    # (an order is named in tenths of an H100e: a smaller one is none)
-    contract_min, min_order = sc.chips.contract_min_h100e, max(rules.min_order_h100e, 0.1)
-    # a buyer orders chips for a tranche of its free space each quarter (lead times of two to four
-    # quarters), not for all of it at once; a capped volume is bid for whole
-    tranche = sc.chips.order_share_per_quarter
-    j = 0  # the next misjudgement factor: one per bid slot
-    region_free = v["free_kw_by_region"]
-    subsidy = v["subsidy_list"]
-    max_price, max_qty = MAX_BID_PRICE_USD, MAX_BID_H100E  # the command's bounds
-    for r, free_kw in free_by_region.items():
-        # a slot with a volume limit (a cap, a licence, the smuggled flow) is shared by everyone with
-        # space in the region: a buyer bids for all of it but expects its share (by its share of the
-        # free space), and sets aside money and space for that share only, so its budget and halls
-        # are not tied up in a volume others will get
-        mine = free_kw / region_free[r] if region_free[r] > 0 else 0.0
-        region_id = region_ids[r]
-        # the share of a chip's price the buyer bears: the host pays its subsidy rate back after
-        # delivery (`subsidise_chips`), so a subsidised buyer can bid that much higher for the same
-        # net cost and the same return; this is how a state's GPU subsidy wins its halls chips in a
-        # shortage (METI's 2024 grants paid up to half of five GPU clouds' purchases). The scheme pays
-        # its rate of the list price at most, so above list the buyer bears every extra dollar
-        # (`net_chip_cost`) and bids its net cost plus the subsidy it gets, not its net cost grossed up
-        # (at most `MAX_SUBSIDY_RATE`, 0.5: the command, the scenario and its decisions are all bounded)
-        sub = subsidy[r]
-        keep = 1.0 - sub
-        for part, kw, price, floor, accelerator, value, scarcity, most in slots[r]:
-            # a limited slot (share 0) asks for its volume at most, before the rest
-            free = min(free_kw / kw, most) if part == 0.0 else free_kw * part / kw * tranche
-            if free >= min_order:
-                # a spot bid: list price, raised when busy and when the class was short last
-                # quarter, never above what the chip is worth to this buyer
-                # (within the command's bounds, which only a scenario of extreme values could reach)
-                ask = price * premium * scarcity
-                bid = (value if value < ask else ask) / keep * noise[j]
-                if sub > 0.0 and bid > price:
-                    bid = bid * keep + sub * price  # the same net cost: the subsidy stops at list
-                if bid > max_price:
-                    bid = max_price
-                if bid < floor or bid < 0.01:
-                    j += 1
-                    continue  # not worth its reserve price here (or under the cent a price is named in)
-                # the bids' fields are within the command's bounds by construction, so they are made
-                # without the validator (`buy_accelerators_in_bounds`): a price of at least a cent
-                # (above) and at most `max_price` (above; a contract's list price is at most that too,
-                # the scenario's bound on a list price that only falls), a volume of at least
-                # `min_order` (>= 0.1) and at most `max_qty` (below), each rounded, which keeps a value
-                # within bounds that are themselves round; strings and a bool. Only a NaN price
-                # (a bug upstream) passes the comparisons: it goes to the validator, which refuses it
-                make = buy_accelerators_in_bounds if bid == bid else buy_accelerators
-                net = net_chip_cost(bid, price, sub)
-                affordable = budget * 1e9 / net * 0.95
-                qty = affordable if affordable < free else free
-                if max_qty < qty:
-                    qty = max_qty
-                expect = qty if part > 0.0 else min(qty, most * mine)  # what this buyer should get
-                if part == 0.0:
-                    free_kw -= expect * kw
-                on_contract = qty * contract_share if qty >= contract_min and value >= price and part > 0.0 else 0.0
-                # the contract part first (at list price at least), then the spot part, each if
-                # large enough (written out, not looped: most bids have no contract part); money is
-                # set aside for what this buyer expects to get
-                if on_contract >= min_order:
-                    at = max(bid, price)
-                    cmds.append(make(accelerator, fast_round(on_contract, 1), fast_round(at, 2), region_id, True))
-                    budget -= on_contract * net_chip_cost(at, price, sub) / 1e9 * (expect / qty)
-                spot = qty - on_contract
-                if spot >= min_order:
-                    cmds.append(make(accelerator, fast_round(spot, 1), fast_round(bid, 2), region_id, False))
-                    budget -= spot * net / 1e9 * (expect / qty)
-            j += 1
+    regions, free_kw = v["free_arrays_by_seat"][me]  # its regions with free space, and the kW free there
+    rows = chip_bid_rows(
+        v["bid_slot_table"],
+        v["bid_slot_start"],
+        regions,
+        free_kw,
+        v["free_kw_by_region_array"],
+        v["subsidy_array"],
+        np.array(noise, float),
+        budget,
+        premium,
+        contract_share,
+        sc.chips.contract_min_h100e,
+        # (an order is named in tenths of an H100e: a smaller one is none)
+        max(rules.min_order_h100e, 0.1),
+        # a buyer orders chips for a tranche of its free space each quarter (lead times of two to
+        # four quarters), not for all of it at once; a capped volume is bid for whole
+        sc.chips.order_share_per_quarter,
+        MAX_BID_PRICE_USD,  # the command's bounds
+        MAX_BID_H100E,
+    ).tolist()
+    slot_class, slot_region = v["bid_slot_class"], v["bid_slot_region"]
+    cmds: list[Command] = []
+    for row, contract, qty, price, raw_qty, raw_price in rows:
+        s = int(row)
+        cmds.append(
+            buy_accelerators(
+                slot_class[s],
+                qty if qty == qty else round(raw_qty, 1),  # NaN: a tie the builtin rounds (`rounded`)
+                price if price == price else round(raw_price, 2),
+                slot_region[s],
+                contract == 1.0,
+            )
+        )
     return cmds
-
-
-def net_chip_cost(paid: float, list_price: float, rate: float) -> float:
-    """What a chip bought at `paid` costs its buyer after the host's subsidy at `rate` ($ per H100e).
-
-    The host pays its rate of the price, but of the list price at most (`subsidise_chips`): a GPU
-    scheme budgets a share of the planned purchase (METI's 2024 grants were fixed sums approved
-    against each firm's plan), not of whatever a shortage makes the chips cost.
-    """
-    return paid * (1.0 - rate) if paid <= list_price else paid - rate * list_price
 
 
 def _or_subsidised_site(

@@ -196,14 +196,27 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
                 ]
             )
         )
-    # free kW by seat row and region, where there is any (regions in ascending order)
+    # the same slots as one table for the compiled bid loop (`chip_bids.chip_bid_rows`): region r's
+    # slots are rows slot_start[r]:slot_start[r + 1], in the same order, with their classes' ids
+    slot_rows = [(*slot[:4], *slot[5:]) for region_slots in bid_slots for slot in region_slots]
+    slot_table = np.array(slot_rows, float).reshape(len(slot_rows), 7)
+    slot_start = np.cumsum([0, *(len(region_slots) for region_slots in bid_slots)])
+    # free kW by seat row and region, where there is any (regions in ascending order); also as
+    # arrays for the compiled bid loop: the seat's regions and its free kW there
     free_by_seat: dict[int, dict[int, float]] = {}
     rows, regions = np.nonzero(owner_free > 0)
-    for row, r, kw_free in zip(rows.tolist(), regions.tolist(), owner_free[rows, regions].tolist(), strict=True):
+    kw_free_all = owner_free[rows, regions]
+    for row, r, kw_free in zip(rows.tolist(), regions.tolist(), kw_free_all.tolist(), strict=True):
         seat_free = free_by_seat.get(row)
         if seat_free is None:
             seat_free = free_by_seat[row] = {}
         seat_free[r] = kw_free
+    seat_rows, seat_first = np.unique(rows, return_index=True)
+    seat_ends = [*seat_first[1:].tolist(), len(rows)]
+    free_arrays_by_seat = {
+        row: (regions[a:b], kw_free_all[a:b])
+        for row, a, b in zip(seat_rows.tolist(), seat_first.tolist(), seat_ends, strict=True)
+    }
     # AI compute demand: everyone's, and by home region (regional demand plus home labs)
     share = np.array([r.ai_demand_share for r in sc.regions])
     demand_by_region = (m.economy.regional_demand_h100e * share).tolist()
@@ -236,6 +249,10 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "kw_new_list": kw_list,
         "list_price_list": price_list,
         "bid_slots": bid_slots,
+        "bid_slot_table": slot_table,
+        "bid_slot_start": slot_start,
+        "bid_slot_class": [slot[4] for region_slots in bid_slots for slot in region_slots],
+        "bid_slot_region": [sc.regions[r].id for r, region_slots in enumerate(bid_slots) for _ in region_slots],
         "region_ids": [r.id for r in sc.regions],
         "building_by_seat": building_by_seat,
         "projects_by_seat": None,  # seat -> its projects, grouped when first asked (`seat_projects`)
@@ -252,7 +269,10 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "util_list": util.tolist(),
         "subsidy_list": subsidy.tolist(),
         "free_by_seat": free_by_seat,
+        "free_arrays_by_seat": free_arrays_by_seat,
         "free_kw_by_region": free_by_region.tolist(),
+        "free_kw_by_region_array": free_by_region,
+        "subsidy_array": subsidy,
         "dc_owners": set(w.dc_owner.tolist()),
         "stockpile_budget": float(stockpile.max()) if len(stockpile) else 1.0,
         # applications to blocs due for a vote this quarter (bloc row, applicant row)
