@@ -79,6 +79,8 @@ def chip_bid_rows(
     slot_start: np.ndarray,
     regions: np.ndarray,
     free_kw_in: np.ndarray,
+    first: int,
+    end: int,
     region_free: np.ndarray,
     subsidy: np.ndarray,
     noise: np.ndarray,
@@ -93,18 +95,16 @@ def chip_bid_rows(
 ) -> np.ndarray:
     """One investor's bids over the slots of the regions where it has free space, in order.
 
-    `regions` and `free_kw_in` are the investor's regions with free space (ascending) and its free
-    kW there; the slots of region r are rows ``slot_start[r]:slot_start[r + 1]`` of `slots`; `noise`
-    holds one misjudgement factor per slot walked, in order. The caps are written as comparisons
+    ``regions[first:end]`` and ``free_kw_in[first:end]`` are the investor's regions with free space
+    (ascending) and its free kW there; the slots of region r are rows
+    ``slot_start[r]:slot_start[r + 1]`` of `slots`; `noise` holds one misjudgement factor per slot
+    walked, in order. The caps are written as comparisons
     that pick exactly what Python's ``min``/``max`` would (the first of equals, NaN kept).
     """
-    n_slots = 0
-    for i in range(regions.shape[0]):
-        n_slots += slot_start[regions[i] + 1] - slot_start[regions[i]]
-    out = np.empty((2 * n_slots, 6))
+    out = np.empty((2 * noise.shape[0], 6))  # at most two bids a slot
     n = 0
     j = 0  # the next misjudgement factor: one per bid slot
-    for i in range(regions.shape[0]):
+    for i in range(first, end):
         r = regions[i]
         free_kw = free_kw_in[i]
         # a slot with a volume limit (a cap, a licence, the smuggled flow) is shared by everyone with
@@ -172,5 +172,5 @@ def warm_up() -> None:
     """Compile (or load from numba's cache) the kernels with tiny inputs, before anything is timed."""
     slots = np.array([[1.0, 1.0, 20000.0, 10000.0, 30000.0, 1.0, math.inf]])
     one, f, zero = np.array([0, 1]), np.array([1.0]), np.array([0.0])
-    chip_bid_rows(slots, one, np.array([0]), np.array([1e4]), f, zero, f, 1.0, 1.0, 0.0, 1.0, 0.1, 1.0, 1e6, 1e8)
+    chip_bid_rows(slots, one, np.array([0]), np.array([1e4]), 0, 1, f, zero, f, 1.0, 1.0, 0.0, 1.0, 0.1, 1.0, 1e6, 1e8)
     rounded(1.25, 10.0)

@@ -162,12 +162,14 @@ def _chip_bids(agent: SeatAgent, v: dict[str, Any], noise: list[float]) -> list[
     premium = min(hi, max(lo, 0.95 + rules.bid_premium_per_utilisation * (util - 0.7)))  # pay up when busy
     # clouds place part of each order as a long-term allocation contract at list price
     contract_share = sc.chips.contract_share if agent.kind == "cloud" else 0.0
-    regions, free_kw = v["free_arrays_by_seat"][me]  # its regions with free space, and the kW free there
+    first = v["free_start_by_seat"][me]  # where its regions with free space start
     rows = chip_bid_rows(
         v["bid_slot_table"],
         v["bid_slot_start"],
-        regions,
-        free_kw,
+        v["free_regions"],
+        v["free_kw"],
+        first,
+        first + len(v["free_by_seat"][me]),
         v["free_kw_by_region_array"],
         v["subsidy_array"],
         np.array(noise, float),
