@@ -2,7 +2,8 @@
 
 The markets' kernels (`sovereign.markets.warm_up`) and the simulation's own (the utilities' yearly
 plan, `sovereign.sim.phases.grid`; the power phase's settlement, `sovereign.sim.phases.power`; the
-pillars' sums of what is served, `sovereign.sim.phases.metrics`).
+pillars' sums of what is served, `sovereign.sim.phases.metrics`; the AI's chip bids,
+`sovereign.sim.policy.chip_bids`).
 `sovereign.markets` may not import the simulation, so the simulation's kernels are warmed here;
 everything that runs games (the CLI, the game window, the ensembles' workers, the classroom, the
 benchmarks) calls this `warm_up` rather than the markets' alone, so no quarter pays for a compile.
@@ -25,12 +26,14 @@ def warm_up() -> float:
     from sovereign.sim.phases.grid import warm_up_kernels as warm_up_grid
     from sovereign.sim.phases.metrics import warm_up_kernels as warm_up_metrics
     from sovereign.sim.phases.power import warm_up_kernels as warm_up_power
+    from sovereign.sim.policy.chip_bids import warm_up_kernels as warm_up_bids
 
     t0 = time.perf_counter()
     warm_up_markets()
     warm_up_grid()
     warm_up_power()
     warm_up_metrics()
+    warm_up_bids()
     return time.perf_counter() - t0
 
 
@@ -47,8 +50,9 @@ def compiled_kernels() -> tuple[Any, ...]:
     from sovereign.sim.phases.grid import compiled_kernels as grid_kernels
     from sovereign.sim.phases.metrics import compiled_kernels as metrics_kernels
     from sovereign.sim.phases.power import compiled_kernels as power_kernels
+    from sovereign.sim.policy.chip_bids import compiled_kernels as bid_kernels
 
-    return market_kernels() + grid_kernels() + power_kernels() + metrics_kernels()
+    return market_kernels() + grid_kernels() + power_kernels() + metrics_kernels() + bid_kernels()
 
 
 def prepare_kernels(say: Callable[[str], object] | None = None) -> float:

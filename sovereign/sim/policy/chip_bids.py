@@ -10,6 +10,7 @@ the bids' fields; `decide._chip_bids` makes them `BuyAccelerators` commands.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from numba import njit
@@ -168,9 +169,18 @@ def chip_bid_rows(
     return out[:n]
 
 
-def warm_up() -> None:
-    """Compile (or load from numba's cache) the kernels with tiny inputs, before anything is timed."""
+def compiled_kernels() -> tuple[Any, ...]:
+    """The bid loop's compiled kernels (numba dispatchers), as `warm_up_kernels` loads them."""
+    return (chip_bid_rows, rounded, net_chip_cost, spot_bid)
+
+
+def warm_up_kernels() -> None:
+    """Load (or, on a machine's first run, compile) the kernels on a tiny instance, typed as the game calls them.
+
+    The arrays as `investor_view` and `decide._chip_bids` make them: a float slot table, int64 slot
+    starts and regions (contiguous), float free space, subsidies and noise.
+    """
     slots = np.array([[1.0, 1.0, 20000.0, 10000.0, 30000.0, 1.0, math.inf]])
-    one, f, zero = np.array([0, 1]), np.array([1.0]), np.array([0.0])
-    chip_bid_rows(slots, one, np.array([0]), np.array([1e4]), 0, 1, f, zero, f, 1.0, 1.0, 0.0, 1.0, 0.1, 1.0, 1e6, 1e8)
-    rounded(1.25, 10.0)
+    starts, regions = np.array([0, 1]), np.ascontiguousarray(np.nonzero(np.ones((1, 1)) > 0)[1])
+    one, zero = np.array([1.0]), np.array([0.0])
+    chip_bid_rows(slots, starts, regions, np.array([1e4]), 0, 1, one, zero, one, 1.0, 1.0, 0.0, 1.0, 0.1, 1.0, 1e6, 1e8)

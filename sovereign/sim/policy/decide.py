@@ -43,7 +43,7 @@ from sovereign.sim.commands import (
 )
 from sovereign.sim.phases.diplomacy import below_floor
 from sovereign.sim.phases.grid import best_firm_technology
-from sovereign.sim.policy.chip_bids import chip_bid_rows, rounded
+from sovereign.sim.policy.chip_bids import chip_bid_rows
 from sovereign.sim.policy.deals import propose_compute_contract, propose_pact, propose_power_contract
 from sovereign.sim.policy.view import investor_margins, investor_view, seat_projects
 from sovereign.sim.world import TECHNOLOGIES
@@ -52,23 +52,6 @@ if TYPE_CHECKING:
     from sovereign.scenario.schema import Scenario, Technology
     from sovereign.sim.agents import SeatAgent
     from sovereign.sim.model import SovereignModel
-
-
-def fast_round(x: float, ndigits: int) -> float:
-    """``round(x, ndigits)`` exactly: `chip_bids.rounded` where it can tell, else the builtin.
-
-    Why: the builtin rounds through a decimal string (correctly rounded, ties to even), which is
-    slow, and the AI rounds two numbers per bid (in the compiled bid loop, `chip_bids.chip_bid_rows`,
-    with the same rule); this is the rule for a caller in Python, for any float or int.
-    """
-    if type(x) is float and 0 <= ndigits < len(_POW10):
-        y = rounded(x, _POW10[ndigits])
-        if y == y:
-            return y
-    return round(x, ndigits)
-
-
-_POW10 = (1.0, 10.0, 100.0, 1000.0)
 
 
 def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
@@ -189,8 +172,16 @@ def _chip_bids(agent: SeatAgent, v: dict[str, Any], noise: list[float]) -> list[
     cmds: list[Command] = []
     for row, contract, qty, price, raw_qty, raw_price in rows:
         s = int(row)
+        # the bids' fields are within the command's bounds by construction, so they are made without
+        # the validator (`buy_accelerators_in_bounds`): a price of at least a cent and at most the
+        # command's bound (`chip_bid_rows`; a contract's list price is at most that too, the scenario's
+        # bound on a list price that only falls), a volume of at least the least order (>= 0.1) and at
+        # most the command's bound, each rounded, which keeps a value within bounds that are themselves
+        # round; strings and a bool. Only a NaN price (a bug upstream) passes the kernel's comparisons:
+        # it goes to the validator, which refuses it
+        make = buy_accelerators_in_bounds if raw_price == raw_price else buy_accelerators
         cmds.append(
-            buy_accelerators(
+            make(
                 slot_class[s],
                 qty if qty == qty else round(raw_qty, 1),  # NaN: a tie the builtin rounds (`rounded`)
                 price if price == price else round(raw_price, 2),
