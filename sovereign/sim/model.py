@@ -27,7 +27,7 @@ import numpy as np
 from sovereign.scenario.schema import Scenario, quarter_index, quarter_label
 from sovereign.sim import economics as econ
 from sovereign.sim.agents import AGENT_CLASSES, Nation, SeatAgent
-from sovereign.sim.allocator import tune_allocator
+from sovereign.sim.allocator import spaced_young_collections, tune_allocator
 from sovereign.sim.commands import (
     Command,
 )
@@ -212,6 +212,11 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         if self.done:
             last = self.end_q if self.economy.shared_loss < 0 else self.economy.shared_loss
             raise RuntimeError(f"the game ended after {quarter_label(last)}")
+        with spaced_young_collections():  # fewer of Python's young collections (see the function)
+            self._play_quarter()
+
+    def _play_quarter(self) -> None:
+        """The quarter's phases, in order (`step`)."""
         self.flows = defaultdict(float)
         self.quarter_news = []
         with computed_once(self, all_fixed=True):  # the AI reads the model; its commands come next
@@ -242,12 +247,13 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         Stops early when the game ends before them (a scenario's shared loss ends it at once).
         """
         n = self.end_q - self.quarter + 1 if quarters is None else min(quarters, self.end_q - self.quarter + 1)
-        for _ in range(n):
-            if self.done:
-                break
-            self.step()
-            if progress is not None:
-                progress(self)
+        with spaced_young_collections():  # over the whole run: no young collection due at each quarter's end
+            for _ in range(n):
+                if self.done:
+                    break
+                self.step()
+                if progress is not None:
+                    progress(self)
 
     def ai_seats(self) -> list[SeatAgent]:
         """Seats played by AI policies, in a fixed order (determinism)."""
