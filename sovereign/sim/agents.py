@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import mesa
+import numpy as np
 
 from sovereign.sim.commands import Command
 from sovereign.sim.policy import decide
@@ -77,10 +78,13 @@ class SeatAgent(mesa.Agent):  # type: ignore[misc]  # mesa ships no types: its A
         sd = self.params["noise"]
         return float(self.model.rngs["agents"].normal(1.0, sd)) if sd > 0 else 1.0
 
-    def noises(self, n: int, sd: float) -> list[float]:
-        """`n` misjudgement factors N(1, sd), drawn in one call (all 1 when sd is 0)."""
-        out: list[float] = self.model.rngs["agents"].normal(1.0, sd, n).tolist() if sd > 0 else [1.0] * n
-        return out
+    def noises(self, n: int, sd: float) -> np.ndarray:
+        """`n` misjudgement factors N(1, sd), drawn in one call (all 1 when sd is 0), as an array.
+
+        An array, as the compiled bid loop takes it (`policy.chip_bids`); a caller that reads the
+        factors one at a time in Python makes a list of them (``tolist``), which indexes faster.
+        """
+        return self.model.rngs["agents"].normal(1.0, sd, n) if sd > 0 else np.ones(n)
 
 
 class Nation(SeatAgent):

@@ -74,7 +74,8 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     # one draw for both uses: n_r for the regions' scores, then one per bid slot of each region
     # with free space
     slot_counts = [len(v["bid_slots"][r]) for r in free_by_region]
-    noise = agent.noises(n_r + sum(slot_counts), p["noise"])
+    draws = agent.noises(n_r + sum(slot_counts), p["noise"])
+    noise = draws.tolist()
     # candidate regions: home, allies, and tier-2 markets (tier-1 firms avoid tier-3 hosts)
     cand = (home,) if agent.kind == "nation" else v["firm_candidates_list"][home]
     cls = v["class_for_list"][home]
@@ -124,11 +125,11 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     # most of the space, the next allowed class the rest (`investor_view`'s "bid_slots"), so
     # capped buyers still grow and older classes keep a market while they are made
     if free_by_region:
-        cmds.extend(_chip_bids(agent, v, noise[n_r:]))
+        cmds.extend(_chip_bids(agent, v, draws[n_r:]))
     return cmds
 
 
-def _chip_bids(agent: SeatAgent, v: dict[str, Any], noise: list[float]) -> list[Command]:
+def _chip_bids(agent: SeatAgent, v: dict[str, Any], noise: np.ndarray) -> list[Command]:
     """An investor's orders for accelerators to fill its free space (`invest`), one misjudgement per bid slot.
 
     `noise` holds the investor's misjudgement factors for its bid slots, in order. The loop over the
@@ -155,7 +156,7 @@ def _chip_bids(agent: SeatAgent, v: dict[str, Any], noise: list[float]) -> list[
         first + len(v["free_by_seat"][me]),
         v["free_kw_by_region_array"],
         v["subsidy_array"],
-        np.array(noise, float),
+        noise,
         budget,
         premium,
         contract_share,
