@@ -77,9 +77,12 @@ def spaced_young_collections() -> Iterator[None]:
     Why: a baseline game allocates some 50,000 tracked objects that outlive their quarter (the AI's
     commands, the quarter's lists and dicts), so the default threshold ran ~75 young and ~6 middle
     collections a game, each walking every young object alive at that moment, temporaries
-    included: ~10 ms of a 0.4 s run. Spaced this wide, a game runs about one. Measured in one
-    process alternating the settings (6 rounds of seeds 1-5, 2026-12-06), the median run took 4%
-    less CPU time (0.394 s against 0.411 s; 20,000 gave 2.4%, 5,000 nothing). Nothing a game does
+    included: ~10 ms of a 0.4 s run. Spaced this wide, a game runs about one. It pays most in a
+    process that plays game after game (an ensemble's worker, a fan): measured in one process
+    alternating the settings (6 rounds of seeds 1-5, 2026-12-06), the median run took 4% less CPU
+    time (0.394 s against 0.411 s; 20,000 gave 2.4%, 5,000 nothing); in fresh processes playing six
+    games each (benchmarks/run.py's workers, 10 rounds) the difference was within the machine's
+    noise (0.99x, rounds 0.94-1.06). Nothing a game does
     relies on the collector for reference cycles, and the young objects waiting for a collection are
     a few megabytes at most. Results do not depend on it (no arithmetic changes; the digests are the
     same). The thresholds are restored on the way out. A collector turned off or already spaced
