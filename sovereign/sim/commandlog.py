@@ -102,8 +102,11 @@ class CommandLog(Sequence[dict[str, Any]]):
         return self._line(index % n if index < 0 else index)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        for i in range(len(self._items)):
-            yield self._line(i)
+        # the list walked directly, a line made only where a command still stands (a screen that
+        # filters the whole log every frame pays little more than for a list); appends made while
+        # iterating are seen, as in a list
+        for i, item in enumerate(self._items):
+            yield item if type(item) is dict else self._line(i)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, CommandLog | list):

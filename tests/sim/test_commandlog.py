@@ -76,3 +76,18 @@ def test_a_saved_log_loads_as_the_lines_it_held(baseline):
     loaded.run(1)
     model.run(1)
     assert loaded.command_log == model.command_log
+
+
+def test_lines_added_while_iterating_are_seen_as_lines():
+    log = CommandLog()
+    log.add_submissions("2026Q1", "IND", [BID], {}, "ai")
+    seen = []
+    for line in log:
+        seen.append(line)
+        if len(seen) == 1:  # as a list does, the iteration goes on to what was added meanwhile
+            log.add_submissions("2026Q1", "USA", [PLANT], {0: "no"}, "human")
+    assert seen == [
+        submission_line("2026Q1", "IND", BID, None, "ai"),
+        submission_line("2026Q1", "USA", PLANT, "no", "human"),
+    ]
+    assert all(type(line) is dict for line in seen)
