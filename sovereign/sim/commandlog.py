@@ -6,11 +6,11 @@ and screens read. `CommandLog` is a read-only sequence of those lines with an ap
 
 Why not a plain list: the AI submits some 300 commands a quarter, twelve thousand a game, and a
 headless run (an ensemble's, a fan's) never reads its log. Building each submission's line as two
-dicts cost ~4% of such a run (the dicts themselves, and the garbage collector walking every one of
-them as they age). A submission is kept as the few values it is made of (`add_submission`) and
-made into its line the first time anyone reads it, which then stays (so a line read twice is the
-same dict, and a change made to it stays, as in a list). Every reader sees exactly the lines a list
-of dicts would hold.
+dicts cost a few per cent of such a run (the dicts themselves, and the garbage collector walking
+every one of them as they age). A seat's submissions are kept as its commands and one record of the
+batch (`CommandLog.add_submissions`), and each is made into its line the first time anyone reads
+it, which then stays (so a line read twice is the same dict, and a change made to it stays, as in a
+list). Every reader sees exactly the lines a list of dicts would hold.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ ROW, CONTRACT, QTY, PRICE_USD, RAW_QTY, RAW_PRICE_USD = range(6)
 
 @njit(cache=True)
 def rounded(x: float, scale: float) -> float:
-    """``round(x, log10(scale))`` exactly, or NaN where only the builtin can tell (see `decide.fast_round`).
+    """``round(x, log10(scale))`` exactly, or NaN where only the builtin can tell (`decide._chip_bids` asks it then).
 
     Scaled by `scale` (10**ndigits), a number that is not within 1e-6 of a tie rounds to the same
     integer whether the scaling was exact or not (the scaling errs by under 1e-7 below 2**30), and

@@ -252,7 +252,6 @@ def investor_view(model: SovereignModel) -> dict[str, Any]:
         "bid_slot_start": slot_start,
         "bid_slot_class": [slot[4] for region_slots in bid_slots for slot in region_slots],
         "bid_slot_region": [sc.regions[r].id for r, region_slots in enumerate(bid_slots) for _ in region_slots],
-        "region_ids": [r.id for r in sc.regions],
         "building_by_seat": building_by_seat,
         "projects_by_seat": None,  # seat -> its projects, grouped when first asked (`seat_projects`)
         "demand_by_region": demand_r,
