@@ -32,7 +32,7 @@ from sovereign.sim.commands import (
     Command,
 )
 from sovereign.sim.desk import CommandDesk
-from sovereign.sim.gamestate import GameState, ScenarioTables, expose_parts
+from sovereign.sim.gamestate import GameState, ScenarioTables, share_parts
 from sovereign.sim.ledger import OUTSIDE, Ledger
 from sovereign.sim.phases.chips import clear_chips
 from sovereign.sim.phases.compute import clear_compute_market
@@ -133,10 +133,11 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
             bids=[],
             results=initial_results(sc, self.tables.list_price),
         )
+        share_parts(self, self.game, self.tables)
         # caches of the quarter's AI view, of cash promised by queued commands (see `committed_busd`),
         # of the seats' home rows and of the grid's figures within a span of `step` (`computed_once`):
         # not state, they recompute equal after a load (the model's only attributes besides
-        # `game`, `tables`, the scenario and Mesa's own)
+        # `game`, `tables` and their fields (`share_parts`), the scenario and Mesa's own)
         self.view_cache: dict[str, Any] | None = None
         self.committed_cache: dict[str, tuple[list[Command], int, float]] = {}
         self.home_cache: tuple[list[str], int, np.ndarray] | None = None  # see `seat_home_index`
@@ -269,11 +270,12 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         """Label of the quarter about to be played, e.g. 2026Q1."""
         return quarter_label(self.quarter)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Take the unpickled (or deep-copied) attributes as they are: its game state's too (`share_parts`)."""
+        self.__dict__ = state
+
     def observe(self, seat_id: str) -> dict[str, Any]:
         """What a seat may see: public information plus its own private state."""
         from sovereign.sim.observe import observation
 
         return observation(self, seat_id)
-
-
-expose_parts(SovereignModel, game=GameState, tables=ScenarioTables)

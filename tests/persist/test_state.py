@@ -19,18 +19,23 @@ from .helpers import HUMANS, PLAN, dump, metrics_json, new_game, play, submit_pl
 
 def test_the_model_keeps_its_state_in_one_game_state(played):
     """State outside `model.game` would be lost by saves: the model holds nothing else but the
-    scenario, its derived tables, its caches and Mesa's own attributes."""
+    scenario, its derived tables, its caches and Mesa's own attributes (the game state's and the
+    tables' fields are the model's attributes, in one dict with the game state's)."""
+    from dataclasses import fields
+
     import mesa
 
     from sovereign.sim.gamestate import GameState, ScenarioTables
 
     mesa_own = set(vars(mesa.Model(rng=0)))
-    own = set(vars(played)) - mesa_own
+    parts = {f.name for f in fields(GameState)} | {f.name for f in fields(ScenarioTables)}
+    own = set(vars(played)) - mesa_own - parts
     own -= {"_mesa_scenario"}  # Mesa's own scenario, kept aside by `SovereignModel.scenario`
     assert own == {"game", "tables", "_game_scenario", "view_cache", "committed_cache", "home_cache", "grid_memo"}, (
         sorted(own)
     )
     assert isinstance(played.game, GameState) and isinstance(played.tables, ScenarioTables)
+    assert vars(played.game) is vars(played)
 
 
 def test_a_save_is_the_game_state_field_by_field():
@@ -200,17 +205,18 @@ def test_property_save_anywhere_run_to_the_end(tiny, tmp_path, seed, save_at, pl
     _round_trip_and_continue(tiny, tmp_path, seed, save_at, plan, horizon=8)
 
 
-def test_every_part_of_the_game_is_a_typed_model_attribute():
-    """`model.world` and friends read the game state; the model declares each one's type for mypy."""
+def test_every_part_of_the_game_is_a_typed_model_attribute(tiny):
+    """`model.world` and friends are the game state's (and the tables'); the model declares each one's type for mypy."""
     from dataclasses import fields
 
     from sovereign.sim.gamestate import GameState, ModelParts, ScenarioTables
 
+    model = new_game(tiny)
     declared = ModelParts.__annotations__
-    for part in (GameState, ScenarioTables):
+    for part, holder in ((GameState, model.game), (ScenarioTables, model.tables)):
         for f in fields(part):
             assert f.name in declared, f"SovereignModel does not declare {f.name}: add `{f.name}: <type>`"
-            assert isinstance(vars(SovereignModel)[f.name], property)
+            assert getattr(model, f.name) is getattr(holder, f.name), f.name
 
 
 def test_model_attributes_write_through_to_the_game_state(tiny):
@@ -219,6 +225,26 @@ def test_model_attributes_write_through_to_the_game_state(tiny):
     assert model.game.quarter == model.quarter
     model.flows = {"in:test": 1.0}
     assert model.game.flows == {"in:test": 1.0}
+    model.game.pending = {"x": []}  # and the other way round
+    assert model.pending == {"x": []}
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_model_keeps_its_game_state_its_own(tiny, how):
+    """A deep copy or an unpickled model plays on exactly as the original, its game state shared with it alone."""
+    import copy
+    import pickle
+
+    model = new_game(tiny)
+    model.run(2)
+    twin = copy.deepcopy(model) if how == "deepcopy" else pickle.loads(pickle.dumps(model))
+    assert vars(twin.game) is vars(twin) and twin.game is not model.game
+    assert model_digest(twin) == model_digest(model)
+    twin.run(2)
+    model.run(2)
+    assert model_digest(twin) == model_digest(model)
+    twin.flows = {"in:test": 2.0}
+    assert twin.game.flows == {"in:test": 2.0} and model.flows != twin.flows
 
 
 def test_tables_that_grow_in_a_game_load_back(tiny, tmp_path):

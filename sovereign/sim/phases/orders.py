@@ -98,14 +98,13 @@ def apply_orders(model: SovereignModel) -> Bids:
     # the quarter's subsidies are counted from here (`pay_subsidy`) until finance judges them
     model.world.subsidy_owed_busd[:] = 0.0
     model.world.subsidy_paid_busd[:] = 0.0
-    game = model.game  # read once for the loop over every seat (each property read is a call)
-    pending, game.pending = game.pending, defaultdict(list)
-    for seat in game.seat_ids:
+    pending, model.pending = model.pending, defaultdict(list)
+    for seat in model.seat_ids:
         queue = pending.get(seat)
-        agent = game.seats.get(seat) if queue else None
+        agent = model.seats.get(seat) if queue else None
         if agent is None or queue is None:
             continue
-        reserved = game.pending[seat]
+        reserved = model.pending[seat]
         sure = surely_affordable(model, seat, queue)
         for cmd in queue:
             reason = None if sure else budget_refusal(model, seat, cmd)
