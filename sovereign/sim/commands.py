@@ -128,6 +128,7 @@ def buy_accelerators(
 
 
 _BID_VALIDATOR = BuyAccelerators.__pydantic_validator__
+_BID_FIELDS = {"accelerator", "h100e", "max_price_usd", "region", "contract"}
 
 
 def buy_accelerators_in_bounds(
@@ -158,7 +159,7 @@ def buy_accelerators_in_bounds(
             "contract": contract,
         },
     )
-    _set_fields_set(bid, {"accelerator", "h100e", "max_price_usd", "region", "contract"})
+    _set_fields_set(bid, _BID_FIELDS)
     _set_extra(bid, None)
     _set_private(bid, None)
     return bid

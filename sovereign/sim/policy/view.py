@@ -413,10 +413,11 @@ def _upgrades_worth_it(model: SovereignModel) -> dict[int, tuple[int, str]]:
         capex = w.dc_it_mw * spec.capex_musd_per_mw / 1000.0
         payback = np.divide(capex, saving, out=np.full(len(capex), np.inf), where=saving > 0)
         ok = ((w.dc_upgrades >> u) & 1 == 0) & (payback <= sc.policy.upgrade_payback_years)
-        for d in np.flatnonzero(ok).tolist():
-            owner = int(w.dc_owner[d])
-            if owner not in best or payback[d] < best[owner][0]:
-                best[owner] = (float(payback[d]), d, spec.id)
+        rows = np.flatnonzero(ok)
+        # as Python numbers (the same values): a numpy scalar costs more to index and compare
+        for d, owner, years in zip(rows.tolist(), w.dc_owner[rows].tolist(), payback[rows].tolist(), strict=True):
+            if owner not in best or years < best[owner][0]:
+                best[owner] = (years, d, spec.id)
     return {owner: (d, uid) for owner, (_, d, uid) in best.items()}
 
 
