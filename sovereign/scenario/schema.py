@@ -13,6 +13,7 @@ NVIDIA H100 SXM dense BF16 throughput, 989 TFLOPS) and compute sold in H100e-hou
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Annotated, Any, Literal
@@ -85,8 +86,13 @@ def quarter_index(label: str) -> int:
     return int(m.group(1)) * 4 + int(m.group(2)) - 1
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
 def quarter_label(index: int) -> str:
-    """Inverse of `quarter_index`."""
+    """Inverse of `quarter_index`.
+
+    Kept per index (a game asks for a few dozen labels some 4,500 times: every command logged,
+    every news item and table row).
+    """
     return f"{index // 4}Q{index % 4 + 1}"
 
 

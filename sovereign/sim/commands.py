@@ -7,6 +7,7 @@ a command or refuses it with a reason a player understands. The model applies on
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
@@ -128,6 +129,10 @@ def buy_accelerators(
 
 
 _BID_VALIDATOR = BuyAccelerators.__pydantic_validator__
+#: The fields set of every bid `buy_accelerators_in_bounds` makes: one set, shared. Why: making a set
+#: per bid was a third of making the bid, and each one was another object for the cycle collector to
+#: walk. Nothing changes a frozen command's fields set (pydantic adds to it only on an assignment,
+#: which a frozen model refuses first, and copies it for `model_copy`); a test holds it unchanged.
 _BID_FIELDS = {"accelerator", "h100e", "max_price_usd", "region", "contract"}
 
 
@@ -159,7 +164,7 @@ def buy_accelerators_in_bounds(
             "contract": contract,
         },
     )
-    _set_fields_set(bid, _BID_FIELDS)
+    _set_fields_set(bid, _BID_FIELDS)  # one set for all (see `_BID_FIELDS`)
     _set_extra(bid, None)
     _set_private(bid, None)
     return bid
@@ -538,7 +543,7 @@ def money_apart(busd: float, other: float) -> str:
 
 def command_cost_busd(model: SovereignModel, seat: str, cmd: Command) -> float:
     """Up-front cost to the seat of an accepted command, before any subsidy ($B)."""
-    cost = _COSTS.get(type(cmd)) or _dispatch(_COSTS, type(cmd))
+    cost = _cost_of(type(cmd))
     return 0.0 if cost is None else cost(model, cmd)
 
 
@@ -546,7 +551,7 @@ def net_cost_busd(model: SovereignModel, seat: str, cmd: Command) -> float:
     """What an accepted command takes from the seat's cash: its cost minus the host's subsidy ($B)."""
     if type(cmd) is BuyAccelerators:  # most commands are bids: the same number as `_bid_cost`, sooner
         return float(cmd.h100e * cmd.max_price_usd / 1e9)
-    cost = _COSTS.get(type(cmd)) or _dispatch(_COSTS, type(cmd))
+    cost = _cost_of(type(cmd))
     if cost is None:
         return 0.0
     if type(cmd) in _SUBSIDISED:
@@ -657,6 +662,16 @@ _SUBSIDISED = frozenset({BuildDatacenter, BuildPlant})
 def _dispatch[T](table: dict[type, T], cls: type) -> T | None:
     """The entry of `table` for a subclass of a command class (its nearest base class's entry)."""
     return next((table[base] for base in cls.__mro__ if base in table), None)
+
+
+@functools.cache
+def _cost_of(cls: type) -> _CostFn | None:
+    """A command class's cost rule (`_COSTS`, by its nearest class there), None for a command that costs nothing.
+
+    Kept per class: most commands cost nothing, and finding that out walked the class's bases
+    every time (`_dispatch`), ~1,000 times a game.
+    """
+    return _COSTS.get(cls) or _dispatch(_COSTS, cls)
 
 
 # -- the rules, one small function each; `_RULES` lists them per command kind in the order they

@@ -48,6 +48,22 @@ def test_the_ai_bids_made_without_the_validator_are_the_validated_bids(baseline,
     assert any(b.contract for b in revalidated_bids) and not all(b.contract for b in revalidated_bids)
 
 
+def test_the_bids_shared_fields_set_stays_as_it_is(baseline):
+    """The AI's bids share one fields set: copying or dumping a bid, or a whole game, leaves it alone."""
+    from sovereign.sim import SovereignModel
+    from sovereign.sim import commands as c
+
+    want = {"accelerator", "h100e", "max_price_usd", "region", "contract"}
+    bid = buy_accelerators_in_bounds("h100", 1.0, 2.0, "us", False)
+    copied = bid.model_copy(update={"h100e": 3.0})
+    assert copied.model_fields_set == want and copied.h100e == 3.0
+    bid.model_dump(exclude_unset=True)
+    with pytest.raises(ValidationError):
+        bid.h100e = 2.0
+    SovereignModel(baseline, rng=1).run(4)
+    assert c._BID_FIELDS == want and bid.model_fields_set is c._BID_FIELDS
+
+
 def test_a_bid_made_in_bounds_is_the_validated_bid():
     fields = {"accelerator": "h100", "h100e": 1234.5, "max_price_usd": 25000.25, "region": "us", "contract": True}
     got, want = buy_accelerators_in_bounds(**fields), BuyAccelerators(**fields)
