@@ -74,17 +74,21 @@ class Ledger(ModelParts):
         return cache[2]
 
     def transfer(self, src: str, dst: str, busd: float, kind: str) -> None:
-        """Move money between seats or the outside economy; the one place cash changes."""
+        """Move money between seats or the outside economy; the one place cash changes.
+
+        Money from or to the outside economy is counted in `flows` under ``in:<kind>`` or
+        ``out:<kind>`` (the names made once per kind: some 16,000 transfers a game).
+        """
         if busd == 0.0:
             return
         if src == OUTSIDE:
             self.economy.outside_busd -= busd
-            self.flows[f"in:{kind}"] += busd
+            self.flows[_FLOW_IN.get(kind) or _flow_name(_FLOW_IN, "in", kind)] += busd
         else:
             self.seats[src].state["cash_busd"] -= busd
         if dst == OUTSIDE:
             self.economy.outside_busd += busd
-            self.flows[f"out:{kind}"] += busd
+            self.flows[_FLOW_OUT.get(kind) or _flow_name(_FLOW_OUT, "out", kind)] += busd
         else:
             self.seats[dst].state["cash_busd"] += busd
 
@@ -96,3 +100,14 @@ class Ledger(ModelParts):
     def home_tier(self, agent: SeatAgent) -> int:
         """Export-control tier of an agent's home region."""
         return int(self.world.export_tier[self.region_ix[agent.state["home"]]])
+
+
+#: The flows' names by kind of transfer, ``in:<kind>`` and ``out:<kind>`` (`Ledger.transfer`).
+_FLOW_IN: dict[str, str] = {}
+_FLOW_OUT: dict[str, str] = {}
+
+
+def _flow_name(names: dict[str, str], way: str, kind: str) -> str:
+    """The flow's name for a kind of transfer, made the first time it is asked and kept."""
+    name = names[kind] = f"{way}:{kind}"
+    return name

@@ -80,9 +80,9 @@ def invest(agent: SeatAgent, cash_share: float) -> list[Command]:
     cand = (home,) if agent.kind == "nation" else v["firm_candidates_list"][home]
     cls = v["class_for_list"][home]
     kw_new = v["kw_new_list"][cls]
-    margin = investor_margins(m, p["lag"])[cls]
+    margin = investor_margins(m, p["lag"], view=v)[cls]
     # where others' halls already cover a region's own demand, its scarcity premium will not last
-    margin_covered = investor_margins(m, p["lag"], covered=True)[cls]
+    margin_covered = investor_margins(m, p["lag"], covered=True, view=v)[cls]
     premium_room = v["premium_room_kw_list"]
     # the best candidate (like numpy's argmax over scores that are -inf off the candidates:
     # the first maximum, or the first NaN)

@@ -437,7 +437,9 @@ def seat_projects(model: SovereignModel, seat_id: str) -> list[dict[str, Any]]:
     return by_seat.get(seat_id, [])
 
 
-def investor_margins(model: SovereignModel, lag: int, covered: bool = False) -> list[list[float]]:
+def investor_margins(
+    model: SovereignModel, lag: int, covered: bool = False, view: dict[str, Any] | None = None
+) -> list[list[float]]:
     """Expected margin per H100e-hour of a new datacenter, by chip class (rows) and region.
 
     From prices `lag` quarters old (what an AI with that lag perceives): the price buyers pay
@@ -449,9 +451,11 @@ def investor_margins(model: SovereignModel, lag: int, covered: bool = False) -> 
     ``covered``: the margin once the region's own demand is built for, when its scarcity premium is
     gone: the price is then no higher than the world's demand-weighted mean (its halls compete to
     serve everyone), which is what an investor expects where others' halls already cover the
-    region's demand (`investor_view`'s "premium_room_kw_list").
+    region's demand (`investor_view`'s "premium_room_kw_list"). ``view``: this quarter's
+    `investor_view`, when the caller has it at hand.
     """
-    view = investor_view(model)
+    if view is None:
+        view = investor_view(model)
     cached: list[list[float]] | None = view["margin_lists"].get((lag, covered))
     if cached is None:
         sc = model.scenario
