@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 FORMAT_NAME = "sovereign-save"
 #: The format this version writes. Older versions are read through `sovereign.persist.migrations`.
-FORMAT_VERSION = 23
+FORMAT_VERSION = 24
 #: File name ending of saves (what `sovereign saves` lists).
 SAVE_SUFFIX = ".json.gz"
 MAGIC = FORMAT_NAME.encode("ascii")

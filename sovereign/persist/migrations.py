@@ -114,7 +114,10 @@ LEGACY_KEY = "sovereign_save"
 #: the load they are expected to draw (not their nameplate), and the compute market look for a
 #: stalled scaling sooner (the same market to its tolerance, but not bit for bit): a format-22 game
 #: would replay differently, so it is refused too.
-FIRST_PLAYABLE_FORMAT = 23
+#: Format 24 (Sovereign 0.24) has the compute market finish its scaling by groups of segments and
+#: datacenters (the same market, but not bit for bit): a format-23 game would replay differently, so
+#: it is refused too.
+FIRST_PLAYABLE_FORMAT = 24
 #: State parts format 0 did not keep: a migrated game rebuilds them, a replay cannot check them.
 UNRECORDED_V0 = ("bids", "flows", "mesa")
 
@@ -260,8 +263,9 @@ def migrate(doc: Any, version: int, path: Path) -> Any:
 
     if version < FIRST_PLAYABLE_FORMAT:
         raise SaveError(
-            f"it was made by an older version of Sovereign (save format {version}, before 0.23 planned the "
-            f"grid for the load halls draw, 0.22 sized halls to the chips that fill them, 0.21 capped chip subsidies "
+            f"it was made by an older version of Sovereign (save format {version}, before 0.24 changed the "
+            f"compute market's last bits, 0.23 planned the grid for the load halls draw, 0.22 sized halls to "
+            f"the chips that fill them, 0.21 capped chip subsidies "
             f"at the list price and added buyers of cheap compute, 0.20 let buyers "
             f"scale their whole bid while a class's fabs are disrupted, 0.19 made an efficiency "
             f"breakthrough bring the next chip generation early, 0.18 measured disruptions "

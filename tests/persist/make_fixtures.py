@@ -9,8 +9,8 @@ were written by Sovereign 0.1, ``save_v2`` by 0.2, ``save_v3`` by 0.3, ``save_v4
 by 0.5, ``save_v6`` by 0.6, ``save_v7`` by 0.7, ``save_v8`` by 0.8, ``save_v9`` by 0.9, ``save_v10``
 by 0.10, ``save_v11`` by 0.11, ``save_v12`` by 0.12, ``save_v13`` by 0.13, ``save_v14`` by 0.14,
 ``save_v15`` by 0.15, ``save_v16`` by 0.16, ``save_v17`` by 0.17, ``save_v18`` by 0.18, ``save_v19``
-by 0.19, ``save_v20`` by 0.20, ``save_v21`` by 0.21 and ``save_v22`` by 0.22; they are kept to test
-that games made under the older rules are refused with a reason.
+by 0.19, ``save_v20`` by 0.20, ``save_v21`` by 0.21, ``save_v22`` by 0.22 and ``save_v23`` by 0.23; they
+are kept to test that games made under the older rules are refused with a reason.
 Regenerate only when a format changes; old fixtures must keep loading.
 """
 
