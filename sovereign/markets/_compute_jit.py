@@ -232,6 +232,25 @@ def _project(
 
 
 @njit(cache=True)
+def _shaved(
+    x: np.ndarray, factor: np.ndarray, by_group: np.ndarray, label: np.ndarray, limit: np.ndarray
+) -> np.ndarray:
+    """``x_i * factor_i``, shaved where its total (times its group's ``by_group``) passes ``limit_i``.
+
+    `finish`'s row factors (onto demand) and column factors (onto capacity): a total over its
+    limit times ``1 - 1e-14`` is scaled down to that, so no constraint is broken by round-off.
+    """
+    out = np.empty(x.shape[0])
+    for i in range(x.shape[0]):
+        f = x[i] * factor[i]
+        tot = f * by_group[label[i]]
+        if tot > limit[i] * (1 - 1e-14):
+            f *= limit[i] / tot * (1 - 1e-14)
+        out[i] = f
+    return out
+
+
+@njit(cache=True)
 def _sum_by(x: np.ndarray, label: np.ndarray, factor: np.ndarray, n: int) -> np.ndarray:
     """``(n,)`` the sums of ``factor_i * x_i`` by label (`finish`'s products of a grouped kernel)."""
     out = np.zeros(n)
@@ -588,21 +607,9 @@ def finish(
     # the projected allocation ar[j] K[j, k] bc[k]: each row's total, shaved onto its demand (the
     # row's factor rf), then each column's, shaved onto its capacity (the column's factor cf)
     _matvec(ker, _sum_by(bc, col_h, e_col, n_h), by_q)
-    rf = np.empty(n_j)
-    for j in range(n_j):
-        f = ar[j] * e_row[j]
-        tot = f * by_q[row_q[j]]
-        if tot > d[j] * (1 - 1e-14):
-            f *= d[j] / tot * (1 - 1e-14)
-        rf[j] = f
+    rf = _shaved(ar, e_row, by_q, row_q, d)
     _matvec(ker_t, _sum_by(rf, row_q, np.ones(n_j), n_q), by_h)
-    cf = np.empty(n_k)
-    for k in range(n_k):
-        f = e_col[k] * bc[k]
-        tot = f * by_h[col_h[k]]
-        if tot > c[k] * (1 - 1e-14):
-            f *= c[k] / tot * (1 - 1e-14)
-        cf[k] = f
+    cf = _shaved(bc, e_col, by_h, col_h, c)
     # entry (j, k) is rf[j] * spread[q, k]: the groups' rows spread onto every column
     spread = np.empty((n_q, n_k))
     for q in range(n_q):
