@@ -61,10 +61,12 @@ def test_v_opens_the_fan_which_fills_in_while_the_loop_keeps_ticking(
         time.sleep(0.005)
     drive.frames(2)
     # the loop ran all along: frames were drawn while futures were still to come, before and between
-    # their arrivals (a loop that waited for a worker would draw one frame per future at most)
+    # their arrivals (a loop that waited for a worker would draw one frame per future at most, so it
+    # would never see the same count twice); how many frames fall between two arrivals depends on how
+    # fast the machine plays a future, so only that some do is asserted
     assert seen[0] < 16 and len(set(seen)) >= 2
     waiting = sum(1 for a, b in itertools.pairwise(seen) if a == b)
-    assert waiting >= 2 * len(set(seen))
+    assert waiting >= 1
     assert sorted(frame_s)[len(frame_s) // 2] < 0.1  # a frame takes milliseconds (the machine may be shared)
     assert any(t.startswith("All 16 futures played") for t in shown)
     fans = app.top.bands()
