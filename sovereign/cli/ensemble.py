@@ -165,6 +165,7 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
     """Build and check the design, run it, print the summary; see the module docstring for exit codes."""
     from rich.console import Console
 
+    from sovereign.ensemble.cores import available_cores
     from sovereign.ensemble.design import (
         DesignError,
         check_design,
@@ -174,7 +175,7 @@ def cmd_montecarlo(args: argparse.Namespace) -> int:
         parse_sweep,
         parse_value,
     )
-    from sovereign.ensemble.executors import ExecutorError, available_cores
+    from sovereign.ensemble.executors import ExecutorError
     from sovereign.ensemble.runner import EnsembleSpec, run_ensemble
     from sovereign.ensemble.store import StoreError
     from sovereign.ensemble.summary import rich_tables, summarize

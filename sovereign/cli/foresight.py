@@ -27,7 +27,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--column", default=None, help="metric (default: sovereignty_index or valuation_busd)")
     p.add_argument("--quarters", type=positive_int, default=None, help="quarters ahead (default: to the end)")
     p.add_argument("--seed", type=seed, default=0, help="root seed of the continuations (default 0)")
-    p.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
+    p.add_argument(
+        "--workers", type=positive_int, default=None, help="processes (default: every core this process may use)"
+    )
     p.add_argument("--out", type=Path, default=None, help="folder for fan.png and fan.csv")
     p.set_defaults(handler=cmd_fan)
 
@@ -40,7 +42,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("save", type=Path, metavar="SAVE")
     p.add_argument("--runs", type=positive_int, default=20, help="AI-only games to compare with (default 20)")
     p.add_argument("--seed", type=seed, default=0, help="root seed of the AI-only games (default 0)")
-    p.add_argument("--workers", type=positive_int, default=1, help="processes (default 1)")
+    p.add_argument(
+        "--workers", type=positive_int, default=None, help="processes (default: every core this process may use)"
+    )
     p.set_defaults(handler=cmd_debrief)
 
     p = sub.add_parser(
@@ -80,10 +84,15 @@ def cmd_fan(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from sovereign.ensemble.foresight import ForesightError, make_fan, plot_fan
+    from sovereign.ensemble.cores import available_cores
+    from sovereign.ensemble.foresight import ForesightError, make_fan, plot_fan, warm_up_workers
 
     if args.out is not None:
         check_output_folder(args.out, "--out")
+    workers = min(args.workers or available_cores(), args.runs)
+    if workers > 1:
+        # the fork server loads the model and the compiled kernels (~1.5 s) while the save is read
+        warm_up_workers()
     model = _load(args.save)
     seat = args.seat or next(iter(sorted(model.human_seats)), None)
     if seat is None:
@@ -98,7 +107,7 @@ def cmd_fan(args: argparse.Namespace) -> int:
                 column=args.column,
                 quarters=args.quarters,
                 seed=args.seed,
-                workers=args.workers,
+                workers=workers,
             )
     except ForesightError as exc:
         raise UsageError(str(exc)) from None
@@ -131,6 +140,7 @@ def cmd_debrief(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from sovereign.ensemble.cores import available_cores
     from sovereign.ensemble.foresight import ForesightError, debrief
 
     model = _load(args.save)
@@ -138,7 +148,7 @@ def cmd_debrief(args: argparse.Namespace) -> int:
         raise UsageError(f"{plain(args.save)} has no human seat: nothing to compare")
     try:
         with Console(stderr=True).status(f"playing {args.runs} AI-only games ..."):
-            rows = debrief(model, args.runs, seed=args.seed, workers=args.workers)
+            rows = debrief(model, args.runs, seed=args.seed, workers=min(args.workers or available_cores(), args.runs))
     except ForesightError as exc:
         raise UsageError(str(exc)) from None
     print(f"the class against the bots: {args.runs} AI-only games to {model.metrics.world[-1]['quarter']}")

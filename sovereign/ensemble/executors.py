@@ -71,17 +71,6 @@ class Outcome:
     lost: bool = False
 
 
-def available_cores() -> int:
-    """Cores this process may use (affinity and container limits respected where Python can see them)."""
-    count = getattr(os, "process_cpu_count", None)
-    if count is not None:
-        return max(1, count() or 1)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return max(1, os.cpu_count() or 1)
-
-
 @contextlib.contextmanager
 def ignoring_sigint() -> Iterator[None]:
     """Ignore Ctrl-C while starting child processes, so they inherit the ignored disposition.

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sovereign import __version__
+from sovereign.ensemble.cores import available_cores
 from sovereign.ensemble.design import Design
-from sovereign.ensemble.executors import Outcome, available_cores, ignoring_sigint, make_executor
+from sovereign.ensemble.executors import Outcome, ignoring_sigint, make_executor
 from sovereign.ensemble.store import ResultStore, StoreError, mark_manifest_stopped, read_json
 from sovereign.ensemble.worker import RunContext, RunTask
 from sovereign.scenario.loader import scenario_hash, scenario_to_dict

@@ -20,7 +20,7 @@ import socket
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -28,6 +28,9 @@ import pyarrow as pa
 from sovereign import __version__
 from sovereign.ensemble.design import apply_params, column_value, param_column, params_hash
 from sovereign.ensemble.seeds import run_seed
+
+if TYPE_CHECKING:
+    from sovereign.persist.template import ModelTemplate
 
 #: Environment variable read by workers to inject faults in tests (see the module docstring).
 FAULT_ENV = "SOVEREIGN_FAULT_INJECT"
@@ -184,7 +187,7 @@ def execute(task: RunTask, ctx: RunContext) -> RunOutput:
     seed = run_seed(ctx.seed, task.run_id)
     outcomes = None
     if ctx.start_state is not None:
-        model = continue_from(ctx.start_state, scenario, seed)
+        model = continue_from(_start_template(ctx.start_state, ctx.start_digest), scenario, seed)
         if script is None:
             model.run(ctx.quarters)
         else:
@@ -213,8 +216,27 @@ def execute(task: RunTask, ctx: RunContext) -> RunOutput:
     return RunOutput(task.run_id, task.attempt, tables, elapsed)
 
 
-def continue_from(state: dict[str, Any], scenario: Any, seed: Any) -> Any:
+#: The game every run of a ``montecarlo --from SAVE`` continues, by its state digest, built once per
+#: worker (a worker serves one ensemble, so one save, at a time).
+_TEMPLATES: dict[str | None, ModelTemplate] = {}
+
+
+def _start_template(state: dict[str, Any], digest: str | None) -> ModelTemplate:
+    """The `ModelTemplate` of the ensemble's start state (checked and built once, then copied per run)."""
+    from sovereign.persist.template import ModelTemplate
+
+    template = _TEMPLATES.get(digest)
+    if template is None:
+        _TEMPLATES.clear()
+        template = _TEMPLATES[digest] = ModelTemplate.of_state(state)
+    return template
+
+
+def continue_from(state: dict[str, Any] | ModelTemplate, scenario: Any, seed: Any) -> Any:
     """A model at a saved state, playing the run's scenario (its parameters) with the run's seed.
+
+    `state` is the saved state (`model_to_state`) or its `ModelTemplate` (what a worker keeps: a
+    copy from it costs a sixth of rebuilding the model from the state); both give the same run.
 
     Why it may differ from the save's own scenario: a sweep or Sobol design varies parameters of the
     save's scenario; the world's structure (regions, firms, accelerators) must stay the same, and
@@ -222,9 +244,10 @@ def continue_from(state: dict[str, Any], scenario: Any, seed: Any) -> Any:
     the run's seed (run i, child i of the root), and every seat is played by the AI.
     """
     from sovereign.persist.state import model_from_state
+    from sovereign.persist.template import ModelTemplate
     from sovereign.sim.gamestate import ScenarioTables
 
-    model = model_from_state(state)
+    model = state.copy() if isinstance(state, ModelTemplate) else model_from_state(state)
     old = model.scenario
     same = [r.id for r in old.regions] == [r.id for r in scenario.regions] and [a.id for a in old.actors] == [
         a.id for a in scenario.actors

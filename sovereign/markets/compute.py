@@ -316,6 +316,17 @@ def _finish(
     return ComputeResult(x, price, x.sum(axis=1), welfare, bound, temperature, exact, iterations)
 
 
+def load_exact_solver() -> None:
+    """Import the exact mode's solver (POT) now rather than in the quarter that first needs it.
+
+    Why: importing POT takes about 0.65 s (it imports scipy.stats); a single game rarely needs the
+    exact mode and should not pay it up front, but a process that plays many games (a fan's or an
+    ensemble's worker) meets it in some of them, so their fork server loads it once for all its
+    workers (`sovereign.ensemble._preload_kernels`).
+    """
+    import ot  # noqa: F401 - imported for its side effect: the module is loaded and cached
+
+
 def _exact(
     cap: NDArray[np.float64],
     dem: NDArray[np.float64],

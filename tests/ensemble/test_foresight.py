@@ -43,6 +43,18 @@ def test_continuations_differ_and_workers_give_the_same_numbers(game):
     assert pooled.values.tobytes() == here.values.tobytes()
 
 
+def test_a_fan_plays_each_future_as_a_game_rebuilt_from_the_state_would(game):
+    """The fan copies one template per process; continuation k rebuilt from the saved state on its
+    own (as a single `continuation` call does) gives the same numbers, bit for bit."""
+    from sovereign.ensemble.foresight import continuation
+    from sovereign.persist import model_to_state
+
+    fan = make_fan(game, "IND", 3, quarters=3, seed=4)
+    state = model_to_state(game)
+    alone = [continuation(state, 4, k, 3, "IND", fan.column) for k in range(3)]
+    assert np.array(alone).tobytes() == fan.values.tobytes()
+
+
 def test_common_random_numbers_the_same_future_for_the_same_state(game, tiny_scenario):
     """Continuation k of a state draws the same numbers whatever else is compared with it."""
     twin = SovereignModel(tiny_scenario, rng=3, human_seats=["IND"])
