@@ -203,6 +203,7 @@ def execute(task: RunTask, ctx: RunContext) -> RunOutput:
         model = SovereignModel(scenario, rng=seed, difficulty=ctx.difficulty)
         outcomes = play_scripted(model, script, ctx.quarters)
     rows = model.metrics.tables()
+    model.release()  # freed now rather than by a full collection a few runs later
     # wall and CPU time of the run: CPU well below wall means the worker was waiting for a core
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     prov = provenance(task, ctx)

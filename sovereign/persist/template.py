@@ -63,20 +63,16 @@ class ModelTemplate:
 
     @contextlib.contextmanager
     def copied(self) -> Iterator[SovereignModel]:
-        """A copy (`copy`) for the block's use only: emptied when the block ends, freed at once.
+        """A copy (`copy`) for the block's use only, released when the block ends.
 
-        Why: a played model is held together by reference cycles (it and its game state share one
-        dict, each agent points back at it), so once dropped only a full collection of Python's
-        garbage collector frees it: in a worker playing continuation after continuation, 35-50 ms
-        every sixth one, for its ~9,000 objects (measured, 2026-12-06). Emptying the model's
-        attributes breaks the cycles, and reference counting frees the game as the block ends.
-        The model must not be used after the block (it has no attributes left).
+        The copy is emptied (`SovereignModel.release`) as the block ends, so reference counting
+        frees it at once instead of a full garbage collection later; it must not be used after.
         """
         model = self.copy()
         try:
             yield model
         finally:
-            model.__dict__.clear()
+            model.release()
 
     @property
     def nbytes(self) -> int:

@@ -274,6 +274,18 @@ class SovereignModel(Ledger, CommandDesk, WorldQueries, mesa.Model):  # type: ig
         """Take the unpickled (or deep-copied) attributes as they are: its game state's too (`share_parts`)."""
         self.__dict__ = state
 
+    def release(self) -> None:
+        """Empty the model once it is no longer needed, so its memory is freed at once.
+
+        Why: a played model is held together by reference cycles (it and its game state share one
+        dict, every agent points back at it), so once dropped only a full collection of Python's
+        garbage collector frees it: in a worker playing game after game (a fan's, an ensemble's),
+        35-50 ms every sixth game for its ~9,000 tracked objects (measured 2026-12-06). Emptying
+        its attributes breaks the cycles, and reference counting frees the game as the last
+        reference goes. The model must not be used afterwards: it has no attributes left.
+        """
+        self.__dict__.clear()
+
     def observe(self, seat_id: str) -> dict[str, Any]:
         """What a seat may see: public information plus its own private state."""
         from sovereign.sim.observe import observation
