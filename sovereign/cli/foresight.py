@@ -82,6 +82,7 @@ def _load(path: Path) -> Any:
 def cmd_fan(args: argparse.Namespace) -> int:
     """Play the continuations, print the band, write the chart and the runs."""
     from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
     from sovereign.ensemble.cores import available_cores
@@ -99,7 +100,16 @@ def cmd_fan(args: argparse.Namespace) -> int:
         raise UsageError(f"{plain(args.save)} has no human seat: name the seat to follow with --seat")
     console = Console(stderr=True)
     try:
-        with console.status(f"playing {args.runs} futures of {plain(seat)} ..."):
+        # futures finished, of how many, and the time so far (what a player waiting wants to see)
+        with Progress(
+            TextColumn("[bold]futures of {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(plain(seat), total=args.runs)
             fan = make_fan(
                 model,
                 seat,
@@ -108,6 +118,7 @@ def cmd_fan(args: argparse.Namespace) -> int:
                 quarters=args.quarters,
                 seed=args.seed,
                 workers=workers,
+                progress=lambda done: bar.update(task, completed=done),
             )
     except ForesightError as exc:
         raise UsageError(str(exc)) from None
