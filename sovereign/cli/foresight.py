@@ -82,9 +82,9 @@ def _load(path: Path) -> Any:
 def cmd_fan(args: argparse.Namespace) -> int:
     """Play the continuations, print the band, write the chart and the runs."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
+    from sovereign.cli.progress import count_bar
     from sovereign.ensemble.cores import available_cores
     from sovereign.ensemble.foresight import ForesightError, make_fan, plot_fan, warm_up_workers
 
@@ -101,14 +101,7 @@ def cmd_fan(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     try:
         # futures finished, of how many, and the time so far (what a player waiting wants to see)
-        with Progress(
-            TextColumn("[bold]futures of {task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
+        with count_bar(console, label="futures of {task.description}") as bar:
             task = bar.add_task(plain(seat), total=args.runs)
             fan = make_fan(
                 model,

@@ -134,8 +134,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Play the scenario, show progress, print a summary and write the metrics."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from sovereign.cli.progress import count_bar
     from sovereign.sim.model import SovereignModel
 
     scenario = load_or_fail(args.scenario)
@@ -160,15 +160,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         else min(args.quarters, model.end_q - model.quarter + 1)
     )
     t0 = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=args.quiet,
-        transient=True,
-    ) as progress:
+    with count_bar(console, disable=args.quiet) as progress:
         task = progress.add_task(f"{scenario.meta.id} seed {args.seed}", total=n)
 
         def after_quarter(m: SovereignModel) -> None:

@@ -151,9 +151,9 @@ def _describe(info: Any) -> str:
 def cmd_resume(args: argparse.Namespace) -> int:
     """Load a save, play on with AI seats, print the summary, optionally save and write tables."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from sovereign import __version__
+    from sovereign.cli.progress import count_bar
     from sovereign.cli.run import check_outputs, finish_run
     from sovereign.persist.errors import SaveError
     from sovereign.persist.files import model_from_document, read_save
@@ -182,15 +182,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
             f"note: human seats ({', '.join(sorted(model.human_seats))}) submit no commands in a headless resume"
         )
     t0 = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=args.quiet,
-        transient=True,
-    ) as progress:
+    with count_bar(console, disable=args.quiet) as progress:
         task = progress.add_task(f"{model.scenario.meta.id} from {model.quarter_label}", total=max(n, 0))
 
         def after(m: SovereignModel) -> None:
