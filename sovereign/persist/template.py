@@ -19,9 +19,7 @@ that is not this game's own.
 
 from __future__ import annotations
 
-import contextlib
 import pickle
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -60,21 +58,3 @@ class ModelTemplate:
         """A new model in the template's state, sharing nothing with any other."""
         model: SovereignModel = pickle.loads(self._blob)  # our own bytes, made in this process
         return model
-
-    @contextlib.contextmanager
-    def copied(self) -> Iterator[SovereignModel]:
-        """A copy (`copy`) for the block's use only, released when the block ends.
-
-        The copy is emptied (`SovereignModel.release`) as the block ends, so reference counting
-        frees it at once instead of a full garbage collection later; it must not be used after.
-        """
-        model = self.copy()
-        try:
-            yield model
-        finally:
-            model.release()
-
-    @property
-    def nbytes(self) -> int:
-        """Size of the kept pickle (a 2028 baseline game: about 1.2 MB)."""
-        return len(self._blob)
